@@ -1,0 +1,34 @@
+# The two set-up commands: `make run` (demo service) and `make test` (the suite). See README.md.
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+
+.PHONY: run test install system-deps bench
+
+$(BIN)/python:
+	python3 -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+# Debian packages the tests use: headless Chromium for the pages.
+system-deps:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/flask --app wsgi migrate
+	$(BIN)/flask --app wsgi seed-demo
+	@echo "服务地址:   http://127.0.0.1:$(PORT)/api/health"
+	@echo "接口文档:   http://127.0.0.1:$(PORT)/api/docs"
+	@echo "OpenAPI:    http://127.0.0.1:$(PORT)/api/openapi.json"
+	SCHEDULER_MODE=$${SCHEDULER_MODE:-embedded} $(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) wsgi:app
+
+test: install system-deps
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python -m bench

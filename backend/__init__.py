@@ -1,0 +1,31 @@
+"""The smart city-management enforcement backend (智慧城管)."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from backend import config as settings
+from backend.db import make_engine
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: settings, database, API, CLI and (if configured) the embedded scheduler."""
+    app = Flask(__name__, static_folder=None)
+    app.config.update(settings.load(config))
+    app.json.ensure_ascii = False
+    logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    url = app.config["DATABASE_URL"]
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    app.extensions["db_engine"] = make_engine(url)
+
+    import backend.models  # noqa: F401  (complete metadata before the first query)
+    from backend.api import init_api
+    from backend.cli import register_cli
+
+    init_api(app)
+    register_cli(app)
+    return app

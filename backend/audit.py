@@ -1,0 +1,30 @@
+"""The append-only audit log: one row per state-changing request or job, with its outcome."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, event
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.db import Base, UTCDateTime, utcnow
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"), index=True)
+    action: Mapped[str] = mapped_column(String(128))  # e.g. "POST auth.login"
+    object_type: Mapped[str | None] = mapped_column(String(64))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    address: Mapped[str | None] = mapped_column(String(64))
+    request_id: Mapped[str | None] = mapped_column(String(32))
+    outcome: Mapped[int] = mapped_column(Integer)  # the HTTP status, or 0 / 1 for a job's success / failure
+    detail: Mapped[str | None] = mapped_column(String(256))
+
+
+@event.listens_for(AuditEntry, "before_update")
+@event.listens_for(AuditEntry, "before_delete")
+def _append_only(_mapper, _connection, _target):
+    raise RuntimeError("the audit log is append-only")

@@ -1,0 +1,28 @@
+"""`flask` commands: migrations, demo data (later issues add theirs here or in their domain)."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from backend.db import session
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("migrate")
+    def migrate():
+        """Bring the database schema up to date (alembic upgrade head)."""
+        from backend.migrate import upgrade
+
+        upgrade(app.config["DATABASE_URL"])
+        click.echo("数据库已升级到最新版本")
+
+    @app.cli.command("seed-demo")
+    def seed_demo():
+        """Load the demo district, squads, officers and community offices (once)."""
+        from backend.demo import DEMO_PASSWORD, load_demo
+
+        if load_demo():
+            session.commit()
+            click.echo(f"已载入演示数据；所有演示账号的密码：{DEMO_PASSWORD}")
+        else:
+            click.echo("演示数据已存在，未重复载入")

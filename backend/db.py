@@ -1,0 +1,103 @@
+"""Declarative base, naming convention, shared column types, the session and SQLite tuning."""
+from __future__ import annotations
+
+import contextvars
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask.globals import app_ctx, request_ctx
+from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC timestamp on every database (SQLite keeps no zone, so we restore it)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC column")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def local_day(moment: datetime | None = None) -> date:
+    """The Asia/Shanghai calendar day of a moment (now by default)."""
+    return (moment or utcnow()).astimezone(LOCAL_TZ).date()
+
+
+# Whether the next SQLite transaction will write: writers take the lock up front (BEGIN IMMEDIATE),
+# so two processes wait for each other instead of failing with "database is locked" on upgrade.
+sqlite_writes = contextvars.ContextVar("sqlite_writes", default=True)
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "isolation_level": None})
+        event.listen(engine, "connect", _tune_sqlite)
+        event.listen(engine, "begin", _begin_sqlite)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _tune_sqlite(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    for pragma in ("journal_mode=WAL", "busy_timeout=30000", "foreign_keys=ON", "synchronous=NORMAL"):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def _begin_sqlite(connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if sqlite_writes.get() else "BEGIN")
+
+
+class _AppSession(Session):
+    """A session bound to the current app's engine unless bound explicitly (tests bind a connection)."""
+
+    def get_bind(self, mapper=None, clause=None, **kwargs):
+        if self.bind is not None:
+            return self.bind
+        return current_app.extensions["db_engine"]
+
+
+def _scope() -> int:
+    """One session per request, or per app context outside requests (jobs, CLI)."""
+    context = request_ctx if request_ctx else app_ctx
+    try:
+        return id(context._get_current_object())
+    except RuntimeError:  # outside any context a session would leak; refuse instead
+        raise RuntimeError("the database session needs an application context") from None
+
+
+session = scoped_session(sessionmaker(class_=_AppSession, expire_on_commit=False), scopefunc=_scope)

@@ -1,0 +1,90 @@
+"""Passwords, bearer tokens and the login lockout."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from backend.audit import AuditEntry
+from backend.db import session, utcnow
+from backend.errors import TooManyRequests, Unauthorized
+from backend.org.models import AuthToken, Officer
+
+LOGIN_ACTION = "POST auth.login"
+
+# Compared against when the badge number is unknown, so both paths cost one hash.
+_DUMMY_HASH = generate_password_hash("not-a-password")
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)  # scrypt, salted
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(officer: Officer, *, channel: str, ttl: timedelta) -> tuple[str, AuthToken]:
+    """Create a bearer token for `officer`; the plain token is returned once and never stored."""
+    token = secrets.token_urlsafe(32)
+    row = AuthToken(token_hash=_token_hash(token), officer=officer, channel=channel,
+                    expires_at=utcnow() + ttl)
+    session.add(row)
+    session.flush()
+    return token, row
+
+
+def recent_failures(badge_no: str, window: timedelta) -> int:
+    """Failed logins for `badge_no` within `window` since its last successful login."""
+    since = utcnow() - window
+    last_success = session.scalar(
+        select(func.max(AuditEntry.at)).where(
+            AuditEntry.action == LOGIN_ACTION, AuditEntry.object_id == badge_no, AuditEntry.outcome < 400
+        )
+    )
+    if last_success is not None and last_success > since:
+        since = last_success
+    return session.scalar(
+        select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == LOGIN_ACTION, AuditEntry.object_id == badge_no,
+            AuditEntry.outcome == 401, AuditEntry.at > since,
+        )
+    )
+
+
+def login(badge_no: str, password: str, *, ttl: timedelta, max_failures: int, lockout: timedelta):
+    """Check a staff password and issue a token; failures are counted from the audit log."""
+    if recent_failures(badge_no, lockout) >= max_failures:
+        minutes = int(lockout.total_seconds() // 60)
+        raise TooManyRequests(f"连续{max_failures}次密码错误，账号已锁定，请{minutes}分钟后再试", code="account_locked")
+    officer = session.scalars(select(Officer).where(Officer.badge_no == badge_no)).one_or_none()
+    stored = officer.password_hash if officer is not None and officer.password_hash else _DUMMY_HASH
+    if not check_password_hash(stored, password) or officer is None or not officer.password_hash:
+        raise Unauthorized("工号或密码错误", code="bad_credentials")
+    if not officer.active:
+        raise Unauthorized("该账号已停用", code="officer_inactive")
+    return issue_token(officer, channel="password", ttl=ttl)
+
+
+def authenticate(token: str | None) -> Officer:
+    """The officer a bearer token belongs to, or Unauthorized with the reason."""
+    if not token:
+        raise Unauthorized("缺少登录凭证，请先登录", code="token_missing")
+    row = session.scalars(select(AuthToken).where(AuthToken.token_hash == _token_hash(token))).one_or_none()
+    if row is None or row.revoked_at is not None:
+        raise Unauthorized("登录凭证无效，请重新登录", code="token_invalid")
+    if row.expires_at <= utcnow():
+        raise Unauthorized("登录已过期，请重新登录", code="token_expired")
+    if not row.officer.active:
+        raise Unauthorized("该账号已停用", code="officer_inactive")
+    return row.officer
+
+
+def logout(token: str) -> None:
+    """Revoke the token in use."""
+    row = session.scalars(select(AuthToken).where(AuthToken.token_hash == _token_hash(token))).one()
+    row.revoked_at = utcnow()
+    session.flush()

@@ -1,0 +1,122 @@
+"""Districts, squads, officers, community offices and login tokens."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, Enum, Float, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backend.db import Base, UTCDateTime, utcnow
+
+
+class Role(str, enum.Enum):
+    officer = "officer"  # 执法队员
+    squad_leader = "squad_leader"  # 中队长
+    district_admin = "district_admin"  # 区局管理员
+    supervisor = "supervisor"  # 督察员
+    trainer = "trainer"  # 教员
+
+
+ROLE_NAMES = {
+    Role.officer: "执法队员",
+    Role.squad_leader: "中队长",
+    Role.district_admin: "区局管理员",
+    Role.supervisor: "督察员",
+    Role.trainer: "教员",
+}
+DISTRICT_ROLES = frozenset({Role.district_admin, Role.supervisor, Role.trainer})
+SQUAD_ROLES = frozenset({Role.officer, Role.squad_leader})
+
+
+class District(Base):
+    """区局."""
+
+    __tablename__ = "district"
+    __scope__ = ("district", "id")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    wechat_department_id: Mapped[int | None] = mapped_column(unique=True)
+
+    squads: Mapped[list[Squad]] = relationship(back_populates="district")
+
+
+class Squad(Base):
+    """街镇综合行政执法队 (中队)."""
+
+    __tablename__ = "squad"
+    __scope__ = ("squad", "id")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    wechat_department_id: Mapped[int | None] = mapped_column(unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    district: Mapped[District] = relationship(back_populates="squads")
+
+
+class Officer(Base):
+    """Everyone who signs in: field officers and staff alike; `role` says which."""
+
+    __tablename__ = "officer"
+    __scope__ = ("officer", "id")
+    __table_args__ = (
+        CheckConstraint(
+            "role in ('district_admin', 'supervisor', 'trainer') or squad_id is not null",
+            name="squad_member_has_squad",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    badge_no: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20, validate_strings=True))
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
+    squad_id: Mapped[int | None] = mapped_column(ForeignKey("squad.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    wechat_userid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    squad: Mapped[Squad | None] = relationship()
+    district: Mapped[District] = relationship()
+
+
+class CommunityOffice(Base):
+    """城管社区工作室: run by a squad, tied to a residential committee."""
+
+    __tablename__ = "community_office"
+    __scope__ = ("squad", "squad_id")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    squad_id: Mapped[int] = mapped_column(ForeignKey("squad.id"), index=True)
+    residential_committee: Mapped[str] = mapped_column(String(128))
+    address: Mapped[str] = mapped_column(String(256))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lng: Mapped[float | None] = mapped_column(Float)
+    coord_system: Mapped[str] = mapped_column(String(8), default="gcj02")
+
+    squad: Mapped[Squad] = relationship()
+
+
+class AuthToken(Base):
+    """A bearer token; only its SHA-256 is stored, so a leaked table gives no working token."""
+
+    __tablename__ = "auth_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # password | wechat
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    officer: Mapped[Officer] = relationship()

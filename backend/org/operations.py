@@ -1,0 +1,61 @@
+"""What changes the org: officers added, changed, deactivated."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from backend.db import session
+from backend.errors import Conflict, Forbidden, Invalid
+from backend.org.auth import hash_password
+from backend.org.models import DISTRICT_ROLES, Officer, Role, Squad
+from backend.org.scope import get_visible
+
+STAFF_MANAGERS = frozenset({Role.district_admin})
+
+
+def _check_squad(actor: Officer, role: Role, squad_id: int | None) -> None:
+    if role in DISTRICT_ROLES:
+        if squad_id is not None:
+            raise Invalid("区局人员不属于中队，请不要填写中队", code="squad_not_allowed")
+        return
+    if squad_id is None:
+        raise Invalid("执法队员和中队长必须属于一个中队", code="squad_required")
+    get_visible(Squad, squad_id, actor, what="中队")
+
+
+def create_officer(actor: Officer, *, badge_no: str, name: str, role: Role, squad_id: int | None = None,
+                   phone: str | None = None, wechat_userid: str | None = None,
+                   password: str | None = None) -> Officer:
+    """A district admin adds a person to their district."""
+    if actor.role not in STAFF_MANAGERS:
+        raise Forbidden("只有区局管理员可以添加人员", code="role_forbidden")
+    _check_squad(actor, role, squad_id)
+    if session.scalar(select(Officer.id).where(Officer.badge_no == badge_no)) is not None:
+        raise Conflict(f"工号 {badge_no} 已存在", code="badge_no_taken")
+    if wechat_userid and session.scalar(select(Officer.id).where(Officer.wechat_userid == wechat_userid)):
+        raise Conflict("该政务微信账号已绑定其他人员", code="wechat_userid_taken")
+    officer = Officer(badge_no=badge_no, name=name, role=role, squad_id=squad_id, phone=phone,
+                      district_id=actor.district_id, wechat_userid=wechat_userid or None,
+                      password_hash=hash_password(password) if password else None, active=True)
+    session.add(officer)
+    session.flush()
+    return officer
+
+
+def update_officer(actor: Officer, officer_id: int, **changes) -> Officer:
+    """A district admin changes a person of the district (role, squad, phone, active, password)."""
+    if actor.role not in STAFF_MANAGERS:
+        raise Forbidden("只有区局管理员可以修改人员", code="role_forbidden")
+    officer = get_visible(Officer, officer_id, actor, what="人员")
+    if officer.id == actor.id and changes.get("active") is False:
+        raise Invalid("不能停用自己的账号", code="cannot_deactivate_self")
+    role = changes.get("role", officer.role)
+    squad_id = changes["squad_id"] if "squad_id" in changes else officer.squad_id
+    if "role" in changes or "squad_id" in changes:
+        _check_squad(actor, role, squad_id)
+    password = changes.pop("password", None)
+    if password:
+        officer.password_hash = hash_password(password)
+    for name, value in changes.items():
+        setattr(officer, name, value)
+    session.flush()
+    return officer

@@ -1,0 +1,50 @@
+"""Data scope: the one place that says which rows a person may see.
+
+Every scoped model names how it hangs off the org tree in `__scope__`: ("officer", column),
+("squad", column) or ("district", column). An officer sees their own records, a squad leader
+their squad, district staff their district. Lookups outside the scope answer 404, never 403,
+so ids cannot be probed.
+"""
+from __future__ import annotations
+
+from typing import TypeVar
+
+from sqlalchemy import ColumnElement, Select, false, select
+
+from backend.db import session
+from backend.errors import NotFound
+from backend.org.models import DISTRICT_ROLES, Officer, Role, Squad
+
+T = TypeVar("T")
+
+
+def visible(model, actor: Officer) -> ColumnElement[bool]:
+    """The SQL condition that limits `model`'s rows to what `actor` may see."""
+    level, column_name = model.__scope__
+    column = getattr(model, column_name)
+    if actor.role in DISTRICT_ROLES:
+        if level == "officer":
+            return column.in_(select(Officer.id).where(Officer.district_id == actor.district_id))
+        if level == "squad":
+            return column.in_(select(Squad.id).where(Squad.district_id == actor.district_id))
+        return column == actor.district_id
+    if level == "district":
+        return column == actor.district_id
+    if level == "squad":
+        return column == actor.squad_id if actor.squad_id is not None else false()
+    if actor.role == Role.squad_leader:
+        return column.in_(select(Officer.id).where(Officer.squad_id == actor.squad_id))
+    return column == actor.id
+
+
+def scoped(model: type[T], actor: Officer) -> Select[tuple[T]]:
+    """SELECT of `model` limited to `actor`'s scope; add filters and order to it."""
+    return select(model).where(visible(model, actor))
+
+
+def get_visible(model: type[T], object_id: int, actor: Officer, *, what: str = "对象") -> T:
+    """Load one object in `actor`'s scope, or NotFound (outside scope looks the same as missing)."""
+    found = session.scalars(scoped(model, actor).where(model.id == object_id)).one_or_none()
+    if found is None:
+        raise NotFound(f"{what}不存在或不在您的管辖范围内", code="not_found")
+    return found

@@ -10,7 +10,7 @@ from backend.db import session
 def register_cli(app: Flask) -> None:
     @app.cli.command("migrate")
     def migrate():
-        """Bring the database schema up to date (alembic upgrade head)."""
+        """Bring the database schema up to date (alembic upgrade heads)."""
         from backend.migrate import upgrade
 
         upgrade(app.config["DATABASE_URL"])

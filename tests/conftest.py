@@ -60,6 +60,16 @@ def _transaction(app):
 
 
 @pytest.fixture
+def client(app):
+    """A test client whose requests each get their own context and session, as in production.
+
+    (pytest-flask's own `client` keeps the last request's context pushed, which would hand the
+    test body that request's database session.)
+    """
+    return app.test_client()
+
+
+@pytest.fixture
 def make(app) -> Factory:
     """Factories for districts, squads, officers and tokens (see tests/factories.py)."""
     return Factory()

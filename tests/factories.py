@@ -1,4 +1,8 @@
-"""Factories for the org: each `create_x` makes a row with sensible defaults and flushes it."""
+"""Factories: each makes rows with sensible defaults and commits them.
+
+In tests a commit only releases a savepoint of the per-test transaction (see conftest), so the rows
+survive the requests the test makes (which share the test's session) and vanish after the test.
+"""
 from __future__ import annotations
 
 import itertools
@@ -17,14 +21,14 @@ class Factory:
         n = next(_seq)
         district = District(code=kw.pop("code", f"D{n}"), name=kw.pop("name", f"测试区{n}"), **kw)
         session.add(district)
-        session.flush()
+        session.commit()
         return district
 
     def squad(self, district: District | None = None, **kw) -> Squad:
         n = next(_seq)
         squad = Squad(district=district or self.district(), name=kw.pop("name", f"测试中队{n}"), **kw)
         session.add(squad)
-        session.flush()
+        session.commit()
         return squad
 
     def officer(self, role: Role = Role.officer, squad: Squad | None = None, district: District | None = None,
@@ -41,7 +45,7 @@ class Factory:
             password_hash=_password_hashes.get(password) if password else None, **kw,
         )
         session.add(officer)
-        session.flush()
+        session.commit()
         return officer
 
     def office(self, squad: Squad, **kw) -> CommunityOffice:
@@ -50,10 +54,11 @@ class Factory:
                                  squad=squad, residential_committee=kw.pop("residential_committee", "测试居委"),
                                  address=kw.pop("address", "测试路 1 号"), **kw)
         session.add(office)
-        session.flush()
+        session.commit()
         return office
 
     def headers(self, officer: Officer, ttl: timedelta = timedelta(hours=1)) -> dict:
         """Authorization headers with a fresh token of `officer`."""
         token, _ = issue_token(officer, channel="password", ttl=ttl)
+        session.commit()
         return {"Authorization": f"Bearer {token}"}

@@ -92,6 +92,7 @@ def init_api(app: Flask) -> Api:
 
 def _begin_request() -> None:
     g.request_id = request.headers.get("X-Request-Id", "")[:32] or uuid.uuid4().hex
+    g.actor = g.audit_object = None  # `g` outlives a request when an app context is reused (tests)
     sqlite_writes.set(request.method in WRITE_METHODS)
 
 
@@ -117,7 +118,7 @@ def _end_request(response):
     if response.status_code >= 400:
         session.rollback()
     if request.method in WRITE_METHODS:
-        object_type, object_id = g.get("audit_object", (None, None))
+        object_type, object_id = g.audit_object or (None, None)
         actor = g.get("actor")
         session.add(AuditEntry(
             actor_id=actor.id if actor is not None else None,

@@ -1,0 +1,200 @@
+"""Nightly sync of the government-WeChat directory into squads and officers.
+
+Rules:
+- Only districts with a `wechat_department_id` are synced; each is read as its department subtree.
+- A direct sub-department of a district department is a squad (matched by `wechat_department_id`;
+  created when new, renamed or moved when changed, deactivated when gone, reactivated when back).
+  Deeper departments belong to the squad above them.
+- A member maps to an officer by `wechat_userid`. A new member becomes an officer (role officer) of
+  the squad of their main department; their badge number is the extended attribute "工号" if the
+  directory has one, else their UserId. An existing officer with that badge number and no WeChat
+  account is bound to the member instead of creating a second person. Members outside any squad,
+  and members whose badge number is taken by another WeChat account, are skipped and logged.
+- A changed name, mobile or department updates the officer (district staff keep having no squad).
+- A member gone from the directory, disabled (status 2) or resigned (status 5) deactivates the
+  officer; nobody is deleted, and the sync never reactivates an officer (that is an admin's call).
+- Running it twice changes nothing the second time.
+"""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from backend.db import session
+from backend.errors import ServiceUnavailable
+from backend.org.models import DISTRICT_ROLES, District, Officer, Role, Squad
+from backend.wechat.client import wechat_client, wechat_errors
+
+log = logging.getLogger(__name__)
+
+BADGE_ATTRIBUTE = "工号"
+GONE_STATUSES = frozenset({2, 5})  # disabled, resigned
+COUNT_NAMES = ("created", "updated", "deactivated", "skipped", "squads_created", "squads_updated",
+               "squads_deactivated")
+
+
+@dataclass
+class _DistrictDirectory:
+    district: District
+    departments: dict[int, dict]  # id → department, the district's subtree
+    users: list[dict]
+
+
+def sync_contacts() -> dict:
+    """Bring squads and officers in line with the directory; the counts of what changed."""
+    directories = _read_directory()
+    counts = Counter({name: 0 for name in COUNT_NAMES})
+    squads: dict[int, Squad] = {}
+    for directory in directories:
+        squads.update(_sync_squads(directory, counts))
+    present = _sync_members(directories, squads, counts)
+    _deactivate_departed([d.district.id for d in directories], present, counts)
+    session.flush()
+    return dict(counts)
+
+
+def _read_directory() -> list[_DistrictDirectory]:
+    """Everything first, so a WeChat failure half-way changes nothing."""
+    districts = session.scalars(select(District).where(District.wechat_department_id.is_not(None))
+                                .order_by(District.id)).all()
+    if not districts:
+        return []
+    client = wechat_client(contacts=True)
+    directories = []
+    with wechat_errors("同步通讯录"):
+        for district in districts:
+            departments = client.department.get(district.wechat_department_id)
+            users = client.user.list(district.wechat_department_id, fetch_child=True)
+            directories.append(_DistrictDirectory(district, {d["id"]: d for d in departments}, users))
+    for directory in directories:
+        if directory.district.wechat_department_id not in directory.departments:
+            # e.g. the secret lost its visibility: syncing would deactivate the whole district
+            raise ServiceUnavailable(f"通讯录中看不到{directory.district.name}的部门，未同步，请检查通讯录权限",
+                                     code="wechat_directory_incomplete")
+    return directories
+
+
+def _sync_squads(directory: _DistrictDirectory, counts: Counter) -> dict[int, Squad]:
+    """The district's squads by department id, created, renamed, moved or (de)activated as needed."""
+    district = directory.district
+    children = {id_: department for id_, department in directory.departments.items()
+                if department.get("parentid") == district.wechat_department_id}
+    known = {squad.wechat_department_id: squad for squad in session.scalars(select(Squad).where(
+        Squad.wechat_department_id.in_(list(children))
+        | ((Squad.district_id == district.id) & Squad.wechat_department_id.is_not(None))))}
+    for department_id, department in children.items():
+        squad = known.get(department_id)
+        if squad is None:
+            squad = Squad(district=district, name=department["name"][:64], wechat_department_id=department_id,
+                          active=True)
+            session.add(squad)
+            known[department_id] = squad
+            counts["squads_created"] += 1
+        elif _apply(squad, name=department["name"][:64], district=district, active=True):
+            counts["squads_updated"] += 1
+    for department_id, squad in known.items():
+        if department_id not in children and squad.active:
+            squad.active = False
+            counts["squads_deactivated"] += 1
+    session.flush()
+    return {id_: known[id_] for id_ in children}
+
+
+def _squad_of(department_id: int | None, directory: _DistrictDirectory, squads: dict[int, Squad]) -> Squad | None:
+    """The squad a department belongs to: itself or the nearest ancestor that is a squad."""
+    seen = set()
+    while department_id in directory.departments and department_id not in seen:
+        if department_id in squads:
+            return squads[department_id]
+        seen.add(department_id)
+        department_id = directory.departments[department_id].get("parentid")
+    return None
+
+
+def _badge_no(user: dict) -> str:
+    for attribute in (user.get("extattr") or {}).get("attrs", []):
+        if attribute.get("name") == BADGE_ATTRIBUTE:
+            value = (attribute.get("text") or {}).get("value") or attribute.get("value")
+            if value:
+                return str(value).strip()
+    return user["userid"]
+
+
+def _sync_members(directories: list[_DistrictDirectory], squads: dict[int, Squad], counts: Counter) -> set[str]:
+    """Create and update officers from the members; the UserIds still in the directory."""
+    officers = {o.wechat_userid: o for o in session.scalars(select(Officer).where(Officer.wechat_userid.is_not(None)))}
+    present: set[str] = set()
+    for directory in directories:
+        for user in directory.users:
+            userid = user["userid"]
+            if userid in present or user.get("status") in GONE_STATUSES:
+                continue
+            present.add(userid)
+            department_id = user.get("main_department") or next(iter(user.get("department") or []), None)
+            squad = _squad_of(department_id, directory, squads)
+            officer = officers.get(userid)
+            if officer is None:
+                officer = _bind_or_create(user, squad, counts)
+                if officer is not None:
+                    officers[userid] = officer
+            elif _update(officer, user, squad):
+                counts["updated"] += 1
+    return present
+
+
+def _bind_or_create(user: dict, squad: Squad | None, counts: Counter) -> Officer | None:
+    """A new member: bind the officer who already has their badge number, or create one."""
+    userid, badge_no = user["userid"], _badge_no(user)
+    same_badge = session.scalars(select(Officer).where(Officer.badge_no == badge_no)).one_or_none()
+    if same_badge is not None:
+        if same_badge.wechat_userid is not None:
+            log.warning("contacts sync: %s skipped, badge %s belongs to WeChat user %s",
+                        userid, badge_no, same_badge.wechat_userid)
+            counts["skipped"] += 1
+            return None
+        same_badge.wechat_userid = userid
+        _update(same_badge, user, squad)
+        counts["updated"] += 1
+        return same_badge
+    if squad is None or len(badge_no) > 32:
+        log.warning("contacts sync: %s skipped (%s)", userid, "no squad" if squad is None else "badge too long")
+        counts["skipped"] += 1
+        return None
+    officer = Officer(badge_no=badge_no, name=user["name"][:64], phone=user.get("mobile") or None, role=Role.officer,
+                      district_id=squad.district_id, squad=squad, wechat_userid=userid, active=True)
+    session.add(officer)
+    counts["created"] += 1
+    return officer
+
+
+def _update(officer: Officer, user: dict, squad: Squad | None) -> bool:
+    """Copy name, mobile and squad from the member; whether anything changed."""
+    changes = {"name": user["name"][:64]}
+    if user.get("mobile"):  # an app without the permission gets no mobile: keep what we have
+        changes["phone"] = user["mobile"]
+    if squad is not None and officer.role not in DISTRICT_ROLES:
+        changes.update(squad=squad, district=squad.district)
+    return _apply(officer, **changes)
+
+
+def _deactivate_departed(district_ids: list[int], present: set[str], counts: Counter) -> None:
+    """Deactivate the synced districts' officers whose WeChat account left the directory."""
+    if not district_ids:
+        return
+    departed = session.scalars(select(Officer).where(
+        Officer.district_id.in_(district_ids), Officer.wechat_userid.is_not(None), Officer.active.is_(True)))
+    for officer in departed:
+        if officer.wechat_userid not in present:
+            officer.active = False
+            counts["deactivated"] += 1
+
+
+def _apply(row, **values) -> bool:
+    """Set the attributes that differ; whether any did."""
+    changed = {name: value for name, value in values.items() if getattr(row, name) != value}
+    for name, value in changed.items():
+        setattr(row, name, value)
+    return bool(changed)

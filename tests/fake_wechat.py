@@ -1,0 +1,190 @@
+"""A fake government-WeChat server: the endpoints the backend uses, on 127.0.0.1, driven by tests.
+
+Tests set the directory, which UserId an OAuth code stands for, which media exist, and queue the
+error codes WeChat returns (40014, 42001, 45009, 40029 ...); they read the calls per endpoint and
+the messages sent. `reset()` puts everything back (the autouse fixture calls it before each test).
+"""
+from __future__ import annotations
+
+import io
+import itertools
+import threading
+from collections import Counter, defaultdict, deque
+
+from flask import Flask, Response, jsonify, request
+from PIL import Image
+from werkzeug.serving import make_server
+
+ERROR_MESSAGES = {
+    40001: "invalid credential",
+    40007: "invalid media_id",
+    40013: "invalid corpid",
+    40014: "invalid access_token",
+    40029: "invalid code",
+    41001: "access_token missing",
+    42001: "access_token expired",
+    45009: "api freq out of limit",
+}
+
+
+def jpeg_bytes(size: tuple[int, int] = (64, 48), color: tuple[int, int, int] = (200, 40, 40)) -> bytes:
+    """A real JPEG image made with Pillow."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+class FakeWeChat:
+    """The fake server's state and controls; `start()` serves it on a free port."""
+
+    def __init__(self, corp_id: str, secrets: set[str]):
+        self.corp_id = corp_id
+        self.secrets = secrets
+        self.app = self._make_app()
+        self._lock = threading.RLock()
+        self._server = None
+        self.reset()
+
+    # --- controls -------------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        with self._lock:
+            self.calls: Counter[str] = Counter()
+            self.sent: list[dict] = []
+            self.departments: list[dict] = []
+            self.users: list[dict] = []
+            self.codes: dict[str, str] = {}
+            self.media: dict[str, tuple[bytes, str]] = {}
+            self.invalid_users: set[str] = set()
+            self._errors: dict[str, deque[int]] = defaultdict(deque)
+            self._tokens: set[str] = set()
+            self._token_seq = itertools.count(1)
+
+    def fail(self, endpoint: str, errcode: int, times: int = 1) -> None:
+        """Make the next `times` calls of `endpoint` (e.g. "user/getuserinfo") return `errcode`."""
+        with self._lock:
+            self._errors[endpoint].extend([errcode] * times)
+
+    def set_directory(self, departments: list[dict], users: list[dict]) -> None:
+        """Departments {id, name, parentid} and users {userid, name, department, mobile, status ...}."""
+        with self._lock:
+            self.departments = [dict(d) for d in departments]
+            self.users = [dict(u) for u in users]
+
+    def expire_tokens(self) -> None:
+        """Every access token issued so far is now expired (42001)."""
+        with self._lock:
+            self._tokens.clear()
+
+    def messages_to(self, userid: str) -> list[dict]:
+        """The messages sent to `userid`, oldest first."""
+        return [m for m in self.sent if userid in m.get("touser", "").split("|")]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    def start(self) -> FakeWeChat:
+        self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+
+    # --- the server -----------------------------------------------------------------------------
+
+    def _error(self, errcode: int):
+        return jsonify(errcode=errcode, errmsg=ERROR_MESSAGES.get(errcode, "error"))
+
+    def _make_app(self) -> Flask:
+        app = Flask(__name__)
+        app.json.ensure_ascii = False
+        handlers = {
+            "user/getuserinfo": self._getuserinfo,
+            "get_jsapi_ticket": lambda: self._ticket("corp"),
+            "ticket/get": lambda: self._ticket(request.args.get("type")),
+            "message/send": self._message_send,
+            "media/get": self._media_get,
+            "department/list": self._department_list,
+            "user/list": self._user_list,
+        }
+
+        @app.route("/cgi-bin/<path:endpoint>", methods=["GET", "POST"])
+        def cgi(endpoint):
+            with self._lock:
+                self.calls[endpoint] += 1
+                if self._errors[endpoint]:
+                    return self._error(self._errors[endpoint].popleft())
+                if endpoint == "gettoken":
+                    return self._gettoken()
+                if endpoint not in handlers:
+                    return self._error(40001), 404
+                token = request.args.get("access_token")
+                if not token:
+                    return self._error(41001)
+                if token not in self._tokens:
+                    return self._error(42001 if token.startswith("fake-token-") else 40014)
+                return handlers[endpoint]()
+
+        @app.route("/connect/oauth2/authorize")
+        def authorize():
+            return Response("fake authorize page", mimetype="text/plain")
+
+        return app
+
+    def _gettoken(self):
+        if request.args.get("corpid") != self.corp_id:
+            return self._error(40013)
+        if request.args.get("corpsecret") not in self.secrets:
+            return self._error(40001)
+        token = f"fake-token-{next(self._token_seq)}"
+        self._tokens.add(token)
+        return jsonify(errcode=0, errmsg="ok", access_token=token, expires_in=7200)
+
+    def _getuserinfo(self):
+        userid = self.codes.get(request.args.get("code", ""))
+        if userid is None:
+            return self._error(40029)
+        return jsonify(errcode=0, errmsg="ok", UserId=userid, DeviceId="fake-device")
+
+    def _ticket(self, kind: str | None):
+        if kind not in ("corp", "agent_config"):
+            return self._error(40001)
+        return jsonify(errcode=0, errmsg="ok", ticket=f"fake-{kind}-ticket", expires_in=7200)
+
+    def _message_send(self):
+        message = request.get_json(force=True)
+        self.sent.append(message)
+        invalid = [u for u in message.get("touser", "").split("|") if u in self.invalid_users]
+        return jsonify(errcode=0, errmsg="ok", invaliduser="|".join(invalid))
+
+    def _media_get(self):
+        found = self.media.get(request.args.get("media_id", ""))
+        if found is None:
+            return self._error(40007)
+        data, content_type = found
+        return Response(data, content_type=content_type, headers={
+            "Content-Disposition": f'attachment; filename="{request.args["media_id"]}.jpg"'})
+
+    def _subtree(self, department_id: int | None) -> list[dict]:
+        if department_id is None:
+            return list(self.departments)
+        ids, frontier = set(), {department_id}
+        while frontier:
+            ids |= frontier
+            frontier = {d["id"] for d in self.departments if d.get("parentid") in frontier} - ids
+        return [d for d in self.departments if d["id"] in ids]
+
+    def _department_list(self):
+        department_id = request.args.get("id", type=int)
+        return jsonify(errcode=0, errmsg="ok", department=self._subtree(department_id))
+
+    def _user_list(self):
+        department_id = request.args.get("department_id", type=int)
+        if request.args.get("fetch_child") == "1":
+            ids = {d["id"] for d in self._subtree(department_id)}
+        else:
+            ids = {department_id}
+        users = [u for u in self.users if ids & set(u.get("department", []))]
+        return jsonify(errcode=0, errmsg="ok", userlist=users)

@@ -1,0 +1,74 @@
+"""Write-once file storage: the local folder and an S3 bucket (moto's real S3 API on 127.0.0.1)."""
+import pytest
+from moto.server import ThreadedMotoServer
+
+from backend.errors import Conflict, NotFound, ServiceUnavailable
+from backend.storage import LocalStorage, S3Storage, storage_from_config
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint():
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture(params=["local", "s3"])
+def storage(request, tmp_path):
+    if request.param == "local":
+        return storage_from_config({"FILES_DIR": str(tmp_path)})
+    endpoint = request.getfixturevalue("s3_endpoint")
+    bucket = f"evidence-{tmp_path.name.lower().replace('_', '-')}"[:60]
+    store = storage_from_config({"STORAGE_S3_BUCKET": bucket, "STORAGE_S3_ENDPOINT_URL": endpoint,
+                                 "STORAGE_S3_REGION": "us-east-1", "STORAGE_S3_ACCESS_KEY_ID": "test",
+                                 "STORAGE_S3_SECRET_ACCESS_KEY": "test", "FILES_DIR": str(tmp_path)})
+    store.client.create_bucket(Bucket=bucket)
+    return store
+
+
+def test_config_picks_the_backend(storage, request):
+    assert isinstance(storage, S3Storage if "s3" in request.node.callspec.id else LocalStorage)
+
+
+def test_put_then_get_and_exists(storage):
+    assert not storage.exists("evidence/ab/abc.jpg")
+    storage.put("evidence/ab/abc.jpg", b"\xff\xd8photo", "image/jpeg")
+    assert storage.exists("evidence/ab/abc.jpg")
+    assert storage.get("evidence/ab/abc.jpg") == b"\xff\xd8photo"
+
+
+def test_same_bytes_again_is_a_no_op_and_different_bytes_are_refused(storage):
+    storage.put("k/one.bin", b"first", "application/octet-stream")
+    storage.put("k/one.bin", b"first", "application/octet-stream")
+    with pytest.raises(Conflict) as refused:
+        storage.put("k/one.bin", b"second", "application/octet-stream")
+    assert refused.value.code == "storage_conflict"
+    assert storage.get("k/one.bin") == b"first"
+
+
+def test_missing_key_is_not_found(storage):
+    with pytest.raises(NotFound):
+        storage.get("nothing/here.jpg")
+
+
+@pytest.mark.parametrize("key", ["../etc/passwd", "/abs/path", "a//b", "a/../b", "a b", ""])
+def test_keys_outside_the_store_are_refused(storage, key):
+    with pytest.raises(ValueError):
+        storage.put(key, b"x", "text/plain")
+
+
+def test_local_files_are_read_only_and_leave_no_temporary_files(tmp_path):
+    store = LocalStorage(tmp_path)
+    store.put("a/b.jpg", b"data", "image/jpeg")
+    assert [p.name for p in (tmp_path / "a").iterdir()] == ["b.jpg"]
+    assert (tmp_path / "a" / "b.jpg").stat().st_mode & 0o222 == 0
+
+
+def test_unreachable_bucket_is_a_service_error_not_a_crash():
+    store = S3Storage("evidence", endpoint_url="http://127.0.0.1:9", region_name="us-east-1",
+                      aws_access_key_id="x", aws_secret_access_key="y")
+    store.client.meta.config.retries = {"max_attempts": 0}
+    with pytest.raises(ServiceUnavailable):
+        store.exists("a.jpg")

@@ -1,0 +1,180 @@
+"""The files of evidence: video checks, EXIF time and GPS, the watermarked copy, thumbnails, face blurring."""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from PIL import Image, ImageDraw, ImageFilter
+
+from backend.db import LOCAL_TZ
+from backend.errors import Invalid
+from backend.images import cjk_font, normalize_mime
+
+THUMBNAIL_SIZE = (320, 320)
+MAX_VIDEO_PIXELS = 3840 * 2160
+_MP4_BRANDS = {b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"M4V ", b"MSNV", b"3gp4",
+               b"3gp5", b"3gp6", b"qt  "}
+
+
+def looks_like_mp4(data: bytes) -> bool:
+    return data[4:8] == b"ftyp"
+
+
+@dataclass(frozen=True)
+class ValidatedVideo:
+    mime: str
+    width: int
+    height: int
+    duration_ms: int
+    first_frame: Image.Image
+
+
+def validate_video(data: bytes, *, declared_type: str | None, max_bytes: int, max_seconds: int) -> ValidatedVideo:
+    """An MP4 whose boxes span exactly the file, with a decodable video stream no longer than `max_seconds`."""
+    if len(data) > max_bytes:
+        raise Invalid(f"视频过大：最大 {max_bytes // (1024 * 1024)} MB", code="file_too_large")
+    if not looks_like_mp4(data) or data[8:12] not in _MP4_BRANDS:
+        raise Invalid("不是有效的视频：仅支持 MP4", code="not_a_video")
+    declared = normalize_mime(declared_type)
+    if declared is not None and declared != "video/mp4":
+        raise Invalid(f"文件内容是 MP4 视频，与声明的类型 {declared} 不符", code="type_mismatch")
+    if not _boxes_span_file(data):
+        raise Invalid("视频文件结构不完整或末尾附带了其他内容", code="not_a_video")
+    width, height, seconds, frame = _probe(data)
+    if width * height > MAX_VIDEO_PIXELS:
+        raise Invalid("视频分辨率过高：最高 4K", code="too_many_pixels")
+    if seconds > max_seconds:
+        raise Invalid(f"视频过长：{seconds:.0f} 秒，最长 {max_seconds} 秒", code="video_too_long")
+    return ValidatedVideo("video/mp4", width, height, round(seconds * 1000), frame)
+
+
+def _boxes_span_file(data: bytes) -> bool:
+    """Walk the top-level ISO-BMFF boxes: each size must fit, and together they must end at the file's end."""
+    position = 0
+    while position < len(data):
+        if position + 8 > len(data):
+            return False
+        size = int.from_bytes(data[position:position + 4], "big")
+        if size == 1:  # 64-bit size follows the type
+            if position + 16 > len(data):
+                return False
+            size = int.from_bytes(data[position + 8:position + 16], "big")
+        elif size == 0:  # the box runs to the end of the file
+            size = len(data) - position
+        if size < 8 or position + size > len(data):
+            return False
+        position += size
+    return True
+
+
+def _probe(data: bytes) -> tuple[int, int, float, Image.Image]:
+    """Width, height, duration (s) and the first frame, read by FFmpeg (PyAV)."""
+    import av
+
+    try:
+        with av.open(io.BytesIO(data), format="mp4") as container:
+            if not container.streams.video:
+                raise Invalid("视频中没有画面", code="not_a_video")
+            stream = container.streams.video[0]
+            if container.duration is None or container.duration <= 0:
+                raise Invalid("无法读取视频时长", code="not_a_video")
+            frame = next(container.decode(stream)).to_image()
+            return stream.codec_context.width, stream.codec_context.height, container.duration / 1_000_000, frame
+    except (av.error.FFmpegError, StopIteration, ValueError) as error:
+        raise Invalid("视频已损坏或无法解码", code="not_a_video") from error
+
+
+@dataclass(frozen=True)
+class ExifFacts:
+    taken_at: datetime | None
+    lat: float | None  # WGS-84, as cameras write it
+    lng: float | None
+
+
+def exif_facts(exif: Image.Exif) -> ExifFacts:
+    """DateTimeOriginal (local time unless an offset is written) and the GPS position, where present and sane."""
+    return ExifFacts(_exif_time(exif), *_exif_position(exif))
+
+
+def _exif_time(exif: Image.Exif) -> datetime | None:
+    sub = exif.get_ifd(0x8769)
+    text = sub.get(0x9003) or sub.get(0x9004) or exif.get(0x0132)
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.strptime(text.strip("\x00 ")[:19], "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+    offset = sub.get(0x9011)  # OffsetTimeOriginal, e.g. "+08:00"
+    try:
+        sign = -1 if offset[0] == "-" else 1
+        zone = timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6])))
+    except (TypeError, ValueError, IndexError):
+        zone = LOCAL_TZ
+    return moment.replace(tzinfo=zone).astimezone(timezone.utc)
+
+
+def _exif_position(exif: Image.Exif) -> tuple[float | None, float | None]:
+    gps = exif.get_ifd(0x8825)
+    try:
+        lat = _degrees(gps[2]) * (-1 if gps.get(1) == "S" else 1)
+        lng = _degrees(gps[4]) * (-1 if gps.get(3) == "W" else 1)
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        return None, None
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180) or (lat, lng) == (0, 0):
+        return None, None
+    return lat, lng
+
+
+def _degrees(dms) -> float:
+    degrees, minutes, seconds = (float(part) for part in dms)
+    return degrees + minutes / 60 + seconds / 3600
+
+
+def jpeg_bytes(image: Image.Image, quality: int = 90) -> bytes:
+    buffer = io.BytesIO()
+    (image if image.mode == "RGB" else image.convert("RGB")).save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def thumbnail(image: Image.Image) -> bytes:
+    """A JPEG at most THUMBNAIL_SIZE, aspect kept (reduce first, then resample: fast on 12-megapixel photos)."""
+    scale = min(1.0, THUMBNAIL_SIZE[0] / image.width, THUMBNAIL_SIZE[1] / image.height)
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    return jpeg_bytes(image.resize(size, Image.Resampling.BICUBIC, reducing_gap=2.0), quality=80)
+
+
+def watermark_lines(captured_at: datetime, place: str, badge_no: str, sha256: str) -> list[str]:
+    local = captured_at.astimezone(LOCAL_TZ)
+    return [f"时间：{local:%Y-%m-%d %H:%M:%S}", f"地点：{place}", f"执法证号：{badge_no}　校验码：{sha256[:12]}"]
+
+
+def draw_watermark(image: Image.Image, lines: list[str]) -> Image.Image:
+    """Draw the lines on a translucent band at the bottom of `image` (in place; RGB)."""
+    if image.mode != "RGB":
+        image = image.convert("RGB")
+    size = max(14, min(image.width, image.height) // 28)
+    font = cjk_font(size)
+    gap = size // 3
+    band = len(lines) * (size + gap) + 2 * gap
+    draw = ImageDraw.Draw(image, "RGBA")
+    draw.rectangle((0, image.height - band, image.width, image.height), fill=(0, 0, 0, 140))
+    for number, line in enumerate(lines):
+        y = image.height - band + gap + number * (size + gap)
+        draw.text((gap * 2, y), line, font=font, fill=(255, 255, 255, 255), stroke_width=max(1, size // 16),
+                  stroke_fill=(0, 0, 0, 255))
+    return image
+
+
+def blur_faces(image: Image.Image, faces) -> Image.Image:
+    """A copy of `image` with each face box (grown by a quarter on every side) heavily blurred."""
+    redacted = image.convert("RGB")
+    for face in faces:
+        grow_x, grow_y = (face.right - face.left) // 4, (face.bottom - face.top) // 4
+        box = (max(0, face.left - grow_x), max(0, face.top - grow_y),
+               min(image.width, face.right + grow_x), min(image.height, face.bottom + grow_y))
+        region = redacted.crop(box)
+        radius = max(8, (box[2] - box[0]) // 6)
+        redacted.paste(region.filter(ImageFilter.GaussianBlur(radius)), box)
+    return redacted

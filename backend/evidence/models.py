@@ -1,0 +1,133 @@
+"""Evidence records (one hash chain per officer), the keyed checkpoints of each chain's head, the custody log."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, Float, ForeignKey, Integer, String, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backend.db import Base, UTCDateTime, utcnow
+from backend.org.models import Officer
+
+
+class EvidenceKind(str, enum.Enum):
+    photo = "photo"
+    video = "video"
+
+
+class Source(str, enum.Enum):
+    upload = "upload"  # multipart upload
+    wechat = "wechat"  # a JS-SDK media id, downloaded from the government-WeChat media API
+
+
+class Subject(str, enum.Enum):
+    """What a piece of evidence belongs to."""
+
+    complaint = "complaint"  # 诉件
+    finding = "finding"  # 督察发现
+    inspection = "inspection"  # 检查
+    case = "case"  # 案件（案件系统的案号）
+
+
+SUBJECT_NAMES = {Subject.complaint: "诉件", Subject.finding: "督察发现", Subject.inspection: "检查", Subject.case: "案件"}
+
+
+class CustodyAction(str, enum.Enum):
+    view_original = "view_original"  # 查看原件
+    download_original = "download_original"  # 下载原件（须填写原因）
+    view_watermarked = "view_watermarked"  # 查看水印件
+    export_redacted = "export_redacted"  # 导出脱敏件
+
+
+CUSTODY_NAMES = {
+    CustodyAction.view_original: "查看原件",
+    CustodyAction.download_original: "下载原件",
+    CustodyAction.view_watermarked: "查看水印件",
+    CustodyAction.export_redacted: "导出脱敏件",
+}
+
+
+def _enum(kind: type[enum.Enum], length: int) -> Enum:
+    return Enum(kind, native_enum=False, length=length, validate_strings=True)
+
+
+class Evidence(Base):
+    """One photo or video; `record_hash` covers (`prev_hash`, `sha256`, the metadata), so no field changes unseen."""
+
+    __tablename__ = "evidence"
+    __scope__ = ("officer", "officer_id")
+    __table_args__ = (UniqueConstraint("client_id"), UniqueConstraint("officer_id", "seq"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)  # position in the officer's chain, from 1
+    kind: Mapped[EvidenceKind] = mapped_column(_enum(EvidenceKind, 8))
+    source: Mapped[Source] = mapped_column(_enum(Source, 8))
+    wechat_media_id: Mapped[str | None] = mapped_column(String(128))
+    mime: Mapped[str] = mapped_column(String(32))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    original_key: Mapped[str] = mapped_column(String(200))
+    watermarked_key: Mapped[str | None] = mapped_column(String(200))
+    thumbnail_key: Mapped[str] = mapped_column(String(200))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    # What the phone reported (GCJ-02).
+    captured_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lat: Mapped[float] = mapped_column(Float)
+    lng: Mapped[float] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    place: Mapped[str | None] = mapped_column(String(200))
+    # What the file itself says (EXIF; GPS converted to GCJ-02), and how far apart the two are.
+    exif_taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    exif_lat: Mapped[float | None] = mapped_column(Float)
+    exif_lng: Mapped[float | None] = mapped_column(Float)
+    time_gap_s: Mapped[int | None] = mapped_column(Integer)
+    place_gap_m: Mapped[int | None] = mapped_column(Integer)
+    subject_type: Mapped[Subject | None] = mapped_column(_enum(Subject, 16))
+    subject_ref: Mapped[str | None] = mapped_column(String(64), index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    record_hash: Mapped[str] = mapped_column(String(64))
+
+    officer: Mapped[Officer] = relationship()
+
+
+class ChainCheckpoint(Base):
+    """The head of one officer's chain, signed with the server secret: cutting off the newest records shows."""
+
+    __tablename__ = "evidence_checkpoint"
+    __scope__ = ("officer", "officer_id")
+
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class CustodyEntry(Base):
+    """One access to a piece of evidence: who, when, what, why. Append-only."""
+
+    __tablename__ = "evidence_custody"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence.id"), index=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("officer.id"), index=True)
+    action: Mapped[CustodyAction] = mapped_column(_enum(CustodyAction, 24))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    address: Mapped[str | None] = mapped_column(String(64))
+
+    actor: Mapped[Officer] = relationship()
+
+
+@event.listens_for(Evidence, "before_update")
+@event.listens_for(Evidence, "before_delete")
+@event.listens_for(CustodyEntry, "before_update")
+@event.listens_for(CustodyEntry, "before_delete")
+def _append_only(_mapper, _connection, target):
+    raise RuntimeError(f"{type(target).__name__} is append-only")

@@ -1,0 +1,214 @@
+"""Taking in evidence (upload or WeChat media id) and every access to it, each written to the custody log."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app
+from PIL import Image
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from backend.db import session, utcnow
+from backend.duty import geo
+from backend.errors import Conflict, Invalid
+from backend.evidence import chain, media
+from backend.evidence.models import CustodyAction, CustodyEntry, Evidence, EvidenceKind, Source, Subject
+from backend.images import validate_image
+from backend.org.models import Officer
+from backend.org.scope import get_visible
+from backend.storage import get_storage
+from backend.vision import face_detector
+from backend.wechat.media import download_media
+
+CLOCK_SKEW = timedelta(minutes=2)
+
+
+def setting(name: str):
+    return current_app.config[name]
+
+
+@dataclass
+class _Files:
+    """A validated original and its derivatives, ready to store under content-addressed keys."""
+
+    kind: EvidenceKind
+    mime: str
+    width: int
+    height: int
+    duration_ms: int | None
+    sha256: str
+    picture: Image.Image  # the upright photo, or the video's first frame
+    exif: media.ExifFacts = field(default_factory=lambda: media.ExifFacts(None, None, None))
+
+
+def _validate(data: bytes, content_type: str | None) -> _Files:
+    """Check the bytes before anything is stored: an MP4 video, or a JPEG/PNG photo."""
+    digest = hashlib.sha256(data).hexdigest()
+    if media.looks_like_mp4(data):
+        video = media.validate_video(data, declared_type=content_type, max_bytes=setting("EVIDENCE_MAX_VIDEO_BYTES"),
+                                     max_seconds=setting("EVIDENCE_MAX_VIDEO_SECONDS"))
+        return _Files(EvidenceKind.video, video.mime, video.width, video.height, video.duration_ms, digest,
+                      video.first_frame)
+    photo = validate_image(data, declared_type=content_type, max_bytes=setting("EVIDENCE_MAX_IMAGE_BYTES"))
+    return _Files(EvidenceKind.photo, photo.mime, photo.width, photo.height, None, digest, photo.image,
+                  media.exif_facts(photo.exif))
+
+
+def _by_client_id(client_id: str) -> Evidence | None:
+    return session.scalars(select(Evidence).where(Evidence.client_id == client_id)).one_or_none()
+
+
+def _same(existing: Evidence, actor: Officer, sha256: str | None = None) -> Evidence:
+    """A repeated client id: the first record for the same officer and file, a conflict otherwise."""
+    if existing.officer_id != actor.id or (sha256 is not None and sha256 != existing.sha256):
+        raise Conflict("该取证编号已用于另一份证据", code="client_id_reused")
+    return existing
+
+
+def _check_subject(subject_type: Subject | None, subject_ref: str | None) -> None:
+    if (subject_type is None) != (subject_ref is None):
+        raise Invalid("关联对象的类型和编号须同时填写", code="subject_incomplete")
+
+
+def _compare_with_exif(evidence: Evidence, facts: media.ExifFacts) -> None:
+    """Keep what the file says beside what the phone said, and how far apart they are."""
+    evidence.exif_taken_at = facts.taken_at
+    if facts.taken_at is not None:
+        evidence.time_gap_s = round(abs((facts.taken_at - evidence.captured_at).total_seconds()))
+    if facts.lat is not None:
+        point = geo.to_gcj02(facts.lat, facts.lng, geo.WGS84)  # cameras write WGS-84
+        evidence.exif_lat, evidence.exif_lng = point.lat, point.lng
+        evidence.place_gap_m = round(geo.distance_m(point, geo.LatLng(evidence.lat, evidence.lng)))
+
+
+def exif_disagrees(evidence: Evidence) -> dict:
+    """Which of the file's own time and place disagree with the phone's report (beyond the tolerances)."""
+    return {
+        "time": evidence.time_gap_s is not None
+        and evidence.time_gap_s > setting("EVIDENCE_TIME_TOLERANCE_MINUTES") * 60,
+        "place": evidence.place_gap_m is not None and evidence.place_gap_m > setting("EVIDENCE_PLACE_TOLERANCE_M"),
+    }
+
+
+def _prepare_writes(evidence: Evidence, data: bytes, files: _Files, badge_no: str) -> list[tuple[str, bytes, str]]:
+    """Set the storage keys of the original, the watermarked copy and the thumbnail; the writes to make."""
+    extension = {"image/jpeg": "jpg", "image/png": "png", "video/mp4": "mp4"}[files.mime]
+    evidence.original_key = f"evidence/originals/{files.sha256[:2]}/{files.sha256}.{extension}"
+    writes = [(evidence.original_key, data, files.mime)]
+    thumb = media.thumbnail(files.picture)
+    evidence.thumbnail_key = _derived_key("thumbnails", thumb)
+    writes.append((evidence.thumbnail_key, thumb, "image/jpeg"))
+    if files.kind == EvidenceKind.photo:
+        place = evidence.place or f"坐标 {evidence.lat:.5f}, {evidence.lng:.5f}"
+        lines = media.watermark_lines(evidence.captured_at, place, badge_no, files.sha256)
+        marked = media.jpeg_bytes(media.draw_watermark(files.picture, lines))
+        evidence.watermarked_key = _derived_key("watermarked", marked)
+        writes.append((evidence.watermarked_key, marked, "image/jpeg"))
+    return writes
+
+
+def _derived_key(folder: str, data: bytes) -> str:
+    digest = hashlib.sha256(data).hexdigest()
+    return f"evidence/{folder}/{digest[:2]}/{digest}.jpg"
+
+
+def submit_evidence(actor: Officer, *, client_id: str, data: bytes, content_type: str | None, captured_at: datetime,
+                    lat: float, lng: float, coord_system: str = geo.GCJ02, accuracy_m: float | None = None,
+                    place: str | None = None, subject_type: Subject | None = None, subject_ref: str | None = None,
+                    source: Source = Source.upload, wechat_media_id: str | None = None,
+                    now: datetime | None = None) -> tuple[Evidence, bool]:
+    """Validate, hash, compare EXIF, derive, chain and store one photo or video; (record, whether new)."""
+    now = now or utcnow()
+    existing = _by_client_id(client_id)
+    if existing is not None:
+        return _same(existing, actor, hashlib.sha256(data).hexdigest()), False
+    if captured_at - now > CLOCK_SKEW:
+        raise Invalid("拍摄时间晚于服务器时间，请校准手机时间后重试", code="captured_in_future")
+    _check_subject(subject_type, subject_ref)
+    point = geo.to_gcj02(lat, lng, coord_system)
+    files = _validate(data, content_type)
+    evidence = Evidence(
+        client_id=client_id, officer_id=actor.id, kind=files.kind, source=source, wechat_media_id=wechat_media_id,
+        mime=files.mime, size_bytes=len(data), sha256=files.sha256, width=files.width, height=files.height,
+        duration_ms=files.duration_ms, captured_at=captured_at, lat=point.lat, lng=point.lng, accuracy_m=accuracy_m,
+        place=place, subject_type=subject_type, subject_ref=subject_ref, received_at=now)
+    _compare_with_exif(evidence, files.exif)
+    writes = _prepare_writes(evidence, data, files, actor.badge_no)
+    session.execute(select(Officer.id).where(Officer.id == actor.id).with_for_update())  # one append at a time
+    existing = _by_client_id(client_id)
+    if existing is not None:
+        return _same(existing, actor, files.sha256), False
+    chain.append(evidence)
+    try:
+        with session.begin_nested():
+            session.add(evidence)
+    except IntegrityError:  # the same client id committed meanwhile
+        return _same(_by_client_id(client_id), actor, files.sha256), False
+    storage = get_storage()
+    for key, payload, mime in writes:
+        storage.put(key, payload, mime)
+    return evidence, True
+
+
+def submit_wechat_media(actor: Officer, *, media_id: str, client_id: str, **details) -> tuple[Evidence, bool]:
+    """Download a JS-SDK media id from government WeChat, then take it in like an upload."""
+    existing = _by_client_id(client_id)
+    if existing is not None:
+        return _same(existing, actor), False
+    data, content_type = download_media(media_id)
+    return submit_evidence(actor, client_id=client_id, data=data, content_type=content_type, source=Source.wechat,
+                           wechat_media_id=media_id, **details)
+
+
+def _log(actor: Officer, evidence: Evidence, action: CustodyAction, reason: str | None, address: str | None) -> None:
+    session.add(CustodyEntry(evidence_id=evidence.id, actor_id=actor.id, action=action, reason=reason,
+                             address=address))
+    session.flush()
+
+
+def _original(evidence: Evidence) -> bytes:
+    """The stored original, refused if it no longer matches its recorded SHA-256."""
+    data = get_storage().get(evidence.original_key)
+    if hashlib.sha256(data).hexdigest() != evidence.sha256:
+        raise Conflict("原件校验失败：文件内容与登记的 SHA-256 不符，请联系区局核查", code="evidence_file_altered")
+    return data
+
+
+def read_original(actor: Officer, evidence_id: int, *, download: bool, reason: str | None = None,
+                  address: str | None = None) -> tuple[Evidence, bytes]:
+    """View or download the original; logged. Downloading needs a reason."""
+    evidence = get_visible(Evidence, evidence_id, actor, what="证据")
+    reason = (reason or "").strip() or None
+    if download and reason is None:
+        raise Invalid("下载原件须填写原因", code="reason_required")
+    _log(actor, evidence, CustodyAction.download_original if download else CustodyAction.view_original, reason,
+         address)
+    return evidence, _original(evidence)
+
+
+def read_watermarked(actor: Officer, evidence_id: int, *, address: str | None = None) -> bytes:
+    """The watermarked copy of a photo; logged."""
+    evidence = get_visible(Evidence, evidence_id, actor, what="证据")
+    if evidence.watermarked_key is None:
+        raise Invalid("视频证据没有水印件，请查看原件", code="no_watermarked_copy")
+    _log(actor, evidence, CustodyAction.view_watermarked, None, address)
+    return get_storage().get(evidence.watermarked_key)
+
+
+def read_thumbnail(actor: Officer, evidence_id: int) -> bytes:
+    evidence = get_visible(Evidence, evidence_id, actor, what="证据")
+    return get_storage().get(evidence.thumbnail_key)
+
+
+def export_redacted(actor: Officer, evidence_id: int, *, reason: str | None = None,
+                    address: str | None = None) -> tuple[bytes, int]:
+    """A JPEG copy of a photo with every face blurred, for publication (脱敏); (bytes, faces blurred). Logged."""
+    evidence = get_visible(Evidence, evidence_id, actor, what="证据")
+    if evidence.kind != EvidenceKind.photo:
+        raise Invalid("目前只能对照片进行脱敏导出", code="export_unsupported")
+    _log(actor, evidence, CustodyAction.export_redacted, (reason or "").strip() or None, address)
+    image = validate_image(_original(evidence), max_bytes=setting("EVIDENCE_MAX_IMAGE_BYTES")).image
+    faces = face_detector().detect_faces(image)
+    return media.jpeg_bytes(media.blur_faces(image, faces)), len(faces)

@@ -1,0 +1,63 @@
+"""Appends under load (real threads, committed data) and the whole intake on an S3 bucket (moto on 127.0.0.1)."""
+import threading
+
+from sqlalchemy import select
+
+from backend.db import session
+from backend.evidence.chain import verify_chain
+from backend.evidence.models import Evidence
+from backend.org.models import Officer, Role
+from backend.storage import storage_from_config
+from tests.evidence.helpers import details, unique_jpeg, upload
+from tests.media.test_storage import s3_endpoint  # noqa: F401  (the moto server fixture)
+
+
+def _at_once(app, jobs) -> list:
+    """Run each (headers, data, fields) upload in its own thread, all released together; their status codes."""
+    barrier, codes = threading.Barrier(len(jobs)), []
+
+    def work(headers, data, fields):
+        client = app.test_client()
+        barrier.wait()
+        codes.append(upload(client, headers, data, **fields).status_code)
+
+    threads = [threading.Thread(target=work, args=job) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return codes
+
+
+def test_simultaneous_uploads_of_one_officer_form_one_unbroken_chain(committed_app, make):
+    officer = make.officer()
+    headers = make.headers(officer)
+    session.commit()
+    same = details()
+    jobs = [(headers, unique_jpeg(), details()) for _ in range(4)]
+    jobs += [(headers, data, same) for data in [unique_jpeg()] * 2]  # one retry racing its original
+    codes = _at_once(committed_app, jobs)
+    assert sorted(codes) == [200] + [201] * 5
+    session.expire_all()
+    seqs = session.scalars(select(Evidence.seq).where(Evidence.officer_id == officer.id).order_by(Evidence.seq)).all()
+    assert seqs == [1, 2, 3, 4, 5]
+    assert verify_chain(session.get(Officer, officer.id)).intact
+
+
+def test_intake_verify_and_export_on_an_s3_bucket(app, client, make, s3_endpoint, monkeypatch):  # noqa: F811
+    store = storage_from_config({"STORAGE_S3_BUCKET": "evidence-intake", "STORAGE_S3_ENDPOINT_URL": s3_endpoint,
+                                 "STORAGE_S3_REGION": "us-east-1", "STORAGE_S3_ACCESS_KEY_ID": "test",
+                                 "STORAGE_S3_SECRET_ACCESS_KEY": "test"})
+    store.client.create_bucket(Bucket="evidence-intake")
+    monkeypatch.setitem(app.extensions, "storage", store)
+    officer = make.officer()
+    headers = make.headers(officer)
+    data = unique_jpeg()
+    body = upload(client, headers, data).json
+    assert store.get(f"evidence/originals/{body['sha256'][:2]}/{body['sha256']}.jpg") == data
+    assert client.get(f"/api/evidence/{body['id']}/original", headers=headers).data == data
+    assert client.post(f"/api/evidence/{body['id']}/exports", headers=headers, json={}).status_code == 200
+    assert verify_chain(officer).intact
+    admin = make.officer(Role.district_admin, district=officer.district)
+    reports = client.get("/api/evidence/chains", headers=make.headers(admin)).json
+    assert [(r["officer_id"], r["intact"]) for r in reports] == [(officer.id, True)]

@@ -1,0 +1,241 @@
+"""Check-in and check-out: judged for time, place and selfie; idempotent by the client's id."""
+from __future__ import annotations
+
+import functools
+import hashlib
+import math
+from datetime import datetime, timedelta
+
+from sqlalchemy import Table, TextClause, bindparam, or_, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload, make_transient_to_detached
+
+from backend.db import LOCAL_TZ, session, utcnow
+from backend.duty import geo
+from backend.duty.models import Approval, CheckKind, DutyCheck, Shift, Timing
+from backend.duty.operations import ROSTER_MANAGERS, setting
+from backend.errors import Conflict, Forbidden, Invalid, NotFound
+from backend.images import validate_image
+from backend.org.models import Officer
+from backend.org.scope import get_visible, scoped
+from backend.storage import get_storage
+from backend.vision import face_detector
+
+
+def check_client_time(client_at: datetime, now: datetime) -> bool:
+    """Refuse client times in the future or outside the sync window; True when synced late."""
+    if client_at - now > timedelta(seconds=setting("DUTY_CLOCK_SKEW_SECONDS")):
+        raise Invalid("客户端时间晚于服务器时间，请校准手机时间后重试", code="client_time_in_future")
+    window = timedelta(hours=setting("DUTY_SYNC_WINDOW_HOURS"))
+    if now - client_at > window:
+        raise Invalid(f"记录时间早于 {setting('DUTY_SYNC_WINDOW_HOURS')} 小时前，已超过离线同步期限",
+                      code="client_time_too_old")
+    return now - client_at > timedelta(minutes=setting("DUTY_LATE_SYNC_MINUTES"))
+
+
+def check_accuracy(accuracy_m: float) -> None:
+    if accuracy_m is None or not math.isfinite(accuracy_m) or accuracy_m < 0:
+        raise Invalid("定位精度不能为负数或非数字", code="bad_accuracy")
+    if accuracy_m > setting("DUTY_MAX_ACCURACY_M"):
+        raise Invalid(f"定位精度超过 {setting('DUTY_MAX_ACCURACY_M')} 米，定位不可信，请到开阔处重新定位",
+                      code="accuracy_too_poor")
+
+
+def same_submission(existing, officer: Officer, what: str):
+    """A repeated client id: the first result for the same officer, a conflict for anyone else."""
+    if existing.officer_id != officer.id:
+        raise Conflict(f"该{what}编号已被使用", code="client_id_reused")
+    return existing
+
+
+def _minutes(delta: timedelta) -> int:
+    return max(1, int(delta.total_seconds() // 60))
+
+
+def _lock_shift(actor: Officer, shift_id: int) -> Shift:
+    """The actor's own shift (with its post), locked so submissions to it are judged one at a time."""
+    shift = session.scalars(scoped(Shift, actor).where(Shift.id == shift_id).options(joinedload(Shift.post))
+                            .with_for_update(of=Shift)).one_or_none()
+    if shift is None:
+        raise NotFound("班次不存在或不在您的管辖范围内", code="not_found")
+    if shift.officer_id != actor.id:
+        raise Forbidden("只能为自己的班次签到签退", code="not_your_shift")
+    return shift
+
+
+@functools.cache
+def _insert_or_nothing(table: Table, dialect_name: str) -> TextClause:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id for `table`, compiled once: SQLAlchemy 2.0 does not
+    cache the dialect-specific INSERT, and compiling it on every check-in cost more than the database."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    columns = [column for column in table.columns if column.key != "id"]
+    stmt = (dialect.insert(table).values({column.key: bindparam(column.key) for column in columns})
+            .on_conflict_do_nothing().returning(table.c.id))
+    sql = str(stmt.compile(dialect=dialect.dialect(paramstyle="named")))
+    return text(sql).bindparams(*(bindparam(column.key, type_=column.type) for column in columns)).columns(table.c.id)
+
+
+def insert_once(row):
+    """INSERT `row` unless it collides with a unique key (no savepoint needed, so a race costs nothing);
+    the row, now persistent, or None on a collision."""
+    table = type(row).__table__
+    values = {column.key: getattr(row, column.key) for column in table.columns if column.key != "id"}
+    row.id = session.scalar(_insert_or_nothing(table, session.get_bind().dialect.name), values)
+    if row.id is None:
+        return None
+    for key, value in values.items():  # unset ones too, or they would be expired and loaded again
+        setattr(row, key, value)
+    make_transient_to_detached(row)
+    session.add(row)
+    return row
+
+
+def _checks(client_id: str, shift: Shift) -> tuple[DutyCheck | None, dict[CheckKind, DutyCheck]]:
+    """The check with this client id (if any) and the shift's checks by kind, in one query."""
+    rows = session.scalars(select(DutyCheck).where(
+        or_(DutyCheck.client_id == client_id, DutyCheck.shift_id == shift.id))).all()
+    same = next((c for c in rows if c.client_id == client_id), None)
+    return same, {c.kind: c for c in rows if c.shift_id == shift.id}
+
+
+def _of_shift(shift: Shift, kind: CheckKind) -> DutyCheck | None:
+    return session.scalars(select(DutyCheck).where(DutyCheck.shift_id == shift.id, DutyCheck.kind == kind)
+                           ).one_or_none()
+
+
+def attended_minutes(shift: Shift, check_in: DutyCheck | None, check_out: DutyCheck | None) -> int:
+    """Minutes of the shift between check-in and check-out; none for a rejected out-of-area check-in."""
+    if check_in is None or check_out is None or check_in.approval == Approval.rejected:
+        return 0
+    start, end = max(check_in.client_at, shift.starts_at), min(check_out.client_at, shift.ends_at)
+    return max(0, int((end - start).total_seconds() // 60))
+
+
+def _store_selfie(officer: Officer, data: bytes | None) -> tuple[str, str]:
+    """Validate the selfie (an image with exactly one face) and store it; its key and SHA-256."""
+    if not data:
+        raise Invalid("该点位要求自拍签到，请拍摄本人照片", code="selfie_required")
+    image = validate_image(data, max_bytes=setting("DUTY_SELFIE_MAX_BYTES"))
+    faces = face_detector().count_faces(image.image)
+    if faces == 0:
+        raise Invalid("自拍照中没有检测到人脸，请正对镜头重拍", code="selfie_no_face")
+    if faces > 1:
+        raise Invalid(f"自拍照中检测到 {faces} 张人脸，只能有本人一张", code="selfie_many_faces")
+    digest = hashlib.sha256(data).hexdigest()
+    key = f"duty/selfies/{officer.id}/{digest}.{image.format.lower()}"
+    get_storage().put(key, data, image.mime)
+    return key, digest
+
+
+def _judge_check_in(shift: Shift, check: DutyCheck) -> None:
+    earliest = shift.starts_at - timedelta(minutes=setting("DUTY_EARLIEST_CHECK_IN_MINUTES"))
+    if check.client_at < earliest:
+        opens = earliest.astimezone(LOCAL_TZ).strftime("%H:%M")
+        raise Invalid(f"还未到签到时间，{opens} 起可以签到", code="too_early")
+    if check.client_at >= shift.ends_at:
+        raise Invalid("班次已结束，不能再签到", code="shift_over")
+    late_by = check.client_at - shift.starts_at
+    if late_by > timedelta(minutes=setting("DUTY_GRACE_MINUTES")):
+        check.timing, check.minutes_off = Timing.late, _minutes(late_by)
+    else:
+        check.timing, check.minutes_off = Timing.on_time, 0
+
+
+def _judge_place(shift: Shift, check: DutyCheck, point: geo.LatLng, reason: str | None) -> None:
+    if shift.post is None:
+        return
+    inside, outside_m = shift.post.fence.admits(point, check.accuracy_m, setting("DUTY_MAX_ACCURACY_ALLOWANCE_M"))
+    check.distance_outside_m = round(outside_m)
+    if inside or check.kind == CheckKind.check_out:
+        return
+    if not (reason and reason.strip()):
+        raise Invalid(f"您不在“{shift.post.name}”范围内（距围栏约 {round(outside_m)} 米）。"
+                      "如需外勤签到，请填写原因，由中队长审批", code="outside_fence")
+    check.out_of_area, check.reason, check.approval = True, reason.strip(), Approval.pending
+
+
+def _judge_check_out(shift: Shift, check: DutyCheck, check_in: DutyCheck | None) -> None:
+    if check_in is None:
+        raise Conflict("还没有签到，不能签退", code="not_checked_in")
+    if check.client_at <= check_in.client_at:
+        raise Invalid("签退时间必须晚于签到时间", code="check_out_before_check_in")
+    early_by = shift.ends_at - check.client_at
+    if early_by > timedelta(0):
+        check.timing, check.minutes_off = Timing.early_leave, _minutes(early_by)
+    else:
+        check.timing, check.minutes_off = Timing.on_time, 0
+
+
+def submit_check(actor: Officer, kind: CheckKind, *, client_id: str, shift_id: int, client_at: datetime,
+                 lat: float, lng: float, coord_system: str, accuracy_m: float, reason: str | None = None,
+                 selfie: bytes | None = None, now: datetime | None = None) -> tuple[DutyCheck, bool]:
+    """Record a check-in or check-out; (the record, whether it is new). The same id twice: the first."""
+    now = now or utcnow()
+    shift = _lock_shift(actor, shift_id)
+    existing, of_shift = _checks(client_id, shift)
+    if existing is not None:
+        return same_submission(existing, actor, "签到签退"), False
+    late_sync = check_client_time(client_at, now)
+    point = geo.to_gcj02(lat, lng, coord_system)
+    check_accuracy(accuracy_m)
+    check = DutyCheck(client_id=client_id, officer_id=actor.id, shift_id=shift.id, kind=kind, client_at=client_at,
+                      received_at=now, late_sync=late_sync, lat=point.lat, lng=point.lng,
+                      coord_system=point.coord_system, accuracy_m=accuracy_m, out_of_area=False, minutes_off=0)
+    check_in = of_shift.get(CheckKind.check_in)
+    if kind in of_shift:
+        message = "本班次已签到" if kind == CheckKind.check_in else "本班次已签退"
+        raise Conflict(message, code=f"already_{'checked_in' if kind == CheckKind.check_in else 'checked_out'}")
+    if kind == CheckKind.check_in:
+        _judge_check_in(shift, check)
+    else:
+        _judge_check_out(shift, check, check_in)
+    _judge_place(shift, check, point, reason)
+    if kind == CheckKind.check_in and shift.post is not None and shift.post.selfie_required:
+        check.selfie_key, check.selfie_sha256 = _store_selfie(actor, selfie)
+    stored = insert_once(check)
+    if stored is None:  # the same id (or this shift's check) was committed meanwhile
+        existing, _ = _checks(client_id, shift)
+        if existing is None:
+            raise Conflict("本班次已有该类记录", code="already_recorded")
+        return same_submission(existing, actor, "签到签退"), False
+    _update_shift(shift, check_in if kind == CheckKind.check_out else stored,
+                  stored if kind == CheckKind.check_out else None)
+    return stored, True
+
+
+def _update_shift(shift: Shift, check_in: DutyCheck, check_out: DutyCheck | None) -> None:
+    """A submission synced after close-day corrects the absence or missing check-out mark."""
+    if shift.absent:
+        shift.absent = False
+    if check_out is not None:
+        shift.missing_check_out = False
+        shift.attended_minutes = attended_minutes(shift, check_in, check_out)
+    if shift in session.dirty:
+        session.flush()
+
+
+def selfie_of(actor: Officer, check_id: int) -> tuple[bytes, str]:
+    """The selfie of a check-in in the actor's scope: its bytes and type."""
+    check = get_visible(DutyCheck, check_id, actor, what="签到记录")
+    if check.selfie_key is None:
+        raise NotFound("该签到没有自拍照", code="no_selfie")
+    return get_storage().get(check.selfie_key), "image/png" if check.selfie_key.endswith(".png") else "image/jpeg"
+
+
+def decide_out_of_area(actor: Officer, check_id: int, *, approve: bool, note: str | None = None) -> DutyCheck:
+    """The squad leader (or district) approves or rejects an out-of-area check-in."""
+    if actor.role not in ROSTER_MANAGERS:
+        raise Forbidden("只有中队长和区局管理员可以审批外勤签到", code="role_forbidden")
+    check = get_visible(DutyCheck, check_id, actor, what="签到记录")
+    if check.officer_id == actor.id:
+        raise Forbidden("不能审批自己的外勤签到", code="cannot_decide_own")
+    if not check.out_of_area:
+        raise Conflict("这不是外勤签到，无需审批", code="not_out_of_area")
+    if check.approval != Approval.pending:
+        raise Conflict("该外勤签到已审批", code="already_decided")
+    check.approval = Approval.approved if approve else Approval.rejected
+    check.decided_by_id, check.decided_at, check.decision_note = actor.id, utcnow(), note
+    shift = check.shift
+    shift.attended_minutes = attended_minutes(shift, check, _of_shift(shift, CheckKind.check_out))
+    session.flush()
+    return check

@@ -1,0 +1,97 @@
+"""What reads duty: rosters, my duty today, approvals waiting, a shift's track, the daily facts."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Integer, and_, case, cast, func, select
+from sqlalchemy.orm import aliased
+
+from backend.db import session
+from backend.duty.models import Approval, CheckKind, DutyCheck, DutyType, Position, Shift, Timing
+from backend.org.models import Officer
+from backend.org.scope import scoped
+
+
+def shifts(actor: Officer, *, day_from: date | None = None, day_to: date | None = None,
+           officer_id: int | None = None, squad_id: int | None = None):
+    """SELECT of the roster lines in `actor`'s scope, filtered."""
+    stmt = scoped(Shift, actor).order_by(Shift.starts_at, Shift.id)
+    if day_from is not None:
+        stmt = stmt.where(Shift.day >= day_from)
+    if day_to is not None:
+        stmt = stmt.where(Shift.day <= day_to)
+    if officer_id is not None:
+        stmt = stmt.where(Shift.officer_id == officer_id)
+    if squad_id is not None:
+        stmt = stmt.where(Shift.squad_id == squad_id)
+    return stmt
+
+
+def checks_of(shift_ids: list[int]) -> dict[tuple[int, CheckKind], DutyCheck]:
+    rows = session.scalars(select(DutyCheck).where(DutyCheck.shift_id.in_(shift_ids))) if shift_ids else []
+    return {(c.shift_id, c.kind): c for c in rows}
+
+
+def my_duty(actor: Officer, day: date) -> list[dict]:
+    """The actor's own shifts of `day` with their check-in, check-out and what is still owed."""
+    own = list(session.scalars(select(Shift).where(Shift.officer_id == actor.id, Shift.day == day)
+                               .order_by(Shift.starts_at)))
+    checks = checks_of([s.id for s in own])
+    duty = []
+    for shift in own:
+        check_in, check_out = checks.get((shift.id, CheckKind.check_in)), checks.get((shift.id, CheckKind.check_out))
+        owed = [kind for kind, done in (("check_in", check_in), ("check_out", check_out)) if done is None]
+        duty.append({"shift": shift, "check_in": check_in, "check_out": check_out, "owed": owed})
+    return duty
+
+
+def out_of_area_checks(actor: Officer, approval: Approval | None = Approval.pending):
+    """SELECT of out-of-area check-ins in scope (waiting for a decision by default)."""
+    stmt = scoped(DutyCheck, actor).where(DutyCheck.out_of_area).order_by(DutyCheck.client_at)
+    return stmt.where(DutyCheck.approval == approval) if approval is not None else stmt
+
+
+def shift_track(shift: Shift) -> dict:
+    """Track length, time inside the area and, for a fixed post, the share of the shift present."""
+    pings, metres, inside = session.execute(select(
+        func.count(Position.id), func.coalesce(func.sum(Position.step_m), 0.0),
+        func.coalesce(func.sum(Position.step_inside_seconds), 0),
+    ).where(Position.shift_id == shift.id)).one()
+    track = {"shift_id": shift.id, "positions": pings, "track_metres": round(metres),
+             "inside_seconds": int(inside), "presence_ratio": None}
+    if shift.duty_type == DutyType.fixed_post:
+        track["presence_ratio"] = round(min(1.0, int(inside) / (shift.scheduled_minutes * 60)), 3)
+    return track
+
+
+def _count(condition):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def daily_duty_facts(day: date) -> list:
+    """Per officer with shifts on `day`: scheduled and attended minutes, late, early leave, absent,
+    out-of-area approved and rejected, patrol metres. One aggregate query over the day's shifts."""
+    check_in, check_out = aliased(DutyCheck), aliased(DutyCheck)
+    track = (select(Position.shift_id, func.sum(Position.step_m).label("metres"))
+             .join(Shift, Shift.id == Position.shift_id).where(Shift.day == day)
+             .group_by(Position.shift_id).subquery())
+    stmt = (
+        select(
+            Shift.officer_id,
+            func.sum(Shift.scheduled_minutes).label("scheduled_minutes"),
+            func.sum(Shift.attended_minutes).label("attended_minutes"),
+            _count(check_in.timing == Timing.late).label("late"),
+            _count(check_out.timing == Timing.early_leave).label("early_leave"),
+            _count(Shift.absent).label("absent"),
+            _count(check_in.approval == Approval.approved).label("out_of_area_approved"),
+            _count(check_in.approval == Approval.rejected).label("out_of_area_rejected"),
+            cast(func.round(func.coalesce(func.sum(track.c.metres), 0.0)), Integer).label("patrol_metres"),
+        )
+        .outerjoin(check_in, and_(check_in.shift_id == Shift.id, check_in.kind == CheckKind.check_in))
+        .outerjoin(check_out, and_(check_out.shift_id == Shift.id, check_out.kind == CheckKind.check_out))
+        .outerjoin(track, track.c.shift_id == Shift.id)
+        .where(Shift.day == day)
+        .group_by(Shift.officer_id)
+        .order_by(Shift.officer_id)
+    )
+    return list(session.execute(stmt))

@@ -1,0 +1,227 @@
+"""Check-ins per second through gunicorn on PostgreSQL, against a bare endpoint of the same server.
+
+Each check-in is the whole path: token check, the shift looked up and locked, the client id looked
+up, the time judged, the fence test, the insert with its audit row, the commit. The bare endpoint is
+GET /api/health: the same gunicorn workers, Flask/flask-smorest dispatch, request hooks, database
+session and one round trip (`SELECT 1`) with nothing of its own, so the ratio shows what the check-in
+itself costs. Both run in the same run, in alternating blocks, over the same keep-alive clients.
+
+Target (issue 3): check-ins at ≥ 40% of the bare throughput, p99 ≤ 3× the bare p99.
+The load is bounded: loopback only, a fixed number of requests at a fixed concurrency.
+Run on its own: `python -m bench.duty_checkin` (BENCH_DATABASE_URL, default
+postgresql+psycopg://postgres@127.0.0.1/bench_duty; the database is emptied and migrated).
+"""
+from __future__ import annotations
+
+import hashlib
+import http.client
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import create_engine, insert, select, text
+
+ROOT = Path(__file__).resolve().parent.parent
+DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1/bench_duty")
+OFFICERS = 40
+SHIFTS_PER_OFFICER = 50  # one check-in per shift: 2,000 check-ins
+CONCURRENCY = 16
+WARM_UP = 100
+ROUNDS = 4
+TARGET = {"ratio_min": 0.40, "p99_multiple_max": 3.0}
+POST_LAT, POST_LNG = 31.2304, 121.4737
+
+
+def _fresh_database(url: str) -> None:
+    admin_url, name = url.rsplit("/", 1)
+    engine = create_engine(f"{admin_url}/postgres", isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if not conn.scalar(text("select 1 from pg_database where datname = :n"), {"n": name}):
+            conn.execute(text(f'create database "{name}"'))
+    engine.dispose()
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("drop schema public cascade"))
+        conn.execute(text("create schema public"))
+    engine.dispose()
+
+
+def _seed(app) -> list[tuple[str, int]]:
+    """Officers with tokens, a circular post, and one-minute shifts starting within the next hour;
+    the (token, shift id) of every check-in to send."""
+    from backend.db import session, utcnow
+    from backend.duty.models import DutyType, Post, Shift
+    from backend.org.models import AuthToken, District, Officer, Role, Squad
+
+    with app.app_context():
+        district = District(code="BENCH", name="压测区")
+        squad = Squad(district=district, name="压测中队")
+        post = Post(squad=squad, name="压测点位", shape="circle", center_lat=POST_LAT, center_lng=POST_LNG,
+                    radius_m=100, coord_system="gcj02", selfie_required=False, active=True)
+        session.add_all([district, squad, post])
+        session.flush()
+        session.execute(insert(Officer), [
+            {"badge_no": f"D{i:05d}", "name": f"队员{i}", "role": Role.officer, "district_id": district.id,
+             "squad_id": squad.id, "active": True} for i in range(OFFICERS)])
+        ids = session.scalars(select(Officer.id).where(Officer.squad_id == squad.id).order_by(Officer.id)).all()
+        tokens = {i: secrets.token_urlsafe(32) for i in ids}
+        now = utcnow().replace(second=0, microsecond=0)
+        session.execute(insert(AuthToken), [
+            {"token_hash": hashlib.sha256(t.encode()).hexdigest(), "officer_id": i, "channel": "password",
+             "expires_at": now + timedelta(hours=2)} for i, t in tokens.items()])
+        session.execute(insert(Shift), [
+            {"officer_id": i, "squad_id": squad.id, "day": now.date(), "duty_type": DutyType.fixed_post,
+             "post_id": post.id, "starts_at": now + timedelta(minutes=2 + n),
+             "ends_at": now + timedelta(minutes=3 + n), "scheduled_minutes": 1, "attended_minutes": 0,
+             "absent": False, "missing_check_out": False} for i in ids for n in range(SHIFTS_PER_OFFICER)])
+        shifts = session.execute(select(Shift.officer_id, Shift.id).order_by(Shift.starts_at, Shift.id)).all()
+        session.commit()
+        return [(tokens[officer_id], shift_id) for officer_id, shift_id in shifts]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _Client:
+    """One keep-alive connection (one per client thread)."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def call(self, method: str, path: str, token: str | None = None, body=None) -> int:
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        payload = json.dumps(body) if body is not None else None
+        try:
+            self.conn.request(method, path, body=payload, headers=headers)
+            response = self.conn.getresponse()
+        except (http.client.HTTPException, OSError):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            self.conn.request(method, path, body=payload, headers=headers)
+            response = self.conn.getresponse()
+        response.read()
+        return response.status
+
+
+@contextmanager
+def _gunicorn(secret: str):
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": DB_URL, "SECRET_KEY": secret, "SCHEDULER_MODE": "off",
+           "LOG_LEVEL": "WARNING"}
+    process = subprocess.Popen(
+        # gunicorn's advice for workers (2 × cores + 1), threaded so a worker overlaps database waits.
+        [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(2 * (os.cpu_count() or 1) + 1),
+         "--worker-class", "gthread", "--threads", "4", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+         "wsgi:app"], cwd=ROOT, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if _Client(port).call("GET", "/api/health") == 200:
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("gunicorn did not start") from None
+                time.sleep(0.2)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _load(port: int, jobs: list[tuple]) -> tuple[float, list[float], set[int]]:
+    """Send (method, path, token, body) jobs over CONCURRENCY keep-alive clients: elapsed seconds,
+    each request's latency, the statuses seen."""
+    local = threading.local()
+
+    def one(job):
+        if not hasattr(local, "client"):
+            local.client = _Client(port)
+        body = job[3]() if callable(job[3]) else job[3]
+        started = time.perf_counter()
+        status = local.client.call(job[0], job[1], job[2], body)
+        return status, time.perf_counter() - started
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(CONCURRENCY) as pool:
+        results = list(pool.map(one, jobs))
+    return time.perf_counter() - began, [seconds for _, seconds in results], {status for status, _ in results}
+
+
+def _interleaved(port: int, bare: list[tuple], checkins: list[tuple]) -> tuple[dict, dict]:
+    """Alternate ROUNDS blocks of each kind, so a noisy neighbour weighs on both figures alike."""
+    totals = {"bare": [0.0, [], set()], "ours": [0.0, [], set()]}
+    size = len(checkins) // ROUNDS
+    for start in range(0, size * ROUNDS, size):
+        for name, jobs in (("bare", bare), ("ours", checkins)):
+            elapsed, latencies, statuses = _load(port, jobs[start:start + size])
+            totals[name][0] += elapsed
+            totals[name][1] += latencies
+            totals[name][2] |= statuses
+    figures = {}
+    for name, (elapsed, latencies, statuses) in totals.items():
+        latencies.sort()
+        figures[name] = {"per_second": round(len(latencies) / elapsed, 1),
+                         "p99_ms": round(latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000, 1),
+                         "statuses": sorted(statuses)}
+    return figures["bare"], figures["ours"]
+
+
+def _check_in(shift_id: int):
+    """The body of a check-in at the post, stamped when it is sent."""
+    from datetime import datetime, timezone
+
+    return lambda: {"client_id": uuid.uuid4().hex, "shift_id": shift_id,
+                    "client_at": datetime.now(timezone.utc).isoformat(), "lat": POST_LAT + 0.0002,
+                    "lng": POST_LNG, "coord_system": "gcj02", "accuracy_m": 15}
+
+
+def run() -> dict:
+    sys.path.insert(0, str(ROOT))
+    from backend import create_app
+    from backend.migrate import upgrade
+
+    secret = secrets.token_hex(16)
+    _fresh_database(DB_URL)
+    upgrade(DB_URL)
+    app = create_app({"DATABASE_URL": DB_URL, "SECRET_KEY": secret, "SCHEDULER_MODE": "off", "LOG_LEVEL": "WARNING"})
+    work = _seed(app)
+    app.extensions["db_engine"].dispose()
+    bare = [("GET", "/api/health", None, None)] * len(work)
+    checkins = [("POST", "/api/duty/check-ins", token, _check_in(shift_id)) for token, shift_id in work]
+    with _gunicorn(secret) as port:
+        _load(port, bare[:WARM_UP])
+        baseline, ours = _interleaved(port, bare, checkins)
+    if ours["statuses"] != [201] or baseline["statuses"] != [200]:
+        raise RuntimeError(f"unexpected statuses: check-ins {ours['statuses']}, bare {baseline['statuses']}")
+    ratio = round(ours["per_second"] / baseline["per_second"], 2)
+    p99_multiple = round(ours["p99_ms"] / baseline["p99_ms"], 2)
+    return {
+        "work": f"{len(work)} check-ins (token, shift lock, fence, insert, commit) at concurrency {CONCURRENCY}",
+        "ours": {"checkins_per_second": ours["per_second"], "p99_ms": ours["p99_ms"]},
+        "baseline": {"bare_requests_per_second": baseline["per_second"], "p99_ms": baseline["p99_ms"]},
+        "ratio": ratio,
+        "p99_multiple": p99_multiple,
+        "target": TARGET,
+        "met": ratio >= TARGET["ratio_min"] and p99_multiple <= TARGET["p99_multiple_max"],
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(), ensure_ascii=False, indent=2))

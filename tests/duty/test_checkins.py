@@ -1,0 +1,167 @@
+"""Check-in and check-out through HTTP: time, place, selfie, idempotency, approval."""
+import base64
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from backend.db import session, utcnow
+from backend.duty.models import DutyCheck
+from backend.org.models import Role
+from backend.storage import get_storage
+from tests import photos
+from tests.duty.helpers import check_payload, north_of
+
+
+@pytest.fixture
+def team(make):
+    leader = make.officer(Role.squad_leader)
+    officer = make.officer(squad=leader.squad)
+    post = make.post(leader.squad, radius_m=100)
+    return leader, officer, post
+
+
+def _shift(make, officer, post, started_minutes_ago: int, hours: int = 4, **kw):
+    start = utcnow().replace(microsecond=0) - timedelta(minutes=started_minutes_ago)
+    return make.shift(officer, start, start + timedelta(hours=hours), post=post, **kw)
+
+
+def _count() -> int:
+    return session.scalar(select(func.count()).select_from(DutyCheck))
+
+
+def test_on_time_check_in_inside_the_fence_and_the_same_id_again_returns_the_first(client, make, team):
+    _, officer, post = team
+    shift = _shift(make, officer, post, started_minutes_ago=3)
+    headers = make.headers(officer)
+    payload = check_payload(shift, utcnow())
+    first = client.post("/api/duty/check-ins", headers=headers, json=payload)
+    assert first.status_code == 201, first.json
+    assert (first.json["timing"], first.json["out_of_area"], first.json["distance_outside_m"]) == ("on_time", False, 0)
+    assert first.json["late_sync"] is False and first.json["received_at"]
+    before = _count()
+    again = client.post("/api/duty/check-ins", headers=headers, json=payload | {"lat": 0.0})
+    assert again.status_code == 200 and again.json == first.json
+    assert _count() == before
+    today = client.get(f"/api/duty/today?day={shift.day}", headers=headers).json
+    assert today[0]["owed"] == ["check_out"] and today[0]["check_in"]["timing"] == "on_time"
+
+
+def test_late_after_the_grace_period_and_too_early_before_the_window(client, make, team):
+    _, officer, post = team
+    headers = make.headers(officer)
+    late_shift = _shift(make, officer, post, started_minutes_ago=20)
+    late = client.post("/api/duty/check-ins", headers=headers,
+                       json=check_payload(late_shift, late_shift.starts_at + timedelta(minutes=20)))
+    assert late.status_code == 201 and (late.json["timing"], late.json["minutes_off"]) == ("late", 20)
+    future_shift = _shift(make, officer, post, started_minutes_ago=-180)
+    early = client.post("/api/duty/check-ins", headers=headers, json=check_payload(future_shift, utcnow()))
+    assert early.status_code == 422 and early.json["error"] == "too_early" and "签到时间" in early.json["message"]
+
+
+def test_gps_accuracy_counts_towards_the_fence_but_absurd_or_negative_accuracy_is_refused(client, make, team):
+    _, officer, post = team
+    shift = _shift(make, officer, post, started_minutes_ago=1)
+    headers = make.headers(officer)
+    lat = north_of(post.center_lat, 120)  # 20 m outside the 100 m circle
+    for accuracy, code in ((-1, "validation_error"), (5000, "accuracy_too_poor")):
+        response = client.post("/api/duty/check-ins", headers=headers,
+                               json=check_payload(shift, utcnow(), lat=lat, accuracy_m=accuracy))
+        assert response.status_code == 422 and response.json["error"] == code
+    ok = client.post("/api/duty/check-ins", headers=headers,
+                     json=check_payload(shift, utcnow(), lat=lat, accuracy_m=30))
+    assert ok.status_code == 201 and ok.json["out_of_area"] is False and ok.json["distance_outside_m"] == 20
+
+
+def test_outside_needs_a_reason_then_waits_for_the_leader(client, make, team):
+    leader, officer, post = team
+    shift = _shift(make, officer, post, started_minutes_ago=1)
+    headers = make.headers(officer)
+    far = north_of(post.center_lat, 800)
+    refused = client.post("/api/duty/check-ins", headers=headers, json=check_payload(shift, utcnow(), lat=far))
+    assert refused.status_code == 422 and refused.json["error"] == "outside_fence"
+    assert "700 米" in refused.json["message"]
+    assert _count() == 0
+    accepted = client.post("/api/duty/check-ins", headers=headers,
+                           json=check_payload(shift, utcnow(), lat=far, reason="协助处置突发占道"))
+    assert accepted.status_code == 201
+    assert (accepted.json["out_of_area"], accepted.json["approval"]) == (True, "pending")
+    pending = client.get("/api/duty/checks", headers=make.headers(leader)).json
+    assert [c["id"] for c in pending] == [accepted.json["id"]]
+    assert client.post(f"/api/duty/checks/{accepted.json['id']}/decision", headers=headers,
+                       json={"approve": True}).status_code == 403
+    decided = client.post(f"/api/duty/checks/{accepted.json['id']}/decision", headers=make.headers(leader),
+                          json={"approve": True, "note": "属实"})
+    assert decided.status_code == 200 and decided.json["approval"] == "approved"
+    again = client.post(f"/api/duty/checks/{accepted.json['id']}/decision", headers=make.headers(leader),
+                        json={"approve": False})
+    assert again.status_code == 409 and again.json["error"] == "already_decided"
+
+
+def test_nobody_checks_in_for_someone_elses_shift(client, make, team):
+    leader, officer, post = team
+    shift = _shift(make, officer, post, started_minutes_ago=1)
+    mate = make.officer(squad=leader.squad)
+    assert client.post("/api/duty/check-ins", headers=make.headers(mate),
+                       json=check_payload(shift, utcnow())).status_code == 404
+    by_leader = client.post("/api/duty/check-ins", headers=make.headers(leader), json=check_payload(shift, utcnow()))
+    assert by_leader.status_code == 403 and by_leader.json["error"] == "not_your_shift"
+    assert _count() == 0
+
+
+def test_check_out_needs_a_check_in_and_leaving_early_is_judged(client, make, team):
+    _, officer, post = team
+    shift = _shift(make, officer, post, started_minutes_ago=60, hours=2)
+    headers = make.headers(officer)
+    orphan = client.post("/api/duty/check-outs", headers=headers, json=check_payload(shift, utcnow()))
+    assert orphan.status_code == 409 and orphan.json["error"] == "not_checked_in"
+    client.post("/api/duty/check-ins", headers=headers, json=check_payload(shift, shift.starts_at))
+    out = client.post("/api/duty/check-outs", headers=headers,
+                      json=check_payload(shift, shift.starts_at + timedelta(minutes=60)))
+    assert out.status_code == 201 and (out.json["timing"], out.json["minutes_off"]) == ("early_leave", 60)
+    assert client.get(f"/api/duty/shifts/{shift.id}", headers=headers).json["attended_minutes"] == 60
+
+
+def test_client_times_in_the_future_or_too_old_are_refused(client, make, team):
+    _, officer, post = team
+    shift = _shift(make, officer, post, started_minutes_ago=1)
+    headers = make.headers(officer)
+    future = client.post("/api/duty/check-ins", headers=headers,
+                         json=check_payload(shift, utcnow() + timedelta(hours=1)))
+    assert future.status_code == 422 and future.json["error"] == "client_time_in_future"
+    old_shift = _shift(make, officer, post, started_minutes_ago=80 * 60)
+    old = client.post("/api/duty/check-ins", headers=headers, json=check_payload(old_shift, old_shift.starts_at))
+    assert old.status_code == 422 and old.json["error"] == "client_time_too_old"
+
+
+def _selfie(image) -> str:
+    return base64.b64encode(photos.encode(image)).decode()
+
+
+def test_selfie_posts_need_exactly_one_real_face(client, make, team):
+    leader, officer, _ = team
+    post = make.post(leader.squad, selfie_required=True)
+    shift = _shift(make, officer, post, started_minutes_ago=1)
+    headers = make.headers(officer)
+    refusals = {
+        "selfie_required": None,
+        "not_an_image": base64.b64encode(b"this is not a photo at all").decode(),
+        "selfie_no_face": _selfie(photos.coffee()),
+        "selfie_many_faces": _selfie(photos.two_faces()),
+    }
+    for code, selfie in refusals.items():
+        extra = {"selfie": selfie} if selfie else {}
+        response = client.post("/api/duty/check-ins", headers=headers, json=check_payload(shift, utcnow(), **extra))
+        assert response.status_code == 422, (code, response.json)
+        assert response.json["error"] == code
+    assert _count() == 0
+    ok = client.post("/api/duty/check-ins", headers=headers,
+                     json=check_payload(shift, utcnow(), selfie=_selfie(photos.astronaut())))
+    assert ok.status_code == 201 and ok.json["has_selfie"] is True
+    check = session.get(DutyCheck, ok.json["id"])
+    assert check.selfie_key.startswith(f"duty/selfies/{officer.id}/")
+    shown = client.get(f"/api/duty/checks/{check.id}/selfie", headers=make.headers(leader))
+    assert shown.status_code == 200 and shown.mimetype == "image/jpeg"
+    assert shown.data == get_storage().get(check.selfie_key) == photos.encode(photos.astronaut())
+    stranger = make.officer(Role.squad_leader)
+    assert client.get(f"/api/duty/checks/{check.id}/selfie", headers=make.headers(stranger)).status_code == 404

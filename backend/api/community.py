@@ -1,0 +1,519 @@
+"""Community offices' QR codes and residents' complaints: the residents' JSON API and the squad's handling."""
+from __future__ import annotations
+
+from flask import Response, current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from flask_smorest.fields import Upload
+from marshmallow import fields, validate
+
+from backend.api import audit_object
+from backend.api.community_pages import limit_resident_upload, pages
+from backend.api.evidence import EvidenceDetailsSchema, EvidenceFileSchema, EvidenceRecordSchema, EvidenceWeChatSchema
+from backend.api.pagination import page_of
+from backend.api.schemas import Schema
+from backend.api.security import auth_required, current_actor
+from backend.community import dispatch, operations, privacy, queries
+from backend.community.deadlines import district_deadlines
+from backend.community.models import CATEGORY_NAMES, STATUS_NAMES, Category, Complaint, ComplaintPhoto, Status
+from backend.community.qr import qr_png, qr_svg
+from backend.community.signing import office_url
+from backend.db import session, utcnow
+from backend.errors import Invalid, NotFound
+from backend.evidence.models import Subject
+from backend.evidence.queries import evidence_list
+from backend.org.models import CommunityOffice, Role
+from backend.org.scope import get_visible
+from backend.storage import get_storage
+
+blp = Blueprint("community", __name__, description="社区工作室二维码与市民诉件")
+
+PUBLIC = "/api/community/public"
+STAFF = "/api/community"
+LEADERS = (Role.squad_leader, Role.district_admin)
+
+
+def client_address() -> str | None:
+    """The resident's network address, as the (trusted) proxy in front of the app passed it on."""
+    return request.remote_addr
+
+
+# -- schemas ---------------------------------------------------------------------------------------
+
+class PublicOfficeSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    address = fields.String()
+    categories = fields.Function(lambda _: [{"value": c.value, "name": n} for c, n in CATEGORY_NAMES.items()])
+
+
+class ComplaintSubmitSchema(Schema):
+    office_code = fields.String(required=True, validate=validate.Length(max=32))
+    version = fields.Integer(required=True)
+    signature = fields.String(required=True, validate=validate.Length(max=64))
+    category = fields.Enum(Category, required=True, metadata={"description": "问题类别"})
+    description = fields.String(required=True, metadata={"description": "问题描述，最多 1000 字"})
+    phone = fields.String(load_default=None, allow_none=True, metadata={"description": "手机号（选填）"})
+    place = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=128))
+    lat = fields.Float(load_default=None, allow_none=True)
+    lng = fields.Float(load_default=None, allow_none=True)
+    coord_system = fields.String(load_default="gcj02", validate=validate.OneOf(["gcj02", "wgs84"]))
+    consent = fields.Boolean(required=True, validate=validate.Equal(True, error="请先阅读并同意信息收集说明。"))
+    website = fields.String(load_default=None, metadata={"description": "留空（防机器人）"})
+
+
+class ResidentPhotosSchema(Schema):
+    photos = fields.List(Upload(), load_default=list, metadata={"description": "照片，最多 4 张"})
+
+
+
+
+class ComplaintTimelineEntrySchema(Schema):
+    at = fields.DateTime()
+    kind = fields.String()
+    status = fields.Enum(Status)
+    status_name = fields.Function(lambda e: STATUS_NAMES[e.status])
+    note = fields.String()
+
+
+class PublicComplaintSchema(Schema):
+    tracking_code = fields.Function(lambda c: privacy.format_tracking_code(c.tracking_code))
+    office_name = fields.Function(lambda c: c.office.name)
+    category = fields.Enum(Category)
+    category_name = fields.Function(lambda c: CATEGORY_NAMES[c.category])
+    description = fields.String()
+    place = fields.String(allow_none=True)
+    phone = fields.String(attribute="phone_masked", allow_none=True)
+    status = fields.Enum(Status)
+    status_name = fields.Function(lambda c: STATUS_NAMES[c.status])
+    submitted_at = fields.DateTime()
+    photo_count = fields.Function(lambda c: len(c.photos))
+    timeline = fields.Function(lambda c: ComplaintTimelineEntrySchema(many=True).dump(queries.public_timeline(c)))
+    rating = fields.Integer(allow_none=True)
+    rating_comment = fields.String(allow_none=True)
+    can_rate = fields.Function(lambda c: c.status == Status.closed and c.rating is None)
+
+
+class ComplaintSubmittedSchema(PublicComplaintSchema):
+    duplicate = fields.Boolean(metadata={"description": "与一天内同类诉件重复，已合并到该诉件"})
+
+
+class ComplaintRatingSchema(Schema):
+    score = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
+    comment = fields.String(load_default=None, allow_none=True)
+
+
+class ComplaintStaffEventSchema(ComplaintTimelineEntrySchema):
+    public = fields.Boolean()
+    actor_name = fields.Function(lambda e: e.actor.name if e.actor else None)
+
+
+class ComplaintPhotoSchema(Schema):
+    id = fields.Integer()
+    mime = fields.String()
+    width = fields.Integer()
+    height = fields.Integer()
+    uploaded_at = fields.DateTime()
+
+
+class ComplaintSchema(Schema):
+    id = fields.Integer()
+    office_id = fields.Integer()
+    office_name = fields.Function(lambda c: c.office.name)
+    squad_id = fields.Integer()
+    category = fields.Enum(Category)
+    category_name = fields.Function(lambda c: CATEGORY_NAMES[c.category])
+    description = fields.String()
+    place = fields.String(allow_none=True)
+    lat = fields.Float(allow_none=True)
+    lng = fields.Float(allow_none=True)
+    coord_system = fields.String(allow_none=True)
+    phone = fields.Function(lambda c: queries.phone_for(c, current_actor()),
+                            metadata={"description": "承办队员看到完整号码，其他人看到 138****1234"})
+    status = fields.Enum(Status)
+    status_name = fields.Function(lambda c: STATUS_NAMES[c.status])
+    assignee_id = fields.Integer(allow_none=True)
+    reports = fields.Integer()
+    submitted_at = fields.DateTime()
+    accept_due_at = fields.DateTime()
+    resolve_due_at = fields.DateTime()
+    accepted_at = fields.DateTime(allow_none=True)
+    resolved_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+    rating = fields.Integer(allow_none=True)
+    rating_comment = fields.String(allow_none=True)
+
+
+class ComplaintDetailSchema(ComplaintSchema):
+    timeline = fields.Function(lambda c: ComplaintStaffEventSchema(many=True).dump(queries.full_timeline(c)))
+    photos = fields.List(fields.Nested(ComplaintPhotoSchema), metadata={"description": "市民上传的照片"})
+    evidence = fields.Function(
+        lambda c: EvidenceRecordSchema(many=True).dump(session.scalars(evidence_list(
+            current_actor(), subject_type=Subject.complaint, subject_ref=str(c.id)))),
+        metadata={"description": "承办过程中的现场取证（按数据权限：队员看自己的，中队长看全部）"})
+
+
+class ComplaintEvidenceSchema(EvidenceDetailsSchema):
+    class Meta(Schema.Meta):
+        exclude = ("subject_type", "subject_ref")
+
+
+class ComplaintEvidenceWeChatSchema(EvidenceWeChatSchema):
+    class Meta(Schema.Meta):
+        exclude = ("subject_type", "subject_ref")
+
+
+class ComplaintQueueFilterSchema(Schema):
+    status = fields.Enum(Status)
+    office_id = fields.Integer()
+    assignee_id = fields.Integer()
+    overdue = fields.Boolean()
+
+
+class ComplaintAssignSchema(Schema):
+    officer_id = fields.Integer(required=True)
+
+
+class ComplaintMessageSchema(Schema):
+    message = fields.String(required=True)
+
+
+class ComplaintReplySchema(Schema):
+    reply = fields.String(required=True, metadata={"description": "给市民的办结答复"})
+
+
+class ComplaintReasonSchema(Schema):
+    reason = fields.String(required=True)
+
+
+class ComplaintTransferSchema(Schema):
+    squad_id = fields.Integer(required=True)
+    reason = fields.String(required=True)
+
+
+class AssigneeSuggestionSchema(Schema):
+    officer_id = fields.Integer()
+    name = fields.String()
+    badge_no = fields.String()
+    distance_m = fields.Integer(allow_none=True)
+    basis = fields.String(metadata={"description": "position 最近巡查位置 / post 勤务点位 / on_duty 在岗但无位置 / squad 不在岗（本中队）"})
+    in_hand = fields.Integer(metadata={"description": "手上未办结的诉件数"})
+
+
+class OfficeQrSchema(Schema):
+    office_id = fields.Integer()
+    version = fields.Integer()
+    url = fields.String()
+
+
+class ComplaintDeadlineSchema(Schema):
+    category = fields.Enum(Category)
+    category_name = fields.Function(lambda d: CATEGORY_NAMES[d["category"]])
+    accept_hours = fields.Integer(required=True, validate=validate.Range(min=1, max=168))
+    resolve_days = fields.Integer(required=True, validate=validate.Range(min=1, max=90))
+
+
+class ComplaintDeadlineUpdateSchema(Schema):
+    accept_hours = fields.Integer(required=True, validate=validate.Range(min=1, max=168))
+    resolve_days = fields.Integer(required=True, validate=validate.Range(min=1, max=90))
+
+
+# -- the resident (no login) -----------------------------------------------------------------------
+
+@blp.route(f"{PUBLIC}/offices/<office_code>/<int:version>/<signature>", endpoint="public_office")
+class PublicOffice(MethodView):
+    @blp.response(200, PublicOfficeSchema)
+    @blp.alt_response(403, description="签名无效（伪造的二维码）")
+    @blp.alt_response(410, description="二维码已更换")
+    def get(self, office_code, version, signature):
+        """扫码：校验二维码并返回社区工作室与问题类别"""
+        return operations.office_for_qr(office_code, version, signature)
+
+
+@blp.route(f"{PUBLIC}/complaints", endpoint="public_complaints")
+class PublicComplaints(MethodView):
+    @blp.arguments(ComplaintSubmitSchema, location="form")
+    @blp.arguments(ResidentPhotosSchema, location="files")
+    @blp.response(201, ComplaintSubmittedSchema)
+    @blp.alt_response(429, description="提交过于频繁")
+    def post(self, form, files):
+        """市民提交诉件（multipart 表单，照片字段 photos 最多 4 张）"""
+        form.pop("consent")
+        complaint, duplicate = operations.submit_complaint(
+            **form_to_submission(form), photos=[operations.Photo(f.read(), f.mimetype) for f in files["photos"]],
+            address=client_address())
+        audit_object("complaint", complaint.id)
+        complaint.duplicate = duplicate
+        return complaint
+
+
+@blp.before_request
+def _limit_resident_uploads() -> None:
+    if request.endpoint == "community.public_complaints":
+        limit_resident_upload()
+
+
+def form_to_submission(form: dict) -> dict:
+    """The submission's keyword arguments from a parsed form (the honeypot field is named `website`)."""
+    values = dict(form)
+    values["honeypot"] = values.pop("website", None)
+    return values
+
+
+@blp.route(f"{PUBLIC}/complaints/<tracking_code>", endpoint="public_complaint")
+class PublicComplaint(MethodView):
+    @blp.response(200, PublicComplaintSchema)
+    @blp.alt_response(404, description="查询码不存在")
+    def get(self, tracking_code):
+        """按查询码查看诉件进度（不含执法人员个人信息）"""
+        return operations.complaint_by_tracking_code(tracking_code)
+
+
+@blp.route(f"{PUBLIC}/complaints/<tracking_code>/rating", endpoint="public_rating")
+class PublicRating(MethodView):
+    @blp.arguments(ComplaintRatingSchema)
+    @blp.response(200, PublicComplaintSchema)
+    @blp.alt_response(409, description="诉件未结案或已评价")
+    def post(self, body, tracking_code):
+        """结案后评价满意度（1–5 星，只能评价一次）"""
+        complaint = operations.rate_complaint(tracking_code, **body)
+        audit_object("complaint", complaint.id)
+        return complaint
+
+
+# -- the squad -------------------------------------------------------------------------------------
+
+@blp.route(f"{STAFF}/complaints", endpoint="complaints")
+class Complaints(MethodView):
+    @auth_required(blp)
+    @blp.arguments(ComplaintQueueFilterSchema, location="query")
+    @blp.response(200, ComplaintSchema(many=True))
+    @blp.paginate()
+    def get(self, filters, pagination_parameters):
+        """诉件队列（数据权限内，按提交时间排序）"""
+        return page_of(queries.queue(current_actor(), now=utcnow(), **filters), pagination_parameters)
+
+
+@blp.route(f"{STAFF}/complaints/<int:complaint_id>", endpoint="complaint")
+class ComplaintById(MethodView):
+    @auth_required(blp)
+    @blp.response(200, ComplaintDetailSchema)
+    @blp.alt_response(404, description="不存在或不在数据权限内")
+    def get(self, complaint_id):
+        """诉件详情与完整时间线"""
+        return get_visible(Complaint, complaint_id, current_actor(), what="诉件")
+
+
+def _action(complaint_id: int, operation, *args) -> Complaint:
+    audit_object("complaint", complaint_id)
+    return operation(current_actor(), complaint_id, *args)
+
+
+@blp.route(f"{STAFF}/complaints/<int:complaint_id>/accept", endpoint="accept")
+class Accept(MethodView):
+    @auth_required(blp, *LEADERS)
+    @blp.response(200, ComplaintDetailSchema)
+    def post(self, complaint_id):
+        """受理（中队长）"""
+        return _action(complaint_id, operations.accept_complaint)
+
+
+@blp.route(f"{STAFF}/complaints/<int:complaint_id>/assign", endpoint="assign")
+class Assign(MethodView):
+    @auth_required(blp, *LEADERS)
+    @blp.arguments(ComplaintAssignSchema)
+    @blp.response(200, ComplaintDetailSchema)
+    def post(self, body, complaint_id):
+        """派单给本中队队员（中队长；未受理的同时受理）"""
+        return _action(complaint_id, operations.assign_complaint, body["officer_id"])
+
+
+@blp.route(f"{STAFF}/complaints/<int:complaint_id>/suggestions", endpoint="suggestions")
+class Suggestions(MethodView):
+    @auth_required(blp, *LEADERS)
+    @blp.response(200, AssigneeSuggestionSchema(many=True))
+    def get(self, complaint_id):
+        """推荐承办人：在岗且勤务点位或最近巡查位置离诉件最近的队员（勤务跟着投诉走）"""
+        complaint = get_visible(Complaint, complaint_id, current_actor(), what="诉件")
+        return dispatch.suggest_officers(complaint, utcnow())
+
+
+@blp.route(f"{STAFF}/complaints/<int:complaint_id>/start", endpoint="start")
+class Start(MethodView):
+    @auth_required(blp)
+    @blp.response(200, ComplaintDetailSchema)
+    def post(self, complaint_id):
+        """开始处理（承办队员）"""
+        return _action(complaint_id, operations.start_handling)
+
+
+@blp.route(f"{STAFF}/complaints/<int:complaint_id>/replies", endpoint="replies")
+class Replies(MethodView):
+    @auth_required(blp)
+    @blp.arguments(ComplaintMessageSchema)
+    @blp.response(200, ComplaintDetailSchema)
+    def post(self, body, complaint_id):
+        """回复市民（承办队员；显示在市民的进度页）"""
+        return _action(complaint_id, operations.reply_to_resident, body["message"])
+
+
+@blp.route(f"{STAFF}/complaints/<int:complaint_id>/evidence", endpoint="evidence")
+class ComplaintEvidence(MethodView):
+    @auth_required(blp)
+    @blp.arguments(ComplaintEvidenceSchema, location="form")
+    @blp.arguments(EvidenceFileSchema, location="files")
+    @blp.response(201, EvidenceRecordSchema)
+    @blp.alt_response(200, schema=EvidenceRecordSchema, description="同一 client_id 已提交过：返回第一次的结果")
+    def post(self, form, files, complaint_id):
+        """承办队员上传现场取证（进入取证链，关联本诉件；multipart：file 与拍摄时间、位置）"""
+        upload = files["file"]
+        limit = max(current_app.config["EVIDENCE_MAX_IMAGE_BYTES"], current_app.config["EVIDENCE_MAX_VIDEO_BYTES"])
+        data = upload.stream.read(limit + 1)
+        if len(data) > limit:
+            raise Invalid(f"文件过大：最大 {limit // (1024 * 1024)} MB", code="file_too_large")
+        audit_object("complaint", complaint_id)
+        evidence, new = operations.attach_evidence(current_actor(), complaint_id, data=data,
+                                                   content_type=upload.mimetype, **form)
+        return evidence, 201 if new else 200
+
+
+@blp.route(f"{STAFF}/complaints/<int:complaint_id>/evidence/wechat", endpoint="evidence_wechat")
+class ComplaintEvidenceFromWeChat(MethodView):
+    @auth_required(blp)
+    @blp.arguments(ComplaintEvidenceWeChatSchema)
+    @blp.response(201, EvidenceRecordSchema)
+    @blp.alt_response(200, schema=EvidenceRecordSchema, description="同一 client_id 已提交过：返回第一次的结果")
+    def post(self, body, complaint_id):
+        """承办队员以政务微信 media_id 提交现场取证（关联本诉件）"""
+        audit_object("complaint", complaint_id)
+        evidence, new = operations.attach_evidence(current_actor(), complaint_id, **body)
+        return evidence, 201 if new else 200
+
+
+@blp.route(f"{STAFF}/complaints/<int:complaint_id>/photos/<int:photo_id>", endpoint="photo")
+class PhotoFile(MethodView):
+    @auth_required(blp)
+    @blp.response(200, description="照片文件")
+    def get(self, complaint_id, photo_id):
+        """查看市民上传的诉件照片（数据权限内）"""
+        complaint = get_visible(Complaint, complaint_id, current_actor(), what="诉件")
+        photo = session.get(ComplaintPhoto, photo_id)
+        if photo is None or photo.complaint_id != complaint.id:
+            raise NotFound("照片不存在", code="not_found")
+        return Response(get_storage().get(photo.storage_key), mimetype=photo.mime)
+
+
+@blp.route(f"{STAFF}/complaints/<int:complaint_id>/resolve", endpoint="resolve")
+class Resolve(MethodView):
+    @auth_required(blp)
+    @blp.arguments(ComplaintReplySchema)
+    @blp.response(200, ComplaintDetailSchema)
+    def post(self, body, complaint_id):
+        """办结并答复市民（承办队员）"""
+        return _action(complaint_id, operations.resolve_complaint, body["reply"])
+
+
+@blp.route(f"{STAFF}/complaints/<int:complaint_id>/close", endpoint="close")
+class Close(MethodView):
+    @auth_required(blp, *LEADERS)
+    @blp.response(200, ComplaintDetailSchema)
+    def post(self, complaint_id):
+        """结案（中队长审核办结后）"""
+        return _action(complaint_id, operations.close_complaint)
+
+
+@blp.route(f"{STAFF}/complaints/<int:complaint_id>/reject", endpoint="reject")
+class Reject(MethodView):
+    @auth_required(blp, *LEADERS)
+    @blp.arguments(ComplaintReasonSchema)
+    @blp.response(200, ComplaintDetailSchema)
+    def post(self, body, complaint_id):
+        """不予受理并说明理由（中队长）"""
+        return _action(complaint_id, operations.reject_complaint, body["reason"])
+
+
+@blp.route(f"{STAFF}/complaints/<int:complaint_id>/transfer", endpoint="transfer")
+class Transfer(MethodView):
+    @auth_required(blp, *LEADERS)
+    @blp.arguments(ComplaintTransferSchema)
+    @blp.response(200, ComplaintDetailSchema)
+    def post(self, body, complaint_id):
+        """转办给本区其他中队并说明理由（中队长）"""
+        return _action(complaint_id, operations.transfer_complaint, body["squad_id"], body["reason"])
+
+
+# -- offices' QR codes and deadlines ---------------------------------------------------------------
+
+def _office_qr(office_id: int) -> tuple[CommunityOffice, str]:
+    office = get_visible(CommunityOffice, office_id, current_actor(), what="社区工作室")
+    return office, office_url(office.code, operations.qr_version(office))
+
+
+@blp.route(f"{STAFF}/offices/<int:office_id>/qr", endpoint="office_qr")
+class OfficeQr(MethodView):
+    @auth_required(blp)
+    @blp.response(200, OfficeQrSchema)
+    def get(self, office_id):
+        """社区工作室当前二维码的地址与版本"""
+        office, url = _office_qr(office_id)
+        return {"office_id": office.id, "version": operations.qr_version(office), "url": url}
+
+    @auth_required(blp, Role.district_admin)
+    @blp.response(200, OfficeQrSchema)
+    def post(self, office_id):
+        """更换二维码（区局管理员）：旧二维码随即失效"""
+        audit_object("community_office", office_id)
+        qr = operations.regenerate_qr(current_actor(), office_id)
+        office, url = _office_qr(office_id)
+        return {"office_id": office.id, "version": qr.version, "url": url}
+
+
+@blp.route(f"{STAFF}/offices/<int:office_id>/qr.png", endpoint="office_qr_png")
+class OfficeQrPng(MethodView):
+    @auth_required(blp)
+    @blp.response(200, description="PNG 图片，下方印有工作室名称")
+    def get(self, office_id):
+        """下载二维码 PNG（打印张贴用）"""
+        office, url = _office_qr(office_id)
+        return Response(qr_png(url, office.name), mimetype="image/png",
+                        headers={"Content-Disposition": f'inline; filename="{office.code}.png"'})
+
+
+@blp.route(f"{STAFF}/offices/<int:office_id>/qr.svg", endpoint="office_qr_svg")
+class OfficeQrSvg(MethodView):
+    @auth_required(blp)
+    @blp.response(200, description="SVG 矢量图，下方印有工作室名称")
+    def get(self, office_id):
+        """下载二维码 SVG（印刷用）"""
+        office, url = _office_qr(office_id)
+        return Response(qr_svg(url, office.name), mimetype="image/svg+xml",
+                        headers={"Content-Disposition": f'inline; filename="{office.code}.svg"'})
+
+
+@blp.route(f"{STAFF}/deadlines", endpoint="deadlines")
+class Deadlines(MethodView):
+    @auth_required(blp)
+    @blp.response(200, ComplaintDeadlineSchema(many=True))
+    def get(self):
+        """本区各类别的受理时限（小时）与办结时限（天）"""
+        rows = district_deadlines(current_actor().district_id)
+        return [{"category": c, "accept_hours": h, "resolve_days": d} for c, (h, d) in rows.items()]
+
+
+@blp.route(f"{STAFF}/deadlines/<category>", endpoint="deadline")
+class DeadlineByCategory(MethodView):
+    @auth_required(blp, Role.district_admin)
+    @blp.arguments(ComplaintDeadlineUpdateSchema)
+    @blp.response(200, ComplaintDeadlineSchema)
+    def put(self, body, category):
+        """设置某类别的办理时限（区局管理员；对之后提交的诉件生效）"""
+        try:
+            category = Category(category)
+        except ValueError:
+            raise NotFound("没有这个问题类别", code="unknown_category") from None
+        row = operations.set_deadline(current_actor(), category, **body)
+        audit_object("complaint_deadline", row.id)
+        return {"category": row.category, "accept_hours": row.accept_hours, "resolve_days": row.resolve_days}
+
+
+blp.register_blueprint(pages)  # the residents' HTML pages ride on this blueprint, outside the API document

@@ -1,0 +1,82 @@
+"""Who should handle a complaint (勤务跟着投诉走): the squad's officers on duty, nearest first."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from sqlalchemy import func, select
+
+from backend.community.models import Complaint, Status
+from backend.db import session
+from backend.duty.geo import GCJ02, LatLng, distance_m, to_gcj02
+from backend.duty.models import Position, Post, Shift
+from backend.org.models import Officer, Role
+
+HANDLING = (Status.assigned, Status.in_progress)
+FRESH_POSITION = timedelta(minutes=30)  # an older patrol position says little about where the officer is now
+
+
+class OnDuty(NamedTuple):
+    officer_id: int
+    post: Post | None
+    position: LatLng | None
+
+
+def on_duty(squad_id: int, at: datetime) -> dict[int, OnDuty]:
+    """The squad's officers whose shift covers `at`, with its post and their latest fresh patrol position.
+
+    Two queries, whatever the squad's size. (A read of duty's tables that belongs in backend.duty.queries.)
+    """
+    shifts = session.execute(
+        select(Shift.id, Shift.officer_id, Post).outerjoin(Post, Post.id == Shift.post_id)
+        .where(Shift.squad_id == squad_id, Shift.starts_at <= at, Shift.ends_at > at, Shift.absent.is_(False))
+    ).all()
+    latest = (select(Position.shift_id, func.max(Position.recorded_at).label("recorded_at"))
+              .where(Position.shift_id.in_([s.id for s in shifts]), Position.recorded_at <= at,
+                     Position.recorded_at > at - FRESH_POSITION)
+              .group_by(Position.shift_id).subquery())
+    positions = {row.shift_id: LatLng(row.lat, row.lng) for row in session.execute(
+        select(Position.shift_id, Position.lat, Position.lng).join(
+            latest, (latest.c.shift_id == Position.shift_id) & (latest.c.recorded_at == Position.recorded_at)))}
+    return {s.officer_id: OnDuty(s.officer_id, s.Post, positions.get(s.id)) for s in shifts}
+
+
+def _place(complaint: Complaint) -> LatLng | None:
+    """Where the complaint is: the resident's location, else the office's."""
+    if complaint.lat is not None:
+        return LatLng(complaint.lat, complaint.lng)
+    office = complaint.office
+    if office.lat is not None and office.lng is not None:
+        return to_gcj02(office.lat, office.lng, office.coord_system or GCJ02)
+    return None
+
+
+def _distance(place: LatLng | None, duty: OnDuty | None) -> tuple[int | None, str]:
+    """Metres from the complaint to the officer's latest position, else to the post's area; and the basis."""
+    if duty is None:
+        return None, "squad"
+    if place is not None and duty.position is not None:
+        return round(distance_m(place, duty.position)), "position"
+    if place is not None and duty.post is not None:
+        return round(duty.post.fence.distance_outside_m(place)), "post"
+    return None, "on_duty"
+
+
+def suggest_officers(complaint: Complaint, now: datetime, limit: int = 5) -> list[dict]:
+    """Active officers of the complaint's squad: on duty and nearest first, then fewest complaints in hand."""
+    in_hand = (select(Complaint.assignee_id, func.count().label("open"))
+               .where(Complaint.status.in_(HANDLING)).group_by(Complaint.assignee_id).subquery())
+    officers = session.execute(
+        select(Officer, func.coalesce(in_hand.c.open, 0))
+        .outerjoin(in_hand, in_hand.c.assignee_id == Officer.id)
+        .where(Officer.squad_id == complaint.squad_id, Officer.role == Role.officer, Officer.active.is_(True))
+    ).all()
+    duty, place = on_duty(complaint.squad_id, now), _place(complaint)
+    suggestions = []
+    for officer, open_count in officers:
+        distance, basis = _distance(place, duty.get(officer.id))
+        suggestions.append({"officer_id": officer.id, "name": officer.name, "badge_no": officer.badge_no,
+                            "distance_m": distance, "basis": basis, "in_hand": open_count})
+    suggestions.sort(key=lambda s: (s["basis"] == "squad", s["distance_m"] is None, s["distance_m"] or 0,
+                                    s["in_hand"], s["badge_no"]))
+    return suggestions[:limit]

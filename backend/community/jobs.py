@@ -1,0 +1,68 @@
+"""The hourly deadline check: one overdue warning per complaint and stage to the squad's leaders."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+
+from backend.community.models import CATEGORY_NAMES, Complaint, OverdueWarning, Status
+from backend.db import LOCAL_TZ, session, utcnow
+from backend.errors import ServiceUnavailable
+from backend.org.models import Officer, Role
+from backend.wechat.messages import send_text_card
+
+log = logging.getLogger(__name__)
+
+AWAITING_ACCEPT = (Status.submitted, Status.transferred)
+AWAITING_RESOLVE = (Status.submitted, Status.accepted, Status.assigned, Status.in_progress, Status.transferred)
+STAGE_NAMES = {"accept": "受理", "resolve": "办结"}
+
+
+def _overdue(stage: str, now: datetime) -> list[Complaint]:
+    due, statuses = ((Complaint.accept_due_at, AWAITING_ACCEPT) if stage == "accept"
+                     else (Complaint.resolve_due_at, AWAITING_RESOLVE))
+    warned = exists().where(OverdueWarning.complaint_id == Complaint.id, OverdueWarning.stage == stage)
+    return list(session.scalars(select(Complaint).where(Complaint.status.in_(statuses), due < now, ~warned)
+                                .order_by(Complaint.id)))
+
+
+def _leaders(squad_id: int) -> list[Officer]:
+    return list(session.scalars(select(Officer).where(
+        Officer.squad_id == squad_id, Officer.role == Role.squad_leader, Officer.active.is_(True))))
+
+
+def _card(complaint: Complaint, stage: str) -> dict:
+    due = complaint.accept_due_at if stage == "accept" else complaint.resolve_due_at
+    return dict(
+        title=f"诉件{STAGE_NAMES[stage]}超期预警",
+        description=(f"{complaint.office.name}｜{CATEGORY_NAMES[complaint.category]}\n"
+                     f"应于 {due.astimezone(LOCAL_TZ):%m月%d日 %H:%M} 前{STAGE_NAMES[stage]}，现已超期，请尽快处理。"),
+        url=current_app.config["COMMUNITY_OFFICER_URL"].format(id=complaint.id),
+    )
+
+
+def warn_overdue() -> int:
+    """Warn each squad leader once per overdue complaint and stage; returns the warnings sent.
+
+    The warning row is written in a savepoint before the message goes out, so a second runner
+    (or a rerun) finds it and skips; if WeChat fails, the savepoint is undone and the next hour retries.
+    """
+    now = utcnow()
+    sent = 0
+    for stage in ("accept", "resolve"):
+        for complaint in _overdue(stage, now):
+            try:
+                with session.begin_nested():
+                    warning = OverdueWarning(complaint_id=complaint.id, stage=stage, sent_at=now, recipients=0)
+                    session.add(warning)
+                    session.flush()
+                    warning.recipients = send_text_card(_leaders(complaint.squad_id), **_card(complaint, stage))
+            except (ServiceUnavailable, IntegrityError) as error:  # WeChat down, or another runner was first
+                log.warning("overdue warning for complaint %s (%s) not sent: %s", complaint.id, stage, error)
+                continue
+            sent += 1
+    session.flush()
+    return sent

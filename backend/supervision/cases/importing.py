@@ -1,0 +1,82 @@
+"""Reading case files from the case-handling system: CSV (UTF-8 or GBK) and Excel, Chinese or English headers."""
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from backend.errors import Invalid
+
+# field: the header the case system exports (Chinese) — the field name itself is accepted too
+HEADERS = {
+    "number": "案件编号",
+    "squad": "中队",
+    "officer_badge_no": "承办人工号",
+    "discovered_on": "发现日期",
+    "registered_on": "立案日期",
+    "closed_on": "结案日期",
+    "withdrawn_on": "撤案日期",
+    "withdrawal_reason": "撤案理由",
+    "withdrawal_approved_by": "撤案审批人",
+    "penalty_revoked_on": "撤销处罚日期",
+    "revocation_reason": "撤销处罚理由",
+    "revocation_approved_by": "撤销处罚审批人",
+}
+_BY_HEADER = {**{name: name for name in HEADERS}, **{header: name for name, header in HEADERS.items()}}
+MAX_FILE_BYTES = 20_000_000
+
+
+def _fields(header_row) -> list[str | None]:
+    """The field of each column; refuses a file without the required columns."""
+    fields = [_BY_HEADER.get(str(cell).strip()) if cell is not None else None for cell in header_row]
+    missing = [HEADERS[name] for name in ("number", "squad", "officer_badge_no", "discovered_on") if name not in fields]
+    if missing:
+        raise Invalid(f"文件缺少必需的列：{'、'.join(missing)}", code="case_file_columns_missing",
+                      errors={"file": [f"缺少列：{'、'.join(missing)}。"]})
+    return fields
+
+
+def _rows(table: Iterator) -> list[tuple[int, dict]]:
+    """(row number as shown in the file, values by field) for every non-empty row after the header."""
+    try:
+        header = next(table)
+    except StopIteration:
+        raise Invalid("文件是空的", code="case_file_empty") from None
+    fields = _fields(header)
+    rows = []
+    for row_no, cells in enumerate(table, start=2):
+        if all(cell is None or str(cell).strip() == "" for cell in cells):
+            continue
+        rows.append((row_no, {field: cell for field, cell in zip(fields, cells) if field}))
+    return rows
+
+
+def read_case_file(data: bytes, filename: str) -> list[tuple[int, dict]]:
+    """The rows of an uploaded .csv or .xlsx file."""
+    if len(data) > MAX_FILE_BYTES:
+        raise Invalid("文件过大（不超过 20 MB）", code="file_too_large")
+    suffix = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
+    if suffix == "csv":
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise Invalid("无法识别 CSV 文件的编码（应为 UTF-8 或 GBK）", code="case_file_encoding")
+        return _rows(iter(csv.reader(io.StringIO(text))))
+    if suffix in ("xlsx", "xlsm"):
+        try:
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+            raise Invalid("无法读取 Excel 文件，请确认是 .xlsx 格式", code="case_file_unreadable") from error
+        try:
+            return _rows(workbook.active.iter_rows(values_only=True))
+        finally:
+            workbook.close()
+    raise Invalid("只支持 .csv 或 .xlsx 文件", code="case_file_type", errors={"file": ["只支持 .csv 或 .xlsx。"]})

@@ -1,0 +1,50 @@
+"""What the training modules share: who manages training, settings, credit categories."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import select
+
+from backend.db import session
+from backend.errors import Forbidden, Invalid
+from backend.org.models import Officer, Role
+from backend.training.models import CreditRequirement
+
+MANAGERS = frozenset({Role.trainer, Role.district_admin})
+
+
+def require_manager(actor: Officer) -> None:
+    """Only trainers (教员) and district admins manage libraries, classes, banks and papers."""
+    if actor.role not in MANAGERS:
+        raise Forbidden("只有教员或区局管理员可以管理培训", code="role_forbidden")
+
+
+def setting(name: str):
+    return current_app.config[name]
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    name: str
+    hours: Decimal
+
+
+def default_categories() -> list[Category]:
+    """The configured credit categories, "code:name:hours,…" (default "60+24")."""
+    categories = []
+    for part in setting("TRAINING_CREDIT_CATEGORIES").split(","):
+        code, name, hours = (piece.strip() for piece in part.split(":"))
+        categories.append(Category(code, name, Decimal(hours)))
+    return categories
+
+
+def check_category(district_id: int, category: str) -> None:
+    """A credit source must name a configured category or one the district requires in some year."""
+    codes = [c.code for c in default_categories()]
+    codes += session.scalars(select(CreditRequirement.category).distinct()
+                             .where(CreditRequirement.district_id == district_id)).all()
+    if category not in codes:
+        raise Invalid(f"学时类别必须是以下之一：{'、'.join(codes)}", code="unknown_category")

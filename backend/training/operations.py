@@ -1,0 +1,118 @@
+"""What changes the libraries: teachers, courses, completions, mandatory plans, credit requirements."""
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import delete, select
+
+from backend.db import session
+from backend.errors import Conflict, Forbidden, Invalid, NotFound
+from backend.org.models import Officer, Role
+from backend.org.scope import get_visible
+from backend.storage import get_storage
+from backend.training.common import check_category, require_manager
+from backend.training.models import (
+    Course, CourseCompletion, CourseMaterial, CreditRequirement, Teacher, TrainingPlan,
+)
+
+
+def create_teacher(actor: Officer, *, name: str, title: str | None = None, organisation: str | None = None,
+                   specialty: str | None = None, officer_id: int | None = None) -> Teacher:
+    require_manager(actor)
+    if officer_id is not None:
+        get_visible(Officer, officer_id, actor, what="人员")
+    teacher = Teacher(district_id=actor.district_id, name=name, title=title, organisation=organisation,
+                      specialty=specialty, officer_id=officer_id)
+    session.add(teacher)
+    session.flush()
+    return teacher
+
+
+def create_course(actor: Officer, *, title: str, category: str, credit_hours: Decimal,
+                  teacher_id: int | None = None, description: str | None = None,
+                  materials: list[dict] = ()) -> Course:
+    require_manager(actor)
+    check_category(actor.district_id, category)
+    if teacher_id is not None:
+        get_visible(Teacher, teacher_id, actor, what="教师")
+    course = Course(district_id=actor.district_id, title=title, category=category, credit_hours=credit_hours,
+                    teacher_id=teacher_id, description=description)
+    course.materials = [CourseMaterial(title=m["title"], url=m["url"]) for m in materials]
+    session.add(course)
+    session.flush()
+    return course
+
+
+MAX_MATERIAL_BYTES = 200 * 1024 * 1024
+
+
+def add_material_file(actor: Officer, course_id: int, *, title: str, data: bytes, content_type: str) -> CourseMaterial:
+    """Store an uploaded material (slides, a PDF, a recorded class) write-once under its hash."""
+    require_manager(actor)
+    course = get_visible(Course, course_id, actor, what="课程")
+    if not data:
+        raise Invalid("文件为空", code="empty_file")
+    if len(data) > MAX_MATERIAL_BYTES:
+        raise Invalid("课程资料不能超过 200 MB", code="file_too_large")
+    key = f"training/materials/{hashlib.sha256(data).hexdigest()}"
+    get_storage().put(key, data, content_type)
+    material = CourseMaterial(title=title, file_key=key, content_type=content_type)
+    course.materials.append(material)
+    session.flush()
+    return material
+
+
+def material_file(actor: Officer, course_id: int, material_id: int) -> tuple[CourseMaterial, bytes]:
+    """A stored material of a course in the actor's district, with its bytes."""
+    course = get_visible(Course, course_id, actor, what="课程")
+    material = next((m for m in course.materials if m.id == material_id and m.file_key), None)
+    if material is None:
+        raise NotFound("课程资料不存在", code="not_found")
+    return material, get_storage().get(material.file_key)
+
+
+def record_completions(actor: Officer, course_id: int, *, officer_ids: list[int], completed_on: date) -> int:
+    """The trainer records who completed a course; already recorded ones are left as they are."""
+    require_manager(actor)
+    get_visible(Course, course_id, actor, what="课程")
+    wanted = set(officer_ids)
+    found = set(session.scalars(select(Officer.id).where(Officer.id.in_(wanted), Officer.district_id == actor.district_id)))
+    if wanted - found:
+        raise Invalid("部分人员不存在或不在本区", code="unknown_officers",
+                      errors={"officer_ids": sorted(wanted - found)})
+    done = set(session.scalars(select(CourseCompletion.officer_id).where(
+        CourseCompletion.course_id == course_id, CourseCompletion.officer_id.in_(wanted))))
+    for officer_id in sorted(wanted - done):
+        session.add(CourseCompletion(course_id=course_id, officer_id=officer_id, completed_on=completed_on,
+                                     recorded_by_id=actor.id))
+    session.flush()
+    return len(wanted - done)
+
+
+def create_plan(actor: Officer, *, year: int, title: str, course_ids: list[int], role: Role | None = None) -> TrainingPlan:
+    """A mandatory plan: every officer (of `role`, if given) must complete these courses in `year`."""
+    require_manager(actor)
+    if not course_ids:
+        raise Invalid("计划至少包含一门课程", code="plan_without_courses")
+    courses = [get_visible(Course, course_id, actor, what="课程") for course_id in dict.fromkeys(course_ids)]
+    plan = TrainingPlan(district_id=actor.district_id, year=year, title=title, role=role, courses=courses)
+    session.add(plan)
+    session.flush()
+    return plan
+
+
+def set_requirements(actor: Officer, year: int, categories: list[dict]) -> list[CreditRequirement]:
+    """Replace the district's credit requirements of `year` (category code, name, hours)."""
+    if actor.role != Role.district_admin:
+        raise Forbidden("只有区局管理员可以设置学时要求", code="role_forbidden")
+    codes = [c["category"] for c in categories]
+    if len(set(codes)) != len(codes):
+        raise Conflict("学时类别重复", code="duplicate_category")
+    session.execute(delete(CreditRequirement).where(CreditRequirement.district_id == actor.district_id,
+                                                    CreditRequirement.year == year))
+    rows = [CreditRequirement(district_id=actor.district_id, year=year, **c) for c in categories]
+    session.add_all(rows)
+    session.flush()
+    return rows

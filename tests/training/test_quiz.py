@@ -1,0 +1,84 @@
+"""In-class quizzes: pushed to a live class, one answer each inside the window, the live distribution."""
+from datetime import datetime, timedelta, timezone
+
+import time_machine
+
+from backend.db import local_day
+from backend.org.models import Role
+
+START = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
+
+
+def _class_with_trainees(client, make, count):
+    trainer = make.officer(Role.trainer)
+    squad = make.squad(trainer.district)
+    live_class = make.live_class(trainer, START, START + timedelta(hours=1))
+    from backend.training.live import join_signature
+
+    headers = []
+    for _ in range(count):
+        h = make.headers(make.officer(squad=squad), timedelta(hours=3))
+        assert client.post(f"/api/training/live-classes/{live_class.id}/join", headers=h,
+                           json={"sig": join_signature(live_class.id)}).status_code == 200
+        headers.append(h)
+    return trainer, live_class, headers
+
+
+def test_trainees_answer_once_and_the_distribution_counts_every_option(client, make):
+    with time_machine.travel(START + timedelta(minutes=10), tick=False) as traveller:
+        trainer, live_class, trainees = _class_with_trainees(client, make, 4)
+        bank = make.question_bank(trainer)
+        question = make.question(bank, kind="multiple", options=["亮证", "告知", "劝离", "罚款"], answer=[0, 1, 2])
+        trainer_headers = make.headers(trainer, timedelta(hours=3))
+        assert client.get(f"/api/training/live-classes/{live_class.id}/quiz", headers=trainees[0]).status_code == 204
+        pushed = client.post(f"/api/training/live-classes/{live_class.id}/quizzes", headers=trainer_headers,
+                             json={"question_id": question.id, "seconds": 30})
+        assert pushed.status_code == 201
+        quiz_id = pushed.json["id"]
+        current = client.get(f"/api/training/live-classes/{live_class.id}/quiz", headers=trainees[0]).json
+        assert current["id"] == quiz_id and current["options"] == ["亮证", "告知", "劝离", "罚款"]
+        assert "answer" not in current
+        for headers, answer in zip(trainees[:3], ([0, 1, 2], [0, 3], [1])):
+            response = client.post(f"/api/training/quizzes/{quiz_id}/answers", headers=headers, json={"answer": answer})
+            assert response.status_code == 201
+        again = client.post(f"/api/training/quizzes/{quiz_id}/answers", headers=trainees[0], json={"answer": [3]})
+        assert again.status_code == 409 and again.json["error"] == "already_answered"
+        live = client.get(f"/api/training/quizzes/{quiz_id}/distribution", headers=trainer_headers).json
+        assert [(o["label"], o["count"]) for o in live["options"]] == [("A", 2), ("B", 2), ("C", 1), ("D", 1)]
+        assert (live["answered"], live["correct"], live["present"], live["closed"]) == (3, 1, 4, False)
+        assert live["correct_answer"] is None
+        traveller.shift(timedelta(seconds=31))
+        late = client.post(f"/api/training/quizzes/{quiz_id}/answers", headers=trainees[3], json={"answer": [0]})
+        assert late.status_code == 409 and late.json["error"] == "quiz_closed"
+        final = client.get(f"/api/training/quizzes/{quiz_id}/distribution", headers=trainer_headers).json
+    assert final["closed"] is True and final["correct_answer"] == [0, 1, 2] and final["answered"] == 3
+
+
+def test_only_trainees_in_the_class_may_answer(client, make):
+    with time_machine.travel(START + timedelta(minutes=10), tick=False):
+        trainer, live_class, trainees = _class_with_trainees(client, make, 1)
+        bank = make.question_bank(trainer)
+        question = make.question(bank, kind="true_false", answer=[0])
+        quiz = client.post(f"/api/training/live-classes/{live_class.id}/quizzes", headers=make.headers(trainer),
+                           json={"question_id": question.id}).json
+        outsider = make.officer(squad=make.squad(trainer.district))
+        response = client.post(f"/api/training/quizzes/{quiz['id']}/answers", headers=make.headers(outsider),
+                               json={"answer": [0]})
+        assert response.status_code == 409 and response.json["error"] == "not_joined"
+        bad = client.post(f"/api/training/quizzes/{quiz['id']}/answers", headers=trainees[0], json={"answer": [5]})
+        assert bad.status_code == 422 and bad.json["error"] == "bad_answer"
+
+
+def test_pushing_a_new_question_closes_the_previous_one(client, make):
+    with time_machine.travel(START + timedelta(minutes=10), tick=False):
+        trainer, live_class, trainees = _class_with_trainees(client, make, 1)
+        bank = make.question_bank(trainer)
+        headers = make.headers(trainer)
+        first = client.post(f"/api/training/live-classes/{live_class.id}/quizzes", headers=headers,
+                            json={"question_id": make.question(bank).id}).json
+        second = client.post(f"/api/training/live-classes/{live_class.id}/quizzes", headers=headers,
+                             json={"question_id": make.question(bank).id}).json
+        assert client.get(f"/api/training/live-classes/{live_class.id}/quiz", headers=trainees[0]).json["id"] == second["id"]
+        late = client.post(f"/api/training/quizzes/{first['id']}/answers", headers=trainees[0], json={"answer": [0]})
+        assert late.status_code == 409
+    assert local_day(START) == live_class.held_on

@@ -6,6 +6,7 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from backend.audit import AuditEntry
@@ -73,7 +74,9 @@ def authenticate(token: str | None) -> Officer:
     """The officer a bearer token belongs to, or Unauthorized with the reason."""
     if not token:
         raise Unauthorized("缺少登录凭证，请先登录", code="token_missing")
-    row = session.scalars(select(AuthToken).where(AuthToken.token_hash == _token_hash(token))).one_or_none()
+    row = session.scalars(
+        select(AuthToken).options(joinedload(AuthToken.officer)).where(AuthToken.token_hash == _token_hash(token))
+    ).one_or_none()  # one round trip for token and officer: every request pays for it
     if row is None or row.revoked_at is not None:
         raise Unauthorized("登录凭证无效，请重新登录", code="token_invalid")
     if row.expires_at <= utcnow():

@@ -8,9 +8,19 @@ from backend.db import session
 
 
 def register_cli(app: Flask) -> None:
+    from backend.scheduler import scheduler_cli
+    from backend.supervision.points.cli import points_cli
+    from backend.evidence.cli import evidence_cli
+    from backend.wechat.cli import wechat_cli
+
+    app.cli.add_command(scheduler_cli)
+    app.cli.add_command(points_cli)
+    app.cli.add_command(wechat_cli)
+    app.cli.add_command(evidence_cli)
+
     @app.cli.command("migrate")
     def migrate():
-        """Bring the database schema up to date (alembic upgrade heads)."""
+        """Bring the database schema up to date (alembic upgrade head)."""
         from backend.migrate import upgrade
 
         upgrade(app.config["DATABASE_URL"])

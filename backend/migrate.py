@@ -17,4 +17,4 @@ def alembic_config(url: str, connection=None) -> Config:
 
 
 def upgrade(url: str, connection=None) -> None:
-    command.upgrade(alembic_config(url, connection), "heads")
+    command.upgrade(alembic_config(url, connection), "head")

@@ -1,7 +1,7 @@
 """evidence chain checkpoints custody
 
 Revision ID: 0005
-Revises: 0001
+Revises: 0004
 
 """
 from typing import Sequence, Union
@@ -14,7 +14,7 @@ import backend.db  # noqa: F401  (shared column types)
 
 # revision identifiers, used by Alembic.
 revision: str = '0005'
-down_revision: Union[str, Sequence[str], None] = '0001'
+down_revision: Union[str, Sequence[str], None] = '0004'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

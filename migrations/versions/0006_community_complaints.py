@@ -1,7 +1,7 @@
 """Community offices' QR code versions, residents' complaints, their timeline, photos, deadlines and warnings
 
 Revision ID: 0006
-Revises: 0001
+Revises: 0005
 
 """
 from typing import Sequence, Union
@@ -14,7 +14,7 @@ import backend.db  # noqa: F401  (shared column types)
 
 # revision identifiers, used by Alembic.
 revision: str = '0006'
-down_revision: Union[str, Sequence[str], None] = '0001'
+down_revision: Union[str, Sequence[str], None] = '0005'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -1,7 +1,7 @@
 """training
 
 Revision ID: 0008
-Revises: 0001
+Revises: 0007
 
 """
 from typing import Sequence, Union
@@ -14,7 +14,7 @@ import backend.db  # noqa: F401  (shared column types)
 
 # revision identifiers, used by Alembic.
 revision: str = '0008'
-down_revision: Union[str, Sequence[str], None] = '0001'
+down_revision: Union[str, Sequence[str], None] = '0007'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -1,7 +1,7 @@
 """supervision findings notices cases
 
 Revision ID: 0009
-Revises: 0001
+Revises: 0008
 
 """
 from typing import Sequence, Union
@@ -14,9 +14,9 @@ import backend.db  # noqa: F401  (shared column types)
 
 # revision identifiers, used by Alembic.
 revision: str = '0009'
-down_revision: Union[str, Sequence[str], None] = '0001'
+down_revision: Union[str, Sequence[str], None] = '0008'
 branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = ('0005',)  # evidence
+depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:

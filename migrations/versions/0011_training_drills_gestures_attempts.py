@@ -1,7 +1,7 @@
 """training drills, reference gestures, drill attempts
 
 Revision ID: 0011
-Revises: 0001
+Revises: 0009
 Depends on: 0008 (attempts refer to training_live_class)
 
 """
@@ -15,9 +15,9 @@ import backend.db  # noqa: F401  (shared column types)
 
 # revision identifiers, used by Alembic.
 revision: str = '0011'
-down_revision: Union[str, Sequence[str], None] = '0001'
+down_revision: Union[str, Sequence[str], None] = '0009'
 branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = '0008'
+depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:

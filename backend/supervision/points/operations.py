@@ -1,0 +1,330 @@
+"""What changes points: daily records, manual items, rule versions, month sheets and their states."""
+from __future__ import annotations
+
+import enum
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import delete, func, insert, select
+
+from backend.db import local_day, session, utcnow
+from backend.errors import Conflict, Forbidden, Invalid
+from backend.org.models import SQUAD_ROLES, Officer, Role
+from backend.org.scope import get_visible
+from backend.supervision.points.catalogue import ITEMS
+from backend.supervision.points.models import (Adjustment, DailyItem, ManualItem, MonthlyLine, MonthlyPoints,
+                                               ScoringRule, SheetState)
+from backend.supervision.points.scoring import ZERO, Line, RuleBook, score_lines
+from backend.supervision.points.sources import SOURCES
+
+LEADER_ROLES = frozenset({Role.squad_leader, Role.district_admin})
+CHUNK = 500
+
+
+def month_after(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+# -- daily records ---------------------------------------------------------------------------------
+
+def build_daily_records(day: date, sources: list[str] | None = None) -> int:
+    """Replace `day`'s daily records of the given sources (all by default) from their facts."""
+    names = list(SOURCES) if sources is None else sources
+    rows: dict[tuple, dict] = {}
+    for name in names:
+        for fact in SOURCES[name](day):
+            if fact.item not in ITEMS:
+                raise ValueError(f"source {name} yields unknown item {fact.item!r}")
+            key = (fact.officer_id, fact.item, name)
+            if key in rows:
+                rows[key]["quantity"] += fact.quantity
+                rows[key]["source_ref"] = f"{rows[key]['source_ref']}；{fact.source_ref}"[:256]
+            else:
+                rows[key] = dict(day=day, officer_id=fact.officer_id, item=fact.item, quantity=fact.quantity,
+                                 source=name, source_ref=fact.source_ref[:256], built_at=utcnow())
+    session.execute(delete(DailyItem).where(DailyItem.day == day, DailyItem.source.in_(names)))
+    values = [row for row in rows.values() if row["quantity"]]
+    _insert_rows(DailyItem, values)
+    session.flush()
+    return len(values)
+
+
+def record_manual_item(actor: Officer, *, officer_id: int, day: date, item: str, quantity: Decimal,
+                       note: str) -> ManualItem:
+    """A leader records a commendation or cases handled; the day's records and month follow at once."""
+    officer = get_visible(Officer, officer_id, actor, what="人员")
+    if item not in ITEMS or not ITEMS[item].manual:
+        names = "、".join(f"{code}（{kind.name}）" for code, kind in ITEMS.items() if kind.manual)
+        raise Invalid(f"该条目不能手工登记；可登记：{names}", code="not_a_manual_item")
+    if day > local_day():
+        raise Invalid("不能登记未来日期的事项", code="future_day")
+    entry = ManualItem(officer_id=officer.id, day=day, item=item, quantity=quantity, note=note,
+                       recorded_by_id=actor.id)
+    session.add(entry)
+    session.flush()
+    build_daily_records(day, ["manual"])
+    refresh_month(day.replace(day=1), officer_ids=[officer.id])
+    return entry
+
+
+# -- scoring rules ---------------------------------------------------------------------------------
+
+def create_rule(actor: Officer, *, item: str, category: str, points_per_unit: Decimal,
+                monthly_cap: Decimal | None, effective_from: date) -> ScoringRule:
+    """A new version of an item's rule for the actor's district, from the first of a month on."""
+    if item not in ITEMS:
+        raise Invalid(f"未知的积分条目：{item}", code="unknown_item")
+    if effective_from.day != 1:
+        raise Invalid("规则按月生效，生效日期须为某月 1 日", code="effective_from_not_month_start")
+    if monthly_cap is not None and monthly_cap < 0:
+        raise Invalid("月封顶不能为负数", code="negative_cap")
+    clash = session.scalar(select(ScoringRule.id).where(
+        ScoringRule.district_id == actor.district_id, ScoringRule.item == item,
+        ScoringRule.effective_from == effective_from))
+    if clash is not None:
+        raise Conflict(f"该条目在 {effective_from:%Y-%m} 已有生效的规则版本，生效期重叠", code="rule_overlaps")
+    rule = ScoringRule(district_id=actor.district_id, item=item, category=category, points_per_unit=points_per_unit,
+                       monthly_cap=monthly_cap, effective_from=effective_from, created_by_id=actor.id)
+    session.add(rule)
+    session.flush()
+    return rule
+
+
+# -- monthly points --------------------------------------------------------------------------------
+
+def _month_quantities(month: date, officer_ids: list[int] | None) -> dict[int, dict[str, Decimal]]:
+    stmt = (select(DailyItem.officer_id, DailyItem.item, func.sum(DailyItem.quantity))
+            .where(DailyItem.day >= month, DailyItem.day < month_after(month))
+            .group_by(DailyItem.officer_id, DailyItem.item))
+    if officer_ids is not None:
+        stmt = stmt.where(DailyItem.officer_id.in_(officer_ids))
+    quantities: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for officer_id, item, quantity in session.execute(stmt):
+        quantities[officer_id][item] = Decimal(quantity)
+    return quantities
+
+
+def _officers(officer_ids: list[int] | None, with_records: set[int]) -> list:
+    """(id, district_id, squad_id) of the officers a month is computed for: the given ones, or every
+    active squad member and anyone (since left) with records that month."""
+    stmt = select(Officer.id, Officer.district_id, Officer.squad_id, Officer.active).order_by(Officer.id)
+    if officer_ids is not None:
+        return list(session.execute(stmt.where(Officer.id.in_(officer_ids))))
+    return [row for row in session.execute(stmt.where(Officer.role.in_(SQUAD_ROLES)))
+            if row.active or row.id in with_records]
+
+
+def _frozen_lines(sheet_ids: list[int]) -> dict[int, dict[str, object]]:
+    """The stored lines of sheets (plain rows: cheap for a whole city's month)."""
+    lines: dict[int, dict[str, object]] = defaultdict(dict)
+    for start in range(0, len(sheet_ids), CHUNK):
+        for line in session.execute(select(
+                MonthlyLine.monthly_points_id, MonthlyLine.item, MonthlyLine.rule_id, MonthlyLine.category,
+                MonthlyLine.quantity, MonthlyLine.points_per_unit, MonthlyLine.monthly_cap, MonthlyLine.points)
+                .where(MonthlyLine.monthly_points_id.in_(sheet_ids[start:start + CHUNK]))):
+            lines[line.monthly_points_id][line.item] = line
+    return lines
+
+
+def _retotal(sheet: MonthlyPoints) -> None:
+    sheet.adjustments_total = session.scalar(
+        select(func.coalesce(func.sum(Adjustment.points), 0)).where(Adjustment.monthly_points_id == sheet.id))
+    sheet.total = sheet.base + sheet.items_total + Decimal(sheet.adjustments_total)
+
+
+def _reopen(sheet: MonthlyPoints) -> None:
+    """A changed sheet goes back to draft: the leader reviews (and publishes) it again."""
+    sheet.state = SheetState.draft
+    sheet.reviewed_by_id = sheet.reviewed_at = sheet.published_at = None
+
+
+def refresh_month(month: date, officer_ids: list[int] | None = None) -> dict[str, int]:
+    """Bring `month`'s sheets up to date with the daily records, all officers or the given ones.
+
+    Open sheets are recomputed (a changed one returns to draft); a locked sheet never changes:
+    the difference late data makes becomes a correction in the officer's next open month.
+    """
+    quantities = _month_quantities(month, officer_ids)
+    officers = _officers(officer_ids, set(quantities))
+    rules = RuleBook(month)
+    base = Decimal(current_app.config["POINTS_MONTHLY_BASE"])
+    stmt = select(MonthlyPoints).where(MonthlyPoints.month == month)
+    if officer_ids is not None:
+        stmt = stmt.where(MonthlyPoints.officer_id.in_(officer_ids))
+    sheets = {sheet.officer_id: sheet for sheet in session.scalars(stmt)}
+    old_lines = _frozen_lines([sheet.id for sheet in sheets.values()])
+
+    counts = {"created": 0, "recomputed": 0, "corrected": 0, "unchanged": 0}
+    replaced: dict[int, list[Line]] = {}
+    created: dict[int, list[Line]] = {}
+    now = utcnow()
+    for officer in officers:
+        sheet = sheets.get(officer.id)
+        if sheet is not None and sheet.state == SheetState.locked:
+            lines = score_lines(quantities.get(officer.id, {}), officer.district_id, rules, old_lines[sheet.id])
+            counts["corrected" if _carry_correction(sheet, sum((l.points for l in lines), ZERO)) else "unchanged"] += 1
+            continue
+        lines = score_lines(quantities.get(officer.id, {}), officer.district_id, rules)
+        items_total = sum((line.points for line in lines), ZERO)
+        if sheet is None:
+            created[officer.id] = lines
+            continue
+        if _same_lines(old_lines[sheet.id], lines) and sheet.base == base and sheet.squad_id == officer.squad_id:
+            counts["unchanged"] += 1
+            continue
+        sheet.base, sheet.items_total, sheet.squad_id = base, items_total, officer.squad_id
+        sheet.total = base + items_total + sheet.adjustments_total
+        sheet.computed_at = now
+        if sheet.state != SheetState.draft:
+            _reopen(sheet)
+        counts["recomputed"] += 1
+        replaced[sheet.id] = lines
+    session.flush()
+    counts["created"] = len(created)
+    replaced.update(_create_sheets(month, base, now, officers, created))
+    _replace_lines(replaced)
+    return counts
+
+
+def _create_sheets(month: date, base: Decimal, now, officers: list, created: dict[int, list[Line]]) -> dict:
+    """Insert new draft sheets in bulk; their lines by sheet id."""
+    if not created:
+        return {}
+    rows = []
+    for officer in officers:
+        if officer.id in created:
+            items_total = sum((line.points for line in created[officer.id]), ZERO)
+            rows.append(dict(officer_id=officer.id, month=month, district_id=officer.district_id,
+                             squad_id=officer.squad_id, state=SheetState.draft, base=base, items_total=items_total,
+                             adjustments_total=ZERO, total=base + items_total, version=1, computed_at=now))
+    _insert_rows(MonthlyPoints, rows)
+    ids = session.execute(select(MonthlyPoints.officer_id, MonthlyPoints.id).where(MonthlyPoints.month == month))
+    return {sheet_id: created[officer_id] for officer_id, sheet_id in ids if officer_id in created}
+
+
+def _same_lines(old: dict[str, object], new: list[Line]) -> bool:
+    return {item: (l.rule_id, l.quantity, l.points) for item, l in old.items()} == {
+        l.item: (l.rule_id, l.quantity, l.points) for l in new}
+
+
+def _replace_lines(replaced: dict[int, list[Line]]) -> None:
+    """Swap the lines of the given sheets (plain executemany: no per-row ORM work)."""
+    ids = list(replaced)
+    for start in range(0, len(ids), CHUNK):
+        session.execute(delete(MonthlyLine).where(MonthlyLine.monthly_points_id.in_(ids[start:start + CHUNK])))
+    _insert_rows(MonthlyLine, [dict(line._asdict(), monthly_points_id=sheet_id)
+                               for sheet_id, lines in replaced.items() for line in lines])
+    session.flush()
+
+
+def _insert_rows(model, rows: list[dict]) -> None:
+    """Insert many rows: COPY on PostgreSQL (a city's month of lines in well under a second),
+    executemany elsewhere."""
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        session.execute(insert(model.__table__), rows)
+        return
+    columns = list(rows[0])
+    with connection.connection.driver_connection.cursor() as cursor:
+        with cursor.copy(f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([value.value if isinstance(value, enum.Enum) else value
+                                for value in map(row.get, columns)])
+
+
+def _carry_correction(locked: MonthlyPoints, items_total_now: Decimal) -> bool:
+    """Post what late data changed in a locked month to the officer's next open month, once."""
+    carried = session.scalar(select(func.coalesce(func.sum(Adjustment.points), 0)).join(MonthlyPoints).where(
+        MonthlyPoints.officer_id == locked.officer_id, Adjustment.corrects_month == locked.month))
+    difference = items_total_now - locked.items_total - Decimal(carried)
+    if not difference:
+        return False
+    target = _next_open_sheet(locked)
+    session.add(Adjustment(
+        monthly_points_id=target.id, points=difference, corrects_month=locked.month,
+        reason=f"{locked.month:%Y年%m月}积分锁定后补录数据的更正（条目分应为 {items_total_now}，"
+               f"锁定时为 {locked.items_total}）"))
+    session.flush()
+    _retotal(target)
+    if target.state != SheetState.draft:
+        _reopen(target)
+    return True
+
+
+def _next_open_sheet(locked: MonthlyPoints) -> MonthlyPoints:
+    month = month_after(locked.month)
+    while True:
+        sheet = session.scalar(select(MonthlyPoints).where(
+            MonthlyPoints.officer_id == locked.officer_id, MonthlyPoints.month == month))
+        if sheet is None:
+            refresh_month(month, officer_ids=[locked.officer_id])
+            continue
+        if sheet.state != SheetState.locked:
+            return sheet
+        month = month_after(month)
+
+
+# -- leaders' work on a sheet ----------------------------------------------------------------------
+
+def _require_open(sheet: MonthlyPoints) -> None:
+    if sheet.state == SheetState.locked:
+        raise Conflict("该月积分已锁定，不能修改；如需更正，请在下一个未锁定月份中调整", code="month_locked")
+
+
+def add_adjustment(actor: Officer, sheet: MonthlyPoints, *, points: Decimal, reason: str) -> Adjustment:
+    """The leader's adjustment with its reason, within ±POINTS_ADJUSTMENT_LIMIT; the sheet returns to draft."""
+    _require_open(sheet)
+    limit = Decimal(current_app.config["POINTS_ADJUSTMENT_LIMIT"])
+    if not points or abs(points) > limit:
+        raise Invalid(f"调整分值须在 -{limit} 到 {limit} 之间且不为 0", code="adjustment_out_of_range")
+    if not reason.strip():
+        raise Invalid("调整必须说明理由", code="reason_required")
+    adjustment = Adjustment(monthly_points_id=sheet.id, points=points, reason=reason.strip(), created_by_id=actor.id)
+    session.add(adjustment)
+    session.flush()
+    _retotal(sheet)
+    _reopen(sheet)
+    session.flush()
+    return adjustment
+
+
+def review(actor: Officer, sheet: MonthlyPoints) -> MonthlyPoints:
+    """draft → reviewed, by the squad's leader (or district staff)."""
+    _require_open(sheet)
+    if sheet.state != SheetState.draft:
+        raise Conflict("只有草稿状态的月积分可以审核", code="not_draft")
+    sheet.state, sheet.reviewed_by_id, sheet.reviewed_at = SheetState.reviewed, actor.id, utcnow()
+    session.flush()
+    return sheet
+
+
+def publish(actor: Officer, sheet: MonthlyPoints) -> MonthlyPoints:
+    """reviewed → published; the officer gets a government-WeChat card with the score."""
+    from backend.wechat.messages import send_text_card
+
+    _require_open(sheet)
+    if sheet.state != SheetState.reviewed:
+        raise Conflict("月积分须先审核，才能公布", code="not_reviewed")
+    sheet.state, sheet.published_at = SheetState.published, utcnow()
+    session.flush()
+    send_text_card([sheet.officer], title=f"{sheet.month:%Y年%m月}积分已公布",
+                   description=f"{sheet.officer.name}：本月积分 {sheet.total} 分（基础分 {sheet.base}，"
+                               f"条目 {sheet.items_total:+}，调整 {sheet.adjustments_total:+}）",
+                   url=current_app.config["POINTS_SHEET_URL"].format(id=sheet.id))
+    return sheet
+
+
+def lock(actor: Officer, sheet: MonthlyPoints) -> MonthlyPoints:
+    """published → locked, by district staff: the month never changes again."""
+    if actor.role != Role.district_admin:
+        raise Forbidden("只有区局管理员可以锁定月积分", code="role_forbidden")
+    _require_open(sheet)
+    if sheet.state != SheetState.published:
+        raise Conflict("月积分须先公布，才能锁定", code="not_published")
+    sheet.state, sheet.locked_at = SheetState.locked, utcnow()
+    session.flush()
+    return sheet

@@ -1,0 +1,125 @@
+"""The monthly roll-up (月计分) of a city-scale month, against the raw SQL aggregate of the same rows.
+
+8,000 officers × 30 days × 10 items = 2.4 million daily records are generated in SQL (PostgreSQL:
+generate_series; SQLite: a recursive CTE). Ours is `refresh_month` for the whole month with its
+commit: the aggregate, the rule versions, the caps, 8,000 sheets and their lines written. The
+baseline is the bare `SELECT officer_id, item, sum(quantity) … GROUP BY officer_id, item` over the
+same rows, fetched, in the same run. Target (issue 6): at most 2× the raw aggregate, under 10 s on
+PostgreSQL.
+
+Run on its own: `python -m bench.points_rollup` (BENCH_POINTS_DATABASE_URL, default
+postgresql+psycopg://postgres@127.0.0.1/bench_points, emptied and migrated; BENCH_POINTS_OFFICERS,
+default 8000; BENCH_POINTS_SQLITE=0 skips the SQLite run).
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("BENCH_POINTS_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1/bench_points")
+OFFICERS = int(os.environ.get("BENCH_POINTS_OFFICERS", "8000"))
+MONTH = date(2026, 11, 1)
+ITEMS = ["attendance", "late", "early_leave", "absence", "out_of_area_rejected", "patrol_km", "complaint_on_time",
+         "resident_rating", "training_hours", "case_handled"]
+TARGET = {"ratio_max": 2.0, "postgresql_seconds_max": 10}
+
+
+def _fresh_postgres(url: str) -> None:
+    admin_url, name = url.rsplit("/", 1)
+    engine = create_engine(f"{admin_url}/postgres", isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if not conn.scalar(text("select 1 from pg_database where datname = :n"), {"n": name}):
+            conn.execute(text(f'create database "{name}"'))
+    engine.dispose()
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("drop schema public cascade"))
+        conn.execute(text("create schema public"))
+    engine.dispose()
+
+
+def _seed(conn) -> int:
+    """A district, 200 squads, the officers and a month of daily records, all in SQL; the row count."""
+    postgres = conn.dialect.name == "postgresql"
+    numbers = ("generate_series(1, :n) as g(i)" if postgres else
+               "(with recursive g(i) as (select 1 union all select i + 1 from g where i < :n) select i from g) as g")
+    conn.execute(text("insert into district (id, code, name) values (1, 'BENCH', '压测区')"))
+    conn.execute(text(f"insert into squad (id, district_id, name, active) select i, 1, '中队' || i, true from {numbers}"),
+                 {"n": 200})
+    conn.execute(text(
+        f"insert into officer (id, badge_no, name, role, district_id, squad_id, active, created_at, updated_at) "
+        f"select i, 'B' || i, '队员' || i, 'officer', 1, i % 200 + 1, true, :now, :now from {numbers}"),
+        {"n": OFFICERS, "now": "2026-11-01 00:00:00"})
+    items = " union all ".join(f"select '{item}' as item, {n} as k" for n, item in enumerate(ITEMS))
+    days = ("select (date '2026-11-01' + d) as day, d from generate_series(0, 29) as s(d)" if postgres else
+            "with recursive s(d) as (select 0 union all select d + 1 from s where d < 29) "
+            "select date('2026-11-01', '+' || d || ' days') as day, d from s")
+    quantity = "((o.id + t.d + i.k) % 3)"
+    conn.execute(text(
+        f"insert into points_daily_item (day, officer_id, item, quantity, source, source_ref, built_at) "
+        f"select t.day, o.id, i.item, {quantity} + 1, 'bench', '压测数据', :now "
+        f"from officer o cross join ({days}) as t cross join ({items}) as i"), {"now": "2026-11-01 00:00:00"})
+    if postgres:
+        conn.execute(text("analyze"))
+    return conn.scalar(text("select count(*) from points_daily_item"))
+
+
+def _measure(url: str) -> dict:
+    from backend import create_app
+    from backend.db import session
+    from backend.migrate import upgrade
+    from backend.supervision.points.operations import month_after, refresh_month
+
+    upgrade(url)
+    app = create_app({"DATABASE_URL": url, "SCHEDULER_MODE": "off", "LOG_LEVEL": "WARNING"})
+    engine = app.extensions["db_engine"]
+    with engine.begin() as conn:
+        facts = _seed(conn)
+    aggregate = text("select officer_id, item, sum(quantity) from points_daily_item "
+                     "where day >= :start and day < :end group by officer_id, item")
+    window = {"start": MONTH, "end": month_after(MONTH)}
+    with engine.connect() as conn:  # warm the cache the same way for both
+        conn.execute(aggregate, window).all()
+    started = time.perf_counter()
+    with engine.connect() as conn:
+        groups = len(conn.execute(aggregate, window).all())
+    baseline = time.perf_counter() - started
+    with app.app_context():
+        started = time.perf_counter()
+        counts = refresh_month(MONTH)
+        session.commit()
+        ours = time.perf_counter() - started
+    engine.dispose()
+    return {"facts": facts, "groups": groups, "sheets": counts["created"], "ours_s": round(ours, 2),
+            "baseline_s": round(baseline, 2), "ratio": round(ours / baseline, 2)}
+
+
+def run() -> dict:
+    sys.path.insert(0, str(ROOT))
+    results = {}
+    _fresh_postgres(PG_URL)
+    results["postgresql"] = _measure(PG_URL)
+    if os.environ.get("BENCH_POINTS_SQLITE", "1") != "0":
+        folder = Path(tempfile.mkdtemp(prefix="bench-points-"))
+        results["sqlite"] = _measure(f"sqlite:///{folder / 'bench.db'}")
+    pg = results["postgresql"]
+    return {
+        "work": f"月计分：{OFFICERS} 名队员 × 30 天，{pg['facts']:,} 条日记实 → {pg['sheets']} 张月积分表",
+        "ours": {name: f"{r['ours_s']} s" for name, r in results.items()},
+        "baseline": {name: f"{r['baseline_s']} s (裸 SQL 聚合)" for name, r in results.items()},
+        "ratio": {name: r["ratio"] for name, r in results.items()},
+        "target": f"≤ {TARGET['ratio_max']}× 裸聚合；PostgreSQL ≤ {TARGET['postgresql_seconds_max']} s",
+        "met": pg["ratio"] <= TARGET["ratio_max"] and pg["ours_s"] <= TARGET["postgresql_seconds_max"],
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(), ensure_ascii=False, indent=2))

@@ -1,0 +1,35 @@
+"""points: the default scoring rule for completed drills (实战模拟)
+
+Revision ID: 0012
+Revises: 0011
+"""
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+
+import backend.db  # noqa: F401  (shared column types)
+
+revision: str = "0012"
+down_revision: Union[str, Sequence[str], None] = "0011"
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+rules = sa.table(
+    "points_scoring_rule",
+    sa.column("district_id", sa.Integer), sa.column("item", sa.String), sa.column("category", sa.String),
+    sa.column("points_per_unit", sa.Numeric), sa.column("monthly_cap", sa.Numeric),
+    sa.column("effective_from", sa.Date), sa.column("created_at", backend.db.UTCDateTime),
+)
+
+
+def upgrade() -> None:
+    op.bulk_insert(rules, [dict(district_id=None, item="drill_completed", category="教育培训",
+                                points_per_unit=Decimal("0.20"), monthly_cap=Decimal("2"),
+                                effective_from=date(2020, 1, 1), created_at=datetime.now(timezone.utc))])
+
+
+def downgrade() -> None:
+    op.execute(rules.delete().where(rules.c.item == "drill_completed", rules.c.district_id.is_(None)))

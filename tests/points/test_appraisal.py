@@ -1,0 +1,103 @@
+"""Quarterly evaluations and yearly appraisals through HTTP: ranking, quota, floors, drill-down."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from backend.db import session
+from backend.org.models import Role
+from backend.supervision.points import jobs
+
+DAYS = [date(2026, 10, 5), date(2026, 11, 5), date(2026, 12, 5)]
+# name: items on the 5th of October, November and December → each month's total
+PEOPLE = {
+    "甲": {"commendation": 2},  # 104
+    "乙": {"commendation": 3, "late": 2},  # 104, with deductions: ranks after 甲
+    "丙": {"commendation": 1},  # 102: over the floor but outside the 20% quota
+    "丁": {},  # 100
+    "戊": {"absence": 2},  # 94: 基本称职
+    "己": {"absence": 4},  # 88: 不称职
+    "庚": {}, "辛": {}, "壬": {},
+}
+
+
+@pytest.fixture
+def squad_year(client, make, facts, run_daily):
+    squad = make.squad()
+    leader = make.officer(Role.squad_leader, squad=squad, name="队长")
+    people = {name: make.officer(squad=squad, name=name) for name in PEOPLE}
+    for name, items in PEOPLE.items():
+        for day in DAYS:
+            for item, count in items.items():
+                facts.add(people[name], day, item, str(count))
+    run_daily(*DAYS)
+    jobs.quarterly_evaluations(date(2026, 10, 1))
+    jobs.yearly_appraisals(date(2026, 1, 1))
+    session.commit()
+    return squad, leader, people
+
+
+def test_yearly_grades_follow_quota_floors_and_the_tie_break(client, make, squad_year):
+    squad, leader, people = squad_year
+    rows = client.get("/api/points/yearly", query_string={"year": 2026, "squad_id": squad.id},
+                      headers=make.headers(leader)).json
+    assert [(r["officer_name"], r["score"], r["rank"], r["grade_name"]) for r in rows] == [
+        ("甲", "104.00", 1, "优秀"), ("乙", "104.00", 2, "优秀"), ("丙", "102.00", 3, "称职"),
+        *[(name, "100.00", rank, "称职") for rank, name in enumerate(sorted(
+            ["丁", "庚", "辛", "壬", "队长"], key=lambda n: (people[n] if n in people else leader).badge_no), start=4)],
+        ("戊", "94.00", 9, "基本称职"), ("己", "88.00", 10, "不称职")]
+
+
+def test_drill_down_from_year_to_quarter_to_month_to_days(client, make, squad_year):
+    _, _, people = squad_year
+    me = people["乙"]
+    [year] = client.get("/api/points/yearly", headers=make.headers(me)).json
+    detail = client.get(f"/api/points/yearly/{year['id']}", headers=make.headers(me)).json
+    [quarter] = detail["quarter_evaluations"]
+    assert (quarter["quarter"], quarter["score"]) == ("2026-Q4", "104.00")
+    quarter = client.get(f"/api/points/quarterly/{quarter['id']}", headers=make.headers(me)).json
+    assert [(m["month"], m["total"]) for m in quarter["month_sheets"]] == [
+        ("2026-10", "104.00"), ("2026-11", "104.00"), ("2026-12", "104.00")]
+    explained = client.get(f"/api/points/monthly/{quarter['month_sheets'][1]['id']}/explain",
+                           headers=make.headers(me)).json
+    assert explained["summary"] == ("基础分 100.00；表彰嘉奖 3 次 × +2.00 = +6.00；迟到 2 次 × -1.00 = -2.00；"
+                                    "合计 104.00 分。")
+    assert [d["day"] for line in explained["lines"] for d in line["days"]] == ["2026-11-05", "2026-11-05"]
+
+
+def test_leader_rates_and_confirms_a_quarter_once(client, make, squad_year):
+    _, leader, people = squad_year
+    [evaluation] = client.get("/api/points/quarterly", query_string={"officer_id": people["丙"].id},
+                              headers=make.headers(leader)).json
+    assert (evaluation["score"], evaluation["grade"], evaluation["state"]) == ("102.00", "好", "draft")
+    url = f"/api/points/quarterly/{evaluation['id']}/confirm"
+
+    assert client.post(url, headers=make.headers(leader), json={"rating": "great"}).status_code == 422
+    poor = client.post(url, headers=make.headers(leader), json={"rating": "poor"})
+    assert poor.status_code == 200
+    assert (poor.json["score"], poor.json["grade"], poor.json["rating_name"], poor.json["state"]) == (
+        "100.00", "好", "差", "confirmed")
+    again = client.post(url, headers=make.headers(leader), json={"rating": "good"})
+    assert again.status_code == 409 and again.json["error"] == "already_confirmed"
+    assert client.post(url, headers=make.headers(people["丙"]), json={"rating": "good"}).status_code == 403
+
+
+def test_confirmed_appraisals_survive_a_rerun_and_others_see_nothing(client, make, squad_year):
+    squad, leader, people = squad_year
+    rows = client.get("/api/points/yearly", query_string={"year": 2026}, headers=make.headers(leader)).json
+    first = rows[0]
+    confirmed = client.post(f"/api/points/yearly/{first['id']}/confirm", headers=make.headers(leader))
+    assert confirmed.status_code == 200 and confirmed.json["state"] == "confirmed"
+    assert client.post(f"/api/points/yearly/{first['id']}/confirm", headers=make.headers(leader)).status_code == 409
+
+    jobs.yearly_appraisals(date(2026, 1, 1))
+    session.commit()
+    again = client.get(f"/api/points/yearly/{first['id']}", headers=make.headers(leader)).json
+    assert (again["state"], again["grade"]) == ("confirmed", "excellent")
+
+    other_leader = make.officer(Role.squad_leader, squad=make.squad(squad.district))
+    assert client.get("/api/points/yearly", headers=make.headers(other_leader)).json == []
+    assert client.get(f"/api/points/yearly/{first['id']}", headers=make.headers(other_leader)).status_code == 404
+    admin = make.officer(Role.district_admin, district=squad.district)
+    assert len(client.get("/api/points/yearly", headers=make.headers(admin)).json) == 10

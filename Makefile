@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 
-.PHONY: run test install system-deps bench
+.PHONY: run test install system-deps bench openapi
 
 $(BIN)/python:
 	python3 -m venv $(VENV)
@@ -32,3 +32,7 @@ test: install system-deps
 
 bench: install
 	$(BIN)/python -m bench
+
+# The committed OpenAPI document (tests/test_openapi.py compares it with what the code generates).
+openapi: install
+	$(BIN)/flask --app wsgi openapi write --format=json openapi.json

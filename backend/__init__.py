@@ -25,7 +25,9 @@ def create_app(config: dict | None = None) -> Flask:
     import backend.models  # noqa: F401  (complete metadata before the first query)
     from backend.api import init_api
     from backend.cli import register_cli
+    from backend.scheduler import start_embedded
 
     init_api(app)
     register_cli(app)
+    start_embedded(app)  # only with SCHEDULER_MODE=embedded, never in tests or the reloader's parent
     return app

@@ -5,14 +5,20 @@ Every test runs on SQLite; set TEST_DATABASE_URL (CI does) to run the same suite
 from __future__ import annotations
 
 import os
+import threading
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
+from werkzeug.serving import make_server
 
 from backend import create_app
-from backend.db import session
+from backend.db import Base, session
 from backend.migrate import upgrade
 from tests.factories import Factory
+from tests.fake_wechat import FakeWeChat
+
+WECHAT_CORP_ID = "wwfakecorp0001"
+WECHAT_SECRETS = {"agent": "fake-agent-secret", "contacts": "fake-contacts-secret"}
 
 
 def _fresh_database(url: str) -> None:
@@ -31,7 +37,38 @@ def database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def app(database_url, tmp_path_factory):
+def fake_wechat():
+    """The fake government-WeChat server on 127.0.0.1 (tests/fake_wechat.py)."""
+    fake = FakeWeChat(WECHAT_CORP_ID, set(WECHAT_SECRETS.values())).start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_wechat(fake_wechat):
+    """No directory, codes, queued errors, counts or messages left over from another test."""
+    fake_wechat.reset()
+
+
+def wechat_settings(fake: FakeWeChat) -> dict:
+    """Settings that point the real wechatpy client at the fake server."""
+    return {
+        "WECHAT_API_BASE_URL": f"{fake.base_url}/cgi-bin/",
+        "WECHAT_OAUTH_URL": f"{fake.base_url}/connect/oauth2/authorize",
+        "WECHAT_CORP_ID": WECHAT_CORP_ID,
+        "WECHAT_AGENT_ID": "1000002",
+        "WECHAT_SECRET": WECHAT_SECRETS["agent"],
+        "WECHAT_CONTACTS_SECRET": WECHAT_SECRETS["contacts"],
+        "WECHAT_CALLBACK_TOKEN": "fake-callback-token",
+        "WECHAT_CALLBACK_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+        "WECHAT_TIMEOUT_SECONDS": 5.0,
+        "WECHAT_MAX_RETRIES": 2,
+        "REDIS_URL": "",
+    }
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory, fake_wechat):
     _fresh_database(database_url)
     upgrade(database_url)
     app = create_app({
@@ -40,6 +77,7 @@ def app(database_url, tmp_path_factory):
         "FILES_DIR": str(tmp_path_factory.mktemp("files")),
         "SCHEDULER_MODE": "off",
         "TESTING": True,
+        **wechat_settings(fake_wechat),
     })
     yield app
     app.extensions["db_engine"].dispose()
@@ -67,6 +105,87 @@ def client(app):
     test body that request's database session.)
     """
     return app.test_client()
+
+
+def _committed_url(database_url: str, tmp_path_factory) -> str:
+    """A second database beside the test database (PostgreSQL: created if missing)."""
+    if not database_url.startswith("postgresql"):
+        return f"sqlite:///{tmp_path_factory.mktemp('committed') / 'committed.db'}"
+    url = make_url(database_url)
+    url = url.set(database=f"{url.database}_committed")
+    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        if conn.scalar(text("select 1 from pg_database where datname = :name"), {"name": url.database}) is None:
+            conn.execute(text(f'create database "{url.database}"'))
+    server.dispose()
+    return url.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def _committed_app_once(database_url, tmp_path_factory, fake_wechat):
+    url = _committed_url(database_url, tmp_path_factory)
+    _fresh_database(url)
+    upgrade(url)
+    app = create_app({
+        "DATABASE_URL": url,
+        "SECRET_KEY": "test-secret",
+        "FILES_DIR": str(tmp_path_factory.mktemp("committed_files")),
+        "SCHEDULER_MODE": "off",
+        "TESTING": True,
+        **wechat_settings(fake_wechat),
+    })
+    with app.extensions["db_engine"].connect() as conn:  # what the migrations seed, put back after each test
+        app.extensions["seed_rows"] = [(table, [row._asdict() for row in conn.execute(table.select())])
+                                       for table in Base.metadata.sorted_tables]
+    yield app
+    app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture
+def committed_app(_committed_app_once, _transaction):
+    """An app on a database of its own where commits are real (jobs, locks, two processes).
+
+    Its app context is pushed for the test, so `session` and `make` write there; every table is
+    emptied afterwards (rows the migrations seed are put back). Check what was committed through
+    a fresh connection of its engine.
+    """
+    app = _committed_app_once
+    session.remove()
+    session.configure(bind=None)
+    with app.app_context():
+        yield app
+        session.remove()
+    tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
+    with app.extensions["db_engine"].begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"truncate {', '.join(tables)} cascade"))
+        else:
+            for table in tables:
+                conn.execute(text(f"delete from {table}"))
+        for table, rows in app.extensions["seed_rows"]:
+            if rows:
+                conn.execute(table.insert(), rows)
+
+
+@pytest.fixture
+def live_server_url(committed_app):
+    """`committed_app` served over real HTTP on 127.0.0.1 (a free port) in a thread: yields its base URL.
+
+    (Not named `live_server`: pytest-flask treats a fixture of that name specially.)
+
+    For browsers and other processes: commit test data first (`session.commit()`) so the server sees it.
+    PUBLIC_BASE_URL points at it meanwhile, so links the app builds (QR codes, messages) lead there.
+    """
+    server = make_server("127.0.0.1", 0, committed_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    previous = committed_app.config.get("PUBLIC_BASE_URL")
+    committed_app.config["PUBLIC_BASE_URL"] = base_url
+    yield base_url
+    committed_app.config["PUBLIC_BASE_URL"] = previous
+    server.shutdown()
+    thread.join()
 
 
 @pytest.fixture

@@ -62,3 +62,120 @@ class Factory:
         token, _ = issue_token(officer, channel="password", ttl=ttl)
         session.commit()
         return {"Authorization": f"Bearer {token}"}
+
+    def post(self, squad: Squad, *, lat: float = 31.2304, lng: float = 121.4737, radius_m: int = 100,
+             selfie_required: bool = False, **kw):
+        """A circular duty post (GCJ-02) of `squad`."""
+        from backend.duty.models import Post
+
+        post = Post(squad=squad, name=kw.pop("name", f"点位{next(_seq)}"), shape="circle", center_lat=lat,
+                    center_lng=lng, radius_m=radius_m, coord_system="gcj02", selfie_required=selfie_required,
+                    active=True, **kw)
+        session.add(post)
+        session.commit()
+        return post
+
+    def shift(self, officer: Officer, starts_at, ends_at, *, duty_type: str = "patrol", post=None, **kw):
+        """A roster line for `officer` between two aware datetimes (its day is the local start day)."""
+        from backend.db import local_day
+        from backend.duty.models import DutyType, Shift
+
+        shift = Shift(officer=officer, squad_id=officer.squad_id, day=kw.pop("day", local_day(starts_at)),
+                      starts_at=starts_at, ends_at=ends_at,
+                      scheduled_minutes=int((ends_at - starts_at).total_seconds() // 60),
+                      duty_type=DutyType(duty_type), post=post, attended_minutes=0, absent=False,
+                      missing_check_out=False, **kw)
+        session.add(shift)
+        session.commit()
+        return shift
+
+    def complaint(self, office: CommunityOffice, *, category: str = "street_vending", submitted_at=None, **kw):
+        """A resident's complaint at `office`, submitted now (or at `submitted_at`) with default deadlines."""
+        from backend.community.deadlines import due_times
+        from backend.community.models import Category, Complaint, ComplaintEvent, Status
+        from backend.community.privacy import new_tracking_code
+        from backend.db import utcnow
+
+        submitted_at = submitted_at or utcnow()
+        accept_due, resolve_due = due_times(office.squad.district_id, Category(category), submitted_at)
+        complaint = Complaint(
+            tracking_code=new_tracking_code(), office=office, squad_id=office.squad_id, category=Category(category),
+            description=kw.pop("description", f"测试诉件 {next(_seq)}"), status=kw.pop("status", Status.submitted),
+            submitted_at=submitted_at, accept_due_at=accept_due, resolve_due_at=resolve_due, reports=1, **kw)
+        session.add(complaint)
+        session.add(ComplaintEvent(complaint=complaint, kind="submitted", status=complaint.status,
+                                   note="诉件已提交", at=submitted_at))
+        session.flush()
+        return complaint
+
+    def question_bank(self, trainer: Officer, **kw):
+        """A question bank of `trainer`'s district."""
+        from backend.training.exam_models import QuestionBank
+
+        bank = QuestionBank(district_id=trainer.district_id, name=kw.pop("name", f"题库{next(_seq)}"), **kw)
+        session.add(bank)
+        session.flush()
+        return bank
+
+    def question(self, bank, *, kind: str = "single", options=("甲", "乙", "丙", "丁"), answer=(0,),
+                 tags=(), difficulty: int = 3, stem: str | None = None):
+        """A checked question in `bank` (stem unique unless given)."""
+        from backend.training.bank import checked_question, fingerprint
+        from backend.training.exam_models import Question, QuestionKind, QuestionTag
+
+        kind = QuestionKind(kind)
+        stem = stem or f"测试题目{next(_seq)}"
+        options, answer = checked_question(kind, stem, list(options), list(answer))
+        question = Question(district_id=bank.district_id, bank_id=bank.id, kind=kind, stem=stem, options=options,
+                            answer=answer, difficulty=difficulty, fingerprint=fingerprint(kind, stem, options),
+                            tag_rows=[QuestionTag(tag=t) for t in tags])
+        session.add(question)
+        session.flush()
+        return question
+
+    def live_class(self, trainer: Officer, starts_at, ends_at, **kw):
+        """A live class of `trainer`'s district (category "classroom", 2 hours, 80 % presence)."""
+        from decimal import Decimal
+
+        from backend.db import local_day
+        from backend.training.models import LiveClass
+
+        live_class = LiveClass(
+            district_id=trainer.district_id, title=kw.pop("title", f"直播课{next(_seq)}"),
+            classroom=kw.pop("classroom", "智慧教室"), starts_at=starts_at, ends_at=ends_at,
+            held_on=local_day(starts_at), category=kw.pop("category", "classroom"),
+            credit_hours=kw.pop("credit_hours", Decimal("2.0")), min_presence_percent=kw.pop("min_presence_percent", 80),
+            created_by_id=trainer.id, **kw)
+        session.add(live_class)
+        session.flush()
+        return live_class
+
+    def finding(self, supervisor: Officer, officer: Officer | None = None, *, squad: Squad | None = None,
+                found_at=None, severity: int = 2, type_code: str = "uniform", **kw):
+        """A supervision finding by `supervisor` against `officer` (or a whole `squad`), no message sent."""
+        from backend.db import local_day, utcnow
+        from backend.supervision.findings.models import Finding
+
+        found_at = found_at or utcnow()
+        finding = Finding(district_id=supervisor.district_id, squad_id=(squad.id if squad else officer.squad_id),
+                          officer=officer, supervisor=supervisor, type_code=type_code, severity=severity,
+                          place=kw.pop("place", "测试路 1 号"), found_at=found_at, found_on=local_day(found_at),
+                          description=kw.pop("description", "着装不规范"), **kw)
+        session.add(finding)
+        session.flush()
+        return finding
+
+    def case_record(self, officer: Officer, *, discovered_on, registered_on=None, closed_on=None, **kw):
+        """An imported case handled by `officer`, with deadlines from the default rules (15 / 90 days)."""
+        from datetime import timedelta
+
+        from backend.supervision.cases.models import Case
+
+        case = Case(number=kw.pop("number", f"CASE-{next(_seq)}"), district_id=officer.district_id,
+                    squad_id=officer.squad_id, officer=officer, discovered_on=discovered_on,
+                    registered_on=registered_on, closed_on=closed_on,
+                    registration_due_on=discovered_on + timedelta(days=15),
+                    handling_due_on=registered_on + timedelta(days=90) if registered_on else None, **kw)
+        session.add(case)
+        session.flush()
+        return case

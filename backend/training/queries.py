@@ -8,7 +8,7 @@ from sqlalchemy import Select, case, func, literal, select, union_all
 
 from backend.db import session
 from backend.org.models import Officer
-from backend.org.scope import scoped
+from backend.org.scope import get_visible, scoped
 from backend.training.exam_models import Attempt, AttemptStatus, Paper, Question, QuestionBank, QuestionTag
 from backend.training.models import Attendance, Course, LiveClass, Teacher, TrainingPlan
 
@@ -68,6 +68,7 @@ def banks(actor: Officer) -> Select:
 
 
 def questions(actor: Officer, bank_id: int, *, tag: str | None = None, difficulty: int | None = None) -> Select:
+    get_visible(QuestionBank, bank_id, actor, what="题库")  # another district's bank is 404, not an empty list
     stmt = scoped(Question, actor).where(Question.bank_id == bank_id).order_by(Question.id)
     if tag:
         stmt = stmt.where(Question.id.in_(select(QuestionTag.question_id).where(QuestionTag.tag == tag)))

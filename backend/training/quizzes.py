@@ -52,9 +52,12 @@ def current_quiz(live_class_id: int) -> LiveQuiz | None:
 
 def current_quiz_for(actor: Officer, live_class_id: int) -> LiveQuiz | None:
     """What the light app polls: one indexed read of the open quiz and its question, within scope."""
-    return session.scalars(scoped(LiveQuiz, actor).options(joinedload(LiveQuiz.question))
+    quiz = session.scalars(scoped(LiveQuiz, actor).options(joinedload(LiveQuiz.question))
                            .where(LiveQuiz.live_class_id == live_class_id, LiveQuiz.closes_at > utcnow())
                            .order_by(LiveQuiz.id.desc()).limit(1)).one_or_none()
+    if quiz is None:
+        live_class_for(actor, live_class_id)  # a class outside scope (or none) is 404, not "no quiz yet"
+    return quiz
 
 
 def quiz_for(actor: Officer, quiz_id: int) -> LiveQuiz:

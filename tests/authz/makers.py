@@ -1,0 +1,147 @@
+"""Objects for the authorization matrix and the fuzzer: each maker takes (make, client, owner) and returns the
+URL's ids for an object of `owner`'s (or None where that cannot exist, e.g. a roster line of a district admin)."""
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import date, timedelta
+
+from backend.db import utcnow
+from backend.org.models import Role
+from tests import photos
+
+
+def _squad_of(make, owner):
+    return owner.squad or make.squad(owner.district)
+
+
+def officer_ids(make, client, owner):
+    return {"officer_id": owner.id}
+
+
+def office_ids(make, client, owner):
+    return {"office_id": make.office(_squad_of(make, owner)).id}
+
+
+def complaint_ids(make, client, owner):
+    complaint = make.complaint(make.office(_squad_of(make, owner)), assignee_id=owner.id)
+    return {"complaint_id": complaint.id, "owner_id": owner.id}
+
+
+def post_ids(make, client, owner):
+    return {"post_id": make.post(_squad_of(make, owner)).id}
+
+
+def _shift(make, owner):
+    starts = utcnow() - timedelta(minutes=1)
+    return make.shift(owner, starts, starts + timedelta(hours=8), post=make.post(owner.squad))
+
+
+def shift_ids(make, client, owner):
+    return {"shift_id": _shift(make, owner).id} if owner.squad else None
+
+
+def check_ids(make, client, owner):
+    if not owner.squad:
+        return None
+    shift = _shift(make, owner)
+    response = client.post("/api/duty/check-ins", headers=make.headers(owner), json={
+        "client_id": str(uuid.uuid4()), "shift_id": shift.id, "client_at": utcnow().isoformat(), "lat": 31.30,
+        "lng": 121.4737, "coord_system": "gcj02", "accuracy_m": 10, "reason": "协助处置"})
+    assert response.status_code == 201, response.json
+    return {"check_id": response.json["id"]}
+
+
+def evidence_ids(make, client, owner):
+    form = {"client_id": str(uuid.uuid4()), "captured_at": (utcnow() - timedelta(minutes=3)).isoformat(),
+            "lat": "31.2304", "lng": "121.4737", "coord_system": "wgs84", "accuracy_m": "8", "place": "人民大道 200 号",
+            "file": (io.BytesIO(photos.encode(photos.coffee())), "photo.jpg", "image/jpeg")}
+    response = client.post("/api/evidence", headers=make.headers(owner), data=form, content_type="multipart/form-data")
+    assert response.status_code in (200, 201), response.json
+    return {"evidence_id": response.json["id"]}
+
+
+def finding_ids(make, client, owner):
+    supervisor = make.officer(Role.supervisor, district=owner.district)
+    if owner.squad is None:
+        return None
+    return {"finding_id": make.finding(supervisor, owner).id}
+
+
+def case_ids(make, client, owner):
+    if owner.squad is None:
+        return None
+    return {"case_id": make.case_record(owner, discovered_on=date.today() - timedelta(days=3)).id}
+
+
+def live_class_ids(make, client, owner):
+    starts = utcnow() - timedelta(minutes=10)
+    return {"live_class_id": make.live_class(owner, starts, starts + timedelta(hours=2)).id}
+
+
+def live_class_with_question_ids(make, client, owner):
+    starts = utcnow() - timedelta(minutes=10)
+    live_class = make.live_class(owner, starts, starts + timedelta(hours=2))
+    return {"live_class_id": live_class.id, "question_id": make.question(make.question_bank(owner)).id}
+
+
+def _trainer_for(make, owner):
+    return owner if owner.role == Role.trainer else make.officer(Role.trainer, district=owner.district)
+
+
+def course_ids(make, client, owner):
+    response = client.post("/api/training/courses", headers=make.headers(_trainer_for(make, owner)), json={
+        "title": "文明执法", "category": "classroom", "credit_hours": 2})
+    assert response.status_code == 201, response.json
+    return {"course_id": response.json["id"], "owner_id": owner.id}
+
+
+def notice_ids(make, client, owner):
+    if owner.squad is None:
+        return None
+    supervisor = make.officer(Role.supervisor, district=owner.district)
+    response = client.post("/api/supervision/notices", headers=make.headers(supervisor), json={
+        "kind": "inform", "officer_id": owner.id, "problem": "未亮证", "requirement": "立即整改",
+        "rectify_by": (date.today() + timedelta(days=7)).isoformat()})
+    assert response.status_code == 201, response.json
+    return {"notice_id": response.json["id"]}
+
+
+def _paper(make, client, owner) -> int:
+    trainer = _trainer_for(make, owner)
+    question = make.question(make.question_bank(trainer))
+    response = client.post("/api/training/papers", headers=make.headers(trainer), json={
+        "title": "法律知识考试", "mode": "fixed", "time_limit_minutes": 30, "max_attempts": 2, "pass_percent": 60,
+        "category": "online", "credit_hours": "1.0", "questions": [{"question_id": question.id, "points": "10"}]})
+    assert response.status_code == 201, response.json
+    return response.json["id"]
+
+
+def paper_ids(make, client, owner):
+    return {"paper_id": _paper(make, client, owner)}
+
+
+def attempt_ids(make, client, owner):
+    response = client.post(f"/api/training/papers/{_paper(make, client, owner)}/attempts", headers=make.headers(owner))
+    return {"attempt_id": response.json["id"]} if response.status_code == 201 else None
+
+
+def drill_ids(make, client, owner):
+    response = client.post("/api/training/drills", headers=make.headers(_trainer_for(make, owner)), json={
+        "title": "手势：敬礼", "kind": "gesture", "gesture_code": "salute", "category": "classroom",
+        "credit_hours": "0.5", "pass_score": 80})
+    assert response.status_code == 201, response.json
+    return {"drill_id": response.json["id"]}
+
+
+def quiz_ids(make, client, owner):
+    trainer = _trainer_for(make, owner)
+    ids = live_class_with_question_ids(make, client, trainer)
+    response = client.post(f"/api/training/live-classes/{ids['live_class_id']}/quizzes", headers=make.headers(trainer),
+                           json={"question_id": ids["question_id"], "seconds": 60})
+    assert response.status_code == 201, response.json
+    return {"quiz_id": response.json["id"]}
+
+
+def bank_ids(make, client, owner):
+    return {"bank_id": make.question_bank(owner).id}

@@ -1,0 +1,279 @@
+"""The authorization matrix: every endpoint that takes an object id, every role × where the object is.
+
+Where: `own` (the caller's own object), `squad` (a squad mate's), `other_squad` (someone's in another squad of
+the same district), `other_district`. Each cell is the expected status code; `-` where the case cannot exist
+(an administrator has no squad, so no roster line of their own). An endpoint with an id in its URL that is not in
+MATRIX (or PENDING, with the reason) fails `test_every_id_endpoint_is_in_the_matrix`.
+"""
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Callable
+
+import pytest
+
+from backend.org.models import Officer, Role
+from backend.training.live import join_signature
+from tests.authz.makers import (attempt_ids, bank_ids, case_ids, check_ids, complaint_ids, course_ids, drill_ids,
+                                evidence_ids, finding_ids, live_class_ids, live_class_with_question_ids, notice_ids,
+                                office_ids, officer_ids, paper_ids, post_ids, quiz_ids, shift_ids)
+
+ROLES = [Role.officer, Role.squad_leader, Role.district_admin, Role.supervisor, Role.trainer]
+WHERE = ["own", "squad", "other_squad", "other_district"]
+
+
+@dataclass
+class World:
+    """District A (squads A1, A2) and district B: one caller per role in A, and the owners of the objects."""
+
+    callers: dict[Role, Officer]
+    mate: Officer  # squad A1
+    other_squad: Officer  # squad A2
+    other_district: Officer  # district B
+    supervisor: Officer
+    trainer: Officer
+
+
+@pytest.fixture
+def world(make) -> World:
+    a1 = make.squad()
+    a2 = make.squad(a1.district)
+    b1 = make.squad()
+    callers = {role: make.officer(role, squad=a1 if role in (Role.officer, Role.squad_leader) else None,
+                                  district=a1.district) for role in ROLES}
+    return World(callers, make.officer(squad=a1), make.officer(squad=a2), make.officer(squad=b1),
+                 callers[Role.supervisor], callers[Role.trainer])
+
+
+def owner_of(world: World, role: Role, where: str) -> Officer:
+    return {"own": world.callers[role], "squad": world.mate, "other_squad": world.other_squad,
+            "other_district": world.other_district}[where]
+
+
+@dataclass
+class Endpoint:
+    make: Callable
+    expected: dict[Role, str]  # role -> "own squad other_squad other_district"
+    body: dict | Callable | None = None
+    query: dict | None = None
+
+
+def E(maker, officer, leader, admin, supervisor, trainer, body=None, query=None) -> Endpoint:
+    return Endpoint(maker, dict(zip(ROLES, (officer, leader, admin, supervisor, trainer))), body, query)
+
+
+MATRIX: dict[tuple[str, str], Endpoint] = {
+    ("GET", "/api/supervision/notices/<int:notice_id>"):
+        E(notice_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"),
+    ("GET", "/api/supervision/notices/<int:notice_id>/print"):
+        E(notice_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"),
+    ("POST", "/api/supervision/notices/<int:notice_id>/rectifications"):
+        E(notice_ids, "201 404 404 404", "201 201 404 404", "- 403 403 404", "- 403 403 404", "- 403 403 404",
+          body={"content": "已组织学习并整改"}),
+    ("POST", "/api/supervision/notices/<int:notice_id>/review"):
+        E(notice_ids, "403 403 403 403", "403 403 403 403", "- 409 409 404", "- 409 409 404", "- 403 403 403",
+          body={"accept": True, "comment": "整改到位"}),
+    ("GET", "/api/training/papers/<int:paper_id>"):
+        E(paper_ids, "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
+    ("GET", "/api/training/papers/<int:paper_id>/item-statistics"):
+        E(paper_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "200 200 200 404"),
+    ("POST", "/api/training/papers/<int:paper_id>/attempts"):
+        E(paper_ids, "201 201 201 404", "201 201 201 404", "403 403 403 403", "403 403 403 403", "403 403 403 403"),
+    ("GET", "/api/training/attempts/<int:attempt_id>"):
+        E(attempt_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"),
+    ("PUT", "/api/training/attempts/<int:attempt_id>/answers"):
+        E(attempt_ids, "200 404 404 404", "200 404 404 404", "- 404 404 404", "- 404 404 404", "- 404 404 404",
+          body={"answers": []}),
+    ("POST", "/api/training/attempts/<int:attempt_id>/submit"):
+        E(attempt_ids, "200 404 404 404", "200 404 404 404", "- 404 404 404", "- 404 404 404", "- 404 404 404",
+          body={}),
+    ("GET", "/api/training/drills/<int:drill_id>"):
+        E(drill_ids, "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
+    ("POST", "/api/training/drills/<int:drill_id>/close"):
+        E(drill_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "200 200 200 404"),
+    ("POST", "/api/training/drills/<int:drill_id>/attempts"):
+        E(drill_ids, "422 422 422 404", "422 422 422 404", "422 422 422 404", "422 422 422 404", "422 422 422 404",
+          body={"path": ["badge", "inform"]}),
+    ("GET", "/api/training/quizzes/<int:quiz_id>/distribution"):
+        E(quiz_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "200 200 200 404"),
+    ("POST", "/api/training/quizzes/<int:quiz_id>/answers"):
+        E(quiz_ids, "409 409 409 404", "409 409 409 404", "403 403 403 403", "403 403 403 403", "403 403 403 403",
+          body={"answer": [0]}),
+    ("GET", "/api/training/courses/<int:course_id>"):
+        E(course_ids, "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
+    ("POST", "/api/training/courses/<int:course_id>/completions"):
+        E(course_ids, "403 403 403 403", "403 403 403 403", "201 201 201 404", "403 403 403 403", "201 201 201 404",
+          body=lambda ids: {"officer_ids": [ids["owner_id"]], "completed_on": date.today().isoformat()}),
+    ("DELETE", "/api/duty/shifts/<int:shift_id>"):
+        E(shift_ids, "403 403 403 403", "204 204 404 404", "- 204 204 404", "- 403 403 403", "- 403 403 403"),
+    ("GET", "/api/cases/<int:case_id>"):
+        E(case_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"),
+    ("GET", "/api/community/complaints/<int:complaint_id>"):
+        E(complaint_ids, "200 200 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
+    ("GET", "/api/community/complaints/<int:complaint_id>/suggestions"):
+        E(complaint_ids, "403 403 403 403", "200 200 404 404", "200 200 200 404", "403 403 403 403", "403 403 403 403"),
+    ("GET", "/api/community/offices/<int:office_id>/qr"):
+        E(office_ids, "200 200 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
+    ("GET", "/api/community/offices/<int:office_id>/qr.png"):
+        E(office_ids, "200 200 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
+    ("GET", "/api/community/offices/<int:office_id>/qr.svg"):
+        E(office_ids, "200 200 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
+    ("GET", "/api/duty/checks/<int:check_id>"):
+        E(check_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"),
+    ("GET", "/api/duty/checks/<int:check_id>/selfie"):
+        E(check_ids, "404 404 404 404", "404 404 404 404", "- 404 404 404", "- 404 404 404", "- 404 404 404"),
+    ("GET", "/api/duty/posts/<int:post_id>"):
+        E(post_ids, "200 200 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
+    ("GET", "/api/duty/shifts/<int:shift_id>"):
+        E(shift_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"),
+    ("GET", "/api/duty/shifts/<int:shift_id>/track"):
+        E(shift_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"),
+    ("GET", "/api/evidence/<int:evidence_id>"):
+        E(evidence_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
+    ("GET", "/api/evidence/<int:evidence_id>/custody"):
+        E(evidence_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
+    ("GET", "/api/evidence/<int:evidence_id>/original"):
+        E(evidence_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
+    ("GET", "/api/evidence/<int:evidence_id>/thumbnail"):
+        E(evidence_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
+    ("GET", "/api/evidence/<int:evidence_id>/watermarked"):
+        E(evidence_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
+    ("GET", "/api/org/community-offices/<int:office_id>"):
+        E(office_ids, "200 200 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
+    ("GET", "/api/org/officers/<int:officer_id>"):
+        E(officer_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
+    ("GET", "/api/supervision/findings/<int:finding_id>"):
+        E(finding_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"),
+    ("GET", "/api/training/banks/<int:bank_id>/questions"):
+        E(bank_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "200 200 200 404"),
+    ("GET", "/api/training/live-classes/<int:live_class_id>"):
+        E(live_class_ids, "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
+    ("GET", "/api/training/live-classes/<int:live_class_id>/attendance"):
+        E(live_class_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "200 200 200 404"),
+    ("GET", "/api/training/live-classes/<int:live_class_id>/attendance.csv"):
+        E(live_class_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "200 200 200 404"),
+    ("GET", "/api/training/live-classes/<int:live_class_id>/drill-leaderboard"):
+        E(live_class_ids, "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
+    ("GET", "/api/training/live-classes/<int:live_class_id>/head-count"):
+        E(live_class_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "200 200 200 404"),
+    ("GET", "/api/training/live-classes/<int:live_class_id>/qr.png"):
+        E(live_class_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "200 200 200 404"),
+    ("GET", "/api/training/live-classes/<int:live_class_id>/quiz"):
+        E(live_class_ids, "204 204 204 404", "204 204 204 404", "204 204 204 404", "204 204 204 404", "204 204 204 404"),
+    ("GET", "/api/training/live-classes/<int:live_class_id>/screen"):
+        E(live_class_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "200 200 200 404"),
+    ("GET", "/api/training/officers/<int:officer_id>/attendance"):
+        E(officer_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
+    ("GET", "/api/training/officers/<int:officer_id>/attendance.csv"):
+        E(officer_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
+    ("PATCH", "/api/duty/posts/<int:post_id>"):
+        E(post_ids, "403 403 403 403", "200 200 404 404", "200 200 200 404", "403 403 403 403", "403 403 403 403",
+          body={"name": "新名称"}),
+    ("PATCH", "/api/duty/shifts/<int:shift_id>"):
+        E(shift_ids, "403 403 403 403", "200 409 404 404", "- 409 409 404", "- 403 403 403", "- 403 403 403",
+          body={"duty_type": "standby"}),
+    ("PATCH", "/api/org/officers/<int:officer_id>"):
+        E(officer_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "403 403 403 403",
+          body={"phone": "13912345678"}),
+    ("POST", "/api/community/complaints/<int:complaint_id>/accept"):
+        E(complaint_ids, "403 403 403 403", "200 200 404 404", "200 200 200 404", "403 403 403 403", "403 403 403 403"),
+    ("POST", "/api/community/complaints/<int:complaint_id>/assign"):
+        E(complaint_ids, "403 403 403 403", "200 200 404 404", "422 200 200 404", "403 403 403 403", "403 403 403 403",
+          body=lambda ids: {"officer_id": ids["owner_id"]}),
+    ("POST", "/api/community/complaints/<int:complaint_id>/close"):
+        E(complaint_ids, "403 403 403 403", "409 409 404 404", "409 409 409 404", "403 403 403 403", "403 403 403 403"),
+    ("POST", "/api/community/complaints/<int:complaint_id>/reject"):
+        E(complaint_ids, "403 403 403 403", "200 200 404 404", "200 200 200 404", "403 403 403 403", "403 403 403 403",
+          body={"reason": "不属城管管辖"}),
+    ("POST", "/api/community/complaints/<int:complaint_id>/replies"):
+        E(complaint_ids, "409 403 404 404", "409 403 404 404", "409 403 403 404", "409 403 403 404", "409 403 403 404",
+          body={"message": "已到场处置"}),
+    ("POST", "/api/community/complaints/<int:complaint_id>/resolve"):
+        E(complaint_ids, "409 403 404 404", "409 403 404 404", "409 403 403 404", "409 403 403 404", "409 403 403 404",
+          body={"reply": "已劝离并清理"}),
+    ("POST", "/api/community/complaints/<int:complaint_id>/start"):
+        E(complaint_ids, "409 403 404 404", "409 403 404 404", "409 403 403 404", "409 403 403 404", "409 403 403 404"),
+    ("POST", "/api/community/complaints/<int:complaint_id>/transfer"):
+        E(complaint_ids, "403 403 403 403", "422 422 404 404", "422 422 422 404", "403 403 403 403", "403 403 403 403",
+          body={"squad_id": 0, "reason": "属地管辖"}),
+    ("POST", "/api/community/offices/<int:office_id>/qr"):
+        E(office_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "403 403 403 403"),
+    ("POST", "/api/duty/checks/<int:check_id>/decision"):
+        E(check_ids, "403 403 403 403", "403 200 404 404", "- 200 200 404", "- 403 403 403", "- 403 403 403",
+          body={"approve": True}),
+    ("POST", "/api/evidence/<int:evidence_id>/exports"):
+        E(evidence_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404",
+          body={"reason": "对外公开通报"}),
+    ("POST", "/api/training/banks/<int:bank_id>/questions"):
+        E(bank_ids, "403 403 403 403", "403 403 403 403", "201 201 201 404", "403 403 403 403", "201 201 201 404",
+          body=lambda ids: {"kind": "single", "stem": f"题目{uuid.uuid4().hex[:8]}", "options": ["甲", "乙"], "answer": [0]}),
+    ("POST", "/api/training/live-classes/<int:live_class_id>/heartbeat"):
+        E(live_class_ids, "409 409 409 404", "409 409 409 404", "409 409 409 404", "409 409 409 404", "409 409 409 404"),
+    ("POST", "/api/training/live-classes/<int:live_class_id>/join"):
+        E(live_class_ids, "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404",
+          body=lambda ids: {"sig": join_signature(ids["live_class_id"])}),
+    ("POST", "/api/training/live-classes/<int:live_class_id>/leave"):
+        E(live_class_ids, "409 409 409 404", "409 409 409 404", "409 409 409 404", "409 409 409 404", "409 409 409 404"),
+    ("POST", "/api/training/live-classes/<int:live_class_id>/quizzes"):
+        E(live_class_with_question_ids, "403 403 403 403", "403 403 403 403", "201 201 201 404", "403 403 403 403", "201 201 201 404",
+          body=lambda ids: {"question_id": ids["question_id"], "seconds": 30}),
+}
+
+# Not yet in the matrix, each with the reason (remove an entry when its row is added to MATRIX).
+_NO_FACTORY_YET = "no factory for this object yet (area still landing); scope is covered by the area's own tests"
+PENDING: dict[tuple[str, str], str] = {
+    **{("GET", rule): "the classroom screen is authorised by its signed link, not by role (tests/classroom)"
+       for rule in ("/classroom/<int:live_class_id>", "/classroom/<int:live_class_id>/qr.png",
+                    "/classroom/<int:live_class_id>/state")},
+    ("GET", "/api/community/complaints/<int:complaint_id>/photos/<int:photo_id>"): _NO_FACTORY_YET,
+    ("POST", "/api/community/complaints/<int:complaint_id>/evidence"): "multipart upload; see tests/community",
+    ("POST", "/api/community/complaints/<int:complaint_id>/evidence/wechat"): "WeChat media; see tests/community",
+    ("POST", "/api/training/banks/<int:bank_id>/import"): "Excel upload; see tests/training/test_bank.py",
+    ("POST", "/api/training/courses/<int:course_id>/materials"): "multipart upload; see tests/training",
+    ("GET", "/api/training/courses/<int:course_id>/materials/<int:material_id>/file"): _NO_FACTORY_YET,
+    ("POST", "/api/training/drills/<int:drill_id>/photo-attempts"): "photo scoring (MediaPipe); see tests/drills",
+    ("GET", "/api/training/drill-attempts/<int:attempt_id>"): "made by photo scoring; see tests/drills",
+    ("GET", "/api/training/drill-attempts/<int:attempt_id>/image.jpg"): "made by photo scoring; see tests/drills",
+    **{key: _NO_FACTORY_YET for key in [
+        ("GET", "/api/points/monthly/<int:sheet_id>"), ("GET", "/api/points/monthly/<int:sheet_id>/explain"),
+        ("POST", "/api/points/monthly/<int:sheet_id>/adjustments"), ("POST", "/api/points/monthly/<int:sheet_id>/lock"),
+        ("POST", "/api/points/monthly/<int:sheet_id>/publish"), ("POST", "/api/points/monthly/<int:sheet_id>/review"),
+        ("GET", "/api/points/quarterly/<int:evaluation_id>"), ("POST", "/api/points/quarterly/<int:evaluation_id>/confirm"),
+        ("GET", "/api/points/yearly/<int:appraisal_id>"), ("POST", "/api/points/yearly/<int:appraisal_id>/confirm"),
+    ]},
+}
+
+
+def _url(rule: str, ids: dict) -> str:
+    return re.sub(r"<(?:int:)?(\w+)>", lambda m: str(ids[m[1]]), rule)
+
+
+@pytest.mark.parametrize("key", sorted(MATRIX), ids=[f"{m} {r}" for m, r in sorted(MATRIX)])
+def test_who_may_reach_which_object(key, client, make, world):
+    method, rule = key
+    endpoint = MATRIX[key]
+    observed, wanted = {}, {}
+    for role in ROLES:
+        for where, expected in zip(WHERE, endpoint.expected[role].split()):
+            ids = endpoint.make(make, client, owner_of(world, role, where))
+            got = "-" if ids is None else str(client.open(
+                _url(rule, ids), method=method, headers=make.headers(world.callers[role]),
+                json=endpoint.body(ids) if callable(endpoint.body) else endpoint.body,
+                query_string=endpoint.query).status_code)
+            observed[(role.value, where)], wanted[(role.value, where)] = got, expected
+    wrong = {cell: f"expected {wanted[cell]}, got {got}" for cell, got in observed.items() if got != wanted[cell]}
+    assert not wrong, f"{method} {rule}: {wrong}"
+
+
+def id_endpoints(app) -> set[tuple[str, str]]:
+    return {(method, rule.rule) for rule in app.url_map.iter_rules() if re.search(r"<int:\w*id>", rule.rule)
+            for method in rule.methods - {"HEAD", "OPTIONS"}}
+
+
+def test_every_id_endpoint_is_in_the_matrix(app):
+    missing = id_endpoints(app) - set(MATRIX) - set(PENDING)
+    assert not missing, f"add these endpoints to MATRIX in {__file__}: {sorted(missing)}"
+    assert not (set(MATRIX) | set(PENDING)) - id_endpoints(app), "MATRIX names endpoints that no longer exist"

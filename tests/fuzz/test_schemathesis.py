@@ -1,0 +1,90 @@
+"""Schema fuzzing: every operation of the OpenAPI document, each generated request sent as each role.
+
+Checks: no server error, and every response conforms to the schema the document gives for it.
+Bounded and derandomized (FUZZ_MAX_EXAMPLES per operation, default 2) so CI runs it every time;
+a failure prints the request to reproduce.
+"""
+from __future__ import annotations
+
+import os
+from datetime import date, timedelta
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from backend.db import session, utcnow
+from backend.org.models import Role
+from tests.authz import makers as matrix
+from tests.factories import Factory
+
+MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "2"))
+COVERAGE = os.environ.get("FUZZ_COVERAGE", "1") == "1"
+CHECKS = [not_a_server_error, response_schema_conformance]
+
+
+@pytest.fixture(scope="session")
+def fuzz_schema(_committed_app_once):
+    loaded = schemathesis.openapi.from_wsgi("/api/openapi.json", _committed_app_once)
+    loaded.config.phases.coverage.enabled = COVERAGE  # the boundary-value phase: thorough, but slow on PostgreSQL
+    return loaded
+
+
+schema = schemathesis.pytest.from_fixture("fuzz_schema")
+
+
+@pytest.fixture
+def world(committed_app):
+    """One person per role in district A (officer and leader in squad A1), others beside them, and objects
+    of the officer's (made when an operation's URL first asks for that kind of id)."""
+    make = Factory()
+    squad = make.squad()
+    make.officer(squad=make.squad(squad.district))
+    make.officer()
+    people = {role: make.officer(role, squad=squad if role in (Role.officer, Role.squad_leader) else None,
+                                 district=squad.district) for role in Role}
+    return {"make": make, "people": people, "headers": {role: make.headers(p) for role, p in people.items()},
+            "ids": {}, "client": committed_app.test_client()}
+
+
+def _real_id(world, name: str) -> int | None:
+    """The id of a real object of the officer's for a path parameter named `name` (None: no such maker)."""
+    make, officer, trainer = world["make"], world["people"][Role.officer], world["people"][Role.trainer]
+    makers = {
+        "officer_id": lambda: officer.id,
+        "office_id": lambda: make.office(officer.squad).id,
+        "complaint_id": lambda: make.complaint(make.office(officer.squad), assignee_id=officer.id).id,
+        "post_id": lambda: make.post(officer.squad).id,
+        "shift_id": lambda: make.shift(officer, utcnow() - timedelta(minutes=1), utcnow() + timedelta(hours=8)).id,
+        "finding_id": lambda: make.finding(world["people"][Role.supervisor], officer).id,
+        "case_id": lambda: make.case_record(officer, discovered_on=date.today() - timedelta(days=3)).id,
+        "live_class_id": lambda: make.live_class(trainer, utcnow() - timedelta(minutes=5), utcnow() + timedelta(hours=2)).id,
+        "bank_id": lambda: make.question_bank(trainer).id,
+    }
+    by_api = {"evidence_id": matrix.evidence_ids, "check_id": matrix.check_ids, "notice_id": matrix.notice_ids,
+              "paper_id": matrix.paper_ids, "attempt_id": matrix.attempt_ids, "drill_id": matrix.drill_ids,
+              "quiz_id": matrix.quiz_ids, "course_id": matrix.course_ids}
+    if name in by_api:
+        makers[name] = lambda: by_api[name](make, world["client"], officer)[name]
+    if name not in world["ids"] and name in makers:
+        world["ids"][name] = makers[name]()
+        session.commit()  # some factories only flush; the app's requests must see the row (and SQLite's lock)
+    return world["ids"].get(name)
+
+
+@schema.parametrize()
+@settings(max_examples=MAX_EXAMPLES, derandomize=True, deadline=None, database=None,
+          phases=[Phase.explicit, Phase.generate],
+          suppress_health_check=list(HealthCheck))
+def test_every_operation_as_every_role(case, committed_app, world):
+    """Each generated request as each role; then, where the URL takes ids of kinds we can make, on real objects."""
+    generated = dict(case.path_parameters or {})
+    real = {name: _real_id(world, name) for name in generated}
+    variants = [generated] + ([{**generated, **real}] if generated and None not in real.values() else [])
+    for path_parameters in variants:
+        case.path_parameters = path_parameters
+        for headers in world["headers"].values():
+            response = case.call(app=committed_app, headers=headers)
+            case.validate_response(response, checks=CHECKS, headers=headers)

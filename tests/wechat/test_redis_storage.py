@@ -14,10 +14,7 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 @pytest.fixture
 def redis_settings(app):
     connection = redis.Redis.from_url(REDIS_URL)
-    try:
-        connection.ping()
-    except redis.ConnectionError:
-        pytest.skip("no Redis on 127.0.0.1:6379")
+    connection.ping()  # .ci/run starts the local Redis if it is not running
     prefix = f"test-chengguan-{uuid.uuid4().hex}"
     yield {**app.config, "REDIS_URL": REDIS_URL, "WECHAT_CACHE_PREFIX": prefix}
     keys = list(connection.scan_iter(f"{prefix}:*"))

@@ -45,6 +45,7 @@ SETTINGS = {
     "WECHAT_CALLBACK_MAX_AGE_SECONDS": ("300", int),  # callbacks older (or further ahead) are refused
     "REDIS_URL": ("", str),
     "LOG_LEVEL": ("INFO", str),
+    "PROXY_HOPS": ("0", int),  # reverse proxies in front that set X-Forwarded-For/-Proto (0: none, trust no header)
     "PUBLIC_BASE_URL": ("http://localhost:5000", str),  # where residents reach the server (QR codes point here)
     "COMMUNITY_PHONE_KEY": ("", str),  # key for residents' phone numbers at rest; empty: derived from SECRET_KEY
     "COMMUNITY_LIMIT_PER_ADDRESS": ("20/hour", str),  # complaints one network address may submit

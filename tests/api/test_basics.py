@@ -87,3 +87,21 @@ def test_audit_log_cannot_be_changed(make):
         assert "append-only" in str(error)
     else:
         raise AssertionError("an audit row was changed")
+
+
+def test_behind_a_proxy_the_audit_log_keeps_the_clients_address(app, make):
+    from backend import create_app
+
+    proxied = create_app({**app.config, "PROXY_HOPS": 1})
+    response = proxied.test_client().post("/api/auth/login", json={"badge_no": "NOBODY", "password": "x"},
+                                          headers={"X-Forwarded-For": "203.0.113.7"})
+    assert response.status_code == 401
+    entry = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert (entry.object_id, entry.address) == ("NOBODY", "203.0.113.7")
+
+
+def test_without_a_proxy_a_forged_forwarded_header_is_ignored(client):
+    client.post("/api/auth/login", json={"badge_no": "NOBODY", "password": "x"},
+                headers={"X-Forwarded-For": "203.0.113.7"})
+    entry = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert entry.address == "127.0.0.1"

@@ -18,7 +18,6 @@ import http.client
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import threading
@@ -29,7 +28,9 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import insert, select
+
+from bench._support import fresh_postgres, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1/bench_duty")
@@ -40,20 +41,6 @@ WARM_UP = 100
 ROUNDS = 4
 TARGET = {"ratio_min": 0.40, "p99_multiple_max": 3.0}
 POST_LAT, POST_LNG = 31.2304, 121.4737
-
-
-def _fresh_database(url: str) -> None:
-    admin_url, name = url.rsplit("/", 1)
-    engine = create_engine(f"{admin_url}/postgres", isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        if not conn.scalar(text("select 1 from pg_database where datname = :n"), {"n": name}):
-            conn.execute(text(f'create database "{name}"'))
-    engine.dispose()
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text("drop schema public cascade"))
-        conn.execute(text("create schema public"))
-    engine.dispose()
 
 
 def _seed(app) -> list[tuple[str, int]]:
@@ -89,12 +76,6 @@ def _seed(app) -> list[tuple[str, int]]:
         return [(tokens[officer_id], shift_id) for officer_id, shift_id in shifts]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class _Client:
     """One keep-alive connection (one per client thread)."""
 
@@ -121,7 +102,7 @@ class _Client:
 
 @contextmanager
 def _gunicorn(secret: str):
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DATABASE_URL": DB_URL, "SECRET_KEY": secret, "SCHEDULER_MODE": "off",
            "LOG_LEVEL": "WARNING"}
     process = subprocess.Popen(
@@ -198,7 +179,7 @@ def run() -> dict:
     from backend.migrate import upgrade
 
     secret = secrets.token_hex(16)
-    _fresh_database(DB_URL)
+    fresh_postgres(DB_URL)
     upgrade(DB_URL)
     app = create_app({"DATABASE_URL": DB_URL, "SECRET_KEY": secret, "SCHEDULER_MODE": "off", "LOG_LEVEL": "WARNING"})
     work = _seed(app)

@@ -21,7 +21,9 @@ import time
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
+
+from bench._support import fresh_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("BENCH_POINTS_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1/bench_points")
@@ -30,20 +32,6 @@ MONTH = date(2026, 11, 1)
 ITEMS = ["attendance", "late", "early_leave", "absence", "out_of_area_rejected", "patrol_km", "complaint_on_time",
          "resident_rating", "training_hours", "case_handled"]
 TARGET = {"ratio_max": 2.0, "postgresql_seconds_max": 10}
-
-
-def _fresh_postgres(url: str) -> None:
-    admin_url, name = url.rsplit("/", 1)
-    engine = create_engine(f"{admin_url}/postgres", isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        if not conn.scalar(text("select 1 from pg_database where datname = :n"), {"n": name}):
-            conn.execute(text(f'create database "{name}"'))
-    engine.dispose()
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text("drop schema public cascade"))
-        conn.execute(text("create schema public"))
-    engine.dispose()
 
 
 def _seed(conn) -> int:
@@ -105,7 +93,7 @@ def _measure(url: str) -> dict:
 def run() -> dict:
     sys.path.insert(0, str(ROOT))
     results = {}
-    _fresh_postgres(PG_URL)
+    fresh_postgres(PG_URL)
     results["postgresql"] = _measure(PG_URL)
     if os.environ.get("BENCH_POINTS_SQLITE", "1") != "0":
         folder = Path(tempfile.mkdtemp(prefix="bench-points-"))

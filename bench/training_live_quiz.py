@@ -18,7 +18,6 @@ import os
 import queue
 import random
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,7 +29,9 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import insert, select
+
+from bench._support import fresh_postgres, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1/bench_training")
@@ -42,20 +43,6 @@ PAPER_QUESTIONS = 100
 SUBMISSIONS = 200
 SUBMIT_CONCURRENCY = 8
 TARGET = {"lost": 0, "p99_ms": 300, "distribution_lag_s": 2.0}
-
-
-def _fresh_database(url: str) -> None:
-    admin_url, name = url.rsplit("/", 1)
-    engine = create_engine(f"{admin_url}/postgres", isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        if not conn.scalar(text("select 1 from pg_database where datname = :n"), {"n": name}):
-            conn.execute(text(f'create database "{name}"'))
-    engine.dispose()
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text("drop schema public cascade"))
-        conn.execute(text("create schema public"))
-    engine.dispose()
 
 
 def _seed(app) -> dict:
@@ -114,15 +101,9 @@ def _seed(app) -> dict:
                 "sig": join_signature(live_class.id), "quiz_question": questions[0].id, "paper_id": paper.id}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def _gunicorn(secret: str):
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DATABASE_URL": DB_URL, "SECRET_KEY": secret, "SCHEDULER_MODE": "off", "LOG_LEVEL": "WARNING"}
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "--workers", "4", "--worker-class", "gthread", "--threads", "8",
@@ -292,7 +273,7 @@ def run() -> dict:
     from backend.migrate import upgrade
 
     secret = secrets.token_hex(16)
-    _fresh_database(DB_URL)
+    fresh_postgres(DB_URL)
     upgrade(DB_URL)
     app = create_app({"DATABASE_URL": DB_URL, "SECRET_KEY": secret, "SCHEDULER_MODE": "off", "LOG_LEVEL": "WARNING"})
     seed = _seed(app)

@@ -2,12 +2,15 @@
 URL's ids for an object of `owner`'s (or None where that cannot exist, e.g. a roster line of a district admin)."""
 from __future__ import annotations
 
+import hashlib
 import io
 import uuid
 from datetime import date, timedelta
 
-from backend.db import utcnow
+from backend.community.models import ComplaintPhoto, Status
+from backend.db import session, utcnow
 from backend.org.models import Role
+from backend.storage import get_storage
 from tests import photos
 
 
@@ -26,6 +29,34 @@ def office_ids(make, client, owner):
 def complaint_ids(make, client, owner):
     complaint = make.complaint(make.office(_squad_of(make, owner)), assignee_id=owner.id)
     return {"complaint_id": complaint.id, "owner_id": owner.id}
+
+
+def assigned_complaint_ids(make, client, owner):
+    """A complaint of `owner`'s squad assigned to `owner`, so that on-site evidence may be added to it."""
+    if owner.squad is None:
+        return None
+    complaint = make.complaint(make.office(owner.squad), assignee_id=owner.id, status=Status.assigned)
+    return {"complaint_id": complaint.id}
+
+
+def complaint_photo_ids(make, client, owner):
+    """A resident's photo on a complaint at `owner`'s squad's office."""
+    complaint = make.complaint(make.office(_squad_of(make, owner)), assignee_id=owner.id)
+    data = photos.encode(photos.coffee())
+    digest = hashlib.sha256(data).hexdigest()
+    get_storage().put(f"community/{digest}.jpg", data, "image/jpeg")
+    photo = ComplaintPhoto(complaint=complaint, storage_key=f"community/{digest}.jpg", sha256=digest,
+                           mime="image/jpeg", width=400, height=400)
+    session.add(photo)
+    session.commit()
+    return {"complaint_id": complaint.id, "photo_id": photo.id}
+
+
+def evidence_form(ids) -> dict:
+    """A multipart evidence upload: a real photo with its capture time and place."""
+    return {"client_id": str(uuid.uuid4()), "captured_at": (utcnow() - timedelta(minutes=3)).isoformat(),
+            "lat": "31.2304", "lng": "121.4737", "coord_system": "wgs84", "accuracy_m": "8", "place": "人民大道 200 号",
+            "file": (io.BytesIO(photos.encode(photos.coffee())), "photo.jpg", "image/jpeg")}
 
 
 def post_ids(make, client, owner):
@@ -53,10 +84,8 @@ def check_ids(make, client, owner):
 
 
 def evidence_ids(make, client, owner):
-    form = {"client_id": str(uuid.uuid4()), "captured_at": (utcnow() - timedelta(minutes=3)).isoformat(),
-            "lat": "31.2304", "lng": "121.4737", "coord_system": "wgs84", "accuracy_m": "8", "place": "人民大道 200 号",
-            "file": (io.BytesIO(photos.encode(photos.coffee())), "photo.jpg", "image/jpeg")}
-    response = client.post("/api/evidence", headers=make.headers(owner), data=form, content_type="multipart/form-data")
+    response = client.post("/api/evidence", headers=make.headers(owner), data=evidence_form({}),
+                           content_type="multipart/form-data")
     assert response.status_code in (200, 201), response.json
     return {"evidence_id": response.json["id"]}
 

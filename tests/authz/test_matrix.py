@@ -15,11 +15,14 @@ from typing import Callable
 
 import pytest
 
+from backend.db import utcnow
 from backend.org.models import Officer, Role
 from backend.training.live import join_signature
-from tests.authz.makers import (attempt_ids, bank_ids, case_ids, check_ids, complaint_ids, course_ids, drill_ids,
-                                evidence_ids, finding_ids, live_class_ids, live_class_with_question_ids, notice_ids,
-                                office_ids, officer_ids, paper_ids, post_ids, quiz_ids, shift_ids)
+from tests import photos
+from tests.authz.makers import (assigned_complaint_ids, attempt_ids, bank_ids, case_ids, check_ids, complaint_ids,
+                                complaint_photo_ids, course_ids, drill_ids, evidence_form, evidence_ids, finding_ids,
+                                live_class_ids, live_class_with_question_ids, notice_ids, office_ids, officer_ids,
+                                paper_ids, post_ids, quiz_ids, shift_ids)
 
 ROLES = [Role.officer, Role.squad_leader, Role.district_admin, Role.supervisor, Role.trainer]
 WHERE = ["own", "squad", "other_squad", "other_district"]
@@ -37,8 +40,12 @@ class World:
     trainer: Officer
 
 
+MEDIA_ID = "MATRIX-PHOTO"  # a photo the fake government-WeChat server serves during the matrix
+
+
 @pytest.fixture
-def world(make) -> World:
+def world(make, fake_wechat) -> World:
+    fake_wechat.media[MEDIA_ID] = (photos.encode(photos.coffee()), "image/jpeg")
     a1 = make.squad()
     a2 = make.squad(a1.district)
     b1 = make.squad()
@@ -59,10 +66,11 @@ class Endpoint:
     expected: dict[Role, str]  # role -> "own squad other_squad other_district"
     body: dict | Callable | None = None
     query: dict | None = None
+    form: Callable | None = None  # ids -> multipart form (files as (BytesIO, name, type)), sent instead of `body`
 
 
-def E(maker, officer, leader, admin, supervisor, trainer, body=None, query=None) -> Endpoint:
-    return Endpoint(maker, dict(zip(ROLES, (officer, leader, admin, supervisor, trainer))), body, query)
+def E(maker, officer, leader, admin, supervisor, trainer, body=None, query=None, form=None) -> Endpoint:
+    return Endpoint(maker, dict(zip(ROLES, (officer, leader, admin, supervisor, trainer))), body, query, form)
 
 
 MATRIX: dict[tuple[str, str], Endpoint] = {
@@ -115,6 +123,16 @@ MATRIX: dict[tuple[str, str], Endpoint] = {
         E(complaint_ids, "200 200 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
     ("GET", "/api/community/complaints/<int:complaint_id>/suggestions"):
         E(complaint_ids, "403 403 403 403", "200 200 404 404", "200 200 200 404", "403 403 403 403", "403 403 403 403"),
+    ("GET", "/api/community/complaints/<int:complaint_id>/photos/<int:photo_id>"):
+        E(complaint_photo_ids, "200 200 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404",
+          "200 200 200 404"),
+    ("POST", "/api/community/complaints/<int:complaint_id>/evidence"):
+        E(assigned_complaint_ids, "201 403 404 404", "201 403 404 404", "- 403 403 404", "- 403 403 404",
+          "- 403 403 404", form=evidence_form),
+    ("POST", "/api/community/complaints/<int:complaint_id>/evidence/wechat"):
+        E(assigned_complaint_ids, "201 403 404 404", "201 403 404 404", "- 403 403 404", "- 403 403 404",
+          "- 403 403 404", body=lambda ids: {"media_id": MEDIA_ID, "client_id": str(uuid.uuid4()),
+                                             "captured_at": utcnow().isoformat(), "lat": 31.2231, "lng": 121.4453}),
     ("GET", "/api/community/offices/<int:office_id>/qr"):
         E(office_ids, "200 200 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
     ("GET", "/api/community/offices/<int:office_id>/qr.png"):
@@ -228,9 +246,6 @@ PENDING: dict[tuple[str, str], str] = {
     **{("GET", rule): "the classroom screen is authorised by its signed link, not by role (tests/classroom)"
        for rule in ("/classroom/<int:live_class_id>", "/classroom/<int:live_class_id>/qr.png",
                     "/classroom/<int:live_class_id>/state")},
-    ("GET", "/api/community/complaints/<int:complaint_id>/photos/<int:photo_id>"): _NO_FACTORY_YET,
-    ("POST", "/api/community/complaints/<int:complaint_id>/evidence"): "multipart upload; see tests/community",
-    ("POST", "/api/community/complaints/<int:complaint_id>/evidence/wechat"): "WeChat media; see tests/community",
     ("POST", "/api/training/banks/<int:bank_id>/import"): "Excel upload; see tests/training/test_bank.py",
     ("POST", "/api/training/courses/<int:course_id>/materials"): "multipart upload; see tests/training",
     ("GET", "/api/training/courses/<int:course_id>/materials/<int:material_id>/file"): _NO_FACTORY_YET,
@@ -259,10 +274,11 @@ def test_who_may_reach_which_object(key, client, make, world):
     for role in ROLES:
         for where, expected in zip(WHERE, endpoint.expected[role].split()):
             ids = endpoint.make(make, client, owner_of(world, role, where))
+            payload = ({"data": endpoint.form(ids), "content_type": "multipart/form-data"} if endpoint.form else
+                       {"json": endpoint.body(ids) if callable(endpoint.body) else endpoint.body})
             got = "-" if ids is None else str(client.open(
                 _url(rule, ids), method=method, headers=make.headers(world.callers[role]),
-                json=endpoint.body(ids) if callable(endpoint.body) else endpoint.body,
-                query_string=endpoint.query).status_code)
+                query_string=endpoint.query, **payload).status_code)
             observed[(role.value, where)], wanted[(role.value, where)] = got, expected
     wrong = {cell: f"expected {wanted[cell]}, got {got}" for cell, got in observed.items() if got != wanted[cell]}
     assert not wrong, f"{method} {rule}: {wrong}"

@@ -79,7 +79,7 @@ class Complaint(Base):
     """诉件: what a resident reported at a community office, and where its handling stands."""
 
     __tablename__ = "complaint"
-    __scope__ = ("squad", "squad_id")
+    __scope__ = ("squad", "squad_id", "assignee_id")  # a resident's details: an officer sees those assigned to them
     __table_args__ = (CheckConstraint("rating is null or (rating between 1 and 5)", name="rating_range"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,7 +2,9 @@
 
 Every scoped model names how it hangs off the org tree in `__scope__`: ("officer", column),
 ("squad", column) or ("district", column). An officer sees their own records, a squad leader
-their squad, district staff their district. Lookups outside the scope answer 404, never 403,
+their squad, district staff their district. A squad's row that one officer handles (a complaint
+and its assignee) names that column third: ("squad", column, officer column); a plain officer then
+sees only the rows they handle. Lookups outside the scope answer 404, never 403,
 so ids cannot be probed.
 """
 from __future__ import annotations
@@ -20,7 +22,7 @@ T = TypeVar("T")
 
 def visible(model, actor: Officer) -> ColumnElement[bool]:
     """The SQL condition that limits `model`'s rows to what `actor` may see."""
-    level, column_name = model.__scope__
+    level, column_name, *handler = model.__scope__
     column = getattr(model, column_name)
     if actor.role in DISTRICT_ROLES:
         if level == "officer":
@@ -30,6 +32,8 @@ def visible(model, actor: Officer) -> ColumnElement[bool]:
         return column == actor.district_id
     if level == "district":
         return column == actor.district_id
+    if level == "squad" and handler and actor.role == Role.officer:
+        return getattr(model, handler[0]) == actor.id
     if level == "squad":
         return column == actor.squad_id if actor.squad_id is not None else false()
     if actor.role == Role.squad_leader:

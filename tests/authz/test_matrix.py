@@ -120,17 +120,17 @@ MATRIX: dict[tuple[str, str], Endpoint] = {
     ("GET", "/api/cases/<int:case_id>"):
         E(case_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"),
     ("GET", "/api/community/complaints/<int:complaint_id>"):
-        E(complaint_ids, "200 200 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
+        E(complaint_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
     ("GET", "/api/community/complaints/<int:complaint_id>/suggestions"):
         E(complaint_ids, "403 403 403 403", "200 200 404 404", "200 200 200 404", "403 403 403 403", "403 403 403 403"),
     ("GET", "/api/community/complaints/<int:complaint_id>/photos/<int:photo_id>"):
-        E(complaint_photo_ids, "200 200 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404",
+        E(complaint_photo_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404",
           "200 200 200 404"),
     ("POST", "/api/community/complaints/<int:complaint_id>/evidence"):
-        E(assigned_complaint_ids, "201 403 404 404", "201 403 404 404", "- 403 403 404", "- 403 403 404",
+        E(assigned_complaint_ids, "201 404 404 404", "201 403 404 404", "- 403 403 404", "- 403 403 404",
           "- 403 403 404", form=evidence_form),
     ("POST", "/api/community/complaints/<int:complaint_id>/evidence/wechat"):
-        E(assigned_complaint_ids, "201 403 404 404", "201 403 404 404", "- 403 403 404", "- 403 403 404",
+        E(assigned_complaint_ids, "201 404 404 404", "201 403 404 404", "- 403 403 404", "- 403 403 404",
           "- 403 403 404", body=lambda ids: {"media_id": MEDIA_ID, "client_id": str(uuid.uuid4()),
                                              "captured_at": utcnow().isoformat(), "lat": 31.2231, "lng": 121.4453}),
     ("GET", "/api/community/offices/<int:office_id>/qr"):
@@ -207,13 +207,13 @@ MATRIX: dict[tuple[str, str], Endpoint] = {
         E(complaint_ids, "403 403 403 403", "200 200 404 404", "200 200 200 404", "403 403 403 403", "403 403 403 403",
           body={"reason": "不属城管管辖"}),
     ("POST", "/api/community/complaints/<int:complaint_id>/replies"):
-        E(complaint_ids, "409 403 404 404", "409 403 404 404", "409 403 403 404", "409 403 403 404", "409 403 403 404",
+        E(complaint_ids, "409 404 404 404", "409 403 404 404", "409 403 403 404", "409 403 403 404", "409 403 403 404",
           body={"message": "已到场处置"}),
     ("POST", "/api/community/complaints/<int:complaint_id>/resolve"):
-        E(complaint_ids, "409 403 404 404", "409 403 404 404", "409 403 403 404", "409 403 403 404", "409 403 403 404",
+        E(complaint_ids, "409 404 404 404", "409 403 404 404", "409 403 403 404", "409 403 403 404", "409 403 403 404",
           body={"reply": "已劝离并清理"}),
     ("POST", "/api/community/complaints/<int:complaint_id>/start"):
-        E(complaint_ids, "409 403 404 404", "409 403 404 404", "409 403 403 404", "409 403 403 404", "409 403 403 404"),
+        E(complaint_ids, "409 404 404 404", "409 403 404 404", "409 403 403 404", "409 403 403 404", "409 403 403 404"),
     ("POST", "/api/community/complaints/<int:complaint_id>/transfer"):
         E(complaint_ids, "403 403 403 403", "422 422 404 404", "422 422 422 404", "403 403 403 403", "403 403 403 403",
           body={"squad_id": 0, "reason": "属地管辖"}),

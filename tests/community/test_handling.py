@@ -119,12 +119,27 @@ def test_only_the_leader_assigns_and_only_the_assignee_handles(client, office, m
     assert forbidden.status_code == 403
     client.post(f"/api/community/complaints/{complaint.id}/assign", headers=make.headers(leader),
                 json={"officer_id": officer.id})
-    response = client.post(f"/api/community/complaints/{complaint.id}/start", headers=make.headers(other))
+    response = client.post(f"/api/community/complaints/{complaint.id}/start", headers=make.headers(leader))
     assert response.status_code == 403 and response.json["error"] == "assignee_only"
+    response = client.post(f"/api/community/complaints/{complaint.id}/start", headers=make.headers(other))
+    assert response.status_code == 404  # a squad mate does not see a complaint assigned to someone else
     stranger = make.officer()
     assign_outsider = client.post(f"/api/community/complaints/{complaint.id}/assign", headers=make.headers(leader),
                                   json={"officer_id": stranger.id})
     assert assign_outsider.status_code == 422 and assign_outsider.json["error"] == "invalid_assignee"
+
+
+def test_an_officer_sees_only_the_complaints_assigned_to_them(client, office, make):
+    leader, officer, other = staff(office)
+    mine, theirs, unassigned = make.complaint(office), make.complaint(office), make.complaint(office)
+    for complaint, assignee in ((mine, officer), (theirs, other)):
+        client.post(f"/api/community/complaints/{complaint.id}/assign", headers=make.headers(leader),
+                    json={"officer_id": assignee.id})
+    listed = client.get("/api/community/complaints", headers=make.headers(officer)).json
+    assert [c["id"] for c in listed] == [mine.id]
+    assert client.get(f"/api/community/complaints/{theirs.id}", headers=make.headers(officer)).status_code == 404
+    queue = client.get("/api/community/complaints", headers=make.headers(leader)).json
+    assert {c["id"] for c in queue} == {mine.id, theirs.id, unassigned.id}
 
 
 def test_other_squads_do_not_see_the_complaint(client, office, make):
@@ -197,9 +212,12 @@ def test_evidence_from_wechat_goes_to_the_complaint_and_only_the_assignee_may_ad
     fake_wechat.media["MEDIA-C5"] = (encode(coffee()), "image/jpeg")
     body = {"media_id": "MEDIA-C5", "client_id": "c5-wechat-0001", "captured_at": utcnow().isoformat(),
             "lat": 31.2231, "lng": 121.4453}
-    refused = client.post(f"/api/community/complaints/{complaint.id}/evidence/wechat", headers=make.headers(other),
+    refused = client.post(f"/api/community/complaints/{complaint.id}/evidence/wechat", headers=make.headers(leader),
                           json=body)
     assert refused.status_code == 403 and refused.json["error"] == "assignee_only"
+    unseen = client.post(f"/api/community/complaints/{complaint.id}/evidence/wechat", headers=make.headers(other),
+                         json=body)
+    assert unseen.status_code == 404
     taken = client.post(f"/api/community/complaints/{complaint.id}/evidence/wechat", headers=make.headers(officer),
                         json=body)
     assert taken.status_code == 201 and taken.json["subject_ref"] == str(complaint.id)

@@ -36,6 +36,7 @@ from werkzeug.serving import is_running_from_reloader
 
 from backend.audit import AuditEntry
 from backend.db import LOCAL_TZ, Base, UTCDateTime, local_day, session, utcnow
+from backend.errors import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -240,7 +241,10 @@ def run_job(app: Flask, job: Job, period: date | None, *, holder: str = "manual"
                 session.commit()
             except Exception as error:
                 session.rollback()
-                log.exception("job %s for %s failed", job.id, key)
+                if isinstance(error, DomainError):  # an outside service is down or not configured: no stack trace
+                    log.error("job %s for %s failed: %s (%s)", job.id, key, error.message, error.code)
+                else:
+                    log.exception("job %s for %s failed", job.id, key)
                 message = f"{type(error).__name__}: {error}"[:500]
                 if key is not None:
                     _record_run(job.id, key, FAILED, holder, started_at, clock(), message)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from backend import scheduler
 from backend.db import session
+from backend.errors import ServiceUnavailable
 from backend.org.models import District
 from backend.scheduler import FAILED, SKIPPED, SUCCEEDED, Job, JobRun, Runner, run_job
 from tests.clock import Clock
@@ -168,6 +169,22 @@ def test_wrapper_rolls_back_a_failing_job_and_retries_it_later(committed_app, ca
     assert runner.catch_up() == {"test.flaky": [("2026-11-20", SUCCEEDED)]}
     assert committed_count(committed_app, District, District.name == "半途而废") == 1
     assert ledger(committed_app, "test.flaky") == [("2026-11-20", SUCCEEDED, 2)]
+
+
+def test_an_outside_service_down_is_logged_in_one_line_a_bug_with_its_traceback(committed_app, caplog):
+    def wechat_down():
+        raise ServiceUnavailable("政务微信尚未配置，请联系管理员", code="wechat_not_configured")
+
+    def bug():
+        raise KeyError("officer")
+
+    runner = Runner(committed_app, [Job("test.outside", {"hour": 3}, wechat_down), Job("test.bug", {"hour": 3}, bug)],
+                    holder="only", clock=Clock(2026, 11, 20, 10))
+    with caplog.at_level("ERROR", logger=scheduler.log.name):
+        assert runner.catch_up() == {"test.outside": [("2026-11-20", FAILED)], "test.bug": [("2026-11-20", FAILED)]}
+    outside, failed_bug = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert "政务微信尚未配置" in outside.getMessage() and outside.exc_info is None
+    assert failed_bug.exc_info is not None and failed_bug.exc_info[0] is KeyError
 
 
 def test_catch_up_stops_at_a_failure_and_resumes_from_it(committed_app, calls):

@@ -10,6 +10,7 @@ from backend.org.models import Role
 from backend.supervision.findings.jobs import warn_overdue_notices
 from backend.supervision.findings.models import Finding, Notice
 from backend.supervision.findings.queries import daily_finding_facts
+from backend.wechat.messages import resend_pending
 from tests.fake_wechat import jpeg_bytes
 
 
@@ -104,6 +105,22 @@ def test_finding_notice_rectification_acceptance(client, make, people, fake_wech
 
     facts = {row.officer_id: row for row in daily_finding_facts(local_day(datetime.fromisoformat(finding["found_at"])))}
     assert (facts[officer.id].findings, facts[officer.id].deduction_severity_sum) == (1, 2)
+
+
+def test_a_finding_recorded_while_wechat_is_down_is_kept_and_its_card_resent_once(client, make, people, fake_wechat):
+    officer, supervisor = people["officer"], people["supervisor"]
+    fake_wechat.fail("message/send", 45009, times=2)  # the API's rate limit: down for the next two calls
+    found = _finding(client, make, supervisor, officer_id=officer.id)
+    assert found.status_code == 201, found.json
+    assert session.get(Finding, found.json["id"]) is not None
+    assert fake_wechat.messages_to("zhangwei") == []
+
+    assert resend_pending() == {"sent": 0, "pending": 1}  # still down: kept
+    assert resend_pending() == {"sent": 1, "pending": 0}
+    card = fake_wechat.messages_to("zhangwei")[-1]["textcard"]
+    assert card["title"] == "督察发现问题通知" and "张伟" in card["description"]
+    assert resend_pending() == {"sent": 0, "pending": 0}
+    assert len(fake_wechat.messages_to("zhangwei")) == 1
 
 
 def test_finding_outside_the_district_is_refused_and_nothing_written(client, make, people, fake_wechat):

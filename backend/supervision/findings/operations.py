@@ -1,7 +1,6 @@
 """What changes findings and notices: record, issue (gapless numbers), answer, review."""
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
@@ -10,7 +9,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from backend.db import LOCAL_TZ, local_day, session, utcnow
-from backend.errors import Conflict, Forbidden, Invalid, ServiceUnavailable
+from backend.errors import Conflict, Forbidden, Invalid
 from backend.evidence.models import Evidence
 from backend.org.models import District, Officer, Role, Squad
 from backend.org.scope import visible
@@ -19,8 +18,6 @@ from backend.supervision.findings.models import (NOTICE_ABBREVIATIONS, NOTICE_NA
                                                  SEVERITY_NAMES, SQUAD_ONLY_KINDS, Finding, FindingEvidence,
                                                  Notice, NoticeCounter, NoticeKind, NoticeStatus, Rectification,
                                                  RectificationEvidence, Severity)
-
-log = logging.getLogger(__name__)
 
 SUPERVISING_ROLES = frozenset({Role.supervisor, Role.district_admin})
 CLOCK_SKEW = timedelta(minutes=10)
@@ -85,15 +82,11 @@ def recipients(notice_or_finding: Notice | Finding) -> list[Officer]:
 
 
 def _notify(people: list[Officer], *, title: str, description: str, url_setting: str, object_id: int) -> int:
-    """Send a text card; a WeChat outage is logged, never undoes the record it is about."""
-    from backend.wechat.messages import send_text_card
+    """Send a text card; a WeChat outage never undoes the record it is about, the card is resent later."""
+    from backend.wechat.messages import send_text_card_or_queue
 
-    try:
-        return send_text_card(people, title=title, description=description,
-                              url=current_app.config[url_setting].format(id=object_id))
-    except ServiceUnavailable:
-        log.warning("supervision message %r (%s) not sent: government WeChat unavailable", title, object_id)
-        return 0
+    return send_text_card_or_queue(people, title=title, description=description,
+                                   url=current_app.config[url_setting].format(id=object_id))
 
 
 def _local(moment: datetime) -> str:

@@ -75,6 +75,10 @@ JOBS: list[Job] = [
     Job("points.yearly_appraisals", {"month": 1, "day": 2, "hour": 4}, "backend.supervision.points.jobs.yearly_appraisals",
         period="year", lag=1),  # last year's 年考核 drafts
     Job("evidence.verify_chains", {"hour": 3, "minute": 30}, "backend.evidence.jobs.verify_chains", catch_up=False),
+    Job("evidence.sweep_orphans", {"hour": 4, "minute": 10}, "backend.evidence.jobs.sweep_orphan_files",
+        period=SWEEP),  # files left by failed commits
+    Job("evidence.video_copies", {"minute": "*/2"}, "backend.evidence.jobs.make_video_copies",
+        period=SWEEP),  # watermarked videos and redacted video exports, re-encoded off the request
     Job("community.overdue_warnings", {"minute": 10}, "backend.community.jobs.warn_overdue", period=SWEEP),
     Job("supervision.notice_overdue", {"minute": 15}, "backend.supervision.findings.jobs.hourly", period=SWEEP),
     Job("cases.deadlines", {"minute": 20}, "backend.supervision.cases.jobs.hourly", period=SWEEP),

@@ -2,13 +2,16 @@
 
 A key, once written, is never overwritten: writing the same bytes again is a no-op (a retried
 upload), different bytes under the same key are a Conflict. Keys are made by the server
-(e.g. "evidence/originals/ab/<sha256>.jpg"), never taken from a client's file name.
+(e.g. "evidence/originals/ab/<sha256>.jpg"), never taken from a client's file name. A file is
+deleted only when no record refers to it any more (the evidence orphan sweep).
 """
 from __future__ import annotations
 
 import os
 import re
 import tempfile
+from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -25,6 +28,10 @@ class Storage(Protocol):
     def get(self, key: str) -> bytes: ...
 
     def exists(self, key: str) -> bool: ...
+
+    def keys_written_before(self, prefix: str, moment: datetime) -> Iterator[str]: ...
+
+    def delete(self, key: str) -> None: ...
 
 
 def _checked(key: str) -> str:
@@ -81,6 +88,15 @@ class LocalStorage:
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
 
+    def keys_written_before(self, prefix: str, moment: datetime) -> Iterator[str]:
+        """The keys under the folder `prefix` last written before `moment` (not the temporary file of a put)."""
+        for path in self.path(prefix).rglob("*"):
+            if not path.name.startswith(".") and path.is_file() and path.stat().st_mtime < moment.timestamp():
+                yield path.relative_to(self.root).as_posix()
+
+    def delete(self, key: str) -> None:
+        self.path(key).unlink(missing_ok=True)
+
 
 class S3Storage:
     """Objects in an S3-compatible bucket; a conditional PUT (If-None-Match: *) never overwrites."""
@@ -104,6 +120,14 @@ class S3Storage:
 
     def exists(self, key: str) -> bool:
         return self._call("head_object", Key=_checked(key))[1] is None
+
+    def keys_written_before(self, prefix: str, moment: datetime) -> Iterator[str]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=f"{_checked(prefix)}/")
+        for page in pages:
+            yield from (item["Key"] for item in page.get("Contents", ()) if item["LastModified"] < moment)
+
+    def delete(self, key: str) -> None:
+        self._call("delete_object", Key=_checked(key))
 
     _REFUSALS = {"NoSuchKey", "404", "PreconditionFailed", "ConditionalRequestConflict"}
 

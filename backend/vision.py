@@ -48,6 +48,8 @@ class FaceDetector(Protocol):
 
     def count_faces(self, image: Image.Image) -> int: ...
 
+    def detect_small_faces(self, image: Image.Image) -> list[FaceBox]: ...
+
 
 class PoseEstimator(Protocol):
     def estimate(self, image: Image.Image) -> Pose | None: ...
@@ -109,6 +111,61 @@ class MediaPipeFaceDetector:
 
     def count_faces(self, image: Image.Image) -> int:
         return len(self.detect_faces(image))
+
+    def detect_small_faces(self, image: Image.Image) -> list[FaceBox]:
+        """Faces down to about TILE / 16 pixels wide anywhere in a large photo (overlapping tiles, then merged)."""
+        boxes, scale = [], 1
+        while max(image.width, image.height) > LARGEST_LEVEL * scale:
+            scale *= 2
+        level = image.convert("RGB").reduce(scale)
+        while True:
+            for left, top in _tile_origins(level.width, level.height):
+                tile = level.crop((left, top, min(left + TILE, level.width), min(top + TILE, level.height)))
+                boxes += [FaceBox((face.left + left) * scale, (face.top + top) * scale, (face.right + left) * scale,
+                                  (face.bottom + top) * scale, face.score) for face in self.detect_faces(tile)]
+            if max(level.size) <= TILE:
+                return _merged(boxes)
+            level, scale = level.reduce(2), scale * 2
+
+
+# The detector finds faces down to about 6 % of the picture's width (measured: 39 px in a 640-px tile,
+# not 26 px; in a whole 12-megapixel photo not even 105 px). So a large photo is searched in TILE-px
+# tiles overlapping by a quarter, at full size and then halved until one tile holds it all: each level
+# finds faces of 6–25 % of TILE (a face up to a quarter tile wide lies whole in some tile), the next
+# level twice that. A 12-megapixel photo costs 48 + 12 + 4 + 1 tiles, about 6 ms each (0.4–0.9 s in
+# all); larger photos start halved, so the cost stays bounded and the smallest face found is about 1 %
+# of the photo's longer side.
+TILE = 640
+LARGEST_LEVEL = 4096
+
+
+def _tile_origins(width: int, height: int) -> list[tuple[int, int]]:
+    stride = TILE * 3 // 4
+
+    def starts(length: int) -> list[int]:
+        if length <= TILE:
+            return [0]
+        return sorted({*range(0, length - TILE, stride), length - TILE})
+
+    return [(left, top) for top in starts(height) for left in starts(width)]
+
+
+def _merged(boxes: list[FaceBox]) -> list[FaceBox]:
+    """One box per face: boxes sharing at least half of the smaller one (the same face, from
+    neighbouring tiles or levels) become their union."""
+    merged: list[FaceBox] = []
+    for box in sorted(boxes, key=lambda b: (b.right - b.left) * (b.bottom - b.top), reverse=True):
+        for index, kept in enumerate(merged):
+            overlap_w = min(box.right, kept.right) - max(box.left, kept.left)
+            overlap_h = min(box.bottom, kept.bottom) - max(box.top, kept.top)
+            if overlap_w > 0 and overlap_h > 0 and overlap_w * overlap_h * 2 >= (box.right - box.left) * (
+                    box.bottom - box.top):
+                merged[index] = FaceBox(min(box.left, kept.left), min(box.top, kept.top), max(box.right, kept.right),
+                                        max(box.bottom, kept.bottom), max(box.score, kept.score))
+                break
+        else:
+            merged.append(box)
+    return merged
 
 
 class MediaPipePoseEstimator:

@@ -234,6 +234,7 @@ def _end_request(response):
     except Exception:
         session.rollback()
         log.exception("commit failed in request %s", g.request_id)
-        return jsonify(error_body(500, "server_error", "保存失败，请重试")), 500
+        response = jsonify(error_body(500, "server_error", "保存失败，请重试"))  # after_request: a response, not a tuple
+        response.status_code = 500
     response.headers["X-Request-Id"] = g.request_id
     return response

@@ -1,5 +1,5 @@
 """On-site evidence: upload or WeChat media id, originals and copies (custody-logged), redacted export, chains."""
-from flask import Response, request
+from flask import Response, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
@@ -83,7 +83,8 @@ class EvidenceRecordSchema(Schema):
     received_at = fields.AwareDateTime()
     prev_hash = fields.String()
     record_hash = fields.String()
-    has_watermarked_copy = fields.Function(lambda e: e.watermarked_key is not None)
+    has_watermarked_copy = fields.Function(operations.has_watermarked_copy,
+                                           metadata={"description": "水印件可查看（视频的水印件在上传后于后台生成）"})
 
 
 class EvidenceFilterSchema(Schema):
@@ -99,6 +100,11 @@ class OriginalQuerySchema(Schema):
 
 class ExportSchema(Schema):
     reason = fields.String(validate=validate.Length(max=500), metadata={"description": "导出用途，如 对外公开通报"})
+
+
+class ExportPendingSchema(Schema):
+    status = fields.String(metadata={"example": "queued"})
+    message = fields.String(metadata={"example": "脱敏视频正在生成，请几分钟后再次导出"})
 
 
 class CustodyEntrySchema(Schema):
@@ -204,11 +210,13 @@ class Original(MethodView):
 @blp.route("/<int:evidence_id>/watermarked", endpoint="watermarked")
 class Watermarked(MethodView):
     @auth_required(blp)
-    @blp.response(200, description="水印件（JPEG）")
+    @blp.response(200, description="水印件（照片为 JPEG，视频为 MP4）")
+    @blp.alt_response(409, description="视频的水印件正在后台生成（video_copy_pending），稍后再试；"
+                                       "或无法生成（video_copy_failed）")
     def get(self, evidence_id):
         """查看水印件：时间、地点、执法证号、校验码（记入保管日志）"""
-        data = operations.read_watermarked(current_actor(), evidence_id, address=request.remote_addr)
-        return _file(data, "image/jpeg", f"evidence-{evidence_id}-watermarked.jpg")
+        copy = operations.read_watermarked(current_actor(), evidence_id, address=request.remote_addr)
+        return _file(copy.data, copy.mime, f"evidence-{evidence_id}-watermarked.{copy.extension}")
 
 
 @blp.route("/<int:evidence_id>/thumbnail", endpoint="thumbnail")
@@ -225,14 +233,23 @@ class Thumbnail(MethodView):
 class Exports(MethodView):
     @auth_required(blp)
     @blp.arguments(ExportSchema)
-    @blp.response(200, description="脱敏件（JPEG，人脸已模糊）；X-Faces-Blurred 为模糊的人脸数")
+    @blp.response(200, description="脱敏件（照片为 JPEG，视频为无声 MP4，人脸已模糊）；X-Faces-Blurred 为模糊的人脸数"
+                                   "（视频：单帧中最多的人脸数）")
+    @blp.alt_response(202, schema=ExportPendingSchema,
+                      description="视频的脱敏件在后台生成中：几分钟后再次提交同一请求即可下载")
+    @blp.alt_response(409, description="视频的脱敏件无法生成（video_copy_failed）")
     def post(self, body, evidence_id):
-        """脱敏导出：对照片中所有人脸做模糊处理，供对外公开（原件不变；记入保管日志）"""
+        """脱敏导出：对照片或视频中所有人脸做模糊处理，供对外公开（原件不变；下载时记入保管日志）"""
         audit_object("evidence", evidence_id)
-        data, faces = operations.export_redacted(current_actor(), evidence_id, reason=body.get("reason"),
-                                                 address=request.remote_addr)
-        response = _file(data, "image/jpeg", f"evidence-{evidence_id}-redacted.jpg", download=True)
-        response.headers["X-Faces-Blurred"] = str(faces)
+        copy = operations.export_redacted(current_actor(), evidence_id, reason=body.get("reason"),
+                                          address=request.remote_addr)
+        if copy is None:
+            pending = jsonify(ExportPendingSchema().dump({"status": "queued",
+                                                          "message": "脱敏视频正在生成，请几分钟后再次导出"}))
+            pending.status_code = 202
+            return pending
+        response = _file(copy.data, copy.mime, f"evidence-{evidence_id}-redacted.{copy.extension}", download=True)
+        response.headers["X-Faces-Blurred"] = str(copy.faces)
         return response
 
 

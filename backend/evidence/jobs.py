@@ -1,22 +1,34 @@
-"""Nightly: verify every evidence chain and report a break to the district."""
+"""Evidence jobs: verify every chain (a break is reported to the district), make queued video copies, sweep orphans."""
 from __future__ import annotations
 
+import itertools
 import logging
+import time
 from collections import defaultdict
+from datetime import timedelta
 
+import av
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, union, update
 
 from backend.audit import AuditEntry
-from backend.db import session
-from backend.errors import ServiceUnavailable
+from backend.db import session, utcnow
+from backend.errors import Conflict, ServiceUnavailable
+from backend.evidence import operations, video
 from backend.evidence.chain import ChainReport, chain_officers, verify_chain
+from backend.evidence.models import CopyPurpose, Evidence, VideoCopy
 from backend.org.models import Officer, Role
+from backend.storage import get_storage
 from backend.wechat.messages import send_text_card
 
 log = logging.getLogger(__name__)
 
 REPORTED_TO = (Role.district_admin, Role.supervisor)
+# How long one run of make_video_copies keeps starting new copies (it runs every two minutes); a copy
+# already begun is finished, which for a video at the length limit takes minutes (see video.py).
+COPY_BUDGET = timedelta(minutes=2)
+# Files are swept only this long after they were written: time to look into the failure that left them.
+ORPHAN_GRACE = timedelta(days=1)
 
 
 def verify_chains() -> dict:
@@ -47,3 +59,68 @@ def _notify(district_id: int, reports: list[ChainReport]) -> int:
     except ServiceUnavailable:  # the audit rows above still record the break
         log.exception("could not report broken evidence chains of district %s", district_id)
         return 0
+
+
+def make_video_copies() -> dict:
+    """Make the queued copies of videos, oldest first, starting new ones for up to COPY_BUDGET.
+
+    Re-encoding a video takes seconds to minutes, so no transaction stays open meanwhile: on SQLite
+    an open write transaction would stop every request from writing.
+    """
+    started, outcome = time.monotonic(), {"made": 0, "failed": 0}
+    while time.monotonic() - started < COPY_BUDGET.total_seconds():
+        queued = session.scalars(select(VideoCopy).where(VideoCopy.made_at.is_(None), VideoCopy.failure.is_(None))
+                                 .order_by(VideoCopy.requested_at, VideoCopy.id).limit(1)).first()
+        if queued is None:
+            break
+        copy_id, purpose, evidence = queued.id, queued.purpose, queued.evidence
+        lines = operations.watermark_text(evidence, evidence.officer.badge_no)
+        session.commit()
+        try:
+            data, faces = _render(evidence, purpose, lines)
+        except (Conflict, av.error.FFmpegError, StopIteration) as error:
+            log.exception("could not make the %s copy of evidence %s", purpose.value, evidence.id)
+            values = {"failure": (error.message if isinstance(error, Conflict) else "视频无法解码")[:200]}
+            outcome["failed"] += 1
+        else:
+            values = {"storage_key": operations.derived_key(purpose.value, data, "mp4"), "faces": faces,
+                      "made_at": utcnow()}
+            operations.store([(values["storage_key"], data, "video/mp4")])
+            outcome["made"] += 1
+        session.execute(update(VideoCopy).where(VideoCopy.id == copy_id).values(**values))
+        session.commit()
+    return outcome
+
+
+def _render(evidence: Evidence, purpose: CopyPurpose, lines: list[str]) -> tuple[bytes, int | None]:
+    original = operations.checked_original(evidence)
+    if purpose == CopyPurpose.redacted:
+        return video.redact_video(original)
+    return video.watermark_video(original, lines), None
+
+
+def sweep_orphan_files() -> dict:
+    """Delete stored evidence files that no record refers to and that were written over ORPHAN_GRACE ago.
+
+    They are left when a transaction fails after its files were written (write-once storage, so the
+    files come first). Each deletion looks the key up again in a transaction of its own, under the
+    key's lock (see operations.store): a request storing the same file meanwhile is either seen or
+    waited for, never lost.
+    """
+    storage, deleted = get_storage(), 0
+    keys = storage.keys_written_before("evidence", utcnow() - ORPHAN_GRACE)
+    while batch := list(itertools.islice(keys, 500)):
+        for key in sorted(set(batch) - _referenced(batch)):
+            session.commit()  # the look-up below sees every commit up to now
+            operations.claim_keys([key])
+            if not _referenced([key]):
+                storage.delete(key)
+                deleted += 1
+        session.commit()
+    return {"deleted": deleted}
+
+
+def _referenced(keys: list[str]) -> set[str]:
+    """Which of these storage keys a record refers to."""
+    columns = (Evidence.original_key, Evidence.watermarked_key, Evidence.thumbnail_key, VideoCopy.storage_key)
+    return set(session.scalars(union(*(select(column).where(column.in_(keys)) for column in columns))))

@@ -150,20 +150,25 @@ def watermark_lines(captured_at: datetime, place: str, badge_no: str, sha256: st
     return [f"时间：{local:%Y-%m-%d %H:%M:%S}", f"地点：{place}", f"执法证号：{badge_no}　校验码：{sha256[:12]}"]
 
 
-def draw_watermark(image: Image.Image, lines: list[str]) -> Image.Image:
-    """Draw the lines on a translucent band at the bottom of `image` (in place; RGB)."""
-    if image.mode != "RGB":
-        image = image.convert("RGB")
-    size = max(14, min(image.width, image.height) // 28)
+def watermark_band(width: int, height: int, lines: list[str]) -> Image.Image:
+    """The watermark for a picture of `width` × `height`: the lines on a translucent band (RGBA, band-high)."""
+    size = max(14, min(width, height) // 28)
     font = cjk_font(size)
     gap = size // 3
-    band = len(lines) * (size + gap) + 2 * gap
-    draw = ImageDraw.Draw(image, "RGBA")
-    draw.rectangle((0, image.height - band, image.width, image.height), fill=(0, 0, 0, 140))
+    band = Image.new("RGBA", (width, len(lines) * (size + gap) + 2 * gap), (0, 0, 0, 140))
+    draw = ImageDraw.Draw(band)
     for number, line in enumerate(lines):
-        y = image.height - band + gap + number * (size + gap)
-        draw.text((gap * 2, y), line, font=font, fill=(255, 255, 255, 255), stroke_width=max(1, size // 16),
-                  stroke_fill=(0, 0, 0, 255))
+        draw.text((gap * 2, gap + number * (size + gap)), line, font=font, fill=(255, 255, 255, 255),
+                  stroke_width=max(1, size // 16), stroke_fill=(0, 0, 0, 255))
+    return band
+
+
+def draw_watermark(image: Image.Image, lines: list[str], band: Image.Image | None = None) -> Image.Image:
+    """Lay the watermark band (made for this size unless given) over the bottom of `image` (in place; RGB)."""
+    if image.mode != "RGB":
+        image = image.convert("RGB")
+    band = band or watermark_band(image.width, image.height, lines)
+    image.paste(band, (0, image.height - band.height), band)
     return image
 
 

@@ -1,4 +1,4 @@
-"""Evidence records (one hash chain per officer), the keyed checkpoints of each chain's head, the custody log."""
+"""Evidence records (a hash chain per officer), the keyed checkpoints of their heads, the custody log, video copies."""
 from __future__ import annotations
 
 import enum
@@ -48,6 +48,11 @@ CUSTODY_NAMES = {
 }
 
 
+class CopyPurpose(str, enum.Enum):
+    watermarked = "watermarked"  # 水印件: queued at intake
+    redacted = "redacted"  # 脱敏件: queued when first asked for
+
+
 def _enum(kind: type[enum.Enum], length: int) -> Enum:
     return Enum(kind, native_enum=False, length=length, validate_strings=True)
 
@@ -69,9 +74,9 @@ class Evidence(Base):
     mime: Mapped[str] = mapped_column(String(32))
     size_bytes: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
-    original_key: Mapped[str] = mapped_column(String(200))
-    watermarked_key: Mapped[str | None] = mapped_column(String(200))
-    thumbnail_key: Mapped[str] = mapped_column(String(200))
+    original_key: Mapped[str] = mapped_column(String(200), index=True)
+    watermarked_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    thumbnail_key: Mapped[str] = mapped_column(String(200), index=True)
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     duration_ms: Mapped[int | None] = mapped_column(Integer)
@@ -94,6 +99,31 @@ class Evidence(Base):
     record_hash: Mapped[str] = mapped_column(String(64))
 
     officer: Mapped[Officer] = relationship()
+    video_copies: Mapped[list[VideoCopy]] = relationship(back_populates="evidence")
+
+    def video_copy(self, purpose: CopyPurpose) -> VideoCopy | None:
+        return next((copy for copy in self.video_copies if copy.purpose == purpose), None)
+
+
+class VideoCopy(Base):
+    """A copy of an evidence video, made by a background job: re-encoding takes too long for a request.
+
+    Not part of the hashed record: a copy is derived from the original, which the chain covers.
+    """
+
+    __tablename__ = "evidence_video_copy"
+    __table_args__ = (UniqueConstraint("evidence_id", "purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence.id"), index=True)
+    purpose: Mapped[CopyPurpose] = mapped_column(_enum(CopyPurpose, 16))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    storage_key: Mapped[str | None] = mapped_column(String(200), index=True)  # set once made
+    faces: Mapped[int | None] = mapped_column(Integer)  # redacted: the most faces blurred in one frame
+    made_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    failure: Mapped[str | None] = mapped_column(String(200))  # why it could not be made (not retried)
+
+    evidence: Mapped[Evidence] = relationship(back_populates="video_copies")
 
 
 class ChainCheckpoint(Base):

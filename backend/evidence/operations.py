@@ -7,15 +7,16 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from backend.db import session, utcnow
 from backend.duty import geo
 from backend.errors import Conflict, Invalid
 from backend.evidence import chain, media
-from backend.evidence.models import CustodyAction, CustodyEntry, Evidence, EvidenceKind, Source, Subject
-from backend.images import validate_image
+from backend.evidence.models import (CopyPurpose, CustodyAction, CustodyEntry, Evidence, EvidenceKind, Source, Subject,
+                                     VideoCopy)
+from backend.images import normalize_mime, validate_image
 from backend.org.models import Officer
 from backend.org.scope import get_visible
 from backend.storage import get_storage
@@ -51,7 +52,12 @@ def _validate(data: bytes, content_type: str | None) -> _Files:
                                      max_seconds=setting("EVIDENCE_MAX_VIDEO_SECONDS"))
         return _Files(EvidenceKind.video, video.mime, video.width, video.height, video.duration_ms, digest,
                       video.first_frame)
-    photo = validate_image(data, declared_type=content_type, max_bytes=setting("EVIDENCE_MAX_IMAGE_BYTES"))
+    try:
+        photo = validate_image(data, declared_type=content_type, max_bytes=setting("EVIDENCE_MAX_IMAGE_BYTES"))
+    except Invalid as refusal:
+        if refusal.code == "not_an_image" and (normalize_mime(content_type) or "").startswith("video/"):
+            raise Invalid("不是有效的视频：仅支持 MP4", code="not_a_video") from refusal  # a WebM, AVI …
+        raise
     return _Files(EvidenceKind.photo, photo.mime, photo.width, photo.height, None, digest, photo.image,
                   media.exif_facts(photo.exif))
 
@@ -98,20 +104,23 @@ def _prepare_writes(evidence: Evidence, data: bytes, files: _Files, badge_no: st
     evidence.original_key = f"evidence/originals/{files.sha256[:2]}/{files.sha256}.{extension}"
     writes = [(evidence.original_key, data, files.mime)]
     thumb = media.thumbnail(files.picture)
-    evidence.thumbnail_key = _derived_key("thumbnails", thumb)
+    evidence.thumbnail_key = derived_key("thumbnails", thumb)
     writes.append((evidence.thumbnail_key, thumb, "image/jpeg"))
-    if files.kind == EvidenceKind.photo:
-        place = evidence.place or f"坐标 {evidence.lat:.5f}, {evidence.lng:.5f}"
-        lines = media.watermark_lines(evidence.captured_at, place, badge_no, files.sha256)
-        marked = media.jpeg_bytes(media.draw_watermark(files.picture, lines))
-        evidence.watermarked_key = _derived_key("watermarked", marked)
+    if files.kind == EvidenceKind.photo:  # a video's is made in the background (jobs.make_video_copies)
+        marked = media.jpeg_bytes(media.draw_watermark(files.picture, watermark_text(evidence, badge_no)))
+        evidence.watermarked_key = derived_key("watermarked", marked)
         writes.append((evidence.watermarked_key, marked, "image/jpeg"))
     return writes
 
 
-def _derived_key(folder: str, data: bytes) -> str:
+def watermark_text(evidence: Evidence, badge_no: str) -> list[str]:
+    place = evidence.place or f"坐标 {evidence.lat:.5f}, {evidence.lng:.5f}"
+    return media.watermark_lines(evidence.captured_at, place, badge_no, evidence.sha256)
+
+
+def derived_key(folder: str, data: bytes, extension: str = "jpg") -> str:
     digest = hashlib.sha256(data).hexdigest()
-    return f"evidence/{folder}/{digest[:2]}/{digest}.jpg"
+    return f"evidence/{folder}/{digest[:2]}/{digest}.{extension}"
 
 
 def submit_evidence(actor: Officer, *, client_id: str, data: bytes, content_type: str | None, captured_at: datetime,
@@ -146,10 +155,29 @@ def submit_evidence(actor: Officer, *, client_id: str, data: bytes, content_type
             session.add(evidence)
     except IntegrityError:  # the same client id committed meanwhile
         return _same(_by_client_id(client_id), actor, files.sha256), False
+    if evidence.kind == EvidenceKind.video:
+        session.add(VideoCopy(evidence_id=evidence.id, purpose=CopyPurpose.watermarked))
+    store(writes)
+    return evidence, True
+
+
+def claim_keys(keys) -> None:
+    """Keep writers of these storage keys and the orphan sweep apart until this transaction ends.
+
+    PostgreSQL: an advisory lock per key. SQLite: nothing more is needed, every writer (a request
+    that writes, a job) holds the database's write lock from its first statement until it ends.
+    """
+    if session.connection().dialect.name == "postgresql":
+        for key in sorted(keys):
+            session.execute(text("select pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+
+
+def store(writes: list[tuple[str, bytes, str]]) -> None:
+    """Write the files this transaction's records refer to, under their keys' claim (see claim_keys)."""
+    claim_keys(key for key, _, _ in writes)
     storage = get_storage()
     for key, payload, mime in writes:
         storage.put(key, payload, mime)
-    return evidence, True
 
 
 def submit_wechat_media(actor: Officer, *, media_id: str, client_id: str, **details) -> tuple[Evidence, bool]:
@@ -168,7 +196,7 @@ def _log(actor: Officer, evidence: Evidence, action: CustodyAction, reason: str 
     session.flush()
 
 
-def _original(evidence: Evidence) -> bytes:
+def checked_original(evidence: Evidence) -> bytes:
     """The stored original, refused if it no longer matches its recorded SHA-256."""
     data = get_storage().get(evidence.original_key)
     if hashlib.sha256(data).hexdigest() != evidence.sha256:
@@ -185,16 +213,36 @@ def read_original(actor: Officer, evidence_id: int, *, download: bool, reason: s
         raise Invalid("下载原件须填写原因", code="reason_required")
     _log(actor, evidence, CustodyAction.download_original if download else CustodyAction.view_original, reason,
          address)
-    return evidence, _original(evidence)
+    return evidence, checked_original(evidence)
 
 
-def read_watermarked(actor: Officer, evidence_id: int, *, address: str | None = None) -> bytes:
-    """The watermarked copy of a photo; logged."""
+@dataclass(frozen=True)
+class Copy:
+    """A watermarked copy or a redacted export, as handed out."""
+
+    data: bytes
+    mime: str
+    extension: str
+    faces: int | None = None  # redacted: faces blurred (a video: the most in one frame)
+
+
+def read_watermarked(actor: Officer, evidence_id: int, *, address: str | None = None) -> Copy:
+    """The watermarked copy (a video's is made in the background after intake); logged."""
     evidence = get_visible(Evidence, evidence_id, actor, what="证据")
-    if evidence.watermarked_key is None:
-        raise Invalid("视频证据没有水印件，请查看原件", code="no_watermarked_copy")
+    if evidence.kind == EvidenceKind.photo:
+        copy = Copy(get_storage().get(evidence.watermarked_key), "image/jpeg", "jpg")
+    else:
+        video = _made(evidence.video_copy(CopyPurpose.watermarked), "水印视频")
+        copy = Copy(get_storage().get(video.storage_key), "video/mp4", "mp4")
     _log(actor, evidence, CustodyAction.view_watermarked, None, address)
-    return get_storage().get(evidence.watermarked_key)
+    return copy
+
+
+def has_watermarked_copy(evidence: Evidence) -> bool:
+    if evidence.kind == EvidenceKind.photo:
+        return True
+    video = evidence.video_copy(CopyPurpose.watermarked)
+    return video is not None and video.made_at is not None
 
 
 def read_thumbnail(actor: Officer, evidence_id: int) -> bytes:
@@ -203,12 +251,41 @@ def read_thumbnail(actor: Officer, evidence_id: int) -> bytes:
 
 
 def export_redacted(actor: Officer, evidence_id: int, *, reason: str | None = None,
-                    address: str | None = None) -> tuple[bytes, int]:
-    """A JPEG copy of a photo with every face blurred, for publication (脱敏); (bytes, faces blurred). Logged."""
+                    address: str | None = None) -> Copy | None:
+    """A copy with every face blurred, for publication (脱敏); logged when handed out.
+
+    A photo's is made at once. A video's is made in the background: until it is ready, a request
+    (the first one queues it) gets None.
+    """
     evidence = get_visible(Evidence, evidence_id, actor, what="证据")
-    if evidence.kind != EvidenceKind.photo:
-        raise Invalid("目前只能对照片进行脱敏导出", code="export_unsupported")
+    if evidence.kind == EvidenceKind.photo:
+        image = validate_image(checked_original(evidence), max_bytes=setting("EVIDENCE_MAX_IMAGE_BYTES")).image
+        faces = face_detector().detect_small_faces(image)
+        copy = Copy(media.jpeg_bytes(media.blur_faces(image, faces)), "image/jpeg", "jpg", len(faces))
+    else:
+        video = evidence.video_copy(CopyPurpose.redacted)
+        if video is None:
+            _queue_redacted_video(evidence)
+            return None
+        if video.made_at is None and video.failure is None:
+            return None  # queued, or being made
+        video = _made(video, "脱敏视频")
+        copy = Copy(get_storage().get(video.storage_key), "video/mp4", "mp4", video.faces)
     _log(actor, evidence, CustodyAction.export_redacted, (reason or "").strip() or None, address)
-    image = validate_image(_original(evidence), max_bytes=setting("EVIDENCE_MAX_IMAGE_BYTES")).image
-    faces = face_detector().detect_faces(image)
-    return media.jpeg_bytes(media.blur_faces(image, faces)), len(faces)
+    return copy
+
+
+def _made(video: VideoCopy | None, name: str) -> VideoCopy:
+    if video is not None and video.failure:
+        raise Conflict(f"{name}无法生成：{video.failure}", code="video_copy_failed")
+    if video is None or video.made_at is None:
+        raise Conflict(f"{name}正在生成，请稍后再试", code="video_copy_pending")
+    return video
+
+
+def _queue_redacted_video(evidence: Evidence) -> None:
+    try:
+        with session.begin_nested():
+            session.add(VideoCopy(evidence_id=evidence.id, purpose=CopyPurpose.redacted))
+    except IntegrityError:  # queued by a simultaneous request
+        pass

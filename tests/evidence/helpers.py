@@ -4,11 +4,14 @@ from __future__ import annotations
 import io
 import os
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
 from PIL import Image
+from sqlalchemy import text
 
+from backend.db import session
 from tests import photos
 
 SHANGHAI_WGS84 = (31.2304, 121.4737)  # People's Square, as a phone's GPS (EXIF) writes it
@@ -44,6 +47,42 @@ def mp4_bytes(seconds: float = 2.0, size: tuple[int, int] = (160, 120), fps: int
     return buffer.getvalue()
 
 
+def astronaut_mp4(frames: int = 36, fps: int = 12, size: tuple[int, int] = (640, 480), sound: bool = True) -> bytes:
+    """A real H.264 MP4 (PyAV) of a real photograph: the astronaut drifting right on a plain wall, with a
+    440 Hz tone (AAC) when `sound`; a few random pixels make the bytes new."""
+    import av
+
+    astronaut = unique_photo()
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="mp4") as container:
+        video = container.add_stream("libx264", rate=fps)
+        video.width, video.height, video.pix_fmt = size[0], size[1], "yuv420p"
+        audio = container.add_stream("aac", rate=44100) if sound else None
+        for number in range(frames):
+            canvas = Image.new("RGB", size, (90, 120, 150))
+            canvas.paste(astronaut, (40 + 2 * number, 0))
+            container.mux(video.encode(av.VideoFrame.from_image(canvas)))
+        container.mux(video.encode(None))
+        if audio is not None:
+            samples = 44100 * frames // fps
+            tone = (0.3 * np.sin(2 * np.pi * 440 * np.arange(samples) / 44100)).astype(np.float32)[np.newaxis]
+            for start in range(0, samples, 1024):
+                frame = av.AudioFrame.from_ndarray(tone[:, start:start + 1024], format="fltp", layout="mono")
+                frame.sample_rate, frame.pts = 44100, start
+                container.mux(audio.encode(frame))
+            container.mux(audio.encode(None))
+    return buffer.getvalue()
+
+
+def decoded(data: bytes) -> tuple[list[np.ndarray], int]:
+    """The frames of an MP4 as RGB arrays, and how many sound streams it has."""
+    import av
+
+    with av.open(io.BytesIO(data)) as container:
+        return [frame.to_ndarray(format="rgb24").astype(int) for frame in container.decode(video=0)], \
+            len(container.streams.audio)
+
+
 def details(**overrides) -> dict:
     """Form fields of a submission: a fresh client id, a capture a few minutes ago at People's Square."""
     captured = datetime.now(timezone.utc) - timedelta(minutes=5)
@@ -64,3 +103,22 @@ def stored_files(app) -> set[str]:
 
     root = Path(app.config["FILES_DIR"])
     return {str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()}
+
+
+@contextmanager
+def commits_fail():
+    """Make the request's commit really fail: the database refuses the audit row written at the request's end."""
+    if session.connection().dialect.name == "postgresql":
+        session.execute(text("create function refuse_upload() returns trigger language plpgsql as "
+                             "$$ begin raise exception 'disk full'; end $$"))
+        session.execute(text("create trigger refuse_upload before insert on audit_entry for each row "
+                             "when (new.action = 'POST evidence.evidence_list') execute function refuse_upload()"))
+        yield
+        session.execute(text("drop trigger refuse_upload on audit_entry"))
+        session.execute(text("drop function refuse_upload()"))
+    else:
+        session.execute(text("create trigger refuse_upload before insert on audit_entry "
+                             "when new.action = 'POST evidence.evidence_list' "
+                             "begin select raise(abort, 'disk full'); end"))
+        yield
+        session.execute(text("drop trigger refuse_upload"))

@@ -24,6 +24,27 @@ def _too_long_video(app, monkeypatch) -> bytes:
     return mp4_bytes(seconds=2)
 
 
+def _too_large_video(app, monkeypatch) -> bytes:
+    monkeypatch.setitem(app.config, "EVIDENCE_MAX_VIDEO_BYTES", 1000)
+    return mp4_bytes()
+
+
+def _webm() -> bytes:
+    """A real WebM (VP8 in Matroska), made with PyAV: a video, but not in the MP4 container."""
+    import io
+
+    import av
+
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="webm") as container:
+        stream = container.add_stream("libvpx", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 160, 120, "yuv420p"
+        for _ in range(10):
+            container.mux(stream.encode(av.VideoFrame.from_image(unique_photo().resize((160, 120)))))
+        container.mux(stream.encode(None))
+    return buffer.getvalue()
+
+
 def _too_large(app, monkeypatch) -> bytes:
     monkeypatch.setitem(app.config, "EVIDENCE_MAX_IMAGE_BYTES", 10_000)
     return unique_jpeg()
@@ -45,6 +66,9 @@ UPLOADS = {
     "truncated mp4": (lambda: mp4_bytes()[:-200], "video/mp4", 422, "not_a_video"),
     "mp4 + appended script": (lambda: mp4_bytes() + b"<script>alert(1)</script>", "video/mp4", 422, "not_a_video"),
     "video over the duration limit": (_too_long_video, "video/mp4", 422, "video_too_long"),
+    "video over the size limit": (_too_large_video, "video/mp4", 422, "file_too_large"),
+    "webm video (not an mp4 container)": (lambda: _webm(), "video/webm", 422, "not_a_video"),
+    "webm declared as mp4": (lambda: _webm(), "video/mp4", 422, "not_a_video"),
 }
 
 
@@ -63,7 +87,7 @@ def _assert_refused(response, status, code, app, files_before, rows_before):
 @pytest.mark.parametrize("case", UPLOADS, ids=list(UPLOADS))
 def test_bad_upload_is_refused_and_nothing_is_stored(case, client, make, app, monkeypatch):
     build, content_type, status, code = UPLOADS[case]
-    data = build(app, monkeypatch) if build in (_too_long_video, _too_large) else build()
+    data = build(app, monkeypatch) if build in (_too_long_video, _too_large, _too_large_video) else build()
     headers = make.headers(make.officer())
     files_before, rows_before = stored_files(app), _count_evidence()
     response = upload(client, headers, data, content_type=content_type)

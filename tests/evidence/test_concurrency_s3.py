@@ -1,14 +1,18 @@
-"""Appends under load (real threads, committed data) and the whole intake on an S3 bucket (moto on 127.0.0.1)."""
+"""Appends under load (real threads, committed data); the whole intake and the orphan sweep on an S3 bucket (moto)."""
 import threading
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from backend.db import session
+from backend.evidence import jobs
 from backend.evidence.chain import verify_chain
 from backend.evidence.models import Evidence
 from backend.org.models import Officer, Role
+from backend.scheduler import SUCCEEDED, run_job
 from backend.storage import storage_from_config
-from tests.evidence.helpers import details, unique_jpeg, upload
+from tests.evidence.helpers import commits_fail, details, unique_jpeg, upload
+from tests.evidence.test_orphans import SWEEP
 from tests.media.test_storage import s3_endpoint  # noqa: F401  (the moto server fixture)
 
 
@@ -61,3 +65,27 @@ def test_intake_verify_and_export_on_an_s3_bucket(app, client, make, s3_endpoint
     admin = make.officer(Role.district_admin, district=officer.district)
     reports = client.get("/api/evidence/chains", headers=make.headers(admin)).json
     assert [(r["officer_id"], r["intact"]) for r in reports] == [(officer.id, True)]
+
+
+def test_orphans_of_a_failed_commit_are_swept_from_an_s3_bucket(app, client, make, s3_endpoint,  # noqa: F811
+                                                                 monkeypatch):
+    store = storage_from_config({"STORAGE_S3_BUCKET": "evidence-orphans", "STORAGE_S3_ENDPOINT_URL": s3_endpoint,
+                                 "STORAGE_S3_REGION": "us-east-1", "STORAGE_S3_ACCESS_KEY_ID": "test",
+                                 "STORAGE_S3_SECRET_ACCESS_KEY": "test"})
+    store.client.create_bucket(Bucket="evidence-orphans")
+    monkeypatch.setitem(app.extensions, "storage", store)
+    officer = make.officer()
+    kept = upload(client, make.headers(officer), unique_jpeg()).json
+    with commits_fail():
+        assert upload(client, make.headers(officer), unique_jpeg()).status_code == 500
+
+    def stored() -> set[str]:
+        return {item["Key"] for item in store.client.list_objects_v2(Bucket="evidence-orphans").get("Contents", ())}
+
+    before = stored()
+    assert len(before) == 6  # two originals, thumbnails, watermarked copies
+    monkeypatch.setattr(jobs, "ORPHAN_GRACE", timedelta(minutes=-1))  # (a bucket's dates cannot be set back)
+    assert run_job(app, SWEEP, None) == SUCCEEDED
+    record = session.get(Evidence, kept["id"])
+    assert stored() == {record.original_key, record.thumbnail_key, record.watermarked_key}
+    assert verify_chain(officer).intact

@@ -12,6 +12,7 @@ import swagger_ui_bundle
 from apispec import BasePlugin
 from flask import Flask, g, jsonify, request, send_from_directory
 from flask_smorest import Api
+from sqlalchemy import insert
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
@@ -213,23 +214,29 @@ def audit_object(object_type: str, object_id) -> None:
     g.audit_object = (object_type, str(object_id))
 
 
+def _audit_request(outcome: int) -> None:
+    """The audit row of a state-changing request: a plain INSERT, as the ORM's unit of work costs more
+    than the row itself on every write."""
+    object_type, object_id = g.audit_object or (None, None)
+    actor = g.get("actor")
+    session.execute(insert(AuditEntry.__table__), {
+        "actor_id": actor.id if actor is not None else None,
+        "action": f"{request.method} {request.endpoint}",
+        "object_type": object_type,
+        "object_id": object_id,
+        "address": request.remote_addr,
+        "request_id": g.request_id,
+        "outcome": outcome,
+    })
+
+
 def _end_request(response):
     """The request boundary: commit what succeeded, roll back what failed, audit both."""
     if response.status_code >= 400:
         session.rollback()
-    if request.method in WRITE_METHODS:
-        object_type, object_id = g.audit_object or (None, None)
-        actor = g.get("actor")
-        session.add(AuditEntry(
-            actor_id=actor.id if actor is not None else None,
-            action=f"{request.method} {request.endpoint}",
-            object_type=object_type,
-            object_id=object_id,
-            address=request.remote_addr,
-            request_id=g.request_id,
-            outcome=response.status_code,
-        ))
     try:
+        if request.method in WRITE_METHODS:
+            _audit_request(response.status_code)
         session.commit()
     except Exception:
         session.rollback()

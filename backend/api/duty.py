@@ -4,12 +4,13 @@ from datetime import date
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
+from sqlalchemy import func, select
 
 from backend.api import audit_object
 from backend.api.pagination import page_of
 from backend.api.schemas import Schema
 from backend.api.security import auth_required, current_actor
-from backend.db import local_day
+from backend.db import local_day, session
 from backend.duty import operations, queries
 from backend.duty.geo import COORD_SYSTEMS, GCJ02
 from backend.duty.models import DUTY_TYPE_NAMES, DutyType, Post, Shift
@@ -156,6 +157,24 @@ class TrackSchema(Schema):
     presence_ratio = fields.Float(allow_none=True, metadata={"description": "固守岗在岗率（0–1）"})
 
 
+class FactsQuerySchema(Schema):
+    day = fields.Date(required=True, metadata={"description": "哪一天（上海时间）；收班（次日凌晨）后数据为定稿"})
+
+
+class DutyFactSchema(Schema):
+    officer_id = fields.Integer()
+    officer_name = fields.String(metadata={"example": "周队员"})
+    badge_no = fields.String()
+    scheduled_minutes = fields.Integer(metadata={"description": "排班分钟数", "example": 480})
+    attended_minutes = fields.Integer(metadata={"description": "签到至签退的在岗分钟数（外勤被驳回不计）", "example": 465})
+    late = fields.Integer(metadata={"description": "迟到次数", "example": 1})
+    early_leave = fields.Integer(metadata={"description": "早退次数", "example": 0})
+    absent = fields.Integer(metadata={"description": "缺勤班次数（收班时未签到）", "example": 0})
+    out_of_area_approved = fields.Integer(metadata={"description": "外勤签到获批次数", "example": 1})
+    out_of_area_rejected = fields.Integer(metadata={"description": "外勤签到被驳回次数", "example": 0})
+    patrol_metres = fields.Integer(metadata={"description": "巡查轨迹长度，米", "example": 3250})
+
+
 @blp.route("/posts", endpoint="posts")
 class Posts(MethodView):
     @auth_required(blp)
@@ -275,3 +294,24 @@ class MyDuty(MethodView):
         """我的今日勤务：班次及尚需完成的签到、签退"""
         day: date = args.get("day") or local_day()
         return queries.my_duty(current_actor(), day)
+
+
+@blp.route("/facts", endpoint="duty_facts")
+class DutyFacts(MethodView):
+    @auth_required(blp)
+    @blp.arguments(FactsQuerySchema, location="query")
+    @blp.response(200, DutyFactSchema(many=True))
+    @blp.paginate()
+    def get(self, args, pagination_parameters):
+        """某日勤务事实：每名队员的排班与在岗分钟、迟到、早退、缺勤、外勤批驳、巡查里程
+
+        积分引擎按同样的数字计分。队员看自己，中队长看本中队，区局看全区；收班后为定稿。
+        """
+        return _page_of_rows(queries.visible_duty_facts(current_actor(), args["day"]), pagination_parameters)
+
+
+def _page_of_rows(stmt, pagination) -> list:
+    """`page_of` for a SELECT of several columns (page_of returns each row's first column)."""
+    pagination.item_count = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    offset = (pagination.page - 1) * pagination.page_size
+    return session.execute(stmt.offset(offset).limit(pagination.page_size)).all()

@@ -50,6 +50,10 @@ class CheckSubmitSchema(LocatedSchema):
     selfie = Base64Bytes(metadata={"description": "自拍照（Base64），点位要求时必填"})
 
 
+# One instance for every request: webargs would build a schema per request from the class.
+CHECK_SUBMIT = CheckSubmitSchema()
+
+
 class CheckSchema(Schema):
     id = fields.Integer()
     client_id = fields.String()
@@ -142,7 +146,7 @@ def _submit(kind: CheckKind, body: dict):
 @blp.route("/check-ins", endpoint="check_ins")
 class CheckIns(MethodView):
     @auth_required(blp)
-    @blp.arguments(CheckSubmitSchema)
+    @blp.arguments(CHECK_SUBMIT)
     @blp.response(201, CheckSchema)
     @blp.alt_response(200, schema=CheckSchema, description="同一 client_id 已提交过：返回第一次的结果")
     def post(self, body):
@@ -153,7 +157,7 @@ class CheckIns(MethodView):
 @blp.route("/check-outs", endpoint="check_outs")
 class CheckOuts(MethodView):
     @auth_required(blp)
-    @blp.arguments(CheckSubmitSchema)
+    @blp.arguments(CHECK_SUBMIT)
     @blp.response(201, CheckSchema)
     @blp.alt_response(200, schema=CheckSchema, description="同一 client_id 已提交过：返回第一次的结果")
     def post(self, body):

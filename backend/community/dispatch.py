@@ -1,44 +1,17 @@
 """Who should handle a complaint (勤务跟着投诉走): the squad's officers on duty, nearest first."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import NamedTuple
+from datetime import datetime
 
 from sqlalchemy import func, select
 
 from backend.community.models import Complaint, Status
 from backend.db import session
 from backend.duty.geo import GCJ02, LatLng, distance_m, to_gcj02
-from backend.duty.models import Position, Post, Shift
+from backend.duty.queries import OnDuty, on_duty
 from backend.org.models import Officer, Role
 
 HANDLING = (Status.assigned, Status.in_progress)
-FRESH_POSITION = timedelta(minutes=30)  # an older patrol position says little about where the officer is now
-
-
-class OnDuty(NamedTuple):
-    officer_id: int
-    post: Post | None
-    position: LatLng | None
-
-
-def on_duty(squad_id: int, at: datetime) -> dict[int, OnDuty]:
-    """The squad's officers whose shift covers `at`, with its post and their latest fresh patrol position.
-
-    Two queries, whatever the squad's size. (A read of duty's tables that belongs in backend.duty.queries.)
-    """
-    shifts = session.execute(
-        select(Shift.id, Shift.officer_id, Post).outerjoin(Post, Post.id == Shift.post_id)
-        .where(Shift.squad_id == squad_id, Shift.starts_at <= at, Shift.ends_at > at, Shift.absent.is_(False))
-    ).all()
-    latest = (select(Position.shift_id, func.max(Position.recorded_at).label("recorded_at"))
-              .where(Position.shift_id.in_([s.id for s in shifts]), Position.recorded_at <= at,
-                     Position.recorded_at > at - FRESH_POSITION)
-              .group_by(Position.shift_id).subquery())
-    positions = {row.shift_id: LatLng(row.lat, row.lng) for row in session.execute(
-        select(Position.shift_id, Position.lat, Position.lng).join(
-            latest, (latest.c.shift_id == Position.shift_id) & (latest.c.recorded_at == Position.recorded_at)))}
-    return {s.officer_id: OnDuty(s.officer_id, s.Post, positions.get(s.id)) for s in shifts}
 
 
 def _place(complaint: Complaint) -> LatLng | None:

@@ -1,15 +1,17 @@
-"""What reads duty: rosters, my duty today, approvals waiting, a shift's track, the daily facts."""
+"""What reads duty: rosters, my duty today, approvals waiting, a shift's track, who is on duty, the daily facts."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import Integer, and_, case, cast, func, select
+from sqlalchemy import Integer, Select, and_, case, cast, func, select
 from sqlalchemy.orm import aliased
 
 from backend.db import session
-from backend.duty.models import Approval, CheckKind, DutyCheck, DutyType, Position, Shift, Timing
+from backend.duty.geo import LatLng
+from backend.duty.models import Approval, CheckKind, DutyCheck, DutyType, Position, Post, Shift, Timing
 from backend.org.models import Officer
-from backend.org.scope import scoped
+from backend.org.scope import scoped, visible
 
 
 def shifts(actor: Officer, *, day_from: date | None = None, day_to: date | None = None,
@@ -64,18 +66,46 @@ def shift_track(shift: Shift) -> dict:
     return track
 
 
+FRESH_POSITION = timedelta(minutes=30)  # an older patrol position says little about where the officer is now
+
+
+class OnDuty(NamedTuple):
+    officer_id: int
+    post: Post | None
+    position: LatLng | None
+
+
+def on_duty(squad_id: int, at: datetime) -> dict[int, OnDuty]:
+    """The squad's officers whose shift covers `at`, with its post and their latest fresh patrol position.
+
+    Two queries, whatever the squad's size (community's dispatch asks this to suggest a handler).
+    """
+    shifts = session.execute(
+        select(Shift.id, Shift.officer_id, Post).outerjoin(Post, Post.id == Shift.post_id)
+        .where(Shift.squad_id == squad_id, Shift.starts_at <= at, Shift.ends_at > at, Shift.absent.is_(False))
+    ).all()
+    latest = (select(Position.shift_id, func.max(Position.recorded_at).label("recorded_at"))
+              .where(Position.shift_id.in_([s.id for s in shifts]), Position.recorded_at <= at,
+                     Position.recorded_at > at - FRESH_POSITION)
+              .group_by(Position.shift_id).subquery())
+    positions = {row.shift_id: LatLng(row.lat, row.lng) for row in session.execute(
+        select(Position.shift_id, Position.lat, Position.lng).join(
+            latest, (latest.c.shift_id == Position.shift_id) & (latest.c.recorded_at == Position.recorded_at)))}
+    return {s.officer_id: OnDuty(s.officer_id, s.Post, positions.get(s.id)) for s in shifts}
+
+
 def _count(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def daily_duty_facts(day: date) -> list:
+def _duty_facts(day: date) -> Select:
     """Per officer with shifts on `day`: scheduled and attended minutes, late, early leave, absent,
     out-of-area approved and rejected, patrol metres. One aggregate query over the day's shifts."""
     check_in, check_out = aliased(DutyCheck), aliased(DutyCheck)
     track = (select(Position.shift_id, func.sum(Position.step_m).label("metres"))
              .join(Shift, Shift.id == Position.shift_id).where(Shift.day == day)
              .group_by(Position.shift_id).subquery())
-    stmt = (
+    return (
         select(
             Shift.officer_id,
             func.sum(Shift.scheduled_minutes).label("scheduled_minutes"),
@@ -92,6 +122,16 @@ def daily_duty_facts(day: date) -> list:
         .outerjoin(track, track.c.shift_id == Shift.id)
         .where(Shift.day == day)
         .group_by(Shift.officer_id)
-        .order_by(Shift.officer_id)
     )
-    return list(session.execute(stmt))
+
+
+def daily_duty_facts(day: date) -> list:
+    """The daily duty facts of every officer with shifts on `day` (for the points engine), by officer."""
+    return list(session.execute(_duty_facts(day).order_by(Shift.officer_id)))
+
+
+def visible_duty_facts(actor: Officer, day: date) -> Select:
+    """SELECT of the daily duty facts of `day` in `actor`'s scope, with each officer's name and badge."""
+    facts = _duty_facts(day).where(visible(Shift, actor)).subquery()
+    return (select(facts, Officer.name.label("officer_name"), Officer.badge_no)
+            .join(Officer, Officer.id == facts.c.officer_id).order_by(Officer.badge_no, Officer.id))

@@ -10,7 +10,7 @@ from backend.duty.models import DutyCheck
 from backend.org.models import Role
 from backend.storage import get_storage
 from tests import photos
-from tests.duty.helpers import check_payload, north_of
+from tests.duty.helpers import check_payload, north_of, refused_in_chinese
 
 
 @pytest.fixture
@@ -67,7 +67,8 @@ def test_gps_accuracy_counts_towards_the_fence_but_absurd_or_negative_accuracy_i
     for accuracy, code in ((-1, "validation_error"), (5000, "accuracy_too_poor")):
         response = client.post("/api/duty/check-ins", headers=headers,
                                json=check_payload(shift, utcnow(), lat=lat, accuracy_m=accuracy))
-        assert response.status_code == 422 and response.json["error"] == code
+        assert refused_in_chinese(response, 422, code), response.json
+    assert _count() == 0
     ok = client.post("/api/duty/check-ins", headers=headers,
                      json=check_payload(shift, utcnow(), lat=lat, accuracy_m=30))
     assert ok.status_code == 201 and ok.json["out_of_area"] is False and ok.json["distance_outside_m"] == 20
@@ -98,14 +99,28 @@ def test_outside_needs_a_reason_then_waits_for_the_leader(client, make, team):
     assert again.status_code == 409 and again.json["error"] == "already_decided"
 
 
+@pytest.mark.parametrize(("lat", "lng"), [(91, 121.4737), (31.2304, 181), (float("nan"), 121.4737),
+                                          (31.2304, float("inf"))])
+def test_coordinates_out_of_range_or_not_numbers_are_refused_in_chinese(client, make, team, lat, lng):
+    _, officer, post = team
+    shift = _shift(make, officer, post, started_minutes_ago=1)
+    response = client.post("/api/duty/check-ins", headers=make.headers(officer),
+                           json=check_payload(shift, utcnow(), lat=lat, lng=lng))
+    assert refused_in_chinese(response, 422, "validation_error"), response.json
+    [field] = response.json["errors"]["json"]
+    assert field == ("lat" if lat != 31.2304 else "lng")
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in response.json["errors"]["json"][field][0])
+    assert _count() == 0
+
+
 def test_nobody_checks_in_for_someone_elses_shift(client, make, team):
     leader, officer, post = team
     shift = _shift(make, officer, post, started_minutes_ago=1)
     mate = make.officer(squad=leader.squad)
-    assert client.post("/api/duty/check-ins", headers=make.headers(mate),
-                       json=check_payload(shift, utcnow())).status_code == 404
+    by_mate = client.post("/api/duty/check-ins", headers=make.headers(mate), json=check_payload(shift, utcnow()))
+    assert refused_in_chinese(by_mate, 404, "not_found")
     by_leader = client.post("/api/duty/check-ins", headers=make.headers(leader), json=check_payload(shift, utcnow()))
-    assert by_leader.status_code == 403 and by_leader.json["error"] == "not_your_shift"
+    assert refused_in_chinese(by_leader, 403, "not_your_shift")
     assert _count() == 0
 
 
@@ -114,8 +129,12 @@ def test_check_out_needs_a_check_in_and_leaving_early_is_judged(client, make, te
     shift = _shift(make, officer, post, started_minutes_ago=60, hours=2)
     headers = make.headers(officer)
     orphan = client.post("/api/duty/check-outs", headers=headers, json=check_payload(shift, utcnow()))
-    assert orphan.status_code == 409 and orphan.json["error"] == "not_checked_in"
+    assert refused_in_chinese(orphan, 409, "not_checked_in")
     client.post("/api/duty/check-ins", headers=headers, json=check_payload(shift, shift.starts_at))
+    before = client.post("/api/duty/check-outs", headers=headers,
+                         json=check_payload(shift, shift.starts_at - timedelta(minutes=1)))
+    assert refused_in_chinese(before, 422, "check_out_before_check_in")
+    assert _count() == 1
     out = client.post("/api/duty/check-outs", headers=headers,
                       json=check_payload(shift, shift.starts_at + timedelta(minutes=60)))
     assert out.status_code == 201 and (out.json["timing"], out.json["minutes_off"]) == ("early_leave", 60)
@@ -152,8 +171,7 @@ def test_selfie_posts_need_exactly_one_real_face(client, make, team):
     for code, selfie in refusals.items():
         extra = {"selfie": selfie} if selfie else {}
         response = client.post("/api/duty/check-ins", headers=headers, json=check_payload(shift, utcnow(), **extra))
-        assert response.status_code == 422, (code, response.json)
-        assert response.json["error"] == code
+        assert refused_in_chinese(response, 422, code), (code, response.json)
     assert _count() == 0
     ok = client.post("/api/duty/check-ins", headers=headers,
                      json=check_payload(shift, utcnow(), selfie=_selfie(photos.astronaut())))

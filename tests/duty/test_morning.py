@@ -98,7 +98,9 @@ def test_a_morning_on_duty_ends_in_exactly_the_facts_that_happened(app, client, 
     absent = client.get(f"/api/duty/shifts/{shift['absent']['id']}", headers=lead).json
     assert absent["absent"] is True and absent["closed_at"]
 
-    facts = {row.officer_id: row._asdict() for row in daily_duty_facts(day)}
+    answer = client.get("/api/duty/facts", headers=lead, query_string={"day": day.isoformat()})
+    assert answer.status_code == 200, answer.json
+    facts = {row["officer_id"]: row for row in answer.json}
     expected = {
         "ontime": dict(attended_minutes=209, late=0, early_leave=0, absent=0, out_of_area_approved=0,
                        out_of_area_rejected=0, patrol_metres=200),
@@ -111,8 +113,13 @@ def test_a_morning_on_duty_ends_in_exactly_the_facts_that_happened(app, client, 
         "rejected": dict(attended_minutes=0, late=0, early_leave=0, absent=0, out_of_area_approved=0,
                          out_of_area_rejected=1, patrol_metres=0),
     }
-    assert facts == {crew[name].id: dict(officer_id=crew[name].id, scheduled_minutes=210, **values)
+    assert facts == {crew[name].id: dict(officer_id=crew[name].id, officer_name=crew[name].name,
+                                         badge_no=crew[name].badge_no, scheduled_minutes=210, **values)
                      for name, values in expected.items()}
+    # The points engine reads the same figures, for everyone with shifts that day.
+    assert {row.officer_id: row._asdict() for row in daily_duty_facts(day)} == {
+        officer_id: {key: value for key, value in row.items() if key not in ("officer_name", "badge_no")}
+        for officer_id, row in facts.items()}
     assert session.scalar(select(func.count()).select_from(JobRun).where(JobRun.job_id == "duty.close_day")) == 1
 
 

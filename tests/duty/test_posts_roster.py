@@ -112,6 +112,7 @@ def test_overlapping_and_backwards_shifts_are_refused_and_nothing_is_written(cli
     backwards = dict(line, start="17:00", end="08:00", ends_next_day=False)
     response = client.post("/api/duty/shifts", headers=headers, json={"shifts": [backwards]})
     assert response.status_code == 422 and response.json["error"] == "shift_ends_before_start"
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in response.json["message"])
     assert session.scalar(select(func.count()).select_from(Shift).where(Shift.officer_id == officers[0].id)) == 0
 
 

@@ -11,7 +11,7 @@ from backend.db import session, utcnow
 from backend.duty import geo
 from backend.duty.models import DutyCheck, Position
 from backend.org.models import Role
-from tests.duty.helpers import north_of
+from tests.duty.helpers import north_of, refused_in_chinese
 
 
 def _item(kind: str, at, lat=31.2304, lng=121.4737, **extra) -> dict:
@@ -67,8 +67,11 @@ def test_a_batch_over_the_limit_is_refused_whole(client, make):
     officer = make.officer()
     items = [_item("position", utcnow()) for _ in range(101)]
     response = client.post("/api/duty/sync", headers=make.headers(officer), json={"items": items})
-    assert response.status_code == 422 and response.json["error"] == "batch_too_large"
-    assert "100" in response.json["message"]
+    assert refused_in_chinese(response, 422, "batch_too_large") and "100" in response.json["message"]
+    positions = [{key: value for key, value in item.items() if key != "kind"} for item in items]
+    response = client.post("/api/duty/positions", headers=make.headers(officer), json={"positions": positions})
+    assert refused_in_chinese(response, 422, "batch_too_large")
+    assert session.scalar(select(func.count()).select_from(Position)) == 0
 
 
 def _committed_count(app, model) -> int:

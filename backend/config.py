@@ -81,6 +81,7 @@ SETTINGS = {
     "CASE_OFFICER_URL": ("https://localhost/app/cases/{id}", str),  # light-app page of a case
     "POINTS_MONTHLY_BASE": ("100", str),  # base score of every officer's month (a decimal)
     "POINTS_ADJUSTMENT_LIMIT": ("10", str),  # a leader's adjustment lies within ± this many points
+    "POINTS_LOCK_DAY": ("10", int),  # published month sheets are locked from this day (1–28) of the following month on
     "POINTS_SHEET_URL": ("https://localhost/app/points/monthly/{id}", str),  # light-app page of a month sheet (WeChat card link)
     "POINTS_EXCELLENT_QUOTA_PERCENT": ("20", int),  # at most this share of a squad is graded 优秀 in the year
     "POINTS_EXCELLENT_FLOOR": ("100", str),  # 优秀 needs at least this yearly score

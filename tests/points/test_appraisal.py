@@ -73,14 +73,40 @@ def test_leader_rates_and_confirms_a_quarter_once(client, make, squad_year):
     assert (evaluation["score"], evaluation["grade"], evaluation["state"]) == ("102.00", "好", "draft")
     url = f"/api/points/quarterly/{evaluation['id']}/confirm"
 
-    assert client.post(url, headers=make.headers(leader), json={"rating": "great"}).status_code == 422
-    poor = client.post(url, headers=make.headers(leader), json={"rating": "poor"})
+    def confirm(rating, etag=None, actor=leader):
+        etag = etag or client.get(f"/api/points/quarterly/{evaluation['id']}", headers=make.headers(actor)).headers["ETag"]
+        return client.post(url, headers={**make.headers(actor), "If-Match": etag}, json={"rating": rating})
+
+    assert client.post(url, headers=make.headers(leader), json={"rating": "poor"}).status_code == 428
+    assert confirm("great").status_code == 422
+    seen = client.get(f"/api/points/quarterly/{evaluation['id']}", headers=make.headers(leader)).headers["ETag"]
+    poor = confirm("poor", seen)
     assert poor.status_code == 200
     assert (poor.json["score"], poor.json["grade"], poor.json["rating_name"], poor.json["state"]) == (
         "100.00", "好", "差", "confirmed")
-    again = client.post(url, headers=make.headers(leader), json={"rating": "good"})
+    stale = confirm("good", seen)  # a second leader who read the draft before the first confirmed
+    assert stale.status_code == 412 and stale.json["error"] == "precondition_failed"
+    again = confirm("good")
     assert again.status_code == 409 and again.json["error"] == "already_confirmed"
-    assert client.post(url, headers=make.headers(people["丙"]), json={"rating": "good"}).status_code == 403
+    assert confirm("good", actor=people["丙"]).status_code == 403
+
+
+def test_a_quarter_recomputed_after_the_leader_read_it_refuses_the_stale_confirmation(
+        client, make, facts, run_daily, squad_year):
+    _, leader, people = squad_year
+    [evaluation] = client.get("/api/points/quarterly", query_string={"officer_id": people["丙"].id},
+                              headers=make.headers(leader)).json
+    seen = client.get(f"/api/points/quarterly/{evaluation['id']}", headers=make.headers(leader))
+    facts.add(people["丙"], DAYS[0], "absence")  # late data lowers October
+    run_daily(DAYS[0])
+    jobs.quarterly_evaluations(date(2026, 10, 1))
+    session.commit()
+
+    stale = client.post(f"/api/points/quarterly/{evaluation['id']}/confirm", json={"rating": "good"},
+                        headers={**make.headers(leader), "If-Match": seen.headers["ETag"]})
+    assert stale.status_code == 412
+    fresh = client.get(f"/api/points/quarterly/{evaluation['id']}", headers=make.headers(leader)).json
+    assert (seen.json["points_average"], fresh["points_average"], fresh["state"]) == ("102.00", "101.00", "draft")
 
 
 def test_confirmed_appraisals_survive_a_rerun_and_others_see_nothing(client, make, squad_year):

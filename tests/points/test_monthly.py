@@ -311,3 +311,90 @@ def test_refreshing_a_month_twice_changes_nothing(make, facts, run_daily, office
     run_daily(NOV[0])
     assert operations.refresh_month(date(2026, 11, 1), officer_ids=[officer.id]) == {
         "created": 0, "recomputed": 0, "corrected": 0, "unchanged": 1}
+
+
+def test_the_month_scored_in_sql_matches_the_rule_to_the_cent(client, make, facts, run_daily, officer, leader):
+    """Half cents round away from zero, caps bound both signs, a district's own rule beats the default."""
+    from decimal import Decimal
+
+    from backend.supervision.points.scoring import capped
+
+    admin = make.officer(Role.district_admin, district=officer.district)
+    assert client.post("/api/points/rules", headers=make.headers(admin), json={
+        "item": "late", "category": "出勤纪律", "points_per_unit": "-0.35", "monthly_cap": "1",
+        "effective_from": "2026-11-01"}).status_code == 201
+    for item, quantities in {"exam_passed": ["0.005"], "exam_failed": ["0.005"], "patrol_km": ["0.125", "0.02"],
+                             "training_hours": ["0.333", "0.334"], "resident_rating": ["-2.5", "-1.25"],
+                             "late": ["1", "1", "1"], "attendance": ["1"] * 30}.items():
+        for day, quantity in zip(NOV, quantities):
+            facts.add(officer, day, item, quantity)
+    run_daily(*NOV)
+
+    lines = {line["item"]: line for line in sheet_of(client, make, leader, officer).json["lines"]}
+    expected = {"exam_passed": ("0.01", "0.01"), "exam_failed": ("-0.01", "-0.01"), "patrol_km": ("0.01", "0.01"),
+                "training_hours": ("0.33", "0.33"), "resident_rating": ("-0.75", "-0.75"),
+                "late": ("-1.05", "-1.00"), "attendance": ("6.00", "5.00")}
+    assert {item: (line["raw_points"], line["points"]) for item, line in lines.items()} == expected
+    for line in lines.values():  # the same as the per-officer scoring kept for locked months
+        cap = None if line["monthly_cap"] is None else Decimal(line["monthly_cap"])
+        raw, points = capped(Decimal(line["quantity"]), Decimal(line["points_per_unit"]), cap)
+        assert (str(raw), str(points)) == (line["raw_points"], line["points"])
+
+
+def test_a_leader_reviews_then_publishes_the_whole_squad_month_in_one_call_each(
+        client, make, facts, run_daily, squad, officer, leader, fake_wechat):
+    mate = make.officer(squad=squad, wechat_userid="officer-2", name="王芳")
+    for person in (officer, mate, leader):
+        facts.add(person, NOV[0], "attendance")
+    run_daily(NOV[0])
+    url = f"/api/points/squads/{squad.id}/monthly"
+
+    reviewed = client.post(f"{url}/review", headers=make.headers(leader), json={"month": "2026-11"})
+    assert reviewed.status_code == 200, reviewed.json
+    assert (reviewed.json["done"], reviewed.json["skipped"]) == (2, 1)
+    outcomes = {row["officer_id"]: (row["outcome"], row["error"], row["state"]) for row in reviewed.json["sheets"]}
+    assert outcomes == {officer.id: ("done", None, "reviewed"), mate.id: ("done", None, "reviewed"),
+                        leader.id: ("skipped", "own_sheet", "draft")}
+    assert sheet_of(client, make, officer, officer).json["state"] == "reviewed"
+
+    again = client.post(f"{url}/review", headers=make.headers(leader), json={"month": "2026-11"}).json
+    assert {row["error"] for row in again["sheets"]} == {"not_draft", "own_sheet"} and again["done"] == 0
+
+    published = client.post(f"{url}/publish", headers=make.headers(leader), json={"month": "2026-11"}).json
+    assert published["done"] == 2
+    assert {row["officer_id"]: row["state"] for row in published["sheets"]} == {
+        officer.id: "published", mate.id: "published", leader.id: "draft"}
+    assert [card["textcard"]["title"] for card in fake_wechat.messages_to("officer-2")] == ["2026年11月积分已公布"]
+
+    other_leader = make.officer(Role.squad_leader, squad=make.squad(squad.district))
+    assert client.post(f"{url}/publish", headers=make.headers(other_leader),
+                       json={"month": "2026-11"}).status_code == 404
+    assert client.post(f"{url}/review", headers=make.headers(officer), json={"month": "2026-11"}).status_code == 403
+    assert client.post(f"{url}/review", headers=make.headers(leader), json={"month": "11/2026"}).status_code == 422
+
+
+def test_published_months_lock_on_the_configured_day_of_the_next_month(
+        client, make, facts, run_daily, squad, officer, leader, fake_wechat):
+    from backend.supervision.points import jobs
+
+    mate = make.officer(squad=squad)
+    for person in (officer, mate):
+        facts.add(person, NOV[0], "attendance")
+    run_daily(NOV[0])
+    url = f"/api/points/squads/{squad.id}/monthly"
+    client.post(f"{url}/review", headers=make.headers(leader), json={"month": "2026-11"})
+    client.post(f"{url}/publish", headers=make.headers(leader), json={"month": "2026-11"})
+    seen = sheet_of(client, make, leader, officer)
+    facts.add(mate, NOV[1], "late")
+    run_daily(NOV[1])  # the mate's sheet changes and goes back to draft: not published, not locked
+
+    jobs.lock_months(date(2026, 12, 9))  # POINTS_LOCK_DAY is the 10th
+    session.commit()
+    assert sheet_of(client, make, leader, officer).json["state"] == "published"
+    jobs.lock_months(date(2026, 12, 10))
+    session.commit()
+    locked = sheet_of(client, make, leader, officer)
+    assert (locked.json["state"], sheet_of(client, make, leader, mate).json["state"]) == ("locked", "draft")
+    assert locked.headers["ETag"] != seen.headers["ETag"]
+    refused = change(client, make, leader, locked, "adjustments", json={"points": 1, "reason": "锁定后还想调整"})
+    assert refused.status_code == 409 and refused.json["error"] == "month_locked"

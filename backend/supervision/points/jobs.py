@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from backend.supervision.points.appraisal import refresh_quarter, refresh_year
-from backend.supervision.points.operations import build_daily_records, refresh_month
+from backend.supervision.points.operations import build_daily_records, lock_published, refresh_month
 
 
 def daily_records(day: date) -> None:
@@ -16,6 +16,11 @@ def daily_records(day: date) -> None:
 def monthly_points(month: date) -> None:
     """月计分 drafts for every officer for `month` (the 1st, for the month that just ended)."""
     refresh_month(month)
+
+
+def lock_months(day: date) -> None:
+    """Lock the published sheets of every month whose lock day (POINTS_LOCK_DAY of the next month) has come."""
+    lock_published(day)
 
 
 def quarterly_evaluations(quarter: date) -> None:

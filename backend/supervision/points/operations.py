@@ -5,18 +5,19 @@ import enum
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Date, bindparam, delete, func, insert, select, text
 
 from backend.db import local_day, session, utcnow
 from backend.errors import Conflict, Forbidden, Invalid
-from backend.org.models import SQUAD_ROLES, Officer, Role
+from backend.org.models import SQUAD_ROLES, Officer, Role, Squad
 from backend.org.scope import get_visible
 from backend.supervision.points.catalogue import ITEMS
 from backend.supervision.points.models import (Adjustment, DailyItem, ManualItem, MonthlyLine, MonthlyPoints,
                                                ScoringRule, SheetState)
-from backend.supervision.points.scoring import ZERO, Line, RuleBook, score_lines
+from backend.supervision.points.scoring import STAGE, ZERO, RuleBook, score_lines, staged_month
 from backend.supervision.points.sources import SOURCES
 
 LEADER_ROLES = frozenset({Role.squad_leader, Role.district_admin})
@@ -25,6 +26,10 @@ CHUNK = 500
 
 def month_after(month: date) -> date:
     return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def month_before(month: date) -> date:
+    return date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
 
 
 # -- daily records ---------------------------------------------------------------------------------
@@ -94,18 +99,6 @@ def create_rule(actor: Officer, *, item: str, category: str, points_per_unit: De
 
 # -- monthly points --------------------------------------------------------------------------------
 
-def _month_quantities(month: date, officer_ids: list[int] | None) -> dict[int, dict[str, Decimal]]:
-    stmt = (select(DailyItem.officer_id, DailyItem.item, func.sum(DailyItem.quantity))
-            .where(DailyItem.day >= month, DailyItem.day < month_after(month))
-            .group_by(DailyItem.officer_id, DailyItem.item))
-    if officer_ids is not None:
-        stmt = stmt.where(DailyItem.officer_id.in_(officer_ids))
-    quantities: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for officer_id, item, quantity in session.execute(stmt):
-        quantities[officer_id][item] = Decimal(quantity)
-    return quantities
-
-
 def _officers(officer_ids: list[int] | None, with_records: set[int]) -> list:
     """(id, district_id, squad_id) of the officers a month is computed for: the given ones, or every
     active squad member and anyone (since left) with records that month."""
@@ -114,18 +107,6 @@ def _officers(officer_ids: list[int] | None, with_records: set[int]) -> list:
         return list(session.execute(stmt.where(Officer.id.in_(officer_ids))))
     return [row for row in session.execute(stmt.where(Officer.role.in_(SQUAD_ROLES)))
             if row.active or row.id in with_records]
-
-
-def _frozen_lines(sheet_ids: list[int]) -> dict[int, dict[str, object]]:
-    """The stored lines of sheets (plain rows: cheap for a whole city's month)."""
-    lines: dict[int, dict[str, object]] = defaultdict(dict)
-    for start in range(0, len(sheet_ids), CHUNK):
-        for line in session.execute(select(
-                MonthlyLine.monthly_points_id, MonthlyLine.item, MonthlyLine.rule_id, MonthlyLine.category,
-                MonthlyLine.quantity, MonthlyLine.points_per_unit, MonthlyLine.monthly_cap, MonthlyLine.points)
-                .where(MonthlyLine.monthly_points_id.in_(sheet_ids[start:start + CHUNK]))):
-            lines[line.monthly_points_id][line.item] = line
-    return lines
 
 
 def _retotal(sheet: MonthlyPoints) -> None:
@@ -143,80 +124,121 @@ def _reopen(sheet: MonthlyPoints) -> None:
 def refresh_month(month: date, officer_ids: list[int] | None = None) -> dict[str, int]:
     """Bring `month`'s sheets up to date with the daily records, all officers or the given ones.
 
-    Open sheets are recomputed (a changed one returns to draft); a locked sheet never changes:
+    The month is scored set-based (scoring.staged_month); new sheets and open sheets whose lines
+    differ get the staged lines (a changed sheet returns to draft). A locked sheet never changes:
     the difference late data makes becomes a correction in the officer's next open month.
     """
-    quantities = _month_quantities(month, officer_ids)
-    officers = _officers(officer_ids, set(quantities))
     rules = RuleBook(month)
-    base = Decimal(current_app.config["POINTS_MONTHLY_BASE"])
-    stmt = select(MonthlyPoints).where(MonthlyPoints.month == month)
-    if officer_ids is not None:
-        stmt = stmt.where(MonthlyPoints.officer_id.in_(officer_ids))
-    sheets = {sheet.officer_id: sheet for sheet in session.scalars(stmt)}
-    old_lines = _frozen_lines([sheet.id for sheet in sheets.values()])
-
-    counts = {"created": 0, "recomputed": 0, "corrected": 0, "unchanged": 0}
-    replaced: dict[int, list[Line]] = {}
-    created: dict[int, list[Line]] = {}
-    now = utcnow()
-    for officer in officers:
-        sheet = sheets.get(officer.id)
-        if sheet is not None and sheet.state == SheetState.locked:
-            lines = score_lines(quantities.get(officer.id, {}), officer.district_id, rules, old_lines[sheet.id])
-            counts["corrected" if _carry_correction(sheet, sum((l.points for l in lines), ZERO)) else "unchanged"] += 1
-            continue
-        lines = score_lines(quantities.get(officer.id, {}), officer.district_id, rules)
-        items_total = sum((line.points for line in lines), ZERO)
-        if sheet is None:
-            created[officer.id] = lines
-            continue
-        if _same_lines(old_lines[sheet.id], lines) and sheet.base == base and sheet.squad_id == officer.squad_id:
-            counts["unchanged"] += 1
-            continue
-        sheet.base, sheet.items_total, sheet.squad_id = base, items_total, officer.squad_id
-        sheet.total = base + items_total + sheet.adjustments_total
-        sheet.computed_at = now
-        if sheet.state != SheetState.draft:
-            _reopen(sheet)
-        counts["recomputed"] += 1
-        replaced[sheet.id] = lines
-    session.flush()
-    counts["created"] = len(created)
-    replaced.update(_create_sheets(month, base, now, officers, created))
-    _replace_lines(replaced)
+    with staged_month(month, month_after(month), officer_ids, rules):
+        items_totals = {officer_id: Decimal(cents).scaleb(-2) for officer_id, cents in session.execute(
+            text(f"select officer_id, sum(points_cents) from {STAGE} group by officer_id"))}
+        officers = _officers(officer_ids, set(items_totals))
+        stmt = select(MonthlyPoints).where(MonthlyPoints.month == month)
+        if officer_ids is not None:
+            stmt = stmt.where(MonthlyPoints.officer_id.in_(officer_ids))
+        sheets = {sheet.officer_id: sheet for sheet in session.scalars(stmt)}
+        locked_quantities = _locked_quantities(month)
+        created, rewritten, locked = _update_sheets(month, officers, sheets, items_totals,
+                                                    _sheets_with_other_lines(month, officer_ids))
+        _delete_lines(rewritten)
+        _insert_rows(MonthlyPoints, created)
+        new = {row["officer_id"] for row in created}
+        _insert_staged_lines(rewritten + [sheet_id for officer_id, sheet_id in session.execute(
+            select(MonthlyPoints.officer_id, MonthlyPoints.id).where(MonthlyPoints.month == month)) if officer_id in new])
+    counts = {"created": len(created), "recomputed": len(rewritten), "corrected": 0,
+              "unchanged": len(officers) - len(created) - len(rewritten) - len(locked)}
+    frozen = _frozen_lines([sheet.id for _, sheet in locked])
+    for officer, sheet in locked:
+        lines = score_lines(locked_quantities.get(officer.id, {}), officer.district_id, rules, frozen[sheet.id])
+        counts["corrected" if _carry_correction(sheet, sum((l.points for l in lines), ZERO)) else "unchanged"] += 1
     return counts
 
 
-def _create_sheets(month: date, base: Decimal, now, officers: list, created: dict[int, list[Line]]) -> dict:
-    """Insert new draft sheets in bulk; their lines by sheet id."""
-    if not created:
-        return {}
-    rows = []
+def _update_sheets(month: date, officers: list, sheets: dict[int, MonthlyPoints], items_totals: dict[int, Decimal],
+                   differing: set[int]) -> tuple[list[dict], list[int], list]:
+    """Retotal the open sheets that changed (back to draft); the rows of new sheets, the ids of the
+    changed ones and the (officer, sheet) pairs of locked ones."""
+    base = Decimal(current_app.config["POINTS_MONTHLY_BASE"])
+    now = utcnow()
+    created, rewritten, locked = [], [], []
     for officer in officers:
-        if officer.id in created:
-            items_total = sum((line.points for line in created[officer.id]), ZERO)
-            rows.append(dict(officer_id=officer.id, month=month, district_id=officer.district_id,
-                             squad_id=officer.squad_id, state=SheetState.draft, base=base, items_total=items_total,
-                             adjustments_total=ZERO, total=base + items_total, version=1, computed_at=now))
-    _insert_rows(MonthlyPoints, rows)
-    ids = session.execute(select(MonthlyPoints.officer_id, MonthlyPoints.id).where(MonthlyPoints.month == month))
-    return {sheet_id: created[officer_id] for officer_id, sheet_id in ids if officer_id in created}
-
-
-def _same_lines(old: dict[str, object], new: list[Line]) -> bool:
-    return {item: (l.rule_id, l.quantity, l.points) for item, l in old.items()} == {
-        l.item: (l.rule_id, l.quantity, l.points) for l in new}
-
-
-def _replace_lines(replaced: dict[int, list[Line]]) -> None:
-    """Swap the lines of the given sheets (plain executemany: no per-row ORM work)."""
-    ids = list(replaced)
-    for start in range(0, len(ids), CHUNK):
-        session.execute(delete(MonthlyLine).where(MonthlyLine.monthly_points_id.in_(ids[start:start + CHUNK])))
-    _insert_rows(MonthlyLine, [dict(line._asdict(), monthly_points_id=sheet_id)
-                               for sheet_id, lines in replaced.items() for line in lines])
+        sheet = sheets.get(officer.id)
+        items_total = items_totals.get(officer.id, ZERO)
+        if sheet is None:
+            created.append(dict(officer_id=officer.id, month=month, district_id=officer.district_id,
+                                squad_id=officer.squad_id, state=SheetState.draft, base=base, items_total=items_total,
+                                adjustments_total=ZERO, total=base + items_total, version=1, computed_at=now))
+        elif sheet.state == SheetState.locked:
+            locked.append((officer, sheet))
+        elif sheet.id in differing or sheet.base != base or sheet.squad_id != officer.squad_id:
+            sheet.base, sheet.items_total, sheet.squad_id = base, items_total, officer.squad_id
+            sheet.total = base + items_total + sheet.adjustments_total
+            sheet.computed_at = now
+            if sheet.state != SheetState.draft:
+                _reopen(sheet)
+            rewritten.append(sheet.id)
     session.flush()
+    return created, rewritten, locked
+
+
+def _sheets_with_other_lines(month: date, officer_ids: list[int] | None) -> set[int]:
+    """Ids of the month's open sheets (of the given officers) whose stored lines differ from the staged ones."""
+    statement = text(f"""
+        select s.id from points_monthly s where s.month = :month and s.state <> 'locked' {
+            "" if officer_ids is None else "and s.officer_id in :officers"} and (
+            exists (select 1 from {STAGE} c where c.officer_id = s.officer_id and not exists (
+                select 1 from points_monthly_line l where l.monthly_points_id = s.id and l.item = c.item
+                and coalesce(l.rule_id, 0) = coalesce(c.rule_id, 0) and round(l.quantity * 1000) = c.quantity_milli
+                and round(l.points * 100) = c.points_cents))
+            or exists (select 1 from points_monthly_line l where l.monthly_points_id = s.id and not exists (
+                select 1 from {STAGE} c where c.officer_id = s.officer_id and c.item = l.item)))
+        """).bindparams(bindparam("month", type_=Date))
+    if officer_ids is None:
+        return set(session.scalars(statement, {"month": month}))
+    return set(session.scalars(statement.bindparams(bindparam("officers", expanding=True)),
+                               {"month": month, "officers": officer_ids}))
+
+
+def _locked_quantities(month: date) -> dict[int, dict[str, Decimal]]:
+    """The staged quantities of the officers whose sheet of the month is locked."""
+    quantities: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for officer_id, item, milli in session.execute(text(f"""
+            select c.officer_id, c.item, c.quantity_milli from {STAGE} c
+            join points_monthly s on s.officer_id = c.officer_id and s.month = :month where s.state = 'locked'
+            """).bindparams(bindparam("month", type_=Date)), {"month": month}):
+        quantities[officer_id][item] = Decimal(milli).scaleb(-3)
+    return quantities
+
+
+def _frozen_lines(sheet_ids: list[int]) -> dict[int, dict[str, object]]:
+    """The stored lines of sheets (plain rows)."""
+    lines: dict[int, dict[str, object]] = defaultdict(dict)
+    for start in range(0, len(sheet_ids), CHUNK):
+        for line in session.execute(select(
+                MonthlyLine.monthly_points_id, MonthlyLine.item, MonthlyLine.rule_id, MonthlyLine.category,
+                MonthlyLine.quantity, MonthlyLine.points_per_unit, MonthlyLine.monthly_cap, MonthlyLine.points)
+                .where(MonthlyLine.monthly_points_id.in_(sheet_ids[start:start + CHUNK]))):
+            lines[line.monthly_points_id][line.item] = line
+    return lines
+
+
+def _delete_lines(sheet_ids: list[int]) -> None:
+    for start in range(0, len(sheet_ids), CHUNK):
+        session.execute(delete(MonthlyLine).where(MonthlyLine.monthly_points_id.in_(sheet_ids[start:start + CHUNK])))
+
+
+def _insert_staged_lines(sheet_ids: list[int]) -> None:
+    """The staged lines of the given (new or rewritten) sheets of the month."""
+    statement = text(f"""
+        insert into points_monthly_line (monthly_points_id, item, category, rule_id, quantity, points_per_unit,
+                                         monthly_cap, raw_points, points)
+        select s.id, c.item, c.category, c.rule_id, c.quantity_milli / 1000.0, c.per_unit_cents / 100.0,
+               c.cap_cents / 100.0, c.raw_cents / 100.0, c.points_cents / 100.0
+        from points_monthly s join {STAGE} c on c.officer_id = s.officer_id
+        where s.id in :ids
+        """).bindparams(bindparam("ids", expanding=True))
+    for start in range(0, len(sheet_ids), CHUNK):
+        session.execute(statement, {"ids": sheet_ids[start:start + CHUNK]})
 
 
 def _insert_rows(model, rows: list[dict]) -> None:
@@ -316,6 +338,47 @@ def publish(actor: Officer, sheet: MonthlyPoints) -> MonthlyPoints:
                                f"条目 {sheet.items_total:+}，调整 {sheet.adjustments_total:+}）",
                    url=current_app.config["POINTS_SHEET_URL"].format(id=sheet.id))
     return sheet
+
+
+class SquadOutcome(NamedTuple):
+    sheet: MonthlyPoints
+    outcome: str  # done | skipped
+    code: str | None  # why a sheet was skipped: own_sheet, not_draft, not_reviewed, month_locked
+    message: str | None
+
+
+def for_squad(actor: Officer, squad: Squad, month: date, operation) -> list[SquadOutcome]:
+    """`review` or `publish` every eligible sheet of the squad's month; what happened to each sheet.
+
+    The leader's own sheet and sheets in another state are skipped with the reason; the rest move."""
+    outcomes = []
+    for sheet in session.scalars(select(MonthlyPoints).where(MonthlyPoints.month == month,
+                                                             MonthlyPoints.squad_id == squad.id)
+                                 .order_by(MonthlyPoints.officer_id)):
+        try:
+            if sheet.officer_id == actor.id:
+                raise Forbidden("不能审核或公布本人的积分", code="own_sheet")
+            operation(actor, sheet)
+        except (Conflict, Forbidden) as refused:
+            outcomes.append(SquadOutcome(sheet, "skipped", refused.code, refused.message))
+        else:
+            outcomes.append(SquadOutcome(sheet, "done", None, None))
+    return outcomes
+
+
+def lock_published(day: date) -> int:
+    """Lock every published sheet of the months whose lock day has come by `day`: day POINTS_LOCK_DAY
+    of the following month (a sheet published after that is locked at the next run)."""
+    lock_day = current_app.config["POINTS_LOCK_DAY"]
+    this_month = day.replace(day=1)
+    before = this_month if day.day >= lock_day else month_before(this_month)
+    sheets = session.scalars(select(MonthlyPoints).where(MonthlyPoints.state == SheetState.published,
+                                                         MonthlyPoints.month < before)).all()
+    now = utcnow()
+    for sheet in sheets:
+        sheet.state, sheet.locked_at = SheetState.locked, now
+    session.flush()
+    return len(sheets)
 
 
 def lock(actor: Officer, sheet: MonthlyPoints) -> MonthlyPoints:

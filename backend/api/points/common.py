@@ -1,0 +1,95 @@
+"""What the points views share: the blueprint, period fields, point amounts and the ETag guard."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
+
+from flask_smorest import Blueprint
+from marshmallow import ValidationError, fields
+from sqlalchemy.orm.exc import StaleDataError
+
+from backend.errors import DomainError
+from backend.org.models import Role
+from backend.supervision.points.catalogue import ITEMS
+
+
+class PointsBlueprint(Blueprint):
+    """Writes to a month sheet or a quarter are POSTs that must carry its ETag in If-Match."""
+
+    METHODS_NEEDING_CHECK_ETAG = ["PUT", "PATCH", "DELETE", "POST"]
+
+
+blp = PointsBlueprint("points", __name__, url_prefix="/api/points", description="考核积分：日记实、积分规则、月计分")
+
+LEADERS = (Role.squad_leader, Role.district_admin)
+
+
+class Month(fields.Field):
+    """A month as "2026-11" (a date on the 1st inside)."""
+
+    default_error_messages = {"invalid": "应为月份，如 2026-11。"}
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else f"{value.year:04d}-{value.month:02d}"
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            year, month = str(value).split("-")
+            return date(int(year), int(month), 1)
+        except ValueError:
+            raise self.make_error("invalid") from None
+
+
+class Quarter(fields.Field):
+    """A quarter as "2026-Q4" (a date on its first day inside)."""
+
+    default_error_messages = {"invalid": "应为季度，如 2026-Q4。"}
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else f"{value.year:04d}-Q{(value.month - 1) // 3 + 1}"
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            year, quarter = str(value).upper().split("-Q")
+            if not 1 <= int(quarter) <= 4:
+                raise ValueError(value)
+            return date(int(year), int(quarter) * 3 - 2, 1)
+        except ValueError:
+            raise self.make_error("invalid") from None
+
+
+def cents(value: Decimal) -> None:
+    if value.as_tuple().exponent < -2:
+        raise ValidationError("最多两位小数。")
+
+
+def within(low: int, high: int, *, above_low: bool = False):
+    """A range check for decimals sent as strings (validate.Range would put strings in the OpenAPI bounds)."""
+    def check(value: Decimal) -> None:
+        if value > high or value < low or (above_low and value == low):
+            raise ValidationError(f"应{'大于' if above_low else '大于等于'} {low}且小于等于 {high}。")
+    return check
+
+
+def Points(**kw) -> fields.Decimal:  # noqa: N802  (a field factory reads like a field class)
+    return fields.Decimal(as_string=True, **{"metadata": {"example": "2.50"}, **kw})
+
+
+def item_name(row) -> str:
+    return ITEMS[row.item].name if row.item in ITEMS else row.item
+
+
+class StaleWrite(DomainError):
+    status = 412
+    default_code = "precondition_failed"
+    default_message = "数据已被他人修改，请刷新后重试"
+
+
+@contextmanager
+def changing():
+    """Two leaders past the ETag check at once: the second write finds a newer version and gets 412."""
+    try:
+        yield
+    except StaleDataError:
+        raise StaleWrite() from None

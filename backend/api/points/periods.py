@@ -1,0 +1,174 @@
+"""Points: quarterly evaluations (季评价) and yearly appraisals (年考核), drilled down to months and quarters."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from marshmallow import fields, validate
+
+from backend.api import audit_object
+from backend.api.pagination import page_of
+from backend.api.points.common import LEADERS, Month, Points, Quarter, blp
+from backend.api.schemas import Schema
+from backend.api.security import auth_required, current_actor
+from backend.db import session
+from backend.org.scope import get_visible
+from backend.supervision.points import appraisal, queries
+from backend.supervision.points.models import AppraisalState, QuarterlyEvaluation, SheetState, YearlyAppraisal
+
+
+class MonthTotalSchema(Schema):
+    id = fields.Integer(metadata={"description": "月积分 id（可继续下钻 /monthly/{id}/explain）"})
+    month = Month()
+    total = Points()
+    state = fields.Enum(SheetState)
+
+
+class _AppraisalFields(Schema):
+    id = fields.Integer()
+    officer_id = fields.Integer()
+    officer_name = fields.Function(lambda row: row.officer.name)
+    squad_id = fields.Integer(allow_none=True)
+    score = Points()
+    grade = fields.String()
+    state = fields.Enum(AppraisalState)
+    confirmed_at = fields.DateTime(allow_none=True)
+
+
+class QuarterlySchema(_AppraisalFields):
+    quarter = Quarter()
+    months = fields.Integer(metadata={"description": "参与平均的月份数"})
+    points_average = Points()
+    rating = fields.String(allow_none=True)
+    rating_name = fields.Function(lambda e: appraisal.RATING_NAMES.get(e.rating))
+
+
+class QuarterlyDetailSchema(QuarterlySchema):
+    month_sheets = fields.Function(lambda e: MonthTotalSchema(many=True).dump(queries.months_of(e)))
+
+
+class QuarterlyEtagSchema(Schema):
+    """What a confirmation is based on: a recomputed draft or another leader's confirmation changes it."""
+
+    id = fields.Integer()
+    state = fields.Enum(AppraisalState)
+    months = fields.Integer()
+    points_average = Points()
+    rating = fields.String(allow_none=True)
+
+
+class QuarterlyFilterSchema(Schema):
+    quarter = Quarter()
+    squad_id = fields.Integer()
+    officer_id = fields.Integer()
+
+
+class QuarterlyConfirmSchema(Schema):
+    rating = fields.String(required=True, validate=validate.OneOf(list(appraisal.RATING_BONUS)),
+                           metadata={"description": "excellent 优、good 良、fair 中、poor 差"})
+
+
+class YearlySchema(_AppraisalFields):
+    year = fields.Integer()
+    quarters = fields.Integer()
+    deductions = Points(metadata={"description": "全年扣分合计（同分时扣分少者在前）"})
+    rank = fields.Integer(metadata={"description": "中队内名次"})
+    grade_name = fields.Function(lambda a: appraisal.YEAR_GRADE_NAMES[a.grade])
+
+
+class QuarterScoreSchema(Schema):
+    id = fields.Integer(metadata={"description": "季评价 id（可继续下钻）"})
+    quarter = Quarter()
+    score = Points()
+    grade = fields.String()
+
+
+class YearlyDetailSchema(YearlySchema):
+    quarter_evaluations = fields.Function(lambda a: QuarterScoreSchema(many=True).dump(queries.quarters_of(a)))
+
+
+class YearlyFilterSchema(Schema):
+    year = fields.Integer(validate=validate.Range(min=2000, max=2100))
+    squad_id = fields.Integer()
+    officer_id = fields.Integer()
+
+
+def _evaluation(evaluation_id: int) -> QuarterlyEvaluation:
+    return get_visible(QuarterlyEvaluation, evaluation_id, current_actor(), what="季评价")
+
+
+def _appraisal(appraisal_id: int) -> YearlyAppraisal:
+    return get_visible(YearlyAppraisal, appraisal_id, current_actor(), what="年考核")
+
+
+@blp.route("/quarterly", endpoint="quarterly")
+class Quarterlies(MethodView):
+    @auth_required(blp)
+    @blp.arguments(QuarterlyFilterSchema, location="query")
+    @blp.response(200, QuarterlySchema(many=True))
+    @blp.paginate()
+    def get(self, filters, pagination_parameters):
+        """季评价列表（数据权限内；给定季度时按得分排名）"""
+        return page_of(queries.quarterly(current_actor(), **filters), pagination_parameters)
+
+
+@blp.route("/quarterly/<int:evaluation_id>", endpoint="quarterly_one")
+class QuarterlyById(MethodView):
+    @auth_required(blp)
+    @blp.etag
+    @blp.response(200, QuarterlyDetailSchema)
+    @blp.alt_response(404, description="不存在或不在数据权限内")
+    def get(self, evaluation_id):
+        """季评价详情，含参与平均的各月积分（下钻到月；响应带 ETag，确认时放入 If-Match）"""
+        evaluation = _evaluation(evaluation_id)
+        blp.set_etag(evaluation, QuarterlyEtagSchema)
+        return evaluation
+
+
+@blp.route("/quarterly/<int:evaluation_id>/confirm", endpoint="quarterly_confirm")
+class QuarterlyConfirm(MethodView):
+    @auth_required(blp, *LEADERS)
+    @blp.etag
+    @blp.arguments(QuarterlyConfirmSchema)
+    @blp.response(200, QuarterlyDetailSchema)
+    @blp.alt_response(409, description="已确认")
+    def post(self, body, evaluation_id):
+        """领导评价并确认季评价（优 +2、良 +1、中 0、差 -2 计入得分；需 If-Match）"""
+        evaluation = _evaluation(evaluation_id)
+        session.refresh(evaluation, with_for_update=True)  # two leaders at once: the second sees the first's
+        blp.check_etag(evaluation, QuarterlyEtagSchema)
+        audit_object("quarterly_evaluation", evaluation.id)
+        appraisal.confirm_quarter(current_actor(), evaluation, body["rating"])
+        blp.set_etag(evaluation, QuarterlyEtagSchema)
+        return evaluation
+
+
+@blp.route("/yearly", endpoint="yearly")
+class Yearlies(MethodView):
+    @auth_required(blp)
+    @blp.arguments(YearlyFilterSchema, location="query")
+    @blp.response(200, YearlySchema(many=True))
+    @blp.paginate()
+    def get(self, filters, pagination_parameters):
+        """年考核列表（数据权限内；按中队内名次）"""
+        return page_of(queries.yearly(current_actor(), **filters), pagination_parameters)
+
+
+@blp.route("/yearly/<int:appraisal_id>", endpoint="yearly_one")
+class YearlyById(MethodView):
+    @auth_required(blp)
+    @blp.response(200, YearlyDetailSchema)
+    @blp.alt_response(404, description="不存在或不在数据权限内")
+    def get(self, appraisal_id):
+        """年考核详情，含各季评价（下钻到季）"""
+        return _appraisal(appraisal_id)
+
+
+@blp.route("/yearly/<int:appraisal_id>/confirm", endpoint="yearly_confirm")
+class YearlyConfirm(MethodView):
+    @auth_required(blp, *LEADERS)
+    @blp.response(200, YearlyDetailSchema)
+    @blp.alt_response(409, description="已确认")
+    def post(self, appraisal_id):
+        """领导确认年考核等次"""
+        found = _appraisal(appraisal_id)
+        audit_object("yearly_appraisal", found.id)
+        return appraisal.confirm_year(current_actor(), found)

@@ -1,0 +1,139 @@
+"""Points: the item catalogue, scoring rules, daily records and the items leaders record by hand."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from marshmallow import fields, validate
+
+from backend.api import audit_object
+from backend.api.pagination import page_of
+from backend.api.points.common import LEADERS, Month, Points, blp, cents, item_name, within
+from backend.api.schemas import Schema
+from backend.api.security import auth_required, current_actor
+from backend.db import session
+from backend.org.models import Role
+from backend.supervision.points import operations, queries
+from backend.supervision.points.catalogue import ITEMS
+
+
+class PointsItemSchema(Schema):
+    item = fields.String()
+    name = fields.String()
+    unit = fields.String()
+    manual = fields.Boolean(metadata={"description": "由领导手工登记"})
+
+
+class ScoringRuleSchema(Schema):
+    id = fields.Integer()
+    district_id = fields.Integer(allow_none=True, metadata={"description": "空为全市默认规则"})
+    item = fields.String()
+    item_name = fields.Function(item_name)
+    category = fields.String()
+    points_per_unit = Points()
+    monthly_cap = Points(allow_none=True)
+    effective_from = fields.Date()
+    created_at = fields.DateTime()
+
+
+class ScoringRuleCreateSchema(Schema):
+    item = fields.String(required=True, validate=validate.OneOf(list(ITEMS)))
+    category = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    points_per_unit = Points(required=True, validate=[within(-100, 100), cents])
+    monthly_cap = Points(load_default=None, allow_none=True, validate=[within(0, 1000), cents])
+    effective_from = fields.Date(required=True, metadata={"description": "须为某月 1 日", "example": "2027-01-01"})
+
+
+class ScoringRuleFilterSchema(Schema):
+    item = fields.String()
+
+
+class PointsDailyItemSchema(Schema):
+    id = fields.Integer()
+    day = fields.Date()
+    officer_id = fields.Integer()
+    item = fields.String()
+    item_name = fields.Function(item_name)
+    quantity = fields.Decimal(as_string=True)
+    source = fields.String(metadata={"description": "来源：duty 勤务、manual 手工登记 ……"})
+    source_ref = fields.String(metadata={"description": "来源记录"})
+
+
+class PointsDailyFilterSchema(Schema):
+    officer_id = fields.Integer()
+    date_from = fields.Date()
+    date_to = fields.Date()
+
+
+class PointsManualItemSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    officer_id = fields.Integer(required=True)
+    day = fields.Date(required=True)
+    item = fields.String(required=True, metadata={"example": "commendation"})
+    quantity = fields.Decimal(as_string=True, required=True, validate=[within(0, 1000, above_low=True), cents])
+    note = fields.String(required=True, validate=validate.Length(min=2, max=200), metadata={"example": "市容整治表彰"})
+    recorded_by_id = fields.Integer(dump_only=True)
+    recorded_at = fields.DateTime(dump_only=True)
+
+
+class PointsManualFilterSchema(Schema):
+    officer_id = fields.Integer()
+    month = Month()
+
+
+@blp.route("/items", endpoint="items")
+class Items(MethodView):
+    @auth_required(blp)
+    @blp.response(200, PointsItemSchema(many=True))
+    def get(self):
+        """积分条目目录"""
+        return [dict(item=code, name=kind.name, unit=kind.unit, manual=kind.manual) for code, kind in ITEMS.items()]
+
+
+@blp.route("/rules", endpoint="rules")
+class Rules(MethodView):
+    @auth_required(blp)
+    @blp.arguments(ScoringRuleFilterSchema, location="query")
+    @blp.response(200, ScoringRuleSchema(many=True))
+    def get(self, filters):
+        """积分规则的各个版本（本区规则与全市默认规则）"""
+        return session.scalars(queries.rules(current_actor(), **filters)).all()
+
+    @auth_required(blp, Role.district_admin)
+    @blp.arguments(ScoringRuleCreateSchema)
+    @blp.response(201, ScoringRuleSchema)
+    @blp.alt_response(409, description="该条目在同一生效月份已有版本")
+    def post(self, body):
+        """新增本区某条目的规则版本（自某月 1 日起生效；已锁定的月份不受影响）"""
+        rule = operations.create_rule(current_actor(), **body)
+        audit_object("scoring_rule", rule.id)
+        return rule
+
+
+@blp.route("/daily", endpoint="daily_items")
+class DailyItems(MethodView):
+    @auth_required(blp)
+    @blp.arguments(PointsDailyFilterSchema, location="query")
+    @blp.response(200, PointsDailyItemSchema(many=True))
+    @blp.paginate()
+    def get(self, filters, pagination_parameters):
+        """日记实（数据权限内）"""
+        return page_of(queries.daily_items(current_actor(), **filters), pagination_parameters)
+
+
+@blp.route("/manual-items", endpoint="manual_items")
+class ManualItems(MethodView):
+    @auth_required(blp)
+    @blp.arguments(PointsManualFilterSchema, location="query")
+    @blp.response(200, PointsManualItemSchema(many=True))
+    @blp.paginate()
+    def get(self, filters, pagination_parameters):
+        """手工登记的事项（数据权限内）"""
+        return page_of(queries.manual_items(current_actor(), **filters), pagination_parameters)
+
+    @auth_required(blp, *LEADERS)
+    @blp.arguments(PointsManualItemSchema)
+    @blp.response(201, PointsManualItemSchema)
+    def post(self, body):
+        """登记表彰嘉奖、办结案件等事项（中队长、区局）；当日日记实与当月积分随即更新"""
+        entry = operations.record_manual_item(current_actor(), **body)
+        audit_object("manual_item", entry.id)
+        return entry

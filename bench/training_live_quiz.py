@@ -1,9 +1,10 @@
 """2,000 trainees in one live class answer a pushed question within 10 seconds, against gunicorn on
 PostgreSQL; then exam submissions of a 100-question paper against a bare endpoint in the same run.
 
-Targets (issue 8): no answer lost, p99 ≤ 300 ms, the distribution correct within 2 s after the last
-answer. The exam figure is reported as a ratio: seconds per submission ÷ seconds per request of the
-bare endpoint (GET /api/health: auth-free, one `SELECT 1`) at the same concurrency.
+Targets (issue 8): no answer lost, p99 ≤ 300 ms (from the moment each answer is due, see `_scheduled`),
+the distribution correct within 2 s after the last answer. The exam figure is reported as a ratio:
+seconds per submission ÷ seconds per request of the bare endpoint (GET /api/health: auth-free, one
+`SELECT 1`) at the same concurrency.
 
 Run on its own: `python -m bench.training_live_quiz` (BENCH_DATABASE_URL, default
 postgresql+psycopg://postgres@127.0.0.1/bench_training; the database is emptied and migrated).
@@ -105,7 +106,7 @@ def _seed(app) -> dict:
 def _gunicorn(secret: str):
     port = free_port()
     env = {**os.environ, "DATABASE_URL": DB_URL, "SECRET_KEY": secret, "SCHEDULER_MODE": "off", "LOG_LEVEL": "WARNING"}
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # the production command of README.md ("Web processes")
         [str(Path(sys.executable).parent / "gunicorn"), "--workers", "4", "--worker-class", "gthread", "--threads", "8",
          "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
     try:
@@ -194,6 +195,10 @@ def _quiz_round(port: int, seed: dict) -> dict:
 def _scheduled(port: int, jobs: list) -> tuple[list, float]:
     """Send the jobs at random moments spread over WINDOW_SECONDS, from CLIENT_PROCESSES processes of
     keep-alive client threads (several processes, so the client's own GIL does not skew latencies).
+
+    Uniform arrivals: trainees read the question and answer over the window, about 200 a second (not
+    2,000 at t=0). Latency counts from each answer's due moment, not from when a free client thread
+    sent it, so a server that falls behind cannot hide its queue in the client's (coordinated omission).
     Returns (status, seconds, finished at) per job, times on the wall clock, and the start."""
     rng = random.Random(9)
     timed = list(zip(sorted(rng.uniform(0, WINDOW_SECONDS) for _ in jobs), jobs))
@@ -217,15 +222,15 @@ def _client_process(port: int, timed: list, start: float) -> list:
                 offset, job = work.get_nowait()
             except queue.Empty:
                 return
-            time.sleep(max(0.0, start + offset - time.time()))
-            sent = time.perf_counter()
+            due = start + offset
+            time.sleep(max(0.0, due - time.time()))
             try:
                 status, _ = client.call(*job)
             except OSError:
                 status = 0
-            seconds = time.perf_counter() - sent
-            with lock:
-                results.append((status, seconds, time.time()))
+            done = time.time()
+            with lock:  # latency from the moment the trainee answers: a late send (all threads busy) counts too
+                results.append((status, done - due, done))
 
     threads = [threading.Thread(target=client_thread) for _ in range(CLIENT_THREADS // CLIENT_PROCESSES)]
     for thread in threads:

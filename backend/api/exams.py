@@ -42,6 +42,7 @@ class QuestionSchema(Schema):
     tags = fields.List(fields.String(validate=validate.Length(min=1, max=64)), load_default=list,
                        metadata={"description": "知识点"})
     explanation = fields.String(allow_none=True, load_default=None)
+    active = fields.Boolean(dump_only=True, metadata={"description": "停用的题目不再被新试卷和新考试抽到"})
 
     @validates_schema
     def _plain_answer(self, data, **_kw):
@@ -90,6 +91,20 @@ class PaperSchema(Schema):
     closes_at = fields.AwareDateTime(allow_none=True, load_default=None)
     questions = fields.List(fields.Nested(PaperQuestionSchema), load_default=list)
     rules = fields.List(fields.Nested(PaperRuleSchema), load_default=list)
+
+
+class PaperQuestionEntrySchema(Schema):
+    position = fields.Integer()
+    points = fields.Decimal(as_string=True)
+    question = fields.Nested(QuestionSchema)
+
+
+class PaperContentsSchema(Schema):
+    paper_id = fields.Integer(attribute="id")
+    mode = fields.Enum(PaperMode)
+    questions = fields.List(fields.Nested(PaperQuestionEntrySchema),
+                            metadata={"description": "固定试卷的题目（含答案；停用的题目不再出现在新的考试中）"})
+    rules = fields.List(fields.Nested(PaperRuleSchema), metadata={"description": "随机试卷的抽题规则"})
 
 
 class PaperBriefSchema(PaperSchema):
@@ -217,6 +232,29 @@ class BankQuestions(MethodView):
         return question
 
 
+@blp.route("/questions/<int:question_id>", endpoint="question")
+class QuestionById(MethodView):
+    @auth_required(blp, *MANAGER_ROLES)
+    @blp.arguments(QuestionSchema)
+    @blp.response(200, QuestionSchema)
+    @blp.alt_response(409, description="题库中已有相同题目，或题目已停用")
+    def put(self, body, question_id):
+        """修改题目（已被考试或随堂测验用过的题目不改动原题：停用原题并新增修改后的题目，返回新题目，固定试卷随之换用新题目）"""
+        question = bank.edit_question(current_actor(), question_id, **body)
+        audit_object("training_question", question.id)
+        return question
+
+
+@blp.route("/questions/<int:question_id>/deactivate", endpoint="question_deactivate")
+class QuestionDeactivate(MethodView):
+    @auth_required(blp, *MANAGER_ROLES)
+    @blp.response(200, QuestionSchema)
+    def post(self, question_id):
+        """停用题目（不再被新试卷和新考试抽到；已有答卷保持原样）"""
+        audit_object("training_question", question_id)
+        return bank.deactivate_question(current_actor(), question_id)
+
+
 @blp.route("/banks/<int:bank_id>/import", endpoint="bank_import")
 class BankImport(MethodView):
     @auth_required(blp, *MANAGER_ROLES)
@@ -257,6 +295,15 @@ class PaperById(MethodView):
     def get(self, paper_id):
         """试卷详情（不含题目）"""
         return get_visible(Paper, paper_id, current_actor(), what="试卷")
+
+
+@blp.route("/papers/<int:paper_id>/questions", endpoint="paper_questions")
+class PaperQuestions(MethodView):
+    @auth_required(blp, *MANAGER_ROLES)
+    @blp.response(200, PaperContentsSchema)
+    def get(self, paper_id):
+        """试卷的题目（固定试卷）或抽题规则（随机试卷），含答案，仅教员可见"""
+        return exams.paper_for_trainer(current_actor(), paper_id)
 
 
 @blp.route("/papers/<int:paper_id>/attempts", endpoint="paper_attempts")

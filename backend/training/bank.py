@@ -25,14 +25,17 @@ import unicodedata
 import zipfile
 
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import exists, select, update
 
 from backend.db import session
 from backend.errors import Conflict, Invalid
 from backend.org.models import Officer
 from backend.org.scope import get_visible
 from backend.training.common import require_manager
-from backend.training.exam_models import KIND_NAMES, Question, QuestionBank, QuestionKind, QuestionTag
+from backend.training.exam_models import (
+    KIND_NAMES, AttemptItem, PaperQuestion, Question, QuestionBank, QuestionKind, QuestionTag,
+)
+from backend.training.models import LiveQuiz
 
 TRUE_FALSE_OPTIONS = ["对", "错"]
 MAX_OPTIONS = 8
@@ -97,8 +100,9 @@ def _bank(actor: Officer, bank_id: int) -> QuestionBank:
 
 
 def _existing(bank_id: int, fingerprints: list[str]) -> dict[str, int]:
+    """Active questions of the bank with these fingerprints (a deactivated question is no duplicate)."""
     rows = session.execute(select(Question.fingerprint, Question.id).where(
-        Question.bank_id == bank_id, Question.fingerprint.in_(fingerprints)))
+        Question.bank_id == bank_id, Question.fingerprint.in_(fingerprints), Question.active.is_(True)))
     return dict(rows.all())
 
 
@@ -121,6 +125,57 @@ def add_question(actor: Officer, bank_id: int, *, kind: QuestionKind, stem: str,
     session.add(question)
     session.flush()
     return question
+
+
+def edit_question(actor: Officer, question_id: int, *, kind: QuestionKind, stem: str, options: list[str],
+                  answer: list, difficulty: int = 3, tags: list[str] = (), explanation: str | None = None) -> Question:
+    """Change a question; returns it, or its new version when it has been asked already.
+
+    A question asked in an exam attempt or an in-class quiz is never changed, so attempts keep exactly
+    what they asked and how it was graded: the edit is added as a new question that takes the old
+    one's place in fixed papers, and the old one is deactivated. A question never asked is changed in place.
+    """
+    require_manager(actor)
+    question = get_visible(Question, question_id, actor, what="题目")
+    if not question.active:
+        raise Conflict("题目已停用，不能修改", code="question_inactive")
+    options, answer = checked_question(kind, stem, options, answer)
+    same = next(iter(_existing(question.bank_id, [fingerprint(kind, stem, options)]).values()), question.id)
+    if same != question.id:
+        raise Conflict("题库中已有相同的题目", code="duplicate_question", errors={"question_id": same})
+    if not _asked(question.id):
+        question.kind, question.stem, question.options, question.answer = kind, stem.strip(), options, answer
+        question.difficulty, question.explanation = difficulty, explanation
+        question.fingerprint = fingerprint(kind, stem, options)
+        wanted = list(dict.fromkeys(t.strip() for t in tags if t.strip()))
+        question.tag_rows = ([row for row in question.tag_rows if row.tag in wanted]
+                             + [QuestionTag(tag=t) for t in wanted if t not in question.tags])
+        session.flush()
+        return question
+    question.active = False
+    session.flush()  # frees the fingerprint for the new version
+    bank = session.get(QuestionBank, question.bank_id)
+    version = _new_question(bank, kind, stem, options, answer, difficulty, tags, explanation)
+    session.add(version)
+    session.flush()
+    session.execute(update(PaperQuestion).where(PaperQuestion.question_id == question.id)
+                    .values(question_id=version.id))
+    return version
+
+
+def deactivate_question(actor: Officer, question_id: int) -> Question:
+    """停用: no longer drawn for new papers or attempts; attempts already made keep it as asked."""
+    require_manager(actor)
+    question = get_visible(Question, question_id, actor, what="题目")
+    question.active = False
+    session.flush()
+    return question
+
+
+def _asked(question_id: int) -> bool:
+    """Whether any exam attempt or in-class quiz has asked this question."""
+    return session.scalar(select(exists().where(AttemptItem.question_id == question_id)
+                                 | exists().where(LiveQuiz.question_id == question_id)))
 
 
 def import_questions(actor: Officer, bank_id: int, data: bytes) -> dict:

@@ -33,7 +33,12 @@ class Category:
 
 
 def default_categories() -> list[Category]:
-    """The configured credit categories, "code:name:hours,…" (default "60+24")."""
+    """The configured credit categories, "code:name:hours,…" (default "60+24").
+
+    Seed 004 fixes only the hours ("60+24" 学时学分制度), not what the two kinds are called; it names
+    在线网训 among the training programmes, 集中面授 is our name for the other. A district that calls
+    them otherwise sets TRAINING_CREDIT_CATEGORIES or its own yearly requirements.
+    """
     categories = []
     for part in setting("TRAINING_CREDIT_CATEGORIES").split(","):
         code, name, hours = (piece.strip() for piece in part.split(":"))

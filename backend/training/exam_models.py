@@ -5,7 +5,9 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Date, Enum, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON, Boolean, Date, Enum, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db import Base, UTCDateTime, utcnow
@@ -37,12 +39,15 @@ class QuestionBank(Base):
 class Question(Base):
     """A question. `answer` is a list: option indices (choice, true/false as [0]=对 [1]=错) or accepted texts (fill).
 
-    `fingerprint` (SHA-256 of the normalised kind, stem and options) is unique per bank: no duplicates.
+    `fingerprint` (SHA-256 of the normalised kind, stem and options) is unique among a bank's active
+    questions: no duplicates. A question once asked (in an exam attempt or an in-class quiz) is never
+    changed: editing it deactivates it and adds the edited version (see bank.edit_question).
     """
 
     __tablename__ = "training_question"
     __scope__ = ("district", "district_id")
-    __table_args__ = (UniqueConstraint("bank_id", "fingerprint"),)
+    __table_args__ = (Index("uq_training_question_active_fingerprint", "bank_id", "fingerprint", unique=True,
+                            postgresql_where=text("active"), sqlite_where=text("active")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)

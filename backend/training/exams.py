@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from backend.db import local_day, session, utcnow
 from backend.errors import Conflict, Invalid, NotFound
@@ -46,6 +46,12 @@ def create_paper(actor: Officer, *, title: str, mode: PaperMode, time_limit_minu
     session.add(paper)
     session.flush()
     return paper
+
+
+def paper_for_trainer(actor: Officer, paper_id: int) -> Paper:
+    """A paper with its questions (fixed) or its drawing rules (random), answers included: trainers only."""
+    require_manager(actor)
+    return get_visible(Paper, paper_id, actor, what="试卷")
 
 
 def _fixed_questions(actor: Officer, questions: list[dict]) -> list[PaperQuestion]:
@@ -118,9 +124,13 @@ def start_attempt(actor: Officer, paper_id: int) -> Attempt:
 
 
 def _draw(paper: Paper, officer_id: int) -> list[tuple[Question, Decimal]]:
-    if paper.mode == PaperMode.fixed:
-        rows = session.scalars(select(PaperQuestion).options(joinedload(PaperQuestion.question))
-                               .where(PaperQuestion.paper_id == paper.id).order_by(PaperQuestion.position))
+    if paper.mode == PaperMode.fixed:  # deactivated questions are left out of new attempts
+        rows = session.scalars(select(PaperQuestion).join(PaperQuestion.question)
+                               .options(contains_eager(PaperQuestion.question))
+                               .where(PaperQuestion.paper_id == paper.id, Question.active.is_(True))
+                               .order_by(PaperQuestion.position)).all()
+        if not rows:
+            raise Conflict("试卷中的题目均已停用，请联系教员", code="not_enough_questions")
         return [(pq.question, pq.points) for pq in rows]
     seen = (select(AttemptItem.question_id).join(Attempt, Attempt.id == AttemptItem.attempt_id)
             .where(Attempt.officer_id == officer_id))

@@ -209,6 +209,5 @@ class LiveQuizAnswer(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     quiz_id: Mapped[int] = mapped_column(ForeignKey("training_live_quiz.id"), index=True)
     officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
-    response: Mapped[list] = mapped_column(JSON)
-    correct: Mapped[bool]
+    response: Mapped[list] = mapped_column(JSON)  # correctness is the question's to say (it never changes once asked)
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

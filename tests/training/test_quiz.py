@@ -82,3 +82,28 @@ def test_pushing_a_new_question_closes_the_previous_one(client, make):
         late = client.post(f"/api/training/quizzes/{first['id']}/answers", headers=trainees[0], json={"answer": [0]})
         assert late.status_code == 409
     assert local_day(START) == live_class.held_on
+
+
+def test_an_answer_must_fit_the_question_and_fill_answers_are_graded_by_their_normalised_text(client, make):
+    with time_machine.travel(START + timedelta(minutes=10), tick=False):
+        trainer, live_class, trainees = _class_with_trainees(client, make, 4)
+        bank = make.question_bank(trainer)
+        headers = make.headers(trainer)
+        single = make.question(bank, options=["亮证", "告知", "劝离"], answer=[0])
+        quiz = client.post(f"/api/training/live-classes/{live_class.id}/quizzes", headers=headers,
+                           json={"question_id": single.id}).json
+        answers = f"/api/training/quizzes/{quiz['id']}/answers"
+        for bad in ([0, 1], ["亮证"], [3], [-1], [True]):
+            refused = client.post(answers, headers=trainees[0], json={"answer": bad})
+            assert refused.status_code == 422 and refused.json["error"] == "bad_answer", bad
+        fill = make.question(bank, kind="fill", options=[], answer=["城管执法局", "城市管理行政执法局"])
+        quiz = client.post(f"/api/training/live-classes/{live_class.id}/quizzes", headers=headers,
+                           json={"question_id": fill.id}).json
+        answers = f"/api/training/quizzes/{quiz['id']}/answers"
+        assert client.post(answers, headers=trainees[0], json={"answer": [1]}).json["error"] == "bad_answer"
+        for trainee, text in zip(trainees, ["城管执法局", " 城管执法局 ", "ＣＧ执法局", "城市管理行政执法局"]):
+            accepted = client.post(answers, headers=trainee, json={"answer": [text]})
+            assert accepted.status_code == 201, accepted.json
+        live = client.get(f"/api/training/quizzes/{quiz['id']}/distribution", headers=headers).json
+    assert (live["answered"], live["correct"]) == (4, 3)
+    assert {o["text"]: o["count"] for o in live["options"]} == {"城管执法局": 2, "cg执法局": 1, "城市管理行政执法局": 1}

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import uuid
 from datetime import date, timedelta
+
+from sqlalchemy import select
 
 from backend.community.models import ComplaintPhoto, Status
 from backend.db import session, utcnow
@@ -174,3 +177,111 @@ def quiz_ids(make, client, owner):
 
 def bank_ids(make, client, owner):
     return {"bank_id": make.question_bank(owner).id}
+
+
+def question_ids(make, client, owner):
+    return {"question_id": make.question(make.question_bank(owner)).id}
+
+
+def question_sheet_form(ids) -> dict:
+    """A trainer's Excel file of one question, in the layout of backend/training/bank.py."""
+    from tests.training.xlsx import xlsx
+
+    sheet = xlsx([["单选", f"执法时应当出示什么？{uuid.uuid4().hex[:6]}", "执法证件", "工作证", None, None, "A", 2, "亮证",
+                   None]])
+    return {"file": (io.BytesIO(sheet), "题库.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")}
+
+
+def material_form(ids) -> dict:
+    return {"title": "课件", "file": (io.BytesIO(b"%PDF-1.4 course slides"), "slides.pdf", "application/pdf")}
+
+
+def material_ids(make, client, owner):
+    ids = course_ids(make, client, owner)
+    response = client.post(f"/api/training/courses/{ids['course_id']}/materials",
+                           headers=make.headers(_trainer_for(make, owner)), data=material_form(ids),
+                           content_type="multipart/form-data")
+    assert response.status_code == 201, response.json
+    return {"course_id": ids["course_id"], "material_id": response.json["id"]}
+
+
+_GESTURE_PHOTO = photos.encode(photos.astronaut().resize((256, 256)))  # a real person, scored by MediaPipe
+
+
+def gesture_photo_form(ids) -> dict:
+    return {"photos": [(io.BytesIO(_GESTURE_PHOTO), "frame.jpg", "image/jpeg")]}
+
+
+def drill_attempt_ids(make, client, owner):
+    """A gesture drill attempt of `owner`'s: a real photo through MediaPipe (scored, or "retake" with its image)."""
+    ids = drill_ids(make, client, owner)
+    response = client.post(f"/api/training/drills/{ids['drill_id']}/photo-attempts", headers=make.headers(owner),
+                           data=gesture_photo_form(ids), content_type="multipart/form-data")
+    assert response.status_code == 201, response.json
+    assert response.json["image_url"], response.json
+    return {"attempt_id": response.json["id"]}
+
+
+_points_years = itertools.count()
+
+
+def _points_sheet(owner):
+    """A month sheet of `owner`'s, each call in a year of its own (so no call sees another's writes)."""
+    from backend.supervision.points.models import MonthlyPoints
+    from backend.supervision.points.operations import refresh_month
+
+    month = date(2001 + next(_points_years), 1, 1)
+    refresh_month(month, officer_ids=[owner.id])
+    session.commit()
+    return session.scalars(select(MonthlyPoints).where(MonthlyPoints.officer_id == owner.id,
+                                                       MonthlyPoints.month == month)).one()
+
+
+def _etag(client, make, owner, url: str) -> str:
+    """The ETag the owner reads, for the If-Match of a write."""
+    response = client.get(url, headers=make.headers(owner))
+    assert response.status_code == 200, response.json
+    return response.headers["ETag"]
+
+
+def sheet_ids(make, client, owner):
+    if owner.squad is None:
+        return None
+    sheet = _points_sheet(owner)
+    return {"sheet_id": sheet.id, "if_match": _etag(client, make, owner, f"/api/points/monthly/{sheet.id}")}
+
+
+def _quarterly(owner):
+    from backend.supervision.points.appraisal import refresh_quarter
+    from backend.supervision.points.models import QuarterlyEvaluation
+
+    quarter = _points_sheet(owner).month
+    refresh_quarter(quarter)
+    session.commit()
+    return session.scalars(select(QuarterlyEvaluation).where(QuarterlyEvaluation.officer_id == owner.id,
+                                                             QuarterlyEvaluation.quarter == quarter)).one()
+
+
+def quarterly_ids(make, client, owner):
+    if owner.squad is None:
+        return None
+    evaluation = _quarterly(owner)
+    return {"evaluation_id": evaluation.id,
+            "if_match": _etag(client, make, owner, f"/api/points/quarterly/{evaluation.id}")}
+
+
+def yearly_ids(make, client, owner):
+    from backend.supervision.points.appraisal import refresh_year
+    from backend.supervision.points.models import YearlyAppraisal
+
+    if owner.squad is None:
+        return None
+    year = _quarterly(owner).quarter
+    refresh_year(year)
+    session.commit()
+    return {"appraisal_id": session.scalars(select(YearlyAppraisal).where(
+        YearlyAppraisal.officer_id == owner.id, YearlyAppraisal.year == year.year)).one().id}
+
+
+def squad_ids(make, client, owner):
+    return {"squad_id": owner.squad.id} if owner.squad else None

@@ -25,7 +25,7 @@ run: install
 	@echo "服务地址:   http://127.0.0.1:$(PORT)/api/health"
 	@echo "接口文档:   http://127.0.0.1:$(PORT)/api/docs"
 	@echo "OpenAPI:    http://127.0.0.1:$(PORT)/api/openapi.json"
-	SCHEDULER_MODE=$${SCHEDULER_MODE:-embedded} $(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) wsgi:app
+	SCHEDULER_MODE=$${SCHEDULER_MODE:-embedded} $(BIN)/gunicorn --workers 2 --worker-class gthread --threads 4 --bind 127.0.0.1:$(PORT) wsgi:app
 
 test: install system-deps
 	$(BIN)/pytest

@@ -1,9 +1,23 @@
-"""What several benchmarks share: an emptied PostgreSQL database and a free loopback port."""
+"""What several benchmarks share: an emptied PostgreSQL database, a free loopback port, and the
+production server of README.md ("Web processes") started on them."""
 from __future__ import annotations
 
+import http.client
+import os
 import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+# README.md, "Web processes": the command a district runs, so the benchmarks measure what it gets.
+PRODUCTION_WORKERS = 4
+PRODUCTION_THREADS = 8
 
 
 def fresh_postgres(url: str) -> None:
@@ -25,3 +39,34 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def production_server(database_url: str, secret: str) -> Iterator[int]:
+    """gunicorn as README.md recommends (gthread workers), on a free port; yields the port once it answers."""
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": secret, "SCHEDULER_MODE": "off",
+           "LOG_LEVEL": "WARNING"}
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(PRODUCTION_WORKERS),
+         "--worker-class", "gthread", "--threads", str(PRODUCTION_THREADS), "--bind", f"127.0.0.1:{port}",
+         "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while not _answers(port):
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("gunicorn did not start")
+            time.sleep(0.2)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _answers(port: int) -> bool:
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        conn.request("GET", "/api/health")
+        return conn.getresponse().status == 200
+    except OSError:
+        return False

@@ -5,7 +5,7 @@ up, the time judged, the fence test, the insert with its audit row, the commit. 
 GET /api/health: the same gunicorn workers, Flask/flask-smorest dispatch, request hooks, database
 session and one round trip (`SELECT 1`) with nothing of its own, so the ratio shows what the check-in
 itself costs. Both run in the same run, in alternating blocks, through the same clients, on the server the
-README recommends for production (`gunicorn --workers 4`, sync workers: a connection per request).
+README recommends for production (`bench._support.production_server`: gthread workers, keep-alive).
 
 Target (issue 3): check-ins at ≥ 40% of the bare throughput, p99 ≤ 3× the bare p99.
 The load is bounded: loopback only, a fixed number of requests at a fixed concurrency.
@@ -19,28 +19,23 @@ import http.client
 import json
 import os
 import secrets
-import subprocess
 import sys
 import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import timedelta
-from pathlib import Path
 
 from sqlalchemy import insert, select
 
-from bench._support import fresh_postgres, free_port
+from bench._support import PRODUCTION_THREADS, PRODUCTION_WORKERS, ROOT, fresh_postgres, production_server
 
-ROOT = Path(__file__).resolve().parent.parent
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1/bench_duty")
 OFFICERS = 40
 SHIFTS_PER_OFFICER = 50  # one check-in per shift: 2,000 check-ins, the first WARM_UP of them not measured
-WORKERS = 4  # README, "Web processes"
-# Two requests in flight per worker keep every worker busy; more would only lengthen the accept queue (and
-# the p99 would measure that queue), and the client's threads share the machine's cores with the server.
-CONCURRENCY = 2 * WORKERS
+# Requests in flight: enough to keep the server's workers busy; more would only lengthen its queue (and the
+# p99 would measure that queue), and the client's threads share the machine's cores with the server.
+CONCURRENCY = 8
 WARM_UP = 100  # of each kind: every worker compiles its statements and prepares them on its connection
 ROUNDS = 4
 TARGET = {"ratio_min": 0.40, "p99_multiple_max": 3.0}
@@ -81,7 +76,7 @@ def _seed(app) -> list[tuple[str, int]]:
 
 
 class _Client:
-    """One client thread's connection (sync workers close it after each answer; http.client reopens it)."""
+    """One client thread's keep-alive connection (reopened if the server closed it)."""
 
     def __init__(self, port: int):
         self.port = port
@@ -102,30 +97,6 @@ class _Client:
             response = self.conn.getresponse()
         response.read()
         return response.status
-
-
-@contextmanager
-def _gunicorn(secret: str):
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": DB_URL, "SECRET_KEY": secret, "SCHEDULER_MODE": "off",
-           "LOG_LEVEL": "WARNING"}
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if _Client(port).call("GET", "/api/health") == 200:
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("gunicorn did not start") from None
-                time.sleep(0.2)
-        yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def _load(port: int, jobs: list[tuple]) -> tuple[float, list[float], set[int]]:
@@ -188,7 +159,7 @@ def run() -> dict:
     app.extensions["db_engine"].dispose()
     bare = [("GET", "/api/health", None, None)] * len(work)
     checkins = [("POST", "/api/duty/check-ins", token, _check_in(shift_id)) for token, shift_id in work]
-    with _gunicorn(secret) as port:
+    with production_server(DB_URL, secret) as port:
         _load(port, bare[:WARM_UP])
         _load(port, checkins[:WARM_UP])
         baseline, ours = _interleaved(port, bare[WARM_UP:], checkins[WARM_UP:])
@@ -198,7 +169,7 @@ def run() -> dict:
     p99_multiple = round(ours["p99_ms"] / baseline["p99_ms"], 2)
     return {
         "work": f"{len(work) - WARM_UP} check-ins (token, shift lock, fence, insert, audit, commit) against as many "
-                f"health checks, {WORKERS} sync workers, concurrency {CONCURRENCY}",
+                f"health checks, gunicorn {PRODUCTION_WORKERS}x{PRODUCTION_THREADS} gthread, concurrency {CONCURRENCY}",
         "ours": {"checkins_per_second": ours["per_second"], "p99_ms": ours["p99_ms"]},
         "baseline": {"bare_requests_per_second": baseline["per_second"], "p99_ms": baseline["p99_ms"]},
         "ratio": ratio,

@@ -20,21 +20,17 @@ import queue
 import random
 import secrets
 import statistics
-import subprocess
 import sys
 import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import timedelta
-from pathlib import Path
 
 from sqlalchemy import insert, select
 
-from bench._support import fresh_postgres, free_port
+from bench._support import ROOT, fresh_postgres, production_server
 
-ROOT = Path(__file__).resolve().parent.parent
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1/bench_training")
 TRAINEES = 2000
 WINDOW_SECONDS = 10.0
@@ -100,29 +96,6 @@ def _seed(app) -> dict:
         session.commit()
         return {"tokens": tokens, "trainer": trainer_token, "class_id": live_class.id,
                 "sig": join_signature(live_class.id), "quiz_question": questions[0].id, "paper_id": paper.id}
-
-
-@contextmanager
-def _gunicorn(secret: str):
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": DB_URL, "SECRET_KEY": secret, "SCHEDULER_MODE": "off", "LOG_LEVEL": "WARNING"}
-    process = subprocess.Popen(  # the production command of README.md ("Web processes")
-        [str(Path(sys.executable).parent / "gunicorn"), "--workers", "4", "--worker-class", "gthread", "--threads", "8",
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if _Client(port).call("GET", "/api/health")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("gunicorn did not start")
-        yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 class _Client:
@@ -283,7 +256,7 @@ def run() -> dict:
     app = create_app({"DATABASE_URL": DB_URL, "SECRET_KEY": secret, "SCHEDULER_MODE": "off", "LOG_LEVEL": "WARNING"})
     seed = _seed(app)
     app.extensions["db_engine"].dispose()
-    with _gunicorn(secret) as port:
+    with production_server(DB_URL, secret) as port:
         quiz = _quiz_round(port, seed)
         bare = _bare_round(port)
         exam = _exam_round(port, seed)

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask.globals import app_ctx, request_ctx
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, TextClause, bindparam, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -60,6 +61,18 @@ def local_day(moment: datetime | None = None) -> date:
 # Whether the next SQLite transaction will write: writers take the lock up front (BEGIN IMMEDIATE),
 # so two processes wait for each other instead of failing with "database is locked" on upgrade.
 sqlite_writes = contextvars.ContextVar("sqlite_writes", default=True)
+
+
+def compiled_once(stmt, dialect_name: str) -> TextClause:
+    """`stmt` compiled for the dialect into SQL text that keeps its parameters' types, for a hot path.
+
+    SQLAlchemy 2.0 does not cache dialect-specific INSERTs (ON CONFLICT …): compiled on every request,
+    one costs more than the database's work. Call this once per statement and dialect and keep the result."""
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}[dialect_name].dialect(paramstyle="named")
+    compiled = stmt.compile(dialect=dialect)
+    sql = compiled.string.replace("::", r"\:\:")  # a PostgreSQL cast (:response::JSON) is not a parameter
+    return text(sql).bindparams(*(bindparam(name, param.value, type_=param.type, required=param.required)
+                                  for param, name in compiled.bind_names.items()))
 
 
 def make_engine(url: str) -> Engine:

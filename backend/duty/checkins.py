@@ -10,7 +10,7 @@ from sqlalchemy import Table, TextClause, bindparam, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import contains_eager, make_transient_to_detached
 
-from backend.db import LOCAL_TZ, session, utcnow
+from backend.db import LOCAL_TZ, compiled_once, session, utcnow
 from backend.duty import geo
 from backend.duty.models import Approval, CheckKind, DutyCheck, Shift, Timing
 from backend.duty.operations import ROSTER_MANAGERS, setting
@@ -98,14 +98,12 @@ def _own_shift(actor: Officer, kind: CheckKind, shift_id: int, client_id: str):
 
 @functools.cache
 def _insert_or_nothing(table: Table, dialect_name: str) -> TextClause:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING id for `table`, compiled once: SQLAlchemy 2.0 does not
-    cache the dialect-specific INSERT, and compiling it on every check-in cost more than the database."""
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id for `table`, compiled once."""
     dialect = postgresql if dialect_name == "postgresql" else sqlite
     columns = [column for column in table.columns if column.key != "id"]
-    stmt = (dialect.insert(table).values({column.key: bindparam(column.key) for column in columns})
-            .on_conflict_do_nothing().returning(table.c.id))
-    sql = str(stmt.compile(dialect=dialect.dialect(paramstyle="named")))
-    return text(sql).bindparams(*(bindparam(column.key, type_=column.type) for column in columns)).columns(table.c.id)
+    return compiled_once(dialect.insert(table).values({column.key: bindparam(column.key, type_=column.type)
+                                                       for column in columns})
+                         .on_conflict_do_nothing().returning(table.c.id), dialect_name)
 
 
 def insert_once(row):

@@ -19,7 +19,7 @@ from sqlalchemy import JSON, Boolean, Integer, Text, and_, bindparam, cast, exis
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
-from backend.db import UTCDateTime, session, utcnow
+from backend.db import UTCDateTime, compiled_once, session, utcnow
 from backend.errors import Conflict, Invalid, NotFound
 from backend.org.models import Officer
 from backend.org.scope import get_visible, scoped
@@ -97,8 +97,9 @@ def _answer_statement(insert_):
             .on_conflict_do_nothing().returning(table.c.id))
 
 
-# Built once: the hot path then only binds values to a statement SQLAlchemy has compiled and cached.
-_ANSWER = {"postgresql": _answer_statement(postgresql.insert), "sqlite": _answer_statement(sqlite.insert)}
+# Compiled once: the hot path then only binds values (see backend.db.compiled_once).
+_ANSWER = {"postgresql": compiled_once(_answer_statement(postgresql.insert), "postgresql"),
+           "sqlite": compiled_once(_answer_statement(sqlite.insert), "sqlite")}
 
 
 def answer_quiz(actor: Officer, quiz_id: int, answer: list) -> dict:

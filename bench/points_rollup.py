@@ -2,15 +2,16 @@
 
 8,000 officers × 30 days × 10 items = 2.4 million daily records are generated in SQL (PostgreSQL:
 generate_series; SQLite: a recursive CTE). Ours is `refresh_month` for the whole month with its
-commit: the aggregate, the rule versions, the caps, 8,000 sheets and their lines written. The
+commit: the aggregate, the rule versions, the caps and 8,000 draft sheets written (a draft stores
+no lines: they are computed when read, and stored when the leader reviews the sheet). The
 baseline is the bare `SELECT officer_id, item, sum(quantity) … GROUP BY officer_id, item` over the
 same rows, fetched, in the same run. Target (issue 6): at most 2× the raw aggregate, under 10 s on
 PostgreSQL.
 
 Where our time goes (PostgreSQL, profiled): the month is scored in SQL into a temporary table
 (`CREATE TABLE … AS`, so the aggregate runs with the same parallel plan as the baseline: about 1.1×
-it), then the 80,000 lines are written with INSERT … SELECT (about as long again, half of it the two
-foreign-key checks per line); Python handles only the 8,000 sheet rows.
+it); the 80,000 scored lines are read back once for each officer's items total and lines digest
+(what tells a refresh whether a sheet changed), and the 8,000 sheets are written with COPY.
 
 Run on its own: `python -m bench.points_rollup` (BENCH_POINTS_DATABASE_URL, default
 postgresql+psycopg://postgres@127.0.0.1/bench_points, emptied and migrated; BENCH_POINTS_OFFICERS,

@@ -398,3 +398,52 @@ def test_published_months_lock_on_the_configured_day_of_the_next_month(
     assert locked.headers["ETag"] != seen.headers["ETag"]
     refused = change(client, make, leader, locked, "adjustments", json={"points": 1, "reason": "锁定后还想调整"})
     assert refused.status_code == 409 and refused.json["error"] == "month_locked"
+
+
+def test_a_drafts_etag_changes_when_only_its_lines_change(client, make, facts, run_daily, officer, leader):
+    for day in NOV[:12]:
+        facts.add(officer, day, "late")  # 12 × -1, capped at -10
+    run_daily(*NOV[:12])
+    seen = sheet_of(client, make, leader, officer)
+    facts.add(officer, NOV[12], "late")
+    run_daily(NOV[12])  # a 13th late day: the total stays at the cap, the line's quantity changes
+
+    now = sheet_of(client, make, leader, officer)
+    assert (seen.json["total"], now.json["total"]) == ("90.00", "90.00")
+    assert [line["quantity"] for line in now.json["lines"]] == ["13.000"]
+    assert now.headers["ETag"] != seen.headers["ETag"]
+    assert change(client, make, leader, seen, "review").status_code == 412
+    assert operations.refresh_month(date(2026, 11, 1), officer_ids=[officer.id])["unchanged"] == 1
+
+
+def test_the_leader_reviews_the_lines_shown_and_a_draft_stores_none(client, make, facts, run_daily, officer, leader):
+    from sqlalchemy import func, select
+
+    from backend.supervision.points.models import MonthlyLine
+
+    def stored_lines():
+        return session.scalar(select(func.count()).select_from(MonthlyLine))
+
+    admin = make.officer(Role.district_admin, district=officer.district)
+    facts.add(officer, NOV[0], "attendance")
+    facts.add(officer, NOV[0], "commendation")
+    run_daily(NOV[0])
+    draft = sheet_of(client, make, leader, officer)
+    assert stored_lines() == 0
+    assert client.post("/api/points/rules", headers=make.headers(admin), json={
+        "item": "commendation", "category": "奖励", "points_per_unit": "3", "monthly_cap": "12",
+        "effective_from": "2026-11-01"}).status_code == 201
+    assert sheet_of(client, make, leader, officer).json == draft.json  # shown as computed until the month is refreshed
+
+    reviewed = change(client, make, leader, draft, "review")
+    assert reviewed.status_code == 200
+    assert reviewed.json["lines"] == draft.json["lines"] and stored_lines() == 2
+    explained = client.get(f"/api/points/monthly/{draft.json['id']}/explain", headers=make.headers(officer)).json
+    assert [(line["item"], line["points"]) for line in explained["lines"]] == [
+        ("attendance", "0.20"), ("commendation", "2.00")]
+
+    run_daily(NOV[0])  # the new rule version applies: the sheet changes and goes back to draft
+    again = sheet_of(client, make, leader, officer)
+    assert (again.json["state"], again.json["total"]) == ("draft", "103.20") and stored_lines() == 0
+    assert [(line["item"], line["rule_id"] is not None, line["points"]) for line in again.json["lines"]] == [
+        ("attendance", True, "0.20"), ("commendation", True, "3.00")]

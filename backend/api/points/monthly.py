@@ -5,7 +5,7 @@ from io import BytesIO
 
 from flask import send_file
 from flask.views import MethodView
-from marshmallow import fields, validate
+from marshmallow import fields, pre_dump, validate
 from openpyxl import Workbook
 
 from backend.api import audit_object
@@ -68,6 +68,20 @@ class MonthlyPointsSchema(MonthlyPointsSummarySchema):
     locked_at = fields.DateTime(allow_none=True)
     lines = fields.List(fields.Nested(MonthlyLineSchema))
     adjustments = fields.List(fields.Nested(PointsAdjustmentSchema))
+
+    @pre_dump
+    def _with_lines(self, sheet, **kwargs):
+        return _Shown(sheet)
+
+
+class _Shown:
+    """A sheet with its lines (a draft's computed, the others' stored: queries.lines_of)."""
+
+    def __init__(self, sheet: MonthlyPoints):
+        self._sheet, self.lines = sheet, queries.lines_of(sheet)
+
+    def __getattr__(self, name):
+        return getattr(self._sheet, name)
 
 
 class MonthlyPointsEtagSchema(Schema):

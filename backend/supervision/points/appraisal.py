@@ -16,14 +16,14 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from backend.db import session, utcnow
 from backend.errors import Conflict, Forbidden, Invalid
 from backend.org.models import Officer
 from backend.supervision.points.models import (AppraisalState, MonthlyLine, MonthlyPoints, QuarterlyEvaluation,
-                                               YearlyAppraisal)
-from backend.supervision.points.scoring import CENT
+                                               SheetState, YearlyAppraisal)
+from backend.supervision.points.scoring import CENT, STAGE, RuleBook, month_after, staged_month
 
 RATING_BONUS = {"excellent": Decimal(2), "good": Decimal(1), "fair": Decimal(0), "poor": Decimal(-2)}
 RATING_NAMES = {"excellent": "优", "good": "良", "fair": "中", "poor": "差"}
@@ -98,11 +98,7 @@ def refresh_year(year_start: date) -> int:
         scores[officer_id].append(Decimal(score))
     if not scores:
         return 0
-    deductions = dict(session.execute(
-        select(MonthlyPoints.officer_id, func.sum(MonthlyLine.points)).join(MonthlyLine, MonthlyLine.monthly_points_id == MonthlyPoints.id)
-        .where(MonthlyPoints.month >= date(year, 1, 1), MonthlyPoints.month < date(year + 1, 1, 1),
-               MonthlyLine.points < 0)
-        .group_by(MonthlyPoints.officer_id)).all())
+    deductions = _deductions(year)
     existing = {a.officer_id: a for a in session.scalars(select(YearlyAppraisal).where(YearlyAppraisal.year == year))}
     squads: dict[int | None, list[Officer]] = defaultdict(list)
     for officer in session.scalars(select(Officer).where(Officer.id.in_(list(scores)))):
@@ -111,6 +107,28 @@ def refresh_year(year_start: date) -> int:
         _rank_squad(year, members, scores, deductions, existing)
     session.flush()
     return len(scores)
+
+
+def _deductions(year: int) -> dict[int, Decimal]:
+    """Σ negative item points of each officer's year: the stored lines of reviewed months, the
+    drafts' scored in SQL, a month at a time."""
+    in_year = (MonthlyPoints.month >= date(year, 1, 1), MonthlyPoints.month < date(year + 1, 1, 1))
+    deductions: dict[int, Decimal] = defaultdict(Decimal)
+    for officer_id, points in session.execute(
+            select(MonthlyPoints.officer_id, func.sum(MonthlyLine.points))
+            .join(MonthlyLine, MonthlyLine.monthly_points_id == MonthlyPoints.id)
+            .where(*in_year, MonthlyLine.points < 0).group_by(MonthlyPoints.officer_id)):
+        deductions[officer_id] += Decimal(points)
+    drafts: dict[date, list[int]] = defaultdict(list)
+    for month, officer_id in session.execute(select(MonthlyPoints.month, MonthlyPoints.officer_id)
+                                             .where(*in_year, MonthlyPoints.state == SheetState.draft)):
+        drafts[month].append(officer_id)
+    for month, officer_ids in drafts.items():
+        with staged_month(month, month_after(month), officer_ids, RuleBook(month)):
+            for officer_id, cents in session.execute(text(
+                    f"select officer_id, sum(points_cents) from {STAGE} where points_cents < 0 group by officer_id")):
+                deductions[officer_id] += Decimal(cents).scaleb(-2)
+    return deductions
 
 
 def _rank_squad(year: int, members: list[Officer], scores: dict, deductions: dict, existing: dict) -> None:

@@ -88,7 +88,10 @@ STATE_NAMES = {SheetState.draft: "草稿", SheetState.reviewed: "已审核", She
 
 
 class MonthlyPoints(Base):
-    """月计分: one officer's month: base + capped item points + adjustments."""
+    """月计分: one officer's month: base + capped item points + adjustments.
+
+    A draft's lines are derived from its daily records when read; they are stored (MonthlyLine) when
+    the leader reviews the sheet, and removed again if it goes back to draft."""
 
     __tablename__ = "points_monthly"
     __scope__ = ("officer", "officer_id")
@@ -105,6 +108,7 @@ class MonthlyPoints(Base):
     items_total: Mapped[Decimal] = mapped_column(Points)
     adjustments_total: Mapped[Decimal] = mapped_column(Points, default=Decimal("0.00"))
     total: Mapped[Decimal] = mapped_column(Points)
+    lines_digest: Mapped[str | None] = mapped_column(String(32))  # of the lines last scored (scoring.lines_digest)
     version: Mapped[int] = mapped_column(Integer)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
@@ -113,14 +117,14 @@ class MonthlyPoints(Base):
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     officer: Mapped[Officer] = relationship(foreign_keys=[officer_id])
-    lines: Mapped[list[MonthlyLine]] = relationship(order_by="MonthlyLine.item", viewonly=True)
     adjustments: Mapped[list[Adjustment]] = relationship(order_by="Adjustment.id", viewonly=True)
 
     __mapper_args__ = {"version_id_col": version}  # a concurrent write fails instead of overwriting
 
 
 class MonthlyLine(Base):
-    """One item of a month: the summed quantity, the rule applied and the capped points."""
+    """One item of a reviewed, published or locked month: the summed quantity, the rule applied and
+    the capped points, as the leader reviewed them."""
 
     __tablename__ = "points_monthly_line"
     __table_args__ = (UniqueConstraint("monthly_points_id", "item"),)

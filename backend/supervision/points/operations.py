@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import Date, bindparam, delete, func, insert, select, text
+from sqlalchemy import Date, String, bindparam, cast, column, delete, func, insert, select, table, text
 
 from backend.db import local_day, session, utcnow
 from backend.errors import Conflict, Forbidden, Invalid
@@ -17,15 +17,12 @@ from backend.org.scope import get_visible
 from backend.supervision.points.catalogue import ITEMS
 from backend.supervision.points.models import (Adjustment, DailyItem, ManualItem, MonthlyLine, MonthlyPoints,
                                                ScoringRule, SheetState)
-from backend.supervision.points.scoring import STAGE, ZERO, RuleBook, score_lines, staged_month
+from backend.supervision.points.scoring import (STAGE, ZERO, RuleBook, draft_lines, lines_digest, month_after,
+                                                score_lines, staged_month)
 from backend.supervision.points.sources import SOURCES
 
 LEADER_ROLES = frozenset({Role.squad_leader, Role.district_admin})
 CHUNK = 500
-
-
-def month_after(month: date) -> date:
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
 def month_before(month: date) -> date:
@@ -116,7 +113,10 @@ def _retotal(sheet: MonthlyPoints) -> None:
 
 
 def _reopen(sheet: MonthlyPoints) -> None:
-    """A changed sheet goes back to draft: the leader reviews (and publishes) it again."""
+    """A changed sheet goes back to draft: the leader reviews (and publishes) it again; its stored
+    lines go, a draft's lines are computed when read."""
+    if sheet.state != SheetState.draft:
+        session.execute(delete(MonthlyLine).where(MonthlyLine.monthly_points_id == sheet.id))
     sheet.state = SheetState.draft
     sheet.reviewed_by_id = sheet.reviewed_at = sheet.published_at = None
 
@@ -124,29 +124,25 @@ def _reopen(sheet: MonthlyPoints) -> None:
 def refresh_month(month: date, officer_ids: list[int] | None = None) -> dict[str, int]:
     """Bring `month`'s sheets up to date with the daily records, all officers or the given ones.
 
-    The month is scored set-based (scoring.staged_month); new sheets and open sheets whose lines
-    differ get the staged lines (a changed sheet returns to draft). A locked sheet never changes:
-    the difference late data makes becomes a correction in the officer's next open month.
+    The month is scored set-based (scoring.staged_month) into each officer's items total and lines
+    digest; new sheets and open sheets whose lines differ take them (a changed sheet returns to
+    draft). No lines are stored: a draft's are computed when read, and stored when it is reviewed.
+    A locked sheet never changes: the difference late data makes becomes a correction in the
+    officer's next open month.
     """
     rules = RuleBook(month)
     with staged_month(month, month_after(month), officer_ids, rules):
-        items_totals = {officer_id: Decimal(cents).scaleb(-2) for officer_id, cents in session.execute(
-            text(f"select officer_id, sum(points_cents) from {STAGE} group by officer_id"))}
-        officers = _officers(officer_ids, set(items_totals))
-        stmt = select(MonthlyPoints).where(MonthlyPoints.month == month)
-        if officer_ids is not None:
-            stmt = stmt.where(MonthlyPoints.officer_id.in_(officer_ids))
-        sheets = {sheet.officer_id: sheet for sheet in session.scalars(stmt)}
+        scores = _month_scores()
         locked_quantities = _locked_quantities(month)
-        created, rewritten, locked = _update_sheets(month, officers, sheets, items_totals,
-                                                    _sheets_with_other_lines(month, officer_ids))
-        _delete_lines(rewritten)
-        _insert_rows(MonthlyPoints, created)
-        new = {row["officer_id"] for row in created}
-        _insert_staged_lines(rewritten + [sheet_id for officer_id, sheet_id in session.execute(
-            select(MonthlyPoints.officer_id, MonthlyPoints.id).where(MonthlyPoints.month == month)) if officer_id in new])
-    counts = {"created": len(created), "recomputed": len(rewritten), "corrected": 0,
-              "unchanged": len(officers) - len(created) - len(rewritten) - len(locked)}
+    officers = _officers(officer_ids, set(scores))
+    stmt = select(MonthlyPoints).where(MonthlyPoints.month == month)
+    if officer_ids is not None:
+        stmt = stmt.where(MonthlyPoints.officer_id.in_(officer_ids))
+    sheets = {sheet.officer_id: sheet for sheet in session.scalars(stmt)}
+    created, changed, locked = _update_sheets(month, officers, sheets, scores)
+    _insert_rows(MonthlyPoints, created)
+    counts = {"created": len(created), "recomputed": changed, "corrected": 0,
+              "unchanged": len(officers) - len(created) - changed - len(locked)}
     frozen = _frozen_lines([sheet.id for _, sheet in locked])
     for officer, sheet in locked:
         lines = score_lines(locked_quantities.get(officer.id, {}), officer.district_id, rules, frozen[sheet.id])
@@ -154,49 +150,46 @@ def refresh_month(month: date, officer_ids: list[int] | None = None) -> dict[str
     return counts
 
 
-def _update_sheets(month: date, officers: list, sheets: dict[int, MonthlyPoints], items_totals: dict[int, Decimal],
-                   differing: set[int]) -> tuple[list[dict], list[int], list]:
-    """Retotal the open sheets that changed (back to draft); the rows of new sheets, the ids of the
-    changed ones and the (officer, sheet) pairs of locked ones."""
+def _month_scores() -> dict[int, tuple[Decimal, str]]:
+    """(Σ capped item points, lines digest) per officer of the staged month."""
+    stage = table(STAGE, column("officer_id"), column("item", String), column("rule_id"), column("quantity_milli"),
+                  column("points_cents"))
+    line = (stage.c.item + ":" + func.coalesce(cast(stage.c.rule_id, String), "") + ":"
+            + cast(stage.c.quantity_milli, String) + ":" + cast(stage.c.points_cents, String))
+    return {officer_id: (Decimal(cents).scaleb(-2), lines_digest(lines.split(";")))
+            for officer_id, cents, lines in session.execute(
+                select(stage.c.officer_id, func.sum(stage.c.points_cents), func.aggregate_strings(line, ";"))
+                .group_by(stage.c.officer_id))}
+
+
+EMPTY = (ZERO, lines_digest([]))  # an officer without records
+
+
+def _update_sheets(month: date, officers: list, sheets: dict[int, MonthlyPoints],
+                   scores: dict[int, tuple[Decimal, str]]) -> tuple[list[dict], int, list]:
+    """Retotal the open sheets that changed (back to draft); the rows of new sheets, how many
+    changed and the (officer, sheet) pairs of locked ones."""
     base = Decimal(current_app.config["POINTS_MONTHLY_BASE"])
     now = utcnow()
-    created, rewritten, locked = [], [], []
+    created, changed, locked = [], 0, []
     for officer in officers:
         sheet = sheets.get(officer.id)
-        items_total = items_totals.get(officer.id, ZERO)
+        items_total, digest = scores.get(officer.id, EMPTY)
         if sheet is None:
             created.append(dict(officer_id=officer.id, month=month, district_id=officer.district_id,
                                 squad_id=officer.squad_id, state=SheetState.draft, base=base, items_total=items_total,
-                                adjustments_total=ZERO, total=base + items_total, version=1, computed_at=now))
+                                adjustments_total=ZERO, total=base + items_total, lines_digest=digest, version=1,
+                                computed_at=now))
         elif sheet.state == SheetState.locked:
             locked.append((officer, sheet))
-        elif sheet.id in differing or sheet.base != base or sheet.squad_id != officer.squad_id:
-            sheet.base, sheet.items_total, sheet.squad_id = base, items_total, officer.squad_id
+        elif sheet.lines_digest != digest or sheet.base != base or sheet.squad_id != officer.squad_id:
+            _reopen(sheet)
+            sheet.base, sheet.items_total, sheet.squad_id, sheet.lines_digest = base, items_total, officer.squad_id, digest
             sheet.total = base + items_total + sheet.adjustments_total
             sheet.computed_at = now
-            if sheet.state != SheetState.draft:
-                _reopen(sheet)
-            rewritten.append(sheet.id)
+            changed += 1
     session.flush()
-    return created, rewritten, locked
-
-
-def _sheets_with_other_lines(month: date, officer_ids: list[int] | None) -> set[int]:
-    """Ids of the month's open sheets (of the given officers) whose stored lines differ from the staged ones."""
-    statement = text(f"""
-        select s.id from points_monthly s where s.month = :month and s.state <> 'locked' {
-            "" if officer_ids is None else "and s.officer_id in :officers"} and (
-            exists (select 1 from {STAGE} c where c.officer_id = s.officer_id and not exists (
-                select 1 from points_monthly_line l where l.monthly_points_id = s.id and l.item = c.item
-                and coalesce(l.rule_id, 0) = coalesce(c.rule_id, 0) and round(l.quantity * 1000) = c.quantity_milli
-                and round(l.points * 100) = c.points_cents))
-            or exists (select 1 from points_monthly_line l where l.monthly_points_id = s.id and not exists (
-                select 1 from {STAGE} c where c.officer_id = s.officer_id and c.item = l.item)))
-        """).bindparams(bindparam("month", type_=Date))
-    if officer_ids is None:
-        return set(session.scalars(statement, {"month": month}))
-    return set(session.scalars(statement.bindparams(bindparam("officers", expanding=True)),
-                               {"month": month, "officers": officer_ids}))
+    return created, changed, locked
 
 
 def _locked_quantities(month: date) -> dict[int, dict[str, Decimal]]:
@@ -222,28 +215,9 @@ def _frozen_lines(sheet_ids: list[int]) -> dict[int, dict[str, object]]:
     return lines
 
 
-def _delete_lines(sheet_ids: list[int]) -> None:
-    for start in range(0, len(sheet_ids), CHUNK):
-        session.execute(delete(MonthlyLine).where(MonthlyLine.monthly_points_id.in_(sheet_ids[start:start + CHUNK])))
-
-
-def _insert_staged_lines(sheet_ids: list[int]) -> None:
-    """The staged lines of the given (new or rewritten) sheets of the month."""
-    statement = text(f"""
-        insert into points_monthly_line (monthly_points_id, item, category, rule_id, quantity, points_per_unit,
-                                         monthly_cap, raw_points, points)
-        select s.id, c.item, c.category, c.rule_id, c.quantity_milli / 1000.0, c.per_unit_cents / 100.0,
-               c.cap_cents / 100.0, c.raw_cents / 100.0, c.points_cents / 100.0
-        from points_monthly s join {STAGE} c on c.officer_id = s.officer_id
-        where s.id in :ids
-        """).bindparams(bindparam("ids", expanding=True))
-    for start in range(0, len(sheet_ids), CHUNK):
-        session.execute(statement, {"ids": sheet_ids[start:start + CHUNK]})
-
-
 def _insert_rows(model, rows: list[dict]) -> None:
-    """Insert many rows: COPY on PostgreSQL (a city's month of lines in well under a second),
-    executemany elsewhere."""
+    """Insert many rows: COPY on PostgreSQL (a city's day of records or month of sheets in well under
+    a second), executemany elsewhere."""
     if not rows:
         return
     connection = session.connection()
@@ -315,10 +289,12 @@ def add_adjustment(actor: Officer, sheet: MonthlyPoints, *, points: Decimal, rea
 
 
 def review(actor: Officer, sheet: MonthlyPoints) -> MonthlyPoints:
-    """draft → reviewed, by the squad's leader (or district staff)."""
+    """draft → reviewed, by the squad's leader (or district staff); the lines the leader saw are
+    stored with it, and from now on shown as stored (a changed rule never changes them)."""
     _require_open(sheet)
     if sheet.state != SheetState.draft:
         raise Conflict("只有草稿状态的月积分可以审核", code="not_draft")
+    session.add_all(MonthlyLine(monthly_points_id=sheet.id, **line._asdict()) for line in draft_lines(sheet))
     sheet.state, sheet.reviewed_by_id, sheet.reviewed_at = SheetState.reviewed, actor.id, utcnow()
     session.flush()
     return sheet

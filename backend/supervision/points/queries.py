@@ -10,9 +10,9 @@ from backend.db import session
 from backend.org.models import Officer
 from backend.org.scope import scoped
 from backend.supervision.points.catalogue import ITEMS
-from backend.supervision.points.models import (STATE_NAMES, DailyItem, ManualItem, MonthlyPoints, QuarterlyEvaluation,
-                                               ScoringRule, YearlyAppraisal)
-from backend.supervision.points.operations import month_after
+from backend.supervision.points.models import (STATE_NAMES, DailyItem, ManualItem, MonthlyLine, MonthlyPoints,
+                                               QuarterlyEvaluation, ScoringRule, SheetState, YearlyAppraisal)
+from backend.supervision.points.scoring import Line, draft_lines, month_after
 
 
 def rules(actor: Officer, *, item: str | None = None) -> Select:
@@ -59,6 +59,15 @@ def sheets(actor: Officer, *, month: date | None = None, squad_id: int | None = 
     return stmt.order_by(MonthlyPoints.month, MonthlyPoints.officer_id)
 
 
+def lines_of(sheet: MonthlyPoints) -> list[Line | MonthlyLine]:
+    """A sheet's lines, by item: a draft's computed from its daily records (one officer-month), the
+    others' as stored when the leader reviewed them."""
+    if sheet.state == SheetState.draft:
+        return draft_lines(sheet)
+    return list(session.scalars(select(MonthlyLine).where(MonthlyLine.monthly_points_id == sheet.id)
+                                .order_by(MonthlyLine.item)))
+
+
 def explain(sheet: MonthlyPoints) -> dict:
     """Why the score is what it is: base, each item down to its daily records, each adjustment."""
     days = defaultdict(list)
@@ -67,7 +76,7 @@ def explain(sheet: MonthlyPoints) -> dict:
             DailyItem.day < month_after(sheet.month)).order_by(DailyItem.day, DailyItem.source)):
         days[row.item].append(row)
     lines, words = [], [f"基础分 {sheet.base}"]
-    for line in sheet.lines:
+    for line in lines_of(sheet):
         kind = ITEMS.get(line.item)
         name, unit = (kind.name, kind.unit) if kind else (line.item, "")
         was_capped = line.points != line.raw_points

@@ -3,26 +3,33 @@
 A whole month is scored set-based in SQL (`staged_month`): the daily records summed per officer ×
 item, joined with the rule in effect for the officer's district, multiplied and capped in exact
 integers (thousandths of a unit, cents) so that PostgreSQL and SQLite agree with `capped` to the
-cent (half away from zero). `score_lines` scores one officer in Python: a locked month, whose lines
-keep the rule they were scored with.
+cent (half away from zero). `score_lines` scores one officer in Python: a draft sheet, whose lines
+are not stored but computed when read (`draft_lines`), and a locked month, whose lines keep the rule
+they were scored with.
 """
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Iterator, NamedTuple
+from typing import Iterable, Iterator, NamedTuple
 
 from sqlalchemy import Date, bindparam, select, text
 
 from backend.db import session
 from backend.org.models import SQUAD_ROLES, District
 from backend.supervision.points.catalogue import ITEMS
-from backend.supervision.points.models import MonthlyLine, ScoringRule
+from backend.supervision.points.models import DailyItem, MonthlyLine, MonthlyPoints, ScoringRule
 
 CENT = Decimal("0.01")
+MILLI = Decimal("0.001")
 ZERO = Decimal("0.00")
+
+
+def month_after(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
 class Line(NamedTuple):
@@ -37,12 +44,15 @@ class Line(NamedTuple):
 
 
 class RuleBook:
-    """The rule versions in effect for one month, per district, the city-wide defaults behind them."""
+    """The rule versions in effect for one month, per district, the city-wide defaults behind them;
+    only those that existed at `as_of` if given (a draft is shown as it was last computed)."""
 
-    def __init__(self, month: date):
+    def __init__(self, month: date, as_of: datetime | None = None):
         self.by_district: dict[int | None, dict[str, ScoringRule]] = defaultdict(dict)
-        rules = session.scalars(select(ScoringRule).where(ScoringRule.effective_from <= month)
-                                .order_by(ScoringRule.effective_from, ScoringRule.id))
+        stmt = select(ScoringRule).where(ScoringRule.effective_from <= month)
+        if as_of is not None:
+            stmt = stmt.where(ScoringRule.created_at <= as_of)
+        rules = session.scalars(stmt.order_by(ScoringRule.effective_from, ScoringRule.id))
         for rule in rules:  # later versions replace earlier ones
             self.by_district[rule.district_id][rule.item] = rule
 
@@ -72,6 +82,27 @@ def score_lines(quantities: dict[str, Decimal], district_id: int, rules: RuleBoo
         raw, points = capped(quantity, per_unit, cap)
         lines.append(Line(item, category, rule_id, quantity, per_unit, cap, raw, points))
     return lines
+
+
+def draft_lines(sheet: MonthlyPoints) -> list[Line]:
+    """A draft's lines: its month's daily records now, scored with the rules as of its computation.
+
+    Whatever rebuilds daily records refreshes their month in the same transaction (the daily job, a
+    manual item, the backfill command), so these are the lines `refresh_month` scored for the sheet:
+    they add up to its items_total and have its lines_digest."""
+    quantities: dict[str, Decimal] = defaultdict(Decimal)
+    for item, quantity in session.execute(select(DailyItem.item, DailyItem.quantity).where(
+            DailyItem.officer_id == sheet.officer_id, DailyItem.day >= sheet.month,
+            DailyItem.day < month_after(sheet.month))):
+        quantities[item] += quantity
+    return score_lines({item: quantity.quantize(MILLI) for item, quantity in quantities.items()},
+                       sheet.officer.district_id, RuleBook(sheet.month, as_of=sheet.computed_at))
+
+
+def lines_digest(lines: Iterable[str]) -> str:
+    """What tells a month's lines apart, kept on the sheet so that a refresh sees whether they
+    changed: each line as "item:rule id:quantity in thousandths:points in cents", sorted, hashed."""
+    return hashlib.md5(";".join(sorted(lines)).encode()).hexdigest()
 
 
 # The month's scored lines, one row per officer × item: quantities in thousandths, points in cents.

@@ -279,8 +279,10 @@ def yearly_ids(make, client, owner):
     year = _quarterly(owner).quarter
     refresh_year(year)
     session.commit()
-    return {"appraisal_id": session.scalars(select(YearlyAppraisal).where(
-        YearlyAppraisal.officer_id == owner.id, YearlyAppraisal.year == year.year)).one().id}
+    appraisal_id = session.scalars(select(YearlyAppraisal.id).where(
+        YearlyAppraisal.officer_id == owner.id, YearlyAppraisal.year == year.year)).one()
+    return {"appraisal_id": appraisal_id,
+            "if_match": _etag(client, make, owner, f"/api/points/yearly/{appraisal_id}")}
 
 
 def squad_ids(make, client, owner):

@@ -113,9 +113,15 @@ def test_confirmed_appraisals_survive_a_rerun_and_others_see_nothing(client, mak
     squad, leader, people = squad_year
     rows = client.get("/api/points/yearly", query_string={"year": 2026}, headers=make.headers(leader)).json
     first = rows[0]
-    confirmed = client.post(f"/api/points/yearly/{first['id']}/confirm", headers=make.headers(leader))
+    url = f"/api/points/yearly/{first['id']}"
+    seen = client.get(url, headers=make.headers(leader)).headers["ETag"]
+    assert client.post(f"{url}/confirm", headers=make.headers(leader)).status_code == 428
+    confirmed = client.post(f"{url}/confirm", headers={**make.headers(leader), "If-Match": seen})
     assert confirmed.status_code == 200 and confirmed.json["state"] == "confirmed"
-    assert client.post(f"/api/points/yearly/{first['id']}/confirm", headers=make.headers(leader)).status_code == 409
+    twice = client.post(f"{url}/confirm", headers={**make.headers(leader), "If-Match": seen})
+    assert twice.status_code == 412  # the confirmation changed what the leader saw
+    current = client.get(url, headers=make.headers(leader)).headers["ETag"]
+    assert client.post(f"{url}/confirm", headers={**make.headers(leader), "If-Match": current}).status_code == 409
 
     jobs.yearly_appraisals(date(2026, 1, 1))
     session.commit()

@@ -55,6 +55,18 @@ class QuarterlyEtagSchema(Schema):
     rating = fields.String(allow_none=True)
 
 
+class YearlyEtagSchema(Schema):
+    """What a confirmation of the grade is based on: a recomputed year (score, rank, grade) or another
+    leader's confirmation changes it."""
+
+    id = fields.Integer()
+    state = fields.Enum(AppraisalState)
+    quarters = fields.Integer()
+    score = Points()
+    rank = fields.Integer()
+    grade = fields.String()
+
+
 class QuarterlyFilterSchema(Schema):
     quarter = Quarter()
     squad_id = fields.Integer()
@@ -155,20 +167,28 @@ class Yearlies(MethodView):
 @blp.route("/yearly/<int:appraisal_id>", endpoint="yearly_one")
 class YearlyById(MethodView):
     @auth_required(blp)
+    @blp.etag
     @blp.response(200, YearlyDetailSchema)
     @blp.alt_response(404, description="不存在或不在数据权限内")
     def get(self, appraisal_id):
-        """年考核详情，含各季评价（下钻到季）"""
-        return _appraisal(appraisal_id)
+        """年考核详情，含各季评价（下钻到季；响应带 ETag，确认时放入 If-Match）"""
+        found = _appraisal(appraisal_id)
+        blp.set_etag(found, YearlyEtagSchema)
+        return found
 
 
 @blp.route("/yearly/<int:appraisal_id>/confirm", endpoint="yearly_confirm")
 class YearlyConfirm(MethodView):
     @auth_required(blp, *LEADERS)
+    @blp.etag
     @blp.response(200, YearlyDetailSchema)
     @blp.alt_response(409, description="已确认")
     def post(self, appraisal_id):
-        """领导确认年考核等次"""
+        """领导确认年考核等次（需 If-Match：确认的是所看到的等次）"""
         found = _appraisal(appraisal_id)
+        session.refresh(found, with_for_update=True)  # two leaders at once: the second sees the first's
+        blp.check_etag(found, YearlyEtagSchema)
         audit_object("yearly_appraisal", found.id)
-        return appraisal.confirm_year(current_actor(), found)
+        appraisal.confirm_year(current_actor(), found)
+        blp.set_etag(found, YearlyEtagSchema)
+        return found

@@ -69,7 +69,7 @@ def _boxes_span_file(data: bytes) -> bool:
 
 
 def _probe(data: bytes) -> tuple[int, int, float, Image.Image]:
-    """Width, height, duration (s) and the first frame, read by FFmpeg (PyAV)."""
+    """Width and height as displayed, duration (s) and the upright first frame, read by FFmpeg (PyAV)."""
     import av
 
     try:
@@ -79,10 +79,17 @@ def _probe(data: bytes) -> tuple[int, int, float, Image.Image]:
             stream = container.streams.video[0]
             if container.duration is None or container.duration <= 0:
                 raise Invalid("无法读取视频时长", code="not_a_video")
-            frame = next(container.decode(stream)).to_image()
-            return stream.codec_context.width, stream.codec_context.height, container.duration / 1_000_000, frame
+            frame = upright(next(container.decode(stream)))
+            return frame.width, frame.height, container.duration / 1_000_000, frame
     except (av.error.FFmpegError, StopIteration, ValueError) as error:
         raise Invalid("视频已损坏或无法解码", code="not_a_video") from error
+
+
+def upright(frame) -> Image.Image:
+    """A video frame as players show it: phones store portrait frames sideways with a rotation to apply
+    (the track header's display matrix; `frame.rotation` is its angle, anticlockwise)."""
+    image = frame.to_image()
+    return image.rotate(frame.rotation, expand=True) if frame.rotation else image
 
 
 @dataclass(frozen=True)

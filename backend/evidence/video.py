@@ -16,7 +16,7 @@ from pathlib import Path
 import av
 from PIL import Image
 
-from backend.evidence.media import blur_faces, draw_watermark, watermark_band
+from backend.evidence.media import blur_faces, draw_watermark, upright, watermark_band
 from backend.vision import FaceBox, face_detector
 
 # Faces are looked for in DETECTIONS_PER_SECOND frames a second, on a copy at most DETECT_SIDE px
@@ -90,7 +90,7 @@ def _encode(source: av.container.InputContainer, path: str, paint: Callable, kee
         video_in.thread_type = "AUTO"
         rate = video_in.average_rate or video_in.guessed_rate or 30
         video_out = target.add_stream("libx264", rate=rate, options=_ENCODER_OPTIONS)
-        first = _upright(next(source.decode(video_in)))
+        first = upright(next(source.decode(video_in)))
         source.seek(0)
         # H.264 in yuv420p needs even sides: an odd last row or column is cut off.
         video_out.width, video_out.height, video_out.pix_fmt = first.width // 2 * 2, first.height // 2 * 2, "yuv420p"
@@ -103,7 +103,7 @@ def _encode(source: av.container.InputContainer, path: str, paint: Callable, kee
                 if packet.stream is video_in:
                     for frame in packet.decode():
                         timing.append((frame.pts, frame.time_base))
-                        yield _upright(frame)
+                        yield upright(frame)
                 elif packet.dts is not None:
                     packet.stream = sound_out
                     target.mux(packet)
@@ -114,9 +114,3 @@ def _encode(source: av.container.InputContainer, path: str, paint: Callable, kee
             frame.pts, frame.time_base = timing[number]
             target.mux(video_out.encode(frame))
         target.mux(video_out.encode(None))
-
-
-def _upright(frame: av.VideoFrame) -> Image.Image:
-    """The frame as a picture the right way up (phones record sideways and note the rotation)."""
-    image = frame.to_image()
-    return image.rotate(frame.rotation, expand=True) if frame.rotation else image

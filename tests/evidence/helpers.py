@@ -47,21 +47,30 @@ def mp4_bytes(seconds: float = 2.0, size: tuple[int, int] = (160, 120), fps: int
     return buffer.getvalue()
 
 
-def astronaut_mp4(frames: int = 36, fps: int = 12, size: tuple[int, int] = (640, 480), sound: bool = True) -> bytes:
+def astronaut_mp4(frames: int = 36, fps: int = 12, size: tuple[int, int] = (640, 480), sound: bool = True,
+                  portrait: bool = False) -> bytes:
     """A real H.264 MP4 (PyAV) of a real photograph: the astronaut drifting right on a plain wall, with a
-    440 Hz tone (AAC) when `sound`; a few random pixels make the bytes new."""
+    440 Hz tone (AAC) when `sound`; a few random pixels make the bytes new.
+
+    `portrait`: filmed as a phone held upright films. The `size` pictures of the upright astronaut are
+    stored turned a quarter anticlockwise (the sensor's landscape), and the track header's matrix tells
+    players to turn them a quarter clockwise: (0, 1, -1, 0), the matrix phones write."""
     import av
 
     astronaut = unique_photo()
     buffer = io.BytesIO()
     with av.open(buffer, "w", format="mp4") as container:
         video = container.add_stream("libx264", rate=fps)
-        video.width, video.height, video.pix_fmt = size[0], size[1], "yuv420p"
+        video.width, video.height = size[::-1] if portrait else size
+        video.pix_fmt = "yuv420p"
+        if portrait:
+            video.set_display_rotation(-90)  # FFmpeg counts anticlockwise
         audio = container.add_stream("aac", rate=44100) if sound else None
         for number in range(frames):
             canvas = Image.new("RGB", size, (90, 120, 150))
             canvas.paste(astronaut, (40 + 2 * number, 0))
-            container.mux(video.encode(av.VideoFrame.from_image(canvas)))
+            stored = canvas.transpose(Image.Transpose.ROTATE_90) if portrait else canvas
+            container.mux(video.encode(av.VideoFrame.from_image(stored)))
         container.mux(video.encode(None))
         if audio is not None:
             samples = 44100 * frames // fps

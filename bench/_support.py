@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parent.parent
 # README.md, "Web processes": the command a district runs, so the benchmarks measure what it gets.
 PRODUCTION_WORKERS = 4
-PRODUCTION_THREADS = 8
+PRODUCTION_THREADS = 4
 
 
 def fresh_postgres(url: str) -> None:

@@ -111,6 +111,21 @@ def _appraisal(appraisal_id: int) -> YearlyAppraisal:
     return get_visible(YearlyAppraisal, appraisal_id, current_actor(), what="年考核")
 
 
+def _shown(row, etag_schema):
+    """`row` with its ETag: a leader confirms exactly what they were shown."""
+    blp.set_etag(row, etag_schema)
+    return row
+
+
+def _confirmed(row, etag_schema, object_type: str, confirm):
+    """Confirm `row` if it is still what the leader saw (If-Match); of two leaders at once, the second gets 412."""
+    session.refresh(row, with_for_update=True)
+    blp.check_etag(row, etag_schema)
+    audit_object(object_type, row.id)
+    confirm(row)
+    return _shown(row, etag_schema)
+
+
 @blp.route("/quarterly", endpoint="quarterly")
 class Quarterlies(MethodView):
     @auth_required(blp)
@@ -130,9 +145,7 @@ class QuarterlyById(MethodView):
     @blp.alt_response(404, description="不存在或不在数据权限内")
     def get(self, evaluation_id):
         """季评价详情，含参与平均的各月积分（下钻到月；响应带 ETag，确认时放入 If-Match）"""
-        evaluation = _evaluation(evaluation_id)
-        blp.set_etag(evaluation, QuarterlyEtagSchema)
-        return evaluation
+        return _shown(_evaluation(evaluation_id), QuarterlyEtagSchema)
 
 
 @blp.route("/quarterly/<int:evaluation_id>/confirm", endpoint="quarterly_confirm")
@@ -144,13 +157,8 @@ class QuarterlyConfirm(MethodView):
     @blp.alt_response(409, description="已确认")
     def post(self, body, evaluation_id):
         """领导评价并确认季评价（优 +2、良 +1、中 0、差 -2 计入得分；需 If-Match）"""
-        evaluation = _evaluation(evaluation_id)
-        session.refresh(evaluation, with_for_update=True)  # two leaders at once: the second sees the first's
-        blp.check_etag(evaluation, QuarterlyEtagSchema)
-        audit_object("quarterly_evaluation", evaluation.id)
-        appraisal.confirm_quarter(current_actor(), evaluation, body["rating"])
-        blp.set_etag(evaluation, QuarterlyEtagSchema)
-        return evaluation
+        return _confirmed(_evaluation(evaluation_id), QuarterlyEtagSchema, "quarterly_evaluation",
+                          lambda evaluation: appraisal.confirm_quarter(current_actor(), evaluation, body["rating"]))
 
 
 @blp.route("/yearly", endpoint="yearly")
@@ -172,9 +180,7 @@ class YearlyById(MethodView):
     @blp.alt_response(404, description="不存在或不在数据权限内")
     def get(self, appraisal_id):
         """年考核详情，含各季评价（下钻到季；响应带 ETag，确认时放入 If-Match）"""
-        found = _appraisal(appraisal_id)
-        blp.set_etag(found, YearlyEtagSchema)
-        return found
+        return _shown(_appraisal(appraisal_id), YearlyEtagSchema)
 
 
 @blp.route("/yearly/<int:appraisal_id>/confirm", endpoint="yearly_confirm")
@@ -185,10 +191,5 @@ class YearlyConfirm(MethodView):
     @blp.alt_response(409, description="已确认")
     def post(self, appraisal_id):
         """领导确认年考核等次（需 If-Match：确认的是所看到的等次）"""
-        found = _appraisal(appraisal_id)
-        session.refresh(found, with_for_update=True)  # two leaders at once: the second sees the first's
-        blp.check_etag(found, YearlyEtagSchema)
-        audit_object("yearly_appraisal", found.id)
-        appraisal.confirm_year(current_actor(), found)
-        blp.set_etag(found, YearlyEtagSchema)
-        return found
+        return _confirmed(_appraisal(appraisal_id), YearlyEtagSchema, "yearly_appraisal",
+                          lambda found: appraisal.confirm_year(current_actor(), found))

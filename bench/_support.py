@@ -32,6 +32,16 @@ def fresh_postgres(url: str) -> None:
     with engine.connect() as conn:
         conn.execute(text("drop schema public cascade"))
         conn.execute(text("create schema public"))
+        conn.execute(text("checkpoint"))  # another benchmark's dirty pages are written now, not while we measure
+    engine.dispose()
+
+
+def drop_postgres(url: str) -> None:
+    """Drop a benchmark's database, so that nothing of it (autovacuum, disk) weighs on the next benchmark."""
+    admin_url, name = url.rsplit("/", 1)
+    engine = create_engine(f"{admin_url}/postgres", isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'drop database if exists "{name}" with (force)'))
     engine.dispose()
 
 

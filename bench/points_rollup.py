@@ -14,13 +14,14 @@ it); the 80,000 scored lines are read back once for each officer's items total a
 (what tells a refresh whether a sheet changed), and the 8,000 sheets are written with COPY.
 
 Run on its own: `python -m bench.points_rollup` (BENCH_POINTS_DATABASE_URL, default
-postgresql+psycopg://postgres@127.0.0.1/bench_points, emptied and migrated; BENCH_POINTS_OFFICERS,
+postgresql+psycopg://postgres@127.0.0.1/bench_points, emptied and migrated, dropped afterwards; BENCH_POINTS_OFFICERS,
 default 8000; BENCH_POINTS_SQLITE=0 skips the SQLite run).
 """
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -29,7 +30,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bench._support import fresh_postgres
+from bench._support import drop_postgres, fresh_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("BENCH_POINTS_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1/bench_points")
@@ -102,10 +103,16 @@ def run() -> dict:
     sys.path.insert(0, str(ROOT))
     results = {}
     fresh_postgres(PG_URL)
-    results["postgresql"] = _measure(PG_URL)
+    try:
+        results["postgresql"] = _measure(PG_URL)
+    finally:
+        drop_postgres(PG_URL)  # 2.4 million rows: their autovacuum would run into the next benchmark
     if os.environ.get("BENCH_POINTS_SQLITE", "1") != "0":
         folder = Path(tempfile.mkdtemp(prefix="bench-points-"))
-        results["sqlite"] = _measure(f"sqlite:///{folder / 'bench.db'}")
+        try:
+            results["sqlite"] = _measure(f"sqlite:///{folder / 'bench.db'}")
+        finally:
+            shutil.rmtree(folder)
     pg = results["postgresql"]
     return {
         "work": f"月计分：{OFFICERS} 名队员 × 30 天，{pg['facts']:,} 条日记实 → {pg['sheets']} 张月积分表",

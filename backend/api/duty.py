@@ -4,13 +4,12 @@ from datetime import date
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
-from sqlalchemy import func, select
 
 from backend.api import audit_object
 from backend.api.pagination import page_of
 from backend.api.schemas import Schema
 from backend.api.security import auth_required, current_actor
-from backend.db import local_day, session
+from backend.db import local_day
 from backend.duty import operations, queries
 from backend.duty.geo import COORD_SYSTEMS, GCJ02
 from backend.duty.models import DUTY_TYPE_NAMES, DutyType, Post, Shift
@@ -307,11 +306,4 @@ class DutyFacts(MethodView):
 
         积分引擎按同样的数字计分。队员看自己，中队长看本中队，区局看全区；收班后为定稿。
         """
-        return _page_of_rows(queries.visible_duty_facts(current_actor(), args["day"]), pagination_parameters)
-
-
-def _page_of_rows(stmt, pagination) -> list:
-    """`page_of` for a SELECT of several columns (page_of returns each row's first column)."""
-    pagination.item_count = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    offset = (pagination.page - 1) * pagination.page_size
-    return session.execute(stmt.offset(offset).limit(pagination.page_size)).all()
+        return page_of(queries.visible_duty_facts(current_actor(), args["day"]), pagination_parameters)

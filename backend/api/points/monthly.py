@@ -14,7 +14,6 @@ from backend.api.points.common import LEADERS, Month, Points, blp, cents, changi
 from backend.api.schemas import Schema
 from backend.api.security import auth_required, current_actor
 from backend.db import session
-from backend.errors import Forbidden
 from backend.org.models import Role, Squad
 from backend.org.scope import get_visible
 from backend.supervision.points import operations, queries
@@ -166,8 +165,7 @@ def _sheet(sheet_id: int) -> MonthlyPoints:
 def _sheet_to_change(sheet_id: int) -> MonthlyPoints:
     """A sheet the leader may change: in scope, not their own, If-Match equal to its ETag."""
     sheet = _sheet(sheet_id)
-    if sheet.officer_id == current_actor().id:
-        raise Forbidden("不能调整、审核或公布本人的积分", code="own_sheet")
+    operations.refuse_own_sheet(current_actor(), sheet)
     blp.check_etag(sheet, MonthlyPointsEtagSchema)
     audit_object("monthly_points", sheet.id)
     return sheet

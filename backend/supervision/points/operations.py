@@ -288,6 +288,12 @@ def add_adjustment(actor: Officer, sheet: MonthlyPoints, *, points: Decimal, rea
     return adjustment
 
 
+def refuse_own_sheet(actor: Officer, sheet: MonthlyPoints) -> None:
+    """Nobody adjusts, reviews, publishes or locks their own month."""
+    if sheet.officer_id == actor.id:
+        raise Forbidden("不能调整、审核或公布本人的积分", code="own_sheet")
+
+
 def review(actor: Officer, sheet: MonthlyPoints) -> MonthlyPoints:
     """draft → reviewed, by the squad's leader (or district staff); the lines the leader saw are
     stored with it, and from now on shown as stored (a changed rule never changes them)."""
@@ -332,8 +338,7 @@ def for_squad(actor: Officer, squad: Squad, month: date, operation) -> list[Squa
                                                              MonthlyPoints.squad_id == squad.id)
                                  .order_by(MonthlyPoints.officer_id)):
         try:
-            if sheet.officer_id == actor.id:
-                raise Forbidden("不能审核或公布本人的积分", code="own_sheet")
+            refuse_own_sheet(actor, sheet)
             operation(actor, sheet)
         except (Conflict, Forbidden) as refused:
             outcomes.append(SquadOutcome(sheet, "skipped", refused.code, refused.message))

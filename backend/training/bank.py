@@ -110,8 +110,13 @@ def _new_question(bank: QuestionBank, kind, stem, options, answer, difficulty, t
     question = Question(district_id=bank.district_id, bank_id=bank.id, kind=kind, stem=stem.strip(),
                         options=options, answer=answer, difficulty=difficulty, explanation=explanation,
                         fingerprint=fingerprint(kind, stem, options))
-    question.tag_rows = [QuestionTag(tag=t) for t in dict.fromkeys(t.strip() for t in tags) if t]
+    question.tag_rows = [QuestionTag(tag=t) for t in _tags(tags)]
     return question
+
+
+def _tags(tags) -> list[str]:
+    """The knowledge points, trimmed, without blanks or repeats, in their order."""
+    return list(dict.fromkeys(t.strip() for t in tags if t.strip()))
 
 
 def add_question(actor: Officer, bank_id: int, *, kind: QuestionKind, stem: str, options: list[str],
@@ -140,14 +145,15 @@ def edit_question(actor: Officer, question_id: int, *, kind: QuestionKind, stem:
     if not question.active:
         raise Conflict("题目已停用，不能修改", code="question_inactive")
     options, answer = checked_question(kind, stem, options, answer)
-    same = next(iter(_existing(question.bank_id, [fingerprint(kind, stem, options)]).values()), question.id)
+    new_fingerprint = fingerprint(kind, stem, options)
+    same = next(iter(_existing(question.bank_id, [new_fingerprint]).values()), question.id)
     if same != question.id:
         raise Conflict("题库中已有相同的题目", code="duplicate_question", errors={"question_id": same})
     if not _asked(question.id):
         question.kind, question.stem, question.options, question.answer = kind, stem.strip(), options, answer
         question.difficulty, question.explanation = difficulty, explanation
-        question.fingerprint = fingerprint(kind, stem, options)
-        wanted = list(dict.fromkeys(t.strip() for t in tags if t.strip()))
+        question.fingerprint = new_fingerprint
+        wanted = _tags(tags)
         question.tag_rows = ([row for row in question.tag_rows if row.tag in wanted]
                              + [QuestionTag(tag=t) for t in wanted if t not in question.tags])
         session.flush()

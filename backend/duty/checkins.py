@@ -4,15 +4,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table, TextClause, bindparam, or_, select, text
+from sqlalchemy import Table, TextClause, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import contains_eager, make_transient_to_detached
 
 from backend.db import LOCAL_TZ, compiled_once, session, utcnow
 from backend.duty import geo
-from backend.duty.models import Approval, CheckKind, DutyCheck, Shift, Timing
+from backend.duty.models import Approval, CheckKind, DutyCheck, Post, Shift, Timing
 from backend.duty.operations import ROSTER_MANAGERS, setting
 from backend.errors import Conflict, Forbidden, Invalid, NotFound
 from backend.images import validate_image
@@ -52,17 +52,41 @@ def _minutes(delta: timedelta) -> int:
     return max(1, int(delta.total_seconds() // 60))
 
 
-# The statements of every submission, built once rather than per request.
-_OWN_SHIFT = (select(Shift).outerjoin(Shift.post).options(contains_eager(Shift.post))
-              .where(Shift.id == bindparam("shift_id"), Shift.officer_id == bindparam("officer_id"))
-              .with_for_update(of=Shift))
-_CHECKS = select(DutyCheck).where(or_(DutyCheck.client_id == bindparam("client_id"),
-                                      DutyCheck.shift_id == bindparam("shift_id")))
+@dataclass(frozen=True)
+class JudgedShift:
+    """What a submission is judged on: the shift's times and absence mark, its post's name, fence and selfie rule."""
+
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    absent: bool
+    post_name: str | None
+    fence: geo.Fence | None
+    selfie_required: bool
+
+    @classmethod
+    def of(cls, row) -> JudgedShift:
+        fence = None if row.shape is None else geo.Fence.stored(row.shape, row.center_lat, row.center_lng,
+                                                                 row.radius_m, row.polygon)
+        return cls(row.id, row.starts_at, row.ends_at, row.absent, row.post_name, fence, bool(row.selfie_required))
+
+
+# Every submission reads plain rows with the columns it judges (loading ORM entities would cost more than the
+# statements), through statements built once.
+_SHIFT, _POST, _CHECK = Shift.__table__, Post.__table__, DutyCheck.__table__
+_CHECK_COLUMNS = (_CHECK.c.id.label("check_id"), _CHECK.c.client_id, _CHECK.c.officer_id, _CHECK.c.shift_id,
+                  _CHECK.c.kind, _CHECK.c.client_at, _CHECK.c.approval)
+_OWN_SHIFT = (select(_SHIFT.c.id, _SHIFT.c.starts_at, _SHIFT.c.ends_at, _SHIFT.c.absent, _POST.c.name.label("post_name"),
+                     _POST.c.shape, _POST.c.center_lat, _POST.c.center_lng, _POST.c.radius_m, _POST.c.polygon,
+                     _POST.c.selfie_required)
+              .select_from(_SHIFT.outerjoin(_POST, _POST.c.id == _SHIFT.c.post_id))
+              .where(_SHIFT.c.id == bindparam("shift_id"), _SHIFT.c.officer_id == bindparam("officer_id"))
+              .with_for_update(of=_SHIFT))
+_CHECKS = select(*_CHECK_COLUMNS).where(or_(_CHECK.c.client_id == bindparam("client_id"),
+                                            _CHECK.c.shift_id == bindparam("shift_id")))
 _OWN_SHIFT_AND_CHECKS = (
-    select(Shift, DutyCheck).outerjoin(Shift.post).options(contains_eager(Shift.post))
-    .outerjoin(DutyCheck, or_(DutyCheck.client_id == bindparam("client_id"), DutyCheck.shift_id == Shift.id))
-    .where(Shift.id == bindparam("shift_id"), Shift.officer_id == bindparam("officer_id"))
-    .with_for_update(of=Shift))
+    _OWN_SHIFT.add_columns(*_CHECK_COLUMNS)
+    .outerjoin(_CHECK, or_(_CHECK.c.client_id == bindparam("client_id"), _CHECK.c.shift_id == _SHIFT.c.id)))
 
 
 def _refuse_shift(actor: Officer, shift_id: int):
@@ -71,29 +95,40 @@ def _refuse_shift(actor: Officer, shift_id: int):
     raise Forbidden("只能为自己的班次签到签退", code="not_your_shift")
 
 
-def _lock_shift(actor: Officer, shift_id: int) -> Shift:
-    """The actor's own shift (with its post), locked so submissions to it are judged one at a time."""
-    shift = session.scalars(_OWN_SHIFT, {"shift_id": shift_id, "officer_id": actor.id}).first()
-    if shift is None:
-        _refuse_shift(actor, shift_id)
-    return shift
-
-
 def _own_shift(actor: Officer, kind: CheckKind, shift_id: int, client_id: str):
-    """The actor's own shift, locked; the check with this client id (if any); the shift's checks by kind.
+    """The actor's own shift, locked so submissions to it are judged one at a time; the check with this client
+    id (if any); the shift's checks by kind.
 
     A check-out reads the checks after the lock, to see a check-in committed while it waited. A check-in
     reads them in the statement that takes the lock (one round trip less): a check that statement could not
     see yet makes the insert collide on a unique key, and `submit_check` reads it then."""
+    params = {"shift_id": shift_id, "officer_id": actor.id, "client_id": client_id}
     if kind == CheckKind.check_out:
-        shift = _lock_shift(actor, shift_id)
-        return (shift, *_checks(client_id, shift))
-    rows = session.execute(_OWN_SHIFT_AND_CHECKS, {"shift_id": shift_id, "officer_id": actor.id,
-                                                   "client_id": client_id}).all()
-    if not rows:
+        row = session.execute(_OWN_SHIFT, params).first()
+        rows = [] if row is None else session.execute(_CHECKS, params).all()
+    else:
+        rows = session.execute(_OWN_SHIFT_AND_CHECKS, params).all()
+        row = rows[0] if rows else None
+        rows = [r for r in rows if r.check_id is not None]
+    if row is None:
         _refuse_shift(actor, shift_id)
-    shift = rows[0].Shift
-    return (shift, *_sorted_checks(client_id, shift, [row.DutyCheck for row in rows if row.DutyCheck is not None]))
+    return (JudgedShift.of(row), *_sorted_checks(client_id, shift_id, rows))
+
+
+def _checks(client_id: str, shift_id: int):
+    """The check with this client id (if any) and the shift's checks by kind, in one query."""
+    rows = session.execute(_CHECKS, {"client_id": client_id, "shift_id": shift_id}).all()
+    return _sorted_checks(client_id, shift_id, rows)
+
+
+def _sorted_checks(client_id: str, shift_id: int, rows: list):
+    same = next((row for row in rows if row.client_id == client_id), None)
+    return same, {row.kind: row for row in rows if row.shift_id == shift_id}
+
+
+def _first_result(row, actor: Officer) -> DutyCheck:
+    """The first result of a repeated client id, read in full to be answered again."""
+    return session.get(DutyCheck, same_submission(row, actor, "签到签退").check_id)
 
 
 @functools.cache
@@ -108,36 +143,14 @@ def _insert_or_nothing(table: Table, dialect_name: str) -> TextClause:
 
 def insert_once(row):
     """INSERT `row` unless it collides with a unique key (no savepoint needed, so a race costs nothing);
-    the row, now persistent, or None on a collision."""
+    the row with its id, or None on a collision. The row stays out of the session: it is only answered."""
     table = type(row).__table__
     values = {column.key: getattr(row, column.key) for column in table.columns if column.key != "id"}
     row.id = session.scalar(_insert_or_nothing(table, session.get_bind().dialect.name), values)
-    if row.id is None:
-        return None
-    for key, value in values.items():  # unset ones too, or they would be expired and loaded again
-        setattr(row, key, value)
-    make_transient_to_detached(row)
-    session.add(row)
-    return row
+    return None if row.id is None else row
 
 
-def _checks(client_id: str, shift: Shift) -> tuple[DutyCheck | None, dict[CheckKind, DutyCheck]]:
-    """The check with this client id (if any) and the shift's checks by kind, in one query."""
-    return _sorted_checks(client_id, shift, session.scalars(_CHECKS, {"client_id": client_id,
-                                                                      "shift_id": shift.id}).all())
-
-
-def _sorted_checks(client_id: str, shift: Shift, rows: list[DutyCheck]):
-    same = next((c for c in rows if c.client_id == client_id), None)
-    return same, {c.kind: c for c in rows if c.shift_id == shift.id}
-
-
-def _of_shift(shift: Shift, kind: CheckKind) -> DutyCheck | None:
-    return session.scalars(select(DutyCheck).where(DutyCheck.shift_id == shift.id, DutyCheck.kind == kind)
-                           ).one_or_none()
-
-
-def attended_minutes(shift: Shift, check_in: DutyCheck | None, check_out: DutyCheck | None) -> int:
+def attended_minutes(shift: Shift | JudgedShift, check_in, check_out) -> int:
     """Minutes of the shift between check-in and check-out; none for a rejected out-of-area check-in."""
     if check_in is None or check_out is None or check_in.approval == Approval.rejected:
         return 0
@@ -161,7 +174,7 @@ def _store_selfie(officer: Officer, data: bytes | None) -> tuple[str, str]:
     return key, digest
 
 
-def _judge_check_in(shift: Shift, check: DutyCheck) -> None:
+def _judge_check_in(shift: JudgedShift, check: DutyCheck) -> None:
     earliest = shift.starts_at - timedelta(minutes=setting("DUTY_EARLIEST_CHECK_IN_MINUTES"))
     if check.client_at < earliest:
         opens = earliest.astimezone(LOCAL_TZ).strftime("%H:%M")
@@ -175,20 +188,20 @@ def _judge_check_in(shift: Shift, check: DutyCheck) -> None:
         check.timing, check.minutes_off = Timing.on_time, 0
 
 
-def _judge_place(shift: Shift, check: DutyCheck, point: geo.LatLng, reason: str | None) -> None:
-    if shift.post is None:
+def _judge_place(shift: JudgedShift, check: DutyCheck, point: geo.LatLng, reason: str | None) -> None:
+    if shift.fence is None:
         return
-    inside, outside_m = shift.post.fence.admits(point, check.accuracy_m, setting("DUTY_MAX_ACCURACY_ALLOWANCE_M"))
+    inside, outside_m = shift.fence.admits(point, check.accuracy_m, setting("DUTY_MAX_ACCURACY_ALLOWANCE_M"))
     check.distance_outside_m = round(outside_m)
     if inside or check.kind == CheckKind.check_out:
         return
     if not (reason and reason.strip()):
-        raise Invalid(f"您不在“{shift.post.name}”范围内（距围栏约 {round(outside_m)} 米）。"
+        raise Invalid(f"您不在“{shift.post_name}”范围内（距围栏约 {round(outside_m)} 米）。"
                       "如需外勤签到，请填写原因，由中队长审批", code="outside_fence")
     check.out_of_area, check.reason, check.approval = True, reason.strip(), Approval.pending
 
 
-def _judge_check_out(shift: Shift, check: DutyCheck, check_in: DutyCheck | None) -> None:
+def _judge_check_out(shift: JudgedShift, check: DutyCheck, check_in) -> None:
     if check_in is None:
         raise Conflict("还没有签到，不能签退", code="not_checked_in")
     if check.client_at <= check_in.client_at:
@@ -207,7 +220,7 @@ def submit_check(actor: Officer, kind: CheckKind, *, client_id: str, shift_id: i
     now = now or utcnow()
     shift, existing, of_shift = _own_shift(actor, kind, shift_id, client_id)
     if existing is not None:
-        return same_submission(existing, actor, "签到签退"), False
+        return _first_result(existing, actor), False
     late_sync = check_client_time(client_at, now)
     point = geo.to_gcj02(lat, lng, coord_system)
     check_accuracy(accuracy_m)
@@ -223,28 +236,26 @@ def submit_check(actor: Officer, kind: CheckKind, *, client_id: str, shift_id: i
     else:
         _judge_check_out(shift, check, check_in)
     _judge_place(shift, check, point, reason)
-    if kind == CheckKind.check_in and shift.post is not None and shift.post.selfie_required:
+    if kind == CheckKind.check_in and shift.selfie_required:
         check.selfie_key, check.selfie_sha256 = _store_selfie(actor, selfie)
     stored = insert_once(check)
     if stored is None:  # the same id (or this shift's check) was committed meanwhile
-        existing, _ = _checks(client_id, shift)
+        existing, _ = _checks(client_id, shift.id)
         if existing is None:
             raise Conflict("本班次已有该类记录", code="already_recorded")
-        return same_submission(existing, actor, "签到签退"), False
+        return _first_result(existing, actor), False
     _update_shift(shift, check_in if kind == CheckKind.check_out else stored,
                   stored if kind == CheckKind.check_out else None)
     return stored, True
 
 
-def _update_shift(shift: Shift, check_in: DutyCheck, check_out: DutyCheck | None) -> None:
-    """A submission synced after close-day corrects the absence or missing check-out mark."""
-    if shift.absent:
-        shift.absent = False
+def _update_shift(shift: JudgedShift, check_in, check_out: DutyCheck | None) -> None:
+    """A check-out sets the attended minutes; a submission synced after close-day corrects its marks."""
+    values = {"absent": False} if shift.absent else {}
     if check_out is not None:
-        shift.missing_check_out = False
-        shift.attended_minutes = attended_minutes(shift, check_in, check_out)
-    if shift in session.dirty:
-        session.flush()
+        values.update(missing_check_out=False, attended_minutes=attended_minutes(shift, check_in, check_out))
+    if values:
+        session.execute(update(Shift).where(Shift.id == shift.id).values(values))
 
 
 def selfie_of(actor: Officer, check_id: int) -> tuple[bytes, str]:
@@ -269,6 +280,8 @@ def decide_out_of_area(actor: Officer, check_id: int, *, approve: bool, note: st
     check.approval = Approval.approved if approve else Approval.rejected
     check.decided_by_id, check.decided_at, check.decision_note = actor.id, utcnow(), note
     shift = check.shift
-    shift.attended_minutes = attended_minutes(shift, check, _of_shift(shift, CheckKind.check_out))
+    check_out = session.scalars(select(DutyCheck).where(DutyCheck.shift_id == shift.id,
+                                                        DutyCheck.kind == CheckKind.check_out)).one_or_none()
+    shift.attended_minutes = attended_minutes(shift, check, check_out)
     session.flush()
     return check

@@ -62,6 +62,14 @@ class Fence:
     radius_m: int | None = None
     points: tuple[LatLng, ...] = ()
 
+    @classmethod
+    def stored(cls, shape: str, center_lat: float | None, center_lng: float | None, radius_m: int | None,
+               polygon: list | None) -> Fence:
+        """The fence of a post's stored columns."""
+        if shape == "circle":
+            return cls("circle", center=LatLng(center_lat, center_lng), radius_m=radius_m)
+        return cls("polygon", points=tuple(LatLng(lat, lng) for lat, lng in polygon))
+
     def distance_outside_m(self, point: LatLng) -> float:
         """How far `point` lies outside the fence (0 inside)."""
         if self.shape == "circle":

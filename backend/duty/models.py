@@ -75,9 +75,7 @@ class Post(Base):
 
     @property
     def fence(self) -> Fence:
-        if self.shape == "circle":
-            return Fence("circle", center=LatLng(self.center_lat, self.center_lng), radius_m=self.radius_m)
-        return Fence("polygon", points=tuple(LatLng(lat, lng) for lat, lng in self.polygon))
+        return Fence.stored(self.shape, self.center_lat, self.center_lng, self.radius_m, self.polygon)
 
 
 class Shift(Base):

@@ -183,3 +183,40 @@ def test_selfie_posts_need_exactly_one_real_face(client, make, team):
     assert shown.data == get_storage().get(check.selfie_key) == photos.encode(photos.astronaut())
     stranger = make.officer(Role.squad_leader)
     assert client.get(f"/api/duty/checks/{check.id}/selfie", headers=make.headers(stranger)).status_code == 404
+
+
+def test_a_shift_synced_after_close_day_loses_its_absence_and_counts_its_minutes(client, make, team):
+    from backend.duty.jobs import close_day
+
+    _, officer, post = team
+    headers = make.headers(officer)
+    shift = _shift(make, officer, post, started_minutes_ago=600, hours=8)  # ended two hours ago
+    unfinished = _shift(make, officer, post, started_minutes_ago=1200, hours=8)
+    client.post("/api/duty/check-ins", headers=headers, json=check_payload(unfinished, unfinished.starts_at))
+    assert close_day(shift.day) == {"closed": 2, "absent": 1, "missing_check_out": 1}
+    session.commit()
+    out = client.post("/api/duty/check-outs", headers=headers, json=check_payload(unfinished, unfinished.ends_at))
+    assert out.status_code == 201
+    marks = client.get(f"/api/duty/shifts/{unfinished.id}", headers=headers).json
+    assert (marks["missing_check_out"], marks["attended_minutes"]) == (False, 480)
+    check_in = client.post("/api/duty/check-ins", headers=headers, json=check_payload(shift, shift.starts_at))
+    assert check_in.status_code == 201 and check_in.json["late_sync"] is True
+    marks = client.get(f"/api/duty/shifts/{shift.id}", headers=headers).json
+    assert (marks["absent"], marks["attended_minutes"]) == (False, 0)
+    out = client.post("/api/duty/check-outs", headers=headers,
+                      json=check_payload(shift, shift.ends_at + timedelta(minutes=5)))
+    assert out.status_code == 201 and out.json["timing"] == "on_time"
+    marks = client.get(f"/api/duty/shifts/{shift.id}", headers=headers).json
+    assert (marks["absent"], marks["missing_check_out"], marks["attended_minutes"]) == (False, False, 480)
+
+
+def test_a_client_id_used_by_another_officer_is_refused_and_nothing_changes(client, make, team):
+    _, officer, post = team
+    mate = make.officer(squad=officer.squad)
+    mine = _shift(make, officer, post, started_minutes_ago=3)
+    theirs = _shift(make, mate, post, started_minutes_ago=3)
+    payload = check_payload(mine, utcnow())
+    assert client.post("/api/duty/check-ins", headers=make.headers(officer), json=payload).status_code == 201
+    reused = client.post("/api/duty/check-ins", headers=make.headers(mate), json=payload | {"shift_id": theirs.id})
+    assert refused_in_chinese(reused, 409, "client_id_reused")
+    assert _count() == 1

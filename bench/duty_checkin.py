@@ -10,7 +10,8 @@ README recommends for production (`bench._support.production_server`: gthread wo
 Target (issue 3): check-ins at ≥ 40% of the bare throughput, p99 ≤ 3× the bare p99.
 The load is bounded: loopback only, a fixed number of requests at a fixed concurrency.
 Run on its own: `python -m bench.duty_checkin` (BENCH_DATABASE_URL, default
-postgresql+psycopg://postgres@127.0.0.1/bench_duty; the database is emptied and migrated).
+postgresql+psycopg://postgres@127.0.0.1/bench_duty; the database is emptied, migrated, given a year of the
+squad's duty and analysed).
 """
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ import hashlib
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 from sqlalchemy import Table, TextClause, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -76,9 +77,9 @@ class JudgedShift:
 _SHIFT, _POST, _CHECK = Shift.__table__, Post.__table__, DutyCheck.__table__
 _CHECK_COLUMNS = (_CHECK.c.id.label("check_id"), _CHECK.c.client_id, _CHECK.c.officer_id, _CHECK.c.shift_id,
                   _CHECK.c.kind, _CHECK.c.client_at, _CHECK.c.approval)
-_OWN_SHIFT = (select(_SHIFT.c.id, _SHIFT.c.starts_at, _SHIFT.c.ends_at, _SHIFT.c.absent, _POST.c.name.label("post_name"),
-                     _POST.c.shape, _POST.c.center_lat, _POST.c.center_lng, _POST.c.radius_m, _POST.c.polygon,
-                     _POST.c.selfie_required)
+_OWN_SHIFT = (select(_SHIFT.c.id, _SHIFT.c.starts_at, _SHIFT.c.ends_at, _SHIFT.c.absent,
+                     _POST.c.name.label("post_name"), _POST.c.shape, _POST.c.center_lat, _POST.c.center_lng,
+                     _POST.c.radius_m, _POST.c.polygon, _POST.c.selfie_required)
               .select_from(_SHIFT.outerjoin(_POST, _POST.c.id == _SHIFT.c.post_id))
               .where(_SHIFT.c.id == bindparam("shift_id"), _SHIFT.c.officer_id == bindparam("officer_id"))
               .with_for_update(of=_SHIFT))
@@ -229,8 +230,7 @@ def submit_check(actor: Officer, kind: CheckKind, *, client_id: str, shift_id: i
                       coord_system=point.coord_system, accuracy_m=accuracy_m, out_of_area=False, minutes_off=0)
     check_in = of_shift.get(CheckKind.check_in)
     if kind in of_shift:
-        message = "本班次已签到" if kind == CheckKind.check_in else "本班次已签退"
-        raise Conflict(message, code=f"already_{'checked_in' if kind == CheckKind.check_in else 'checked_out'}")
+        _already_done(kind)
     if kind == CheckKind.check_in:
         _judge_check_in(shift, check)
     else:
@@ -239,14 +239,20 @@ def submit_check(actor: Officer, kind: CheckKind, *, client_id: str, shift_id: i
     if kind == CheckKind.check_in and shift.selfie_required:
         check.selfie_key, check.selfie_sha256 = _store_selfie(actor, selfie)
     stored = insert_once(check)
-    if stored is None:  # the same id (or this shift's check) was committed meanwhile
+    if stored is None:  # the same id, or this shift's check of this kind, was committed meanwhile
         existing, _ = _checks(client_id, shift.id)
         if existing is None:
-            raise Conflict("本班次已有该类记录", code="already_recorded")
+            _already_done(kind)
         return _first_result(existing, actor), False
     _update_shift(shift, check_in if kind == CheckKind.check_out else stored,
                   stored if kind == CheckKind.check_out else None)
     return stored, True
+
+
+def _already_done(kind: CheckKind) -> NoReturn:
+    if kind == CheckKind.check_in:
+        raise Conflict("本班次已签到", code="already_checked_in")
+    raise Conflict("本班次已签退", code="already_checked_out")
 
 
 def _update_shift(shift: JudgedShift, check_in, check_out: DutyCheck | None) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
 
 from backend.db import session
 from backend.evidence.chain import ChainReport, chain_officers, verify_chain
@@ -12,7 +13,8 @@ from backend.org.scope import get_visible, scoped, visible
 
 def evidence_list(actor: Officer, *, officer_id: int | None = None, subject_type: Subject | None = None,
                   subject_ref: str | None = None) -> Select:
-    stmt = scoped(Evidence, actor).order_by(Evidence.received_at.desc(), Evidence.id.desc())
+    stmt = (scoped(Evidence, actor).options(selectinload(Evidence.video_copies))  # whether each has its copy
+            .order_by(Evidence.received_at.desc(), Evidence.id.desc()))
     if officer_id is not None:
         stmt = stmt.where(Evidence.officer_id == officer_id)
     if subject_type is not None:

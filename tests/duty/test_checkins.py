@@ -220,3 +220,24 @@ def test_a_client_id_used_by_another_officer_is_refused_and_nothing_changes(clie
     reused = client.post("/api/duty/check-ins", headers=make.headers(mate), json=payload | {"shift_id": theirs.id})
     assert refused_in_chinese(reused, 409, "client_id_reused")
     assert _count() == 1
+
+
+def test_a_polygon_post_admits_a_check_in_inside_and_measures_one_outside(client, make, team):
+    from backend.duty.models import Post
+
+    leader, officer, _ = team
+    square = [{"lat": 31.23, "lng": 121.47}, {"lat": 31.23, "lng": 121.48}, {"lat": 31.24, "lng": 121.48},
+              {"lat": 31.24, "lng": 121.47}]
+    created = client.post("/api/duty/posts", headers=make.headers(leader),
+                          json={"name": "静安寺广场", "fence": {"shape": "polygon", "points": square}})
+    assert created.status_code == 201, created.json
+    post = session.get(Post, created.json["id"])
+    inside, outside = (_shift(make, officer, post, started_minutes_ago=minutes) for minutes in (3, 300))
+    headers = make.headers(officer)
+    ok = client.post("/api/duty/check-ins", headers=headers,
+                     json=check_payload(inside, utcnow(), lat=31.235, lng=121.475))
+    assert ok.status_code == 201 and (ok.json["out_of_area"], ok.json["distance_outside_m"]) == (False, 0)
+    far = client.post("/api/duty/check-ins", headers=headers,
+                      json=check_payload(outside, outside.starts_at, lat=north_of(31.24, 500), lng=121.475))
+    assert refused_in_chinese(far, 422, "outside_fence") and "静安寺广场" in far.json["message"]
+    assert "500 米" in far.json["message"]

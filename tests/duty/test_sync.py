@@ -119,3 +119,23 @@ def test_a_thousand_items_sent_three_times_shuffled_from_concurrent_clients_are_
     assert track["inside_seconds"] == 97 * 60
     assert track["presence_ratio"] == round(97 * 60 / (170 * 60), 3)
     assert geo.GCJ02 == session.scalar(select(Position.coord_system).limit(1))
+
+
+def test_racing_check_ins_of_one_shift_record_one_and_tell_the_others_it_is_done(committed_app, make):
+    officer = make.officer()
+    post = make.post(officer.squad)
+    now = utcnow().replace(microsecond=0)
+    shift = make.shift(officer, now - timedelta(minutes=5), now + timedelta(hours=2), post=post)
+    headers = make.headers(officer)
+    session.commit()
+
+    def check_in(_):
+        body = {"client_id": str(uuid.uuid4()), "shift_id": shift.id, "client_at": utcnow().isoformat(),
+                "lat": post.center_lat, "lng": post.center_lng, "accuracy_m": 10}
+        return committed_app.test_client().post("/api/duty/check-ins", headers=headers, json=body)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        responses = list(pool.map(check_in, range(12)))
+    assert sorted(r.status_code for r in responses) == [201] + [409] * 11
+    assert all(refused_in_chinese(r, 409, "already_checked_in") for r in responses if r.status_code == 409)
+    assert _committed_count(committed_app, DutyCheck) == 1

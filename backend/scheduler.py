@@ -76,7 +76,7 @@ JOBS: list[Job] = [
     Job("points.yearly_appraisals", {"month": 1, "day": 2, "hour": 4}, "backend.supervision.points.jobs.yearly_appraisals",
         period="year", lag=1),  # last year's 年考核 drafts
     Job("evidence.verify_chains", {"hour": 3, "minute": 30}, "backend.evidence.jobs.verify_chains", catch_up=False),
-    Job("evidence.sweep_orphans", {"hour": 4, "minute": 10}, "backend.evidence.jobs.sweep_orphan_files",
+    Job("files.sweep_orphans", {"hour": 4, "minute": 10}, "backend.files.sweep_orphan_files",
         period=SWEEP),  # files left by failed commits
     Job("evidence.video_copies", {"minute": "*/2"}, "backend.evidence.jobs.make_video_copies",
         period=SWEEP),  # watermarked videos and redacted video exports, re-encoded off the request

@@ -3,7 +3,7 @@
 A key, once written, is never overwritten: writing the same bytes again is a no-op (a retried
 upload), different bytes under the same key are a Conflict. Keys are made by the server
 (e.g. "evidence/originals/ab/<sha256>.jpg"), never taken from a client's file name. A file is
-deleted only when no record refers to it any more (the evidence orphan sweep).
+deleted only when no record refers to it any more (the orphan sweep, backend.files).
 """
 from __future__ import annotations
 

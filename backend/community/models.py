@@ -143,7 +143,7 @@ class ComplaintPhoto(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), index=True)
-    storage_key: Mapped[str] = mapped_column(String(128))
+    storage_key: Mapped[str] = mapped_column(String(128), index=True)
     sha256: Mapped[str] = mapped_column(String(64))
     mime: Mapped[str] = mapped_column(String(32))
     width: Mapped[int] = mapped_column(Integer)

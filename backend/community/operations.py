@@ -17,10 +17,10 @@ from backend.duty.geo import GCJ02, LatLng, to_gcj02
 from backend.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from backend.evidence import operations as evidence_operations
 from backend.evidence.models import Subject
+from backend.files import store
 from backend.images import validate_image
 from backend.org.models import CommunityOffice, Officer, Role, Squad
 from backend.org.scope import get_visible
-from backend.storage import get_storage
 
 MAX_PHOTOS = 4
 MAX_DESCRIPTION = 1000
@@ -106,7 +106,7 @@ def _validated_photos(photos: list[Photo]):
 def _store_photo(complaint: Complaint, data: bytes, image) -> ComplaintPhoto:
     digest = hashlib.sha256(data).hexdigest()
     key = f"community/{digest}.{image.format.lower().replace('jpeg', 'jpg')}"
-    get_storage().put(key, data, image.mime)
+    store([(key, data, image.mime)])
     photo = ComplaintPhoto(complaint=complaint, storage_key=key, sha256=digest, mime=image.mime,
                            width=image.width, height=image.height)
     session.add(photo)

@@ -16,6 +16,7 @@ from backend.duty import geo
 from backend.duty.models import Approval, CheckKind, DutyCheck, Post, Shift, Timing
 from backend.duty.operations import ROSTER_MANAGERS, setting
 from backend.errors import Conflict, Forbidden, Invalid, NotFound
+from backend.files import store
 from backend.images import validate_image
 from backend.org.models import Officer
 from backend.org.scope import get_visible
@@ -171,7 +172,7 @@ def _store_selfie(officer: Officer, data: bytes | None) -> tuple[str, str]:
         raise Invalid(f"自拍照中检测到 {faces} 张人脸，只能有本人一张", code="selfie_many_faces")
     digest = hashlib.sha256(data).hexdigest()
     key = f"duty/selfies/{officer.id}/{digest}.{image.format.lower()}"
-    get_storage().put(key, data, image.mime)
+    store([(key, data, image.mime)])
     return key, digest
 
 

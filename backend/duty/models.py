@@ -141,7 +141,7 @@ class DutyCheck(Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_note: Mapped[str | None] = mapped_column(String(500))
-    selfie_key: Mapped[str | None] = mapped_column(String(256))
+    selfie_key: Mapped[str | None] = mapped_column(String(256), index=True)
     selfie_sha256: Mapped[str | None] = mapped_column(String(64))
 
     shift: Mapped[Shift] = relationship()

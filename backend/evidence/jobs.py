@@ -1,7 +1,6 @@
-"""Evidence jobs: verify every chain (a break is reported to the district), make queued video copies, sweep orphans."""
+"""Evidence jobs: verify every chain (a break is reported to the district), make queued video copies."""
 from __future__ import annotations
 
-import itertools
 import logging
 import time
 from collections import defaultdict
@@ -9,7 +8,7 @@ from datetime import timedelta
 
 import av
 from flask import current_app
-from sqlalchemy import select, union, update
+from sqlalchemy import select, update
 
 from backend.audit import AuditEntry
 from backend.db import session, utcnow
@@ -17,8 +16,8 @@ from backend.errors import Conflict, ServiceUnavailable
 from backend.evidence import operations, video
 from backend.evidence.chain import ChainReport, chain_officers, verify_chain
 from backend.evidence.models import CopyPurpose, Evidence, VideoCopy
+from backend.files import store
 from backend.org.models import Officer, Role
-from backend.storage import get_storage
 from backend.wechat.messages import send_text_card
 
 log = logging.getLogger(__name__)
@@ -27,8 +26,6 @@ REPORTED_TO = (Role.district_admin, Role.supervisor)
 # How long one run of make_video_copies keeps starting new copies (it runs every two minutes); a copy
 # already begun is finished, which for a video at the length limit takes minutes (see video.py).
 COPY_BUDGET = timedelta(minutes=2)
-# Files are swept only this long after they were written: time to look into the failure that left them.
-ORPHAN_GRACE = timedelta(days=1)
 
 
 def verify_chains() -> dict:
@@ -85,7 +82,7 @@ def make_video_copies() -> dict:
         else:
             values = {"storage_key": operations.derived_key(purpose.value, data, "mp4"), "faces": faces,
                       "made_at": utcnow()}
-            operations.store([(values["storage_key"], data, "video/mp4")])
+            store([(values["storage_key"], data, "video/mp4")])
             outcome["made"] += 1
         session.execute(update(VideoCopy).where(VideoCopy.id == copy_id).values(**values))
         session.commit()
@@ -97,30 +94,3 @@ def _render(evidence: Evidence, purpose: CopyPurpose, lines: list[str]) -> tuple
     if purpose == CopyPurpose.redacted:
         return video.redact_video(original)
     return video.watermark_video(original, lines), None
-
-
-def sweep_orphan_files() -> dict:
-    """Delete stored evidence files that no record refers to and that were written over ORPHAN_GRACE ago.
-
-    They are left when a transaction fails after its files were written (write-once storage, so the
-    files come first). Each deletion looks the key up again in a transaction of its own, under the
-    key's lock (see operations.store): a request storing the same file meanwhile is either seen or
-    waited for, never lost.
-    """
-    storage, deleted = get_storage(), 0
-    keys = storage.keys_written_before("evidence", utcnow() - ORPHAN_GRACE)
-    while batch := list(itertools.islice(keys, 500)):
-        for key in sorted(set(batch) - _referenced(batch)):
-            session.commit()  # the look-up below sees every commit up to now
-            operations.claim_keys([key])
-            if not _referenced([key]):
-                storage.delete(key)
-                deleted += 1
-        session.commit()
-    return {"deleted": deleted}
-
-
-def _referenced(keys: list[str]) -> set[str]:
-    """Which of these storage keys a record refers to."""
-    columns = (Evidence.original_key, Evidence.watermarked_key, Evidence.thumbnail_key, VideoCopy.storage_key)
-    return set(session.scalars(union(*(select(column).where(column.in_(keys)) for column in columns))))

@@ -7,13 +7,14 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from PIL import Image
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from backend.db import session, utcnow
 from backend.duty import geo
 from backend.errors import Conflict, Invalid
 from backend.evidence import chain, media
+from backend.files import store
 from backend.evidence.models import (CopyPurpose, CustodyAction, CustodyEntry, Evidence, EvidenceKind, Source, Subject,
                                      VideoCopy)
 from backend.images import normalize_mime, validate_image
@@ -159,25 +160,6 @@ def submit_evidence(actor: Officer, *, client_id: str, data: bytes, content_type
         session.add(VideoCopy(evidence_id=evidence.id, purpose=CopyPurpose.watermarked))
     store(writes)
     return evidence, True
-
-
-def claim_keys(keys) -> None:
-    """Keep writers of these storage keys and the orphan sweep apart until this transaction ends.
-
-    PostgreSQL: an advisory lock per key. SQLite: nothing more is needed, every writer (a request
-    that writes, a job) holds the database's write lock from its first statement until it ends.
-    """
-    if session.connection().dialect.name == "postgresql":
-        for key in sorted(keys):
-            session.execute(text("select pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
-
-
-def store(writes: list[tuple[str, bytes, str]]) -> None:
-    """Write the files this transaction's records refer to, under their keys' claim (see claim_keys)."""
-    claim_keys(key for key, _, _ in writes)
-    storage = get_storage()
-    for key, payload, mime in writes:
-        storage.put(key, payload, mime)
 
 
 def submit_wechat_media(actor: Officer, *, media_id: str, client_id: str, **details) -> tuple[Evidence, bool]:

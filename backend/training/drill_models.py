@@ -77,7 +77,7 @@ class DrillAttempt(Base):
     passed: Mapped[bool] = mapped_column(default=False)
     path: Mapped[list | None] = mapped_column(JSON)  # scenario: the choice keys taken, step by step
     result: Mapped[dict] = mapped_column(JSON)  # feedback (Chinese) and per-step or per-joint details
-    image_key: Mapped[str | None] = mapped_column(String(256))  # gesture: the annotated photo in storage
+    image_key: Mapped[str | None] = mapped_column(String(256), index=True)  # gesture: the annotated photo in storage
     done_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     done_on: Mapped[date] = mapped_column(Date, index=True)  # local day, for daily records and credit
 

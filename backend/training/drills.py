@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 
 from backend.db import local_day, session, utcnow
 from backend.errors import Conflict, Invalid, NotFound
+from backend.files import store
 from backend.org.models import Officer
 from backend.org.scope import get_visible, scoped
 from backend.storage import get_storage
@@ -349,7 +350,7 @@ def attempt_gesture(actor: Officer, drill_id: int, photos: list[bytes], *,
     with _frame_number(number, len(photos)):
         pose.require_one_person(image)
     key = f"training/drill-attempts/{drill.id}/{uuid.uuid4().hex}.jpg"
-    get_storage().put(key, pose.annotate(image, landmarks, scored), "image/jpeg")
+    store([(key, pose.annotate(image, landmarks, scored), "image/jpeg")])
     result = {"gesture": gesture.code, "gesture_name": gesture.name, "feedback": scored.feedback,
               "frames": len(photos), "joints": [_joint(r) for r in scored.joints]}
     return _attempt(drill, actor, live_class_id, status=AttemptStatus(scored.status), score=scored.score,

@@ -62,7 +62,7 @@ class CourseMaterial(Base):
     course_id: Mapped[int] = mapped_column(ForeignKey("training_course.id"), index=True)
     title: Mapped[str] = mapped_column(String(128))
     url: Mapped[str | None] = mapped_column(String(1024))
-    file_key: Mapped[str | None] = mapped_column(String(256))
+    file_key: Mapped[str | None] = mapped_column(String(256), index=True)
     content_type: Mapped[str | None] = mapped_column(String(128))
 
 

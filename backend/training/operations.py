@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 
 from backend.db import session
 from backend.errors import Conflict, Forbidden, Invalid, NotFound
+from backend.files import store
 from backend.org.models import Officer, Role
 from backend.org.scope import get_visible
 from backend.storage import get_storage
@@ -57,7 +58,7 @@ def add_material_file(actor: Officer, course_id: int, *, title: str, data: bytes
     if len(data) > MAX_MATERIAL_BYTES:
         raise Invalid("课程资料不能超过 200 MB", code="file_too_large")
     key = f"training/materials/{hashlib.sha256(data).hexdigest()}"
-    get_storage().put(key, data, content_type)
+    store([(key, data, content_type)])
     material = CourseMaterial(title=title, file_key=key, content_type=content_type)
     course.materials.append(material)
     session.flush()

@@ -115,19 +115,20 @@ def stored_files(app) -> set[str]:
 
 
 @contextmanager
-def commits_fail():
-    """Make the request's commit really fail: the database refuses the audit row written at the request's end."""
+def commits_fail(action: str = "POST evidence.evidence_list"):
+    """Make a request's commit really fail: the database refuses the audit row written at the request's end
+    for `action` (method and endpoint)."""
     if session.connection().dialect.name == "postgresql":
         session.execute(text("create function refuse_upload() returns trigger language plpgsql as "
                              "$$ begin raise exception 'disk full'; end $$"))
         session.execute(text("create trigger refuse_upload before insert on audit_entry for each row "
-                             "when (new.action = 'POST evidence.evidence_list') execute function refuse_upload()"))
+                             f"when (new.action = '{action}') execute function refuse_upload()"))
         yield
         session.execute(text("drop trigger refuse_upload on audit_entry"))
         session.execute(text("drop function refuse_upload()"))
     else:
         session.execute(text("create trigger refuse_upload before insert on audit_entry "
-                             "when new.action = 'POST evidence.evidence_list' "
+                             f"when new.action = '{action}' "
                              "begin select raise(abort, 'disk full'); end"))
         yield
         session.execute(text("drop trigger refuse_upload"))

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from backend import files
 from backend.db import session
-from backend.evidence import jobs
 from backend.evidence.chain import verify_chain
 from backend.evidence.models import Evidence
 from backend.org.models import Officer, Role
@@ -84,7 +84,7 @@ def test_orphans_of_a_failed_commit_are_swept_from_an_s3_bucket(app, client, mak
 
     before = stored()
     assert len(before) == 6  # two originals, thumbnails, watermarked copies
-    monkeypatch.setattr(jobs, "ORPHAN_GRACE", timedelta(minutes=-1))  # (a bucket's dates cannot be set back)
+    monkeypatch.setattr(files, "ORPHAN_GRACE", timedelta(minutes=-1))  # (a bucket's dates cannot be set back)
     assert run_job(app, SWEEP, None) == SUCCEEDED
     record = session.get(Evidence, kept["id"])
     assert stored() == {record.original_key, record.thumbnail_key, record.watermarked_key}

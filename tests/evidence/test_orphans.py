@@ -17,7 +17,7 @@ from backend.scheduler import JOBS, SUCCEEDED, run_job
 from backend.storage import LocalStorage, get_storage
 from tests.evidence.helpers import commits_fail, stored_files, unique_jpeg, upload
 
-SWEEP = {job.id: job for job in JOBS}["evidence.sweep_orphans"]
+SWEEP = {job.id: job for job in JOBS}["files.sweep_orphans"]
 
 
 @pytest.fixture

@@ -430,10 +430,6 @@ def test_the_leader_reviews_the_lines_shown_and_a_draft_stores_none(client, make
     run_daily(NOV[0])
     draft = sheet_of(client, make, leader, officer)
     assert stored_lines() == 0
-    assert client.post("/api/points/rules", headers=make.headers(admin), json={
-        "item": "commendation", "category": "奖励", "points_per_unit": "3", "monthly_cap": "12",
-        "effective_from": "2026-11-01"}).status_code == 201
-    assert sheet_of(client, make, leader, officer).json == draft.json  # shown as computed until the month is refreshed
 
     reviewed = change(client, make, leader, draft, "review")
     assert reviewed.status_code == 200
@@ -442,7 +438,10 @@ def test_the_leader_reviews_the_lines_shown_and_a_draft_stores_none(client, make
     assert [(line["item"], line["points"]) for line in explained["lines"]] == [
         ("attendance", "0.20"), ("commendation", "2.00")]
 
-    run_daily(NOV[0])  # the new rule version applies: the sheet changes and goes back to draft
+    # A new rule version for the month scores its open sheets at once: this one changes and goes back to draft.
+    assert client.post("/api/points/rules", headers=make.headers(admin), json={
+        "item": "commendation", "category": "奖励", "points_per_unit": "3", "monthly_cap": "12",
+        "effective_from": "2026-11-01"}).status_code == 201
     again = sheet_of(client, make, leader, officer)
     assert (again.json["state"], again.json["total"]) == ("draft", "103.20") and stored_lines() == 0
     assert [(line["item"], line["rule_id"] is not None, line["points"]) for line in again.json["lines"]] == [

@@ -91,7 +91,20 @@ def create_rule(actor: Officer, *, item: str, category: str, points_per_unit: De
                        monthly_cap=monthly_cap, effective_from=effective_from, created_by_id=actor.id)
     session.add(rule)
     session.flush()
+    _rescore_open_sheets(actor.district_id, effective_from)
     return rule
+
+
+def _rescore_open_sheets(district_id: int, since: date) -> None:
+    """The district's sheets not yet locked, from `since` on, scored again at once (a sheet the new rule
+    changes returns to draft); locked months keep the rules they were locked with."""
+    open_sheets = defaultdict(list)
+    for month, officer_id in session.execute(select(MonthlyPoints.month, MonthlyPoints.officer_id).where(
+            MonthlyPoints.district_id == district_id, MonthlyPoints.month >= since,
+            MonthlyPoints.state != SheetState.locked)):
+        open_sheets[month].append(officer_id)
+    for month, officer_ids in sorted(open_sheets.items()):
+        refresh_month(month, officer_ids=officer_ids)
 
 
 # -- monthly points --------------------------------------------------------------------------------

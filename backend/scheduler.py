@@ -58,6 +58,7 @@ class Job(NamedTuple):
     period: str = "day"  # day | month | quarter | year: what one run covers; or SWEEP (see below)
     lag: int = 0  # a run in period P covers period P - lag (1: yesterday, last month ...)
     catch_up: bool = True  # False: after downtime only the latest period runs (e.g. a sync)
+    executor: str = "default"  # a job that runs for minutes gets a thread of its own, so it delays no other
 
 
 JOBS: list[Job] = [
@@ -79,7 +80,7 @@ JOBS: list[Job] = [
     Job("files.sweep_orphans", {"hour": 4, "minute": 10}, "backend.files.sweep_orphan_files",
         period=SWEEP),  # files left by failed commits
     Job("evidence.video_copies", {"minute": "*/2"}, "backend.evidence.jobs.make_video_copies",
-        period=SWEEP),  # watermarked videos and redacted video exports, re-encoded off the request
+        period=SWEEP, executor="media"),  # watermarked videos and redacted video exports, re-encoded off the request
     Job("community.overdue_warnings", {"minute": 10}, "backend.community.jobs.warn_overdue", period=SWEEP),
     Job("supervision.notice_overdue", {"minute": 15}, "backend.supervision.findings.jobs.hourly", period=SWEEP),
     Job("cases.deadlines", {"minute": 20}, "backend.supervision.cases.jobs.hourly", period=SWEEP),
@@ -379,23 +380,31 @@ class Runner:
         return results
 
     def catch_up(self) -> dict[str, list[tuple[str, str]]]:
-        """Run every job's missed periods, in JOBS order."""
-        return {job_id: self.run_due(job_id) for job_id in self.jobs}
+        """Run every job's missed periods, in JOBS order; a job with a thread of its own is started there."""
+        results = {}
+        for job in self.jobs.values():
+            if job.executor != "default" and self.scheduler is not None:
+                self.scheduler.add_job(self.run_due, args=[job.id], executor=job.executor)
+            else:
+                results[job.id] = self.run_due(job.id)
+        return results
 
     def start(self, *, blocking: bool = False) -> None:
         """Start APScheduler: lease renewal every third of the lease, each job on its cron trigger."""
         scheduler_class = BlockingScheduler if blocking else BackgroundScheduler
         self.scheduler = scheduler_class(
             timezone=LOCAL_TZ,
-            # One job at a time, in fire order; the lease renews on its own thread meanwhile.
-            executors={"default": ThreadPoolExecutor(1), "lease": ThreadPoolExecutor(1)},
+            # One job at a time, in fire order, except those with a thread of their own (Job.executor); the
+            # lease renews on its own thread meanwhile.
+            executors={name: ThreadPoolExecutor(1)
+                       for name in {"default", "lease", *(job.executor for job in self.jobs.values())}},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
         self.scheduler.add_job(self.renew_lease, "interval", seconds=max(1.0, self.lease_seconds / 3),
                                id="scheduler.lease", executor="lease", next_run_time=datetime.now(LOCAL_TZ))
         for job in self.jobs.values():
             self.scheduler.add_job(self.run_due, CronTrigger(**job.trigger, timezone=LOCAL_TZ),
-                                   args=[job.id], id=job.id, name=job.id)
+                                   args=[job.id], id=job.id, name=job.id, executor=job.executor)
         log.info("scheduler %s starting with jobs %s", self.holder, ", ".join(self.jobs))
         self.scheduler.start()
 

@@ -269,3 +269,30 @@ def test_a_sweep_runs_at_every_firing_on_the_lease_holder_only_and_commits(commi
     assert holder.run_due("test.sweep") == [("sweep", SUCCEEDED)]
     assert committed_count(committed_app, District, District.name == "每小时巡检") == 2
     assert ledger(committed_app, "test.sweep") == []
+
+
+def test_a_job_with_a_thread_of_its_own_delays_no_other(committed_app, calls):
+    """A video copy takes minutes: while one runs, the other jobs (a shift reminder at 06:30) still run."""
+    release = threading.Event()
+
+    def long_copy():
+        calls.append("copy started")
+        assert release.wait(timeout=20), "the other job never ran"
+        calls.append("copy done")
+
+    slow = Job("test.slow", {"minute": "*/2"}, long_copy, period=scheduler.SWEEP, executor="media")
+    quick = Job("test.quick", {"hour": 3}, lambda: calls.append("reminders sent"))
+    runner = Runner(committed_app, [slow, quick], holder="lanes")
+    runner.start()
+    try:
+        deadline = time.monotonic() + 10
+        while "reminders sent" not in calls and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "copy started" in calls and "reminders sent" in calls and "copy done" not in calls
+    finally:
+        release.set()
+        deadline = time.monotonic() + 10
+        while "copy done" not in calls and time.monotonic() < deadline:
+            time.sleep(0.05)
+        runner.shutdown()
+    assert calls.index("reminders sent") < calls.index("copy done")

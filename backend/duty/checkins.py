@@ -107,14 +107,14 @@ def _own_shift(actor: Officer, kind: CheckKind, shift_id: int, client_id: str):
     params = {"shift_id": shift_id, "officer_id": actor.id, "client_id": client_id}
     if kind == CheckKind.check_out:
         row = session.execute(_OWN_SHIFT, params).first()
-        rows = [] if row is None else session.execute(_CHECKS, params).all()
-    else:
-        rows = session.execute(_OWN_SHIFT_AND_CHECKS, params).all()
-        row = rows[0] if rows else None
-        rows = [r for r in rows if r.check_id is not None]
-    if row is None:
+        if row is None:
+            _refuse_shift(actor, shift_id)
+        return (JudgedShift.of(row), *_checks(client_id, shift_id))
+    rows = session.execute(_OWN_SHIFT_AND_CHECKS, params).all()
+    if not rows:
         _refuse_shift(actor, shift_id)
-    return (JudgedShift.of(row), *_sorted_checks(client_id, shift_id, rows))
+    checks = [row for row in rows if row.check_id is not None]
+    return (JudgedShift.of(rows[0]), *_sorted_checks(client_id, shift_id, checks))
 
 
 def _checks(client_id: str, shift_id: int):

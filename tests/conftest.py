@@ -14,6 +14,7 @@ from werkzeug.serving import make_server
 from backend import create_app
 from backend.db import Base, session
 from backend.migrate import upgrade
+from backend.storage import LocalStorage
 from tests.factories import Factory
 from tests.fake_wechat import FakeWeChat
 
@@ -81,6 +82,15 @@ def app(database_url, tmp_path_factory, fake_wechat):
     })
     yield app
     app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture
+def own_storage(app, tmp_path, monkeypatch):
+    """A storage folder of this test's own, so that what it stores and sweeps is all there is."""
+    local = LocalStorage(tmp_path / "files")
+    monkeypatch.setitem(app.extensions, "storage", local)
+    monkeypatch.setitem(app.config, "FILES_DIR", str(local.root))
+    return local
 
 
 @pytest.fixture(autouse=True)

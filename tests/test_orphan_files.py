@@ -9,14 +9,10 @@ from PIL import Image
 
 from backend.db import utcnow
 from backend.org.models import Role
-from backend.scheduler import JOBS, SUCCEEDED, run_job
 from tests import photos
 from tests.community.conftest import office, signed  # noqa: F401  (office: the fixture)
 from tests.duty.helpers import check_payload
-from tests.evidence.helpers import commits_fail, stored_files
-from tests.evidence.test_orphans import _age, storage  # noqa: F401  (storage: the fixture)
-
-SWEEP = {job.id: job for job in JOBS}["files.sweep_orphans"]
+from tests.evidence.helpers import age_files, commits_fail, stored_files, sweep_orphans
 
 
 def _complaint_photo(client, make, office, attempt: int):  # noqa: F811
@@ -67,8 +63,8 @@ def _drill_photo(client, make, office, attempt: int):  # noqa: F811
 @pytest.mark.parametrize("upload, folder", [
     (_complaint_photo, "community"), (_selfie, "duty/selfies"), (_course_material, "training/materials"),
     (_drill_photo, "training/drill-attempts")], ids=["complaint photo", "selfie", "course material", "drill photo"])
-def test_a_file_whose_record_never_committed_is_swept_and_the_others_kept(  # noqa: F811  (office, storage)
-        app, client, make, office, storage, upload, folder):
+def test_a_file_whose_record_never_committed_is_swept_and_the_others_kept(  # noqa: F811  (office)
+        app, client, make, office, own_storage, upload, folder):
     kept, action = upload(client, make, office, 1)
     assert kept.status_code == 201, kept.json
     files_of_kept = stored_files(app)
@@ -79,8 +75,8 @@ def test_a_file_whose_record_never_committed_is_swept_and_the_others_kept(  # no
     orphans = stored_files(app) - files_of_kept
     assert len(orphans) == 1 and next(iter(orphans)).startswith(f"{folder}/")
 
-    assert run_job(app, SWEEP, None) == SUCCEEDED
+    sweep_orphans(app)
     assert stored_files(app) == files_of_kept | orphans  # within the grace period nothing goes
-    _age(storage, 2)
-    assert run_job(app, SWEEP, None) == SUCCEEDED
+    age_files(own_storage, 2)
+    sweep_orphans(app)
     assert stored_files(app) == files_of_kept

@@ -1,8 +1,10 @@
-"""Submitting evidence through the API, and unique real photos (stored files are content-addressed)."""
+"""Submitting evidence through the API, unique real photos (stored files are content-addressed), and the
+stored files: what is there, a commit that fails after they were written, the orphan sweep."""
 from __future__ import annotations
 
 import io
 import os
+import time
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
@@ -12,6 +14,7 @@ from PIL import Image
 from sqlalchemy import text
 
 from backend.db import session
+from backend.scheduler import JOBS, SUCCEEDED, run_job
 from tests import photos
 
 SHANGHAI_WGS84 = (31.2304, 121.4737)  # People's Square, as a phone's GPS (EXIF) writes it
@@ -105,6 +108,21 @@ def upload(client, headers, data: bytes, content_type: str = "image/jpeg", filen
     form = {name: str(value) for name, value in details(**fields).items()}
     form["file"] = (io.BytesIO(data), filename, content_type)
     return client.post("/api/evidence", headers=headers, data=form, content_type="multipart/form-data")
+
+
+SWEEP = {job.id: job for job in JOBS}["files.sweep_orphans"]
+
+
+def sweep_orphans(app) -> None:
+    assert run_job(app, SWEEP, None) == SUCCEEDED
+
+
+def age_files(storage, days: float) -> None:
+    """Make every stored file look written `days` ago."""
+    moment = time.time() - days * 86400
+    for path in storage.root.rglob("*"):
+        if path.is_file():
+            os.utime(path, (moment, moment))
 
 
 def stored_files(app) -> set[str]:

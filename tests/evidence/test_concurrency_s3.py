@@ -11,8 +11,7 @@ from backend.evidence.models import Evidence
 from backend.org.models import Officer, Role
 from backend.scheduler import SUCCEEDED, run_job
 from backend.storage import storage_from_config
-from tests.evidence.helpers import commits_fail, details, unique_jpeg, upload
-from tests.evidence.test_orphans import SWEEP
+from tests.evidence.helpers import SWEEP, commits_fail, details, unique_jpeg, upload
 from tests.media.test_storage import s3_endpoint  # noqa: F401  (the moto server fixture)
 
 

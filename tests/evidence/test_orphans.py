@@ -5,7 +5,6 @@ import threading
 import time
 import uuid
 
-import pytest
 from sqlalchemy import func, select, text
 
 from backend.db import session, utcnow
@@ -13,35 +12,12 @@ from backend.evidence.chain import verify_chain
 from backend.evidence.models import Evidence
 from backend.evidence.operations import submit_evidence
 from backend.org.models import Officer
-from backend.scheduler import JOBS, SUCCEEDED, run_job
-from backend.storage import LocalStorage, get_storage
-from tests.evidence.helpers import commits_fail, stored_files, unique_jpeg, upload
-
-SWEEP = {job.id: job for job in JOBS}["files.sweep_orphans"]
+from backend.scheduler import run_job
+from backend.storage import get_storage
+from tests.evidence.helpers import SWEEP, age_files, commits_fail, stored_files, sweep_orphans, unique_jpeg, upload
 
 
-@pytest.fixture
-def storage(app, tmp_path, monkeypatch):
-    """A storage folder of this test's own, so the sweep sees only its files."""
-    local = LocalStorage(tmp_path / "files")
-    monkeypatch.setitem(app.extensions, "storage", local)
-    monkeypatch.setitem(app.config, "FILES_DIR", str(local.root))
-    return local
-
-
-def _age(storage, days: float) -> None:
-    """Make every stored file look written `days` ago."""
-    moment = time.time() - days * 86400
-    for path in storage.root.rglob("*"):
-        if path.is_file():
-            os.utime(path, (moment, moment))
-
-
-def _sweep(app) -> None:
-    assert run_job(app, SWEEP, None) == SUCCEEDED
-
-
-def test_files_of_a_failed_commit_are_swept_after_a_day_and_shared_ones_kept(app, client, make, storage):
+def test_files_of_a_failed_commit_are_swept_after_a_day_and_shared_ones_kept(app, client, make, own_storage):
     first, second = make.officer(), make.officer()
     shared = unique_jpeg()
     kept = upload(client, make.headers(first), shared)
@@ -56,10 +32,10 @@ def test_files_of_a_failed_commit_are_swept_after_a_day_and_shared_ones_kept(app
     # (another badge number). The shared original and thumbnail belong to the first record too.
     assert len(orphans) == 4
 
-    _sweep(app)
+    sweep_orphans(app)
     assert stored_files(app) == files_of_kept | orphans  # within the grace period nothing goes
-    _age(storage, 2)
-    _sweep(app)
+    age_files(own_storage, 2)
+    sweep_orphans(app)
     assert stored_files(app) == files_of_kept
     assert verify_chain(first).intact
     assert client.get(f"/api/evidence/{kept.json['id']}/original", headers=make.headers(first)).data == shared

@@ -16,6 +16,7 @@ from sqlalchemy import insert
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from backend.api.schemas import openapi_type
 from backend.audit import AuditEntry
 from backend.db import session, sqlite_writes
 from backend.errors import DomainError
@@ -167,6 +168,7 @@ def init_api(app: Flask) -> Api:
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.ma_plugin.converter.add_attribute_function(_decimal_as_text)
     api.ma_plugin.converter.add_attribute_function(_default_example)
+    api.ma_plugin.converter.add_attribute_function(openapi_type)
 
     swagger_dir = Path(swagger_ui_bundle.swagger_ui_path)
     app.add_url_rule("/api/docs/static/<path:filename>", "swagger_static",

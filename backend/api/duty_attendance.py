@@ -9,7 +9,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backend.api import audit_object
 from backend.api.pagination import page_of
-from backend.api.schemas import Schema
+from backend.api.schemas import Flag, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.duty import checkins, positions, queries, sync
 from backend.duty.geo import COORD_SYSTEMS, GCJ02
@@ -72,11 +72,11 @@ class CheckSchema(Schema):
     minutes_off = fields.Integer(metadata={"description": "迟到或早退的分钟数"})
     out_of_area = fields.Boolean()
     reason = fields.String(allow_none=True)
-    approval = fields.Function(lambda c: c.approval.value if c.approval else None)
+    approval = Text(lambda c: c.approval.value if c.approval else None, allow_none=True)
     decided_by_id = fields.Integer(allow_none=True)
     decided_at = fields.AwareDateTime(allow_none=True)
     decision_note = fields.String(allow_none=True)
-    has_selfie = fields.Function(lambda c: c.selfie_key is not None)
+    has_selfie = Flag(lambda c: c.selfie_key is not None)
 
 
 class CheckFilterSchema(Schema):

@@ -1,13 +1,13 @@
 """On-site evidence: upload or WeChat media id, originals and copies (custody-logged), redacted export, chains."""
 from flask import Response, jsonify, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from backend.api import audit_object
+from backend.api.multipart import Blueprint
 from backend.api.pagination import page_of
-from backend.api.schemas import Schema
+from backend.api.schemas import Flag, Record, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.db import sqlite_writes
 from backend.duty.geo import COORD_SYSTEMS, GCJ02
@@ -42,7 +42,7 @@ class EvidenceDetailsSchema(Schema):
     subject_ref = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "关联对象编号或案号"})
 
 
-class EvidenceFileSchema(Schema):
+class EvidenceUploadSchema(EvidenceDetailsSchema):
     file = Upload(required=True, metadata={"description": "照片（JPEG/PNG）或短视频（MP4）"})
 
 
@@ -67,7 +67,7 @@ class EvidenceRecordSchema(Schema):
     captured_at = fields.AwareDateTime(metadata={"description": "手机上报的拍摄时间"})
     lat = fields.Float()
     lng = fields.Float()
-    coord_system = fields.Constant(GCJ02)
+    coord_system = Text(lambda _evidence: GCJ02, metadata={"description": "位置的坐标系（统一换算为 gcj02）"})
     accuracy_m = fields.Float(allow_none=True)
     place = fields.String(allow_none=True)
     exif_taken_at = fields.AwareDateTime(allow_none=True, metadata={"description": "照片 EXIF 中的拍摄时间"})
@@ -75,15 +75,15 @@ class EvidenceRecordSchema(Schema):
     exif_lng = fields.Float(allow_none=True)
     time_gap_s = fields.Integer(allow_none=True, metadata={"description": "EXIF 时间与上报时间相差的秒数"})
     place_gap_m = fields.Integer(allow_none=True, metadata={"description": "EXIF 位置与上报位置相距的米数"})
-    exif_disagrees = fields.Function(operations.exif_disagrees,
+    exif_disagrees = Record(operations.exif_disagrees,
                                      metadata={"description": "EXIF 与上报不一致（超过容差）：{time, place}"})
     subject_type = fields.Enum(Subject, allow_none=True)
-    subject_name = fields.Function(lambda e: SUBJECT_NAMES[e.subject_type] if e.subject_type else None)
+    subject_name = Text(lambda e: SUBJECT_NAMES[e.subject_type] if e.subject_type else None, allow_none=True)
     subject_ref = fields.String(allow_none=True)
     received_at = fields.AwareDateTime()
     prev_hash = fields.String()
     record_hash = fields.String()
-    has_watermarked_copy = fields.Function(operations.has_watermarked_copy,
+    has_watermarked_copy = Flag(operations.has_watermarked_copy,
                                            metadata={"description": "水印件可查看（视频的水印件在上传后于后台生成）"})
 
 
@@ -113,7 +113,7 @@ class CustodyEntrySchema(Schema):
     actor_id = fields.Integer()
     actor_name = fields.String(attribute="actor.name")
     action = fields.Enum(CustodyAction)
-    action_name = fields.Function(lambda entry: CUSTODY_NAMES[entry.action])
+    action_name = Text(lambda entry: CUSTODY_NAMES[entry.action])
     reason = fields.String(allow_none=True)
     at = fields.AwareDateTime()
     address = fields.String(allow_none=True)
@@ -151,13 +151,12 @@ def _file(data: bytes, mime: str, name: str, *, download: bool = False) -> Respo
 @blp.route("", endpoint="evidence_list")
 class EvidenceCollection(MethodView):
     @auth_required(blp)
-    @blp.arguments(EvidenceDetailsSchema, location="form")
-    @blp.arguments(EvidenceFileSchema, location="files")
+    @blp.arguments(EvidenceUploadSchema, location="form")
     @blp.response(201, EvidenceRecordSchema)
     @blp.alt_response(200, schema=EvidenceRecordSchema, description="同一 client_id 已提交过：返回第一次的结果")
-    def post(self, form, files):
+    def post(self, form):
         """上传现场取证照片或短视频（multipart：file 与拍摄时间、位置等字段）"""
-        upload = files["file"]
+        upload = form.pop("file")
         limit = max(operations.setting("EVIDENCE_MAX_IMAGE_BYTES"), operations.setting("EVIDENCE_MAX_VIDEO_BYTES"))
         data = upload.stream.read(limit + 1)
         if len(data) > limit:

@@ -10,7 +10,7 @@ from pathlib import Path
 import marshmallow as ma
 import swagger_ui_bundle
 from apispec import BasePlugin
-from flask import Flask, g, jsonify, request, send_from_directory
+from flask import Flask, current_app, g, jsonify, request, send_from_directory
 from flask_smorest import Api
 from sqlalchemy import insert
 from werkzeug.exceptions import HTTPException
@@ -193,10 +193,17 @@ def init_api(app: Flask) -> Api:
     return api
 
 
+def logged_read(view_class):
+    """Mark a view whose GET writes an access row (custody or audit log): on SQLite it takes the write lock up front."""
+    view_class.logged_read = True
+    return view_class
+
+
 def _begin_request() -> None:
     g.request_id = request.headers.get("X-Request-Id", "")[:32] or uuid.uuid4().hex
     g.actor = g.audit_object = None  # `g` outlives a request when an app context is reused (tests)
-    sqlite_writes.set(request.method in WRITE_METHODS)
+    view = current_app.view_functions.get(request.endpoint)
+    sqlite_writes.set(request.method in WRITE_METHODS or getattr(getattr(view, "view_class", None), "logged_read", False))
 
 
 def _domain_error(error: DomainError):

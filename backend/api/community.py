@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Response, current_app, request
 from flask.views import MethodView
 
-from backend.api import audit_object
+from backend.api import audit_object, logged_read
 from backend.api.community_pages import limit_resident_upload, pages
 from backend.api.community_schemas import (AssigneeSuggestionSchema, ComplaintAssignSchema, ComplaintDeadlineSchema,
                                            ComplaintDeadlineUpdateSchema, ComplaintDetailSchema,
@@ -19,7 +19,7 @@ from backend.api.pagination import page_of
 from backend.api.security import auth_required, current_actor
 from backend.community import dispatch, operations, queries
 from backend.community.deadlines import district_deadlines
-from backend.community.models import Category, Complaint, ComplaintPhoto
+from backend.community.models import Category, Complaint
 from backend.community.qr import qr_png, qr_svg
 from backend.community.signing import office_url
 from backend.db import session, utcnow
@@ -213,15 +213,13 @@ class ComplaintEvidenceFromWeChat(MethodView):
 
 
 @blp.route(f"{STAFF}/complaints/<int:complaint_id>/photos/<int:photo_id>", endpoint="photo")
+@logged_read
 class PhotoFile(MethodView):
     @auth_required(blp)
     @blp.response(200, description="照片文件")
     def get(self, complaint_id, photo_id):
-        """查看市民上传的诉件照片（数据权限内）"""
-        complaint = get_visible(Complaint, complaint_id, current_actor(), what="诉件")
-        photo = session.get(ComplaintPhoto, photo_id)
-        if photo is None or photo.complaint_id != complaint.id:
-            raise NotFound("照片不存在", code="not_found")
+        """查看市民上传的诉件照片（承办队员、中队长、区局管理员；每次查看记入审计日志）"""
+        photo = operations.read_photo(current_actor(), complaint_id, photo_id, address=request.remote_addr)
         return Response(get_storage().get(photo.storage_key), mimetype=photo.mime)
 
 

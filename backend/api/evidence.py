@@ -4,12 +4,11 @@ from flask.views import MethodView
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
-from backend.api import audit_object
+from backend.api import audit_object, logged_read
 from backend.api.multipart import Blueprint
 from backend.api.pagination import page_of
 from backend.api.schemas import Flag, Record, Schema, Text
 from backend.api.security import auth_required, current_actor
-from backend.db import sqlite_writes
 from backend.duty.geo import COORD_SYSTEMS, GCJ02
 from backend.errors import Invalid
 from backend.evidence import operations, queries
@@ -17,16 +16,6 @@ from backend.evidence.models import CUSTODY_NAMES, SUBJECT_NAMES, CustodyAction,
 from backend.org.scope import get_visible
 
 blp = Blueprint("evidence", __name__, url_prefix="/api/evidence", description="现场取证：上传、原件与水印件、脱敏导出、证据链校验")
-
-# Reading an original or a copy writes a custody entry: on SQLite those GETs take the write lock up front.
-_LOGGED_READS = frozenset({"evidence.original", "evidence.watermarked"})
-
-
-@blp.before_request
-def _logged_reads_write():
-    if request.endpoint in _LOGGED_READS:
-        sqlite_writes.set(True)
-
 
 class EvidenceDetailsSchema(Schema):
     client_id = fields.String(required=True, validate=validate.Length(min=8, max=64),
@@ -194,6 +183,7 @@ class EvidenceById(MethodView):
 
 
 @blp.route("/<int:evidence_id>/original", endpoint="original")
+@logged_read
 class Original(MethodView):
     @auth_required(blp)
     @blp.arguments(OriginalQuerySchema, location="query")
@@ -207,6 +197,7 @@ class Original(MethodView):
 
 
 @blp.route("/<int:evidence_id>/watermarked", endpoint="watermarked")
+@logged_read
 class Watermarked(MethodView):
     @auth_required(blp)
     @blp.response(200, description="水印件（照片为 JPEG，视频为 MP4）")
@@ -219,13 +210,14 @@ class Watermarked(MethodView):
 
 
 @blp.route("/<int:evidence_id>/thumbnail", endpoint="thumbnail")
+@logged_read
 class Thumbnail(MethodView):
     @auth_required(blp)
     @blp.response(200, description="缩略图（JPEG）")
     def get(self, evidence_id):
-        """缩略图"""
-        return _file(operations.read_thumbnail(current_actor(), evidence_id), "image/jpeg",
-                     f"evidence-{evidence_id}-thumbnail.jpg")
+        """缩略图（记入保管日志）"""
+        thumbnail = operations.read_thumbnail(current_actor(), evidence_id, address=request.remote_addr)
+        return _file(thumbnail, "image/jpeg", f"evidence-{evidence_id}-thumbnail.jpg")
 
 
 @blp.route("/<int:evidence_id>/exports", endpoint="exports")

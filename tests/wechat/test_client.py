@@ -130,9 +130,22 @@ def test_wrong_secret_is_reported_not_retried_forever(app, fake_wechat):
     with pytest.raises(ServiceUnavailable) as raised, wechat_errors("读取部门"):
         client.department.get()
 
-    assert raised.value.code == "wechat_error"
-    assert "40001" in raised.value.message
+    assert raised.value.code == "wechat_misconfigured"
+    assert "Secret 无效" in raised.value.message and "40001" in raised.value.message
     assert fake_wechat.calls["department/list"] == 0
+
+
+@pytest.mark.parametrize(("errcode", "says"), [(60020, "可信 IP"), (50001, "可信域名")])
+def test_configuration_errors_say_what_to_correct(client, make, fake_wechat, errcode, says):
+    make.officer(wechat_userid="zhangwei")
+    fake_wechat.codes["A"] = "zhangwei"
+    fake_wechat.fail("user/getuserinfo", errcode)
+
+    response = client.post("/api/auth/wechat", json={"code": "A"})
+
+    assert response.status_code == 503
+    assert response.json["error"] == "wechat_misconfigured"
+    assert says in response.json["message"] and "稍后再试" not in response.json["message"]
 
 
 def test_missing_configuration_is_a_clear_503(app):

@@ -76,9 +76,10 @@ class _Media(WeChatMedia):
     def get_jssdk_url(self, media_id):
         return _download_url(self, "media/get/jssdk", media_id=media_id)
 
-    def download(self, media_id) -> requests.Response:
-        """The media file as a response; errors (bad media id, expired token) raise as for JSON calls."""
-        return self._get("media/get", params={"media_id": media_id})
+    def download(self, media_id, start: int | None = None, stop: int | None = None) -> requests.Response:
+        """The media file (or its bytes start..stop-1) as a response; errors raise as for JSON calls."""
+        headers = {} if start is None else {"Range": f"bytes={start}-{stop - 1}"}
+        return self._get("media/get", params={"media_id": media_id}, headers=headers)
 
 
 class _Material(WeChatMaterial):

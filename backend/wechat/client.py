@@ -17,7 +17,7 @@ from flask import current_app
 from wechatpy.client.base import BaseWeChatClient
 from wechatpy.constants import WeChatErrorCode
 from wechatpy.enterprise import WeChatClient
-from wechatpy.enterprise.client.api import WeChatMaterial, WeChatMedia
+from wechatpy.enterprise.client.api import WeChatMaterial, WeChatMedia, WeChatOAuth
 from wechatpy.exceptions import APILimitedException, WeChatClientException
 from wechatpy.session import SessionStorage
 
@@ -92,11 +92,21 @@ class _Material(WeChatMaterial):
         return self._get("material/get", params={"media_id": media_id, "agentid": agent_id})
 
 
+class _OAuth(WeChatOAuth):
+    """The authorize link as WeCom documents it: every value escaped, the agent named (`agentid`)."""
+
+    def authorize_url(self, redirect_uri, state):
+        query = urlencode({"appid": self._client.corp_id, "redirect_uri": redirect_uri, "response_type": "code",
+                           "scope": "snsapi_base", "state": state, "agentid": self._client.agent})
+        return f"{self.OAUTH_BASE_URL}?{query}#wechat_redirect"
+
+
 class GovWeChatClient(WeChatClient):
     """The enterprise client pointed at a government-WeChat deployment."""
 
     media = _Media()
     material = _Material()
+    oauth = _OAuth()
 
     def __init__(self, corp_id: str, secret: str, *, agent: str, api_base_url: str, oauth_url: str,
                  storage: SessionStorage, timeout: float, max_retries: int):

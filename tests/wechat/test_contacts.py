@@ -223,3 +223,14 @@ def test_unconfigured_wechat_skips_the_nightly_sync_with_one_line(committed_app,
     assert not [record for record in caplog.records if record.levelno >= logging.ERROR or record.exc_info]
     said = [record.getMessage() for record in caplog.records if record.name.startswith("backend.wechat")]
     assert said == ["政务微信尚未配置，跳过通讯录同步"]
+
+
+def test_cli_command_says_when_wechat_is_not_configured(app, make, monkeypatch):
+    make.district(name="静安区", wechat_department_id=100)
+    monkeypatch.setitem(app.config, "WECHAT_CORP_ID", "")
+    monkeypatch.setitem(app.extensions, "wechat_clients", {})
+
+    result = app.test_cli_runner().invoke(args=["wechat", "sync-contacts"])
+
+    assert result.exit_code == 1
+    assert "政务微信尚未配置" in result.output and "同步完成" not in result.output

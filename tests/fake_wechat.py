@@ -29,11 +29,11 @@ ERROR_MESSAGES = {
     41001: "access_token missing",
     42001: "access_token expired",
     45009: "api freq out of limit",
-    60003: "department not found",
-    60111: "userid not found",
     48009: "api forbidden for contact assistant",
     50001: "redirect_url domain unmatched",
+    60003: "department not found",
     60020: "not allow to access from your ip",
+    60111: "userid not found",
     830002: "media file size exceeds 20M, use Range to download",
 }
 MEDIA_RANGE_THRESHOLD = 20 * 1024 * 1024  # media/get answers 830002 above this without a Range header
@@ -69,6 +69,7 @@ class FakeWeChat:
             self.media: dict[str, tuple[bytes, str]] = {}
             self.invalid_users: set[str] = set()
             self.directory_ids_only = False  # user/list and department/list answer 48009 (a newer deployment)
+            self.id_page_size = 10000  # user/list_id pages hold at most this many pairs, whatever `limit` asks
             self._errors: dict[str, deque[int]] = defaultdict(deque)
             self._tokens: set[str] = set()
             self._token_seq = itertools.count(1)
@@ -235,7 +236,7 @@ class FakeWeChat:
         body = request.get_json(force=True, silent=True) or {}
         pairs = [{"userid": u["userid"], "department": d} for u in self.users for d in u.get("department", [])]
         start = int(body.get("cursor") or 0)
-        stop = start + int(body.get("limit") or 10000)
+        stop = start + min(int(body.get("limit") or 10000), self.id_page_size)
         return jsonify(errcode=0, errmsg="ok", dept_user=pairs[start:stop],
                        next_cursor=str(stop) if stop < len(pairs) else "")
 

@@ -182,6 +182,7 @@ def test_a_deployment_that_refuses_directory_details_is_read_through_the_id_list
     fake_wechat.set_directory(DEPARTMENTS + [{"id": 103, "name": "江宁路中队", "parentid": 100}], members + [
         _user("newbie", "新队员", 103, mobile="13900000002"), _user("huangpu", "黄浦队员", 201)])
     fake_wechat.directory_ids_only = True  # user/list and department/list answer 48009
+    fake_wechat.id_page_size = 3  # seven (userid, department) pairs: three pages
 
     counts = sync_contacts()
 
@@ -190,7 +191,7 @@ def test_a_deployment_that_refuses_directory_details_is_read_through_the_id_list
     newbie = _officer("newbie")
     assert (newbie.name, newbie.phone, newbie.squad.name) == ("新队员", "13900000002", "江宁路中队")
     assert session.scalar(select(Officer).where(Officer.wechat_userid == "huangpu")) is None
-    assert fake_wechat.calls["department/simplelist"] == 1 and fake_wechat.calls["user/list_id"] == 1
+    assert fake_wechat.calls["department/simplelist"] == 1 and fake_wechat.calls["user/list_id"] == 3
     assert sync_contacts() == dict.fromkeys(counts, 0)  # twice changes nothing
 
 

@@ -43,6 +43,8 @@ SETTINGS = {
     "WECHAT_MAX_RETRIES": ("2", int),
     "WECHAT_CACHE_PREFIX": ("chengguan:wechat", str),  # Redis key prefix of tokens and JS-SDK tickets
     "WECHAT_CALLBACK_MAX_AGE_SECONDS": ("300", int),  # callbacks older (or further ahead) are refused
+    "WECHAT_OAUTH_STATE_MINUTES": ("10", int),  # an OAuth state older than this is refused at login
+    "WECHAT_SYNC_MAX_DEACTIVATE_PERCENT": ("10", int),  # a contacts sync deactivating more of a district is refused
     "REDIS_URL": ("", str),
     "LOG_LEVEL": ("INFO", str),
     "PROXY_HOPS": ("0", int),  # reverse proxies in front that set X-Forwarded-For/-Proto (0: none, trust no header)

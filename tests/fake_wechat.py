@@ -1,5 +1,10 @@
 """A fake government-WeChat server: the endpoints the backend uses, on 127.0.0.1, driven by tests.
 
+It answers as the published WeCom API does, not as the client would like: `user/list` lists one
+department's members (`fetch_child` is ignored, the docs say to walk the departments), a deployment
+that refuses directory details to the contacts-sync secret answers 48009 there and offers
+`department/simplelist` and `user/list_id`, media over 20 MB answer 830002 unless asked for a Range.
+
 Tests set the directory, which UserId an OAuth code stands for, which media exist, and queue the
 error codes WeChat returns (40014, 42001, 45009, 40029 ...); they read the calls per endpoint and
 the messages sent. `reset()` puts everything back (the autouse fixture calls it before each test).
@@ -24,7 +29,14 @@ ERROR_MESSAGES = {
     41001: "access_token missing",
     42001: "access_token expired",
     45009: "api freq out of limit",
+    48009: "api forbidden for contact assistant",
+    50001: "redirect_url domain unmatched",
+    60003: "department not found",
+    60020: "not allow to access from your ip",
+    60111: "userid not found",
+    830002: "media file size exceeds 20M, use Range to download",
 }
+MEDIA_RANGE_THRESHOLD = 20 * 1024 * 1024  # media/get answers 830002 above this without a Range header
 
 
 def jpeg_bytes(size: tuple[int, int] = (64, 48), color: tuple[int, int, int] = (200, 40, 40)) -> bytes:
@@ -56,6 +68,8 @@ class FakeWeChat:
             self.codes: dict[str, str] = {}
             self.media: dict[str, tuple[bytes, str]] = {}
             self.invalid_users: set[str] = set()
+            self.directory_ids_only = False  # user/list and department/list answer 48009 (a newer deployment)
+            self.id_page_size = 10000  # user/list_id pages hold at most this many pairs, whatever `limit` asks
             self._errors: dict[str, deque[int]] = defaultdict(deque)
             self._tokens: set[str] = set()
             self._token_seq = itertools.count(1)
@@ -107,7 +121,11 @@ class FakeWeChat:
             "message/send": self._message_send,
             "media/get": self._media_get,
             "department/list": self._department_list,
+            "department/simplelist": self._department_simplelist,
+            "department/get": self._department_get,
             "user/list": self._user_list,
+            "user/list_id": self._user_list_id,
+            "user/get": self._user_get,
         }
 
         @app.route("/cgi-bin/<path:endpoint>", methods=["GET", "POST"])
@@ -164,8 +182,18 @@ class FakeWeChat:
         if found is None:
             return self._error(40007)
         data, content_type = found
-        return Response(data, content_type=content_type, headers={
-            "Content-Disposition": f'attachment; filename="{request.args["media_id"]}.jpg"'})
+        headers = {"Content-Disposition": f'attachment; filename="{request.args["media_id"]}.jpg"',
+                   "Accept-Ranges": "bytes"}
+        if request.range is None:
+            if len(data) > MEDIA_RANGE_THRESHOLD:
+                return self._error(830002)
+            return Response(data, content_type=content_type, headers=headers)
+        bounds = request.range.range_for_length(len(data))
+        if bounds is None or bounds[1] - bounds[0] > MEDIA_RANGE_THRESHOLD:
+            return self._error(830002)
+        start, stop = bounds
+        return Response(data[start:stop], status=206, content_type=content_type, headers={
+            **headers, "Content-Range": f"bytes {start}-{stop - 1}/{len(data)}"})
 
     def _subtree(self, department_id: int | None) -> list[dict]:
         if department_id is None:
@@ -177,14 +205,43 @@ class FakeWeChat:
         return [d for d in self.departments if d["id"] in ids]
 
     def _department_list(self):
+        if self.directory_ids_only:
+            return self._error(48009)
         department_id = request.args.get("id", type=int)
         return jsonify(errcode=0, errmsg="ok", department=self._subtree(department_id))
 
+    def _department_simplelist(self):
+        department_id = request.args.get("id", type=int)
+        return jsonify(errcode=0, errmsg="ok", department_id=[
+            {"id": d["id"], "parentid": d.get("parentid", 0), "order": d.get("order", 0)}
+            for d in self._subtree(department_id)])
+
+    def _department_get(self):
+        department_id = request.args.get("id", type=int)
+        found = next((d for d in self.departments if d["id"] == department_id), None)
+        if found is None:
+            return self._error(60003)
+        return jsonify(errcode=0, errmsg="ok", department=found)
+
     def _user_list(self):
+        """The members of one department: WeCom ignores `fetch_child` (walk the departments instead)."""
+        if self.directory_ids_only:
+            return self._error(48009)
         department_id = request.args.get("department_id", type=int)
-        if request.args.get("fetch_child") == "1":
-            ids = {d["id"] for d in self._subtree(department_id)}
-        else:
-            ids = {department_id}
-        users = [u for u in self.users if ids & set(u.get("department", []))]
+        users = [u for u in self.users if department_id in u.get("department", [])]
         return jsonify(errcode=0, errmsg="ok", userlist=users)
+
+    def _user_list_id(self):
+        """Every (userid, department) pair of the corp, a page of `limit` at a time after `cursor`."""
+        body = request.get_json(force=True, silent=True) or {}
+        pairs = [{"userid": u["userid"], "department": d} for u in self.users for d in u.get("department", [])]
+        start = int(body.get("cursor") or 0)
+        stop = start + min(int(body.get("limit") or 10000), self.id_page_size)
+        return jsonify(errcode=0, errmsg="ok", dept_user=pairs[start:stop],
+                       next_cursor=str(stop) if stop < len(pairs) else "")
+
+    def _user_get(self):
+        found = next((u for u in self.users if u["userid"] == request.args.get("userid")), None)
+        if found is None:
+            return self._error(60111)
+        return jsonify(errcode=0, errmsg="ok", **found)

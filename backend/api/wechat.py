@@ -16,7 +16,6 @@ from backend.api.security import auth_required
 from backend.duty import positions
 from backend.wechat import jssdk, login
 from backend.wechat.callback import CallbackGuard
-from backend.wechat.client import wechat_client
 
 log = logging.getLogger(__name__)
 
@@ -34,16 +33,20 @@ PAGE_URL = validate.Regexp(r"^https?://", error="应为 http:// 或 https:// 开
 class WeChatLoginSchema(Schema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=512),
                          metadata={"description": "政务微信 OAuth 授权回调带回的 code"})
+    state = fields.String(required=True, validate=validate.Length(max=128),
+                          metadata={"description": "授权回调带回的 state（原样回传授权页地址接口给出的值）",
+                                    "example": "692e9a1c5f3b8d2e7a4c9b01d6e2f4a8c3b5d7e9f1a2c4e6b8d0f"})
 
 
 class AuthorizeUrlQuerySchema(Schema):
     redirect_uri = fields.String(required=True, validate=[validate.Length(max=1024), PAGE_URL],
                                  metadata={"description": "授权后回到的轻应用页面"})
-    state = fields.String(validate=validate.Length(max=128))
 
 
 class AuthorizeUrlSchema(Schema):
     url = fields.String(metadata={"description": "政务微信 OAuth 授权页地址"})
+    state = fields.String(metadata={"description": "地址中带的 state（本服务签发，有效期 WECHAT_OAUTH_STATE_MINUTES）；"
+                                                   "授权回调带回后随 code 一并提交登录"})
 
 
 class JssdkQuerySchema(Schema):
@@ -89,11 +92,11 @@ class CallbackVerifyQuerySchema(CallbackQuerySchema):
 class WeChatLogin(MethodView):
     @blp.arguments(WeChatLoginSchema)
     @blp.response(200, TokenSchema)
-    @blp.alt_response(401, description="授权码无效、账号未绑定执法人员或已停用")
+    @blp.alt_response(401, description="state 不符或过期、授权码无效、账号未绑定执法人员或已停用")
     @blp.alt_response(503, description="政务微信暂不可用")
     def post(self, body):
         """轻应用政务微信登录（OAuth code 换令牌）"""
-        token, row = login.login_with_code(body["code"], ttl=token_ttl())
+        token, row = login.login_with_code(body["code"], body["state"], ttl=token_ttl())
         audit_object("officer", row.officer_id)
         return token_response(token, row)
 
@@ -105,7 +108,8 @@ class WeChatAuthorizeUrl(MethodView):
     @blp.alt_response(503, description="政务微信尚未配置")
     def get(self, query):
         """政务微信 OAuth 授权页地址（轻应用跳转用）"""
-        return {"url": wechat_client().oauth.authorize_url(query["redirect_uri"], query.get("state"))}
+        url, state = login.authorize_url(query["redirect_uri"])
+        return {"url": url, "state": state}
 
 
 @blp.route("/wechat/jssdk-config", endpoint="jssdk_config")

@@ -167,7 +167,8 @@ def submit_wechat_media(actor: Officer, *, media_id: str, client_id: str, **deta
     existing = _by_client_id(client_id)
     if existing is not None:
         return _same(existing, actor), False
-    data, content_type = download_media(media_id)
+    data, content_type = download_media(
+        media_id, max_bytes=max(setting("EVIDENCE_MAX_IMAGE_BYTES"), setting("EVIDENCE_MAX_VIDEO_BYTES")))
     return submit_evidence(actor, client_id=client_id, data=data, content_type=content_type, source=Source.wechat,
                            wechat_media_id=media_id, **details)
 

@@ -1,13 +1,20 @@
-"""The callback URL: verify WeChat's signature and timestamp ourselves, then decrypt with wechatpy."""
+"""The callback URL: verify WeChat's signature and timestamp ourselves, then decrypt with wechatpy.
+
+Nothing from the request reaches an XML parser before its signature holds: the ciphertext is taken
+from the envelope by a pattern, signed-checked, and only then is the envelope (and later the
+decrypted event) parsed, by defusedxml, which refuses DTDs and entity declarations outright.
+"""
 from __future__ import annotations
 
 import hmac
+import re
 import struct
 import time
 from collections.abc import Mapping
-from xml.parsers.expat import ExpatError
+from xml.etree.ElementTree import Element, ParseError
 
-import xmltodict
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
 from wechatpy.enterprise.crypto import WeChatCrypto
 from wechatpy.exceptions import WeChatException
 from wechatpy.utils import WeChatSigner
@@ -16,6 +23,26 @@ from backend.errors import Forbidden, Invalid, ServiceUnavailable
 
 # What a tampered or garbled ciphertext makes wechatpy's decryption raise.
 _DECRYPT_ERRORS = (WeChatException, ValueError, IndexError, struct.error)
+# The ciphertext in WeCom's envelope: base64, bare or in CDATA.
+_ENCRYPT = re.compile(rb"<Encrypt>\s*(?:<!\[CDATA\[([A-Za-z0-9+/=]+)\]\]>|([A-Za-z0-9+/=]+))\s*</Encrypt>")
+
+
+def _parse(xml: bytes | str) -> Element:
+    """The root `<xml>` element; a DTD, an entity or broken XML is refused."""
+    try:
+        root = fromstring(xml, forbid_dtd=True)
+    except DefusedXmlException as error:
+        raise Invalid("回调消息不得包含 DTD 或实体声明", code="wechat_callback_malformed") from error
+    except ParseError as error:
+        raise Invalid("回调消息格式错误", code="wechat_callback_malformed") from error
+    if root.tag != "xml":
+        raise Invalid("回调消息格式错误", code="wechat_callback_malformed")
+    return root
+
+
+def _fields(element: Element) -> dict:
+    """An element's children as a dict: text for a leaf, a dict for a nested element."""
+    return {child.tag: _fields(child) if len(child) else child.text for child in element}
 
 
 class CallbackGuard:
@@ -47,19 +74,15 @@ class CallbackGuard:
 
     def decrypt(self, signature: str, timestamp: str, nonce: str, body: bytes) -> dict:
         """The event of an encrypted callback body, as a dict of its XML fields."""
-        try:
-            envelope = xmltodict.parse(body)["xml"]
-            encrypted = envelope["Encrypt"]
-        except (ExpatError, KeyError, TypeError) as error:
-            raise Invalid("回调消息格式错误", code="wechat_callback_malformed") from error
-        if not isinstance(encrypted, str):
+        found = _ENCRYPT.search(body)
+        if found is None:
             raise Invalid("回调消息格式错误", code="wechat_callback_malformed")
+        encrypted = (found.group(1) or found.group(2)).decode()
         self.check(signature, timestamp, nonce, encrypted)
+        if (_parse(body).findtext("Encrypt") or "").strip() != encrypted:  # the signed part is the envelope's own
+            raise Invalid("回调消息格式错误", code="wechat_callback_malformed")
         try:
             plain = self.crypto.decrypt_message({"Encrypt": encrypted}, signature, timestamp, nonce)
-            message = xmltodict.parse(plain)["xml"]
-        except (*_DECRYPT_ERRORS, ExpatError, KeyError, TypeError) as error:
+        except _DECRYPT_ERRORS as error:
             raise Invalid("回调消息无法解密", code="wechat_callback_undecryptable") from error
-        if not isinstance(message, dict):
-            raise Invalid("回调消息格式错误", code="wechat_callback_malformed")
-        return message
+        return _fields(_parse(plain))

@@ -17,7 +17,7 @@ from flask import current_app
 from wechatpy.client.base import BaseWeChatClient
 from wechatpy.constants import WeChatErrorCode
 from wechatpy.enterprise import WeChatClient
-from wechatpy.enterprise.client.api import WeChatMaterial, WeChatMedia
+from wechatpy.enterprise.client.api import WeChatMaterial, WeChatMedia, WeChatOAuth
 from wechatpy.exceptions import APILimitedException, WeChatClientException
 from wechatpy.session import SessionStorage
 
@@ -34,6 +34,16 @@ TOKEN_ERRORS = frozenset({
 # Cached tokens and tickets expire this much earlier than WeChat says, so none is used at its last second.
 EXPIRY_MARGIN_SECONDS = 300
 MEDIA_TYPES = frozenset({"image", "video", "audio"})
+# Answers that no retry will change: the deployment or the app's settings must be corrected.
+CONFIGURATION_ERRORS = {
+    40001: "应用 Secret 无效，请核对 WECHAT_SECRET / WECHAT_CONTACTS_SECRET",
+    40013: "企业 ID 无效，请核对 WECHAT_CORP_ID",
+    40056: "应用 AgentId 无效，请核对 WECHAT_AGENT_ID",
+    48002: "应用没有调用该接口的权限，请在政务微信管理后台开通",
+    50001: "授权回调地址的域名与应用设置的可信域名不符，请在政务微信管理后台核对",
+    60011: "应用无权访问该通讯录范围，请在政务微信管理后台调整可见范围",
+    60020: "本服务器的出口 IP 不在应用的企业可信 IP 中，请在政务微信管理后台添加",
+}
 
 
 def cache_ttl(expires_in) -> int:
@@ -66,9 +76,10 @@ class _Media(WeChatMedia):
     def get_jssdk_url(self, media_id):
         return _download_url(self, "media/get/jssdk", media_id=media_id)
 
-    def download(self, media_id) -> requests.Response:
-        """The media file as a response; errors (bad media id, expired token) raise as for JSON calls."""
-        return self._get("media/get", params={"media_id": media_id})
+    def download(self, media_id, start: int | None = None, stop: int | None = None) -> requests.Response:
+        """The media file (or its bytes start..stop-1) as a response; errors raise as for JSON calls."""
+        headers = {} if start is None else {"Range": f"bytes={start}-{stop - 1}"}
+        return self._get("media/get", params={"media_id": media_id}, headers=headers)
 
 
 class _Material(WeChatMaterial):
@@ -81,11 +92,21 @@ class _Material(WeChatMaterial):
         return self._get("material/get", params={"media_id": media_id, "agentid": agent_id})
 
 
+class _OAuth(WeChatOAuth):
+    """The authorize link as WeCom documents it: every value escaped, the agent named (`agentid`)."""
+
+    def authorize_url(self, redirect_uri, state):
+        query = urlencode({"appid": self._client.corp_id, "redirect_uri": redirect_uri, "response_type": "code",
+                           "scope": "snsapi_base", "state": state, "agentid": self._client.agent})
+        return f"{self.OAUTH_BASE_URL}?{query}#wechat_redirect"
+
+
 class GovWeChatClient(WeChatClient):
     """The enterprise client pointed at a government-WeChat deployment."""
 
     media = _Media()
     material = _Material()
+    oauth = _OAuth()
 
     def __init__(self, corp_id: str, secret: str, *, agent: str, api_base_url: str, oauth_url: str,
                  storage: SessionStorage, timeout: float, max_retries: int):
@@ -160,14 +181,24 @@ class GovWeChatClient(WeChatClient):
         return ticket
 
 
+def _credentials(config: Mapping, contacts: bool) -> tuple[str, str]:
+    """The secret and agent name: the agent's, or the contacts secret (if set) for the directory."""
+    if contacts and config["WECHAT_CONTACTS_SECRET"]:
+        return config["WECHAT_CONTACTS_SECRET"], "contacts"
+    return config["WECHAT_SECRET"], config["WECHAT_AGENT_ID"]
+
+
+def is_configured(config: Mapping, *, contacts: bool = False) -> bool:
+    """Whether government WeChat is set up (it is not in the demo)."""
+    return bool(config["WECHAT_CORP_ID"] and all(_credentials(config, contacts)))
+
+
 def build_client(config: Mapping, *, contacts: bool = False, storage: SessionStorage | None = None,
                  max_retries: int | None = None) -> GovWeChatClient:
     """A client from settings: the agent's secret, or the contacts secret (if set) for the directory."""
-    secret, agent = config["WECHAT_SECRET"], config["WECHAT_AGENT_ID"]
-    if contacts and config["WECHAT_CONTACTS_SECRET"]:
-        secret, agent = config["WECHAT_CONTACTS_SECRET"], "contacts"
-    if not (config["WECHAT_CORP_ID"] and secret and agent):
+    if not is_configured(config, contacts=contacts):
         raise ServiceUnavailable("政务微信尚未配置，请联系管理员", code="wechat_not_configured")
+    secret, agent = _credentials(config, contacts)
     return GovWeChatClient(
         config["WECHAT_CORP_ID"], secret, agent=agent,
         api_base_url=config["WECHAT_API_BASE_URL"], oauth_url=config["WECHAT_OAUTH_URL"],
@@ -194,6 +225,9 @@ def wechat_errors(action: str) -> Iterator[None]:
         raise ServiceUnavailable(f"政务微信接口调用过于频繁，{action}失败，请稍后再试",
                                  code="wechat_rate_limited") from error
     except WeChatClientException as error:
+        if error.errcode in CONFIGURATION_ERRORS:
+            raise ServiceUnavailable(f"政务微信配置有误，{action}失败：{CONFIGURATION_ERRORS[error.errcode]}"
+                                     f"（错误码 {error.errcode}）", code="wechat_misconfigured") from error
         detail = f"（错误码 {error.errcode}）" if error.errcode is not None else ""
         raise ServiceUnavailable(f"政务微信返回错误{detail}，{action}失败，请稍后再试", code="wechat_error") from error
     except requests.RequestException as error:

@@ -1,7 +1,12 @@
 """Nightly sync of the government-WeChat directory into squads and officers.
 
 Rules:
-- Only districts with a `wechat_department_id` are synced; each is read as its department subtree.
+- Only districts with a `wechat_department_id` are synced; each is read as its department subtree,
+  members one department at a time (WeCom lists a department's own members only: "逐层递归获取").
+  A deployment that refuses `department/list` and `user/list` to the contacts-sync secret (48009,
+  new IPs since 2022-08-15) is read through `department/simplelist` and `user/list_id` instead, with
+  `department/get` and `user/get` (the light app's secret) for the squads and new members' details;
+  there the members the service already knows keep their names and mobiles.
 - A direct sub-department of a district department is a squad (matched by `wechat_department_id`;
   created when new, renamed or moved when changed, deactivated when gone, reactivated when back).
   Deeper departments belong to the squad above them.
@@ -13,6 +18,9 @@ Rules:
 - A changed name, mobile or department updates the officer (district staff keep having no squad).
 - A member gone from the directory, disabled (status 2) or resigned (status 5) deactivates the
   officer; nobody is deleted, and the sync never reactivates an officer (that is an admin's call).
+- A sync that would deactivate more than WECHAT_SYNC_MAX_DEACTIVATE_PERCENT of a district's active
+  officers with a WeChat account is refused whole (most likely the secret lost sight of departments).
+- Not configured (the demo): one line in the log and nothing else.
 - Running it twice changes nothing the second time.
 """
 from __future__ import annotations
@@ -21,14 +29,19 @@ import logging
 from collections import Counter
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import select
+from wechatpy.exceptions import WeChatClientException
 
 from backend.db import session
-from backend.errors import ServiceUnavailable
+from backend.errors import Conflict, ServiceUnavailable
 from backend.org.models import DISTRICT_ROLES, District, Officer, Role, Squad
-from backend.wechat.client import wechat_client, wechat_errors
+from backend.wechat.client import GovWeChatClient, is_configured, wechat_client, wechat_errors
 
 log = logging.getLogger(__name__)
+
+DETAILS_FORBIDDEN = 48009  # "api forbidden for contact assistant": only the id-list endpoints are left
+ID_PAGE_SIZE = 10000  # the most `user/list_id` gives per page
 
 BADGE_ATTRIBUTE = "工号"
 GONE_STATUSES = frozenset({2, 5})  # disabled, resigned
@@ -45,13 +58,17 @@ class _DistrictDirectory:
 
 def sync_contacts() -> dict:
     """Bring squads and officers in line with the directory; the counts of what changed."""
-    directories = _read_directory()
     counts = Counter({name: 0 for name in COUNT_NAMES})
+    if not is_configured(current_app.config, contacts=True):
+        log.info("政务微信尚未配置，跳过通讯录同步")
+        return dict(counts)
+    directories = _read_directory()
     squads: dict[int, Squad] = {}
     for directory in directories:
         squads.update(_sync_squads(directory, counts))
     present = _sync_members(directories, squads, counts)
-    _deactivate_departed([d.district.id for d in directories], present, counts)
+    for directory in directories:
+        _deactivate_departed(directory.district, present, counts)
     session.flush()
     return dict(counts)
 
@@ -66,15 +83,56 @@ def _read_directory() -> list[_DistrictDirectory]:
     directories = []
     with wechat_errors("同步通讯录"):
         for district in districts:
-            departments = client.department.get(district.wechat_department_id)
-            users = client.user.list(district.wechat_department_id, fetch_child=True)
-            directories.append(_DistrictDirectory(district, {d["id"]: d for d in departments}, users))
+            try:
+                departments, users = _read_details(client, district.wechat_department_id)
+            except WeChatClientException as error:
+                if error.errcode != DETAILS_FORBIDDEN:
+                    raise
+                log.info("通讯录接口不向通讯录同步 secret 提供详情（48009），改用部门 ID 列表与成员 ID 列表")
+                departments, users = _read_ids(client, district.wechat_department_id)
+            directories.append(_DistrictDirectory(district, departments, users))
     for directory in directories:
         if directory.district.wechat_department_id not in directory.departments:
             # e.g. the secret lost its visibility: syncing would deactivate the whole district
             raise ServiceUnavailable(f"通讯录中看不到{directory.district.name}的部门，未同步，请检查通讯录权限",
                                      code="wechat_directory_incomplete")
     return directories
+
+
+def _read_details(client: GovWeChatClient, root: int) -> tuple[dict[int, dict], list[dict]]:
+    """The subtree from `department/list`, then each department's own members from `user/list`."""
+    departments = {d["id"]: d for d in client.department.get(root)}
+    return departments, [user for id_ in departments for user in client.user.list(id_)]
+
+
+def _read_ids(client: GovWeChatClient, root: int) -> tuple[dict[int, dict], list[dict]]:
+    """The subtree and its members from the id lists; details only where the service lacks them."""
+    departments = {d["id"]: d for d in client.get("department/simplelist", params={"id": root})["department_id"]}
+    memberships: dict[str, list[int]] = {}
+    cursor = ""
+    while True:
+        page = client.post("user/list_id", data={"cursor": cursor, "limit": ID_PAGE_SIZE})
+        for pair in page.get("dept_user") or []:
+            if pair["department"] in departments:
+                memberships.setdefault(pair["userid"], []).append(pair["department"])
+        cursor = page.get("next_cursor")
+        if not cursor:
+            break
+    details = wechat_client()  # the light app's secret may still read what its visible range holds
+    for id_, department in departments.items():
+        if department.get("parentid") == root:  # squads need their names
+            department["name"] = details.get("department/get", params={"id": id_})["department"]["name"]
+    known = set(session.scalars(select(Officer.wechat_userid).where(Officer.wechat_userid.in_(list(memberships)))))
+    users = []
+    for userid, department_ids in memberships.items():
+        if userid in known:
+            users.append({"userid": userid, "department": department_ids})
+            continue
+        try:
+            users.append(details.user.get(userid))
+        except WeChatClientException as error:  # outside the light app's visible range: nothing to create from
+            log.warning("contacts sync: %s skipped, user/get answered %s", userid, error.errcode)
+    return departments, users
 
 
 def _sync_squads(directory: _DistrictDirectory, counts: Counter) -> dict[int, Squad]:
@@ -172,7 +230,7 @@ def _bind_or_create(user: dict, squad: Squad | None, counts: Counter) -> Officer
 
 def _update(officer: Officer, user: dict, squad: Squad | None) -> bool:
     """Copy name, mobile and squad from the member; whether anything changed."""
-    changes = {"name": user["name"][:64]}
+    changes = {"name": user["name"][:64]} if user.get("name") else {}
     if user.get("mobile"):  # an app without the permission gets no mobile: keep what we have
         changes["phone"] = user["mobile"]
     if squad is not None and officer.role not in DISTRICT_ROLES:
@@ -180,16 +238,20 @@ def _update(officer: Officer, user: dict, squad: Squad | None) -> bool:
     return _apply(officer, **changes)
 
 
-def _deactivate_departed(district_ids: list[int], present: set[str], counts: Counter) -> None:
-    """Deactivate the synced districts' officers whose WeChat account left the directory."""
-    if not district_ids:
-        return
-    departed = session.scalars(select(Officer).where(
-        Officer.district_id.in_(district_ids), Officer.wechat_userid.is_not(None), Officer.active.is_(True)))
+def _deactivate_departed(district: District, present: set[str], counts: Counter) -> None:
+    """Deactivate the district's officers whose WeChat account left the directory, unless that is most of them."""
+    active = session.scalars(select(Officer).where(
+        Officer.district_id == district.id, Officer.wechat_userid.is_not(None), Officer.active.is_(True))).all()
+    departed = [officer for officer in active if officer.wechat_userid not in present]
+    limit = current_app.config["WECHAT_SYNC_MAX_DEACTIVATE_PERCENT"]
+    if departed and len(departed) * 100 > limit * len(active):
+        message = (f"通讯录同步将停用 {len(departed)} 人（{district.name}在岗 {len(active)} 人的 "
+                   f"{len(departed) * 100 // len(active)}%），超过上限 {limit}%，本次未同步：请核对通讯录权限与部门设置；确属人员变动时，"
+                   f"可临时调高 WECHAT_SYNC_MAX_DEACTIVATE_PERCENT 后运行 flask wechat sync-contacts")
+        raise Conflict(message, code="wechat_sync_refused")  # the job ledger and log record it, the CLI prints it
     for officer in departed:
-        if officer.wechat_userid not in present:
-            officer.active = False
-            counts["deactivated"] += 1
+        officer.active = False
+        counts["deactivated"] += 1
 
 
 def _apply(row, **values) -> bool:

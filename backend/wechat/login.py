@@ -1,8 +1,19 @@
-"""Officers in light apps sign in with a government-WeChat OAuth code."""
+"""Officers in light apps sign in with a government-WeChat OAuth code.
+
+The authorize link carries a `state` the service signs (issue time, a random nonce, an HMAC under
+SECRET_KEY; hex only, as WeCom allows a-zA-Z0-9); the login must bring it back unaltered and within
+WECHAT_OAUTH_STATE_MINUTES, so a code obtained outside a login this service started is refused.
+"""
 from __future__ import annotations
 
+import hashlib
+import hmac
+import re
+import secrets
+import time
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import select
 from wechatpy.constants import WeChatErrorCode
 from wechatpy.exceptions import WeChatClientException
@@ -12,6 +23,34 @@ from backend.errors import Unauthorized
 from backend.org.auth import issue_token
 from backend.org.models import AuthToken, Officer
 from backend.wechat.client import wechat_client, wechat_errors
+
+_STATE = re.compile(r"[0-9a-f]{8}[0-9a-f]{16}[0-9a-f]{32}")  # issued at, nonce, signature
+
+
+def _state_signature(issued_and_nonce: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, b"wechat-oauth-state:" + issued_and_nonce.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def new_state() -> str:
+    """A fresh signed state for one login attempt."""
+    issued_and_nonce = f"{int(time.time()):08x}{secrets.token_hex(8)}"
+    return issued_and_nonce + _state_signature(issued_and_nonce)
+
+
+def check_state(state: str) -> None:
+    """Refuse a state this service did not sign, or signed too long ago."""
+    if not _STATE.fullmatch(state) or not hmac.compare_digest(state[24:], _state_signature(state[:24])):
+        raise Unauthorized("登录校验失败（state 不符），请重新打开应用登录", code="wechat_state_invalid")
+    # only this service can sign a state, so a future time is no forgery, at most another server's clock
+    if time.time() - int(state[:8], 16) > current_app.config["WECHAT_OAUTH_STATE_MINUTES"] * 60:
+        raise Unauthorized("登录已超时（state 过期），请重新打开应用登录", code="wechat_state_expired")
+
+
+def authorize_url(redirect_uri: str) -> tuple[str, str]:
+    """The OAuth link for the light app to open, and the state it carries."""
+    state = new_state()
+    return wechat_client().oauth.authorize_url(redirect_uri, state), state
 
 
 def wechat_userid(code: str) -> str:
@@ -29,8 +68,9 @@ def wechat_userid(code: str) -> str:
     return userid
 
 
-def login_with_code(code: str, *, ttl: timedelta) -> tuple[str, AuthToken]:
-    """Map the code's UserId to an active officer and issue a token."""
+def login_with_code(code: str, state: str, *, ttl: timedelta) -> tuple[str, AuthToken]:
+    """Check the state, map the code's UserId to an active officer and issue a token."""
+    check_state(state)
     officer = session.scalars(select(Officer).where(Officer.wechat_userid == wechat_userid(code))).one_or_none()
     if officer is None:
         raise Unauthorized("该政务微信账号未绑定执法人员，请联系管理员", code="wechat_user_unknown")

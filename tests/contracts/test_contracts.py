@@ -23,6 +23,7 @@ from backend.db import session, utcnow
 from backend.duty.models import Post
 from backend.org.models import CommunityOffice, Officer, Role
 from backend.training.live import join_signature
+from backend.wechat.login import new_state
 from tests import photos
 
 CONTRACTS = sorted((Path(__file__).resolve().parents[2] / "miniapp_contracts").glob("*.yaml"))
@@ -59,7 +60,8 @@ class Replay:
             self.fake_wechat.codes[code] = officer.wechat_userid
             token = self.make.headers(officer, timedelta(hours=2))["Authorization"].removeprefix("Bearer ")
             self.values[name] = {"id": officer.id, "name": officer.name, "badge_no": officer.badge_no,
-                                 "wechat_code": code, "squad_id": officer.squad_id, "token": token}
+                                 "wechat_code": code, "wechat_state": new_state(), "squad_id": officer.squad_id,
+                                 "token": token}
         for name, spec in fixtures.get("offices", {}).items():
             office = self.make.office(squads[spec["squad"]], name=spec.get("name", name))
             version = qr_version(office)

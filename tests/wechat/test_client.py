@@ -36,33 +36,34 @@ def test_token_is_cached_per_corp_and_agent_until_shortly_before_it_expires(app,
     assert timedelta(minutes=110) < expires_in <= timedelta(minutes=115)
 
 
-def test_logins_from_two_requests_share_one_token(client, make, fake_wechat):
+def test_logins_from_two_requests_share_one_token(client, make, fake_wechat, oauth_state):
     make.officer(wechat_userid="u1")
     fake_wechat.codes.update({"A": "u1", "B": "u1"})
 
-    assert client.post("/api/auth/wechat", json={"code": "A"}).status_code == 200
-    assert client.post("/api/auth/wechat", json={"code": "B"}).status_code == 200
+    assert client.post("/api/auth/wechat", json={"code": "A", "state": oauth_state}).status_code == 200
+    assert client.post("/api/auth/wechat", json={"code": "B", "state": oauth_state}).status_code == 200
 
     assert fake_wechat.calls["gettoken"] == 1
 
 
-def test_token_fetched_by_a_refused_login_is_kept(client, make, fake_wechat):
+def test_token_fetched_by_a_refused_login_is_kept(client, make, fake_wechat, oauth_state):
     make.officer(wechat_userid="u1")
     fake_wechat.codes.update({"A": "stranger", "B": "u1"})
 
-    assert client.post("/api/auth/wechat", json={"code": "A"}).status_code == 401  # its work is rolled back
-    assert client.post("/api/auth/wechat", json={"code": "B"}).status_code == 200
+    refused = client.post("/api/auth/wechat", json={"code": "A", "state": oauth_state})
+    assert refused.status_code == 401  # its work is rolled back
+    assert client.post("/api/auth/wechat", json={"code": "B", "state": oauth_state}).status_code == 200
 
     assert fake_wechat.calls["gettoken"] == 1
 
 
 @pytest.mark.parametrize("errcode", [42001, 40014])
-def test_rejected_token_is_fetched_again_once_then_the_call_succeeds(client, make, fake_wechat, errcode):
+def test_rejected_token_is_fetched_again_once_then_the_call_succeeds(client, make, fake_wechat, errcode, oauth_state):
     make.officer(wechat_userid="u1")
     fake_wechat.codes["A"] = "u1"
     fake_wechat.fail("user/getuserinfo", errcode)
 
-    response = client.post("/api/auth/wechat", json={"code": "A"})
+    response = client.post("/api/auth/wechat", json={"code": "A", "state": oauth_state})
 
     assert response.status_code == 200
     assert fake_wechat.calls["gettoken"] == 2
@@ -102,10 +103,10 @@ def test_retry_cap_of_zero_means_no_retry(app, fake_wechat):
     assert fake_wechat.calls["department/list"] == 1
 
 
-def test_exhausted_retries_reach_the_user_as_503(client, make, fake_wechat):
+def test_exhausted_retries_reach_the_user_as_503(client, make, fake_wechat, oauth_state):
     fake_wechat.fail("user/getuserinfo", 42001, times=10)
 
-    response = client.post("/api/auth/wechat", json={"code": "A"})
+    response = client.post("/api/auth/wechat", json={"code": "A", "state": oauth_state})
 
     assert response.status_code == 503
     assert response.json["error"] == "wechat_error"
@@ -113,10 +114,10 @@ def test_exhausted_retries_reach_the_user_as_503(client, make, fake_wechat):
     assert fake_wechat.calls["user/getuserinfo"] == 3  # WECHAT_MAX_RETRIES = 2 in the tests
 
 
-def test_rate_limit_45009_gives_a_clear_error_without_retrying(client, fake_wechat):
+def test_rate_limit_45009_gives_a_clear_error_without_retrying(client, fake_wechat, oauth_state):
     fake_wechat.fail("user/getuserinfo", 45009)
 
-    response = client.post("/api/auth/wechat", json={"code": "A"})
+    response = client.post("/api/auth/wechat", json={"code": "A", "state": oauth_state})
 
     assert response.status_code == 503
     assert response.json["error"] == "wechat_rate_limited"
@@ -130,9 +131,22 @@ def test_wrong_secret_is_reported_not_retried_forever(app, fake_wechat):
     with pytest.raises(ServiceUnavailable) as raised, wechat_errors("读取部门"):
         client.department.get()
 
-    assert raised.value.code == "wechat_error"
-    assert "40001" in raised.value.message
+    assert raised.value.code == "wechat_misconfigured"
+    assert "Secret 无效" in raised.value.message and "40001" in raised.value.message
     assert fake_wechat.calls["department/list"] == 0
+
+
+@pytest.mark.parametrize(("errcode", "says"), [(60020, "可信 IP"), (50001, "可信域名")])
+def test_configuration_errors_say_what_to_correct(client, make, fake_wechat, errcode, says, oauth_state):
+    make.officer(wechat_userid="zhangwei")
+    fake_wechat.codes["A"] = "zhangwei"
+    fake_wechat.fail("user/getuserinfo", errcode)
+
+    response = client.post("/api/auth/wechat", json={"code": "A", "state": oauth_state})
+
+    assert response.status_code == 503
+    assert response.json["error"] == "wechat_misconfigured"
+    assert says in response.json["message"] and "稍后再试" not in response.json["message"]
 
 
 def test_missing_configuration_is_a_clear_503(app):
@@ -146,7 +160,7 @@ def test_every_url_comes_from_the_settings(app, fake_wechat):
 
     assert client.API_BASE_URL == f"{fake_wechat.base_url}/cgi-bin/"
     assert client.media.get_url("M1").startswith(f"{fake_wechat.base_url}/cgi-bin/media/get?access_token=")
-    assert client.oauth.authorize_url("https://a.cn/").startswith(f"{fake_wechat.base_url}/connect/oauth2/authorize?")
+    assert client.oauth.authorize_url("https://a.cn/", "s1").startswith(f"{fake_wechat.base_url}/connect/oauth2/authorize?")
     assert fake_wechat.calls["gettoken"] == 1  # gettoken went to the fake server too
 
 

@@ -1,10 +1,17 @@
-"""Nightly contacts sync: new, changed and departed members; twice changes nothing."""
+"""Nightly contacts sync: new, changed and departed members; twice changes nothing.
+
+The fake server lists members one department at a time, as WeCom does (`fetch_child` is ignored).
+"""
+import logging
+from datetime import date
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from backend.db import session
 from backend.errors import ServiceUnavailable
 from backend.org.models import Officer, Role, Squad
+from backend.scheduler import FAILED, JOBS, SUCCEEDED, JobRun, run_job
 from backend.wechat.contacts import sync_contacts
 
 DEPARTMENTS = [
@@ -29,11 +36,17 @@ def jingan(make):
     return district, squad
 
 
+@pytest.fixture
+def any_share_may_leave(app, monkeypatch):
+    """These tests are about what a departure does, not about the guard against mass deactivation."""
+    monkeypatch.setitem(app.config, "WECHAT_SYNC_MAX_DEACTIVATE_PERCENT", 100)
+
+
 def _officer(userid) -> Officer:
     return session.scalars(select(Officer).where(Officer.wechat_userid == userid)).one()
 
 
-def test_new_changed_and_departed_members(make, fake_wechat, jingan):
+def test_new_changed_and_departed_members(make, fake_wechat, jingan, any_share_may_leave):
     district, squad = jingan
     moved = make.officer(squad=squad, wechat_userid="wangfang", name="王芳", phone="13800000001")
     departed = make.officer(squad=squad, wechat_userid="zhaolei")
@@ -63,13 +76,15 @@ def test_new_changed_and_departed_members(make, fake_wechat, jingan):
     assert unbound.wechat_userid == "chenjing" and unbound.name == "陈静"  # bound by badge number, not duplicated
     assert departed.active is False
     assert session.scalar(select(Officer).where(Officer.wechat_userid.in_(["nosquad", "disabled", "huangpu"]))) is None
-    assert fake_wechat.calls["department/list"] == 1 and fake_wechat.calls["user/list"] == 1
+    assert fake_wechat.calls["department/list"] == 1
+    assert fake_wechat.calls["user/list"] == 4  # one call per department of the district's subtree
 
     again = sync_contacts()  # idempotent: nothing changes, the member outside any squad is skipped again
     assert again == {**dict.fromkeys(counts, 0), "skipped": 1}
 
 
-def test_disabled_member_and_removed_squad_are_deactivated_never_deleted(make, fake_wechat, jingan):
+def test_disabled_member_and_removed_squad_are_deactivated_never_deleted(make, fake_wechat, jingan,
+                                                                       any_share_may_leave):
     district, squad = jingan
     officer = make.officer(squad=squad, wechat_userid="liu")
     fake_wechat.set_directory(DEPARTMENTS[:2], [_user("liu", officer.name, 100, status=2)])
@@ -132,3 +147,91 @@ def test_cli_command_reports_a_wechat_failure(app, make, fake_wechat, jingan):
 
     assert result.exit_code == 1
     assert "过于频繁" in result.output
+
+
+def _district_of_squads(make):
+    """静安: a district department (100) with two squads (101, 102) and a group under 101 (1011)."""
+    district = make.district(name="静安区", wechat_department_id=100)
+    nanjing = make.squad(district, name="南京西路中队", wechat_department_id=101)
+    jingansi = make.squad(district, name="静安寺中队", wechat_department_id=102)
+    officers = {
+        "admin1": make.officer(Role.district_admin, district=district, wechat_userid="admin1", name="管理员"),
+        "wang": make.officer(squad=nanjing, wechat_userid="wang", name="王队员"),
+        "li": make.officer(squad=nanjing, wechat_userid="li", name="李队员"),
+        "zhao": make.officer(squad=jingansi, wechat_userid="zhao", name="赵队员"),
+        "sun": make.officer(squad=jingansi, wechat_userid="sun", name="孙队员"),
+    }
+    members = [_user("admin1", "管理员", 100), _user("wang", "王队员", 101), _user("li", "李队员", 1011),
+               _user("zhao", "赵队员", 102), _user("sun", "孙队员", 102)]
+    return district, officers, members
+
+
+def test_a_directory_listed_one_department_at_a_time_deactivates_nobody_still_there(make, fake_wechat):
+    district, officers, members = _district_of_squads(make)
+    fake_wechat.set_directory(DEPARTMENTS, members)
+
+    counts = sync_contacts()
+
+    assert counts["deactivated"] == 0
+    assert all(officer.active for officer in officers.values())
+
+
+def test_a_deployment_that_refuses_directory_details_is_read_through_the_id_lists(make, fake_wechat):
+    district, officers, members = _district_of_squads(make)
+    members[3] = _user("zhao", "赵队员", 1011)  # moved to a group of 南京西路中队
+    fake_wechat.set_directory(DEPARTMENTS + [{"id": 103, "name": "江宁路中队", "parentid": 100}], members + [
+        _user("newbie", "新队员", 103, mobile="13900000002"), _user("huangpu", "黄浦队员", 201)])
+    fake_wechat.directory_ids_only = True  # user/list and department/list answer 48009
+    fake_wechat.id_page_size = 3  # seven (userid, department) pairs: three pages
+
+    counts = sync_contacts()
+
+    assert (counts["created"], counts["deactivated"], counts["squads_created"]) == (1, 0, 1)
+    assert officers["zhao"].squad.wechat_department_id == 101
+    newbie = _officer("newbie")
+    assert (newbie.name, newbie.phone, newbie.squad.name) == ("新队员", "13900000002", "江宁路中队")
+    assert session.scalar(select(Officer).where(Officer.wechat_userid == "huangpu")) is None
+    assert fake_wechat.calls["department/simplelist"] == 1 and fake_wechat.calls["user/list_id"] == 3
+    assert sync_contacts() == dict.fromkeys(counts, 0)  # twice changes nothing
+
+
+def test_a_sync_that_would_deactivate_most_officers_is_refused_and_recorded(committed_app, make, fake_wechat,
+                                                                             caplog):
+    district, officers, members = _district_of_squads(make)
+    fake_wechat.set_directory(DEPARTMENTS, members[:2])  # the squads' members are out of the secret's sight
+    session.commit()
+    job = next(job for job in JOBS if job.id == "wechat.contacts_sync")
+
+    assert run_job(committed_app, job, date(2026, 12, 2)) == FAILED
+
+    with committed_app.extensions["db_engine"].connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Officer).where(Officer.active.is_(False))) == 0
+        error = conn.scalar(select(JobRun.error).where(JobRun.job_id == job.id))
+    assert "停用 3 人" in error and "未同步" in error
+    assert any("未同步" in record.getMessage() for record in caplog.records)
+
+
+def test_unconfigured_wechat_skips_the_nightly_sync_with_one_line(committed_app, make, monkeypatch, caplog):
+    make.district(name="静安区", wechat_department_id=100)
+    session.commit()
+    monkeypatch.setitem(committed_app.config, "WECHAT_CORP_ID", "")
+    monkeypatch.setitem(committed_app.extensions, "wechat_clients", {})
+    job = next(job for job in JOBS if job.id == "wechat.contacts_sync")
+    caplog.set_level(logging.INFO)
+
+    assert run_job(committed_app, job, date(2026, 12, 2)) == SUCCEEDED
+
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR or record.exc_info]
+    said = [record.getMessage() for record in caplog.records if record.name.startswith("backend.wechat")]
+    assert said == ["政务微信尚未配置，跳过通讯录同步"]
+
+
+def test_cli_command_says_when_wechat_is_not_configured(app, make, monkeypatch):
+    make.district(name="静安区", wechat_department_id=100)
+    monkeypatch.setitem(app.config, "WECHAT_CORP_ID", "")
+    monkeypatch.setitem(app.extensions, "wechat_clients", {})
+
+    result = app.test_cli_runner().invoke(args=["wechat", "sync-contacts"])
+
+    assert result.exit_code == 1
+    assert "政务微信尚未配置" in result.output and "同步完成" not in result.output

@@ -43,6 +43,8 @@ SETTINGS = {
     "WECHAT_MAX_RETRIES": ("2", int),
     "WECHAT_CACHE_PREFIX": ("chengguan:wechat", str),  # Redis key prefix of tokens and JS-SDK tickets
     "WECHAT_CALLBACK_MAX_AGE_SECONDS": ("300", int),  # callbacks older (or further ahead) are refused
+    "OUTBOX_RETRY_MINUTES": ("1,2,4,8,16,32,64,128,256,512", str),  # waits after each failed send; then dead
+    "OUTBOX_LEASE_SECONDS": ("600", int),  # a sender's claim on the messages it is sending
     "REDIS_URL": ("", str),
     "LOG_LEVEL": ("INFO", str),
     "PROXY_HOPS": ("0", int),  # reverse proxies in front that set X-Forwarded-For/-Proto (0: none, trust no header)

@@ -19,7 +19,8 @@ STATE_DESCRIPTION = "pending 未发送（等待发送或重试）/ dead 发送�
 
 class OutboxAttemptSchema(Schema):
     attempted_at = fields.DateTime()
-    outcome = fields.String(metadata={"description": "delivered 已送达 / nobody 无有效接收人 / failed 失败", "example": "failed"})
+    outcome = fields.String(metadata={"description": "delivered 已送达 / nobody 无有效接收人 / failed 失败",
+                                      "enum": [outbox.ATTEMPT_DELIVERED, outbox.ATTEMPT_NOBODY, outbox.ATTEMPT_FAILED]})
     errcode = fields.Integer(allow_none=True, metadata={"description": "政务微信返回的错误码", "example": 81013})
     detail = fields.String(allow_none=True)
 
@@ -28,20 +29,23 @@ class OutboxMessageSchema(Schema):
     id = fields.Integer()
     kind = fields.String(metadata={"description": "渠道与消息类型", "example": "wechat.text_card"})
     title = fields.String(metadata={"example": "2026年11月积分已公布"})
-    state = fields.String(metadata={"description": STATE_DESCRIPTION, "example": "pending"})
-    state_name = fields.Function(lambda m: outbox.STATE_NAMES[m.state], metadata={"example": "未发送"})
-    sent = fields.Function(lambda m: m.state == outbox.DELIVERED, metadata={"description": "是否已送达"})
-    recipients = fields.Function(lambda m: m.recipient_list, metadata={"description": "接收人（政务微信账号）"})
+    state = fields.String(metadata={"description": STATE_DESCRIPTION, "enum": list(outbox.STATE_NAMES)})
+    state_name = fields.Function(lambda m: outbox.STATE_NAMES[m.state], metadata={"type": "string", "example": "未发送"})
+    sent = fields.Function(lambda m: m.state == outbox.DELIVERED,
+                           metadata={"type": "boolean", "description": "是否已送达"})
+    recipients = fields.Function(lambda m: m.recipient_list, metadata={
+        "type": "array", "items": {"type": "string"}, "description": "接收人（政务微信账号）"})
     created_at = fields.DateTime()
     next_attempt_at = fields.Function(lambda m: m.next_attempt_at.isoformat() if m.state == outbox.PENDING else None,
-                                      metadata={"description": "下次尝试发送的时间（未发送时）"})
+                                      metadata={"type": "string", "format": "date-time", "nullable": True,
+                                                "description": "下次尝试发送的时间（未发送时）"})
     failures = fields.Integer(metadata={"description": "自入队或重发以来失败的次数"})
     last_error = fields.String(allow_none=True, metadata={"description": "最近一次未能发出的原因",
                                                           "example": "政务微信尚未配置，请联系管理员"})
     delivered_at = fields.DateTime(allow_none=True)
     delivered_count = fields.Integer(allow_none=True, metadata={"description": "政务微信接受的接收人数"})
-    rejected = fields.Function(lambda m: m.rejected.split("|") if m.rejected else [],
-                               metadata={"description": "政务微信拒收的接收人（账号无效或不在应用可见范围）"})
+    rejected = fields.Function(lambda m: m.rejected.split("|") if m.rejected else [], metadata={
+        "type": "array", "items": {"type": "string"}, "description": "政务微信拒收的接收人（账号无效或不在应用可见范围）"})
 
 
 class OutboxMessageDetailSchema(OutboxMessageSchema):

@@ -28,8 +28,8 @@ def _pending_table():
 
 
 def _outbox_table():
-    return sa.table("outbox_message", sa.column("kind", sa.String), sa.column("district_id", sa.Integer),
-                    sa.column("title", sa.String), sa.column("recipients", sa.Text), sa.column("payload", sa.JSON),
+    return sa.table("outbox_message", sa.column("id", sa.Integer), sa.column("kind", sa.String),
+                    sa.column("district_id", sa.Integer), sa.column("title", sa.String), sa.column("recipients", sa.Text), sa.column("payload", sa.JSON),
                     sa.column("state", sa.String), sa.column("created_at", UTC), sa.column("next_attempt_at", UTC),
                     sa.column("failures", sa.Integer), sa.column("last_error", sa.String))
 
@@ -109,9 +109,7 @@ def downgrade() -> None:
     )
     # Text cards not yet delivered (waiting or dead) go back to be resent.
     conn = op.get_bind()
-    message = sa.table("outbox_message", sa.column("kind", sa.String), sa.column("recipients", sa.Text),
-                       sa.column("payload", sa.JSON), sa.column("state", sa.String), sa.column("created_at", UTC),
-                       sa.column("failures", sa.Integer), sa.column("last_error", sa.String), sa.column("id", sa.Integer))
+    message = _outbox_table()
     rows = []
     for row in conn.execute(sa.select(message).where(message.c.kind == "wechat.text_card",
                                                      message.c.state != "delivered").order_by(message.c.id)):

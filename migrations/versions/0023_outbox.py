@@ -29,7 +29,8 @@ def _pending_table():
 
 def _outbox_table():
     return sa.table("outbox_message", sa.column("id", sa.Integer), sa.column("kind", sa.String),
-                    sa.column("district_id", sa.Integer), sa.column("title", sa.String), sa.column("recipients", sa.Text), sa.column("payload", sa.JSON),
+                    sa.column("district_id", sa.Integer), sa.column("title", sa.String),
+                    sa.column("recipients", sa.Text), sa.column("payload", sa.JSON),
                     sa.column("state", sa.String), sa.column("created_at", UTC), sa.column("next_attempt_at", UTC),
                     sa.column("failures", sa.Integer), sa.column("last_error", sa.String))
 

@@ -3,7 +3,7 @@ and the `outbox.deliver` job sends it; no request waits on (or fails because of)
 
 A channel (government-WeChat text cards today) is one line in CHANNELS: how it sends a batch and how
 many recipients one call may carry. The job claims due messages (a lease; FOR UPDATE SKIP LOCKED on
-PostgreSQL, a conditional UPDATE on SQLite, so several scheduler processes never send one twice),
+PostgreSQL, a conditional UPDATE on SQLite, so no two senders, in any processes, take the same one),
 sends messages with the same content together, records every attempt, retries a failure after the
 next step of OUTBOX_RETRY_MINUTES and, when the schedule is used up, leaves the message dead for
 district staff to see and resend. A channel that is not configured (the demo) leaves its messages
@@ -212,10 +212,12 @@ def _send(batch: list[OutboxMessage], counts: dict, unconfigured: set[str]) -> N
             message.last_error = error.detail[:200]
             counts["unsent"] += 1
         return
-    except SendFailed as error:
-        log.warning("outbox messages %s not sent: %s", [m.id for m in batch], error.detail)
+    except Exception as error:  # noqa: BLE001 — an outage, or a channel's own bug, fails this batch only
+        failure = error if isinstance(error, SendFailed) else SendFailed(f"发送出错：{type(error).__name__}")
+        log.warning("outbox messages %s not sent: %s", [m.id for m in batch], failure.detail,
+                    exc_info=not isinstance(error, SendFailed))
         for message in batch:
-            _failed(message, now, error, counts)
+            _failed(message, now, failure, counts)
         return
     refused = {person.lower() for person in delivery.rejected}
     for message in batch:

@@ -45,6 +45,8 @@ SETTINGS = {
     "WECHAT_CALLBACK_MAX_AGE_SECONDS": ("300", int),  # callbacks older (or further ahead) are refused
     "WECHAT_OAUTH_STATE_MINUTES": ("10", int),  # an OAuth state older than this is refused at login
     "WECHAT_SYNC_MAX_DEACTIVATE_PERCENT": ("10", int),  # a contacts sync deactivating more of a district is refused
+    "OUTBOX_RETRY_MINUTES": ("1,2,4,8,16,32,64,128,256,512", str),  # waits after each failed send; then dead
+    "OUTBOX_LEASE_SECONDS": ("600", int),  # a sender's claim on the messages it is sending
     "REDIS_URL": ("", str),
     "LOG_LEVEL": ("INFO", str),
     "PROXY_HOPS": ("0", int),  # reverse proxies in front that set X-Forwarded-For/-Proto (0: none, trust no header)

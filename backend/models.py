@@ -1,7 +1,7 @@
 """Every model module, imported so that the metadata Alembic compares against is complete."""
 from backend import audit  # noqa: F401
 from backend.org import models as org_models  # noqa: F401
-from backend import scheduler  # noqa: F401
+from backend import outbox, scheduler  # noqa: F401
 from backend.wechat import models as wechat_models  # noqa: F401
 from backend.duty import models as duty_models  # noqa: F401
 from backend.training import models as training_models  # noqa: F401

@@ -84,7 +84,8 @@ JOBS: list[Job] = [
     Job("community.overdue_warnings", {"minute": 10}, "backend.community.jobs.warn_overdue", period=SWEEP),
     Job("supervision.notice_overdue", {"minute": 15}, "backend.supervision.findings.jobs.hourly", period=SWEEP),
     Job("cases.deadlines", {"minute": 20}, "backend.supervision.cases.jobs.hourly", period=SWEEP),
-    Job("wechat.resend_messages", {"minute": "*/10"}, "backend.wechat.messages.resend_pending", period=SWEEP),
+    Job("outbox.deliver", {"minute": "*"}, "backend.outbox.deliver", period=SWEEP,
+        executor="outbox"),  # every queued message (text cards), with retries; an outage delays no other job
 ]
 
 

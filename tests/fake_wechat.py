@@ -35,6 +35,7 @@ ERROR_MESSAGES = {
     60020: "not allow to access from your ip",
     60111: "userid not found",
     830002: "media file size exceeds 20M, use Range to download",
+    81013: "user & party & tag all invalid",
 }
 MEDIA_RANGE_THRESHOLD = 20 * 1024 * 1024  # media/get answers 830002 above this without a Range header
 
@@ -78,6 +79,11 @@ class FakeWeChat:
         """Make the next `times` calls of `endpoint` (e.g. "user/getuserinfo") return `errcode`."""
         with self._lock:
             self._errors[endpoint].extend([errcode] * times)
+
+    def recover(self, endpoint: str) -> None:
+        """Drop the errors still queued for `endpoint`: it answers normally again."""
+        with self._lock:
+            self._errors[endpoint].clear()
 
     def set_directory(self, departments: list[dict], users: list[dict]) -> None:
         """Departments {id, name, parentid} and users {userid, name, department, mobile, status ...}."""
@@ -172,9 +178,15 @@ class FakeWeChat:
         return jsonify(errcode=0, errmsg="ok", ticket=f"fake-{kind}-ticket", expires_in=7200)
 
     def _message_send(self):
+        """As WeCom does: UserIds match whatever their case, refused ones come back lower-cased, and a
+        message none of whose recipients is valid is refused whole with 81013."""
         message = request.get_json(force=True)
+        touser = [u for u in message.get("touser", "").split("|") if u]
+        invalid_users = {u.lower() for u in self.invalid_users}
+        invalid = [u.lower() for u in touser if u.lower() in invalid_users]
+        if touser and len(invalid) == len(touser):
+            return jsonify(errcode=81013, errmsg=ERROR_MESSAGES[81013], invaliduser="|".join(invalid))
         self.sent.append(message)
-        invalid = [u for u in message.get("touser", "").split("|") if u in self.invalid_users]
         return jsonify(errcode=0, errmsg="ok", invaliduser="|".join(invalid))
 
     def _media_get(self):

@@ -179,9 +179,10 @@ def init_api(app: Flask) -> Api:
     from backend.api import cases, findings
     from backend.api import points
     from backend.api import classroom, drills
+    from backend.api import outbox
 
     for module in (health, auth, org, wechat, community, evidence, duty, duty_attendance, training, live_classes, exams,
-                   findings, cases, points, drills, classroom):
+                   findings, cases, points, drills, classroom, outbox):
         api.register_blueprint(module.blp)
 
     app.register_error_handler(DomainError, _domain_error)

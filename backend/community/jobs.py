@@ -10,9 +10,8 @@ from sqlalchemy.exc import IntegrityError
 
 from backend.community.models import CATEGORY_NAMES, Complaint, OverdueWarning, Status
 from backend.db import LOCAL_TZ, session, utcnow
-from backend.errors import ServiceUnavailable
 from backend.org.models import Officer, Role
-from backend.wechat.messages import send_text_card
+from backend.wechat.messages import queue_text_card
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +44,10 @@ def _card(complaint: Complaint, stage: str) -> dict:
 
 
 def warn_overdue() -> int:
-    """Warn each squad leader once per overdue complaint and stage; returns the warnings sent.
+    """Warn each squad leader once per overdue complaint and stage; returns the warnings queued.
 
-    The warning row is written in a savepoint before the message goes out, so a second runner
-    (or a rerun) finds it and skips; if WeChat fails, the savepoint is undone and the next hour retries.
+    The warning row and its message are written in a savepoint, so a second runner (or a rerun)
+    finds the row and skips; the outbox delivers the message.
     """
     now = utcnow()
     sent = 0
@@ -59,9 +58,9 @@ def warn_overdue() -> int:
                     warning = OverdueWarning(complaint_id=complaint.id, stage=stage, sent_at=now, recipients=0)
                     session.add(warning)
                     session.flush()
-                    warning.recipients = send_text_card(_leaders(complaint.squad_id), **_card(complaint, stage))
-            except (ServiceUnavailable, IntegrityError) as error:  # WeChat down, or another runner was first
-                log.warning("overdue warning for complaint %s (%s) not sent: %s", complaint.id, stage, error)
+                    warning.recipients = queue_text_card(_leaders(complaint.squad_id), **_card(complaint, stage))
+            except IntegrityError:  # another runner was first
+                log.info("overdue warning for complaint %s (%s) already given", complaint.id, stage)
                 continue
             sent += 1
     session.flush()

@@ -9,7 +9,7 @@ from sqlalchemy import and_, exists, select, update
 from backend.db import LOCAL_TZ, local_day, session, utcnow
 from backend.duty.models import DUTY_TYPE_NAMES, CheckKind, DutyCheck, Shift
 from backend.duty.operations import setting
-from backend.wechat.messages import send_text_card
+from backend.wechat.messages import queue_text_card
 
 
 def close_day(day: date | None = None, now: datetime | None = None) -> dict:
@@ -42,8 +42,8 @@ def _card_line(shift: Shift) -> str:
 
 
 def send_shift_reminders(day: date | None = None, now: datetime | None = None) -> dict:
-    """Send each officer one text card listing the day's shifts; officers with the same shifts share a
-    call, and shifts already reminded are skipped, so running it twice sends nothing new."""
+    """Queue each officer one text card listing the day's shifts; officers with the same shifts share a
+    message, and shifts already reminded are skipped, so running it twice queues nothing new."""
     now = now or utcnow()
     day = day or local_day(now)
     due = session.scalars(select(Shift).where(Shift.day == day, Shift.reminded_at.is_(None),
@@ -54,13 +54,13 @@ def send_shift_reminders(day: date | None = None, now: datetime | None = None) -
     by_card = defaultdict(list)
     for officer, shifts in by_officer.items():
         by_card["".join(_card_line(s) for s in shifts)].append(officer)
-    sent = 0
+    queued = 0
     for lines, officers in by_card.items():
         description = (f'<div class="gray">{day.month}月{day.day}日</div>{lines}'
                        '<div class="highlight">请按时到岗签到</div>')
-        sent += send_text_card(officers, title="今日勤务提醒", description=description,
+        queued += queue_text_card(officers, title="今日勤务提醒", description=description,
                                url=setting("DUTY_REMINDER_URL"), btntxt="查看")
     for shift in due:
         shift.reminded_at = now
     session.flush()
-    return {"officers": len(by_officer), "sent": sent}
+    return {"officers": len(by_officer), "queued": queued}

@@ -12,13 +12,13 @@ from sqlalchemy import select, update
 
 from backend.audit import AuditEntry
 from backend.db import session, utcnow
-from backend.errors import Conflict, ServiceUnavailable
+from backend.errors import Conflict
 from backend.evidence import operations, video
 from backend.evidence.chain import ChainReport, chain_officers, verify_chain
 from backend.evidence.models import CopyPurpose, Evidence, VideoCopy
 from backend.files import store
 from backend.org.models import Officer, Role
-from backend.wechat.messages import send_text_card
+from backend.wechat.messages import queue_text_card
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +51,7 @@ def _notify(district_id: int, reports: list[ChainReport]) -> int:
     description = "\n".join(report.message for report in reports[:5])
     if len(reports) > 5:
         description += f"\n……共 {len(reports)} 条证据链异常"
-    try:
-        return send_text_card(staff, title="证据链校验发现异常", description=description, url=url)
-    except ServiceUnavailable:  # the audit rows above still record the break
-        log.exception("could not report broken evidence chains of district %s", district_id)
-        return 0
+    return queue_text_card(staff, title="证据链校验发现异常", description=description, url=url)
 
 
 def make_video_copies() -> dict:

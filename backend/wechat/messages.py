@@ -1,80 +1,54 @@
-"""Outbound messages to officers: the one text-card function every reminder and notice goes through.
+"""Text cards to officers: queued in the outbox with the record they are about, sent by its job.
 
-`send_text_card` fails with ServiceUnavailable when government WeChat is down, for callers that retry
-their whole work (the scheduled warnings). `send_text_card_or_queue` is for a notice about a record that
-must stand anyway (a supervision finding): the card is kept in the same transaction as the record and
-the resend job delivers it once WeChat answers again.
+`queue_text_card` is what every reminder, warning and notice calls; `send_text_card` is the outbox
+channel that makes the call to government WeChat.
 """
 from __future__ import annotations
 
-import logging
+from collections import defaultdict
 from collections.abc import Iterable
 
+import requests
 from flask import current_app
-from sqlalchemy import func, select
+from wechatpy.exceptions import WeChatClientException
 
-from backend.db import session
+from backend import outbox
 from backend.errors import ServiceUnavailable
 from backend.org.models import Officer
-from backend.wechat.client import wechat_client, wechat_errors
-from backend.wechat.models import PendingMessage
+from backend.wechat.client import wechat_client
 
-MAX_RECIPIENTS = 1000  # message/send accepts at most this many UserIds per call
-RESEND_BATCH = 500  # pending cards tried per run of the resend job
-
-log = logging.getLogger(__name__)
+TEXT_CARD = "wechat.text_card"
+NO_VALID_RECIPIENT = 81013  # WeCom's answer when every UserId of the message is invalid
 
 
-def _userids(officers: Iterable[Officer]) -> list[str]:
-    return sorted({officer.wechat_userid for officer in officers if officer.wechat_userid})
+def queue_text_card(officers: Iterable[Officer], *, title: str, description: str, url: str,
+                    btntxt: str = "详情") -> int:
+    """Queue a text card to every officer with a WeChat account (a message per district); how many."""
+    by_district: dict[int, set[str]] = defaultdict(set)
+    for officer in officers:
+        if officer.wechat_userid:
+            by_district[officer.district_id].add(officer.wechat_userid)
+    payload = {"title": title, "description": description, "url": url, "btntxt": btntxt}
+    for district_id, userids in by_district.items():
+        outbox.enqueue(TEXT_CARD, district_id=district_id, recipients=sorted(userids), title=title, payload=payload)
+    return sum(map(len, by_district.values()))
 
 
-def send_text_card(officers: Iterable[Officer], *, title: str, description: str, url: str,
-                   btntxt: str = "详情") -> int:
-    """Send a text card to every officer with a WeChat account; the number WeChat accepted."""
-    return _send(_userids(officers), title=title, description=description, url=url, btntxt=btntxt)
-
-
-def send_text_card_or_queue(officers: Iterable[Officer], *, title: str, description: str, url: str,
-                            btntxt: str = "详情") -> int:
-    """Send now, or keep the card for the resend job if government WeChat is unavailable; the number sent now."""
-    userids = _userids(officers)
+def send_text_card(userids: list[str], card: dict) -> outbox.Delivery:
+    """Send one text card to at most 1000 UserIds; the ones WeChat refused (it answers them lower-cased)."""
     try:
-        return _send(userids, title=title, description=description, url=url, btntxt=btntxt)
+        client = wechat_client()
     except ServiceUnavailable as error:
-        log.warning("message %r kept for resending: %s", title, error.message)
-        session.add(PendingMessage(userids="|".join(userids), title=title, description=description, url=url,
-                                   btntxt=btntxt, last_error=error.message[:200]))
-        return 0
-
-
-def resend_pending() -> dict:
-    """Deliver the kept cards, oldest first; stop at the first failure (WeChat is still down) and keep the rest."""
-    sent = 0
-    for message in session.scalars(select(PendingMessage).order_by(PendingMessage.id).limit(RESEND_BATCH)):
-        try:
-            _send(message.userids.split("|"), title=message.title, description=message.description,
-                  url=message.url, btntxt=message.btntxt)
-        except ServiceUnavailable as error:
-            message.attempts += 1
-            message.last_error = error.message[:200]
-            break
-        session.delete(message)
-        sent += 1
-    session.flush()
-    return {"sent": sent, "pending": session.scalar(select(func.count()).select_from(PendingMessage))}
-
-
-def _send(userids: list[str], *, title: str, description: str, url: str, btntxt: str) -> int:
-    if not userids:
-        return 0
-    client = wechat_client()
-    agent_id = int(current_app.config["WECHAT_AGENT_ID"])
-    sent = 0
-    for start in range(0, len(userids), MAX_RECIPIENTS):
-        batch = userids[start:start + MAX_RECIPIENTS]
-        with wechat_errors("发送消息"):
-            result = client.message.send_text_card(agent_id, batch, title, description, url, btntxt=btntxt)
-        invalid = {userid for userid in result.get("invaliduser", "").split("|") if userid}
-        sent += len(set(batch) - invalid)
-    return sent
+        raise outbox.NotConfigured(error.message) from error
+    try:
+        result = client.message.send_text_card(int(current_app.config["WECHAT_AGENT_ID"]), userids, card["title"],
+                                               card["description"], card["url"], btntxt=card["btntxt"])
+    except WeChatClientException as error:
+        if error.errcode == NO_VALID_RECIPIENT:
+            return outbox.Delivery(frozenset(userids), NO_VALID_RECIPIENT)
+        detail = f"（错误码 {error.errcode}）" if error.errcode is not None else ""
+        raise outbox.SendFailed(f"政务微信返回错误{detail}", error.errcode) from error
+    except requests.RequestException as error:
+        raise outbox.SendFailed(f"无法连接政务微信：{type(error).__name__}") from error
+    invalid = {userid.lower() for userid in result.get("invaliduser", "").split("|") if userid}
+    return outbox.Delivery(frozenset(userid for userid in userids if userid.lower() in invalid))

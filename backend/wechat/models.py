@@ -1,12 +1,12 @@
-"""The shared cache of government-WeChat access tokens and JS-SDK tickets; messages waiting to be resent."""
+"""The shared cache of government-WeChat access tokens and JS-SDK tickets."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import Base, UTCDateTime, utcnow
+from backend.db import Base, UTCDateTime
 
 
 class WeChatCacheEntry(Base):
@@ -18,18 +18,3 @@ class WeChatCacheEntry(Base):
     value: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-
-class PendingMessage(Base):
-    """A text card government WeChat could not take when it was sent; the resend job retries it."""
-
-    __tablename__ = "wechat_pending_message"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    userids: Mapped[str] = mapped_column(Text)  # the recipients' WeChat UserIds, separated by "|"
-    title: Mapped[str] = mapped_column(String(128))
-    description: Mapped[str] = mapped_column(Text)
-    url: Mapped[str] = mapped_column(String(512))
-    btntxt: Mapped[str] = mapped_column(String(16))
-    queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str] = mapped_column(String(200))

@@ -287,3 +287,15 @@ def yearly_ids(make, client, owner):
 
 def squad_ids(make, client, owner):
     return {"squad_id": owner.squad.id} if owner.squad else None
+
+
+def outbox_message_ids(make, client, owner):
+    """A text card to `owner` that government WeChat kept refusing: dead, in `owner`'s district."""
+    from backend.outbox import DEAD, enqueue
+
+    [message] = enqueue("wechat.text_card", district_id=owner.district_id, recipients=[f"matrix-{owner.id}"],
+                        title="积分已公布", payload={"title": "积分已公布", "description": "d", "url": "https://a.cn/",
+                                                     "btntxt": "详情"})
+    message.state, message.failures = DEAD, 11
+    session.commit()
+    return {"message_id": message.id}

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from backend.db import LOCAL_TZ, session
 from backend.org.models import Role
+from backend.outbox import deliver
 from backend.supervision.cases.jobs import warn_case_deadlines
 from backend.supervision.cases.models import Case
 from backend.supervision.cases.queries import daily_case_facts
@@ -187,6 +188,7 @@ def test_case_goes_overdue_on_a_frozen_clock(client, make, people, fake_wechat):
     case_id = session.scalar(select(Case.id).where(Case.number == "XH-T-1"))
 
     def titles(userid):
+        deliver()
         return [(m["textcard"]["title"], m["textcard"]["description"]) for m in fake_wechat.messages_to(userid)]
 
     assert warn_case_deadlines(now=_at("2026-03-12")) == {"warnings": 0, "flags": 0}  # due 03-16, warned from 03-13
@@ -227,6 +229,7 @@ def test_handling_deadline_warnings_stop_when_the_case_is_withdrawn(client, make
     assert warn_case_deadlines(now=_at("2026-04-01")) == {"warnings": 0, "flags": 0}
     assert warn_case_deadlines(now=_at("2026-04-02")) == {"warnings": 1, "flags": 0}
     assert warn_case_deadlines(now=_at("2026-04-06")) == {"warnings": 1, "flags": 1}
+    deliver()
     titles = [(m["textcard"]["title"], "XH-H-1" in m["textcard"]["description"]) for m in fake_wechat.messages_to("qiandui")]
     assert titles == [("案件办案即将超期", True), ("案件办案超期预警", True)]
     [row] = daily_case_facts(date(2026, 4, 6))

@@ -11,6 +11,7 @@ from backend.community.jobs import warn_overdue
 from backend.community.models import Complaint, OverdueWarning
 from backend.db import session, utcnow
 from backend.org.models import Officer, Role
+from backend.outbox import deliver
 from tests.community.conftest import jpeg, signed, submit
 from tests.photos import coffee, encode
 
@@ -24,9 +25,11 @@ def staff(office) -> tuple[Officer, Officer, Officer]:
 
 
 def warn_at(moment) -> int:
-    """Run the hourly deadline check as if the clock showed `moment`."""
+    """Run the hourly deadline check, then the outbox's sender, as if the clock showed `moment`."""
     with time_machine.travel(moment, tick=False):
-        return warn_overdue()
+        warned = warn_overdue()
+        deliver()
+        return warned
 
 
 def cards(fake_wechat, officer: Officer) -> list[str]:
@@ -192,14 +195,15 @@ def test_district_deadlines_apply_to_new_complaints(client, office, make):
     assert complaint.resolve_due_at - complaint.submitted_at == timedelta(days=2)
 
 
-def test_overdue_warning_is_retried_when_wechat_fails(office, make, fake_wechat):
+def test_overdue_warning_is_given_once_and_its_card_sent_when_wechat_answers(office, make, fake_wechat):
     leader, _, _ = staff(office)
     complaint = make.complaint(office)
     fake_wechat.fail("message/send", 45009, times=10)
-    assert warn_at(complaint.accept_due_at + timedelta(minutes=1)) == 0
-    assert session.scalar(select(OverdueWarning)) is None
-    fake_wechat.reset()
-    assert warn_at(complaint.accept_due_at + timedelta(minutes=61)) == 1
+    assert warn_at(complaint.accept_due_at + timedelta(minutes=1)) == 1
+    assert session.scalar(select(OverdueWarning)) is not None
+    assert cards(fake_wechat, leader) == []
+    fake_wechat.recover("message/send")
+    assert warn_at(complaint.accept_due_at + timedelta(minutes=61)) == 0
     assert cards(fake_wechat, leader) == ["诉件受理超期预警"]
 
 

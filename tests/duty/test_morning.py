@@ -8,6 +8,7 @@ from backend.db import LOCAL_TZ, session, utcnow
 from backend.duty.jobs import close_day, send_shift_reminders
 from backend.duty.queries import daily_duty_facts
 from backend.org.models import Role
+from backend.outbox import deliver
 from backend.scheduler import JOBS, SKIPPED, SUCCEEDED, JobRun, run_job
 from tests.duty.helpers import check_payload, north_of
 from tests.wechat.test_callback import _encrypted_post
@@ -43,6 +44,7 @@ def test_a_morning_on_duty_ends_in_exactly_the_facts_that_happened(app, client, 
 
     # The morning reminder reaches every officer's government WeChat as a text card.
     assert run_job(app, JOB["duty.shift_reminders"], day) == SUCCEEDED
+    assert run_job(app, JOB["outbox.deliver"], None) == SUCCEEDED
     for name in names:
         [card] = fake_wechat.messages_to(f"{name}01")
         assert card["msgtype"] == "textcard" and card["textcard"]["title"] == "今日勤务提醒"
@@ -128,7 +130,9 @@ def test_reminders_are_not_sent_twice_and_shared_shifts_share_one_call(make, fak
     start = utcnow().replace(microsecond=0) + timedelta(hours=1)
     for officer in (first, second):
         shift = make.shift(officer, start, start + timedelta(hours=8))
-    assert send_shift_reminders(shift.day)["sent"] == 2
+    assert send_shift_reminders(shift.day)["queued"] == 2
+    deliver()
     assert [m["touser"] for m in fake_wechat.sent] == ["twice01|twice02"]
-    assert send_shift_reminders(shift.day)["sent"] == 0
+    assert send_shift_reminders(shift.day)["queued"] == 0
+    deliver()
     assert len(fake_wechat.messages_to("twice01")) == 1

@@ -9,6 +9,7 @@ from backend.db import session
 from backend.evidence.jobs import verify_chains
 from backend.evidence.models import ChainCheckpoint, Evidence
 from backend.org.models import Role
+from backend.outbox import deliver
 from tests.evidence.helpers import unique_jpeg, upload
 
 
@@ -128,6 +129,7 @@ def test_nightly_job_reports_a_break_to_the_district(app, client, make, chain, f
     session.execute(delete(Evidence.__table__).where(Evidence.__table__.c.id == records[2].id))
     summary = verify_chains()
     assert summary["broken"] >= 1 and summary["notified"] >= 1
+    deliver()
     [card] = fake_wechat.messages_to(admin.wechat_userid)
     assert card["textcard"]["title"] == "证据链校验发现异常"
     assert f"执法证号 {officer.badge_no} 的证据链第 2 条" in card["textcard"]["description"]

@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 
 from backend.db import session
 from backend.org.models import Role
+from backend.outbox import deliver
 from backend.supervision.points import operations
 
 NOV = [date(2026, 11, d) for d in range(1, 31)]
@@ -124,6 +125,7 @@ def test_review_publish_lock_and_the_officer_is_told(client, make, facts, run_da
     assert change(client, make, leader, reviewed, "lock").status_code == 403
     published = change(client, make, leader, reviewed, "publish")
     assert published.status_code == 200 and published.json["state"] == "published"
+    deliver()
     [card] = fake_wechat.messages_to("officer-1")
     assert card["textcard"]["title"] == "2026年11月积分已公布"
     assert "100.20" in card["textcard"]["description"]
@@ -364,6 +366,7 @@ def test_a_leader_reviews_then_publishes_the_whole_squad_month_in_one_call_each(
     assert published["done"] == 2
     assert {row["officer_id"]: row["state"] for row in published["sheets"]} == {
         officer.id: "published", mate.id: "published", leader.id: "draft"}
+    deliver()
     assert [card["textcard"]["title"] for card in fake_wechat.messages_to("officer-2")] == ["2026年11月积分已公布"]
 
     other_leader = make.officer(Role.squad_leader, squad=make.squad(squad.district))

@@ -2,6 +2,7 @@
 from datetime import datetime, timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from backend.db import LOCAL_TZ, local_day, session, utcnow
@@ -10,7 +11,7 @@ from backend.org.models import Role
 from backend.supervision.findings.jobs import warn_overdue_notices
 from backend.supervision.findings.models import Finding, Notice
 from backend.supervision.findings.queries import daily_finding_facts
-from backend.wechat.messages import resend_pending
+from backend.outbox import deliver
 from tests.fake_wechat import jpeg_bytes
 
 
@@ -35,6 +36,8 @@ def _finding(client, make, supervisor, **overrides):
 
 
 def _titles(fake_wechat, userid):
+    """The cards `userid` received, once the outbox has sent what is due."""
+    deliver()
     return [m["textcard"]["title"] for m in fake_wechat.messages_to(userid)]
 
 
@@ -48,6 +51,7 @@ def test_finding_notice_rectification_acceptance(client, make, people, fake_wech
     assert found.status_code == 201, found.json
     finding = found.json
     assert (finding["type_name"], finding["severity_name"], finding["evidence_ids"]) == ("未按规定亮证", "一般", [evidence.id])
+    deliver()
     for userid in ("zhangwei", "liqiang"):
         card = fake_wechat.messages_to(userid)[-1]["textcard"]
         assert card["title"] == "督察发现问题通知"
@@ -113,13 +117,18 @@ def test_a_finding_recorded_while_wechat_is_down_is_kept_and_its_card_resent_onc
     found = _finding(client, make, supervisor, officer_id=officer.id)
     assert found.status_code == 201, found.json
     assert session.get(Finding, found.json["id"]) is not None
-    assert fake_wechat.messages_to("zhangwei") == []
+    start = utcnow()
 
-    assert resend_pending() == {"sent": 0, "pending": 1}  # still down: kept
-    assert resend_pending() == {"sent": 1, "pending": 0}
+    assert deliver()["failed"] == 1  # one card to the officer and the leader; still down: kept
+    assert fake_wechat.messages_to("zhangwei") == []
+    with time_machine.travel(start + timedelta(minutes=2), tick=False):  # retried after a minute
+        assert deliver()["failed"] == 1
+    with time_machine.travel(start + timedelta(minutes=5), tick=False):  # then after two more
+        assert deliver()["delivered"] == 1
     card = fake_wechat.messages_to("zhangwei")[-1]["textcard"]
     assert card["title"] == "督察发现问题通知" and "张伟" in card["description"]
-    assert resend_pending() == {"sent": 0, "pending": 0}
+    with time_machine.travel(start + timedelta(days=1), tick=False):
+        assert deliver()["delivered"] == 0
     assert len(fake_wechat.messages_to("zhangwei")) == 1
 
 
@@ -208,6 +217,7 @@ def test_overdue_notices_are_warned_once_by_the_hourly_job(client, make, people,
     answered = _issue(client, make, supervisor, squad_id=squad.id).json
     client.post(f"/api/supervision/notices/{answered['id']}/rectifications", headers=make.headers(people["leader"]),
                 json={"content": "已整改"})
+    deliver()
     fake_wechat.reset()
     end_of_today = datetime.combine(local_day() + timedelta(days=1), datetime.min.time(), LOCAL_TZ)
 

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from backend.db import local_day, session, utcnow
 from backend.org.models import Officer, Role
@@ -47,10 +48,10 @@ def _card(case: Case, stage: str, due: date, today: date) -> dict:
 def warn_case_deadlines(now: datetime | None = None) -> dict[str, int]:
     """Flag newly overdue cases and send each case's due and overdue warning once per stage.
 
-    The warning row is written in a savepoint before the message goes out, so a rerun skips it;
-    if WeChat fails, the savepoint is undone and the next hour tries again.
+    The warning row and its message are written in a savepoint, so a rerun skips it; the outbox
+    delivers the message.
     """
-    from backend.wechat.messages import send_text_card
+    from backend.wechat.messages import queue_text_card
 
     now = now or utcnow()
     today = local_day(now)
@@ -60,7 +61,7 @@ def warn_case_deadlines(now: datetime | None = None) -> dict[str, int]:
     for chunk in _chunks([case.id for case in cases]):
         warned.update(session.execute(select(CaseWarning.case_id, CaseWarning.kind)
                                       .where(CaseWarning.case_id.in_(chunk))).tuples())
-    sent = 0
+    queued = 0
     for case in cases:
         stage, due = (("registration", case.registration_due_on) if case.registered_on is None
                       else ("handling", case.handling_due_on))
@@ -72,13 +73,13 @@ def warn_case_deadlines(now: datetime | None = None) -> dict[str, int]:
                 warning = CaseWarning(case_id=case.id, kind=kind, sent_at=now, recipients=0)
                 session.add(warning)
                 session.flush()
-                warning.recipients = send_text_card(_people(case), **_card(case, stage, due, today))
-        except Exception:  # noqa: BLE001 — one case's failure must not stop the others
-            log.exception("case warning %s for case %s not sent", kind, case.id)
+                warning.recipients = queue_text_card(_people(case), **_card(case, stage, due, today))
+        except IntegrityError:  # another runner was first
+            log.info("case warning %s for case %s already given", kind, case.id)
             continue
-        sent += 1
+        queued += 1
     session.flush()
-    return {"warnings": sent, "flags": sum(flagged.values())}
+    return {"warnings": queued, "flags": sum(flagged.values())}
 
 
 def hourly() -> dict[str, int]:

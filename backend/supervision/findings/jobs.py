@@ -1,7 +1,6 @@
 """The hourly notice check: one overdue warning per notice and deadline to its recipients and issuer."""
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 from flask import current_app
@@ -11,19 +10,16 @@ from backend.db import session, utcnow
 from backend.supervision.findings.models import NOTICE_NAMES, Notice, NoticeStatus
 from backend.supervision.findings.operations import recipients
 
-log = logging.getLogger(__name__)
-
 OPEN_STATUSES = (NoticeStatus.issued, NoticeStatus.returned)
 
 
 def warn_overdue_notices(now: datetime | None = None) -> int:
     """Warn once per notice whose rectification deadline passed without an answer; returns notices warned.
 
-    The mark is set in a savepoint before the message goes out, so a rerun skips the notice; if
-    WeChat fails, the savepoint is undone and the next hour tries again. A new deadline (a notice
-    returned with one) clears the mark.
+    The mark is written with the message, so a rerun skips the notice; the outbox delivers the
+    message. A new deadline (a notice returned with one) clears the mark.
     """
-    from backend.wechat.messages import send_text_card
+    from backend.wechat.messages import queue_text_card
 
     now = now or utcnow()
     overdue = session.scalars(select(Notice).where(
@@ -34,18 +30,12 @@ def warn_overdue_notices(now: datetime | None = None) -> int:
         people = recipients(notice)
         if notice.issued_by not in people:
             people.append(notice.issued_by)
-        try:
-            with session.begin_nested():
-                notice.overdue_warned_at = now
-                session.flush()
-                whom = notice.officer.name if notice.officer else notice.squad.name
-                send_text_card(people, title=f"整改超期预警：{notice.number}",
-                               description=(f"{NOTICE_NAMES[notice.kind]}（{whom}）整改期限 {notice.rectify_by:%Y年%m月%d日} "
-                                            "已过，尚未完成整改，请尽快整改并回复。"),
-                               url=current_app.config["SUPERVISION_NOTICE_URL"].format(id=notice.id))
-        except Exception:  # noqa: BLE001 — one notice's failure must not stop the others
-            log.exception("overdue warning for notice %s not sent", notice.id)
-            continue
+        notice.overdue_warned_at = now
+        whom = notice.officer.name if notice.officer else notice.squad.name
+        queue_text_card(people, title=f"整改超期预警：{notice.number}",
+                        description=(f"{NOTICE_NAMES[notice.kind]}（{whom}）整改期限 {notice.rectify_by:%Y年%m月%d日} "
+                                     "已过，尚未完成整改，请尽快整改并回复。"),
+                        url=current_app.config["SUPERVISION_NOTICE_URL"].format(id=notice.id))
         warned += 1
     session.flush()
     return warned

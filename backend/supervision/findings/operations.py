@@ -82,10 +82,10 @@ def recipients(notice_or_finding: Notice | Finding) -> list[Officer]:
 
 
 def _notify(people: list[Officer], *, title: str, description: str, url_setting: str, object_id: int) -> int:
-    """Send a text card; a WeChat outage never undoes the record it is about, the card is resent later."""
-    from backend.wechat.messages import send_text_card_or_queue
+    """Queue a text card with the record it is about; the outbox delivers it."""
+    from backend.wechat.messages import queue_text_card
 
-    return send_text_card_or_queue(people, title=title, description=description,
+    return queue_text_card(people, title=title, description=description,
                                    url=current_app.config[url_setting].format(id=object_id))
 
 

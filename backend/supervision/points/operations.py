@@ -320,15 +320,15 @@ def review(actor: Officer, sheet: MonthlyPoints) -> MonthlyPoints:
 
 
 def publish(actor: Officer, sheet: MonthlyPoints) -> MonthlyPoints:
-    """reviewed → published; the officer gets a government-WeChat card with the score."""
-    from backend.wechat.messages import send_text_card
+    """reviewed → published; a government-WeChat card with the score is queued for the officer."""
+    from backend.wechat.messages import queue_text_card
 
     _require_open(sheet)
     if sheet.state != SheetState.reviewed:
         raise Conflict("月积分须先审核，才能公布", code="not_reviewed")
     sheet.state, sheet.published_at = SheetState.published, utcnow()
     session.flush()
-    send_text_card([sheet.officer], title=f"{sheet.month:%Y年%m月}积分已公布",
+    queue_text_card([sheet.officer], title=f"{sheet.month:%Y年%m月}积分已公布",
                    description=f"{sheet.officer.name}：本月积分 {sheet.total} 分（基础分 {sheet.base}，"
                                f"条目 {sheet.items_total:+}，调整 {sheet.adjustments_total:+}）",
                    url=current_app.config["POINTS_SHEET_URL"].format(id=sheet.id))

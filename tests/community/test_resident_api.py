@@ -55,19 +55,6 @@ def test_tracking_page_data_shows_the_timeline(client, office):
     assert "actor" not in str(response.json) and "badge" not in str(response.json)
 
 
-def test_near_identical_text_the_same_day_is_linked_not_created_twice(client, office):
-    first = submit(client, office, description="小区南门每天傍晚有流动摊贩占道经营。")
-    second = submit(client, office, description="小区南门 每天傍晚有流动摊贩占道经营！！")
-    assert second.status_code == 201
-    assert second.json["duplicate"] is True
-    assert second.json["tracking_code"] == first.json["tracking_code"]
-    assert count(Complaint) == 1
-    assert session.scalar(select(Complaint.reports)) == 2
-    assert "又有市民反映了同一问题" in str(second.json["timeline"])
-    different_category = submit(client, office, description="小区南门每天傍晚有流动摊贩占道经营。", category="noise")
-    assert different_category.json["duplicate"] is False
-
-
 def _refused(response, status: int, code: str) -> None:
     assert response.status_code == status, response.json
     assert response.json["error"] == code

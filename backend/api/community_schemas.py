@@ -61,7 +61,8 @@ class PublicComplaintSchema(Schema):
     status = fields.Enum(Status)
     status_name = fields.Function(lambda c: STATUS_NAMES[c.status])
     submitted_at = fields.DateTime()
-    photo_count = fields.Function(queries.own_photo_count, metadata={"description": "该查询码的市民上传的照片数"})
+    photo_count = fields.Function(queries.own_photo_count,
+                                  metadata={"type": "integer", "description": "该查询码的市民上传的照片数"})
     timeline = fields.Function(lambda c: ComplaintTimelineEntrySchema(many=True).dump(queries.public_timeline(c)),
                                metadata={"description": "诉件的处理经过（重复反映的市民看到同一处理经过）"})
     rating = fields.Integer(allow_none=True)
@@ -99,8 +100,8 @@ class LinkedReportSchema(Schema):
     id = fields.Integer()
     description = fields.String()
     place = fields.String(allow_none=True)
-    phone = fields.Function(lambda r: queries.phone_for(r, current_actor()),
-                            metadata={"description": "承办队员看到完整号码，其他人看到 138****1234"})
+    phone = fields.Function(lambda r: queries.phone_for(r, current_actor()), allow_none=True, metadata={
+        "type": "string", "description": "承办队员看到完整号码，其他人看到 138****1234"})
     submitted_at = fields.DateTime()
     rating = fields.Integer(allow_none=True)
     rating_comment = fields.String(allow_none=True)

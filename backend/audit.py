@@ -1,4 +1,5 @@
-"""The append-only audit log: one row per state-changing request or job, with its outcome."""
+"""The append-only audit log: one row per state-changing request or job, with its outcome, and per opening of
+someone's personal image outside the evidence custody log (check-in selfies, residents' photos)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -6,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import Base, UTCDateTime, utcnow
+from backend.db import Base, UTCDateTime, session, utcnow
 
 
 class AuditEntry(Base):
@@ -28,3 +29,9 @@ class AuditEntry(Base):
 @event.listens_for(AuditEntry, "before_delete")
 def _append_only(_mapper, _connection, _target):
     raise RuntimeError("the audit log is append-only")
+
+
+def record_read(actor, object_type: str, object_id, *, address: str | None) -> None:
+    """Log that `actor` opened a personal image (PIPL): who, which, when, from where."""
+    session.add(AuditEntry(actor_id=actor.id, action=f"read {object_type}", object_type=object_type,
+                           object_id=str(object_id), address=address, outcome=200))

@@ -10,12 +10,13 @@ from pathlib import Path
 import marshmallow as ma
 import swagger_ui_bundle
 from apispec import BasePlugin
-from flask import Flask, g, jsonify, request, send_from_directory
+from flask import Flask, current_app, g, jsonify, request, send_from_directory
 from flask_smorest import Api
 from sqlalchemy import insert
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from backend.api.schemas import openapi_type
 from backend.audit import AuditEntry
 from backend.db import session, sqlite_writes
 from backend.errors import DomainError
@@ -167,6 +168,7 @@ def init_api(app: Flask) -> Api:
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.ma_plugin.converter.add_attribute_function(_decimal_as_text)
     api.ma_plugin.converter.add_attribute_function(_default_example)
+    api.ma_plugin.converter.add_attribute_function(openapi_type)
 
     swagger_dir = Path(swagger_ui_bundle.swagger_ui_path)
     app.add_url_rule("/api/docs/static/<path:filename>", "swagger_static",
@@ -191,10 +193,17 @@ def init_api(app: Flask) -> Api:
     return api
 
 
+def logged_read(view_class):
+    """Mark a view whose GET writes an access row (custody or audit log): on SQLite it takes the write lock up front."""
+    view_class.logged_read = True
+    return view_class
+
+
 def _begin_request() -> None:
     g.request_id = request.headers.get("X-Request-Id", "")[:32] or uuid.uuid4().hex
     g.actor = g.audit_object = None  # `g` outlives a request when an app context is reused (tests)
-    sqlite_writes.set(request.method in WRITE_METHODS)
+    view = current_app.view_functions.get(request.endpoint)
+    sqlite_writes.set(request.method in WRITE_METHODS or getattr(getattr(view, "view_class", None), "logged_read", False))
 
 
 def _domain_error(error: DomainError):

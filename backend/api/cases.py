@@ -8,7 +8,7 @@ from marshmallow import fields, validate
 
 from backend.api import audit_object
 from backend.api.pagination import page_of
-from backend.api.schemas import Schema
+from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.db import local_day
 from backend.org.models import Role
@@ -55,7 +55,7 @@ class CaseImportResultSchema(Schema):
 
 class FlagSchema(Schema):
     kind = fields.Enum(FlagKind)
-    kind_name = fields.Function(lambda f: FLAG_NAMES[f.kind])
+    kind_name = Text(lambda f: FLAG_NAMES[f.kind])
     day = fields.Date()
 
 
@@ -63,9 +63,9 @@ class CaseSchema(Schema):
     id = fields.Integer()
     number = fields.String()
     squad_id = fields.Integer()
-    squad_name = fields.Function(lambda c: c.squad.name)
+    squad_name = Text(lambda c: c.squad.name)
     officer_id = fields.Integer()
-    officer_name = fields.Function(lambda c: c.officer.name)
+    officer_name = Text(lambda c: c.officer.name)
     discovered_on = fields.Date()
     registered_on = fields.Date(allow_none=True)
     closed_on = fields.Date(allow_none=True)

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from flask import Response, current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from backend.api import audit_object
+from backend.api import audit_object, logged_read
 from backend.api.community_pages import limit_resident_upload, pages
 from backend.api.community_schemas import (AssigneeSuggestionSchema, ComplaintAssignSchema, ComplaintDeadlineSchema,
                                            ComplaintDeadlineUpdateSchema, ComplaintDetailSchema,
@@ -13,14 +12,14 @@ from backend.api.community_schemas import (AssigneeSuggestionSchema, ComplaintAs
                                            ComplaintMessageSchema, ComplaintQueueFilterSchema, ComplaintRatingSchema,
                                            ComplaintReasonSchema, ComplaintReplySchema, ComplaintSchema,
                                            ComplaintSubmitSchema, ComplaintSubmittedSchema, ComplaintTransferSchema,
-                                           OfficeQrSchema, PublicComplaintSchema, PublicOfficeSchema,
-                                           ResidentPhotosSchema)
-from backend.api.evidence import EvidenceFileSchema, EvidenceRecordSchema
+                                           OfficeQrSchema, PublicComplaintSchema, PublicOfficeSchema)
+from backend.api.evidence import EvidenceRecordSchema
+from backend.api.multipart import Blueprint
 from backend.api.pagination import page_of
 from backend.api.security import auth_required, current_actor
 from backend.community import dispatch, operations, queries
 from backend.community.deadlines import district_deadlines
-from backend.community.models import Category, Complaint, ComplaintPhoto
+from backend.community.models import Category, Complaint
 from backend.community.qr import qr_png, qr_svg
 from backend.community.signing import office_url
 from backend.db import session, utcnow
@@ -57,14 +56,14 @@ class PublicOffice(MethodView):
 @blp.route(f"{PUBLIC}/complaints", endpoint="public_complaints")
 class PublicComplaints(MethodView):
     @blp.arguments(ComplaintSubmitSchema, location="form")
-    @blp.arguments(ResidentPhotosSchema, location="files")
     @blp.response(201, ComplaintSubmittedSchema)
     @blp.alt_response(429, description="提交过于频繁")
-    def post(self, form, files):
+    def post(self, form):
         """市民提交诉件（multipart 表单，照片字段 photos 最多 4 张）"""
         form.pop("consent")
+        photos = form.pop("photos")
         submitted, duplicate = operations.submit_complaint(
-            **form_to_submission(form), photos=[operations.Photo(f.read(), f.mimetype) for f in files["photos"]],
+            **form_to_submission(form), photos=[operations.Photo(f.read(), f.mimetype) for f in photos],
             address=client_address())
         audit_object("complaint", queries.handled(submitted).id)
         submitted.duplicate = duplicate
@@ -185,12 +184,11 @@ class Replies(MethodView):
 class ComplaintEvidence(MethodView):
     @auth_required(blp)
     @blp.arguments(ComplaintEvidenceSchema, location="form")
-    @blp.arguments(EvidenceFileSchema, location="files")
     @blp.response(201, EvidenceRecordSchema)
     @blp.alt_response(200, schema=EvidenceRecordSchema, description="同一 client_id 已提交过：返回第一次的结果")
-    def post(self, form, files, complaint_id):
+    def post(self, form, complaint_id):
         """承办队员上传现场取证（进入取证链，关联本诉件；multipart：file 与拍摄时间、位置）"""
-        upload = files["file"]
+        upload = form.pop("file")
         limit = max(current_app.config["EVIDENCE_MAX_IMAGE_BYTES"], current_app.config["EVIDENCE_MAX_VIDEO_BYTES"])
         data = upload.stream.read(limit + 1)
         if len(data) > limit:
@@ -215,15 +213,13 @@ class ComplaintEvidenceFromWeChat(MethodView):
 
 
 @blp.route(f"{STAFF}/complaints/<int:complaint_id>/photos/<int:photo_id>", endpoint="photo")
+@logged_read
 class PhotoFile(MethodView):
     @auth_required(blp)
     @blp.response(200, description="照片文件")
     def get(self, complaint_id, photo_id):
-        """查看市民上传的诉件照片（数据权限内）"""
-        complaint = get_visible(Complaint, complaint_id, current_actor(), what="诉件")
-        photo = session.get(ComplaintPhoto, photo_id)
-        if photo is None or photo.complaint_id != complaint.id:
-            raise NotFound("照片不存在", code="not_found")
+        """查看市民上传的诉件照片（承办队员、中队长、区局管理员；每次查看记入审计日志）"""
+        photo = operations.read_photo(current_actor(), complaint_id, photo_id, address=request.remote_addr)
         return Response(get_storage().get(photo.storage_key), mimetype=photo.mime)
 
 

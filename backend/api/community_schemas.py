@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
-from backend.api.evidence import EvidenceDetailsSchema, EvidenceRecordSchema, EvidenceWeChatSchema
-from backend.api.schemas import Schema
+from backend.api.evidence import EvidenceRecordSchema, EvidenceUploadSchema, EvidenceWeChatSchema
+from backend.api.schemas import Count, Flag, Rows, Schema, Text
 from backend.api.security import current_actor
 from backend.community import privacy, queries
 from backend.community.models import CATEGORY_NAMES, STATUS_NAMES, Category, Status
@@ -18,13 +18,15 @@ class PublicOfficeSchema(Schema):
     code = fields.String()
     name = fields.String()
     address = fields.String()
-    categories = fields.Function(lambda _: [{"value": c.value, "name": n} for c, n in CATEGORY_NAMES.items()])
+    categories = Rows(lambda _: [{"value": c.value, "name": n} for c, n in CATEGORY_NAMES.items()])
 
 
 class ComplaintSubmitSchema(Schema):
-    office_code = fields.String(required=True, validate=validate.Length(max=32))
+    office_code = fields.String(required=True, validate=validate.Length(max=32),
+                                metadata={"description": "二维码上的工作室编号", "example": "JA-JAS-01"})
     version = fields.Integer(required=True)
-    signature = fields.String(required=True, validate=validate.Length(max=64))
+    signature = fields.String(required=True, validate=validate.Length(max=64),
+                              metadata={"description": "二维码上的签名", "example": "q3Xb2m9RkT0"})
     category = fields.Enum(Category, required=True, metadata={"description": "问题类别"})
     description = fields.String(required=True, metadata={"description": "问题描述，最多 1000 字"})
     phone = fields.String(load_default=None, allow_none=True, metadata={"description": "手机号（选填）"})
@@ -33,10 +35,7 @@ class ComplaintSubmitSchema(Schema):
     lng = fields.Float(load_default=None, allow_none=True)
     coord_system = fields.String(load_default="gcj02", validate=validate.OneOf(["gcj02", "wgs84"]))
     consent = fields.Boolean(required=True, validate=validate.Equal(True, error="请先阅读并同意信息收集说明。"))
-    website = fields.String(load_default=None, metadata={"description": "留空（防机器人）"})
-
-
-class ResidentPhotosSchema(Schema):
+    website = fields.String(load_default=None, metadata={"description": "留空（防机器人）", "example": ""})
     photos = fields.List(Upload(), load_default=list, metadata={"description": "照片，最多 4 张"})
 
 
@@ -46,28 +45,27 @@ class ComplaintTimelineEntrySchema(Schema):
     at = fields.DateTime()
     kind = fields.String()
     status = fields.Enum(Status)
-    status_name = fields.Function(lambda e: STATUS_NAMES[e.status])
+    status_name = Text(lambda e: STATUS_NAMES[e.status])
     note = fields.String()
 
 
 class PublicComplaintSchema(Schema):
-    tracking_code = fields.Function(lambda c: privacy.format_tracking_code(c.tracking_code))
-    office_name = fields.Function(lambda c: c.office.name)
+    tracking_code = Text(lambda c: privacy.format_tracking_code(c.tracking_code))
+    office_name = Text(lambda c: c.office.name)
     category = fields.Enum(Category)
-    category_name = fields.Function(lambda c: CATEGORY_NAMES[c.category])
+    category_name = Text(lambda c: CATEGORY_NAMES[c.category])
     description = fields.String()
     place = fields.String(allow_none=True)
     phone = fields.String(attribute="phone_masked", allow_none=True)
     status = fields.Enum(Status)
-    status_name = fields.Function(lambda c: STATUS_NAMES[c.status])
+    status_name = Text(lambda c: STATUS_NAMES[c.status])
     submitted_at = fields.DateTime()
-    photo_count = fields.Function(queries.own_photo_count,
-                                  metadata={"type": "integer", "description": "该查询码的市民上传的照片数"})
-    timeline = fields.Function(lambda c: ComplaintTimelineEntrySchema(many=True).dump(queries.public_timeline(c)),
-                               metadata={"description": "诉件的处理经过（重复反映的市民看到同一处理经过）"})
+    photo_count = Count(queries.own_photo_count, metadata={"description": "该查询码的市民上传的照片数"})
+    timeline = Rows(lambda c: ComplaintTimelineEntrySchema(many=True).dump(queries.public_timeline(c)),
+                    metadata={"description": "诉件的处理经过（重复反映的市民看到同一处理经过）"})
     rating = fields.Integer(allow_none=True)
     rating_comment = fields.String(allow_none=True)
-    can_rate = fields.Function(lambda c: c.status == Status.closed and c.rating is None)
+    can_rate = Flag(lambda c: c.status == Status.closed and c.rating is None)
 
 
 class ComplaintSubmittedSchema(PublicComplaintSchema):
@@ -100,8 +98,8 @@ class LinkedReportSchema(Schema):
     id = fields.Integer()
     description = fields.String()
     place = fields.String(allow_none=True)
-    phone = fields.Function(lambda r: queries.phone_for(r, current_actor()), allow_none=True, metadata={
-        "type": "string", "description": "承办队员看到完整号码，其他人看到 138****1234"})
+    phone = Text(lambda r: queries.phone_for(r, current_actor()), allow_none=True,
+                 metadata={"description": "承办队员看到完整号码，其他人看到 138****1234"})
     submitted_at = fields.DateTime()
     rating = fields.Integer(allow_none=True)
     rating_comment = fields.String(allow_none=True)
@@ -111,19 +109,19 @@ class LinkedReportSchema(Schema):
 class ComplaintSchema(Schema):
     id = fields.Integer()
     office_id = fields.Integer()
-    office_name = fields.Function(lambda c: c.office.name)
+    office_name = Text(lambda c: c.office.name)
     squad_id = fields.Integer()
     category = fields.Enum(Category)
-    category_name = fields.Function(lambda c: CATEGORY_NAMES[c.category])
+    category_name = Text(lambda c: CATEGORY_NAMES[c.category])
     description = fields.String()
     place = fields.String(allow_none=True)
     lat = fields.Float(allow_none=True)
     lng = fields.Float(allow_none=True)
     coord_system = fields.String(allow_none=True)
-    phone = fields.Function(lambda c: queries.phone_for(c, current_actor()),
-                            metadata={"description": "承办队员看到完整号码，其他人看到 138****1234"})
+    phone = Text(lambda c: queries.phone_for(c, current_actor()),
+                            metadata={"description": "承办队员看到完整号码，其他人看到 138****1234"}, allow_none=True)
     status = fields.Enum(Status)
-    status_name = fields.Function(lambda c: STATUS_NAMES[c.status])
+    status_name = Text(lambda c: STATUS_NAMES[c.status])
     assignee_id = fields.Integer(allow_none=True)
     reports = fields.Integer(metadata={"description": "反映该问题的市民人数（首位市民加关联反映）"})
     recurrence_of_id = fields.Integer(allow_none=True, metadata={
@@ -139,17 +137,17 @@ class ComplaintSchema(Schema):
 
 
 class ComplaintDetailSchema(ComplaintSchema):
-    timeline = fields.Function(lambda c: ComplaintStaffEventSchema(many=True).dump(queries.full_timeline(c)))
+    timeline = Rows(lambda c: ComplaintStaffEventSchema(many=True).dump(queries.full_timeline(c)))
     photos = fields.List(fields.Nested(ComplaintPhotoSchema), metadata={"description": "市民上传的照片（含关联反映的）"})
     linked_reports = fields.List(fields.Nested(LinkedReportSchema),
                                  metadata={"description": "其他市民对同一问题的反映，各有自己的查询码与评价"})
-    evidence = fields.Function(
+    evidence = Rows(
         lambda c: EvidenceRecordSchema(many=True).dump(session.scalars(evidence_list(
             current_actor(), subject_type=Subject.complaint, subject_ref=str(c.id)))),
         metadata={"description": "承办过程中的现场取证（按数据权限：队员看自己的，中队长看全部）"})
 
 
-class ComplaintEvidenceSchema(EvidenceDetailsSchema):
+class ComplaintEvidenceSchema(EvidenceUploadSchema):
     class Meta(Schema.Meta):
         exclude = ("subject_type", "subject_ref")
 
@@ -204,7 +202,7 @@ class OfficeQrSchema(Schema):
 
 class ComplaintDeadlineSchema(Schema):
     category = fields.Enum(Category)
-    category_name = fields.Function(lambda d: CATEGORY_NAMES[d["category"]])
+    category_name = Text(lambda d: CATEGORY_NAMES[d["category"]])
     accept_hours = fields.Integer(required=True, validate=validate.Range(min=1, max=168))
     resolve_days = fields.Integer(required=True, validate=validate.Range(min=1, max=90))
 

@@ -1,14 +1,14 @@
 """Drills (实战模拟): scenario and gesture drills, reference gestures, attempts, the class leaderboard."""
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 from webargs.fields import DelimitedList
 
 from backend.api import audit_object
+from backend.api.multipart import Blueprint
 from backend.api.pagination import page_of
-from backend.api.schemas import Schema
+from backend.api.schemas import Flag, Record, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.errors import Invalid
 from backend.training import drill_queries, drills, live, pose, screen
@@ -64,7 +64,7 @@ class DrillSchema(Schema):
 
 
 class DrillOutSchema(DrillSchema):
-    scenario = fields.Function(_scenario_for_reader, dump_only=True)
+    scenario = Record(_scenario_for_reader, dump_only=True)
 
 
 class DrillFilterSchema(Schema):
@@ -77,11 +77,8 @@ class ScenarioAttemptSchema(Schema):
     live_class_id = fields.Integer(allow_none=True, metadata={"description": "在直播课中进行时填写（计入大屏排行榜）"})
 
 
-class PhotoFormSchema(Schema):
+class PhotoAttemptSchema(Schema):
     live_class_id = fields.Integer(allow_none=True)
-
-
-class PhotosSchema(Schema):
     photos = fields.List(Upload(), required=True, metadata={"description": "一张照片或连拍的几帧（JPEG/PNG）"})
 
 
@@ -95,9 +92,10 @@ class DrillAttemptSchema(Schema):
     score = fields.Integer(allow_none=True)
     passed = fields.Boolean()
     path = fields.List(fields.String(), allow_none=True)
-    feedback = fields.Function(lambda a: a.result["feedback"], metadata={"description": "中文反馈"})
+    feedback = Text(lambda a: a.result["feedback"], metadata={"description": "中文反馈"})
     result = fields.Dict(metadata={"description": "情景：缺少/顺序错误/不规范的动作；手势：各关节角度与得分"})
-    image_url = fields.Function(lambda a: f"/api/training/drill-attempts/{a.id}/image.jpg" if a.image_key else None)
+    image_url = Text(lambda a: f"/api/training/drill-attempts/{a.id}/image.jpg" if a.image_key else None,
+                     allow_none=True)
     done_at = fields.DateTime()
 
 
@@ -129,25 +127,22 @@ class GestureSchema(Schema):
     description = fields.String(allow_none=True, validate=validate.Length(max=500))
     joints = fields.Dict(keys=fields.String(), values=fields.Nested(TargetSchema), required=True,
                          metadata={"description": f"关节 → 目标角度与容差；关节：{JOINT_NAMES}"})
-    standard = fields.Function(lambda g: g.code in pose.STANDARD_GESTURES, dump_only=True,
+    standard = Flag(lambda g: g.code in pose.STANDARD_GESTURES, dump_only=True,
                                metadata={"description": "是否为内置标准手势"})
 
 
 class GestureOutSchema(GestureSchema):
-    joints = fields.Function(lambda g: {j: {"angle": t.angle, "tolerance": t.tolerance, "name": pose.JOINTS[j][0]}
+    joints = Record(lambda g: {j: {"angle": t.angle, "tolerance": t.tolerance, "name": pose.JOINTS[j][0]}
                                         for j, t in g.joints.items()})
 
 
-class CaptureFormSchema(Schema):
+class CaptureSchema(Schema):
     code = _code_field()
     name = _name_field()
     description = fields.String(allow_none=True, validate=validate.Length(max=500))
     joints = DelimitedList(fields.String(), required=True, metadata={"description": "要测量的关节，逗号分隔",
                                                                            "example": "right_shoulder,right_elbow"})
     tolerance = fields.Float(load_default=15)
-
-
-class CaptureFileSchema(Schema):
     photo = Upload(required=True)
 
 
@@ -219,12 +214,11 @@ class DrillAttempts(MethodView):
 @blp.route("/drills/<int:drill_id>/photo-attempts", endpoint="drill_photo_attempts")
 class DrillPhotoAttempts(MethodView):
     @auth_required(blp)
-    @blp.arguments(PhotoFormSchema, location="form")
-    @blp.arguments(PhotosSchema, location="files")
+    @blp.arguments(PhotoAttemptSchema, location="form")
     @blp.response(201, DrillAttemptSchema)
-    def post(self, form, files, drill_id):
+    def post(self, form, drill_id):
         """上传手势照片（或连拍几帧）评分：逐关节反馈与骨架标注图；关节不可见时提示重拍"""
-        uploads = files["photos"]
+        uploads = form["photos"]
         if not 1 <= len(uploads) <= setting("DRILL_MAX_FRAMES"):
             raise Invalid(f"请上传 1 到 {setting('DRILL_MAX_FRAMES')} 张照片", code="frame_count")
         limit = setting("DRILL_PHOTO_MAX_BYTES")
@@ -283,13 +277,12 @@ class Gestures(MethodView):
 @blp.route("/gestures/capture", endpoint="gesture_capture")
 class GestureCapture(MethodView):
     @auth_required(blp, *MANAGER_ROLES)
-    @blp.arguments(CaptureFormSchema, location="form")
-    @blp.arguments(CaptureFileSchema, location="files")
+    @blp.arguments(CaptureSchema, location="form")
     @blp.response(201, GestureOutSchema)
-    def post(self, form, files):
+    def post(self, form):
         """从示范照片采集参考手势（教员）：测量所选关节的角度作为目标"""
         audit_object("training_gesture", form["code"])
-        photo = files["photo"].read(setting("DRILL_PHOTO_MAX_BYTES") + 1)
+        photo = form.pop("photo").read(setting("DRILL_PHOTO_MAX_BYTES") + 1)
         return drills.capture_gesture(current_actor(), photo=photo, **form)
 
 

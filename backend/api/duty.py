@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 
 from backend.api import audit_object
 from backend.api.pagination import page_of
-from backend.api.schemas import Schema
+from backend.api.schemas import Record, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.db import local_day
 from backend.duty import operations, queries
@@ -49,7 +49,7 @@ class PostSchema(Schema):
     id = fields.Integer()
     squad_id = fields.Integer()
     name = fields.String(metadata={"example": "南京西路步行街"})
-    fence = fields.Function(_fence_of)
+    fence = Record(_fence_of)
     selfie_required = fields.Boolean()
     active = fields.Boolean()
 
@@ -105,16 +105,16 @@ class ShiftUpdateSchema(Schema):
 class ShiftSchema(Schema):
     id = fields.Integer()
     officer_id = fields.Integer()
-    officer_name = fields.Function(lambda s: s.officer.name)
+    officer_name = Text(lambda s: s.officer.name)
     squad_id = fields.Integer()
     day = fields.Date()
     starts_at = fields.AwareDateTime()
     ends_at = fields.AwareDateTime()
     scheduled_minutes = fields.Integer()
     duty_type = fields.Enum(DutyType)
-    duty_type_name = fields.Function(lambda s: DUTY_TYPE_NAMES[s.duty_type])
+    duty_type_name = Text(lambda s: DUTY_TYPE_NAMES[s.duty_type])
     post_id = fields.Integer(allow_none=True)
-    post_name = fields.Function(lambda s: s.post.name if s.post is not None else None)
+    post_name = Text(lambda s: s.post.name if s.post is not None else None, allow_none=True)
     attended_minutes = fields.Integer()
     absent = fields.Boolean()
     missing_check_out = fields.Boolean()
@@ -134,7 +134,7 @@ class BriefCheckSchema(Schema):
     timing = fields.String(attribute="timing.value")
     minutes_off = fields.Integer()
     out_of_area = fields.Boolean()
-    approval = fields.Function(lambda c: c.approval.value if c.approval else None)
+    approval = Text(lambda c: c.approval.value if c.approval else None, allow_none=True)
 
 
 class MyDutySchema(Schema):

@@ -2,14 +2,14 @@
 import base64
 import binascii
 
-from flask import Response
+from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from backend.api import audit_object
+from backend.api import audit_object, logged_read
 from backend.api.pagination import page_of
-from backend.api.schemas import Schema
+from backend.api.schemas import Flag, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.duty import checkins, positions, queries, sync
 from backend.duty.geo import COORD_SYSTEMS, GCJ02
@@ -72,11 +72,11 @@ class CheckSchema(Schema):
     minutes_off = fields.Integer(metadata={"description": "迟到或早退的分钟数"})
     out_of_area = fields.Boolean()
     reason = fields.String(allow_none=True)
-    approval = fields.Function(lambda c: c.approval.value if c.approval else None)
+    approval = Text(lambda c: c.approval.value if c.approval else None, allow_none=True)
     decided_by_id = fields.Integer(allow_none=True)
     decided_at = fields.AwareDateTime(allow_none=True)
     decision_note = fields.String(allow_none=True)
-    has_selfie = fields.Function(lambda c: c.selfie_key is not None)
+    has_selfie = Flag(lambda c: c.selfie_key is not None)
 
 
 class CheckFilterSchema(Schema):
@@ -187,13 +187,14 @@ class CheckById(MethodView):
 
 
 @blp.route("/checks/<int:check_id>/selfie", endpoint="check_selfie")
+@logged_read
 class CheckSelfie(MethodView):
     @auth_required(blp)
     @blp.response(200, content_type="image/jpeg", description="自拍照原图（JPEG 或 PNG）")
     @blp.alt_response(404, description="没有自拍，或不在数据权限内")
     def get(self, check_id):
-        """签到自拍照（本人、中队长、区局可查看）"""
-        data, mime = checkins.selfie_of(current_actor(), check_id)
+        """签到自拍照（本人、中队长、区局管理员可查看；每次查看记入审计日志）"""
+        data, mime = checkins.selfie_of(current_actor(), check_id, address=request.remote_addr)
         return Response(data, mimetype=mime)
 
 

@@ -1,15 +1,14 @@
 """On-site evidence: upload or WeChat media id, originals and copies (custody-logged), redacted export, chains."""
 from flask import Response, jsonify, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
-from backend.api import audit_object
+from backend.api import audit_object, logged_read
+from backend.api.multipart import Blueprint
 from backend.api.pagination import page_of
-from backend.api.schemas import Schema
+from backend.api.schemas import Flag, Record, Schema, Text
 from backend.api.security import auth_required, current_actor
-from backend.db import sqlite_writes
 from backend.duty.geo import COORD_SYSTEMS, GCJ02
 from backend.errors import Invalid
 from backend.evidence import operations, queries
@@ -17,16 +16,6 @@ from backend.evidence.models import CUSTODY_NAMES, SUBJECT_NAMES, CustodyAction,
 from backend.org.scope import get_visible
 
 blp = Blueprint("evidence", __name__, url_prefix="/api/evidence", description="现场取证：上传、原件与水印件、脱敏导出、证据链校验")
-
-# Reading an original or a copy writes a custody entry: on SQLite those GETs take the write lock up front.
-_LOGGED_READS = frozenset({"evidence.original", "evidence.watermarked"})
-
-
-@blp.before_request
-def _logged_reads_write():
-    if request.endpoint in _LOGGED_READS:
-        sqlite_writes.set(True)
-
 
 class EvidenceDetailsSchema(Schema):
     client_id = fields.String(required=True, validate=validate.Length(min=8, max=64),
@@ -42,7 +31,7 @@ class EvidenceDetailsSchema(Schema):
     subject_ref = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "关联对象编号或案号"})
 
 
-class EvidenceFileSchema(Schema):
+class EvidenceUploadSchema(EvidenceDetailsSchema):
     file = Upload(required=True, metadata={"description": "照片（JPEG/PNG）或短视频（MP4）"})
 
 
@@ -67,7 +56,7 @@ class EvidenceRecordSchema(Schema):
     captured_at = fields.AwareDateTime(metadata={"description": "手机上报的拍摄时间"})
     lat = fields.Float()
     lng = fields.Float()
-    coord_system = fields.Constant(GCJ02)
+    coord_system = Text(lambda _evidence: GCJ02, metadata={"description": "位置的坐标系（统一换算为 gcj02）"})
     accuracy_m = fields.Float(allow_none=True)
     place = fields.String(allow_none=True)
     exif_taken_at = fields.AwareDateTime(allow_none=True, metadata={"description": "照片 EXIF 中的拍摄时间"})
@@ -75,15 +64,15 @@ class EvidenceRecordSchema(Schema):
     exif_lng = fields.Float(allow_none=True)
     time_gap_s = fields.Integer(allow_none=True, metadata={"description": "EXIF 时间与上报时间相差的秒数"})
     place_gap_m = fields.Integer(allow_none=True, metadata={"description": "EXIF 位置与上报位置相距的米数"})
-    exif_disagrees = fields.Function(operations.exif_disagrees,
+    exif_disagrees = Record(operations.exif_disagrees,
                                      metadata={"description": "EXIF 与上报不一致（超过容差）：{time, place}"})
     subject_type = fields.Enum(Subject, allow_none=True)
-    subject_name = fields.Function(lambda e: SUBJECT_NAMES[e.subject_type] if e.subject_type else None)
+    subject_name = Text(lambda e: SUBJECT_NAMES[e.subject_type] if e.subject_type else None, allow_none=True)
     subject_ref = fields.String(allow_none=True)
     received_at = fields.AwareDateTime()
     prev_hash = fields.String()
     record_hash = fields.String()
-    has_watermarked_copy = fields.Function(operations.has_watermarked_copy,
+    has_watermarked_copy = Flag(operations.has_watermarked_copy,
                                            metadata={"description": "水印件可查看（视频的水印件在上传后于后台生成）"})
 
 
@@ -113,7 +102,7 @@ class CustodyEntrySchema(Schema):
     actor_id = fields.Integer()
     actor_name = fields.String(attribute="actor.name")
     action = fields.Enum(CustodyAction)
-    action_name = fields.Function(lambda entry: CUSTODY_NAMES[entry.action])
+    action_name = Text(lambda entry: CUSTODY_NAMES[entry.action])
     reason = fields.String(allow_none=True)
     at = fields.AwareDateTime()
     address = fields.String(allow_none=True)
@@ -151,13 +140,12 @@ def _file(data: bytes, mime: str, name: str, *, download: bool = False) -> Respo
 @blp.route("", endpoint="evidence_list")
 class EvidenceCollection(MethodView):
     @auth_required(blp)
-    @blp.arguments(EvidenceDetailsSchema, location="form")
-    @blp.arguments(EvidenceFileSchema, location="files")
+    @blp.arguments(EvidenceUploadSchema, location="form")
     @blp.response(201, EvidenceRecordSchema)
     @blp.alt_response(200, schema=EvidenceRecordSchema, description="同一 client_id 已提交过：返回第一次的结果")
-    def post(self, form, files):
+    def post(self, form):
         """上传现场取证照片或短视频（multipart：file 与拍摄时间、位置等字段）"""
-        upload = files["file"]
+        upload = form.pop("file")
         limit = max(operations.setting("EVIDENCE_MAX_IMAGE_BYTES"), operations.setting("EVIDENCE_MAX_VIDEO_BYTES"))
         data = upload.stream.read(limit + 1)
         if len(data) > limit:
@@ -195,6 +183,7 @@ class EvidenceById(MethodView):
 
 
 @blp.route("/<int:evidence_id>/original", endpoint="original")
+@logged_read
 class Original(MethodView):
     @auth_required(blp)
     @blp.arguments(OriginalQuerySchema, location="query")
@@ -208,6 +197,7 @@ class Original(MethodView):
 
 
 @blp.route("/<int:evidence_id>/watermarked", endpoint="watermarked")
+@logged_read
 class Watermarked(MethodView):
     @auth_required(blp)
     @blp.response(200, description="水印件（照片为 JPEG，视频为 MP4）")
@@ -220,13 +210,14 @@ class Watermarked(MethodView):
 
 
 @blp.route("/<int:evidence_id>/thumbnail", endpoint="thumbnail")
+@logged_read
 class Thumbnail(MethodView):
     @auth_required(blp)
     @blp.response(200, description="缩略图（JPEG）")
     def get(self, evidence_id):
-        """缩略图"""
-        return _file(operations.read_thumbnail(current_actor(), evidence_id), "image/jpeg",
-                     f"evidence-{evidence_id}-thumbnail.jpg")
+        """缩略图（记入保管日志）"""
+        thumbnail = operations.read_thumbnail(current_actor(), evidence_id, address=request.remote_addr)
+        return _file(thumbnail, "image/jpeg", f"evidence-{evidence_id}-thumbnail.jpg")
 
 
 @blp.route("/<int:evidence_id>/exports", endpoint="exports")

@@ -6,7 +6,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backend.api import audit_object
 from backend.api.pagination import page_of
-from backend.api.schemas import Schema
+from backend.api.schemas import AnswerItem, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.db import session
 from backend.errors import Invalid
@@ -36,7 +36,7 @@ class QuestionSchema(Schema):
     stem = fields.String(required=True, validate=validate.Length(min=1, max=4000))
     options = fields.List(fields.String(validate=validate.Length(max=500)), load_default=list,
                           metadata={"description": "选择题选项；判断题固定为 对、错；填空题为空"})
-    answer = fields.List(fields.Raw(), required=True, metadata={
+    answer = fields.List(AnswerItem(), required=True, metadata={
         "description": "正确答案：选项序号（从 0 起；判断题 0=对 1=错），填空题为可接受的答案文本"})
     difficulty = fields.Integer(load_default=3, validate=validate.Range(min=1, max=5))
     tags = fields.List(fields.String(validate=validate.Length(min=1, max=64)), load_default=list,
@@ -119,8 +119,8 @@ class ItemSchema(Schema):
     stem = fields.String()
     options = fields.List(fields.String())
     points = fields.Decimal(as_string=True)
-    answer = fields.List(fields.Raw(), allow_none=True, metadata={"description": "本人的作答（按显示顺序的选项序号）"})
-    correct_answer = fields.List(fields.Raw(), metadata={"description": "交卷后可见"})
+    answer = fields.List(AnswerItem(), allow_none=True, metadata={"description": "本人的作答（按显示顺序的选项序号）"})
+    correct_answer = fields.List(AnswerItem(), metadata={"description": "交卷后可见"})
     earned = fields.Decimal(as_string=True)
     explanation = fields.String(allow_none=True)
 
@@ -146,7 +146,7 @@ class AttemptBriefSchema(Schema):
     paper_id = fields.Integer()
     officer_id = fields.Integer()
     number = fields.Integer()
-    status = fields.Function(lambda a: a.status.value)
+    status = Text(lambda a: a.status.value)
     started_at = fields.DateTime()
     closed_at = fields.DateTime(allow_none=True)
     score = fields.Decimal(as_string=True, allow_none=True)
@@ -161,7 +161,7 @@ class AttemptFilterSchema(Schema):
 
 class AnswerSchema(Schema):
     item_id = fields.Integer(required=True)
-    answer = fields.List(fields.Raw(), required=True, validate=validate.Length(max=8),
+    answer = fields.List(AnswerItem(), required=True, validate=validate.Length(max=8),
                          metadata={"description": "按显示顺序的选项序号，填空题为一个文本", "example": [0, 2]})
 
     @validates_schema

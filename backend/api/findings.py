@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 
 from backend.api import audit_object
 from backend.api.pagination import page_of
-from backend.api.schemas import Schema
+from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.org.models import Role
 from backend.supervision.findings import operations, queries
@@ -40,14 +40,14 @@ class FindingCreateSchema(Schema):
 class FindingSchema(Schema):
     id = fields.Integer()
     officer_id = fields.Integer(allow_none=True)
-    officer_name = fields.Function(lambda f: f.officer.name if f.officer else None)
+    officer_name = Text(lambda f: f.officer.name if f.officer else None, allow_none=True)
     squad_id = fields.Integer()
-    squad_name = fields.Function(lambda f: f.squad.name)
+    squad_name = Text(lambda f: f.squad.name)
     supervisor_id = fields.Integer()
     type_code = fields.String()
-    type_name = fields.Function(lambda f: queries.finding_types().get(f.type_code, f.type_code))
-    severity = fields.Function(lambda f: Severity(f.severity).name)
-    severity_name = fields.Function(lambda f: SEVERITY_NAMES[Severity(f.severity)])
+    type_name = Text(lambda f: queries.finding_types().get(f.type_code, f.type_code))
+    severity = Text(lambda f: Severity(f.severity).name)
+    severity_name = Text(lambda f: SEVERITY_NAMES[Severity(f.severity)])
     place = fields.String()
     found_at = fields.DateTime()
     found_on = fields.Date()
@@ -77,7 +77,7 @@ class NoticeCreateSchema(Schema):
 class RectificationSchema(Schema):
     id = fields.Integer()
     submitted_by_id = fields.Integer()
-    submitted_by_name = fields.Function(lambda r: r.submitted_by.name)
+    submitted_by_name = Text(lambda r: r.submitted_by.name)
     submitted_at = fields.DateTime()
     content = fields.String()
     evidence_ids = fields.List(fields.Integer())
@@ -90,14 +90,14 @@ class RectificationSchema(Schema):
 class NoticeSchema(Schema):
     id = fields.Integer()
     kind = fields.Enum(NoticeKind)
-    kind_name = fields.Function(lambda n: NOTICE_NAMES[n.kind])
+    kind_name = Text(lambda n: NOTICE_NAMES[n.kind])
     number = fields.String(metadata={"example": "浦东新区城管督告〔2026〕3号"})
     year = fields.Integer()
     seq = fields.Integer()
     squad_id = fields.Integer()
-    squad_name = fields.Function(lambda n: n.squad.name)
+    squad_name = Text(lambda n: n.squad.name)
     officer_id = fields.Integer(allow_none=True)
-    officer_name = fields.Function(lambda n: n.officer.name if n.officer else None)
+    officer_name = Text(lambda n: n.officer.name if n.officer else None, allow_none=True)
     finding_id = fields.Integer(allow_none=True)
     issued_by_id = fields.Integer()
     issued_at = fields.DateTime()
@@ -105,7 +105,7 @@ class NoticeSchema(Schema):
     requirement = fields.String()
     rectify_by = fields.Date()
     status = fields.Enum(NoticeStatus)
-    status_name = fields.Function(lambda n: NOTICE_STATUS_NAMES[n.status])
+    status_name = Text(lambda n: NOTICE_STATUS_NAMES[n.status])
     accepted_at = fields.DateTime(allow_none=True)
     overdue_warned_at = fields.DateTime(allow_none=True)
     rectifications = fields.List(fields.Nested(RectificationSchema))

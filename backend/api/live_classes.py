@@ -6,7 +6,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backend.api import audit_object
 from backend.api.pagination import page_of
-from backend.api.schemas import Schema
+from backend.api.schemas import AnswerItem, Count, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.db import local_day
 from backend.org.models import Role
@@ -33,11 +33,8 @@ class LiveClassSchema(Schema):
     min_presence_percent = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100),
                                           metadata={"description": "计学时所需在线比例，默认取配置"})
     held_on = fields.Date(dump_only=True)
-    join_url = fields.Method("_join_url", dump_only=True,
-                             metadata={"description": "签名的扫码加入地址（仅教员、区局可见，学员须扫码）"})
-
-    def _join_url(self, live_class):
-        return live.join_url(live_class) if current_actor().role in MANAGERS else None
+    join_url = Text(lambda live_class: live.join_url(live_class) if current_actor().role in MANAGERS else None,
+                    allow_none=True, metadata={"description": "签名的扫码加入地址（仅教员、区局可见，学员须扫码）"})
 
 
 class LiveClassFilterSchema(Schema):
@@ -58,7 +55,7 @@ class AttendanceSchema(Schema):
     left_at = fields.DateTime(allow_none=True)
     presence_seconds = fields.Integer()
     credited = fields.Boolean(metadata={"description": "在线比例达到要求，计学时"})
-    heartbeat_seconds = fields.Function(lambda _a: setting("TRAINING_HEARTBEAT_SECONDS"),
+    heartbeat_seconds = Count(lambda _a: setting("TRAINING_HEARTBEAT_SECONDS"),
                                         metadata={"description": "客户端应按此间隔发送心跳"})
 
 
@@ -77,15 +74,15 @@ class QuizSchema(Schema):
     id = fields.Integer()
     live_class_id = fields.Integer()
     question_id = fields.Integer()
-    kind = fields.Function(lambda q: q.question.kind.value)
-    stem = fields.Function(lambda q: q.question.stem)
-    options = fields.Function(lambda q: q.question.options)
+    kind = Text(lambda q: q.question.kind.value)
+    stem = Text(lambda q: q.question.stem)
+    options = fields.List(fields.String(), attribute="question.options")
     opened_at = fields.DateTime()
     closes_at = fields.DateTime()
 
 
 class QuizAnswerSchema(Schema):
-    answer = fields.List(fields.Raw(), required=True, validate=validate.Length(min=1, max=8),
+    answer = fields.List(AnswerItem(), required=True, validate=validate.Length(min=1, max=8),
                          metadata={"description": "选项序号（从 0 起），填空题为一个文本", "example": [1]})
 
     @validates_schema
@@ -118,7 +115,7 @@ class DistributionSchema(Schema):
     answered = fields.Integer()
     correct = fields.Integer()
     options = fields.List(fields.Nested(OptionCountSchema))
-    correct_answer = fields.List(fields.Raw(), allow_none=True, metadata={"description": "测验结束后才公布"})
+    correct_answer = fields.List(AnswerItem(), allow_none=True, metadata={"description": "测验结束后才公布"})
 
 
 @blp.route("/live-classes", endpoint="live_classes")

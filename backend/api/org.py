@@ -5,7 +5,7 @@ from marshmallow import fields, validate
 
 from backend.api import audit_object
 from backend.api.pagination import page_of
-from backend.api.schemas import Schema
+from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.db import session
 from backend.org import operations, queries
@@ -21,7 +21,7 @@ class OfficerSchema(Schema):
     name = fields.String(metadata={"example": "张伟"})
     phone = fields.String(allow_none=True, metadata={"example": "13800001234"})
     role = fields.Enum(Role, metadata={"description": "角色"})
-    role_name = fields.Function(lambda o: ROLE_NAMES[o.role], dump_only=True)
+    role_name = Text(lambda o: ROLE_NAMES[o.role], dump_only=True)
     district_id = fields.Integer(dump_only=True)
     squad_id = fields.Integer(allow_none=True)
     active = fields.Boolean(dump_only=True)

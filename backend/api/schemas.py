@@ -31,6 +31,39 @@ class Schema(_Schema):
 
     error_messages = {"unknown": "未知字段。", "type": "请求体应为 JSON 对象。"}
 
+
+# Values a response computes from the object: a plain `fields.Function` has no type in the OpenAPI document,
+# so a generated client would not know what it gets. `openapi_type` (api/__init__.py) documents these.
+class Text(fields.Function):
+    OPENAPI = {"type": "string"}
+
+
+class Flag(fields.Function):
+    OPENAPI = {"type": "boolean"}
+
+
+class Count(fields.Function):
+    OPENAPI = {"type": "integer"}
+
+
+class Record(fields.Function):
+    OPENAPI = {"type": "object"}
+
+
+class Rows(fields.Function):
+    OPENAPI = {"type": "array", "items": {"type": "object"}}
+
+
+class AnswerItem(fields.Raw):
+    """One item of an answer: an option's index (choice, true/false) or an accepted text (fill-in)."""
+
+    OPENAPI = {"oneOf": [{"type": "integer"}, {"type": "string"}]}
+
+
+def openapi_type(_converter, field, **_kwargs) -> dict:
+    """The OpenAPI type of a computed field (an apispec attribute function)."""
+    return dict(getattr(field, "OPENAPI", {}))
+
 validate.Length.message_min = "长度不能少于 {min}。"
 validate.Length.message_max = "长度不能超过 {max}。"
 validate.Length.message_all = "长度应在 {min} 到 {max} 之间。"

@@ -1,11 +1,11 @@
 """Training libraries: teachers, courses, completions, mandatory plans, credit hours."""
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from backend.api import audit_object
+from backend.api.multipart import Blueprint
 from backend.api.pagination import page_of
 from backend.api.schemas import Schema
 from backend.api.security import auth_required, current_actor
@@ -51,11 +51,8 @@ class CourseSchema(Schema):
     materials = fields.List(fields.Nested(MaterialSchema), load_default=list)
 
 
-class MaterialTitleSchema(Schema):
+class MaterialUploadSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=128))
-
-
-class MaterialFileSchema(Schema):
     file = Upload(required=True)
 
 
@@ -195,12 +192,11 @@ class CourseById(MethodView):
 @blp.route("/courses/<int:course_id>/materials", endpoint="course_materials")
 class CourseMaterials(MethodView):
     @auth_required(blp, *MANAGER_ROLES)
-    @blp.arguments(MaterialTitleSchema, location="form")
-    @blp.arguments(MaterialFileSchema, location="files")
+    @blp.arguments(MaterialUploadSchema, location="form")
     @blp.response(201, MaterialSchema)
-    def post(self, form, files, course_id):
+    def post(self, form, course_id):
         """上传课程资料文件（课件、讲义、录播视频）"""
-        upload = files["file"]
+        upload = form["file"]
         data = upload.read(operations.MAX_MATERIAL_BYTES + 1)
         audit_object("training_course", course_id)
         return operations.add_material_file(current_actor(), course_id, title=form["title"], data=data,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select
 
+from backend.audit import record_read
 from backend.community import abuse, privacy
 from backend.community.deadlines import due_times
 from backend.community.models import (STATUS_NAMES, Category, CategoryDeadline, Complaint, ComplaintEvent,
@@ -19,7 +20,7 @@ from backend.evidence import operations as evidence_operations
 from backend.evidence.models import Subject
 from backend.files import store
 from backend.images import validate_image
-from backend.org.models import CommunityOffice, Officer, Role, Squad
+from backend.org.models import IMAGE_READERS, CommunityOffice, Officer, Role, Squad
 from backend.org.scope import get_visible
 
 MAX_PHOTOS = 4
@@ -386,3 +387,15 @@ def set_deadline(actor: Officer, category: Category, *, accept_hours: int, resol
     row.accept_hours, row.resolve_days = accept_hours, resolve_days
     session.flush()
     return row
+
+
+def read_photo(actor: Officer, complaint_id: int, photo_id: int, *, address: str | None = None) -> ComplaintPhoto:
+    """A resident's photo, for whoever handles the complaint (its officer, the squad leader, the district); logged."""
+    complaint = get_visible(Complaint, complaint_id, actor, what="诉件")
+    if actor.role not in IMAGE_READERS and complaint.assignee_id != actor.id:
+        raise Forbidden("市民上传的照片仅承办队员、中队长和区局管理员可查看（个人信息最小必要）", code="not_needed_for_role")
+    photo = session.get(ComplaintPhoto, photo_id)
+    if photo is None or photo.complaint_id != complaint.id:
+        raise NotFound("照片不存在", code="not_found")
+    record_read(actor, "complaint_photo", photo.id, address=address)
+    return photo

@@ -11,6 +11,7 @@ from typing import NoReturn
 from sqlalchemy import Table, TextClause, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from backend.audit import record_read
 from backend.db import LOCAL_TZ, compiled_once, session, utcnow
 from backend.duty import geo
 from backend.duty.models import Approval, CheckKind, DutyCheck, Post, Shift, Timing
@@ -18,7 +19,7 @@ from backend.duty.operations import ROSTER_MANAGERS, setting
 from backend.errors import Conflict, Forbidden, Invalid, NotFound
 from backend.files import store
 from backend.images import validate_image
-from backend.org.models import Officer
+from backend.org.models import IMAGE_READERS, Officer
 from backend.org.scope import get_visible
 from backend.storage import get_storage
 from backend.vision import face_detector
@@ -265,11 +266,14 @@ def _update_shift(shift: JudgedShift, check_in, check_out: DutyCheck | None) -> 
         session.execute(update(Shift).where(Shift.id == shift.id).values(values))
 
 
-def selfie_of(actor: Officer, check_id: int) -> tuple[bytes, str]:
-    """The selfie of a check-in in the actor's scope: its bytes and type."""
+def selfie_of(actor: Officer, check_id: int, *, address: str | None = None) -> tuple[bytes, str]:
+    """The selfie of a check-in in the actor's scope, for its officer and those who decide on it; logged."""
     check = get_visible(DutyCheck, check_id, actor, what="签到记录")
+    if check.officer_id != actor.id and actor.role not in IMAGE_READERS:
+        raise Forbidden("签到自拍照仅本人、中队长和区局管理员可查看（个人信息最小必要）", code="not_needed_for_role")
     if check.selfie_key is None:
         raise NotFound("该签到没有自拍照", code="no_selfie")
+    record_read(actor, "duty_check_selfie", check.id, address=address)
     return get_storage().get(check.selfie_key), "image/png" if check.selfie_key.endswith(".png") else "image/jpeg"
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, Float, ForeignKey, Integer, String, UniqueConstraint, event
+from sqlalchemy import ColumnElement, Enum, Float, ForeignKey, Integer, String, UniqueConstraint, event, or_, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db import Base, UTCDateTime, utcnow
-from backend.org.models import Officer
+from backend.org.models import IMAGE_READERS, Officer, Role
 
 
 class EvidenceKind(str, enum.Enum):
@@ -38,6 +38,7 @@ class CustodyAction(str, enum.Enum):
     download_original = "download_original"  # 下载原件（须填写原因）
     view_watermarked = "view_watermarked"  # 查看水印件
     export_redacted = "export_redacted"  # 导出脱敏件
+    view_thumbnail = "view_thumbnail"  # 查看缩略图
 
 
 CUSTODY_NAMES = {
@@ -45,6 +46,7 @@ CUSTODY_NAMES = {
     CustodyAction.download_original: "下载原件",
     CustodyAction.view_watermarked: "查看水印件",
     CustodyAction.export_redacted: "导出脱敏件",
+    CustodyAction.view_thumbnail: "查看缩略图",
 }
 
 
@@ -63,6 +65,16 @@ class Evidence(Base):
     __tablename__ = "evidence"
     __scope__ = ("officer", "officer_id")
     __table_args__ = (UniqueConstraint("client_id"), UniqueConstraint("officer_id", "seq"))
+
+    @classmethod
+    def __needed_by__(cls, actor: Officer) -> ColumnElement[bool]:
+        """Evidence shows people and places: a supervisor's work needs their own and that of findings, a
+        trainer's only their own (PIPL minimum necessary); the squad and district handle all in scope."""
+        if actor.role in IMAGE_READERS or actor.role == Role.officer:
+            return true()
+        if actor.role == Role.supervisor:
+            return or_(cls.officer_id == actor.id, cls.subject_type == Subject.finding)
+        return cls.officer_id == actor.id
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[str] = mapped_column(String(64))

@@ -227,8 +227,10 @@ def has_watermarked_copy(evidence: Evidence) -> bool:
     return video is not None and video.made_at is not None
 
 
-def read_thumbnail(actor: Officer, evidence_id: int) -> bytes:
+def read_thumbnail(actor: Officer, evidence_id: int, *, address: str | None = None) -> bytes:
+    """The thumbnail (it shows people too); logged."""
     evidence = get_visible(Evidence, evidence_id, actor, what="证据")
+    _log(actor, evidence, CustodyAction.view_thumbnail, None, address)
     return get_storage().get(evidence.thumbnail_key)
 
 

@@ -4,14 +4,15 @@ Every scoped model names how it hangs off the org tree in `__scope__`: ("officer
 ("squad", column) or ("district", column). An officer sees their own records, a squad leader
 their squad, district staff their district. A squad's row that one officer handles (a complaint
 and its assignee) names that column third: ("squad", column, officer column); a plain officer then
-sees only the rows they handle. Lookups outside the scope answer 404, never 403,
-so ids cannot be probed.
+sees only the rows they handle. A model whose rows are personal data narrows that further to what each
+role's work needs (PIPL "minimum necessary") with a classmethod `__needed_by__(actor)`. Lookups outside
+the scope answer 404, never 403, so ids cannot be probed.
 """
 from __future__ import annotations
 
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Select, false, select
+from sqlalchemy import ColumnElement, Select, and_, false, select
 
 from backend.db import session
 from backend.errors import NotFound
@@ -22,6 +23,12 @@ T = TypeVar("T")
 
 def visible(model, actor: Officer) -> ColumnElement[bool]:
     """The SQL condition that limits `model`'s rows to what `actor` may see."""
+    needed_by = getattr(model, "__needed_by__", None)
+    in_scope = _in_scope(model, actor)
+    return in_scope if needed_by is None else and_(in_scope, needed_by(actor))
+
+
+def _in_scope(model, actor: Officer) -> ColumnElement[bool]:
     level, column_name, *handler = model.__scope__
     column = getattr(model, column_name)
     if actor.role in DISTRICT_ROLES:

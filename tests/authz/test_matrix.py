@@ -133,8 +133,8 @@ MATRIX: dict[tuple[str, str], Endpoint] = {
     ("GET", "/api/community/complaints/<int:complaint_id>/suggestions"):
         E(complaint_ids, "403 403 403 403", "200 200 404 404", "200 200 200 404", "403 403 403 403", "403 403 403 403"),
     ("GET", "/api/community/complaints/<int:complaint_id>/photos/<int:photo_id>"):
-        E(complaint_photo_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404",
-          "200 200 200 404"),
+        E(complaint_photo_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 403 403 404",
+          "200 403 403 404"),
     ("POST", "/api/community/complaints/<int:complaint_id>/evidence"):
         E(assigned_complaint_ids, "201 404 404 404", "201 403 404 404", "- 403 403 404", "- 403 403 404",
           "- 403 403 404", form=evidence_form),
@@ -151,7 +151,7 @@ MATRIX: dict[tuple[str, str], Endpoint] = {
     ("GET", "/api/duty/checks/<int:check_id>"):
         E(check_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"),
     ("GET", "/api/duty/checks/<int:check_id>/selfie"):
-        E(check_ids, "404 404 404 404", "404 404 404 404", "- 404 404 404", "- 404 404 404", "- 404 404 404"),
+        E(check_ids, "404 404 404 404", "404 404 404 404", "- 404 404 404", "- 403 403 404", "- 403 403 404"),
     ("GET", "/api/duty/posts/<int:post_id>"):
         E(post_ids, "200 200 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
     ("GET", "/api/duty/shifts/<int:shift_id>"):
@@ -159,15 +159,15 @@ MATRIX: dict[tuple[str, str], Endpoint] = {
     ("GET", "/api/duty/shifts/<int:shift_id>/track"):
         E(shift_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"),
     ("GET", "/api/evidence/<int:evidence_id>"):
-        E(evidence_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
+        E(evidence_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 404 404 404", "200 404 404 404"),
     ("GET", "/api/evidence/<int:evidence_id>/custody"):
-        E(evidence_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
+        E(evidence_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 404 404 404", "200 404 404 404"),
     ("GET", "/api/evidence/<int:evidence_id>/original"):
-        E(evidence_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
+        E(evidence_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 404 404 404", "200 404 404 404"),
     ("GET", "/api/evidence/<int:evidence_id>/thumbnail"):
-        E(evidence_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
+        E(evidence_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 404 404 404", "200 404 404 404"),
     ("GET", "/api/evidence/<int:evidence_id>/watermarked"):
-        E(evidence_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
+        E(evidence_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 404 404 404", "200 404 404 404"),
     ("GET", "/api/org/community-offices/<int:office_id>"):
         E(office_ids, "200 200 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
     ("GET", "/api/org/officers/<int:officer_id>"):
@@ -232,7 +232,7 @@ MATRIX: dict[tuple[str, str], Endpoint] = {
         E(check_ids, "403 403 403 403", "403 200 404 404", "- 200 200 404", "- 403 403 403", "- 403 403 403",
           body={"approve": True}),
     ("POST", "/api/evidence/<int:evidence_id>/exports"):
-        E(evidence_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404",
+        E(evidence_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 404 404 404", "200 404 404 404",
           body={"reason": "对外公开通报"}),
     ("POST", "/api/training/banks/<int:bank_id>/questions"):
         E(bank_ids, "403 403 403 403", "403 403 403 403", "201 201 201 404", "403 403 403 403", "201 201 201 404",

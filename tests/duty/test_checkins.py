@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from backend.audit import AuditEntry
 from backend.db import session, utcnow
 from backend.duty.models import DutyCheck
 from backend.org.models import Role
@@ -183,6 +184,13 @@ def test_selfie_posts_need_exactly_one_real_face(client, make, team):
     assert shown.data == get_storage().get(check.selfie_key) == photos.encode(photos.astronaut())
     stranger = make.officer(Role.squad_leader)
     assert client.get(f"/api/duty/checks/{check.id}/selfie", headers=make.headers(stranger)).status_code == 404
+    for role in (Role.supervisor, Role.trainer):  # they see the check, but their work needs no one's face
+        reader = make.officer(role, district=leader.squad.district)
+        assert client.get(f"/api/duty/checks/{check.id}", headers=make.headers(reader)).status_code == 200
+        refused = client.get(f"/api/duty/checks/{check.id}/selfie", headers=make.headers(reader))
+        assert refused_in_chinese(refused, 403, "not_needed_for_role")
+    reads = session.scalars(select(AuditEntry).where(AuditEntry.object_type == "duty_check_selfie")).all()
+    assert [(r.actor_id, r.object_id, r.action) for r in reads] == [(leader.id, str(check.id), "read duty_check_selfie")]
 
 
 def test_a_shift_synced_after_close_day_loses_its_absence_and_counts_its_minutes(client, make, team):

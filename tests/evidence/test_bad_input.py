@@ -136,7 +136,7 @@ def test_missing_file_and_future_capture_time(client, make):
     headers = make.headers(make.officer())
     missing = client.post("/api/evidence", headers=headers, data={k: str(v) for k, v in details().items()},
                           content_type="multipart/form-data")
-    assert missing.status_code == 422 and "file" in missing.json["errors"]["files"]
+    assert missing.status_code == 422 and "file" in missing.json["errors"]["form"]
     future = upload(client, headers, unique_jpeg(), captured_at="2099-01-01T00:00:00+08:00")
     assert (future.status_code, future.json["error"]) == (422, "captured_in_future")
 

@@ -34,15 +34,16 @@ def test_every_access_is_logged_with_who_when_why(client, make, photo):
     export = client.post(f"/api/evidence/{evidence_id}/exports", headers=lead, json={"reason": "公众号通报"})
     assert export.status_code == 200
     assert client.get(f"/api/evidence/{evidence_id}", headers=lead).status_code == 200  # metadata only: not logged
-    assert client.get(f"/api/evidence/{evidence_id}/thumbnail", headers=lead).status_code == 200  # not logged
+    assert client.get(f"/api/evidence/{evidence_id}/thumbnail", headers=lead).status_code == 200  # it shows people
     log = client.get(f"/api/evidence/{evidence_id}/custody", headers=lead).json
     assert [(e["action"], e["actor_id"], e["reason"]) for e in log] == [
         ("view_original", officer.id, None),
         ("download_original", leader.id, "移送法制科审核"),
         ("view_watermarked", leader.id, None),
         ("export_redacted", leader.id, "公众号通报"),
+        ("view_thumbnail", leader.id, None),
     ]
-    assert [e["action_name"] for e in log] == ["查看原件", "下载原件", "查看水印件", "导出脱敏件"]
+    assert [e["action_name"] for e in log] == ["查看原件", "下载原件", "查看水印件", "导出脱敏件", "查看缩略图"]
     assert all(e["at"] and e["address"] == "127.0.0.1" for e in log)
 
 

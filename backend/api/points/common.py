@@ -25,7 +25,7 @@ blp = PointsBlueprint("points", __name__, url_prefix="/api/points", description=
 LEADERS = (Role.squad_leader, Role.district_admin)
 
 
-class Month(fields.Field):
+class Month(fields.String):
     """A month as "2026-11" (a date on the 1st inside)."""
 
     default_error_messages = {"invalid": "应为月份，如 2026-11。"}
@@ -41,7 +41,7 @@ class Month(fields.Field):
             raise self.make_error("invalid") from None
 
 
-class Quarter(fields.Field):
+class Quarter(fields.String):
     """A quarter as "2026-Q4" (a date on its first day inside)."""
 
     default_error_messages = {"invalid": "应为季度，如 2026-Q4。"}

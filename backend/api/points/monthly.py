@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from backend.api import audit_object
 from backend.api.pagination import page_of
 from backend.api.points.common import LEADERS, Month, Points, blp, cents, changing, item_name
-from backend.api.schemas import Schema
+from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.db import session
 from backend.org.models import Role, Squad
@@ -34,7 +34,7 @@ class _LineFields(Schema):
 
 
 class MonthlyLineSchema(_LineFields):
-    item_name = fields.Function(item_name)
+    item_name = Text(item_name)
 
 
 class PointsAdjustmentSchema(Schema):
@@ -49,7 +49,7 @@ class PointsAdjustmentSchema(Schema):
 class MonthlyPointsSummarySchema(Schema):
     id = fields.Integer()
     officer_id = fields.Integer()
-    officer_name = fields.Function(lambda sheet: sheet.officer.name)
+    officer_name = Text(lambda sheet: sheet.officer.name)
     month = Month()
     squad_id = fields.Integer(allow_none=True)
     state = fields.Enum(SheetState)
@@ -57,7 +57,7 @@ class MonthlyPointsSummarySchema(Schema):
 
 
 class MonthlyPointsSchema(MonthlyPointsSummarySchema):
-    state_name = fields.Function(lambda sheet: STATE_NAMES[sheet.state])
+    state_name = Text(lambda sheet: STATE_NAMES[sheet.state])
     base = Points()
     items_total = Points()
     adjustments_total = Points()

@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 from backend.api import audit_object
 from backend.api.pagination import page_of
 from backend.api.points.common import LEADERS, Month, Points, Quarter, blp
-from backend.api.schemas import Schema
+from backend.api.schemas import Rows, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.db import session
 from backend.org.scope import get_visible
@@ -25,7 +25,7 @@ class MonthTotalSchema(Schema):
 class _AppraisalFields(Schema):
     id = fields.Integer()
     officer_id = fields.Integer()
-    officer_name = fields.Function(lambda row: row.officer.name)
+    officer_name = Text(lambda row: row.officer.name)
     squad_id = fields.Integer(allow_none=True)
     score = Points()
     grade = fields.String()
@@ -38,11 +38,11 @@ class QuarterlySchema(_AppraisalFields):
     months = fields.Integer(metadata={"description": "参与平均的月份数"})
     points_average = Points()
     rating = fields.String(allow_none=True)
-    rating_name = fields.Function(lambda e: appraisal.RATING_NAMES.get(e.rating))
+    rating_name = Text(lambda e: appraisal.RATING_NAMES.get(e.rating), allow_none=True)
 
 
 class QuarterlyDetailSchema(QuarterlySchema):
-    month_sheets = fields.Function(lambda e: MonthTotalSchema(many=True).dump(queries.months_of(e)))
+    month_sheets = Rows(lambda e: MonthTotalSchema(many=True).dump(queries.months_of(e)))
 
 
 class QuarterlyEtagSchema(Schema):
@@ -83,7 +83,7 @@ class YearlySchema(_AppraisalFields):
     quarters = fields.Integer()
     deductions = Points(metadata={"description": "全年扣分合计（同分时扣分少者在前）"})
     rank = fields.Integer(metadata={"description": "中队内名次"})
-    grade_name = fields.Function(lambda a: appraisal.YEAR_GRADE_NAMES[a.grade])
+    grade_name = Text(lambda a: appraisal.YEAR_GRADE_NAMES[a.grade])
 
 
 class QuarterScoreSchema(Schema):
@@ -94,7 +94,7 @@ class QuarterScoreSchema(Schema):
 
 
 class YearlyDetailSchema(YearlySchema):
-    quarter_evaluations = fields.Function(lambda a: QuarterScoreSchema(many=True).dump(queries.quarters_of(a)))
+    quarter_evaluations = Rows(lambda a: QuarterScoreSchema(many=True).dump(queries.quarters_of(a)))
 
 
 class YearlyFilterSchema(Schema):

@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 from backend.api import audit_object
 from backend.api.pagination import page_of
 from backend.api.points.common import LEADERS, Month, Points, blp, cents, item_name, within
-from backend.api.schemas import Schema
+from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.db import session
 from backend.org.models import Role
@@ -26,7 +26,7 @@ class ScoringRuleSchema(Schema):
     id = fields.Integer()
     district_id = fields.Integer(allow_none=True, metadata={"description": "空为全市默认规则"})
     item = fields.String()
-    item_name = fields.Function(item_name)
+    item_name = Text(item_name)
     category = fields.String()
     points_per_unit = Points()
     monthly_cap = Points(allow_none=True)
@@ -51,7 +51,7 @@ class PointsDailyItemSchema(Schema):
     day = fields.Date()
     officer_id = fields.Integer()
     item = fields.String()
-    item_name = fields.Function(item_name)
+    item_name = Text(item_name)
     quantity = fields.Decimal(as_string=True)
     source = fields.String(metadata={"description": "来源：duty 勤务、manual 手工登记 ……"})
     source_ref = fields.String(metadata={"description": "来源记录"})

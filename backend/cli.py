@@ -9,11 +9,13 @@ from backend.db import session
 
 def register_cli(app: Flask) -> None:
     from backend.scheduler import scheduler_cli
+    from backend.supervision.cases.cli import cases_cli
     from backend.supervision.points.cli import points_cli
     from backend.evidence.cli import evidence_cli
     from backend.wechat.cli import wechat_cli
 
     app.cli.add_command(scheduler_cli)
+    app.cli.add_command(cases_cli)
     app.cli.add_command(points_cli)
     app.cli.add_command(wechat_cli)
     app.cli.add_command(evidence_cli)

@@ -62,12 +62,12 @@ class PublicComplaints(MethodView):
         """市民提交诉件（multipart 表单，照片字段 photos 最多 4 张）"""
         form.pop("consent")
         photos = form.pop("photos")
-        complaint, duplicate = operations.submit_complaint(
+        submitted, duplicate = operations.submit_complaint(
             **form_to_submission(form), photos=[operations.Photo(f.read(), f.mimetype) for f in photos],
             address=client_address())
-        audit_object("complaint", complaint.id)
-        complaint.duplicate = duplicate
-        return complaint
+        audit_object("complaint", queries.handled(submitted).id)
+        submitted.duplicate = duplicate
+        return submitted
 
 
 @blp.before_request
@@ -99,9 +99,9 @@ class PublicRating(MethodView):
     @blp.alt_response(409, description="诉件未结案或已评价")
     def post(self, body, tracking_code):
         """结案后评价满意度（1–5 星，只能评价一次）"""
-        complaint = operations.rate_complaint(tracking_code, **body)
-        audit_object("complaint", complaint.id)
-        return complaint
+        rated = operations.rate_complaint(tracking_code, **body)
+        audit_object("complaint", queries.handled(rated).id)
+        return rated
 
 
 # -- the squad -------------------------------------------------------------------------------------

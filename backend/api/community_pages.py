@@ -87,7 +87,7 @@ def report(office_code: str, version: int, signature: str):
     try:
         if request.form.get("consent") != "yes":
             raise Invalid("请先阅读并勾选同意信息收集说明", code="consent_required")
-        complaint, duplicate = operations.submit_complaint(
+        submitted, duplicate = operations.submit_complaint(
             office_code=office_code, version=version, signature=signature,
             category=values["category"], description=values["description"], phone=values["phone"],
             place=values["place"], lat=_coordinate(values["lat"], "纬度"), lng=_coordinate(values["lng"], "经度"),
@@ -95,8 +95,8 @@ def report(office_code: str, version: int, signature: str):
             honeypot=request.form.get("website"))
     except DomainError as error:
         return _page("report.html", error.status, office=office, values=values, error=error)
-    audit_object("complaint", complaint.id)
-    return redirect(url_for(".track", tracking_code=complaint.tracking_code,
+    audit_object("complaint", queries.handled(submitted).id)
+    return redirect(url_for(".track", tracking_code=submitted.tracking_code,
                             **({"duplicate": 1} if duplicate else {"new": 1})), code=303)
 
 
@@ -112,7 +112,7 @@ def lookup():
 def _track_page(complaint, status: int = 200, **context):
     return _page("track.html", status, complaint=complaint, timeline=queries.public_timeline(complaint),
                  status_names=STATUS_NAMES, tracking_code=privacy.format_tracking_code(complaint.tracking_code),
-                 resident_photos=len(complaint.photos),
+                 resident_photos=queries.own_photo_count(complaint),
                  can_rate=complaint.status == Status.closed and complaint.rating is None, **context)
 
 
@@ -136,5 +136,5 @@ def rate(tracking_code: str):
         operations.rate_complaint(tracking_code, score=score, comment=request.form.get("comment"))
     except DomainError as error:
         return _track_page(complaint, error.status, error=error)
-    audit_object("complaint", complaint.id)
+    audit_object("complaint", queries.handled(complaint).id)
     return redirect(url_for(".track", tracking_code=complaint.tracking_code, rated=1), code=303)

@@ -60,15 +60,17 @@ class PublicComplaintSchema(Schema):
     status = fields.Enum(Status)
     status_name = Text(lambda c: STATUS_NAMES[c.status])
     submitted_at = fields.DateTime()
-    photo_count = Count(lambda c: len(c.photos))
-    timeline = Rows(lambda c: ComplaintTimelineEntrySchema(many=True).dump(queries.public_timeline(c)))
+    photo_count = Count(queries.own_photo_count, metadata={"description": "该查询码的市民上传的照片数"})
+    timeline = Rows(lambda c: ComplaintTimelineEntrySchema(many=True).dump(queries.public_timeline(c)),
+                    metadata={"description": "诉件的处理经过（重复反映的市民看到同一处理经过）"})
     rating = fields.Integer(allow_none=True)
     rating_comment = fields.String(allow_none=True)
     can_rate = Flag(lambda c: c.status == Status.closed and c.rating is None)
 
 
 class ComplaintSubmittedSchema(PublicComplaintSchema):
-    duplicate = fields.Boolean(metadata={"description": "与一天内同类诉件重复，已合并到该诉件"})
+    duplicate = fields.Boolean(metadata={
+        "description": "与一天内同类未办结诉件重复：查询码是您自己的，关联到该诉件一并处理，结案后评价您自己的反映"})
 
 
 class ComplaintRatingSchema(Schema):
@@ -83,10 +85,25 @@ class ComplaintStaffEventSchema(ComplaintTimelineEntrySchema):
 
 class ComplaintPhotoSchema(Schema):
     id = fields.Integer()
+    report_id = fields.Integer(allow_none=True, metadata={"description": "关联反映的照片：该反映的 id；首位市民的为空"})
     mime = fields.String()
     width = fields.Integer()
     height = fields.Integer()
     uploaded_at = fields.DateTime()
+
+
+class LinkedReportSchema(Schema):
+    """Another resident's report of the same problem (no tracking code: that is the resident's own key)."""
+
+    id = fields.Integer()
+    description = fields.String()
+    place = fields.String(allow_none=True)
+    phone = Text(lambda r: queries.phone_for(r, current_actor()), allow_none=True,
+                 metadata={"description": "承办队员看到完整号码，其他人看到 138****1234"})
+    submitted_at = fields.DateTime()
+    rating = fields.Integer(allow_none=True)
+    rating_comment = fields.String(allow_none=True)
+    rated_at = fields.DateTime(allow_none=True)
 
 
 class ComplaintSchema(Schema):
@@ -106,7 +123,9 @@ class ComplaintSchema(Schema):
     status = fields.Enum(Status)
     status_name = Text(lambda c: STATUS_NAMES[c.status])
     assignee_id = fields.Integer(allow_none=True)
-    reports = fields.Integer()
+    reports = fields.Integer(metadata={"description": "反映该问题的市民人数（首位市民加关联反映）"})
+    recurrence_of_id = fields.Integer(allow_none=True, metadata={
+        "description": "同一问题此前已办结、结案或不予受理的诉件（问题再次出现时新建本诉件）"})
     submitted_at = fields.DateTime()
     accept_due_at = fields.DateTime()
     resolve_due_at = fields.DateTime()
@@ -119,7 +138,9 @@ class ComplaintSchema(Schema):
 
 class ComplaintDetailSchema(ComplaintSchema):
     timeline = Rows(lambda c: ComplaintStaffEventSchema(many=True).dump(queries.full_timeline(c)))
-    photos = fields.List(fields.Nested(ComplaintPhotoSchema), metadata={"description": "市民上传的照片"})
+    photos = fields.List(fields.Nested(ComplaintPhotoSchema), metadata={"description": "市民上传的照片（含关联反映的）"})
+    linked_reports = fields.List(fields.Nested(LinkedReportSchema),
+                                 metadata={"description": "其他市民对同一问题的反映，各有自己的查询码与评价"})
     evidence = Rows(
         lambda c: EvidenceRecordSchema(many=True).dump(session.scalars(evidence_list(
             current_actor(), subject_type=Subject.complaint, subject_ref=str(c.id)))),

@@ -7,11 +7,11 @@ from difflib import SequenceMatcher
 
 from flask import current_app
 from limits import parse
-from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
-from sqlalchemy import select
+from sqlalchemy import case, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from backend.community.models import Category, Complaint
+from backend.community.models import Category, Complaint, RateCounter
 from backend.db import session, utcnow
 from backend.errors import TooManyRequests
 
@@ -19,13 +19,22 @@ DUPLICATE_SIMILARITY = 0.9
 DUPLICATE_WINDOW = timedelta(days=1)
 
 
-def limiter() -> MovingWindowRateLimiter:
-    """The app's limiter: Redis when REDIS_URL is set (shared by every process), else in memory."""
-    extensions = current_app.extensions
-    if "community_limiter" not in extensions:
-        storage = storage_from_string(current_app.config["REDIS_URL"] or "memory://")
-        extensions["community_limiter"] = MovingWindowRateLimiter(storage)
-    return extensions["community_limiter"]
+def _hit(key: str, window_seconds: int) -> int:
+    """Count one submission for `key` in its current fixed window; the window's count, this one included.
+
+    One atomic upsert on the database every process shares (SQLite and PostgreSQL alike): a counter
+    row per key, restarted at 1 when a new window begins. It joins the request's transaction, so a
+    submission refused or failing later does not count, and a concurrent one waits for it.
+    """
+    now = int(utcnow().timestamp())
+    window_start = now - now % window_seconds
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(RateCounter).values(key=key, window_start=window_start, hits=1)
+    statement = statement.on_conflict_do_update(index_elements=[RateCounter.key], set_={
+        "hits": case((RateCounter.window_start == statement.excluded.window_start, RateCounter.hits + 1), else_=1),
+        "window_start": statement.excluded.window_start,
+    }).returning(RateCounter.hits)
+    return session.execute(statement).scalar_one()
 
 
 def check_rate_limits(address: str | None, phone_fingerprint: str | None) -> None:
@@ -33,16 +42,13 @@ def check_rate_limits(address: str | None, phone_fingerprint: str | None) -> Non
     config = current_app.config
     checks = []
     if address:
-        checks.append((parse(config["COMMUNITY_LIMIT_PER_ADDRESS"]), "address", address,
-                       "您所在的网络提交过于频繁，请稍后再试"))
+        checks.append((config["COMMUNITY_LIMIT_PER_ADDRESS"], "address", address, "您所在的网络提交过于频繁，请稍后再试"))
     if phone_fingerprint:
-        checks.append((parse(config["COMMUNITY_LIMIT_PER_PHONE"]), "phone", phone_fingerprint,
-                       "该手机号提交过于频繁，请明天再试"))
-    for item, kind, key, message in checks:
-        if not limiter().test(item, "community-submit", kind, key):
+        checks.append((config["COMMUNITY_LIMIT_PER_PHONE"], "phone", phone_fingerprint, "该手机号提交过于频繁，请明天再试"))
+    for limit, kind, key, message in checks:
+        item = parse(limit)
+        if _hit(f"community-submit/{kind}/{key}", item.get_expiry()) > item.amount:
             raise TooManyRequests(message, code=f"rate_limited_{kind}")
-    for item, kind, key, _ in checks:
-        limiter().hit(item, "community-submit", kind, key)
 
 
 def _comparable(text: str) -> str:

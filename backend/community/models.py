@@ -97,7 +97,9 @@ class Complaint(Base):
     status: Mapped[Status] = mapped_column(Enum(Status, native_enum=False, length=16, validate_strings=True),
                                            default=Status.submitted, index=True)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"), index=True)
-    reports: Mapped[int] = mapped_column(Integer, default=1)  # residents who reported the same problem
+    reports: Mapped[int] = mapped_column(Integer, default=1)  # residents who reported it: 1 + its linked reports
+    # A problem reported again after this complaint was finished: the earlier complaint, for the squad's eyes.
+    recurrence_of_id: Mapped[int | None] = mapped_column(ForeignKey("complaint.id"), index=True)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     accept_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     resolve_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -114,8 +116,42 @@ class Complaint(Base):
     assignee: Mapped[Officer | None] = relationship(foreign_keys=[assignee_id])
     events: Mapped[list[ComplaintEvent]] = relationship(back_populates="complaint",
                                                         order_by="ComplaintEvent.id")
-    photos: Mapped[list[ComplaintPhoto]] = relationship(back_populates="complaint",
+    photos: Mapped[list[ComplaintPhoto]] = relationship(back_populates="complaint",  # its linked reports' too
                                                         order_by="ComplaintPhoto.id")
+    linked_reports: Mapped[list[ComplaintReport]] = relationship(back_populates="complaint",
+                                                                 order_by="ComplaintReport.id")
+    recurrence_of: Mapped[Complaint | None] = relationship(remote_side=[id])
+
+
+class ComplaintReport(Base):
+    """Another resident's report of a complaint still being handled (a duplicate), linked to it.
+
+    The reporter gets a tracking code of their own and follows the complaint's handling (status, public
+    timeline, replies); their words, phone, photos and rating are theirs and never shown on another report.
+    """
+
+    __tablename__ = "complaint_report"
+    __table_args__ = (CheckConstraint("rating is null or (rating between 1 and 5)", name="rating_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), index=True)
+    tracking_code: Mapped[str] = mapped_column(String(16), unique=True)
+    description: Mapped[str] = mapped_column(Text)
+    place: Mapped[str | None] = mapped_column(String(128))
+    phone_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    phone_masked: Mapped[str | None] = mapped_column(String(16))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    rating_comment: Mapped[str | None] = mapped_column(String(500))
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+    complaint: Mapped[Complaint] = relationship(back_populates="linked_reports")
+    photos: Mapped[list[ComplaintPhoto]] = relationship(order_by="ComplaintPhoto.id", viewonly=True)
+
+    # Where it was reported, what kind of problem, how far its handling has got: its complaint's.
+    office = property(lambda self: self.complaint.office)
+    category = property(lambda self: self.complaint.category)
+    status = property(lambda self: self.complaint.status)
 
 
 class ComplaintEvent(Base):
@@ -143,6 +179,7 @@ class ComplaintPhoto(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), index=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("complaint_report.id"), index=True)  # a linked report's
     storage_key: Mapped[str] = mapped_column(String(128), index=True)
     sha256: Mapped[str] = mapped_column(String(64))
     mime: Mapped[str] = mapped_column(String(32))
@@ -178,3 +215,13 @@ class OverdueWarning(Base):
     stage: Mapped[str] = mapped_column(String(8))  # accept | resolve
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     recipients: Mapped[int] = mapped_column(Integer)
+
+
+class RateCounter(Base):
+    """Submissions counted for one rate-limit key in its current fixed window, shared by every process."""
+
+    __tablename__ = "community_rate_counter"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    window_start: Mapped[int] = mapped_column(Integer)  # seconds since the epoch
+    hits: Mapped[int] = mapped_column(Integer)

@@ -11,7 +11,7 @@ from backend.audit import record_read
 from backend.community import abuse, privacy
 from backend.community.deadlines import due_times
 from backend.community.models import (STATUS_NAMES, Category, CategoryDeadline, Complaint, ComplaintEvent,
-                                      ComplaintPhoto, OfficeQrCode, Status)
+                                      ComplaintPhoto, ComplaintReport, OfficeQrCode, Status)
 from backend.community.signing import signature_matches
 from backend.db import session, utcnow
 from backend.duty.geo import GCJ02, LatLng, to_gcj02
@@ -27,6 +27,7 @@ MAX_PHOTOS = 4
 MAX_DESCRIPTION = 1000
 MAX_REPLY = 1000
 LEADER_ROLES = frozenset({Role.squad_leader, Role.district_admin})
+FINISHED = frozenset({Status.resolved, Status.closed, Status.rejected})  # a report of it again is a new complaint
 
 # action: (statuses it may start from, status it leads to, what it is called in messages)
 TRANSITIONS = {
@@ -104,12 +105,12 @@ def _validated_photos(photos: list[Photo]):
     return validated
 
 
-def _store_photo(complaint: Complaint, data: bytes, image) -> ComplaintPhoto:
+def _store_photo(complaint: Complaint, data: bytes, image, report: ComplaintReport | None = None) -> ComplaintPhoto:
     digest = hashlib.sha256(data).hexdigest()
     key = f"community/{digest}.{image.format.lower().replace('jpeg', 'jpg')}"
     store([(key, data, image.mime)])
-    photo = ComplaintPhoto(complaint=complaint, storage_key=key, sha256=digest, mime=image.mime,
-                           width=image.width, height=image.height)
+    photo = ComplaintPhoto(complaint=complaint, report_id=report and report.id, storage_key=key, sha256=digest,
+                           mime=image.mime, width=image.width, height=image.height)
     session.add(photo)
     return photo
 
@@ -125,8 +126,10 @@ def _event(complaint: Complaint, kind: str, note: str | None, actor: Officer | N
 def submit_complaint(*, office_code: str, version: int, signature: str, category: str, description: str,
                      phone: str | None = None, place: str | None = None, lat: float | None = None,
                      lng: float | None = None, coord_system: str | None = None, photos: list[Photo] = (),
-                     address: str | None = None, honeypot: str | None = None) -> tuple[Complaint, bool]:
-    """A resident's report from a scanned code: the new complaint, or the one it duplicates (and True)."""
+                     address: str | None = None, honeypot: str | None = None
+                     ) -> tuple[Complaint | ComplaintReport, bool]:
+    """A resident's report from a scanned code: a new complaint, or (and True) a report linked to the open
+    complaint it duplicates. Either way the resident gets a tracking code of their own."""
     office = office_for_qr(office_code, version, signature)
     if honeypot:  # a field people never see: only robots fill it in
         raise Invalid("提交失败，请刷新页面后重新填写", code="rejected_as_robot")
@@ -140,55 +143,67 @@ def submit_complaint(*, office_code: str, version: int, signature: str, category
     point = _location(lat, lng, coord_system)
     validated = _validated_photos(list(photos))
     abuse.check_rate_limits(address, phone and privacy.phone_fingerprint(phone))
+    resident = dict(tracking_code=privacy.new_tracking_code(), description=description, place=place,
+                    phone_encrypted=phone and privacy.encrypt_phone(phone),
+                    phone_masked=phone and privacy.mask_phone(phone), submitted_at=utcnow())
 
-    duplicate = abuse.find_duplicate(office.id, category, description)
-    if duplicate is not None:
-        duplicate.reports += 1
-        _event(duplicate, "duplicate", "又有市民反映了同一问题，已合并处理")
+    earlier = abuse.find_duplicate(office.id, category, description)
+    if earlier is not None and earlier.status not in FINISHED:
+        report = ComplaintReport(complaint=earlier, **resident)
+        session.add(report)
         session.flush()
-        return duplicate, True
+        earlier.reports += 1
+        _event(earlier, "duplicate", "又有市民反映了同一问题，已合并处理")
+        for data, image in validated:
+            _store_photo(earlier, data, image, report)
+        session.flush()
+        return report, True
 
-    now = utcnow()
-    accept_due, resolve_due = due_times(office.squad.district_id, category, now)
+    accept_due, resolve_due = due_times(office.squad.district_id, category, resident["submitted_at"])
     complaint = Complaint(
-        tracking_code=privacy.new_tracking_code(), office=office, squad_id=office.squad_id, category=category,
-        description=description, place=place, lat=point and point.lat, lng=point and point.lng,
-        coord_system=point and GCJ02,
-        phone_encrypted=phone and privacy.encrypt_phone(phone), phone_masked=phone and privacy.mask_phone(phone),
-        status=Status.submitted, submitted_at=now, accept_due_at=accept_due, resolve_due_at=resolve_due, reports=1,
-    )
+        office=office, squad_id=office.squad_id, category=category, lat=point and point.lat,
+        lng=point and point.lng, coord_system=point and GCJ02, status=Status.submitted,
+        accept_due_at=accept_due, resolve_due_at=resolve_due, reports=1, recurrence_of=earlier, **resident)
     session.add(complaint)
     _event(complaint, "submitted", f"诉件已提交至{office.name}，等待受理")
+    if earlier is not None:  # the problem came back after the squad had finished with it
+        _event(complaint, "recurrence", f"同一问题此前已反映过（诉件 #{earlier.id}，{STATUS_NAMES[earlier.status]}），"
+                                        "现再次反映", public=False)
     for data, image in validated:
         _store_photo(complaint, data, image)
     session.flush()
     return complaint, False
 
 
-def complaint_by_tracking_code(tracking_code: str) -> Complaint:
+def complaint_by_tracking_code(tracking_code: str) -> Complaint | ComplaintReport:
+    """What a resident's tracking code names: their complaint, or their report linked to one."""
     code = privacy.normalize_tracking_code(tracking_code or "")
-    complaint = session.scalar(select(Complaint).where(Complaint.tracking_code == code)) if code else None
-    if complaint is None:
+    found = code and (session.scalar(select(Complaint).where(Complaint.tracking_code == code))
+                      or session.scalar(select(ComplaintReport).where(ComplaintReport.tracking_code == code)))
+    if not found:
         raise NotFound("查询码不存在，请核对后重新输入", code="unknown_tracking_code")
-    return complaint
+    return found
 
 
-def rate_complaint(tracking_code: str, *, score: int, comment: str | None = None) -> Complaint:
-    """The resident's 1–5 satisfaction rating of a closed complaint, once."""
-    complaint = complaint_by_tracking_code(tracking_code)
-    if complaint.status != Status.closed:
+def rate_complaint(tracking_code: str, *, score: int, comment: str | None = None) -> Complaint | ComplaintReport:
+    """The resident's 1–5 satisfaction rating of their own report once its complaint is closed, once."""
+    rated = complaint_by_tracking_code(tracking_code)
+    if rated.status != Status.closed:
         raise Conflict("诉件结案后才能评价", code="complaint_not_closed")
-    if complaint.rating is not None:
+    if rated.rating is not None:
         raise Conflict("您已经评价过了，感谢您的反馈", code="already_rated")
     if not isinstance(score, int) or not 1 <= score <= 5:
         raise Invalid("请选择 1 到 5 星的满意度", code="invalid_rating", errors={"score": ["应在 1 到 5 之间。"]})
     comment = (comment or "").strip() or None
     if comment and len(comment) > 500:
         raise Invalid("评价内容不能超过 500 字", code="comment_too_long", errors={"comment": ["长度不能超过 500。"]})
-    complaint.rating, complaint.rating_comment, complaint.rated_at = score, comment, utcnow()
-    _event(complaint, "rated", f"市民评价：{score} 星")
+    rated.rating, rated.rating_comment, rated.rated_at = score, comment, utcnow()
+    # Each resident's rating is their own: the squad sees it in the timeline, the other reporters do not.
+    linked = isinstance(rated, ComplaintReport)
+    _event(rated.complaint if linked else rated, "rated",
+           f"{'关联反映的' if linked else ''}市民评价：{score} 星", public=False)
     session.flush()
-    return complaint
+    return rated
 
 
 # -- the squad -------------------------------------------------------------------------------------

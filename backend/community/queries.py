@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import Select, and_, case, func, or_, select
 
 from backend.community import privacy
-from backend.community.models import Complaint, ComplaintEvent, Status
+from backend.community.models import Complaint, ComplaintEvent, ComplaintReport, Status
 from backend.db import LOCAL_TZ, session
 from backend.org.models import Officer
 from backend.org.scope import scoped
@@ -29,19 +29,30 @@ def queue(actor: Officer, *, status: Status | None = None, office_id: int | None
     return stmt
 
 
-def phone_for(complaint: Complaint, actor: Officer | None) -> str | None:
+def handled(record: Complaint | ComplaintReport) -> Complaint:
+    """The complaint whose handling a tracking code follows: a linked report follows its complaint's."""
+    return record.complaint if isinstance(record, ComplaintReport) else record
+
+
+def phone_for(record: Complaint | ComplaintReport, actor: Officer | None) -> str | None:
     """The full phone for the handling officer only; the masked one for everyone else."""
-    if complaint.phone_encrypted is None:
+    if record.phone_encrypted is None:
         return None
-    if actor is not None and complaint.assignee_id == actor.id:
-        return privacy.decrypt_phone(complaint.phone_encrypted)
-    return complaint.phone_masked
+    if actor is not None and handled(record).assignee_id == actor.id:
+        return privacy.decrypt_phone(record.phone_encrypted)
+    return record.phone_masked
 
 
-def public_timeline(complaint: Complaint) -> list[ComplaintEvent]:
-    """The steps a resident may see: status changes and replies, never who handled them."""
+def own_photo_count(record: Complaint | ComplaintReport) -> int:
+    """The photos this resident sent (a complaint also holds those of its linked reports)."""
+    return sum(1 for photo in record.photos if isinstance(record, ComplaintReport) or photo.report_id is None)
+
+
+def public_timeline(record: Complaint | ComplaintReport) -> list[ComplaintEvent]:
+    """The steps of the handling a resident may see: status changes and replies, never who handled them."""
     return list(session.scalars(select(ComplaintEvent).where(
-        ComplaintEvent.complaint_id == complaint.id, ComplaintEvent.public.is_(True)).order_by(ComplaintEvent.id)))
+        ComplaintEvent.complaint_id == handled(record).id, ComplaintEvent.public.is_(True))
+        .order_by(ComplaintEvent.id)))
 
 
 def full_timeline(complaint: Complaint) -> list[ComplaintEvent]:
@@ -54,21 +65,28 @@ def daily_complaint_facts(day: date) -> list:
 
     One set-based query; rows have officer_id, resolved_on_time, resolved_late, ratings_received and
     rating_points (the sum of the 1–5 ratings, so an average is rating_points / ratings_received).
+    The ratings of a complaint's linked reports count for its resolving officer, each once.
     """
     start = datetime.combine(day, time(), LOCAL_TZ)
     end = start + timedelta(days=1)
     resolved_today = and_(Complaint.resolved_at >= start, Complaint.resolved_at < end)
     rated_today = and_(Complaint.rated_at >= start, Complaint.rated_at < end)
-    count_if = lambda condition: func.coalesce(func.sum(case((condition, 1), else_=0)), 0)  # noqa: E731
+    linked = (select(ComplaintReport.complaint_id, func.count().label("ratings"),
+                     func.sum(ComplaintReport.rating).label("points"))
+              .where(ComplaintReport.rated_at >= start, ComplaintReport.rated_at < end)
+              .group_by(ComplaintReport.complaint_id).subquery())
+    total = lambda value: func.coalesce(func.sum(value), 0)  # noqa: E731
+    count_if = lambda condition: total(case((condition, 1), else_=0))  # noqa: E731
     stmt = (
         select(
             Complaint.resolved_by_id.label("officer_id"),
             count_if(and_(resolved_today, Complaint.resolved_at <= Complaint.resolve_due_at)).label("resolved_on_time"),
             count_if(and_(resolved_today, Complaint.resolved_at > Complaint.resolve_due_at)).label("resolved_late"),
-            count_if(rated_today).label("ratings_received"),
-            func.coalesce(func.sum(case((rated_today, Complaint.rating), else_=0)), 0).label("rating_points"),
+            (count_if(rated_today) + total(linked.c.ratings)).label("ratings_received"),
+            (total(case((rated_today, Complaint.rating), else_=0)) + total(linked.c.points)).label("rating_points"),
         )
-        .where(Complaint.resolved_by_id.is_not(None), or_(resolved_today, rated_today))
+        .outerjoin(linked, linked.c.complaint_id == Complaint.id)
+        .where(Complaint.resolved_by_id.is_not(None), or_(resolved_today, rated_today, linked.c.ratings.is_not(None)))
         .group_by(Complaint.resolved_by_id)
         .order_by(Complaint.resolved_by_id)
     )

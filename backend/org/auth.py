@@ -5,7 +5,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from backend.audit import AuditEntry
@@ -64,11 +64,11 @@ def login(badge_no: str, password: str, *, ttl: timedelta, max_failures: int, lo
         minutes = int(lockout.total_seconds() // 60)
         raise TooManyRequests(f"连续{max_failures}次密码错误，账号已锁定，请{minutes}分钟后再试", code="account_locked")
     officer = session.scalars(select(Officer).where(Officer.badge_no == badge_no)).one_or_none()
-    stored = officer.password_hash if officer is not None and officer.password_hash else _DUMMY_HASH
-    if not check_password_hash(stored, password) or officer is None or not officer.password_hash:
+    usable = officer is not None and officer.active and officer.password_hash
+    # A deactivated account pays for the same hash and answers as a wrong password does, whether or not
+    # the password is right: the answer tells nobody which badge numbers exist or were deactivated.
+    if not check_password_hash(officer.password_hash if usable else _DUMMY_HASH, password) or not usable:
         raise Unauthorized("工号或密码错误", code="bad_credentials")
-    if not officer.active:
-        raise Unauthorized("该账号已停用", code="officer_inactive")
     return issue_token(officer, channel="password", ttl=ttl)
 
 
@@ -84,6 +84,12 @@ def authenticate(token: str | None) -> Officer:
     if not row.Officer.active:
         raise Unauthorized("该账号已停用", code="officer_inactive")
     return row.Officer
+
+
+def revoke_tokens(officer: Officer) -> None:
+    """End every session of `officer`: each token still in force is revoked, so they must sign in again."""
+    session.execute(update(AuthToken).where(AuthToken.officer_id == officer.id, AuthToken.revoked_at.is_(None))
+                    .values(revoked_at=utcnow()))
 
 
 def logout(token: str) -> None:

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from backend.db import session
 from backend.errors import Conflict, Forbidden, Invalid
-from backend.org.auth import hash_password
+from backend.org.auth import hash_password, revoke_tokens
 from backend.org.models import DISTRICT_ROLES, Officer, Role, Squad
 from backend.org.scope import get_visible
 
@@ -53,6 +53,10 @@ def update_officer(actor: Officer, officer_id: int, **changes) -> Officer:
     if "role" in changes or "squad_id" in changes:
         _check_squad(actor, role, squad_id)
     password = changes.pop("password", None)
+    # A new password, a deactivation or another role ends the person's sessions: whoever held an old
+    # token (a lost phone, a colleague at a shared desk) signs in again under the new terms.
+    if password or changes.get("active") is False or role != officer.role:
+        revoke_tokens(officer)
     if password:
         officer.password_hash = hash_password(password)
     for name, value in changes.items():

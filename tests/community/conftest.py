@@ -1,4 +1,4 @@
-"""Helpers for the community tests: fresh rate limits, signed office paths, a resident's submission."""
+"""Helpers for the community tests: signed office paths, a resident's submission."""
 from __future__ import annotations
 
 import io
@@ -6,20 +6,12 @@ import itertools
 
 import pytest
 
-from backend.community.abuse import limiter
 from backend.community.operations import qr_version
 from backend.community.signing import office_path
 from backend.org.models import Role
 from tests.photos import coffee, encode
 
 _addresses = itertools.count(1)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits(app):
-    """Rate-limit counters live beside the app, not in the rolled-back transaction: start each test empty."""
-    with app.app_context():
-        limiter().storage.reset()
 
 
 @pytest.fixture

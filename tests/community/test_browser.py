@@ -11,7 +11,6 @@ from PIL import Image
 from playwright.sync_api import sync_playwright
 
 from backend.community import operations
-from backend.community.abuse import limiter
 from backend.community.qr import qr_png
 from backend.community.signing import office_url
 from backend.config import ROOT
@@ -30,7 +29,6 @@ ARTEFACTS = Path(os.environ.get("TEST_ARTEFACTS_DIR", ROOT / "instance" / "test-
 @pytest.fixture
 def phone_page(live_server_url, committed_app):
     """A phone-sized page in WeChat's clothing (its user agent), in a fresh Chromium profile."""
-    limiter().storage.reset()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=90_000)
         context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,

@@ -16,7 +16,6 @@ import jsonschema
 import pytest
 import yaml
 
-from backend.community.abuse import limiter
 from backend.community.operations import qr_version
 from backend.community.signing import office_signature
 from backend.db import session, utcnow
@@ -205,8 +204,6 @@ def openapi(client) -> dict:
 
 @pytest.mark.parametrize("path", CONTRACTS, ids=[path.stem for path in CONTRACTS])
 def test_contract_replays(path, client, make, fake_wechat, app, openapi):
-    with app.app_context():
-        limiter().storage.reset()
     contract = yaml.safe_load(path.read_text(encoding="utf-8"))
     replay = Replay(client, make, fake_wechat)
     replay.build(contract.get("fixtures", {}))

@@ -14,7 +14,7 @@ import backend.db  # noqa: F401  (shared column types)
 
 
 revision: str = '0019'
-down_revision: Union[str, Sequence[str], None] = '0018'
+down_revision: Union[str, Sequence[str], None] = "0018"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

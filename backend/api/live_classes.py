@@ -34,7 +34,9 @@ class LiveClassSchema(Schema):
                                           metadata={"description": "计学时所需在线比例，默认取配置"})
     held_on = fields.Date(dump_only=True)
     join_url = fields.Method("_join_url", dump_only=True,
-                             metadata={"description": "签名的扫码加入地址（仅教员、区局可见，学员须扫码）"})
+                             metadata={"description": "签名的扫码加入地址（仅教员、区局可见，学员须扫码）；其中签到码"
+                                                      "每 TRAINING_JOIN_CODE_SECONDS 秒（默认 60）更换，当前与上一时段的有效，"
+                                                      "请在教室大屏上展示"})
 
     def _join_url(self, live_class):
         return live.join_url(live_class) if current_actor().role in MANAGERS else None
@@ -45,7 +47,9 @@ class LiveClassFilterSchema(Schema):
 
 
 class JoinSchema(Schema):
-    sig = fields.String(required=True, validate=validate.Length(max=128), metadata={"description": "二维码中的签名"})
+    sig = fields.String(required=True, validate=validate.Length(max=128),
+                        metadata={"description": "二维码中的签到码：每 TRAINING_JOIN_CODE_SECONDS 秒（默认 60）更换，"
+                                                 "当前与上一时段的有效，即有效期 1–2 个时段；过期或伪造的答 403"})
 
 
 class AttendanceSchema(Schema):
@@ -155,7 +159,7 @@ class LiveClassQr(MethodView):
     @auth_required(blp, *MANAGER_ROLES)
     @blp.response(200, description="PNG 图片", content_type="image/png")
     def get(self, live_class_id):
-        """课堂扫码加入二维码（PNG，签名防伪造）"""
+        """课堂扫码加入二维码（PNG，签名防伪造；当前时段的签到码，1–2 个 TRAINING_JOIN_CODE_SECONDS 后失效）"""
         png = live.join_qr_png(live.live_class_for(current_actor(), live_class_id))
         return Response(png, mimetype="image/png")
 

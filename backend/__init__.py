@@ -14,7 +14,7 @@ from backend.keys import settle_secret_key
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: settings, database, API, CLI and (if configured) the embedded scheduler."""
-    app = Flask(__name__, static_folder=None)
+    app = Flask(__name__, static_folder=None, template_folder="api/templates")  # api/templates/swagger_ui.html
     app.config.update(settings.load(config))
     settle_secret_key(app.config)
     app.json.ensure_ascii = False

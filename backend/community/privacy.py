@@ -9,8 +9,11 @@ import secrets
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
+from sqlalchemy import select, update
 
 from backend import keys
+from backend.community.models import Complaint
+from backend.db import session
 from backend.errors import Invalid
 
 PHONE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
@@ -50,6 +53,20 @@ def decrypt_phone(token: bytes) -> str:
         return _phone_cipher().decrypt(token).decode()
     except InvalidToken:  # its key was removed from the ring: say so rather than fail the whole page
         return "（无法解密）"
+
+
+def re_encrypt_phones() -> tuple[int, int]:
+    """Encrypt every stored phone again with the newest key (before a key is retired): (re-encrypted, unreadable)."""
+    cipher, unreadable = _phone_cipher(), 0
+    stored = session.execute(select(Complaint.id, Complaint.phone_encrypted)
+                             .where(Complaint.phone_encrypted.is_not(None))).all()
+    for complaint_id, token in stored:
+        try:
+            session.execute(update(Complaint).where(Complaint.id == complaint_id)
+                            .values(phone_encrypted=cipher.rotate(token)))
+        except InvalidToken:
+            unreadable += 1
+    return len(stored) - unreadable, unreadable
 
 
 def phone_fingerprint(phone: str) -> str:

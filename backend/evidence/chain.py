@@ -71,6 +71,19 @@ def checkpoint_mac_matches(officer_id: int, seq: int, head_hash: str, mac: str) 
         mac, lambda secret: hmac.new(secret, f"{CHECKPOINT_PURPOSE}:{message}".encode(), hashlib.sha256).hexdigest())
 
 
+def re_sign_checkpoints() -> tuple[int, int]:
+    """Sign again with the current key every checkpoint whose signature holds (before a key is retired).
+
+    Returns (re-signed, left alone): a checkpoint whose signature does not hold keeps it, so the
+    verification still reports it.
+    """
+    checkpoints = session.scalars(select(ChainCheckpoint)).all()
+    valid = [c for c in checkpoints if checkpoint_mac_matches(c.officer_id, c.seq, c.head_hash, c.mac)]
+    for checkpoint in valid:
+        checkpoint.mac = checkpoint_mac(checkpoint.officer_id, checkpoint.seq, checkpoint.head_hash)
+    return len(valid), len(checkpoints) - len(valid)
+
+
 def append(evidence: Evidence) -> None:
     """Link `evidence` after the officer's head (the caller holds the officer's lock) and move the checkpoint."""
     head = session.scalars(select(Evidence).where(Evidence.officer_id == evidence.officer_id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hmac
+import os
 import secrets
 from collections.abc import Callable
 
@@ -52,10 +53,18 @@ def settle_secret_key(config: dict) -> None:
 
 
 def _demo_key() -> str:
+    """The demo's key, made whole by whichever process starts first (a hard link appears at once or not at all)."""
     if not DEMO_KEY_FILE.exists():
         DEMO_KEY_FILE.parent.mkdir(parents=True, exist_ok=True)
-        DEMO_KEY_FILE.write_text(secrets.token_urlsafe(48))
-        DEMO_KEY_FILE.chmod(0o600)
+        draft = DEMO_KEY_FILE.with_name(f"{DEMO_KEY_FILE.name}.{os.getpid()}")
+        draft.write_text(secrets.token_urlsafe(48))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, DEMO_KEY_FILE)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return DEMO_KEY_FILE.read_text().strip()
 
 

@@ -41,6 +41,9 @@ def test_the_service_refuses_to_start_with_the_published_or_a_short_key(tmp_path
         assert started.returncode != 0, settings
         assert "拒绝启动" in started.stderr and "refusing to start" in started.stderr, started.stderr
         assert "Traceback" not in started.stderr
+    gunicorn = subprocess.run([str(Path(sys.executable).with_name("gunicorn")), "--bind", "127.0.0.1:0", "wsgi:app"],
+                              cwd=ROOT, env=_operator_env(tmp_path), capture_output=True, text=True, timeout=120)
+    assert gunicorn.returncode != 0 and "refusing to start" in gunicorn.stderr
     started = subprocess.run([FLASK, "--app", "wsgi", "routes"], cwd=ROOT,
                              env=_operator_env(tmp_path, SECRET_KEY=NEW_KEY), capture_output=True, text=True, timeout=120)
     assert started.returncode == 0, started.stderr

@@ -34,9 +34,7 @@ class LiveClassSchema(Schema):
                                           metadata={"description": "计学时所需在线比例，默认取配置"})
     held_on = fields.Date(dump_only=True)
     join_url = fields.Method("_join_url", dump_only=True,
-                             metadata={"description": "签名的扫码加入地址（仅教员、区局可见，学员须扫码）；其中签到码"
-                                                      "每 TRAINING_JOIN_CODE_SECONDS 秒（默认 60）更换，当前与上一时段的有效，"
-                                                      "请在教室大屏上展示"})
+                             metadata={"description": "签名的扫码加入地址（仅教员、区局可见，学员须扫码）"})
 
     def _join_url(self, live_class):
         return live.join_url(live_class) if current_actor().role in MANAGERS else None

@@ -55,6 +55,10 @@ def test_make_run_signs_with_one_key_of_its_own_across_restarts(tmp_path):
     assert len(starts) == 3 and all("DEMO_MODE=1" in line for line in starts), dry_run
     made_here = not DEMO_KEY_FILE.exists()
     try:
+        for command in ("migrate", "seed-demo"):  # what `make run` does before it starts gunicorn
+            done = subprocess.run([FLASK, "--app", "wsgi", command], cwd=ROOT, capture_output=True, text=True,
+                                  env=_operator_env(tmp_path, DEMO_MODE="1"), timeout=300)
+            assert done.returncode == 0, done.stderr
         printed = [subprocess.run([sys.executable, "-c", PRINT_QR], cwd=ROOT, capture_output=True, text=True,
                                   env=_operator_env(tmp_path, DEMO_MODE="1"), timeout=120) for _ in range(2)]
         assert [run.returncode for run in printed] == [0, 0], printed[0].stderr

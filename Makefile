@@ -19,13 +19,14 @@ system-deps:
 
 install: $(VENV)/.installed
 
+# DEMO_MODE: without a SECRET_KEY of your own, the key made once in instance/secret_key (see README, Keys).
 run: install
-	$(BIN)/flask --app wsgi migrate
-	$(BIN)/flask --app wsgi seed-demo
+	DEMO_MODE=1 $(BIN)/flask --app wsgi migrate
+	DEMO_MODE=1 $(BIN)/flask --app wsgi seed-demo
 	@echo "服务地址:   http://127.0.0.1:$(PORT)/api/health"
 	@echo "接口文档:   http://127.0.0.1:$(PORT)/api/docs"
 	@echo "OpenAPI:    http://127.0.0.1:$(PORT)/api/openapi.json"
-	SCHEDULER_MODE=$${SCHEDULER_MODE:-embedded} $(BIN)/gunicorn --workers 2 --worker-class gthread --threads 4 --bind 127.0.0.1:$(PORT) wsgi:app
+	DEMO_MODE=1 SCHEDULER_MODE=$${SCHEDULER_MODE:-embedded} $(BIN)/gunicorn --workers 2 --worker-class gthread --threads 4 --bind 127.0.0.1:$(PORT) wsgi:app
 
 test: install system-deps
 	$(BIN)/pytest
@@ -35,4 +36,4 @@ bench: install
 
 # The committed OpenAPI document (tests/test_openapi.py compares it with what the code generates).
 openapi: install
-	$(BIN)/flask --app wsgi openapi write --format=json openapi.json
+	DEMO_MODE=1 $(BIN)/flask --app wsgi openapi write --format=json openapi.json

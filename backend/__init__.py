@@ -9,12 +9,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend import config as settings
 from backend.db import make_engine
+from backend.keys import settle_secret_key
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: settings, database, API, CLI and (if configured) the embedded scheduler."""
-    app = Flask(__name__, static_folder=None)
+    app = Flask(__name__, static_folder=None, template_folder="api/templates")  # api/templates/swagger_ui.html
     app.config.update(settings.load(config))
+    settle_secret_key(app.config)
     app.json.ensure_ascii = False
     if app.config["PROXY_HOPS"]:  # the client's own address for rate limits and the audit log
         hops = app.config["PROXY_HOPS"]

@@ -20,7 +20,7 @@ class AuditEntry(Base):
     object_type: Mapped[str | None] = mapped_column(String(64))
     object_id: Mapped[str | None] = mapped_column(String(64))
     address: Mapped[str | None] = mapped_column(String(64))
-    request_id: Mapped[str | None] = mapped_column(String(32))
+    request_id: Mapped[str | None] = mapped_column(String(64))
     outcome: Mapped[int] = mapped_column(Integer)  # the HTTP status, or 0 / 1 for a job's success / failure
     detail: Mapped[str | None] = mapped_column(String(256))
 

@@ -14,7 +14,9 @@ def _bool(value: str) -> bool:
 # name: (default, parser). The README documents every one of these.
 SETTINGS = {
     "DATABASE_URL": (f"sqlite:///{ROOT / 'instance' / 'chengguan.db'}", str),
-    "SECRET_KEY": ("dev-only-change-me", str),
+    "SECRET_KEY": ("", str),  # at least 32 random bytes; signs QR codes, links, checkpoints (backend/keys.py)
+    "SECRET_KEYS_PREVIOUS": ("", str),  # retired keys still accepted, comma-separated, newest first
+    "DEMO_MODE": ("0", bool),  # `make run`: without SECRET_KEY, use a key made once in instance/secret_key
     "FILES_DIR": (str(ROOT / "instance" / "files"), str),
     "STORAGE_S3_BUCKET": ("", str),  # set to store files in an S3-compatible bucket instead of FILES_DIR
     "STORAGE_S3_ENDPOINT_URL": ("", str),  # e.g. a MinIO or cloud object storage address; empty: AWS
@@ -72,6 +74,7 @@ SETTINGS = {
     "TRAINING_HEARTBEAT_SECONDS": ("30", int),  # how often the light app sends a heartbeat in a live class
     "TRAINING_HEARTBEAT_GAP_SECONDS": ("90", int),  # silence longer than this is a gap in presence
     "TRAINING_JOIN_URL": ("/app/training/join", str),  # what a live class's join QR code opens
+    "TRAINING_JOIN_CODE_SECONDS": ("60", int),  # a class's join code changes this often; the previous one is still accepted
     "TRAINING_JOIN_EARLY_MINUTES": ("15", int),  # trainees may join this long before the start
     "DRILL_PHOTO_MAX_BYTES": ("10000000", int),  # largest photo or frame of a gesture drill
     "DRILL_MAX_FRAMES": ("5", int),  # photos (frames) one gesture attempt may upload; the best one counts

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import json
+import secrets
 import statistics
 import subprocess
 import sys
@@ -70,7 +71,8 @@ def _measure(photo_dir: Path) -> dict:
     folder = Path(tempfile.mkdtemp(prefix="bench-evidence-"))
     url = f"sqlite:///{folder / 'bench.db'}"
     upgrade(url)
-    app = create_app({"DATABASE_URL": url, "FILES_DIR": str(folder / "files"), "SCHEDULER_MODE": "off"})
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": secrets.token_urlsafe(48), "FILES_DIR": str(folder / "files"),
+                      "SCHEDULER_MODE": "off"})
     files = [path.read_bytes() for path in sorted(photo_dir.glob("*.jpg"))]
     captured = datetime.now(timezone.utc) - timedelta(minutes=5)
     lines = watermark_lines(captured, "黄浦区人民大道 200 号", "B00001", "0" * 64)

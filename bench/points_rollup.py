@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import sys
 import tempfile
@@ -74,7 +75,8 @@ def _measure(url: str) -> dict:
     from backend.supervision.points.operations import month_after, month_before, refresh_month
 
     upgrade(url)
-    app = create_app({"DATABASE_URL": url, "SCHEDULER_MODE": "off", "LOG_LEVEL": "WARNING"})
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": secrets.token_urlsafe(48), "SCHEDULER_MODE": "off",
+                      "LOG_LEVEL": "WARNING"})
     engine = app.extensions["db_engine"]
     with engine.begin() as conn:
         facts = _seed(conn)

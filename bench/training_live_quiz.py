@@ -51,7 +51,6 @@ def _seed(app) -> dict:
     from backend.training.exam_models import (
         Paper, PaperMode, PaperQuestion, Question, QuestionBank, QuestionKind,
     )
-    from backend.training.live import join_signature
     from backend.training.models import LiveClass
 
     with app.app_context():
@@ -95,7 +94,7 @@ def _seed(app) -> dict:
         session.add(paper)
         session.commit()
         return {"tokens": tokens, "trainer": trainer_token, "class_id": live_class.id,
-                "sig": join_signature(live_class.id), "quiz_question": questions[0].id, "paper_id": paper.id}
+                "quiz_question": questions[0].id, "paper_id": paper.id}
 
 
 class _Client:
@@ -139,9 +138,11 @@ def _parallel(port: int, jobs: list, threads: int) -> list:
 
 def _quiz_round(port: int, seed: dict) -> dict:
     class_path = f"/api/training/live-classes/{seed['class_id']}"
-    joins = _parallel(port, [("POST", f"{class_path}/join", t, {"sig": seed["sig"]}) for t in seed["tokens"]], 32)
-    assert all(status == 200 for status, _, _ in joins), Counter(s for s, _, _ in joins)
     trainer = _Client(port)
+    _, live_class = trainer.call("GET", class_path, seed["trainer"])
+    sig = live_class["join_url"].split("sig=")[1]  # the code on the classroom screen now (it rotates)
+    joins = _parallel(port, [("POST", f"{class_path}/join", t, {"sig": sig}) for t in seed["tokens"]], 32)
+    assert all(status == 200 for status, _, _ in joins), Counter(s for s, _, _ in joins)
     status, quiz = trainer.call("POST", f"{class_path}/quizzes", seed["trainer"],
                                 {"question_id": seed["quiz_question"], "seconds": 60})
     assert status == 201, quiz

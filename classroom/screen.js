@@ -4,6 +4,7 @@
   var classId = location.pathname.split("/").filter(Boolean)[1];
   var key = new URLSearchParams(location.search).get("key") || "";
   var stateUrl = "/classroom/" + classId + "/state?key=" + encodeURIComponent(key);
+  var qrUrl = "/classroom/" + classId + "/qr.png?key=" + encodeURIComponent(key);
   var pollSeconds = 2;
   var SVG = "http://www.w3.org/2000/svg";
   var ZONE = "Asia/Shanghai";  // class times are local to the bureau, whatever the screen PC's clock zone
@@ -99,6 +100,17 @@
     drawQuiz(state.quiz);
     drawBoard(state.leaderboard);
     pollSeconds = state.poll_seconds || pollSeconds;
+    drawJoinCode(state.join_code, state.join_code_seconds);
+  }
+
+  // The join code rotates (a photo of it is soon useless): load the new QR image when the code changes.
+  function drawJoinCode(code, seconds) {
+    var qr = $("qr");
+    if (qr.dataset.code !== code) {
+      qr.dataset.code = code;
+      qr.src = qrUrl + "&code=" + encodeURIComponent(code);
+    }
+    text("join-hint", "打开政务微信“扫一扫”　二维码每 " + seconds + " 秒更换");
   }
 
   function showAlert(message) {
@@ -127,7 +139,6 @@
     text("clock", new Date().toLocaleTimeString("zh-CN", { hour12: false, timeZone: ZONE }));
   }
 
-  $("qr").src = "/classroom/" + classId + "/qr.png?key=" + encodeURIComponent(key);
   tick();
   setInterval(tick, 1000);
   poll();

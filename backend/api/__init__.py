@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from decimal import Decimal
 from http import HTTPStatus
 from pathlib import Path
@@ -16,6 +15,7 @@ from sqlalchemy import insert
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from backend.api.headers import init_headers, request_id
 from backend.api.schemas import openapi_type
 from backend.audit import AuditEntry
 from backend.db import session, sqlite_writes
@@ -185,6 +185,7 @@ def init_api(app: Flask) -> Api:
                    findings, cases, points, drills, classroom, outbox):
         api.register_blueprint(module.blp)
 
+    init_headers(app)
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(Exception, _unexpected_error)
     app.before_request(_begin_request)
@@ -201,7 +202,7 @@ def logged_read(view_class):
 
 
 def _begin_request() -> None:
-    g.request_id = request.headers.get("X-Request-Id", "")[:32] or uuid.uuid4().hex
+    g.request_id = request_id()
     g.actor = g.audit_object = None  # `g` outlives a request when an app context is reused (tests)
     view = current_app.view_functions.get(request.endpoint)
     sqlite_writes.set(request.method in WRITE_METHODS or getattr(getattr(view, "view_class", None), "logged_read", False))

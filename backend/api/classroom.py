@@ -19,6 +19,11 @@ class KeySchema(Schema):
     key = fields.String(required=True, validate=validate.Length(max=64), metadata={"description": "大屏链接中的密钥"})
 
 
+class QrQuerySchema(KeySchema):
+    code = fields.String(validate=validate.Length(max=64),
+                         metadata={"description": "页面当前显示的签到码，仅用于在签到码更换时刷新图片；图片总是当前时段的签到码"})
+
+
 class ScreenLeaderSchema(Schema):
     rank = fields.Integer()
     name = fields.String()
@@ -39,6 +44,9 @@ class ScreenStateSchema(Schema):
     quiz = fields.Nested(DistributionSchema, allow_none=True, metadata={"description": "最近一道随堂测验及其答题分布"})
     leaderboard = fields.List(fields.Nested(ScreenLeaderSchema))
     poll_seconds = fields.Integer()
+    join_code = fields.String(metadata={"description": "当前时段的扫码签到码（即二维码中的 sig）；"
+                                        "每 join_code_seconds 秒更换，当前与上一时段的签到码有效"})
+    join_code_seconds = fields.Integer(metadata={"description": "签到码更换间隔（秒，TRAINING_JOIN_CODE_SECONDS）"})
     server_time = fields.DateTime()
 
 
@@ -70,12 +78,13 @@ class ScreenState(MethodView):
 
 @blp.route("/<int:live_class_id>/qr.png", endpoint="qr")
 class ScreenQr(MethodView):
-    @blp.arguments(KeySchema, location="query")
-    @blp.response(200, description="PNG：签名的扫码加入二维码", content_type="image/png")
+    @blp.arguments(QrQuerySchema, location="query")
+    @blp.response(200, description="PNG：当前时段的扫码签到二维码（每 TRAINING_JOIN_CODE_SECONDS 秒更换）",
+                  content_type="image/png")
     def get(self, query, live_class_id):
-        """扫码加入课堂的二维码（与教员端下载的相同）"""
+        """扫码加入课堂的二维码（当前时段的签到码，与教员端此刻下载的相同）"""
         png = live.join_qr_png(screen.screen_class(live_class_id, query["key"]))
-        return Response(png, mimetype="image/png", headers={"Cache-Control": "private, max-age=300"})
+        return Response(png, mimetype="image/png", headers={"Cache-Control": "no-store"})
 
 
 def _no_store(response: Response) -> Response:

@@ -42,7 +42,9 @@ class LiveClassFilterSchema(Schema):
 
 
 class JoinSchema(Schema):
-    sig = fields.String(required=True, validate=validate.Length(max=128), metadata={"description": "二维码中的签名"})
+    sig = fields.String(required=True, validate=validate.Length(max=128),
+                        metadata={"description": "二维码中的签到码：每 TRAINING_JOIN_CODE_SECONDS 秒（默认 60）更换，"
+                                                 "当前与上一时段的有效，即有效期 1–2 个时段；过期或伪造的答 403"})
 
 
 class AttendanceSchema(Schema):
@@ -152,7 +154,7 @@ class LiveClassQr(MethodView):
     @auth_required(blp, *MANAGER_ROLES)
     @blp.response(200, description="PNG 图片", content_type="image/png")
     def get(self, live_class_id):
-        """课堂扫码加入二维码（PNG，签名防伪造）"""
+        """课堂扫码加入二维码（PNG，签名防伪造；当前时段的签到码，1–2 个 TRAINING_JOIN_CODE_SECONDS 后失效）"""
         png = live.join_qr_png(live.live_class_for(current_actor(), live_class_id))
         return Response(png, mimetype="image/png")
 

@@ -7,11 +7,13 @@ import hmac
 import re
 import secrets
 
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
+from sqlalchemy import select, update
 
+from backend import keys
+from backend.community.models import Complaint
+from backend.db import session
 from backend.errors import Invalid
 
 PHONE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
@@ -20,11 +22,14 @@ TRACKING_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 TRACKING_LENGTH = 12
 
 
-def _derived_key(purpose: bytes) -> bytes:
-    """A 32-byte key for one purpose, from COMMUNITY_PHONE_KEY or else SECRET_KEY."""
-    secret = current_app.config.get("COMMUNITY_PHONE_KEY") or current_app.config["SECRET_KEY"]
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"chengguan-community", info=purpose).derive(
-        secret.encode())
+def _phone_keys(purpose: str) -> list[bytes]:
+    """The keys of one purpose, newest first: from COMMUNITY_PHONE_KEY if set, SECRET_KEY, the previous keys."""
+    return keys.purpose_keys(purpose, own_secret=current_app.config["COMMUNITY_PHONE_KEY"])
+
+
+def _phone_cipher() -> MultiFernet:
+    """Encrypts with the newest key and decrypts with any key kept, so a rotation leaves stored phones readable."""
+    return MultiFernet([Fernet(base64.urlsafe_b64encode(key)) for key in _phone_keys("phone-encryption")])
 
 
 def normalize_phone(raw: str | None) -> str | None:
@@ -40,19 +45,33 @@ def normalize_phone(raw: str | None) -> str | None:
 
 
 def encrypt_phone(phone: str) -> bytes:
-    return Fernet(base64.urlsafe_b64encode(_derived_key(b"phone-encryption"))).encrypt(phone.encode())
+    return _phone_cipher().encrypt(phone.encode())
 
 
 def decrypt_phone(token: bytes) -> str:
     try:
-        return Fernet(base64.urlsafe_b64encode(_derived_key(b"phone-encryption"))).decrypt(token).decode()
-    except InvalidToken:  # the key changed since: say so rather than fail the whole page
+        return _phone_cipher().decrypt(token).decode()
+    except InvalidToken:  # its key was removed from the ring: say so rather than fail the whole page
         return "（无法解密）"
+
+
+def re_encrypt_phones() -> tuple[int, int]:
+    """Encrypt every stored phone again with the newest key (before a key is retired): (re-encrypted, unreadable)."""
+    cipher, unreadable = _phone_cipher(), 0
+    stored = session.execute(select(Complaint.id, Complaint.phone_encrypted)
+                             .where(Complaint.phone_encrypted.is_not(None))).all()
+    for complaint_id, token in stored:
+        try:
+            session.execute(update(Complaint).where(Complaint.id == complaint_id)
+                            .values(phone_encrypted=cipher.rotate(token)))
+        except InvalidToken:
+            unreadable += 1
+    return len(stored) - unreadable, unreadable
 
 
 def phone_fingerprint(phone: str) -> str:
     """A keyed hash of the phone, so rate limits can count by phone without keeping it in the clear."""
-    return hmac.new(_derived_key(b"phone-fingerprint"), phone.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(_phone_keys("phone-fingerprint")[0], phone.encode(), hashlib.sha256).hexdigest()
 
 
 def mask_phone(phone: str) -> str:

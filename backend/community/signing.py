@@ -7,18 +7,29 @@ import hmac
 
 from flask import current_app
 
+from backend import keys
+
+PURPOSE = "community-office-qr"
 SIGNATURE_BYTES = 12  # 96 bits: far beyond guessing, short enough for a small QR code
 
 
 def office_signature(office_code: str, version: int) -> str:
-    key = hashlib.sha256(b"community-office-qr:" + current_app.config["SECRET_KEY"].encode()).digest()
-    digest = hmac.new(key, f"{office_code}:{version}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest[:SIGNATURE_BYTES]).decode().rstrip("=")
+    """`<key id>.<mac>` with the current key."""
+    return keys.seal(PURPOSE, f"{office_code}:{version}", SIGNATURE_BYTES)
 
 
 def signature_matches(office_code: str, version: int, signature: str) -> bool:
-    """Constant-time check; any text (even non-ASCII from a tampered URL) is simply a mismatch."""
-    return hmac.compare_digest(office_signature(office_code, version).encode(), (signature or "").encode())
+    """Constant-time check against every key kept; any text (even non-ASCII from a tampered URL) is a mismatch."""
+    message = f"{office_code}:{version}"
+    return (keys.unseal(PURPOSE, message, signature, SIGNATURE_BYTES)
+            or keys.matches_unversioned(signature, lambda secret: _unversioned_signature(secret, message)))
+
+
+def _unversioned_signature(secret: bytes, message: str) -> str:
+    """The signature of QR codes printed before key ids, still valid while their key is in the ring."""
+    key = hashlib.sha256(f"{PURPOSE}:".encode() + secret).digest()
+    digest = hmac.new(key, message.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:SIGNATURE_BYTES]).decode().rstrip("=")
 
 
 def office_path(office_code: str, version: int) -> str:

@@ -2,7 +2,7 @@
 
 record_hash = SHA-256(prev_hash, file SHA-256, canonical metadata). Changing a field, a file, the
 order, or deleting a record in the middle breaks a link; deleting the newest records leaves the
-chain shorter than its checkpoint, which only the server (holding SECRET_KEY) can sign.
+chain shorter than its checkpoint, which only the server (holding the keyring, backend/keys.py) can sign.
 """
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import select
 
+from backend import keys
 from backend.db import session
 from backend.errors import NotFound
 from backend.evidence.models import ChainCheckpoint, Evidence
@@ -56,9 +56,32 @@ def record_hash(evidence: Evidence) -> str:
     return hashlib.sha256(f"{evidence.prev_hash}\n{evidence.sha256}\n{canonical}".encode()).hexdigest()
 
 
+CHECKPOINT_PURPOSE = "evidence-chain"
+
+
 def checkpoint_mac(officer_id: int, seq: int, head_hash: str) -> str:
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, f"evidence-chain:{officer_id}:{seq}:{head_hash}".encode(), hashlib.sha256).hexdigest()
+    """The checkpoint's signature with the current key: `<key id>.<mac>`."""
+    return keys.seal(CHECKPOINT_PURPOSE, f"{officer_id}:{seq}:{head_hash}")
+
+
+def checkpoint_mac_matches(officer_id: int, seq: int, head_hash: str, mac: str) -> bool:
+    """Whether `mac` signs this head with a key still in the ring (checkpoints from before key ids included)."""
+    message = f"{officer_id}:{seq}:{head_hash}"
+    return keys.unseal(CHECKPOINT_PURPOSE, message, mac) or keys.matches_unversioned(
+        mac, lambda secret: hmac.new(secret, f"{CHECKPOINT_PURPOSE}:{message}".encode(), hashlib.sha256).hexdigest())
+
+
+def re_sign_checkpoints() -> tuple[int, int]:
+    """Sign again with the current key every checkpoint whose signature holds (before a key is retired).
+
+    Returns (re-signed, left alone): a checkpoint whose signature does not hold keeps it, so the
+    verification still reports it.
+    """
+    checkpoints = session.scalars(select(ChainCheckpoint)).all()
+    valid = [c for c in checkpoints if checkpoint_mac_matches(c.officer_id, c.seq, c.head_hash, c.mac)]
+    for checkpoint in valid:
+        checkpoint.mac = checkpoint_mac(checkpoint.officer_id, checkpoint.seq, checkpoint.head_hash)
+    return len(valid), len(checkpoints) - len(valid)
 
 
 def append(evidence: Evidence) -> None:
@@ -134,8 +157,7 @@ def _check_head(report: ChainReport, head: Evidence | None) -> ChainReport:
         if head is None:
             return report
         return report.broken(head.seq, "checkpoint_missing", "链头检查点缺失，无法确认最新记录未被删除")
-    expected = checkpoint_mac(checkpoint.officer_id, checkpoint.seq, checkpoint.head_hash)
-    if not hmac.compare_digest(expected, checkpoint.mac):
+    if not checkpoint_mac_matches(checkpoint.officer_id, checkpoint.seq, checkpoint.head_hash, checkpoint.mac):
         return report.broken(checkpoint.seq, "checkpoint_forged", "链头检查点的签名无效（检查点被改动）")
     last_seq = head.seq if head else 0
     if checkpoint.seq > last_seq:

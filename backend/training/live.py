@@ -1,5 +1,10 @@
 """Live classes (直播课): scheduling, the signed join QR code, attendance from join / heartbeat / leave.
 
+Join codes rotate. The join QR code signs the class id and the current time window of
+TRAINING_JOIN_CODE_SECONDS (default 60 s); a join is accepted with the current or the previous window's
+code, so a code lives one to two windows and a photo of the classroom screen is useless at home. The
+big screen fetches the current code as it polls.
+
 Presence rule. The light app sends a heartbeat every TRAINING_HEARTBEAT_SECONDS (default 30 s) while
 the class is open on the phone. Signals (join, heartbeat, leave) are merged into presence intervals:
 a signal that comes at most TRAINING_HEARTBEAT_GAP_SECONDS (default 90 s, three missed heartbeats)
@@ -12,8 +17,6 @@ presence ≥ min_presence_percent (default TRAINING_MIN_PRESENCE_PERCENT, 80 %) 
 from __future__ import annotations
 
 import csv
-import hashlib
-import hmac
 import io
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -23,6 +26,7 @@ import qrcode
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from backend import keys
 from backend.db import LOCAL_TZ, local_day, session, utcnow
 from backend.errors import Conflict, Forbidden, Invalid
 from backend.org.models import Officer
@@ -55,10 +59,24 @@ def create_live_class(actor: Officer, *, title: str, classroom: str, starts_at: 
     return live_class
 
 
+JOIN_PURPOSE = "training-join"
+JOIN_CODE_BYTES = 16
+
+
+def _join_window(moment: datetime) -> int:
+    return int(moment.timestamp()) // setting("TRAINING_JOIN_CODE_SECONDS")
+
+
 def join_signature(live_class_id: int) -> str:
-    """HMAC-SHA256 of the class id with SECRET_KEY: a QR code cannot be forged for another class."""
-    key = setting("SECRET_KEY").encode()
-    return hmac.new(key, f"training-join:{live_class_id}".encode(), hashlib.sha256).hexdigest()[:32]
+    """The join code of this class for the current time window: it cannot be forged for another class or time."""
+    return keys.seal(JOIN_PURPOSE, f"{live_class_id}:{_join_window(utcnow())}", JOIN_CODE_BYTES)
+
+
+def join_signature_matches(live_class_id: int, signature: str) -> bool:
+    """Whether `signature` is this class's code of the current or the previous window."""
+    window = _join_window(utcnow())
+    return any(keys.unseal(JOIN_PURPOSE, f"{live_class_id}:{w}", signature, JOIN_CODE_BYTES)
+               for w in (window, window - 1))
 
 
 def join_url(live_class: LiveClass) -> str:
@@ -85,8 +103,8 @@ def _attendance(live_class_id: int, officer_id: int) -> Attendance | None:
 def join(actor: Officer, live_class_id: int, signature: str) -> Attendance:
     """A trainee joins by the scanned QR code; joining again after a leave opens a new interval."""
     live_class = live_class_for(actor, live_class_id)
-    if not hmac.compare_digest(signature.encode(), join_signature(live_class.id).encode()):
-        raise Forbidden("二维码签名无效，请重新扫描课堂二维码", code="bad_signature")
+    if not join_signature_matches(live_class.id, signature):
+        raise Forbidden("二维码无效或已过期，请扫描教室大屏上当前显示的二维码", code="bad_signature")
     now = utcnow()
     early = setting("TRAINING_JOIN_EARLY_MINUTES")
     if now < live_class.starts_at - timedelta(minutes=early):

@@ -1,19 +1,19 @@
 """The classroom big screen (智慧教室大屏): what it shows of a live class, behind a signed screen key.
 
 The screen is a browser on the classroom's PC or TV, not a person signed in: the trainer opens the
-link the API gives them (`/classroom/<id>?key=…`). The key is an HMAC of the class id with
-SECRET_KEY, so it opens this class's screen only, shows nothing a trainee in the room cannot see,
+link the API gives them (`/classroom/<id>?key=…`). The key is an HMAC of the class id (backend/keys.py),
+so it opens this class's screen only, shows nothing a trainee in the room cannot see,
 and cannot be guessed for another class. The page polls `state()` every CLASSROOM_POLL_SECONDS:
-one small JSON of head count, the latest in-class quiz with its distribution, and the leaderboard.
+one small JSON of head count, the latest in-class quiz with its distribution, the leaderboard, and
+the current join code (it rotates, see live.py), whose QR image the page reloads when it changes.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 from urllib.parse import urlencode
 
 from sqlalchemy import select
 
+from backend import keys
 from backend.db import session, utcnow
 from backend.errors import NotFound
 from backend.training import live, quizzes
@@ -22,9 +22,12 @@ from backend.training.drill_queries import leaderboard
 from backend.training.models import LiveClass, LiveQuiz
 
 
+PURPOSE = "classroom-screen"
+KEY_BYTES = 16
+
+
 def screen_key(live_class_id: int) -> str:
-    key = setting("SECRET_KEY").encode()
-    return hmac.new(key, f"classroom-screen:{live_class_id}".encode(), hashlib.sha256).hexdigest()[:32]
+    return keys.seal(PURPOSE, str(live_class_id), KEY_BYTES)
 
 
 def screen_url(live_class: LiveClass) -> str:
@@ -35,7 +38,7 @@ def screen_url(live_class: LiveClass) -> str:
 def screen_class(live_class_id: int, key: str) -> LiveClass:
     """The class a screen key opens; a wrong key looks the same as a missing class to a prober."""
     live_class = session.get(LiveClass, live_class_id)
-    if live_class is None or not hmac.compare_digest(key.encode(), screen_key(live_class_id).encode()):
+    if live_class is None or not keys.unseal(PURPOSE, str(live_class_id), key, KEY_BYTES):
         raise NotFound("课堂不存在，或大屏链接无效（请从教员端重新获取）", code="not_found")
     return live_class
 
@@ -57,5 +60,6 @@ def state(live_class: LiveClass) -> dict:
             "joined": counts["joined"], "present": counts["present"],
             "quiz": quizzes.distribution(latest) if latest is not None else None,
             "leaderboard": leaderboard(live_class.id), "poll_seconds": setting("CLASSROOM_POLL_SECONDS"),
+            "join_code": live.join_signature(live_class.id), "join_code_seconds": setting("TRAINING_JOIN_CODE_SECONDS"),
             "server_time": utcnow()}
 

@@ -15,7 +15,7 @@ WRITES_PER_PROCESS = 60
 
 
 def _write_officers(url: str, token: str, prefix: str, results) -> None:
-    app = create_app({"DATABASE_URL": url, "SCHEDULER_MODE": "off"})
+    app = create_app({"DATABASE_URL": url, "SCHEDULER_MODE": "off", "TESTING": True})
     client = app.test_client()
     statuses = []
     for n in range(WRITES_PER_PROCESS):

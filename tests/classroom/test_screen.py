@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from playwright.sync_api import expect, sync_playwright
 
 from backend.config import ROOT
@@ -56,7 +57,11 @@ def test_screen_counts_trainees_and_draws_the_answers_as_they_come(big_screen, l
     expect(page.locator("#title")).to_have_text("城管执法规范化培训")
     expect(page.locator("#present")).to_have_text("0")
     expect(page.locator("#quiz-stem")).to_have_text("暂无测验")
-    assert page.locator("#qr").evaluate("img => img.complete && img.naturalWidth > 100")  # the signed join code
+    page.wait_for_function("() => { const img = document.querySelector('#qr'); "
+                           "return img.complete && img.naturalWidth > 100; }")  # the signed join code
+    shown = page.locator("#qr").get_attribute("data-code")
+    assert shown == join_signature(live_class.id)
+    expect(page.locator("#join-hint")).to_contain_text(f"每 {committed_app.config['TRAINING_JOIN_CODE_SECONDS']} 秒更换")
 
     headers = [make.headers(t) for t in trainees]
     for h in headers:
@@ -89,6 +94,14 @@ def test_screen_counts_trainees_and_draws_the_answers_as_they_come(big_screen, l
     expect(page.locator("#leaderboard li")).to_have_count(1)
     expect(page.locator("#leaderboard li").first).to_contain_text("李娜")
     expect(page.locator("#leaderboard li").first).to_contain_text("100 分")
+
+    window = timedelta(seconds=committed_app.config["TRAINING_JOIN_CODE_SECONDS"])
+    with time_machine.travel(utcnow() + 2 * window):  # the code rotates: the screen shows the new one by itself
+        expect(page.locator("#qr")).not_to_have_attribute("data-code", shown)
+        page.wait_for_function("() => document.querySelector('#qr').naturalWidth > 100")
+        at_home = make.headers(make.officer(squad=squad))
+        photographed = api.post(f"/api/training/live-classes/{live_class.id}/join", headers=at_home, json={"sig": shown})
+        assert photographed.status_code == 403 and "已过期" in photographed.json["message"]
 
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     shot = ARTEFACTS / "classroom-screen.png"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 import textwrap
@@ -144,7 +145,8 @@ def test_the_monthly_roll_up_started_in_two_processes_at_once_runs_once(committe
     session.execute(MonthlyPoints.__table__.delete())
     session.commit()
 
-    env = {**os.environ, "DATABASE_URL": committed_app.config["DATABASE_URL"], "SCHEDULER_MODE": "off"}
+    env = {**os.environ, "DATABASE_URL": committed_app.config["DATABASE_URL"], "SCHEDULER_MODE": "off",
+           "SECRET_KEY": secrets.token_urlsafe(48)}
     command = [str(Path(sys.executable).with_name("flask")), "--app", "wsgi", "scheduler", "run-job",
                "points.monthly_points", "--period", "2026-11"]
     processes = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

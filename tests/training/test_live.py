@@ -31,6 +31,11 @@ def _sig(live_class):
     return live_class["join_url"].split("sig=")[1]
 
 
+def _current_sig(client, trainer, make, live_class_id):
+    """The join code the classroom screen shows now (it rotates)."""
+    return _sig(client.get(f"/api/training/live-classes/{live_class_id}", headers=make.headers(trainer, HOURS)).json)
+
+
 def _beats(client, live_class_id, headers, traveller, minutes):
     """Heartbeats every 30 seconds for `minutes`."""
     for _ in range(minutes * 2):
@@ -86,12 +91,35 @@ def test_short_silence_within_the_gap_rule_counts_as_present(client, make):
         assert after_leave.status_code == 409 and after_leave.json["error"] == "not_joined"
         traveller.shift(timedelta(minutes=5))
         rejoined = client.post(f"/api/training/live-classes/{live_class['id']}/join", headers=headers,
-                               json={"sig": _sig(live_class)})
+                               json={"sig": _current_sig(client, trainer, make, live_class["id"])})
         _beats(client, live_class["id"], headers, traveller, 20)
         final = client.post(f"/api/training/live-classes/{live_class['id']}/heartbeat", headers=headers).json
     assert rejoined.status_code == 200
     assert final["presence_seconds"] == 10 * 60 + 90 + 20 * 60  # the 5 minutes away do not count
     assert final["credited"] is True
+
+
+def test_a_join_code_lives_one_to_two_windows_so_a_photo_of_it_is_useless_at_home(app, client, make):
+    trainer, squad = _setup(make)
+    in_room, at_home = make.officer(squad=squad), make.officer(squad=squad)
+    window = timedelta(seconds=app.config["TRAINING_JOIN_CODE_SECONDS"])
+
+    def join(officer, sig):
+        return client.post(f"/api/training/live-classes/{live_class['id']}/join", headers=make.headers(officer, HOURS),
+                           json={"sig": sig})
+
+    with time_machine.travel(START, tick=False) as traveller:
+        live_class = _schedule(client, trainer, make)
+        photographed = _sig(live_class)
+        traveller.shift(window)  # scanned just before the code changed: still good in the next window
+        assert join(in_room, photographed).status_code == 200
+        traveller.shift(window)  # two windows on, the photo sent home is refused
+        refused = join(at_home, photographed)
+        assert refused.status_code == 403 and refused.json["error"] == "bad_signature"
+        assert "已过期" in refused.json["message"] and "大屏" in refused.json["message"]
+        current = _current_sig(client, trainer, make, live_class["id"])
+        assert current != photographed
+        assert join(at_home, current).status_code == 200
 
 
 def test_bad_signature_and_heartbeat_without_join_are_refused(client, make):
@@ -111,11 +139,11 @@ def test_bad_signature_and_heartbeat_without_join_are_refused(client, make):
         assert beat.status_code == 409 and beat.json["error"] == "not_joined"
     with time_machine.travel(START - timedelta(minutes=30), tick=False):
         early = client.post(f"/api/training/live-classes/{live_class['id']}/join", headers=make.headers(trainee),
-                            json={"sig": _sig(live_class)})
+                            json={"sig": _current_sig(client, trainer, make, live_class["id"])})
         assert early.status_code == 409 and early.json["error"] == "class_not_started"
     with time_machine.travel(START + timedelta(hours=2), tick=False):
         late = client.post(f"/api/training/live-classes/{live_class['id']}/join", headers=make.headers(trainee),
-                           json={"sig": _sig(live_class)})
+                           json={"sig": _current_sig(client, trainer, make, live_class["id"])})
         assert late.status_code == 409 and late.json["error"] == "class_ended"
 
 
@@ -137,7 +165,7 @@ def test_join_qr_code_is_a_png_of_the_signed_url(client, make):
     assert response.status_code == 200 and response.mimetype == "image/png"
     image = Image.open(io.BytesIO(response.data))
     assert image.width == image.height >= 200
-    assert f"class={live_class['id']}" in live_class["join_url"] and len(_sig(live_class)) == 32
+    assert f"class={live_class['id']}" in live_class["join_url"] and len(_sig(live_class)) == 31  # key id . 128-bit MAC
 
 
 def test_attendance_csv_per_class_and_per_officer(client, make):

@@ -1,7 +1,7 @@
 """Officers in light apps sign in with a government-WeChat OAuth code.
 
-The authorize link carries a `state` the service signs (issue time, a random nonce, an HMAC under
-SECRET_KEY; hex only, as WeCom allows a-zA-Z0-9); the login must bring it back unaltered and within
+The authorize link carries a `state` the service signs (issue time, a random nonce, an HMAC with the
+keyring's `wechat-oauth-state` key; hex only, as WeCom allows a-zA-Z0-9); the login must bring it back unaltered and within
 WECHAT_OAUTH_STATE_MINUTES, so a code obtained outside a login this service started is refused.
 """
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sqlalchemy import select
 from wechatpy.constants import WeChatErrorCode
 from wechatpy.exceptions import WeChatClientException
 
+from backend import keys
 from backend.db import session
 from backend.errors import Unauthorized
 from backend.org.auth import issue_token
@@ -27,20 +28,22 @@ from backend.wechat.client import wechat_client, wechat_errors
 _STATE = re.compile(r"[0-9a-f]{8}[0-9a-f]{16}[0-9a-f]{32}")  # issued at, nonce, signature
 
 
-def _state_signature(issued_and_nonce: str) -> str:
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, b"wechat-oauth-state:" + issued_and_nonce.encode(), hashlib.sha256).hexdigest()[:32]
+def _state_signatures(issued_and_nonce: str) -> list[str]:
+    """The state's signature under the current key, then under each previous one (a rotation keeps logins going)."""
+    return [hmac.new(key, issued_and_nonce.encode(), hashlib.sha256).hexdigest()[:32]
+            for key in keys.purpose_keys("wechat-oauth-state")]
 
 
 def new_state() -> str:
     """A fresh signed state for one login attempt."""
     issued_and_nonce = f"{int(time.time()):08x}{secrets.token_hex(8)}"
-    return issued_and_nonce + _state_signature(issued_and_nonce)
+    return issued_and_nonce + _state_signatures(issued_and_nonce)[0]
 
 
 def check_state(state: str) -> None:
     """Refuse a state this service did not sign, or signed too long ago."""
-    if not _STATE.fullmatch(state) or not hmac.compare_digest(state[24:], _state_signature(state[:24])):
+    if not _STATE.fullmatch(state) or not any(hmac.compare_digest(state[24:], signature)
+                                              for signature in _state_signatures(state[:24])):
         raise Unauthorized("登录校验失败（state 不符），请重新打开应用登录", code="wechat_state_invalid")
     # only this service can sign a state, so a future time is no forgery, at most another server's clock
     if time.time() - int(state[:8], 16) > current_app.config["WECHAT_OAUTH_STATE_MINUTES"] * 60:

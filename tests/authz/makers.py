@@ -277,7 +277,7 @@ def yearly_ids(make, client, owner):
     if owner.squad is None:
         return None
     year = _quarterly(owner).quarter
-    refresh_year(year)
+    refresh_year(year.year)
     session.commit()
     appraisal_id = session.scalars(select(YearlyAppraisal.id).where(
         YearlyAppraisal.officer_id == owner.id, YearlyAppraisal.year == year.year)).one()

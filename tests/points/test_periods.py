@@ -163,3 +163,20 @@ def test_late_data_in_a_locked_month_moves_the_next_quarter_not_the_confirmed_on
     run_daily(september, october)
     assert quarter_of(client, make, leader, officer, "2026-Q3")["points_average"] == "100.20"
     assert quarter_of(client, make, leader, officer, "2026-Q4")["points_average"] == "97.00"
+
+
+def test_the_rating_bonus_and_quarter_grades_are_the_districts_settings(
+        app, monkeypatch, client, make, facts, run_daily, officer, leader, admin):
+    monkeypatch.setitem(app.config, "POINTS_RATING_BONUS", "excellent:5,good:3,fair:0,poor:-5")
+    monkeypatch.setitem(app.config, "POINTS_QUARTER_GRADES", "优良:104,合格:95")
+    days = [date(2026, 7, 6), date(2026, 8, 6), date(2026, 9, 7)]
+    facts.add(officer, days[0], "attendance")
+    run_daily(*days)
+    for month in ("2026-07", "2026-08", "2026-09"):
+        sheet = sheet_id(client, make, leader, officer, month)
+        for actor, action in ((leader, "review"), (leader, "publish"), (admin, "lock")):
+            move(client, make, actor, sheet, action)
+    draft = quarter_of(client, make, leader, officer, "2026-Q3")
+    assert (draft["points_average"], draft["grade"]) == ("100.07", "合格")  # (100.2 + 100 + 100) / 3
+    confirmed = confirm_quarter(client, make, leader, draft["id"], "excellent").json
+    assert (confirmed["score"], confirmed["grade"]) == ("105.07", "优良")

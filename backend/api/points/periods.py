@@ -21,9 +21,9 @@ class MonthTotalSchema(Schema):
     month = Month()
     total = Points()
     state = fields.Enum(SheetState)
-    state_name = fields.Function(lambda sheet: STATE_NAMES[sheet.state])
+    state_name = fields.Function(lambda sheet: STATE_NAMES[sheet.state], metadata={"type": "string"})
     final = fields.Function(lambda sheet: sheet.state == SheetState.locked, metadata={
-        "description": "已锁定（定稿）：季评价须待本季各月均已锁定后才能确认"})
+        "type": "boolean", "description": "已锁定（定稿）：季评价须待本季各月均已锁定后才能确认"})
 
 
 class _AppraisalFields(Schema):
@@ -42,7 +42,7 @@ class QuarterlySchema(_AppraisalFields):
     months = fields.Integer(metadata={"description": "参与平均的月份数"})
     months_final = fields.Integer(metadata={"description": "其中已锁定（定稿）的月份数"})
     confirmable = fields.Function(appraisal.quarter_confirmable, metadata={
-        "description": "本季已结束且各月均已锁定，可以确认"})
+        "type": "boolean", "description": "本季已结束且各月均已锁定，可以确认"})
     points_average = Points()
     rating = fields.String(allow_none=True)
     rating_name = fields.Function(lambda e: appraisal.RATING_NAMES.get(e.rating))
@@ -92,7 +92,7 @@ class YearlySchema(_AppraisalFields):
     quarters = fields.Integer()
     quarters_final = fields.Integer(metadata={"description": "其中已确认的季度数"})
     confirmable = fields.Function(appraisal.year_confirmable, metadata={
-        "description": "本年已结束且各季评价均已确认，可以确认"})
+        "type": "boolean", "description": "本年已结束且各季评价均已确认，可以确认"})
     deductions = Points(metadata={"description": "全年扣分合计（同分时扣分少者在前）"})
     rank = fields.Integer(metadata={"description": "中队内名次"})
     grade_name = fields.Function(lambda a: appraisal.YEAR_GRADE_NAMES[a.grade])

@@ -27,10 +27,10 @@ class ScoringRuleSchema(Schema):
     district_id = fields.Integer(allow_none=True, metadata={
         "description": "空为示例默认规则（源文件未规定积分权重：示例默认值，由区局确认，或新增本区规则版本取代）"})
     source = fields.Function(queries.rule_source, metadata={
-        "description": "example_default 示例默认值（由区局确认或修改）；district 本区规则"})
+        "type": "string", "description": "example_default 示例默认值（由区局确认或修改）；district 本区规则"})
     source_note = fields.Function(
         lambda rule: queries.EXAMPLE_DEFAULT_NOTE if rule.district_id is None else "本区制定的规则",
-        metadata={"example": queries.EXAMPLE_DEFAULT_NOTE})
+        metadata={"type": "string", "example": queries.EXAMPLE_DEFAULT_NOTE})
     item = fields.String()
     item_name = fields.Function(item_name)
     category = fields.String()

@@ -19,20 +19,19 @@ default the district sets (README, "Where the numbers come from").
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Iterable
 
 from flask import current_app
-from sqlalchemy import BigInteger, case, cast, func, insert, or_, select
+from sqlalchemy import Date, bindparam, select, text
 
 from backend.db import local_day, session, utcnow
 from backend.errors import Conflict, Forbidden, Invalid
 from backend.org.models import Officer
 from backend.supervision.points.models import (STATE_NAMES, AppraisalState, MonthlyPoints, QuarterlyEvaluation,
                                                SheetState, YearlyAppraisal)
-from backend.supervision.points.scoring import CENT, month_after
+from backend.supervision.points.scoring import month_after
 
 RATING_NAMES = {"excellent": "优", "good": "良", "fair": "中", "poor": "差"}
 LOWEST_QUARTER_GRADE = "差"
@@ -56,13 +55,28 @@ def quarter_grade(score: Decimal) -> str:
     return next((grade for floor, grade in quarter_grades() if score >= floor), LOWEST_QUARTER_GRADE)
 
 
-def _cents(column):
-    """Σ of a points column in exact cents (SQLite would sum the decimals as floats)."""
-    return func.sum(cast(func.round(column * 100), BigInteger))
+def _half_up(total: str, count: str) -> str:
+    """SQL: the mean of integer cents, in cents, half away from zero (integer division on both databases)."""
+    return (f"(case when {total} < 0 then -((2 * -{total} + {count}) / (2 * {count})) "
+            f"else (2 * {total} + {count}) / (2 * {count}) end)")
 
 
-def _mean(cents: int, count: int) -> Decimal:
-    return (Decimal(cents).scaleb(-2) / count).quantize(CENT, ROUND_HALF_UP)
+def _stage(name: str, sql: str, params: dict, expanding: str | None) -> None:
+    """Create the temporary table `name` from `sql` (dates bound as dates), indexed by officer."""
+    session.flush()
+    session.execute(text(f"drop table if exists {name}"))
+    binds = [bindparam(key, type_=Date) for key in ("start", "end")]
+    if expanding:
+        binds.append(bindparam(expanding, expanding=True))
+    session.execute(text(f"create temporary table {name} as {sql}").bindparams(*binds), params)
+    session.execute(text(f"create index {name}_officer on {name} (officer_id)"))
+
+
+def _expire(model) -> None:
+    """Rows changed in SQL: the session's copies are read again when next used."""
+    for instance in list(session.identity_map.values()):
+        if isinstance(instance, model):
+            session.expire(instance)
 
 
 def quarter_of(month: date) -> date:
@@ -84,38 +98,54 @@ def follow_months(months: Iterable[date], officer_ids: list[int] | None = None) 
         refresh_year(year, officer_ids)
 
 
+QUARTER_STAGE = "points_quarter_stage"
+
+
 def refresh_quarter(quarter: date, officer_ids: list[int] | None = None) -> int:
-    """Draft (or bring up to date) the quarter's evaluations from their month sheets: every officer
-    with a sheet in it, or the given ones. Confirmed evaluations never change."""
-    locked = func.sum(case((MonthlyPoints.state == SheetState.locked, 1), else_=0))
-    stmt = (select(MonthlyPoints.officer_id, Officer.district_id, Officer.squad_id, func.count(),
-                   _cents(MonthlyPoints.total), locked)
-            .join(Officer, Officer.id == MonthlyPoints.officer_id)
-            .where(MonthlyPoints.month >= quarter, MonthlyPoints.month < quarter_end(quarter))
-            .group_by(MonthlyPoints.officer_id, Officer.district_id, Officer.squad_id))
-    existing_stmt = select(QuarterlyEvaluation).where(QuarterlyEvaluation.quarter == quarter)
+    """Draft (or bring up to date) the quarter's evaluations from their month sheets, in SQL: every
+    officer with a sheet in it, or the given ones. Confirmed evaluations never change."""
+    grades = quarter_grades()
+    grade = " ".join(f"when score_cents >= :floor{n} then :grade{n}" for n in range(len(grades)))
+    params = {"start": quarter, "end": quarter_end(quarter), "lowest": LOWEST_QUARTER_GRADE,
+              "fair_cents": int(rating_bonus().get("fair", 0) * 100),
+              **{f"floor{n}": int(floor * 100) for n, (floor, _) in enumerate(grades)},
+              **{f"grade{n}": name for n, (_, name) in enumerate(grades)}}
     if officer_ids is not None:
-        stmt = stmt.where(MonthlyPoints.officer_id.in_(officer_ids))
-        existing_stmt = existing_stmt.where(QuarterlyEvaluation.officer_id.in_(officer_ids))
-    existing = {evaluation.officer_id: evaluation for evaluation in session.scalars(existing_stmt)}
-    created = []
-    rows = session.execute(stmt).all()
-    for officer_id, district_id, squad_id, months, cents, months_final in rows:
-        values = dict(district_id=district_id, squad_id=squad_id, months=months, months_final=int(months_final),
-                      points_average=_mean(cents, months))
-        evaluation = existing.get(officer_id)
-        if evaluation is None:
-            score = _quarter_score(values["points_average"], None)
-            created.append(dict(officer_id=officer_id, quarter=quarter, state=AppraisalState.draft, score=score,
-                                grade=quarter_grade(score), **values))
-        elif evaluation.state == AppraisalState.draft:
-            for name, value in values.items():
-                setattr(evaluation, name, value)
-            _score_quarter(evaluation)
-    if created:
-        session.execute(insert(QuarterlyEvaluation), created)
-    session.flush()
-    return len(rows)
+        params["officers"] = officer_ids
+    _stage(QUARTER_STAGE, f"""
+        select officer_id, district_id, squad_id, months, months_final, average_cents, score_cents,
+               case {grade} else :lowest end as grade
+        from (select officer_id, district_id, squad_id, months, months_final, average_cents,
+                     average_cents + :fair_cents as score_cents
+              from (select m.officer_id, o.district_id, o.squad_id, count(*) as months,
+                           sum(case when m.state = 'locked' then 1 else 0 end) as months_final,
+                           {_half_up("cast(sum(cast(round(m.total * 100) as bigint)) as bigint)", "count(*)")} as average_cents
+                    from points_monthly m join officer o on o.id = m.officer_id
+                    where m.month >= :start and m.month < :end
+                          {"" if officer_ids is None else "and m.officer_id in :officers"}
+                    group by m.officer_id, o.district_id, o.squad_id) as totals) as scored
+        """, params, None if officer_ids is None else "officers")
+    quarter_param = {"quarter": quarter}
+    dated = bindparam("quarter", type_=Date)
+    session.execute(text(f"""
+        update points_quarterly set district_id = s.district_id, squad_id = s.squad_id, months = s.months,
+               months_final = s.months_final, points_average = s.average_cents / 100.0,
+               score = s.score_cents / 100.0, grade = s.grade
+        from {QUARTER_STAGE} s
+        where s.officer_id = points_quarterly.officer_id and points_quarterly.quarter = :quarter
+              and points_quarterly.state = 'draft'""").bindparams(dated), quarter_param)
+    session.execute(text(f"""
+        insert into points_quarterly (officer_id, quarter, district_id, squad_id, months, months_final,
+                                      points_average, score, grade, state)
+        select s.officer_id, :quarter, s.district_id, s.squad_id, s.months, s.months_final,
+               s.average_cents / 100.0, s.score_cents / 100.0, s.grade, 'draft'
+        from {QUARTER_STAGE} s
+        where not exists (select 1 from points_quarterly q where q.officer_id = s.officer_id and q.quarter = :quarter)
+        """).bindparams(dated), quarter_param)
+    count = session.scalar(text(f"select count(*) from {QUARTER_STAGE}"))
+    session.execute(text(f"drop table {QUARTER_STAGE}"))
+    _expire(QuarterlyEvaluation)
+    return count
 
 
 def _quarter_score(points_average: Decimal, rating: str | None) -> Decimal:
@@ -164,68 +194,61 @@ def confirm_quarter(actor: Officer, evaluation: QuarterlyEvaluation, rating: str
     return evaluation
 
 
+YEAR_STAGE = "points_year_stage"
+
+
 def refresh_year(year: int, officer_ids: list[int] | None = None) -> int:
-    """Draft (or bring up to date) the year's appraisals, ranked and graded within each squad: every
-    officer with a quarter in the year, or the squads of the given officers."""
-    in_year = (QuarterlyEvaluation.quarter >= date(year, 1, 1), QuarterlyEvaluation.quarter < date(year + 1, 1, 1))
-    confirmed = func.sum(case((QuarterlyEvaluation.state == AppraisalState.confirmed, 1), else_=0))
-    stmt = (select(Officer, func.count(), _cents(QuarterlyEvaluation.score), confirmed)
-            .join(QuarterlyEvaluation, QuarterlyEvaluation.officer_id == Officer.id).where(*in_year)
-            .group_by(Officer.id))
-    if officer_ids is not None:
-        squads = set(session.scalars(select(Officer.squad_id).where(Officer.id.in_(officer_ids))))
-        members = Officer.squad_id.in_(squads - {None})
-        stmt = stmt.where(or_(members, Officer.squad_id.is_(None)) if None in squads else members)
-    rows = session.execute(stmt).all()
-    if not rows:
-        return 0
-    ids = [officer.id for officer, *_ in rows]
-    deductions = dict(session.execute(
-        select(MonthlyPoints.officer_id, _cents(MonthlyPoints.deductions))
-        .where(MonthlyPoints.officer_id.in_(ids), MonthlyPoints.month >= date(year, 1, 1),
-               MonthlyPoints.month < date(year + 1, 1, 1)).group_by(MonthlyPoints.officer_id)).all())
-    existing = {a.officer_id: a for a in session.scalars(select(YearlyAppraisal).where(
-        YearlyAppraisal.year == year, YearlyAppraisal.officer_id.in_(ids)))}
-    squads: dict[int | None, list] = defaultdict(list)
-    for officer, quarters, cents, quarters_final in rows:
-        squads[officer.squad_id].append(dict(officer=officer, quarters=quarters, quarters_final=int(quarters_final),
-                                             score=_mean(cents, quarters),
-                                             deductions=Decimal(deductions.get(officer.id) or 0).scaleb(-2)))
-    created = []
-    for members in squads.values():
-        created += _rank_squad(year, members, existing)
-    if created:
-        session.execute(insert(YearlyAppraisal), created)
-    session.flush()
-    return len(rows)
-
-
-def _rank_squad(year: int, members: list[dict], existing: dict[int, YearlyAppraisal]) -> list[dict]:
-    """Rank and grade one squad's year: the drafts changed in place, the rows of new appraisals."""
+    """Draft (or bring up to date) the year's appraisals, ranked and graded within each squad, in SQL:
+    every officer with a quarter in the year, or the squads of the given officers."""
     config = current_app.config
-    excellent_floor, basic_floor, unqualified_floor = (
-        Decimal(config[name]) for name in ("POINTS_EXCELLENT_FLOOR", "POINTS_BASIC_FLOOR", "POINTS_UNQUALIFIED_FLOOR"))
-    quota = len(members) * int(config["POINTS_EXCELLENT_QUOTA_PERCENT"]) // 100
-    ranked = sorted(members, key=lambda m: (-m["score"], -m["deductions"], m["officer"].badge_no))
-    created = []
-    for rank, member in enumerate(ranked, start=1):
-        officer, score = member.pop("officer"), member["score"]
-        if score < unqualified_floor:
-            grade = "incompetent"
-        elif rank <= quota and score >= excellent_floor:
-            grade = "excellent"
-        elif score < basic_floor:
-            grade = "basically_competent"
-        else:
-            grade = "competent"
-        values = dict(district_id=officer.district_id, squad_id=officer.squad_id, rank=rank, grade=grade, **member)
-        appraisal = existing.get(officer.id)
-        if appraisal is None:
-            created.append(dict(officer_id=officer.id, year=year, state=AppraisalState.draft, **values))
-        elif appraisal.state == AppraisalState.draft:
-            for name, value in values.items():
-                setattr(appraisal, name, value)
-    return created
+    params = {"start": date(year, 1, 1), "end": date(year + 1, 1, 1),
+              "quota_percent": int(config["POINTS_EXCELLENT_QUOTA_PERCENT"]),
+              **{name: int(Decimal(config[setting]) * 100) for name, setting in (
+                  ("excellent", "POINTS_EXCELLENT_FLOOR"), ("basic", "POINTS_BASIC_FLOOR"),
+                  ("unqualified", "POINTS_UNQUALIFIED_FLOOR"))}}
+    squads = ""
+    if officer_ids is not None:
+        squad_ids = set(session.scalars(select(Officer.squad_id).where(Officer.id.in_(officer_ids))))
+        params["squads"] = sorted(squad_ids - {None}) or [0]
+        squads = f"and (o.squad_id in :squads{' or o.squad_id is null' if None in squad_ids else ''})"
+    _stage(YEAR_STAGE, f"""
+        select officer_id, district_id, squad_id, quarters, quarters_final, score_cents, deduction_cents, squad_rank,
+               case when score_cents < :unqualified then 'incompetent'
+                    when squad_rank <= quota and score_cents >= :excellent then 'excellent'
+                    when score_cents < :basic then 'basically_competent' else 'competent' end as grade
+        from (select officer_id, district_id, squad_id, quarters, quarters_final, score_cents, deduction_cents,
+                     row_number() over (partition by squad_id
+                                        order by score_cents desc, deduction_cents desc, badge_no) as squad_rank,
+                     count(*) over (partition by squad_id) * :quota_percent / 100 as quota
+              from (select o.id as officer_id, o.district_id, o.squad_id, o.badge_no, count(*) as quarters,
+                           sum(case when q.state = 'confirmed' then 1 else 0 end) as quarters_final,
+                           {_half_up("cast(sum(cast(round(q.score * 100) as bigint)) as bigint)", "count(*)")} as score_cents,
+                           coalesce((select cast(sum(cast(round(m.deductions * 100) as bigint)) as bigint) from points_monthly m
+                                     where m.officer_id = o.id and m.month >= :start and m.month < :end), 0)
+                               as deduction_cents
+                    from points_quarterly q join officer o on o.id = q.officer_id
+                    where q.quarter >= :start and q.quarter < :end {squads}
+                    group by o.id, o.district_id, o.squad_id, o.badge_no) as totals) as ranked
+        """, params, "squads" if squads else None)
+    session.execute(text(f"""
+        update points_yearly set district_id = s.district_id, squad_id = s.squad_id, quarters = s.quarters,
+               quarters_final = s.quarters_final, score = s.score_cents / 100.0,
+               deductions = s.deduction_cents / 100.0, rank = s.squad_rank, grade = s.grade
+        from {YEAR_STAGE} s
+        where s.officer_id = points_yearly.officer_id and points_yearly.year = :year and points_yearly.state = 'draft'
+        """), {"year": year})
+    session.execute(text(f"""
+        insert into points_yearly (officer_id, year, district_id, squad_id, quarters, quarters_final, score,
+                                   deductions, rank, grade, state)
+        select s.officer_id, :year, s.district_id, s.squad_id, s.quarters, s.quarters_final, s.score_cents / 100.0,
+               s.deduction_cents / 100.0, s.squad_rank, s.grade, 'draft'
+        from {YEAR_STAGE} s
+        where not exists (select 1 from points_yearly y where y.officer_id = s.officer_id and y.year = :year)
+        """), {"year": year})
+    count = session.scalar(text(f"select count(*) from {YEAR_STAGE}"))
+    session.execute(text(f"drop table {YEAR_STAGE}"))
+    _expire(YearlyAppraisal)
+    return count
 
 
 def year_confirmable(appraisal: YearlyAppraisal) -> bool:

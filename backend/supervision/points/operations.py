@@ -209,8 +209,8 @@ def _update_sheets(month: date, officers: list, sheets: dict[int, MonthlyPoints]
         if sheet is None:
             created.append(dict(officer_id=officer.id, month=month, district_id=officer.district_id,
                                 squad_id=officer.squad_id, state=SheetState.draft, base=base, items_total=items_total,
-                                adjustments_total=ZERO, total=base + items_total, deductions=deductions, lines_digest=digest, version=1,
-                                computed_at=now))
+                                adjustments_total=ZERO, total=base + items_total, deductions=deductions,
+                                lines_digest=digest, version=1, computed_at=now))
         elif sheet.state == SheetState.locked:
             locked.append((officer, sheet))
         elif sheet.lines_digest != digest or sheet.base != base or sheet.squad_id != officer.squad_id:

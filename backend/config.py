@@ -94,7 +94,20 @@ SETTINGS = {
     "POINTS_EXCELLENT_FLOOR": ("100", str),  # 优秀 needs at least this yearly score
     "POINTS_BASIC_FLOOR": ("95", str),  # below this yearly score: 基本称职
     "POINTS_UNQUALIFIED_FLOOR": ("90", str),  # below this yearly score: 不称职
+    "POINTS_RATING_BONUS": ("excellent:2,good:1,fair:0,poor:-2", str),  # points the leader's quarterly rating (优/良/中/差) adds
+    "POINTS_QUARTER_GRADES": ("好:100,较好:95,一般:90", str),  # quarterly grade:lowest score,…; below the lowest: 差
 }
+
+# The settings above that are rules of the work which the source documents (/work/shared/seeds) do not
+# give: example defaults a district sets, each a row of the README's "Where the numbers come from".
+EXAMPLE_DEFAULTS = frozenset({
+    "DUTY_GRACE_MINUTES", "DUTY_EARLIEST_CHECK_IN_MINUTES", "DUTY_TRACK_MAX_GAP_MINUTES",
+    "TRAINING_CREDIT_CATEGORIES", "TRAINING_MIN_PRESENCE_PERCENT",
+    "CASE_REGISTRATION_DAYS", "CASE_HANDLING_DAYS", "CASE_WARNING_DAYS",
+    "POINTS_MONTHLY_BASE", "POINTS_ADJUSTMENT_LIMIT", "POINTS_LOCK_DAY", "POINTS_EXCELLENT_QUOTA_PERCENT",
+    "POINTS_EXCELLENT_FLOOR", "POINTS_BASIC_FLOOR", "POINTS_UNQUALIFIED_FLOOR", "POINTS_RATING_BONUS",
+    "POINTS_QUARTER_GRADES",
+})
 
 
 def load(overrides: dict | None = None) -> dict:

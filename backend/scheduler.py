@@ -72,10 +72,6 @@ JOBS: list[Job] = [
     Job("points.monthly_points", {"day": 1, "hour": 3}, "backend.supervision.points.jobs.monthly_points",
         period="month", lag=1),  # last month's 月计分 drafts
     Job("points.lock_months", {"hour": 5}, "backend.supervision.points.jobs.lock_months"),  # published → locked
-    Job("points.quarterly_evaluations", {"month": "1,4,7,10", "day": 1, "hour": 4},
-        "backend.supervision.points.jobs.quarterly_evaluations", period="quarter", lag=1),  # last quarter's 季评价
-    Job("points.yearly_appraisals", {"month": 1, "day": 2, "hour": 4}, "backend.supervision.points.jobs.yearly_appraisals",
-        period="year", lag=1),  # last year's 年考核 drafts
     Job("evidence.verify_chains", {"hour": 3, "minute": 30}, "backend.evidence.jobs.verify_chains", catch_up=False),
     Job("files.sweep_orphans", {"hour": 4, "minute": 10}, "backend.files.sweep_orphan_files",
         period=SWEEP),  # files left by failed commits

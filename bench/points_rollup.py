@@ -3,7 +3,8 @@
 8,000 officers × 30 days × 10 items = 2.4 million daily records are generated in SQL (PostgreSQL:
 generate_series; SQLite: a recursive CTE). Ours is `refresh_month` for the whole month with its
 commit: the aggregate, the rule versions, the caps and 8,000 draft sheets written (a draft stores
-no lines: they are computed when read, and stored when the leader reviews the sheet). The
+no lines: they are computed when read, and stored when the leader reviews the sheet), and the
+8,000 quarterly and yearly drafts that follow the month (staged and ranked in SQL). The
 baseline is the bare `SELECT officer_id, item, sum(quantity) … GROUP BY officer_id, item` over the
 same rows, fetched, in the same run. Target (issue 6): at most 2× the raw aggregate, under 10 s on
 PostgreSQL.

@@ -2,7 +2,7 @@
 the text cards kept in wechat_pending_message move into it
 
 Revision ID: 0023
-Revises: 0019
+Revises: 0022
 """
 import json
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import backend.db  # noqa: F401  (shared column types)
 
 revision: str = "0023"
-down_revision: Union[str, Sequence[str], None] = "0019"
+down_revision: Union[str, Sequence[str], None] = "0022"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -226,11 +226,12 @@ _points_years = itertools.count()
 
 
 def _points_sheet(owner):
-    """A month sheet of `owner`'s, each call in a year of its own (so no call sees another's writes)."""
+    """A month sheet of `owner`'s, each call in a year of its own (so no call sees another's writes), in the
+    past (a quarter or year is confirmed only once it is over)."""
     from backend.supervision.points.models import MonthlyPoints
     from backend.supervision.points.operations import refresh_month
 
-    month = date(2001 + next(_points_years), 1, 1)
+    month = date(1001 + next(_points_years), 1, 1)
     refresh_month(month, officer_ids=[owner.id])
     session.commit()
     return session.scalars(select(MonthlyPoints).where(MonthlyPoints.officer_id == owner.id,
@@ -252,10 +253,14 @@ def sheet_ids(make, client, owner):
 
 
 def _quarterly(owner):
+    """A quarter that may be confirmed: its one month locked."""
     from backend.supervision.points.appraisal import refresh_quarter
-    from backend.supervision.points.models import QuarterlyEvaluation
+    from backend.supervision.points.models import QuarterlyEvaluation, SheetState
 
-    quarter = _points_sheet(owner).month
+    sheet = _points_sheet(owner)
+    sheet.state = SheetState.locked
+    session.flush()
+    quarter = sheet.month
     refresh_quarter(quarter)
     session.commit()
     return session.scalars(select(QuarterlyEvaluation).where(QuarterlyEvaluation.officer_id == owner.id,
@@ -272,12 +277,15 @@ def quarterly_ids(make, client, owner):
 
 def yearly_ids(make, client, owner):
     from backend.supervision.points.appraisal import refresh_year
-    from backend.supervision.points.models import YearlyAppraisal
+    from backend.supervision.points.models import AppraisalState, YearlyAppraisal
 
     if owner.squad is None:
         return None
-    year = _quarterly(owner).quarter
-    refresh_year(year)
+    evaluation = _quarterly(owner)
+    evaluation.state = AppraisalState.confirmed  # a year that may be confirmed: its one quarter confirmed
+    session.flush()
+    year = evaluation.quarter
+    refresh_year(year.year)
     session.commit()
     appraisal_id = session.scalars(select(YearlyAppraisal.id).where(
         YearlyAppraisal.officer_id == owner.id, YearlyAppraisal.year == year.year)).one()

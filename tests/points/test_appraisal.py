@@ -8,8 +8,9 @@ import pytest
 from backend.db import session
 from backend.org.models import Role
 from backend.supervision.points import jobs
+from backend.supervision.points.appraisal import refresh_year
 
-DAYS = [date(2026, 10, 5), date(2026, 11, 5), date(2026, 12, 5)]
+DAYS = [date(2025, 10, 5), date(2025, 11, 5), date(2025, 12, 5)]
 # name: items on the 5th of October, November and December → each month's total
 PEOPLE = {
     "甲": {"commendation": 2},  # 104
@@ -31,16 +32,25 @@ def squad_year(client, make, facts, run_daily):
         for day in DAYS:
             for item, count in items.items():
                 facts.add(people[name], day, item, str(count))
-    run_daily(*DAYS)
-    jobs.quarterly_evaluations(date(2026, 10, 1))
-    jobs.yearly_appraisals(date(2026, 1, 1))
-    session.commit()
+    run_daily(*DAYS)  # the months' drafts, and the quarter's and year's that follow them
     return squad, leader, people
+
+
+def finalise(client, make, squad):
+    """District staff review and publish the squad's months (the leader's own included); they lock on the 10th."""
+    admin = make.officer(Role.district_admin, district=squad.district)
+    for day in DAYS:
+        for action in ("review", "publish"):
+            response = client.post(f"/api/points/squads/{squad.id}/monthly/{action}", headers=make.headers(admin),
+                                   json={"month": f"{day:%Y-%m}"})
+            assert response.status_code == 200 and response.json["skipped"] == 0, response.json
+    jobs.lock_months(date(2026, 1, 10))
+    session.commit()
 
 
 def test_yearly_grades_follow_quota_floors_and_the_tie_break(client, make, squad_year):
     squad, leader, people = squad_year
-    rows = client.get("/api/points/yearly", query_string={"year": 2026, "squad_id": squad.id},
+    rows = client.get("/api/points/yearly", query_string={"year": 2025, "squad_id": squad.id},
                       headers=make.headers(leader)).json
     assert [(r["officer_name"], r["score"], r["rank"], r["grade_name"]) for r in rows] == [
         ("甲", "104.00", 1, "优秀"), ("乙", "104.00", 2, "优秀"), ("丙", "102.00", 3, "称职"),
@@ -55,19 +65,20 @@ def test_drill_down_from_year_to_quarter_to_month_to_days(client, make, squad_ye
     [year] = client.get("/api/points/yearly", headers=make.headers(me)).json
     detail = client.get(f"/api/points/yearly/{year['id']}", headers=make.headers(me)).json
     [quarter] = detail["quarter_evaluations"]
-    assert (quarter["quarter"], quarter["score"]) == ("2026-Q4", "104.00")
+    assert (quarter["quarter"], quarter["score"]) == ("2025-Q4", "104.00")
     quarter = client.get(f"/api/points/quarterly/{quarter['id']}", headers=make.headers(me)).json
     assert [(m["month"], m["total"]) for m in quarter["month_sheets"]] == [
-        ("2026-10", "104.00"), ("2026-11", "104.00"), ("2026-12", "104.00")]
+        ("2025-10", "104.00"), ("2025-11", "104.00"), ("2025-12", "104.00")]
     explained = client.get(f"/api/points/monthly/{quarter['month_sheets'][1]['id']}/explain",
                            headers=make.headers(me)).json
     assert explained["summary"] == ("基础分 100.00；表彰嘉奖 3 次 × +2.00 = +6.00；迟到 2 次 × -1.00 = -2.00；"
                                     "合计 104.00 分。")
-    assert [d["day"] for line in explained["lines"] for d in line["days"]] == ["2026-11-05", "2026-11-05"]
+    assert [d["day"] for line in explained["lines"] for d in line["days"]] == ["2025-11-05", "2025-11-05"]
 
 
 def test_leader_rates_and_confirms_a_quarter_once(client, make, squad_year):
-    _, leader, people = squad_year
+    squad, leader, people = squad_year
+    finalise(client, make, squad)
     [evaluation] = client.get("/api/points/quarterly", query_string={"officer_id": people["丙"].id},
                               headers=make.headers(leader)).json
     assert (evaluation["score"], evaluation["grade"], evaluation["state"]) == ("102.00", "好", "draft")
@@ -98,9 +109,7 @@ def test_a_quarter_recomputed_after_the_leader_read_it_refuses_the_stale_confirm
                               headers=make.headers(leader)).json
     seen = client.get(f"/api/points/quarterly/{evaluation['id']}", headers=make.headers(leader))
     facts.add(people["丙"], DAYS[0], "absence")  # late data lowers October
-    run_daily(DAYS[0])
-    jobs.quarterly_evaluations(date(2026, 10, 1))
-    session.commit()
+    run_daily(DAYS[0])  # the quarter follows at once
 
     stale = client.post(f"/api/points/quarterly/{evaluation['id']}/confirm", json={"rating": "good"},
                         headers={**make.headers(leader), "If-Match": seen.headers["ETag"]})
@@ -109,9 +118,16 @@ def test_a_quarter_recomputed_after_the_leader_read_it_refuses_the_stale_confirm
     assert (seen.json["points_average"], fresh["points_average"], fresh["state"]) == ("102.00", "101.00", "draft")
 
 
-def test_confirmed_appraisals_survive_a_rerun_and_others_see_nothing(client, make, squad_year):
+def test_confirmed_appraisals_survive_a_refresh_and_others_see_nothing(client, make, squad_year):
     squad, leader, people = squad_year
-    rows = client.get("/api/points/yearly", query_string={"year": 2026}, headers=make.headers(leader)).json
+    finalise(client, make, squad)
+    for evaluation in client.get("/api/points/quarterly", headers=make.headers(leader)).json:
+        if evaluation["officer_id"] != leader.id:
+            url = f"/api/points/quarterly/{evaluation['id']}"
+            etag = client.get(url, headers=make.headers(leader)).headers["ETag"]
+            assert client.post(f"{url}/confirm", headers={**make.headers(leader), "If-Match": etag},
+                               json={"rating": "fair"}).status_code == 200
+    rows = client.get("/api/points/yearly", query_string={"year": 2025}, headers=make.headers(leader)).json
     first = rows[0]
     url = f"/api/points/yearly/{first['id']}"
     seen = client.get(url, headers=make.headers(leader)).headers["ETag"]
@@ -123,7 +139,7 @@ def test_confirmed_appraisals_survive_a_rerun_and_others_see_nothing(client, mak
     current = client.get(url, headers=make.headers(leader)).headers["ETag"]
     assert client.post(f"{url}/confirm", headers={**make.headers(leader), "If-Match": current}).status_code == 409
 
-    jobs.yearly_appraisals(date(2026, 1, 1))
+    refresh_year(2025)
     session.commit()
     again = client.get(f"/api/points/yearly/{first['id']}", headers=make.headers(leader)).json
     assert (again["state"], again["grade"]) == ("confirmed", "excellent")

@@ -12,7 +12,8 @@ from backend.api.security import auth_required, current_actor
 from backend.db import session
 from backend.org.scope import get_visible
 from backend.supervision.points import appraisal, queries
-from backend.supervision.points.models import AppraisalState, QuarterlyEvaluation, SheetState, YearlyAppraisal
+from backend.supervision.points.models import (STATE_NAMES, AppraisalState, QuarterlyEvaluation, SheetState,
+                                               YearlyAppraisal)
 
 
 class MonthTotalSchema(Schema):
@@ -20,6 +21,9 @@ class MonthTotalSchema(Schema):
     month = Month()
     total = Points()
     state = fields.Enum(SheetState)
+    state_name = fields.Function(lambda sheet: STATE_NAMES[sheet.state], metadata={"type": "string"})
+    final = fields.Function(lambda sheet: sheet.state == SheetState.locked, metadata={
+        "type": "boolean", "description": "已锁定（定稿）：季评价须待本季各月均已锁定后才能确认"})
 
 
 class _AppraisalFields(Schema):
@@ -36,6 +40,9 @@ class _AppraisalFields(Schema):
 class QuarterlySchema(_AppraisalFields):
     quarter = Quarter()
     months = fields.Integer(metadata={"description": "参与平均的月份数"})
+    months_final = fields.Integer(metadata={"description": "其中已锁定（定稿）的月份数"})
+    confirmable = fields.Function(appraisal.quarter_confirmable, metadata={
+        "type": "boolean", "description": "本季已结束且各月均已锁定，可以确认"})
     points_average = Points()
     rating = fields.String(allow_none=True)
     rating_name = Text(lambda e: appraisal.RATING_NAMES.get(e.rating), allow_none=True)
@@ -51,6 +58,7 @@ class QuarterlyEtagSchema(Schema):
     id = fields.Integer()
     state = fields.Enum(AppraisalState)
     months = fields.Integer()
+    months_final = fields.Integer()
     points_average = Points()
     rating = fields.String(allow_none=True)
 
@@ -62,6 +70,7 @@ class YearlyEtagSchema(Schema):
     id = fields.Integer()
     state = fields.Enum(AppraisalState)
     quarters = fields.Integer()
+    quarters_final = fields.Integer()
     score = Points()
     rank = fields.Integer()
     grade = fields.String()
@@ -74,13 +83,16 @@ class QuarterlyFilterSchema(Schema):
 
 
 class QuarterlyConfirmSchema(Schema):
-    rating = fields.String(required=True, validate=validate.OneOf(list(appraisal.RATING_BONUS)),
-                           metadata={"description": "excellent 优、good 良、fair 中、poor 差"})
+    rating = fields.String(required=True, validate=validate.OneOf(list(appraisal.RATING_NAMES)), metadata={
+        "description": "excellent 优、good 良、fair 中、poor 差（各等次的加减分见 /api/points/parameters：示例默认值，由区局设定）"})
 
 
 class YearlySchema(_AppraisalFields):
     year = fields.Integer()
     quarters = fields.Integer()
+    quarters_final = fields.Integer(metadata={"description": "其中已确认的季度数"})
+    confirmable = fields.Function(appraisal.year_confirmable, metadata={
+        "type": "boolean", "description": "本年已结束且各季评价均已确认，可以确认"})
     deductions = Points(metadata={"description": "全年扣分合计（同分时扣分少者在前）"})
     rank = fields.Integer(metadata={"description": "中队内名次"})
     grade_name = Text(lambda a: appraisal.YEAR_GRADE_NAMES[a.grade])
@@ -91,6 +103,7 @@ class QuarterScoreSchema(Schema):
     quarter = Quarter()
     score = Points()
     grade = fields.String()
+    state = fields.Enum(AppraisalState, metadata={"description": "confirmed 为已确认（定稿）"})
 
 
 class YearlyDetailSchema(YearlySchema):
@@ -154,9 +167,9 @@ class QuarterlyConfirm(MethodView):
     @blp.etag
     @blp.arguments(QuarterlyConfirmSchema)
     @blp.response(200, QuarterlyDetailSchema)
-    @blp.alt_response(409, description="已确认")
+    @blp.alt_response(409, description="已确认，或本季尚未结束、各月积分尚未全部锁定（months_not_final）")
     def post(self, body, evaluation_id):
-        """领导评价并确认季评价（优 +2、良 +1、中 0、差 -2 计入得分；需 If-Match）"""
+        """领导评价并确认季评价（本季结束且各月积分均已锁定后；评价等次的加减分计入得分；需 If-Match）"""
         return _confirmed(_evaluation(evaluation_id), QuarterlyEtagSchema, "quarterly_evaluation",
                           lambda evaluation: appraisal.confirm_quarter(current_actor(), evaluation, body["rating"]))
 
@@ -188,8 +201,8 @@ class YearlyConfirm(MethodView):
     @auth_required(blp, *LEADERS)
     @blp.etag
     @blp.response(200, YearlyDetailSchema)
-    @blp.alt_response(409, description="已确认")
+    @blp.alt_response(409, description="已确认，或本年尚未结束、各季评价尚未全部确认（quarters_not_final）")
     def post(self, appraisal_id):
-        """领导确认年考核等次（需 If-Match：确认的是所看到的等次）"""
+        """领导确认年考核等次（本年结束且各季评价均已确认后；需 If-Match：确认的是所看到的等次）"""
         return _confirmed(_appraisal(appraisal_id), YearlyEtagSchema, "yearly_appraisal",
                           lambda found: appraisal.confirm_year(current_actor(), found))

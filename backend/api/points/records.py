@@ -24,7 +24,13 @@ class PointsItemSchema(Schema):
 
 class ScoringRuleSchema(Schema):
     id = fields.Integer()
-    district_id = fields.Integer(allow_none=True, metadata={"description": "空为全市默认规则"})
+    district_id = fields.Integer(allow_none=True, metadata={
+        "description": "空为示例默认规则（源文件未规定积分权重：示例默认值，由区局确认，或新增本区规则版本取代）"})
+    source = fields.Function(queries.rule_source, metadata={
+        "type": "string", "description": "example_default 示例默认值（由区局确认或修改）；district 本区规则"})
+    source_note = fields.Function(
+        lambda rule: queries.EXAMPLE_DEFAULT_NOTE if rule.district_id is None else "本区制定的规则",
+        metadata={"type": "string", "example": queries.EXAMPLE_DEFAULT_NOTE})
     item = fields.String()
     item_name = Text(item_name)
     category = fields.String()
@@ -40,6 +46,14 @@ class ScoringRuleCreateSchema(Schema):
     points_per_unit = Points(required=True, validate=[within(-100, 100), cents])
     monthly_cap = Points(load_default=None, allow_none=True, validate=[within(0, 1000), cents])
     effective_from = fields.Date(required=True, metadata={"description": "须为某月 1 日", "example": "2027-01-01"})
+
+
+class PointsParameterSchema(Schema):
+    name = fields.String(metadata={"example": "POINTS_MONTHLY_BASE"})
+    value = fields.String(metadata={"example": "100"})
+    meaning = fields.String(metadata={"example": "月计分的基础分"})
+    source = fields.String(metadata={"description": "example_default：源文件未规定的示例默认值，由区局设定"})
+    note = fields.String(metadata={"example": queries.EXAMPLE_DEFAULT_NOTE})
 
 
 class ScoringRuleFilterSchema(Schema):
@@ -88,13 +102,22 @@ class Items(MethodView):
         return [dict(item=code, name=kind.name, unit=kind.unit, manual=kind.manual) for code, kind in ITEMS.items()]
 
 
+@blp.route("/parameters", endpoint="parameters")
+class Parameters(MethodView):
+    @auth_required(blp)
+    @blp.response(200, PointsParameterSchema(many=True))
+    def get(self):
+        """考核参数：基础分、调整上限、锁定日、季评价加减分与等次、年考核名额与分数线（均为示例默认值，由区局设定）"""
+        return queries.parameters()
+
+
 @blp.route("/rules", endpoint="rules")
 class Rules(MethodView):
     @auth_required(blp)
     @blp.arguments(ScoringRuleFilterSchema, location="query")
     @blp.response(200, ScoringRuleSchema(many=True))
     def get(self, filters):
-        """积分规则的各个版本（本区规则与全市默认规则）"""
+        """积分规则的各个版本（本区规则与示例默认规则：示例默认值，由区局确认或修改）"""
         return session.scalars(queries.rules(current_actor(), **filters)).all()
 
     @auth_required(blp, Role.district_admin)

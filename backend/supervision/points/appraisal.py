@@ -1,171 +1,270 @@
-"""季评价 and 年考核: quarters from month sheets and the leader's rating, years ranked per squad.
+"""季评价 and 年考核: quarters follow their month sheets, years follow their quarters.
 
-Quarterly: score = mean of the quarter's monthly totals + the leader's rating bonus (优 +2, 良 +1,
-中 0, 差 -2); grade 好 (≥ 100) / 较好 (≥ 95) / 一般 (≥ 90) / 差.
+Every change to a month sheet (late data, a manual item, a rule version, an adjustment, a lock)
+brings the officer's quarter and year up to date in the same transaction (`follow_months`), set-based:
+one aggregate of the quarter's sheets, one of the year's quarters, each squad ranked once.
+
+Quarterly: score = mean of the quarter's monthly totals + the leader's rating bonus
+(POINTS_RATING_BONUS); grade by POINTS_QUARTER_GRADES. A leader confirms it once the quarter is over
+and every month it averages is locked (a locked month never changes again: late data becomes a
+correction in the next open month; a published one still goes back to draft on late data).
 
 Yearly: score = mean of the year's quarterly scores. Within each squad officers are ranked by
 score (higher first), then by fewer deduction points over the year, then by badge number (the
-documented tie-break). The first POINTS_EXCELLENT_QUOTA_PERCENT (20%, rounded down) of the squad
-whose score reaches POINTS_EXCELLENT_FLOOR are 优秀; below POINTS_UNQUALIFIED_FLOOR is 不称职;
-below POINTS_BASIC_FLOOR is 基本称职; everyone else 称职. Confirmed rows never change.
+documented tie-break). The first POINTS_EXCELLENT_QUOTA_PERCENT (rounded down) of the squad whose
+score reaches POINTS_EXCELLENT_FLOOR are 优秀; below POINTS_UNQUALIFIED_FLOOR is 不称职; below
+POINTS_BASIC_FLOOR is 基本称职; everyone else 称职. A leader confirms it once the year is over and
+every quarter it averages is confirmed. Confirmed rows never change. Every number here is an example
+default the district sets (README, "Where the numbers come from").
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from typing import Iterable
 
 from flask import current_app
-from sqlalchemy import func, select, text
+from sqlalchemy import Date, bindparam, select, text
 
-from backend.db import session, utcnow
+from backend.db import local_day, session, utcnow
 from backend.errors import Conflict, Forbidden, Invalid
 from backend.org.models import Officer
-from backend.supervision.points.models import (AppraisalState, MonthlyLine, MonthlyPoints, QuarterlyEvaluation,
+from backend.supervision.points.models import (STATE_NAMES, AppraisalState, MonthlyPoints, QuarterlyEvaluation,
                                                SheetState, YearlyAppraisal)
-from backend.supervision.points.scoring import CENT, STAGE, RuleBook, month_after, staged_month
+from backend.supervision.points.scoring import month_after
 
-RATING_BONUS = {"excellent": Decimal(2), "good": Decimal(1), "fair": Decimal(0), "poor": Decimal(-2)}
 RATING_NAMES = {"excellent": "优", "good": "良", "fair": "中", "poor": "差"}
-QUARTER_GRADES = [(Decimal(100), "好"), (Decimal(95), "较好"), (Decimal(90), "一般")]  # else 差
+LOWEST_QUARTER_GRADE = "差"
 YEAR_GRADE_NAMES = {"excellent": "优秀", "competent": "称职", "basically_competent": "基本称职",
                     "incompetent": "不称职"}
 
 
-def _mean(values: list[Decimal]) -> Decimal:
-    return (sum(values, Decimal(0)) / len(values)).quantize(CENT, ROUND_HALF_UP)
+def rating_bonus() -> dict[str, Decimal]:
+    """POINTS_RATING_BONUS, "excellent:2,good:1,…": the points each rating adds to the quarter."""
+    pairs = (pair.split(":") for pair in current_app.config["POINTS_RATING_BONUS"].split(","))
+    return {code.strip(): Decimal(points) for code, points in pairs}
+
+
+def quarter_grades() -> list[tuple[Decimal, str]]:
+    """POINTS_QUARTER_GRADES, "好:100,较好:95,…": each grade's floor, highest first (below all: 差)."""
+    pairs = (pair.split(":") for pair in current_app.config["POINTS_QUARTER_GRADES"].split(","))
+    return sorted(((Decimal(floor), name.strip()) for name, floor in pairs), reverse=True)
 
 
 def quarter_grade(score: Decimal) -> str:
-    return next((grade for floor, grade in QUARTER_GRADES if score >= floor), "差")
+    return next((grade for floor, grade in quarter_grades() if score >= floor), LOWEST_QUARTER_GRADE)
 
 
-def _quarter_months(quarter: date) -> tuple[date, date]:
-    end_index = quarter.year * 12 + quarter.month - 1 + 3
-    return quarter, date(end_index // 12, end_index % 12 + 1, 1)
+def _half_up(total: str, count: str) -> str:
+    """SQL: the mean of integer cents, in cents, half away from zero (integer division on both databases)."""
+    return (f"(case when {total} < 0 then -((2 * -{total} + {count}) / (2 * {count})) "
+            f"else (2 * {total} + {count}) / (2 * {count}) end)")
 
 
-def refresh_quarter(quarter: date) -> int:
-    """Draft (or bring up to date) every officer's evaluation of the quarter from their month sheets."""
-    start, end = _quarter_months(quarter)
-    totals: dict[int, list[Decimal]] = defaultdict(list)
-    for officer_id, total in session.execute(select(MonthlyPoints.officer_id, MonthlyPoints.total).where(
-            MonthlyPoints.month >= start, MonthlyPoints.month < end)):
-        totals[officer_id].append(Decimal(total))
-    existing = {e.officer_id: e for e in session.scalars(
-        select(QuarterlyEvaluation).where(QuarterlyEvaluation.quarter == quarter))}
-    officers = session.scalars(select(Officer).where(Officer.id.in_(list(totals)))).all() if totals else []
-    for officer in officers:
-        evaluation = existing.get(officer.id)
-        if evaluation is None:
-            evaluation = QuarterlyEvaluation(officer_id=officer.id, quarter=quarter, state=AppraisalState.draft)
-            session.add(evaluation)
-        elif evaluation.state == AppraisalState.confirmed:
-            continue
-        evaluation.district_id, evaluation.squad_id = officer.district_id, officer.squad_id
-        evaluation.months, evaluation.points_average = len(totals[officer.id]), _mean(totals[officer.id])
-        _score_quarter(evaluation)
+def _stage(name: str, sql: str, params: dict, expanding: str | None) -> None:
+    """Create the temporary table `name` from `sql` (dates bound as dates), indexed by officer."""
     session.flush()
-    return len(officers)
+    session.execute(text(f"drop table if exists {name}"))
+    binds = [bindparam(key, type_=Date) for key in ("start", "end")]
+    if expanding:
+        binds.append(bindparam(expanding, expanding=True))
+    session.execute(text(f"create temporary table {name} as {sql}").bindparams(*binds), params)
+    session.execute(text(f"create index {name}_officer on {name} (officer_id)"))
+
+
+def _expire(model) -> None:
+    """Rows changed in SQL: the session's copies are read again when next used."""
+    for instance in list(session.identity_map.values()):
+        if isinstance(instance, model):
+            session.expire(instance)
+
+
+def quarter_of(month: date) -> date:
+    return date(month.year, (month.month - 1) // 3 * 3 + 1, 1)
+
+
+def quarter_end(quarter: date) -> date:
+    """The first day after the quarter."""
+    return month_after(month_after(month_after(quarter)))
+
+
+def follow_months(months: Iterable[date], officer_ids: list[int] | None = None) -> None:
+    """The quarters of `months`, and their years, follow the month sheets: the given officers' (and
+    their squads' ranking) or everyone's."""
+    quarters = sorted({quarter_of(month) for month in months})
+    for quarter in quarters:
+        refresh_quarter(quarter, officer_ids)
+    for year in sorted({quarter.year for quarter in quarters}):
+        refresh_year(year, officer_ids)
+
+
+QUARTER_STAGE = "points_quarter_stage"
+
+
+def refresh_quarter(quarter: date, officer_ids: list[int] | None = None) -> int:
+    """Draft (or bring up to date) the quarter's evaluations from their month sheets, in SQL: every
+    officer with a sheet in it, or the given ones. Confirmed evaluations never change."""
+    grades = quarter_grades()
+    grade = " ".join(f"when score_cents >= :floor{n} then :grade{n}" for n in range(len(grades)))
+    params = {"start": quarter, "end": quarter_end(quarter), "lowest": LOWEST_QUARTER_GRADE,
+              "fair_cents": int(rating_bonus().get("fair", 0) * 100),
+              **{f"floor{n}": int(floor * 100) for n, (floor, _) in enumerate(grades)},
+              **{f"grade{n}": name for n, (_, name) in enumerate(grades)}}
+    if officer_ids is not None:
+        params["officers"] = officer_ids
+    _stage(QUARTER_STAGE, f"""
+        select officer_id, district_id, squad_id, months, months_final, average_cents, score_cents,
+               case {grade} else :lowest end as grade
+        from (select officer_id, district_id, squad_id, months, months_final, average_cents,
+                     average_cents + :fair_cents as score_cents
+              from (select m.officer_id, o.district_id, o.squad_id, count(*) as months,
+                           sum(case when m.state = 'locked' then 1 else 0 end) as months_final,
+                           {_half_up("cast(sum(cast(round(m.total * 100) as bigint)) as bigint)", "count(*)")} as average_cents
+                    from points_monthly m join officer o on o.id = m.officer_id
+                    where m.month >= :start and m.month < :end
+                          {"" if officer_ids is None else "and m.officer_id in :officers"}
+                    group by m.officer_id, o.district_id, o.squad_id) as totals) as scored
+        """, params, None if officer_ids is None else "officers")
+    quarter_param = {"quarter": quarter}
+    dated = bindparam("quarter", type_=Date)
+    session.execute(text(f"""
+        update points_quarterly set district_id = s.district_id, squad_id = s.squad_id, months = s.months,
+               months_final = s.months_final, points_average = s.average_cents / 100.0,
+               score = s.score_cents / 100.0, grade = s.grade
+        from {QUARTER_STAGE} s
+        where s.officer_id = points_quarterly.officer_id and points_quarterly.quarter = :quarter
+              and points_quarterly.state = 'draft'""").bindparams(dated), quarter_param)
+    session.execute(text(f"""
+        insert into points_quarterly (officer_id, quarter, district_id, squad_id, months, months_final,
+                                      points_average, score, grade, state)
+        select s.officer_id, :quarter, s.district_id, s.squad_id, s.months, s.months_final,
+               s.average_cents / 100.0, s.score_cents / 100.0, s.grade, 'draft'
+        from {QUARTER_STAGE} s
+        where not exists (select 1 from points_quarterly q where q.officer_id = s.officer_id and q.quarter = :quarter)
+        """).bindparams(dated), quarter_param)
+    count = session.scalar(text(f"select count(*) from {QUARTER_STAGE}"))
+    session.execute(text(f"drop table {QUARTER_STAGE}"))
+    _expire(QuarterlyEvaluation)
+    return count
+
+
+def _quarter_score(points_average: Decimal, rating: str | None) -> Decimal:
+    return points_average + rating_bonus().get(rating or "fair", Decimal(0))
 
 
 def _score_quarter(evaluation: QuarterlyEvaluation) -> None:
-    evaluation.score = evaluation.points_average + RATING_BONUS.get(evaluation.rating or "fair", Decimal(0))
-    evaluation.grade = quarter_grade(evaluation.score)
+    score = _quarter_score(evaluation.points_average, evaluation.rating)
+    if evaluation.score != score:
+        evaluation.score, evaluation.grade = score, quarter_grade(score)
+
+
+def months_not_final(evaluation: QuarterlyEvaluation) -> list[MonthlyPoints]:
+    """The quarter's month sheets not yet locked."""
+    return list(session.scalars(select(MonthlyPoints).where(
+        MonthlyPoints.officer_id == evaluation.officer_id, MonthlyPoints.month >= evaluation.quarter,
+        MonthlyPoints.month < quarter_end(evaluation.quarter), MonthlyPoints.state != SheetState.locked)
+        .order_by(MonthlyPoints.month)))
+
+
+def quarter_confirmable(evaluation: QuarterlyEvaluation) -> bool:
+    """The quarter is over and every month it averages is locked."""
+    return local_day() >= quarter_end(evaluation.quarter) and evaluation.months_final == evaluation.months
 
 
 def confirm_quarter(actor: Officer, evaluation: QuarterlyEvaluation, rating: str) -> QuarterlyEvaluation:
-    """The leader rates the quarter and confirms it."""
+    """The leader rates the quarter and confirms it, once its months are final; the year follows."""
     if evaluation.officer_id == actor.id:
-        raise Forbidden("不能评价本人", code="own_evaluation")
+        raise Forbidden("不能评价本人的季度考核", code="own_evaluation")
     if evaluation.state == AppraisalState.confirmed:
         raise Conflict("该季评价已确认", code="already_confirmed")
-    if rating not in RATING_BONUS:
+    if rating not in RATING_NAMES:
         raise Invalid("评价等次无效", code="invalid_rating")
+    name = f"{evaluation.quarter.year}年第{(evaluation.quarter.month - 1) // 3 + 1}季度"
+    if local_day() < quarter_end(evaluation.quarter):
+        raise Conflict(f"{name}尚未结束，本季各月积分锁定后才能确认季评价", code="months_not_final")
+    pending = months_not_final(evaluation)
+    if pending:
+        months = "、".join(f"{sheet.month:%Y年%m月}（{STATE_NAMES[sheet.state]}）" for sheet in pending)
+        raise Conflict(f"{name}的月积分尚未全部锁定：{months}；锁定后才能确认季评价", code="months_not_final")
     evaluation.rating = rating
     _score_quarter(evaluation)
     evaluation.state, evaluation.confirmed_by_id, evaluation.confirmed_at = AppraisalState.confirmed, actor.id, utcnow()
     session.flush()
+    refresh_year(evaluation.quarter.year, [evaluation.officer_id])
     return evaluation
 
 
-def refresh_year(year_start: date) -> int:
-    """Draft every officer's appraisal of the year, ranked and graded within their squad."""
-    year = year_start.year
-    scores: dict[int, list[Decimal]] = defaultdict(list)
-    for officer_id, score in session.execute(select(QuarterlyEvaluation.officer_id, QuarterlyEvaluation.score).where(
-            QuarterlyEvaluation.quarter >= date(year, 1, 1), QuarterlyEvaluation.quarter < date(year + 1, 1, 1))):
-        scores[officer_id].append(Decimal(score))
-    if not scores:
-        return 0
-    deductions = _deductions(year)
-    existing = {a.officer_id: a for a in session.scalars(select(YearlyAppraisal).where(YearlyAppraisal.year == year))}
-    squads: dict[int | None, list[Officer]] = defaultdict(list)
-    for officer in session.scalars(select(Officer).where(Officer.id.in_(list(scores)))):
-        squads[officer.squad_id].append(officer)
-    for members in squads.values():
-        _rank_squad(year, members, scores, deductions, existing)
-    session.flush()
-    return len(scores)
+YEAR_STAGE = "points_year_stage"
 
 
-def _deductions(year: int) -> dict[int, Decimal]:
-    """Σ negative item points of each officer's year: the stored lines of reviewed months, the
-    drafts' scored in SQL, a month at a time."""
-    in_year = (MonthlyPoints.month >= date(year, 1, 1), MonthlyPoints.month < date(year + 1, 1, 1))
-    deductions: dict[int, Decimal] = defaultdict(Decimal)
-    for officer_id, points in session.execute(
-            select(MonthlyPoints.officer_id, func.sum(MonthlyLine.points))
-            .join(MonthlyLine, MonthlyLine.monthly_points_id == MonthlyPoints.id)
-            .where(*in_year, MonthlyLine.points < 0).group_by(MonthlyPoints.officer_id)):
-        deductions[officer_id] += Decimal(points)
-    drafts: dict[date, list[int]] = defaultdict(list)
-    for month, officer_id in session.execute(select(MonthlyPoints.month, MonthlyPoints.officer_id)
-                                             .where(*in_year, MonthlyPoints.state == SheetState.draft)):
-        drafts[month].append(officer_id)
-    for month, officer_ids in drafts.items():
-        with staged_month(month, month_after(month), officer_ids, RuleBook(month)):
-            for officer_id, cents in session.execute(text(
-                    f"select officer_id, sum(points_cents) from {STAGE} where points_cents < 0 group by officer_id")):
-                deductions[officer_id] += Decimal(cents).scaleb(-2)
-    return deductions
-
-
-def _rank_squad(year: int, members: list[Officer], scores: dict, deductions: dict, existing: dict) -> None:
+def refresh_year(year: int, officer_ids: list[int] | None = None) -> int:
+    """Draft (or bring up to date) the year's appraisals, ranked and graded within each squad, in SQL:
+    every officer with a quarter in the year, or the squads of the given officers."""
     config = current_app.config
-    excellent_floor, basic_floor, unqualified_floor = (
-        Decimal(config[name]) for name in ("POINTS_EXCELLENT_FLOOR", "POINTS_BASIC_FLOOR", "POINTS_UNQUALIFIED_FLOOR"))
-    quota = len(members) * int(config["POINTS_EXCELLENT_QUOTA_PERCENT"]) // 100
-    score_of = {officer.id: _mean(scores[officer.id]) for officer in members}
-    deduction_of = {officer.id: Decimal(deductions.get(officer.id) or 0).quantize(CENT) for officer in members}
-    ranked = sorted(members, key=lambda o: (-score_of[o.id], -deduction_of[o.id], o.badge_no))
-    for rank, officer in enumerate(ranked, start=1):
-        appraisal = existing.get(officer.id)
-        if appraisal is None:
-            appraisal = YearlyAppraisal(officer_id=officer.id, year=year, state=AppraisalState.draft)
-            session.add(appraisal)
-        elif appraisal.state == AppraisalState.confirmed:
-            continue
-        score = score_of[officer.id]
-        if score < unqualified_floor:
-            grade = "incompetent"
-        elif rank <= quota and score >= excellent_floor:
-            grade = "excellent"
-        elif score < basic_floor:
-            grade = "basically_competent"
-        else:
-            grade = "competent"
-        appraisal.district_id, appraisal.squad_id = officer.district_id, officer.squad_id
-        appraisal.quarters, appraisal.score, appraisal.deductions = len(scores[officer.id]), score, deduction_of[officer.id]
-        appraisal.rank, appraisal.grade = rank, grade
+    params = {"start": date(year, 1, 1), "end": date(year + 1, 1, 1),
+              "quota_percent": int(config["POINTS_EXCELLENT_QUOTA_PERCENT"]),
+              **{name: int(Decimal(config[setting]) * 100) for name, setting in (
+                  ("excellent", "POINTS_EXCELLENT_FLOOR"), ("basic", "POINTS_BASIC_FLOOR"),
+                  ("unqualified", "POINTS_UNQUALIFIED_FLOOR"))}}
+    squads = ""
+    if officer_ids is not None:
+        squad_ids = set(session.scalars(select(Officer.squad_id).where(Officer.id.in_(officer_ids))))
+        params["squads"] = sorted(squad_ids - {None}) or [0]
+        squads = f"and (o.squad_id in :squads{' or o.squad_id is null' if None in squad_ids else ''})"
+    _stage(YEAR_STAGE, f"""
+        select officer_id, district_id, squad_id, quarters, quarters_final, score_cents, deduction_cents, squad_rank,
+               case when score_cents < :unqualified then 'incompetent'
+                    when squad_rank <= quota and score_cents >= :excellent then 'excellent'
+                    when score_cents < :basic then 'basically_competent' else 'competent' end as grade
+        from (select officer_id, district_id, squad_id, quarters, quarters_final, score_cents, deduction_cents,
+                     row_number() over (partition by squad_id
+                                        order by score_cents desc, deduction_cents desc, badge_no) as squad_rank,
+                     count(*) over (partition by squad_id) * :quota_percent / 100 as quota
+              from (select o.id as officer_id, o.district_id, o.squad_id, o.badge_no, count(*) as quarters,
+                           sum(case when q.state = 'confirmed' then 1 else 0 end) as quarters_final,
+                           {_half_up("cast(sum(cast(round(q.score * 100) as bigint)) as bigint)", "count(*)")} as score_cents,
+                           coalesce((select cast(sum(cast(round(m.deductions * 100) as bigint)) as bigint) from points_monthly m
+                                     where m.officer_id = o.id and m.month >= :start and m.month < :end), 0)
+                               as deduction_cents
+                    from points_quarterly q join officer o on o.id = q.officer_id
+                    where q.quarter >= :start and q.quarter < :end {squads}
+                    group by o.id, o.district_id, o.squad_id, o.badge_no) as totals) as ranked
+        """, params, "squads" if squads else None)
+    session.execute(text(f"""
+        update points_yearly set district_id = s.district_id, squad_id = s.squad_id, quarters = s.quarters,
+               quarters_final = s.quarters_final, score = s.score_cents / 100.0,
+               deductions = s.deduction_cents / 100.0, rank = s.squad_rank, grade = s.grade
+        from {YEAR_STAGE} s
+        where s.officer_id = points_yearly.officer_id and points_yearly.year = :year and points_yearly.state = 'draft'
+        """), {"year": year})
+    session.execute(text(f"""
+        insert into points_yearly (officer_id, year, district_id, squad_id, quarters, quarters_final, score,
+                                   deductions, rank, grade, state)
+        select s.officer_id, :year, s.district_id, s.squad_id, s.quarters, s.quarters_final, s.score_cents / 100.0,
+               s.deduction_cents / 100.0, s.squad_rank, s.grade, 'draft'
+        from {YEAR_STAGE} s
+        where not exists (select 1 from points_yearly y where y.officer_id = s.officer_id and y.year = :year)
+        """), {"year": year})
+    count = session.scalar(text(f"select count(*) from {YEAR_STAGE}"))
+    session.execute(text(f"drop table {YEAR_STAGE}"))
+    _expire(YearlyAppraisal)
+    return count
+
+
+def year_confirmable(appraisal: YearlyAppraisal) -> bool:
+    """The year is over and every quarter it averages is confirmed."""
+    return local_day() >= date(appraisal.year + 1, 1, 1) and appraisal.quarters_final == appraisal.quarters
 
 
 def confirm_year(actor: Officer, appraisal: YearlyAppraisal) -> YearlyAppraisal:
-    """The leader confirms the year's grade."""
+    """The leader confirms the year's grade, once its quarters are confirmed."""
     if appraisal.officer_id == actor.id:
-        raise Forbidden("不能确认本人的年考核", code="own_appraisal")
+        raise Forbidden("不能确认本人的年度考核", code="own_appraisal")
     if appraisal.state == AppraisalState.confirmed:
         raise Conflict("该年考核已确认", code="already_confirmed")
+    if not year_confirmable(appraisal):
+        raise Conflict(f"{appraisal.year}年尚未结束或季评价尚未全部确认（已确认 {appraisal.quarters_final}/"
+                       f"{appraisal.quarters} 个季度）；全部确认后才能确认年考核", code="quarters_not_final")
     appraisal.state, appraisal.confirmed_by_id, appraisal.confirmed_at = AppraisalState.confirmed, actor.id, utcnow()
     session.flush()
     return appraisal

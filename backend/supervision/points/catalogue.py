@@ -1,6 +1,9 @@
 """The items a daily record counts, and the default scoring rules seeded for every district.
 
-Default rules (city-wide, effective from 2020-01; a district overrides an item with its own version):
+Example default rules, effective from 2020-01 (`district_id` NULL, shown as `source: example_default`).
+The source documents name the cadence (日记实、月计分、季评价、年考核) but give no weights or caps:
+every number below is an assumption, an example default the district confirms or replaces with its
+own version of the item (README, "Where the numbers come from"):
 
 | item                 | 名称                 | 单位 | 类别     | 每单位 | 月封顶 |
 |----------------------|----------------------|------|----------|--------|--------|

@@ -108,6 +108,7 @@ class MonthlyPoints(Base):
     items_total: Mapped[Decimal] = mapped_column(Points)
     adjustments_total: Mapped[Decimal] = mapped_column(Points, default=Decimal("0.00"))
     total: Mapped[Decimal] = mapped_column(Points)
+    deductions: Mapped[Decimal] = mapped_column(Points)  # Σ negative item points (the year's tie-break)
     lines_digest: Mapped[str | None] = mapped_column(String(32))  # of the lines last scored (scoring.lines_digest)
     version: Mapped[int] = mapped_column(Integer)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -173,6 +174,7 @@ class QuarterlyEvaluation(Base):
     district_id: Mapped[int] = mapped_column(ForeignKey("district.id"))
     squad_id: Mapped[int | None] = mapped_column(ForeignKey("squad.id"), index=True)
     months: Mapped[int] = mapped_column(Integer)  # how many month sheets the average is over
+    months_final: Mapped[int] = mapped_column(Integer)  # how many of them are locked (confirmable when all are)
     points_average: Mapped[Decimal] = mapped_column(Points)
     rating: Mapped[str | None] = mapped_column(String(16))  # the leader's: excellent | good | fair | poor
     score: Mapped[Decimal] = mapped_column(Points)
@@ -198,6 +200,7 @@ class YearlyAppraisal(Base):
     district_id: Mapped[int] = mapped_column(ForeignKey("district.id"))
     squad_id: Mapped[int | None] = mapped_column(ForeignKey("squad.id"), index=True)
     quarters: Mapped[int] = mapped_column(Integer)
+    quarters_final: Mapped[int] = mapped_column(Integer)  # how many of them are confirmed (confirmable when all are)
     score: Mapped[Decimal] = mapped_column(Points)
     deductions: Mapped[Decimal] = mapped_column(Points)  # Σ negative item points of the year (tie-break)
     rank: Mapped[int] = mapped_column(Integer)  # in the squad, by the tie-break rule

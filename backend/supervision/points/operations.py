@@ -8,12 +8,13 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import Date, String, bindparam, cast, column, delete, func, insert, select, table, text
+from sqlalchemy import Date, String, bindparam, case, cast, column, delete, func, insert, select, table, text
 
 from backend.db import local_day, session, utcnow
 from backend.errors import Conflict, Forbidden, Invalid
 from backend.org.models import SQUAD_ROLES, Officer, Role, Squad
 from backend.org.scope import get_visible
+from backend.supervision.points.appraisal import follow_months
 from backend.supervision.points.catalogue import ITEMS
 from backend.supervision.points.models import (Adjustment, DailyItem, ManualItem, MonthlyLine, MonthlyPoints,
                                                ScoringRule, SheetState)
@@ -57,6 +58,8 @@ def record_manual_item(actor: Officer, *, officer_id: int, day: date, item: str,
                        note: str) -> ManualItem:
     """A leader records a commendation or cases handled; the day's records and month follow at once."""
     officer = get_visible(Officer, officer_id, actor, what="人员")
+    if officer.id == actor.id:
+        raise Forbidden("不能为本人登记加减分事项，须由上级或区局登记", code="own_sheet")
     if item not in ITEMS or not ITEMS[item].manual:
         names = "、".join(f"{code}（{kind.name}）" for code, kind in ITEMS.items() if kind.manual)
         raise Invalid(f"该条目不能手工登记；可登记：{names}", code="not_a_manual_item")
@@ -87,12 +90,25 @@ def create_rule(actor: Officer, *, item: str, category: str, points_per_unit: De
         ScoringRule.effective_from == effective_from))
     if clash is not None:
         raise Conflict(f"该条目在 {effective_from:%Y-%m} 已有生效的规则版本，生效期重叠", code="rule_overlaps")
+    _refuse_rule_for_own_sheet(actor, item, effective_from)
     rule = ScoringRule(district_id=actor.district_id, item=item, category=category, points_per_unit=points_per_unit,
                        monthly_cap=monthly_cap, effective_from=effective_from, created_by_id=actor.id)
     session.add(rule)
     session.flush()
     _rescore_open_sheets(actor.district_id, effective_from)
     return rule
+
+
+def _refuse_rule_for_own_sheet(actor: Officer, item: str, since: date) -> None:
+    """A new version of an item rescores every open sheet with that item: not if one is the actor's."""
+    for month in session.scalars(select(MonthlyPoints.month).where(
+            MonthlyPoints.officer_id == actor.id, MonthlyPoints.month >= since,
+            MonthlyPoints.state != SheetState.locked)):
+        if session.scalar(select(DailyItem.id).where(
+                DailyItem.officer_id == actor.id, DailyItem.item == item, DailyItem.day >= month,
+                DailyItem.day < month_after(month)).limit(1)) is not None:
+            raise Forbidden(f"新规则会改变本人 {month:%Y年%m月} 的积分，须由区局其他管理员制定",
+                            code="own_sheet")
 
 
 def _rescore_open_sheets(district_id: int, since: date) -> None:
@@ -160,26 +176,28 @@ def refresh_month(month: date, officer_ids: list[int] | None = None) -> dict[str
     for officer, sheet in locked:
         lines = score_lines(locked_quantities.get(officer.id, {}), officer.district_id, rules, frozen[sheet.id])
         counts["corrected" if _carry_correction(sheet, sum((l.points for l in lines), ZERO)) else "unchanged"] += 1
+    follow_months([month], officer_ids)
     return counts
 
 
-def _month_scores() -> dict[int, tuple[Decimal, str]]:
-    """(Σ capped item points, lines digest) per officer of the staged month."""
+def _month_scores() -> dict[int, tuple[Decimal, Decimal, str]]:
+    """(Σ capped item points, Σ negative ones, lines digest) per officer of the staged month."""
     stage = table(STAGE, column("officer_id"), column("item", String), column("rule_id"), column("quantity_milli"),
                   column("points_cents"))
     line = (stage.c.item + ":" + func.coalesce(cast(stage.c.rule_id, String), "") + ":"
             + cast(stage.c.quantity_milli, String) + ":" + cast(stage.c.points_cents, String))
-    return {officer_id: (Decimal(cents).scaleb(-2), lines_digest(lines.split(";")))
-            for officer_id, cents, lines in session.execute(
-                select(stage.c.officer_id, func.sum(stage.c.points_cents), func.aggregate_strings(line, ";"))
+    negative = func.sum(case((stage.c.points_cents < 0, stage.c.points_cents), else_=0))
+    return {officer_id: (Decimal(cents).scaleb(-2), Decimal(negative_cents).scaleb(-2), lines_digest(lines.split(";")))
+            for officer_id, cents, negative_cents, lines in session.execute(
+                select(stage.c.officer_id, func.sum(stage.c.points_cents), negative, func.aggregate_strings(line, ";"))
                 .group_by(stage.c.officer_id))}
 
 
-EMPTY = (ZERO, lines_digest([]))  # an officer without records
+EMPTY = (ZERO, ZERO, lines_digest([]))  # an officer without records
 
 
 def _update_sheets(month: date, officers: list, sheets: dict[int, MonthlyPoints],
-                   scores: dict[int, tuple[Decimal, str]]) -> tuple[list[dict], int, list]:
+                   scores: dict[int, tuple[Decimal, Decimal, str]]) -> tuple[list[dict], int, list]:
     """Retotal the open sheets that changed (back to draft); the rows of new sheets, how many
     changed and the (officer, sheet) pairs of locked ones."""
     base = Decimal(current_app.config["POINTS_MONTHLY_BASE"])
@@ -187,17 +205,18 @@ def _update_sheets(month: date, officers: list, sheets: dict[int, MonthlyPoints]
     created, changed, locked = [], 0, []
     for officer in officers:
         sheet = sheets.get(officer.id)
-        items_total, digest = scores.get(officer.id, EMPTY)
+        items_total, deductions, digest = scores.get(officer.id, EMPTY)
         if sheet is None:
             created.append(dict(officer_id=officer.id, month=month, district_id=officer.district_id,
                                 squad_id=officer.squad_id, state=SheetState.draft, base=base, items_total=items_total,
-                                adjustments_total=ZERO, total=base + items_total, lines_digest=digest, version=1,
-                                computed_at=now))
+                                adjustments_total=ZERO, total=base + items_total, deductions=deductions,
+                                lines_digest=digest, version=1, computed_at=now))
         elif sheet.state == SheetState.locked:
             locked.append((officer, sheet))
         elif sheet.lines_digest != digest or sheet.base != base or sheet.squad_id != officer.squad_id:
             _reopen(sheet)
             sheet.base, sheet.items_total, sheet.squad_id, sheet.lines_digest = base, items_total, officer.squad_id, digest
+            sheet.deductions = deductions
             sheet.total = base + items_total + sheet.adjustments_total
             sheet.computed_at = now
             changed += 1
@@ -261,6 +280,7 @@ def _carry_correction(locked: MonthlyPoints, items_total_now: Decimal) -> bool:
     _retotal(target)
     if target.state != SheetState.draft:
         _reopen(target)
+    follow_months([target.month], [target.officer_id])
     return True
 
 
@@ -285,7 +305,9 @@ def _require_open(sheet: MonthlyPoints) -> None:
 
 
 def add_adjustment(actor: Officer, sheet: MonthlyPoints, *, points: Decimal, reason: str) -> Adjustment:
-    """The leader's adjustment with its reason, within ±POINTS_ADJUSTMENT_LIMIT; the sheet returns to draft."""
+    """The leader's adjustment with its reason, within ±POINTS_ADJUSTMENT_LIMIT; the sheet returns to
+    draft, its quarter and year follow."""
+    refuse_own_sheet(actor, sheet)
     _require_open(sheet)
     limit = Decimal(current_app.config["POINTS_ADJUSTMENT_LIMIT"])
     if not points or abs(points) > limit:
@@ -298,18 +320,20 @@ def add_adjustment(actor: Officer, sheet: MonthlyPoints, *, points: Decimal, rea
     _retotal(sheet)
     _reopen(sheet)
     session.flush()
+    follow_months([sheet.month], [sheet.officer_id])
     return adjustment
 
 
 def refuse_own_sheet(actor: Officer, sheet: MonthlyPoints) -> None:
     """Nobody adjusts, reviews, publishes or locks their own month."""
     if sheet.officer_id == actor.id:
-        raise Forbidden("不能调整、审核或公布本人的积分", code="own_sheet")
+        raise Forbidden("不能调整、审核、公布或锁定本人的积分", code="own_sheet")
 
 
 def review(actor: Officer, sheet: MonthlyPoints) -> MonthlyPoints:
     """draft → reviewed, by the squad's leader (or district staff); the lines the leader saw are
     stored with it, and from now on shown as stored (a changed rule never changes them)."""
+    refuse_own_sheet(actor, sheet)
     _require_open(sheet)
     if sheet.state != SheetState.draft:
         raise Conflict("只有草稿状态的月积分可以审核", code="not_draft")
@@ -323,6 +347,7 @@ def publish(actor: Officer, sheet: MonthlyPoints) -> MonthlyPoints:
     """reviewed → published; a government-WeChat card with the score is queued for the officer."""
     from backend.wechat.messages import queue_text_card
 
+    refuse_own_sheet(actor, sheet)
     _require_open(sheet)
     if sheet.state != SheetState.reviewed:
         raise Conflict("月积分须先审核，才能公布", code="not_reviewed")
@@ -351,7 +376,6 @@ def for_squad(actor: Officer, squad: Squad, month: date, operation) -> list[Squa
                                                              MonthlyPoints.squad_id == squad.id)
                                  .order_by(MonthlyPoints.officer_id)):
         try:
-            refuse_own_sheet(actor, sheet)
             operation(actor, sheet)
         except (Conflict, Forbidden) as refused:
             outcomes.append(SquadOutcome(sheet, "skipped", refused.code, refused.message))
@@ -372,16 +396,20 @@ def lock_published(day: date) -> int:
     for sheet in sheets:
         sheet.state, sheet.locked_at = SheetState.locked, now
     session.flush()
+    if sheets:
+        follow_months({sheet.month for sheet in sheets}, list({sheet.officer_id for sheet in sheets}))
     return len(sheets)
 
 
 def lock(actor: Officer, sheet: MonthlyPoints) -> MonthlyPoints:
-    """published → locked, by district staff: the month never changes again."""
+    """published → locked, by district staff: the month never changes again; its quarter counts it final."""
     if actor.role != Role.district_admin:
         raise Forbidden("只有区局管理员可以锁定月积分", code="role_forbidden")
+    refuse_own_sheet(actor, sheet)
     _require_open(sheet)
     if sheet.state != SheetState.published:
         raise Conflict("月积分须先公布，才能锁定", code="not_published")
     sheet.state, sheet.locked_at = SheetState.locked, utcnow()
     session.flush()
+    follow_months([sheet.month], [sheet.officer_id])
     return sheet

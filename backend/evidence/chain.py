@@ -1,8 +1,13 @@
-"""The per-officer hash chain: record hashes, keyed checkpoints of each head, and verification.
+"""The per-officer hash chains (evidence records and their custody log), keyed checkpoints, verification.
 
-record_hash = SHA-256(prev_hash, file SHA-256, canonical metadata). Changing a field, a file, the
-order, or deleting a record in the middle breaks a link; deleting the newest records leaves the
-chain shorter than its checkpoint, which only the server (holding SECRET_KEY) can sign.
+record_hash = SHA-256(prev_hash, file SHA-256, canonical metadata); a custody entry's entry_hash =
+SHA-256(prev_hash, canonical entry). Changing a field, a file, the order, or deleting a record or an
+entry in the middle breaks a link; deleting the newest records leaves the chain shorter than its
+checkpoint, which only the server (holding SECRET_KEY) can sign.
+
+What the database alone cannot show, since whoever edits it can delete a checkpoint or put an older
+one back, shows against the tree heads anchored outside it (backend.evidence.anchor): each chain's
+anchored `Leaf` says how long it was and how its head hashed.
 """
 from __future__ import annotations
 
@@ -15,9 +20,9 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select
 
-from backend.db import session
+from backend.db import session, utcnow
 from backend.errors import NotFound
-from backend.evidence.models import ChainCheckpoint, Evidence
+from backend.evidence.models import ChainCheckpoint, CustodyEntry, Evidence
 from backend.org.models import Officer
 from backend.storage import get_storage
 
@@ -61,6 +66,24 @@ def checkpoint_mac(officer_id: int, seq: int, head_hash: str) -> str:
     return hmac.new(key, f"evidence-chain:{officer_id}:{seq}:{head_hash}".encode(), hashlib.sha256).hexdigest()
 
 
+# Tree heads are signed like the checkpoint of an officer 0, which no officer is (ids start at 1).
+TREE_HEAD = 0
+
+
+def tree_head_signature(tree_size: int, digest: str) -> str:
+    return checkpoint_mac(TREE_HEAD, tree_size, digest)
+
+
+def signing_key_id() -> str:
+    """Names the key that signs checkpoints and tree heads, without revealing it."""
+    return checkpoint_mac(TREE_HEAD, 0, GENESIS)[:16]
+
+
+def lock_chains(officer_id: int) -> None:
+    """Append to one officer's chains one at a time (until the transaction ends)."""
+    session.execute(select(Officer.id).where(Officer.id == officer_id).with_for_update())
+
+
 def append(evidence: Evidence) -> None:
     """Link `evidence` after the officer's head (the caller holds the officer's lock) and move the checkpoint."""
     head = session.scalars(select(Evidence).where(Evidence.officer_id == evidence.officer_id)
@@ -76,46 +99,101 @@ def append(evidence: Evidence) -> None:
     checkpoint.mac = checkpoint_mac(evidence.officer_id, evidence.seq, evidence.record_hash)
 
 
+def custody_hash(entry: CustodyEntry) -> str:
+    canonical = json.dumps({
+        "seq": entry.seq, "evidence_id": entry.evidence_id, "actor_id": entry.actor_id, "action": entry.action.value,
+        "reason": entry.reason, "at": _time(entry.at), "address": entry.address,
+    }, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(f"{entry.prev_hash}\n{canonical}".encode()).hexdigest()
+
+
+def append_custody(entry: CustodyEntry, officer_id: int) -> None:
+    """Link `entry` after the head of the custody chain of `officer_id`, whose evidence it is about (the caller
+    holds the officer's lock)."""
+    head = session.execute(select(CustodyEntry.seq, CustodyEntry.entry_hash).join(Evidence)
+                           .where(Evidence.officer_id == officer_id)
+                           .order_by(CustodyEntry.seq.desc()).limit(1)).first()
+    entry.seq = head.seq + 1 if head else 1
+    entry.prev_hash = head.entry_hash if head else GENESIS
+    entry.at = entry.at or utcnow()
+    entry.entry_hash = custody_hash(entry)
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One officer's two chains as a tree head anchored them: how long each was and how its head hashed."""
+
+    officer_id: int
+    records: int
+    head: str
+    custody: int
+    custody_head: str
+
+
+# Which log a finding is in, as the messages name it.
+RECORDS, CUSTODY = "证据链", "保管日志"
+
+
 @dataclass
 class ChainReport:
-    """The outcome of verifying one officer's chain; `broken_seq`/`problem`/`message` name the first broken link."""
+    """The outcome of verifying one officer's chains; `broken_seq`/`problem`/`message` name the first break."""
 
     officer_id: int
     badge_no: str
     records: int
+    custody_entries: int
+    anchored_records: int | None  # how many records the latest tree head holds (None: not anchored yet)
     intact: bool = True
     broken_seq: int | None = None
     problem: str | None = None
     message: str | None = None
 
-    def broken(self, seq: int, problem: str, message: str) -> ChainReport:
+    def broken(self, log: str, seq: int, problem: str, message: str) -> ChainReport:
         self.intact, self.broken_seq, self.problem = False, seq, problem
-        self.message = f"执法证号 {self.badge_no} 的证据链第 {seq} 条：{message}"
+        self.message = f"执法证号 {self.badge_no} 的{log}第 {seq} 条：{message}"
         return self
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
-def verify_chain(officer: Officer) -> ChainReport:
-    """Walk one officer's chain from the start (records, links, files, checkpoint); stop at the first break."""
-    records = session.scalars(select(Evidence).where(Evidence.officer_id == officer.id).order_by(Evidence.seq)
-                              .execution_options(populate_existing=True)).all()  # what is stored, not a cached copy
-    report = ChainReport(officer.id, officer.badge_no, len(records))
+Problem = tuple[str, int, str, str]  # log, seq, machine code, message
+
+
+def verify_chain(officer: Officer, anchored: Leaf | None = None) -> ChainReport:
+    """Walk one officer's chains from the start (records, links, files, checkpoint, custody log) and hold them
+    against their anchored leaf; stop at the first break."""
+    records = _stored(select(Evidence).where(Evidence.officer_id == officer.id).order_by(Evidence.seq))
+    entries = _stored(select(CustodyEntry).join(Evidence).where(Evidence.officer_id == officer.id)
+                      .order_by(CustodyEntry.seq))
+    report = ChainReport(officer.id, officer.badge_no, len(records), len(entries),
+                         anchored.records if anchored else None)
+    head = records[-1] if records else None
+    problem = (_records_problem(records, anchored) or _checkpoint_problem(officer.id, head)
+               or _anchor_problem(head, anchored) or _custody_problem(entries, anchored))
+    return report.broken(*problem) if problem else report
+
+
+def _stored(stmt) -> list:
+    return list(session.scalars(stmt.execution_options(populate_existing=True)))  # what is stored, not a cached copy
+
+
+def _records_problem(records: list[Evidence], anchored: Leaf | None) -> Problem | None:
     previous_hash, expected_seq = GENESIS, 1
     for record in records:
         if record.seq != expected_seq:
-            return report.broken(expected_seq, "record_missing",
-                                 f"记录缺失（第 {expected_seq} 至 {record.seq - 1} 条已被删除）")
+            return RECORDS, expected_seq, "record_missing", f"记录缺失（第 {expected_seq} 至 {record.seq - 1} 条已被删除）"
         if record_hash(record) != record.record_hash:
-            return report.broken(record.seq, "record_altered", "记录内容被改动（记录哈希不符）")
+            return RECORDS, record.seq, "record_altered", "记录内容被改动（记录哈希不符）"
         if record.prev_hash != previous_hash:
-            return report.broken(record.seq, "link_broken", "与前一条记录的链接断开（顺序被调换或前一条被改动）")
+            return RECORDS, record.seq, "link_broken", "与前一条记录的链接断开（顺序被调换或前一条被改动）"
+        if anchored and record.seq == anchored.records and record.record_hash != anchored.head:
+            return RECORDS, record.seq, "anchor_mismatch", "与已锚定的树头不符（这一条及之前的记录在锚定后被改写）"
         problem = _file_problem(record)
         if problem:
-            return report.broken(record.seq, *problem)
+            return RECORDS, record.seq, *problem
         previous_hash, expected_seq = record.record_hash, record.seq + 1
-    return _check_head(report, records[-1] if records else None)
+    return None
 
 
 def _file_problem(record: Evidence) -> tuple[str, str] | None:
@@ -128,28 +206,61 @@ def _file_problem(record: Evidence) -> tuple[str, str] | None:
     return None
 
 
-def _check_head(report: ChainReport, head: Evidence | None) -> ChainReport:
-    checkpoint = session.get(ChainCheckpoint, report.officer_id, populate_existing=True)
+def _checkpoint_problem(officer_id: int, head: Evidence | None) -> Problem | None:
+    checkpoint = session.get(ChainCheckpoint, officer_id, populate_existing=True)
     if checkpoint is None:
         if head is None:
-            return report
-        return report.broken(head.seq, "checkpoint_missing", "链头检查点缺失，无法确认最新记录未被删除")
+            return None
+        return RECORDS, head.seq, "checkpoint_missing", "链头检查点缺失，无法确认最新记录未被删除"
     expected = checkpoint_mac(checkpoint.officer_id, checkpoint.seq, checkpoint.head_hash)
     if not hmac.compare_digest(expected, checkpoint.mac):
-        return report.broken(checkpoint.seq, "checkpoint_forged", "链头检查点的签名无效（检查点被改动）")
+        return RECORDS, checkpoint.seq, "checkpoint_forged", "链头检查点的签名无效（检查点被改动）"
     last_seq = head.seq if head else 0
     if checkpoint.seq > last_seq:
-        return report.broken(last_seq + 1, "head_truncated",
-                             f"最新的记录被删除（检查点记到第 {checkpoint.seq} 条，现只到第 {last_seq} 条）")
+        return (RECORDS, last_seq + 1, "head_truncated",
+                f"最新的记录被删除（检查点记到第 {checkpoint.seq} 条，现只到第 {last_seq} 条）")
     if checkpoint.seq < last_seq or checkpoint.head_hash != head.record_hash:
-        return report.broken(checkpoint.seq, "checkpoint_mismatch", "链头与检查点不一致")
-    return report
+        return RECORDS, checkpoint.seq, "checkpoint_mismatch", "链头与检查点不一致"
+    return None
 
 
-def chain_officers(officers_query=None) -> list[Officer]:
-    """Officers that have a chain (a record or a checkpoint), optionally limited by a SELECT of officer ids."""
+def _anchor_problem(head: Evidence | None, anchored: Leaf | None) -> Problem | None:
+    """What a valid checkpoint cannot show: the chain shorter than anchored outside the database."""
+    last_seq = head.seq if head else 0
+    if anchored is None or last_seq >= anchored.records:
+        return None
+    if head is None:
+        return (RECORDS, 1, "chain_deleted",
+                f"整条证据链连同检查点被删除（已锚定的树头记有 {anchored.records} 条记录）")
+    return (RECORDS, last_seq + 1, "chain_rolled_back",
+            f"最新的第 {last_seq + 1} 至 {anchored.records} 条记录被删除，检查点被换回旧的"
+            f"（已锚定的树头记到第 {anchored.records} 条）")
+
+
+def _custody_problem(entries: list[CustodyEntry], anchored: Leaf | None) -> Problem | None:
+    previous_hash, expected_seq = GENESIS, 1
+    for entry in entries:
+        if entry.seq > expected_seq:
+            return (CUSTODY, expected_seq, "custody_missing",
+                    f"保管日志缺失（第 {expected_seq} 至 {entry.seq - 1} 条已被删除）")
+        if entry.seq < expected_seq or custody_hash(entry) != entry.entry_hash:
+            return CUSTODY, entry.seq, "custody_altered", "保管日志被改动（哈希不符或序号重复）"
+        if entry.prev_hash != previous_hash:
+            return CUSTODY, entry.seq, "custody_altered", "与前一条保管日志的链接断开（顺序被调换或前一条被改动）"
+        if anchored and entry.seq == anchored.custody and entry.entry_hash != anchored.custody_head:
+            return CUSTODY, entry.seq, "custody_altered", "与已锚定的树头不符（这一条及之前的保管日志在锚定后被改写）"
+        previous_hash, expected_seq = entry.entry_hash, entry.seq + 1
+    if anchored and expected_seq - 1 < anchored.custody:
+        return (CUSTODY, expected_seq, "custody_missing",
+                f"最新的保管日志被删除（已锚定的树头记到第 {anchored.custody} 条，现只到第 {expected_seq - 1} 条）")
+    return None
+
+
+def chain_officers(officers_query=None, anchored=()) -> list[Officer]:
+    """Officers that have a chain (a record, a checkpoint, or a leaf in the latest tree head: officer ids in
+    `anchored`), optionally limited by a SELECT of officer ids."""
     ids = select(Evidence.officer_id).union(select(ChainCheckpoint.officer_id))
-    stmt = select(Officer).where(Officer.id.in_(ids)).order_by(Officer.id)
+    stmt = select(Officer).where(Officer.id.in_(ids) | Officer.id.in_(list(anchored))).order_by(Officer.id)
     if officers_query is not None:
         stmt = stmt.where(Officer.id.in_(officers_query))
     return list(session.scalars(stmt))

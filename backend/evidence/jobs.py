@@ -1,4 +1,6 @@
-"""Evidence jobs: verify every chain (a break is reported to the district), make queued video copies."""
+"""Evidence jobs: verify every chain (a break is reported to the district), make queued video copies.
+
+(The tree heads are written by backend.evidence.anchor.anchor_chains.)"""
 from __future__ import annotations
 
 import logging
@@ -14,6 +16,7 @@ from backend.audit import AuditEntry
 from backend.db import session, utcnow
 from backend.errors import Conflict, ServiceUnavailable
 from backend.evidence import operations, video
+from backend.evidence.anchor import anchored_chains
 from backend.evidence.chain import ChainReport, chain_officers, verify_chain
 from backend.evidence.models import CopyPurpose, Evidence, VideoCopy
 from backend.files import store
@@ -29,11 +32,13 @@ COPY_BUDGET = timedelta(minutes=2)
 
 
 def verify_chains() -> dict:
-    """Verify all chains; each break goes to the audit log and, as a text card, to its district's staff."""
+    """Verify all chains against the latest tree head; each break goes to the audit log and, as a text card, to
+    its district's staff."""
     broken: dict[int, list[ChainReport]] = defaultdict(list)
-    officers = chain_officers()
+    anchored = anchored_chains()
+    officers = chain_officers(anchored=anchored)
     for officer in officers:
-        report = verify_chain(officer)
+        report = verify_chain(officer, anchored.get(officer.id))
         if not report.intact:
             broken[officer.district_id].append(report)
             session.add(AuditEntry(action="evidence chain broken", object_type="officer", object_id=str(officer.id),

@@ -182,7 +182,7 @@ def _records_problem(records: list[Evidence], anchored: Leaf | None) -> Problem 
     previous_hash, expected_seq = GENESIS, 1
     for record in records:
         if record.seq != expected_seq:
-            return RECORDS, expected_seq, "record_missing", f"记录缺失（第 {expected_seq} 至 {record.seq - 1} 条已被删除）"
+            return RECORDS, expected_seq, "record_missing", f"记录缺失（{_span(expected_seq, record.seq - 1)}已被删除）"
         if record_hash(record) != record.record_hash:
             return RECORDS, record.seq, "record_altered", "记录内容被改动（记录哈希不符）"
         if record.prev_hash != previous_hash:
@@ -233,7 +233,7 @@ def _anchor_problem(head: Evidence | None, anchored: Leaf | None) -> Problem | N
         return (RECORDS, 1, "chain_deleted",
                 f"整条证据链连同检查点被删除（已锚定的树头记有 {anchored.records} 条记录）")
     return (RECORDS, last_seq + 1, "chain_rolled_back",
-            f"最新的第 {last_seq + 1} 至 {anchored.records} 条记录被删除，检查点被换回旧的"
+            f"最新的{_span(last_seq + 1, anchored.records)}记录被删除，检查点被换回旧的"
             f"（已锚定的树头记到第 {anchored.records} 条）")
 
 
@@ -242,7 +242,7 @@ def _custody_problem(entries: list[CustodyEntry], anchored: Leaf | None) -> Prob
     for entry in entries:
         if entry.seq > expected_seq:
             return (CUSTODY, expected_seq, "custody_missing",
-                    f"保管日志缺失（第 {expected_seq} 至 {entry.seq - 1} 条已被删除）")
+                    f"保管日志缺失（{_span(expected_seq, entry.seq - 1)}已被删除）")
         if entry.seq < expected_seq or custody_hash(entry) != entry.entry_hash:
             return CUSTODY, entry.seq, "custody_altered", "保管日志被改动（哈希不符或序号重复）"
         if entry.prev_hash != previous_hash:
@@ -254,6 +254,10 @@ def _custody_problem(entries: list[CustodyEntry], anchored: Leaf | None) -> Prob
         return (CUSTODY, expected_seq, "custody_missing",
                 f"最新的保管日志被删除（已锚定的树头记到第 {anchored.custody} 条，现只到第 {expected_seq - 1} 条）")
     return None
+
+
+def _span(first: int, last: int) -> str:
+    return f"第 {first} 条" if first == last else f"第 {first} 至 {last} 条"
 
 
 def chain_officers(officers_query=None, anchored=()) -> list[Officer]:

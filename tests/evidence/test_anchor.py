@@ -4,15 +4,27 @@ administrator can make with plain SQL is named by `flask evidence verify` and /a
 import hashlib
 import json
 import os
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, select, text, update
+from botocore.exceptions import ClientError
+from sqlalchemy import delete, select, update
 
+from backend.config import ROOT
 from backend.db import session
+from backend.errors import ServiceUnavailable
 from backend.evidence.anchor import TreeHead, anchor_chains, latest_tree_head, merkle_root
 from backend.evidence.models import ChainCheckpoint, CustodyEntry, Evidence
 from backend.org.models import Role
+from backend.scheduler import JOBS, SUCCEEDED, run_job
+from backend.storage import S3Storage
 from tests.evidence.helpers import unique_jpeg, upload
+from tests.media.test_storage import s3_endpoint  # noqa: F401  (the moto server fixture)
+
+ANCHOR_JOB = {job.id: job for job in JOBS}["evidence.anchor_chains"]
 
 
 @pytest.fixture
@@ -188,6 +200,95 @@ def test_a_later_tree_head_must_hold_every_chain_of_an_earlier_one(app, client, 
     result = app.test_cli_runner().invoke(args=["evidence", "verify"])
     assert result.exit_code == 1
     assert "第 2 个树头（" in result.output and f"丢了人员 #{officer.id} 的证据链（tree_head_inconsistent）" in result.output
+
+
+def _anchor_bucket(app, monkeypatch, endpoint: str, name: str, object_lock: bool = True) -> S3Storage:
+    settings = {"EVIDENCE_ANCHOR_S3_BUCKET": name, "STORAGE_S3_ENDPOINT_URL": endpoint, "STORAGE_S3_REGION": "us-east-1",
+                "STORAGE_S3_ACCESS_KEY_ID": "test", "STORAGE_S3_SECRET_ACCESS_KEY": "test"}
+    for setting, value in settings.items():
+        monkeypatch.setitem(app.config, setting, value)
+    bucket = S3Storage(name, endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test",
+                       aws_secret_access_key="test")
+    bucket.client.create_bucket(Bucket=name, ObjectLockEnabledForBucket=object_lock)
+    return bucket
+
+
+def test_tree_heads_in_an_object_lock_bucket_can_be_neither_deleted_nor_replaced(app, client, make, officer,  # noqa: F811
+                                                                                s3_endpoint, monkeypatch):
+    bucket = _anchor_bucket(app, monkeypatch, s3_endpoint, f"anchors-{os.urandom(4).hex()}")
+    _records(client, make, officer, 2)
+    assert anchor_chains()["written"] == 1
+    [version] = bucket.client.list_object_versions(Bucket=bucket.bucket)["Versions"]
+    key, version_id = version["Key"], version["VersionId"]
+    locked = bucket.client.head_object(Bucket=bucket.bucket, Key=key, VersionId=version_id)
+    assert locked["ObjectLockMode"] == "COMPLIANCE"
+    assert locked["ObjectLockRetainUntilDate"] > datetime.now(timezone.utc) + timedelta(days=3649)
+
+    # Someone with the bucket's keys: the locked tree head cannot be deleted ...
+    with pytest.raises(ClientError) as refused:
+        bucket.client.delete_object(Bucket=bucket.bucket, Key=key, VersionId=version_id)
+    assert refused.value.response["Error"]["Code"] == "AccessDenied"
+    # ... and a version put over it or a delete marker hiding it changes nothing.
+    bucket.client.put_object(Bucket=bucket.bucket, Key=key, Body=b"{}")
+    bucket.client.delete_object(Bucket=bucket.bucket, Key=key)
+    assert latest_tree_head().chains[officer.id].records == 2
+
+    for model in (CustodyEntry, Evidence, ChainCheckpoint):  # then the chain goes from the database
+        table, owned = _rows(model, officer)
+        session.execute(delete(table).where(owned))
+    _assert_named(app, client, make, officer, "证据链", 1, "chain_deleted")
+
+
+def test_a_bucket_without_object_lock_is_refused(app, client, make, officer, s3_endpoint, monkeypatch):  # noqa: F811
+    _anchor_bucket(app, monkeypatch, s3_endpoint, f"no-lock-{os.urandom(4).hex()}", object_lock=False)
+    _records(client, make, officer, 1)
+    with pytest.raises(ServiceUnavailable) as refused:
+        anchor_chains()
+    assert refused.value.code == "object_lock_missing"
+
+
+def test_the_operator_command_names_each_attack(committed_app, make, tmp_path, monkeypatch):
+    """`flask evidence verify` as an operator runs it, in a process of its own, after three attacks in plain SQL."""
+    key = "an-operator-set-key-" + "x" * 32
+    anchor_file = tmp_path / "evidence-tree-heads.jsonl"
+    monkeypatch.setitem(committed_app.config, "SECRET_KEY", key)
+    monkeypatch.setitem(committed_app.config, "EVIDENCE_ANCHOR_FILE", str(anchor_file))
+    deleted, rolled_back, watched = (make.officer(badge_no=f"P{os.urandom(3).hex()}") for _ in range(3))
+    client = committed_app.test_client()
+    _records(client, make, deleted, 2)
+    rolled_ids = _records(client, make, rolled_back, 2)
+    older = session.get(ChainCheckpoint, rolled_back.id)
+    saved = {"seq": older.seq, "head_hash": older.head_hash, "mac": older.mac}
+    rolled_ids += _records(client, make, rolled_back, 1)
+    _views(client, make, watched, _records(client, make, watched, 1)[0], 3)
+    assert run_job(committed_app, ANCHOR_JOB, None) == SUCCEEDED
+
+    for model in (CustodyEntry, Evidence, ChainCheckpoint):  # (a)
+        table, owned = _rows(model, deleted)
+        session.execute(delete(table).where(owned))
+    table, _ = _rows(Evidence, rolled_back)  # (b)
+    session.execute(delete(table).where(table.c.id == rolled_ids[-1]))
+    checkpoints, owned = _rows(ChainCheckpoint, rolled_back)
+    session.execute(update(checkpoints).where(owned).values(**saved))
+    table, owned = _rows(CustodyEntry, watched)  # (c)
+    session.execute(delete(table).where(owned, table.c.seq == 2))
+    session.commit()
+
+    env = {**os.environ, "DATABASE_URL": committed_app.config["DATABASE_URL"], "SECRET_KEY": key,
+           "FILES_DIR": committed_app.config["FILES_DIR"], "EVIDENCE_ANCHOR_FILE": str(anchor_file),
+           "SCHEDULER_MODE": "off"}
+    env.pop("EVIDENCE_ANCHOR_S3_BUCKET", None)
+    verify = subprocess.run([str(Path(sys.executable).with_name("flask")), "--app", "wsgi", "evidence", "verify"],
+                            cwd=ROOT, env=env, capture_output=True, timeout=300)
+    output = verify.stdout.decode()
+    assert verify.returncode == 1, output + verify.stderr.decode()[-2000:]
+    assert "已锚定的树头 1 个" in output
+    assert f"执法证号 {deleted.badge_no} 的证据链第 1 条：整条证据链连同检查点被删除（已锚定的树头记有 2 条记录）" \
+           "（chain_deleted）" in output
+    assert f"执法证号 {rolled_back.badge_no} 的证据链第 3 条：最新的第 3 条记录被删除，检查点被换回旧的" \
+           "（已锚定的树头记到第 3 条）（chain_rolled_back）" in output
+    assert f"执法证号 {watched.badge_no} 的保管日志第 2 条：保管日志缺失（第 2 条已被删除）（custody_missing）" in output
+    assert "共校验 3 条证据链，完好 0 条，异常 3 条" in output
 
 
 def test_tree_heads_parse_only_as_written():

@@ -28,6 +28,7 @@ from sqlalchemy import func, select, tuple_
 from backend.db import session, utcnow
 from backend.evidence.chain import GENESIS, Leaf, signing_key_id, tree_head_signature
 from backend.evidence.models import CustodyEntry, Evidence
+from backend.files import claim_keys
 from backend.storage import AppendOnlyLog, append_only_log_from_config
 
 LOG_NAME = "evidence-tree-heads"
@@ -139,6 +140,7 @@ def anchored_chains() -> dict[int, Leaf]:
 
 def anchor_chains() -> dict:
     """Write a tree head of every chain when they changed since the latest one (the job evidence.anchor_chains)."""
+    claim_keys([LOG_NAME])  # one writer at a time, or two heads would follow the same previous one
     latest = latest_tree_head()
     anchored = latest.chains if latest else {}
     chains, kept = _chains_to_anchor(anchored)

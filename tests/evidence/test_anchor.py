@@ -10,12 +10,14 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from alembic import command
 from botocore.exceptions import ClientError
 from sqlalchemy import delete, select, update
 
 from backend.config import ROOT
 from backend.db import session
 from backend.errors import ServiceUnavailable
+from backend.migrate import alembic_config
 from backend.evidence.anchor import TreeHead, anchor_chains, latest_tree_head, merkle_root
 from backend.evidence.models import ChainCheckpoint, CustodyEntry, Evidence
 from backend.org.models import Role
@@ -289,6 +291,22 @@ def test_the_operator_command_names_each_attack(committed_app, make, tmp_path, m
            "（已锚定的树头记到第 3 条）（chain_rolled_back）" in output
     assert f"执法证号 {watched.badge_no} 的保管日志第 2 条：保管日志缺失（第 2 条已被删除）（custody_missing）" in output
     assert "共校验 3 条证据链，完好 0 条，异常 3 条" in output
+
+
+def test_the_migration_links_the_custody_entries_logged_before_it(committed_app, make):
+    officer = make.officer()
+    client = committed_app.test_client()
+    [evidence_id] = _records(client, make, officer, 1)
+    _views(client, make, officer, evidence_id, 3)
+    linked = select(CustodyEntry.id, CustodyEntry.seq, CustodyEntry.prev_hash, CustodyEntry.entry_hash) \
+        .order_by(CustodyEntry.id)
+    as_logged = session.execute(linked).all()
+    session.remove()
+    config = alembic_config(committed_app.config["DATABASE_URL"])
+    command.downgrade(config, "0020-1")  # back to a custody log that was not chained
+    command.upgrade(config, "head")
+    assert session.execute(linked).all() == as_logged
+    assert len(as_logged) == 3
 
 
 def test_tree_heads_parse_only_as_written():

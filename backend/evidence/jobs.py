@@ -16,7 +16,7 @@ from backend.audit import AuditEntry
 from backend.db import session, utcnow
 from backend.errors import Conflict, ServiceUnavailable
 from backend.evidence import operations, video
-from backend.evidence.anchor import anchored_chains
+from backend.evidence.anchor import audit_tree_heads
 from backend.evidence.chain import ChainReport, chain_officers, verify_chain
 from backend.evidence.models import CopyPurpose, Evidence, VideoCopy
 from backend.files import store
@@ -32,10 +32,14 @@ COPY_BUDGET = timedelta(minutes=2)
 
 
 def verify_chains() -> dict:
-    """Verify all chains against the latest tree head; each break goes to the audit log and, as a text card, to
-    its district's staff."""
+    """Audit the anchored tree heads and verify every chain against the latest; each finding goes to the audit
+    log and, as a text card, to the staff of the chain's district (a tree head's to every district's)."""
+    _, latest, head_findings = audit_tree_heads()
+    for finding in head_findings:
+        session.add(AuditEntry(action="evidence tree head broken", object_type="evidence_tree_head",
+                               object_id=finding.code, outcome=1, detail=finding.message[:256]))
+    anchored = latest.chains if latest else {}
     broken: dict[int, list[ChainReport]] = defaultdict(list)
-    anchored = anchored_chains()
     officers = chain_officers(anchored=anchored)
     for officer in officers:
         report = verify_chain(officer, anchored.get(officer.id))
@@ -43,19 +47,26 @@ def verify_chains() -> dict:
             broken[officer.district_id].append(report)
             session.add(AuditEntry(action="evidence chain broken", object_type="officer", object_id=str(officer.id),
                                    outcome=1, detail=report.message[:256]))
-    notified = sum(_notify(district_id, reports) for district_id, reports in broken.items())
+    districts = set(broken)
+    if head_findings:
+        districts |= set(session.scalars(select(Officer.district_id).where(Officer.role.in_(REPORTED_TO)).distinct()))
+    notified = sum(_notify(district_id, [finding.message for finding in head_findings], broken[district_id])
+                   for district_id in districts)
     session.flush()
-    return {"chains": len(officers), "broken": sum(map(len, broken.values())), "notified": notified}
+    return {"chains": len(officers), "broken": sum(map(len, broken.values())), "tree_head_findings": len(head_findings),
+            "notified": notified}
 
 
-def _notify(district_id: int, reports: list[ChainReport]) -> int:
+def _notify(district_id: int, head_findings: list[str], reports: list[ChainReport]) -> int:
     staff = session.scalars(select(Officer).where(Officer.district_id == district_id, Officer.active.is_(True),
                                                   Officer.role.in_(REPORTED_TO))).all()
-    first = reports[0]
-    url = f"{current_app.config.get('PUBLIC_BASE_URL', '')}/api/evidence/chains?officer_id={first.officer_id}"
-    description = "\n".join(report.message for report in reports[:5])
-    if len(reports) > 5:
-        description += f"\n……共 {len(reports)} 条证据链异常"
+    url = f"{current_app.config.get('PUBLIC_BASE_URL', '')}/api/evidence/chains"
+    if reports:
+        url += f"?officer_id={reports[0].officer_id}"
+    messages = head_findings + [report.message for report in reports]
+    description = "\n".join(messages[:5])
+    if len(messages) > 5:
+        description += f"\n……共 {len(messages)} 处异常"
     try:
         return send_text_card(staff, title="证据链校验发现异常", description=description, url=url)
     except ServiceUnavailable:  # the audit rows above still record the break

@@ -19,6 +19,7 @@ from backend.db import session
 from backend.errors import ServiceUnavailable
 from backend.migrate import alembic_config
 from backend.evidence.anchor import TreeHead, anchor_chains, latest_tree_head, merkle_root
+from backend.evidence.jobs import verify_chains
 from backend.evidence.models import ChainCheckpoint, CustodyEntry, Evidence
 from backend.org.models import Role
 from backend.scheduler import JOBS, SUCCEEDED, run_job
@@ -188,6 +189,23 @@ def test_the_local_tree_head_file_is_only_appended_to_and_checked_head_by_head(a
     anchors.write_bytes(b"".join(lines[1:2]))
     result = app.test_cli_runner().invoke(args=["evidence", "verify"])
     assert "第 1 个树头" in result.output and "之前的树头缺失或被替换（tree_head_missing）" in result.output
+
+
+def test_an_older_tree_head_appended_again_is_reported_by_the_nightly_check(app, client, make, officer, anchors,
+                                                                          fake_wechat):
+    """Whoever can append to the file (or put objects in the bucket) could replay an older genuine head."""
+    admin = make.officer(Role.district_admin, district=officer.district, wechat_userid=f"admin-{officer.id}")
+    _records(client, make, officer, 1)
+    anchor_chains()
+    _records(client, make, officer, 1)
+    anchor_chains()
+    with open(anchors, "ab") as file:
+        file.write(anchors.read_bytes().splitlines(keepends=True)[0])
+    summary = verify_chains()
+    assert summary["tree_head_findings"] == 2 and summary["notified"] >= 1
+    [card] = fake_wechat.messages_to(admin.wechat_userid)
+    assert "第 3 个树头" in card["textcard"]["description"] and "之前的树头缺失或被替换" in card["textcard"]["description"]
+    assert "第 3 个树头（" in app.test_cli_runner().invoke(args=["evidence", "verify"]).output
 
 
 def test_a_later_tree_head_must_hold_every_chain_of_an_earlier_one(app, client, make, officer, anchors):

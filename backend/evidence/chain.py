@@ -262,9 +262,13 @@ def _span(first: int, last: int) -> str:
 
 def chain_officers(officers_query=None, anchored=()) -> list[Officer]:
     """Officers that have a chain (a record, a checkpoint, or a leaf in the latest tree head: officer ids in
-    `anchored`), optionally limited by a SELECT of officer ids."""
+    `anchored`), optionally limited by a SELECT of officer ids. Unlimited, an anchored officer whose own row
+    was deleted as well comes as a stand-in of no district, named by id."""
     ids = select(Evidence.officer_id).union(select(ChainCheckpoint.officer_id))
     stmt = select(Officer).where(Officer.id.in_(ids) | Officer.id.in_(list(anchored))).order_by(Officer.id)
     if officers_query is not None:
-        stmt = stmt.where(Officer.id.in_(officers_query))
-    return list(session.scalars(stmt))
+        return list(session.scalars(stmt.where(Officer.id.in_(officers_query))))
+    officers = list(session.scalars(stmt))
+    vanished = set(anchored) - {officer.id for officer in officers}
+    return officers + [Officer(id=officer_id, badge_no=f"#{officer_id}（人员记录也已删除）", district_id=None)
+                       for officer_id in sorted(vanished)]

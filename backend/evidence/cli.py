@@ -8,6 +8,7 @@ from sqlalchemy import select
 from tqdm import tqdm
 
 from backend.db import session
+from backend.errors import ServiceUnavailable
 from backend.evidence.anchor import audit_tree_heads
 from backend.evidence.chain import chain_officers, verify_chain
 from backend.org.models import Officer
@@ -19,7 +20,10 @@ evidence_cli = AppGroup("evidence", help="现场取证：证据链校验")
 @click.option("--badge", "badge_no", help="只校验该执法证号的证据链（默认全部）")
 def verify_command(badge_no: str | None):
     """Verify the anchored tree heads and one officer's evidence chain or all of them; exit status 1 on any finding."""
-    heads, latest, findings = audit_tree_heads()
+    try:
+        heads, latest, findings = audit_tree_heads()
+    except ServiceUnavailable as error:  # the bucket of the tree heads cannot be reached
+        raise click.ClickException(f"{error.message}（{error.code}）") from error
     for finding in findings:
         click.echo(f"✗ {finding.message}（{finding.code}）")
     if latest is None:

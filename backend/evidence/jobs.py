@@ -47,23 +47,24 @@ def verify_chains() -> dict:
             broken[officer.district_id].append(report)
             session.add(AuditEntry(action="evidence chain broken", object_type="officer", object_id=str(officer.id),
                                    outcome=1, detail=report.message[:256]))
+    count = sum(map(len, broken.values()))
+    # Findings of no district (a tree head's, a chain whose officer was deleted too) go to every district.
+    everywhere = [finding.message for finding in head_findings] + [report.message for report in broken.pop(None, [])]
     districts = set(broken)
-    if head_findings:
+    if everywhere:
         districts |= set(session.scalars(select(Officer.district_id).where(Officer.role.in_(REPORTED_TO)).distinct()))
-    notified = sum(_notify(district_id, [finding.message for finding in head_findings], broken[district_id])
-                   for district_id in districts)
+    notified = sum(_notify(district_id, everywhere, broken[district_id]) for district_id in districts)
     session.flush()
-    return {"chains": len(officers), "broken": sum(map(len, broken.values())), "tree_head_findings": len(head_findings),
-            "notified": notified}
+    return {"chains": len(officers), "broken": count, "tree_head_findings": len(head_findings), "notified": notified}
 
 
-def _notify(district_id: int, head_findings: list[str], reports: list[ChainReport]) -> int:
+def _notify(district_id: int, everywhere: list[str], reports: list[ChainReport]) -> int:
     staff = session.scalars(select(Officer).where(Officer.district_id == district_id, Officer.active.is_(True),
                                                   Officer.role.in_(REPORTED_TO))).all()
     url = f"{current_app.config.get('PUBLIC_BASE_URL', '')}/api/evidence/chains"
     if reports:
         url += f"?officer_id={reports[0].officer_id}"
-    messages = head_findings + [report.message for report in reports]
+    messages = everywhere + [report.message for report in reports]
     description = "\n".join(messages[:5])
     if len(messages) > 5:
         description += f"\n……共 {len(messages)} 处异常"

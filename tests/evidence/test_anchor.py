@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from alembic import command
 from botocore.exceptions import ClientError
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 
 from backend.config import ROOT
-from backend.db import session
+from backend.db import Base, session
 from backend.errors import ServiceUnavailable
 from backend.migrate import alembic_config
 from backend.evidence.anchor import TreeHead, anchor_chains, latest_tree_head, merkle_root
@@ -122,6 +122,27 @@ def test_a_whole_chain_deleted_with_its_checkpoint_is_named(app, client, make, o
     # The next tree head keeps the anchored chain: the deletion stays reported.
     assert anchor_chains()["kept"] == 1
     _assert_named(app, client, make, officer, "证据链", 1, "chain_deleted")
+
+
+def test_a_whole_chain_deleted_with_the_officer_is_named_by_id(app, client, make, officer, anchors, fake_wechat):
+    """Attack (a), going as far as the officer's own row and every row that refers to it."""
+    admin = make.officer(Role.district_admin, district=officer.district, wechat_userid=f"admin-{officer.id}")
+    _records(client, make, officer, 2)
+    anchor_chains()
+    for model in (CustodyEntry, Evidence, ChainCheckpoint):
+        table, owned = _rows(model, officer)
+        session.execute(delete(table).where(owned))
+    for table in reversed(Base.metadata.sorted_tables):
+        for key in table.foreign_keys:
+            if key.column.table.name == "officer":
+                session.execute(delete(table).where(key.parent == officer.id))
+    session.execute(text("delete from officer where id = :id"), {"id": officer.id})
+    result = app.test_cli_runner().invoke(args=["evidence", "verify"])
+    assert result.exit_code == 1
+    assert f"执法证号 #{officer.id}（人员记录也已删除） 的证据链第 1 条：整条证据链连同检查点被删除" in result.output
+    assert verify_chains()["broken"] == 1
+    [card] = fake_wechat.messages_to(admin.wechat_userid)
+    assert f"#{officer.id}（人员记录也已删除）" in card["textcard"]["description"]
 
 
 def test_newest_records_deleted_and_an_older_checkpoint_restored_is_named(app, client, make, officer, anchors):

@@ -148,7 +148,7 @@ class ChainReport:
     problem: str | None = None
     message: str | None = None
 
-    def broken(self, log: str, seq: int, problem: str, message: str) -> ChainReport:
+    def broken(self, seq: int, problem: str, message: str, log: str = RECORDS) -> ChainReport:
         self.intact, self.broken_seq, self.problem = False, seq, problem
         self.message = f"执法证号 {self.badge_no} 的{log}第 {seq} 条：{message}"
         return self
@@ -157,43 +157,34 @@ class ChainReport:
         return asdict(self)
 
 
-Problem = tuple[str, int, str, str]  # log, seq, machine code, message
-
-
 def verify_chain(officer: Officer, anchored: Leaf | None = None) -> ChainReport:
     """Walk one officer's chains from the start (records, links, files, checkpoint, custody log) and hold them
-    against their anchored leaf; stop at the first break."""
-    records = _stored(select(Evidence).where(Evidence.officer_id == officer.id).order_by(Evidence.seq))
-    entries = _stored(select(CustodyEntry).join(Evidence).where(Evidence.officer_id == officer.id)
-                      .order_by(CustodyEntry.seq))
+    against their leaf in the latest tree head; stop at the first break."""
+    records = session.scalars(select(Evidence).where(Evidence.officer_id == officer.id).order_by(Evidence.seq)
+                              .execution_options(populate_existing=True)).all()  # what is stored, not a cached copy
+    entries = session.scalars(select(CustodyEntry).join(Evidence).where(Evidence.officer_id == officer.id)
+                              .order_by(CustodyEntry.seq).execution_options(populate_existing=True)).all()
     report = ChainReport(officer.id, officer.badge_no, len(records), len(entries),
                          anchored.records if anchored else None)
-    head = records[-1] if records else None
-    problem = (_records_problem(records, anchored) or _checkpoint_problem(officer.id, head)
-               or _anchor_problem(head, anchored) or _custody_problem(entries, anchored))
-    return report.broken(*problem) if problem else report
-
-
-def _stored(stmt) -> list:
-    return list(session.scalars(stmt.execution_options(populate_existing=True)))  # what is stored, not a cached copy
-
-
-def _records_problem(records: list[Evidence], anchored: Leaf | None) -> Problem | None:
     previous_hash, expected_seq = GENESIS, 1
     for record in records:
         if record.seq != expected_seq:
-            return RECORDS, expected_seq, "record_missing", f"记录缺失（{_span(expected_seq, record.seq - 1)}已被删除）"
+            return report.broken(expected_seq, "record_missing",
+                                 f"记录缺失（{_span(expected_seq, record.seq - 1)}已被删除）")
         if record_hash(record) != record.record_hash:
-            return RECORDS, record.seq, "record_altered", "记录内容被改动（记录哈希不符）"
+            return report.broken(record.seq, "record_altered", "记录内容被改动（记录哈希不符）")
         if record.prev_hash != previous_hash:
-            return RECORDS, record.seq, "link_broken", "与前一条记录的链接断开（顺序被调换或前一条被改动）"
+            return report.broken(record.seq, "link_broken", "与前一条记录的链接断开（顺序被调换或前一条被改动）")
         if anchored and record.seq == anchored.records and record.record_hash != anchored.head:
-            return RECORDS, record.seq, "anchor_mismatch", "与已锚定的树头不符（这一条及之前的记录在锚定后被改写）"
+            return report.broken(record.seq, "anchor_mismatch", "与已锚定的树头不符（这一条及之前的记录在锚定后被改写）")
         problem = _file_problem(record)
         if problem:
-            return RECORDS, record.seq, *problem
+            return report.broken(record.seq, *problem)
         previous_hash, expected_seq = record.record_hash, record.seq + 1
-    return None
+    head = records[-1] if records else None
+    if _check_head(report, head).intact and _check_anchor(report, head, anchored).intact:
+        _check_custody(report, entries, anchored)
+    return report
 
 
 def _file_problem(record: Evidence) -> tuple[str, str] | None:
@@ -206,54 +197,55 @@ def _file_problem(record: Evidence) -> tuple[str, str] | None:
     return None
 
 
-def _checkpoint_problem(officer_id: int, head: Evidence | None) -> Problem | None:
-    checkpoint = session.get(ChainCheckpoint, officer_id, populate_existing=True)
+def _check_head(report: ChainReport, head: Evidence | None) -> ChainReport:
+    checkpoint = session.get(ChainCheckpoint, report.officer_id, populate_existing=True)
     if checkpoint is None:
         if head is None:
-            return None
-        return RECORDS, head.seq, "checkpoint_missing", "链头检查点缺失，无法确认最新记录未被删除"
+            return report
+        return report.broken(head.seq, "checkpoint_missing", "链头检查点缺失，无法确认最新记录未被删除")
     expected = checkpoint_mac(checkpoint.officer_id, checkpoint.seq, checkpoint.head_hash)
     if not hmac.compare_digest(expected, checkpoint.mac):
-        return RECORDS, checkpoint.seq, "checkpoint_forged", "链头检查点的签名无效（检查点被改动）"
+        return report.broken(checkpoint.seq, "checkpoint_forged", "链头检查点的签名无效（检查点被改动）")
     last_seq = head.seq if head else 0
     if checkpoint.seq > last_seq:
-        return (RECORDS, last_seq + 1, "head_truncated",
-                f"最新的记录被删除（检查点记到第 {checkpoint.seq} 条，现只到第 {last_seq} 条）")
+        return report.broken(last_seq + 1, "head_truncated",
+                             f"最新的记录被删除（检查点记到第 {checkpoint.seq} 条，现只到第 {last_seq} 条）")
     if checkpoint.seq < last_seq or checkpoint.head_hash != head.record_hash:
-        return RECORDS, checkpoint.seq, "checkpoint_mismatch", "链头与检查点不一致"
-    return None
+        return report.broken(checkpoint.seq, "checkpoint_mismatch", "链头与检查点不一致")
+    return report
 
 
-def _anchor_problem(head: Evidence | None, anchored: Leaf | None) -> Problem | None:
-    """What a valid checkpoint cannot show: the chain shorter than anchored outside the database."""
+def _check_anchor(report: ChainReport, head: Evidence | None, anchored: Leaf | None) -> ChainReport:
+    """What a genuine checkpoint cannot show: the chain shorter than anchored outside the database."""
     last_seq = head.seq if head else 0
     if anchored is None or last_seq >= anchored.records:
-        return None
+        return report
     if head is None:
-        return (RECORDS, 1, "chain_deleted",
-                f"整条证据链连同检查点被删除（已锚定的树头记有 {anchored.records} 条记录）")
-    return (RECORDS, last_seq + 1, "chain_rolled_back",
-            f"最新的{_span(last_seq + 1, anchored.records)}记录被删除，检查点被换回旧的"
-            f"（已锚定的树头记到第 {anchored.records} 条）")
+        return report.broken(1, "chain_deleted", f"整条证据链连同检查点被删除（已锚定的树头记有 {anchored.records} 条记录）")
+    return report.broken(last_seq + 1, "chain_rolled_back",
+                         f"最新的{_span(last_seq + 1, anchored.records)}记录被删除，检查点被换回旧的"
+                         f"（已锚定的树头记到第 {anchored.records} 条）")
 
 
-def _custody_problem(entries: list[CustodyEntry], anchored: Leaf | None) -> Problem | None:
+def _check_custody(report: ChainReport, entries: list[CustodyEntry], anchored: Leaf | None) -> ChainReport:
     previous_hash, expected_seq = GENESIS, 1
     for entry in entries:
         if entry.seq > expected_seq:
-            return (CUSTODY, expected_seq, "custody_missing",
-                    f"保管日志缺失（{_span(expected_seq, entry.seq - 1)}已被删除）")
+            return report.broken(expected_seq, "custody_missing",
+                                 f"保管日志缺失（{_span(expected_seq, entry.seq - 1)}已被删除）", CUSTODY)
         if entry.seq < expected_seq or custody_hash(entry) != entry.entry_hash:
-            return CUSTODY, entry.seq, "custody_altered", "保管日志被改动（哈希不符或序号重复）"
+            return report.broken(entry.seq, "custody_altered", "保管日志被改动（哈希不符或序号重复）", CUSTODY)
         if entry.prev_hash != previous_hash:
-            return CUSTODY, entry.seq, "custody_altered", "与前一条保管日志的链接断开（顺序被调换或前一条被改动）"
+            return report.broken(entry.seq, "custody_altered",
+                                 "与前一条保管日志的链接断开（顺序被调换或前一条被改动）", CUSTODY)
         if anchored and entry.seq == anchored.custody and entry.entry_hash != anchored.custody_head:
-            return CUSTODY, entry.seq, "custody_altered", "与已锚定的树头不符（这一条及之前的保管日志在锚定后被改写）"
+            return report.broken(entry.seq, "custody_altered",
+                                 "与已锚定的树头不符（这一条及之前的保管日志在锚定后被改写）", CUSTODY)
         previous_hash, expected_seq = entry.entry_hash, entry.seq + 1
     if anchored and expected_seq - 1 < anchored.custody:
-        return (CUSTODY, expected_seq, "custody_missing",
-                f"最新的保管日志被删除（已锚定的树头记到第 {anchored.custody} 条，现只到第 {expected_seq - 1} 条）")
-    return None
+        return report.broken(expected_seq, "custody_missing", f"最新的保管日志被删除（已锚定的树头记到第 "
+                             f"{anchored.custody} 条，现只到第 {expected_seq - 1} 条）", CUSTODY)
+    return report
 
 
 def _span(first: int, last: int) -> str:

@@ -244,8 +244,9 @@ def test_a_later_tree_head_must_hold_every_chain_of_an_earlier_one(app, client, 
 
 
 def _anchor_bucket(app, monkeypatch, endpoint: str, name: str, object_lock: bool = True) -> S3Storage:
-    settings = {"EVIDENCE_ANCHOR_S3_BUCKET": name, "STORAGE_S3_ENDPOINT_URL": endpoint, "STORAGE_S3_REGION": "us-east-1",
-                "STORAGE_S3_ACCESS_KEY_ID": "test", "STORAGE_S3_SECRET_ACCESS_KEY": "test"}
+    settings = {"EVIDENCE_ANCHOR_S3_BUCKET": name, "STORAGE_S3_ENDPOINT_URL": endpoint,
+                "STORAGE_S3_REGION": "us-east-1", "STORAGE_S3_ACCESS_KEY_ID": "test",
+                "STORAGE_S3_SECRET_ACCESS_KEY": "test"}
     for setting, value in settings.items():
         monkeypatch.setitem(app.config, setting, value)
     bucket = S3Storage(name, endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test",
@@ -254,8 +255,8 @@ def _anchor_bucket(app, monkeypatch, endpoint: str, name: str, object_lock: bool
     return bucket
 
 
-def test_tree_heads_in_an_object_lock_bucket_can_be_neither_deleted_nor_replaced(app, client, make, officer,  # noqa: F811
-                                                                                s3_endpoint, monkeypatch):
+def test_tree_heads_in_an_object_lock_bucket_can_be_neither_deleted_nor_replaced(  # noqa: F811
+        app, client, make, officer, s3_endpoint, monkeypatch):
     bucket = _anchor_bucket(app, monkeypatch, s3_endpoint, f"anchors-{os.urandom(4).hex()}")
     _records(client, make, officer, 2)
     assert anchor_chains()["written"] == 1

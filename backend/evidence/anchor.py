@@ -17,7 +17,6 @@ restored. A later head thus holds every chain of an earlier one at no shorter le
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -26,7 +25,7 @@ from flask import current_app
 from sqlalchemy import func, select, tuple_
 
 from backend.db import session, utcnow
-from backend.evidence.chain import GENESIS, Leaf, signing_key_id, tree_head_signature
+from backend.evidence.chain import GENESIS, Leaf, signing_key_id, tree_head_signature, tree_head_signed
 from backend.evidence.models import CustodyEntry, Evidence
 from backend.files import claim_keys
 from backend.storage import AppendOnlyLog, append_only_log_from_config
@@ -101,11 +100,11 @@ class TreeHead:
             return "树的大小与所含证据链数不符"
         if self.root_hash != merkle_root([_leaf_bytes(leaf) for _, leaf in sorted(self.chains.items())]):
             return "默克尔根与所含证据链不符"
+        if tree_head_signed(self.tree_size, self.signed_digest(), self.signature):
+            return None
         if self.key_id != signing_key_id():
-            return f"签名密钥 {self.key_id} 不是本系统当前的密钥"
-        if not hmac.compare_digest(tree_head_signature(self.tree_size, self.signed_digest()), self.signature):
-            return "签名无效"
-        return None
+            return f"签名无效：签名密钥 {self.key_id} 不是本系统的密钥"
+        return "签名无效"
 
 
 def _signed(chains: dict[int, Leaf], previous: TreeHead | None) -> TreeHead:

@@ -1,13 +1,8 @@
-"""The per-officer hash chains (evidence records and their custody log), keyed checkpoints, verification.
+"""The per-officer hash chain: record hashes, keyed checkpoints of each head, and verification.
 
-record_hash = SHA-256(prev_hash, file SHA-256, canonical metadata); a custody entry's entry_hash =
-SHA-256(prev_hash, canonical entry). Changing a field, a file, the order, or deleting a record or an
-entry in the middle breaks a link; deleting the newest records leaves the chain shorter than its
-checkpoint, which only the server (holding SECRET_KEY) can sign.
-
-What the database alone cannot show, since whoever edits it can delete a checkpoint or put an older
-one back, shows against the tree heads anchored outside it (backend.evidence.anchor): each chain's
-anchored `Leaf` says how long it was and how its head hashed.
+record_hash = SHA-256(prev_hash, file SHA-256, canonical metadata). Changing a field, a file, the
+order, or deleting a record in the middle breaks a link; deleting the newest records leaves the
+chain shorter than its checkpoint, which only the server (holding SECRET_KEY) can sign.
 """
 from __future__ import annotations
 
@@ -20,7 +15,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select
 
-from backend.db import session, utcnow
+from backend.db import session
 from backend.errors import NotFound
 from backend.evidence.models import ChainCheckpoint, CustodyEntry, Evidence
 from backend.org.models import Officer
@@ -66,24 +61,6 @@ def checkpoint_mac(officer_id: int, seq: int, head_hash: str) -> str:
     return hmac.new(key, f"evidence-chain:{officer_id}:{seq}:{head_hash}".encode(), hashlib.sha256).hexdigest()
 
 
-# Tree heads are signed like the checkpoint of an officer 0, which no officer is (ids start at 1).
-TREE_HEAD = 0
-
-
-def tree_head_signature(tree_size: int, digest: str) -> str:
-    return checkpoint_mac(TREE_HEAD, tree_size, digest)
-
-
-def signing_key_id() -> str:
-    """Names the key that signs checkpoints and tree heads, without revealing it."""
-    return checkpoint_mac(TREE_HEAD, 0, GENESIS)[:16]
-
-
-def lock_chains(officer_id: int) -> None:
-    """Append to one officer's chains one at a time (until the transaction ends)."""
-    session.execute(select(Officer.id).where(Officer.id == officer_id).with_for_update())
-
-
 def append(evidence: Evidence) -> None:
     """Link `evidence` after the officer's head (the caller holds the officer's lock) and move the checkpoint."""
     head = session.scalars(select(Evidence).where(Evidence.officer_id == evidence.officer_id)
@@ -99,7 +76,33 @@ def append(evidence: Evidence) -> None:
     checkpoint.mac = checkpoint_mac(evidence.officer_id, evidence.seq, evidence.record_hash)
 
 
+# Tree heads (backend.evidence.anchor) are signed like the checkpoint of an officer 0, which no officer is.
+TREE_HEAD = 0
+
+
+def tree_head_signature(tree_size: int, digest: str) -> str:
+    return checkpoint_mac(TREE_HEAD, tree_size, digest)
+
+
+def tree_head_signed(tree_size: int, digest: str, signature: str) -> bool:
+    return hmac.compare_digest(tree_head_signature(tree_size, digest), signature)
+
+
+def signing_key_id() -> str:
+    """Names the key that signs checkpoints and tree heads, without revealing it."""
+    return checkpoint_mac(TREE_HEAD, 0, GENESIS)[:16]
+
+
+def lock_chains(officer_id: int) -> None:
+    """Append to one officer's chains (records, custody log) one at a time, until the transaction ends."""
+    session.execute(select(Officer.id).where(Officer.id == officer_id).with_for_update())
+
+
 def custody_hash(entry: CustodyEntry) -> str:
+    """Like record_hash, for the custody log: the entries about one officer's evidence form that officer's
+    custody chain, so deleting or changing one breaks a link. Deleting the newest ones, a whole chain with
+    its checkpoint, or putting an older checkpoint back shows only against the tree heads anchored outside
+    the database (backend.evidence.anchor)."""
     canonical = json.dumps({
         "seq": entry.seq, "evidence_id": entry.evidence_id, "actor_id": entry.actor_id, "action": entry.action.value,
         "reason": entry.reason, "at": _time(entry.at), "address": entry.address,
@@ -115,7 +118,6 @@ def append_custody(entry: CustodyEntry, officer_id: int) -> None:
                            .order_by(CustodyEntry.seq.desc()).limit(1)).first()
     entry.seq = head.seq + 1 if head else 1
     entry.prev_hash = head.entry_hash if head else GENESIS
-    entry.at = entry.at or utcnow()
     entry.entry_hash = custody_hash(entry)
 
 

@@ -174,7 +174,8 @@ def submit_wechat_media(actor: Officer, *, media_id: str, client_id: str, **deta
 
 def _log(actor: Officer, evidence: Evidence, action: CustodyAction, reason: str | None, address: str | None) -> None:
     """Append to the custody chain of the evidence's officer."""
-    entry = CustodyEntry(evidence_id=evidence.id, actor_id=actor.id, action=action, reason=reason, address=address)
+    entry = CustodyEntry(evidence_id=evidence.id, actor_id=actor.id, action=action, reason=reason, address=address,
+                         at=utcnow())  # hashed before the insert
     chain.lock_chains(evidence.officer_id)
     chain.append_custody(entry, evidence.officer_id)
     session.add(entry)

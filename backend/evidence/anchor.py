@@ -200,8 +200,11 @@ def _hashes_at(stmt, positions: list[tuple[int, int]]) -> dict[tuple[int, int], 
 
 @dataclass(frozen=True)
 class Finding:
+    """What is wrong with the log of tree heads (about no one officer's chain)."""
+
     code: str
     message: str
+    officer_id = None
 
 
 def audit_tree_heads() -> tuple[int, TreeHead | None, list[Finding]]:

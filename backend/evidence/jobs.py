@@ -16,7 +16,7 @@ from backend.audit import AuditEntry
 from backend.db import session, utcnow
 from backend.errors import Conflict, ServiceUnavailable
 from backend.evidence import operations, video
-from backend.evidence.anchor import audit_tree_heads
+from backend.evidence.anchor import Finding, audit_tree_heads
 from backend.evidence.chain import ChainReport, chain_officers, verify_chain
 from backend.evidence.models import CopyPurpose, Evidence, VideoCopy
 from backend.files import store
@@ -49,25 +49,24 @@ def verify_chains() -> dict:
                                    outcome=1, detail=report.message[:256]))
     count = sum(map(len, broken.values()))
     # Findings of no district (a tree head's, a chain whose officer was deleted too) go to every district.
-    everywhere = [finding.message for finding in head_findings] + [report.message for report in broken.pop(None, [])]
+    everywhere = head_findings + broken.pop(None, [])
     districts = set(broken)
     if everywhere:
         districts |= set(session.scalars(select(Officer.district_id).where(Officer.role.in_(REPORTED_TO)).distinct()))
-    notified = sum(_notify(district_id, everywhere, broken[district_id]) for district_id in districts)
+    notified = sum(_notify(district_id, everywhere + broken[district_id]) for district_id in districts)
     session.flush()
     return {"chains": len(officers), "broken": count, "tree_head_findings": len(head_findings), "notified": notified}
 
 
-def _notify(district_id: int, everywhere: list[str], reports: list[ChainReport]) -> int:
+def _notify(district_id: int, reports: list[ChainReport | Finding]) -> int:
     staff = session.scalars(select(Officer).where(Officer.district_id == district_id, Officer.active.is_(True),
                                                   Officer.role.in_(REPORTED_TO))).all()
-    url = f"{current_app.config.get('PUBLIC_BASE_URL', '')}/api/evidence/chains"
-    if reports:
-        url += f"?officer_id={reports[0].officer_id}"
-    messages = everywhere + [report.message for report in reports]
-    description = "\n".join(messages[:5])
-    if len(messages) > 5:
-        description += f"\n……共 {len(messages)} 处异常"
+    first = reports[0]
+    url = f"{current_app.config.get('PUBLIC_BASE_URL', '')}/api/evidence/chains" + (
+        f"?officer_id={first.officer_id}" if first.officer_id else "")
+    description = "\n".join(report.message for report in reports[:5])
+    if len(reports) > 5:
+        description += f"\n……共 {len(reports)} 条证据链异常"
     try:
         return send_text_card(staff, title="证据链校验发现异常", description=description, url=url)
     except ServiceUnavailable:  # the audit rows above still record the break

@@ -49,10 +49,10 @@ def _records(client, make, officer, count: int) -> list[int]:
 
 
 def _views(client, make, officer, evidence_id: int, count: int) -> None:
-    """A supervisor of the officer's district opens the original `count` times (each logged)."""
-    supervisor = make.officer(Role.supervisor, district=officer.district)
+    """The district's administrator opens the original `count` times (each logged)."""
+    admin = make.officer(Role.district_admin, district=officer.district)
     for _ in range(count):
-        assert client.get(f"/api/evidence/{evidence_id}/original", headers=make.headers(supervisor)).status_code == 200
+        assert client.get(f"/api/evidence/{evidence_id}/original", headers=make.headers(admin)).status_code == 200
 
 
 def _rows(model, officer):

@@ -104,7 +104,7 @@ def test_the_tree_head_is_signed_and_anchored_only_when_the_chains_grew(app, cli
     assert second["previous"] == hashlib.sha256(anchors.read_bytes().splitlines()[0]).hexdigest()
     assert second["tree_size"] == 1 and second["chains"][0][:2] == [officer.id, 3]
     assert second["root_hash"] == merkle_root([":".join(map(str, second["chains"][0])).encode()])
-    assert len(second["signature"]) == 64 and second["key_id"] == first["key_id"]
+    assert second["signature"] and second["key_id"] == first["key_id"]
     _, report = _verify(app, client, make, officer)
     assert (report["intact"], report["anchored_records"]) == (True, 3)
 

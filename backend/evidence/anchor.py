@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
@@ -29,6 +30,8 @@ from backend.evidence.chain import GENESIS, Leaf, signing_key_id, tree_head_sign
 from backend.evidence.models import CustodyEntry, Evidence
 from backend.files import claim_keys
 from backend.storage import AppendOnlyLog, append_only_log_from_config
+
+log = logging.getLogger(__name__)
 
 LOG_NAME = "evidence-tree-heads"
 
@@ -143,6 +146,8 @@ def anchor_chains() -> dict:
     latest = latest_tree_head()
     anchored = latest.chains if latest else {}
     chains, kept = _chains_to_anchor(anchored)
+    if kept:
+        log.warning("%d evidence chains no longer extend their anchored state; their anchored leaves are kept", kept)
     if latest is not None and chains == anchored:
         return {"written": 0, "chains": len(chains), "kept": kept}
     head = _signed(chains, latest)

@@ -173,7 +173,11 @@ class LocalAppendOnlyFile:
         if b"\n" in entry:
             raise ValueError("an entry is one line")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "ab") as file:
+        with open(self.path, "ab+") as file:
+            if file.seek(0, os.SEEK_END):
+                file.seek(-1, os.SEEK_END)
+                if file.read(1) != b"\n":  # a line cut short by a crash stays a line of its own
+                    entry = b"\n" + entry
             file.write(entry + b"\n")
             file.flush()
             os.fsync(file.fileno())

@@ -84,3 +84,12 @@ def test_the_local_append_only_file_reads_back_lines_of_any_length_both_ways(tmp
     assert list(log.newest_first()) == entries[::-1]
     with pytest.raises(ValueError):
         log.append(b"two\nlines")
+
+
+def test_an_entry_after_a_line_cut_short_by_a_crash_is_whole(tmp_path):
+    log = LocalAppendOnlyFile(tmp_path / "heads.jsonl")
+    log.append(b"first")
+    with open(log.path, "ab") as file:
+        file.write(b'{"cut sho')
+    log.append(b"second")
+    assert list(log.entries()) == [b"first", b'{"cut sho', b"second"]

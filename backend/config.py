@@ -33,6 +33,9 @@ SETTINGS = {
     "LOGIN_LOCKOUT_MINUTES": ("15", int),
     "SCHEDULER_MODE": ("off", str),  # off | embedded; `flask scheduler run` is the separate process
     "SCHEDULER_LEASE_SECONDS": ("60", int),
+    "EVIDENCE_ANCHOR_FILE": (str(ROOT / "instance" / "evidence-tree-heads.jsonl"), str),  # append-only tree heads
+    "EVIDENCE_ANCHOR_S3_BUCKET": ("", str),  # a bucket with Object Lock for the tree heads instead of the file
+    "EVIDENCE_ANCHOR_RETENTION_DAYS": ("3650", int),  # how long Object Lock keeps each tree head undeletable
     "WECHAT_API_BASE_URL": ("https://qyapi.weixin.qq.com/cgi-bin/", str),
     "WECHAT_OAUTH_URL": ("https://open.weixin.qq.com/connect/oauth2/authorize", str),
     "WECHAT_CORP_ID": ("", str),

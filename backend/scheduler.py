@@ -73,6 +73,8 @@ JOBS: list[Job] = [
         period="month", lag=1),  # last month's 月计分 drafts
     Job("points.lock_months", {"hour": 5}, "backend.supervision.points.jobs.lock_months"),  # published → locked
     Job("evidence.verify_chains", {"hour": 3, "minute": 30}, "backend.evidence.jobs.verify_chains", catch_up=False),
+    Job("evidence.anchor_chains", {"minute": "*/15"}, "backend.evidence.anchor.anchor_chains",
+        period=SWEEP),  # a signed tree head of every chain, on write-once storage outside the database
     Job("files.sweep_orphans", {"hour": 4, "minute": 10}, "backend.files.sweep_orphan_files",
         period=SWEEP),  # files left by failed commits
     Job("evidence.video_copies", {"minute": "*/2"}, "backend.evidence.jobs.make_video_copies",

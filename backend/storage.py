@@ -4,14 +4,18 @@ A key, once written, is never overwritten: writing the same bytes again is a no-
 upload), different bytes under the same key are a Conflict. Keys are made by the server
 (e.g. "evidence/originals/ab/<sha256>.jpg"), never taken from a client's file name. A file is
 deleted only when no record refers to it any more (the orphan sweep, backend.files).
+
+An append-only log (the evidence tree heads, backend.evidence.anchor) lives outside the database on
+write-once storage too: an S3 bucket with Object Lock, or a local file that is only ever appended to.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tempfile
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Protocol
 
@@ -146,16 +150,145 @@ class S3Storage:
             raise _unavailable() from error
 
 
+class AppendOnlyLog(Protocol):
+    def append(self, entry: bytes) -> None: ...
+
+    def entries(self) -> Iterator[bytes]: ...  # oldest first
+
+    def newest_first(self) -> Iterator[bytes]: ...
+
+
+class LocalAppendOnlyFile:
+    """Entries as lines of one file, opened only for appending (O_APPEND) and synced after each entry.
+
+    The service never rewrites it; `chattr +a` (root) makes the kernel refuse anyone else's rewrite too.
+    """
+
+    _BLOCK = 1 << 16
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    def append(self, entry: bytes) -> None:
+        if b"\n" in entry:
+            raise ValueError("an entry is one line")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "ab+") as file:
+            if file.seek(0, os.SEEK_END):
+                file.seek(-1, os.SEEK_END)
+                if file.read(1) != b"\n":  # a line cut short by a crash stays a line of its own
+                    entry = b"\n" + entry
+            file.write(entry + b"\n")
+            file.flush()
+            os.fsync(file.fileno())
+
+    def entries(self) -> Iterator[bytes]:
+        if self.path.exists():
+            with open(self.path, "rb") as file:
+                yield from (line.rstrip(b"\n") for line in file if line.strip())
+
+    def newest_first(self) -> Iterator[bytes]:
+        """The lines from the end of the file backwards, reading it a block at a time."""
+        if not self.path.exists():
+            return
+        with open(self.path, "rb") as file:
+            position, tail = file.seek(0, os.SEEK_END), b""
+            while position > 0:
+                step = min(self._BLOCK, position)
+                position -= step
+                file.seek(position)
+                lines = (file.read(step) + tail).split(b"\n")
+                tail = lines.pop(0)
+                yield from (line for line in reversed(lines) if line.strip())
+            if tail.strip():
+                yield tail
+
+
+class S3ObjectLockLog:
+    """Entries as objects of a bucket with Object Lock, each locked in COMPLIANCE mode for `retention`.
+
+    No one (the bucket's owner included) can delete or change a locked version before its retention ends.
+    Whoever holds write access can still put a newer version over a key or hide it behind a delete
+    marker, so entries are read from the versions: the first version of each key, delete markers ignored.
+    """
+
+    def __init__(self, bucket: S3Storage, prefix: str, retention: timedelta):
+        self.bucket, self.prefix, self.retention = bucket, _checked(prefix), retention
+
+    def append(self, entry: bytes) -> None:
+        self._check_object_lock()
+        now = datetime.now(timezone.utc)
+        key = f"{self.prefix}/{now:%Y%m%dT%H%M%S%fZ}-{hashlib.sha256(entry).hexdigest()[:16]}.json"
+        _, refusal = self.bucket._call("put_object", Key=key, Body=entry, ContentType="application/json",
+                                       IfNoneMatch="*", ObjectLockMode="COMPLIANCE",
+                                       ObjectLockRetainUntilDate=now + self.retention)
+        if refusal:
+            raise _conflict(key)
+
+    def entries(self) -> Iterator[bytes]:
+        for key, version in sorted(self._first_versions().items()):
+            yield self._get(key, version)
+
+    def newest_first(self) -> Iterator[bytes]:
+        for key, version in sorted(self._first_versions().items(), reverse=True):
+            yield self._get(key, version)
+
+    def _check_object_lock(self) -> None:
+        from botocore.exceptions import ClientError
+
+        try:
+            response = self.bucket.client.get_object_lock_configuration(Bucket=self.bucket.bucket)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ObjectLockConfigurationNotFoundError":
+                raise _unavailable() from error
+            response = {}
+        if response.get("ObjectLockConfiguration", {}).get("ObjectLockEnabled") != "Enabled":
+            raise ServiceUnavailable(f"存储桶 {self.bucket.bucket} 未启用对象锁定（Object Lock），不能写入只增不改的记录",
+                                     code="object_lock_missing")
+
+    def _first_versions(self) -> dict[str, str]:
+        """Each key with the id of its first (locked) version: S3 lists a key's versions newest first."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        first: dict[str, str] = {}
+        pages = self.bucket.client.get_paginator("list_object_versions").paginate(Bucket=self.bucket.bucket,
+                                                                                  Prefix=f"{self.prefix}/")
+        try:
+            for page in pages:
+                first.update((version["Key"], version["VersionId"]) for version in page.get("Versions", ()))
+        except (BotoCoreError, ClientError) as error:
+            raise _unavailable() from error
+        return first
+
+    def _get(self, key: str, version: str) -> bytes:
+        response, refusal = self.bucket._call("get_object", Key=key, VersionId=version)
+        if refusal:
+            raise _missing(key)
+        return response["Body"].read()
+
+
+def append_only_log_from_config(config, name: str) -> AppendOnlyLog:
+    """The log `name`: objects under `name/` in EVIDENCE_ANCHOR_S3_BUCKET when set, else EVIDENCE_ANCHOR_FILE."""
+    if config.get("EVIDENCE_ANCHOR_S3_BUCKET"):
+        bucket = _s3(config, config["EVIDENCE_ANCHOR_S3_BUCKET"])
+        return S3ObjectLockLog(bucket, name, timedelta(days=config["EVIDENCE_ANCHOR_RETENTION_DAYS"]))
+    return LocalAppendOnlyFile(config["EVIDENCE_ANCHOR_FILE"])
+
+
+def _s3(config, bucket: str) -> S3Storage:
+    return S3Storage(
+        bucket,
+        endpoint_url=config.get("STORAGE_S3_ENDPOINT_URL"),
+        region_name=config.get("STORAGE_S3_REGION"),
+        aws_access_key_id=config.get("STORAGE_S3_ACCESS_KEY_ID"),
+        aws_secret_access_key=config.get("STORAGE_S3_SECRET_ACCESS_KEY"),
+    )
+
+
 def storage_from_config(config) -> Storage:
     """S3 when STORAGE_S3_BUCKET is set, otherwise the local FILES_DIR."""
     if config.get("STORAGE_S3_BUCKET"):
-        return S3Storage(
-            config["STORAGE_S3_BUCKET"],
-            endpoint_url=config.get("STORAGE_S3_ENDPOINT_URL"),
-            region_name=config.get("STORAGE_S3_REGION"),
-            aws_access_key_id=config.get("STORAGE_S3_ACCESS_KEY_ID"),
-            aws_secret_access_key=config.get("STORAGE_S3_SECRET_ACCESS_KEY"),
-        )
+        return _s3(config, config["STORAGE_S3_BUCKET"])
     return LocalStorage(config["FILES_DIR"])
 
 

@@ -116,11 +116,16 @@ class ChainReportSchema(Schema):
     officer_id = fields.Integer()
     badge_no = fields.String()
     records = fields.Integer(metadata={"description": "链上记录数"})
+    custody_entries = fields.Integer(metadata={"description": "保管日志条数（该人员证据的保管日志也成一条链）"})
+    anchored_records = fields.Integer(allow_none=True, metadata={
+        "description": "最新的已锚定树头（库外只增不改存储）记到第几条记录；null：尚未锚定"})
     intact = fields.Boolean()
-    broken_seq = fields.Integer(allow_none=True, metadata={"description": "第一个断点的序号"})
+    broken_seq = fields.Integer(allow_none=True, metadata={"description": "第一个断点的序号（证据链或保管日志中）"})
     problem = fields.String(allow_none=True, metadata={
         "description": "record_missing / record_altered / link_broken / file_missing / file_altered / "
-                       "head_truncated / checkpoint_missing / checkpoint_forged / checkpoint_mismatch"})
+                       "head_truncated / checkpoint_missing / checkpoint_forged / checkpoint_mismatch / "
+                       "anchor_mismatch / chain_deleted（整条链连同检查点被删）/ chain_rolled_back（删了最新记录并换回旧检查点）"
+                       " / custody_missing（保管日志被删）/ custody_altered"})
     message = fields.String(allow_none=True)
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from backend import keys
 from backend.db import session
 from backend.errors import NotFound
-from backend.evidence.models import ChainCheckpoint, Evidence
+from backend.evidence.models import ChainCheckpoint, CustodyEntry, Evidence
 from backend.org.models import Officer
 from backend.storage import get_storage
 
@@ -99,46 +99,117 @@ def append(evidence: Evidence) -> None:
     checkpoint.mac = checkpoint_mac(evidence.officer_id, evidence.seq, evidence.record_hash)
 
 
+# Tree heads (backend.evidence.anchor) are signed like the checkpoint of an officer 0, which no officer is.
+TREE_HEAD = 0
+
+
+def tree_head_signature(tree_size: int, digest: str) -> str:
+    return checkpoint_mac(TREE_HEAD, tree_size, digest)
+
+
+def tree_head_signed(tree_size: int, digest: str, signature: str) -> bool:
+    return hmac.compare_digest(tree_head_signature(tree_size, digest), signature)
+
+
+def signing_key_id() -> str:
+    """Names the key that signs checkpoints and tree heads, without revealing it."""
+    return checkpoint_mac(TREE_HEAD, 0, GENESIS)[:16]
+
+
+def lock_chains(officer_id: int) -> None:
+    """Append to one officer's chains (records, custody log) one at a time, until the transaction ends."""
+    session.execute(select(Officer.id).where(Officer.id == officer_id).with_for_update())
+
+
+def custody_hash(entry: CustodyEntry) -> str:
+    """Like record_hash, for the custody log: the entries about one officer's evidence form that officer's
+    custody chain, so deleting or changing one breaks a link. Deleting the newest ones, a whole chain with
+    its checkpoint, or putting an older checkpoint back shows only against the tree heads anchored outside
+    the database (backend.evidence.anchor)."""
+    canonical = json.dumps({
+        "seq": entry.seq, "evidence_id": entry.evidence_id, "actor_id": entry.actor_id, "action": entry.action.value,
+        "reason": entry.reason, "at": _time(entry.at), "address": entry.address,
+    }, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(f"{entry.prev_hash}\n{canonical}".encode()).hexdigest()
+
+
+def append_custody(entry: CustodyEntry, officer_id: int) -> None:
+    """Link `entry` after the head of the custody chain of `officer_id`, whose evidence it is about (the caller
+    holds the officer's lock)."""
+    head = session.execute(select(CustodyEntry.seq, CustodyEntry.entry_hash).join(Evidence)
+                           .where(Evidence.officer_id == officer_id)
+                           .order_by(CustodyEntry.seq.desc()).limit(1)).first()
+    entry.seq = head.seq + 1 if head else 1
+    entry.prev_hash = head.entry_hash if head else GENESIS
+    entry.entry_hash = custody_hash(entry)
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One officer's two chains as a tree head anchored them: how long each was and how its head hashed."""
+
+    officer_id: int
+    records: int
+    head: str
+    custody: int
+    custody_head: str
+
+
+# Which log a finding is in, as the messages name it.
+RECORDS, CUSTODY = "证据链", "保管日志"
+
+
 @dataclass
 class ChainReport:
-    """The outcome of verifying one officer's chain; `broken_seq`/`problem`/`message` name the first broken link."""
+    """The outcome of verifying one officer's chains; `broken_seq`/`problem`/`message` name the first break."""
 
     officer_id: int
     badge_no: str
     records: int
+    custody_entries: int
+    anchored_records: int | None  # how many records the latest tree head holds (None: not anchored yet)
     intact: bool = True
     broken_seq: int | None = None
     problem: str | None = None
     message: str | None = None
 
-    def broken(self, seq: int, problem: str, message: str) -> ChainReport:
+    def broken(self, seq: int, problem: str, message: str, log: str = RECORDS) -> ChainReport:
         self.intact, self.broken_seq, self.problem = False, seq, problem
-        self.message = f"执法证号 {self.badge_no} 的证据链第 {seq} 条：{message}"
+        self.message = f"执法证号 {self.badge_no} 的{log}第 {seq} 条：{message}"
         return self
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
-def verify_chain(officer: Officer) -> ChainReport:
-    """Walk one officer's chain from the start (records, links, files, checkpoint); stop at the first break."""
+def verify_chain(officer: Officer, anchored: Leaf | None = None) -> ChainReport:
+    """Walk one officer's chains from the start (records, links, files, checkpoint, custody log) and hold them
+    against their leaf in the latest tree head; stop at the first break."""
     records = session.scalars(select(Evidence).where(Evidence.officer_id == officer.id).order_by(Evidence.seq)
                               .execution_options(populate_existing=True)).all()  # what is stored, not a cached copy
-    report = ChainReport(officer.id, officer.badge_no, len(records))
+    entries = session.scalars(select(CustodyEntry).join(Evidence).where(Evidence.officer_id == officer.id)
+                              .order_by(CustodyEntry.seq).execution_options(populate_existing=True)).all()
+    report = ChainReport(officer.id, officer.badge_no, len(records), len(entries),
+                         anchored.records if anchored else None)
     previous_hash, expected_seq = GENESIS, 1
     for record in records:
         if record.seq != expected_seq:
             return report.broken(expected_seq, "record_missing",
-                                 f"记录缺失（第 {expected_seq} 至 {record.seq - 1} 条已被删除）")
+                                 f"记录缺失（{_span(expected_seq, record.seq - 1)}已被删除）")
         if record_hash(record) != record.record_hash:
             return report.broken(record.seq, "record_altered", "记录内容被改动（记录哈希不符）")
         if record.prev_hash != previous_hash:
             return report.broken(record.seq, "link_broken", "与前一条记录的链接断开（顺序被调换或前一条被改动）")
+        if anchored and record.seq == anchored.records and record.record_hash != anchored.head:
+            return report.broken(record.seq, "anchor_mismatch", "与已锚定的树头不符（这一条及之前的记录在锚定后被改写）")
         problem = _file_problem(record)
         if problem:
             return report.broken(record.seq, *problem)
         previous_hash, expected_seq = record.record_hash, record.seq + 1
-    return _check_head(report, records[-1] if records else None)
+    head = records[-1] if records else None
+    if _check_head(report, head).intact and _check_anchor(report, head, anchored).intact:
+        _check_custody(report, entries, anchored)
+    return report
 
 
 def _file_problem(record: Evidence) -> tuple[str, str] | None:
@@ -168,10 +239,52 @@ def _check_head(report: ChainReport, head: Evidence | None) -> ChainReport:
     return report
 
 
-def chain_officers(officers_query=None) -> list[Officer]:
-    """Officers that have a chain (a record or a checkpoint), optionally limited by a SELECT of officer ids."""
+def _check_anchor(report: ChainReport, head: Evidence | None, anchored: Leaf | None) -> ChainReport:
+    """What a genuine checkpoint cannot show: the chain shorter than anchored outside the database."""
+    last_seq = head.seq if head else 0
+    if anchored is None or last_seq >= anchored.records:
+        return report
+    if head is None:
+        return report.broken(1, "chain_deleted", f"整条证据链连同检查点被删除（已锚定的树头记有 {anchored.records} 条记录）")
+    return report.broken(last_seq + 1, "chain_rolled_back",
+                         f"最新的{_span(last_seq + 1, anchored.records)}记录被删除，检查点被换回旧的"
+                         f"（已锚定的树头记到第 {anchored.records} 条）")
+
+
+def _check_custody(report: ChainReport, entries: list[CustodyEntry], anchored: Leaf | None) -> ChainReport:
+    previous_hash, expected_seq = GENESIS, 1
+    for entry in entries:
+        if entry.seq > expected_seq:
+            return report.broken(expected_seq, "custody_missing",
+                                 f"保管日志缺失（{_span(expected_seq, entry.seq - 1)}已被删除）", CUSTODY)
+        if entry.seq < expected_seq or custody_hash(entry) != entry.entry_hash:
+            return report.broken(entry.seq, "custody_altered", "保管日志被改动（哈希不符或序号重复）", CUSTODY)
+        if entry.prev_hash != previous_hash:
+            return report.broken(entry.seq, "custody_altered",
+                                 "与前一条保管日志的链接断开（顺序被调换或前一条被改动）", CUSTODY)
+        if anchored and entry.seq == anchored.custody and entry.entry_hash != anchored.custody_head:
+            return report.broken(entry.seq, "custody_altered",
+                                 "与已锚定的树头不符（这一条及之前的保管日志在锚定后被改写）", CUSTODY)
+        previous_hash, expected_seq = entry.entry_hash, entry.seq + 1
+    if anchored and expected_seq - 1 < anchored.custody:
+        return report.broken(expected_seq, "custody_missing", f"最新的保管日志被删除（已锚定的树头记到第 "
+                             f"{anchored.custody} 条，现只到第 {expected_seq - 1} 条）", CUSTODY)
+    return report
+
+
+def _span(first: int, last: int) -> str:
+    return f"第 {first} 条" if first == last else f"第 {first} 至 {last} 条"
+
+
+def chain_officers(officers_query=None, anchored=()) -> list[Officer]:
+    """Officers that have a chain (a record, a checkpoint, or a leaf in the latest tree head: officer ids in
+    `anchored`), optionally limited by a SELECT of officer ids. Unlimited, an anchored officer whose own row
+    was deleted as well comes as a stand-in of no district, named by id."""
     ids = select(Evidence.officer_id).union(select(ChainCheckpoint.officer_id))
-    stmt = select(Officer).where(Officer.id.in_(ids)).order_by(Officer.id)
+    stmt = select(Officer).where(Officer.id.in_(ids) | Officer.id.in_(list(anchored))).order_by(Officer.id)
     if officers_query is not None:
-        stmt = stmt.where(Officer.id.in_(officers_query))
-    return list(session.scalars(stmt))
+        return list(session.scalars(stmt.where(Officer.id.in_(officers_query))))
+    officers = list(session.scalars(stmt))
+    vanished = set(anchored) - {officer.id for officer in officers}
+    return officers + [Officer(id=officer_id, badge_no=f"#{officer_id}（人员记录也已删除）", district_id=None)
+                       for officer_id in sorted(vanished)]

@@ -1,4 +1,6 @@
-"""Evidence jobs: verify every chain (a break is reported to the district), make queued video copies."""
+"""Evidence jobs: verify every chain (a break is reported to the district), make queued video copies.
+
+(The tree heads are written by backend.evidence.anchor.anchor_chains.)"""
 from __future__ import annotations
 
 import logging
@@ -14,6 +16,7 @@ from backend.audit import AuditEntry
 from backend.db import session, utcnow
 from backend.errors import Conflict
 from backend.evidence import operations, video
+from backend.evidence.anchor import Finding, audit_tree_heads
 from backend.evidence.chain import ChainReport, chain_officers, verify_chain
 from backend.evidence.models import CopyPurpose, Evidence, VideoCopy
 from backend.files import store
@@ -29,25 +32,38 @@ COPY_BUDGET = timedelta(minutes=2)
 
 
 def verify_chains() -> dict:
-    """Verify all chains; each break goes to the audit log and, as a text card, to its district's staff."""
+    """Audit the anchored tree heads and verify every chain against the latest; each finding goes to the audit
+    log and, as a text card, to the staff of the chain's district (a tree head's to every district's)."""
+    _, latest, head_findings = audit_tree_heads()
+    for finding in head_findings:
+        session.add(AuditEntry(action="evidence tree head broken", object_type="evidence_tree_head",
+                               object_id=finding.code, outcome=1, detail=finding.message[:256]))
+    anchored = latest.chains if latest else {}
     broken: dict[int, list[ChainReport]] = defaultdict(list)
-    officers = chain_officers()
+    officers = chain_officers(anchored=anchored)
     for officer in officers:
-        report = verify_chain(officer)
+        report = verify_chain(officer, anchored.get(officer.id))
         if not report.intact:
             broken[officer.district_id].append(report)
             session.add(AuditEntry(action="evidence chain broken", object_type="officer", object_id=str(officer.id),
                                    outcome=1, detail=report.message[:256]))
-    notified = sum(_notify(district_id, reports) for district_id, reports in broken.items())
+    count = sum(map(len, broken.values()))
+    # Findings of no district (a tree head's, a chain whose officer was deleted too) go to every district.
+    everywhere = head_findings + broken.pop(None, [])
+    districts = set(broken)
+    if everywhere:
+        districts |= set(session.scalars(select(Officer.district_id).where(Officer.role.in_(REPORTED_TO)).distinct()))
+    notified = sum(_notify(district_id, everywhere + broken[district_id]) for district_id in districts)
     session.flush()
-    return {"chains": len(officers), "broken": sum(map(len, broken.values())), "notified": notified}
+    return {"chains": len(officers), "broken": count, "tree_head_findings": len(head_findings), "notified": notified}
 
 
-def _notify(district_id: int, reports: list[ChainReport]) -> int:
+def _notify(district_id: int, reports: list[ChainReport | Finding]) -> int:
     staff = session.scalars(select(Officer).where(Officer.district_id == district_id, Officer.active.is_(True),
                                                   Officer.role.in_(REPORTED_TO))).all()
     first = reports[0]
-    url = f"{current_app.config.get('PUBLIC_BASE_URL', '')}/api/evidence/chains?officer_id={first.officer_id}"
+    url = f"{current_app.config.get('PUBLIC_BASE_URL', '')}/api/evidence/chains" + (
+        f"?officer_id={first.officer_id}" if first.officer_id else "")
     description = "\n".join(report.message for report in reports[:5])
     if len(reports) > 5:
         description += f"\n……共 {len(reports)} 条证据链异常"

@@ -152,7 +152,9 @@ class ChainCheckpoint(Base):
 
 
 class CustodyEntry(Base):
-    """One access to a piece of evidence: who, when, what, why. Append-only."""
+    """One access to a piece of evidence: who, when, what, why. Append-only, and chained like the records:
+    the entries about one officer's evidence form that officer's custody chain, each carrying the hash of
+    the one before, so no entry is deleted or changed unseen."""
 
     __tablename__ = "evidence_custody"
 
@@ -163,6 +165,9 @@ class CustodyEntry(Base):
     reason: Mapped[str | None] = mapped_column(String(500))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     address: Mapped[str | None] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(Integer)  # position in the custody chain of the evidence's officer, from 1
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))
 
     actor: Mapped[Officer] = relationship()
 

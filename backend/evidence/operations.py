@@ -146,7 +146,7 @@ def submit_evidence(actor: Officer, *, client_id: str, data: bytes, content_type
         place=place, subject_type=subject_type, subject_ref=subject_ref, received_at=now)
     _compare_with_exif(evidence, files.exif)
     writes = _prepare_writes(evidence, data, files, actor.badge_no)
-    session.execute(select(Officer.id).where(Officer.id == actor.id).with_for_update())  # one append at a time
+    chain.lock_chains(actor.id)
     existing = _by_client_id(client_id)
     if existing is not None:
         return _same(existing, actor, files.sha256), False
@@ -174,8 +174,12 @@ def submit_wechat_media(actor: Officer, *, media_id: str, client_id: str, **deta
 
 
 def _log(actor: Officer, evidence: Evidence, action: CustodyAction, reason: str | None, address: str | None) -> None:
-    session.add(CustodyEntry(evidence_id=evidence.id, actor_id=actor.id, action=action, reason=reason,
-                             address=address))
+    """Append to the custody chain of the evidence's officer."""
+    entry = CustodyEntry(evidence_id=evidence.id, actor_id=actor.id, action=action, reason=reason, address=address,
+                         at=utcnow())  # hashed before the insert
+    chain.lock_chains(evidence.officer_id)
+    chain.append_custody(entry, evidence.officer_id)
+    session.add(entry)
     session.flush()
 
 

@@ -5,6 +5,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from backend.db import session
+from backend.evidence.anchor import anchored_chains
 from backend.evidence.chain import ChainReport, chain_officers, verify_chain
 from backend.evidence.models import CustodyEntry, Evidence, Subject
 from backend.org.models import Officer
@@ -27,11 +28,14 @@ def evidence_list(actor: Officer, *, officer_id: int | None = None, subject_type
 def custody_log(actor: Officer, evidence_id: int) -> list[CustodyEntry]:
     evidence = get_visible(Evidence, evidence_id, actor, what="证据")
     return list(session.scalars(select(CustodyEntry).where(CustodyEntry.evidence_id == evidence.id)
-                                .order_by(CustodyEntry.id)))
+                                .order_by(CustodyEntry.seq)))
 
 
 def verify_visible_chains(actor: Officer, officer_id: int | None = None) -> list[ChainReport]:
-    """Verify one officer's chain, or every chain the actor may see."""
+    """Verify one officer's chains, or every chain the actor may see, against the latest tree head."""
+    anchored = anchored_chains()
     if officer_id is not None:
-        return [verify_chain(get_visible(Officer, officer_id, actor, what="人员"))]
-    return [verify_chain(officer) for officer in chain_officers(select(Officer.id).where(visible(Officer, actor)))]
+        officers = [get_visible(Officer, officer_id, actor, what="人员")]
+    else:
+        officers = chain_officers(select(Officer.id).where(visible(Officer, actor)), anchored)
+    return [verify_chain(officer, anchored.get(officer.id)) for officer in officers]

@@ -55,7 +55,8 @@ def test_intact_chain_verifies(app, client, make, chain):
     assert result.exit_code == 0, result.output
     assert "共校验 1 条证据链，完好 1 条，异常 0 条" in result.output
     assert _endpoint(client, make, officer) == {"officer_id": officer.id, "badge_no": officer.badge_no, "records": 5,
-                                                 "intact": True, "broken_seq": None, "problem": None, "message": None}
+                                                 "custody_entries": 0, "anchored_records": None, "intact": True,
+                                                 "broken_seq": None, "problem": None, "message": None}
 
 
 def test_flipping_one_byte_of_a_stored_original_is_detected(app, client, make, chain):

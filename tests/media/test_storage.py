@@ -3,7 +3,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from backend.errors import Conflict, NotFound, ServiceUnavailable
-from backend.storage import LocalStorage, S3Storage, storage_from_config
+from backend.storage import LocalAppendOnlyFile, LocalStorage, S3Storage, storage_from_config
 
 
 @pytest.fixture(scope="module")
@@ -72,3 +72,24 @@ def test_unreachable_bucket_is_a_service_error_not_a_crash():
     store.client.meta.config.retries = {"max_attempts": 0}
     with pytest.raises(ServiceUnavailable):
         store.exists("a.jpg")
+
+
+def test_the_local_append_only_file_reads_back_lines_of_any_length_both_ways(tmp_path):
+    log = LocalAppendOnlyFile(tmp_path / "instance" / "heads.jsonl")
+    assert list(log.newest_first()) == []
+    entries = [b"a" * 100_000, b"short", b"c" * 70_000]  # longer than the block read backwards
+    for entry in entries:
+        log.append(entry)
+    assert list(log.entries()) == entries
+    assert list(log.newest_first()) == entries[::-1]
+    with pytest.raises(ValueError):
+        log.append(b"two\nlines")
+
+
+def test_an_entry_after_a_line_cut_short_by_a_crash_is_whole(tmp_path):
+    log = LocalAppendOnlyFile(tmp_path / "heads.jsonl")
+    log.append(b"first")
+    with open(log.path, "ab") as file:
+        file.write(b'{"cut sho')
+    log.append(b"second")
+    assert list(log.entries()) == [b"first", b'{"cut sho', b"second"]

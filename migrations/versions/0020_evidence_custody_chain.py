@@ -2,7 +2,7 @@
 entries already logged are linked in the order they were written
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 """
 import hashlib
 import json
@@ -14,7 +14,7 @@ from alembic import op
 import backend.db
 
 revision: str = "0020"
-down_revision: Union[str, Sequence[str], None] = "0018"
+down_revision: Union[str, Sequence[str], None] = "0019"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

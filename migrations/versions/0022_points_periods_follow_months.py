@@ -3,7 +3,7 @@ tie-break, no longer re-scored per year), a quarter counts its locked months and
 quarters (confirmable when all are)
 
 Revision ID: 0022
-Revises: 0019
+Revises: 0020
 """
 from collections import Counter
 from datetime import date
@@ -13,7 +13,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision: str = "0022"
-down_revision: Union[str, Sequence[str], None] = "0019"
+down_revision: Union[str, Sequence[str], None] = "0020"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

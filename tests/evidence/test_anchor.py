@@ -22,6 +22,7 @@ from backend.evidence.anchor import TreeHead, anchor_chains, latest_tree_head, m
 from backend.evidence.jobs import verify_chains
 from backend.evidence.models import ChainCheckpoint, CustodyEntry, Evidence
 from backend.org.models import Role
+from backend.outbox import deliver
 from backend.scheduler import JOBS, SUCCEEDED, run_job
 from backend.storage import S3Storage
 from tests.evidence.helpers import unique_jpeg, upload
@@ -141,6 +142,7 @@ def test_a_whole_chain_deleted_with_the_officer_is_named_by_id(app, client, make
     assert result.exit_code == 1
     assert f"执法证号 #{officer.id}（人员记录也已删除） 的证据链第 1 条：整条证据链连同检查点被删除" in result.output
     assert verify_chains()["broken"] == 1
+    deliver()
     [card] = fake_wechat.messages_to(admin.wechat_userid)
     assert f"#{officer.id}（人员记录也已删除）" in card["textcard"]["description"]
 
@@ -224,6 +226,7 @@ def test_an_older_tree_head_appended_again_is_reported_by_the_nightly_check(app,
         file.write(anchors.read_bytes().splitlines(keepends=True)[0])
     summary = verify_chains()
     assert summary["tree_head_findings"] == 2 and summary["notified"] >= 1
+    deliver()
     [card] = fake_wechat.messages_to(admin.wechat_userid)
     assert "第 3 个树头" in card["textcard"]["description"] and "之前的树头缺失或被替换" in card["textcard"]["description"]
     assert "第 3 个树头（" in app.test_cli_runner().invoke(args=["evidence", "verify"]).output

@@ -21,6 +21,7 @@ SETTINGS = {
     "STORAGE_S3_REGION": ("", str),
     "STORAGE_S3_ACCESS_KEY_ID": ("", str),  # empty: boto3's usual credential chain
     "STORAGE_S3_SECRET_ACCESS_KEY": ("", str),
+    "IMAGE_MAX_PIXELS": ("25000000", int),  # largest photo of any kind (width × height), checked before decoding
     "EVIDENCE_MAX_IMAGE_BYTES": ("20971520", int),  # largest evidence photo (20 MB)
     "EVIDENCE_MAX_VIDEO_BYTES": ("104857600", int),  # largest evidence video (100 MB)
     "EVIDENCE_MAX_VIDEO_SECONDS": ("180", int),  # longest evidence video

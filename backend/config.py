@@ -25,6 +25,8 @@ SETTINGS = {
     "EVIDENCE_MAX_IMAGE_BYTES": ("20971520", int),  # largest evidence photo (20 MB)
     "EVIDENCE_MAX_VIDEO_BYTES": ("104857600", int),  # largest evidence video (100 MB)
     "EVIDENCE_MAX_VIDEO_SECONDS": ("180", int),  # longest evidence video
+    "EVIDENCE_MAX_VIDEO_FPS": ("60", int),  # most frames a second a video may declare (and frames: this × length)
+    "EVIDENCE_VIDEO_COPY_MAX_SECONDS": ("1800", int),  # a video copy taking longer is stopped and marked failed
     "EVIDENCE_TIME_TOLERANCE_MINUTES": ("10", int),  # EXIF time further from the reported time is flagged
     "EVIDENCE_PLACE_TOLERANCE_M": ("200", int),  # EXIF GPS further from the reported place is flagged
     "TOKEN_TTL_HOURS": ("12", int),

@@ -29,6 +29,7 @@ SETTINGS = {
     "EVIDENCE_VIDEO_COPY_MAX_SECONDS": ("1800", int),  # a video copy taking longer is stopped and marked failed
     "EVIDENCE_TIME_TOLERANCE_MINUTES": ("10", int),  # EXIF time further from the reported time is flagged
     "EVIDENCE_PLACE_TOLERANCE_M": ("200", int),  # EXIF GPS further from the reported place is flagged
+    "SPREADSHEET_MAX_UNPACKED_BYTES": ("50000000", int),  # an uploaded workbook unpacking to more is refused
     "TOKEN_TTL_HOURS": ("12", int),
     "LOGIN_MAX_FAILURES": ("5", int),
     "LOGIN_LOCKOUT_MINUTES": ("15", int),

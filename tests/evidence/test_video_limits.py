@@ -1,69 +1,12 @@
 """Crafted videos that cost far more than their size: refused from what their boxes declare, before FFmpeg
 decodes them; a copy that outgrows its budget stops and is shown as failed."""
-import io
-from fractions import Fraction
-
-import av
-import numpy as np
 import pytest
-from PIL import Image
 
 from backend.scheduler import JOBS, SUCCEEDED, run_job
+from tests.crafted import hidden_big_frame, huge_declared_frame, lying_sample_table, many_tiny_frames
 from tests.evidence.helpers import mp4_bytes, upload
 
 VIDEO_COPIES = {job.id: job for job in JOBS}["evidence.video_copies"]
-
-
-def _patched(data: bytes, box: bytes, offset: int, *values: int) -> bytes:
-    """The file with 4-byte big-endian `values` written `offset` bytes into the first `box`."""
-    start = data.index(box) - 4
-    patched = bytearray(data)
-    for number, value in enumerate(values):
-        patched[start + offset + 4 * number:start + offset + 4 * number + 4] = value.to_bytes(4, "big")
-    return bytes(patched)
-
-
-def lying_sample_table() -> bytes:
-    """A small MP4 whose sample-size box claims 50 million samples of 100 bytes (FFmpeg: 1.7 GB to open)."""
-    return _patched(mp4_bytes(seconds=1), b"stsz", 12, 100, 50_000_000)
-
-
-def huge_declared_frame() -> bytes:
-    """A small MP4 whose track header and sample entry declare a 16000×16000 picture."""
-    data = _patched(mp4_bytes(seconds=1), b"tkhd", 84, 16000 << 16, 16000 << 16)
-    start = data.index(b"stsd") - 4 + 16 + 8 + 24
-    return data[:start] + (16000).to_bytes(2, "big") * 2 + data[start + 4:]
-
-
-def many_tiny_frames(frames: int = 300) -> bytes:
-    """A video of `frames` frames each 1/90000 s long: a hundredth of a second, yet as many frames as 10 s."""
-    buffer = io.BytesIO()
-    with av.open(buffer, "w", format="mp4") as container:
-        stream = container.add_stream("libx264", rate=30)
-        stream.width, stream.height, stream.pix_fmt = 32, 32, "yuv420p"
-        stream.codec_context.time_base = Fraction(1, 90000)
-        for number in range(frames):
-            frame = av.VideoFrame.from_ndarray(np.full((32, 32, 3), number % 256, dtype=np.uint8), format="rgb24")
-            frame.pts, frame.time_base = number, Fraction(1, 90000)
-            container.mux(stream.encode(frame))
-        container.mux(stream.encode(None))
-    return buffer.getvalue()
-
-
-def hidden_big_frame(sizes=((64, 64),) * 4 + ((256, 256),) + ((64, 64),) * 5) -> bytes:
-    """A motion-JPEG MP4 whose container and first frames say 64×64, with a larger frame mid-stream."""
-    buffer = io.BytesIO()
-    with av.open(buffer, "w", format="mp4") as container:
-        stream = container.add_stream("mjpeg", rate=10)
-        stream.width, stream.height, stream.pix_fmt = 64, 64, "yuvj420p"
-        for number, size in enumerate(sizes):
-            picture = io.BytesIO()
-            Image.new("RGB", size, (40 + 10 * number, 90, 120)).save(picture, "JPEG")
-            packet = av.Packet(picture.getvalue())
-            packet.stream, packet.pts, packet.dts, packet.is_keyframe = stream, number, number, True
-            packet.time_base = Fraction(1, 10)
-            container.mux(packet)
-    return buffer.getvalue()
 
 
 CRAFTED = {

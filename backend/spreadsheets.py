@@ -1,0 +1,95 @@
+"""Spreadsheets people upload (Excel workbooks, CSV): read as a stream, within limits that hold before the work.
+
+A workbook is a zip of XML: 155 KB can unpack to 150 MB, and one cell at row 60,000 made openpyxl's normal
+mode create 1.5 million cells. So the zip's declared sizes are checked first (zipfile never unpacks more
+than an entry declares), the first sheet is streamed (openpyxl read-only) row by row up to a row limit,
+each row is cut to MAX_COLUMNS, and anything malformed is refused with a 4xx, never a 500.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+import zlib
+from collections.abc import Iterator
+
+from flask import current_app
+from openpyxl import load_workbook
+from openpyxl.worksheet.cell_range import CellRange
+
+from backend.errors import Invalid
+
+MAX_COLUMNS = 64  # far more than any import layout has; a cell further right is ignored
+MAX_REPORTED_ERRORS = 100  # rows of errors listed in a refusal; the message counts them all
+_MERGED = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\bref="([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)"')
+# What a damaged zip, its XML or a cell's text raises inside openpyxl and zipfile.
+_MALFORMED = (zipfile.BadZipFile, zlib.error, KeyError, ValueError, TypeError, IndexError, AttributeError, OSError,
+              EOFError, SyntaxError)
+
+
+def _not_a_workbook() -> Invalid:
+    return Invalid("文件不是有效的 Excel（.xlsx）文件", code="not_an_excel_file")
+
+
+class FirstSheet:
+    """The first sheet of an .xlsx file, streamed; rows only up to `max_rows` after the header."""
+
+    def __init__(self, data: bytes, *, max_rows: int):
+        self.max_rows = max_rows
+        limit = current_app.config["SPREADSHEET_MAX_UNPACKED_BYTES"]
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                unpacked = sum(entry.file_size for entry in archive.infolist())
+            if unpacked > limit:
+                raise Invalid(f"Excel 文件解压后过大（{unpacked // 1_000_000} MB，最多 {limit // 1_000_000} MB）",
+                              code="spreadsheet_too_large")
+            self._book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            self._sheet = self._book.worksheets[0]
+        except _MALFORMED:
+            raise _not_a_workbook() from None
+        self._sheet.reset_dimensions()  # the declared size may lie: rows are read as they are
+
+    def merged(self) -> list[CellRange]:
+        """The merged ranges (read-only mode does not read them: taken from the sheet's XML)."""
+        with self._book._archive.open(self._sheet._worksheet_path) as source:  # noqa: SLF001 (openpyxl has no API)
+            return [CellRange(ref.decode()) for ref in _MERGED.findall(source.read())]
+
+    def rows(self) -> Iterator[tuple[int, tuple]]:
+        """(row number, values) of each row with a value; too_many_rows past the header and `max_rows`."""
+        try:
+            numbered = enumerate(self._sheet.iter_rows(min_row=1, max_col=MAX_COLUMNS, values_only=True), start=1)
+            for number, values in numbered:
+                if values.count(None) == len(values) or all(value is None or str(value).strip() == ""
+                                                            for value in values):
+                    continue
+                if number > self.max_rows + 1:
+                    raise too_many_rows(self.max_rows)
+                yield number, values
+        except _MALFORMED:
+            raise Invalid("Excel 文件内容已损坏，无法读取", code="not_an_excel_file") from None
+        finally:
+            self._book.close()
+
+
+def csv_rows(text: str, *, max_rows: int) -> Iterator[tuple[int, list[str]]]:
+    """(row number, fields) of each CSV record with a value, the header first; refused past `max_rows`."""
+    number = 0
+    try:
+        for number, values in enumerate(csv.reader(io.StringIO(text)), start=1):
+            if not any(value.strip() for value in values):
+                continue
+            if number > max_rows + 1:
+                raise too_many_rows(max_rows)
+            yield number, values[:MAX_COLUMNS]
+    except csv.Error as error:  # a field over csv's 128 KiB limit, a NUL byte …
+        raise Invalid(f"CSV 文件第 {number + 1} 行格式有误：{error}", code="csv_malformed") from None
+
+
+def too_many_rows(max_rows: int) -> Invalid:
+    return Invalid(f"一次最多导入 {max_rows} 行", code="too_many_rows")
+
+
+def reported(errors: dict) -> dict:
+    """The errors of a refused import as listed: the first MAX_REPORTED_ERRORS rows (the message gives the count)."""
+    return dict(list(errors.items())[:MAX_REPORTED_ERRORS])

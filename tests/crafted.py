@@ -1,0 +1,109 @@
+"""Small crafted files that cost far more than their size (issue 15 §6), made in the test that uses them:
+videos whose boxes lie, workbooks and CSV files that unpack or spread out. The benchmark bench/crafted_files
+sends the same files."""
+from __future__ import annotations
+
+import io
+import zipfile
+from fractions import Fraction
+
+import av
+import numpy as np
+from openpyxl import Workbook
+from PIL import Image
+
+from tests.evidence.helpers import mp4_bytes
+
+
+def _patched(data: bytes, box: bytes, offset: int, *values: int) -> bytes:
+    """The file with 4-byte big-endian `values` written `offset` bytes into the first `box`."""
+    start = data.index(box) - 4
+    patched = bytearray(data)
+    for number, value in enumerate(values):
+        patched[start + offset + 4 * number:start + offset + 4 * number + 4] = value.to_bytes(4, "big")
+    return bytes(patched)
+
+
+def lying_sample_table() -> bytes:
+    """A small MP4 whose sample-size box claims 50 million samples of 100 bytes (FFmpeg: 1.7 GB to open)."""
+    return _patched(mp4_bytes(seconds=1), b"stsz", 12, 100, 50_000_000)
+
+
+def huge_declared_frame() -> bytes:
+    """A small MP4 whose track header and sample entry declare a 16000×16000 picture."""
+    data = _patched(mp4_bytes(seconds=1), b"tkhd", 84, 16000 << 16, 16000 << 16)
+    start = data.index(b"stsd") - 4 + 16 + 8 + 24
+    return data[:start] + (16000).to_bytes(2, "big") * 2 + data[start + 4:]
+
+
+def many_tiny_frames(frames: int = 300) -> bytes:
+    """A video of `frames` frames each 1/90000 s long: a hundredth of a second, yet as many frames as 10 s."""
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 32, 32, "yuv420p"
+        stream.codec_context.time_base = Fraction(1, 90000)
+        for number in range(frames):
+            frame = av.VideoFrame.from_ndarray(np.full((32, 32, 3), number % 256, dtype=np.uint8), format="rgb24")
+            frame.pts, frame.time_base = number, Fraction(1, 90000)
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return buffer.getvalue()
+
+
+def hidden_big_frame(sizes=((64, 64),) * 4 + ((256, 256),) + ((64, 64),) * 5) -> bytes:
+    """A motion-JPEG MP4 whose container and first frames say 64×64, with a larger frame mid-stream."""
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="mp4") as container:
+        stream = container.add_stream("mjpeg", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 64, 64, "yuvj420p"
+        for number, size in enumerate(sizes):
+            picture = io.BytesIO()
+            Image.new("RGB", size, (40 + 10 * number, 90, 120)).save(picture, "JPEG")
+            packet = av.Packet(picture.getvalue())
+            packet.stream, packet.pts, packet.dts, packet.is_keyframe = stream, number, number, True
+            packet.time_base = Fraction(1, 10)
+            container.mux(packet)
+    return buffer.getvalue()
+
+
+def sparse_workbook(header: list[str], row: list, far_row: int = 60_000) -> bytes:
+    """A workbook of one good row and one cell at `far_row` (openpyxl's normal mode: a cell for every place between)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(header)
+    sheet.append(row)
+    sheet.cell(row=far_row, column=1, value="x")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _with_sheet(data: bytes, change) -> bytes:
+    """The workbook with its first sheet's XML replaced by change(xml)."""
+    source, buffer = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            content = source.read(entry.filename)
+            target.writestr(entry.filename, change(content) if entry.filename == "xl/worksheets/sheet1.xml" else content)
+    return buffer.getvalue()
+
+
+def zip_bomb_workbook(data: bytes, unpacked: int = 150_000_000) -> bytes:
+    """The workbook with its sheet padded by `unpacked` bytes of blanks: about a thousandth of that packed."""
+    return _with_sheet(data, lambda xml: xml.replace(b"<sheetData>", b"<sheetData>" + b" " * unpacked, 1))
+
+
+def malformed_workbook(data: bytes) -> bytes:
+    """The workbook with its sheet's XML cut off in the middle of a row."""
+    return _with_sheet(data, lambda xml: xml[:xml.index(b"</row>") + 3])
+
+
+def many_rows_csv(header: list[str], rows: int = 1_000_000) -> bytes:
+    """A CSV of the header and `rows` short lines (a million: about 5 MB)."""
+    return (",".join(header) + "\n" + "a,b,c,d\n" * rows).encode()
+
+
+def long_field_csv(header: list[str], size: int = 200 * 1024) -> bytes:
+    """A CSV with a field longer than the csv module's 128 KiB limit."""
+    return (",".join(header) + "\n" + "A1,天平中队," + "X" * size + ",2026-03-01\n").encode()

@@ -79,24 +79,25 @@ def sparse_workbook(header: list[str], row: list, far_row: int = 60_000) -> byte
     return buffer.getvalue()
 
 
-def _with_sheet(data: bytes, change) -> bytes:
+def with_sheet(data: bytes, change) -> bytes:
     """The workbook with its first sheet's XML replaced by change(xml)."""
     source, buffer = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
         for entry in source.infolist():
             content = source.read(entry.filename)
-            target.writestr(entry.filename, change(content) if entry.filename == "xl/worksheets/sheet1.xml" else content)
+            sheet = entry.filename == "xl/worksheets/sheet1.xml"
+            target.writestr(entry.filename, change(content) if sheet else content)
     return buffer.getvalue()
 
 
 def zip_bomb_workbook(data: bytes, unpacked: int = 150_000_000) -> bytes:
     """The workbook with its sheet padded by `unpacked` bytes of blanks: about a thousandth of that packed."""
-    return _with_sheet(data, lambda xml: xml.replace(b"<sheetData>", b"<sheetData>" + b" " * unpacked, 1))
+    return with_sheet(data, lambda xml: xml.replace(b"<sheetData>", b"<sheetData>" + b" " * unpacked, 1))
 
 
 def malformed_workbook(data: bytes) -> bytes:
     """The workbook with its sheet's XML cut off in the middle of a row."""
-    return _with_sheet(data, lambda xml: xml[:xml.index(b"</row>") + 3])
+    return with_sheet(data, lambda xml: xml[:xml.index(b"</row>") + 3])
 
 
 def many_rows_csv(header: list[str], rows: int = 1_000_000) -> bytes:

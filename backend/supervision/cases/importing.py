@@ -52,15 +52,7 @@ def read_case_file(data: bytes, filename: str) -> list[tuple[int, dict]]:
         raise Invalid("文件过大（不超过 20 MB）", code="file_too_large")
     suffix = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
     if suffix == "csv":
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise Invalid("无法识别 CSV 文件的编码（应为 UTF-8 或 GBK）", code="case_file_encoding")
-        return _rows(csv_rows(text, max_rows=MAX_IMPORT_ROWS))
+        return _rows(csv_rows(data, max_rows=MAX_IMPORT_ROWS))
     if suffix in ("xlsx", "xlsm"):
         return _rows(FirstSheet(data, max_rows=MAX_IMPORT_ROWS).rows())
     raise Invalid("只支持 .csv 或 .xlsx 文件", code="case_file_type", errors={"file": ["只支持 .csv 或 .xlsx。"]})

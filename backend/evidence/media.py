@@ -85,7 +85,7 @@ def _check_declared(tracks: list[mp4.Track], max_seconds: int, max_fps: int) -> 
             raise _too_many_pixels()
         if track.seconds > max_seconds:
             raise _too_long(track.seconds, max_seconds)
-        if track.samples > frame_budget(track.seconds, max_fps):
+        if not track.fragmented and track.samples > frame_budget(track.seconds, max_fps):
             raise Invalid(f"视频帧率过高：{track.seconds:.2f} 秒内有 {track.samples} 帧，每秒最多 {max_fps} 帧",
                           code="too_many_frames")
 

@@ -29,6 +29,7 @@ class Track:
     sizes: list[tuple[int, int]] = field(default_factory=list)  # (width, height): track header and sample entries
     samples: int = 0  # the most samples any of its tables claims (moov), plus those of its fragments
     ticks: int = 0  # the duration its time-to-sample table adds up to, in `timescale` units
+    fragmented: bool = False  # samples in movie fragments too (their durations are not added up here)
 
     @property
     def seconds(self) -> float:
@@ -143,4 +144,5 @@ def declared_tracks(data: bytes) -> list[Track]:
         if track_id not in by_id:
             raise _broken()
         by_id[track_id].samples += samples
+        by_id[track_id].fragmented = True
     return tracks

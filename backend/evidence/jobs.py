@@ -63,8 +63,9 @@ def make_video_copies() -> dict:
     """Make the queued copies of videos, oldest first, starting new ones for up to COPY_BUDGET.
 
     A copy that exceeds its own budget (video.Budget: frame size and count, EVIDENCE_VIDEO_COPY_MAX_SECONDS)
-    is stopped and marked failed with the reason, which the evidence API shows. Re-encoding a video takes seconds to minutes, so no transaction stays open meanwhile: on SQLite
-    an open write transaction would stop every request from writing.
+    is stopped and marked failed with the reason, which the evidence record shows. Re-encoding a video
+    takes seconds to minutes, so no transaction stays open meanwhile: on SQLite an open write
+    transaction would stop every request from writing.
     """
     started, outcome = time.monotonic(), {"made": 0, "failed": 0}
     while time.monotonic() - started < COPY_BUDGET.total_seconds():

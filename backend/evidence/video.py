@@ -41,17 +41,10 @@ _ENCODER_OPTIONS = {"preset": "veryfast", "crf": "23"}
 class Budget:
     """What making one copy may cost: every frame the size of the first (the decoder refuses any beyond the
     4K limit before allocating it), no more of them than the length accepted at intake allows, and a time
-    limit. A video beyond it stops at once (OverBudget)."""
+    limit. A video beyond it stops at once (Conflict video_copy_over_budget, recorded as the copy's failure)."""
 
     frames: int
     seconds: float
-
-    def clock(self) -> float:
-        return time.monotonic() + self.seconds
-
-
-class OverBudget(Conflict):
-    default_code = "video_copy_over_budget"
 
 
 def watermark_video(data: bytes, lines: list[str], budget: Budget) -> bytes:
@@ -118,7 +111,7 @@ def _encode(source: av.container.InputContainer, path: str, paint: Callable, bud
         sound_in = source.streams.audio[0] if keep_sound and source.streams.audio else None
         sound_out = target.add_stream_from_template(sound_in) if sound_in else None
         timing: list[tuple] = []  # (pts, time base) of each decoded frame, in order
-        deadline = budget.clock()
+        deadline = time.monotonic() + budget.seconds
 
         def frames() -> Iterator[Image.Image]:
             for packet in source.demux(*(stream for stream in (video_in, sound_in) if stream)):
@@ -142,8 +135,11 @@ def _encode(source: av.container.InputContainer, path: str, paint: Callable, bud
 def _within(budget: Budget, deadline: float, frame: av.VideoFrame, first: Image.Image, made: int) -> None:
     """Stop a copy whose frames change size, outnumber the video's length or outlast the time limit."""
     if {frame.width, frame.height} != {first.width, first.height}:
-        raise OverBudget(f"视频中途出现 {frame.width}×{frame.height} 的画面，与开头的 {first.width}×{first.height} 不符")
-    if made >= budget.frames:
-        raise OverBudget(f"视频的帧数超过其时长允许的 {budget.frames} 帧")
-    if time.monotonic() > deadline:
-        raise OverBudget(f"生成时间超过 {budget.seconds:.0f} 秒的上限")
+        reason = f"视频中途出现 {frame.width}×{frame.height} 的画面，与开头的 {first.width}×{first.height} 不符"
+    elif made >= budget.frames:
+        reason = f"视频的帧数超过其时长允许的 {budget.frames} 帧"
+    elif time.monotonic() > deadline:
+        reason = f"生成时间超过 {budget.seconds:.0f} 秒的上限"
+    else:
+        return
+    raise Conflict(reason, code="video_copy_over_budget")

@@ -55,6 +55,8 @@ def _files() -> list[tuple]:
          "too_many_frames"),
         ("视频", "声明 16000×16000 画面", evidence, crafted.huge_declared_frame(), "v.mp4", "video/mp4", 422,
          "too_many_pixels"),
+        ("视频", "盒子声明 64×64，编码头（SPS）为 8192×8192", evidence, crafted.big_frame_behind_small_boxes(), "v.mp4",
+         "video/mp4", 422, "too_many_pixels"),
         ("视频", "20000 帧 × 1/90000 秒", evidence, crafted.many_tiny_frames(20_000), "v.mp4", "video/mp4", 422,
          "too_many_frames"),
         ("视频", "64×64 中途藏 8192×8192 帧（入库）", evidence,

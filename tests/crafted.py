@@ -29,11 +29,32 @@ def lying_sample_table() -> bytes:
     return _patched(mp4_bytes(seconds=1), b"stsz", 12, 100, 50_000_000)
 
 
+def _declared_size(data: bytes, side: int) -> bytes:
+    """The MP4 with its track header and sample entry declaring a `side`×`side` picture."""
+    data = _patched(data, b"tkhd", 84, side << 16, side << 16)
+    start = data.index(b"stsd") - 4 + 16 + 8 + 24
+    return data[:start] + side.to_bytes(2, "big") * 2 + data[start + 4:]
+
+
 def huge_declared_frame() -> bytes:
     """A small MP4 whose track header and sample entry declare a 16000×16000 picture."""
-    data = _patched(mp4_bytes(seconds=1), b"tkhd", 84, 16000 << 16, 16000 << 16)
-    start = data.index(b"stsd") - 4 + 16 + 8 + 24
-    return data[:start] + (16000).to_bytes(2, "big") * 2 + data[start + 4:]
+    return _declared_size(mp4_bytes(seconds=1), 16000)
+
+
+def big_frame_behind_small_boxes(side: int = 8192) -> bytes:
+    """One black `side`×`side` H.264 frame (about 200 KB) in an MP4 whose boxes declare 64×64:
+    only the codec's own header (the SPS) tells the truth."""
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=10, options={"preset": "ultrafast"})
+        stream.width, stream.height, stream.pix_fmt = side, side, "yuv420p"
+        frame = av.VideoFrame(side, side, "yuv420p")
+        for plane in frame.planes:
+            plane.update(bytes(plane.buffer_size))
+        frame.pts = 0
+        container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return _declared_size(buffer.getvalue(), 64)
 
 
 def many_tiny_frames(frames: int = 300) -> bytes:

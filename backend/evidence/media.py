@@ -130,6 +130,8 @@ def _probe(data: bytes) -> tuple[int, int, float, Image.Image]:
             if not container.streams.video:
                 raise Invalid("视频中没有画面", code="not_a_video")
             stream = container.streams.video[0]
+            if stream.width * stream.height > MAX_VIDEO_PIXELS:  # as the codec's own header says (SPS …)
+                raise _too_many_pixels()
             if container.duration is None or container.duration <= 0:
                 raise Invalid("无法读取视频时长", code="not_a_video")
             frame = upright(next(container.decode(stream)))

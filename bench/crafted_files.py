@@ -72,6 +72,8 @@ def _files() -> list[tuple]:
         ("题库 Excel", "最后一行最后一列一个单元格（第 64 列之后不读）", bank, last_cell, "q.xlsx", None, 201, None),
         ("题库 Excel", "解压后 150 MB", bank, crafted.zip_bomb_workbook(xlsx(GOOD_ROWS)), "q.xlsx", None, 422,
          "spreadsheet_too_large"),
+        ("题库 Excel", "200 万条共享文字", bank, crafted.many_texts_workbook(xlsx(GOOD_ROWS)), "q.xlsx", None, 422,
+         "spreadsheet_too_large"),
         ("题库 Excel", "表格 XML 残缺", bank, crafted.malformed_workbook(xlsx(GOOD_ROWS)), "q.xlsx", None, 422,
          "not_an_excel_file"),
         ("题库 Excel", "2 万字题干", bank, stem, "q.xlsx", None, 422, "excel_row_errors"),

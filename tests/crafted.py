@@ -100,15 +100,34 @@ def sparse_workbook(header: list[str], row: list, far_row: int = 60_000) -> byte
     return buffer.getvalue()
 
 
-def with_sheet(data: bytes, change) -> bytes:
-    """The workbook with its first sheet's XML replaced by change(xml)."""
+def _rewritten(data: bytes, changes: dict, added: dict | None = None) -> bytes:
+    """The workbook with parts changed (name: change(content)) and parts added (name: content)."""
     source, buffer = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
         for entry in source.infolist():
             content = source.read(entry.filename)
-            sheet = entry.filename == "xl/worksheets/sheet1.xml"
-            target.writestr(entry.filename, change(content) if sheet else content)
+            target.writestr(entry.filename, changes[entry.filename](content) if entry.filename in changes else content)
+        for name, content in (added or {}).items():
+            target.writestr(name, content)
     return buffer.getvalue()
+
+
+def with_sheet(data: bytes, change) -> bytes:
+    """The workbook with its first sheet's XML replaced by change(xml)."""
+    return _rewritten(data, {"xl/worksheets/sheet1.xml": change})
+
+
+def many_texts_workbook(data: bytes, texts: int = 2_000_000) -> bytes:
+    """The workbook with a shared-strings part of `texts` one-letter texts (openpyxl reads them all on opening)."""
+    rels = (b'<Relationship Id="rIdTexts" Target="sharedStrings.xml" Type="http://schemas.openxmlformats.org/'
+            b'officeDocument/2006/relationships/sharedStrings"/></Relationships>')
+    override = (b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+                b'officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+    texts_part = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                  + b"<si><t>a</t></si>" * texts + b"</sst>")
+    return _rewritten(data, {"xl/_rels/workbook.xml.rels": lambda xml: xml.replace(b"</Relationships>", rels),
+                             "[Content_Types].xml": lambda xml: xml.replace(b"</Types>", override)},
+                      added={"xl/sharedStrings.xml": texts_part})
 
 
 def zip_bomb_workbook(data: bytes, unpacked: int = 150_000_000) -> bytes:

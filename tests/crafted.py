@@ -130,6 +130,13 @@ def many_texts_workbook(data: bytes, texts: int = 2_000_000) -> bytes:
                       added={"xl/sharedStrings.xml": texts_part})
 
 
+def many_styles_workbook(data: bytes, formats: int = 700_000) -> bytes:
+    """The workbook with `formats` cell formats in its styles part (about 130 KB packed for 700,000)."""
+    record = b'<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    return _rewritten(data, {"xl/styles.xml": lambda xml: xml.replace(b'<cellXfs count="1">',
+                                                                      b'<cellXfs count="1">' + record * formats)})
+
+
 def zip_bomb_workbook(data: bytes, unpacked: int = 150_000_000) -> bytes:
     """The workbook with its sheet padded by `unpacked` bytes of blanks: about a thousandth of that packed."""
     return with_sheet(data, lambda xml: xml.replace(b"<sheetData>", b"<sheetData>" + b" " * unpacked, 1))

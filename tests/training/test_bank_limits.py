@@ -2,7 +2,8 @@
 import pytest
 
 from backend.org.models import Role
-from tests.crafted import malformed_workbook, many_texts_workbook, sparse_workbook, zip_bomb_workbook
+from tests.crafted import (malformed_workbook, many_styles_workbook, many_texts_workbook, sparse_workbook,
+                           zip_bomb_workbook)
 from tests.training.test_bank import GOOD_ROWS, _count, _upload
 from tests.training.xlsx import HEADER, xlsx
 
@@ -11,6 +12,7 @@ CRAFTED = {
     "a sheet unpacking to 60 MB": (lambda: zip_bomb_workbook(xlsx(GOOD_ROWS), 60_000_000), "spreadsheet_too_large"),
     "sheet XML cut off mid-row": (lambda: malformed_workbook(xlsx(GOOD_ROWS)), "not_an_excel_file"),
     "300,000 shared texts": (lambda: many_texts_workbook(xlsx(GOOD_ROWS), 300_000), "spreadsheet_too_large"),
+    "150,000 cell formats": (lambda: many_styles_workbook(xlsx(GOOD_ROWS), 150_000), "spreadsheet_too_large"),
 }
 
 

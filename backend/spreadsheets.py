@@ -25,10 +25,12 @@ MAX_COLUMNS = 64  # far more than any import layout has; a cell further right is
 MAX_REPORTED_ERRORS = 100  # rows of errors listed in a refusal; the message counts them all
 MAX_TEXTS_PER_ROW = 16  # shared texts a workbook may hold per row allowed (the import layouts have 12 to 14 columns)
 _SHARED_TEXT = re.compile(rb"<(?:\w+:)?si[\s>/]")
-# Elements of the styles part: a workbook saved by Excel has hundreds, a badly bloated one tens of thousands
-# (Excel keeps at most 64,000 cell formats); openpyxl needs ~0.8 KB for each it reads.
-MAX_STYLE_ELEMENTS = 100_000
+# Elements outside the sheets and shared texts (styles, names …): a workbook saved by Excel has hundreds, a
+# badly bloated one tens of thousands (Excel keeps at most 64,000 cell formats); openpyxl needs ~0.8 KB each.
+MAX_OTHER_ELEMENTS = 100_000
 _ELEMENT = re.compile(rb"<[A-Za-z]")
+MAX_CELLS_PER_ROW = 1024  # openpyxl holds a whole row while reading it: 2 million cells in one row took +870 MB
+_ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)[\s/>]")
 _MERGED = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\bref="([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)"')
 # What a damaged zip, its XML or a cell's text raises inside openpyxl and zipfile.
 _MALFORMED = (zipfile.BadZipFile, zlib.error, KeyError, ValueError, TypeError, IndexError, AttributeError, OSError,
@@ -54,25 +56,30 @@ class FirstSheet:
                 self._check_texts(archive)
             self._book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
             self._sheet = self._book.worksheets[0]
+            with self._book._archive.open(self._sheet._worksheet_path) as source:  # noqa: SLF001 (see merged)
+                if _widest_row(source) > MAX_CELLS_PER_ROW:
+                    raise Invalid(f"Excel 表格中有一行超过 {MAX_CELLS_PER_ROW} 个单元格", code="spreadsheet_too_large")
         except _MALFORMED:
             raise _not_a_workbook() from None
         self._sheet.reset_dimensions()  # the declared size may lie: rows are read as they are
 
     def _check_texts(self, archive: zipfile.ZipFile) -> None:
-        """Refuse more shared texts than the rows allowed could hold, or a styles part larger than Excel makes:
-        openpyxl reads every one of them when it opens the file (2 million one-letter texts, 88 KB packed,
-        took 30 s; 700,000 cell formats, 128 KB packed, +545 MB)."""
+        """Refuse more shared texts than the rows allowed could hold, or more elements in the other parts
+        (styles, the workbook's names …) than Excel writes: openpyxl reads all of them when it opens the file
+        (2 million one-letter texts, 88 KB packed, took 30 s; 700,000 cell formats, 128 KB, +545 MB)."""
         most = (self.max_rows + 1) * MAX_TEXTS_PER_ROW
-        texts = 0
+        texts = elements = 0
         for entry in archive.namelist():  # the shared texts may be at any path the manifest names
             with archive.open(entry) as part:
-                texts += _count(_SHARED_TEXT, part)
+                found = _count(_SHARED_TEXT, part)
+            texts += found
+            if not found and not entry.startswith("xl/worksheets/"):
+                with archive.open(entry) as part:
+                    elements += _count(_ELEMENT, part)
         if texts > most:
             raise Invalid(f"Excel 文件中的文字条目过多（{texts} 条，最多 {most} 条）", code="spreadsheet_too_large")
-        if "xl/styles.xml" in archive.namelist():  # where openpyxl reads the styles, whatever the manifest says
-            with archive.open("xl/styles.xml") as part:
-                if _count(_ELEMENT, part) > MAX_STYLE_ELEMENTS:
-                    raise Invalid("Excel 文件的格式（样式）条目过多，请另存为新文件后重试", code="spreadsheet_too_large")
+        if elements > MAX_OTHER_ELEMENTS:
+            raise Invalid("Excel 文件的格式、名称等条目过多，请另存为新文件后重试", code="spreadsheet_too_large")
 
     def merged(self) -> list[CellRange]:
         """The merged ranges (read-only mode does not read them: taken from the sheet's XML)."""
@@ -115,15 +122,28 @@ def csv_rows(data: bytes, *, max_rows: int) -> Iterator[tuple[int, list[str]]]:
         raise Invalid(f"CSV 文件第 {number + 1} 行格式有误：{error}", code="csv_malformed") from None
 
 
-def _count(pattern: re.Pattern, stream, chunk: int = 1 << 20, overlap: int = 16) -> int:
-    """How often `pattern` (at most `overlap` bytes long) occurs in a stream, read a megabyte at a time."""
-    count, tail = 0, b""
+def _matches(pattern: re.Pattern, stream, chunk: int = 1 << 20, overlap: int = 16) -> Iterator[re.Match]:
+    """Each match of `pattern` (at most `overlap` bytes long) in a stream, read a megabyte at a time."""
+    tail = b""
     while block := stream.read(chunk):
         buffer = tail + block
         cut = max(0, len(buffer) - overlap)
-        count += sum(1 for match in pattern.finditer(buffer) if match.start() < cut)
+        yield from (match for match in pattern.finditer(buffer) if match.start() < cut)
         tail = buffer[cut:]
-    return count + sum(1 for _ in pattern.finditer(tail))
+    yield from pattern.finditer(tail)
+
+
+def _count(pattern: re.Pattern, stream) -> int:
+    return sum(1 for _ in _matches(pattern, stream))
+
+
+def _widest_row(stream) -> int:
+    """The most cells one row of a sheet's XML holds."""
+    widest = cells = 0
+    for match in _matches(_ROW_OR_CELL, stream):
+        cells = 0 if match[1] == b"row" else cells + 1
+        widest = max(widest, cells)
+    return widest
 
 
 def _decodes(data: bytes, encoding: str, chunk: int = 1 << 20) -> bool:

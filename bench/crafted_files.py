@@ -76,6 +76,8 @@ def _files() -> list[tuple]:
          "spreadsheet_too_large"),
         ("题库 Excel", "70 万个单元格格式", bank, crafted.many_styles_workbook(xlsx(GOOD_ROWS)), "q.xlsx", None, 422,
          "spreadsheet_too_large"),
+        ("题库 Excel", "一行 200 万个单元格", bank, crafted.wide_row_workbook(xlsx(GOOD_ROWS)), "q.xlsx", None, 422,
+         "spreadsheet_too_large"),
         ("题库 Excel", "表格 XML 残缺", bank, crafted.malformed_workbook(xlsx(GOOD_ROWS)), "q.xlsx", None, 422,
          "not_an_excel_file"),
         ("题库 Excel", "2 万字题干", bank, stem, "q.xlsx", None, 422, "excel_row_errors"),

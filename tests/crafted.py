@@ -137,6 +137,11 @@ def many_styles_workbook(data: bytes, formats: int = 700_000) -> bytes:
                                                                       b'<cellXfs count="1">' + record * formats)})
 
 
+def wide_row_workbook(data: bytes, cells: int = 2_000_000) -> bytes:
+    """The workbook with `cells` cells appended to the first row of its sheet (about 60 KB packed for 2 million)."""
+    return with_sheet(data, lambda xml: xml.replace(b"</row>", b"<c><v>1</v></c>" * cells + b"</row>", 1))
+
+
 def zip_bomb_workbook(data: bytes, unpacked: int = 150_000_000) -> bytes:
     """The workbook with its sheet padded by `unpacked` bytes of blanks: about a thousandth of that packed."""
     return with_sheet(data, lambda xml: xml.replace(b"<sheetData>", b"<sheetData>" + b" " * unpacked, 1))

@@ -3,7 +3,7 @@ import pytest
 
 from backend.org.models import Role
 from tests.crafted import (malformed_workbook, many_styles_workbook, many_texts_workbook, sparse_workbook,
-                           zip_bomb_workbook)
+                           wide_row_workbook, zip_bomb_workbook)
 from tests.training.test_bank import GOOD_ROWS, _count, _upload
 from tests.training.xlsx import HEADER, xlsx
 
@@ -13,6 +13,7 @@ CRAFTED = {
     "sheet XML cut off mid-row": (lambda: malformed_workbook(xlsx(GOOD_ROWS)), "not_an_excel_file"),
     "300,000 shared texts": (lambda: many_texts_workbook(xlsx(GOOD_ROWS), 300_000), "spreadsheet_too_large"),
     "150,000 cell formats": (lambda: many_styles_workbook(xlsx(GOOD_ROWS), 150_000), "spreadsheet_too_large"),
+    "a row of 5,000 cells": (lambda: wide_row_workbook(xlsx(GOOD_ROWS), 5000), "spreadsheet_too_large"),
 }
 
 

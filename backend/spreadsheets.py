@@ -2,8 +2,9 @@
 
 A workbook is a zip of XML: 155 KB can unpack to 150 MB, and one cell at row 60,000 made openpyxl's normal
 mode create 1.5 million cells. So the zip's declared sizes are checked first (zipfile never unpacks more
-than an entry declares), the first sheet is streamed (openpyxl read-only) row by row up to a row limit,
-each row is cut to MAX_COLUMNS, and anything malformed is refused with a 4xx, never a 500.
+than an entry declares), then what openpyxl would read in full on opening (shared texts, styles, names) and
+the widest row are counted in the raw XML; the first sheet is streamed (openpyxl read-only) row by row up
+to a row limit, each row is cut to MAX_COLUMNS, and anything malformed is refused with a 4xx, never a 500.
 """
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ class FirstSheet:
                 if unpacked > limit:
                     raise Invalid(f"Excel 文件解压后过大（{unpacked // 1_000_000} MB，最多 {limit // 1_000_000} MB）",
                                   code="spreadsheet_too_large")
-                self._check_texts(archive)
+                self._check_parts(archive)
             self._book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
             self._sheet = self._book.worksheets[0]
             with self._book._archive.open(self._sheet._worksheet_path) as source:  # noqa: SLF001 (see merged)
@@ -63,7 +64,7 @@ class FirstSheet:
             raise _not_a_workbook() from None
         self._sheet.reset_dimensions()  # the declared size may lie: rows are read as they are
 
-    def _check_texts(self, archive: zipfile.ZipFile) -> None:
+    def _check_parts(self, archive: zipfile.ZipFile) -> None:
         """Refuse more shared texts than the rows allowed could hold, or more elements in the other parts
         (styles, the workbook's names …) than Excel writes: openpyxl reads all of them when it opens the file
         (2 million one-letter texts, 88 KB packed, took 30 s; 700,000 cell formats, 128 KB, +545 MB)."""
@@ -95,7 +96,7 @@ class FirstSheet:
                                                             for value in values):
                     continue
                 if number > self.max_rows + 1:
-                    raise too_many_rows(self.max_rows)
+                    raise _too_many_rows(self.max_rows)
                 yield number, values
         except _MALFORMED:
             raise Invalid("Excel 文件内容已损坏，无法读取", code="not_an_excel_file") from None
@@ -116,7 +117,7 @@ def csv_rows(data: bytes, *, max_rows: int) -> Iterator[tuple[int, list[str]]]:
             if not any(value.strip() for value in values):
                 continue
             if number > max_rows + 1:
-                raise too_many_rows(max_rows)
+                raise _too_many_rows(max_rows)
             yield number, values[:MAX_COLUMNS]
     except csv.Error as error:  # a field over csv's 128 KiB limit, a NUL byte …
         raise Invalid(f"CSV 文件第 {number + 1} 行格式有误：{error}", code="csv_malformed") from None
@@ -157,7 +158,7 @@ def _decodes(data: bytes, encoding: str, chunk: int = 1 << 20) -> bool:
     return True
 
 
-def too_many_rows(max_rows: int) -> Invalid:
+def _too_many_rows(max_rows: int) -> Invalid:
     return Invalid(f"一次最多导入 {max_rows} 行", code="too_many_rows")
 
 

@@ -23,11 +23,15 @@ SETTINGS = {
     "STORAGE_S3_REGION": ("", str),
     "STORAGE_S3_ACCESS_KEY_ID": ("", str),  # empty: boto3's usual credential chain
     "STORAGE_S3_SECRET_ACCESS_KEY": ("", str),
+    "IMAGE_MAX_PIXELS": ("25000000", int),  # largest photo of any kind (width × height), checked before decoding
     "EVIDENCE_MAX_IMAGE_BYTES": ("20971520", int),  # largest evidence photo (20 MB)
     "EVIDENCE_MAX_VIDEO_BYTES": ("104857600", int),  # largest evidence video (100 MB)
     "EVIDENCE_MAX_VIDEO_SECONDS": ("180", int),  # longest evidence video
+    "EVIDENCE_MAX_VIDEO_FPS": ("60", int),  # most frames a second a video may declare (and frames: this × length)
+    "EVIDENCE_VIDEO_COPY_MAX_SECONDS": ("1800", int),  # a video copy taking longer is stopped and marked failed
     "EVIDENCE_TIME_TOLERANCE_MINUTES": ("10", int),  # EXIF time further from the reported time is flagged
     "EVIDENCE_PLACE_TOLERANCE_M": ("200", int),  # EXIF GPS further from the reported place is flagged
+    "SPREADSHEET_MAX_UNPACKED_BYTES": ("50000000", int),  # an uploaded workbook unpacking to more is refused
     "TOKEN_TTL_HOURS": ("12", int),
     "LOGIN_MAX_FAILURES": ("5", int),
     "LOGIN_LOCKOUT_MINUTES": ("15", int),

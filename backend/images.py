@@ -8,13 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import manimgx_fonts_cjk
+from flask import current_app
 from PIL import Image, ImageFont, ImageOps, UnidentifiedImageError
 
 from backend.errors import Invalid
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-# Well above a 50-megapixel phone camera, below Pillow's own bomb threshold (so Pillow never warns first).
-MAX_PIXELS = 64_000_000
 
 MIME_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png"}
 _ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "image/x-png": "image/png"}
@@ -43,7 +42,11 @@ def normalize_mime(content_type: str | None) -> str | None:
 
 
 def validate_image(data: bytes, *, declared_type: str | None = None, max_bytes: int | None = None) -> ValidatedImage:
-    """Check size, magic bytes, declared type, pixel count, a full decode and the EXIF block; refuse with Invalid."""
+    """Check size, magic bytes, declared type, pixel count, a full decode and the EXIF block; refuse with Invalid.
+
+    The pixel count (IMAGE_MAX_PIXELS) is read from the header before any pixel is decoded: a few
+    kilobytes of PNG can declare 64 million pixels, 190 MB once decoded.
+    """
     limit = max_bytes or DEFAULT_MAX_BYTES
     if len(data) > limit:
         raise Invalid(f"图片过大：最大 {_size_text(limit)}", code="file_too_large")
@@ -70,26 +73,27 @@ def _size_text(size: int) -> str:
 
 def _decode(data: bytes, kind: str) -> Image.Image:
     """Open (header only), check the pixel count, verify the structure, then decode every pixel."""
+    max_pixels = current_app.config["IMAGE_MAX_PIXELS"]
     try:
         with Image.open(io.BytesIO(data)) as probe:
             if probe.format != kind:
                 raise Invalid("不是有效的图片：仅支持 JPEG 和 PNG", code="not_an_image")
-            if probe.width * probe.height > MAX_PIXELS:
-                raise _too_many_pixels()
+            if probe.width * probe.height > max_pixels:
+                raise _too_many_pixels(max_pixels)
             probe.verify()
         image = Image.open(io.BytesIO(data))
         image.load()
         return image
     except Image.DecompressionBombError:
-        raise _too_many_pixels() from None
+        raise _too_many_pixels(max_pixels) from None
     except Invalid:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as error:
         raise Invalid("图片已损坏或不完整，无法解码", code="not_an_image") from error
 
 
-def _too_many_pixels() -> Invalid:
-    return Invalid(f"图片像素过多：最多 {MAX_PIXELS // 1_000_000} 百万像素", code="too_many_pixels")
+def _too_many_pixels(max_pixels: int) -> Invalid:
+    return Invalid(f"图片像素过多：最多 {max_pixels / 1_000_000:g} 百万像素，请用手机的标准拍照模式", code="too_many_pixels")
 
 
 def _read_exif(image: Image.Image) -> Image.Exif:

@@ -1,7 +1,7 @@
 """Run every benchmark under bench/ and print one table: work, ours, baseline, ratio, target.
 
 Each module exposes `run() -> dict` with keys work, ours, baseline, ratio, target (and may add
-more). Baselines are measured in the same run as our figure, since the machines are noisy.
+more), or a list of such rows. Baselines are measured in the same run as our figure, since the machines are noisy.
 Usage: `make bench` or `python -m bench [name ...]`; the table is also written to
 bench/results/latest.json.
 """
@@ -27,7 +27,7 @@ def main(names: list[str]) -> int:
         except Exception:  # one broken benchmark must not hide the others
             traceback.print_exc()
             result, failed = {"work": f"{name} (failed, see above)", "error": "failed", "met": False}, True
-        rows.append({"benchmark": name, **result})
+        rows.extend({"benchmark": name, **row} for row in (result if isinstance(result, list) else [result]))
     columns = ["benchmark", "work", "ours", "baseline", "ratio", "target", "met"]
     widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns}
     print("  ".join(c.ljust(widths[c]) for c in columns))

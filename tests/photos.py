@@ -1,6 +1,7 @@
 """Real photographs (scikit-image ships them) as PIL images and encoded bytes, for image tests."""
 from __future__ import annotations
 
+import functools
 import io
 
 import skimage.data
@@ -29,6 +30,12 @@ def two_faces() -> Image.Image:
     pair.paste(head, (0, 0))
     pair.paste(head.transpose(Image.Transpose.FLIP_LEFT_RIGHT), (256, 0))
     return pair
+
+
+@functools.lru_cache(maxsize=1)
+def many_pixels_png() -> bytes:
+    """The outside probe's photo: an 8000×8000 PNG of a few kilobytes, 64 million pixels (190 MB decoded in colour)."""
+    return encode(Image.new("1", (8000, 8000)), "PNG")
 
 
 def encode(image: Image.Image, fmt: str = "JPEG", exif: Image.Exif | None = None, **options) -> bytes:

@@ -13,7 +13,7 @@ from backend.api.security import auth_required, current_actor
 from backend.db import local_day
 from backend.org.models import Role
 from backend.supervision.cases import queries
-from backend.supervision.cases.importing import MAX_FILE_BYTES, read_case_file
+from backend.supervision.cases.importing import MAX_FILE_BYTES, MAX_IMPORT_ROWS, read_case_file
 from backend.supervision.cases.models import FLAG_NAMES, FlagKind
 from backend.supervision.cases.operations import import_cases
 
@@ -38,7 +38,8 @@ class CaseRowSchema(Schema):
 
 
 class CaseImportSchema(Schema):
-    cases = fields.List(fields.Nested(CaseRowSchema), required=True, validate=validate.Length(min=1, max=20000))
+    cases = fields.List(fields.Nested(CaseRowSchema), required=True,
+                        validate=validate.Length(min=1, max=MAX_IMPORT_ROWS))
 
 
 class CaseFileSchema(Schema):

@@ -12,7 +12,8 @@ from backend.api.security import auth_required, current_actor
 from backend.duty.geo import COORD_SYSTEMS, GCJ02
 from backend.errors import Invalid
 from backend.evidence import operations, queries
-from backend.evidence.models import CUSTODY_NAMES, SUBJECT_NAMES, CustodyAction, Evidence, EvidenceKind, Subject
+from backend.evidence.models import (CUSTODY_NAMES, MADE_BY_SCHEDULER, SUBJECT_NAMES, CopyPurpose, CustodyAction,
+                                     Evidence, EvidenceKind, Subject)
 from backend.org.scope import get_visible
 
 blp = Blueprint("evidence", __name__, url_prefix="/api/evidence", description="现场取证：上传、原件与水印件、脱敏导出、证据链校验")
@@ -38,6 +39,13 @@ class EvidenceUploadSchema(EvidenceDetailsSchema):
 class EvidenceWeChatSchema(EvidenceDetailsSchema):
     media_id = fields.String(required=True, validate=validate.Length(min=1, max=128),
                              metadata={"description": "JS-SDK 上传后得到的 media_id（政务微信临时素材）"})
+
+
+class VideoCopySchema(Schema):
+    purpose = fields.Enum(CopyPurpose, metadata={"description": "watermarked 水印件 / redacted 脱敏件"})
+    state = fields.String(metadata={"description": "pending 排队中（由调度器生成）/ made 已生成 / failed 无法生成",
+                                    "enum": ["pending", "made", "failed"]})
+    message = fields.String(metadata={"description": "给人看的说明；failed 时为原因（如帧数或时长超出上限）"})
 
 
 class EvidenceRecordSchema(Schema):
@@ -74,6 +82,8 @@ class EvidenceRecordSchema(Schema):
     record_hash = fields.String()
     has_watermarked_copy = Flag(operations.has_watermarked_copy,
                                            metadata={"description": "水印件可查看（视频的水印件在上传后于后台生成）"})
+    video_copies = fields.List(fields.Nested(VideoCopySchema),
+                               metadata={"description": "视频的水印件和脱敏件的状态（照片为空列表）"})
 
 
 class EvidenceFilterSchema(Schema):
@@ -241,7 +251,8 @@ class Exports(MethodView):
                                           address=request.remote_addr)
         if copy is None:
             pending = jsonify(ExportPendingSchema().dump({"status": "queued",
-                                                          "message": "脱敏视频正在生成，请几分钟后再次导出"}))
+                                                          "message": "脱敏视频正在生成，请几分钟后再次导出。"
+                                                                     + MADE_BY_SCHEDULER}))
             pending.status_code = 202
             return pending
         response = _file(copy.data, copy.mime, f"evidence-{evidence_id}-redacted.{copy.extension}", download=True)

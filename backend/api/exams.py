@@ -33,15 +33,16 @@ class QuestionSchema(Schema):
     bank_id = fields.Integer(dump_only=True)
     kind = fields.Enum(QuestionKind, required=True, metadata={"description": "single 单选 / multiple 多选 / "
                                                                             "true_false 判断 / fill 填空"})
-    stem = fields.String(required=True, validate=validate.Length(min=1, max=4000))
-    options = fields.List(fields.String(validate=validate.Length(max=500)), load_default=list,
+    stem = fields.String(required=True, validate=validate.Length(min=1, max=bank.MAX_STEM_LENGTH))
+    options = fields.List(fields.String(validate=validate.Length(max=bank.MAX_OPTION_LENGTH)), load_default=list,
                           metadata={"description": "选择题选项；判断题固定为 对、错；填空题为空"})
     answer = fields.List(AnswerItem(), required=True, metadata={
         "description": "正确答案：选项序号（从 0 起；判断题 0=对 1=错），填空题为可接受的答案文本"})
     difficulty = fields.Integer(load_default=3, validate=validate.Range(min=1, max=5))
-    tags = fields.List(fields.String(validate=validate.Length(min=1, max=64)), load_default=list,
+    tags = fields.List(fields.String(validate=validate.Length(min=1, max=bank.MAX_TAG_LENGTH)), load_default=list,
                        metadata={"description": "知识点"})
-    explanation = fields.String(allow_none=True, load_default=None)
+    explanation = fields.String(allow_none=True, load_default=None,
+                                validate=validate.Length(max=bank.MAX_EXPLANATION_LENGTH))
     active = fields.Boolean(dump_only=True, metadata={"description": "停用的题目不再被新试卷和新考试抽到"})
 
     @validates_schema

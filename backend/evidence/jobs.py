@@ -18,6 +18,7 @@ from backend.errors import Conflict
 from backend.evidence import operations, video
 from backend.evidence.anchor import Finding, audit_tree_heads
 from backend.evidence.chain import ChainReport, chain_officers, verify_chain
+from backend.evidence.media import frame_budget
 from backend.evidence.models import CopyPurpose, Evidence, VideoCopy
 from backend.files import store
 from backend.org.models import Officer, Role
@@ -73,8 +74,10 @@ def _notify(district_id: int, reports: list[ChainReport | Finding]) -> int:
 def make_video_copies() -> dict:
     """Make the queued copies of videos, oldest first, starting new ones for up to COPY_BUDGET.
 
-    Re-encoding a video takes seconds to minutes, so no transaction stays open meanwhile: on SQLite
-    an open write transaction would stop every request from writing.
+    A copy that exceeds its own budget (video.Budget: frame size and count, EVIDENCE_VIDEO_COPY_MAX_SECONDS)
+    is stopped and marked failed with the reason, which the evidence record shows. Re-encoding a video
+    takes seconds to minutes, so no transaction stays open meanwhile: on SQLite an open write
+    transaction would stop every request from writing.
     """
     started, outcome = time.monotonic(), {"made": 0, "failed": 0}
     while time.monotonic() - started < COPY_BUDGET.total_seconds():
@@ -103,6 +106,9 @@ def make_video_copies() -> dict:
 
 def _render(evidence: Evidence, purpose: CopyPurpose, lines: list[str]) -> tuple[bytes, int | None]:
     original = operations.checked_original(evidence)
+    config = current_app.config
+    budget = video.Budget(frames=frame_budget((evidence.duration_ms or 0) / 1000, config["EVIDENCE_MAX_VIDEO_FPS"]),
+                          seconds=config["EVIDENCE_VIDEO_COPY_MAX_SECONDS"])
     if purpose == CopyPurpose.redacted:
-        return video.redact_video(original)
-    return video.watermark_video(original, lines), None
+        return video.redact_video(original, budget)
+    return video.watermark_video(original, lines, budget), None

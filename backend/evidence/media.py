@@ -9,6 +9,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from backend.db import LOCAL_TZ
 from backend.errors import Invalid
+from backend.evidence import mp4
 from backend.images import cjk_font, normalize_mime
 
 THUMBNAIL_SIZE = (320, 320)
@@ -30,8 +31,14 @@ class ValidatedVideo:
     first_frame: Image.Image
 
 
-def validate_video(data: bytes, *, declared_type: str | None, max_bytes: int, max_seconds: int) -> ValidatedVideo:
-    """An MP4 whose boxes span exactly the file, with a decodable video stream no longer than `max_seconds`."""
+def validate_video(data: bytes, *, declared_type: str | None, max_bytes: int, max_seconds: int,
+                   max_fps: int) -> ValidatedVideo:
+    """An MP4 whose boxes span exactly the file and declare no more than the limits (pixels of every video
+    track, samples of every track, frames a second), with a decodable video stream no longer than `max_seconds`.
+
+    What the boxes declare is checked before FFmpeg opens the file, and the decoder refuses any frame larger
+    than MAX_VIDEO_PIXELS, so no crafted file makes FFmpeg allocate more than a 4K picture's worth.
+    """
     if len(data) > max_bytes:
         raise Invalid(f"视频过大：最大 {max_bytes // (1024 * 1024)} MB", code="file_too_large")
     if not looks_like_mp4(data) or data[8:12] not in _MP4_BRANDS:
@@ -41,12 +48,46 @@ def validate_video(data: bytes, *, declared_type: str | None, max_bytes: int, ma
         raise Invalid(f"文件内容是 MP4 视频，与声明的类型 {declared} 不符", code="type_mismatch")
     if not _boxes_span_file(data):
         raise Invalid("视频文件结构不完整或末尾附带了其他内容", code="not_a_video")
+    _check_declared(mp4.declared_tracks(data), max_seconds, max_fps)
     width, height, seconds, frame = _probe(data)
     if width * height > MAX_VIDEO_PIXELS:
-        raise Invalid("视频分辨率过高：最高 4K", code="too_many_pixels")
+        raise _too_many_pixels()
     if seconds > max_seconds:
-        raise Invalid(f"视频过长：{seconds:.0f} 秒，最长 {max_seconds} 秒", code="video_too_long")
+        raise _too_long(seconds, max_seconds)
     return ValidatedVideo("video/mp4", width, height, round(seconds * 1000), frame)
+
+
+def _too_many_pixels() -> Invalid:
+    return Invalid("视频分辨率过高：最高 4K", code="too_many_pixels")
+
+
+def _too_long(seconds: float, max_seconds: int) -> Invalid:
+    return Invalid(f"视频过长：{seconds:.0f} 秒，最长 {max_seconds} 秒", code="video_too_long")
+
+
+def frame_budget(seconds: float, max_fps: int) -> int:
+    """The most frames a video of `seconds` may have at `max_fps` frames a second, with a second's slack
+    (a container's duration can fall short of the last frame's end)."""
+    return int(seconds * max_fps) + max_fps
+
+
+def _check_declared(tracks: list[mp4.Track], max_seconds: int, max_fps: int) -> None:
+    """Refuse what the boxes declare beyond the limits, before anything is decoded."""
+    videos = [track for track in tracks if track.handler == b"vide"]
+    if not videos:
+        raise Invalid("视频中没有画面", code="not_a_video")
+    for track in tracks:
+        # Sound has up to ~94 packets a second (AAC at 96 kHz): twice the frame limit covers every track.
+        if track.samples > 2 * frame_budget(max_seconds, max_fps):
+            raise Invalid(f"视频的样本数过多（声明 {track.samples} 个），已拒收", code="too_many_frames")
+    for track in videos:
+        if any(width * height > MAX_VIDEO_PIXELS for width, height in track.sizes):
+            raise _too_many_pixels()
+        if track.seconds > max_seconds:
+            raise _too_long(track.seconds, max_seconds)
+        if not track.fragmented and track.samples > frame_budget(track.seconds, max_fps):
+            raise Invalid(f"视频帧率过高：{track.seconds:.2f} 秒内有 {track.samples} 帧，每秒最多 {max_fps} 帧",
+                          code="too_many_frames")
 
 
 def _boxes_span_file(data: bytes) -> bool:
@@ -68,15 +109,29 @@ def _boxes_span_file(data: bytes) -> bool:
     return True
 
 
+def open_bounded(data: bytes, max_pixels: int):
+    """The MP4 opened by FFmpeg (PyAV) with every decoder refusing a frame of more than `max_pixels`
+    (checked when a frame's size is read, before its picture is allocated), also while the streams are probed."""
+    import av
+
+    bound = {"max_pixels": str(max_pixels)}
+    container = av.open(io.BytesIO(data), format="mp4", options=bound)
+    for stream in container.streams:
+        stream.codec_context.options = bound
+    return container
+
+
 def _probe(data: bytes) -> tuple[int, int, float, Image.Image]:
     """Width and height as displayed, duration (s) and the upright first frame, read by FFmpeg (PyAV)."""
     import av
 
     try:
-        with av.open(io.BytesIO(data), format="mp4") as container:
+        with open_bounded(data, MAX_VIDEO_PIXELS) as container:
             if not container.streams.video:
                 raise Invalid("视频中没有画面", code="not_a_video")
             stream = container.streams.video[0]
+            if stream.width * stream.height > MAX_VIDEO_PIXELS:  # as the codec's own header says (SPS …)
+                raise _too_many_pixels()
             if container.duration is None or container.duration <= 0:
                 raise Invalid("无法读取视频时长", code="not_a_video")
             frame = upright(next(container.decode(stream)))

@@ -137,6 +137,19 @@ class VideoCopy(Base):
 
     evidence: Mapped[Evidence] = relationship(back_populates="video_copies")
 
+    @property
+    def state(self) -> str:
+        return "failed" if self.failure else "made" if self.made_at else "pending"
+
+    @property
+    def message(self) -> str:
+        return {"failed": f"无法生成：{self.failure}", "made": "已生成",
+                "pending": f"排队中。{MADE_BY_SCHEDULER}"}[self.state]
+
+
+# Video copies are made by the job evidence.video_copies, which only a scheduler runs.
+MADE_BY_SCHEDULER = "视频副本由后台任务生成，仅在运行调度器的服务器上进行（SCHEDULER_MODE=embedded 或 flask scheduler run）"
+
 
 class ChainCheckpoint(Base):
     """The head of one officer's chain, signed with the server secret: cutting off the newest records shows."""

@@ -50,7 +50,8 @@ def _validate(data: bytes, content_type: str | None) -> _Files:
     digest = hashlib.sha256(data).hexdigest()
     if media.looks_like_mp4(data):
         video = media.validate_video(data, declared_type=content_type, max_bytes=setting("EVIDENCE_MAX_VIDEO_BYTES"),
-                                     max_seconds=setting("EVIDENCE_MAX_VIDEO_SECONDS"))
+                                     max_seconds=setting("EVIDENCE_MAX_VIDEO_SECONDS"),
+                                     max_fps=setting("EVIDENCE_MAX_VIDEO_FPS"))
         return _Files(EvidenceKind.video, video.mime, video.width, video.height, video.duration_ms, digest,
                       video.first_frame)
     try:

@@ -8,15 +8,18 @@ may name them.
 """
 from __future__ import annotations
 
-import io
 import tempfile
+import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import av
 from PIL import Image
 
-from backend.evidence.media import blur_faces, draw_watermark, upright, watermark_band
+from backend.errors import Conflict
+from backend.evidence.media import (MAX_VIDEO_PIXELS, blur_faces, draw_watermark, open_bounded, upright,
+                                    watermark_band)
 from backend.vision import FaceBox, face_detector
 
 # Faces are looked for in DETECTIONS_PER_SECOND frames a second, on a copy at most DETECT_SIDE px
@@ -34,7 +37,17 @@ MAX_HELD = 6
 _ENCODER_OPTIONS = {"preset": "veryfast", "crf": "23"}
 
 
-def watermark_video(data: bytes, lines: list[str]) -> bytes:
+@dataclass(frozen=True)
+class Budget:
+    """What making one copy may cost: every frame the size of the first (the decoder refuses any beyond the
+    4K limit before allocating it), no more of them than the length accepted at intake allows, and a time
+    limit. A video beyond it stops at once (Conflict video_copy_over_budget, recorded as the copy's failure)."""
+
+    frames: int
+    seconds: float
+
+
+def watermark_video(data: bytes, lines: list[str], budget: Budget) -> bytes:
     """The video with the watermark on every frame, sound kept."""
     def mark(frames: Iterator[Image.Image], _rate: float) -> Iterator[Image.Image]:
         band = None
@@ -42,10 +55,10 @@ def watermark_video(data: bytes, lines: list[str]) -> bytes:
             band = band or watermark_band(image.width, image.height, lines)  # drawn once, laid on every frame
             yield draw_watermark(image, lines, band)
 
-    return _reencode(data, mark, keep_sound=True)
+    return _reencode(data, mark, budget, keep_sound=True)
 
 
-def redact_video(data: bytes) -> tuple[bytes, int]:
+def redact_video(data: bytes, budget: Budget) -> tuple[bytes, int]:
     """The video with every face blurred in every frame, without sound; (MP4 bytes, most faces in one frame)."""
     most = 0
 
@@ -64,7 +77,7 @@ def redact_video(data: bytes) -> tuple[bytes, int]:
         last = _faces(held[-1]) if len(held) > 1 else []  # the video ends between two searches
         yield from (blur_faces(frame, found + last) for frame in held)
 
-    return _reencode(data, redact, keep_sound=False), most
+    return _reencode(data, redact, budget, keep_sound=False), most
 
 
 def _faces(image: Image.Image) -> list[FaceBox]:
@@ -74,17 +87,18 @@ def _faces(image: Image.Image) -> list[FaceBox]:
                     round(face.bottom * scale), face.score) for face in face_detector().detect_small_faces(small)]
 
 
-def _reencode(data: bytes, paint: Callable, *, keep_sound: bool) -> bytes:
+def _reencode(data: bytes, paint: Callable, budget: Budget, *, keep_sound: bool) -> bytes:
     """Decode the first video stream, pass its upright frames through `paint(frames, frame rate)`, encode
-    what it yields (one picture per frame, in order) as H.264 into a new MP4."""
+    what it yields (one picture per frame, in order) as H.264 into a new MP4, within `budget`."""
     # A file, not memory: putting the index up front (faststart, so playback starts before the download
     # ends) rewrites the file after encoding.
-    with tempfile.NamedTemporaryFile(suffix=".mp4") as output, av.open(io.BytesIO(data), format="mp4") as source:
-        _encode(source, output.name, paint, keep_sound)
+    with tempfile.NamedTemporaryFile(suffix=".mp4") as output, open_bounded(data, MAX_VIDEO_PIXELS) as source:
+        _encode(source, output.name, paint, budget, keep_sound)
         return Path(output.name).read_bytes()
 
 
-def _encode(source: av.container.InputContainer, path: str, paint: Callable, keep_sound: bool) -> None:
+def _encode(source: av.container.InputContainer, path: str, paint: Callable, budget: Budget,
+            keep_sound: bool) -> None:
     with av.open(path, "w", format="mp4", options={"movflags": "+faststart"}) as target:
         video_in = source.streams.video[0]
         video_in.thread_type = "AUTO"
@@ -97,11 +111,13 @@ def _encode(source: av.container.InputContainer, path: str, paint: Callable, kee
         sound_in = source.streams.audio[0] if keep_sound and source.streams.audio else None
         sound_out = target.add_stream_from_template(sound_in) if sound_in else None
         timing: list[tuple] = []  # (pts, time base) of each decoded frame, in order
+        deadline = time.monotonic() + budget.seconds
 
         def frames() -> Iterator[Image.Image]:
             for packet in source.demux(*(stream for stream in (video_in, sound_in) if stream)):
                 if packet.stream is video_in:
                     for frame in packet.decode():
+                        _within(budget, deadline, frame, first, len(timing))
                         timing.append((frame.pts, frame.time_base))
                         yield upright(frame)
                 elif packet.dts is not None:
@@ -114,3 +130,16 @@ def _encode(source: av.container.InputContainer, path: str, paint: Callable, kee
             frame.pts, frame.time_base = timing[number]
             target.mux(video_out.encode(frame))
         target.mux(video_out.encode(None))
+
+
+def _within(budget: Budget, deadline: float, frame: av.VideoFrame, first: Image.Image, made: int) -> None:
+    """Stop a copy whose frames change size, outnumber the video's length or outlast the time limit."""
+    if {frame.width, frame.height} != {first.width, first.height}:
+        reason = f"视频中途出现 {frame.width}×{frame.height} 的画面，与开头的 {first.width}×{first.height} 不符"
+    elif made >= budget.frames:
+        reason = f"视频的帧数超过其时长允许的 {budget.frames} 帧"
+    elif time.monotonic() > deadline:
+        reason = f"生成时间超过 {budget.seconds:.0f} 秒的上限"
+    else:
+        return
+    raise Conflict(reason, code="video_copy_over_budget")

@@ -18,19 +18,17 @@ error.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import re
 import unicodedata
-import zipfile
 
-from openpyxl import load_workbook
 from sqlalchemy import exists, select, update
 
 from backend.db import session
 from backend.errors import Conflict, Invalid
 from backend.org.models import Officer
 from backend.org.scope import get_visible
+from backend.spreadsheets import MAX_REPORTED_ERRORS, FirstSheet, reported
 from backend.training.common import require_manager
 from backend.training.exam_models import (
     KIND_NAMES, AttemptItem, PaperQuestion, Question, QuestionBank, QuestionKind, QuestionTag,
@@ -40,6 +38,8 @@ from backend.training.models import LiveQuiz
 TRUE_FALSE_OPTIONS = ["对", "错"]
 MAX_OPTIONS = 8
 MAX_IMPORT_ROWS = 5000
+# Lengths of a question's texts, the same through the API and the import.
+MAX_STEM_LENGTH, MAX_OPTION_LENGTH, MAX_TAG_LENGTH, MAX_EXPLANATION_LENGTH = 4000, 500, 64, 4000
 OPTION_LETTERS = "ABCDEFGH"
 REQUIRED_COLUMNS = ("题型", "题干", "答案")
 KIND_WORDS = {"单选": QuestionKind.single, "多选": QuestionKind.multiple, "判断": QuestionKind.true_false,
@@ -187,15 +187,17 @@ def _asked(question_id: int) -> bool:
 def import_questions(actor: Officer, bank_id: int, data: bytes) -> dict:
     """Import an Excel file in the layout above: all rows or none, duplicates of the bank skipped."""
     bank = _bank(actor, bank_id)
-    sheet = _first_sheet(data)
-    columns = _header(sheet)
+    sheet = FirstSheet(data, max_rows=MAX_IMPORT_ROWS)
+    if any(merged.min_row <= 1 for merged in sheet.merged()):
+        raise Invalid("表头（第 1 行）不能有合并单元格，请按模板填写", code="excel_merged_header")
+    rows = sheet.rows()
+    number, first = next(rows, (1, ()))
+    columns = _header(first if number == 1 else ())
     parsed, errors, seen = [], {}, {}
-    for row_number, row in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2):
+    for row_number, row in rows:
         cells = {name: _text(row[index] if index < len(row) else None) for name, index in columns.items()}
         if not any(cells.values()):
             continue
-        if len(parsed) + len(errors) >= MAX_IMPORT_ROWS:
-            raise Invalid(f"一次最多导入 {MAX_IMPORT_ROWS} 道题", code="too_many_rows")
         try:
             fields = _row_question(cells)
         except Invalid as error:
@@ -208,8 +210,9 @@ def import_questions(actor: Officer, bank_id: int, data: bytes) -> dict:
         seen[key] = row_number
         parsed.append((row_number, key, fields))
     if errors:
-        raise Invalid(f"有 {len(errors)} 行数据有误，未导入任何题目，请修改后重新导入", code="excel_row_errors",
-                      errors={"rows": errors})
+        raise Invalid(f"有 {len(errors)} 行数据有误，未导入任何题目，请修改后重新导入"
+                      + (f"（列出前 {MAX_REPORTED_ERRORS} 行）" if len(errors) > MAX_REPORTED_ERRORS else ""),
+                      code="excel_row_errors", errors={"rows": reported(errors)})
     existing = _existing(bank.id, [key for _, key, _ in parsed])
     created = [_new_question(bank, **fields) for _, key, fields in parsed if key not in existing]
     session.add_all(created)
@@ -218,18 +221,8 @@ def import_questions(actor: Officer, bank_id: int, data: bytes) -> dict:
     return {"created": len(created), "duplicates": duplicates}
 
 
-def _first_sheet(data: bytes):
-    try:
-        return load_workbook(io.BytesIO(data), data_only=True).worksheets[0]
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError):
-        raise Invalid("文件不是有效的 Excel（.xlsx）文件", code="not_an_excel_file") from None
-
-
-def _header(sheet) -> dict[str, int]:
-    """Column name → index from row 1; merged header cells or a missing required column are refused."""
-    if any(merged.min_row <= 1 for merged in sheet.merged_cells.ranges):
-        raise Invalid("表头（第 1 行）不能有合并单元格，请按模板填写", code="excel_merged_header")
-    first = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), ())
+def _header(first: tuple) -> dict[str, int]:
+    """Column name → index from row 1; a missing required column is refused."""
     columns = {}
     for index, value in enumerate(first):
         name = _text(value)
@@ -257,11 +250,23 @@ def _row_question(cells: dict[str, str]) -> dict:
     while options and not options[-1]:
         options.pop()
     answer = _row_answer(kind, cells["答案"], len(options))
+    tags = [t for t in re.split(r"[,，、;；]", cells.get("知识点", "")) if t.strip()]
+    _within_lengths(cells["题干"], options, tags, cells.get("解析", ""))
     options, answer = checked_question(kind, cells["题干"], options, answer)
     return {"kind": kind, "stem": cells["题干"], "options": options, "answer": answer,
-            "difficulty": _row_difficulty(cells.get("难度", "")),
-            "tags": [t for t in re.split(r"[,，、;；]", cells.get("知识点", "")) if t.strip()],
-            "explanation": cells.get("解析") or None}
+            "difficulty": _row_difficulty(cells.get("难度", "")), "tags": tags, "explanation": cells.get("解析") or None}
+
+
+def _within_lengths(stem: str, options: list[str], tags: list[str], explanation: str) -> None:
+    """The lengths the API allows a question (its schema uses the same limits)."""
+    if len(stem) > MAX_STEM_LENGTH:
+        raise Invalid(f"题干过长：{len(stem)} 字，最多 {MAX_STEM_LENGTH} 字")
+    if any(len(option) > MAX_OPTION_LENGTH for option in options):
+        raise Invalid(f"选项过长：每个选项最多 {MAX_OPTION_LENGTH} 字")
+    if any(len(tag.strip()) > MAX_TAG_LENGTH for tag in tags):
+        raise Invalid(f"知识点过长：每个最多 {MAX_TAG_LENGTH} 字")
+    if len(explanation) > MAX_EXPLANATION_LENGTH:
+        raise Invalid(f"解析过长：最多 {MAX_EXPLANATION_LENGTH} 字")
 
 
 def _row_answer(kind: QuestionKind, text: str, option_count: int) -> list:

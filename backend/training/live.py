@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from backend import keys
 from backend.db import LOCAL_TZ, local_day, session, utcnow
 from backend.errors import Conflict, Forbidden, Invalid
+from backend.exports import export_row
 from backend.org.models import Officer
 from backend.org.scope import get_visible, scoped
 from backend.training.common import check_category, require_manager, setting
@@ -207,9 +208,9 @@ def attendance_csv(rows: list[Attendance]) -> str:
     for a in rows:
         c = a.live_class
         share = Decimal(a.presence_seconds * 100) / Decimal(c.duration_seconds)
-        writer.writerow([c.title, _local(c.starts_at), a.officer.badge_no, a.officer.name, _local(a.joined_at),
-                         _local(a.last_seen_at), a.presence_seconds // 60, f"{share:.1f}",
-                         "是" if a.credited else "否"])
+        writer.writerow(export_row([c.title, _local(c.starts_at), a.officer.badge_no, a.officer.name,
+                                    _local(a.joined_at), _local(a.last_seen_at), a.presence_seconds // 60,
+                                    f"{share:.1f}", "是" if a.credited else "否"]))
     return out.getvalue()
 
 

@@ -123,7 +123,8 @@ def test_file_problems_are_refused_with_codes(client, make, people):
     missing = _upload(client, make, admin, io.BytesIO("案件编号,中队\nA,B\n".encode()), "cases.csv")
     assert (missing.status_code, missing.json["error"]) == (422, "case_file_columns_missing")
     assert "承办人工号" in missing.json["message"]
-    assert _upload(client, make, admin, io.BytesIO(b"PK\x03\x04 not really"), "cases.xlsx").json["error"] == "case_file_unreadable"
+    unreadable = _upload(client, make, admin, io.BytesIO(b"PK\x03\x04 not really"), "cases.xlsx")
+    assert unreadable.json["error"] == "not_an_excel_file"
     assert _upload(client, make, admin, io.BytesIO(b"x"), "cases.pdf").json["error"] == "case_file_type"
     officer_try = _upload(client, make, people["officer"], _csv([]), "cases.csv")
     assert officer_try.status_code == 403

@@ -15,6 +15,7 @@ from backend.community.signing import office_signature
 from backend.db import session, utcnow
 from backend.org.models import Role
 from tests.community.conftest import jpeg, signed, submit
+from tests.photos import many_pixels_png
 
 
 def count(model) -> int:
@@ -103,6 +104,14 @@ def test_a_photo_that_is_not_an_image_is_refused(client, office):
     response = client.post("/api/community/public/complaints", data=data, content_type="multipart/form-data")
     _refused(response, 422, "not_an_image")
     assert "第 2 张照片" in response.json["message"]
+
+
+def test_a_photo_of_too_many_pixels_is_refused_before_it_is_decoded(client, office):
+    data = {**signed(office), "category": "noise", "description": "夜间噪声", "consent": "true",
+            "photos": [(io.BytesIO(many_pixels_png()), "big.png", "image/png")]}
+    _refused(client.post("/api/community/public/complaints", data=data, content_type="multipart/form-data"),
+             422, "too_many_pixels")
+    assert session.scalar(select(func.count()).select_from(Complaint)) == 0
 
 
 def test_a_phone_that_is_not_a_phone_number_is_refused(client, office):

@@ -13,7 +13,7 @@ from backend.db import session
 from backend.org.models import Role
 from backend.training import pose
 from backend.vision import pose_estimator
-from tests.photos import astronaut, coffee, encode, two_faces
+from tests.photos import astronaut, coffee, encode, many_pixels_png, two_faces
 
 ARTEFACTS = Path(os.environ.get("TEST_ARTEFACTS_DIR", ROOT / "instance" / "test-artefacts"))
 
@@ -105,7 +105,8 @@ def test_photos_that_are_not_of_one_person_are_refused_and_nothing_is_recorded(c
     trainee = make.headers(make.officer(squad=make.squad(trainer.district)))
     blank = Image.new("RGB", (640, 480), "white")
     cases = [(coffee(), "no_person", "照片中未检测到人"), (two_faces(), "several_people", "照片中有多人"),
-             (blank, "blank_image", "照片是空白的"), (b"this is not a photo", "not_an_image", "不是有效的图片")]
+             (blank, "blank_image", "照片是空白的"), (b"this is not a photo", "not_an_image", "不是有效的图片"),
+             (many_pixels_png(), "too_many_pixels", "图片像素过多")]
     for image, code, message in cases:
         response = _upload(client, trainee, drill["id"], image)
         assert response.status_code == 422, (code, response.json)
@@ -121,6 +122,13 @@ def test_photos_that_are_not_of_one_person_are_refused_and_nothing_is_recorded(c
     client.post(f"/api/training/drills/{drill['id']}/close", headers=make.headers(trainer))
     closed = _upload(client, trainee, drill["id"], cameraman())
     assert closed.status_code == 409 and closed.json["error"] == "drill_closed"
+
+
+def test_a_reference_photo_of_too_many_pixels_is_refused(client, make):
+    captured = client.post("/api/training/gestures/capture", headers=make.headers(make.officer(Role.trainer)), data={
+        "code": "camera_hold", "name": "持机姿势", "joints": "right_elbow", "tolerance": "10",
+        "photo": (io.BytesIO(many_pixels_png()), "reference.png")}, content_type="multipart/form-data")
+    assert captured.status_code == 422 and captured.json["error"] == "too_many_pixels"
 
 
 def test_reference_gestures_outside_0_to_180_or_on_unknown_joints_are_refused(client, make):

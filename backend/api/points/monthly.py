@@ -14,6 +14,7 @@ from backend.api.points.common import LEADERS, Month, Points, blp, cents, changi
 from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.db import session
+from backend.exports import export_row
 from backend.org.models import Role, Squad
 from backend.org.scope import get_visible
 from backend.supervision.points import operations, queries
@@ -200,8 +201,8 @@ class SheetsExport(MethodView):
         sheet.append(["排名", "工号", "姓名", "中队", "基础分", "条目分", "调整分", "总分", "状态"])
         for rank, row in enumerate(session.scalars(queries.sheets(current_actor(), **filters)), start=1):
             squad = row.officer.squad.name if row.officer.squad else ""
-            sheet.append([rank, row.officer.badge_no, row.officer.name, squad, row.base, row.items_total,
-                          row.adjustments_total, row.total, STATE_NAMES[row.state]])
+            sheet.append(export_row([rank, row.officer.badge_no, row.officer.name, squad, row.base, row.items_total,
+                                     row.adjustments_total, row.total, STATE_NAMES[row.state]]))
         data = BytesIO()
         book.save(data)
         data.seek(0)

@@ -1,15 +1,10 @@
 """Reading case files from the case-handling system: CSV (UTF-8 or GBK) and Excel, Chinese or English headers."""
 from __future__ import annotations
 
-import csv
-import io
-import zipfile
 from collections.abc import Iterator
 
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
-
 from backend.errors import Invalid
+from backend.spreadsheets import FirstSheet, csv_rows
 
 # field: the header the case system exports (Chinese) — the field name itself is accepted too
 HEADERS = {
@@ -28,6 +23,7 @@ HEADERS = {
 }
 _BY_HEADER = {**{name: name for name in HEADERS}, **{header: name for name, header in HEADERS.items()}}
 MAX_FILE_BYTES = 20_000_000
+MAX_IMPORT_ROWS = 20_000  # cases in one import, from a file or as JSON
 
 
 def _fields(header_row) -> list[str | None]:
@@ -40,19 +36,14 @@ def _fields(header_row) -> list[str | None]:
     return fields
 
 
-def _rows(table: Iterator) -> list[tuple[int, dict]]:
+def _rows(table: Iterator[tuple[int, tuple]]) -> list[tuple[int, dict]]:
     """(row number as shown in the file, values by field) for every non-empty row after the header."""
     try:
-        header = next(table)
+        _, header = next(table)
     except StopIteration:
         raise Invalid("文件是空的", code="case_file_empty") from None
     fields = _fields(header)
-    rows = []
-    for row_no, cells in enumerate(table, start=2):
-        if all(cell is None or str(cell).strip() == "" for cell in cells):
-            continue
-        rows.append((row_no, {field: cell for field, cell in zip(fields, cells) if field}))
-    return rows
+    return [(row_no, {field: cell for field, cell in zip(fields, cells) if field}) for row_no, cells in table]
 
 
 def read_case_file(data: bytes, filename: str) -> list[tuple[int, dict]]:
@@ -61,22 +52,7 @@ def read_case_file(data: bytes, filename: str) -> list[tuple[int, dict]]:
         raise Invalid("文件过大（不超过 20 MB）", code="file_too_large")
     suffix = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
     if suffix == "csv":
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise Invalid("无法识别 CSV 文件的编码（应为 UTF-8 或 GBK）", code="case_file_encoding")
-        return _rows(iter(csv.reader(io.StringIO(text))))
+        return _rows(csv_rows(data, max_rows=MAX_IMPORT_ROWS))
     if suffix in ("xlsx", "xlsm"):
-        try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-            raise Invalid("无法读取 Excel 文件，请确认是 .xlsx 格式", code="case_file_unreadable") from error
-        try:
-            return _rows(workbook.active.iter_rows(values_only=True))
-        finally:
-            workbook.close()
+        return _rows(FirstSheet(data, max_rows=MAX_IMPORT_ROWS).rows())
     raise Invalid("只支持 .csv 或 .xlsx 文件", code="case_file_type", errors={"file": ["只支持 .csv 或 .xlsx。"]})

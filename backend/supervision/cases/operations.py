@@ -11,6 +11,7 @@ from sqlalchemy import select
 from backend.db import local_day, session, utcnow
 from backend.errors import Invalid
 from backend.org.models import District, Officer, Squad
+from backend.spreadsheets import MAX_REPORTED_ERRORS, reported
 from backend.supervision.cases.models import Case, CaseFlag, FlagKind
 
 CHUNK = 500  # ids per IN (...) lookup
@@ -131,8 +132,10 @@ def import_cases(district: District, rows: Iterable[tuple[int, dict]], *, now: d
         if not row_errors:
             del errors[row_no]
     if errors:
-        raise Invalid(f"导入失败：{len(errors)} 行有错误，未导入任何案件", code="case_import_invalid",
-                      errors={"rows": {str(row_no): errs for row_no, errs in sorted(errors.items())}})
+        raise Invalid(f"导入失败：{len(errors)} 行有错误，未导入任何案件"
+                      + (f"（列出前 {MAX_REPORTED_ERRORS} 行）" if len(errors) > MAX_REPORTED_ERRORS else ""),
+                      code="case_import_invalid",
+                      errors={"rows": reported({str(row_no): errs for row_no, errs in sorted(errors.items())})})
     result = ImportResult()
     for _, row in cleaned:
         _upsert(district, row, squads[row["squad"]], officers[row["officer_badge_no"]],

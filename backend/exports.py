@@ -1,0 +1,18 @@
+"""Cells of every file we export (Excel, CSV): text that a spreadsheet would run as a formula goes out as text."""
+from __future__ import annotations
+
+# A cell starting with one of these is a formula to Excel, WPS and LibreOffice (OWASP "CSV injection"):
+# a name like "=HYPERLINK(…)" or "@SUM(…)" would run on the reader's machine. Tab and CR hide such a start.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """The cell as it may go out: text that a spreadsheet would evaluate is prefixed with ' (shown as text)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def export_row(values) -> list:
+    """One row of an export, every text cell neutralised."""
+    return [neutralise(value) for value in values]

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import contextvars
+import enum
+import functools
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask.globals import app_ctx, request_ctx
-from sqlalchemy import DateTime, MetaData, TextClause, bindparam, create_engine, event, text
+from sqlalchemy import DateTime, MetaData, Table, TextClause, bindparam, create_engine, event, insert, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
@@ -73,6 +75,42 @@ def compiled_once(stmt, dialect_name: str) -> TextClause:
     sql = compiled.string.replace("::", r"\:\:")  # a PostgreSQL cast (:response::JSON) is not a parameter
     return text(sql).bindparams(*(bindparam(name, param.value, type_=param.type, required=param.required)
                                   for param, name in compiled.bind_names.items()))
+
+
+@functools.cache
+def _insert_or_nothing(table: Table, dialect_name: str) -> TextClause:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id for `table`, compiled once."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    columns = [column for column in table.columns if column.key != "id"]
+    return compiled_once(dialect.insert(table).values({column.key: bindparam(column.key, type_=column.type)
+                                                       for column in columns})
+                         .on_conflict_do_nothing().returning(table.c.id), dialect_name)
+
+
+def insert_once(row):
+    """INSERT `row` unless it collides with a unique key (no savepoint needed, so a race costs nothing);
+    the row with its id, or None on a collision. The row stays out of the session: it is only answered."""
+    table = type(row).__table__
+    values = {column.key: getattr(row, column.key) for column in table.columns if column.key != "id"}
+    row.id = session.scalar(_insert_or_nothing(table, session.get_bind().dialect.name), values)
+    return None if row.id is None else row
+
+
+def insert_rows(model, rows: list[dict]) -> None:
+    """Insert many rows: COPY on PostgreSQL (a city's day of records or month of sheets in well under
+    a second), executemany elsewhere."""
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        session.execute(insert(model.__table__), rows)
+        return
+    columns = list(rows[0])
+    with connection.connection.driver_connection.cursor() as cursor:
+        with cursor.copy(f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([value.value if isinstance(value, enum.Enum) else value
+                                for value in map(row.get, columns)])
 
 
 def make_engine(url: str) -> Engine:

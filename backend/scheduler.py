@@ -34,6 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.serving import is_running_from_reloader
 
+from backend import periods
 from backend.audit import AuditEntry
 from backend.db import LOCAL_TZ, Base, UTCDateTime, local_day, session, utcnow
 from backend.errors import DomainError
@@ -114,59 +115,6 @@ class JobRun(Base):
     error: Mapped[str | None] = mapped_column(String(500))
 
 
-# -- periods ---------------------------------------------------------------------------------------
-
-def period_start(kind: str, day: date) -> date:
-    """The first day of the period of `kind` that contains `day`."""
-    if kind == "day":
-        return day
-    if kind == "month":
-        return day.replace(day=1)
-    if kind == "quarter":
-        return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
-    if kind == "year":
-        return date(day.year, 1, 1)
-    raise ValueError(f"unknown period kind {kind!r}")
-
-
-def shift_period(kind: str, start: date, n: int) -> date:
-    """The first day of the period `n` periods after (or before) the one starting on `start`."""
-    if kind == "day":
-        return start + timedelta(days=n)
-    months = {"month": 1, "quarter": 3, "year": 12}[kind] * n
-    index = start.year * 12 + start.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def period_key(kind: str, start: date) -> str:
-    """The ledger key of a period; keys of one kind sort in time order."""
-    if kind == "day":
-        return start.isoformat()
-    if kind == "month":
-        return f"{start.year:04d}-{start.month:02d}"
-    if kind == "quarter":
-        return f"{start.year:04d}-Q{(start.month - 1) // 3 + 1}"
-    return f"{start.year:04d}"
-
-
-def parse_period(kind: str, text: str) -> date:
-    """The first day of the period named by `text` (a key, or any date inside the period)."""
-    text = text.strip()
-    try:
-        if kind == "quarter" and "-Q" in text.upper():
-            year, quarter = text.upper().split("-Q")
-            if not 1 <= int(quarter) <= 4:
-                raise ValueError(text)
-            return date(int(year), int(quarter) * 3 - 2, 1)
-        if kind in ("month", "quarter") and len(text) == 7:
-            return period_start(kind, date.fromisoformat(f"{text}-01"))
-        if kind == "year" and len(text) == 4:
-            return date(int(text), 1, 1)
-        return period_start(kind, date.fromisoformat(text))
-    except ValueError:
-        raise ValueError(f"无法识别的周期：{text}") from None
-
-
 # -- the job wrapper -------------------------------------------------------------------------------
 
 def _resolve(func: str | Callable) -> Callable:
@@ -228,7 +176,7 @@ def run_job(app: Flask, job: Job, period: date | None, *, holder: str = "manual"
             clock: Callable[[], datetime] = utcnow) -> str:
     """Run `job` for the period starting `period` (None for a sweep) in its own session:
     succeeded, skipped or failed."""
-    key = None if job.period == SWEEP else period_key(job.period, period)
+    key = None if job.period == SWEEP else periods.key(job.period, period)
     with app.app_context():
         try:
             if key is not None and _succeeded(job.id, key):
@@ -267,16 +215,16 @@ def run_job(app: Flask, job: Job, period: date | None, *, holder: str = "manual"
 
 def _fire_time(job: Job, trigger: CronTrigger, start: date) -> datetime:
     """When the run covering the period starting `start` is scheduled."""
-    opens = shift_period(job.period, start, job.lag)
+    opens = periods.shift(job.period, start, job.lag)
     return trigger.get_next_fire_time(None, datetime.combine(opens, time(), LOCAL_TZ))
 
 
 def latest_due_period(job: Job, now: datetime) -> date:
     """The newest period whose scheduled run time has passed."""
     trigger = CronTrigger(**job.trigger, timezone=LOCAL_TZ)
-    start = shift_period(job.period, period_start(job.period, local_day(now)), -job.lag)
+    start = periods.shift(job.period, periods.start(job.period, local_day(now)), -job.lag)
     while _fire_time(job, trigger, start) > now:
-        start = shift_period(job.period, start, -1)
+        start = periods.shift(job.period, start, -1)
     return start
 
 
@@ -286,20 +234,20 @@ def due_periods(job: Job, now: datetime) -> list[date]:
     A job that never ran starts with its latest due period (no backfill from the dawn of time).
     """
     latest = latest_due_period(job, now)
-    window_start = shift_period(job.period, latest, 1 - CATCH_UP_WINDOW[job.period])
+    window_start = periods.shift(job.period, latest, 1 - CATCH_UP_WINDOW[job.period])
     done = set(session.scalars(select(JobRun.period_key).where(
         JobRun.job_id == job.id, JobRun.outcome == SUCCEEDED,
-        JobRun.period_key >= period_key(job.period, window_start))))
+        JobRun.period_key >= periods.key(job.period, window_start))))
     first = session.scalar(select(func.min(JobRun.period_key)).where(JobRun.job_id == job.id))
     if first is None or not job.catch_up:
-        return [] if period_key(job.period, latest) in done else [latest]
-    periods, start = [], window_start
+        return [] if periods.key(job.period, latest) in done else [latest]
+    due, start = [], window_start
     while start <= latest:
-        key = period_key(job.period, start)
+        key = periods.key(job.period, start)
         if key >= first and key not in done:
-            periods.append(start)
-        start = shift_period(job.period, start, 1)
-    return periods
+            due.append(start)
+        start = periods.shift(job.period, start, 1)
+    return due
 
 
 # -- the runner ------------------------------------------------------------------------------------
@@ -365,15 +313,15 @@ class Runner:
             return []
         with self.app.app_context():
             try:
-                periods = [None] if job.period == SWEEP else due_periods(job, self.clock())
+                due = [None] if job.period == SWEEP else due_periods(job, self.clock())
             finally:
                 session.remove()
         results = []
-        for start in periods:
+        for start in due:
             if not self.holding:
                 break
             outcome = run_job(self.app, job, start, holder=self.holder, clock=self.clock)
-            results.append((SWEEP if start is None else period_key(job.period, start), outcome))
+            results.append((SWEEP if start is None else periods.key(job.period, start), outcome))
             if outcome == FAILED:
                 break
         return results
@@ -468,11 +416,11 @@ def run_one_job(job_id: str, period: str | None):
         if job.period == SWEEP:
             start = None
         else:
-            start = parse_period(job.period, period) if period else latest_due_period(job, utcnow())
+            start = periods.parse(job.period, period) if period else latest_due_period(job, utcnow())
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--period") from None
     outcome = run_job(current_app._get_current_object(), job, start, holder=f"cli:{os.getpid()}")
-    key = SWEEP if start is None else period_key(job.period, start)
+    key = SWEEP if start is None else periods.key(job.period, start)
     messages = {SUCCEEDED: "已完成", SKIPPED: "此前已完成，本次跳过", FAILED: "失败，详见日志"}
     click.echo(f"任务 {job_id}（{key}）{messages[outcome]}")
     if outcome == FAILED:

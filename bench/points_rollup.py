@@ -73,7 +73,8 @@ def _measure(url: str) -> dict:
     from backend import create_app
     from backend.db import session
     from backend.migrate import upgrade
-    from backend.supervision.points.operations import month_after, month_before, refresh_month
+    from backend.periods import month_after, month_before
+    from backend.supervision.points.operations import refresh_month
 
     upgrade(url)
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": secrets.token_urlsafe(48), "SCHEDULER_MODE": "off",

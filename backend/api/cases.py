@@ -1,11 +1,11 @@
 """Case timeliness (两超期两随意): import from the case-handling system, flagged cases, the monthly report."""
-from datetime import date
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
+from backend import periods
 from backend.api import audit_object
 from backend.api.pagination import page_of
 from backend.api.schemas import Schema, Text
@@ -159,5 +159,5 @@ class MonthlyReport(MethodView):
     @blp.response(200, SquadMonthSchema(many=True))
     def get(self, args):
         """两超期两随意月报（按中队；默认本月）"""
-        month = args.get("month") or f"{local_day():%Y-%m}"
-        return queries.monthly_report(current_actor(), date.fromisoformat(f"{month}-01"))
+        month = periods.parse_key("month", args["month"]) if args.get("month") else local_day()
+        return queries.monthly_report(current_actor(), month)

@@ -11,8 +11,8 @@ from backend.api.schemas import Record, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.db import local_day
 from backend.duty import operations, queries
-from backend.duty.geo import COORD_SYSTEMS, GCJ02
 from backend.duty.models import DUTY_TYPE_NAMES, DutyType, Post, Shift
+from backend.geo import COORD_SYSTEMS, GCJ02
 from backend.org.models import Role
 from backend.org.scope import get_visible, scoped
 

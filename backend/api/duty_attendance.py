@@ -12,9 +12,9 @@ from backend.api.pagination import page_of
 from backend.api.schemas import Flag, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.duty import checkins, positions, queries, sync
-from backend.duty.geo import COORD_SYSTEMS, GCJ02
 from backend.duty.models import Approval, CheckKind, DutyCheck
 from backend.errors import Invalid
+from backend.geo import COORD_SYSTEMS, GCJ02
 from backend.org.models import Role
 from backend.org.scope import get_visible
 

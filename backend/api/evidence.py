@@ -9,11 +9,11 @@ from backend.api.multipart import Blueprint
 from backend.api.pagination import page_of
 from backend.api.schemas import Flag, Record, Schema, Text
 from backend.api.security import auth_required, current_actor
-from backend.duty.geo import COORD_SYSTEMS, GCJ02
 from backend.errors import Invalid
 from backend.evidence import operations, queries
 from backend.evidence.models import (CUSTODY_NAMES, MADE_BY_SCHEDULER, SUBJECT_NAMES, CopyPurpose, CustodyAction,
                                      Evidence, EvidenceKind, Subject)
+from backend.geo import COORD_SYSTEMS, GCJ02
 from backend.org.scope import get_visible
 
 blp = Blueprint("evidence", __name__, url_prefix="/api/evidence", description="现场取证：上传、原件与水印件、脱敏导出、证据链校验")

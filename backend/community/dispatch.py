@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from backend.community.models import Complaint, Status
 from backend.db import session
-from backend.duty.geo import GCJ02, LatLng, distance_m, to_gcj02
 from backend.duty.queries import OnDuty, on_duty
+from backend.geo import GCJ02, LatLng, distance_m, to_gcj02
 from backend.org.models import Officer, Role
 
 HANDLING = (Status.assigned, Status.in_progress)

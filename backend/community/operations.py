@@ -14,11 +14,11 @@ from backend.community.models import (STATUS_NAMES, Category, CategoryDeadline, 
                                       ComplaintPhoto, ComplaintReport, OfficeQrCode, Status)
 from backend.community.signing import signature_matches
 from backend.db import session, utcnow
-from backend.duty.geo import GCJ02, LatLng, to_gcj02
 from backend.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from backend.evidence import operations as evidence_operations
 from backend.evidence.models import Subject
 from backend.files import store
+from backend.geo import GCJ02, LatLng, to_gcj02
 from backend.images import validate_image
 from backend.org.models import IMAGE_READERS, CommunityOffice, Officer, Role, Squad
 from backend.org.scope import get_visible

@@ -1,19 +1,17 @@
 """Check-in and check-out: judged for time, place and selfie; idempotent by the client's id."""
 from __future__ import annotations
 
-import functools
 import hashlib
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NoReturn
 
-from sqlalchemy import Table, TextClause, bindparam, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, or_, select, update
 
+from backend import geo
 from backend.audit import record_read
-from backend.db import LOCAL_TZ, compiled_once, session, utcnow
-from backend.duty import geo
+from backend.db import LOCAL_TZ, insert_once, session, utcnow
 from backend.duty.models import Approval, CheckKind, DutyCheck, Post, Shift, Timing
 from backend.duty.operations import ROSTER_MANAGERS, setting
 from backend.errors import Conflict, Forbidden, Invalid, NotFound
@@ -132,25 +130,6 @@ def _sorted_checks(client_id: str, shift_id: int, rows: list):
 def _first_result(row, actor: Officer) -> DutyCheck:
     """The first result of a repeated client id, read in full to be answered again."""
     return session.get(DutyCheck, same_submission(row, actor, "签到签退").check_id)
-
-
-@functools.cache
-def _insert_or_nothing(table: Table, dialect_name: str) -> TextClause:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING id for `table`, compiled once."""
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
-    columns = [column for column in table.columns if column.key != "id"]
-    return compiled_once(dialect.insert(table).values({column.key: bindparam(column.key, type_=column.type)
-                                                       for column in columns})
-                         .on_conflict_do_nothing().returning(table.c.id), dialect_name)
-
-
-def insert_once(row):
-    """INSERT `row` unless it collides with a unique key (no savepoint needed, so a race costs nothing);
-    the row with its id, or None on a collision. The row stays out of the session: it is only answered."""
-    table = type(row).__table__
-    values = {column.key: getattr(row, column.key) for column in table.columns if column.key != "id"}
-    row.id = session.scalar(_insert_or_nothing(table, session.get_bind().dialect.name), values)
-    return None if row.id is None else row
 
 
 def attended_minutes(shift: Shift | JudgedShift, check_in, check_out) -> int:

@@ -9,7 +9,7 @@ from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, Enum, Float, Forei
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db import Base, UTCDateTime, utcnow
-from backend.duty.geo import Fence, LatLng
+from backend.geo import Fence, LatLng
 from backend.org.models import Officer, Squad
 
 

@@ -6,8 +6,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from flask import current_app
 from sqlalchemy import select
 
+from backend import geo
 from backend.db import LOCAL_TZ, session
-from backend.duty import geo
 from backend.duty.models import DutyCheck, DutyType, Post, Shift
 from backend.errors import Conflict, Forbidden, Invalid
 from backend.org.models import Officer, Role, Squad

@@ -6,9 +6,9 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
-from backend.db import session, utcnow
-from backend.duty import geo
-from backend.duty.checkins import check_accuracy, check_client_time, insert_once, same_submission
+from backend import geo
+from backend.db import insert_once, session, utcnow
+from backend.duty.checkins import check_accuracy, check_client_time, same_submission
 from backend.duty.models import Position, Shift
 from backend.duty.operations import setting
 from backend.errors import DomainError, Invalid

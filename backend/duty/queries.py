@@ -8,8 +8,8 @@ from sqlalchemy import Integer, Select, and_, case, cast, func, select
 from sqlalchemy.orm import aliased
 
 from backend.db import session
-from backend.duty.geo import LatLng
 from backend.duty.models import Approval, CheckKind, DutyCheck, DutyType, Position, Post, Shift, Timing
+from backend.geo import LatLng
 from backend.org.models import Officer
 from backend.org.scope import scoped, visible
 

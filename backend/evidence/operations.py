@@ -10,13 +10,13 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from backend import geo
 from backend.db import session, utcnow
-from backend.duty import geo
 from backend.errors import Conflict, Invalid
 from backend.evidence import chain, media
-from backend.files import store
 from backend.evidence.models import (CopyPurpose, CustodyAction, CustodyEntry, Evidence, EvidenceKind, Source, Subject,
                                      VideoCopy)
+from backend.files import store
 from backend.images import normalize_mime, validate_image
 from backend.org.models import Officer
 from backend.org.scope import get_visible

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from backend import geo
 from backend.db import session, utcnow
-from backend.duty import geo
 from backend.duty.models import DutyCheck, Position
 from backend.org.models import Role
 from tests.duty.helpers import north_of, refused_in_chinese

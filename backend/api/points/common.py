@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import date
 from decimal import Decimal
 
 from flask_smorest import Blueprint
 from marshmallow import ValidationError, fields
 from sqlalchemy.orm.exc import StaleDataError
 
+from backend import periods
 from backend.errors import DomainError
 from backend.org.models import Role
 from backend.supervision.points.catalogue import ITEMS
@@ -31,12 +31,11 @@ class Month(fields.String):
     default_error_messages = {"invalid": "应为月份，如 2026-11。"}
 
     def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else f"{value.year:04d}-{value.month:02d}"
+        return None if value is None else periods.key("month", value)
 
     def _deserialize(self, value, attr, data, **kwargs):
         try:
-            year, month = str(value).split("-")
-            return date(int(year), int(month), 1)
+            return periods.parse_key("month", str(value))
         except ValueError:
             raise self.make_error("invalid") from None
 
@@ -47,14 +46,11 @@ class Quarter(fields.String):
     default_error_messages = {"invalid": "应为季度，如 2026-Q4。"}
 
     def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else f"{value.year:04d}-Q{(value.month - 1) // 3 + 1}"
+        return None if value is None else periods.key("quarter", value)
 
     def _deserialize(self, value, attr, data, **kwargs):
         try:
-            year, quarter = str(value).upper().split("-Q")
-            if not 1 <= int(quarter) <= 4:
-                raise ValueError(value)
-            return date(int(year), int(quarter) * 3 - 2, 1)
+            return periods.parse_key("quarter", str(value))
         except ValueError:
             raise self.make_error("invalid") from None
 

@@ -5,6 +5,7 @@ from datetime import date
 
 from sqlalchemy import Integer, Select, case, exists, func, literal, select, union_all
 
+from backend import periods
 from backend.db import session
 from backend.org.models import Officer, Squad
 from backend.org.scope import get_visible, scoped, visible
@@ -39,8 +40,8 @@ def _flag_counts(column):
 
 def monthly_report(actor: Officer, month: date) -> list[dict]:
     """Per squad in scope, the month's registered and closed cases and the four kinds of flags."""
-    start = month.replace(day=1)
-    end = date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    start = periods.start("month", month)
+    end = periods.month_after(start)
     zero = literal(0, Integer)
     registered = select(Case.squad_id, literal(1, Integer).label("registered"), zero.label("closed"),
                         *[zero.label(kind.value) for kind in FlagKind]).where(
@@ -55,7 +56,7 @@ def monthly_report(actor: Officer, month: date) -> list[dict]:
                      *[func.sum(rows.c[kind.value]).label(kind.value) for kind in FlagKind])
               .join(Squad, Squad.id == rows.c.squad_id)
               .group_by(rows.c.squad_id, Squad.name).order_by(Squad.name))
-    return [dict(row._mapping, month=f"{start:%Y-%m}") for row in session.execute(totals)]
+    return [dict(row._mapping, month=periods.key("month", start)) for row in session.execute(totals)]
 
 
 def daily_case_facts(day: date):

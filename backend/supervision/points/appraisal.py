@@ -26,12 +26,12 @@ from typing import Iterable
 from flask import current_app
 from sqlalchemy import Date, bindparam, select, text
 
+from backend import periods
 from backend.db import local_day, session, utcnow
 from backend.errors import Conflict, Forbidden, Invalid
 from backend.org.models import Officer
 from backend.supervision.points.models import (STATE_NAMES, AppraisalState, MonthlyPoints, QuarterlyEvaluation,
                                                SheetState, YearlyAppraisal)
-from backend.supervision.points.scoring import month_after
 
 RATING_NAMES = {"excellent": "优", "good": "良", "fair": "中", "poor": "差"}
 LOWEST_QUARTER_GRADE = "差"
@@ -79,19 +79,10 @@ def _expire(model) -> None:
             session.expire(instance)
 
 
-def quarter_of(month: date) -> date:
-    return date(month.year, (month.month - 1) // 3 * 3 + 1, 1)
-
-
-def quarter_end(quarter: date) -> date:
-    """The first day after the quarter."""
-    return month_after(month_after(month_after(quarter)))
-
-
 def follow_months(months: Iterable[date], officer_ids: list[int] | None = None) -> None:
     """The quarters of `months`, and their years, follow the month sheets: the given officers' (and
     their squads' ranking) or everyone's."""
-    quarters = sorted({quarter_of(month) for month in months})
+    quarters = sorted({periods.quarter(month) for month in months})
     for quarter in quarters:
         refresh_quarter(quarter, officer_ids)
     for year in sorted({quarter.year for quarter in quarters}):
@@ -106,7 +97,7 @@ def refresh_quarter(quarter: date, officer_ids: list[int] | None = None) -> int:
     officer with a sheet in it, or the given ones. Confirmed evaluations never change."""
     grades = quarter_grades()
     grade = " ".join(f"when score_cents >= :floor{n} then :grade{n}" for n in range(len(grades)))
-    params = {"start": quarter, "end": quarter_end(quarter), "lowest": LOWEST_QUARTER_GRADE,
+    params = {"start": quarter, "end": periods.shift("quarter", quarter, 1), "lowest": LOWEST_QUARTER_GRADE,
               "fair_cents": int(rating_bonus().get("fair", 0) * 100),
               **{f"floor{n}": int(floor * 100) for n, (floor, _) in enumerate(grades)},
               **{f"grade{n}": name for n, (_, name) in enumerate(grades)}}
@@ -162,13 +153,15 @@ def months_not_final(evaluation: QuarterlyEvaluation) -> list[MonthlyPoints]:
     """The quarter's month sheets not yet locked."""
     return list(session.scalars(select(MonthlyPoints).where(
         MonthlyPoints.officer_id == evaluation.officer_id, MonthlyPoints.month >= evaluation.quarter,
-        MonthlyPoints.month < quarter_end(evaluation.quarter), MonthlyPoints.state != SheetState.locked)
+        MonthlyPoints.month < periods.shift("quarter", evaluation.quarter, 1),
+        MonthlyPoints.state != SheetState.locked)
         .order_by(MonthlyPoints.month)))
 
 
 def quarter_confirmable(evaluation: QuarterlyEvaluation) -> bool:
     """The quarter is over and every month it averages is locked."""
-    return local_day() >= quarter_end(evaluation.quarter) and evaluation.months_final == evaluation.months
+    over = local_day() >= periods.shift("quarter", evaluation.quarter, 1)
+    return over and evaluation.months_final == evaluation.months
 
 
 def confirm_quarter(actor: Officer, evaluation: QuarterlyEvaluation, rating: str) -> QuarterlyEvaluation:
@@ -179,8 +172,8 @@ def confirm_quarter(actor: Officer, evaluation: QuarterlyEvaluation, rating: str
         raise Conflict("该季评价已确认", code="already_confirmed")
     if rating not in RATING_NAMES:
         raise Invalid("评价等次无效", code="invalid_rating")
-    name = f"{evaluation.quarter.year}年第{(evaluation.quarter.month - 1) // 3 + 1}季度"
-    if local_day() < quarter_end(evaluation.quarter):
+    name = f"{evaluation.quarter.year}年第{periods.quarter_number(evaluation.quarter)}季度"
+    if local_day() < periods.shift("quarter", evaluation.quarter, 1):
         raise Conflict(f"{name}尚未结束，本季各月积分锁定后才能确认季评价", code="months_not_final")
     pending = months_not_final(evaluation)
     if pending:

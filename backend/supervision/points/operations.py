@@ -1,33 +1,29 @@
 """What changes points: daily records, manual items, rule versions, month sheets and their states."""
 from __future__ import annotations
 
-import enum
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import Date, String, bindparam, case, cast, column, delete, func, insert, select, table, text
+from sqlalchemy import Date, String, bindparam, case, cast, column, delete, func, select, table, text
 
-from backend.db import local_day, session, utcnow
+from backend.db import insert_rows, local_day, session, utcnow
 from backend.errors import Conflict, Forbidden, Invalid
+from backend.periods import month_after, month_before
 from backend.org.models import SQUAD_ROLES, Officer, Role, Squad
 from backend.org.scope import get_visible
 from backend.supervision.points.appraisal import follow_months
 from backend.supervision.points.catalogue import ITEMS
 from backend.supervision.points.models import (Adjustment, DailyItem, ManualItem, MonthlyLine, MonthlyPoints,
                                                ScoringRule, SheetState)
-from backend.supervision.points.scoring import (STAGE, ZERO, RuleBook, draft_lines, lines_digest, month_after,
+from backend.supervision.points.scoring import (STAGE, ZERO, RuleBook, draft_lines, lines_digest,
                                                 score_lines, staged_month)
 from backend.supervision.points.sources import SOURCES
 
 LEADER_ROLES = frozenset({Role.squad_leader, Role.district_admin})
 CHUNK = 500
-
-
-def month_before(month: date) -> date:
-    return date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
 
 
 # -- daily records ---------------------------------------------------------------------------------
@@ -49,7 +45,7 @@ def build_daily_records(day: date, sources: list[str] | None = None) -> int:
                                  source=name, source_ref=fact.source_ref[:256], built_at=utcnow())
     session.execute(delete(DailyItem).where(DailyItem.day == day, DailyItem.source.in_(names)))
     values = [row for row in rows.values() if row["quantity"]]
-    _insert_rows(DailyItem, values)
+    insert_rows(DailyItem, values)
     session.flush()
     return len(values)
 
@@ -169,7 +165,7 @@ def refresh_month(month: date, officer_ids: list[int] | None = None) -> dict[str
         stmt = stmt.where(MonthlyPoints.officer_id.in_(officer_ids))
     sheets = {sheet.officer_id: sheet for sheet in session.scalars(stmt)}
     created, changed, locked = _update_sheets(month, officers, sheets, scores)
-    _insert_rows(MonthlyPoints, created)
+    insert_rows(MonthlyPoints, created)
     counts = {"created": len(created), "recomputed": changed, "corrected": 0,
               "unchanged": len(officers) - len(created) - changed - len(locked)}
     frozen = _frozen_lines([sheet.id for _, sheet in locked])
@@ -245,23 +241,6 @@ def _frozen_lines(sheet_ids: list[int]) -> dict[int, dict[str, object]]:
                 .where(MonthlyLine.monthly_points_id.in_(sheet_ids[start:start + CHUNK]))):
             lines[line.monthly_points_id][line.item] = line
     return lines
-
-
-def _insert_rows(model, rows: list[dict]) -> None:
-    """Insert many rows: COPY on PostgreSQL (a city's day of records or month of sheets in well under
-    a second), executemany elsewhere."""
-    if not rows:
-        return
-    connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        session.execute(insert(model.__table__), rows)
-        return
-    columns = list(rows[0])
-    with connection.connection.driver_connection.cursor() as cursor:
-        with cursor.copy(f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([value.value if isinstance(value, enum.Enum) else value
-                                for value in map(row.get, columns)])
 
 
 def _carry_correction(locked: MonthlyPoints, items_total_now: Decimal) -> bool:

@@ -8,12 +8,13 @@ from flask import current_app
 from sqlalchemy import Select, or_, select
 
 from backend.db import session
+from backend.periods import month_after, shift
 from backend.org.models import Officer
 from backend.org.scope import scoped
 from backend.supervision.points.catalogue import ITEMS
 from backend.supervision.points.models import (STATE_NAMES, DailyItem, ManualItem, MonthlyLine, MonthlyPoints,
                                                QuarterlyEvaluation, ScoringRule, SheetState, YearlyAppraisal)
-from backend.supervision.points.scoring import Line, draft_lines, month_after
+from backend.supervision.points.scoring import Line, draft_lines
 
 
 EXAMPLE_DEFAULT = "example_default"
@@ -167,7 +168,7 @@ def yearly(actor: Officer, *, year: int | None = None, squad_id: int | None = No
 
 def months_of(evaluation: QuarterlyEvaluation) -> list[MonthlyPoints]:
     """The month sheets a quarterly evaluation averages (drill-down: quarter → month)."""
-    end = month_after(month_after(month_after(evaluation.quarter)))
+    end = shift("quarter", evaluation.quarter, 1)
     return list(session.scalars(select(MonthlyPoints).where(
         MonthlyPoints.officer_id == evaluation.officer_id, MonthlyPoints.month >= evaluation.quarter,
         MonthlyPoints.month < end).order_by(MonthlyPoints.month)))

@@ -19,6 +19,7 @@ from typing import Iterable, Iterator, NamedTuple
 from sqlalchemy import Date, bindparam, select, text
 
 from backend.db import session
+from backend.periods import month_after
 from backend.org.models import SQUAD_ROLES, District
 from backend.supervision.points.catalogue import ITEMS
 from backend.supervision.points.models import DailyItem, MonthlyLine, MonthlyPoints, ScoringRule
@@ -26,10 +27,6 @@ from backend.supervision.points.models import DailyItem, MonthlyLine, MonthlyPoi
 CENT = Decimal("0.01")
 MILLI = Decimal("0.001")
 ZERO = Decimal("0.00")
-
-
-def month_after(month: date) -> date:
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
 class Line(NamedTuple):

@@ -1,7 +1,7 @@
 """Coordinate conversion against published pairs, distances and fences."""
 import pytest
 
-from backend.duty import geo
+from backend import geo
 from backend.errors import Invalid
 
 # (WGS-84 lat, lng) → (GCJ-02 lat, lng): eviltransform's published test pairs and coordtransform's Beijing pair.

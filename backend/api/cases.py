@@ -11,7 +11,7 @@ from backend.api.pagination import page_of
 from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.db import local_day
-from backend.org.models import Role
+from backend.org.roles import SUPERVISING_STAFF
 from backend.supervision.cases import queries
 from backend.supervision.cases.importing import MAX_FILE_BYTES, MAX_IMPORT_ROWS, read_case_file
 from backend.supervision.cases.models import FLAG_NAMES, FlagKind
@@ -19,7 +19,6 @@ from backend.supervision.cases.operations import import_cases
 
 blp = Blueprint("cases", __name__, url_prefix="/api/cases", description="案件时效监督（两超期两随意）")
 
-IMPORTERS = (Role.supervisor, Role.district_admin)
 
 
 class CaseRowSchema(Schema):
@@ -107,7 +106,7 @@ class SquadMonthSchema(Schema):
 
 @blp.route("/import", endpoint="import_json")
 class CaseImport(MethodView):
-    @auth_required(blp, *IMPORTERS)
+    @auth_required(blp, *SUPERVISING_STAFF)
     @blp.arguments(CaseImportSchema)
     @blp.response(200, CaseImportResultSchema)
     @blp.alt_response(422, description="有错误的行逐行列出（errors.rows，键为数组下标），不导入任何案件")
@@ -119,7 +118,7 @@ class CaseImport(MethodView):
 
 @blp.route("/import-file", endpoint="import_file")
 class CaseFileImport(MethodView):
-    @auth_required(blp, *IMPORTERS)
+    @auth_required(blp, *SUPERVISING_STAFF)
     @blp.arguments(CaseFileSchema, location="files")
     @blp.response(200, CaseImportResultSchema)
     @blp.alt_response(422, description="有错误的行逐行列出（errors.rows，键为文件行号），不导入任何案件")

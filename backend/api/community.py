@@ -24,7 +24,8 @@ from backend.community.qr import qr_png, qr_svg
 from backend.community.signing import office_url
 from backend.db import session, utcnow
 from backend.errors import Invalid, NotFound
-from backend.org.models import CommunityOffice, Role
+from backend.org.models import CommunityOffice
+from backend.org.roles import DISTRICT_ADMINS, SQUAD_MANAGERS
 from backend.org.scope import get_visible
 from backend.storage import get_storage
 
@@ -32,7 +33,6 @@ blp = Blueprint("community", __name__, description="社区工作室二维码与�
 
 PUBLIC = "/api/community/public"
 STAFF = "/api/community"
-LEADERS = (Role.squad_leader, Role.district_admin)
 
 
 def client_address() -> str | None:
@@ -134,7 +134,7 @@ def _action(complaint_id: int, operation, *args) -> Complaint:
 
 @blp.route(f"{STAFF}/complaints/<int:complaint_id>/accept", endpoint="accept")
 class Accept(MethodView):
-    @auth_required(blp, *LEADERS)
+    @auth_required(blp, *SQUAD_MANAGERS)
     @blp.response(200, ComplaintDetailSchema)
     def post(self, complaint_id):
         """受理（中队长）"""
@@ -143,7 +143,7 @@ class Accept(MethodView):
 
 @blp.route(f"{STAFF}/complaints/<int:complaint_id>/assign", endpoint="assign")
 class Assign(MethodView):
-    @auth_required(blp, *LEADERS)
+    @auth_required(blp, *SQUAD_MANAGERS)
     @blp.arguments(ComplaintAssignSchema)
     @blp.response(200, ComplaintDetailSchema)
     def post(self, body, complaint_id):
@@ -153,7 +153,7 @@ class Assign(MethodView):
 
 @blp.route(f"{STAFF}/complaints/<int:complaint_id>/suggestions", endpoint="suggestions")
 class Suggestions(MethodView):
-    @auth_required(blp, *LEADERS)
+    @auth_required(blp, *SQUAD_MANAGERS)
     @blp.response(200, AssigneeSuggestionSchema(many=True))
     def get(self, complaint_id):
         """推荐承办人：在岗且勤务点位或最近巡查位置离诉件最近的队员（勤务跟着投诉走）"""
@@ -235,7 +235,7 @@ class Resolve(MethodView):
 
 @blp.route(f"{STAFF}/complaints/<int:complaint_id>/close", endpoint="close")
 class Close(MethodView):
-    @auth_required(blp, *LEADERS)
+    @auth_required(blp, *SQUAD_MANAGERS)
     @blp.response(200, ComplaintDetailSchema)
     def post(self, complaint_id):
         """结案（中队长审核办结后）"""
@@ -244,7 +244,7 @@ class Close(MethodView):
 
 @blp.route(f"{STAFF}/complaints/<int:complaint_id>/reject", endpoint="reject")
 class Reject(MethodView):
-    @auth_required(blp, *LEADERS)
+    @auth_required(blp, *SQUAD_MANAGERS)
     @blp.arguments(ComplaintReasonSchema)
     @blp.response(200, ComplaintDetailSchema)
     def post(self, body, complaint_id):
@@ -254,7 +254,7 @@ class Reject(MethodView):
 
 @blp.route(f"{STAFF}/complaints/<int:complaint_id>/transfer", endpoint="transfer")
 class Transfer(MethodView):
-    @auth_required(blp, *LEADERS)
+    @auth_required(blp, *SQUAD_MANAGERS)
     @blp.arguments(ComplaintTransferSchema)
     @blp.response(200, ComplaintDetailSchema)
     def post(self, body, complaint_id):
@@ -278,7 +278,7 @@ class OfficeQr(MethodView):
         office, url = _office_qr(office_id)
         return {"office_id": office.id, "version": operations.qr_version(office), "url": url}
 
-    @auth_required(blp, Role.district_admin)
+    @auth_required(blp, *DISTRICT_ADMINS)
     @blp.response(200, OfficeQrSchema)
     def post(self, office_id):
         """更换二维码（区局管理员）：旧二维码随即失效"""
@@ -322,7 +322,7 @@ class Deadlines(MethodView):
 
 @blp.route(f"{STAFF}/deadlines/<category>", endpoint="deadline")
 class DeadlineByCategory(MethodView):
-    @auth_required(blp, Role.district_admin)
+    @auth_required(blp, *DISTRICT_ADMINS)
     @blp.arguments(ComplaintDeadlineUpdateSchema)
     @blp.response(200, ComplaintDeadlineSchema)
     def put(self, body, category):

@@ -11,13 +11,13 @@ from backend.api.pagination import page_of
 from backend.api.schemas import Flag, Record, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.errors import Invalid
+from backend.org.roles import TRAINING_STAFF
 from backend.training import drill_queries, drills, live, pose, screen
-from backend.training.common import MANAGERS, setting
+from backend.training.common import setting
 from backend.training.drill_models import DrillKind
 
 blp = Blueprint("drills", __name__, url_prefix="/api/training", description="培训：实战模拟（情景演练、手势与队列动作评分）")
 
-MANAGER_ROLES = tuple(MANAGERS)
 KEY = dict(validate=validate.Length(min=1, max=32))
 
 
@@ -44,7 +44,7 @@ class ScenarioSchema(Schema):
 
 def _scenario_for_reader(drill):
     """Trainees see the steps and choices, never the standard procedure."""
-    if drill.scenario is None or current_actor().role in MANAGERS:
+    if drill.scenario is None or current_actor().role in TRAINING_STAFF:
         return drill.scenario
     return {key: value for key, value in drill.scenario.items() if key != "standard"}
 
@@ -169,7 +169,7 @@ class Drills(MethodView):
         """演练列表（本区）"""
         return page_of(drill_queries.drills(current_actor(), **filters), pagination_parameters)
 
-    @auth_required(blp, *MANAGER_ROLES)
+    @auth_required(blp, *TRAINING_STAFF)
     @blp.arguments(DrillSchema)
     @blp.response(201, DrillOutSchema)
     def post(self, body):
@@ -190,7 +190,7 @@ class DrillById(MethodView):
 
 @blp.route("/drills/<int:drill_id>/close", endpoint="drill_close")
 class DrillClose(MethodView):
-    @auth_required(blp, *MANAGER_ROLES)
+    @auth_required(blp, *TRAINING_STAFF)
     @blp.response(200, DrillOutSchema)
     def post(self, drill_id):
         """关闭演练（不再接受提交）"""
@@ -265,7 +265,7 @@ class Gestures(MethodView):
         """参考手势：内置标准手势（敬礼、立正、停止、直行、减速慢行）和本区自定义手势"""
         return drills.gestures(current_actor())
 
-    @auth_required(blp, *MANAGER_ROLES)
+    @auth_required(blp, *TRAINING_STAFF)
     @blp.arguments(GestureSchema)
     @blp.response(201, GestureOutSchema)
     def post(self, body):
@@ -276,7 +276,7 @@ class Gestures(MethodView):
 
 @blp.route("/gestures/capture", endpoint="gesture_capture")
 class GestureCapture(MethodView):
-    @auth_required(blp, *MANAGER_ROLES)
+    @auth_required(blp, *TRAINING_STAFF)
     @blp.arguments(CaptureSchema, location="form")
     @blp.response(201, GestureOutSchema)
     def post(self, form):
@@ -297,7 +297,7 @@ class DrillLeaderboard(MethodView):
 
 @blp.route("/live-classes/<int:live_class_id>/screen", endpoint="classroom_screen_link")
 class ClassroomScreenLink(MethodView):
-    @auth_required(blp, *MANAGER_ROLES)
+    @auth_required(blp, *TRAINING_STAFF)
     @blp.response(200, ScreenLinkSchema)
     def get(self, live_class_id):
         """智慧教室大屏链接（教员在教室电脑上打开）"""

@@ -13,12 +13,11 @@ from backend.db import local_day
 from backend.duty import operations, queries
 from backend.duty.models import DUTY_TYPE_NAMES, DutyType, Post, Shift
 from backend.geo import COORD_SYSTEMS, GCJ02
-from backend.org.models import Role
+from backend.org.roles import SQUAD_MANAGERS
 from backend.org.scope import get_visible, scoped
 
 blp = Blueprint("duty", __name__, url_prefix="/api/duty", description="勤务：点位、排班、今日勤务、巡查轨迹")
 
-MANAGERS = (Role.squad_leader, Role.district_admin)
 
 
 class PointSchema(Schema):
@@ -189,7 +188,7 @@ class Posts(MethodView):
             stmt = stmt.where(Post.active == filters["active"])
         return page_of(stmt, pagination_parameters)
 
-    @auth_required(blp, *MANAGERS)
+    @auth_required(blp, *SQUAD_MANAGERS)
     @blp.arguments(PostCreateSchema)
     @blp.response(201, PostSchema)
     def post(self, body):
@@ -208,7 +207,7 @@ class PostById(MethodView):
         """勤务点位详情"""
         return get_visible(Post, post_id, current_actor(), what="勤务点位")
 
-    @auth_required(blp, *MANAGERS)
+    @auth_required(blp, *SQUAD_MANAGERS)
     @blp.arguments(PostUpdateSchema)
     @blp.response(200, PostSchema)
     def patch(self, body, post_id):
@@ -227,7 +226,7 @@ class Shifts(MethodView):
         """排班列表（队员看自己，中队长看本中队，区局看全区）"""
         return page_of(queries.shifts(current_actor(), **filters), pagination_parameters)
 
-    @auth_required(blp, *MANAGERS)
+    @auth_required(blp, *SQUAD_MANAGERS)
     @blp.arguments(RosterSchema)
     @blp.response(201, ShiftSchema(many=True))
     @blp.alt_response(409, description="与已有班次重叠；一条不成则全部不写入")
@@ -240,7 +239,7 @@ class Shifts(MethodView):
 
 @blp.route("/shifts/copy-week", endpoint="shifts_copy_week")
 class CopyWeek(MethodView):
-    @auth_required(blp, *MANAGERS)
+    @auth_required(blp, *SQUAD_MANAGERS)
     @blp.arguments(CopyWeekSchema)
     @blp.response(201, ShiftSchema(many=True))
     def post(self, body):
@@ -259,7 +258,7 @@ class ShiftById(MethodView):
         """班次详情"""
         return get_visible(Shift, shift_id, current_actor(), what="班次")
 
-    @auth_required(blp, *MANAGERS)
+    @auth_required(blp, *SQUAD_MANAGERS)
     @blp.arguments(ShiftUpdateSchema)
     @blp.response(200, ShiftSchema)
     def patch(self, body, shift_id):
@@ -267,7 +266,7 @@ class ShiftById(MethodView):
         audit_object("duty_shift", shift_id)
         return operations.update_shift(current_actor(), shift_id, **body)
 
-    @auth_required(blp, *MANAGERS)
+    @auth_required(blp, *SQUAD_MANAGERS)
     @blp.response(204)
     def delete(self, shift_id):
         """删除一个班次（签到前）"""

@@ -15,7 +15,7 @@ from backend.duty import checkins, positions, queries, sync
 from backend.duty.models import Approval, CheckKind, DutyCheck
 from backend.errors import Invalid
 from backend.geo import COORD_SYSTEMS, GCJ02
-from backend.org.models import Role
+from backend.org.roles import SQUAD_MANAGERS
 from backend.org.scope import get_visible
 
 blp = Blueprint("duty_attendance", __name__, url_prefix="/api/duty",
@@ -200,7 +200,7 @@ class CheckSelfie(MethodView):
 
 @blp.route("/checks/<int:check_id>/decision", endpoint="check_decision")
 class CheckDecision(MethodView):
-    @auth_required(blp, Role.squad_leader, Role.district_admin)
+    @auth_required(blp, *SQUAD_MANAGERS)
     @blp.arguments(DecisionSchema)
     @blp.response(200, CheckSchema)
     def post(self, body, check_id):

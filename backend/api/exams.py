@@ -10,15 +10,13 @@ from backend.api.schemas import AnswerItem, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.db import session
 from backend.errors import Invalid
-from backend.org.models import Role
+from backend.org.roles import TRAINEES, TRAINING_STAFF
 from backend.org.scope import get_visible
 from backend.training import bank, exams, queries, stats
-from backend.training.common import MANAGERS
 from backend.training.exam_models import Paper, PaperMode, QuestionKind
 
 blp = Blueprint("exams", __name__, url_prefix="/api/training", description="培训：题库、试卷与考试")
 
-MANAGER_ROLES = tuple(MANAGERS)
 MAX_EXCEL_BYTES = 10 * 1024 * 1024
 POINTS = dict(as_string=True, places=2, validate=validate.Range(min=0, min_inclusive=False, max=100))
 
@@ -196,13 +194,13 @@ class ItemStatisticsSchema(Schema):
 
 @blp.route("/banks", endpoint="banks")
 class Banks(MethodView):
-    @auth_required(blp, *MANAGER_ROLES)
+    @auth_required(blp, *TRAINING_STAFF)
     @blp.response(200, BankSchema(many=True))
     def get(self):
         """题库列表（本区）"""
         return session.scalars(queries.banks(current_actor())).all()
 
-    @auth_required(blp, *MANAGER_ROLES)
+    @auth_required(blp, *TRAINING_STAFF)
     @blp.arguments(BankSchema)
     @blp.response(201, BankSchema)
     def post(self, body):
@@ -214,7 +212,7 @@ class Banks(MethodView):
 
 @blp.route("/banks/<int:bank_id>/questions", endpoint="bank_questions")
 class BankQuestions(MethodView):
-    @auth_required(blp, *MANAGER_ROLES)
+    @auth_required(blp, *TRAINING_STAFF)
     @blp.arguments(QuestionFilterSchema, location="query")
     @blp.response(200, QuestionSchema(many=True))
     @blp.paginate()
@@ -222,7 +220,7 @@ class BankQuestions(MethodView):
         """题目列表（含答案，仅教员可见）"""
         return page_of(queries.questions(current_actor(), bank_id, **filters), pagination_parameters)
 
-    @auth_required(blp, *MANAGER_ROLES)
+    @auth_required(blp, *TRAINING_STAFF)
     @blp.arguments(QuestionSchema)
     @blp.response(201, QuestionSchema)
     @blp.alt_response(409, description="题库中已有相同题目")
@@ -235,7 +233,7 @@ class BankQuestions(MethodView):
 
 @blp.route("/questions/<int:question_id>", endpoint="question")
 class QuestionById(MethodView):
-    @auth_required(blp, *MANAGER_ROLES)
+    @auth_required(blp, *TRAINING_STAFF)
     @blp.arguments(QuestionSchema)
     @blp.response(200, QuestionSchema)
     @blp.alt_response(409, description="题库中已有相同题目，或题目已停用")
@@ -248,7 +246,7 @@ class QuestionById(MethodView):
 
 @blp.route("/questions/<int:question_id>/deactivate", endpoint="question_deactivate")
 class QuestionDeactivate(MethodView):
-    @auth_required(blp, *MANAGER_ROLES)
+    @auth_required(blp, *TRAINING_STAFF)
     @blp.response(200, QuestionSchema)
     def post(self, question_id):
         """停用题目（不再被新试卷和新考试抽到；已有答卷保持原样）"""
@@ -258,7 +256,7 @@ class QuestionDeactivate(MethodView):
 
 @blp.route("/banks/<int:bank_id>/import", endpoint="bank_import")
 class BankImport(MethodView):
-    @auth_required(blp, *MANAGER_ROLES)
+    @auth_required(blp, *TRAINING_STAFF)
     @blp.arguments(ImportFileSchema, location="files")
     @blp.response(201, ImportResultSchema)
     def post(self, files, bank_id):
@@ -279,7 +277,7 @@ class Papers(MethodView):
         """试卷（考试）列表"""
         return page_of(queries.papers(current_actor()), pagination_parameters)
 
-    @auth_required(blp, *MANAGER_ROLES)
+    @auth_required(blp, *TRAINING_STAFF)
     @blp.arguments(PaperSchema)
     @blp.response(201, PaperSchema)
     def post(self, body):
@@ -300,7 +298,7 @@ class PaperById(MethodView):
 
 @blp.route("/papers/<int:paper_id>/questions", endpoint="paper_questions")
 class PaperQuestions(MethodView):
-    @auth_required(blp, *MANAGER_ROLES)
+    @auth_required(blp, *TRAINING_STAFF)
     @blp.response(200, PaperContentsSchema)
     def get(self, paper_id):
         """试卷的题目（固定试卷）或抽题规则（随机试卷），含答案，仅教员可见"""
@@ -309,7 +307,7 @@ class PaperQuestions(MethodView):
 
 @blp.route("/papers/<int:paper_id>/attempts", endpoint="paper_attempts")
 class PaperAttempts(MethodView):
-    @auth_required(blp, Role.officer, Role.squad_leader)
+    @auth_required(blp, *TRAINEES)
     @blp.response(201, AttemptSchema)
     def post(self, paper_id):
         """开始考试（已有进行中的答卷则继续该答卷）"""
@@ -320,7 +318,7 @@ class PaperAttempts(MethodView):
 
 @blp.route("/papers/<int:paper_id>/item-statistics", endpoint="paper_item_statistics")
 class PaperItemStatistics(MethodView):
-    @auth_required(blp, *MANAGER_ROLES)
+    @auth_required(blp, *TRAINING_STAFF)
     @blp.response(200, ItemStatisticsSchema)
     def get(self, paper_id):
         """题目分析：难度系数与区分度"""

@@ -8,7 +8,7 @@ from backend.api import audit_object
 from backend.api.pagination import page_of
 from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor
-from backend.org.models import Role
+from backend.org.roles import SUPERVISING_STAFF
 from backend.supervision.findings import operations, queries
 from backend.supervision.findings.models import (NOTICE_NAMES, NOTICE_STATUS_NAMES, SEVERITY_NAMES, NoticeKind,
                                                  NoticeStatus, Severity)
@@ -16,7 +16,6 @@ from backend.supervision.findings.notices import render_notice
 
 blp = Blueprint("supervision", __name__, url_prefix="/api/supervision", description="督察与两单两书")
 
-SUPERVISORS = (Role.supervisor, Role.district_admin)
 EVIDENCE_IDS = fields.List(fields.Integer(validate=validate.Range(min=1)), load_default=list,
                            validate=validate.Length(max=50), metadata={"description": "证据编号（取证记录的 id）"})
 
@@ -148,7 +147,7 @@ class Findings(MethodView):
         """督察记录列表（督察员看本区局，中队长看本中队，队员看自己的）"""
         return page_of(queries.findings(current_actor(), **filters), pagination_parameters)
 
-    @auth_required(blp, *SUPERVISORS)
+    @auth_required(blp, *SUPERVISING_STAFF)
     @blp.arguments(FindingCreateSchema)
     @blp.response(201, FindingSchema)
     def post(self, body):
@@ -178,7 +177,7 @@ class Notices(MethodView):
         """两单两书列表（数据权限内）"""
         return page_of(queries.notices(current_actor(), **filters), pagination_parameters)
 
-    @auth_required(blp, *SUPERVISORS)
+    @auth_required(blp, *SUPERVISING_STAFF)
     @blp.arguments(NoticeCreateSchema)
     @blp.response(201, NoticeSchema)
     def post(self, body):
@@ -224,7 +223,7 @@ class Rectifications(MethodView):
 
 @blp.route("/notices/<int:notice_id>/review", endpoint="review")
 class Review(MethodView):
-    @auth_required(blp, *SUPERVISORS)
+    @auth_required(blp, *SUPERVISING_STAFF)
     @blp.arguments(ReviewSchema)
     @blp.response(200, NoticeSchema)
     @blp.alt_response(409, description="没有待验收的整改")

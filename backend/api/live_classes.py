@@ -9,13 +9,12 @@ from backend.api.pagination import page_of
 from backend.api.schemas import AnswerItem, Count, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.db import local_day
-from backend.org.models import Role
+from backend.org.roles import TRAINEES, TRAINING_STAFF
 from backend.training import live, queries, quizzes
-from backend.training.common import MANAGERS, require_manager, setting
+from backend.training.common import require_manager, setting
 
 blp = Blueprint("live_classes", __name__, url_prefix="/api/training", description="培训：直播课、考勤与随堂测验")
 
-MANAGER_ROLES = tuple(MANAGERS)
 
 
 class LiveClassSchema(Schema):
@@ -33,7 +32,7 @@ class LiveClassSchema(Schema):
     min_presence_percent = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100),
                                           metadata={"description": "计学时所需在线比例，默认取配置"})
     held_on = fields.Date(dump_only=True)
-    join_url = Text(lambda live_class: live.join_url(live_class) if current_actor().role in MANAGERS else None,
+    join_url = Text(lambda live_class: live.join_url(live_class) if current_actor().role in TRAINING_STAFF else None,
                     allow_none=True, metadata={"description": "签名的扫码加入地址（仅教员、区局可见，学员须扫码）"})
 
 
@@ -130,7 +129,7 @@ class LiveClasses(MethodView):
         """直播课列表（本区）"""
         return page_of(queries.live_classes(current_actor(), **filters), pagination_parameters)
 
-    @auth_required(blp, *MANAGER_ROLES)
+    @auth_required(blp, *TRAINING_STAFF)
     @blp.arguments(LiveClassSchema)
     @blp.response(201, LiveClassSchema)
     def post(self, body):
@@ -151,7 +150,7 @@ class LiveClassById(MethodView):
 
 @blp.route("/live-classes/<int:live_class_id>/qr.png", endpoint="live_class_qr")
 class LiveClassQr(MethodView):
-    @auth_required(blp, *MANAGER_ROLES)
+    @auth_required(blp, *TRAINING_STAFF)
     @blp.response(200, description="PNG 图片", content_type="image/png")
     def get(self, live_class_id):
         """课堂扫码加入二维码（PNG，签名防伪造；当前时段的签到码，1–2 个 TRAINING_JOIN_CODE_SECONDS 后失效）"""
@@ -191,7 +190,7 @@ class LiveClassLeave(MethodView):
 
 @blp.route("/live-classes/<int:live_class_id>/head-count", endpoint="live_class_head_count")
 class LiveClassHeadCount(MethodView):
-    @auth_required(blp, *MANAGER_ROLES)
+    @auth_required(blp, *TRAINING_STAFF)
     @blp.response(200, HeadCountSchema)
     def get(self, live_class_id):
         """课堂人数：已加入、当前在线（大屏轮询）"""
@@ -200,7 +199,7 @@ class LiveClassHeadCount(MethodView):
 
 @blp.route("/live-classes/<int:live_class_id>/attendance", endpoint="live_class_attendance")
 class LiveClassAttendance(MethodView):
-    @auth_required(blp, *MANAGER_ROLES)
+    @auth_required(blp, *TRAINING_STAFF)
     @blp.response(200, AttendanceSchema(many=True))
     def get(self, live_class_id):
         """本节课考勤（在线时长、比例、是否计学时）"""
@@ -209,7 +208,7 @@ class LiveClassAttendance(MethodView):
 
 @blp.route("/live-classes/<int:live_class_id>/attendance.csv", endpoint="live_class_attendance_csv")
 class LiveClassAttendanceCsv(MethodView):
-    @auth_required(blp, *MANAGER_ROLES)
+    @auth_required(blp, *TRAINING_STAFF)
     @blp.response(200, description="CSV（UTF-8 带 BOM）", content_type="text/csv")
     def get(self, live_class_id):
         """导出本节课考勤 CSV"""
@@ -243,7 +242,7 @@ def _csv(text: str, filename: str) -> Response:
 
 @blp.route("/live-classes/<int:live_class_id>/quizzes", endpoint="live_class_quizzes")
 class LiveClassQuizzes(MethodView):
-    @auth_required(blp, *MANAGER_ROLES)
+    @auth_required(blp, *TRAINING_STAFF)
     @blp.arguments(QuizPushSchema)
     @blp.response(201, QuizSchema)
     def post(self, body, live_class_id):
@@ -266,7 +265,7 @@ class LiveClassCurrentQuiz(MethodView):
 
 @blp.route("/quizzes/<int:quiz_id>/answers", endpoint="quiz_answers")
 class QuizAnswers(MethodView):
-    @auth_required(blp, Role.officer, Role.squad_leader)
+    @auth_required(blp, *TRAINEES)
     @blp.arguments(QuizAnswerSchema)
     @blp.response(201, QuizAnswerResultSchema)
     def post(self, body, quiz_id):
@@ -276,7 +275,7 @@ class QuizAnswers(MethodView):
 
 @blp.route("/quizzes/<int:quiz_id>/distribution", endpoint="quiz_distribution")
 class QuizDistribution(MethodView):
-    @auth_required(blp, *MANAGER_ROLES)
+    @auth_required(blp, *TRAINING_STAFF)
     @blp.response(200, DistributionSchema)
     def get(self, quiz_id):
         """答题分布（大屏轮询）：各选项人数、已答、答对人数"""

@@ -10,6 +10,7 @@ from backend.api.security import auth_required, current_actor
 from backend.db import session
 from backend.org import operations, queries
 from backend.org.models import CommunityOffice, Officer, Role, ROLE_NAMES
+from backend.org.roles import DISTRICT_ADMINS
 from backend.org.scope import get_visible
 
 blp = Blueprint("org", __name__, url_prefix="/api/org", description="组织与人员")
@@ -86,7 +87,7 @@ class Officers(MethodView):
         """人员列表（按数据权限：队员看自己，中队长看本中队，区局看全区）"""
         return page_of(queries.officers(current_actor(), **filters), pagination_parameters)
 
-    @auth_required(blp, Role.district_admin)
+    @auth_required(blp, *DISTRICT_ADMINS)
     @blp.arguments(OfficerCreateSchema)
     @blp.response(201, OfficerSchema)
     @blp.alt_response(409, description="工号或政务微信账号已被占用")
@@ -106,7 +107,7 @@ class OfficerById(MethodView):
         """人员详情"""
         return get_visible(Officer, officer_id, current_actor(), what="人员")
 
-    @auth_required(blp, Role.district_admin)
+    @auth_required(blp, *DISTRICT_ADMINS)
     @blp.arguments(OfficerUpdateSchema)
     @blp.response(200, OfficerSchema)
     @blp.alt_response(404, description="不存在或不在数据权限内")

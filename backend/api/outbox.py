@@ -8,7 +8,7 @@ from backend.api import audit_object
 from backend.api.pagination import page_of
 from backend.api.schemas import Schema
 from backend.api.security import auth_required, current_actor
-from backend.org.models import Role
+from backend.org.roles import DISTRICT_ADMINS
 from backend.org.scope import get_visible, scoped
 from backend.outbox import OutboxMessage
 
@@ -59,7 +59,7 @@ class OutboxMessageFilterSchema(Schema):
 
 @blp.route("/messages", endpoint="messages")
 class Messages(MethodView):
-    @auth_required(blp, Role.district_admin)
+    @auth_required(blp, *DISTRICT_ADMINS)
     @blp.arguments(OutboxMessageFilterSchema, location="query")
     @blp.response(200, OutboxMessageSchema(many=True))
     @blp.paginate()
@@ -73,7 +73,7 @@ class Messages(MethodView):
 
 @blp.route("/messages/<int:message_id>", endpoint="message")
 class MessageById(MethodView):
-    @auth_required(blp, Role.district_admin)
+    @auth_required(blp, *DISTRICT_ADMINS)
     @blp.response(200, OutboxMessageDetailSchema)
     def get(self, message_id):
         """一条消息及其每次发送尝试（时间、结果、错误码）"""
@@ -82,7 +82,7 @@ class MessageById(MethodView):
 
 @blp.route("/messages/<int:message_id>/resend", endpoint="resend")
 class Resend(MethodView):
-    @auth_required(blp, Role.district_admin)
+    @auth_required(blp, *DISTRICT_ADMINS)
     @blp.response(200, OutboxMessageDetailSchema)
     @blp.alt_response(409, description="消息已送达")
     def post(self, message_id):

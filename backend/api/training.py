@@ -13,14 +13,13 @@ from backend.db import local_day, session
 from backend.errors import Invalid
 from backend.org import queries as org_queries
 from backend.org.models import Officer, Role
+from backend.org.roles import CREDIT_PROGRESS_READERS, DISTRICT_ADMINS, TRAINING_STAFF
 from backend.org.scope import get_visible
 from backend.training import credits, operations, queries
-from backend.training.common import MANAGERS
 from backend.training.models import Course
 
 blp = Blueprint("training", __name__, url_prefix="/api/training", description="培训：师资、课程、计划与学时")
 
-MANAGER_ROLES = tuple(MANAGERS)
 HOURS = dict(as_string=True, places=1, validate=validate.Range(min=0, max=1000))
 
 
@@ -150,7 +149,7 @@ class Teachers(MethodView):
         """师资库列表"""
         return page_of(queries.teachers(current_actor()), pagination_parameters)
 
-    @auth_required(blp, *MANAGER_ROLES)
+    @auth_required(blp, *TRAINING_STAFF)
     @blp.arguments(TeacherSchema)
     @blp.response(201, TeacherSchema)
     def post(self, body):
@@ -170,7 +169,7 @@ class Courses(MethodView):
         """课程库列表（本区）"""
         return page_of(queries.courses(current_actor(), **filters), pagination_parameters)
 
-    @auth_required(blp, *MANAGER_ROLES)
+    @auth_required(blp, *TRAINING_STAFF)
     @blp.arguments(CourseSchema)
     @blp.response(201, CourseSchema)
     def post(self, body):
@@ -191,7 +190,7 @@ class CourseById(MethodView):
 
 @blp.route("/courses/<int:course_id>/materials", endpoint="course_materials")
 class CourseMaterials(MethodView):
-    @auth_required(blp, *MANAGER_ROLES)
+    @auth_required(blp, *TRAINING_STAFF)
     @blp.arguments(MaterialUploadSchema, location="form")
     @blp.response(201, MaterialSchema)
     def post(self, form, course_id):
@@ -217,7 +216,7 @@ class CourseMaterialFile(MethodView):
 
 @blp.route("/courses/<int:course_id>/completions", endpoint="course_completions")
 class CourseCompletions(MethodView):
-    @auth_required(blp, *MANAGER_ROLES)
+    @auth_required(blp, *TRAINING_STAFF)
     @blp.arguments(CompletionsSchema)
     @blp.response(201, CompletionsResultSchema)
     def post(self, body, course_id):
@@ -235,7 +234,7 @@ class Plans(MethodView):
         """年度必修计划"""
         return session.scalars(queries.plans(current_actor(), **filters)).all()
 
-    @auth_required(blp, *MANAGER_ROLES)
+    @auth_required(blp, *TRAINING_STAFF)
     @blp.arguments(PlanSchema)
     @blp.response(201, PlanSchema)
     def post(self, body):
@@ -254,7 +253,7 @@ class CreditRequirements(MethodView):
         return [{"category": c.code, "name": c.name, "hours": c.hours}
                 for c in credits.requirements(current_actor().district_id, year)]
 
-    @auth_required(blp, Role.district_admin)
+    @auth_required(blp, *DISTRICT_ADMINS)
     @blp.arguments(RequirementsSchema)
     @blp.response(200, RequirementSchema(many=True))
     def put(self, body, year):
@@ -277,7 +276,7 @@ class Credits(MethodView):
 
 @blp.route("/credits/squad", endpoint="squad_credits")
 class SquadCredits(MethodView):
-    @auth_required(blp, Role.squad_leader, *MANAGER_ROLES, Role.supervisor)
+    @auth_required(blp, *CREDIT_PROGRESS_READERS)
     @blp.arguments(SquadProgressQuerySchema, location="query")
     @blp.response(200, SquadProgressSchema(many=True))
     def get(self, query):

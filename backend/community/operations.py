@@ -20,13 +20,13 @@ from backend.evidence.models import Subject
 from backend.files import store
 from backend.geo import GCJ02, LatLng, to_gcj02
 from backend.images import validate_image
-from backend.org.models import IMAGE_READERS, CommunityOffice, Officer, Role, Squad
+from backend.org.models import CommunityOffice, Officer, Squad
+from backend.org.roles import DISTRICT_ADMINS, IMAGE_READERS, SQUAD_MANAGERS, require
 from backend.org.scope import get_visible
 
 MAX_PHOTOS = 4
 MAX_DESCRIPTION = 1000
 MAX_REPLY = 1000
-LEADER_ROLES = frozenset({Role.squad_leader, Role.district_admin})
 FINISHED = frozenset({Status.resolved, Status.closed, Status.rejected})  # a report of it again is a new complaint
 
 # action: (statuses it may start from, status it leads to, what it is called in messages)
@@ -220,8 +220,7 @@ def _move(complaint: Complaint, action: str) -> None:
 
 
 def _require_leader(actor: Officer) -> None:
-    if actor.role not in LEADER_ROLES:
-        raise Forbidden("只有中队长可以执行此操作", code="leader_only")
+    require(actor, SQUAD_MANAGERS, "只有中队长可以执行此操作", code="leader_only")
 
 
 def _require_assignee(actor: Officer, complaint: Complaint) -> None:
@@ -360,8 +359,7 @@ def transfer_complaint(actor: Officer, complaint_id: int, squad_id: int, reason:
 
 def regenerate_qr(actor: Officer, office_id: int) -> OfficeQrCode:
     """A new code for an office: the version goes up and every printed old code stops working."""
-    if actor.role != Role.district_admin:
-        raise Forbidden("只有区局管理员可以更换二维码", code="role_forbidden")
+    require(actor, DISTRICT_ADMINS, "只有区局管理员可以更换二维码")
     office = get_visible(CommunityOffice, office_id, actor, what="社区工作室")
     qr = session.get(OfficeQrCode, office.id)
     if qr is None:
@@ -375,8 +373,7 @@ def regenerate_qr(actor: Officer, office_id: int) -> OfficeQrCode:
 
 def set_deadline(actor: Officer, category: Category, *, accept_hours: int, resolve_days: int) -> CategoryDeadline:
     """A district's own deadlines for one category (new complaints use them)."""
-    if actor.role != Role.district_admin:
-        raise Forbidden("只有区局管理员可以设置办理时限", code="role_forbidden")
+    require(actor, DISTRICT_ADMINS, "只有区局管理员可以设置办理时限")
     if not 1 <= accept_hours <= 24 * 7 or not 1 <= resolve_days <= 90:
         raise Invalid("受理时限应为 1–168 小时，办结时限应为 1–90 天", code="invalid_deadline")
     row = session.scalar(select(CategoryDeadline).where(

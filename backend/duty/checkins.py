@@ -13,11 +13,12 @@ from backend import geo
 from backend.audit import record_read
 from backend.db import LOCAL_TZ, insert_once, session, utcnow
 from backend.duty.models import Approval, CheckKind, DutyCheck, Post, Shift, Timing
-from backend.duty.operations import ROSTER_MANAGERS, setting
+from backend.duty.operations import setting
 from backend.errors import Conflict, Forbidden, Invalid, NotFound
 from backend.files import store
 from backend.images import validate_image
-from backend.org.models import IMAGE_READERS, Officer
+from backend.org.models import Officer
+from backend.org.roles import IMAGE_READERS, SQUAD_MANAGERS
 from backend.org.scope import get_visible
 from backend.storage import get_storage
 from backend.vision import face_detector
@@ -258,7 +259,7 @@ def selfie_of(actor: Officer, check_id: int, *, address: str | None = None) -> t
 
 def decide_out_of_area(actor: Officer, check_id: int, *, approve: bool, note: str | None = None) -> DutyCheck:
     """The squad leader (or district) approves or rejects an out-of-area check-in."""
-    if actor.role not in ROSTER_MANAGERS:
+    if actor.role not in SQUAD_MANAGERS:
         raise Forbidden("只有中队长和区局管理员可以审批外勤签到", code="role_forbidden")
     check = get_visible(DutyCheck, check_id, actor, what="签到记录")
     if check.officer_id == actor.id:

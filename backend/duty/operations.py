@@ -9,11 +9,11 @@ from sqlalchemy import select
 from backend import geo
 from backend.db import LOCAL_TZ, session
 from backend.duty.models import DutyCheck, DutyType, Post, Shift
-from backend.errors import Conflict, Forbidden, Invalid
-from backend.org.models import Officer, Role, Squad
+from backend.errors import Conflict, Invalid
+from backend.org.models import Officer, Squad
+from backend.org.roles import SQUAD_MANAGERS, require
 from backend.org.scope import get_visible, scoped
 
-ROSTER_MANAGERS = frozenset({Role.squad_leader, Role.district_admin})
 POST_DUTY_TYPES = frozenset({DutyType.patrol, DutyType.fixed_post})
 
 
@@ -22,8 +22,7 @@ def setting(name: str):
 
 
 def _require_manager(actor: Officer, what: str) -> None:
-    if actor.role not in ROSTER_MANAGERS:
-        raise Forbidden(f"只有中队长和区局管理员可以{what}", code="role_forbidden")
+    require(actor, SQUAD_MANAGERS, f"只有中队长和区局管理员可以{what}")
 
 
 def _managed_squad(actor: Officer, squad_id: int | None) -> Squad:

@@ -21,12 +21,12 @@ from backend.evidence.chain import ChainReport, chain_officers, verify_chain
 from backend.evidence.media import frame_budget
 from backend.evidence.models import CopyPurpose, Evidence, VideoCopy
 from backend.files import store
-from backend.org.models import Officer, Role
+from backend.org.models import Officer
+from backend.org.roles import SUPERVISING_STAFF
 from backend.wechat.messages import queue_text_card
 
 log = logging.getLogger(__name__)
 
-REPORTED_TO = (Role.district_admin, Role.supervisor)
 # How long one run of make_video_copies keeps starting new copies (it runs every two minutes); a copy
 # already begun is finished, which for a video at the length limit takes minutes (see video.py).
 COPY_BUDGET = timedelta(minutes=2)
@@ -53,7 +53,7 @@ def verify_chains() -> dict:
     everywhere = head_findings + broken.pop(None, [])
     districts = set(broken)
     if everywhere:
-        districts |= set(session.scalars(select(Officer.district_id).where(Officer.role.in_(REPORTED_TO)).distinct()))
+        districts |= set(session.scalars(select(Officer.district_id).where(Officer.role.in_(SUPERVISING_STAFF)).distinct()))
     notified = sum(_notify(district_id, everywhere + broken[district_id]) for district_id in districts)
     session.flush()
     return {"chains": len(officers), "broken": count, "tree_head_findings": len(head_findings), "notified": notified}
@@ -61,7 +61,7 @@ def verify_chains() -> dict:
 
 def _notify(district_id: int, reports: list[ChainReport | Finding]) -> int:
     staff = session.scalars(select(Officer).where(Officer.district_id == district_id, Officer.active.is_(True),
-                                                  Officer.role.in_(REPORTED_TO))).all()
+                                                  Officer.role.in_(SUPERVISING_STAFF))).all()
     first = reports[0]
     url = f"{current_app.config.get('PUBLIC_BASE_URL', '')}/api/evidence/chains" + (
         f"?officer_id={first.officer_id}" if first.officer_id else "")

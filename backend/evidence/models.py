@@ -8,7 +8,8 @@ from sqlalchemy import ColumnElement, Enum, Float, ForeignKey, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db import Base, UTCDateTime, utcnow
-from backend.org.models import IMAGE_READERS, Officer, Role
+from backend.org.models import Officer, Role
+from backend.org.roles import IMAGE_READERS
 
 
 class EvidenceKind(str, enum.Enum):

@@ -25,12 +25,6 @@ ROLE_NAMES = {
     Role.supervisor: "督察员",
     Role.trainer: "教员",
 }
-DISTRICT_ROLES = frozenset({Role.district_admin, Role.supervisor, Role.trainer})
-SQUAD_ROLES = frozenset({Role.officer, Role.squad_leader})
-# Whose work needs other people's personal images (evidence, check-in selfies, residents' photos), PIPL's
-# "minimum necessary": squad leaders decide on their squad's, district administrators handle cases and disputes.
-# An officer opens their own and what they handle; a supervisor evidence of findings; a trainer none.
-IMAGE_READERS = frozenset({Role.squad_leader, Role.district_admin})
 
 
 class District(Base):

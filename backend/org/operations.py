@@ -4,16 +4,14 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from backend.db import session
-from backend.errors import Conflict, Forbidden, Invalid
+from backend.errors import Conflict, Invalid
 from backend.org.auth import hash_password, revoke_tokens
-from backend.org.models import DISTRICT_ROLES, Officer, Role, Squad
+from backend.org.models import Officer, Role, Squad
+from backend.org.roles import DISTRICT_ADMINS, DISTRICT_STAFF, require
 from backend.org.scope import get_visible
 
-STAFF_MANAGERS = frozenset({Role.district_admin})
-
-
 def _check_squad(actor: Officer, role: Role, squad_id: int | None) -> None:
-    if role in DISTRICT_ROLES:
+    if role in DISTRICT_STAFF:
         if squad_id is not None:
             raise Invalid("区局人员不属于中队，请不要填写中队", code="squad_not_allowed")
         return
@@ -26,8 +24,7 @@ def create_officer(actor: Officer, *, badge_no: str, name: str, role: Role, squa
                    phone: str | None = None, wechat_userid: str | None = None,
                    password: str | None = None) -> Officer:
     """A district admin adds a person to their district."""
-    if actor.role not in STAFF_MANAGERS:
-        raise Forbidden("只有区局管理员可以添加人员", code="role_forbidden")
+    require(actor, DISTRICT_ADMINS, "只有区局管理员可以添加人员")
     _check_squad(actor, role, squad_id)
     if session.scalar(select(Officer.id).where(Officer.badge_no == badge_no)) is not None:
         raise Conflict(f"工号 {badge_no} 已存在", code="badge_no_taken")
@@ -43,8 +40,7 @@ def create_officer(actor: Officer, *, badge_no: str, name: str, role: Role, squa
 
 def update_officer(actor: Officer, officer_id: int, **changes) -> Officer:
     """A district admin changes a person of the district (role, squad, phone, active, password)."""
-    if actor.role not in STAFF_MANAGERS:
-        raise Forbidden("只有区局管理员可以修改人员", code="role_forbidden")
+    require(actor, DISTRICT_ADMINS, "只有区局管理员可以修改人员")
     officer = get_visible(Officer, officer_id, actor, what="人员")
     if officer.id == actor.id and changes.get("active") is False:
         raise Invalid("不能停用自己的账号", code="cannot_deactivate_self")

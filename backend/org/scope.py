@@ -16,7 +16,8 @@ from sqlalchemy import ColumnElement, Select, and_, false, select
 
 from backend.db import session
 from backend.errors import NotFound
-from backend.org.models import DISTRICT_ROLES, Officer, Role, Squad
+from backend.org.models import Officer, Role, Squad
+from backend.org.roles import DISTRICT_STAFF
 
 T = TypeVar("T")
 
@@ -31,7 +32,7 @@ def visible(model, actor: Officer) -> ColumnElement[bool]:
 def _in_scope(model, actor: Officer) -> ColumnElement[bool]:
     level, column_name, *handler = model.__scope__
     column = getattr(model, column_name)
-    if actor.role in DISTRICT_ROLES:
+    if actor.role in DISTRICT_STAFF:
         if level == "officer":
             return column.in_(select(Officer.id).where(Officer.district_id == actor.district_id))
         if level == "squad":

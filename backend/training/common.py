@@ -8,17 +8,14 @@ from flask import current_app
 from sqlalchemy import select
 
 from backend.db import session
-from backend.errors import Forbidden, Invalid
-from backend.org.models import Officer, Role
+from backend.errors import Invalid
+from backend.org.models import Officer
+from backend.org.roles import TRAINING_STAFF, require
 from backend.training.models import CreditRequirement
-
-MANAGERS = frozenset({Role.trainer, Role.district_admin})
-
 
 def require_manager(actor: Officer) -> None:
     """Only trainers (教员) and district admins manage libraries, classes, banks and papers."""
-    if actor.role not in MANAGERS:
-        raise Forbidden("只有教员或区局管理员可以管理培训", code="role_forbidden")
+    require(actor, TRAINING_STAFF, "只有教员或区局管理员可以管理培训")
 
 
 def setting(name: str):

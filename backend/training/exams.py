@@ -17,6 +17,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from backend.db import local_day, session, utcnow
 from backend.errors import Conflict, Invalid, NotFound
 from backend.org.models import Officer
+from backend.org.roles import TRAINEES, require
 from backend.org.scope import get_visible
 from backend.training.common import check_category, require_manager
 from backend.training.exam_models import (
@@ -91,6 +92,7 @@ def _rules(actor: Officer, rules: list[dict]) -> list[PaperRule]:
 
 def start_attempt(actor: Officer, paper_id: int) -> Attempt:
     """Start (or resume the open) attempt: questions drawn and shuffled for this attempt only."""
+    require(actor, TRAINEES, "只有执法队员和中队长参加考试")
     paper = get_visible(Paper, paper_id, actor, what="试卷")
     now = utcnow()
     if paper.opens_at and now < paper.opens_at:

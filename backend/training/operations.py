@@ -8,9 +8,10 @@ from decimal import Decimal
 from sqlalchemy import delete, select
 
 from backend.db import session
-from backend.errors import Conflict, Forbidden, Invalid, NotFound
+from backend.errors import Conflict, Invalid, NotFound
 from backend.files import store
 from backend.org.models import Officer, Role
+from backend.org.roles import DISTRICT_ADMINS, require
 from backend.org.scope import get_visible
 from backend.storage import get_storage
 from backend.training.common import check_category, require_manager
@@ -106,8 +107,7 @@ def create_plan(actor: Officer, *, year: int, title: str, course_ids: list[int],
 
 def set_requirements(actor: Officer, year: int, categories: list[dict]) -> list[CreditRequirement]:
     """Replace the district's credit requirements of `year` (category code, name, hours)."""
-    if actor.role != Role.district_admin:
-        raise Forbidden("只有区局管理员可以设置学时要求", code="role_forbidden")
+    require(actor, DISTRICT_ADMINS, "只有区局管理员可以设置学时要求")
     codes = [c["category"] for c in categories]
     if len(set(codes)) != len(codes):
         raise Conflict("学时类别重复", code="duplicate_category")

@@ -22,6 +22,7 @@ from sqlalchemy.orm import joinedload
 from backend.db import UTCDateTime, compiled_once, session, utcnow
 from backend.errors import Conflict, Invalid, NotFound
 from backend.org.models import Officer
+from backend.org.roles import TRAINEES, require
 from backend.org.scope import get_visible, scoped
 from backend.training.bank import OPTION_LETTERS, normalise
 from backend.training.common import require_manager
@@ -109,6 +110,7 @@ def answer_quiz(actor: Officer, quiz_id: int, answer: list) -> dict:
     checks the quiz is open, the trainee in the class and the answer fitting the question. Why nothing
     was inserted (closed, a bad answer, answered already, not in the class) is only looked up then.
     """
+    require(actor, TRAINEES, "只有执法队员和中队长作答课堂测验")
     response = _plain_response(answer)
     text = isinstance(response[0], str)
     now = utcnow()

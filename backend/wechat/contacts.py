@@ -35,7 +35,8 @@ from wechatpy.exceptions import WeChatClientException
 
 from backend.db import session
 from backend.errors import Conflict, ServiceUnavailable
-from backend.org.models import DISTRICT_ROLES, District, Officer, Role, Squad
+from backend.org.models import District, Officer, Role, Squad
+from backend.org.roles import DISTRICT_STAFF
 from backend.wechat.client import GovWeChatClient, is_configured, wechat_client, wechat_errors
 
 log = logging.getLogger(__name__)
@@ -233,7 +234,7 @@ def _update(officer: Officer, user: dict, squad: Squad | None) -> bool:
     changes = {"name": user["name"][:64]} if user.get("name") else {}
     if user.get("mobile"):  # an app without the permission gets no mobile: keep what we have
         changes["phone"] = user["mobile"]
-    if squad is not None and officer.role not in DISTRICT_ROLES:
+    if squad is not None and officer.role not in DISTRICT_STAFF:
         changes.update(squad=squad, district=squad.district)
     return _apply(officer, **changes)
 

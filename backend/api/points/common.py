@@ -10,7 +10,6 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from backend import periods
 from backend.errors import DomainError
-from backend.org.models import Role
 from backend.supervision.points.catalogue import ITEMS
 
 
@@ -21,8 +20,6 @@ class PointsBlueprint(Blueprint):
 
 
 blp = PointsBlueprint("points", __name__, url_prefix="/api/points", description="考核积分：日记实、积分规则、月计分")
-
-LEADERS = (Role.squad_leader, Role.district_admin)
 
 
 class Month(fields.String):

@@ -10,12 +10,13 @@ from openpyxl import Workbook
 
 from backend.api import audit_object
 from backend.api.pagination import page_of
-from backend.api.points.common import LEADERS, Month, Points, blp, cents, changing, item_name
+from backend.api.points.common import Month, Points, blp, cents, changing, item_name
 from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.db import session
 from backend.exports import export_row
-from backend.org.models import Role, Squad
+from backend.org.models import Squad
+from backend.org.roles import DISTRICT_ADMINS, SQUAD_MANAGERS
 from backend.org.scope import get_visible
 from backend.supervision.points import operations, queries
 from backend.supervision.points.models import STATE_NAMES, MonthlyPoints, SheetState
@@ -190,7 +191,7 @@ class Sheets(MethodView):
 
 @blp.route("/monthly/export", endpoint="sheets_export")
 class SheetsExport(MethodView):
-    @auth_required(blp, *LEADERS)
+    @auth_required(blp, *SQUAD_MANAGERS)
     @blp.arguments(MonthlyExportFilterSchema, location="query")
     @blp.response(200, content_type=XLSX, description="Excel 文件")
     def get(self, filters):
@@ -234,7 +235,7 @@ class SheetExplain(MethodView):
 
 @blp.route("/monthly/<int:sheet_id>/adjustments", endpoint="sheet_adjustments")
 class SheetAdjustments(MethodView):
-    @auth_required(blp, *LEADERS)
+    @auth_required(blp, *SQUAD_MANAGERS)
     @blp.etag
     @blp.arguments(PointsAdjustmentCreateSchema)
     @blp.response(201, MonthlyPointsSchema)
@@ -261,7 +262,7 @@ class _Transition(MethodView):
 class SheetReview(_Transition):
     operation = staticmethod(operations.review)
 
-    @auth_required(blp, *LEADERS)
+    @auth_required(blp, *SQUAD_MANAGERS)
     @blp.etag
     @blp.response(200, MonthlyPointsSchema)
     @blp.alt_response(409, description="只有草稿可以审核")
@@ -274,7 +275,7 @@ class SheetReview(_Transition):
 class SheetPublish(_Transition):
     operation = staticmethod(operations.publish)
 
-    @auth_required(blp, *LEADERS)
+    @auth_required(blp, *SQUAD_MANAGERS)
     @blp.etag
     @blp.response(200, MonthlyPointsSchema)
     @blp.alt_response(409, description="未审核的月积分不能公布")
@@ -287,7 +288,7 @@ class SheetPublish(_Transition):
 class SheetLock(_Transition):
     operation = staticmethod(operations.lock)
 
-    @auth_required(blp, Role.district_admin)
+    @auth_required(blp, *DISTRICT_ADMINS)
     @blp.etag
     @blp.response(200, MonthlyPointsSchema)
     @blp.alt_response(409, description="未公布的月积分不能锁定")
@@ -315,7 +316,7 @@ class _SquadTransition(MethodView):
 class SquadReview(_SquadTransition):
     operation = staticmethod(operations.review)
 
-    @auth_required(blp, *LEADERS)
+    @auth_required(blp, *SQUAD_MANAGERS)
     @blp.arguments(PointsSquadMonthSchema)
     @blp.response(200, PointsSquadOutcomeSchema)
     @blp.alt_response(404, description="中队不存在或不在数据权限内")
@@ -328,7 +329,7 @@ class SquadReview(_SquadTransition):
 class SquadPublish(_SquadTransition):
     operation = staticmethod(operations.publish)
 
-    @auth_required(blp, *LEADERS)
+    @auth_required(blp, *SQUAD_MANAGERS)
     @blp.arguments(PointsSquadMonthSchema)
     @blp.response(200, PointsSquadOutcomeSchema)
     @blp.alt_response(404, description="中队不存在或不在数据权限内")

@@ -6,10 +6,11 @@ from marshmallow import fields, validate
 
 from backend.api import audit_object
 from backend.api.pagination import page_of
-from backend.api.points.common import LEADERS, Month, Points, Quarter, blp
+from backend.api.points.common import Month, Points, Quarter, blp
 from backend.api.schemas import Rows, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.db import session
+from backend.org.roles import SQUAD_MANAGERS
 from backend.org.scope import get_visible
 from backend.supervision.points import appraisal, queries
 from backend.supervision.points.models import (STATE_NAMES, AppraisalState, QuarterlyEvaluation, SheetState,
@@ -163,7 +164,7 @@ class QuarterlyById(MethodView):
 
 @blp.route("/quarterly/<int:evaluation_id>/confirm", endpoint="quarterly_confirm")
 class QuarterlyConfirm(MethodView):
-    @auth_required(blp, *LEADERS)
+    @auth_required(blp, *SQUAD_MANAGERS)
     @blp.etag
     @blp.arguments(QuarterlyConfirmSchema)
     @blp.response(200, QuarterlyDetailSchema)
@@ -198,7 +199,7 @@ class YearlyById(MethodView):
 
 @blp.route("/yearly/<int:appraisal_id>/confirm", endpoint="yearly_confirm")
 class YearlyConfirm(MethodView):
-    @auth_required(blp, *LEADERS)
+    @auth_required(blp, *SQUAD_MANAGERS)
     @blp.etag
     @blp.response(200, YearlyDetailSchema)
     @blp.alt_response(409, description="已确认，或本年尚未结束、各季评价尚未全部确认（quarters_not_final）")

@@ -6,11 +6,11 @@ from marshmallow import fields, validate
 
 from backend.api import audit_object
 from backend.api.pagination import page_of
-from backend.api.points.common import LEADERS, Month, Points, blp, cents, item_name, within
+from backend.api.points.common import Month, Points, blp, cents, item_name, within
 from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.db import session
-from backend.org.models import Role
+from backend.org.roles import DISTRICT_ADMINS, SQUAD_MANAGERS
 from backend.supervision.points import operations, queries
 from backend.supervision.points.catalogue import ITEMS
 
@@ -120,7 +120,7 @@ class Rules(MethodView):
         """积分规则的各个版本（本区规则与示例默认规则：示例默认值，由区局确认或修改）"""
         return session.scalars(queries.rules(current_actor(), **filters)).all()
 
-    @auth_required(blp, Role.district_admin)
+    @auth_required(blp, *DISTRICT_ADMINS)
     @blp.arguments(ScoringRuleCreateSchema)
     @blp.response(201, ScoringRuleSchema)
     @blp.alt_response(409, description="该条目在同一生效月份已有版本")
@@ -152,7 +152,7 @@ class ManualItems(MethodView):
         """手工登记的事项（数据权限内）"""
         return page_of(queries.manual_items(current_actor(), **filters), pagination_parameters)
 
-    @auth_required(blp, *LEADERS)
+    @auth_required(blp, *SQUAD_MANAGERS)
     @blp.arguments(PointsManualItemSchema)
     @blp.response(201, PointsManualItemSchema)
     def post(self, body):

@@ -12,6 +12,7 @@ from backend.db import LOCAL_TZ, local_day, session, utcnow
 from backend.errors import Conflict, Forbidden, Invalid
 from backend.evidence.models import Evidence
 from backend.org.models import District, Officer, Role, Squad
+from backend.org.roles import SUPERVISING_STAFF, require
 from backend.org.scope import visible
 from backend.supervision.findings import queries
 from backend.supervision.findings.models import (NOTICE_ABBREVIATIONS, NOTICE_NAMES, NOTICE_STATUS_NAMES,
@@ -19,13 +20,11 @@ from backend.supervision.findings.models import (NOTICE_ABBREVIATIONS, NOTICE_NA
                                                  Notice, NoticeCounter, NoticeKind, NoticeStatus, Rectification,
                                                  RectificationEvidence, Severity)
 
-SUPERVISING_ROLES = frozenset({Role.supervisor, Role.district_admin})
 CLOCK_SKEW = timedelta(minutes=10)
 
 
 def _require_supervisor(actor: Officer) -> None:
-    if actor.role not in SUPERVISING_ROLES:
-        raise Forbidden("只有督察员或区局管理员可以执行此操作", code="role_forbidden")
+    require(actor, SUPERVISING_STAFF, "只有督察员或区局管理员可以执行此操作")
 
 
 def _text(value: str | None, field: str, label: str, limit: int) -> str:

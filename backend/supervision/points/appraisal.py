@@ -30,6 +30,7 @@ from backend import periods
 from backend.db import local_day, session, utcnow
 from backend.errors import Conflict, Forbidden, Invalid
 from backend.org.models import Officer
+from backend.org.roles import SQUAD_MANAGERS, require
 from backend.supervision.points.models import (STATE_NAMES, AppraisalState, MonthlyPoints, QuarterlyEvaluation,
                                                SheetState, YearlyAppraisal)
 
@@ -166,6 +167,7 @@ def quarter_confirmable(evaluation: QuarterlyEvaluation) -> bool:
 
 def confirm_quarter(actor: Officer, evaluation: QuarterlyEvaluation, rating: str) -> QuarterlyEvaluation:
     """The leader rates the quarter and confirms it, once its months are final; the year follows."""
+    require(actor, SQUAD_MANAGERS)
     if evaluation.officer_id == actor.id:
         raise Forbidden("不能评价本人的季度考核", code="own_evaluation")
     if evaluation.state == AppraisalState.confirmed:
@@ -251,6 +253,7 @@ def year_confirmable(appraisal: YearlyAppraisal) -> bool:
 
 def confirm_year(actor: Officer, appraisal: YearlyAppraisal) -> YearlyAppraisal:
     """The leader confirms the year's grade, once its quarters are confirmed."""
+    require(actor, SQUAD_MANAGERS)
     if appraisal.officer_id == actor.id:
         raise Forbidden("不能确认本人的年度考核", code="own_appraisal")
     if appraisal.state == AppraisalState.confirmed:

@@ -11,9 +11,10 @@ from sqlalchemy import Date, String, bindparam, case, cast, column, delete, func
 
 from backend.db import insert_rows, local_day, session, utcnow
 from backend.errors import Conflict, Forbidden, Invalid
-from backend.periods import month_after, month_before
-from backend.org.models import SQUAD_ROLES, Officer, Role, Squad
+from backend.org.models import Officer, Squad
+from backend.org.roles import DISTRICT_ADMINS, SQUAD_MANAGERS, SQUAD_MEMBERS, require
 from backend.org.scope import get_visible
+from backend.periods import month_after, month_before
 from backend.supervision.points.appraisal import follow_months
 from backend.supervision.points.catalogue import ITEMS
 from backend.supervision.points.models import (Adjustment, DailyItem, ManualItem, MonthlyLine, MonthlyPoints,
@@ -22,7 +23,6 @@ from backend.supervision.points.scoring import (STAGE, ZERO, RuleBook, draft_lin
                                                 score_lines, staged_month)
 from backend.supervision.points.sources import SOURCES
 
-LEADER_ROLES = frozenset({Role.squad_leader, Role.district_admin})
 CHUNK = 500
 
 
@@ -53,6 +53,7 @@ def build_daily_records(day: date, sources: list[str] | None = None) -> int:
 def record_manual_item(actor: Officer, *, officer_id: int, day: date, item: str, quantity: Decimal,
                        note: str) -> ManualItem:
     """A leader records a commendation or cases handled; the day's records and month follow at once."""
+    require(actor, SQUAD_MANAGERS)
     officer = get_visible(Officer, officer_id, actor, what="人员")
     if officer.id == actor.id:
         raise Forbidden("不能为本人登记加减分事项，须由上级或区局登记", code="own_sheet")
@@ -75,6 +76,7 @@ def record_manual_item(actor: Officer, *, officer_id: int, day: date, item: str,
 def create_rule(actor: Officer, *, item: str, category: str, points_per_unit: Decimal,
                 monthly_cap: Decimal | None, effective_from: date) -> ScoringRule:
     """A new version of an item's rule for the actor's district, from the first of a month on."""
+    require(actor, DISTRICT_ADMINS, "只有区局管理员可以制定积分规则")
     if item not in ITEMS:
         raise Invalid(f"未知的积分条目：{item}", code="unknown_item")
     if effective_from.day != 1:
@@ -127,7 +129,7 @@ def _officers(officer_ids: list[int] | None, with_records: set[int]) -> list:
     stmt = select(Officer.id, Officer.district_id, Officer.squad_id, Officer.active).order_by(Officer.id)
     if officer_ids is not None:
         return list(session.execute(stmt.where(Officer.id.in_(officer_ids))))
-    return [row for row in session.execute(stmt.where(Officer.role.in_(SQUAD_ROLES)))
+    return [row for row in session.execute(stmt.where(Officer.role.in_(SQUAD_MEMBERS)))
             if row.active or row.id in with_records]
 
 
@@ -286,6 +288,7 @@ def _require_open(sheet: MonthlyPoints) -> None:
 def add_adjustment(actor: Officer, sheet: MonthlyPoints, *, points: Decimal, reason: str) -> Adjustment:
     """The leader's adjustment with its reason, within ±POINTS_ADJUSTMENT_LIMIT; the sheet returns to
     draft, its quarter and year follow."""
+    require(actor, SQUAD_MANAGERS)
     refuse_own_sheet(actor, sheet)
     _require_open(sheet)
     limit = Decimal(current_app.config["POINTS_ADJUSTMENT_LIMIT"])
@@ -312,6 +315,7 @@ def refuse_own_sheet(actor: Officer, sheet: MonthlyPoints) -> None:
 def review(actor: Officer, sheet: MonthlyPoints) -> MonthlyPoints:
     """draft → reviewed, by the squad's leader (or district staff); the lines the leader saw are
     stored with it, and from now on shown as stored (a changed rule never changes them)."""
+    require(actor, SQUAD_MANAGERS)
     refuse_own_sheet(actor, sheet)
     _require_open(sheet)
     if sheet.state != SheetState.draft:
@@ -326,6 +330,7 @@ def publish(actor: Officer, sheet: MonthlyPoints) -> MonthlyPoints:
     """reviewed → published; a government-WeChat card with the score is queued for the officer."""
     from backend.wechat.messages import queue_text_card
 
+    require(actor, SQUAD_MANAGERS)
     refuse_own_sheet(actor, sheet)
     _require_open(sheet)
     if sheet.state != SheetState.reviewed:
@@ -350,6 +355,7 @@ def for_squad(actor: Officer, squad: Squad, month: date, operation) -> list[Squa
     """`review` or `publish` every eligible sheet of the squad's month; what happened to each sheet.
 
     The leader's own sheet and sheets in another state are skipped with the reason; the rest move."""
+    require(actor, SQUAD_MANAGERS)
     outcomes = []
     for sheet in session.scalars(select(MonthlyPoints).where(MonthlyPoints.month == month,
                                                              MonthlyPoints.squad_id == squad.id)
@@ -382,8 +388,7 @@ def lock_published(day: date) -> int:
 
 def lock(actor: Officer, sheet: MonthlyPoints) -> MonthlyPoints:
     """published → locked, by district staff: the month never changes again; its quarter counts it final."""
-    if actor.role != Role.district_admin:
-        raise Forbidden("只有区局管理员可以锁定月积分", code="role_forbidden")
+    require(actor, DISTRICT_ADMINS, "只有区局管理员可以锁定月积分")
     refuse_own_sheet(actor, sheet)
     _require_open(sheet)
     if sheet.state != SheetState.published:

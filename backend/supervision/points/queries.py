@@ -8,9 +8,9 @@ from flask import current_app
 from sqlalchemy import Select, or_, select
 
 from backend.db import session
-from backend.periods import month_after, shift
 from backend.org.models import Officer
 from backend.org.scope import scoped
+from backend.periods import month_after, shift
 from backend.supervision.points.catalogue import ITEMS
 from backend.supervision.points.models import (STATE_NAMES, DailyItem, ManualItem, MonthlyLine, MonthlyPoints,
                                                QuarterlyEvaluation, ScoringRule, SheetState, YearlyAppraisal)

@@ -19,8 +19,9 @@ from typing import Iterable, Iterator, NamedTuple
 from sqlalchemy import Date, bindparam, select, text
 
 from backend.db import session
+from backend.org.models import District
+from backend.org.roles import SQUAD_MEMBERS
 from backend.periods import month_after
-from backend.org.models import SQUAD_ROLES, District
 from backend.supervision.points.catalogue import ITEMS
 from backend.supervision.points.models import DailyItem, MonthlyLine, MonthlyPoints, ScoringRule
 
@@ -156,7 +157,7 @@ def staged_month(month: date, end: date, officer_ids: list[int] | None, rules: R
     params = {"start": month, "end": end}
     if officer_ids is None:
         sql = _STAGE_LINES.format(officers="", roles="and o.role in :roles")
-        params["roles"] = [role.value for role in SQUAD_ROLES]
+        params["roles"] = [role.value for role in SQUAD_MEMBERS]
     else:
         sql = _STAGE_LINES.format(officers="and officer_id in :officers", roles="")
         params["officers"] = officer_ids

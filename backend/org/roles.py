@@ -1,0 +1,40 @@
+"""Who may do what: the sets of roles every domain operation checks, named once by what the people do.
+
+A domain operation enforces its own rule with `require` (so a CLI command or a job gets the same answer
+as a request); the API decorator `auth_required(blp, *SET)` reuses the same set to answer 403 early and
+to document it. No module outside org defines a set of roles of its own (tests/org/test_roles.py)."""
+from __future__ import annotations
+
+from backend.errors import Forbidden
+from backend.org.models import Officer, Role
+
+# Who belongs to a squad (and must have one), and who works for the whole district.
+SQUAD_MEMBERS = frozenset({Role.officer, Role.squad_leader})
+DISTRICT_STAFF = frozenset({Role.district_admin, Role.supervisor, Role.trainer})
+# Who take exams and answer quizzes in live classes: the squads' people.
+TRAINEES = SQUAD_MEMBERS
+
+# Who manage squads' daily work: posts and rosters, out-of-area check-ins, residents' complaints,
+# points (manual items, adjustments, review, publish, quarterly and yearly confirmation).
+SQUAD_MANAGERS = frozenset({Role.squad_leader, Role.district_admin})
+# Who run training: teachers, courses, question bank, papers, drills, live classes.
+TRAINING_STAFF = frozenset({Role.trainer, Role.district_admin})
+# Who inspect: findings and rectification notices, case imports; told of broken evidence chains.
+SUPERVISING_STAFF = frozenset({Role.supervisor, Role.district_admin})
+# Who administer the district: staff, QR codes, deadlines, scoring rules, locking months, credit
+# requirements, the outbox.
+DISTRICT_ADMINS = frozenset({Role.district_admin})
+# Who follow squads' progress towards the yearly credit hours.
+CREDIT_PROGRESS_READERS = SQUAD_MANAGERS | TRAINING_STAFF | SUPERVISING_STAFF
+
+# Whose work needs other people's personal images (evidence, check-in selfies, residents' photos), PIPL's
+# "minimum necessary": squad leaders decide on their squad's, district administrators handle cases and disputes.
+# An officer opens their own and what they handle; a supervisor evidence of findings; a trainer none.
+IMAGE_READERS = frozenset({Role.squad_leader, Role.district_admin})
+
+
+def require(actor: Officer, roles: frozenset[Role], message: str = "您的角色无权执行此操作",
+            code: str = "role_forbidden") -> None:
+    """Refuse `actor` unless their role is one of `roles`."""
+    if actor.role not in roles:
+        raise Forbidden(message, code=code)

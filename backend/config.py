@@ -1,8 +1,12 @@
 """Settings from the environment (a `.env` file is read if present); SQLite + local files by default."""
 import os
+from collections.abc import Mapping
+from dataclasses import make_dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from dotenv import load_dotenv
+from flask import current_app
 
 from backend.domains import DOMAINS
 from backend.registry import Setting
@@ -47,6 +51,33 @@ SETTINGS: dict[str, Setting] = {setting.name: setting
 # The settings that are rules of the work which the source documents (/work/shared/seeds) do not give:
 # example defaults a district sets, each a row of the README's "Where the numbers come from".
 EXAMPLE_DEFAULTS = frozenset(setting.name for setting in SETTINGS.values() if setting.example_default)
+
+
+# The settings as one frozen object, each value of its declared type: `settings().DUTY_GRACE_MINUTES` is an int,
+# `settings().POINTS_MONTHLY_BASE` a Decimal.
+Settings = make_dataclass("Settings", [(name, setting.type) for name, setting in SETTINGS.items()], frozen=True)
+
+
+def _typed(setting: Setting, value):
+    if setting.type is bool:
+        return value if isinstance(value, bool) else _bool(str(value))
+    if isinstance(value, setting.type):
+        return value
+    return setting.type(str(value)) if setting.type is Decimal else setting.type(value)
+
+
+def parse(config: Mapping) -> Settings:
+    """The frozen settings from an app's config (the environment's text, or overrides of any type)."""
+    return Settings(**{name: _typed(setting, config[name]) for name, setting in SETTINGS.items()})
+
+
+def settings() -> Settings:
+    """The running app's settings, parsed once when the app was made (`create_app`). Under test they are
+    parsed again from `app.config` at each call, so that a test overrides a setting with
+    `monkeypatch.setitem(app.config, NAME, value)` and nothing else."""
+    if current_app.testing:
+        return parse(current_app.config)
+    return current_app.extensions["settings"]
 
 
 def load(overrides: dict | None = None) -> dict:

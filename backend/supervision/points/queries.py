@@ -4,9 +4,9 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from flask import current_app
 from sqlalchemy import Select, or_, select
 
+from backend.config import settings
 from backend.db import session
 from backend.org.models import Officer
 from backend.org.scope import scoped
@@ -24,7 +24,7 @@ EXAMPLE_DEFAULT_NOTE = "示例默认值：源文件未规定此数值，由区�
 def parameters() -> list[dict]:
     """The numbers points are computed with that are not data: each an example default the district sets
     (the points settings declared `example_default`, with their meaning)."""
-    return [dict(name=setting.name, value=str(current_app.config[setting.name]), meaning=setting.meaning,
+    return [dict(name=setting.name, value=str(getattr(settings(), setting.name)), meaning=setting.meaning,
                  source=EXAMPLE_DEFAULT, note=EXAMPLE_DEFAULT_NOTE)
             for setting in DOMAIN.settings if setting.example_default]
 

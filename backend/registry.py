@@ -12,7 +12,6 @@ import importlib
 from dataclasses import dataclass
 from typing import Callable, NamedTuple
 
-
 # A sweep covers no period: it runs at every firing (on the lease holder only) without the ledger,
 # so it must be idempotent itself — the hourly overdue warnings are, through their own unique rows.
 SWEEP = "sweep"
@@ -53,7 +52,8 @@ class Domain:
     jobs: tuple[Job, ...] = ()  # in catch-up order
     settings: tuple[Setting, ...] = ()
     points_sources: tuple[str, ...] = ()  # modules whose `@source(...)` functions feed the daily records
-    stored_files: dict[str, tuple[str, ...]] | None = None  # storage folder -> "module:Model.column" referring to its files
+    # storage folder -> the columns ("module:Model.column") whose records refer to its files (the orphan sweep)
+    stored_files: dict[str, tuple[str, ...]] | None = None
 
 
 def resolve(target: str):

@@ -15,7 +15,12 @@ from backend.config import ROOT
 from backend.domains import DOMAINS
 from backend.registry import Domain, Job, Setting, resolve
 from tests.authz.test_matrix import MATRIX, id_endpoints
-from tests.test_readme import README, unexplained_example_defaults, undocumented_jobs, undocumented_settings
+from tests.test_readme import (
+    README,
+    undocumented_jobs,
+    undocumented_settings,
+    unexplained_example_defaults,
+)
 
 OPENAPI = ROOT / "openapi.json"
 

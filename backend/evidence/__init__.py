@@ -33,6 +33,6 @@ DOMAIN = Domain(
         Setting("EVIDENCE_ANCHOR_S3_BUCKET", "", str, "a bucket with Object Lock for the tree heads instead of the file"),
         Setting("EVIDENCE_ANCHOR_RETENTION_DAYS", "3650", int, "how long Object Lock keeps each tree head undeletable"),
     ),
-    stored_files={"evidence": ("backend.evidence.models:Evidence.original_key", "backend.evidence.models:Evidence.watermarked_key",
-                               "backend.evidence.models:Evidence.thumbnail_key", "backend.evidence.models:VideoCopy.storage_key")},
+    stored_files={"evidence": tuple(f"backend.evidence.models:{column}" for column in (
+        "Evidence.original_key", "Evidence.watermarked_key", "Evidence.thumbnail_key", "VideoCopy.storage_key"))},
 )

@@ -19,7 +19,9 @@ from backend.api.headers import init_headers, request_id
 from backend.api.schemas import openapi_type
 from backend.audit import AuditEntry
 from backend.db import session, sqlite_writes
+from backend.domains import DOMAINS
 from backend.errors import DomainError
+from backend.registry import resolve
 
 log = logging.getLogger(__name__)
 
@@ -174,16 +176,8 @@ def init_api(app: Flask) -> Api:
     app.add_url_rule("/api/docs/static/<path:filename>", "swagger_static",
                      lambda filename: send_from_directory(swagger_dir, filename))
 
-    from backend.api import auth, community, evidence, duty, duty_attendance, exams, health, live_classes, org, training, wechat
-
-    from backend.api import cases, findings
-    from backend.api import points
-    from backend.api import classroom, drills
-    from backend.api import outbox
-
-    for module in (health, auth, org, wechat, community, evidence, duty, duty_attendance, training, live_classes, exams,
-                   findings, cases, points, drills, classroom, outbox):
-        api.register_blueprint(module.blp)
+    for blueprint in (blueprint for domain in DOMAINS for blueprint in domain.blueprints):
+        api.register_blueprint(resolve(blueprint))
 
     init_headers(app)
     app.register_error_handler(DomainError, _domain_error)

@@ -22,7 +22,7 @@ from backend.community.deadlines import district_deadlines
 from backend.community.models import Category, Complaint
 from backend.community.qr import qr_png, qr_svg
 from backend.community.signing import office_url
-from backend.db import session, utcnow
+from backend.db import utcnow
 from backend.errors import Invalid, NotFound
 from backend.org.models import CommunityOffice
 from backend.org.roles import DISTRICT_ADMINS, SQUAD_MANAGERS

@@ -26,6 +26,10 @@ SETTINGS = {
     "EVIDENCE_MAX_VIDEO_SECONDS": ("180", int),  # longest evidence video
     "EVIDENCE_TIME_TOLERANCE_MINUTES": ("10", int),  # EXIF time further from the reported time is flagged
     "EVIDENCE_PLACE_TOLERANCE_M": ("200", int),  # EXIF GPS further from the reported place is flagged
+    "REQUEST_MAX_BYTES": ("134217728", int),  # largest request body of any kind (128 MB); larger: 413 unread
+    "REQUEST_MAX_JSON_BYTES": ("8388608", int),  # largest JSON body (8 MB: a check-in with a 5 MB selfie in Base64)
+    "REQUEST_MAX_MULTIPART_BYTES": ("115343360", int),  # largest upload form (110 MB: a 100 MB video and the fields)
+    "REQUEST_MAX_JSON_DEPTH": ("32", int),  # JSON nested deeper than this many objects/arrays is refused (400)
     "TOKEN_TTL_HOURS": ("12", int),
     "LOGIN_MAX_FAILURES": ("5", int),
     "LOGIN_LOCKOUT_MINUTES": ("15", int),

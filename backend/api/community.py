@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask import Response, current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend.api import audit_object
+from backend.api.boundary import Blueprint
 from backend.api.community_pages import limit_resident_upload, pages
 from backend.api.community_schemas import (AssigneeSuggestionSchema, ComplaintAssignSchema, ComplaintDeadlineSchema,
                                            ComplaintDeadlineUpdateSchema, ComplaintDetailSchema,

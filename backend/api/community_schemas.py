@@ -5,6 +5,7 @@ from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from backend.api.evidence import EvidenceDetailsSchema, EvidenceRecordSchema, EvidenceWeChatSchema
+from backend.api.fields import Id, Int
 from backend.api.schemas import Schema
 from backend.api.security import current_actor
 from backend.community import privacy, queries
@@ -23,14 +24,14 @@ class PublicOfficeSchema(Schema):
 
 class ComplaintSubmitSchema(Schema):
     office_code = fields.String(required=True, validate=validate.Length(max=32))
-    version = fields.Integer(required=True)
+    version = Int(required=True)
     signature = fields.String(required=True, validate=validate.Length(max=64))
     category = fields.Enum(Category, required=True, metadata={"description": "问题类别"})
     description = fields.String(required=True, metadata={"description": "问题描述，最多 1000 字"})
     phone = fields.String(load_default=None, allow_none=True, metadata={"description": "手机号（选填）"})
     place = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=128))
-    lat = fields.Float(load_default=None, allow_none=True)
-    lng = fields.Float(load_default=None, allow_none=True)
+    lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
+    lng = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
     coord_system = fields.String(load_default="gcj02", validate=validate.OneOf(["gcj02", "wgs84"]))
     consent = fields.Boolean(required=True, validate=validate.Equal(True, error="请先阅读并同意信息收集说明。"))
     website = fields.String(load_default=None, metadata={"description": "留空（防机器人）"})
@@ -139,13 +140,13 @@ class ComplaintEvidenceWeChatSchema(EvidenceWeChatSchema):
 
 class ComplaintQueueFilterSchema(Schema):
     status = fields.Enum(Status)
-    office_id = fields.Integer()
-    assignee_id = fields.Integer()
+    office_id = Id()
+    assignee_id = Id()
     overdue = fields.Boolean()
 
 
 class ComplaintAssignSchema(Schema):
-    officer_id = fields.Integer(required=True)
+    officer_id = Id(required=True)
 
 
 class ComplaintMessageSchema(Schema):
@@ -161,7 +162,7 @@ class ComplaintReasonSchema(Schema):
 
 
 class ComplaintTransferSchema(Schema):
-    squad_id = fields.Integer(required=True)
+    squad_id = Id(required=True)
     reason = fields.String(required=True)
 
 

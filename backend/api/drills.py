@@ -1,12 +1,13 @@
 """Drills (实战模拟): scenario and gesture drills, reference gestures, attempts, the class leaderboard."""
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 from webargs.fields import DelimitedList
 
 from backend.api import audit_object
+from backend.api.boundary import Blueprint
+from backend.api.fields import Id
 from backend.api.pagination import page_of
 from backend.api.schemas import Schema
 from backend.api.security import auth_required, current_actor
@@ -74,11 +75,11 @@ class DrillFilterSchema(Schema):
 class ScenarioAttemptSchema(Schema):
     path = fields.List(fields.String(**KEY), required=True, validate=validate.Length(min=1, max=drills.MAX_PATH),
                        metadata={"description": "依次选择的选项编号", "example": ["badge", "inform", "persuade"]})
-    live_class_id = fields.Integer(allow_none=True, metadata={"description": "在直播课中进行时填写（计入大屏排行榜）"})
+    live_class_id = Id(allow_none=True, metadata={"description": "在直播课中进行时填写（计入大屏排行榜）"})
 
 
 class PhotoFormSchema(Schema):
-    live_class_id = fields.Integer(allow_none=True)
+    live_class_id = Id(allow_none=True)
 
 
 class PhotosSchema(Schema):
@@ -102,8 +103,8 @@ class DrillAttemptSchema(Schema):
 
 
 class DrillAttemptFilterSchema(Schema):
-    drill_id = fields.Integer()
-    officer_id = fields.Integer()
+    drill_id = Id()
+    officer_id = Id()
 
 
 class TargetSchema(Schema):

@@ -1,11 +1,12 @@
 """On-site evidence: upload or WeChat media id, originals and copies (custody-logged), redacted export, chains."""
 from flask import Response, jsonify, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from backend.api import audit_object
+from backend.api.boundary import Blueprint
+from backend.api.fields import AwareDateTime, Id
 from backend.api.pagination import page_of
 from backend.api.schemas import Schema
 from backend.api.security import auth_required, current_actor
@@ -31,7 +32,7 @@ def _logged_reads_write():
 class EvidenceDetailsSchema(Schema):
     client_id = fields.String(required=True, validate=validate.Length(min=8, max=64),
                               metadata={"description": "客户端生成的唯一编号（如 UUID），重复提交只记一次"})
-    captured_at = fields.AwareDateTime(required=True, metadata={"description": "手机记录的拍摄时间（带时区）"})
+    captured_at = AwareDateTime(required=True, metadata={"description": "手机记录的拍摄时间（带时区）"})
     lat = fields.Float(required=True, validate=validate.Range(-90, 90))
     lng = fields.Float(required=True, validate=validate.Range(-180, 180))
     coord_system = fields.String(load_default=GCJ02, validate=validate.OneOf(COORD_SYSTEMS))
@@ -88,7 +89,7 @@ class EvidenceRecordSchema(Schema):
 
 
 class EvidenceFilterSchema(Schema):
-    officer_id = fields.Integer()
+    officer_id = Id()
     subject_type = fields.Enum(Subject)
     subject_ref = fields.String()
 
@@ -120,7 +121,7 @@ class CustodyEntrySchema(Schema):
 
 
 class ChainFilterSchema(Schema):
-    officer_id = fields.Integer(metadata={"description": "只校验该人员的证据链（默认：数据权限内全部）"})
+    officer_id = Id(metadata={"description": "只校验该人员的证据链（默认：数据权限内全部）"})
 
 
 class ChainReportSchema(Schema):

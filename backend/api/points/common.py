@@ -5,10 +5,11 @@ from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
-from flask_smorest import Blueprint
 from marshmallow import ValidationError, fields
 from sqlalchemy.orm.exc import StaleDataError
 
+from backend.api.boundary import Blueprint
+from backend.api.fields import within_service_days
 from backend.errors import DomainError
 from backend.org.models import Role
 from backend.supervision.points.catalogue import ITEMS
@@ -36,7 +37,7 @@ class Month(fields.Field):
     def _deserialize(self, value, attr, data, **kwargs):
         try:
             year, month = str(value).split("-")
-            return date(int(year), int(month), 1)
+            return within_service_days(date(int(year), int(month), 1))
         except ValueError:
             raise self.make_error("invalid") from None
 
@@ -54,7 +55,7 @@ class Quarter(fields.Field):
             year, quarter = str(value).upper().split("-Q")
             if not 1 <= int(quarter) <= 4:
                 raise ValueError(value)
-            return date(int(year), int(quarter) * 3 - 2, 1)
+            return within_service_days(date(int(year), int(quarter) * 3 - 2, 1))
         except ValueError:
             raise self.make_error("invalid") from None
 

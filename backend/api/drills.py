@@ -60,7 +60,7 @@ class DrillSchema(Schema):
     pass_score = fields.Integer(load_default=60, validate=validate.Range(min=0, max=100))
     scenario = fields.Nested(ScenarioSchema, allow_none=True, load_only=True)
     gesture_code = fields.String(allow_none=True, **KEY, metadata={"example": "salute"})
-    closed_at = fields.DateTime(dump_only=True)
+    closed_at = fields.DateTime(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
 
 

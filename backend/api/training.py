@@ -38,8 +38,8 @@ class MaterialSchema(Schema):
     id = fields.Integer(dump_only=True)
     title = fields.String(required=True, validate=validate.Length(min=1, max=128))
     url = fields.URL(required=True, schemes={"http", "https"}, metadata={"example": "https://learn.example.gov.cn/v/1"})
-    file_key = fields.String(dump_only=True)
-    content_type = fields.String(dump_only=True)
+    file_key = fields.String(dump_only=True, allow_none=True)
+    content_type = fields.String(dump_only=True, allow_none=True)
 
 
 class CourseSchema(Schema):

@@ -16,7 +16,7 @@ from sqlalchemy import insert
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from backend.api.boundary import limit_body
+from backend.api.boundary import check_request
 from backend.audit import AuditEntry
 from backend.db import session, sqlite_writes
 from backend.errors import DomainError
@@ -186,7 +186,7 @@ def init_api(app: Flask) -> Api:
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(Exception, _unexpected_error)
     app.before_request(_begin_request)
-    app.before_request(limit_body)
+    app.before_request(check_request)
     app.after_request(_end_request)
     app.teardown_request(lambda _exc: session.remove())
     app.teardown_appcontext(lambda _exc: session.remove())

@@ -22,9 +22,11 @@ FORM_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencode
 UNSTORABLE_TEXT = re.compile("[\ud800-\udfff\x00]")
 
 
-def limit_body() -> None:
-    """Cap the body by its kind (JSON, form/multipart, anything else: the overall cap) before anything reads it;
-    werkzeug then answers 413 without reading further."""
+def check_request() -> None:
+    """Refuse a path or query string with text no column can store, and cap the body by its kind (JSON,
+    form/multipart, anything else: the overall cap) before anything reads it; werkzeug then answers 413
+    without reading further."""
+    _check_texts([request.path, *_texts_of(request.args)])
     cfg = current_app.config
     limit = cfg["REQUEST_MAX_BYTES"]
     if is_json_request(request):
@@ -38,14 +40,23 @@ def _refused(code: str, message: str) -> DomainError:
     return DomainError(message, code=code)
 
 
+def _texts_of(values) -> list[str]:
+    """Every name and value of a query string or form."""
+    return [text for name, value in values.items(multi=True) for text in (name, value)]
+
+
+def _check_texts(texts) -> None:
+    if any(UNSTORABLE_TEXT.search(text) for text in texts):
+        raise _refused("invalid_text", "文本中含有无法保存的字符（孤立的 UTF-16 代理项或 NUL）")
+
+
 def _check_shape(value, max_depth: int) -> None:
     """Refuse nesting deeper than `max_depth` and text that cannot be stored, walking without recursion."""
     stack = [(value, 1)]
     while stack:
         node, depth = stack.pop()
         if isinstance(node, str):
-            if UNSTORABLE_TEXT.search(node):
-                raise _refused("invalid_text", "文本中含有无法保存的字符（孤立的 UTF-16 代理项或 NUL）")
+            _check_texts([node])
             continue
         if not isinstance(node, (dict, list)):
             continue
@@ -76,6 +87,10 @@ class JsonParser(FlaskParser):
         if not is_json_request(req):
             return core.missing
         return read_json(req.get_data(cache=True), current_app.config["REQUEST_MAX_JSON_DEPTH"])
+
+    def load_form(self, req, schema):
+        _check_texts(_texts_of(req.form))
+        return super().load_form(req, schema)
 
 
 class Blueprint(flask_smorest.Blueprint):

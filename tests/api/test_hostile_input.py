@@ -110,6 +110,17 @@ def test_a_lone_surrogate_is_refused_and_the_refused_login_is_still_audited(clie
     assert (entry.action, entry.outcome) == ("POST auth.login", 400)
 
 
+def test_nul_no_column_can_store_is_refused_wherever_it_comes(client, make, app):
+    headers = make.headers(make.officer())
+    files_before = stored_files(app)
+    for response in (client.post("/api/auth/login", json={"badge_no": "A\x00", "password": "x"}),
+                     client.get("/api/community/public/complaints/AB%00CD"),
+                     client.get("/api/training/courses?category=%00", headers=headers),
+                     upload(client, headers, unique_jpeg(), place="人民大道\x00200 号")):
+        _refused(response, 400, "invalid_text")
+    assert _count(Evidence) == 0 and stored_files(app) == files_before
+
+
 def test_a_pair_of_surrogates_is_one_character_and_welcome(client):
     body = '{"badge_no": "\\ud83d\\ude00", "password": "x"}'
     assert client.post("/api/auth/login", data=body, content_type="application/json").status_code == 401

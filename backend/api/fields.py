@@ -17,7 +17,7 @@ INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 # case dates, rectification deadlines, a rule's start, query filters all lie within; what a field allows
 # beyond that (not in the future, within the sync window …) the domain checks and says so.
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
-FIRST_MOMENT, LAST_MOMENT = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+FIRST_MOMENT, LAST_MOMENT = datetime(2000, 1, 1, tzinfo=UTC), datetime(2099, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 
 def within_service_days(day: date) -> date:
@@ -42,10 +42,14 @@ class Id(Int):
         super().__init__(min=1, **kwargs)
 
 
+def _shown(value: date) -> str:
+    return f"{value:%Y-%m-%d %H:%M:%S} UTC" if isinstance(value, datetime) else value.isoformat()
+
+
 def _with_range(kwargs: dict, earliest, latest) -> dict:
     """The field's description with its allowed range appended, so the OpenAPI document shows it."""
     metadata = dict(kwargs.pop("metadata", None) or {})
-    text = f"取值范围 {earliest.isoformat()} 至 {latest.isoformat()}"
+    text = f"取值范围 {_shown(earliest)} 至 {_shown(latest)}"
     metadata["description"] = f"{metadata['description']}（{text}）" if metadata.get("description") else text
     return {**kwargs, "metadata": metadata}
 
@@ -58,7 +62,7 @@ class _Bounded:
     def _deserialize(self, value, attr, data, **kwargs):
         loaded = super()._deserialize(value, attr, data, **kwargs)
         if not self.earliest <= loaded <= self.latest:
-            raise self.make_error("out_of_range", earliest=self.earliest.isoformat(), latest=self.latest.isoformat())
+            raise self.make_error("out_of_range", earliest=_shown(self.earliest), latest=_shown(self.latest))
         return loaded
 
 

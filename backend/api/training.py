@@ -250,7 +250,7 @@ class Plans(MethodView):
         return plan
 
 
-@blp.route("/credit-requirements/<int:year>", endpoint="credit_requirements")
+@blp.route("/credit-requirements/<int(min=2000, max=2100):year>", endpoint="credit_requirements")
 class CreditRequirements(MethodView):
     @auth_required(blp)
     @blp.response(200, RequirementSchema(many=True))

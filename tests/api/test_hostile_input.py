@@ -58,7 +58,8 @@ def test_an_integer_beyond_its_column_in_json_is_a_field_error(squad_id, client,
 
 
 @pytest.mark.parametrize("path", [f"/api/cases/{BEYOND_64_BITS}", f"/api/duty/shifts/{2**63}",
-                                  f"/api/training/papers/{2**31}"])
+                                  f"/api/training/papers/{2**31}", "/api/training/credit-requirements/9999",
+                                  "/api/training/credit-requirements/0"])
 def test_an_id_beyond_its_column_in_a_path_is_not_found(path, client, admin_headers):
     _refused(client.get(path, headers=admin_headers), 404, "not_found")
 

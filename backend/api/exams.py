@@ -5,7 +5,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backend.api import audit_object
 from backend.api.boundary import Blueprint
-from backend.api.fields import AwareDateTime, Id
+from backend.api.fields import AnswerItem, AwareDateTime, Id
 from backend.api.pagination import page_of
 from backend.api.schemas import Schema
 from backend.api.security import auth_required, current_actor
@@ -37,7 +37,7 @@ class QuestionSchema(Schema):
     stem = fields.String(required=True, validate=validate.Length(min=1, max=4000))
     options = fields.List(fields.String(validate=validate.Length(max=500)), load_default=list,
                           metadata={"description": "选择题选项；判断题固定为 对、错；填空题为空"})
-    answer = fields.List(fields.Raw(), required=True, metadata={
+    answer = fields.List(AnswerItem(), required=True, metadata={
         "description": "正确答案：选项序号（从 0 起；判断题 0=对 1=错），填空题为可接受的答案文本"})
     difficulty = fields.Integer(load_default=3, validate=validate.Range(min=1, max=5))
     tags = fields.List(fields.String(validate=validate.Length(min=1, max=64)), load_default=list,
@@ -162,7 +162,7 @@ class AttemptFilterSchema(Schema):
 
 class AnswerSchema(Schema):
     item_id = Id(required=True)
-    answer = fields.List(fields.Raw(), required=True, validate=validate.Length(max=8),
+    answer = fields.List(AnswerItem(), required=True, validate=validate.Length(max=8),
                          metadata={"description": "按显示顺序的选项序号，填空题为一个文本", "example": [0, 2]})
 
     @validates_schema

@@ -80,3 +80,15 @@ class AwareDateTime(_Bounded, fields.AwareDateTime):
     def __init__(self, *, earliest: datetime = FIRST_MOMENT, latest: datetime = LAST_MOMENT, **kwargs):
         self.earliest, self.latest = earliest, latest
         super().__init__(**_with_range(kwargs, earliest, latest))
+
+
+class AnswerItem(fields.Raw):
+    """One item of an answer: an option index (a whole number an INTEGER holds) or a text; the domain judges
+    whether it fits the question."""
+
+    default_error_messages = {"out_of_range": f"选项序号应在 {INT_MIN} 至 {INT_MAX} 之间。"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, int) and not isinstance(value, bool) and not INT_MIN <= value <= INT_MAX:
+            raise self.make_error("out_of_range")
+        return value

@@ -5,7 +5,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backend.api import audit_object
 from backend.api.boundary import Blueprint
-from backend.api.fields import AwareDateTime, Date, Id
+from backend.api.fields import AnswerItem, AwareDateTime, Date, Id
 from backend.api.pagination import page_of
 from backend.api.schemas import Schema
 from backend.api.security import auth_required, current_actor
@@ -86,7 +86,7 @@ class QuizSchema(Schema):
 
 
 class QuizAnswerSchema(Schema):
-    answer = fields.List(fields.Raw(), required=True, validate=validate.Length(min=1, max=8),
+    answer = fields.List(AnswerItem(), required=True, validate=validate.Length(min=1, max=8),
                          metadata={"description": "选项序号（从 0 起），填空题为一个文本", "example": [1]})
 
     @validates_schema

@@ -167,3 +167,9 @@ def test_an_overall_cap_holds_for_any_kind_of_body(client, app, monkeypatch):
     _refused(response, 413, "too_large")
     callback = "/api/wechat/callback?msg_signature=s&timestamp=1&nonce=n"
     _refused(client.post(callback, data=b"<xml>" + b"x" * 2000 + b"</xml>", content_type="text/xml"), 413, "too_large")
+
+
+def test_an_answer_with_an_option_beyond_64_bits_is_a_field_error(client, make):
+    response = client.post(f"/api/training/quizzes/{2**31 - 1}/answers", headers=make.headers(make.officer()),
+                           json={"answer": [BEYOND_64_BITS]})
+    assert "answer" in _refused(response, 422, "validation_error")["errors"]["json"]

@@ -1,6 +1,7 @@
 """Schema fuzzing: every operation of the OpenAPI document, each generated request sent as each role; then
 schemathesis' coverage phase, boundary and negative values (the ends of every range, just past them, wrong types,
-missing and unknown fields) for every operation, each sent as the first role that gets past authorization.
+missing and unknown fields) for every operation, each sent as the first role that gets past authorization, and
+again with every integer beyond 64 bits and every date and time at the calendar's end.
 
 Checks: no server error, and every response conforms to the schema the document gives for it.
 Bounded and derandomized (FUZZ_MAX_EXAMPLES per operation, default 10: about 1½ minutes on PostgreSQL, 2 cores;
@@ -10,6 +11,7 @@ request to reproduce.
 from __future__ import annotations
 
 import os
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -121,3 +123,25 @@ def test_boundary_and_negative_data_on_every_operation(case, committed_app, worl
         case.validate_response(response, checks=CHECKS, headers=headers)
         if response.status_code not in (401, 403):
             break
+    hostile = _hostile(case.body), _hostile(case.query)
+    if hostile != (case.body, case.query):  # the same case with what the schema's bounds are there to refuse
+        case.body, case.query = hostile
+        case.validate_response(case.call(app=committed_app, headers=headers), checks=CHECKS, headers=headers)
+
+
+DAY, MOMENT = re.compile(r"^\d{4}-\d\d-\d\d$"), re.compile(r"^\d{4}-\d\d-\d\dT")
+
+
+def _hostile(value):
+    """`value` with every integer beyond 64 bits, every date at the calendar's end, every time there at -23:59."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return 2**64 + 1
+    if isinstance(value, str):
+        return "9999-12-31T23:59:59-23:59" if MOMENT.match(value) else "9999-12-31" if DAY.match(value) else value
+    if isinstance(value, dict):
+        return {name: _hostile(item) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_hostile(item) for item in value]
+    return value

@@ -15,6 +15,7 @@ from sqlalchemy import insert
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from backend.api.boundary import check_request
 from backend.api.headers import init_headers, request_id
 from backend.api.schemas import openapi_type
 from backend.audit import AuditEntry
@@ -35,7 +36,7 @@ HTTP_MESSAGES = {
     405: ("method_not_allowed", "不支持该请求方法"),
     409: ("conflict", "与现有数据冲突"),
     412: ("precondition_failed", "数据已被他人修改，请刷新后重试"),
-    413: ("too_large", "上传内容过大"),
+    413: ("too_large", "请求内容过大"),
     415: ("unsupported_media_type", "不支持的内容类型"),
     422: ("validation_error", "输入数据校验失败，请检查各字段"),
     428: ("precondition_required", "修改前请带上 If-Match（先读取数据获得 ETag）"),
@@ -183,6 +184,7 @@ def init_api(app: Flask) -> Api:
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(Exception, _unexpected_error)
     app.before_request(_begin_request)
+    app.before_request(check_request)
     app.after_request(_end_request)
     app.teardown_request(lambda _exc: session.remove())
     app.teardown_appcontext(lambda _exc: session.remove())

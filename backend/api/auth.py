@@ -3,10 +3,10 @@ from datetime import timedelta
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from backend.api import audit_object
+from backend.api.boundary import Blueprint
 from backend.api.org import OfficerSchema
 from backend.api.schemas import Schema
 from backend.api.security import auth_required, bearer_token, current_actor

@@ -1,12 +1,13 @@
 """Case timeliness (两超期两随意): import from the case-handling system, flagged cases, the monthly report."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from backend import periods
 from backend.api import audit_object
+from backend.api.boundary import Blueprint
+from backend.api.fields import Date, Id
 from backend.api.pagination import page_of
 from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor
@@ -25,13 +26,13 @@ class CaseRowSchema(Schema):
     number = fields.String(required=True, metadata={"description": "案件编号", "example": "沪城管静(2026)第000123号"})
     squad = fields.String(required=True, metadata={"description": "中队名称"})
     officer_badge_no = fields.String(required=True, metadata={"description": "承办人工号"})
-    discovered_on = fields.Date(required=True, metadata={"description": "发现日期"})
-    registered_on = fields.Date(allow_none=True, metadata={"description": "立案日期"})
-    closed_on = fields.Date(allow_none=True, metadata={"description": "结案日期"})
-    withdrawn_on = fields.Date(allow_none=True, metadata={"description": "撤案日期"})
+    discovered_on = Date(required=True, metadata={"description": "发现日期"})
+    registered_on = Date(allow_none=True, metadata={"description": "立案日期"})
+    closed_on = Date(allow_none=True, metadata={"description": "结案日期"})
+    withdrawn_on = Date(allow_none=True, metadata={"description": "撤案日期"})
     withdrawal_reason = fields.String(allow_none=True)
     withdrawal_approved_by = fields.String(allow_none=True, metadata={"description": "撤案审批人"})
-    penalty_revoked_on = fields.Date(allow_none=True, metadata={"description": "撤销处罚日期"})
+    penalty_revoked_on = Date(allow_none=True, metadata={"description": "撤销处罚日期"})
     revocation_reason = fields.String(allow_none=True)
     revocation_approved_by = fields.String(allow_none=True, metadata={"description": "撤销处罚审批人"})
 
@@ -82,13 +83,13 @@ class CaseSchema(Schema):
 
 class CaseFilterSchema(Schema):
     flag = fields.Enum(FlagKind, metadata={"description": "只看有此标记的案件"})
-    squad_id = fields.Integer()
-    officer_id = fields.Integer()
+    squad_id = Id()
+    officer_id = Id()
     open_only = fields.Boolean(load_default=False)
 
 
 class MonthSchema(Schema):
-    month = fields.String(validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="应为年月，如 2026-11。"),
+    month = fields.String(validate=validate.Regexp(r"^20\d\d-(0[1-9]|1[0-2])$", error="应为 2000 至 2099 年的年月，如 2026-11。"),
                           metadata={"example": "2026-11"})
 
 

@@ -1,9 +1,9 @@
 """The classroom big screen: the static page in classroom/ and the JSON it polls, behind the screen key."""
 from flask import Response, send_from_directory
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
+from backend.api.boundary import Blueprint
 from backend.api.live_classes import DistributionSchema
 from backend.api.schemas import Schema
 from backend.config import ROOT

@@ -5,10 +5,10 @@ import logging
 import math
 
 from flask import current_app, g, redirect, render_template, request, url_for
-from flask_smorest import Blueprint
 from werkzeug.exceptions import HTTPException
 
 from backend.api import HTTP_MESSAGES, audit_object
+from backend.api.boundary import Blueprint
 from backend.community import operations, privacy, queries
 from backend.community.models import CATEGORY_NAMES, STATUS_NAMES, Status
 from backend.db import LOCAL_TZ

@@ -6,6 +6,7 @@ from marshmallow import fields, validate
 
 from backend.api.evidence import EvidenceRecordSchema, EvidenceUploadSchema, EvidenceWeChatSchema
 from backend.api.schemas import Count, Flag, Rows, Schema, Text
+from backend.api.fields import Id, Int
 from backend.api.security import current_actor
 from backend.community import privacy, queries
 from backend.community.models import CATEGORY_NAMES, STATUS_NAMES, Category, Status
@@ -24,15 +25,15 @@ class PublicOfficeSchema(Schema):
 class ComplaintSubmitSchema(Schema):
     office_code = fields.String(required=True, validate=validate.Length(max=32),
                                 metadata={"description": "二维码上的工作室编号", "example": "JA-JAS-01"})
-    version = fields.Integer(required=True)
+    version = Int(required=True)
     signature = fields.String(required=True, validate=validate.Length(max=64),
                               metadata={"description": "二维码上的签名", "example": "q3Xb2m9RkT0"})
     category = fields.Enum(Category, required=True, metadata={"description": "问题类别"})
     description = fields.String(required=True, metadata={"description": "问题描述，最多 1000 字"})
     phone = fields.String(load_default=None, allow_none=True, metadata={"description": "手机号（选填）"})
     place = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=128))
-    lat = fields.Float(load_default=None, allow_none=True)
-    lng = fields.Float(load_default=None, allow_none=True)
+    lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
+    lng = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
     coord_system = fields.String(load_default="gcj02", validate=validate.OneOf(["gcj02", "wgs84"]))
     consent = fields.Boolean(required=True, validate=validate.Equal(True, error="请先阅读并同意信息收集说明。"))
     website = fields.String(load_default=None, metadata={"description": "留空（防机器人）", "example": ""})
@@ -159,13 +160,13 @@ class ComplaintEvidenceWeChatSchema(EvidenceWeChatSchema):
 
 class ComplaintQueueFilterSchema(Schema):
     status = fields.Enum(Status)
-    office_id = fields.Integer()
-    assignee_id = fields.Integer()
+    office_id = Id()
+    assignee_id = Id()
     overdue = fields.Boolean()
 
 
 class ComplaintAssignSchema(Schema):
-    officer_id = fields.Integer(required=True)
+    officer_id = Id(required=True)
 
 
 class ComplaintMessageSchema(Schema):
@@ -181,7 +182,7 @@ class ComplaintReasonSchema(Schema):
 
 
 class ComplaintTransferSchema(Schema):
-    squad_id = fields.Integer(required=True)
+    squad_id = Id(required=True)
     reason = fields.String(required=True)
 
 

@@ -7,6 +7,7 @@ from webargs.fields import DelimitedList
 
 from backend.api import audit_object
 from backend.api.multipart import Blueprint
+from backend.api.fields import Id
 from backend.api.pagination import page_of
 from backend.api.schemas import Flag, Record, Schema, Text
 from backend.api.security import auth_required, current_actor
@@ -59,7 +60,7 @@ class DrillSchema(Schema):
     pass_score = fields.Integer(load_default=60, validate=validate.Range(min=0, max=100))
     scenario = fields.Nested(ScenarioSchema, allow_none=True, load_only=True)
     gesture_code = fields.String(allow_none=True, **KEY, metadata={"example": "salute"})
-    closed_at = fields.DateTime(dump_only=True)
+    closed_at = fields.DateTime(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
 
 
@@ -74,11 +75,11 @@ class DrillFilterSchema(Schema):
 class ScenarioAttemptSchema(Schema):
     path = fields.List(fields.String(**KEY), required=True, validate=validate.Length(min=1, max=drills.MAX_PATH),
                        metadata={"description": "依次选择的选项编号", "example": ["badge", "inform", "persuade"]})
-    live_class_id = fields.Integer(allow_none=True, metadata={"description": "在直播课中进行时填写（计入大屏排行榜）"})
+    live_class_id = Id(allow_none=True, metadata={"description": "在直播课中进行时填写（计入大屏排行榜）"})
 
 
 class PhotoAttemptSchema(Schema):
-    live_class_id = fields.Integer(allow_none=True)
+    live_class_id = Id(allow_none=True)
     photos = fields.List(Upload(), required=True, metadata={"description": "一张照片或连拍的几帧（JPEG/PNG）"})
 
 
@@ -100,8 +101,8 @@ class DrillAttemptSchema(Schema):
 
 
 class DrillAttemptFilterSchema(Schema):
-    drill_id = fields.Integer()
-    officer_id = fields.Integer()
+    drill_id = Id()
+    officer_id = Id()
 
 
 class TargetSchema(Schema):

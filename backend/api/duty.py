@@ -2,10 +2,11 @@
 from datetime import date
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from backend.api import audit_object
+from backend.api.boundary import Blueprint
+from backend.api.fields import Date, Id, Int
 from backend.api.pagination import page_of
 from backend.api.schemas import Record, Schema, Text
 from backend.api.security import auth_required, current_actor
@@ -30,7 +31,7 @@ class FenceSchema(Schema):
     coord_system = fields.String(load_default=GCJ02, validate=validate.OneOf(COORD_SYSTEMS),
                                  metadata={"description": "输入坐标系；存储时统一为 gcj02"})
     center = fields.Nested(PointSchema, metadata={"description": "圆心（圆形围栏）"})
-    radius_m = fields.Integer(metadata={"description": "半径，米（圆形围栏）", "example": 200})
+    radius_m = Int(metadata={"description": "半径，米（圆形围栏）", "example": 200})
     points = fields.List(fields.Nested(PointSchema), validate=validate.Length(max=500),
                          metadata={"description": "顶点，按顺序（多边形围栏）"})
 
@@ -55,7 +56,7 @@ class PostSchema(Schema):
 
 class PostCreateSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=128))
-    squad_id = fields.Integer(metadata={"description": "中队；中队长可省略（本中队）"})
+    squad_id = Id(metadata={"description": "中队；中队长可省略（本中队）"})
     fence = fields.Nested(FenceSchema, required=True)
     selfie_required = fields.Boolean(load_default=False)
 
@@ -68,19 +69,19 @@ class PostUpdateSchema(Schema):
 
 
 class PostFilterSchema(Schema):
-    squad_id = fields.Integer()
+    squad_id = Id()
     active = fields.Boolean()
 
 
 class ShiftLineSchema(Schema):
-    officer_id = fields.Integer(required=True)
-    day = fields.Date(required=True)
+    officer_id = Id(required=True)
+    day = Date(required=True)
     start = fields.Time(required=True, metadata={"example": "08:00"})
     end = fields.Time(required=True, metadata={"example": "17:00"})
     ends_next_day = fields.Boolean(load_default=False, metadata={"description": "跨零点：结束时间在次日"})
     duty_type = fields.Enum(DutyType, required=True, metadata={"description": "patrol 监察 / fixed_post 固守 / "
                                                                               "office 值班 / standby 备勤"})
-    post_id = fields.Integer(allow_none=True, load_default=None)
+    post_id = Id(allow_none=True, load_default=None)
 
 
 class RosterSchema(Schema):
@@ -88,17 +89,17 @@ class RosterSchema(Schema):
 
 
 class CopyWeekSchema(Schema):
-    week_start = fields.Date(required=True, metadata={"description": "要排班的那一周的周一；复制它前一周的排班"})
-    squad_id = fields.Integer(metadata={"description": "中队；中队长可省略"})
+    week_start = Date(required=True, metadata={"description": "要排班的那一周的周一；复制它前一周的排班"})
+    squad_id = Id(metadata={"description": "中队；中队长可省略"})
 
 
 class ShiftUpdateSchema(Schema):
-    day = fields.Date()
+    day = Date()
     start = fields.Time()
     end = fields.Time()
     ends_next_day = fields.Boolean()
     duty_type = fields.Enum(DutyType)
-    post_id = fields.Integer(allow_none=True)
+    post_id = Id(allow_none=True)
 
 
 class ShiftSchema(Schema):
@@ -121,10 +122,10 @@ class ShiftSchema(Schema):
 
 
 class ShiftFilterSchema(Schema):
-    day_from = fields.Date()
-    day_to = fields.Date()
-    officer_id = fields.Integer()
-    squad_id = fields.Integer()
+    day_from = Date()
+    day_to = Date()
+    officer_id = Id()
+    squad_id = Id()
 
 
 class BriefCheckSchema(Schema):
@@ -144,7 +145,7 @@ class MyDutySchema(Schema):
 
 
 class DayQuerySchema(Schema):
-    day = fields.Date()
+    day = Date()
 
 
 class TrackSchema(Schema):
@@ -156,7 +157,7 @@ class TrackSchema(Schema):
 
 
 class FactsQuerySchema(Schema):
-    day = fields.Date(required=True, metadata={"description": "哪一天（上海时间）；收班（次日凌晨）后数据为定稿"})
+    day = Date(required=True, metadata={"description": "哪一天（上海时间）；收班（次日凌晨）后数据为定稿"})
 
 
 class DutyFactSchema(Schema):

@@ -4,10 +4,11 @@ import binascii
 
 from flask import Response, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backend.api import audit_object, logged_read
+from backend.api.boundary import Blueprint
+from backend.api.fields import AwareDateTime, Id
 from backend.api.pagination import page_of
 from backend.api.schemas import Flag, Schema, Text
 from backend.api.security import auth_required, current_actor
@@ -37,7 +38,7 @@ class Base64Bytes(fields.String):
 class LocatedSchema(Schema):
     client_id = fields.String(required=True, validate=validate.Length(min=8, max=64),
                               metadata={"description": "客户端生成的唯一编号（如 UUID），重复提交只记一次"})
-    client_at = fields.AwareDateTime(required=True, metadata={"description": "手机上发生的时间"})
+    client_at = AwareDateTime(required=True, metadata={"description": "手机上发生的时间"})
     lat = fields.Float(required=True, validate=validate.Range(-90, 90))
     lng = fields.Float(required=True, validate=validate.Range(-180, 180))
     coord_system = fields.String(load_default=GCJ02, validate=validate.OneOf(COORD_SYSTEMS))
@@ -45,7 +46,7 @@ class LocatedSchema(Schema):
 
 
 class CheckSubmitSchema(LocatedSchema):
-    shift_id = fields.Integer(required=True)
+    shift_id = Id(required=True)
     reason = fields.String(validate=validate.Length(max=500), metadata={"description": "外勤原因（不在围栏内时必填）"})
     selfie = Base64Bytes(metadata={"description": "自拍照（Base64），点位要求时必填"})
 
@@ -103,7 +104,7 @@ class PositionBatchResultSchema(Schema):
 
 class SyncItemSchema(CheckSubmitSchema):
     kind = fields.String(required=True, validate=validate.OneOf(["check_in", "check_out", "position"]))
-    shift_id = fields.Integer()
+    shift_id = Id()
 
     @validates_schema
     def _fields_of_kind(self, data, **kwargs):

@@ -6,6 +6,7 @@ from marshmallow import fields, validate
 
 from backend.api import audit_object, logged_read
 from backend.api.multipart import Blueprint
+from backend.api.fields import AwareDateTime, Id
 from backend.api.pagination import page_of
 from backend.api.schemas import Flag, Record, Schema, Text
 from backend.api.security import auth_required, current_actor
@@ -22,7 +23,7 @@ blp = Blueprint("evidence", __name__, url_prefix="/api/evidence", description="�
 class EvidenceDetailsSchema(Schema):
     client_id = fields.String(required=True, validate=validate.Length(min=8, max=64),
                               metadata={"description": "客户端生成的唯一编号（如 UUID），重复提交只记一次"})
-    captured_at = fields.AwareDateTime(required=True, metadata={"description": "手机记录的拍摄时间（带时区）"})
+    captured_at = AwareDateTime(required=True, metadata={"description": "手机记录的拍摄时间（带时区）"})
     lat = fields.Float(required=True, validate=validate.Range(-90, 90))
     lng = fields.Float(required=True, validate=validate.Range(-180, 180))
     coord_system = fields.String(load_default=GCJ02, validate=validate.OneOf(COORD_SYSTEMS))
@@ -88,7 +89,7 @@ class EvidenceRecordSchema(Schema):
 
 
 class EvidenceFilterSchema(Schema):
-    officer_id = fields.Integer()
+    officer_id = Id()
     subject_type = fields.Enum(Subject)
     subject_ref = fields.String()
 
@@ -120,7 +121,7 @@ class CustodyEntrySchema(Schema):
 
 
 class ChainFilterSchema(Schema):
-    officer_id = fields.Integer(metadata={"description": "只校验该人员的证据链（默认：数据权限内全部）"})
+    officer_id = Id(metadata={"description": "只校验该人员的证据链（默认：数据权限内全部）"})
 
 
 class ChainReportSchema(Schema):

@@ -1,12 +1,13 @@
 """Question banks, Excel import, papers, exam attempts, review and item statistics."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backend.api import audit_object
+from backend.api.boundary import Blueprint
+from backend.api.fields import AnswerItem, AwareDateTime, Id
 from backend.api.pagination import page_of
-from backend.api.schemas import AnswerItem, Schema, Text
+from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.db import session
 from backend.errors import Invalid
@@ -64,12 +65,12 @@ class ImportResultSchema(Schema):
 
 
 class PaperQuestionSchema(Schema):
-    question_id = fields.Integer(required=True)
+    question_id = Id(required=True)
     points = fields.Decimal(required=True, **POINTS)
 
 
 class PaperRuleSchema(Schema):
-    bank_id = fields.Integer(required=True)
+    bank_id = Id(required=True)
     tag = fields.String(allow_none=True, load_default=None)
     difficulty = fields.Integer(allow_none=True, load_default=None, validate=validate.Range(min=1, max=5))
     count = fields.Integer(required=True, validate=validate.Range(min=1, max=500))
@@ -86,8 +87,8 @@ class PaperSchema(Schema):
     shuffle = fields.Boolean(load_default=True, metadata={"description": "每次考试打乱题目和选项顺序"})
     category = fields.String(required=True)
     credit_hours = fields.Decimal(required=True, as_string=True, places=1, validate=validate.Range(min=0, max=24))
-    opens_at = fields.AwareDateTime(allow_none=True, load_default=None)
-    closes_at = fields.AwareDateTime(allow_none=True, load_default=None)
+    opens_at = AwareDateTime(allow_none=True, load_default=None)
+    closes_at = AwareDateTime(allow_none=True, load_default=None)
     questions = fields.List(fields.Nested(PaperQuestionSchema), load_default=list)
     rules = fields.List(fields.Nested(PaperRuleSchema), load_default=list)
 
@@ -154,12 +155,12 @@ class AttemptBriefSchema(Schema):
 
 
 class AttemptFilterSchema(Schema):
-    paper_id = fields.Integer()
-    officer_id = fields.Integer()
+    paper_id = Id()
+    officer_id = Id()
 
 
 class AnswerSchema(Schema):
-    item_id = fields.Integer(required=True)
+    item_id = Id(required=True)
     answer = fields.List(AnswerItem(), required=True, validate=validate.Length(max=8),
                          metadata={"description": "按显示顺序的选项序号，填空题为一个文本", "example": [0, 2]})
 

@@ -1,10 +1,11 @@
 """Supervision findings (督察) and the two forms and two letters (两单两书): record, issue, answer, review, print."""
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from backend.api import audit_object
+from backend.api.boundary import Blueprint
+from backend.api.fields import AwareDateTime, Date, Id
 from backend.api.pagination import page_of
 from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor
@@ -16,7 +17,7 @@ from backend.supervision.findings.notices import render_notice
 
 blp = Blueprint("supervision", __name__, url_prefix="/api/supervision", description="督察与两单两书")
 
-EVIDENCE_IDS = fields.List(fields.Integer(validate=validate.Range(min=1)), load_default=list,
+EVIDENCE_IDS = fields.List(Id(), load_default=list,
                            validate=validate.Length(max=50), metadata={"description": "证据编号（取证记录的 id）"})
 
 
@@ -26,12 +27,12 @@ class FindingTypeSchema(Schema):
 
 
 class FindingCreateSchema(Schema):
-    officer_id = fields.Integer(allow_none=True, load_default=None, metadata={"description": "被督察队员（与中队二选一）"})
-    squad_id = fields.Integer(allow_none=True, load_default=None, metadata={"description": "被督察中队（与队员二选一）"})
+    officer_id = Id(allow_none=True, load_default=None, metadata={"description": "被督察队员（与中队二选一）"})
+    squad_id = Id(allow_none=True, load_default=None, metadata={"description": "被督察中队（与队员二选一）"})
     type_code = fields.String(required=True, metadata={"description": "问题类型代码，见 /finding-types"})
     severity = fields.Enum(Severity, required=True, metadata={"description": "轻微 minor / 一般 general / 严重 serious"})
     place = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    found_at = fields.AwareDateTime(required=True, metadata={"example": "2026-11-23T09:30:00+08:00"})
+    found_at = AwareDateTime(required=True, metadata={"example": "2026-11-23T09:30:00+08:00"})
     description = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     evidence_ids = EVIDENCE_IDS
 
@@ -56,21 +57,21 @@ class FindingSchema(Schema):
 
 
 class FindingFilterSchema(Schema):
-    officer_id = fields.Integer()
-    squad_id = fields.Integer()
-    date_from = fields.Date()
-    date_to = fields.Date()
+    officer_id = Id()
+    squad_id = Id()
+    date_from = Date()
+    date_to = Date()
 
 
 class NoticeCreateSchema(Schema):
     kind = fields.Enum(NoticeKind, required=True, metadata={
         "description": "inform 督察告知单 / supervise 督办通知单 / decision 执法监督决定书 / suggestion 执法监督建议书"})
-    finding_id = fields.Integer(allow_none=True, load_default=None, metadata={"description": "所依据的督察记录"})
-    officer_id = fields.Integer(allow_none=True, load_default=None)
-    squad_id = fields.Integer(allow_none=True, load_default=None)
+    finding_id = Id(allow_none=True, load_default=None, metadata={"description": "所依据的督察记录"})
+    officer_id = Id(allow_none=True, load_default=None)
+    squad_id = Id(allow_none=True, load_default=None)
     problem = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     requirement = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-    rectify_by = fields.Date(required=True, metadata={"description": "整改期限（含当日）"})
+    rectify_by = Date(required=True, metadata={"description": "整改期限（含当日）"})
 
 
 class RectificationSchema(Schema):
@@ -113,7 +114,7 @@ class NoticeSchema(Schema):
 class NoticeFilterSchema(Schema):
     kind = fields.Enum(NoticeKind)
     status = fields.Enum(NoticeStatus)
-    squad_id = fields.Integer()
+    squad_id = Id()
 
 
 class RectificationAnswerSchema(Schema):
@@ -125,7 +126,7 @@ class RectificationAnswerSchema(Schema):
 class ReviewSchema(Schema):
     accept = fields.Boolean(required=True, metadata={"description": "true 验收通过；false 退回重新整改"})
     comment = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=500))
-    rectify_by = fields.Date(allow_none=True, load_default=None, metadata={"description": "退回时可另定整改期限"})
+    rectify_by = Date(allow_none=True, load_default=None, metadata={"description": "退回时可另定整改期限"})
 
 
 @blp.route("/finding-types", endpoint="finding_types")

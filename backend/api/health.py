@@ -1,8 +1,8 @@
 """Liveness with a database round trip, for load balancers and operators."""
-from flask_smorest import Blueprint
 from marshmallow import fields
 from sqlalchemy import text
 
+from backend.api.boundary import Blueprint
 from backend.api.schemas import Schema
 from backend.db import session
 from backend.errors import ServiceUnavailable

@@ -1,12 +1,13 @@
 """Live classes: schedule, join QR code, join / heartbeat / leave, attendance and its CSV, in-class quizzes."""
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backend.api import audit_object
+from backend.api.boundary import Blueprint
+from backend.api.fields import AnswerItem, AwareDateTime, Date, Id
 from backend.api.pagination import page_of
-from backend.api.schemas import AnswerItem, Count, Schema, Text
+from backend.api.schemas import Count, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.config import settings
 from backend.db import local_day
@@ -22,12 +23,12 @@ class LiveClassSchema(Schema):
     id = fields.Integer(dump_only=True)
     title = fields.String(required=True, validate=validate.Length(min=1, max=128), metadata={"example": "执法文书规范"})
     classroom = fields.String(required=True, validate=validate.Length(min=1, max=128), metadata={"example": "区局智慧教室"})
-    starts_at = fields.AwareDateTime(required=True)
-    ends_at = fields.AwareDateTime(required=True)
+    starts_at = AwareDateTime(required=True)
+    ends_at = AwareDateTime(required=True)
     category = fields.String(required=True, metadata={"example": "classroom"})
     credit_hours = fields.Decimal(required=True, as_string=True, places=1, validate=validate.Range(min=0, max=24))
-    course_id = fields.Integer(allow_none=True)
-    teacher_id = fields.Integer(allow_none=True)
+    course_id = Id(allow_none=True)
+    teacher_id = Id(allow_none=True)
     stream_url = fields.URL(allow_none=True, schemes={"http", "https", "rtmp", "rtmps"},
                             metadata={"description": "外部直播服务的播放地址"})
     min_presence_percent = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100),
@@ -38,7 +39,7 @@ class LiveClassSchema(Schema):
 
 
 class LiveClassFilterSchema(Schema):
-    day = fields.Date()
+    day = Date()
 
 
 class JoinSchema(Schema):
@@ -68,7 +69,7 @@ class HeadCountSchema(Schema):
 
 
 class QuizPushSchema(Schema):
-    question_id = fields.Integer(required=True)
+    question_id = Id(required=True)
     seconds = fields.Integer(load_default=60, validate=validate.Range(min=5, max=1800))
 
 

@@ -8,21 +8,22 @@ multipart/form-data body together (input errors stay under `errors.form`).
 """
 from __future__ import annotations
 
-import flask_smorest
-from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
+from backend.api import boundary
 
-class _Parser(FlaskParser):
-    __location_map__ = {**FlaskParser.__location_map__, "form": "load_form_and_files"}
+
+class _Parser(boundary.JsonParser):
+    __location_map__ = {**boundary.JsonParser.__location_map__, "form": "load_form_and_files"}
 
     def load_form_and_files(self, req, schema):
+        self.load_form(req, schema)  # refuses text no column can store, as in any form
         return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
 
 
-class Blueprint(flask_smorest.Blueprint):
+class Blueprint(boundary.Blueprint):
     """A blueprint whose `location="form"` arguments are multipart bodies with their files."""
 
     ARGUMENTS_PARSER = _Parser()
-    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {**flask_smorest.Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {**boundary.Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
                                              "form": "multipart/form-data"}

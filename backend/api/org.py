@@ -1,9 +1,10 @@
 """Districts, squads, officers and community offices, within the caller's data scope."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from backend.api import audit_object
+from backend.api.boundary import Blueprint
+from backend.api.fields import Id
 from backend.api.pagination import page_of
 from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor
@@ -33,7 +34,7 @@ class OfficerCreateSchema(Schema):
     badge_no = fields.String(required=True, validate=validate.Length(min=1, max=32))
     name = fields.String(required=True, validate=validate.Length(min=1, max=64))
     role = fields.Enum(Role, required=True)
-    squad_id = fields.Integer(allow_none=True, load_default=None)
+    squad_id = Id(allow_none=True, load_default=None)
     phone = fields.String(allow_none=True, validate=validate.Regexp(r"^1\d{10}$", error="应为 11 位手机号。"))
     wechat_userid = fields.String(allow_none=True, validate=validate.Length(min=1, max=64))
     password = fields.String(load_only=True, validate=validate.Length(min=8, max=128))
@@ -42,7 +43,7 @@ class OfficerCreateSchema(Schema):
 class OfficerUpdateSchema(Schema):
     name = fields.String(validate=validate.Length(min=1, max=64))
     role = fields.Enum(Role)
-    squad_id = fields.Integer(allow_none=True)
+    squad_id = Id(allow_none=True)
     phone = fields.String(allow_none=True, validate=validate.Regexp(r"^1\d{10}$", error="应为 11 位手机号。"))
     active = fields.Boolean()
     wechat_userid = fields.String(allow_none=True, validate=validate.Length(min=1, max=64))
@@ -50,7 +51,7 @@ class OfficerUpdateSchema(Schema):
 
 
 class OfficerFilterSchema(Schema):
-    squad_id = fields.Integer()
+    squad_id = Id()
     active = fields.Boolean()
 
 
@@ -74,7 +75,7 @@ class CommunityOfficeSchema(Schema):
 
 
 class SquadFilterSchema(Schema):
-    squad_id = fields.Integer()
+    squad_id = Id()
 
 
 @blp.route("/officers", endpoint="officers")

@@ -1,6 +1,6 @@
 """Outbound messages not (yet) delivered, for district staff: see why, and send a dead one again."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from backend.api.boundary import Blueprint
 from marshmallow import fields, validate
 
 from backend import outbox

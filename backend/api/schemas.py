@@ -54,15 +54,10 @@ class Rows(fields.Function):
     OPENAPI = {"type": "array", "items": {"type": "object"}}
 
 
-class AnswerItem(fields.Raw):
-    """One item of an answer: an option's index (choice, true/false) or an accepted text (fill-in)."""
-
-    OPENAPI = {"oneOf": [{"type": "integer"}, {"type": "string"}]}
-
-
 def openapi_type(_converter, field, **_kwargs) -> dict:
     """The OpenAPI type of a computed field (an apispec attribute function)."""
     return dict(getattr(field, "OPENAPI", {}))
+
 
 validate.Length.message_min = "长度不能少于 {min}。"
 validate.Length.message_max = "长度不能超过 {max}。"

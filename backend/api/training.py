@@ -6,6 +6,7 @@ from marshmallow import fields, validate
 
 from backend.api import audit_object
 from backend.api.multipart import Blueprint
+from backend.api.fields import Date, Id
 from backend.api.pagination import page_of
 from backend.api.schemas import Schema
 from backend.api.security import auth_required, current_actor
@@ -29,15 +30,15 @@ class TeacherSchema(Schema):
     title = fields.String(allow_none=True, validate=validate.Length(max=64), metadata={"example": "高级讲师"})
     organisation = fields.String(allow_none=True, validate=validate.Length(max=128))
     specialty = fields.String(allow_none=True, validate=validate.Length(max=256), metadata={"example": "行政处罚程序"})
-    officer_id = fields.Integer(allow_none=True)
+    officer_id = Id(allow_none=True)
 
 
 class MaterialSchema(Schema):
     id = fields.Integer(dump_only=True)
     title = fields.String(required=True, validate=validate.Length(min=1, max=128))
     url = fields.URL(required=True, schemes={"http", "https"}, metadata={"example": "https://learn.example.gov.cn/v/1"})
-    file_key = fields.String(dump_only=True)
-    content_type = fields.String(dump_only=True)
+    file_key = fields.String(dump_only=True, allow_none=True)
+    content_type = fields.String(dump_only=True, allow_none=True)
 
 
 class CourseSchema(Schema):
@@ -45,7 +46,7 @@ class CourseSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=128), metadata={"example": "行政处罚法解读"})
     category = fields.String(required=True, metadata={"description": "学时类别代码", "example": "online"})
     credit_hours = fields.Decimal(required=True, **HOURS, metadata={"example": "2.0"})
-    teacher_id = fields.Integer(allow_none=True)
+    teacher_id = Id(allow_none=True)
     description = fields.String(allow_none=True)
     materials = fields.List(fields.Nested(MaterialSchema), load_default=list)
 
@@ -67,8 +68,8 @@ class CourseFilterSchema(Schema):
 
 
 class CompletionsSchema(Schema):
-    officer_ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1, max=5000))
-    completed_on = fields.Date(required=True)
+    officer_ids = fields.List(Id(), required=True, validate=validate.Length(min=1, max=5000))
+    completed_on = Date(required=True)
 
 
 class CompletionsResultSchema(Schema):
@@ -80,7 +81,7 @@ class PlanSchema(Schema):
     year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
     title = fields.String(required=True, validate=validate.Length(min=1, max=128))
     role = fields.Enum(Role, allow_none=True, load_default=None, metadata={"description": "为空表示全体人员"})
-    course_ids = fields.List(fields.Integer(), required=True, load_only=True)
+    course_ids = fields.List(Id(), required=True, load_only=True)
     courses = fields.List(fields.Nested(CourseBriefSchema),
                           dump_only=True)
 
@@ -126,11 +127,11 @@ class ProgressSchema(Schema):
 
 
 class ProgressQuerySchema(YearSchema):
-    officer_id = fields.Integer()
+    officer_id = Id()
 
 
 class SquadProgressQuerySchema(YearSchema):
-    squad_id = fields.Integer()
+    squad_id = Id()
     behind = fields.Boolean(metadata={"description": "只看落后的人"})
 
 
@@ -244,7 +245,7 @@ class Plans(MethodView):
         return plan
 
 
-@blp.route("/credit-requirements/<int:year>", endpoint="credit_requirements")
+@blp.route("/credit-requirements/<int(min=2000, max=2100):year>", endpoint="credit_requirements")
 class CreditRequirements(MethodView):
     @auth_required(blp)
     @blp.response(200, RequirementSchema(many=True))

@@ -6,11 +6,11 @@ from typing import Callable
 
 from flask import Response, current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, fields, validate
 
 from backend.api import audit_object
 from backend.api.auth import TokenSchema, token_response, token_ttl
+from backend.api.boundary import Blueprint
 from backend.api.schemas import Schema
 from backend.api.security import auth_required
 from backend.duty import positions

@@ -226,7 +226,7 @@ MATRIX: dict[tuple[str, str], Endpoint] = {
         E(complaint_ids, "409 404 404 404", "409 403 404 404", "409 403 403 404", "409 403 403 404", "409 403 403 404"),
     ("POST", "/api/community/complaints/<int:complaint_id>/transfer"):
         E(complaint_ids, "403 403 403 403", "422 422 404 404", "422 422 422 404", "403 403 403 403", "403 403 403 403",
-          body={"squad_id": 0, "reason": "属地管辖"}),
+          body={"squad_id": 2**31 - 1, "reason": "属地管辖"}),
     ("POST", "/api/community/offices/<int:office_id>/qr"):
         E(office_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "403 403 403 403"),
     ("POST", "/api/duty/checks/<int:check_id>/decision"):

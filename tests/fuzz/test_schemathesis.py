@@ -1,13 +1,17 @@
-"""Schema fuzzing: every operation of the OpenAPI document, each generated request sent as each role.
+"""Schema fuzzing: every operation of the OpenAPI document, each generated request sent as each role; then
+schemathesis' coverage phase, boundary and negative values (the ends of every range, just past them, wrong types,
+missing and unknown fields) for every operation, each sent as the first role that gets past authorization, and
+again with every integer beyond 64 bits and every date and time at the calendar's end.
 
 Checks: no server error, and every response conforms to the schema the document gives for it.
-Bounded and derandomized (FUZZ_MAX_EXAMPLES per operation, default 10: about 1½ minutes on PostgreSQL, 2 cores)
-so CI runs it every time; FUZZ_COVERAGE=1 adds schemathesis' boundary-value phase (thorough, about 4 minutes on
-PostgreSQL). A failure prints the request to reproduce.
+Bounded and derandomized (FUZZ_MAX_EXAMPLES per operation, default 10: about 1½ minutes on PostgreSQL, 2 cores;
+the coverage phase generates a fixed set of cases per operation) so CI runs both every time. A failure prints the
+request to reproduce.
 """
 from __future__ import annotations
 
 import os
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -22,18 +26,30 @@ from tests.authz import makers as objects
 from tests.factories import Factory
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "10"))
-COVERAGE = os.environ.get("FUZZ_COVERAGE") == "1"
 CHECKS = [not_a_server_error, response_schema_conformance]
+# The boundary cases go to the first of these that the operation lets past authorization (401/403 come before
+# any input is read); the administrator reaches most operations, the officer his own duty and training.
+BOUNDARY_ROLES = [Role.district_admin, Role.officer, Role.trainer, Role.supervisor, Role.squad_leader]
+
+
+def _loaded_schema(app, *, coverage: bool):
+    loaded = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+    loaded.config.phases.coverage.enabled = coverage
+    return loaded
 
 
 @pytest.fixture(scope="session")
 def fuzz_schema(_committed_app_once):
-    loaded = schemathesis.openapi.from_wsgi("/api/openapi.json", _committed_app_once)
-    loaded.config.phases.coverage.enabled = COVERAGE
-    return loaded
+    return _loaded_schema(_committed_app_once, coverage=False)
+
+
+@pytest.fixture(scope="session")
+def boundary_schema(_committed_app_once):
+    return _loaded_schema(_committed_app_once, coverage=True)
 
 
 schema = schemathesis.pytest.from_fixture("fuzz_schema")
+boundaries = schemathesis.pytest.from_fixture("boundary_schema")
 
 
 @pytest.fixture
@@ -93,3 +109,40 @@ def test_every_operation_as_every_role(case, committed_app, world):
         for headers in world["headers"].values():
             response = case.call(app=committed_app, headers=headers)
             case.validate_response(response, checks=CHECKS, headers=headers)
+
+
+@boundaries.parametrize()
+@settings(deadline=None, database=None, phases=[Phase.explicit], suppress_health_check=list(HealthCheck))
+def test_boundary_and_negative_data_on_every_operation(case, committed_app, world):
+    """Each coverage case on real objects where the URL takes ids we can make, as the first role let in."""
+    real = {name: _real_id(world, name) for name in case.path_parameters or {}}
+    case.path_parameters = {**case.path_parameters, **{name: id_ for name, id_ in real.items() if id_ is not None}} \
+        if case.path_parameters else case.path_parameters
+    for role in BOUNDARY_ROLES:
+        headers = world["headers"][role]
+        response = case.call(app=committed_app, headers=headers)
+        case.validate_response(response, checks=CHECKS, headers=headers)
+        if response.status_code not in (401, 403):
+            break
+    hostile = _hostile(case.body), _hostile(case.query)
+    if hostile != (case.body, case.query):  # the same case with what the schema's bounds are there to refuse
+        case.body, case.query = hostile
+        case.validate_response(case.call(app=committed_app, headers=headers), checks=CHECKS, headers=headers)
+
+
+DAY, MOMENT = re.compile(r"^\d{4}-\d\d-\d\d$"), re.compile(r"^\d{4}-\d\d-\d\dT")
+
+
+def _hostile(value):
+    """`value` with every integer beyond 64 bits, every date at the calendar's end, every time there at -23:59."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return 2**64 + 1
+    if isinstance(value, str):
+        return "9999-12-31T23:59:59-23:59" if MOMENT.match(value) else "9999-12-31" if DAY.match(value) else value
+    if isinstance(value, dict):
+        return {name: _hostile(item) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_hostile(item) for item in value]
+    return value

@@ -144,7 +144,7 @@ def test_finding_outside_the_district_is_refused_and_nothing_written(client, mak
 
 @pytest.mark.parametrize("overrides, code", [
     ({"type_code": "haircut"}, "unknown_finding_type"),
-    ({"squad_id": -1}, "target_required"),
+    ({"squad_id": 2**31 - 1}, "target_required"),
     ({"found_at": (utcnow() + timedelta(days=1)).isoformat()}, "found_at_in_future"),
     ({"evidence_ids": [987654]}, "evidence_not_found"),
 ])

@@ -4,11 +4,12 @@ from __future__ import annotations
 from contextlib import contextmanager
 from decimal import Decimal
 
-from flask_smorest import Blueprint
 from marshmallow import ValidationError, fields
 from sqlalchemy.orm.exc import StaleDataError
 
 from backend import periods
+from backend.api.boundary import Blueprint
+from backend.api.fields import within_service_days
 from backend.errors import DomainError
 from backend.supervision.points.catalogue import ITEMS
 
@@ -32,7 +33,7 @@ class Month(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         try:
-            return periods.parse_key("month", str(value))
+            return within_service_days(periods.parse_key("month", str(value)))
         except ValueError:
             raise self.make_error("invalid") from None
 
@@ -47,7 +48,7 @@ class Quarter(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         try:
-            return periods.parse_key("quarter", str(value))
+            return within_service_days(periods.parse_key("quarter", str(value)))
         except ValueError:
             raise self.make_error("invalid") from None
 

@@ -9,6 +9,7 @@ from marshmallow import fields, pre_dump, validate
 from openpyxl import Workbook
 
 from backend.api import audit_object
+from backend.api.fields import Id
 from backend.api.pagination import page_of
 from backend.api.points.common import Month, Points, blp, cents, changing, item_name
 from backend.api.schemas import Schema, Text
@@ -92,13 +93,13 @@ class MonthlyPointsEtagSchema(Schema):
 
 class MonthlyPointsFilterSchema(Schema):
     month = Month()
-    squad_id = fields.Integer()
-    officer_id = fields.Integer()
+    squad_id = Id()
+    officer_id = Id()
 
 
 class MonthlyExportFilterSchema(Schema):
     month = Month(required=True)
-    squad_id = fields.Integer()
+    squad_id = Id()
 
 
 class PointsAdjustmentCreateSchema(Schema):

@@ -5,6 +5,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from backend.api import audit_object
+from backend.api.fields import Id
 from backend.api.pagination import page_of
 from backend.api.points.common import Month, Points, Quarter, blp
 from backend.api.schemas import Rows, Schema, Text
@@ -79,8 +80,8 @@ class YearlyEtagSchema(Schema):
 
 class QuarterlyFilterSchema(Schema):
     quarter = Quarter()
-    squad_id = fields.Integer()
-    officer_id = fields.Integer()
+    squad_id = Id()
+    officer_id = Id()
 
 
 class QuarterlyConfirmSchema(Schema):
@@ -113,8 +114,8 @@ class YearlyDetailSchema(YearlySchema):
 
 class YearlyFilterSchema(Schema):
     year = fields.Integer(validate=validate.Range(min=2000, max=2100))
-    squad_id = fields.Integer()
-    officer_id = fields.Integer()
+    squad_id = Id()
+    officer_id = Id()
 
 
 def _evaluation(evaluation_id: int) -> QuarterlyEvaluation:

@@ -5,6 +5,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from backend.api import audit_object
+from backend.api.fields import Date, Id
 from backend.api.pagination import page_of
 from backend.api.points.common import Month, Points, blp, cents, item_name, within
 from backend.api.schemas import Schema, Text
@@ -45,7 +46,7 @@ class ScoringRuleCreateSchema(Schema):
     category = fields.String(required=True, validate=validate.Length(min=1, max=32))
     points_per_unit = Points(required=True, validate=[within(-100, 100), cents])
     monthly_cap = Points(load_default=None, allow_none=True, validate=[within(0, 1000), cents])
-    effective_from = fields.Date(required=True, metadata={"description": "须为某月 1 日", "example": "2027-01-01"})
+    effective_from = Date(required=True, metadata={"description": "须为某月 1 日", "example": "2027-01-01"})
 
 
 class PointsParameterSchema(Schema):
@@ -72,15 +73,15 @@ class PointsDailyItemSchema(Schema):
 
 
 class PointsDailyFilterSchema(Schema):
-    officer_id = fields.Integer()
-    date_from = fields.Date()
-    date_to = fields.Date()
+    officer_id = Id()
+    date_from = Date()
+    date_to = Date()
 
 
 class PointsManualItemSchema(Schema):
     id = fields.Integer(dump_only=True)
-    officer_id = fields.Integer(required=True)
-    day = fields.Date(required=True)
+    officer_id = Id(required=True)
+    day = Date(required=True)
     item = fields.String(required=True, metadata={"example": "commendation"})
     quantity = fields.Decimal(as_string=True, required=True, validate=[within(0, 1000, above_low=True), cents])
     note = fields.String(required=True, validate=validate.Length(min=2, max=200), metadata={"example": "市容整治表彰"})
@@ -89,7 +90,7 @@ class PointsManualItemSchema(Schema):
 
 
 class PointsManualFilterSchema(Schema):
-    officer_id = fields.Integer()
+    officer_id = Id()
     month = Month()
 
 

@@ -1,0 +1,99 @@
+"""What a request may carry: how large its body is by kind, and what JSON the API reads.
+
+Both hold before the expensive work: a body over its cap is refused (413) before it is read, and JSON that is
+nested too deep, holds an integer of thousands of digits or text no column can store is refused (400) as it is
+parsed, each with a machine code and a Chinese message, never a 500. Numbers a float cannot hold (1e999999,
+NaN) stay infinite or NaN here: each typed field refuses them by name, so an offline batch refuses the one item.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+import flask_smorest
+from flask import current_app, request
+from webargs import core
+from webargs.flaskparser import FlaskParser, is_json_request
+
+from backend.errors import DomainError
+
+FORM_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
+# A lone UTF-16 surrogate (JSON "\ud800") or NUL: text no database column (nor UTF-8) can store.
+UNSTORABLE_TEXT = re.compile("[\ud800-\udfff\x00]")
+
+
+def check_request() -> None:
+    """Refuse a path or query string with text no column can store, and cap the body by its kind (JSON,
+    form/multipart, anything else: the overall cap) before anything reads it; werkzeug then answers 413
+    without reading further."""
+    _check_texts([request.path, *_texts_of(request.args)])
+    cfg = current_app.config
+    limit = cfg["REQUEST_MAX_BYTES"]
+    if is_json_request(request):
+        limit = min(limit, cfg["REQUEST_MAX_JSON_BYTES"])
+    elif request.mimetype in FORM_TYPES:
+        limit = min(limit, cfg["REQUEST_MAX_MULTIPART_BYTES"])
+    request.max_content_length = limit
+
+
+def _refused(code: str, message: str) -> DomainError:
+    return DomainError(message, code=code)
+
+
+def _texts_of(values) -> list[str]:
+    """Every name and value of a query string or form."""
+    return [text for name, value in values.items(multi=True) for text in (name, value)]
+
+
+def _check_texts(texts) -> None:
+    if any(UNSTORABLE_TEXT.search(text) for text in texts):
+        raise _refused("invalid_text", "文本中含有无法保存的字符（孤立的 UTF-16 代理项或 NUL）")
+
+
+def _check_shape(value, max_depth: int) -> None:
+    """Refuse nesting deeper than `max_depth` and text that cannot be stored, walking without recursion."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, str):
+            _check_texts([node])
+            continue
+        if not isinstance(node, (dict, list)):
+            continue
+        if depth > max_depth:
+            raise _refused("json_too_deep", f"JSON 嵌套超过 {max_depth} 层")
+        children = [*node.keys(), *node.values()] if isinstance(node, dict) else node
+        stack.extend((child, depth + 1) for child in children)
+
+
+def read_json(body: bytes, max_depth: int):
+    """The JSON of a request body, or a refusal (malformed JSON stays a JSONDecodeError for webargs)."""
+    try:
+        value = json.loads(body.decode("utf-8"))
+    except RecursionError:
+        raise _refused("json_too_deep", f"JSON 嵌套超过 {max_depth} 层") from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError:  # an integer of thousands of digits (beyond Python's conversion limit)
+        raise _refused("number_out_of_range", "JSON 中的整数位数过多") from None
+    _check_shape(value, max_depth)
+    return value
+
+
+class JsonParser(FlaskParser):
+    """webargs' parser reading JSON bodies through `read_json`."""
+
+    def _raw_load_json(self, req):
+        if not is_json_request(req):
+            return core.missing
+        return read_json(req.get_data(cache=True), current_app.config["REQUEST_MAX_JSON_DEPTH"])
+
+    def load_form(self, req, schema):
+        _check_texts(_texts_of(req.form))
+        return super().load_form(req, schema)
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's Blueprint with the hardened JSON parser: every API blueprint is one of these."""
+
+    ARGUMENTS_PARSER = JsonParser()

@@ -1,0 +1,95 @@
+"""Numbers and dates the API accepts, bounded by what the database and the calendar hold.
+
+Every schema takes its integers, ids, dates and times from here, so that a 30-digit id or a time in year 9999
+at -23:59 is a field error (422) and never reaches a query, a date computation or a column; each bound
+shows in the OpenAPI document (integers as minimum/maximum, dates and times in the description).
+"""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from marshmallow import fields, validate
+
+# Every id and whole number the models store is an INTEGER column (32 bits on PostgreSQL and SQLite alike).
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+
+# The days the service keeps records of: a date outside is a typo or an attack, never a record. Shift days,
+# case dates, rectification deadlines, a rule's start, query filters all lie within; what a field allows
+# beyond that (not in the future, within the sync window …) the domain checks and says so.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+FIRST_MOMENT, LAST_MOMENT = datetime(2000, 1, 1, tzinfo=UTC), datetime(2099, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+
+def within_service_days(day: date) -> date:
+    """`day`, or ValueError where it lies outside the days the service keeps records of."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(day)
+    return day
+
+
+class Int(fields.Integer):
+    """A whole number within `min`..`max` (default: what an INTEGER column holds)."""
+
+    def __init__(self, *, min: int = INT_MIN, max: int = INT_MAX, **kwargs):  # noqa: A002  (Range's own words)
+        super().__init__(**kwargs)
+        self.validators.insert(0, validate.Range(min=min, max=max))
+
+
+class Id(Int):
+    """The id of a stored object: 1 up to what an INTEGER primary key holds."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min=1, **kwargs)
+
+
+def _shown(value: date) -> str:
+    return f"{value:%Y-%m-%d %H:%M:%S} UTC" if isinstance(value, datetime) else value.isoformat()
+
+
+def _with_range(kwargs: dict, earliest, latest) -> dict:
+    """The field's description with its allowed range appended, so the OpenAPI document shows it."""
+    metadata = dict(kwargs.pop("metadata", None) or {})
+    text = f"取值范围 {_shown(earliest)} 至 {_shown(latest)}"
+    metadata["description"] = f"{metadata['description']}（{text}）" if metadata.get("description") else text
+    return {**kwargs, "metadata": metadata}
+
+
+class _Bounded:
+    """Refuses a deserialized value outside `earliest`..`latest` with the range in the message."""
+
+    default_error_messages = {"out_of_range": "应在 {earliest} 至 {latest} 之间。"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        loaded = super()._deserialize(value, attr, data, **kwargs)
+        if not self.earliest <= loaded <= self.latest:
+            raise self.make_error("out_of_range", earliest=_shown(self.earliest), latest=_shown(self.latest))
+        return loaded
+
+
+class Date(_Bounded, fields.Date):
+    """A calendar day within `earliest`..`latest` (default: the years the service keeps records of)."""
+
+    def __init__(self, *, earliest: date = FIRST_DAY, latest: date = LAST_DAY, **kwargs):
+        self.earliest, self.latest = earliest, latest
+        super().__init__(**_with_range(kwargs, earliest, latest))
+
+
+class AwareDateTime(_Bounded, fields.AwareDateTime):
+    """A moment with its UTC offset, within `earliest`..`latest` (compared in UTC, so no offset overflows)."""
+
+    def __init__(self, *, earliest: datetime = FIRST_MOMENT, latest: datetime = LAST_MOMENT, **kwargs):
+        self.earliest, self.latest = earliest, latest
+        super().__init__(**_with_range(kwargs, earliest, latest))
+
+
+class AnswerItem(fields.Raw):
+    """One item of an answer: an option index (a whole number an INTEGER holds) or a text; the domain judges
+    whether it fits the question."""
+
+    OPENAPI = {"oneOf": [{"type": "integer", "minimum": INT_MIN, "maximum": INT_MAX}, {"type": "string"}]}
+    default_error_messages = {"out_of_range": f"选项序号应在 {INT_MIN} 至 {INT_MAX} 之间。"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, int) and not isinstance(value, bool) and not INT_MIN <= value <= INT_MAX:
+            raise self.make_error("out_of_range")
+        return value

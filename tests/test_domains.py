@@ -32,7 +32,7 @@ def registered_routes(app, domains: tuple[Domain, ...]) -> set[tuple[str, str]]:
     for rule in app.url_map.iter_rules():
         blueprint, _, view = rule.endpoint.partition(".")
         if blueprint in names and "." not in view:  # a nested blueprint (residents' HTML pages) is no API
-            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+            path = re.sub(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>", r"{\1}", rule.rule)
             routes |= {(method, path) for method in rule.methods - {"HEAD", "OPTIONS"}}
     return routes
 

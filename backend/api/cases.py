@@ -1,13 +1,12 @@
 """Case timeliness (两超期两随意): import from the case-handling system, flagged cases, the monthly report."""
 
 from flask.views import MethodView
-from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from backend import periods
 from backend.api import audit_object
 from backend.api.boundary import Blueprint
-from backend.api.fields import Date, Id
+from backend.api.fields import Date, File, Id
 from backend.api.pagination import page_of
 from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor
@@ -43,7 +42,7 @@ class CaseImportSchema(Schema):
 
 
 class CaseFileSchema(Schema):
-    file = Upload(required=True, metadata={
+    file = File(required=True, metadata={
         "description": ".csv（UTF-8 或 GBK）或 .xlsx；表头见 backend/supervision/cases/importing.py"})
 
 

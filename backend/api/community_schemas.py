@@ -1,12 +1,11 @@
 """Schemas of the community API: what residents send and see, and what the squad handles."""
 from __future__ import annotations
 
-from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from backend.api.evidence import EvidenceRecordSchema, EvidenceUploadSchema, EvidenceWeChatSchema
 from backend.api.schemas import Count, Flag, Rows, Schema, Text
-from backend.api.fields import Id, Int
+from backend.api.fields import File, Id, Int
 from backend.api.security import current_actor
 from backend.community import privacy, queries
 from backend.community.models import CATEGORY_NAMES, STATUS_NAMES, Category, Status
@@ -37,7 +36,7 @@ class ComplaintSubmitSchema(Schema):
     coord_system = fields.String(load_default="gcj02", validate=validate.OneOf(["gcj02", "wgs84"]))
     consent = fields.Boolean(required=True, validate=validate.Equal(True, error="请先阅读并同意信息收集说明。"))
     website = fields.String(load_default=None, metadata={"description": "留空（防机器人）", "example": ""})
-    photos = fields.List(Upload(), load_default=list, metadata={"description": "照片，最多 4 张"})
+    photos = fields.List(File(), load_default=list, metadata={"description": "照片，最多 4 张"})
 
 
 

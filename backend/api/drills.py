@@ -1,13 +1,12 @@
 """Drills (实战模拟): scenario and gesture drills, reference gestures, attempts, the class leaderboard."""
 from flask import Response
 from flask.views import MethodView
-from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 from webargs.fields import DelimitedList
 
 from backend.api import audit_object
 from backend.api.multipart import Blueprint
-from backend.api.fields import Id
+from backend.api.fields import File, Id
 from backend.api.pagination import page_of
 from backend.api.schemas import Flag, Record, Schema, Text
 from backend.api.security import auth_required, current_actor
@@ -65,7 +64,7 @@ class DrillSchema(Schema):
 
 
 class DrillOutSchema(DrillSchema):
-    scenario = Record(_scenario_for_reader, dump_only=True)
+    scenario = Record(_scenario_for_reader, dump_only=True, allow_none=True)
 
 
 class DrillFilterSchema(Schema):
@@ -80,7 +79,7 @@ class ScenarioAttemptSchema(Schema):
 
 class PhotoAttemptSchema(Schema):
     live_class_id = Id(allow_none=True)
-    photos = fields.List(Upload(), required=True, metadata={"description": "一张照片或连拍的几帧（JPEG/PNG）"})
+    photos = fields.List(File(), required=True, metadata={"description": "一张照片或连拍的几帧（JPEG/PNG）"})
 
 
 class DrillAttemptSchema(Schema):
@@ -144,7 +143,7 @@ class CaptureSchema(Schema):
     joints = DelimitedList(fields.String(), required=True, metadata={"description": "要测量的关节，逗号分隔",
                                                                            "example": "right_shoulder,right_elbow"})
     tolerance = fields.Float(load_default=15)
-    photo = Upload(required=True)
+    photo = File(required=True)
 
 
 class DrillLeaderSchema(Schema):

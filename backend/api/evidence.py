@@ -1,12 +1,11 @@
 """On-site evidence: upload or WeChat media id, originals and copies (custody-logged), redacted export, chains."""
 from flask import Response, jsonify, request
 from flask.views import MethodView
-from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from backend.api import audit_object, logged_read
 from backend.api.multipart import Blueprint
-from backend.api.fields import AwareDateTime, Id
+from backend.api.fields import AwareDateTime, File, Id
 from backend.api.pagination import page_of
 from backend.api.schemas import Flag, Record, Schema, Text
 from backend.api.security import auth_required, current_actor
@@ -35,7 +34,7 @@ class EvidenceDetailsSchema(Schema):
 
 
 class EvidenceUploadSchema(EvidenceDetailsSchema):
-    file = Upload(required=True, metadata={"description": "照片（JPEG/PNG）或短视频（MP4）"})
+    file = File(required=True, metadata={"description": "照片（JPEG/PNG）或短视频（MP4）"})
 
 
 class EvidenceWeChatSchema(EvidenceDetailsSchema):

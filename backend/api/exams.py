@@ -1,11 +1,10 @@
 """Question banks, Excel import, papers, exam attempts, review and item statistics."""
 from flask.views import MethodView
-from flask_smorest.fields import Upload
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backend.api import audit_object
 from backend.api.boundary import Blueprint
-from backend.api.fields import AnswerItem, AwareDateTime, Id
+from backend.api.fields import AnswerItem, AwareDateTime, File, Id
 from backend.api.pagination import page_of
 from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor
@@ -56,7 +55,7 @@ class QuestionFilterSchema(Schema):
 
 
 class ImportFileSchema(Schema):
-    file = Upload(required=True, metadata={"description": "Excel（.xlsx）文件，格式见 backend/training/bank.py"})
+    file = File(required=True, metadata={"description": "Excel（.xlsx）文件，格式见 backend/training/bank.py"})
 
 
 class ImportResultSchema(Schema):

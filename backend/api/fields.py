@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from flask_smorest.fields import Upload
 from marshmallow import fields, validate
+from werkzeug.datastructures import FileStorage
 
 # Every id and whole number the models store is an INTEGER column (32 bits on PostgreSQL and SQLite alike).
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
@@ -92,4 +94,15 @@ class AnswerItem(fields.Raw):
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, int) and not isinstance(value, bool) and not INT_MIN <= value <= INT_MAX:
             raise self.make_error("out_of_range")
+        return value
+
+
+class File(Upload):
+    """A file part of a multipart body; a text part of the same name is refused, not handed on as a file."""
+
+    default_error_messages = {"invalid": "应为上传的文件。"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, FileStorage):
+            raise self.make_error("invalid")
         return value

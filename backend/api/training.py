@@ -1,12 +1,11 @@
 """Training libraries: teachers, courses, completions, mandatory plans, credit hours."""
 from flask import Response
 from flask.views import MethodView
-from flask_smorest.fields import Upload
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backend.api import audit_object
 from backend.api.multipart import Blueprint
-from backend.api.fields import Date, Id
+from backend.api.fields import Date, File, Id
 from backend.api.pagination import page_of
 from backend.api.schemas import Schema
 from backend.api.security import auth_required, current_actor
@@ -36,9 +35,16 @@ class TeacherSchema(Schema):
 class MaterialSchema(Schema):
     id = fields.Integer(dump_only=True)
     title = fields.String(required=True, validate=validate.Length(min=1, max=128))
-    url = fields.URL(required=True, schemes={"http", "https"}, metadata={"example": "https://learn.example.gov.cn/v/1"})
+    url = fields.URL(required=True, allow_none=True, schemes={"http", "https"},
+                     metadata={"description": "链接资料的地址（上传的文件资料为 null）",
+                               "example": "https://learn.example.gov.cn/v/1"})
     file_key = fields.String(dump_only=True, allow_none=True)
     content_type = fields.String(dump_only=True, allow_none=True)
+
+    @validates_schema
+    def _a_link_has_its_address(self, data, **_kwargs):
+        if "url" in data and data["url"] is None:
+            raise ValidationError("链接资料须填写地址。", "url")
 
 
 class CourseSchema(Schema):
@@ -53,7 +59,7 @@ class CourseSchema(Schema):
 
 class MaterialUploadSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=128))
-    file = Upload(required=True)
+    file = File(required=True)
 
 
 class CourseBriefSchema(Schema):

@@ -173,3 +173,13 @@ def test_an_answer_with_an_option_beyond_64_bits_is_a_field_error(client, make):
     response = client.post(f"/api/training/quizzes/{2**31 - 1}/answers", headers=make.headers(make.officer()),
                            json={"answer": [BEYOND_64_BITS]})
     assert "answer" in _refused(response, 422, "validation_error")["errors"]["json"]
+
+
+def test_a_text_part_where_a_file_belongs_is_a_field_error_and_nothing_is_stored(client, make, app):
+    officer, files_before = make.officer(), stored_files(app)
+    fields = {"client_id": str(uuid.uuid4()), "captured_at": (utcnow() - timedelta(minutes=5)).isoformat(),
+              "lat": "31.2304", "lng": "121.4737", "file": "{}"}
+    response = client.post("/api/evidence", headers=make.headers(officer), data=fields,
+                           content_type="multipart/form-data")
+    assert response.status_code == 422 and response.json["errors"]["form"]["file"] == ["应为上传的文件。"]
+    assert _count(Evidence) == 0 and stored_files(app) == files_before

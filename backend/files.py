@@ -25,7 +25,7 @@ def _referring_columns() -> dict[str, tuple]:
     from backend.community.models import ComplaintPhoto
     from backend.duty.models import DutyCheck
     from backend.evidence.models import Evidence, VideoCopy
-    from backend.training.drill_models import DrillAttempt
+    from backend.training.drills.models import DrillAttempt
     from backend.training.models import CourseMaterial
 
     return {

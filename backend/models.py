@@ -10,4 +10,4 @@ from backend.evidence import models as evidence_models  # noqa: F401
 from backend.supervision.findings import models as supervision_findings_models  # noqa: F401
 from backend.supervision.cases import models as supervision_cases_models  # noqa: F401
 from backend.supervision.points import models as supervision_points_models  # noqa: F401
-from backend.training import drill_models as training_drill_models  # noqa: F401
+from backend.training.drills import models as training_drill_models  # noqa: F401

@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 from backend.api.live_classes import DistributionSchema
 from backend.api.schemas import Schema
 from backend.config import ROOT
-from backend.training import live, screen
+from backend.training.live import classes, screen
 
 blp = Blueprint("classroom", __name__, url_prefix="/classroom", description="智慧教室大屏（凭大屏链接密钥访问）")
 
@@ -83,7 +83,7 @@ class ScreenQr(MethodView):
                   content_type="image/png")
     def get(self, query, live_class_id):
         """扫码加入课堂的二维码（当前时段的签到码，与教员端此刻下载的相同）"""
-        png = live.join_qr_png(screen.screen_class(live_class_id, query["key"]))
+        png = classes.join_qr_png(screen.screen_class(live_class_id, query["key"]))
         return Response(png, mimetype="image/png", headers={"Cache-Control": "no-store"})
 
 

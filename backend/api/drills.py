@@ -12,9 +12,10 @@ from backend.api.schemas import Flag, Record, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.errors import Invalid
 from backend.org.roles import TRAINING_STAFF
-from backend.training import drill_queries, drills, live, pose, screen
+from backend.training.drills import operations, pose, queries
+from backend.training.live import classes, screen
 from backend.training.common import setting
-from backend.training.drill_models import DrillKind
+from backend.training.drills.models import DrillKind
 
 blp = Blueprint("drills", __name__, url_prefix="/api/training", description="培训：实战模拟（情景演练、手势与队列动作评分）")
 
@@ -72,7 +73,7 @@ class DrillFilterSchema(Schema):
 
 
 class ScenarioAttemptSchema(Schema):
-    path = fields.List(fields.String(**KEY), required=True, validate=validate.Length(min=1, max=drills.MAX_PATH),
+    path = fields.List(fields.String(**KEY), required=True, validate=validate.Length(min=1, max=operations.MAX_PATH),
                        metadata={"description": "依次选择的选项编号", "example": ["badge", "inform", "persuade"]})
     live_class_id = fields.Integer(allow_none=True, metadata={"description": "在直播课中进行时填写（计入大屏排行榜）"})
 
@@ -167,14 +168,14 @@ class Drills(MethodView):
     @blp.paginate()
     def get(self, filters, pagination_parameters):
         """演练列表（本区）"""
-        return page_of(drill_queries.drills(current_actor(), **filters), pagination_parameters)
+        return page_of(queries.drills(current_actor(), **filters), pagination_parameters)
 
     @auth_required(blp, *TRAINING_STAFF)
     @blp.arguments(DrillSchema)
     @blp.response(201, DrillOutSchema)
     def post(self, body):
         """编写演练（教员）：情景演练的步骤图须能从开始走到结束，并包含标准流程"""
-        drill = drills.create_drill(current_actor(), **body)
+        drill = operations.create_drill(current_actor(), **body)
         audit_object("training_drill", drill.id)
         return drill
 
@@ -185,7 +186,7 @@ class DrillById(MethodView):
     @blp.response(200, DrillOutSchema)
     def get(self, drill_id):
         """演练详情（学员看不到标准流程）"""
-        return drills.drill_for(current_actor(), drill_id)
+        return operations.drill_for(current_actor(), drill_id)
 
 
 @blp.route("/drills/<int:drill_id>/close", endpoint="drill_close")
@@ -195,7 +196,7 @@ class DrillClose(MethodView):
     def post(self, drill_id):
         """关闭演练（不再接受提交）"""
         audit_object("training_drill", drill_id)
-        return drills.close_drill(current_actor(), drill_id)
+        return operations.close_drill(current_actor(), drill_id)
 
 
 @blp.route("/drills/<int:drill_id>/attempts", endpoint="drill_attempts")
@@ -205,7 +206,7 @@ class DrillAttempts(MethodView):
     @blp.response(201, DrillAttemptSchema)
     def post(self, body, drill_id):
         """提交情景演练的选择路线，按标准流程评分"""
-        attempt = drills.attempt_scenario(current_actor(), drill_id, body["path"],
+        attempt = operations.attempt_scenario(current_actor(), drill_id, body["path"],
                                           live_class_id=body.get("live_class_id"))
         audit_object("training_drill_attempt", attempt.id)
         return attempt
@@ -223,7 +224,7 @@ class DrillPhotoAttempts(MethodView):
             raise Invalid(f"请上传 1 到 {setting('DRILL_MAX_FRAMES')} 张照片", code="frame_count")
         limit = setting("DRILL_PHOTO_MAX_BYTES")
         photos = [upload.read(limit + 1) for upload in uploads]
-        attempt = drills.attempt_gesture(current_actor(), drill_id, photos, live_class_id=form.get("live_class_id"))
+        attempt = operations.attempt_gesture(current_actor(), drill_id, photos, live_class_id=form.get("live_class_id"))
         audit_object("training_drill_attempt", attempt.id)
         return attempt
 
@@ -236,7 +237,7 @@ class DrillAttemptList(MethodView):
     @blp.paginate()
     def get(self, filters, pagination_parameters):
         """演练记录（本人、中队长、区局）"""
-        return page_of(drill_queries.attempts(current_actor(), **filters), pagination_parameters)
+        return page_of(queries.attempts(current_actor(), **filters), pagination_parameters)
 
 
 @blp.route("/drill-attempts/<int:attempt_id>", endpoint="drill_attempt")
@@ -245,7 +246,7 @@ class DrillAttemptById(MethodView):
     @blp.response(200, DrillAttemptSchema)
     def get(self, attempt_id):
         """演练记录详情"""
-        return drills.attempt_for(current_actor(), attempt_id)
+        return operations.attempt_for(current_actor(), attempt_id)
 
 
 @blp.route("/drill-attempts/<int:attempt_id>/image.jpg", endpoint="drill_attempt_image")
@@ -254,7 +255,7 @@ class DrillAttemptImage(MethodView):
     @blp.response(200, description="JPEG：照片叠加骨架、各关节角度与目标", content_type="image/jpeg")
     def get(self, attempt_id):
         """手势演练的标注图"""
-        return Response(drills.attempt_image(current_actor(), attempt_id), mimetype="image/jpeg")
+        return Response(operations.attempt_image(current_actor(), attempt_id), mimetype="image/jpeg")
 
 
 @blp.route("/gestures", endpoint="gestures")
@@ -263,7 +264,7 @@ class Gestures(MethodView):
     @blp.response(200, GestureOutSchema(many=True))
     def get(self):
         """参考手势：内置标准手势（敬礼、立正、停止、直行、减速慢行）和本区自定义手势"""
-        return drills.gestures(current_actor())
+        return operations.gestures(current_actor())
 
     @auth_required(blp, *TRAINING_STAFF)
     @blp.arguments(GestureSchema)
@@ -271,7 +272,7 @@ class Gestures(MethodView):
     def post(self, body):
         """新增参考手势（教员）：各关节目标角度 0–180°与容差"""
         audit_object("training_gesture", body["code"])
-        return drills.add_gesture(current_actor(), **body)
+        return operations.add_gesture(current_actor(), **body)
 
 
 @blp.route("/gestures/capture", endpoint="gesture_capture")
@@ -283,7 +284,7 @@ class GestureCapture(MethodView):
         """从示范照片采集参考手势（教员）：测量所选关节的角度作为目标"""
         audit_object("training_gesture", form["code"])
         photo = form.pop("photo").read(setting("DRILL_PHOTO_MAX_BYTES") + 1)
-        return drills.capture_gesture(current_actor(), photo=photo, **form)
+        return operations.capture_gesture(current_actor(), photo=photo, **form)
 
 
 @blp.route("/live-classes/<int:live_class_id>/drill-leaderboard", endpoint="drill_leaderboard")
@@ -292,7 +293,7 @@ class DrillLeaderboard(MethodView):
     @blp.response(200, DrillLeaderSchema(many=True))
     def get(self, live_class_id):
         """本节课演练排行榜（前 10 名）"""
-        return drill_queries.leaderboard(live.live_class_for(current_actor(), live_class_id).id)
+        return queries.leaderboard(classes.live_class_for(current_actor(), live_class_id).id)
 
 
 @blp.route("/live-classes/<int:live_class_id>/screen", endpoint="classroom_screen_link")
@@ -301,4 +302,4 @@ class ClassroomScreenLink(MethodView):
     @blp.response(200, ScreenLinkSchema)
     def get(self, live_class_id):
         """智慧教室大屏链接（教员在教室电脑上打开）"""
-        return {"url": screen.screen_url(live.live_class_for(current_actor(), live_class_id))}
+        return {"url": screen.screen_url(classes.live_class_for(current_actor(), live_class_id))}

@@ -12,8 +12,8 @@ from backend.db import session
 from backend.errors import Invalid
 from backend.org.roles import TRAINEES, TRAINING_STAFF
 from backend.org.scope import get_visible
-from backend.training import bank, exams, queries, stats
-from backend.training.exam_models import Paper, PaperMode, QuestionKind
+from backend.training.exams import bank, operations, queries, stats
+from backend.training.exams.models import Paper, PaperMode, QuestionKind
 
 blp = Blueprint("exams", __name__, url_prefix="/api/training", description="培训：题库、试卷与考试")
 
@@ -282,7 +282,7 @@ class Papers(MethodView):
     @blp.response(201, PaperSchema)
     def post(self, body):
         """组卷：固定题目，或按知识点与难度规则随机抽题"""
-        paper = exams.create_paper(current_actor(), **body)
+        paper = operations.create_paper(current_actor(), **body)
         audit_object("training_paper", paper.id)
         return paper
 
@@ -302,7 +302,7 @@ class PaperQuestions(MethodView):
     @blp.response(200, PaperContentsSchema)
     def get(self, paper_id):
         """试卷的题目（固定试卷）或抽题规则（随机试卷），含答案，仅教员可见"""
-        return exams.paper_for_trainer(current_actor(), paper_id)
+        return operations.paper_for_trainer(current_actor(), paper_id)
 
 
 @blp.route("/papers/<int:paper_id>/attempts", endpoint="paper_attempts")
@@ -311,9 +311,9 @@ class PaperAttempts(MethodView):
     @blp.response(201, AttemptSchema)
     def post(self, paper_id):
         """开始考试（已有进行中的答卷则继续该答卷）"""
-        attempt = exams.start_attempt(current_actor(), paper_id)
+        attempt = operations.start_attempt(current_actor(), paper_id)
         audit_object("training_attempt", attempt.id)
-        return exams.attempt_view(attempt)
+        return operations.attempt_view(attempt)
 
 
 @blp.route("/papers/<int:paper_id>/item-statistics", endpoint="paper_item_statistics")
@@ -342,7 +342,7 @@ class AttemptById(MethodView):
     @blp.response(200, AttemptSchema)
     def get(self, attempt_id):
         """答卷：作答中只见题目与本人作答；交卷后可回看正确答案、得分与解析"""
-        return exams.attempt_view(exams.visible_attempt(current_actor(), attempt_id))
+        return operations.attempt_view(operations.visible_attempt(current_actor(), attempt_id))
 
 
 @blp.route("/attempts/<int:attempt_id>/answers", endpoint="attempt_answers")
@@ -353,7 +353,7 @@ class AttemptAnswers(MethodView):
     def put(self, body, attempt_id):
         """保存作答（截止时间后拒绝）"""
         audit_object("training_attempt", attempt_id)
-        return exams.attempt_view(exams.save_answers(current_actor(), attempt_id, body["answers"]))
+        return operations.attempt_view(operations.save_answers(current_actor(), attempt_id, body["answers"]))
 
 
 @blp.route("/attempts/<int:attempt_id>/submit", endpoint="attempt_submit")
@@ -364,4 +364,4 @@ class AttemptSubmit(MethodView):
     def post(self, body, attempt_id):
         """交卷（可同时带上最后的作答），自动评分"""
         audit_object("training_attempt", attempt_id)
-        return exams.attempt_view(exams.submit(current_actor(), attempt_id, body["answers"]))
+        return operations.attempt_view(operations.submit(current_actor(), attempt_id, body["answers"]))

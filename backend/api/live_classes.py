@@ -10,7 +10,8 @@ from backend.api.schemas import AnswerItem, Count, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.db import local_day
 from backend.org.roles import TRAINEES, TRAINING_STAFF
-from backend.training import live, queries, quizzes
+from backend.training import queries
+from backend.training.live import classes, quizzes
 from backend.training.common import require_manager, setting
 
 blp = Blueprint("live_classes", __name__, url_prefix="/api/training", description="培训：直播课、考勤与随堂测验")
@@ -32,7 +33,7 @@ class LiveClassSchema(Schema):
     min_presence_percent = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100),
                                           metadata={"description": "计学时所需在线比例，默认取配置"})
     held_on = fields.Date(dump_only=True)
-    join_url = Text(lambda live_class: live.join_url(live_class) if current_actor().role in TRAINING_STAFF else None,
+    join_url = Text(lambda live_class: classes.join_url(live_class) if current_actor().role in TRAINING_STAFF else None,
                     allow_none=True, metadata={"description": "签名的扫码加入地址（仅教员、区局可见，学员须扫码）"})
 
 
@@ -134,7 +135,7 @@ class LiveClasses(MethodView):
     @blp.response(201, LiveClassSchema)
     def post(self, body):
         """安排直播课（教员、区局管理员）"""
-        live_class = live.create_live_class(current_actor(), **body)
+        live_class = classes.create_live_class(current_actor(), **body)
         audit_object("training_live_class", live_class.id)
         return live_class
 
@@ -145,7 +146,7 @@ class LiveClassById(MethodView):
     @blp.response(200, LiveClassSchema)
     def get(self, live_class_id):
         """直播课详情"""
-        return live.live_class_for(current_actor(), live_class_id)
+        return classes.live_class_for(current_actor(), live_class_id)
 
 
 @blp.route("/live-classes/<int:live_class_id>/qr.png", endpoint="live_class_qr")
@@ -154,7 +155,7 @@ class LiveClassQr(MethodView):
     @blp.response(200, description="PNG 图片", content_type="image/png")
     def get(self, live_class_id):
         """课堂扫码加入二维码（PNG，签名防伪造；当前时段的签到码，1–2 个 TRAINING_JOIN_CODE_SECONDS 后失效）"""
-        png = live.join_qr_png(live.live_class_for(current_actor(), live_class_id))
+        png = classes.join_qr_png(classes.live_class_for(current_actor(), live_class_id))
         return Response(png, mimetype="image/png")
 
 
@@ -166,7 +167,7 @@ class LiveClassJoin(MethodView):
     def post(self, body, live_class_id):
         """扫码加入课堂"""
         audit_object("training_live_class", live_class_id)
-        return live.join(current_actor(), live_class_id, body["sig"])
+        return classes.join(current_actor(), live_class_id, body["sig"])
 
 
 @blp.route("/live-classes/<int:live_class_id>/heartbeat", endpoint="live_class_heartbeat")
@@ -175,7 +176,7 @@ class LiveClassHeartbeat(MethodView):
     @blp.response(200, AttendanceSchema)
     def post(self, live_class_id):
         """在线心跳（每 TRAINING_HEARTBEAT_SECONDS 秒一次；超过 TRAINING_HEARTBEAT_GAP_SECONDS 无信号记为中断）"""
-        return live.heartbeat(current_actor(), live_class_id)
+        return classes.heartbeat(current_actor(), live_class_id)
 
 
 @blp.route("/live-classes/<int:live_class_id>/leave", endpoint="live_class_leave")
@@ -185,7 +186,7 @@ class LiveClassLeave(MethodView):
     def post(self, live_class_id):
         """离开课堂"""
         audit_object("training_live_class", live_class_id)
-        return live.leave(current_actor(), live_class_id)
+        return classes.leave(current_actor(), live_class_id)
 
 
 @blp.route("/live-classes/<int:live_class_id>/head-count", endpoint="live_class_head_count")
@@ -194,7 +195,7 @@ class LiveClassHeadCount(MethodView):
     @blp.response(200, HeadCountSchema)
     def get(self, live_class_id):
         """课堂人数：已加入、当前在线（大屏轮询）"""
-        return live.head_count(live.live_class_for(current_actor(), live_class_id).id)
+        return classes.head_count(classes.live_class_for(current_actor(), live_class_id).id)
 
 
 @blp.route("/live-classes/<int:live_class_id>/attendance", endpoint="live_class_attendance")
@@ -203,7 +204,7 @@ class LiveClassAttendance(MethodView):
     @blp.response(200, AttendanceSchema(many=True))
     def get(self, live_class_id):
         """本节课考勤（在线时长、比例、是否计学时）"""
-        return live.attendance_of_class(current_actor(), live_class_id)
+        return classes.attendance_of_class(current_actor(), live_class_id)
 
 
 @blp.route("/live-classes/<int:live_class_id>/attendance.csv", endpoint="live_class_attendance_csv")
@@ -212,8 +213,8 @@ class LiveClassAttendanceCsv(MethodView):
     @blp.response(200, description="CSV（UTF-8 带 BOM）", content_type="text/csv")
     def get(self, live_class_id):
         """导出本节课考勤 CSV"""
-        rows = live.attendance_of_class(current_actor(), live_class_id)
-        return _csv(live.attendance_csv(rows), f"attendance-class-{live_class_id}.csv")
+        rows = classes.attendance_of_class(current_actor(), live_class_id)
+        return _csv(classes.attendance_csv(rows), f"attendance-class-{live_class_id}.csv")
 
 
 @blp.route("/officers/<int:officer_id>/attendance", endpoint="officer_attendance")
@@ -222,7 +223,7 @@ class OfficerAttendance(MethodView):
     @blp.response(200, AttendanceSchema(many=True))
     def get(self, officer_id):
         """某人各节直播课的考勤（本人、中队长、区局）"""
-        return live.attendance_of_officer(current_actor(), officer_id)
+        return classes.attendance_of_officer(current_actor(), officer_id)
 
 
 @blp.route("/officers/<int:officer_id>/attendance.csv", endpoint="officer_attendance_csv")
@@ -231,8 +232,8 @@ class OfficerAttendanceCsv(MethodView):
     @blp.response(200, description="CSV（UTF-8 带 BOM）", content_type="text/csv")
     def get(self, officer_id):
         """导出某人各节直播课考勤 CSV"""
-        rows = live.attendance_of_officer(current_actor(), officer_id)
-        return _csv(live.attendance_csv(rows), f"attendance-officer-{officer_id}-{local_day()}.csv")
+        rows = classes.attendance_of_officer(current_actor(), officer_id)
+        return _csv(classes.attendance_csv(rows), f"attendance-officer-{officer_id}-{local_day()}.csv")
 
 
 def _csv(text: str, filename: str) -> Response:

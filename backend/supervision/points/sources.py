@@ -120,7 +120,7 @@ def training_facts(day: date) -> Iterable[Fact]:
 @source("drills")
 def drill_facts(day: date) -> Iterable[Fact]:
     """Drills (实战模拟) completed and their scores."""
-    from backend.training.drill_queries import daily_drill_facts
+    from backend.training.drills.queries import daily_drill_facts
 
     for row in daily_drill_facts(day):
         yield from _counts(row.officer_id, {"drill_completed": row.drills_completed},

@@ -13,7 +13,7 @@ from backend.db import session
 from backend.org.models import Officer
 from backend.org.scope import scoped
 from backend.training import credits
-from backend.training.drill_models import AttemptStatus, Drill, DrillAttempt, DrillKind, ReferenceGesture
+from backend.training.drills.models import DrillAttemptStatus, Drill, DrillAttempt, DrillKind, ReferenceGesture
 
 
 def drills(actor: Officer, *, kind: DrillKind | None = None) -> Select:
@@ -38,7 +38,7 @@ def leaderboard(live_class_id: int, *, limit: int = 10) -> list[dict]:
     """Who did best in the drills of a live class: per trainee the sum of their best score in each drill."""
     best = (select(DrillAttempt.officer_id, DrillAttempt.drill_id, func.max(DrillAttempt.score).label("best"),
                    func.max(DrillAttempt.done_at).label("last_at"))
-            .where(DrillAttempt.live_class_id == live_class_id, DrillAttempt.status == AttemptStatus.scored)
+            .where(DrillAttempt.live_class_id == live_class_id, DrillAttempt.status == DrillAttemptStatus.scored)
             .group_by(DrillAttempt.officer_id, DrillAttempt.drill_id).subquery())
     total = func.sum(best.c.best).label("total")
     rows = session.execute(
@@ -55,7 +55,7 @@ def daily_drill_facts(day: date) -> list:
     drill_score_sum) over the scored drill attempts of that day (retakes do not count)."""
     stmt = (select(DrillAttempt.officer_id, func.count().label("drills_completed"),
                    func.sum(DrillAttempt.score).label("drill_score_sum"))
-            .where(DrillAttempt.done_on == day, DrillAttempt.status == AttemptStatus.scored)
+            .where(DrillAttempt.done_on == day, DrillAttempt.status == DrillAttemptStatus.scored)
             .group_by(DrillAttempt.officer_id).order_by(DrillAttempt.officer_id))
     return session.execute(stmt).all()
 

@@ -19,7 +19,7 @@ from backend.db import session
 from backend.org.models import Officer
 from backend.org.scope import get_visible
 from backend.training.common import require_manager
-from backend.training.exam_models import Attempt, AttemptStatus, Paper
+from backend.training.exams.models import Attempt, ExamAttemptStatus, Paper
 
 GROUP_SHARE = Decimal("0.27")
 
@@ -33,7 +33,7 @@ def item_statistics(actor: Officer, paper_id: int) -> dict:
     paper = get_visible(Paper, paper_id, actor, what="试卷")
     attempts = session.scalars(
         select(Attempt).options(selectinload(Attempt.items))
-        .where(Attempt.paper_id == paper.id, Attempt.status != AttemptStatus.open).order_by(Attempt.id)).all()
+        .where(Attempt.paper_id == paper.id, Attempt.status != ExamAttemptStatus.open).order_by(Attempt.id)).all()
     ranked = sorted(attempts, key=lambda a: (-(a.score / a.max_score if a.max_score else 0), a.id))
     size = min(max(1, int((GROUP_SHARE * len(ranked)).to_integral_value())), len(ranked) // 2)
     upper, lower = {a.id for a in ranked[:size]}, {a.id for a in ranked[len(ranked) - size:]} if size else set()

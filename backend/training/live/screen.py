@@ -5,7 +5,7 @@ link the API gives them (`/classroom/<id>?key=…`). The key is an HMAC of the c
 so it opens this class's screen only, shows nothing a trainee in the room cannot see,
 and cannot be guessed for another class. The page polls `state()` every CLASSROOM_POLL_SECONDS:
 one small JSON of head count, the latest in-class quiz with its distribution, the leaderboard, and
-the current join code (it rotates, see live.py), whose QR image the page reloads when it changes.
+the current join code (it rotates, see classes.py), whose QR image the page reloads when it changes.
 """
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from sqlalchemy import select
 from backend import keys
 from backend.db import session, utcnow
 from backend.errors import NotFound
-from backend.training import live, quizzes
+from backend.training.live import classes, quizzes
 from backend.training.common import setting
-from backend.training.drill_queries import leaderboard
+from backend.training.drills.queries import leaderboard
 from backend.training.models import LiveClass, LiveQuiz
 
 
@@ -54,12 +54,12 @@ def state(live_class: LiveClass) -> dict:
     """Everything the screen shows, read in a few indexed queries."""
     latest = session.scalars(select(LiveQuiz).where(LiveQuiz.live_class_id == live_class.id)
                              .order_by(LiveQuiz.id.desc()).limit(1)).one_or_none()
-    counts = live.head_count(live_class.id)
+    counts = classes.head_count(live_class.id)
     return {"live_class_id": live_class.id, "title": live_class.title, "classroom": live_class.classroom,
             "starts_at": live_class.starts_at, "ends_at": live_class.ends_at, "status": _status(live_class),
             "joined": counts["joined"], "present": counts["present"],
             "quiz": quizzes.distribution(latest) if latest is not None else None,
             "leaderboard": leaderboard(live_class.id), "poll_seconds": setting("CLASSROOM_POLL_SECONDS"),
-            "join_code": live.join_signature(live_class.id), "join_code_seconds": setting("TRAINING_JOIN_CODE_SECONDS"),
+            "join_code": classes.join_signature(live_class.id), "join_code_seconds": setting("TRAINING_JOIN_CODE_SECONDS"),
             "server_time": utcnow()}
 

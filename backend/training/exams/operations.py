@@ -20,11 +20,11 @@ from backend.org.models import Officer
 from backend.org.roles import TRAINEES, require
 from backend.org.scope import get_visible
 from backend.training.common import check_category, require_manager
-from backend.training.exam_models import (
-    Attempt, AttemptItem, AttemptStatus, Paper, PaperMode, PaperQuestion, PaperRule, Question, QuestionBank,
+from backend.training.exams.models import (
+    Attempt, AttemptItem, ExamAttemptStatus, Paper, PaperMode, PaperQuestion, PaperRule, Question, QuestionBank,
     QuestionKind, QuestionTag,
 )
-from backend.training.grading import earned_points
+from backend.training.exams.grading import earned_points
 
 _shuffler = random.SystemRandom()
 
@@ -103,7 +103,7 @@ def start_attempt(actor: Officer, paper_id: int) -> Attempt:
                                .order_by(Attempt.number)).all()
     for attempt in attempts:
         close_if_expired(attempt)
-        if attempt.status == AttemptStatus.open:
+        if attempt.status == ExamAttemptStatus.open:
             return attempt
     if len(attempts) >= paper.max_attempts:
         raise Conflict(f"本试卷最多可考 {paper.max_attempts} 次，已用完", code="no_attempts_left")
@@ -113,7 +113,7 @@ def start_attempt(actor: Officer, paper_id: int) -> Attempt:
     chosen = _draw(paper, actor.id)
     if paper.shuffle:
         _shuffler.shuffle(chosen)
-    attempt = Attempt(paper=paper, officer_id=actor.id, number=len(attempts) + 1, status=AttemptStatus.open,
+    attempt = Attempt(paper=paper, officer_id=actor.id, number=len(attempts) + 1, status=ExamAttemptStatus.open,
                       started_at=now, deadline_at=deadline, max_score=sum((p for _, p in chosen), Decimal(0)))
     attempt.items = [AttemptItem(question=q, position=i, points=p, option_order=_option_order(q, paper.shuffle))
                      for i, (q, p) in enumerate(chosen)]
@@ -193,7 +193,7 @@ def _apply_answers(attempt: Attempt, answers: list[dict]) -> None:
 def _require_open(attempt: Attempt) -> None:
     if close_if_expired(attempt):
         raise Conflict("考试时间已到，答卷已自动交卷，本次提交未被接受", code="time_is_up")
-    if attempt.status != AttemptStatus.open:
+    if attempt.status != ExamAttemptStatus.open:
         raise Conflict("答卷已提交，不能再次作答或提交", code="already_submitted")
 
 
@@ -214,18 +214,18 @@ def submit(actor: Officer, attempt_id: int, answers: list[dict] = ()) -> Attempt
     attempt = own_attempt(actor, attempt_id)
     _require_open(attempt)
     _apply_answers(attempt, answers)
-    _close(attempt, AttemptStatus.submitted, utcnow())
+    _close(attempt, ExamAttemptStatus.submitted, utcnow())
     return attempt
 
 
 def close_if_expired(attempt: Attempt, now: datetime | None = None) -> bool:
     """Close an open attempt whose deadline has passed; True if it is (now) closed by the deadline."""
-    if attempt.status == AttemptStatus.open and (now or utcnow()) > attempt.deadline_at:
-        _close(attempt, AttemptStatus.expired, attempt.deadline_at)
-    return attempt.status == AttemptStatus.expired
+    if attempt.status == ExamAttemptStatus.open and (now or utcnow()) > attempt.deadline_at:
+        _close(attempt, ExamAttemptStatus.expired, attempt.deadline_at)
+    return attempt.status == ExamAttemptStatus.expired
 
 
-def _close(attempt: Attempt, status: AttemptStatus, at: datetime) -> None:
+def _close(attempt: Attempt, status: ExamAttemptStatus, at: datetime) -> None:
     for item in attempt.items:
         item.earned = earned_points(item.question, item.points, item.response)
     attempt.score = sum((item.earned for item in attempt.items), Decimal(0))
@@ -236,7 +236,7 @@ def _close(attempt: Attempt, status: AttemptStatus, at: datetime) -> None:
 
 def attempt_view(attempt: Attempt) -> dict:
     """The attempt as the trainee sees it: shown order; answers and points only after it is closed."""
-    closed = attempt.status != AttemptStatus.open
+    closed = attempt.status != ExamAttemptStatus.open
     items = []
     for item in attempt.items:
         question, order = item.question, item.option_order

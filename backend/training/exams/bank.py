@@ -30,7 +30,7 @@ from backend.org.models import Officer
 from backend.org.scope import get_visible
 from backend.spreadsheets import MAX_REPORTED_ERRORS, FirstSheet, reported
 from backend.training.common import require_manager
-from backend.training.exam_models import (
+from backend.training.exams.models import (
     KIND_NAMES, AttemptItem, PaperQuestion, Question, QuestionBank, QuestionKind, QuestionTag,
 )
 from backend.training.models import LiveQuiz

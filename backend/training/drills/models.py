@@ -18,7 +18,7 @@ class DrillKind(str, enum.Enum):
     gesture = "gesture"  # a standard gesture or posture, scored from photos
 
 
-class AttemptStatus(str, enum.Enum):
+class DrillAttemptStatus(str, enum.Enum):
     scored = "scored"
     retake = "retake"  # a joint was not visible: no score, the trainee takes the photo again
 
@@ -51,7 +51,7 @@ class Drill(Base):
     district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
     title: Mapped[str] = mapped_column(String(128))
     kind: Mapped[DrillKind] = mapped_column(Enum(DrillKind, native_enum=False, length=16, validate_strings=True))
-    scenario: Mapped[dict | None] = mapped_column(JSON)  # {"start", "steps", "standard"}: see drills.py
+    scenario: Mapped[dict | None] = mapped_column(JSON)  # {"start", "steps", "standard"}: see operations.py
     gesture_code: Mapped[str | None] = mapped_column(String(32))
     category: Mapped[str] = mapped_column(String(32))
     credit_hours: Mapped[Decimal] = mapped_column(HOURS)
@@ -71,7 +71,7 @@ class DrillAttempt(Base):
     drill_id: Mapped[int] = mapped_column(ForeignKey("training_drill.id"), index=True)
     officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id"), index=True)
     live_class_id: Mapped[int | None] = mapped_column(ForeignKey("training_live_class.id"), index=True)
-    status: Mapped[AttemptStatus] = mapped_column(Enum(AttemptStatus, native_enum=False, length=16,
+    status: Mapped[DrillAttemptStatus] = mapped_column(Enum(DrillAttemptStatus, native_enum=False, length=16,
                                                        validate_strings=True))
     score: Mapped[int | None] = mapped_column(Integer)
     passed: Mapped[bool] = mapped_column(default=False)

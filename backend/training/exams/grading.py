@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from backend.training.bank import normalise
-from backend.training.exam_models import Question, QuestionKind
+from backend.training.exams.bank import normalise
+from backend.training.exams.models import Question, QuestionKind
 
 CENT = Decimal("0.01")
 

@@ -136,7 +136,7 @@ class PaperRule(Base):
     points: Mapped[Decimal] = mapped_column(POINTS)
 
 
-class AttemptStatus(str, enum.Enum):
+class ExamAttemptStatus(str, enum.Enum):
     open = "open"
     submitted = "submitted"  # by the trainee
     expired = "expired"  # closed by the server at the deadline, graded on the answers saved by then
@@ -151,7 +151,7 @@ class Attempt(Base):
     paper_id: Mapped[int] = mapped_column(ForeignKey("training_paper.id"), index=True)
     officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)
-    status: Mapped[AttemptStatus] = mapped_column(Enum(AttemptStatus, native_enum=False, length=16,
+    status: Mapped[ExamAttemptStatus] = mapped_column(Enum(ExamAttemptStatus, native_enum=False, length=16,
                                                        validate_strings=True), index=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deadline_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

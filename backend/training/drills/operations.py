@@ -34,10 +34,10 @@ from backend.files import store
 from backend.org.models import Officer
 from backend.org.scope import get_visible, scoped
 from backend.storage import get_storage
-from backend.training import pose
+from backend.training.drills import pose
 from backend.training.common import check_category, require_manager, setting
-from backend.training.drill_models import AttemptStatus, Drill, DrillAttempt, DrillKind, ReferenceGesture
-from backend.training.live import live_class_for, require_present
+from backend.training.drills.models import DrillAttemptStatus, Drill, DrillAttempt, DrillKind, ReferenceGesture
+from backend.training.live.classes import live_class_for, require_present
 
 MAX_PATH = 100  # choices in one scenario attempt; a loop walked longer than this is not an answer
 
@@ -331,7 +331,7 @@ def attempt_scenario(actor: Officer, drill_id: int, path: list[str], *,
         raise Invalid(f"选择过多：最多 {MAX_PATH} 步", code="path_too_long")
     taken = walk(drill.scenario, path)
     result = score_route([c["action"] for c in taken], drill.scenario["standard"])
-    return _attempt(drill, actor, live_class_id, status=AttemptStatus.scored, score=result["score"], path=path,
+    return _attempt(drill, actor, live_class_id, status=DrillAttemptStatus.scored, score=result["score"], path=path,
                     result=result)
 
 
@@ -353,7 +353,7 @@ def attempt_gesture(actor: Officer, drill_id: int, photos: list[bytes], *,
     store([(key, pose.annotate(image, landmarks, scored), "image/jpeg")])
     result = {"gesture": gesture.code, "gesture_name": gesture.name, "feedback": scored.feedback,
               "frames": len(photos), "joints": [_joint(r) for r in scored.joints]}
-    return _attempt(drill, actor, live_class_id, status=AttemptStatus(scored.status), score=scored.score,
+    return _attempt(drill, actor, live_class_id, status=DrillAttemptStatus(scored.status), score=scored.score,
                     result=result, image_key=key)
 
 

@@ -174,12 +174,15 @@ def init_api(app: Flask) -> Api:
     app.add_url_rule("/api/docs/static/<path:filename>", "swagger_static",
                      lambda filename: send_from_directory(swagger_dir, filename))
 
-    from backend.api import auth, community, evidence, duty, duty_attendance, exams, health, live_classes, org, training, wechat
-
-    from backend.api import cases, findings
-    from backend.api import points
-    from backend.api import classroom, drills
-    from backend.api import outbox
+    from backend.api import health
+    from backend.api.community import views as community
+    from backend.api.duty import attendance as duty_attendance, views as duty
+    from backend.api.evidence import views as evidence
+    from backend.api.org import auth, views as org
+    from backend.api.outbox import views as outbox
+    from backend.api.supervision import cases, findings, points
+    from backend.api.training import classroom, courses as training, drills, exams, live_classes
+    from backend.api.wechat import views as wechat
 
     for module in (health, auth, org, wechat, community, evidence, duty, duty_attendance, training, live_classes, exams,
                    findings, cases, points, drills, classroom, outbox):

@@ -5,15 +5,15 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 
 from backend.api import audit_object, logged_read
-from backend.api.community_pages import limit_resident_upload, pages
-from backend.api.community_schemas import (AssigneeSuggestionSchema, ComplaintAssignSchema, ComplaintDeadlineSchema,
+from backend.api.community.pages import limit_resident_upload, pages
+from backend.api.community.schemas import (AssigneeSuggestionSchema, ComplaintAssignSchema, ComplaintDeadlineSchema,
                                            ComplaintDeadlineUpdateSchema, ComplaintDetailSchema,
                                            ComplaintEvidenceSchema, ComplaintEvidenceWeChatSchema,
                                            ComplaintMessageSchema, ComplaintQueueFilterSchema, ComplaintRatingSchema,
                                            ComplaintReasonSchema, ComplaintReplySchema, ComplaintSchema,
                                            ComplaintSubmitSchema, ComplaintSubmittedSchema, ComplaintTransferSchema,
                                            OfficeQrSchema, PublicComplaintSchema, PublicOfficeSchema)
-from backend.api.evidence import EvidenceRecordSchema
+from backend.api.evidence.views import EvidenceRecordSchema
 from backend.api.multipart import Blueprint
 from backend.api.pagination import page_of
 from backend.api.security import auth_required, current_actor

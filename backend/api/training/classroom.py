@@ -4,7 +4,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from backend.api.live_classes import DistributionSchema
+from backend.api.training.live_classes import DistributionSchema
 from backend.api.schemas import Schema
 from backend.config import ROOT
 from backend.training.live import classes, screen

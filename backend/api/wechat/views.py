@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, fields, validate
 
 from backend.api import audit_object
-from backend.api.auth import TokenSchema, token_response, token_ttl
+from backend.api.org.auth import TokenSchema, token_response, token_ttl
 from backend.api.schemas import Schema
 from backend.api.security import auth_required
 from backend.duty import positions

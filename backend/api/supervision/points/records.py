@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 
 from backend.api import audit_object
 from backend.api.pagination import page_of
-from backend.api.points.common import Month, Points, blp, cents, item_name, within
+from backend.api.supervision.points.common import Month, Points, blp, cents, item_name, within
 from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.db import session

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
-from backend.api.evidence import EvidenceRecordSchema, EvidenceUploadSchema, EvidenceWeChatSchema
+from backend.api.evidence.views import EvidenceRecordSchema, EvidenceUploadSchema, EvidenceWeChatSchema
 from backend.api.schemas import Count, Flag, Rows, Schema, Text
 from backend.api.security import current_actor
 from backend.community import privacy, queries

@@ -10,7 +10,7 @@ from openpyxl import Workbook
 
 from backend.api import audit_object
 from backend.api.pagination import page_of
-from backend.api.points.common import Month, Points, blp, cents, changing, item_name
+from backend.api.supervision.points.common import Month, Points, blp, cents, changing, item_name
 from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.db import session

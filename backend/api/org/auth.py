@@ -1,4 +1,4 @@
-"""Sign in and out: staff passwords on the web (government-WeChat login lives in api/wechat.py)."""
+"""Sign in and out: staff passwords on the web (government-WeChat login lives in api/wechat/views.py)."""
 from datetime import timedelta
 
 from flask import current_app
@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from backend.api import audit_object
-from backend.api.org import OfficerSchema
+from backend.api.org.views import OfficerSchema
 from backend.api.schemas import Schema
 from backend.api.security import auth_required, bearer_token, current_actor
 from backend.org import auth

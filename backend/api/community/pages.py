@@ -8,7 +8,8 @@ from flask import current_app, g, redirect, render_template, request, url_for
 from flask_smorest import Blueprint
 from werkzeug.exceptions import HTTPException
 
-from backend.api import HTTP_MESSAGES, audit_object
+from backend.api.audit import audit_object
+from backend.api.errors import HTTP_MESSAGES
 from backend.community import operations, privacy, queries
 from backend.community.models import CATEGORY_NAMES, STATUS_NAMES, Status
 from backend.db import LOCAL_TZ

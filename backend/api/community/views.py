@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Response, current_app, request
 from flask.views import MethodView
 
-from backend.api import audit_object, logged_read
+from backend.api.audit import audit_object
 from backend.api.community.pages import limit_resident_upload, pages
 from backend.api.community.schemas import (AssigneeSuggestionSchema, ComplaintAssignSchema, ComplaintDeadlineSchema,
                                            ComplaintDeadlineUpdateSchema, ComplaintDetailSchema,
@@ -16,6 +16,7 @@ from backend.api.community.schemas import (AssigneeSuggestionSchema, ComplaintAs
 from backend.api.evidence.views import EvidenceRecordSchema
 from backend.api.multipart import Blueprint
 from backend.api.pagination import page_of
+from backend.api.request_boundary import logged_read
 from backend.api.security import auth_required, current_actor
 from backend.community import dispatch, operations, queries
 from backend.community.deadlines import district_deadlines

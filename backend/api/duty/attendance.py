@@ -7,8 +7,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from backend.api import audit_object, logged_read
+from backend.api.audit import audit_object
 from backend.api.pagination import page_of
+from backend.api.request_boundary import logged_read
 from backend.api.schemas import Flag, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.duty import checkins, positions, queries, sync

@@ -4,9 +4,10 @@ from flask.views import MethodView
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
-from backend.api import audit_object, logged_read
+from backend.api.audit import audit_object
 from backend.api.multipart import Blueprint
 from backend.api.pagination import page_of
+from backend.api.request_boundary import logged_read
 from backend.api.schemas import Flag, Record, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.errors import Invalid

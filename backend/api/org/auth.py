@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from backend.api import audit_object
+from backend.api.audit import audit_object
 from backend.api.org.views import OfficerSchema
 from backend.api.schemas import Schema
 from backend.api.security import auth_required, bearer_token, current_actor

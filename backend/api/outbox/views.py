@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from backend import outbox
-from backend.api import audit_object
+from backend.api.audit import audit_object
 from backend.api.pagination import page_of
 from backend.api.schemas import Schema
 from backend.api.security import auth_required, current_actor

@@ -6,7 +6,7 @@ from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from backend import periods
-from backend.api import audit_object
+from backend.api.audit import audit_object
 from backend.api.pagination import page_of
 from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor

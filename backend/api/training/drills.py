@@ -5,7 +5,7 @@ from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 from webargs.fields import DelimitedList
 
-from backend.api import audit_object
+from backend.api.audit import audit_object
 from backend.api.multipart import Blueprint
 from backend.api.pagination import page_of
 from backend.api.schemas import Flag, Record, Schema, Text

@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, fields, validate
 
-from backend.api import audit_object
+from backend.api.audit import audit_object
 from backend.api.org.auth import TokenSchema, token_response, token_ttl
 from backend.api.schemas import Schema
 from backend.api.security import auth_required

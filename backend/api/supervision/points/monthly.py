@@ -8,7 +8,7 @@ from flask.views import MethodView
 from marshmallow import fields, pre_dump, validate
 from openpyxl import Workbook
 
-from backend.api import audit_object
+from backend.api.audit import audit_object
 from backend.api.pagination import page_of
 from backend.api.supervision.points.common import Month, Points, blp, cents, changing, item_name
 from backend.api.schemas import Schema, Text

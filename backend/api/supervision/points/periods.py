@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from marshmallow import fields, validate
 
-from backend.api import audit_object
+from backend.api.audit import audit_object
 from backend.api.pagination import page_of
 from backend.api.supervision.points.common import Month, Points, Quarter, blp
 from backend.api.schemas import Rows, Schema, Text

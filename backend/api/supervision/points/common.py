@@ -9,7 +9,7 @@ from marshmallow import ValidationError, fields
 from sqlalchemy.orm.exc import StaleDataError
 
 from backend import periods
-from backend.errors import DomainError
+from backend.errors import StaleWrite
 from backend.supervision.points.catalogue import ITEMS
 
 
@@ -71,12 +71,6 @@ def Points(**kw) -> fields.Decimal:  # noqa: N802  (a field factory reads like a
 
 def item_name(row) -> str:
     return ITEMS[row.item].name if row.item in ITEMS else row.item
-
-
-class StaleWrite(DomainError):
-    status = 412
-    default_code = "precondition_failed"
-    default_message = "数据已被他人修改，请刷新后重试"
 
 
 @contextmanager

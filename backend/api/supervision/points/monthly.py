@@ -6,7 +6,6 @@ from io import BytesIO
 from flask import send_file
 from flask.views import MethodView
 from marshmallow import fields, pre_dump, validate
-from openpyxl import Workbook
 
 from backend.api.audit import audit_object
 from backend.api.pagination import page_of
@@ -14,15 +13,11 @@ from backend.api.supervision.points.common import Month, Points, blp, cents, cha
 from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.db import session
-from backend.exports import export_row
 from backend.org.models import Squad
 from backend.org.roles import DISTRICT_ADMINS, SQUAD_MANAGERS
 from backend.org.scope import get_visible
-from backend.supervision.points import operations, queries
+from backend.supervision.points import exports, operations, queries
 from backend.supervision.points.models import STATE_NAMES, MonthlyPoints, SheetState
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 class _LineFields(Schema):
     item = fields.String()
@@ -193,21 +188,11 @@ class Sheets(MethodView):
 class SheetsExport(MethodView):
     @auth_required(blp, *SQUAD_MANAGERS)
     @blp.arguments(MonthlyExportFilterSchema, location="query")
-    @blp.response(200, content_type=XLSX, description="Excel 文件")
+    @blp.response(200, content_type=exports.XLSX, description="Excel 文件")
     def get(self, filters):
         """导出某月积分表（Excel，按总分排名）"""
-        book = Workbook()
-        sheet = book.active
-        sheet.title = f"{filters['month']:%Y-%m}"
-        sheet.append(["排名", "工号", "姓名", "中队", "基础分", "条目分", "调整分", "总分", "状态"])
-        for rank, row in enumerate(session.scalars(queries.sheets(current_actor(), **filters)), start=1):
-            squad = row.officer.squad.name if row.officer.squad else ""
-            sheet.append(export_row([rank, row.officer.badge_no, row.officer.name, squad, row.base, row.items_total,
-                                     row.adjustments_total, row.total, STATE_NAMES[row.state]]))
-        data = BytesIO()
-        book.save(data)
-        data.seek(0)
-        return send_file(data, mimetype=XLSX, as_attachment=True, download_name=f"points-{filters['month']:%Y-%m}.xlsx")
+        data = BytesIO(exports.ranking_workbook(current_actor(), **filters))
+        return send_file(data, mimetype=exports.XLSX, as_attachment=True, download_name=f"points-{filters['month']:%Y-%m}.xlsx")
 
 
 @blp.route("/monthly/<int:sheet_id>", endpoint="sheet")

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from backend.api.audit import audit_object
 from backend.api.errors import HTTP_MESSAGES
+from backend.api.multipart import read_upload
 from backend.community import operations, privacy, queries
 from backend.community.models import CATEGORY_NAMES, STATUS_NAMES, Status
 from backend.db import LOCAL_TZ
@@ -84,7 +85,8 @@ def report(office_code: str, version: int, signature: str):
     if request.method == "GET":
         return _page("report.html", office=office, values={})
     values = {name: request.form.get(name, "") for name in FORM_FIELDS}
-    photos = [operations.Photo(f.read(), f.mimetype) for f in request.files.getlist("photos") if f.filename]
+    limit = current_app.config["COMMUNITY_PHOTO_MAX_BYTES"]
+    photos = [operations.Photo(read_upload(f, limit), f.mimetype) for f in request.files.getlist("photos") if f.filename]
     try:
         if request.form.get("consent") != "yes":
             raise Invalid("请先阅读并勾选同意信息收集说明", code="consent_required")

@@ -14,7 +14,7 @@ from backend.api.community.schemas import (AssigneeSuggestionSchema, ComplaintAs
                                            ComplaintSubmitSchema, ComplaintSubmittedSchema, ComplaintTransferSchema,
                                            OfficeQrSchema, PublicComplaintSchema, PublicOfficeSchema)
 from backend.api.evidence.views import EvidenceRecordSchema
-from backend.api.multipart import Blueprint
+from backend.api.multipart import Blueprint, read_upload
 from backend.api.pagination import page_of
 from backend.api.request_boundary import logged_read
 from backend.api.security import auth_required, current_actor
@@ -23,8 +23,8 @@ from backend.community.deadlines import district_deadlines
 from backend.community.models import Category, Complaint
 from backend.community.qr import qr_png, qr_svg
 from backend.community.signing import office_url
-from backend.db import session, utcnow
-from backend.errors import Invalid, NotFound
+from backend.db import utcnow
+from backend.errors import NotFound
 from backend.org.models import CommunityOffice
 from backend.org.roles import DISTRICT_ADMINS, SQUAD_MANAGERS
 from backend.org.scope import get_visible
@@ -64,7 +64,8 @@ class PublicComplaints(MethodView):
         form.pop("consent")
         photos = form.pop("photos")
         submitted, duplicate = operations.submit_complaint(
-            **form_to_submission(form), photos=[operations.Photo(f.read(), f.mimetype) for f in photos],
+            **form_to_submission(form), photos=[operations.Photo(read_upload(f, current_app.config["COMMUNITY_PHOTO_MAX_BYTES"]), f.mimetype)
+                                           for f in photos],
             address=client_address())
         audit_object("complaint", queries.handled(submitted).id)
         submitted.duplicate = duplicate
@@ -191,9 +192,7 @@ class ComplaintEvidence(MethodView):
         """承办队员上传现场取证（进入取证链，关联本诉件；multipart：file 与拍摄时间、位置）"""
         upload = form.pop("file")
         limit = max(current_app.config["EVIDENCE_MAX_IMAGE_BYTES"], current_app.config["EVIDENCE_MAX_VIDEO_BYTES"])
-        data = upload.stream.read(limit + 1)
-        if len(data) > limit:
-            raise Invalid(f"文件过大：最大 {limit // (1024 * 1024)} MB", code="file_too_large")
+        data = read_upload(upload, limit)
         audit_object("complaint", complaint_id)
         evidence, new = operations.attach_evidence(current_actor(), complaint_id, data=data,
                                                    content_type=upload.mimetype, **form)

@@ -5,12 +5,11 @@ from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
-from backend.api.multipart import Blueprint
+from backend.api.multipart import Blueprint, read_upload
 from backend.api.pagination import page_of
 from backend.api.request_boundary import logged_read
 from backend.api.schemas import Flag, Record, Schema, Text
 from backend.api.security import auth_required, current_actor
-from backend.errors import Invalid
 from backend.evidence import operations, queries
 from backend.evidence.models import (CUSTODY_NAMES, MADE_BY_SCHEDULER, SUBJECT_NAMES, CopyPurpose, CustodyAction,
                                      Evidence, EvidenceKind, Subject)
@@ -163,9 +162,7 @@ class EvidenceCollection(MethodView):
         """上传现场取证照片或短视频（multipart：file 与拍摄时间、位置等字段）"""
         upload = form.pop("file")
         limit = max(operations.setting("EVIDENCE_MAX_IMAGE_BYTES"), operations.setting("EVIDENCE_MAX_VIDEO_BYTES"))
-        data = upload.stream.read(limit + 1)
-        if len(data) > limit:
-            raise Invalid(f"文件过大：最大 {limit // (1024 * 1024)} MB", code="file_too_large")
+        data = read_upload(upload, limit)
         return _saved(*operations.submit_evidence(current_actor(), data=data, content_type=upload.mimetype, **form))
 
     @auth_required(blp)

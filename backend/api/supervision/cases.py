@@ -7,6 +7,7 @@ from marshmallow import fields, validate
 
 from backend import periods
 from backend.api.audit import audit_object
+from backend.api.multipart import read_upload
 from backend.api.pagination import page_of
 from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor
@@ -126,7 +127,7 @@ class CaseFileImport(MethodView):
         """从办案系统导出的 CSV 或 Excel 文件导入案件"""
         upload = files["file"]
         audit_object("case_import", upload.filename or "file")
-        rows = read_case_file(upload.read(MAX_FILE_BYTES + 1), upload.filename or "")
+        rows = read_case_file(read_upload(upload, MAX_FILE_BYTES), upload.filename or "")
         return import_cases(current_actor().district, rows)
 
 

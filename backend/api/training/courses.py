@@ -5,7 +5,7 @@ from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
-from backend.api.multipart import Blueprint
+from backend.api.multipart import Blueprint, read_upload
 from backend.api.pagination import page_of
 from backend.api.schemas import Schema
 from backend.api.security import auth_required, current_actor
@@ -196,7 +196,7 @@ class CourseMaterials(MethodView):
     def post(self, form, course_id):
         """上传课程资料文件（课件、讲义、录播视频）"""
         upload = form["file"]
-        data = upload.read(operations.MAX_MATERIAL_BYTES + 1)
+        data = read_upload(upload, operations.MAX_MATERIAL_BYTES)
         audit_object("training_course", course_id)
         return operations.add_material_file(current_actor(), course_id, title=form["title"], data=data,
                                             content_type=upload.mimetype or "application/octet-stream")

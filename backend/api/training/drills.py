@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 from webargs.fields import DelimitedList
 
 from backend.api.audit import audit_object
-from backend.api.multipart import Blueprint
+from backend.api.multipart import Blueprint, read_upload
 from backend.api.pagination import page_of
 from backend.api.schemas import Flag, Record, Schema, Text
 from backend.api.security import auth_required, current_actor
@@ -223,7 +223,7 @@ class DrillPhotoAttempts(MethodView):
         if not 1 <= len(uploads) <= setting("DRILL_MAX_FRAMES"):
             raise Invalid(f"请上传 1 到 {setting('DRILL_MAX_FRAMES')} 张照片", code="frame_count")
         limit = setting("DRILL_PHOTO_MAX_BYTES")
-        photos = [upload.read(limit + 1) for upload in uploads]
+        photos = [read_upload(upload, limit) for upload in uploads]
         attempt = operations.attempt_gesture(current_actor(), drill_id, photos, live_class_id=form.get("live_class_id"))
         audit_object("training_drill_attempt", attempt.id)
         return attempt
@@ -283,7 +283,7 @@ class GestureCapture(MethodView):
     def post(self, form):
         """从示范照片采集参考手势（教员）：测量所选关节的角度作为目标"""
         audit_object("training_gesture", form["code"])
-        photo = form.pop("photo").read(setting("DRILL_PHOTO_MAX_BYTES") + 1)
+        photo = read_upload(form.pop("photo"), setting("DRILL_PHOTO_MAX_BYTES"))
         return operations.capture_gesture(current_actor(), photo=photo, **form)
 
 

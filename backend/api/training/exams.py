@@ -5,11 +5,11 @@ from flask_smorest.fields import Upload
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backend.api.audit import audit_object
+from backend.api.multipart import read_upload
 from backend.api.pagination import page_of
 from backend.api.schemas import AnswerItem, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.db import session
-from backend.errors import Invalid
 from backend.org.roles import TRAINEES, TRAINING_STAFF
 from backend.org.scope import get_visible
 from backend.training.exams import bank, operations, queries, stats
@@ -17,7 +17,6 @@ from backend.training.exams.models import Paper, PaperMode, QuestionKind
 
 blp = Blueprint("exams", __name__, url_prefix="/api/training", description="培训：题库、试卷与考试")
 
-MAX_EXCEL_BYTES = 10 * 1024 * 1024
 POINTS = dict(as_string=True, places=2, validate=validate.Range(min=0, min_inclusive=False, max=100))
 
 
@@ -261,9 +260,7 @@ class BankImport(MethodView):
     @blp.response(201, ImportResultSchema)
     def post(self, files, bank_id):
         """从 Excel 导入题目（有错误的行逐行列出，全部无误才导入；重复题跳过）"""
-        data = files["file"].read(MAX_EXCEL_BYTES + 1)
-        if len(data) > MAX_EXCEL_BYTES:
-            raise Invalid("Excel 文件不能超过 10 MB", code="file_too_large")
+        data = read_upload(files["file"], bank.MAX_FILE_BYTES)
         audit_object("training_question_bank", bank_id)
         return bank.import_questions(current_actor(), bank_id, data)
 

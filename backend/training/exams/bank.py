@@ -38,6 +38,7 @@ from backend.training.models import LiveQuiz
 TRUE_FALSE_OPTIONS = ["对", "错"]
 MAX_OPTIONS = 8
 MAX_IMPORT_ROWS = 5000
+MAX_FILE_BYTES = 10 * 1024 * 1024
 # Lengths of a question's texts, the same through the API and the import.
 MAX_STEM_LENGTH, MAX_OPTION_LENGTH, MAX_TAG_LENGTH, MAX_EXPLANATION_LENGTH = 4000, 500, 64, 4000
 OPTION_LETTERS = "ABCDEFGH"
@@ -186,6 +187,8 @@ def _asked(question_id: int) -> bool:
 
 def import_questions(actor: Officer, bank_id: int, data: bytes) -> dict:
     """Import an Excel file in the layout above: all rows or none, duplicates of the bank skipped."""
+    if len(data) > MAX_FILE_BYTES:
+        raise Invalid("Excel 文件不能超过 10 MB", code="file_too_large")
     bank = _bank(actor, bank_id)
     sheet = FirstSheet(data, max_rows=MAX_IMPORT_ROWS)
     if any(merged.min_row <= 1 for merged in sheet.merged()):

@@ -17,6 +17,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, static_folder=None, template_folder="api/templates")  # api/templates/swagger_ui.html
     app.config.update(settings.load(config))
     settle_secret_key(app.config)
+    app.extensions["settings"] = settings.parse(app.config)
     app.json.ensure_ascii = False
     if app.config["PROXY_HOPS"]:  # the client's own address for rate limits and the audit log
         hops = app.config["PROXY_HOPS"]

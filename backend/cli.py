@@ -1,24 +1,17 @@
-"""`flask` commands: migrations, demo data (later issues add theirs here or in their domain)."""
+"""`flask` commands: every domain's command group (`Domain.cli`), and the service's own: migrations, keys, demo data."""
 from __future__ import annotations
 
 import click
 from flask import Flask
 
 from backend.db import session
+from backend.domains import DOMAINS
+from backend.registry import resolve
 
 
 def register_cli(app: Flask) -> None:
-    from backend.scheduler import scheduler_cli
-    from backend.supervision.cases.cli import cases_cli
-    from backend.supervision.points.cli import points_cli
-    from backend.evidence.cli import evidence_cli
-    from backend.wechat.cli import wechat_cli
-
-    app.cli.add_command(scheduler_cli)
-    app.cli.add_command(cases_cli)
-    app.cli.add_command(points_cli)
-    app.cli.add_command(wechat_cli)
-    app.cli.add_command(evidence_cli)
+    for group in (group for domain in DOMAINS for group in domain.cli):
+        app.cli.add_command(resolve(group))
 
     @app.cli.command("migrate")
     def migrate():

@@ -14,6 +14,8 @@ from datetime import timedelta
 from sqlalchemy import select, text, union
 
 from backend.db import session, utcnow
+from backend.domains import DOMAINS
+from backend.registry import resolve
 from backend.storage import get_storage
 
 # Files are swept only this long after they were written: time to look into the failure that left them.
@@ -21,20 +23,9 @@ ORPHAN_GRACE = timedelta(days=1)
 
 
 def _referring_columns() -> dict[str, tuple]:
-    """Each storage folder with the columns whose records refer to its files."""
-    from backend.community.models import ComplaintPhoto
-    from backend.duty.models import DutyCheck
-    from backend.evidence.models import Evidence, VideoCopy
-    from backend.training.drills.models import DrillAttempt
-    from backend.training.models import CourseMaterial
-
-    return {
-        "evidence": (Evidence.original_key, Evidence.watermarked_key, Evidence.thumbnail_key, VideoCopy.storage_key),
-        "community": (ComplaintPhoto.storage_key,),
-        "duty/selfies": (DutyCheck.selfie_key,),
-        "training/materials": (CourseMaterial.file_key,),
-        "training/drill-attempts": (DrillAttempt.image_key,),
-    }
+    """Each storage folder with the columns whose records refer to its files (`Domain.stored_files`)."""
+    return {folder: tuple(resolve(column) for column in columns)
+            for domain in DOMAINS for folder, columns in (domain.stored_files or {}).items()}
 
 
 def claim_keys(keys) -> None:

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import manimgx_fonts_cjk
-from flask import current_app
 from PIL import Image, ImageFont, ImageOps, UnidentifiedImageError
 
+from backend.config import settings
 from backend.errors import Invalid
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -73,7 +73,7 @@ def _size_text(size: int) -> str:
 
 def _decode(data: bytes, kind: str) -> Image.Image:
     """Open (header only), check the pixel count, verify the structure, then decode every pixel."""
-    max_pixels = current_app.config["IMAGE_MAX_PIXELS"]
+    max_pixels = settings().IMAGE_MAX_PIXELS
     try:
         with Image.open(io.BytesIO(data)) as probe:
             if probe.format != kind:

@@ -19,10 +19,10 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Callable, NamedTuple
 
-from flask import current_app
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from backend.config import settings
 from backend.db import Base, UTCDateTime, session, utcnow
 from backend.errors import Conflict
 
@@ -114,7 +114,7 @@ class OutboxAttempt(Base):
 
 def retry_schedule() -> list[timedelta]:
     """The waits after the 1st, 2nd … failure; a message failing once more than this is dead."""
-    return [timedelta(minutes=int(step)) for step in current_app.config["OUTBOX_RETRY_MINUTES"].split(",")]
+    return [timedelta(minutes=int(step)) for step in settings().OUTBOX_RETRY_MINUTES.split(",")]
 
 
 def enqueue(kind: str, *, district_id: int | None, recipients: list[str], title: str,
@@ -168,7 +168,7 @@ def _claim(skip_kinds: set[str]) -> list[OutboxMessage]:
     # checked and the rows claimed in one step.
     session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(due.scalar_subquery()))
                     .values(claimed_by=token,
-                            claimed_until=now + timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"]))
+                            claimed_until=now + timedelta(seconds=settings().OUTBOX_LEASE_SECONDS))
                     .execution_options(synchronize_session=False))
     claimed = list(session.scalars(select(OutboxMessage).where(OutboxMessage.claimed_by == token)
                                    .order_by(OutboxMessage.id).execution_options(populate_existing=True)))

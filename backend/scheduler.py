@@ -5,7 +5,8 @@ under (job id, period key), unique, so a period completes exactly once: the job'
 ledger row commit in one transaction. Only the holder of the lease runs jobs; a scheduler that
 (re)gains the lease first runs every missed period, oldest first, in JOBS order.
 
-Add a job with one line in JOBS: `Job(id, cron trigger kwargs, callable or "module.function", ...)`.
+Add a job with one line in its domain's `DOMAIN.jobs`: `Job(id, cron trigger kwargs, callable or
+"module.function", ...)` (backend/registry.py).
 The callable takes no argument, or one: the first day of the period it covers (a `date`). It writes
 through `backend.db.session` and flushes; the wrapper commits (or rolls back on error).
 """
@@ -19,7 +20,7 @@ import os
 import socket
 import uuid
 from datetime import date, datetime, time, timedelta
-from typing import Callable, NamedTuple
+from typing import Callable
 
 import click
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -37,55 +38,20 @@ from werkzeug.serving import is_running_from_reloader
 from backend import periods
 from backend.audit import AuditEntry
 from backend.db import LOCAL_TZ, Base, UTCDateTime, local_day, session, utcnow
+from backend.domains import DOMAINS
 from backend.errors import DomainError
+from backend.registry import SWEEP, Job
 
 log = logging.getLogger(__name__)
 
 LEASE_NAME = "scheduler"
-# A sweep covers no period: it runs at every firing (on the lease holder only) without the ledger,
-# so it must be idempotent itself — the hourly overdue warnings are, through their own unique rows.
-SWEEP = "sweep"
 SUCCEEDED, FAILED, SKIPPED = "succeeded", "failed", "skipped"
 # How far back catch-up looks, in periods of each kind.
 CATCH_UP_WINDOW = {"day": 62, "month": 24, "quarter": 8, "year": 3}
 
 
-class Job(NamedTuple):
-    """One scheduled job: a stable id, a cron trigger (Asia/Shanghai) and what to call."""
-
-    id: str
-    trigger: dict
-    func: str | Callable
-    period: str = "day"  # day | month | quarter | year: what one run covers; or SWEEP (see below)
-    lag: int = 0  # a run in period P covers period P - lag (1: yesterday, last month ...)
-    catch_up: bool = True  # False: after downtime only the latest period runs (e.g. a sync)
-    executor: str = "default"  # a job that runs for minutes gets a thread of its own, so it delays no other
-
-
-JOBS: list[Job] = [
-    Job("wechat.contacts_sync", {"hour": 2, "minute": 30}, "backend.wechat.contacts.sync_contacts", catch_up=False),
-    Job("training.close_expired_attempts", {"hour": 0, "minute": 5}, "backend.training.jobs.close_expired_attempts",
-        catch_up=False),
-    Job("duty.close_day", {"hour": 0, "minute": 20}, "backend.duty.jobs.close_day", lag=1),  # yesterday's shifts
-    Job("duty.shift_reminders", {"hour": 6, "minute": 30}, "backend.duty.jobs.send_shift_reminders", catch_up=False),
-    Job("points.daily_records", {"hour": 1, "minute": 30}, "backend.supervision.points.jobs.daily_records",
-        lag=1),  # yesterday's 日记实, after duty.close_day
-    Job("points.monthly_points", {"day": 1, "hour": 3}, "backend.supervision.points.jobs.monthly_points",
-        period="month", lag=1),  # last month's 月计分 drafts
-    Job("points.lock_months", {"hour": 5}, "backend.supervision.points.jobs.lock_months"),  # published → locked
-    Job("evidence.verify_chains", {"hour": 3, "minute": 30}, "backend.evidence.jobs.verify_chains", catch_up=False),
-    Job("evidence.anchor_chains", {"minute": "*/15"}, "backend.evidence.anchor.anchor_chains",
-        period=SWEEP),  # a signed tree head of every chain, on write-once storage outside the database
-    Job("files.sweep_orphans", {"hour": 4, "minute": 10}, "backend.files.sweep_orphan_files",
-        period=SWEEP),  # files left by failed commits
-    Job("evidence.video_copies", {"minute": "*/2"}, "backend.evidence.jobs.make_video_copies",
-        period=SWEEP, executor="media"),  # watermarked videos and redacted video exports, re-encoded off the request
-    Job("community.overdue_warnings", {"minute": 10}, "backend.community.jobs.warn_overdue", period=SWEEP),
-    Job("supervision.notice_overdue", {"minute": 15}, "backend.supervision.findings.jobs.hourly", period=SWEEP),
-    Job("cases.deadlines", {"minute": 20}, "backend.supervision.cases.jobs.hourly", period=SWEEP),
-    Job("outbox.deliver", {"minute": "*"}, "backend.outbox.deliver", period=SWEEP,
-        executor="outbox"),  # every queued message (text cards), with retries; an outage delays no other job
-]
+# Every domain's jobs (`Domain.jobs`), in the order of backend/domains.py: the catch-up order.
+JOBS: list[Job] = [job for domain in DOMAINS for job in domain.jobs]
 
 
 class SchedulerLease(Base):

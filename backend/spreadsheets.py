@@ -16,10 +16,10 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 
-from flask import current_app
 from openpyxl import load_workbook
 from openpyxl.worksheet.cell_range import CellRange
 
+from backend.config import settings
 from backend.errors import Invalid
 
 MAX_COLUMNS = 64  # far more than any import layout has; a cell further right is ignored
@@ -47,7 +47,7 @@ class FirstSheet:
 
     def __init__(self, data: bytes, *, max_rows: int):
         self.max_rows = max_rows
-        limit = current_app.config["SPREADSHEET_MAX_UNPACKED_BYTES"]
+        limit = settings().SPREADSHEET_MAX_UNPACKED_BYTES
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 unpacked = sum(entry.file_size for entry in archive.infolist())

@@ -19,7 +19,9 @@ from backend.api.openapi import NotFoundForIds, decimal_as_text, default_example
 from backend.api.request_boundary import begin_request, end_request
 from backend.api.schemas import openapi_type
 from backend.db import session
+from backend.domains import DOMAINS
 from backend.errors import DomainError
+from backend.registry import resolve
 
 
 class DatabaseIdConverter(IntegerConverter):
@@ -58,19 +60,8 @@ def init_api(app: Flask) -> Api:
     app.add_url_rule("/api/docs/static/<path:filename>", "swagger_static",
                      lambda filename: send_from_directory(swagger_dir, filename))
 
-    from backend.api import health
-    from backend.api.community import views as community
-    from backend.api.duty import attendance as duty_attendance, views as duty
-    from backend.api.evidence import views as evidence
-    from backend.api.org import auth, views as org
-    from backend.api.outbox import views as outbox
-    from backend.api.supervision import cases, findings, points
-    from backend.api.training import classroom, courses as training, drills, exams, live_classes
-    from backend.api.wechat import views as wechat
-
-    for module in (health, auth, org, wechat, community, evidence, duty, duty_attendance, training, live_classes, exams,
-                   findings, cases, points, drills, classroom, outbox):
-        api.register_blueprint(module.blp)
+    for blueprint in (blueprint for domain in DOMAINS for blueprint in domain.blueprints):
+        api.register_blueprint(resolve(blueprint))
 
     init_headers(app)
     app.register_error_handler(DomainError, domain_error)

@@ -5,13 +5,13 @@ import re
 from datetime import timedelta
 from difflib import SequenceMatcher
 
-from flask import current_app
 from limits import parse
 from sqlalchemy import case, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from backend.community.models import Category, Complaint, RateCounter
+from backend.config import settings
 from backend.db import session, utcnow
 from backend.errors import TooManyRequests
 
@@ -39,12 +39,12 @@ def _hit(key: str, window_seconds: int) -> int:
 
 def check_rate_limits(address: str | None, phone_fingerprint: str | None) -> None:
     """Count one submission against its address and phone, or refuse it if either is over its limit."""
-    config = current_app.config
+    config = settings()
     checks = []
     if address:
-        checks.append((config["COMMUNITY_LIMIT_PER_ADDRESS"], "address", address, "您所在的网络提交过于频繁，请稍后再试"))
+        checks.append((config.COMMUNITY_LIMIT_PER_ADDRESS, "address", address, "您所在的网络提交过于频繁，请稍后再试"))
     if phone_fingerprint:
-        checks.append((config["COMMUNITY_LIMIT_PER_PHONE"], "phone", phone_fingerprint, "该手机号提交过于频繁，请明天再试"))
+        checks.append((config.COMMUNITY_LIMIT_PER_PHONE, "phone", phone_fingerprint, "该手机号提交过于频繁，请明天再试"))
     for limit, kind, key, message in checks:
         item = parse(limit)
         if _hit(f"community-submit/{kind}/{key}", item.get_expiry()) > item.amount:

@@ -4,11 +4,11 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from backend.community.models import CATEGORY_NAMES, Complaint, OverdueWarning, Status
+from backend.config import settings
 from backend.db import LOCAL_TZ, session, utcnow
 from backend.org.models import Officer, Role
 from backend.wechat.messages import queue_text_card
@@ -39,7 +39,7 @@ def _card(complaint: Complaint, stage: str) -> dict:
         title=f"诉件{STAGE_NAMES[stage]}超期预警",
         description=(f"{complaint.office.name}｜{CATEGORY_NAMES[complaint.category]}\n"
                      f"应于 {due.astimezone(LOCAL_TZ):%m月%d日 %H:%M} 前{STAGE_NAMES[stage]}，现已超期，请尽快处理。"),
-        url=current_app.config["COMMUNITY_OFFICER_URL"].format(id=complaint.id),
+        url=settings().COMMUNITY_OFFICER_URL.format(id=complaint.id),
     )
 
 

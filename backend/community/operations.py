@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy import select
 
 from backend.audit import record_read
@@ -13,6 +12,7 @@ from backend.community.deadlines import due_times
 from backend.community.models import (STATUS_NAMES, Category, CategoryDeadline, Complaint, ComplaintEvent,
                                       ComplaintPhoto, ComplaintReport, OfficeQrCode, Status)
 from backend.community.signing import signature_matches
+from backend.config import settings
 from backend.db import session, utcnow
 from backend.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from backend.evidence import operations as evidence_operations
@@ -94,7 +94,7 @@ def _location(lat: float | None, lng: float | None, coord_system: str | None) ->
 def _validated_photos(photos: list[Photo]):
     if len(photos) > MAX_PHOTOS:
         raise Invalid(f"最多上传 {MAX_PHOTOS} 张照片（您选择了 {len(photos)} 张）", code="too_many_photos")
-    max_bytes = current_app.config["COMMUNITY_PHOTO_MAX_BYTES"]
+    max_bytes = settings().COMMUNITY_PHOTO_MAX_BYTES
     validated = []
     for number, photo in enumerate(photos, start=1):
         try:

@@ -8,11 +8,11 @@ import re
 import secrets
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from flask import current_app
 from sqlalchemy import select, update
 
 from backend import keys
 from backend.community.models import Complaint
+from backend.config import settings
 from backend.db import session
 from backend.errors import Invalid
 
@@ -24,7 +24,7 @@ TRACKING_LENGTH = 12
 
 def _phone_keys(purpose: str) -> list[bytes]:
     """The keys of one purpose, newest first: from COMMUNITY_PHONE_KEY if set, SECRET_KEY, the previous keys."""
-    return keys.purpose_keys(purpose, own_secret=current_app.config["COMMUNITY_PHONE_KEY"])
+    return keys.purpose_keys(purpose, own_secret=settings().COMMUNITY_PHONE_KEY)
 
 
 def _phone_cipher() -> MultiFernet:

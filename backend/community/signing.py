@@ -5,9 +5,9 @@ import base64
 import hashlib
 import hmac
 
-from flask import current_app
-
 from backend import keys
+
+from backend.config import settings
 
 PURPOSE = "community-office-qr"
 SIGNATURE_BYTES = 12  # 96 bits: far beyond guessing, short enough for a small QR code
@@ -38,4 +38,4 @@ def office_path(office_code: str, version: int) -> str:
 
 
 def office_url(office_code: str, version: int) -> str:
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + office_path(office_code, version)
+    return settings().PUBLIC_BASE_URL.rstrip("/") + office_path(office_code, version)

@@ -11,9 +11,9 @@ from sqlalchemy import bindparam, or_, select, update
 
 from backend import geo
 from backend.audit import record_read
+from backend.config import settings
 from backend.db import LOCAL_TZ, insert_once, session, utcnow
 from backend.duty.models import Approval, CheckKind, DutyCheck, Post, Shift, Timing
-from backend.duty.operations import setting
 from backend.errors import Conflict, Forbidden, Invalid, NotFound
 from backend.files import store
 from backend.images import validate_image
@@ -26,20 +26,20 @@ from backend.vision import face_detector
 
 def check_client_time(client_at: datetime, now: datetime) -> bool:
     """Refuse client times in the future or outside the sync window; True when synced late."""
-    if client_at - now > timedelta(seconds=setting("DUTY_CLOCK_SKEW_SECONDS")):
+    if client_at - now > timedelta(seconds=settings().DUTY_CLOCK_SKEW_SECONDS):
         raise Invalid("客户端时间晚于服务器时间，请校准手机时间后重试", code="client_time_in_future")
-    window = timedelta(hours=setting("DUTY_SYNC_WINDOW_HOURS"))
+    window = timedelta(hours=settings().DUTY_SYNC_WINDOW_HOURS)
     if now - client_at > window:
-        raise Invalid(f"记录时间早于 {setting('DUTY_SYNC_WINDOW_HOURS')} 小时前，已超过离线同步期限",
+        raise Invalid(f"记录时间早于 {settings().DUTY_SYNC_WINDOW_HOURS} 小时前，已超过离线同步期限",
                       code="client_time_too_old")
-    return now - client_at > timedelta(minutes=setting("DUTY_LATE_SYNC_MINUTES"))
+    return now - client_at > timedelta(minutes=settings().DUTY_LATE_SYNC_MINUTES)
 
 
 def check_accuracy(accuracy_m: float) -> None:
     if accuracy_m is None or not math.isfinite(accuracy_m) or accuracy_m < 0:
         raise Invalid("定位精度不能为负数或非数字", code="bad_accuracy")
-    if accuracy_m > setting("DUTY_MAX_ACCURACY_M"):
-        raise Invalid(f"定位精度超过 {setting('DUTY_MAX_ACCURACY_M')} 米，定位不可信，请到开阔处重新定位",
+    if accuracy_m > settings().DUTY_MAX_ACCURACY_M:
+        raise Invalid(f"定位精度超过 {settings().DUTY_MAX_ACCURACY_M} 米，定位不可信，请到开阔处重新定位",
                       code="accuracy_too_poor")
 
 
@@ -145,7 +145,7 @@ def _store_selfie(officer: Officer, data: bytes | None) -> tuple[str, str]:
     """Validate the selfie (an image with exactly one face) and store it; its key and SHA-256."""
     if not data:
         raise Invalid("该点位要求自拍签到，请拍摄本人照片", code="selfie_required")
-    image = validate_image(data, max_bytes=setting("DUTY_SELFIE_MAX_BYTES"))
+    image = validate_image(data, max_bytes=settings().DUTY_SELFIE_MAX_BYTES)
     faces = face_detector().count_faces(image.image)
     if faces == 0:
         raise Invalid("自拍照中没有检测到人脸，请正对镜头重拍", code="selfie_no_face")
@@ -158,14 +158,14 @@ def _store_selfie(officer: Officer, data: bytes | None) -> tuple[str, str]:
 
 
 def _judge_check_in(shift: JudgedShift, check: DutyCheck) -> None:
-    earliest = shift.starts_at - timedelta(minutes=setting("DUTY_EARLIEST_CHECK_IN_MINUTES"))
+    earliest = shift.starts_at - timedelta(minutes=settings().DUTY_EARLIEST_CHECK_IN_MINUTES)
     if check.client_at < earliest:
         opens = earliest.astimezone(LOCAL_TZ).strftime("%H:%M")
         raise Invalid(f"还未到签到时间，{opens} 起可以签到", code="too_early")
     if check.client_at >= shift.ends_at:
         raise Invalid("班次已结束，不能再签到", code="shift_over")
     late_by = check.client_at - shift.starts_at
-    if late_by > timedelta(minutes=setting("DUTY_GRACE_MINUTES")):
+    if late_by > timedelta(minutes=settings().DUTY_GRACE_MINUTES):
         check.timing, check.minutes_off = Timing.late, _minutes(late_by)
     else:
         check.timing, check.minutes_off = Timing.on_time, 0
@@ -174,7 +174,7 @@ def _judge_check_in(shift: JudgedShift, check: DutyCheck) -> None:
 def _judge_place(shift: JudgedShift, check: DutyCheck, point: geo.LatLng, reason: str | None) -> None:
     if shift.fence is None:
         return
-    inside, outside_m = shift.fence.admits(point, check.accuracy_m, setting("DUTY_MAX_ACCURACY_ALLOWANCE_M"))
+    inside, outside_m = shift.fence.admits(point, check.accuracy_m, settings().DUTY_MAX_ACCURACY_ALLOWANCE_M)
     check.distance_outside_m = round(outside_m)
     if inside or check.kind == CheckKind.check_out:
         return

@@ -6,9 +6,9 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, exists, select, update
 
+from backend.config import settings
 from backend.db import LOCAL_TZ, local_day, session, utcnow
 from backend.duty.models import DUTY_TYPE_NAMES, CheckKind, DutyCheck, Shift
-from backend.duty.operations import setting
 from backend.wechat.messages import queue_text_card
 
 
@@ -59,7 +59,7 @@ def send_shift_reminders(day: date | None = None, now: datetime | None = None) -
         description = (f'<div class="gray">{day.month}月{day.day}日</div>{lines}'
                        '<div class="highlight">请按时到岗签到</div>')
         queued += queue_text_card(officers, title="今日勤务提醒", description=description,
-                               url=setting("DUTY_REMINDER_URL"), btntxt="查看")
+                               url=settings().DUTY_REMINDER_URL, btntxt="查看")
     for shift in due:
         shift.reminded_at = now
     session.flush()

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 
-from flask import current_app
 from sqlalchemy import select
 
 from backend import geo
@@ -15,10 +14,6 @@ from backend.org.roles import SQUAD_MANAGERS, require
 from backend.org.scope import get_visible, scoped
 
 POST_DUTY_TYPES = frozenset({DutyType.patrol, DutyType.fixed_post})
-
-
-def setting(name: str):
-    return current_app.config[name]
 
 
 def _require_manager(actor: Officer, what: str) -> None:

@@ -7,10 +7,10 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 
 from backend import geo
+from backend.config import settings
 from backend.db import insert_once, session, utcnow
 from backend.duty.checkins import check_accuracy, check_client_time, same_submission
 from backend.duty.models import Position, Shift
-from backend.duty.operations import setting
 from backend.errors import DomainError, Invalid
 from backend.org.models import Officer
 
@@ -40,7 +40,7 @@ def _set_step(position: Position, previous: Position | None) -> None:
     position.step_m = geo.distance_m(previous.point, position.point)
     position.step_seconds = seconds
     both_inside = bool(previous.inside and position.inside)
-    within_gap = seconds <= setting("DUTY_TRACK_MAX_GAP_MINUTES") * 60
+    within_gap = seconds <= settings().DUTY_TRACK_MAX_GAP_MINUTES * 60
     position.step_inside_seconds = seconds if both_inside and within_gap else 0
 
 
@@ -61,7 +61,7 @@ def add_position(officer: Officer, *, client_id: str, recorded_at: datetime, lat
         return same_submission(existing, officer, "位置"), False
     inside = None
     if shift.post is not None:
-        inside, _ = shift.post.fence.admits(point, accuracy_m, setting("DUTY_MAX_ACCURACY_ALLOWANCE_M"))
+        inside, _ = shift.post.fence.admits(point, accuracy_m, settings().DUTY_MAX_ACCURACY_ALLOWANCE_M)
     position = Position(client_id=client_id, officer_id=officer.id, shift_id=shift.id, source=source,
                         recorded_at=recorded_at, received_at=now, late_sync=late_sync, lat=point.lat, lng=point.lng,
                         coord_system=point.coord_system, accuracy_m=accuracy_m, inside=inside)
@@ -105,7 +105,7 @@ def on_wechat_location(message: dict) -> None:
             add_position(officer, client_id=f"wechat:{userid}:{message['CreateTime']}",
                          recorded_at=datetime.fromtimestamp(int(message["CreateTime"]), timezone.utc),
                          lat=float(message["Latitude"]), lng=float(message["Longitude"]),
-                         coord_system=setting("WECHAT_LOCATION_COORD_SYSTEM"),
+                         coord_system=settings().WECHAT_LOCATION_COORD_SYSTEM,
                          accuracy_m=float(message.get("Precision") or 0), source="wechat")
     except (DomainError, KeyError, ValueError) as error:  # WeChat gets "success" regardless
         log.info("LOCATION event from %s not recorded: %s", userid, error)

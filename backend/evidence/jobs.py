@@ -9,10 +9,10 @@ from collections import defaultdict
 from datetime import timedelta
 
 import av
-from flask import current_app
 from sqlalchemy import select, update
 
 from backend.audit import AuditEntry
+from backend.config import settings
 from backend.db import session, utcnow
 from backend.errors import Conflict
 from backend.evidence import operations, video
@@ -63,7 +63,7 @@ def _notify(district_id: int, reports: list[ChainReport | Finding]) -> int:
     staff = session.scalars(select(Officer).where(Officer.district_id == district_id, Officer.active.is_(True),
                                                   Officer.role.in_(SUPERVISING_STAFF))).all()
     first = reports[0]
-    url = f"{current_app.config.get('PUBLIC_BASE_URL', '')}/api/evidence/chains" + (
+    url = f"{settings().PUBLIC_BASE_URL}/api/evidence/chains" + (
         f"?officer_id={first.officer_id}" if first.officer_id else "")
     description = "\n".join(report.message for report in reports[:5])
     if len(reports) > 5:
@@ -106,9 +106,9 @@ def make_video_copies() -> dict:
 
 def _render(evidence: Evidence, purpose: CopyPurpose, lines: list[str]) -> tuple[bytes, int | None]:
     original = operations.checked_original(evidence)
-    config = current_app.config
-    budget = video.Budget(frames=frame_budget((evidence.duration_ms or 0) / 1000, config["EVIDENCE_MAX_VIDEO_FPS"]),
-                          seconds=config["EVIDENCE_VIDEO_COPY_MAX_SECONDS"])
+    config = settings()
+    budget = video.Budget(frames=frame_budget((evidence.duration_ms or 0) / 1000, config.EVIDENCE_MAX_VIDEO_FPS),
+                          seconds=config.EVIDENCE_VIDEO_COPY_MAX_SECONDS)
     if purpose == CopyPurpose.redacted:
         return video.redact_video(original, budget)
     return video.watermark_video(original, lines, budget), None

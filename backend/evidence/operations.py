@@ -5,12 +5,12 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flask import current_app
 from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from backend import geo
+from backend.config import settings
 from backend.db import session, utcnow
 from backend.errors import Conflict, Invalid
 from backend.evidence import chain, media
@@ -25,10 +25,6 @@ from backend.vision import face_detector
 from backend.wechat.media import download_media
 
 CLOCK_SKEW = timedelta(minutes=2)
-
-
-def setting(name: str):
-    return current_app.config[name]
 
 
 @dataclass
@@ -49,13 +45,13 @@ def _validate(data: bytes, content_type: str | None) -> _Files:
     """Check the bytes before anything is stored: an MP4 video, or a JPEG/PNG photo."""
     digest = hashlib.sha256(data).hexdigest()
     if media.looks_like_mp4(data):
-        video = media.validate_video(data, declared_type=content_type, max_bytes=setting("EVIDENCE_MAX_VIDEO_BYTES"),
-                                     max_seconds=setting("EVIDENCE_MAX_VIDEO_SECONDS"),
-                                     max_fps=setting("EVIDENCE_MAX_VIDEO_FPS"))
+        video = media.validate_video(data, declared_type=content_type, max_bytes=settings().EVIDENCE_MAX_VIDEO_BYTES,
+                                     max_seconds=settings().EVIDENCE_MAX_VIDEO_SECONDS,
+                                     max_fps=settings().EVIDENCE_MAX_VIDEO_FPS)
         return _Files(EvidenceKind.video, video.mime, video.width, video.height, video.duration_ms, digest,
                       video.first_frame)
     try:
-        photo = validate_image(data, declared_type=content_type, max_bytes=setting("EVIDENCE_MAX_IMAGE_BYTES"))
+        photo = validate_image(data, declared_type=content_type, max_bytes=settings().EVIDENCE_MAX_IMAGE_BYTES)
     except Invalid as refusal:
         if refusal.code == "not_an_image" and (normalize_mime(content_type) or "").startswith("video/"):
             raise Invalid("不是有效的视频：仅支持 MP4", code="not_a_video") from refusal  # a WebM, AVI …
@@ -95,8 +91,8 @@ def exif_disagrees(evidence: Evidence) -> dict:
     """Which of the file's own time and place disagree with the phone's report (beyond the tolerances)."""
     return {
         "time": evidence.time_gap_s is not None
-        and evidence.time_gap_s > setting("EVIDENCE_TIME_TOLERANCE_MINUTES") * 60,
-        "place": evidence.place_gap_m is not None and evidence.place_gap_m > setting("EVIDENCE_PLACE_TOLERANCE_M"),
+        and evidence.time_gap_s > settings().EVIDENCE_TIME_TOLERANCE_MINUTES * 60,
+        "place": evidence.place_gap_m is not None and evidence.place_gap_m > settings().EVIDENCE_PLACE_TOLERANCE_M,
     }
 
 
@@ -169,7 +165,7 @@ def submit_wechat_media(actor: Officer, *, media_id: str, client_id: str, **deta
     if existing is not None:
         return _same(existing, actor), False
     data, content_type = download_media(
-        media_id, max_bytes=max(setting("EVIDENCE_MAX_IMAGE_BYTES"), setting("EVIDENCE_MAX_VIDEO_BYTES")))
+        media_id, max_bytes=max(settings().EVIDENCE_MAX_IMAGE_BYTES, settings().EVIDENCE_MAX_VIDEO_BYTES))
     return submit_evidence(actor, client_id=client_id, data=data, content_type=content_type, source=Source.wechat,
                            wechat_media_id=media_id, **details)
 
@@ -249,7 +245,7 @@ def export_redacted(actor: Officer, evidence_id: int, *, reason: str | None = No
     """
     evidence = get_visible(Evidence, evidence_id, actor, what="证据")
     if evidence.kind == EvidenceKind.photo:
-        image = validate_image(checked_original(evidence), max_bytes=setting("EVIDENCE_MAX_IMAGE_BYTES")).image
+        image = validate_image(checked_original(evidence), max_bytes=settings().EVIDENCE_MAX_IMAGE_BYTES).image
         faces = face_detector().detect_small_faces(image)
         copy = Copy(media.jpeg_bytes(media.blur_faces(image, faces)), "image/jpeg", "jpg", len(faces))
     else:

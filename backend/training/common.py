@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from flask import current_app
 from sqlalchemy import select
 
+from backend.config import settings
 from backend.db import session
 from backend.errors import Invalid
 from backend.org.models import Officer
@@ -16,10 +16,6 @@ from backend.training.models import CreditRequirement
 def require_manager(actor: Officer) -> None:
     """Only trainers (教员) and district admins manage libraries, classes, banks and papers."""
     require(actor, TRAINING_STAFF, "只有教员或区局管理员可以管理培训")
-
-
-def setting(name: str):
-    return current_app.config[name]
 
 
 @dataclass(frozen=True)
@@ -37,7 +33,7 @@ def default_categories() -> list[Category]:
     them otherwise sets TRAINING_CREDIT_CATEGORIES or its own yearly requirements.
     """
     categories = []
-    for part in setting("TRAINING_CREDIT_CATEGORIES").split(","):
+    for part in settings().TRAINING_CREDIT_CATEGORIES.split(","):
         code, name, hours = (piece.strip() for piece in part.split(":"))
         categories.append(Category(code, name, Decimal(hours)))
     return categories

@@ -21,6 +21,7 @@ from wechatpy.enterprise.client.api import WeChatMaterial, WeChatMedia, WeChatOA
 from wechatpy.exceptions import APILimitedException, WeChatClientException
 from wechatpy.session import SessionStorage
 
+from backend.config import settings
 from backend.errors import ServiceUnavailable
 from backend.wechat.storage import make_storage
 
@@ -210,7 +211,7 @@ def build_client(config: Mapping, *, contacts: bool = False, storage: SessionSto
 def wechat_client(*, contacts: bool = False) -> GovWeChatClient:
     """The app's one client (one more for the directory when it has its own secret)."""
     clients = current_app.extensions.setdefault("wechat_clients", {})
-    name = "contacts" if contacts and current_app.config["WECHAT_CONTACTS_SECRET"] else "agent"
+    name = "contacts" if contacts and settings().WECHAT_CONTACTS_SECRET else "agent"
     if name not in clients:
         clients[name] = build_client(current_app.config, contacts=contacts)
     return clients[name]

@@ -33,6 +33,7 @@ from flask import current_app
 from sqlalchemy import select
 from wechatpy.exceptions import WeChatClientException
 
+from backend.config import settings
 from backend.db import session
 from backend.errors import Conflict, ServiceUnavailable
 from backend.org.models import District, Officer, Role, Squad
@@ -244,7 +245,7 @@ def _deactivate_departed(district: District, present: set[str], counts: Counter)
     active = session.scalars(select(Officer).where(
         Officer.district_id == district.id, Officer.wechat_userid.is_not(None), Officer.active.is_(True))).all()
     departed = [officer for officer in active if officer.wechat_userid not in present]
-    limit = current_app.config["WECHAT_SYNC_MAX_DEACTIVATE_PERCENT"]
+    limit = settings().WECHAT_SYNC_MAX_DEACTIVATE_PERCENT
     if departed and len(departed) * 100 > limit * len(active):
         message = (f"通讯录同步将停用 {len(departed)} 人（{district.name}在岗 {len(active)} 人的 "
                    f"{len(departed) * 100 // len(active)}%），超过上限 {limit}%，本次未同步：请核对通讯录权限与部门设置；确属人员变动时，"

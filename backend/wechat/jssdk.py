@@ -5,8 +5,7 @@ import hashlib
 import secrets
 import time
 
-from flask import current_app
-
+from backend.config import settings
 from backend.wechat.client import wechat_client, wechat_errors
 
 
@@ -22,11 +21,11 @@ def jssdk_configs(url: str) -> dict:
     with wechat_errors("获取 JS-SDK 签名"):
         corp_ticket, agent_ticket = client.jsapi_ticket(), client.agent_ticket()
     timestamp, nonce = int(time.time()), secrets.token_hex(8)
-    corp_id = current_app.config["WECHAT_CORP_ID"]
+    corp_id = settings().WECHAT_CORP_ID
     return {
         "config": {"appId": corp_id, "timestamp": timestamp, "nonceStr": nonce,
                    "signature": signature(corp_ticket, nonce, timestamp, url)},
-        "agent_config": {"corpid": corp_id, "agentid": current_app.config["WECHAT_AGENT_ID"],
+        "agent_config": {"corpid": corp_id, "agentid": settings().WECHAT_AGENT_ID,
                          "timestamp": timestamp, "nonceStr": nonce,
                          "signature": signature(agent_ticket, nonce, timestamp, url)},
     }

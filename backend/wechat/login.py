@@ -13,12 +13,12 @@ import secrets
 import time
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import select
 from wechatpy.constants import WeChatErrorCode
 from wechatpy.exceptions import WeChatClientException
 
 from backend import keys
+from backend.config import settings
 from backend.db import session
 from backend.errors import Unauthorized
 from backend.org.auth import issue_token
@@ -46,7 +46,7 @@ def check_state(state: str) -> None:
                                               for signature in _state_signatures(state[:24])):
         raise Unauthorized("登录校验失败（state 不符），请重新打开应用登录", code="wechat_state_invalid")
     # only this service can sign a state, so a future time is no forgery, at most another server's clock
-    if time.time() - int(state[:8], 16) > current_app.config["WECHAT_OAUTH_STATE_MINUTES"] * 60:
+    if time.time() - int(state[:8], 16) > settings().WECHAT_OAUTH_STATE_MINUTES * 60:
         raise Unauthorized("登录已超时（state 过期），请重新打开应用登录", code="wechat_state_expired")
 
 

@@ -9,10 +9,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 import requests
-from flask import current_app
 from wechatpy.exceptions import WeChatClientException
 
 from backend import outbox
+from backend.config import settings
 from backend.errors import ServiceUnavailable
 from backend.org.models import Officer
 from backend.wechat.client import wechat_client
@@ -41,7 +41,7 @@ def send_text_card(userids: list[str], card: dict) -> outbox.Delivery:
     except ServiceUnavailable as error:
         raise outbox.NotConfigured(error.message) from error
     try:
-        result = client.message.send_text_card(int(current_app.config["WECHAT_AGENT_ID"]), userids, card["title"],
+        result = client.message.send_text_card(int(settings().WECHAT_AGENT_ID), userids, card["title"],
                                                card["description"], card["url"], btntxt=card["btntxt"])
     except WeChatClientException as error:
         if error.errcode == NO_VALID_RECIPIENT:

@@ -27,7 +27,7 @@ def row_for(label: str) -> list[str]:
 def test_every_example_default_has_its_row_with_its_value():
     for name in EXAMPLE_DEFAULTS:
         what, value, source = row_for(f"`{name}`")
-        assert value == f"`{SETTINGS[name][0]}`", name
+        assert value == f"`{SETTINGS[name].default}`", name
         assert ASSUMPTION in source, name
     for item, _category, per_unit, cap in DEFAULT_RULES:
         what, value, source = row_for(f"scoring rule `{item}`")

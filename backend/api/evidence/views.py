@@ -10,6 +10,7 @@ from backend.api.pagination import page_of
 from backend.api.request_boundary import logged_read
 from backend.api.schemas import Flag, Record, Schema, Text
 from backend.api.security import auth_required, current_actor
+from backend.config import settings
 from backend.evidence import operations, queries
 from backend.evidence.models import (CUSTODY_NAMES, MADE_BY_SCHEDULER, SUBJECT_NAMES, CopyPurpose, CustodyAction,
                                      Evidence, EvidenceKind, Subject)
@@ -161,7 +162,7 @@ class EvidenceCollection(MethodView):
     def post(self, form):
         """上传现场取证照片或短视频（multipart：file 与拍摄时间、位置等字段）"""
         upload = form.pop("file")
-        limit = max(operations.setting("EVIDENCE_MAX_IMAGE_BYTES"), operations.setting("EVIDENCE_MAX_VIDEO_BYTES"))
+        limit = max(settings().EVIDENCE_MAX_IMAGE_BYTES, settings().EVIDENCE_MAX_VIDEO_BYTES)
         data = read_upload(upload, limit)
         return _saved(*operations.submit_evidence(current_actor(), data=data, content_type=upload.mimetype, **form))
 

@@ -10,12 +10,12 @@ from backend.api.multipart import Blueprint, read_upload
 from backend.api.pagination import page_of
 from backend.api.schemas import Flag, Record, Schema, Text
 from backend.api.security import auth_required, current_actor
+from backend.config import settings
 from backend.errors import Invalid
 from backend.org.roles import TRAINING_STAFF
 from backend.training.drills import operations, pose, queries
-from backend.training.live import classes, screen
-from backend.training.common import setting
 from backend.training.drills.models import DrillKind
+from backend.training.live import classes, screen
 
 blp = Blueprint("drills", __name__, url_prefix="/api/training", description="培训：实战模拟（情景演练、手势与队列动作评分）")
 
@@ -220,9 +220,9 @@ class DrillPhotoAttempts(MethodView):
     def post(self, form, drill_id):
         """上传手势照片（或连拍几帧）评分：逐关节反馈与骨架标注图；关节不可见时提示重拍"""
         uploads = form["photos"]
-        if not 1 <= len(uploads) <= setting("DRILL_MAX_FRAMES"):
-            raise Invalid(f"请上传 1 到 {setting('DRILL_MAX_FRAMES')} 张照片", code="frame_count")
-        limit = setting("DRILL_PHOTO_MAX_BYTES")
+        if not 1 <= len(uploads) <= settings().DRILL_MAX_FRAMES:
+            raise Invalid(f"请上传 1 到 {settings().DRILL_MAX_FRAMES} 张照片", code="frame_count")
+        limit = settings().DRILL_PHOTO_MAX_BYTES
         photos = [read_upload(upload, limit) for upload in uploads]
         attempt = operations.attempt_gesture(current_actor(), drill_id, photos, live_class_id=form.get("live_class_id"))
         audit_object("training_drill_attempt", attempt.id)
@@ -283,7 +283,7 @@ class GestureCapture(MethodView):
     def post(self, form):
         """从示范照片采集参考手势（教员）：测量所选关节的角度作为目标"""
         audit_object("training_gesture", form["code"])
-        photo = read_upload(form.pop("photo"), setting("DRILL_PHOTO_MAX_BYTES"))
+        photo = read_upload(form.pop("photo"), settings().DRILL_PHOTO_MAX_BYTES)
         return operations.capture_gesture(current_actor(), photo=photo, **form)
 
 

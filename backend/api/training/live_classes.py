@@ -8,11 +8,12 @@ from backend.api.audit import audit_object
 from backend.api.pagination import page_of
 from backend.api.schemas import AnswerItem, Count, Schema, Text
 from backend.api.security import auth_required, current_actor
+from backend.config import settings
 from backend.db import local_day
 from backend.org.roles import TRAINEES, TRAINING_STAFF
 from backend.training import queries
+from backend.training.common import require_manager
 from backend.training.live import classes, quizzes
-from backend.training.common import require_manager, setting
 
 blp = Blueprint("live_classes", __name__, url_prefix="/api/training", description="培训：直播课、考勤与随堂测验")
 
@@ -57,7 +58,7 @@ class AttendanceSchema(Schema):
     left_at = fields.DateTime(allow_none=True)
     presence_seconds = fields.Integer()
     credited = fields.Boolean(metadata={"description": "在线比例达到要求，计学时"})
-    heartbeat_seconds = Count(lambda _a: setting("TRAINING_HEARTBEAT_SECONDS"),
+    heartbeat_seconds = Count(lambda _a: settings().TRAINING_HEARTBEAT_SECONDS,
                                         metadata={"description": "客户端应按此间隔发送心跳"})
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from backend.config import settings
 from backend.db import local_day, session, utcnow
 from backend.org.models import Officer, Role
 from backend.supervision.cases.models import Case, CaseWarning
@@ -42,7 +42,7 @@ def _card(case: Case, stage: str, due: date, today: date) -> dict:
         title = f"案件{name}即将超期"
         state = f"{name}期限 {due:%Y年%m月%d日}，还剩 {(due - today).days} 天，请抓紧办理。"
     return dict(title=title, description=f"案件 {case.number}（承办人 {case.officer.name}）\n{state}",
-                url=current_app.config["CASE_OFFICER_URL"].format(id=case.id))
+                url=settings().CASE_OFFICER_URL.format(id=case.id))
 
 
 def warn_case_deadlines(now: datetime | None = None) -> dict[str, int]:
@@ -55,7 +55,7 @@ def warn_case_deadlines(now: datetime | None = None) -> dict[str, int]:
 
     now = now or utcnow()
     today = local_day(now)
-    cases = _open_near_deadline(today + timedelta(days=current_app.config["CASE_WARNING_DAYS"]))
+    cases = _open_near_deadline(today + timedelta(days=settings().CASE_WARNING_DAYS))
     flagged = evaluate_cases(list(cases), today, now)
     warned = set()
     for chunk in _chunks([case.id for case in cases]):

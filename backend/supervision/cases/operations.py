@@ -5,9 +5,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
+from backend.config import settings
 from backend.db import local_day, session, utcnow
 from backend.errors import Invalid
 from backend.org.models import District, Officer, Squad
@@ -165,10 +165,10 @@ def _upsert(district: District, row: dict, squad: Squad, officer: Officer, case:
 
 
 def _deadlines(discovered_on: date, registered_on: date | None) -> dict:
-    config = current_app.config
+    config = settings()
     return {
-        "registration_due_on": discovered_on + timedelta(days=config["CASE_REGISTRATION_DAYS"]),
-        "handling_due_on": registered_on + timedelta(days=config["CASE_HANDLING_DAYS"]) if registered_on else None,
+        "registration_due_on": discovered_on + timedelta(days=config.CASE_REGISTRATION_DAYS),
+        "handling_due_on": registered_on + timedelta(days=config.CASE_HANDLING_DAYS) if registered_on else None,
     }
 
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import select
 
+from backend.config import settings
 from backend.db import session, utcnow
 from backend.supervision.findings.models import NOTICE_NAMES, Notice, NoticeStatus
 from backend.supervision.findings.operations import recipients
@@ -35,7 +35,7 @@ def warn_overdue_notices(now: datetime | None = None) -> int:
         queue_text_card(people, title=f"整改超期预警：{notice.number}",
                         description=(f"{NOTICE_NAMES[notice.kind]}（{whom}）整改期限 {notice.rectify_by:%Y年%m月%d日} "
                                      "已过，尚未完成整改，请尽快整改并回复。"),
-                        url=current_app.config["SUPERVISION_NOTICE_URL"].format(id=notice.id))
+                        url=settings().SUPERVISION_NOTICE_URL.format(id=notice.id))
         warned += 1
     session.flush()
     return warned

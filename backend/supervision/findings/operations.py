@@ -4,10 +4,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
-from flask import current_app
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from backend.config import settings
 from backend.db import LOCAL_TZ, local_day, session, utcnow
 from backend.errors import Conflict, Forbidden, Invalid
 from backend.evidence.models import Evidence
@@ -85,7 +85,7 @@ def _notify(people: list[Officer], *, title: str, description: str, url_setting:
     from backend.wechat.messages import queue_text_card
 
     return queue_text_card(people, title=title, description=description,
-                                   url=current_app.config[url_setting].format(id=object_id))
+                                   url=getattr(settings(), url_setting).format(id=object_id))
 
 
 def _local(moment: datetime) -> str:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app
 from sqlalchemy import ColumnElement, Select, and_, func, select
 
+from backend.config import settings
 from backend.db import session
 from backend.errors import NotFound
 from backend.org.models import Officer, Role
@@ -15,7 +15,7 @@ from backend.supervision.findings.models import Finding, Notice, NoticeKind, Not
 
 def finding_types() -> dict[str, str]:
     """The configured finding types, code → name (SUPERVISION_FINDING_TYPES: "code:名称,…")."""
-    pairs = (item.split(":", 1) for item in current_app.config["SUPERVISION_FINDING_TYPES"].split(",") if item.strip())
+    pairs = (item.split(":", 1) for item in settings().SUPERVISION_FINDING_TYPES.split(",") if item.strip())
     return {code.strip(): name.strip() for code, name in pairs}
 
 

@@ -23,10 +23,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Iterable
 
-from flask import current_app
 from sqlalchemy import Date, bindparam, select, text
 
 from backend import periods
+from backend.config import settings
 from backend.db import local_day, session, utcnow
 from backend.errors import Conflict, Forbidden, Invalid
 from backend.org.models import Officer
@@ -42,13 +42,13 @@ YEAR_GRADE_NAMES = {"excellent": "优秀", "competent": "称职", "basically_com
 
 def rating_bonus() -> dict[str, Decimal]:
     """POINTS_RATING_BONUS, "excellent:2,good:1,…": the points each rating adds to the quarter."""
-    pairs = (pair.split(":") for pair in current_app.config["POINTS_RATING_BONUS"].split(","))
+    pairs = (pair.split(":") for pair in settings().POINTS_RATING_BONUS.split(","))
     return {code.strip(): Decimal(points) for code, points in pairs}
 
 
 def quarter_grades() -> list[tuple[Decimal, str]]:
     """POINTS_QUARTER_GRADES, "好:100,较好:95,…": each grade's floor, highest first (below all: 差)."""
-    pairs = (pair.split(":") for pair in current_app.config["POINTS_QUARTER_GRADES"].split(","))
+    pairs = (pair.split(":") for pair in settings().POINTS_QUARTER_GRADES.split(","))
     return sorted(((Decimal(floor), name.strip()) for name, floor in pairs), reverse=True)
 
 
@@ -195,12 +195,12 @@ YEAR_STAGE = "points_year_stage"
 def refresh_year(year: int, officer_ids: list[int] | None = None) -> int:
     """Draft (or bring up to date) the year's appraisals, ranked and graded within each squad, in SQL:
     every officer with a quarter in the year, or the squads of the given officers."""
-    config = current_app.config
+    config = settings()
     params = {"start": date(year, 1, 1), "end": date(year + 1, 1, 1),
-              "quota_percent": int(config["POINTS_EXCELLENT_QUOTA_PERCENT"]),
-              **{name: int(Decimal(config[setting]) * 100) for name, setting in (
-                  ("excellent", "POINTS_EXCELLENT_FLOOR"), ("basic", "POINTS_BASIC_FLOOR"),
-                  ("unqualified", "POINTS_UNQUALIFIED_FLOOR"))}}
+              "quota_percent": config.POINTS_EXCELLENT_QUOTA_PERCENT,
+              **{name: int(floor * 100) for name, floor in (
+                  ("excellent", config.POINTS_EXCELLENT_FLOOR), ("basic", config.POINTS_BASIC_FLOOR),
+                  ("unqualified", config.POINTS_UNQUALIFIED_FLOOR))}}
     squads = ""
     if officer_ids is not None:
         squad_ids = set(session.scalars(select(Officer.squad_id).where(Officer.id.in_(officer_ids))))

@@ -6,9 +6,9 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from flask import current_app
 from sqlalchemy import Date, String, bindparam, case, cast, column, delete, func, select, table, text
 
+from backend.config import settings
 from backend.db import insert_rows, local_day, session, utcnow
 from backend.errors import Conflict, Forbidden, Invalid
 from backend.org.models import Officer, Squad
@@ -198,7 +198,7 @@ def _update_sheets(month: date, officers: list, sheets: dict[int, MonthlyPoints]
                    scores: dict[int, tuple[Decimal, Decimal, str]]) -> tuple[list[dict], int, list]:
     """Retotal the open sheets that changed (back to draft); the rows of new sheets, how many
     changed and the (officer, sheet) pairs of locked ones."""
-    base = Decimal(current_app.config["POINTS_MONTHLY_BASE"])
+    base = settings().POINTS_MONTHLY_BASE
     now = utcnow()
     created, changed, locked = [], 0, []
     for officer in officers:
@@ -291,7 +291,7 @@ def add_adjustment(actor: Officer, sheet: MonthlyPoints, *, points: Decimal, rea
     require(actor, SQUAD_MANAGERS)
     refuse_own_sheet(actor, sheet)
     _require_open(sheet)
-    limit = Decimal(current_app.config["POINTS_ADJUSTMENT_LIMIT"])
+    limit = settings().POINTS_ADJUSTMENT_LIMIT
     if not points or abs(points) > limit:
         raise Invalid(f"调整分值须在 -{limit} 到 {limit} 之间且不为 0", code="adjustment_out_of_range")
     if not reason.strip():
@@ -340,7 +340,7 @@ def publish(actor: Officer, sheet: MonthlyPoints) -> MonthlyPoints:
     queue_text_card([sheet.officer], title=f"{sheet.month:%Y年%m月}积分已公布",
                    description=f"{sheet.officer.name}：本月积分 {sheet.total} 分（基础分 {sheet.base}，"
                                f"条目 {sheet.items_total:+}，调整 {sheet.adjustments_total:+}）",
-                   url=current_app.config["POINTS_SHEET_URL"].format(id=sheet.id))
+                   url=settings().POINTS_SHEET_URL.format(id=sheet.id))
     return sheet
 
 
@@ -372,7 +372,7 @@ def for_squad(actor: Officer, squad: Squad, month: date, operation) -> list[Squa
 def lock_published(day: date) -> int:
     """Lock every published sheet of the months whose lock day has come by `day`: day POINTS_LOCK_DAY
     of the following month (a sheet published after that is locked at the next run)."""
-    lock_day = current_app.config["POINTS_LOCK_DAY"]
+    lock_day = settings().POINTS_LOCK_DAY
     this_month = day.replace(day=1)
     before = this_month if day.day >= lock_day else month_before(this_month)
     sheets = session.scalars(select(MonthlyPoints).where(MonthlyPoints.state == SheetState.published,

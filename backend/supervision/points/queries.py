@@ -4,13 +4,14 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from flask import current_app
 from sqlalchemy import Select, or_, select
 
+from backend.config import settings
 from backend.db import session
 from backend.org.models import Officer
 from backend.org.scope import scoped
 from backend.periods import month_after, shift
+from backend.supervision.points import DOMAIN
 from backend.supervision.points.catalogue import ITEMS
 from backend.supervision.points.models import (STATE_NAMES, DailyItem, ManualItem, MonthlyLine, MonthlyPoints,
                                                QuarterlyEvaluation, ScoringRule, SheetState, YearlyAppraisal)
@@ -19,24 +20,14 @@ from backend.supervision.points.scoring import Line, draft_lines
 
 EXAMPLE_DEFAULT = "example_default"
 EXAMPLE_DEFAULT_NOTE = "示例默认值：源文件未规定此数值，由区局确认或修改"
-# The points settings that are example defaults (config.EXAMPLE_DEFAULTS), what each means.
-PARAMETERS = {
-    "POINTS_MONTHLY_BASE": "月计分的基础分",
-    "POINTS_ADJUSTMENT_LIMIT": "领导每次调整的分值上限（±）",
-    "POINTS_LOCK_DAY": "已公布的月积分于次月第几日锁定",
-    "POINTS_RATING_BONUS": "季评价等次（优、良、中、差）计入得分的加减分",
-    "POINTS_QUARTER_GRADES": "季评价等次的最低得分（低于最低者为差）",
-    "POINTS_EXCELLENT_QUOTA_PERCENT": "年考核优秀名额占中队人数的百分比（向下取整）",
-    "POINTS_EXCELLENT_FLOOR": "年考核优秀的最低得分",
-    "POINTS_BASIC_FLOOR": "年考核低于此分为基本称职",
-    "POINTS_UNQUALIFIED_FLOOR": "年考核低于此分为不称职",
-}
 
 
 def parameters() -> list[dict]:
-    """The numbers points are computed with that are not data: each an example default the district sets."""
-    return [dict(name=name, value=str(current_app.config[name]), meaning=meaning, source=EXAMPLE_DEFAULT,
-                 note=EXAMPLE_DEFAULT_NOTE) for name, meaning in PARAMETERS.items()]
+    """The numbers points are computed with that are not data: each an example default the district sets
+    (the points settings declared `example_default`, with their meaning)."""
+    return [dict(name=setting.name, value=str(getattr(settings(), setting.name)), meaning=setting.meaning,
+                 source=EXAMPLE_DEFAULT, note=EXAMPLE_DEFAULT_NOTE)
+            for setting in DOMAIN.settings if setting.example_default]
 
 
 def rule_source(rule: ScoringRule) -> str:

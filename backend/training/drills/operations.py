@@ -28,15 +28,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from backend.config import settings
 from backend.db import local_day, session, utcnow
 from backend.errors import Conflict, Invalid, NotFound
 from backend.files import store
 from backend.org.models import Officer
 from backend.org.scope import get_visible, scoped
 from backend.storage import get_storage
+from backend.training.common import check_category, require_manager
 from backend.training.drills import pose
-from backend.training.common import check_category, require_manager, setting
-from backend.training.drills.models import DrillAttemptStatus, Drill, DrillAttempt, DrillKind, ReferenceGesture
+from backend.training.drills.models import Drill, DrillAttempt, DrillAttemptStatus, DrillKind, ReferenceGesture
 from backend.training.live.classes import live_class_for, require_present
 
 MAX_PATH = 100  # choices in one scenario attempt; a loop walked longer than this is not an answer
@@ -252,7 +253,7 @@ def capture_gesture(actor: Officer, *, code: str, name: str, photo: bytes, joint
     """A reference gesture whose target angles are measured on a trainer's reference photo."""
     require_manager(actor)
     pose.check_targets({joint: {"angle": 90, "tolerance": tolerance} for joint in joints})
-    image = pose.load_frame(photo, max_bytes=setting("DRILL_PHOTO_MAX_BYTES"))
+    image = pose.load_frame(photo, max_bytes=settings().DRILL_PHOTO_MAX_BYTES)
     landmarks = pose.find_pose(image)
     pose.require_one_person(image)
     targets = pose.capture_targets(landmarks, image.width, image.height, joints, tolerance)
@@ -345,7 +346,7 @@ def attempt_gesture(actor: Officer, drill_id: int, photos: list[bytes], *,
     frames = []
     for number, data in enumerate(photos, start=1):
         with _frame_number(number, len(photos)):
-            frames.append((number, *pose.score_frame(data, gesture, max_bytes=setting("DRILL_PHOTO_MAX_BYTES"))))
+            frames.append((number, *pose.score_frame(data, gesture, max_bytes=settings().DRILL_PHOTO_MAX_BYTES)))
     number, image, landmarks, scored = max(frames, key=lambda f: (f[3].score is not None, f[3].score or 0, -f[0]))
     with _frame_number(number, len(photos)):
         pose.require_one_person(image)

@@ -27,12 +27,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from backend import keys
+from backend.config import settings
 from backend.db import LOCAL_TZ, local_day, session, utcnow
 from backend.errors import Conflict, Forbidden, Invalid
 from backend.exports import export_row
 from backend.org.models import Officer
 from backend.org.scope import get_visible, scoped
-from backend.training.common import check_category, require_manager, setting
+from backend.training.common import check_category, require_manager
 from backend.training.models import Attendance, Course, LiveClass, PresenceInterval, Teacher
 
 
@@ -53,7 +54,7 @@ def create_live_class(actor: Officer, *, title: str, classroom: str, starts_at: 
         held_on=local_day(starts_at), category=category, credit_hours=credit_hours, course_id=course_id,
         teacher_id=teacher_id, stream_url=stream_url, created_by_id=actor.id,
         min_presence_percent=min_presence_percent if min_presence_percent is not None
-        else setting("TRAINING_MIN_PRESENCE_PERCENT"),
+        else settings().TRAINING_MIN_PRESENCE_PERCENT,
     )
     session.add(live_class)
     session.flush()
@@ -65,7 +66,7 @@ JOIN_CODE_BYTES = 16
 
 
 def _join_window(moment: datetime) -> int:
-    return int(moment.timestamp()) // setting("TRAINING_JOIN_CODE_SECONDS")
+    return int(moment.timestamp()) // settings().TRAINING_JOIN_CODE_SECONDS
 
 
 def join_signature(live_class_id: int) -> str:
@@ -82,7 +83,7 @@ def join_signature_matches(live_class_id: int, signature: str) -> bool:
 
 def join_url(live_class: LiveClass) -> str:
     query = urlencode({"class": live_class.id, "sig": join_signature(live_class.id)})
-    return f"{setting('TRAINING_JOIN_URL')}?{query}"
+    return f"{settings().TRAINING_JOIN_URL}?{query}"
 
 
 def join_qr_png(live_class: LiveClass) -> bytes:
@@ -107,7 +108,7 @@ def join(actor: Officer, live_class_id: int, signature: str) -> Attendance:
     if not join_signature_matches(live_class.id, signature):
         raise Forbidden("二维码无效或已过期，请扫描教室大屏上当前显示的二维码", code="bad_signature")
     now = utcnow()
-    early = setting("TRAINING_JOIN_EARLY_MINUTES")
+    early = settings().TRAINING_JOIN_EARLY_MINUTES
     if now < live_class.starts_at - timedelta(minutes=early):
         raise Conflict(f"课程尚未开始，请在开课前 {early} 分钟内加入", code="class_not_started")
     if now >= live_class.ends_at:
@@ -149,7 +150,7 @@ def _joined(actor: Officer, live_class_id: int) -> Attendance:
 
 def _signal(attendance: Attendance, now: datetime) -> Attendance:
     """Extend the current interval up to `now`, or start a new one after a gap (or a leave)."""
-    gap = timedelta(seconds=setting("TRAINING_HEARTBEAT_GAP_SECONDS"))
+    gap = timedelta(seconds=settings().TRAINING_HEARTBEAT_GAP_SECONDS)
     current = attendance.intervals[-1] if attendance.intervals else None
     if current is not None and not current.closed and now - current.ended_at <= gap:
         current.ended_at = max(current.ended_at, now)
@@ -174,7 +175,7 @@ def presence_seconds(intervals, starts_at: datetime, ends_at: datetime) -> int:
 
 def head_count(live_class_id: int) -> dict:
     """How many have joined the class, and how many are in it now (not left, a signal within the gap)."""
-    recent = utcnow() - timedelta(seconds=setting("TRAINING_HEARTBEAT_GAP_SECONDS"))
+    recent = utcnow() - timedelta(seconds=settings().TRAINING_HEARTBEAT_GAP_SECONDS)
     joined, present = session.execute(
         select(func.count(), func.count().filter(Attendance.left_at.is_(None), Attendance.last_seen_at >= recent))
         .where(Attendance.live_class_id == live_class_id)).one()

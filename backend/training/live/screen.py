@@ -14,11 +14,11 @@ from urllib.parse import urlencode
 from sqlalchemy import select
 
 from backend import keys
+from backend.config import settings
 from backend.db import session, utcnow
 from backend.errors import NotFound
-from backend.training.live import classes, quizzes
-from backend.training.common import setting
 from backend.training.drills.queries import leaderboard
+from backend.training.live import classes, quizzes
 from backend.training.models import LiveClass, LiveQuiz
 
 
@@ -32,7 +32,7 @@ def screen_key(live_class_id: int) -> str:
 
 def screen_url(live_class: LiveClass) -> str:
     query = urlencode({"key": screen_key(live_class.id)})
-    return f"{setting('PUBLIC_BASE_URL').rstrip('/')}/classroom/{live_class.id}?{query}"
+    return f"{settings().PUBLIC_BASE_URL.rstrip('/')}/classroom/{live_class.id}?{query}"
 
 
 def screen_class(live_class_id: int, key: str) -> LiveClass:
@@ -59,7 +59,7 @@ def state(live_class: LiveClass) -> dict:
             "starts_at": live_class.starts_at, "ends_at": live_class.ends_at, "status": _status(live_class),
             "joined": counts["joined"], "present": counts["present"],
             "quiz": quizzes.distribution(latest) if latest is not None else None,
-            "leaderboard": leaderboard(live_class.id), "poll_seconds": setting("CLASSROOM_POLL_SECONDS"),
-            "join_code": classes.join_signature(live_class.id), "join_code_seconds": setting("TRAINING_JOIN_CODE_SECONDS"),
+            "leaderboard": leaderboard(live_class.id), "poll_seconds": settings().CLASSROOM_POLL_SECONDS,
+            "join_code": classes.join_signature(live_class.id), "join_code_seconds": settings().TRAINING_JOIN_CODE_SECONDS,
             "server_time": utcnow()}
 

@@ -1,0 +1,45 @@
+"""The one ordered list of what makes up the service; the app factory, Alembic's metadata, the scheduler,
+the CLI, the settings loader and the API walk it. Adding a domain: its package (with `DOMAIN`), its
+migration, and one line below (see CONTRIBUTING.md).
+
+The order is the API document's order of tags and the scheduler's catch-up order (a domain's jobs run
+after those of the domains it reads: points after duty, training, community, cases and findings).
+The shared pieces that are no domain (database, storage, keys, audit, scheduler, outbox) come first and
+last; their settings are in backend/config.py, read before any domain is.
+"""
+from __future__ import annotations
+
+from backend.registry import SWEEP, Domain, Job, resolve
+
+CORE = Domain(
+    "core",
+    models=("backend.audit", "backend.scheduler"),
+    blueprints=("backend.api.health:blp",),
+    cli=("backend.scheduler:scheduler_cli",),
+    jobs=(Job("files.sweep_orphans", {"hour": 4, "minute": 10}, "backend.files.sweep_orphan_files",
+              period=SWEEP),),  # files left by failed commits
+)
+
+OUTBOX = Domain(
+    "outbox",
+    models=("backend.outbox",),
+    blueprints=("backend.api.outbox.views:blp",),
+    jobs=(Job("outbox.deliver", {"minute": "*"}, "backend.outbox.deliver", period=SWEEP,
+              executor="outbox"),),  # every queued message (text cards), with retries; an outage delays no other job
+)
+
+# Each domain, by its declaration ("package:DOMAIN").
+DECLARATIONS = (
+    "backend.org:DOMAIN",
+    "backend.wechat:DOMAIN",
+    "backend.community:DOMAIN",
+    "backend.evidence:DOMAIN",
+    "backend.duty:DOMAIN",
+    "backend.training:DOMAIN",
+    "backend.supervision.findings:DOMAIN",
+    "backend.supervision.cases:DOMAIN",
+    "backend.supervision.points:DOMAIN",
+    "backend.training:DRILLS",
+)
+
+DOMAINS: tuple[Domain, ...] = (CORE, *(resolve(declaration) for declaration in DECLARATIONS), OUTBOX)

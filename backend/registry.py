@@ -1,0 +1,65 @@
+"""What a domain contributes to the service, declared in its package: `DOMAIN = Domain(...)` in
+`backend/<domain>/__init__.py`, listed once in `backend/domains.py`.
+
+Everything here is a plain declaration (names and import strings), so that importing a domain package
+imports nothing else: the app factory, Alembic's metadata, the scheduler, the CLI, the settings loader
+and the API resolve the strings when they need them. Domain code never imports `backend.api`, hence
+blueprints are strings such as "backend.api.duty:blp" that only the API layer imports.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Callable, NamedTuple
+
+# A sweep covers no period: it runs at every firing (on the lease holder only) without the ledger,
+# so it must be idempotent itself — the hourly overdue warnings are, through their own unique rows.
+SWEEP = "sweep"
+
+
+class Job(NamedTuple):
+    """One scheduled job: a stable id, a cron trigger (Asia/Shanghai) and what to call (see backend.scheduler)."""
+
+    id: str
+    trigger: dict
+    func: str | Callable
+    period: str = "day"  # day | month | quarter | year: what one run covers; or SWEEP (see below)
+    lag: int = 0  # a run in period P covers period P - lag (1: yesterday, last month ...)
+    catch_up: bool = True  # False: after downtime only the latest period runs (e.g. a sync)
+    executor: str = "default"  # a job that runs for minutes gets a thread of its own, so it delays no other
+
+
+class Setting(NamedTuple):
+    """One setting read from the environment: its default (as the environment would give it), its type,
+    what it means, and whether the number is an example default the district sets (the source documents
+    do not give it: a row of the README's "Where the numbers come from")."""
+
+    name: str
+    default: str
+    type: type
+    meaning: str = ""
+    example_default: bool = False
+
+
+@dataclass(frozen=True)
+class Domain:
+    """A domain's contribution. Module and object names are import strings ("package.module:attribute")."""
+
+    name: str
+    models: tuple[str, ...] = ()  # modules defining its tables (Alembic's metadata, the app's first query)
+    blueprints: tuple[str, ...] = ()  # "backend.api.<module>:blp", in the order the API document lists them
+    cli: tuple[str, ...] = ()  # click groups added to `flask`
+    jobs: tuple[Job, ...] = ()  # in catch-up order
+    settings: tuple[Setting, ...] = ()
+    points_sources: tuple[str, ...] = ()  # modules whose `@source(...)` functions feed the daily records
+    # storage folder -> the columns ("module:Model.column") whose records refer to its files (the orphan sweep)
+    stored_files: dict[str, tuple[str, ...]] | None = None
+
+
+def resolve(target: str):
+    """The object an import string names: "package.module:attribute[.attribute]"."""
+    module, _, path = target.partition(":")
+    found = importlib.import_module(module)
+    for name in path.split(".") if path else ():
+        found = getattr(found, name)
+    return found

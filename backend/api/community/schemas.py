@@ -5,6 +5,7 @@ from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from backend.api.evidence.views import EvidenceRecordSchema, EvidenceUploadSchema, EvidenceWeChatSchema
+from backend.api.fields import CoordSystem
 from backend.api.schemas import Count, Flag, Rows, Schema, Text
 from backend.api.security import current_actor
 from backend.community import privacy, queries
@@ -33,7 +34,7 @@ class ComplaintSubmitSchema(Schema):
     place = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=128))
     lat = fields.Float(load_default=None, allow_none=True)
     lng = fields.Float(load_default=None, allow_none=True)
-    coord_system = fields.String(load_default="gcj02", validate=validate.OneOf(["gcj02", "wgs84"]))
+    coord_system = CoordSystem()
     consent = fields.Boolean(required=True, validate=validate.Equal(True, error="请先阅读并同意信息收集说明。"))
     website = fields.String(load_default=None, metadata={"description": "留空（防机器人）", "example": ""})
     photos = fields.List(Upload(), load_default=list, metadata={"description": "照片，最多 4 张"})

@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backend.api.audit import audit_object
+from backend.api.fields import CoordSystem, Latitude, Longitude
 from backend.api.pagination import page_of
 from backend.api.request_boundary import logged_read
 from backend.api.schemas import Flag, Schema, Text
@@ -15,7 +16,6 @@ from backend.api.security import auth_required, current_actor
 from backend.duty import checkins, positions, queries, sync
 from backend.duty.models import Approval, CheckKind, DutyCheck
 from backend.errors import Invalid
-from backend.geo import COORD_SYSTEMS, GCJ02
 from backend.org.roles import SQUAD_MANAGERS
 from backend.org.scope import get_visible
 
@@ -39,9 +39,9 @@ class LocatedSchema(Schema):
     client_id = fields.String(required=True, validate=validate.Length(min=8, max=64),
                               metadata={"description": "客户端生成的唯一编号（如 UUID），重复提交只记一次"})
     client_at = fields.AwareDateTime(required=True, metadata={"description": "手机上发生的时间"})
-    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
-    lng = fields.Float(required=True, validate=validate.Range(-180, 180))
-    coord_system = fields.String(load_default=GCJ02, validate=validate.OneOf(COORD_SYSTEMS))
+    lat = Latitude(required=True)
+    lng = Longitude(required=True)
+    coord_system = CoordSystem()
     accuracy_m = fields.Float(required=True, validate=validate.Range(min=0), metadata={"description": "定位精度，米"})
 
 

@@ -6,13 +6,13 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
+from backend.api.fields import CoordSystem, Latitude, Longitude
 from backend.api.pagination import page_of
 from backend.api.schemas import Record, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.db import local_day
 from backend.duty import operations, queries
 from backend.duty.models import DUTY_TYPE_NAMES, DutyType, Post, Shift
-from backend.geo import COORD_SYSTEMS, GCJ02
 from backend.org.roles import SQUAD_MANAGERS
 from backend.org.scope import get_visible, scoped
 
@@ -21,14 +21,13 @@ blp = Blueprint("duty", __name__, url_prefix="/api/duty", description="勤务：
 
 
 class PointSchema(Schema):
-    lat = fields.Float(required=True, validate=validate.Range(-90, 90), metadata={"example": 31.2304})
-    lng = fields.Float(required=True, validate=validate.Range(-180, 180), metadata={"example": 121.4737})
+    lat = Latitude(required=True)
+    lng = Longitude(required=True)
 
 
 class FenceSchema(Schema):
     shape = fields.String(required=True, validate=validate.OneOf(["circle", "polygon"]))
-    coord_system = fields.String(load_default=GCJ02, validate=validate.OneOf(COORD_SYSTEMS),
-                                 metadata={"description": "输入坐标系；存储时统一为 gcj02"})
+    coord_system = CoordSystem(metadata={"description": "输入坐标系；存储时统一为 gcj02"})
     center = fields.Nested(PointSchema, metadata={"description": "圆心（圆形围栏）"})
     radius_m = fields.Integer(metadata={"description": "半径，米（圆形围栏）", "example": 200})
     points = fields.List(fields.Nested(PointSchema), validate=validate.Length(max=500),

@@ -5,6 +5,7 @@ from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
+from backend.api.fields import CoordSystem, Latitude, Longitude
 from backend.api.multipart import Blueprint, read_upload
 from backend.api.pagination import page_of
 from backend.api.request_boundary import logged_read
@@ -14,7 +15,7 @@ from backend.config import settings
 from backend.evidence import operations, queries
 from backend.evidence.models import (CUSTODY_NAMES, MADE_BY_SCHEDULER, SUBJECT_NAMES, CopyPurpose, CustodyAction,
                                      Evidence, EvidenceKind, Subject)
-from backend.geo import COORD_SYSTEMS, GCJ02
+from backend.geo import GCJ02
 from backend.org.scope import get_visible
 
 blp = Blueprint("evidence", __name__, url_prefix="/api/evidence", description="现场取证：上传、原件与水印件、脱敏导出、证据链校验")
@@ -23,9 +24,9 @@ class EvidenceDetailsSchema(Schema):
     client_id = fields.String(required=True, validate=validate.Length(min=8, max=64),
                               metadata={"description": "客户端生成的唯一编号（如 UUID），重复提交只记一次"})
     captured_at = fields.AwareDateTime(required=True, metadata={"description": "手机记录的拍摄时间（带时区）"})
-    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
-    lng = fields.Float(required=True, validate=validate.Range(-180, 180))
-    coord_system = fields.String(load_default=GCJ02, validate=validate.OneOf(COORD_SYSTEMS))
+    lat = Latitude(required=True)
+    lng = Longitude(required=True)
+    coord_system = CoordSystem()
     accuracy_m = fields.Float(validate=validate.Range(min=0), metadata={"description": "定位精度，米"})
     place = fields.String(validate=validate.Length(min=1, max=200), metadata={"example": "静安区南京西路 1266 号"})
     subject_type = fields.Enum(Subject, metadata={"description": "关联对象：complaint 诉件 / finding 督察发现 / "

@@ -1,14 +1,13 @@
-"""What the points views share: the blueprint, period fields, point amounts and the ETag guard."""
+"""What the points views share: the blueprint, decimal checks, item names and the ETag guard."""
 from __future__ import annotations
 
 from contextlib import contextmanager
 from decimal import Decimal
 
 from flask_smorest import Blueprint
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError
 from sqlalchemy.orm.exc import StaleDataError
 
-from backend import periods
 from backend.errors import StaleWrite
 from backend.supervision.points.catalogue import ITEMS
 
@@ -22,36 +21,6 @@ class PointsBlueprint(Blueprint):
 blp = PointsBlueprint("points", __name__, url_prefix="/api/points", description="考核积分：日记实、积分规则、月计分")
 
 
-class Month(fields.String):
-    """A month as "2026-11" (a date on the 1st inside)."""
-
-    default_error_messages = {"invalid": "应为月份，如 2026-11。"}
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else periods.key("month", value)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        try:
-            return periods.parse_key("month", str(value))
-        except ValueError:
-            raise self.make_error("invalid") from None
-
-
-class Quarter(fields.String):
-    """A quarter as "2026-Q4" (a date on its first day inside)."""
-
-    default_error_messages = {"invalid": "应为季度，如 2026-Q4。"}
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else periods.key("quarter", value)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        try:
-            return periods.parse_key("quarter", str(value))
-        except ValueError:
-            raise self.make_error("invalid") from None
-
-
 def cents(value: Decimal) -> None:
     if value.as_tuple().exponent < -2:
         raise ValidationError("最多两位小数。")
@@ -63,10 +32,6 @@ def within(low: int, high: int, *, above_low: bool = False):
         if value > high or value < low or (above_low and value == low):
             raise ValidationError(f"应{'大于' if above_low else '大于等于'} {low}且小于等于 {high}。")
     return check
-
-
-def Points(**kw) -> fields.Decimal:  # noqa: N802  (a field factory reads like a field class)
-    return fields.Decimal(as_string=True, **{"metadata": {"example": "2.50"}, **kw})
 
 
 def item_name(row) -> str:

@@ -9,7 +9,8 @@ from marshmallow import fields, pre_dump, validate
 
 from backend.api.audit import audit_object
 from backend.api.pagination import page_of
-from backend.api.supervision.points.common import Month, Points, blp, cents, changing, item_name
+from backend.api.fields import Month, Points
+from backend.api.supervision.points.common import blp, cents, changing, item_name
 from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.db import session

@@ -6,7 +6,8 @@ from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
 from backend.api.pagination import page_of
-from backend.api.supervision.points.common import Month, Points, Quarter, blp
+from backend.api.fields import Month, Points, Quarter
+from backend.api.supervision.points.common import blp
 from backend.api.schemas import Rows, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.db import session

@@ -6,7 +6,8 @@ from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
 from backend.api.pagination import page_of
-from backend.api.supervision.points.common import Month, Points, blp, cents, item_name, within
+from backend.api.fields import Month, Points
+from backend.api.supervision.points.common import blp, cents, item_name, within
 from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.db import session

@@ -86,7 +86,8 @@ def report(office_code: str, version: int, signature: str):
         return _page("report.html", office=office, values={})
     values = {name: request.form.get(name, "") for name in FORM_FIELDS}
     limit = current_app.config["COMMUNITY_PHOTO_MAX_BYTES"]
-    photos = [operations.Photo(read_upload(f, limit), f.mimetype) for f in request.files.getlist("photos") if f.filename]
+    photos = [operations.Photo(read_upload(f, limit), f.mimetype)
+              for f in request.files.getlist("photos") if f.filename]
     try:
         if request.form.get("consent") != "yes":
             raise Invalid("请先阅读并勾选同意信息收集说明", code="consent_required")

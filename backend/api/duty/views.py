@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
 from backend.api.fields import CoordSystem, Latitude, Longitude
-from backend.api.pagination import page_of
+from backend.api.pagination import listing, page_of
 from backend.api.schemas import Record, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.db import local_day
@@ -217,13 +217,7 @@ class PostById(MethodView):
 
 @blp.route("/shifts", endpoint="shifts")
 class Shifts(MethodView):
-    @auth_required(blp)
-    @blp.arguments(ShiftFilterSchema, location="query")
-    @blp.response(200, ShiftSchema(many=True))
-    @blp.paginate()
-    def get(self, filters, pagination_parameters):
-        """排班列表（队员看自己，中队长看本中队，区局看全区）"""
-        return page_of(queries.shifts(current_actor(), **filters), pagination_parameters)
+    get = listing(blp, queries.shifts, ShiftFilterSchema, ShiftSchema, "排班列表（队员看自己，中队长看本中队，区局看全区）")
 
     @auth_required(blp, *SQUAD_MANAGERS)
     @blp.arguments(RosterSchema)

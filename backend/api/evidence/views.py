@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 from backend.api.audit import audit_object
 from backend.api.fields import CoordSystem, Latitude, Longitude
 from backend.api.multipart import Blueprint, read_upload
-from backend.api.pagination import page_of
+from backend.api.pagination import listing
 from backend.api.request_boundary import logged_read
 from backend.api.schemas import Flag, Record, Schema, Text
 from backend.api.security import auth_required, current_actor
@@ -167,13 +167,7 @@ class EvidenceCollection(MethodView):
         data = read_upload(upload, limit)
         return _saved(*operations.submit_evidence(current_actor(), data=data, content_type=upload.mimetype, **form))
 
-    @auth_required(blp)
-    @blp.arguments(EvidenceFilterSchema, location="query")
-    @blp.response(200, EvidenceRecordSchema(many=True))
-    @blp.paginate()
-    def get(self, filters, pagination_parameters):
-        """证据列表（队员看自己的，中队长看本中队，区局看全区）"""
-        return page_of(queries.evidence_list(current_actor(), **filters), pagination_parameters)
+    get = listing(blp, queries.evidence_list, EvidenceFilterSchema, EvidenceRecordSchema, "证据列表（队员看自己的，中队长看本中队，区局看全区）")
 
 
 @blp.route("/wechat", endpoint="evidence_wechat")

@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
-from backend.api.pagination import page_of
+from backend.api.pagination import listing
 from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.db import session
@@ -79,13 +79,7 @@ class SquadFilterSchema(Schema):
 
 @blp.route("/officers", endpoint="officers")
 class Officers(MethodView):
-    @auth_required(blp)
-    @blp.arguments(OfficerFilterSchema, location="query")
-    @blp.response(200, OfficerSchema(many=True))
-    @blp.paginate()
-    def get(self, filters, pagination_parameters):
-        """人员列表（按数据权限：队员看自己，中队长看本中队，区局看全区）"""
-        return page_of(queries.officers(current_actor(), **filters), pagination_parameters)
+    get = listing(blp, queries.officers, OfficerFilterSchema, OfficerSchema, "人员列表（按数据权限：队员看自己，中队长看本中队，区局看全区）")
 
     @auth_required(blp, *DISTRICT_ADMINS)
     @blp.arguments(OfficerCreateSchema)
@@ -128,13 +122,7 @@ class Squads(MethodView):
 
 @blp.route("/community-offices", endpoint="community_offices")
 class CommunityOffices(MethodView):
-    @auth_required(blp)
-    @blp.arguments(SquadFilterSchema, location="query")
-    @blp.response(200, CommunityOfficeSchema(many=True))
-    @blp.paginate()
-    def get(self, filters, pagination_parameters):
-        """城管社区工作室列表（数据权限内）"""
-        return page_of(queries.community_offices(current_actor(), **filters), pagination_parameters)
+    get = listing(blp, queries.community_offices, SquadFilterSchema, CommunityOfficeSchema, "城管社区工作室列表（数据权限内）")
 
 
 @blp.route("/community-offices/<int:office_id>", endpoint="community_office")

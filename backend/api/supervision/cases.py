@@ -8,7 +8,7 @@ from marshmallow import fields, validate
 from backend import periods
 from backend.api.audit import audit_object
 from backend.api.multipart import read_upload
-from backend.api.pagination import page_of
+from backend.api.pagination import listing
 from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.db import local_day
@@ -133,13 +133,7 @@ class CaseFileImport(MethodView):
 
 @blp.route("", endpoint="cases")
 class Cases(MethodView):
-    @auth_required(blp)
-    @blp.arguments(CaseFilterSchema, location="query")
-    @blp.response(200, CaseSchema(many=True))
-    @blp.paginate()
-    def get(self, filters, pagination_parameters):
-        """案件列表（区局看全区，中队长看本中队，队员看自己承办的）"""
-        return page_of(queries.cases(current_actor(), **filters), pagination_parameters)
+    get = listing(blp, queries.cases, CaseFilterSchema, CaseSchema, "案件列表（区局看全区，中队长看本中队，队员看自己承办的）")
 
 
 @blp.route("/<int:case_id>", endpoint="case")

@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
-from backend.api.pagination import page_of
+from backend.api.pagination import listing
 from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.org.roles import SUPERVISING_STAFF
@@ -139,13 +139,7 @@ class FindingTypes(MethodView):
 
 @blp.route("/findings", endpoint="findings")
 class Findings(MethodView):
-    @auth_required(blp)
-    @blp.arguments(FindingFilterSchema, location="query")
-    @blp.response(200, FindingSchema(many=True))
-    @blp.paginate()
-    def get(self, filters, pagination_parameters):
-        """督察记录列表（督察员看本区局，中队长看本中队，队员看自己的）"""
-        return page_of(queries.findings(current_actor(), **filters), pagination_parameters)
+    get = listing(blp, queries.findings, FindingFilterSchema, FindingSchema, "督察记录列表（督察员看本区局，中队长看本中队，队员看自己的）")
 
     @auth_required(blp, *SUPERVISING_STAFF)
     @blp.arguments(FindingCreateSchema)
@@ -169,13 +163,7 @@ class FindingById(MethodView):
 
 @blp.route("/notices", endpoint="notices")
 class Notices(MethodView):
-    @auth_required(blp)
-    @blp.arguments(NoticeFilterSchema, location="query")
-    @blp.response(200, NoticeSchema(many=True))
-    @blp.paginate()
-    def get(self, filters, pagination_parameters):
-        """两单两书列表（数据权限内）"""
-        return page_of(queries.notices(current_actor(), **filters), pagination_parameters)
+    get = listing(blp, queries.notices, NoticeFilterSchema, NoticeSchema, "两单两书列表（数据权限内）")
 
     @auth_required(blp, *SUPERVISING_STAFF)
     @blp.arguments(NoticeCreateSchema)

@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
 from backend.api.multipart import Blueprint, read_upload
-from backend.api.pagination import page_of
+from backend.api.pagination import listing, page_of
 from backend.api.schemas import Schema
 from backend.api.security import auth_required, current_actor
 from backend.db import local_day, session
@@ -161,13 +161,7 @@ class Teachers(MethodView):
 
 @blp.route("/courses", endpoint="courses")
 class Courses(MethodView):
-    @auth_required(blp)
-    @blp.arguments(CourseFilterSchema, location="query")
-    @blp.response(200, CourseSchema(many=True))
-    @blp.paginate()
-    def get(self, filters, pagination_parameters):
-        """课程库列表（本区）"""
-        return page_of(queries.courses(current_actor(), **filters), pagination_parameters)
+    get = listing(blp, queries.courses, CourseFilterSchema, CourseSchema, "课程库列表（本区）")
 
     @auth_required(blp, *TRAINING_STAFF)
     @blp.arguments(CourseSchema)

@@ -7,7 +7,7 @@ from webargs.fields import DelimitedList
 
 from backend.api.audit import audit_object
 from backend.api.multipart import Blueprint, read_upload
-from backend.api.pagination import page_of
+from backend.api.pagination import listing
 from backend.api.schemas import Flag, Record, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.config import settings
@@ -162,13 +162,7 @@ class ScreenLinkSchema(Schema):
 
 @blp.route("/drills", endpoint="drills")
 class Drills(MethodView):
-    @auth_required(blp)
-    @blp.arguments(DrillFilterSchema, location="query")
-    @blp.response(200, DrillOutSchema(many=True))
-    @blp.paginate()
-    def get(self, filters, pagination_parameters):
-        """演练列表（本区）"""
-        return page_of(queries.drills(current_actor(), **filters), pagination_parameters)
+    get = listing(blp, queries.drills, DrillFilterSchema, DrillOutSchema, "演练列表（本区）")
 
     @auth_required(blp, *TRAINING_STAFF)
     @blp.arguments(DrillSchema)
@@ -231,13 +225,7 @@ class DrillPhotoAttempts(MethodView):
 
 @blp.route("/drill-attempts", endpoint="drill_attempt_list")
 class DrillAttemptList(MethodView):
-    @auth_required(blp)
-    @blp.arguments(DrillAttemptFilterSchema, location="query")
-    @blp.response(200, DrillAttemptSchema(many=True))
-    @blp.paginate()
-    def get(self, filters, pagination_parameters):
-        """演练记录（本人、中队长、区局）"""
-        return page_of(queries.attempts(current_actor(), **filters), pagination_parameters)
+    get = listing(blp, queries.attempts, DrillAttemptFilterSchema, DrillAttemptSchema, "演练记录（本人、中队长、区局）")
 
 
 @blp.route("/drill-attempts/<int:attempt_id>", endpoint="drill_attempt")

@@ -6,7 +6,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backend.api.audit import audit_object
 from backend.api.multipart import read_upload
-from backend.api.pagination import page_of
+from backend.api.pagination import listing, page_of
 from backend.api.schemas import AnswerItem, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.db import session
@@ -324,13 +324,7 @@ class PaperItemStatistics(MethodView):
 
 @blp.route("/attempts", endpoint="attempts")
 class Attempts(MethodView):
-    @auth_required(blp)
-    @blp.arguments(AttemptFilterSchema, location="query")
-    @blp.response(200, AttemptBriefSchema(many=True))
-    @blp.paginate()
-    def get(self, filters, pagination_parameters):
-        """答卷列表（学员看自己的，中队长看本中队，区局看全区）"""
-        return page_of(queries.attempts(current_actor(), **filters), pagination_parameters)
+    get = listing(blp, queries.attempts, AttemptFilterSchema, AttemptBriefSchema, "答卷列表（学员看自己的，中队长看本中队，区局看全区）")
 
 
 @blp.route("/attempts/<int:attempt_id>", endpoint="attempt")

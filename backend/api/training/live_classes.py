@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backend.api.audit import audit_object
-from backend.api.pagination import page_of
+from backend.api.pagination import listing
 from backend.api.schemas import AnswerItem, Count, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.config import settings
@@ -123,13 +123,7 @@ class DistributionSchema(Schema):
 
 @blp.route("/live-classes", endpoint="live_classes")
 class LiveClasses(MethodView):
-    @auth_required(blp)
-    @blp.arguments(LiveClassFilterSchema, location="query")
-    @blp.response(200, LiveClassSchema(many=True))
-    @blp.paginate()
-    def get(self, filters, pagination_parameters):
-        """直播课列表（本区）"""
-        return page_of(queries.live_classes(current_actor(), **filters), pagination_parameters)
+    get = listing(blp, queries.live_classes, LiveClassFilterSchema, LiveClassSchema, "直播课列表（本区）")
 
     @auth_required(blp, *TRAINING_STAFF)
     @blp.arguments(LiveClassSchema)

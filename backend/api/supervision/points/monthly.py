@@ -8,7 +8,7 @@ from flask.views import MethodView
 from marshmallow import fields, pre_dump, validate
 
 from backend.api.audit import audit_object
-from backend.api.pagination import page_of
+from backend.api.pagination import listing
 from backend.api.fields import Month, Points
 from backend.api.supervision.points.common import blp, cents, changing, item_name
 from backend.api.schemas import Schema, Text
@@ -176,13 +176,8 @@ def _changed(sheet: MonthlyPoints) -> MonthlyPoints:
 
 @blp.route("/monthly", endpoint="sheets")
 class Sheets(MethodView):
-    @auth_required(blp)
-    @blp.arguments(MonthlyPointsFilterSchema, location="query")
-    @blp.response(200, MonthlyPointsSummarySchema(many=True))
-    @blp.paginate()
-    def get(self, filters, pagination_parameters):
-        """月积分列表：给定月份时为排名（高分在前），给定人员时为逐月走势"""
-        return page_of(queries.sheets(current_actor(), **filters), pagination_parameters)
+    get = listing(blp, queries.sheets, MonthlyPointsFilterSchema, MonthlyPointsSummarySchema,
+                  "月积分列表：给定月份时为排名（高分在前），给定人员时为逐月走势")
 
 
 @blp.route("/monthly/export", endpoint="sheets_export")

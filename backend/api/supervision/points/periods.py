@@ -5,7 +5,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
-from backend.api.pagination import page_of
+from backend.api.pagination import listing
 from backend.api.fields import Month, Points, Quarter
 from backend.api.supervision.points.common import blp
 from backend.api.schemas import Rows, Schema, Text
@@ -143,13 +143,7 @@ def _confirmed(row, etag_schema, object_type: str, confirm):
 
 @blp.route("/quarterly", endpoint="quarterly")
 class Quarterlies(MethodView):
-    @auth_required(blp)
-    @blp.arguments(QuarterlyFilterSchema, location="query")
-    @blp.response(200, QuarterlySchema(many=True))
-    @blp.paginate()
-    def get(self, filters, pagination_parameters):
-        """季评价列表（数据权限内；给定季度时按得分排名）"""
-        return page_of(queries.quarterly(current_actor(), **filters), pagination_parameters)
+    get = listing(blp, queries.quarterly, QuarterlyFilterSchema, QuarterlySchema, "季评价列表（数据权限内；给定季度时按得分排名）")
 
 
 @blp.route("/quarterly/<int:evaluation_id>", endpoint="quarterly_one")
@@ -178,13 +172,7 @@ class QuarterlyConfirm(MethodView):
 
 @blp.route("/yearly", endpoint="yearly")
 class Yearlies(MethodView):
-    @auth_required(blp)
-    @blp.arguments(YearlyFilterSchema, location="query")
-    @blp.response(200, YearlySchema(many=True))
-    @blp.paginate()
-    def get(self, filters, pagination_parameters):
-        """年考核列表（数据权限内；按中队内名次）"""
-        return page_of(queries.yearly(current_actor(), **filters), pagination_parameters)
+    get = listing(blp, queries.yearly, YearlyFilterSchema, YearlySchema, "年考核列表（数据权限内；按中队内名次）")
 
 
 @blp.route("/yearly/<int:appraisal_id>", endpoint="yearly_one")

@@ -5,7 +5,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
-from backend.api.pagination import page_of
+from backend.api.pagination import listing
 from backend.api.fields import Month, Points
 from backend.api.supervision.points.common import blp, cents, item_name, within
 from backend.api.schemas import Schema, Text
@@ -134,24 +134,12 @@ class Rules(MethodView):
 
 @blp.route("/daily", endpoint="daily_items")
 class DailyItems(MethodView):
-    @auth_required(blp)
-    @blp.arguments(PointsDailyFilterSchema, location="query")
-    @blp.response(200, PointsDailyItemSchema(many=True))
-    @blp.paginate()
-    def get(self, filters, pagination_parameters):
-        """日记实（数据权限内）"""
-        return page_of(queries.daily_items(current_actor(), **filters), pagination_parameters)
+    get = listing(blp, queries.daily_items, PointsDailyFilterSchema, PointsDailyItemSchema, "日记实（数据权限内）")
 
 
 @blp.route("/manual-items", endpoint="manual_items")
 class ManualItems(MethodView):
-    @auth_required(blp)
-    @blp.arguments(PointsManualFilterSchema, location="query")
-    @blp.response(200, PointsManualItemSchema(many=True))
-    @blp.paginate()
-    def get(self, filters, pagination_parameters):
-        """手工登记的事项（数据权限内）"""
-        return page_of(queries.manual_items(current_actor(), **filters), pagination_parameters)
+    get = listing(blp, queries.manual_items, PointsManualFilterSchema, PointsManualItemSchema, "手工登记的事项（数据权限内）")
 
     @auth_required(blp, *SQUAD_MANAGERS)
     @blp.arguments(PointsManualItemSchema)

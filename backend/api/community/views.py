@@ -18,6 +18,7 @@ from backend.api.multipart import Blueprint, read_upload
 from backend.api.pagination import page_of
 from backend.api.request_boundary import logged_read
 from backend.api.security import auth_required, current_actor
+from backend.api.transitions import transition
 from backend.community import dispatch, operations, queries
 from backend.community.deadlines import district_deadlines
 from backend.community.models import Category, Complaint
@@ -64,8 +65,9 @@ class PublicComplaints(MethodView):
         form.pop("consent")
         photos = form.pop("photos")
         submitted, duplicate = operations.submit_complaint(
-            **form_to_submission(form), photos=[operations.Photo(read_upload(f, current_app.config["COMMUNITY_PHOTO_MAX_BYTES"]), f.mimetype)
-                                           for f in photos],
+            **form_to_submission(form),
+            photos=[operations.Photo(read_upload(f, current_app.config["COMMUNITY_PHOTO_MAX_BYTES"]), f.mimetype)
+                    for f in photos],
             address=client_address())
         audit_object("complaint", queries.handled(submitted).id)
         submitted.duplicate = duplicate
@@ -129,28 +131,25 @@ class ComplaintById(MethodView):
         return get_visible(Complaint, complaint_id, current_actor(), what="诉件")
 
 
+COMPLAINT = f"{STAFF}/complaints/<int:complaint_id>"
+
+
 def _action(complaint_id: int, operation, *args) -> Complaint:
     audit_object("complaint", complaint_id)
     return operation(current_actor(), complaint_id, *args)
 
 
-@blp.route(f"{STAFF}/complaints/<int:complaint_id>/accept", endpoint="accept")
-class Accept(MethodView):
-    @auth_required(blp, *SQUAD_MANAGERS)
-    @blp.response(200, ComplaintDetailSchema)
-    def post(self, complaint_id):
-        """受理（中队长）"""
-        return _action(complaint_id, operations.accept_complaint)
+@transition(blp, f"{COMPLAINT}/accept", "accept", ComplaintDetailSchema, *SQUAD_MANAGERS)
+def accept(complaint_id):
+    """受理（中队长）"""
+    return _action(complaint_id, operations.accept_complaint)
 
 
-@blp.route(f"{STAFF}/complaints/<int:complaint_id>/assign", endpoint="assign")
-class Assign(MethodView):
-    @auth_required(blp, *SQUAD_MANAGERS)
-    @blp.arguments(ComplaintAssignSchema)
-    @blp.response(200, ComplaintDetailSchema)
-    def post(self, body, complaint_id):
-        """派单给本中队队员（中队长；未受理的同时受理）"""
-        return _action(complaint_id, operations.assign_complaint, body["officer_id"])
+@transition(blp, f"{COMPLAINT}/assign", "assign", ComplaintDetailSchema, *SQUAD_MANAGERS,
+            arguments=ComplaintAssignSchema)
+def assign(body, complaint_id):
+    """派单给本中队队员（中队长；未受理的同时受理）"""
+    return _action(complaint_id, operations.assign_complaint, body["officer_id"])
 
 
 @blp.route(f"{STAFF}/complaints/<int:complaint_id>/suggestions", endpoint="suggestions")
@@ -163,23 +162,16 @@ class Suggestions(MethodView):
         return dispatch.suggest_officers(complaint, utcnow())
 
 
-@blp.route(f"{STAFF}/complaints/<int:complaint_id>/start", endpoint="start")
-class Start(MethodView):
-    @auth_required(blp)
-    @blp.response(200, ComplaintDetailSchema)
-    def post(self, complaint_id):
-        """开始处理（承办队员）"""
-        return _action(complaint_id, operations.start_handling)
+@transition(blp, f"{COMPLAINT}/start", "start", ComplaintDetailSchema)
+def start(complaint_id):
+    """开始处理（承办队员）"""
+    return _action(complaint_id, operations.start_handling)
 
 
-@blp.route(f"{STAFF}/complaints/<int:complaint_id>/replies", endpoint="replies")
-class Replies(MethodView):
-    @auth_required(blp)
-    @blp.arguments(ComplaintMessageSchema)
-    @blp.response(200, ComplaintDetailSchema)
-    def post(self, body, complaint_id):
-        """回复市民（承办队员；显示在市民的进度页）"""
-        return _action(complaint_id, operations.reply_to_resident, body["message"])
+@transition(blp, f"{COMPLAINT}/replies", "replies", ComplaintDetailSchema, arguments=ComplaintMessageSchema)
+def replies(body, complaint_id):
+    """回复市民（承办队员；显示在市民的进度页）"""
+    return _action(complaint_id, operations.reply_to_resident, body["message"])
 
 
 @blp.route(f"{STAFF}/complaints/<int:complaint_id>/evidence", endpoint="evidence")
@@ -223,43 +215,30 @@ class PhotoFile(MethodView):
         return Response(get_storage().get(photo.storage_key), mimetype=photo.mime)
 
 
-@blp.route(f"{STAFF}/complaints/<int:complaint_id>/resolve", endpoint="resolve")
-class Resolve(MethodView):
-    @auth_required(blp)
-    @blp.arguments(ComplaintReplySchema)
-    @blp.response(200, ComplaintDetailSchema)
-    def post(self, body, complaint_id):
-        """办结并答复市民（承办队员）"""
-        return _action(complaint_id, operations.resolve_complaint, body["reply"])
+@transition(blp, f"{COMPLAINT}/resolve", "resolve", ComplaintDetailSchema, arguments=ComplaintReplySchema)
+def resolve(body, complaint_id):
+    """办结并答复市民（承办队员）"""
+    return _action(complaint_id, operations.resolve_complaint, body["reply"])
 
 
-@blp.route(f"{STAFF}/complaints/<int:complaint_id>/close", endpoint="close")
-class Close(MethodView):
-    @auth_required(blp, *SQUAD_MANAGERS)
-    @blp.response(200, ComplaintDetailSchema)
-    def post(self, complaint_id):
-        """结案（中队长审核办结后）"""
-        return _action(complaint_id, operations.close_complaint)
+@transition(blp, f"{COMPLAINT}/close", "close", ComplaintDetailSchema, *SQUAD_MANAGERS)
+def close(complaint_id):
+    """结案（中队长审核办结后）"""
+    return _action(complaint_id, operations.close_complaint)
 
 
-@blp.route(f"{STAFF}/complaints/<int:complaint_id>/reject", endpoint="reject")
-class Reject(MethodView):
-    @auth_required(blp, *SQUAD_MANAGERS)
-    @blp.arguments(ComplaintReasonSchema)
-    @blp.response(200, ComplaintDetailSchema)
-    def post(self, body, complaint_id):
-        """不予受理并说明理由（中队长）"""
-        return _action(complaint_id, operations.reject_complaint, body["reason"])
+@transition(blp, f"{COMPLAINT}/reject", "reject", ComplaintDetailSchema, *SQUAD_MANAGERS,
+            arguments=ComplaintReasonSchema)
+def reject(body, complaint_id):
+    """不予受理并说明理由（中队长）"""
+    return _action(complaint_id, operations.reject_complaint, body["reason"])
 
 
-@blp.route(f"{STAFF}/complaints/<int:complaint_id>/transfer", endpoint="transfer")
-class Transfer(MethodView):
-    @auth_required(blp, *SQUAD_MANAGERS)
-    @blp.arguments(ComplaintTransferSchema)
-    @blp.response(200, ComplaintDetailSchema)
-    def post(self, body, complaint_id):
-        """转办给本区其他中队并说明理由（中队长）"""
-        return _action(complaint_id, operations.transfer_complaint, body["squad_id"], body["reason"])
+@transition(blp, f"{COMPLAINT}/transfer", "transfer", ComplaintDetailSchema, *SQUAD_MANAGERS,
+            arguments=ComplaintTransferSchema)
+def transfer(body, complaint_id):
+    """转办给本区其他中队并说明理由（中队长）"""
+    return _action(complaint_id, operations.transfer_complaint, body["squad_id"], body["reason"])
 
 
 # -- offices' QR codes and deadlines ---------------------------------------------------------------

@@ -13,6 +13,7 @@ from backend.api.fields import Month, Points
 from backend.api.supervision.points.common import blp, cents, changing, item_name
 from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor
+from backend.api.transitions import transition
 from backend.db import session
 from backend.org.models import Squad
 from backend.org.roles import DISTRICT_ADMINS, SQUAD_MANAGERS
@@ -188,7 +189,8 @@ class SheetsExport(MethodView):
     def get(self, filters):
         """导出某月积分表（Excel，按总分排名）"""
         data = BytesIO(exports.ranking_workbook(current_actor(), **filters))
-        return send_file(data, mimetype=exports.XLSX, as_attachment=True, download_name=f"points-{filters['month']:%Y-%m}.xlsx")
+        return send_file(data, mimetype=exports.XLSX, as_attachment=True,
+                         download_name=f"points-{filters['month']:%Y-%m}.xlsx")
 
 
 @blp.route("/monthly/<int:sheet_id>", endpoint="sheet")
@@ -229,53 +231,33 @@ class SheetAdjustments(MethodView):
         return _changed(sheet)
 
 
-class _Transition(MethodView):
+def _move(sheet_id: int, operation) -> MonthlyPoints:
     """Moves a sheet to its next state with `operation` (If-Match required)."""
-
-    def _move(self, sheet_id):
-        sheet = _sheet_to_change(sheet_id)
-        with changing():
-            self.operation(current_actor(), sheet)
-        return _changed(sheet)
+    sheet = _sheet_to_change(sheet_id)
+    with changing():
+        operation(current_actor(), sheet)
+    return _changed(sheet)
 
 
-@blp.route("/monthly/<int:sheet_id>/review", endpoint="sheet_review")
-class SheetReview(_Transition):
-    operation = staticmethod(operations.review)
-
-    @auth_required(blp, *SQUAD_MANAGERS)
-    @blp.etag
-    @blp.response(200, MonthlyPointsSchema)
-    @blp.alt_response(409, description="只有草稿可以审核")
-    def post(self, sheet_id):
-        """审核月积分（草稿 → 已审核；中队长、区局）"""
-        return self._move(sheet_id)
+@transition(blp, "/monthly/<int:sheet_id>/review", "sheet_review", MonthlyPointsSchema, *SQUAD_MANAGERS, etag=True,
+            alt_responses=((409, "只有草稿可以审核"),))
+def sheet_review(sheet_id):
+    """审核月积分（草稿 → 已审核；中队长、区局）"""
+    return _move(sheet_id, operations.review)
 
 
-@blp.route("/monthly/<int:sheet_id>/publish", endpoint="sheet_publish")
-class SheetPublish(_Transition):
-    operation = staticmethod(operations.publish)
-
-    @auth_required(blp, *SQUAD_MANAGERS)
-    @blp.etag
-    @blp.response(200, MonthlyPointsSchema)
-    @blp.alt_response(409, description="未审核的月积分不能公布")
-    def post(self, sheet_id):
-        """公布月积分（已审核 → 已公布，并通过政务微信通知本人）"""
-        return self._move(sheet_id)
+@transition(blp, "/monthly/<int:sheet_id>/publish", "sheet_publish", MonthlyPointsSchema, *SQUAD_MANAGERS, etag=True,
+            alt_responses=((409, "未审核的月积分不能公布"),))
+def sheet_publish(sheet_id):
+    """公布月积分（已审核 → 已公布，并通过政务微信通知本人）"""
+    return _move(sheet_id, operations.publish)
 
 
-@blp.route("/monthly/<int:sheet_id>/lock", endpoint="sheet_lock")
-class SheetLock(_Transition):
-    operation = staticmethod(operations.lock)
-
-    @auth_required(blp, *DISTRICT_ADMINS)
-    @blp.etag
-    @blp.response(200, MonthlyPointsSchema)
-    @blp.alt_response(409, description="未公布的月积分不能锁定")
-    def post(self, sheet_id):
-        """锁定月积分（已公布 → 已锁定；区局管理员）；此后的更正计入下一个未锁定月份"""
-        return self._move(sheet_id)
+@transition(blp, "/monthly/<int:sheet_id>/lock", "sheet_lock", MonthlyPointsSchema, *DISTRICT_ADMINS, etag=True,
+            alt_responses=((409, "未公布的月积分不能锁定"),))
+def sheet_lock(sheet_id):
+    """锁定月积分（已公布 → 已锁定；区局管理员）；此后的更正计入下一个未锁定月份"""
+    return _move(sheet_id, operations.lock)
 
 
 class _SquadTransition(MethodView):

@@ -10,6 +10,7 @@ from backend.api.fields import Month, Points, Quarter
 from backend.api.supervision.points.common import blp
 from backend.api.schemas import Rows, Schema, Text
 from backend.api.security import auth_required, current_actor
+from backend.api.transitions import transition
 from backend.db import session
 from backend.org.roles import SQUAD_MANAGERS
 from backend.org.scope import get_visible
@@ -157,17 +158,13 @@ class QuarterlyById(MethodView):
         return _shown(_evaluation(evaluation_id), QuarterlyEtagSchema)
 
 
-@blp.route("/quarterly/<int:evaluation_id>/confirm", endpoint="quarterly_confirm")
-class QuarterlyConfirm(MethodView):
-    @auth_required(blp, *SQUAD_MANAGERS)
-    @blp.etag
-    @blp.arguments(QuarterlyConfirmSchema)
-    @blp.response(200, QuarterlyDetailSchema)
-    @blp.alt_response(409, description="已确认，或本季尚未结束、各月积分尚未全部锁定（months_not_final）")
-    def post(self, body, evaluation_id):
-        """领导评价并确认季评价（本季结束且各月积分均已锁定后；评价等次的加减分计入得分；需 If-Match）"""
-        return _confirmed(_evaluation(evaluation_id), QuarterlyEtagSchema, "quarterly_evaluation",
-                          lambda evaluation: appraisal.confirm_quarter(current_actor(), evaluation, body["rating"]))
+@transition(blp, "/quarterly/<int:evaluation_id>/confirm", "quarterly_confirm", QuarterlyDetailSchema, *SQUAD_MANAGERS,
+            arguments=QuarterlyConfirmSchema, etag=True,
+            alt_responses=((409, "已确认，或本季尚未结束、各月积分尚未全部锁定（months_not_final）"),))
+def quarterly_confirm(body, evaluation_id):
+    """领导评价并确认季评价（本季结束且各月积分均已锁定后；评价等次的加减分计入得分；需 If-Match）"""
+    return _confirmed(_evaluation(evaluation_id), QuarterlyEtagSchema, "quarterly_evaluation",
+                      lambda evaluation: appraisal.confirm_quarter(current_actor(), evaluation, body["rating"]))
 
 
 @blp.route("/yearly", endpoint="yearly")
@@ -186,13 +183,9 @@ class YearlyById(MethodView):
         return _shown(_appraisal(appraisal_id), YearlyEtagSchema)
 
 
-@blp.route("/yearly/<int:appraisal_id>/confirm", endpoint="yearly_confirm")
-class YearlyConfirm(MethodView):
-    @auth_required(blp, *SQUAD_MANAGERS)
-    @blp.etag
-    @blp.response(200, YearlyDetailSchema)
-    @blp.alt_response(409, description="已确认，或本年尚未结束、各季评价尚未全部确认（quarters_not_final）")
-    def post(self, appraisal_id):
-        """领导确认年考核等次（本年结束且各季评价均已确认后；需 If-Match：确认的是所看到的等次）"""
-        return _confirmed(_appraisal(appraisal_id), YearlyEtagSchema, "yearly_appraisal",
-                          lambda found: appraisal.confirm_year(current_actor(), found))
+@transition(blp, "/yearly/<int:appraisal_id>/confirm", "yearly_confirm", YearlyDetailSchema, *SQUAD_MANAGERS, etag=True,
+            alt_responses=((409, "已确认，或本年尚未结束、各季评价尚未全部确认（quarters_not_final）"),))
+def yearly_confirm(appraisal_id):
+    """领导确认年考核等次（本年结束且各季评价均已确认后；需 If-Match：确认的是所看到的等次）"""
+    return _confirmed(_appraisal(appraisal_id), YearlyEtagSchema, "yearly_appraisal",
+                      lambda found: appraisal.confirm_year(current_actor(), found))

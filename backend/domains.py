@@ -23,7 +23,7 @@ CORE = Domain(
 OUTBOX = Domain(
     "outbox",
     models=("backend.outbox",),
-    blueprints=("backend.api.outbox:blp",),
+    blueprints=("backend.api.outbox.views:blp",),
     jobs=(Job("outbox.deliver", {"minute": "*"}, "backend.outbox.deliver", period=SWEEP,
               executor="outbox"),),  # every queued message (text cards), with retries; an outage delays no other job
 )

@@ -44,6 +44,13 @@ class Conflict(DomainError):
     default_message = "与现有数据冲突"
 
 
+class StaleWrite(DomainError):
+    """Someone else changed the object since it was read (two writers past the same ETag)."""
+    status = 412
+    default_code = "precondition_failed"
+    default_message = "数据已被他人修改，请刷新后重试"
+
+
 class TooManyRequests(DomainError):
     status = 429
     default_code = "too_many_requests"

@@ -113,7 +113,7 @@ def _measure(cases_file: Path) -> list[dict]:
     from backend.migrate import upgrade
     from backend.org.auth import issue_token
     from backend.org.models import District, Officer, Role, Squad
-    from backend.training.exam_models import QuestionBank
+    from backend.training.exams.models import QuestionBank
 
     cases = pickle.loads(cases_file.read_bytes())
     folder = Path(tempfile.mkdtemp(prefix="bench-crafted-"))

@@ -60,7 +60,7 @@ def _best_seconds(work, frames) -> float:
 def run() -> dict:
     import mediapipe as mp
 
-    from backend.training import pose
+    from backend.training.drills import pose
 
     affinity = os.sched_getaffinity(0)
     os.sched_setaffinity(0, {min(affinity)})  # one core, for both measurements (threads created now inherit it)

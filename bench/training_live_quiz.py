@@ -47,8 +47,8 @@ def _seed(app) -> dict:
     from backend.db import session, utcnow
     from backend.org.auth import issue_token
     from backend.org.models import AuthToken, District, Officer, Role, Squad
-    from backend.training.bank import checked_question, fingerprint
-    from backend.training.exam_models import (
+    from backend.training.exams.bank import checked_question, fingerprint
+    from backend.training.exams.models import (
         Paper, PaperMode, PaperQuestion, Question, QuestionBank, QuestionKind,
     )
     from backend.training.models import LiveClass

@@ -110,7 +110,7 @@ class Factory:
 
     def question_bank(self, trainer: Officer, **kw):
         """A question bank of `trainer`'s district."""
-        from backend.training.exam_models import QuestionBank
+        from backend.training.exams.models import QuestionBank
 
         bank = QuestionBank(district_id=trainer.district_id, name=kw.pop("name", f"题库{next(_seq)}"), **kw)
         session.add(bank)
@@ -120,8 +120,8 @@ class Factory:
     def question(self, bank, *, kind: str = "single", options=("甲", "乙", "丙", "丁"), answer=(0,),
                  tags=(), difficulty: int = 3, stem: str | None = None):
         """A checked question in `bank` (stem unique unless given)."""
-        from backend.training.bank import checked_question, fingerprint
-        from backend.training.exam_models import Question, QuestionKind, QuestionTag
+        from backend.training.exams.bank import checked_question, fingerprint
+        from backend.training.exams.models import Question, QuestionKind, QuestionTag
 
         kind = QuestionKind(kind)
         stem = stem or f"测试题目{next(_seq)}"

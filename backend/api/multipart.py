@@ -8,7 +8,7 @@ multipart/form-data body together (input errors stay under `errors.form`).
 """
 from __future__ import annotations
 
-from werkzeug.datastructures import CombinedMultiDict
+from werkzeug.datastructures import CombinedMultiDict, FileStorage
 
 from backend.api import boundary
 
@@ -19,6 +19,12 @@ class _Parser(boundary.JsonParser):
     def load_form_and_files(self, req, schema):
         self.load_form(req, schema)  # refuses text no column can store, as in any form
         return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
+
+
+def read_upload(upload: FileStorage, limit: int) -> bytes:
+    """An uploaded file, read no further than `limit` + 1 bytes: a larger one is never held whole, and the
+    domain, which names its own limit, sees it is too large and refuses it (422 file_too_large)."""
+    return upload.stream.read(limit + 1)
 
 
 class Blueprint(boundary.Blueprint):

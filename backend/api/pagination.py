@@ -1,6 +1,7 @@
-"""Pages of a SELECT for flask-smorest's @blp.paginate()."""
+"""Pages of a SELECT for flask-smorest's @blp.paginate(), and the list view every API module shares."""
 from sqlalchemy import Select, func, select
 
+from backend.api.security import auth_required, current_actor
 from backend.db import session
 
 
@@ -13,3 +14,16 @@ def page_of(stmt: Select, pagination) -> list:
         return []
     page = session.execute(stmt.offset(offset).limit(pagination.page_size))
     return list(page.scalars() if len(stmt.column_descriptions) == 1 else page)
+
+
+def listing(blp, query, filter_schema, schema, summary: str, *roles):
+    """A paginated GET of `query(actor, **filters)`, the filters read from the query string, open to `roles`
+    (anyone signed in when none are given); `summary` is what the OpenAPI document says of it."""
+    def get(self, filters, pagination_parameters):
+        return page_of(query(current_actor(), **filters), pagination_parameters)
+
+    get.__doc__ = summary
+    get = blp.paginate()(get)
+    get = blp.response(200, schema(many=True))(get)
+    get = blp.arguments(filter_schema, location="query")(get)
+    return auth_required(blp, *roles)(get)

@@ -1,5 +1,6 @@
 """The base schema every API schema derives from: unknown fields refused, messages in Chinese."""
-from marshmallow import RAISE, Schema as _Schema, fields, validate
+from marshmallow import RAISE, fields, validate
+from marshmallow import Schema as _Schema
 
 # Marshmallow's default messages, in the language of the people reading them.
 _FIELD_MESSAGES = {

@@ -4,7 +4,7 @@ from backend.registry import SWEEP, Domain, Job, Setting
 DOMAIN = Domain(
     "community",
     models=("backend.community.models",),
-    blueprints=("backend.api.community:blp",),
+    blueprints=("backend.api.community.views:blp",),
     jobs=(
         Job("community.overdue_warnings", {"minute": 10}, "backend.community.jobs.warn_overdue", period=SWEEP),
     ),

@@ -4,7 +4,7 @@ from backend.registry import Domain, Job, Setting
 DOMAIN = Domain(
     "duty",
     models=("backend.duty.models",),
-    blueprints=("backend.api.duty:blp", "backend.api.duty_attendance:blp"),
+    blueprints=("backend.api.duty.views:blp", "backend.api.duty.attendance:blp"),
     jobs=(
         Job("duty.close_day", {"hour": 0, "minute": 20}, "backend.duty.jobs.close_day", lag=1),  # yesterday's shifts
         Job("duty.shift_reminders", {"hour": 6, "minute": 30}, "backend.duty.jobs.send_shift_reminders", catch_up=False),

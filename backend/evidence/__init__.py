@@ -12,7 +12,7 @@ INSTANCE = Path(__file__).resolve().parent.parent.parent / "instance"
 DOMAIN = Domain(
     "evidence",
     models=("backend.evidence.models",),
-    blueprints=("backend.api.evidence:blp",),
+    blueprints=("backend.api.evidence.views:blp",),
     cli=("backend.evidence.cli:evidence_cli",),
     jobs=(
         Job("evidence.verify_chains", {"hour": 3, "minute": 30}, "backend.evidence.jobs.verify_chains", catch_up=False),

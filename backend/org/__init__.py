@@ -4,7 +4,7 @@ from backend.registry import Domain, Setting
 DOMAIN = Domain(
     "org",
     models=("backend.org.models",),
-    blueprints=("backend.api.auth:blp", "backend.api.org:blp"),
+    blueprints=("backend.api.org.auth:blp", "backend.api.org.views:blp"),
     settings=(
         Setting("TOKEN_TTL_HOURS", "12", int, "how long a login token is valid"),
         Setting("LOGIN_MAX_FAILURES", "5", int, "failed logins in a row before the account is locked"),

@@ -7,8 +7,9 @@ from backend.registry import Domain, Job, Setting
 
 DOMAIN = Domain(
     "training",
-    models=("backend.training.models", "backend.training.exam_models"),
-    blueprints=("backend.api.training:blp", "backend.api.live_classes:blp", "backend.api.exams:blp"),
+    models=("backend.training.models", "backend.training.exams.models"),
+    blueprints=("backend.api.training.courses:blp", "backend.api.training.live_classes:blp",
+                "backend.api.training.exams:blp"),
     jobs=(
         Job("training.close_expired_attempts", {"hour": 0, "minute": 5}, "backend.training.jobs.close_expired_attempts",
             catch_up=False),
@@ -31,13 +32,13 @@ DOMAIN = Domain(
 
 DRILLS = Domain(
     "drills",
-    models=("backend.training.drill_models",),
-    blueprints=("backend.api.drills:blp", "backend.api.classroom:blp"),
+    models=("backend.training.drills.models",),
+    blueprints=("backend.api.training.drills:blp", "backend.api.training.classroom:blp"),
     settings=(
         Setting("DRILL_PHOTO_MAX_BYTES", "10000000", int, "largest photo or frame of a gesture drill"),
         Setting("DRILL_MAX_FRAMES", "5", int, "photos (frames) one gesture attempt may upload; the best one counts"),
         Setting("CLASSROOM_POLL_SECONDS", "2", int, "how often the classroom big screen refreshes its figures"),
     ),
-    points_sources=("backend.training.drill_points",),
-    stored_files={"training/drill-attempts": ("backend.training.drill_models:DrillAttempt.image_key",)},
+    points_sources=("backend.training.drills.points",),
+    stored_files={"training/drill-attempts": ("backend.training.drills.models:DrillAttempt.image_key",)},
 )

@@ -20,7 +20,7 @@ from sqlalchemy import Select, func, select, union_all
 from backend.db import local_day, session
 from backend.org.models import Officer
 from backend.training.common import Category, default_categories
-from backend.training.exam_models import Attempt, Paper
+from backend.training.exams.models import Attempt, Paper
 from backend.training.models import (
     Attendance, Course, CourseCompletion, CreditRequirement, LiveClass, TrainingPlan,
 )

@@ -1,6 +1,6 @@
 """Training: libraries, plans, credit requirements, live classes with attendance, in-class quizzes.
 
-The question bank and exams live in `exam_models.py`. Every credit source names a credit category
+The question bank and exams live in `exams/models.py`, drills in `drills/models.py`. Every credit source names a credit category
 (a code such as "online") and hours, so issue 9's drills add one more source without a change here.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db import Base, UTCDateTime, utcnow
 from backend.org.models import Officer, Role
-from backend.training.exam_models import Question  # one metadata: importing these models imports both
+from backend.training.exams.models import Question  # one metadata: importing these models imports both
 
 HOURS = Numeric(6, 1)
 

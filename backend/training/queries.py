@@ -8,8 +8,8 @@ from sqlalchemy import Select, case, func, literal, select, union_all
 
 from backend.db import session
 from backend.org.models import Officer
-from backend.org.scope import get_visible, scoped
-from backend.training.exam_models import Attempt, AttemptStatus, Paper, Question, QuestionBank, QuestionTag
+from backend.org.scope import scoped
+from backend.training.exams.models import Attempt, ExamAttemptStatus
 from backend.training.models import Attendance, Course, LiveClass, Teacher, TrainingPlan
 
 
@@ -28,7 +28,7 @@ def daily_training_facts(day: date) -> list:
     exams_passed, exams_failed).
 
     training_minutes: seconds of every TRAINING_TIME_SOURCES entry (minutes present in live classes held
-    that day; see live.py for presence), summed and floored to minutes; exams_passed / exams_failed:
+    that day; see live/classes.py for presence), summed and floored to minutes; exams_passed / exams_failed:
     exam attempts closed that day (submitted, or closed at the deadline) that passed / failed.
     """
     timed = [source(day).add_columns(literal(0).label("passed"), literal(0).label("failed"))
@@ -36,7 +36,7 @@ def daily_training_facts(day: date) -> list:
     exams = (select(Attempt.officer_id, literal(0).label("seconds"),
                     case((Attempt.passed.is_(True), 1), else_=0).label("passed"),
                     case((Attempt.passed.is_(True), 0), else_=1).label("failed"))
-             .where(Attempt.closed_on == day, Attempt.status != AttemptStatus.open))
+             .where(Attempt.closed_on == day, Attempt.status != ExamAttemptStatus.open))
     facts = union_all(*timed, exams).subquery()
     stmt = (select(facts.c.officer_id, (func.sum(facts.c.seconds) // 60).label("training_minutes"),
                    func.sum(facts.c.passed).label("exams_passed"), func.sum(facts.c.failed).label("exams_failed"))
@@ -61,30 +61,3 @@ def plans(actor: Officer, *, year: int | None = None) -> Select:
 def live_classes(actor: Officer, *, day: date | None = None) -> Select:
     stmt = scoped(LiveClass, actor).order_by(LiveClass.starts_at)
     return stmt.where(LiveClass.held_on == day) if day else stmt
-
-
-def banks(actor: Officer) -> Select:
-    return scoped(QuestionBank, actor).order_by(QuestionBank.id)
-
-
-def questions(actor: Officer, bank_id: int, *, tag: str | None = None, difficulty: int | None = None) -> Select:
-    get_visible(QuestionBank, bank_id, actor, what="题库")  # another district's bank is 404, not an empty list
-    stmt = scoped(Question, actor).where(Question.bank_id == bank_id).order_by(Question.id)
-    if tag:
-        stmt = stmt.where(Question.id.in_(select(QuestionTag.question_id).where(QuestionTag.tag == tag)))
-    if difficulty:
-        stmt = stmt.where(Question.difficulty == difficulty)
-    return stmt
-
-
-def papers(actor: Officer) -> Select:
-    return scoped(Paper, actor).order_by(Paper.id.desc())
-
-
-def attempts(actor: Officer, *, paper_id: int | None = None, officer_id: int | None = None) -> Select:
-    stmt = scoped(Attempt, actor).order_by(Attempt.id.desc())
-    if paper_id:
-        stmt = stmt.where(Attempt.paper_id == paper_id)
-    if officer_id:
-        stmt = stmt.where(Attempt.officer_id == officer_id)
-    return stmt

@@ -4,7 +4,7 @@ from backend.registry import Domain, Job, Setting
 DOMAIN = Domain(
     "wechat",
     models=("backend.wechat.models",),
-    blueprints=("backend.api.wechat:blp",),
+    blueprints=("backend.api.wechat.views:blp",),
     cli=("backend.wechat.cli:wechat_cli",),
     jobs=(
         Job("wechat.contacts_sync", {"hour": 2, "minute": 30}, "backend.wechat.contacts.sync_contacts", catch_up=False),

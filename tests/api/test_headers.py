@@ -13,7 +13,7 @@ from backend.audit import AuditEntry
 from backend.community.signing import office_path
 from backend.db import session, utcnow
 from backend.org.models import Role
-from backend.training.screen import screen_url
+from backend.training.live.screen import screen_url
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

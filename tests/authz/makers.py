@@ -184,7 +184,7 @@ def question_ids(make, client, owner):
 
 
 def question_sheet_form(ids) -> dict:
-    """A trainer's Excel file of one question, in the layout of backend/training/bank.py."""
+    """A trainer's Excel file of one question, in the layout of backend/training/exams/bank.py."""
     from tests.training.xlsx import xlsx
 
     sheet = xlsx([["单选", f"执法时应当出示什么？{uuid.uuid4().hex[:6]}", "执法证件", "工作证", None, None, "A", 2, "亮证",

@@ -17,8 +17,8 @@ import pytest
 
 from backend.db import utcnow
 from backend.org.models import Officer, Role
-from backend.training.live import join_signature
-from backend.training.screen import screen_key
+from backend.training.live.classes import join_signature
+from backend.training.live.screen import screen_key
 from tests import photos
 from tests.authz.makers import (assigned_complaint_ids, attempt_ids, bank_ids, case_ids, check_ids, complaint_ids,
                                 complaint_photo_ids, course_ids, drill_ids, evidence_form, evidence_ids, finding_ids,

@@ -12,7 +12,7 @@ from playwright.sync_api import expect, sync_playwright
 from backend.config import ROOT
 from backend.db import session, utcnow
 from backend.org.models import Role
-from backend.training.live import join_signature
+from backend.training.live.classes import join_signature
 from tests.drills.scenarios import STANDARD_PATH, drill_body
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")

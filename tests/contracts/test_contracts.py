@@ -21,7 +21,7 @@ from backend.community.signing import office_signature
 from backend.db import session, utcnow
 from backend.duty.models import Post
 from backend.org.models import CommunityOffice, Officer, Role
-from backend.training.live import join_signature
+from backend.training.live.classes import join_signature
 from backend.wechat.login import new_state
 from tests import photos
 

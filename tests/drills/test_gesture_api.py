@@ -11,7 +11,7 @@ from PIL import Image
 from backend.config import ROOT
 from backend.db import session
 from backend.org.models import Role
-from backend.training import pose
+from backend.training.drills import pose
 from backend.vision import pose_estimator
 from tests.photos import astronaut, coffee, encode, many_pixels_png, two_faces
 

@@ -6,7 +6,7 @@ import pytest
 import skimage.data
 from PIL import Image
 
-from backend.training import pose
+from backend.training.drills import pose
 from backend.vision import Landmark, pose_estimator
 from tests.photos import astronaut
 

@@ -7,8 +7,8 @@ import time_machine
 from sqlalchemy import event
 
 from backend.org.models import Role
-from backend.training.drill_queries import daily_drill_facts
-from backend.training.live import join_signature
+from backend.training.drills.queries import daily_drill_facts
+from backend.training.live.classes import join_signature
 from tests.drills.scenarios import STANDARD_PATH, drill_body
 from tests.photos import astronaut, encode
 

@@ -14,8 +14,9 @@ from backend.errors import Forbidden
 from backend.org.models import Role
 from backend.supervision.points import appraisal, operations as points
 from backend.supervision.points.models import MonthlyPoints, QuarterlyEvaluation, YearlyAppraisal
-from backend.training import exams, quizzes
-from backend.training.exam_models import PaperMode
+from backend.training.exams import operations as exams
+from backend.training.live import quizzes
+from backend.training.exams.models import PaperMode
 
 BACKEND = Path(__file__).resolve().parents[2] / "backend"
 ROLE = r"Role\.[a-z_]+"

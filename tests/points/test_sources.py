@@ -10,7 +10,7 @@ import time_machine
 from backend.community.models import Status
 from backend.db import LOCAL_TZ
 from backend.org.models import Role
-from backend.training.live import join_signature
+from backend.training.live.classes import join_signature
 from tests.drills.scenarios import STANDARD_PATH, drill_body
 from tests.training.test_daily_facts import _sit_exam
 

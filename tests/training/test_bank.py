@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from backend.db import session
 from backend.org.models import Role
-from backend.training.exam_models import Question
+from backend.training.exams.models import Question
 from tests.training.xlsx import xlsx
 
 GOOD_ROWS = [

@@ -6,7 +6,7 @@ import time_machine
 from sqlalchemy import event
 
 from backend.org.models import Role
-from backend.training.live import join_signature
+from backend.training.live.classes import join_signature
 from backend.training.queries import daily_training_facts
 
 START = datetime(2026, 4, 8, 1, 0, tzinfo=timezone.utc)  # 09:00 on 8 April in Shanghai

@@ -128,7 +128,7 @@ def test_the_job_closes_attempts_nobody_looks_at(client, make):
         traveller.shift(timedelta(minutes=6))
         assert close_expired_attempts() == 1
         assert close_expired_attempts() == 0
-    from backend.training.exam_models import Attempt
+    from backend.training.exams.models import Attempt
 
     row = session.get(Attempt, attempt["id"])
     assert (row.status.value, row.passed) == ("expired", False)

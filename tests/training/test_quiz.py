@@ -13,7 +13,7 @@ def _class_with_trainees(client, make, count):
     trainer = make.officer(Role.trainer)
     squad = make.squad(trainer.district)
     live_class = make.live_class(trainer, START, START + timedelta(hours=1))
-    from backend.training.live import join_signature
+    from backend.training.live.classes import join_signature
 
     headers = []
     for _ in range(count):

@@ -13,7 +13,7 @@ import time
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from backend.api.wechat import EVENT_HANDLERS
+from backend.api.wechat.views import EVENT_HANDLERS
 
 TOKEN = "fake-callback-token"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"

@@ -4,7 +4,7 @@ from backend.registry import SWEEP, Domain, Job, Setting
 DOMAIN = Domain(
     "cases",
     models=("backend.supervision.cases.models",),
-    blueprints=("backend.api.cases:blp",),
+    blueprints=("backend.api.supervision.cases:blp",),
     cli=("backend.supervision.cases.cli:cases_cli",),
     jobs=(Job("cases.deadlines", {"minute": 20}, "backend.supervision.cases.jobs.hourly", period=SWEEP),),
     settings=(

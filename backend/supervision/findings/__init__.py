@@ -4,7 +4,7 @@ from backend.registry import SWEEP, Domain, Job, Setting
 DOMAIN = Domain(
     "findings",
     models=("backend.supervision.findings.models",),
-    blueprints=("backend.api.findings:blp",),
+    blueprints=("backend.api.supervision.findings:blp",),
     jobs=(Job("supervision.notice_overdue", {"minute": 15}, "backend.supervision.findings.jobs.hourly", period=SWEEP),),
     settings=(
         Setting("SUPERVISION_FINDING_TYPES", "uniform:着装不规范,badge:未按规定亮证,language:执法用语不文明,"

@@ -6,7 +6,7 @@ from backend.registry import Domain, Job, Setting
 DOMAIN = Domain(
     "points",
     models=("backend.supervision.points.models",),
-    blueprints=("backend.api.points:blp",),
+    blueprints=("backend.api.supervision.points:blp",),
     cli=("backend.supervision.points.cli:points_cli",),
     jobs=(
         Job("points.daily_records", {"hour": 1, "minute": 30}, "backend.supervision.points.jobs.daily_records",

@@ -1,0 +1,301 @@
+"""Duty: posts and their geofences, the roster, my duty today, a shift's patrol track."""
+from datetime import date
+
+from flask.views import MethodView
+from marshmallow import fields, validate
+
+from backend.api.audit import audit_object
+from backend.api.boundary import Blueprint
+from backend.api.fields import CoordSystem, Date, Id, Int, Latitude, Longitude
+from backend.api.pagination import listing, page_of
+from backend.api.schemas import Record, Schema, Text
+from backend.api.security import auth_required, current_actor
+from backend.db import local_day
+from backend.duty import operations, queries
+from backend.duty.models import DUTY_TYPE_NAMES, DutyType, Post, Shift
+from backend.org.roles import SQUAD_MANAGERS
+from backend.org.scope import get_visible, scoped
+
+blp = Blueprint("duty", __name__, url_prefix="/api/duty", description="勤务：点位、排班、今日勤务、巡查轨迹")
+
+
+
+class PointSchema(Schema):
+    lat = Latitude(required=True)
+    lng = Longitude(required=True)
+
+
+class FenceSchema(Schema):
+    shape = fields.String(required=True, validate=validate.OneOf(["circle", "polygon"]))
+    coord_system = CoordSystem(metadata={"description": "输入坐标系；存储时统一为 gcj02"})
+    center = fields.Nested(PointSchema, metadata={"description": "圆心（圆形围栏）"})
+    radius_m = Int(metadata={"description": "半径，米（圆形围栏）", "example": 200})
+    points = fields.List(fields.Nested(PointSchema), validate=validate.Length(max=500),
+                         metadata={"description": "顶点，按顺序（多边形围栏）"})
+
+
+def _fence_of(post: Post) -> dict:
+    fence = {"shape": post.shape, "coord_system": post.coord_system}
+    if post.shape == "circle":
+        fence.update(center={"lat": post.center_lat, "lng": post.center_lng}, radius_m=post.radius_m)
+    else:
+        fence["points"] = [{"lat": lat, "lng": lng} for lat, lng in post.polygon]
+    return fence
+
+
+class PostSchema(Schema):
+    id = fields.Integer()
+    squad_id = fields.Integer()
+    name = fields.String(metadata={"example": "南京西路步行街"})
+    fence = Record(_fence_of)
+    selfie_required = fields.Boolean()
+    active = fields.Boolean()
+
+
+class PostCreateSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    squad_id = Id(metadata={"description": "中队；中队长可省略（本中队）"})
+    fence = fields.Nested(FenceSchema, required=True)
+    selfie_required = fields.Boolean(load_default=False)
+
+
+class PostUpdateSchema(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=128))
+    fence = fields.Nested(FenceSchema)
+    selfie_required = fields.Boolean()
+    active = fields.Boolean()
+
+
+class PostFilterSchema(Schema):
+    squad_id = Id()
+    active = fields.Boolean()
+
+
+class ShiftLineSchema(Schema):
+    officer_id = Id(required=True)
+    day = Date(required=True)
+    start = fields.Time(required=True, metadata={"example": "08:00"})
+    end = fields.Time(required=True, metadata={"example": "17:00"})
+    ends_next_day = fields.Boolean(load_default=False, metadata={"description": "跨零点：结束时间在次日"})
+    duty_type = fields.Enum(DutyType, required=True, metadata={"description": "patrol 监察 / fixed_post 固守 / "
+                                                                              "office 值班 / standby 备勤"})
+    post_id = Id(allow_none=True, load_default=None)
+
+
+class RosterSchema(Schema):
+    shifts = fields.List(fields.Nested(ShiftLineSchema), required=True, validate=validate.Length(min=1, max=1000))
+
+
+class CopyWeekSchema(Schema):
+    week_start = Date(required=True, metadata={"description": "要排班的那一周的周一；复制它前一周的排班"})
+    squad_id = Id(metadata={"description": "中队；中队长可省略"})
+
+
+class ShiftUpdateSchema(Schema):
+    day = Date()
+    start = fields.Time()
+    end = fields.Time()
+    ends_next_day = fields.Boolean()
+    duty_type = fields.Enum(DutyType)
+    post_id = Id(allow_none=True)
+
+
+class ShiftSchema(Schema):
+    id = fields.Integer()
+    officer_id = fields.Integer()
+    officer_name = Text(lambda s: s.officer.name)
+    squad_id = fields.Integer()
+    day = fields.Date()
+    starts_at = fields.AwareDateTime()
+    ends_at = fields.AwareDateTime()
+    scheduled_minutes = fields.Integer()
+    duty_type = fields.Enum(DutyType)
+    duty_type_name = Text(lambda s: DUTY_TYPE_NAMES[s.duty_type])
+    post_id = fields.Integer(allow_none=True)
+    post_name = Text(lambda s: s.post.name if s.post is not None else None, allow_none=True)
+    attended_minutes = fields.Integer()
+    absent = fields.Boolean()
+    missing_check_out = fields.Boolean()
+    closed_at = fields.AwareDateTime(allow_none=True)
+
+
+class ShiftFilterSchema(Schema):
+    day_from = Date()
+    day_to = Date()
+    officer_id = Id()
+    squad_id = Id()
+
+
+class BriefCheckSchema(Schema):
+    id = fields.Integer()
+    client_at = fields.AwareDateTime()
+    timing = fields.String(attribute="timing.value")
+    minutes_off = fields.Integer()
+    out_of_area = fields.Boolean()
+    approval = Text(lambda c: c.approval.value if c.approval else None, allow_none=True)
+
+
+class MyDutySchema(Schema):
+    shift = fields.Nested(ShiftSchema)
+    check_in = fields.Nested(BriefCheckSchema, allow_none=True)
+    check_out = fields.Nested(BriefCheckSchema, allow_none=True)
+    owed = fields.List(fields.String(), metadata={"description": "还需完成：check_in 签到 / check_out 签退"})
+
+
+class DayQuerySchema(Schema):
+    day = Date()
+
+
+class TrackSchema(Schema):
+    shift_id = fields.Integer()
+    positions = fields.Integer(metadata={"description": "位置点数"})
+    track_metres = fields.Integer(metadata={"description": "轨迹长度，米"})
+    inside_seconds = fields.Integer(metadata={"description": "在责任区内的时间，秒"})
+    presence_ratio = fields.Float(allow_none=True, metadata={"description": "固守岗在岗率（0–1）"})
+
+
+class FactsQuerySchema(Schema):
+    day = Date(required=True, metadata={"description": "哪一天（上海时间）；收班（次日凌晨）后数据为定稿"})
+
+
+class DutyFactSchema(Schema):
+    officer_id = fields.Integer()
+    officer_name = fields.String(metadata={"example": "周队员"})
+    badge_no = fields.String()
+    scheduled_minutes = fields.Integer(metadata={"description": "排班分钟数", "example": 480})
+    attended_minutes = fields.Integer(metadata={"description": "签到至签退的在岗分钟数（外勤被驳回不计）", "example": 465})
+    late = fields.Integer(metadata={"description": "迟到次数", "example": 1})
+    early_leave = fields.Integer(metadata={"description": "早退次数", "example": 0})
+    absent = fields.Integer(metadata={"description": "缺勤班次数（收班时未签到）", "example": 0})
+    out_of_area_approved = fields.Integer(metadata={"description": "外勤签到获批次数", "example": 1})
+    out_of_area_rejected = fields.Integer(metadata={"description": "外勤签到被驳回次数", "example": 0})
+    patrol_metres = fields.Integer(metadata={"description": "巡查轨迹长度，米", "example": 3250})
+
+
+@blp.route("/posts", endpoint="posts")
+class Posts(MethodView):
+    @auth_required(blp)
+    @blp.arguments(PostFilterSchema, location="query")
+    @blp.response(200, PostSchema(many=True))
+    @blp.paginate()
+    def get(self, filters, pagination_parameters):
+        """勤务点位列表（数据权限内）"""
+        stmt = scoped(Post, current_actor()).order_by(Post.id)
+        if "squad_id" in filters:
+            stmt = stmt.where(Post.squad_id == filters["squad_id"])
+        if "active" in filters:
+            stmt = stmt.where(Post.active == filters["active"])
+        return page_of(stmt, pagination_parameters)
+
+    @auth_required(blp, *SQUAD_MANAGERS)
+    @blp.arguments(PostCreateSchema)
+    @blp.response(201, PostSchema)
+    def post(self, body):
+        """新建勤务点位：圆形或多边形电子围栏，WGS-84 坐标自动转为 GCJ-02（中队长、区局管理员）"""
+        post = operations.create_post(current_actor(), **body)
+        audit_object("duty_post", post.id)
+        return post
+
+
+@blp.route("/posts/<int:post_id>", endpoint="post")
+class PostById(MethodView):
+    @auth_required(blp)
+    @blp.response(200, PostSchema)
+    @blp.alt_response(404, description="不存在或不在数据权限内")
+    def get(self, post_id):
+        """勤务点位详情"""
+        return get_visible(Post, post_id, current_actor(), what="勤务点位")
+
+    @auth_required(blp, *SQUAD_MANAGERS)
+    @blp.arguments(PostUpdateSchema)
+    @blp.response(200, PostSchema)
+    def patch(self, body, post_id):
+        """修改勤务点位：名称、围栏、是否要求自拍、停用"""
+        audit_object("duty_post", post_id)
+        return operations.update_post(current_actor(), post_id, **body)
+
+
+@blp.route("/shifts", endpoint="shifts")
+class Shifts(MethodView):
+    get = listing(blp, queries.shifts, ShiftFilterSchema, ShiftSchema, "排班列表（队员看自己，中队长看本中队，区局看全区）")
+
+    @auth_required(blp, *SQUAD_MANAGERS)
+    @blp.arguments(RosterSchema)
+    @blp.response(201, ShiftSchema(many=True))
+    @blp.alt_response(409, description="与已有班次重叠；一条不成则全部不写入")
+    def post(self, body):
+        """批量排班（如一周）：全部成功或全部不写入"""
+        created = operations.create_shifts(current_actor(), body["shifts"])
+        audit_object("duty_shift", ",".join(str(s.id) for s in created)[:64])
+        return created
+
+
+@blp.route("/shifts/copy-week", endpoint="shifts_copy_week")
+class CopyWeek(MethodView):
+    @auth_required(blp, *SQUAD_MANAGERS)
+    @blp.arguments(CopyWeekSchema)
+    @blp.response(201, ShiftSchema(many=True))
+    def post(self, body):
+        """复制上周排班到本周"""
+        created = operations.copy_week(current_actor(), **body)
+        audit_object("duty_week", body["week_start"].isoformat())
+        return created
+
+
+@blp.route("/shifts/<int:shift_id>", endpoint="shift")
+class ShiftById(MethodView):
+    @auth_required(blp)
+    @blp.response(200, ShiftSchema)
+    @blp.alt_response(404, description="不存在或不在数据权限内")
+    def get(self, shift_id):
+        """班次详情"""
+        return get_visible(Shift, shift_id, current_actor(), what="班次")
+
+    @auth_required(blp, *SQUAD_MANAGERS)
+    @blp.arguments(ShiftUpdateSchema)
+    @blp.response(200, ShiftSchema)
+    def patch(self, body, shift_id):
+        """调整一个班次（签到前）"""
+        audit_object("duty_shift", shift_id)
+        return operations.update_shift(current_actor(), shift_id, **body)
+
+    @auth_required(blp, *SQUAD_MANAGERS)
+    @blp.response(204)
+    def delete(self, shift_id):
+        """删除一个班次（签到前）"""
+        audit_object("duty_shift", shift_id)
+        operations.delete_shift(current_actor(), shift_id)
+
+
+@blp.route("/shifts/<int:shift_id>/track", endpoint="shift_track")
+class ShiftTrack(MethodView):
+    @auth_required(blp)
+    @blp.response(200, TrackSchema)
+    def get(self, shift_id):
+        """班次巡查轨迹统计：轨迹长度、在责任区时间、固守在岗率"""
+        return queries.shift_track(get_visible(Shift, shift_id, current_actor(), what="班次"))
+
+
+@blp.route("/today", endpoint="my_duty")
+class MyDuty(MethodView):
+    @auth_required(blp)
+    @blp.arguments(DayQuerySchema, location="query")
+    @blp.response(200, MyDutySchema(many=True))
+    def get(self, args):
+        """我的今日勤务：班次及尚需完成的签到、签退"""
+        day: date = args.get("day") or local_day()
+        return queries.my_duty(current_actor(), day)
+
+
+@blp.route("/facts", endpoint="duty_facts")
+class DutyFacts(MethodView):
+    @auth_required(blp)
+    @blp.arguments(FactsQuerySchema, location="query")
+    @blp.response(200, DutyFactSchema(many=True))
+    @blp.paginate()
+    def get(self, args, pagination_parameters):
+        """某日勤务事实：每名队员的排班与在岗分钟、迟到、早退、缺勤、外勤批驳、巡查里程
+
+        积分引擎按同样的数字计分。队员看自己，中队长看本中队，区局看全区；收班后为定稿。
+        """
+        return page_of(queries.visible_duty_facts(current_actor(), args["day"]), pagination_parameters)

@@ -1,0 +1,136 @@
+"""Districts, squads, officers and community offices, within the caller's data scope."""
+from flask.views import MethodView
+from marshmallow import fields, validate
+
+from backend.api.audit import audit_object
+from backend.api.boundary import Blueprint
+from backend.api.fields import Id
+from backend.api.pagination import listing
+from backend.api.schemas import Schema, Text
+from backend.api.security import auth_required, current_actor
+from backend.db import session
+from backend.org import operations, queries
+from backend.org.models import ROLE_NAMES, CommunityOffice, Officer, Role
+from backend.org.roles import DISTRICT_ADMINS
+from backend.org.scope import get_visible
+
+blp = Blueprint("org", __name__, url_prefix="/api/org", description="组织与人员")
+
+
+class OfficerSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    badge_no = fields.String(metadata={"description": "工号", "example": "A0001"})
+    name = fields.String(metadata={"example": "张伟"})
+    phone = fields.String(allow_none=True, metadata={"example": "13800001234"})
+    role = fields.Enum(Role, metadata={"description": "角色"})
+    role_name = Text(lambda o: ROLE_NAMES[o.role], dump_only=True)
+    district_id = fields.Integer(dump_only=True)
+    squad_id = fields.Integer(allow_none=True)
+    active = fields.Boolean(dump_only=True)
+    wechat_userid = fields.String(allow_none=True, metadata={"description": "政务微信 UserId"})
+
+
+class OfficerCreateSchema(Schema):
+    badge_no = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    role = fields.Enum(Role, required=True)
+    squad_id = Id(allow_none=True, load_default=None)
+    phone = fields.String(allow_none=True, validate=validate.Regexp(r"^1\d{10}$", error="应为 11 位手机号。"))
+    wechat_userid = fields.String(allow_none=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(load_only=True, validate=validate.Length(min=8, max=128))
+
+
+class OfficerUpdateSchema(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=64))
+    role = fields.Enum(Role)
+    squad_id = Id(allow_none=True)
+    phone = fields.String(allow_none=True, validate=validate.Regexp(r"^1\d{10}$", error="应为 11 位手机号。"))
+    active = fields.Boolean()
+    wechat_userid = fields.String(allow_none=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(load_only=True, validate=validate.Length(min=8, max=128))
+
+
+class OfficerFilterSchema(Schema):
+    squad_id = Id()
+    active = fields.Boolean()
+
+
+class SquadSchema(Schema):
+    id = fields.Integer()
+    district_id = fields.Integer()
+    name = fields.String()
+    active = fields.Boolean()
+
+
+class CommunityOfficeSchema(Schema):
+    id = fields.Integer()
+    code = fields.String(metadata={"example": "JA-001"})
+    name = fields.String(metadata={"example": "静安寺街道城管社区工作室"})
+    squad_id = fields.Integer()
+    residential_committee = fields.String()
+    address = fields.String()
+    lat = fields.Float(allow_none=True)
+    lng = fields.Float(allow_none=True)
+    coord_system = fields.String(metadata={"example": "gcj02"})
+
+
+class SquadFilterSchema(Schema):
+    squad_id = Id()
+
+
+@blp.route("/officers", endpoint="officers")
+class Officers(MethodView):
+    get = listing(blp, queries.officers, OfficerFilterSchema, OfficerSchema, "人员列表（按数据权限：队员看自己，中队长看本中队，区局看全区）")
+
+    @auth_required(blp, *DISTRICT_ADMINS)
+    @blp.arguments(OfficerCreateSchema)
+    @blp.response(201, OfficerSchema)
+    @blp.alt_response(409, description="工号或政务微信账号已被占用")
+    def post(self, body):
+        """添加人员（区局管理员）"""
+        officer = operations.create_officer(current_actor(), **body)
+        audit_object("officer", officer.id)
+        return officer
+
+
+@blp.route("/officers/<int:officer_id>", endpoint="officer")
+class OfficerById(MethodView):
+    @auth_required(blp)
+    @blp.response(200, OfficerSchema)
+    @blp.alt_response(404, description="不存在或不在数据权限内")
+    def get(self, officer_id):
+        """人员详情"""
+        return get_visible(Officer, officer_id, current_actor(), what="人员")
+
+    @auth_required(blp, *DISTRICT_ADMINS)
+    @blp.arguments(OfficerUpdateSchema)
+    @blp.response(200, OfficerSchema)
+    @blp.alt_response(404, description="不存在或不在数据权限内")
+    def patch(self, body, officer_id):
+        """修改人员：角色、中队、电话、停用（区局管理员）"""
+        audit_object("officer", officer_id)
+        return operations.update_officer(current_actor(), officer_id, **body)
+
+
+@blp.route("/squads", endpoint="squads")
+class Squads(MethodView):
+    @auth_required(blp)
+    @blp.response(200, SquadSchema(many=True))
+    def get(self):
+        """中队列表（数据权限内）"""
+        return session.scalars(queries.squads(current_actor())).all()
+
+
+@blp.route("/community-offices", endpoint="community_offices")
+class CommunityOffices(MethodView):
+    get = listing(blp, queries.community_offices, SquadFilterSchema, CommunityOfficeSchema, "城管社区工作室列表（数据权限内）")
+
+
+@blp.route("/community-offices/<int:office_id>", endpoint="community_office")
+class CommunityOfficeById(MethodView):
+    @auth_required(blp)
+    @blp.response(200, CommunityOfficeSchema)
+    @blp.alt_response(404, description="不存在或不在数据权限内")
+    def get(self, office_id):
+        """城管社区工作室详情"""
+        return get_visible(CommunityOffice, office_id, current_actor(), what="社区工作室")

@@ -1,5 +1,0 @@
-"""Points API (考核积分), one blueprint: rules and daily records, month sheets, quarters and years."""
-from backend.api.points import monthly, periods, records  # noqa: F401  (each module adds its views)
-from backend.api.points.common import blp
-
-__all__ = ["blp"]

@@ -1,0 +1,151 @@
+"""Points: the item catalogue, scoring rules, daily records and the items leaders record by hand."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from marshmallow import fields, validate
+
+from backend.api.audit import audit_object
+from backend.api.fields import Date, Id, Month, Points
+from backend.api.pagination import listing
+from backend.api.schemas import Schema, Text
+from backend.api.security import auth_required, current_actor
+from backend.api.supervision.points.common import blp, cents, item_name, within
+from backend.db import session
+from backend.org.roles import DISTRICT_ADMINS, SQUAD_MANAGERS
+from backend.supervision.points import operations, queries
+from backend.supervision.points.catalogue import ITEMS
+
+
+class PointsItemSchema(Schema):
+    item = fields.String()
+    name = fields.String()
+    unit = fields.String()
+    manual = fields.Boolean(metadata={"description": "由领导手工登记"})
+
+
+class ScoringRuleSchema(Schema):
+    id = fields.Integer()
+    district_id = fields.Integer(allow_none=True, metadata={
+        "description": "空为示例默认规则（源文件未规定积分权重：示例默认值，由区局确认，或新增本区规则版本取代）"})
+    source = fields.Function(queries.rule_source, metadata={
+        "type": "string", "description": "example_default 示例默认值（由区局确认或修改）；district 本区规则"})
+    source_note = fields.Function(
+        lambda rule: queries.EXAMPLE_DEFAULT_NOTE if rule.district_id is None else "本区制定的规则",
+        metadata={"type": "string", "example": queries.EXAMPLE_DEFAULT_NOTE})
+    item = fields.String()
+    item_name = Text(item_name)
+    category = fields.String()
+    points_per_unit = Points()
+    monthly_cap = Points(allow_none=True)
+    effective_from = fields.Date()
+    created_at = fields.DateTime()
+
+
+class ScoringRuleCreateSchema(Schema):
+    item = fields.String(required=True, validate=validate.OneOf(list(ITEMS)))
+    category = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    points_per_unit = Points(required=True, validate=[within(-100, 100), cents])
+    monthly_cap = Points(load_default=None, allow_none=True, validate=[within(0, 1000), cents])
+    effective_from = Date(required=True, metadata={"description": "须为某月 1 日", "example": "2027-01-01"})
+
+
+class PointsParameterSchema(Schema):
+    name = fields.String(metadata={"example": "POINTS_MONTHLY_BASE"})
+    value = fields.String(metadata={"example": "100"})
+    meaning = fields.String(metadata={"example": "月计分的基础分"})
+    source = fields.String(metadata={"description": "example_default：源文件未规定的示例默认值，由区局设定"})
+    note = fields.String(metadata={"example": queries.EXAMPLE_DEFAULT_NOTE})
+
+
+class ScoringRuleFilterSchema(Schema):
+    item = fields.String()
+
+
+class PointsDailyItemSchema(Schema):
+    id = fields.Integer()
+    day = fields.Date()
+    officer_id = fields.Integer()
+    item = fields.String()
+    item_name = Text(item_name)
+    quantity = fields.Decimal(as_string=True)
+    source = fields.String(metadata={"description": "来源：duty 勤务、manual 手工登记 ……"})
+    source_ref = fields.String(metadata={"description": "来源记录"})
+
+
+class PointsDailyFilterSchema(Schema):
+    officer_id = Id()
+    date_from = Date()
+    date_to = Date()
+
+
+class PointsManualItemSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    officer_id = Id(required=True)
+    day = Date(required=True)
+    item = fields.String(required=True, metadata={"example": "commendation"})
+    quantity = fields.Decimal(as_string=True, required=True, validate=[within(0, 1000, above_low=True), cents])
+    note = fields.String(required=True, validate=validate.Length(min=2, max=200), metadata={"example": "市容整治表彰"})
+    recorded_by_id = fields.Integer(dump_only=True)
+    recorded_at = fields.DateTime(dump_only=True)
+
+
+class PointsManualFilterSchema(Schema):
+    officer_id = Id()
+    month = Month()
+
+
+@blp.route("/items", endpoint="items")
+class Items(MethodView):
+    @auth_required(blp)
+    @blp.response(200, PointsItemSchema(many=True))
+    def get(self):
+        """积分条目目录"""
+        return [dict(item=code, name=kind.name, unit=kind.unit, manual=kind.manual) for code, kind in ITEMS.items()]
+
+
+@blp.route("/parameters", endpoint="parameters")
+class Parameters(MethodView):
+    @auth_required(blp)
+    @blp.response(200, PointsParameterSchema(many=True))
+    def get(self):
+        """考核参数：基础分、调整上限、锁定日、季评价加减分与等次、年考核名额与分数线（均为示例默认值，由区局设定）"""
+        return queries.parameters()
+
+
+@blp.route("/rules", endpoint="rules")
+class Rules(MethodView):
+    @auth_required(blp)
+    @blp.arguments(ScoringRuleFilterSchema, location="query")
+    @blp.response(200, ScoringRuleSchema(many=True))
+    def get(self, filters):
+        """积分规则的各个版本（本区规则与示例默认规则：示例默认值，由区局确认或修改）"""
+        return session.scalars(queries.rules(current_actor(), **filters)).all()
+
+    @auth_required(blp, *DISTRICT_ADMINS)
+    @blp.arguments(ScoringRuleCreateSchema)
+    @blp.response(201, ScoringRuleSchema)
+    @blp.alt_response(409, description="该条目在同一生效月份已有版本")
+    def post(self, body):
+        """新增本区某条目的规则版本（自某月 1 日起生效：未锁定的月计分随即重算，有变化的退回草稿；已锁定的月份不受影响）"""
+        rule = operations.create_rule(current_actor(), **body)
+        audit_object("scoring_rule", rule.id)
+        return rule
+
+
+@blp.route("/daily", endpoint="daily_items")
+class DailyItems(MethodView):
+    get = listing(blp, queries.daily_items, PointsDailyFilterSchema, PointsDailyItemSchema, "日记实（数据权限内）")
+
+
+@blp.route("/manual-items", endpoint="manual_items")
+class ManualItems(MethodView):
+    get = listing(blp, queries.manual_items, PointsManualFilterSchema, PointsManualItemSchema, "手工登记的事项（数据权限内）")
+
+    @auth_required(blp, *SQUAD_MANAGERS)
+    @blp.arguments(PointsManualItemSchema)
+    @blp.response(201, PointsManualItemSchema)
+    def post(self, body):
+        """登记表彰嘉奖、办结案件等事项（中队长、区局）；当日日记实与当月积分随即更新"""
+        entry = operations.record_manual_item(current_actor(), **body)
+        audit_object("manual_item", entry.id)
+        return entry

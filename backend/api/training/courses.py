@@ -1,0 +1,291 @@
+"""Training libraries: teachers, courses, completions, mandatory plans, credit hours."""
+from flask import Response
+from flask.views import MethodView
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from backend.api.audit import audit_object
+from backend.api.fields import Date, File, Id
+from backend.api.multipart import Blueprint, read_upload
+from backend.api.pagination import listing, page_of
+from backend.api.schemas import Schema
+from backend.api.security import auth_required, current_actor
+from backend.db import local_day, session
+from backend.errors import Invalid
+from backend.org import queries as org_queries
+from backend.org.models import Officer, Role
+from backend.org.roles import CREDIT_PROGRESS_READERS, DISTRICT_ADMINS, TRAINING_STAFF
+from backend.org.scope import get_visible
+from backend.training import credits, operations, queries
+from backend.training.models import Course
+
+blp = Blueprint("training", __name__, url_prefix="/api/training", description="培训：师资、课程、计划与学时")
+
+HOURS = dict(as_string=True, places=1, validate=validate.Range(min=0, max=1000))
+
+
+class TeacherSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=64), metadata={"example": "王教员"})
+    title = fields.String(allow_none=True, validate=validate.Length(max=64), metadata={"example": "高级讲师"})
+    organisation = fields.String(allow_none=True, validate=validate.Length(max=128))
+    specialty = fields.String(allow_none=True, validate=validate.Length(max=256), metadata={"example": "行政处罚程序"})
+    officer_id = Id(allow_none=True)
+
+
+class MaterialSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    title = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    url = fields.URL(required=True, allow_none=True, schemes={"http", "https"},
+                     metadata={"description": "链接资料的地址（上传的文件资料为 null）",
+                               "example": "https://learn.example.gov.cn/v/1"})
+    file_key = fields.String(dump_only=True, allow_none=True)
+    content_type = fields.String(dump_only=True, allow_none=True)
+
+    @validates_schema
+    def _a_link_has_its_address(self, data, **_kwargs):
+        if "url" in data and data["url"] is None:
+            raise ValidationError("链接资料须填写地址。", "url")
+
+
+class CourseSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    title = fields.String(required=True, validate=validate.Length(min=1, max=128), metadata={"example": "行政处罚法解读"})
+    category = fields.String(required=True, metadata={"description": "学时类别代码", "example": "online"})
+    credit_hours = fields.Decimal(required=True, **HOURS, metadata={"example": "2.0"})
+    teacher_id = Id(allow_none=True)
+    description = fields.String(allow_none=True)
+    materials = fields.List(fields.Nested(MaterialSchema), load_default=list)
+
+
+class MaterialUploadSchema(Schema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    file = File(required=True)
+
+
+class CourseBriefSchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    category = fields.String()
+    credit_hours = fields.Decimal(as_string=True)
+
+
+class CourseFilterSchema(Schema):
+    category = fields.String()
+
+
+class CompletionsSchema(Schema):
+    officer_ids = fields.List(Id(), required=True, validate=validate.Length(min=1, max=5000))
+    completed_on = Date(required=True)
+
+
+class CompletionsResultSchema(Schema):
+    recorded = fields.Integer(metadata={"description": "新记录的人数（已记录过的不重复计）"})
+
+
+class PlanSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    role = fields.Enum(Role, allow_none=True, load_default=None, metadata={"description": "为空表示全体人员"})
+    course_ids = fields.List(Id(), required=True, load_only=True)
+    courses = fields.List(fields.Nested(CourseBriefSchema),
+                          dump_only=True)
+
+
+class YearSchema(Schema):
+    year = fields.Integer(validate=validate.Range(min=2000, max=2100))
+
+
+class RequirementSchema(Schema):
+    category = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,31}$",
+                                                                       error="类别代码应为小写字母、数字或下划线。"))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    hours = fields.Decimal(required=True, **HOURS)
+
+
+class RequirementsSchema(Schema):
+    categories = fields.List(fields.Nested(RequirementSchema), required=True, validate=validate.Length(min=1, max=10))
+
+
+class CategoryProgressSchema(Schema):
+    category = fields.String()
+    name = fields.String()
+    required = fields.Decimal(as_string=True)
+    earned = fields.Decimal(as_string=True)
+    expected = fields.Decimal(as_string=True, metadata={"description": "按今日应完成的学时"})
+    remaining = fields.Decimal(as_string=True)
+    behind = fields.Boolean()
+
+
+class OfficerBriefSchema(Schema):
+    id = fields.Integer()
+    badge_no = fields.String()
+    name = fields.String()
+    squad_id = fields.Integer(allow_none=True)
+
+
+class ProgressSchema(Schema):
+    officer = fields.Nested(OfficerBriefSchema)
+    year = fields.Integer()
+    categories = fields.List(fields.Nested(CategoryProgressSchema))
+    behind = fields.Boolean()
+    outstanding_courses = fields.List(fields.Nested(CourseBriefSchema))
+
+
+class ProgressQuerySchema(YearSchema):
+    officer_id = Id()
+
+
+class SquadProgressQuerySchema(YearSchema):
+    squad_id = Id()
+    behind = fields.Boolean(metadata={"description": "只看落后的人"})
+
+
+class SquadProgressSchema(Schema):
+    officer = fields.Nested(OfficerBriefSchema)
+    categories = fields.List(fields.Nested(CategoryProgressSchema))
+    behind = fields.Boolean()
+
+
+@blp.route("/teachers", endpoint="teachers")
+class Teachers(MethodView):
+    @auth_required(blp)
+    @blp.response(200, TeacherSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters):
+        """师资库列表"""
+        return page_of(queries.teachers(current_actor()), pagination_parameters)
+
+    @auth_required(blp, *TRAINING_STAFF)
+    @blp.arguments(TeacherSchema)
+    @blp.response(201, TeacherSchema)
+    def post(self, body):
+        """添加教师（教员、区局管理员）"""
+        teacher = operations.create_teacher(current_actor(), **body)
+        audit_object("training_teacher", teacher.id)
+        return teacher
+
+
+@blp.route("/courses", endpoint="courses")
+class Courses(MethodView):
+    get = listing(blp, queries.courses, CourseFilterSchema, CourseSchema, "课程库列表（本区）")
+
+    @auth_required(blp, *TRAINING_STAFF)
+    @blp.arguments(CourseSchema)
+    @blp.response(201, CourseSchema)
+    def post(self, body):
+        """添加课程及资料链接（教员、区局管理员）"""
+        course = operations.create_course(current_actor(), **body)
+        audit_object("training_course", course.id)
+        return course
+
+
+@blp.route("/courses/<int:course_id>", endpoint="course")
+class CourseById(MethodView):
+    @auth_required(blp)
+    @blp.response(200, CourseSchema)
+    def get(self, course_id):
+        """课程详情"""
+        return get_visible(Course, course_id, current_actor(), what="课程")
+
+
+@blp.route("/courses/<int:course_id>/materials", endpoint="course_materials")
+class CourseMaterials(MethodView):
+    @auth_required(blp, *TRAINING_STAFF)
+    @blp.arguments(MaterialUploadSchema, location="form")
+    @blp.response(201, MaterialSchema)
+    def post(self, form, course_id):
+        """上传课程资料文件（课件、讲义、录播视频）"""
+        upload = form["file"]
+        data = read_upload(upload, operations.MAX_MATERIAL_BYTES)
+        audit_object("training_course", course_id)
+        return operations.add_material_file(current_actor(), course_id, title=form["title"], data=data,
+                                            content_type=upload.mimetype or "application/octet-stream")
+
+
+@blp.route("/courses/<int:course_id>/materials/<int:material_id>/file", endpoint="course_material_file")
+class CourseMaterialFile(MethodView):
+    @auth_required(blp)
+    @blp.response(200, description="资料文件（下载）", content_type="application/octet-stream")
+    def get(self, course_id, material_id):
+        """下载课程资料文件"""
+        material, data = operations.material_file(current_actor(), course_id, material_id)
+        return Response(data, mimetype=material.content_type, headers={
+            "Content-Disposition": f"attachment; filename=material-{material.id}",
+            "X-Content-Type-Options": "nosniff"})
+
+
+@blp.route("/courses/<int:course_id>/completions", endpoint="course_completions")
+class CourseCompletions(MethodView):
+    @auth_required(blp, *TRAINING_STAFF)
+    @blp.arguments(CompletionsSchema)
+    @blp.response(201, CompletionsResultSchema)
+    def post(self, body, course_id):
+        """登记完成课程的人员（教员）"""
+        audit_object("training_course", course_id)
+        return {"recorded": operations.record_completions(current_actor(), course_id, **body)}
+
+
+@blp.route("/plans", endpoint="plans")
+class Plans(MethodView):
+    @auth_required(blp)
+    @blp.arguments(YearSchema, location="query")
+    @blp.response(200, PlanSchema(many=True))
+    def get(self, filters):
+        """年度必修计划"""
+        return session.scalars(queries.plans(current_actor(), **filters)).all()
+
+    @auth_required(blp, *TRAINING_STAFF)
+    @blp.arguments(PlanSchema)
+    @blp.response(201, PlanSchema)
+    def post(self, body):
+        """制定年度必修计划：某角色（或全体）今年必须完成的课程"""
+        plan = operations.create_plan(current_actor(), **body)
+        audit_object("training_plan", plan.id)
+        return plan
+
+
+@blp.route("/credit-requirements/<int(min=2000, max=2100):year>", endpoint="credit_requirements")
+class CreditRequirements(MethodView):
+    @auth_required(blp)
+    @blp.response(200, RequirementSchema(many=True))
+    def get(self, year):
+        """本区某年的学时要求（未设置时为默认“60+24”）"""
+        return [{"category": c.code, "name": c.name, "hours": c.hours}
+                for c in credits.requirements(current_actor().district_id, year)]
+
+    @auth_required(blp, *DISTRICT_ADMINS)
+    @blp.arguments(RequirementsSchema)
+    @blp.response(200, RequirementSchema(many=True))
+    def put(self, body, year):
+        """设置本区某年的学时类别与学时数（区局管理员）"""
+        audit_object("training_credit_requirement", year)
+        return operations.set_requirements(current_actor(), year, body["categories"])
+
+
+@blp.route("/credits", endpoint="credits")
+class Credits(MethodView):
+    @auth_required(blp)
+    @blp.arguments(ProgressQuerySchema, location="query")
+    @blp.response(200, ProgressSchema)
+    def get(self, query):
+        """学时进度：本人（或数据权限内某人）各类别已得、应得、差额与未完成的必修课"""
+        actor = current_actor()
+        officer = get_visible(Officer, query.get("officer_id", actor.id), actor, what="人员")
+        return credits.officer_progress(officer, query.get("year", local_day().year))
+
+
+@blp.route("/credits/squad", endpoint="squad_credits")
+class SquadCredits(MethodView):
+    @auth_required(blp, *CREDIT_PROGRESS_READERS)
+    @blp.arguments(SquadProgressQuerySchema, location="query")
+    @blp.response(200, SquadProgressSchema(many=True))
+    def get(self, query):
+        """中队学时进度与落后人员（中队长看本中队，区局可指定中队）"""
+        actor = current_actor()
+        squad_id = query.get("squad_id", actor.squad_id)
+        if squad_id is None:
+            raise Invalid("请指定中队", code="squad_required")
+        officers = org_queries.officers(actor, squad_id=squad_id, active=True)
+        return credits.squad_progress(officers, actor.district_id, query.get("year", local_day().year),
+                                      behind_only=query.get("behind", False))

@@ -1,0 +1,293 @@
+"""Drills (实战模拟): scenario and gesture drills, reference gestures, attempts, the class leaderboard."""
+from flask import Response
+from flask.views import MethodView
+from marshmallow import fields, validate
+from webargs.fields import DelimitedList
+
+from backend.api.audit import audit_object
+from backend.api.fields import File, Id
+from backend.api.multipart import Blueprint, read_upload
+from backend.api.pagination import listing
+from backend.api.schemas import Flag, Record, Schema, Text
+from backend.api.security import auth_required, current_actor
+from backend.config import settings
+from backend.errors import Invalid
+from backend.org.roles import TRAINING_STAFF
+from backend.training.drills import operations, pose, queries
+from backend.training.drills.models import DrillKind
+from backend.training.live import classes, screen
+
+blp = Blueprint("drills", __name__, url_prefix="/api/training", description="培训：实战模拟（情景演练、手势与队列动作评分）")
+
+KEY = dict(validate=validate.Length(min=1, max=32))
+
+
+class ChoiceSchema(Schema):
+    key = fields.String(required=True, **KEY, metadata={"example": "badge"})
+    label = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"example": "出示执法证件，表明身份"})
+    action = fields.String(required=True, **KEY, metadata={"description": "该选择代表的处置动作", "example": "亮证"})
+    next = fields.String(required=True, **KEY, metadata={"description": "选择后进入的步骤编号"})
+
+
+class StepSchema(Schema):
+    key = fields.String(required=True, **KEY)
+    prompt = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    end = fields.Boolean(load_default=False)
+    choices = fields.List(fields.Nested(ChoiceSchema), load_default=list, validate=validate.Length(max=8))
+
+
+class ScenarioSchema(Schema):
+    start = fields.String(required=True, **KEY)
+    steps = fields.List(fields.Nested(StepSchema), required=True, validate=validate.Length(min=2, max=100))
+    standard = fields.List(fields.String(**KEY), required=True, validate=validate.Length(min=1, max=30),
+                           metadata={"description": "标准处置流程（动作序列）", "example": ["亮证", "告知", "劝离", "取证", "处罚"]})
+
+
+def _scenario_for_reader(drill):
+    """Trainees see the steps and choices, never the standard procedure."""
+    if drill.scenario is None or current_actor().role in TRAINING_STAFF:
+        return drill.scenario
+    return {key: value for key, value in drill.scenario.items() if key != "standard"}
+
+
+class DrillSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    title = fields.String(required=True, validate=validate.Length(min=1, max=128), metadata={"example": "无证摊贩现场处置"})
+    kind = fields.Enum(DrillKind, required=True, metadata={"description": "scenario 情景演练；gesture 手势/队列动作"})
+    category = fields.String(required=True, metadata={"description": "学时类别代码", "example": "classroom"})
+    credit_hours = fields.Decimal(required=True, as_string=True, places=1,
+                                  metadata={"description": "通过后计入的学时（0–24）", "example": "0.5"})
+    pass_score = fields.Integer(load_default=60, validate=validate.Range(min=0, max=100))
+    scenario = fields.Nested(ScenarioSchema, allow_none=True, load_only=True)
+    gesture_code = fields.String(allow_none=True, **KEY, metadata={"example": "salute"})
+    closed_at = fields.DateTime(dump_only=True, allow_none=True)
+    created_at = fields.DateTime(dump_only=True)
+
+
+class DrillOutSchema(DrillSchema):
+    scenario = Record(_scenario_for_reader, dump_only=True, allow_none=True)
+
+
+class DrillFilterSchema(Schema):
+    kind = fields.Enum(DrillKind)
+
+
+class ScenarioAttemptSchema(Schema):
+    path = fields.List(fields.String(**KEY), required=True, validate=validate.Length(min=1, max=operations.MAX_PATH),
+                       metadata={"description": "依次选择的选项编号", "example": ["badge", "inform", "persuade"]})
+    live_class_id = Id(allow_none=True, metadata={"description": "在直播课中进行时填写（计入大屏排行榜）"})
+
+
+class PhotoAttemptSchema(Schema):
+    live_class_id = Id(allow_none=True)
+    photos = fields.List(File(), required=True, metadata={"description": "一张照片或连拍的几帧（JPEG/PNG）"})
+
+
+class DrillAttemptSchema(Schema):
+    id = fields.Integer()
+    drill_id = fields.Integer()
+    drill_title = fields.String(attribute="drill.title")
+    officer_id = fields.Integer()
+    live_class_id = fields.Integer(allow_none=True)
+    status = fields.String(attribute="status.value", metadata={"description": "scored 已评分；retake 关节不可见，请重拍"})
+    score = fields.Integer(allow_none=True)
+    passed = fields.Boolean()
+    path = fields.List(fields.String(), allow_none=True)
+    feedback = Text(lambda a: a.result["feedback"], metadata={"description": "中文反馈"})
+    result = fields.Dict(metadata={"description": "情景：缺少/顺序错误/不规范的动作；手势：各关节角度与得分"})
+    image_url = Text(lambda a: f"/api/training/drill-attempts/{a.id}/image.jpg" if a.image_key else None,
+                     allow_none=True)
+    done_at = fields.DateTime()
+
+
+class DrillAttemptFilterSchema(Schema):
+    drill_id = Id()
+    officer_id = Id()
+
+
+class TargetSchema(Schema):
+    angle = fields.Float(required=True, metadata={"description": "目标角度（0–180°）", "example": 40})
+    tolerance = fields.Float(load_default=15, metadata={"description": "容差（度）", "example": 20})
+
+
+JOINT_NAMES = "、".join(f"{key} {value[0]}" for key, value in pose.JOINTS.items())
+
+
+def _code_field() -> fields.String:
+    return fields.String(required=True, validate=validate.Regexp(
+        r"^[a-z][a-z0-9_]{0,31}$", error="编号应为小写字母开头的字母、数字或下划线，最长 32 位。"), metadata={"example": "left_turn"})
+
+
+def _name_field() -> fields.String:
+    return fields.String(required=True, validate=validate.Length(min=1, max=64), metadata={"example": "左转弯手势"})
+
+
+class GestureSchema(Schema):
+    code = _code_field()
+    name = _name_field()
+    description = fields.String(allow_none=True, validate=validate.Length(max=500))
+    joints = fields.Dict(keys=fields.String(), values=fields.Nested(TargetSchema), required=True,
+                         metadata={"description": f"关节 → 目标角度与容差；关节：{JOINT_NAMES}"})
+    standard = Flag(lambda g: g.code in pose.STANDARD_GESTURES, dump_only=True,
+                               metadata={"description": "是否为内置标准手势"})
+
+
+class GestureOutSchema(GestureSchema):
+    joints = Record(lambda g: {j: {"angle": t.angle, "tolerance": t.tolerance, "name": pose.JOINTS[j][0]}
+                                        for j, t in g.joints.items()})
+
+
+class CaptureSchema(Schema):
+    code = _code_field()
+    name = _name_field()
+    description = fields.String(allow_none=True, validate=validate.Length(max=500))
+    joints = DelimitedList(fields.String(), required=True, metadata={"description": "要测量的关节，逗号分隔",
+                                                                           "example": "right_shoulder,right_elbow"})
+    tolerance = fields.Float(load_default=15)
+    photo = File(required=True)
+
+
+class DrillLeaderSchema(Schema):
+    rank = fields.Integer()
+    officer_id = fields.Integer()
+    name = fields.String()
+    badge_no = fields.String()
+    score = fields.Integer(metadata={"description": "各演练最好成绩之和"})
+    drills = fields.Integer(metadata={"description": "完成的演练数"})
+
+
+class ScreenLinkSchema(Schema):
+    url = fields.String(metadata={"description": "大屏页面地址（含签名密钥，仅限本课堂）"})
+
+
+@blp.route("/drills", endpoint="drills")
+class Drills(MethodView):
+    get = listing(blp, queries.drills, DrillFilterSchema, DrillOutSchema, "演练列表（本区）")
+
+    @auth_required(blp, *TRAINING_STAFF)
+    @blp.arguments(DrillSchema)
+    @blp.response(201, DrillOutSchema)
+    def post(self, body):
+        """编写演练（教员）：情景演练的步骤图须能从开始走到结束，并包含标准流程"""
+        drill = operations.create_drill(current_actor(), **body)
+        audit_object("training_drill", drill.id)
+        return drill
+
+
+@blp.route("/drills/<int:drill_id>", endpoint="drill")
+class DrillById(MethodView):
+    @auth_required(blp)
+    @blp.response(200, DrillOutSchema)
+    def get(self, drill_id):
+        """演练详情（学员看不到标准流程）"""
+        return operations.drill_for(current_actor(), drill_id)
+
+
+@blp.route("/drills/<int:drill_id>/close", endpoint="drill_close")
+class DrillClose(MethodView):
+    @auth_required(blp, *TRAINING_STAFF)
+    @blp.response(200, DrillOutSchema)
+    def post(self, drill_id):
+        """关闭演练（不再接受提交）"""
+        audit_object("training_drill", drill_id)
+        return operations.close_drill(current_actor(), drill_id)
+
+
+@blp.route("/drills/<int:drill_id>/attempts", endpoint="drill_attempts")
+class DrillAttempts(MethodView):
+    @auth_required(blp)
+    @blp.arguments(ScenarioAttemptSchema)
+    @blp.response(201, DrillAttemptSchema)
+    def post(self, body, drill_id):
+        """提交情景演练的选择路线，按标准流程评分"""
+        attempt = operations.attempt_scenario(current_actor(), drill_id, body["path"],
+                                          live_class_id=body.get("live_class_id"))
+        audit_object("training_drill_attempt", attempt.id)
+        return attempt
+
+
+@blp.route("/drills/<int:drill_id>/photo-attempts", endpoint="drill_photo_attempts")
+class DrillPhotoAttempts(MethodView):
+    @auth_required(blp)
+    @blp.arguments(PhotoAttemptSchema, location="form")
+    @blp.response(201, DrillAttemptSchema)
+    def post(self, form, drill_id):
+        """上传手势照片（或连拍几帧）评分：逐关节反馈与骨架标注图；关节不可见时提示重拍"""
+        uploads = form["photos"]
+        if not 1 <= len(uploads) <= settings().DRILL_MAX_FRAMES:
+            raise Invalid(f"请上传 1 到 {settings().DRILL_MAX_FRAMES} 张照片", code="frame_count")
+        limit = settings().DRILL_PHOTO_MAX_BYTES
+        photos = [read_upload(upload, limit) for upload in uploads]
+        attempt = operations.attempt_gesture(current_actor(), drill_id, photos, live_class_id=form.get("live_class_id"))
+        audit_object("training_drill_attempt", attempt.id)
+        return attempt
+
+
+@blp.route("/drill-attempts", endpoint="drill_attempt_list")
+class DrillAttemptList(MethodView):
+    get = listing(blp, queries.attempts, DrillAttemptFilterSchema, DrillAttemptSchema, "演练记录（本人、中队长、区局）")
+
+
+@blp.route("/drill-attempts/<int:attempt_id>", endpoint="drill_attempt")
+class DrillAttemptById(MethodView):
+    @auth_required(blp)
+    @blp.response(200, DrillAttemptSchema)
+    def get(self, attempt_id):
+        """演练记录详情"""
+        return operations.attempt_for(current_actor(), attempt_id)
+
+
+@blp.route("/drill-attempts/<int:attempt_id>/image.jpg", endpoint="drill_attempt_image")
+class DrillAttemptImage(MethodView):
+    @auth_required(blp)
+    @blp.response(200, description="JPEG：照片叠加骨架、各关节角度与目标", content_type="image/jpeg")
+    def get(self, attempt_id):
+        """手势演练的标注图"""
+        return Response(operations.attempt_image(current_actor(), attempt_id), mimetype="image/jpeg")
+
+
+@blp.route("/gestures", endpoint="gestures")
+class Gestures(MethodView):
+    @auth_required(blp)
+    @blp.response(200, GestureOutSchema(many=True))
+    def get(self):
+        """参考手势：内置标准手势（敬礼、立正、停止、直行、减速慢行）和本区自定义手势"""
+        return operations.gestures(current_actor())
+
+    @auth_required(blp, *TRAINING_STAFF)
+    @blp.arguments(GestureSchema)
+    @blp.response(201, GestureOutSchema)
+    def post(self, body):
+        """新增参考手势（教员）：各关节目标角度 0–180°与容差"""
+        audit_object("training_gesture", body["code"])
+        return operations.add_gesture(current_actor(), **body)
+
+
+@blp.route("/gestures/capture", endpoint="gesture_capture")
+class GestureCapture(MethodView):
+    @auth_required(blp, *TRAINING_STAFF)
+    @blp.arguments(CaptureSchema, location="form")
+    @blp.response(201, GestureOutSchema)
+    def post(self, form):
+        """从示范照片采集参考手势（教员）：测量所选关节的角度作为目标"""
+        audit_object("training_gesture", form["code"])
+        photo = read_upload(form.pop("photo"), settings().DRILL_PHOTO_MAX_BYTES)
+        return operations.capture_gesture(current_actor(), photo=photo, **form)
+
+
+@blp.route("/live-classes/<int:live_class_id>/drill-leaderboard", endpoint="drill_leaderboard")
+class DrillLeaderboard(MethodView):
+    @auth_required(blp)
+    @blp.response(200, DrillLeaderSchema(many=True))
+    def get(self, live_class_id):
+        """本节课演练排行榜（前 10 名）"""
+        return queries.leaderboard(classes.live_class_for(current_actor(), live_class_id).id)
+
+
+@blp.route("/live-classes/<int:live_class_id>/screen", endpoint="classroom_screen_link")
+class ClassroomScreenLink(MethodView):
+    @auth_required(blp, *TRAINING_STAFF)
+    @blp.response(200, ScreenLinkSchema)
+    def get(self, live_class_id):
+        """智慧教室大屏链接（教员在教室电脑上打开）"""
+        return {"url": screen.screen_url(classes.live_class_for(current_actor(), live_class_id))}

@@ -1,0 +1,358 @@
+"""Question banks, Excel import, papers, exam attempts, review and item statistics."""
+from flask.views import MethodView
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from backend.api.audit import audit_object
+from backend.api.boundary import Blueprint
+from backend.api.fields import AnswerItem, AwareDateTime, File, Id
+from backend.api.multipart import read_upload
+from backend.api.pagination import listing, page_of
+from backend.api.schemas import Schema, Text
+from backend.api.security import auth_required, current_actor
+from backend.db import session
+from backend.org.roles import TRAINEES, TRAINING_STAFF
+from backend.org.scope import get_visible
+from backend.training.exams import bank, operations, queries, stats
+from backend.training.exams.models import Paper, PaperMode, QuestionKind
+
+blp = Blueprint("exams", __name__, url_prefix="/api/training", description="培训：题库、试卷与考试")
+
+POINTS = dict(as_string=True, places=2, validate=validate.Range(min=0, min_inclusive=False, max=100))
+
+
+class BankSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=128), metadata={"example": "法律知识题库"})
+
+
+class QuestionSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    bank_id = fields.Integer(dump_only=True)
+    kind = fields.Enum(QuestionKind, required=True, metadata={"description": "single 单选 / multiple 多选 / "
+                                                                            "true_false 判断 / fill 填空"})
+    stem = fields.String(required=True, validate=validate.Length(min=1, max=bank.MAX_STEM_LENGTH))
+    options = fields.List(fields.String(validate=validate.Length(max=bank.MAX_OPTION_LENGTH)), load_default=list,
+                          metadata={"description": "选择题选项；判断题固定为 对、错；填空题为空"})
+    answer = fields.List(AnswerItem(), required=True, metadata={
+        "description": "正确答案：选项序号（从 0 起；判断题 0=对 1=错），填空题为可接受的答案文本"})
+    difficulty = fields.Integer(load_default=3, validate=validate.Range(min=1, max=5))
+    tags = fields.List(fields.String(validate=validate.Length(min=1, max=bank.MAX_TAG_LENGTH)), load_default=list,
+                       metadata={"description": "知识点"})
+    explanation = fields.String(allow_none=True, load_default=None,
+                                validate=validate.Length(max=bank.MAX_EXPLANATION_LENGTH))
+    active = fields.Boolean(dump_only=True, metadata={"description": "停用的题目不再被新试卷和新考试抽到"})
+
+    @validates_schema
+    def _plain_answer(self, data, **_kw):
+        if not all(isinstance(a, (int, str)) for a in data.get("answer", [])):
+            raise ValidationError("答案应为选项序号或文本。", "answer")
+
+
+class QuestionFilterSchema(Schema):
+    tag = fields.String()
+    difficulty = fields.Integer(validate=validate.Range(min=1, max=5))
+
+
+class ImportFileSchema(Schema):
+    file = File(required=True, metadata={"description": "Excel（.xlsx）文件，格式见 backend/training/bank.py"})
+
+
+class ImportResultSchema(Schema):
+    created = fields.Integer()
+    duplicates = fields.List(fields.Dict(), metadata={"description": "题库中已有、被跳过的行及其题目编号"})
+
+
+class PaperQuestionSchema(Schema):
+    question_id = Id(required=True)
+    points = fields.Decimal(required=True, **POINTS)
+
+
+class PaperRuleSchema(Schema):
+    bank_id = Id(required=True)
+    tag = fields.String(allow_none=True, load_default=None)
+    difficulty = fields.Integer(allow_none=True, load_default=None, validate=validate.Range(min=1, max=5))
+    count = fields.Integer(required=True, validate=validate.Range(min=1, max=500))
+    points = fields.Decimal(required=True, **POINTS)
+
+
+class PaperSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    title = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    mode = fields.Enum(PaperMode, required=True, metadata={"description": "fixed 固定试卷 / random 按规则随机抽题"})
+    time_limit_minutes = fields.Integer(required=True, validate=validate.Range(min=1, max=600))
+    max_attempts = fields.Integer(load_default=1, validate=validate.Range(min=1, max=20))
+    pass_percent = fields.Integer(load_default=60, validate=validate.Range(min=1, max=100))
+    shuffle = fields.Boolean(load_default=True, metadata={"description": "每次考试打乱题目和选项顺序"})
+    category = fields.String(required=True)
+    credit_hours = fields.Decimal(required=True, as_string=True, places=1, validate=validate.Range(min=0, max=24))
+    opens_at = AwareDateTime(allow_none=True, load_default=None)
+    closes_at = AwareDateTime(allow_none=True, load_default=None)
+    questions = fields.List(fields.Nested(PaperQuestionSchema), load_default=list)
+    rules = fields.List(fields.Nested(PaperRuleSchema), load_default=list)
+
+
+class PaperQuestionEntrySchema(Schema):
+    position = fields.Integer()
+    points = fields.Decimal(as_string=True)
+    question = fields.Nested(QuestionSchema)
+
+
+class PaperContentsSchema(Schema):
+    paper_id = fields.Integer(attribute="id")
+    mode = fields.Enum(PaperMode)
+    questions = fields.List(fields.Nested(PaperQuestionEntrySchema),
+                            metadata={"description": "固定试卷的题目（含答案；停用的题目不再出现在新的考试中）"})
+    rules = fields.List(fields.Nested(PaperRuleSchema), metadata={"description": "随机试卷的抽题规则"})
+
+
+class PaperBriefSchema(PaperSchema):
+    class Meta:
+        exclude = ("questions", "rules")
+
+
+class ItemSchema(Schema):
+    item_id = fields.Integer()
+    position = fields.Integer()
+    kind = fields.String()
+    stem = fields.String()
+    options = fields.List(fields.String())
+    points = fields.Decimal(as_string=True)
+    answer = fields.List(AnswerItem(), allow_none=True, metadata={"description": "本人的作答（按显示顺序的选项序号）"})
+    correct_answer = fields.List(AnswerItem(), metadata={"description": "交卷后可见"})
+    earned = fields.Decimal(as_string=True)
+    explanation = fields.String(allow_none=True)
+
+
+class AttemptSchema(Schema):
+    id = fields.Integer()
+    paper_id = fields.Integer()
+    paper_title = fields.String()
+    number = fields.Integer()
+    status = fields.String(metadata={"description": "open 作答中 / submitted 已交卷 / expired 超时自动交卷"})
+    started_at = fields.DateTime()
+    deadline_at = fields.DateTime(metadata={"description": "服务器截止时间，之后的作答不被接受"})
+    closed_at = fields.DateTime(allow_none=True)
+    max_score = fields.Decimal(as_string=True)
+    score = fields.Decimal(as_string=True, allow_none=True)
+    passed = fields.Boolean(allow_none=True)
+    pass_percent = fields.Integer()
+    items = fields.List(fields.Nested(ItemSchema))
+
+
+class AttemptBriefSchema(Schema):
+    id = fields.Integer()
+    paper_id = fields.Integer()
+    officer_id = fields.Integer()
+    number = fields.Integer()
+    status = Text(lambda a: a.status.value)
+    started_at = fields.DateTime()
+    closed_at = fields.DateTime(allow_none=True)
+    score = fields.Decimal(as_string=True, allow_none=True)
+    max_score = fields.Decimal(as_string=True)
+    passed = fields.Boolean(allow_none=True)
+
+
+class AttemptFilterSchema(Schema):
+    paper_id = Id()
+    officer_id = Id()
+
+
+class AnswerSchema(Schema):
+    item_id = Id(required=True)
+    answer = fields.List(AnswerItem(), required=True, validate=validate.Length(max=8),
+                         metadata={"description": "按显示顺序的选项序号，填空题为一个文本", "example": [0, 2]})
+
+    @validates_schema
+    def _plain_values(self, data, **_kw):
+        if not all(isinstance(a, (int, str)) for a in data.get("answer", [])):
+            raise ValidationError("答案应为选项序号或文本。", "answer")
+
+
+class AnswersSchema(Schema):
+    answers = fields.List(fields.Nested(AnswerSchema), required=True, validate=validate.Length(max=500))
+
+
+class SubmitSchema(Schema):
+    answers = fields.List(fields.Nested(AnswerSchema), load_default=list, validate=validate.Length(max=500))
+
+
+class ItemStatisticSchema(Schema):
+    question_id = fields.Integer()
+    attempts = fields.Integer()
+    facility = fields.Decimal(as_string=True, allow_none=True, metadata={"description": "难度系数（平均得分率）"})
+    discrimination = fields.Decimal(as_string=True, allow_none=True,
+                                    metadata={"description": "区分度 D = 高分组得分率 − 低分组得分率（各 27%）"})
+
+
+class ItemStatisticsSchema(Schema):
+    paper_id = fields.Integer()
+    attempts = fields.Integer()
+    group_size = fields.Integer()
+    items = fields.List(fields.Nested(ItemStatisticSchema))
+
+
+@blp.route("/banks", endpoint="banks")
+class Banks(MethodView):
+    @auth_required(blp, *TRAINING_STAFF)
+    @blp.response(200, BankSchema(many=True))
+    def get(self):
+        """题库列表（本区）"""
+        return session.scalars(queries.banks(current_actor())).all()
+
+    @auth_required(blp, *TRAINING_STAFF)
+    @blp.arguments(BankSchema)
+    @blp.response(201, BankSchema)
+    def post(self, body):
+        """新建题库"""
+        created = bank.create_bank(current_actor(), **body)
+        audit_object("training_question_bank", created.id)
+        return created
+
+
+@blp.route("/banks/<int:bank_id>/questions", endpoint="bank_questions")
+class BankQuestions(MethodView):
+    @auth_required(blp, *TRAINING_STAFF)
+    @blp.arguments(QuestionFilterSchema, location="query")
+    @blp.response(200, QuestionSchema(many=True))
+    @blp.paginate()
+    def get(self, filters, pagination_parameters, bank_id):
+        """题目列表（含答案，仅教员可见）"""
+        return page_of(queries.questions(current_actor(), bank_id, **filters), pagination_parameters)
+
+    @auth_required(blp, *TRAINING_STAFF)
+    @blp.arguments(QuestionSchema)
+    @blp.response(201, QuestionSchema)
+    @blp.alt_response(409, description="题库中已有相同题目")
+    def post(self, body, bank_id):
+        """添加题目"""
+        question = bank.add_question(current_actor(), bank_id, **body)
+        audit_object("training_question", question.id)
+        return question
+
+
+@blp.route("/questions/<int:question_id>", endpoint="question")
+class QuestionById(MethodView):
+    @auth_required(blp, *TRAINING_STAFF)
+    @blp.arguments(QuestionSchema)
+    @blp.response(200, QuestionSchema)
+    @blp.alt_response(409, description="题库中已有相同题目，或题目已停用")
+    def put(self, body, question_id):
+        """修改题目（已被考试或随堂测验用过的题目不改动原题：停用原题并新增修改后的题目，返回新题目，固定试卷随之换用新题目）"""
+        question = bank.edit_question(current_actor(), question_id, **body)
+        audit_object("training_question", question.id)
+        return question
+
+
+@blp.route("/questions/<int:question_id>/deactivate", endpoint="question_deactivate")
+class QuestionDeactivate(MethodView):
+    @auth_required(blp, *TRAINING_STAFF)
+    @blp.response(200, QuestionSchema)
+    def post(self, question_id):
+        """停用题目（不再被新试卷和新考试抽到；已有答卷保持原样）"""
+        audit_object("training_question", question_id)
+        return bank.deactivate_question(current_actor(), question_id)
+
+
+@blp.route("/banks/<int:bank_id>/import", endpoint="bank_import")
+class BankImport(MethodView):
+    @auth_required(blp, *TRAINING_STAFF)
+    @blp.arguments(ImportFileSchema, location="files")
+    @blp.response(201, ImportResultSchema)
+    def post(self, files, bank_id):
+        """从 Excel 导入题目（有错误的行逐行列出，全部无误才导入；重复题跳过）"""
+        data = read_upload(files["file"], bank.MAX_FILE_BYTES)
+        audit_object("training_question_bank", bank_id)
+        return bank.import_questions(current_actor(), bank_id, data)
+
+
+@blp.route("/papers", endpoint="papers")
+class Papers(MethodView):
+    @auth_required(blp)
+    @blp.response(200, PaperBriefSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters):
+        """试卷（考试）列表"""
+        return page_of(queries.papers(current_actor()), pagination_parameters)
+
+    @auth_required(blp, *TRAINING_STAFF)
+    @blp.arguments(PaperSchema)
+    @blp.response(201, PaperSchema)
+    def post(self, body):
+        """组卷：固定题目，或按知识点与难度规则随机抽题"""
+        paper = operations.create_paper(current_actor(), **body)
+        audit_object("training_paper", paper.id)
+        return paper
+
+
+@blp.route("/papers/<int:paper_id>", endpoint="paper")
+class PaperById(MethodView):
+    @auth_required(blp)
+    @blp.response(200, PaperBriefSchema)
+    def get(self, paper_id):
+        """试卷详情（不含题目）"""
+        return get_visible(Paper, paper_id, current_actor(), what="试卷")
+
+
+@blp.route("/papers/<int:paper_id>/questions", endpoint="paper_questions")
+class PaperQuestions(MethodView):
+    @auth_required(blp, *TRAINING_STAFF)
+    @blp.response(200, PaperContentsSchema)
+    def get(self, paper_id):
+        """试卷的题目（固定试卷）或抽题规则（随机试卷），含答案，仅教员可见"""
+        return operations.paper_for_trainer(current_actor(), paper_id)
+
+
+@blp.route("/papers/<int:paper_id>/attempts", endpoint="paper_attempts")
+class PaperAttempts(MethodView):
+    @auth_required(blp, *TRAINEES)
+    @blp.response(201, AttemptSchema)
+    def post(self, paper_id):
+        """开始考试（已有进行中的答卷则继续该答卷）"""
+        attempt = operations.start_attempt(current_actor(), paper_id)
+        audit_object("training_attempt", attempt.id)
+        return operations.attempt_view(attempt)
+
+
+@blp.route("/papers/<int:paper_id>/item-statistics", endpoint="paper_item_statistics")
+class PaperItemStatistics(MethodView):
+    @auth_required(blp, *TRAINING_STAFF)
+    @blp.response(200, ItemStatisticsSchema)
+    def get(self, paper_id):
+        """题目分析：难度系数与区分度"""
+        return stats.item_statistics(current_actor(), paper_id)
+
+
+@blp.route("/attempts", endpoint="attempts")
+class Attempts(MethodView):
+    get = listing(blp, queries.attempts, AttemptFilterSchema, AttemptBriefSchema, "答卷列表（学员看自己的，中队长看本中队，区局看全区）")
+
+
+@blp.route("/attempts/<int:attempt_id>", endpoint="attempt")
+class AttemptById(MethodView):
+    @auth_required(blp)
+    @blp.response(200, AttemptSchema)
+    def get(self, attempt_id):
+        """答卷：作答中只见题目与本人作答；交卷后可回看正确答案、得分与解析"""
+        return operations.attempt_view(operations.visible_attempt(current_actor(), attempt_id))
+
+
+@blp.route("/attempts/<int:attempt_id>/answers", endpoint="attempt_answers")
+class AttemptAnswers(MethodView):
+    @auth_required(blp)
+    @blp.arguments(AnswersSchema)
+    @blp.response(200, AttemptSchema)
+    def put(self, body, attempt_id):
+        """保存作答（截止时间后拒绝）"""
+        audit_object("training_attempt", attempt_id)
+        return operations.attempt_view(operations.save_answers(current_actor(), attempt_id, body["answers"]))
+
+
+@blp.route("/attempts/<int:attempt_id>/submit", endpoint="attempt_submit")
+class AttemptSubmit(MethodView):
+    @auth_required(blp)
+    @blp.arguments(SubmitSchema)
+    @blp.response(200, AttemptSchema)
+    def post(self, body, attempt_id):
+        """交卷（可同时带上最后的作答），自动评分"""
+        audit_object("training_attempt", attempt_id)
+        return operations.attempt_view(operations.submit(current_actor(), attempt_id, body["answers"]))

@@ -1,0 +1,281 @@
+"""Live classes: schedule, join QR code, join / heartbeat / leave, attendance and its CSV, in-class quizzes."""
+from flask import Response
+from flask.views import MethodView
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from backend.api.audit import audit_object
+from backend.api.boundary import Blueprint
+from backend.api.fields import AnswerItem, AwareDateTime, Date, Id
+from backend.api.pagination import listing
+from backend.api.schemas import Count, Schema, Text
+from backend.api.security import auth_required, current_actor
+from backend.config import settings
+from backend.db import local_day
+from backend.org.roles import TRAINEES, TRAINING_STAFF
+from backend.training import queries
+from backend.training.common import require_manager
+from backend.training.live import classes, quizzes
+
+blp = Blueprint("live_classes", __name__, url_prefix="/api/training", description="培训：直播课、考勤与随堂测验")
+
+
+
+class LiveClassSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    title = fields.String(required=True, validate=validate.Length(min=1, max=128), metadata={"example": "执法文书规范"})
+    classroom = fields.String(required=True, validate=validate.Length(min=1, max=128), metadata={"example": "区局智慧教室"})
+    starts_at = AwareDateTime(required=True)
+    ends_at = AwareDateTime(required=True)
+    category = fields.String(required=True, metadata={"example": "classroom"})
+    credit_hours = fields.Decimal(required=True, as_string=True, places=1, validate=validate.Range(min=0, max=24))
+    course_id = Id(allow_none=True)
+    teacher_id = Id(allow_none=True)
+    stream_url = fields.URL(allow_none=True, schemes={"http", "https", "rtmp", "rtmps"},
+                            metadata={"description": "外部直播服务的播放地址"})
+    min_presence_percent = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100),
+                                          metadata={"description": "计学时所需在线比例，默认取配置"})
+    held_on = fields.Date(dump_only=True)
+    join_url = Text(lambda live_class: classes.join_url(live_class) if current_actor().role in TRAINING_STAFF else None,
+                    allow_none=True, metadata={"description": "签名的扫码加入地址（仅教员、区局可见，学员须扫码）"})
+
+
+class LiveClassFilterSchema(Schema):
+    day = Date()
+
+
+class JoinSchema(Schema):
+    sig = fields.String(required=True, validate=validate.Length(max=128),
+                        metadata={"description": "二维码中的签到码：每 TRAINING_JOIN_CODE_SECONDS 秒（默认 60）更换，"
+                                                 "当前与上一时段的有效，即有效期 1–2 个时段；过期或伪造的答 403"})
+
+
+class AttendanceSchema(Schema):
+    live_class_id = fields.Integer()
+    officer_id = fields.Integer()
+    badge_no = fields.String(attribute="officer.badge_no")
+    name = fields.String(attribute="officer.name")
+    joined_at = fields.DateTime()
+    last_seen_at = fields.DateTime()
+    left_at = fields.DateTime(allow_none=True)
+    presence_seconds = fields.Integer()
+    credited = fields.Boolean(metadata={"description": "在线比例达到要求，计学时"})
+    heartbeat_seconds = Count(lambda _a: settings().TRAINING_HEARTBEAT_SECONDS,
+                                        metadata={"description": "客户端应按此间隔发送心跳"})
+
+
+class HeadCountSchema(Schema):
+    live_class_id = fields.Integer()
+    joined = fields.Integer(metadata={"description": "已扫码加入的人数"})
+    present = fields.Integer(metadata={"description": "未离开且心跳未中断的人数"})
+
+
+class QuizPushSchema(Schema):
+    question_id = Id(required=True)
+    seconds = fields.Integer(load_default=60, validate=validate.Range(min=5, max=1800))
+
+
+class QuizSchema(Schema):
+    id = fields.Integer()
+    live_class_id = fields.Integer()
+    question_id = fields.Integer()
+    kind = Text(lambda q: q.question.kind.value)
+    stem = Text(lambda q: q.question.stem)
+    options = fields.List(fields.String(), attribute="question.options")
+    opened_at = fields.DateTime()
+    closes_at = fields.DateTime()
+
+
+class QuizAnswerSchema(Schema):
+    answer = fields.List(AnswerItem(), required=True, validate=validate.Length(min=1, max=8),
+                         metadata={"description": "选项序号（从 0 起），填空题为一个文本", "example": [1]})
+
+    @validates_schema
+    def _plain_values(self, data, **_kw):
+        if not all(isinstance(a, (int, str)) for a in data.get("answer", [])):
+            raise ValidationError("答案应为选项序号或文本。", "answer")
+
+
+class QuizAnswerResultSchema(Schema):
+    quiz_id = fields.Integer()
+    answered_at = fields.DateTime()
+
+
+class OptionCountSchema(Schema):
+    label = fields.String()
+    text = fields.String()
+    count = fields.Integer()
+
+
+class DistributionSchema(Schema):
+    quiz_id = fields.Integer()
+    live_class_id = fields.Integer()
+    question_id = fields.Integer()
+    kind = fields.String()
+    stem = fields.String()
+    opened_at = fields.DateTime()
+    closes_at = fields.DateTime()
+    closed = fields.Boolean()
+    present = fields.Integer(metadata={"description": "当前在线人数（未离开且心跳未中断）"})
+    answered = fields.Integer()
+    correct = fields.Integer()
+    options = fields.List(fields.Nested(OptionCountSchema))
+    correct_answer = fields.List(AnswerItem(), allow_none=True, metadata={"description": "测验结束后才公布"})
+
+
+@blp.route("/live-classes", endpoint="live_classes")
+class LiveClasses(MethodView):
+    get = listing(blp, queries.live_classes, LiveClassFilterSchema, LiveClassSchema, "直播课列表（本区）")
+
+    @auth_required(blp, *TRAINING_STAFF)
+    @blp.arguments(LiveClassSchema)
+    @blp.response(201, LiveClassSchema)
+    def post(self, body):
+        """安排直播课（教员、区局管理员）"""
+        live_class = classes.create_live_class(current_actor(), **body)
+        audit_object("training_live_class", live_class.id)
+        return live_class
+
+
+@blp.route("/live-classes/<int:live_class_id>", endpoint="live_class")
+class LiveClassById(MethodView):
+    @auth_required(blp)
+    @blp.response(200, LiveClassSchema)
+    def get(self, live_class_id):
+        """直播课详情"""
+        return classes.live_class_for(current_actor(), live_class_id)
+
+
+@blp.route("/live-classes/<int:live_class_id>/qr.png", endpoint="live_class_qr")
+class LiveClassQr(MethodView):
+    @auth_required(blp, *TRAINING_STAFF)
+    @blp.response(200, description="PNG 图片", content_type="image/png")
+    def get(self, live_class_id):
+        """课堂扫码加入二维码（PNG，签名防伪造；当前时段的签到码，1–2 个 TRAINING_JOIN_CODE_SECONDS 后失效）"""
+        png = classes.join_qr_png(classes.live_class_for(current_actor(), live_class_id))
+        return Response(png, mimetype="image/png")
+
+
+@blp.route("/live-classes/<int:live_class_id>/join", endpoint="live_class_join")
+class LiveClassJoin(MethodView):
+    @auth_required(blp)
+    @blp.arguments(JoinSchema)
+    @blp.response(200, AttendanceSchema)
+    def post(self, body, live_class_id):
+        """扫码加入课堂"""
+        audit_object("training_live_class", live_class_id)
+        return classes.join(current_actor(), live_class_id, body["sig"])
+
+
+@blp.route("/live-classes/<int:live_class_id>/heartbeat", endpoint="live_class_heartbeat")
+class LiveClassHeartbeat(MethodView):
+    @auth_required(blp)
+    @blp.response(200, AttendanceSchema)
+    def post(self, live_class_id):
+        """在线心跳（每 TRAINING_HEARTBEAT_SECONDS 秒一次；超过 TRAINING_HEARTBEAT_GAP_SECONDS 无信号记为中断）"""
+        return classes.heartbeat(current_actor(), live_class_id)
+
+
+@blp.route("/live-classes/<int:live_class_id>/leave", endpoint="live_class_leave")
+class LiveClassLeave(MethodView):
+    @auth_required(blp)
+    @blp.response(200, AttendanceSchema)
+    def post(self, live_class_id):
+        """离开课堂"""
+        audit_object("training_live_class", live_class_id)
+        return classes.leave(current_actor(), live_class_id)
+
+
+@blp.route("/live-classes/<int:live_class_id>/head-count", endpoint="live_class_head_count")
+class LiveClassHeadCount(MethodView):
+    @auth_required(blp, *TRAINING_STAFF)
+    @blp.response(200, HeadCountSchema)
+    def get(self, live_class_id):
+        """课堂人数：已加入、当前在线（大屏轮询）"""
+        return classes.head_count(classes.live_class_for(current_actor(), live_class_id).id)
+
+
+@blp.route("/live-classes/<int:live_class_id>/attendance", endpoint="live_class_attendance")
+class LiveClassAttendance(MethodView):
+    @auth_required(blp, *TRAINING_STAFF)
+    @blp.response(200, AttendanceSchema(many=True))
+    def get(self, live_class_id):
+        """本节课考勤（在线时长、比例、是否计学时）"""
+        return classes.attendance_of_class(current_actor(), live_class_id)
+
+
+@blp.route("/live-classes/<int:live_class_id>/attendance.csv", endpoint="live_class_attendance_csv")
+class LiveClassAttendanceCsv(MethodView):
+    @auth_required(blp, *TRAINING_STAFF)
+    @blp.response(200, description="CSV（UTF-8 带 BOM）", content_type="text/csv")
+    def get(self, live_class_id):
+        """导出本节课考勤 CSV"""
+        rows = classes.attendance_of_class(current_actor(), live_class_id)
+        return _csv(classes.attendance_csv(rows), f"attendance-class-{live_class_id}.csv")
+
+
+@blp.route("/officers/<int:officer_id>/attendance", endpoint="officer_attendance")
+class OfficerAttendance(MethodView):
+    @auth_required(blp)
+    @blp.response(200, AttendanceSchema(many=True))
+    def get(self, officer_id):
+        """某人各节直播课的考勤（本人、中队长、区局）"""
+        return classes.attendance_of_officer(current_actor(), officer_id)
+
+
+@blp.route("/officers/<int:officer_id>/attendance.csv", endpoint="officer_attendance_csv")
+class OfficerAttendanceCsv(MethodView):
+    @auth_required(blp)
+    @blp.response(200, description="CSV（UTF-8 带 BOM）", content_type="text/csv")
+    def get(self, officer_id):
+        """导出某人各节直播课考勤 CSV"""
+        rows = classes.attendance_of_officer(current_actor(), officer_id)
+        return _csv(classes.attendance_csv(rows), f"attendance-officer-{officer_id}-{local_day()}.csv")
+
+
+def _csv(text: str, filename: str) -> Response:
+    return Response(text.encode("utf-8"), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@blp.route("/live-classes/<int:live_class_id>/quizzes", endpoint="live_class_quizzes")
+class LiveClassQuizzes(MethodView):
+    @auth_required(blp, *TRAINING_STAFF)
+    @blp.arguments(QuizPushSchema)
+    @blp.response(201, QuizSchema)
+    def post(self, body, live_class_id):
+        """推送随堂测验题到课堂（教员）"""
+        quiz = quizzes.push_quiz(current_actor(), live_class_id, **body)
+        audit_object("training_live_quiz", quiz.id)
+        return quiz
+
+
+@blp.route("/live-classes/<int:live_class_id>/quiz", endpoint="live_class_current_quiz")
+class LiveClassCurrentQuiz(MethodView):
+    @auth_required(blp)
+    @blp.response(200, QuizSchema)
+    @blp.alt_response(204, description="当前没有进行中的测验")
+    def get(self, live_class_id):
+        """当前进行中的随堂测验（学员端每 3 秒左右轮询一次；不含答案）"""
+        quiz = quizzes.current_quiz_for(current_actor(), live_class_id)
+        return quiz if quiz is not None else Response(status=204)
+
+
+@blp.route("/quizzes/<int:quiz_id>/answers", endpoint="quiz_answers")
+class QuizAnswers(MethodView):
+    @auth_required(blp, *TRAINEES)
+    @blp.arguments(QuizAnswerSchema)
+    @blp.response(201, QuizAnswerResultSchema)
+    def post(self, body, quiz_id):
+        """作答随堂测验（每人一次，限时）"""
+        return quizzes.answer_quiz(current_actor(), quiz_id, body["answer"])
+
+
+@blp.route("/quizzes/<int:quiz_id>/distribution", endpoint="quiz_distribution")
+class QuizDistribution(MethodView):
+    @auth_required(blp, *TRAINING_STAFF)
+    @blp.response(200, DistributionSchema)
+    def get(self, quiz_id):
+        """答题分布（大屏轮询）：各选项人数、已答、答对人数"""
+        actor = current_actor()
+        require_manager(actor)
+        return quizzes.distribution(quizzes.quiz_for(actor, quiz_id))

@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 
-.PHONY: run test install system-deps bench openapi
+.PHONY: run test lint install system-deps bench openapi
 
 $(BIN)/python:
 	python3 -m venv $(VENV)
@@ -30,6 +30,10 @@ run: install
 
 test: install system-deps
 	$(BIN)/pytest
+
+# The linter CI runs first (configuration in pyproject.toml).
+lint: install
+	$(BIN)/ruff check .
 
 bench: install
 	$(BIN)/python -m bench

@@ -30,8 +30,10 @@ def register_cli(app: Flask) -> None:
         signed, forged = re_sign_checkpoints()
         phones, unreadable = re_encrypt_phones()
         session.commit()
-        click.echo(f"证据链检查点已用当前密钥重新签名 {signed} 个（签名无效、未处理 {forged} 个，请用 evidence verify 查看）；"
-                   f"市民手机号已用当前密钥重新加密 {phones} 个（无法解密 {unreadable} 个）")
+        click.echo(
+            f"证据链检查点已用当前密钥重新签名 {signed} 个（签名无效、未处理 {forged} 个，请用 evidence verify 查看）；"
+            f"市民手机号已用当前密钥重新加密 {phones} 个（无法解密 {unreadable} 个）"
+        )
         click.echo("社区工作室二维码不在此列：退役旧密钥前请重新下载并张贴，或保留旧密钥。")
 
     @app.cli.command("seed-demo")

@@ -21,8 +21,9 @@ def _bool(value: str) -> bool:
 # The settings of the shared pieces (database, storage, keys, images, scheduler, outbox, HTTP), read before any
 # domain is; each domain declares its own in its package (`DOMAIN.settings`). The README documents every one.
 CORE_SETTINGS = (
-    Setting("DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'chengguan.db'}", str,
-            "SQLAlchemy address of the database"),
+    Setting(
+        "DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'chengguan.db'}", str, "SQLAlchemy address of the database"
+    ),
     Setting("SECRET_KEY", "", str, "at least 32 random bytes; signs QR codes, links, checkpoints (backend/keys.py)"),
     Setting("SECRET_KEYS_PREVIOUS", "", str, "retired keys still accepted, comma-separated, newest first"),
     Setting("DEMO_MODE", "0", bool, "`make run`: without SECRET_KEY, use a key made once in instance/secret_key"),
@@ -39,13 +40,18 @@ CORE_SETTINGS = (
     Setting("OUTBOX_RETRY_MINUTES", "1,2,4,8,16,32,64,128,256,512", str, "waits after each failed send; then dead"),
     Setting("OUTBOX_LEASE_SECONDS", "600", int, "a sender's claim on the messages it is sending"),
     Setting("REQUEST_MAX_BYTES", "134217728", int, "largest request body of any kind (128 MB); larger: 413 unread"),
-    Setting("REQUEST_MAX_JSON_BYTES", "8388608", int, "largest JSON body (8 MB: a check-in with a 5 MB selfie in Base64)"),
-    Setting("REQUEST_MAX_MULTIPART_BYTES", "115343360", int, "largest upload form (110 MB: a 100 MB video and the fields)"),
+    Setting(
+        "REQUEST_MAX_JSON_BYTES", "8388608", int, "largest JSON body (8 MB: a check-in with a 5 MB selfie in Base64)"
+    ),
+    Setting(
+        "REQUEST_MAX_MULTIPART_BYTES", "115343360", int, "largest upload form (110 MB: a 100 MB video and the fields)"
+    ),
     Setting("REQUEST_MAX_JSON_DEPTH", "32", int, "JSON nested deeper than this many objects/arrays is refused (400)"),
     Setting("REDIS_URL", "", str, "Redis address (rate limits, WeChat tokens); empty: in-process"),
     Setting("LOG_LEVEL", "INFO", str, "logging level"),
-    Setting("PROXY_HOPS", "0", int,
-            "reverse proxies in front that set X-Forwarded-For/-Proto (0: none, trust no header)"),
+    Setting(
+        "PROXY_HOPS", "0", int, "reverse proxies in front that set X-Forwarded-For/-Proto (0: none, trust no header)"
+    ),
     Setting("PUBLIC_BASE_URL", "http://localhost:5000", str, "where residents reach the server (QR codes point here)"),
 )
 

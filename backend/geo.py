@@ -5,7 +5,8 @@ import math
 from dataclasses import dataclass
 
 import eviltransform
-from shapely.geometry import Point as _ShapelyPoint, Polygon as _ShapelyPolygon
+from shapely.geometry import Point as _ShapelyPoint
+from shapely.geometry import Polygon as _ShapelyPolygon
 
 from backend.errors import Invalid
 

@@ -93,7 +93,9 @@ def _decode(data: bytes, kind: str) -> Image.Image:
 
 
 def _too_many_pixels(max_pixels: int) -> Invalid:
-    return Invalid(f"图片像素过多：最多 {max_pixels / 1_000_000:g} 百万像素，请用手机的标准拍照模式", code="too_many_pixels")
+    return Invalid(
+        f"图片像素过多：最多 {max_pixels / 1_000_000:g} 百万像素，请用手机的标准拍照模式", code="too_many_pixels"
+    )
 
 
 def _read_exif(image: Image.Image) -> Image.Exif:

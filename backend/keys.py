@@ -29,7 +29,8 @@ SALT = b"chengguan-community"
 KEY_ID_CHARS = 8
 
 REFUSAL = (
-    "SECRET_KEY 未设置或短于 32 字节：拒绝启动，否则任何人都能伪造社区工作室二维码、大屏链接、课堂签到码和证据链检查点。"
+    "SECRET_KEY 未设置或短于 32 字节：拒绝启动，"
+    "否则任何人都能伪造社区工作室二维码、大屏链接、课堂签到码和证据链检查点。"
     "请设置一个长随机值（如 python -c 'import secrets; print(secrets.token_urlsafe(48))'，见 README「密钥」），"
     "本机演示请用 make run（DEMO_MODE=1）。\n"
     "SECRET_KEY is unset or shorter than 32 bytes: refusing to start, as anyone could forge office QR codes, "

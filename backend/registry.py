@@ -9,8 +9,9 @@ blueprints are strings such as "backend.api.duty:blp" that only the API layer im
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 # A sweep covers no period: it runs at every firing (on the lease holder only) without the ledger,
 # so it must be idempotent itself — the hourly overdue warnings are, through their own unique rows.

@@ -19,8 +19,8 @@ import logging
 import os
 import socket
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from typing import Callable
 
 import click
 from apscheduler.executors.pool import ThreadPoolExecutor

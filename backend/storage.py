@@ -15,7 +15,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -217,7 +217,7 @@ class S3ObjectLockLog:
 
     def append(self, entry: bytes) -> None:
         self._check_object_lock()
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         key = f"{self.prefix}/{now:%Y%m%dT%H%M%S%fZ}-{hashlib.sha256(entry).hexdigest()[:16]}.json"
         _, refusal = self.bucket._call("put_object", Key=key, Body=entry, ContentType="application/json",
                                        IfNoneMatch="*", ObjectLockMode="COMPLIANCE",
@@ -243,8 +243,10 @@ class S3ObjectLockLog:
                 raise _unavailable() from error
             response = {}
         if response.get("ObjectLockConfiguration", {}).get("ObjectLockEnabled") != "Enabled":
-            raise ServiceUnavailable(f"存储桶 {self.bucket.bucket} 未启用对象锁定（Object Lock），不能写入只增不改的记录",
-                                     code="object_lock_missing")
+            raise ServiceUnavailable(
+                f"存储桶 {self.bucket.bucket} 未启用对象锁定（Object Lock），不能写入只增不改的记录",
+                code="object_lock_missing",
+            )
 
     def _first_versions(self) -> dict[str, str]:
         """Each key with the id of its first (locked) version: S3 lists a key's versions newest first."""

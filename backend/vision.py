@@ -184,7 +184,7 @@ class MediaPipePoseEstimator:
         if result.pose_landmarks is None:
             return None
         return {name: Landmark(point.x, point.y, point.z, point.visibility)
-                for name, point in zip(self._names, result.pose_landmarks.landmark)}
+                for name, point in zip(self._names, result.pose_landmarks.landmark, strict=True)}
 
 
 _instances: dict[str, object] = {}

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +46,12 @@ def _files() -> list[tuple]:
     padded = crafted.with_sheet(case_book,
                                  lambda xml: xml.replace(b'<dimension ref="A1:D2"/>', b'<dimension ref="A1:XFD3"/>'))
     stem = xlsx([["单选", "题" * 20_000, "甲", "乙", None, None, "A", 1, None, None]])
-    photo, evidence, bank, cases = "照片", "/api/evidence", "/api/training/banks/{bank}/import", "/api/cases/import-file"
+    photo, evidence, bank, cases = (
+        "照片",
+        "/api/evidence",
+        "/api/training/banks/{bank}/import",
+        "/api/cases/import-file",
+    )
     return [
         (photo, "12MP 手机照片（基线）", evidence, big_jpeg, "p.jpg", "image/jpeg", 201, None),
         (photo, "64MP PNG（纯色）", evidence, photos.encode(Image.new("RGB", (8000, 8000), (90, 90, 90)), "PNG"),
@@ -105,7 +111,7 @@ def _status(field: str) -> int:
 
 
 def _measure(cases_file: Path) -> list[dict]:
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from backend import create_app
     from backend.db import session
@@ -135,7 +141,7 @@ def _measure(cases_file: Path) -> list[dict]:
         bank_id, officer_id, admin_id = bank.id, officer.id, admin.id
     client = app.test_client()
     for number, (kind, what, endpoint, data, filename, content_type, status, code) in enumerate(cases):
-        captured = datetime.now(timezone.utc) - timedelta(minutes=5)
+        captured = datetime.now(UTC) - timedelta(minutes=5)
         evidence_form = {"client_id": f"bench-crafted-{number:03d}", "captured_at": captured.isoformat(),
                          "lat": "31.2304", "lng": "121.4737", "coord_system": "wgs84", "accuracy_m": "8",
                          "place": "压测地点"}

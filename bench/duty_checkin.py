@@ -25,7 +25,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from sqlalchemy import insert, select, text
 
@@ -170,10 +170,10 @@ def _interleaved(port: int, bare: list[tuple], checkins: list[tuple]) -> tuple[d
 
 def _check_in(shift_id: int):
     """The body of a check-in at the post, stamped when it is sent."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     return lambda: {"client_id": uuid.uuid4().hex, "shift_id": shift_id,
-                    "client_at": datetime.now(timezone.utc).isoformat(), "lat": POST_LAT + 0.0002,
+                    "client_at": datetime.now(UTC).isoformat(), "lat": POST_LAT + 0.0002,
                     "lng": POST_LNG, "coord_system": "gcj02", "accuracy_m": 15}
 
 

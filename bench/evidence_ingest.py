@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,7 +74,7 @@ def _measure(photo_dir: Path) -> dict:
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": secrets.token_urlsafe(48), "FILES_DIR": str(folder / "files"),
                       "SCHEDULER_MODE": "off"})
     files = [path.read_bytes() for path in sorted(photo_dir.glob("*.jpg"))]
-    captured = datetime.now(timezone.utc) - timedelta(minutes=5)
+    captured = datetime.now(UTC) - timedelta(minutes=5)
     lines = watermark_lines(captured, "黄浦区人民大道 200 号", "B00001", "0" * 64)
     ours, bare = [], []
     with app.app_context():

@@ -49,8 +49,10 @@ def _seed(conn) -> int:
     numbers = ("generate_series(1, :n) as g(i)" if postgres else
                "(with recursive g(i) as (select 1 union all select i + 1 from g where i < :n) select i from g) as g")
     conn.execute(text("insert into district (id, code, name) values (1, 'BENCH', '压测区')"))
-    conn.execute(text(f"insert into squad (id, district_id, name, active) select i, 1, '中队' || i, true from {numbers}"),
-                 {"n": 200})
+    conn.execute(
+        text(f"insert into squad (id, district_id, name, active) select i, 1, '中队' || i, true from {numbers}"),
+        {"n": 200},
+    )
     conn.execute(text(
         f"insert into officer (id, badge_no, name, role, district_id, squad_id, active, created_at, updated_at) "
         f"select i, 'B' || i, '队员' || i, 'officer', 1, i % 200 + 1, true, :now, :now from {numbers}"),

@@ -49,7 +49,12 @@ def _seed(app) -> dict:
     from backend.org.models import AuthToken, District, Officer, Role, Squad
     from backend.training.exams.bank import checked_question, fingerprint
     from backend.training.exams.models import (
-        Paper, PaperMode, PaperQuestion, Question, QuestionBank, QuestionKind,
+        Paper,
+        PaperMode,
+        PaperQuestion,
+        Question,
+        QuestionBank,
+        QuestionKind,
     )
     from backend.training.models import LiveClass
 
@@ -67,7 +72,7 @@ def _seed(app) -> dict:
         expires = utcnow() + timedelta(hours=2)
         session.execute(insert(AuthToken), [
             {"token_hash": hashlib.sha256(t.encode()).hexdigest(), "officer_id": i, "channel": "password",
-             "expires_at": expires} for t, i in zip(tokens, ids)])
+             "expires_at": expires} for t, i in zip(tokens, ids, strict=True)])
         trainer_token, _ = issue_token(trainer, channel="password", ttl=timedelta(hours=2))
         now = utcnow()
         live_class = LiveClass(district_id=district.id, title="压测直播课", classroom="智慧教室", starts_at=now,
@@ -149,7 +154,7 @@ def _quiz_round(port: int, seed: dict) -> dict:
     rng = random.Random(8)
     choices = [rng.choice([0, 0, 1, 2, 3]) for _ in seed["tokens"]]
     answers = [("POST", f"/api/training/quizzes/{quiz['id']}/answers", token, {"answer": [choice]})
-               for token, choice in zip(seed["tokens"], choices)]
+               for token, choice in zip(seed["tokens"], choices, strict=True)]
     results, start = _scheduled(port, answers)
     last_answer = max(done for _, _, done in results)
     expected = Counter(choices)
@@ -175,7 +180,7 @@ def _scheduled(port: int, jobs: list) -> tuple[list, float]:
     sent it, so a server that falls behind cannot hide its queue in the client's (coordinated omission).
     Returns (status, seconds, finished at) per job, times on the wall clock, and the start."""
     rng = random.Random(9)
-    timed = list(zip(sorted(rng.uniform(0, WINDOW_SECONDS) for _ in jobs), jobs))
+    timed = list(zip(sorted(rng.uniform(0, WINDOW_SECONDS) for _ in jobs), jobs, strict=True))
     start = time.time() + 1.0  # the processes start first
     slices = [timed[i::CLIENT_PROCESSES] for i in range(CLIENT_PROCESSES)]
     with multiprocessing.get_context("fork").Pool(CLIENT_PROCESSES) as pool:
@@ -233,7 +238,7 @@ def _exam_round(port: int, seed: dict) -> dict:
     assert all(status == 201 for status, _, _ in starts)
     jobs = [("POST", f"/api/training/attempts/{body['id']}/submit", token,
              {"answers": [{"item_id": item["item_id"], "answer": [0]} for item in body["items"]]})
-            for (_, _, body), token in zip(starts, tokens)]
+            for (_, _, body), token in zip(starts, tokens, strict=True)]
     began = time.perf_counter()
     submitted = _parallel(port, jobs, SUBMIT_CONCURRENCY)
     ours = (time.perf_counter() - began) / len(jobs)

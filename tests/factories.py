@@ -141,11 +141,18 @@ class Factory:
         from backend.training.models import LiveClass
 
         live_class = LiveClass(
-            district_id=trainer.district_id, title=kw.pop("title", f"直播课{next(_seq)}"),
-            classroom=kw.pop("classroom", "智慧教室"), starts_at=starts_at, ends_at=ends_at,
-            held_on=local_day(starts_at), category=kw.pop("category", "classroom"),
-            credit_hours=kw.pop("credit_hours", Decimal("2.0")), min_presence_percent=kw.pop("min_presence_percent", 80),
-            created_by_id=trainer.id, **kw)
+            district_id=trainer.district_id,
+            title=kw.pop("title", f"直播课{next(_seq)}"),
+            classroom=kw.pop("classroom", "智慧教室"),
+            starts_at=starts_at,
+            ends_at=ends_at,
+            held_on=local_day(starts_at),
+            category=kw.pop("category", "classroom"),
+            credit_hours=kw.pop("credit_hours", Decimal("2.0")),
+            min_presence_percent=kw.pop("min_presence_percent", 80),
+            created_by_id=trainer.id,
+            **kw,
+        )
         session.add(live_class)
         session.flush()
         return live_class

@@ -9,7 +9,7 @@ import json
 import subprocess
 import sys
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -45,9 +45,12 @@ def test_every_property_has_a_type():
 
 
 def test_multipart_operations_take_their_fields_and_files_in_one_request_body():
-    uploads = {f"{method.upper()} {path}": operation["requestBody"]["content"]["multipart/form-data"]["schema"]
-               for path, operations in _document()["paths"].items() for method, operation in operations.items()
-               if method != "parameters" and "multipart/form-data" in operation.get("requestBody", {}).get("content", {})}
+    uploads = {
+        f"{method.upper()} {path}": operation["requestBody"]["content"]["multipart/form-data"]["schema"]
+        for path, operations in _document()["paths"].items()
+        for method, operation in operations.items()
+        if method != "parameters" and "multipart/form-data" in operation.get("requestBody", {}).get("content", {})
+    }
     schemas = _document()["components"]["schemas"]
     fields = {name: schemas[schema["$ref"].rsplit("/", 1)[-1]]["properties"] for name, schema in uploads.items()}
     assert {"client_id", "captured_at", "lat", "lng", "file"} <= set(fields["POST /api/evidence"])
@@ -94,9 +97,14 @@ def test_a_generated_client_signs_in_and_uploads_evidence(generated_client, live
 
     photo = unique_jpeg()
     body = models.EvidenceUpload(
-        client_id=str(uuid.uuid4()), captured_at=datetime.now(timezone.utc) - timedelta(minutes=3),
-        lat=SHANGHAI_WGS84[0], lng=SHANGHAI_WGS84[1], coord_system=models.EvidenceUploadCoordSystem.WGS84,
-        place="黄浦区人民大道 200 号", file=types.File(payload=BytesIO(photo), file_name="photo.jpg", mime_type="image/jpeg"))
+        client_id=str(uuid.uuid4()),
+        captured_at=datetime.now(UTC) - timedelta(minutes=3),
+        lat=SHANGHAI_WGS84[0],
+        lng=SHANGHAI_WGS84[1],
+        coord_system=models.EvidenceUploadCoordSystem.WGS84,
+        place="黄浦区人民大道 200 号",
+        file=types.File(payload=BytesIO(photo), file_name="photo.jpg", mime_type="image/jpeg"),
+    )
     response = upload.sync_detailed(client=officer, body=body)
     assert response.status_code == 201, response.content.decode()
     record = response.parsed

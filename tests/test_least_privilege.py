@@ -24,7 +24,10 @@ def _uploaded(client, make, officer, **subject) -> int:
 def test_supervisors_open_evidence_of_findings_and_trainers_only_their_own(client, make):
     officer = make.officer()
     district = officer.squad.district
-    supervisor, trainer = make.officer(Role.supervisor, district=district), make.officer(Role.trainer, district=district)
+    supervisor, trainer = (
+        make.officer(Role.supervisor, district=district),
+        make.officer(Role.trainer, district=district),
+    )
     plain = _uploaded(client, make, officer)
     of_finding = _uploaded(client, make, officer, subject_type="finding", subject_ref="12")
     trainers_own = _uploaded(client, make, trainer)
@@ -60,12 +63,17 @@ def test_residents_photos_open_for_their_handlers_only_and_each_opening_is_audit
     url = f"/api/community/complaints/{ids['complaint_id']}/photos/{ids['photo_id']}"
     for role in (Role.supervisor, Role.trainer):
         reader = make.officer(role, district=handler.squad.district)
-        assert client.get(f"/api/community/complaints/{ids['complaint_id']}", headers=make.headers(reader)).status_code == 200
+        assert (
+            client.get(f"/api/community/complaints/{ids['complaint_id']}", headers=make.headers(reader)).status_code
+            == 200
+        )
         refused = client.get(url, headers=make.headers(reader))
         assert refused.status_code == 403 and refused.json["error"] == "not_needed_for_role"
         assert "个人信息最小必要" in refused.json["message"]
     for reader in (handler, leader):
-        assert client.get(url, headers=make.headers(reader), environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 200
+        assert (
+            client.get(url, headers=make.headers(reader), environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 200
+        )
     reads = session.scalars(select(AuditEntry).where(AuditEntry.object_type == "complaint_photo")
                             .order_by(AuditEntry.id)).all()
     assert [(r.actor_id, r.object_id, r.address) for r in reads] == [(handler.id, str(ids["photo_id"]), "10.1.2.3"),

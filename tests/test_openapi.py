@@ -57,9 +57,19 @@ def test_error_body_is_documented_as_the_api_sends_it(client):
 def test_every_request_body_field_has_an_example(client):
     doc = client.get("/api/openapi.json").json
     schemas = doc["components"]["schemas"]
-    bodies = {content["schema"]["$ref"].rsplit("/", 1)[-1] for _, operation in _operations(doc)
-              for content in operation.get("requestBody", {}).get("content", {}).values() if "$ref" in content["schema"]}
-    missing = [f"{name}.{field}" for name in sorted(bodies) for field, spec in schemas[name].get("properties", {}).items()
-               if "example" not in spec and spec.get("format") != "binary" and spec.get("type") in
-               ("string", "integer", "number", "boolean") and not spec.get("readOnly")]
+    bodies = {
+        content["schema"]["$ref"].rsplit("/", 1)[-1]
+        for _, operation in _operations(doc)
+        for content in operation.get("requestBody", {}).get("content", {}).values()
+        if "$ref" in content["schema"]
+    }
+    missing = [
+        f"{name}.{field}"
+        for name in sorted(bodies)
+        for field, spec in schemas[name].get("properties", {}).items()
+        if "example" not in spec
+        and spec.get("format") != "binary"
+        and spec.get("type") in ("string", "integer", "number", "boolean")
+        and not spec.get("readOnly")
+    ]
     assert not missing, f"request fields without an example (add metadata={{'example': ...}}): {missing}"

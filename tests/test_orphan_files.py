@@ -63,8 +63,8 @@ def _drill_photo(client, make, office, attempt: int):  # noqa: F811
 @pytest.mark.parametrize("upload, folder", [
     (_complaint_photo, "community"), (_selfie, "duty/selfies"), (_course_material, "training/materials"),
     (_drill_photo, "training/drill-attempts")], ids=["complaint photo", "selfie", "course material", "drill photo"])
-def test_a_file_whose_record_never_committed_is_swept_and_the_others_kept(  # noqa: F811  (office)
-        app, client, make, office, own_storage, upload, folder):
+def test_a_file_whose_record_never_committed_is_swept_and_the_others_kept(
+        app, client, make, office, own_storage, upload, folder):  # noqa: F811  (office: the fixture)
     kept, action = upload(client, make, office, 1)
     assert kept.status_code == 201, kept.json
     files_of_kept = stored_files(app)

@@ -30,7 +30,13 @@ HTTP_MESSAGES = {
 
 def error_body(status: int, code: str, message: str, errors: dict | None = None) -> dict:
     """The one error body of the API: HTTP status, machine code, Chinese message, field errors."""
-    body = {"code": status, "status": HTTPStatus(status).phrase, "error": code, "message": message, "request_id": g.get("request_id")}
+    body = {
+        "code": status,
+        "status": HTTPStatus(status).phrase,
+        "error": code,
+        "message": message,
+        "request_id": g.get("request_id"),
+    }
     if errors:
         body["errors"] = _text_keys(errors)
     return body
@@ -60,7 +66,9 @@ class ErrorSchema(ma.Schema):
     code = ma.fields.Integer(required=True, metadata={"description": "HTTP 状态码", "example": 404})
     status = ma.fields.String(required=True, metadata={"description": "HTTP 状态名", "example": "Not Found"})
     error = ma.fields.String(required=True, metadata={"description": "机器可读的错误代码", "example": "not_found"})
-    message = ma.fields.String(required=True, metadata={"description": "给用户看的中文说明", "example": "请求的地址不存在"})
+    message = ma.fields.String(
+        required=True, metadata={"description": "给用户看的中文说明", "example": "请求的地址不存在"}
+    )
     request_id = ma.fields.String(allow_none=True, metadata={"description": "请求号（报障时提供）"})
     errors = ma.fields.Dict(metadata={"description": "逐字段的错误（输入校验失败时）"})
 

@@ -20,19 +20,53 @@ def decimal_as_text(_converter, field, ret, **_kwargs) -> dict:
 # Examples for fields that carry none of their own, by name, then by type (Swagger UI and the committed
 # openapi.json show them; a field's own `metadata={"example": ...}` always wins).
 EXAMPLES_BY_NAME = {
-    "client_id": "6f1c2a9e-5b7d-4c1e-9a2b-8d6f0e4c7b21", "lat": 31.2304, "lng": 121.4737, "coord_system": "gcj02",
-    "accuracy_m": 10, "reason": "协助处置突发占道经营", "note": "情况属实", "message": "已到现场，正在处置",
-    "reply": "已劝离流动摊贩并清理现场", "comment": "处理及时", "description": "人行道上有流动摊贩占道经营",
-    "place": "静安区南京西路 1266 号", "name": "南京西路东段", "title": "文明执法规范", "phone": "13912345678",
-    "badge_no": "31010001", "password": "Chengguan#2026", "media_id": "1G6nrLmr5EC3MMb_-zK1dDdzmd0p7cNliYu9V5w7o8K0",
-    "code": "CODE-from-wechat-oauth", "sig": "Zk9lYk1hR2xZbTQ", "stem": "执法人员着装应当？", "content": "已按要求整改",
-    "problem": "执法记录仪未全程开启", "requirement": "立即整改并书面说明", "url": "https://learn.example.gov.cn/c/1",
-    "organisation": "上海市城管执法局培训中心", "wechat_userid": "zhangwei", "subject_ref": "沪静城罚〔2026〕1号",
-    "explanation": "依据执法规范第十二条", "stream_url": "https://live.example.gov.cn/room/1", "category": "classroom",
-    "tags": ["着装"], "options": ["亮证", "告知", "劝离", "罚款"], "answer": [0], "classroom": "智慧教室",
-    "officer_ids": [1024, 1025], "course_ids": [3], "evidence_ids": [501], "type_code": "uniform", "tag": "着装",
-    "squad": "一中队", "officer_badge_no": "31010001", "withdrawal_reason": "当事人主动纠正", "revocation_reason": "事实不清",
-    "withdrawal_approved_by": "张科长", "revocation_approved_by": "张科长", "selfie": "/9j/4AAQSkZJRgABAQAAAQABAAD...",
+    "client_id": "6f1c2a9e-5b7d-4c1e-9a2b-8d6f0e4c7b21",
+    "lat": 31.2304,
+    "lng": 121.4737,
+    "coord_system": "gcj02",
+    "accuracy_m": 10,
+    "reason": "协助处置突发占道经营",
+    "note": "情况属实",
+    "message": "已到现场，正在处置",
+    "reply": "已劝离流动摊贩并清理现场",
+    "comment": "处理及时",
+    "description": "人行道上有流动摊贩占道经营",
+    "place": "静安区南京西路 1266 号",
+    "name": "南京西路东段",
+    "title": "文明执法规范",
+    "phone": "13912345678",
+    "badge_no": "31010001",
+    "password": "Chengguan#2026",
+    "media_id": "1G6nrLmr5EC3MMb_-zK1dDdzmd0p7cNliYu9V5w7o8K0",
+    "code": "CODE-from-wechat-oauth",
+    "sig": "Zk9lYk1hR2xZbTQ",
+    "stem": "执法人员着装应当？",
+    "content": "已按要求整改",
+    "problem": "执法记录仪未全程开启",
+    "requirement": "立即整改并书面说明",
+    "url": "https://learn.example.gov.cn/c/1",
+    "organisation": "上海市城管执法局培训中心",
+    "wechat_userid": "zhangwei",
+    "subject_ref": "沪静城罚〔2026〕1号",
+    "explanation": "依据执法规范第十二条",
+    "stream_url": "https://live.example.gov.cn/room/1",
+    "category": "classroom",
+    "tags": ["着装"],
+    "options": ["亮证", "告知", "劝离", "罚款"],
+    "answer": [0],
+    "classroom": "智慧教室",
+    "officer_ids": [1024, 1025],
+    "course_ids": [3],
+    "evidence_ids": [501],
+    "type_code": "uniform",
+    "tag": "着装",
+    "squad": "一中队",
+    "officer_badge_no": "31010001",
+    "withdrawal_reason": "当事人主动纠正",
+    "revocation_reason": "事实不清",
+    "withdrawal_approved_by": "张科长",
+    "revocation_approved_by": "张科长",
+    "selfie": "/9j/4AAQSkZJRgABAQAAAQABAAD...",
 }
 EXAMPLES_BY_TYPE = {
     ma.fields.AwareDateTime: "2026-06-01T08:30:00+08:00", ma.fields.DateTime: "2026-06-01T08:30:00+08:00",
@@ -43,7 +77,12 @@ EXAMPLES_BY_TYPE = {
 
 def default_example(_converter, field, ret, **_kwargs) -> dict:
     """An example for a documented field that has none: its first allowed value, or by name, or by type."""
-    if "example" in ret or "$ref" in ret or ret.get("type") in ("object", "array") and field.name not in EXAMPLES_BY_NAME:
+    if (
+        "example" in ret
+        or "$ref" in ret
+        or ret.get("type") in ("object", "array")
+        and field.name not in EXAMPLES_BY_NAME
+    ):
         return {}
     if ret.get("enum"):
         return {"example": ret["enum"][0]}

@@ -26,7 +26,9 @@ def begin_request() -> None:
     g.request_id = request_id()
     g.actor = g.audit_object = None  # `g` outlives a request when an app context is reused (tests)
     view = current_app.view_functions.get(request.endpoint)
-    sqlite_writes.set(request.method in WRITE_METHODS or getattr(getattr(view, "view_class", None), "logged_read", False))
+    sqlite_writes.set(
+        request.method in WRITE_METHODS or getattr(getattr(view, "view_class", None), "logged_read", False)
+    )
 
 
 def end_request(response):
@@ -40,7 +42,9 @@ def end_request(response):
     except Exception:
         session.rollback()
         log.exception("commit failed in request %s", g.request_id)
-        response = jsonify(error_body(500, "server_error", "保存失败，请重试"))  # after_request: a response, not a tuple
+        response = jsonify(
+            error_body(500, "server_error", "保存失败，请重试")
+        )  # after_request: a response, not a tuple
         response.status_code = 500
     response.headers["X-Request-Id"] = g.request_id
     return response

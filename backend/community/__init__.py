@@ -5,11 +5,11 @@ DOMAIN = Domain(
     "community",
     models=("backend.community.models",),
     blueprints=("backend.api.community.views:blp",),
-    jobs=(
-        Job("community.overdue_warnings", {"minute": 10}, "backend.community.jobs.warn_overdue", period=SWEEP),
-    ),
+    jobs=(Job("community.overdue_warnings", {"minute": 10}, "backend.community.jobs.warn_overdue", period=SWEEP),),
     settings=(
-        Setting("COMMUNITY_PHONE_KEY", "", str, "key for residents' phone numbers at rest; empty: derived from SECRET_KEY"),
+        Setting(
+            "COMMUNITY_PHONE_KEY", "", str, "key for residents' phone numbers at rest; empty: derived from SECRET_KEY"
+        ),
         Setting("COMMUNITY_LIMIT_PER_ADDRESS", "20/hour", str, "complaints one network address may submit"),
         Setting("COMMUNITY_LIMIT_PER_PHONE", "10/day", str, "complaints one phone number may submit"),
         Setting("COMMUNITY_PHOTO_MAX_BYTES", "10000000", int, "largest resident or evidence photo"),

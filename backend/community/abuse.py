@@ -44,7 +44,9 @@ def check_rate_limits(address: str | None, phone_fingerprint: str | None) -> Non
     if address:
         checks.append((config.COMMUNITY_LIMIT_PER_ADDRESS, "address", address, "您所在的网络提交过于频繁，请稍后再试"))
     if phone_fingerprint:
-        checks.append((config.COMMUNITY_LIMIT_PER_PHONE, "phone", phone_fingerprint, "该手机号提交过于频繁，请明天再试"))
+        checks.append(
+            (config.COMMUNITY_LIMIT_PER_PHONE, "phone", phone_fingerprint, "该手机号提交过于频繁，请明天再试")
+        )
     for limit, kind, key, message in checks:
         item = parse(limit)
         if _hit(f"community-submit/{kind}/{key}", item.get_expiry()) > item.amount:

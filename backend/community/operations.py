@@ -9,8 +9,17 @@ from sqlalchemy import select
 from backend.audit import record_read
 from backend.community import abuse, privacy
 from backend.community.deadlines import due_times
-from backend.community.models import (STATUS_NAMES, Category, CategoryDeadline, Complaint, ComplaintEvent,
-                                      ComplaintPhoto, ComplaintReport, OfficeQrCode, Status)
+from backend.community.models import (
+    STATUS_NAMES,
+    Category,
+    CategoryDeadline,
+    Complaint,
+    ComplaintEvent,
+    ComplaintPhoto,
+    ComplaintReport,
+    OfficeQrCode,
+    Status,
+)
 from backend.community.signing import signature_matches
 from backend.config import settings
 from backend.db import session, utcnow
@@ -253,7 +262,9 @@ def assign_complaint(actor: Officer, complaint_id: int, officer_id: int) -> Comp
     _require_leader(actor)
     officer = session.get(Officer, officer_id)
     if officer is None or not officer.active or officer.squad_id != complaint.squad_id:
-        raise Invalid("承办人必须是本中队在岗的执法队员", code="invalid_assignee", errors={"officer_id": ["取值无效。"]})
+        raise Invalid(
+            "承办人必须是本中队在岗的执法队员", code="invalid_assignee", errors={"officer_id": ["取值无效。"]}
+        )
     if complaint.status in (Status.submitted, Status.transferred):
         accept_complaint(actor, complaint_id)
     _move(complaint, "assign")
@@ -390,7 +401,9 @@ def read_photo(actor: Officer, complaint_id: int, photo_id: int, *, address: str
     """A resident's photo, for whoever handles the complaint (its officer, the squad leader, the district); logged."""
     complaint = get_visible(Complaint, complaint_id, actor, what="诉件")
     if actor.role not in IMAGE_READERS and complaint.assignee_id != actor.id:
-        raise Forbidden("市民上传的照片仅承办队员、中队长和区局管理员可查看（个人信息最小必要）", code="not_needed_for_role")
+        raise Forbidden(
+            "市民上传的照片仅承办队员、中队长和区局管理员可查看（个人信息最小必要）", code="not_needed_for_role"
+        )
     photo = session.get(ComplaintPhoto, photo_id)
     if photo is None or photo.complaint_id != complaint.id:
         raise NotFound("照片不存在", code="not_found")

@@ -6,7 +6,6 @@ import hashlib
 import hmac
 
 from backend import keys
-
 from backend.config import settings
 
 PURPOSE = "community-office-qr"

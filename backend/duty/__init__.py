@@ -7,20 +7,38 @@ DOMAIN = Domain(
     blueprints=("backend.api.duty.views:blp", "backend.api.duty.attendance:blp"),
     jobs=(
         Job("duty.close_day", {"hour": 0, "minute": 20}, "backend.duty.jobs.close_day", lag=1),  # yesterday's shifts
-        Job("duty.shift_reminders", {"hour": 6, "minute": 30}, "backend.duty.jobs.send_shift_reminders", catch_up=False),
+        Job(
+            "duty.shift_reminders", {"hour": 6, "minute": 30}, "backend.duty.jobs.send_shift_reminders", catch_up=False
+        ),
     ),
     settings=(
         Setting("DUTY_GRACE_MINUTES", "5", int, "check-in later than shift start + this is late", example_default=True),
-        Setting("DUTY_EARLIEST_CHECK_IN_MINUTES", "60", int, "check-in earlier than this before the start is refused",
-                example_default=True),
-        Setting("DUTY_MAX_ACCURACY_ALLOWANCE_M", "100", int, "GPS accuracy counted towards the fence at most this much"),
+        Setting(
+            "DUTY_EARLIEST_CHECK_IN_MINUTES",
+            "60",
+            int,
+            "check-in earlier than this before the start is refused",
+            example_default=True,
+        ),
+        Setting(
+            "DUTY_MAX_ACCURACY_ALLOWANCE_M", "100", int, "GPS accuracy counted towards the fence at most this much"
+        ),
         Setting("DUTY_MAX_ACCURACY_M", "2000", int, "reported accuracy worse than this is absurd and refused"),
-        Setting("DUTY_LATE_SYNC_MINUTES", "10", int, "submissions received this long after their client time are flagged"),
+        Setting(
+            "DUTY_LATE_SYNC_MINUTES", "10", int, "submissions received this long after their client time are flagged"
+        ),
         Setting("DUTY_SYNC_WINDOW_HOURS", "72", int, "client times older than this are refused"),
-        Setting("DUTY_CLOCK_SKEW_SECONDS", "120", int, "client times ahead of the server by more than this are refused"),
+        Setting(
+            "DUTY_CLOCK_SKEW_SECONDS", "120", int, "client times ahead of the server by more than this are refused"
+        ),
         Setting("DUTY_SELFIE_MAX_BYTES", "5000000", int, "largest check-in selfie"),
-        Setting("DUTY_TRACK_MAX_GAP_MINUTES", "10", int, "a gap between pings longer than this counts as absent",
-                example_default=True),
+        Setting(
+            "DUTY_TRACK_MAX_GAP_MINUTES",
+            "10",
+            int,
+            "a gap between pings longer than this counts as absent",
+            example_default=True,
+        ),
         Setting("DUTY_REMINDER_URL", "https://localhost/app/duty/today", str, "link in the morning shift reminder"),
     ),
     points_sources=("backend.duty.points",),

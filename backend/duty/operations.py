@@ -1,7 +1,7 @@
 """What changes posts and the roster: posts created and changed, shifts planned, copied, changed."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -77,8 +77,8 @@ def update_post(actor: Officer, post_id: int, **changes) -> Post:
 
 def shift_times(day: date, start: time, end: time, ends_next_day: bool) -> tuple[datetime, datetime]:
     """A shift's UTC start and end from the local day and clock times (it may end after midnight)."""
-    starts_at = datetime.combine(day, start, LOCAL_TZ).astimezone(timezone.utc)
-    ends_at = datetime.combine(day + timedelta(days=1) if ends_next_day else day, end, LOCAL_TZ).astimezone(timezone.utc)
+    starts_at = datetime.combine(day, start, LOCAL_TZ).astimezone(UTC)
+    ends_at = datetime.combine(day + timedelta(days=1) if ends_next_day else day, end, LOCAL_TZ).astimezone(UTC)
     if ends_at <= starts_at:
         raise Invalid("班次结束时间必须晚于开始时间（跨零点的班次请勾选“次日结束”）", code="shift_ends_before_start")
     if ends_at - starts_at > timedelta(hours=24):

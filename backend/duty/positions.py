@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -83,7 +83,7 @@ def add_position(officer: Officer, *, client_id: str, recorded_at: datetime, lat
 def add_positions(officer: Officer, items: list[dict], now: datetime | None = None) -> tuple[int, int]:
     """A batch of pings from the app: all recorded or none; (new, duplicates)."""
     created = duplicates = 0
-    for index, item in enumerate(sorted(items, key=lambda i: i["recorded_at"])):
+    for item in sorted(items, key=lambda i: i["recorded_at"]):
         try:
             _, new = add_position(officer, now=now, **item)
         except DomainError as error:
@@ -103,7 +103,7 @@ def on_wechat_location(message: dict) -> None:
     try:
         with session.begin_nested():
             add_position(officer, client_id=f"wechat:{userid}:{message['CreateTime']}",
-                         recorded_at=datetime.fromtimestamp(int(message["CreateTime"]), timezone.utc),
+                         recorded_at=datetime.fromtimestamp(int(message["CreateTime"]), UTC),
                          lat=float(message["Latitude"]), lng=float(message["Longitude"]),
                          coord_system=settings().WECHAT_LOCATION_COORD_SYSTEM,
                          accuracy_m=float(message.get("Precision") or 0), source="wechat")

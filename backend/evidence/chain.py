@@ -202,7 +202,9 @@ def verify_chain(officer: Officer, anchored: Leaf | None = None) -> ChainReport:
         if record.prev_hash != previous_hash:
             return report.broken(record.seq, "link_broken", "与前一条记录的链接断开（顺序被调换或前一条被改动）")
         if anchored and record.seq == anchored.records and record.record_hash != anchored.head:
-            return report.broken(record.seq, "anchor_mismatch", "与已锚定的树头不符（这一条及之前的记录在锚定后被改写）")
+            return report.broken(
+                record.seq, "anchor_mismatch", "与已锚定的树头不符（这一条及之前的记录在锚定后被改写）"
+            )
         problem = _file_problem(record)
         if problem:
             return report.broken(record.seq, *problem)
@@ -246,7 +248,9 @@ def _check_anchor(report: ChainReport, head: Evidence | None, anchored: Leaf | N
     if anchored is None or last_seq >= anchored.records:
         return report
     if head is None:
-        return report.broken(1, "chain_deleted", f"整条证据链连同检查点被删除（已锚定的树头记有 {anchored.records} 条记录）")
+        return report.broken(
+            1, "chain_deleted", f"整条证据链连同检查点被删除（已锚定的树头记有 {anchored.records} 条记录）"
+        )
     return report.broken(last_seq + 1, "chain_rolled_back",
                          f"最新的{_span(last_seq + 1, anchored.records)}记录被删除，检查点被换回旧的"
                          f"（已锚定的树头记到第 {anchored.records} 条）")

@@ -53,7 +53,9 @@ def verify_chains() -> dict:
     everywhere = head_findings + broken.pop(None, [])
     districts = set(broken)
     if everywhere:
-        districts |= set(session.scalars(select(Officer.district_id).where(Officer.role.in_(SUPERVISING_STAFF)).distinct()))
+        districts |= set(
+            session.scalars(select(Officer.district_id).where(Officer.role.in_(SUPERVISING_STAFF)).distinct())
+        )
     notified = sum(_notify(district_id, everywhere + broken[district_id]) for district_id in districts)
     session.flush()
     return {"chains": len(officers), "broken": count, "tree_head_findings": len(head_findings), "notified": notified}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from PIL import Image, ImageDraw, ImageFilter
 
@@ -174,7 +174,7 @@ def _exif_time(exif: Image.Exif) -> datetime | None:
         zone = timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6])))
     except (TypeError, ValueError, IndexError):
         zone = LOCAL_TZ
-    return moment.replace(tzinfo=zone).astimezone(timezone.utc)
+    return moment.replace(tzinfo=zone).astimezone(UTC)
 
 
 def _exif_position(exif: Image.Exif) -> tuple[float | None, float | None]:

@@ -31,7 +31,12 @@ class Subject(str, enum.Enum):
     case = "case"  # 案件（案件系统的案号）
 
 
-SUBJECT_NAMES = {Subject.complaint: "诉件", Subject.finding: "督察发现", Subject.inspection: "检查", Subject.case: "案件"}
+SUBJECT_NAMES = {
+    Subject.complaint: "诉件",
+    Subject.finding: "督察发现",
+    Subject.inspection: "检查",
+    Subject.case: "案件",
+}
 
 
 class CustodyAction(str, enum.Enum):
@@ -149,7 +154,9 @@ class VideoCopy(Base):
 
 
 # Video copies are made by the job evidence.video_copies, which only a scheduler runs.
-MADE_BY_SCHEDULER = "视频副本由后台任务生成，仅在运行调度器的服务器上进行（SCHEDULER_MODE=embedded 或 flask scheduler run）"
+MADE_BY_SCHEDULER = (
+    "视频副本由后台任务生成，仅在运行调度器的服务器上进行（SCHEDULER_MODE=embedded 或 flask scheduler run）"
+)
 
 
 class ChainCheckpoint(Base):

@@ -14,8 +14,16 @@ from backend.config import settings
 from backend.db import session, utcnow
 from backend.errors import Conflict, Invalid
 from backend.evidence import chain, media
-from backend.evidence.models import (CopyPurpose, CustodyAction, CustodyEntry, Evidence, EvidenceKind, Source, Subject,
-                                     VideoCopy)
+from backend.evidence.models import (
+    CopyPurpose,
+    CustodyAction,
+    CustodyEntry,
+    Evidence,
+    EvidenceKind,
+    Source,
+    Subject,
+    VideoCopy,
+)
 from backend.files import store
 from backend.images import normalize_mime, validate_image
 from backend.org.models import Officer

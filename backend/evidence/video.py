@@ -18,8 +18,7 @@ import av
 from PIL import Image
 
 from backend.errors import Conflict
-from backend.evidence.media import (MAX_VIDEO_PIXELS, blur_faces, draw_watermark, open_bounded, upright,
-                                    watermark_band)
+from backend.evidence.media import MAX_VIDEO_PIXELS, blur_faces, draw_watermark, open_bounded, upright, watermark_band
 from backend.vision import FaceBox, face_detector
 
 # Faces are looked for in DETECTIONS_PER_SECOND frames a second, on a copy at most DETECT_SIDE px

@@ -10,6 +10,7 @@ from backend.org.models import Officer, Role, Squad
 from backend.org.roles import DISTRICT_ADMINS, DISTRICT_STAFF, require
 from backend.org.scope import get_visible
 
+
 def _check_squad(actor: Officer, role: Role, squad_id: int | None) -> None:
     if role in DISTRICT_STAFF:
         if squad_id is not None:

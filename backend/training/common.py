@@ -13,6 +13,7 @@ from backend.org.models import Officer
 from backend.org.roles import TRAINING_STAFF, require
 from backend.training.models import CreditRequirement
 
+
 def require_manager(actor: Officer) -> None:
     """Only trainers (教员) and district admins manage libraries, classes, banks and papers."""
     require(actor, TRAINING_STAFF, "只有教员或区局管理员可以管理培训")

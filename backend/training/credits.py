@@ -10,10 +10,10 @@ the full requirement.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Callable
 
 from sqlalchemy import Select, func, select, union_all
 
@@ -22,7 +22,12 @@ from backend.org.models import Officer
 from backend.training.common import Category, default_categories
 from backend.training.exams.models import Attempt, Paper
 from backend.training.models import (
-    Attendance, Course, CourseCompletion, CreditRequirement, LiveClass, TrainingPlan,
+    Attendance,
+    Course,
+    CourseCompletion,
+    CreditRequirement,
+    LiveClass,
+    TrainingPlan,
 )
 
 

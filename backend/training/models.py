@@ -1,7 +1,7 @@
 """Training: libraries, plans, credit requirements, live classes with attendance, in-class quizzes.
 
-The question bank and exams live in `exams/models.py`, drills in `drills/models.py`. Every credit source names a credit category
-(a code such as "online") and hours, so issue 9's drills add one more source without a change here.
+The question bank and exams live in `exams/models.py`, drills in `drills/models.py`. Every credit source names a
+credit category (a code such as "online") and hours, so issue 9's drills add one more source without a change here.
 """
 from __future__ import annotations
 

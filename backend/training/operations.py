@@ -16,7 +16,12 @@ from backend.org.scope import get_visible
 from backend.storage import get_storage
 from backend.training.common import check_category, require_manager
 from backend.training.models import (
-    Course, CourseCompletion, CourseMaterial, CreditRequirement, Teacher, TrainingPlan,
+    Course,
+    CourseCompletion,
+    CourseMaterial,
+    CreditRequirement,
+    Teacher,
+    TrainingPlan,
 )
 
 
@@ -80,7 +85,9 @@ def record_completions(actor: Officer, course_id: int, *, officer_ids: list[int]
     require_manager(actor)
     get_visible(Course, course_id, actor, what="课程")
     wanted = set(officer_ids)
-    found = set(session.scalars(select(Officer.id).where(Officer.id.in_(wanted), Officer.district_id == actor.district_id)))
+    found = set(
+        session.scalars(select(Officer.id).where(Officer.id.in_(wanted), Officer.district_id == actor.district_id))
+    )
     if wanted - found:
         raise Invalid("部分人员不存在或不在本区", code="unknown_officers",
                       errors={"officer_ids": sorted(wanted - found)})
@@ -93,7 +100,9 @@ def record_completions(actor: Officer, course_id: int, *, officer_ids: list[int]
     return len(wanted - done)
 
 
-def create_plan(actor: Officer, *, year: int, title: str, course_ids: list[int], role: Role | None = None) -> TrainingPlan:
+def create_plan(
+    actor: Officer, *, year: int, title: str, course_ids: list[int], role: Role | None = None
+) -> TrainingPlan:
     """A mandatory plan: every officer (of `role`, if given) must complete these courses in `year`."""
     require_manager(actor)
     if not course_ids:

@@ -1,8 +1,8 @@
 """What reads training: lists within the data scope, and the daily facts for the points engine."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Callable
 
 from sqlalchemy import Select, case, func, literal, select, union_all
 

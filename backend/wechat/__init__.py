@@ -10,7 +10,9 @@ DOMAIN = Domain(
         Job("wechat.contacts_sync", {"hour": 2, "minute": 30}, "backend.wechat.contacts.sync_contacts", catch_up=False),
     ),
     settings=(
-        Setting("WECHAT_API_BASE_URL", "https://qyapi.weixin.qq.com/cgi-bin/", str, "address of the government-WeChat API"),
+        Setting(
+            "WECHAT_API_BASE_URL", "https://qyapi.weixin.qq.com/cgi-bin/", str, "address of the government-WeChat API"
+        ),
         Setting("WECHAT_OAUTH_URL", "https://open.weixin.qq.com/connect/oauth2/authorize", str, "its OAuth login page"),
         Setting("WECHAT_CORP_ID", "", str, "the organisation's corp id"),
         Setting("WECHAT_AGENT_ID", "", str, "the light app's agent id"),
@@ -23,8 +25,12 @@ DOMAIN = Domain(
         Setting("WECHAT_CACHE_PREFIX", "chengguan:wechat", str, "Redis key prefix of tokens and JS-SDK tickets"),
         Setting("WECHAT_CALLBACK_MAX_AGE_SECONDS", "300", int, "callbacks older (or further ahead) are refused"),
         Setting("WECHAT_OAUTH_STATE_MINUTES", "10", int, "an OAuth state older than this is refused at login"),
-        Setting("WECHAT_SYNC_MAX_DEACTIVATE_PERCENT", "10", int,
-                "a contacts sync deactivating more of a district is refused"),
+        Setting(
+            "WECHAT_SYNC_MAX_DEACTIVATE_PERCENT",
+            "10",
+            int,
+            "a contacts sync deactivating more of a district is refused",
+        ),
         Setting("WECHAT_LOCATION_COORD_SYSTEM", "wgs84", str, "system of government-WeChat LOCATION events"),
     ),
 )

@@ -247,9 +247,12 @@ def _deactivate_departed(district: District, present: set[str], counts: Counter)
     departed = [officer for officer in active if officer.wechat_userid not in present]
     limit = settings().WECHAT_SYNC_MAX_DEACTIVATE_PERCENT
     if departed and len(departed) * 100 > limit * len(active):
-        message = (f"通讯录同步将停用 {len(departed)} 人（{district.name}在岗 {len(active)} 人的 "
-                   f"{len(departed) * 100 // len(active)}%），超过上限 {limit}%，本次未同步：请核对通讯录权限与部门设置；确属人员变动时，"
-                   f"可临时调高 WECHAT_SYNC_MAX_DEACTIVATE_PERCENT 后运行 flask wechat sync-contacts")
+        message = (
+            f"通讯录同步将停用 {len(departed)} 人（{district.name}在岗 {len(active)} 人的 "
+            f"{len(departed) * 100 // len(active)}%），超过上限 {limit}%，"
+            f"本次未同步：请核对通讯录权限与部门设置；确属人员变动时，"
+            f"可临时调高 WECHAT_SYNC_MAX_DEACTIVATE_PERCENT 后运行 flask wechat sync-contacts"
+        )
         raise Conflict(message, code="wechat_sync_refused")  # the job ledger and log record it, the CLI prints it
     for officer in departed:
         officer.active = False

@@ -1,8 +1,8 @@
 """Officers in light apps sign in with a government-WeChat OAuth code.
 
 The authorize link carries a `state` the service signs (issue time, a random nonce, an HMAC with the
-keyring's `wechat-oauth-state` key; hex only, as WeCom allows a-zA-Z0-9); the login must bring it back unaltered and within
-WECHAT_OAUTH_STATE_MINUTES, so a code obtained outside a login this service started is refused.
+keyring's `wechat-oauth-state` key; hex only, as WeCom allows a-zA-Z0-9); the login must bring it back unaltered
+and within WECHAT_OAUTH_STATE_MINUTES, so a code obtained outside a login this service started is refused.
 """
 from __future__ import annotations
 

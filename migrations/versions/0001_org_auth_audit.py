@@ -1,23 +1,22 @@
 """org auth audit
 
 Revision ID: 0001
-Revises: 
+Revises:
 
 
 """
-from typing import Sequence, Union
+from collections.abc import Sequence
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import backend.db
 
-
 # revision identifiers, used by Alembic.
 revision: str = '0001'
-down_revision: Union[str, Sequence[str], None] = None
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = None
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
@@ -62,25 +61,42 @@ def upgrade() -> None:
     with op.batch_alter_table('community_office', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_community_office_squad_id'), ['squad_id'], unique=False)
 
-    op.create_table('officer',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('badge_no', sa.String(length=32), nullable=False),
-    sa.Column('name', sa.String(length=64), nullable=False),
-    sa.Column('phone', sa.String(length=32), nullable=True),
-    sa.Column('role', sa.Enum('officer', 'squad_leader', 'district_admin', 'supervisor', 'trainer', name='role', native_enum=False, length=20), nullable=False),
-    sa.Column('district_id', sa.Integer(), nullable=False),
-    sa.Column('squad_id', sa.Integer(), nullable=True),
-    sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('wechat_userid', sa.String(length=64), nullable=True),
-    sa.Column('password_hash', sa.String(length=256), nullable=True),
-    sa.Column('created_at', backend.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', backend.db.UTCDateTime(timezone=True), nullable=False),
-    sa.CheckConstraint("role in ('district_admin', 'supervisor', 'trainer') or squad_id is not null", name=op.f('ck_officer_squad_member_has_squad')),
-    sa.ForeignKeyConstraint(['district_id'], ['district.id'], name=op.f('fk_officer_district_id_district')),
-    sa.ForeignKeyConstraint(['squad_id'], ['squad.id'], name=op.f('fk_officer_squad_id_squad')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_officer')),
-    sa.UniqueConstraint('badge_no', name=op.f('uq_officer_badge_no')),
-    sa.UniqueConstraint('wechat_userid', name=op.f('uq_officer_wechat_userid'))
+    op.create_table(
+        'officer',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('badge_no', sa.String(length=32), nullable=False),
+        sa.Column('name', sa.String(length=64), nullable=False),
+        sa.Column('phone', sa.String(length=32), nullable=True),
+        sa.Column(
+            'role',
+            sa.Enum(
+                'officer',
+                'squad_leader',
+                'district_admin',
+                'supervisor',
+                'trainer',
+                name='role',
+                native_enum=False,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column('district_id', sa.Integer(), nullable=False),
+        sa.Column('squad_id', sa.Integer(), nullable=True),
+        sa.Column('active', sa.Boolean(), nullable=False),
+        sa.Column('wechat_userid', sa.String(length=64), nullable=True),
+        sa.Column('password_hash', sa.String(length=256), nullable=True),
+        sa.Column('created_at', backend.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('updated_at', backend.db.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "role in ('district_admin', 'supervisor', 'trainer') or squad_id is not null",
+            name=op.f('ck_officer_squad_member_has_squad'),
+        ),
+        sa.ForeignKeyConstraint(['district_id'], ['district.id'], name=op.f('fk_officer_district_id_district')),
+        sa.ForeignKeyConstraint(['squad_id'], ['squad.id'], name=op.f('fk_officer_squad_id_squad')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_officer')),
+        sa.UniqueConstraint('badge_no', name=op.f('uq_officer_badge_no')),
+        sa.UniqueConstraint('wechat_userid', name=op.f('uq_officer_wechat_userid')),
     )
     with op.batch_alter_table('officer', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_officer_district_id'), ['district_id'], unique=False)

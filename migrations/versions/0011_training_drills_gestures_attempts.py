@@ -5,19 +5,18 @@ Revises: 0009
 Depends on: 0008 (attempts refer to training_live_class)
 
 """
-from typing import Sequence, Union
+from collections.abc import Sequence
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import backend.db  # noqa: F401  (shared column types)
 
-
 # revision identifiers, used by Alembic.
 revision: str = '0011'
-down_revision: Union[str, Sequence[str], None] = '0009'
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = '0009'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
@@ -61,23 +60,34 @@ def upgrade() -> None:
     with op.batch_alter_table('training_gesture', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_training_gesture_district_id'), ['district_id'], unique=False)
 
-    op.create_table('training_drill_attempt',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('drill_id', sa.Integer(), nullable=False),
-    sa.Column('officer_id', sa.Integer(), nullable=False),
-    sa.Column('live_class_id', sa.Integer(), nullable=True),
-    sa.Column('status', sa.Enum('scored', 'retake', name='attemptstatus', native_enum=False, length=16), nullable=False),
-    sa.Column('score', sa.Integer(), nullable=True),
-    sa.Column('passed', sa.Boolean(), nullable=False),
-    sa.Column('path', sa.JSON(), nullable=True),
-    sa.Column('result', sa.JSON(), nullable=False),
-    sa.Column('image_key', sa.String(length=256), nullable=True),
-    sa.Column('done_at', backend.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('done_on', sa.Date(), nullable=False),
-    sa.ForeignKeyConstraint(['drill_id'], ['training_drill.id'], name=op.f('fk_training_drill_attempt_drill_id_training_drill')),
-    sa.ForeignKeyConstraint(['live_class_id'], ['training_live_class.id'], name=op.f('fk_training_drill_attempt_live_class_id_training_live_class')),
-    sa.ForeignKeyConstraint(['officer_id'], ['officer.id'], name=op.f('fk_training_drill_attempt_officer_id_officer')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_training_drill_attempt'))
+    op.create_table(
+        'training_drill_attempt',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('drill_id', sa.Integer(), nullable=False),
+        sa.Column('officer_id', sa.Integer(), nullable=False),
+        sa.Column('live_class_id', sa.Integer(), nullable=True),
+        sa.Column(
+            'status', sa.Enum('scored', 'retake', name='attemptstatus', native_enum=False, length=16), nullable=False
+        ),
+        sa.Column('score', sa.Integer(), nullable=True),
+        sa.Column('passed', sa.Boolean(), nullable=False),
+        sa.Column('path', sa.JSON(), nullable=True),
+        sa.Column('result', sa.JSON(), nullable=False),
+        sa.Column('image_key', sa.String(length=256), nullable=True),
+        sa.Column('done_at', backend.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('done_on', sa.Date(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ['drill_id'], ['training_drill.id'], name=op.f('fk_training_drill_attempt_drill_id_training_drill')
+        ),
+        sa.ForeignKeyConstraint(
+            ['live_class_id'],
+            ['training_live_class.id'],
+            name=op.f('fk_training_drill_attempt_live_class_id_training_live_class'),
+        ),
+        sa.ForeignKeyConstraint(
+            ['officer_id'], ['officer.id'], name=op.f('fk_training_drill_attempt_officer_id_officer')
+        ),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_training_drill_attempt')),
     )
     with op.batch_alter_table('training_drill_attempt', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_training_drill_attempt_done_on'), ['done_on'], unique=False)

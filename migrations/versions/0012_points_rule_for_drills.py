@@ -3,19 +3,19 @@
 Revision ID: 0012
 Revises: 0011
 """
-from datetime import date, datetime, timezone
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Sequence, Union
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import backend.db  # noqa: F401  (shared column types)
 
 revision: str = "0012"
-down_revision: Union[str, Sequence[str], None] = "0011"
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = "0011"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 rules = sa.table(
     "points_scoring_rule",
@@ -28,7 +28,7 @@ rules = sa.table(
 def upgrade() -> None:
     op.bulk_insert(rules, [dict(district_id=None, item="drill_completed", category="教育培训",
                                 points_per_unit=Decimal("0.20"), monthly_cap=Decimal("2"),
-                                effective_from=date(2020, 1, 1), created_at=datetime.now(timezone.utc))])
+                                effective_from=date(2020, 1, 1), created_at=datetime.now(UTC))])
 
 
 def downgrade() -> None:

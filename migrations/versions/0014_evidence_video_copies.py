@@ -4,17 +4,17 @@ storage keys indexed for the orphan sweep
 Revision ID: 0014
 Revises: 0013
 """
-from typing import Sequence, Union
+from collections.abc import Sequence
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import backend.db  # noqa: F401  (shared column types)
 
 revision: str = "0014"
-down_revision: Union[str, Sequence[str], None] = "0013"
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = "0013"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -6,15 +6,15 @@ Revises: 0016
 """
 import hashlib
 from collections import defaultdict
-from typing import Sequence, Union
+from collections.abc import Sequence
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision: str = "0017"
-down_revision: Union[str, Sequence[str], None] = "0016"
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = "0016"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 sheet = sa.table("points_monthly", sa.column("id", sa.Integer), sa.column("state", sa.String),
                  sa.column("lines_digest", sa.String))
@@ -31,7 +31,9 @@ def upgrade() -> None:
     for sheet_id, item, rule_id, quantity, points in connection.execute(
             sa.select(line.c.monthly_points_id, line.c.item, line.c.rule_id, line.c.quantity, line.c.points)
             .join(sheet, sheet.c.id == line.c.monthly_points_id).where(sheet.c.state != "locked")):
-        lines[sheet_id].append(f"{item}:{'' if rule_id is None else rule_id}:{int(quantity * 1000)}:{int(points * 100)}")
+        lines[sheet_id].append(
+            f"{item}:{'' if rule_id is None else rule_id}:{int(quantity * 1000)}:{int(points * 100)}"
+        )
     for sheet_id, in connection.execute(sa.select(sheet.c.id).where(sheet.c.state != "locked")):
         joined = ";".join(sorted(lines[sheet_id]))
         connection.execute(sheet.update().where(sheet.c.id == sheet_id)

@@ -4,14 +4,14 @@
 Revision ID: 0018
 Revises: 0017
 """
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 from alembic import op
 
 revision: str = "0018"
-down_revision: Union[str, Sequence[str], None] = "0017"
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = "0017"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 INDEXES = (("complaint_photo", "storage_key"), ("duty_check", "selfie_key"),
            ("training_course_material", "file_key"), ("training_drill_attempt", "image_key"))

@@ -6,7 +6,7 @@ Revises: 0019
 """
 import hashlib
 import json
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -14,9 +14,9 @@ from alembic import op
 import backend.db
 
 revision: str = "0020"
-down_revision: Union[str, Sequence[str], None] = "0019"
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = "0019"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 GENESIS = "0" * 64
 custody = sa.table("evidence_custody", sa.column("id", sa.Integer), sa.column("evidence_id", sa.Integer),

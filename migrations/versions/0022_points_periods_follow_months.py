@@ -6,23 +6,31 @@ Revision ID: 0022
 Revises: 0020
 """
 from collections import Counter
+from collections.abc import Sequence
 from datetime import date
-from typing import Sequence, Union
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision: str = "0022"
-down_revision: Union[str, Sequence[str], None] = "0020"
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = "0020"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 sheet = sa.table("points_monthly", sa.column("id", sa.Integer), sa.column("officer_id", sa.Integer),
                  sa.column("month", sa.Date), sa.column("state", sa.String), sa.column("deductions", sa.Numeric(8, 2)),
                  sa.column("lines_digest", sa.String))
-line = sa.table("points_monthly_line", sa.column("monthly_points_id", sa.Integer), sa.column("points", sa.Numeric(8, 2)))
-quarterly = sa.table("points_quarterly", sa.column("id", sa.Integer), sa.column("officer_id", sa.Integer),
-                     sa.column("quarter", sa.Date), sa.column("state", sa.String), sa.column("months_final", sa.Integer))
+line = sa.table(
+    "points_monthly_line", sa.column("monthly_points_id", sa.Integer), sa.column("points", sa.Numeric(8, 2))
+)
+quarterly = sa.table(
+    "points_quarterly",
+    sa.column("id", sa.Integer),
+    sa.column("officer_id", sa.Integer),
+    sa.column("quarter", sa.Date),
+    sa.column("state", sa.String),
+    sa.column("months_final", sa.Integer),
+)
 yearly = sa.table("points_yearly", sa.column("id", sa.Integer), sa.column("officer_id", sa.Integer),
                   sa.column("year", sa.Integer), sa.column("quarters_final", sa.Integer))
 

@@ -5,17 +5,17 @@ Revision ID: 0023
 Revises: 0022
 """
 import json
-from typing import Sequence, Union
+from collections.abc import Sequence
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import backend.db  # noqa: F401  (shared column types)
 
 revision: str = "0023"
-down_revision: Union[str, Sequence[str], None] = "0022"
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = "0022"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 UTC = backend.db.UTCDateTime(timezone=True)
 

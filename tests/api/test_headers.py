@@ -58,8 +58,10 @@ def test_the_pages_work_under_their_policy_in_a_browser(browser, live_server_url
     page.goto(live_server_url + pages["resident"])
     page.click("#locate")  # the page's inline script runs (it answers, whether or not a position is found)
     page.wait_for_function("() => document.getElementById('locate-hint').textContent !== ''")
-    injected = page.evaluate("() => { const s = document.createElement('script'); s.textContent = 'window.injected = 1';"
-                             " document.body.appendChild(s); return window.injected === 1; }")
+    injected = page.evaluate(
+        "() => { const s = document.createElement('script'); s.textContent = 'window.injected = 1';"
+        " document.body.appendChild(s); return window.injected === 1; }"
+    )
     assert injected is False  # a script slipped into the page (say through a stored reply) does not run
     page.goto(live_server_url + pages["classroom"])
     page.wait_for_function("() => document.querySelector('#qr').naturalWidth > 100")

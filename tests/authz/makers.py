@@ -187,9 +187,25 @@ def question_sheet_form(ids) -> dict:
     """A trainer's Excel file of one question, in the layout of backend/training/exams/bank.py."""
     from tests.training.xlsx import xlsx
 
-    sheet = xlsx([["单选", f"执法时应当出示什么？{uuid.uuid4().hex[:6]}", "执法证件", "工作证", None, None, "A", 2, "亮证",
-                   None]])
-    return {"file": (io.BytesIO(sheet), "题库.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")}
+    sheet = xlsx(
+        [
+            [
+                "单选",
+                f"执法时应当出示什么？{uuid.uuid4().hex[:6]}",
+                "执法证件",
+                "工作证",
+                None,
+                None,
+                "A",
+                2,
+                "亮证",
+                None,
+            ]
+        ]
+    )
+    return {
+        "file": (io.BytesIO(sheet), "题库.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    }
 
 
 def material_form(ids) -> dict:

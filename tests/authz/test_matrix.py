@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable
 
 import pytest
 
@@ -20,14 +20,40 @@ from backend.org.models import Officer, Role
 from backend.training.live.classes import join_signature
 from backend.training.live.screen import screen_key
 from tests import photos
-from tests.authz.makers import (assigned_complaint_ids, attempt_ids, bank_ids, case_ids, check_ids, complaint_ids,
-                                complaint_photo_ids, course_ids, drill_ids, evidence_form, evidence_ids, finding_ids,
-                                live_class_ids, live_class_with_question_ids, notice_ids, office_ids, officer_ids,
-                                paper_ids, post_ids, quiz_ids, shift_ids)
-from tests.authz.makers import (drill_attempt_ids, gesture_photo_form, material_form, material_ids, question_ids,
-                                question_sheet_form)
-from tests.authz.makers import quarterly_ids, sheet_ids, squad_ids, yearly_ids
-from tests.authz.makers import outbox_message_ids
+from tests.authz.makers import (
+    assigned_complaint_ids,
+    attempt_ids,
+    bank_ids,
+    case_ids,
+    check_ids,
+    complaint_ids,
+    complaint_photo_ids,
+    course_ids,
+    drill_attempt_ids,
+    drill_ids,
+    evidence_form,
+    evidence_ids,
+    finding_ids,
+    gesture_photo_form,
+    live_class_ids,
+    live_class_with_question_ids,
+    material_form,
+    material_ids,
+    notice_ids,
+    office_ids,
+    officer_ids,
+    outbox_message_ids,
+    paper_ids,
+    post_ids,
+    quarterly_ids,
+    question_ids,
+    question_sheet_form,
+    quiz_ids,
+    sheet_ids,
+    shift_ids,
+    squad_ids,
+    yearly_ids,
+)
 
 ROLES = [Role.officer, Role.squad_leader, Role.district_admin, Role.supervisor, Role.trainer]
 WHERE = ["own", "squad", "other_squad", "other_district"]
@@ -75,237 +101,504 @@ class Endpoint:
 
 
 def E(maker, officer, leader, admin, supervisor, trainer, body=None, query=None, form=None) -> Endpoint:
-    return Endpoint(maker, dict(zip(ROLES, (officer, leader, admin, supervisor, trainer))), body, query, form)
+    return Endpoint(
+        maker, dict(zip(ROLES, (officer, leader, admin, supervisor, trainer), strict=True)), body, query, form
+    )
 
 
 MATRIX: dict[tuple[str, str], Endpoint] = {
     # The classroom screen is a browser in the room, not a person: its signed key opens it, whoever asks.
-    **{("GET", rule): E(live_class_ids, *["200 200 200 200"] * 5,
-                        query=lambda ids: {"key": screen_key(ids["live_class_id"])})
-       for rule in ("/classroom/<int:live_class_id>", "/classroom/<int:live_class_id>/qr.png",
-                    "/classroom/<int:live_class_id>/state")},
-    ("GET", "/api/supervision/notices/<int:notice_id>"):
-        E(notice_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"),
-    ("GET", "/api/supervision/notices/<int:notice_id>/print"):
-        E(notice_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"),
-    ("POST", "/api/supervision/notices/<int:notice_id>/rectifications"):
-        E(notice_ids, "201 404 404 404", "201 201 404 404", "- 403 403 404", "- 403 403 404", "- 403 403 404",
-          body={"content": "已组织学习并整改"}),
-    ("POST", "/api/supervision/notices/<int:notice_id>/review"):
-        E(notice_ids, "403 403 403 403", "403 403 403 403", "- 409 409 404", "- 409 409 404", "- 403 403 403",
-          body={"accept": True, "comment": "整改到位"}),
-    ("GET", "/api/training/papers/<int:paper_id>"):
-        E(paper_ids, "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
-    ("GET", "/api/training/papers/<int:paper_id>/item-statistics"):
-        E(paper_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "200 200 200 404"),
-    ("POST", "/api/training/papers/<int:paper_id>/attempts"):
-        E(paper_ids, "201 201 201 404", "201 201 201 404", "403 403 403 403", "403 403 403 403", "403 403 403 403"),
-    ("GET", "/api/training/attempts/<int:attempt_id>"):
-        E(attempt_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"),
-    ("PUT", "/api/training/attempts/<int:attempt_id>/answers"):
-        E(attempt_ids, "200 404 404 404", "200 404 404 404", "- 404 404 404", "- 404 404 404", "- 404 404 404",
-          body={"answers": []}),
-    ("POST", "/api/training/attempts/<int:attempt_id>/submit"):
-        E(attempt_ids, "200 404 404 404", "200 404 404 404", "- 404 404 404", "- 404 404 404", "- 404 404 404",
-          body={}),
-    ("GET", "/api/training/drills/<int:drill_id>"):
-        E(drill_ids, "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
-    ("POST", "/api/training/drills/<int:drill_id>/close"):
-        E(drill_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "200 200 200 404"),
-    ("POST", "/api/training/drills/<int:drill_id>/attempts"):
-        E(drill_ids, "422 422 422 404", "422 422 422 404", "422 422 422 404", "422 422 422 404", "422 422 422 404",
-          body={"path": ["badge", "inform"]}),
-    ("GET", "/api/training/quizzes/<int:quiz_id>/distribution"):
-        E(quiz_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "200 200 200 404"),
-    ("POST", "/api/training/quizzes/<int:quiz_id>/answers"):
-        E(quiz_ids, "409 409 409 404", "409 409 409 404", "403 403 403 403", "403 403 403 403", "403 403 403 403",
-          body={"answer": [0]}),
-    ("GET", "/api/training/courses/<int:course_id>"):
-        E(course_ids, "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
-    ("POST", "/api/training/courses/<int:course_id>/completions"):
-        E(course_ids, "403 403 403 403", "403 403 403 403", "201 201 201 404", "403 403 403 403", "201 201 201 404",
-          body=lambda ids: {"officer_ids": [ids["owner_id"]], "completed_on": date.today().isoformat()}),
-    ("DELETE", "/api/duty/shifts/<int:shift_id>"):
-        E(shift_ids, "403 403 403 403", "204 204 404 404", "- 204 204 404", "- 403 403 403", "- 403 403 403"),
-    ("GET", "/api/cases/<int:case_id>"):
-        E(case_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"),
-    ("GET", "/api/community/complaints/<int:complaint_id>"):
-        E(complaint_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
-    ("GET", "/api/community/complaints/<int:complaint_id>/suggestions"):
-        E(complaint_ids, "403 403 403 403", "200 200 404 404", "200 200 200 404", "403 403 403 403", "403 403 403 403"),
-    ("GET", "/api/community/complaints/<int:complaint_id>/photos/<int:photo_id>"):
-        E(complaint_photo_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 403 403 404",
-          "200 403 403 404"),
-    ("POST", "/api/community/complaints/<int:complaint_id>/evidence"):
-        E(assigned_complaint_ids, "201 404 404 404", "201 403 404 404", "- 403 403 404", "- 403 403 404",
-          "- 403 403 404", form=evidence_form),
-    ("POST", "/api/community/complaints/<int:complaint_id>/evidence/wechat"):
-        E(assigned_complaint_ids, "201 404 404 404", "201 403 404 404", "- 403 403 404", "- 403 403 404",
-          "- 403 403 404", body=lambda ids: {"media_id": MEDIA_ID, "client_id": str(uuid.uuid4()),
-                                             "captured_at": utcnow().isoformat(), "lat": 31.2231, "lng": 121.4453}),
-    ("GET", "/api/community/offices/<int:office_id>/qr"):
-        E(office_ids, "200 200 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
-    ("GET", "/api/community/offices/<int:office_id>/qr.png"):
-        E(office_ids, "200 200 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
-    ("GET", "/api/community/offices/<int:office_id>/qr.svg"):
-        E(office_ids, "200 200 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
-    ("GET", "/api/duty/checks/<int:check_id>"):
-        E(check_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"),
-    ("GET", "/api/duty/checks/<int:check_id>/selfie"):
-        E(check_ids, "404 404 404 404", "404 404 404 404", "- 404 404 404", "- 403 403 404", "- 403 403 404"),
-    ("GET", "/api/duty/posts/<int:post_id>"):
-        E(post_ids, "200 200 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
-    ("GET", "/api/duty/shifts/<int:shift_id>"):
-        E(shift_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"),
-    ("GET", "/api/duty/shifts/<int:shift_id>/track"):
-        E(shift_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"),
-    ("GET", "/api/evidence/<int:evidence_id>"):
-        E(evidence_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 404 404 404", "200 404 404 404"),
-    ("GET", "/api/evidence/<int:evidence_id>/custody"):
-        E(evidence_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 404 404 404", "200 404 404 404"),
-    ("GET", "/api/evidence/<int:evidence_id>/original"):
-        E(evidence_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 404 404 404", "200 404 404 404"),
-    ("GET", "/api/evidence/<int:evidence_id>/thumbnail"):
-        E(evidence_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 404 404 404", "200 404 404 404"),
-    ("GET", "/api/evidence/<int:evidence_id>/watermarked"):
-        E(evidence_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 404 404 404", "200 404 404 404"),
-    ("GET", "/api/org/community-offices/<int:office_id>"):
-        E(office_ids, "200 200 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
-    ("GET", "/api/org/officers/<int:officer_id>"):
-        E(officer_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
-    ("GET", "/api/supervision/findings/<int:finding_id>"):
-        E(finding_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"),
-    ("GET", "/api/training/banks/<int:bank_id>/questions"):
-        E(bank_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "200 200 200 404"),
-    ("GET", "/api/training/live-classes/<int:live_class_id>"):
-        E(live_class_ids, "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
-    ("GET", "/api/training/live-classes/<int:live_class_id>/attendance"):
-        E(live_class_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "200 200 200 404"),
-    ("GET", "/api/training/live-classes/<int:live_class_id>/attendance.csv"):
-        E(live_class_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "200 200 200 404"),
-    ("GET", "/api/training/live-classes/<int:live_class_id>/drill-leaderboard"):
-        E(live_class_ids, "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
-    ("GET", "/api/training/live-classes/<int:live_class_id>/head-count"):
-        E(live_class_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "200 200 200 404"),
-    ("GET", "/api/training/live-classes/<int:live_class_id>/qr.png"):
-        E(live_class_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "200 200 200 404"),
-    ("GET", "/api/training/live-classes/<int:live_class_id>/quiz"):
-        E(live_class_ids, "204 204 204 404", "204 204 204 404", "204 204 204 404", "204 204 204 404", "204 204 204 404"),
-    ("GET", "/api/training/live-classes/<int:live_class_id>/screen"):
-        E(live_class_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "200 200 200 404"),
-    ("GET", "/api/training/officers/<int:officer_id>/attendance"):
-        E(officer_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
-    ("GET", "/api/training/officers/<int:officer_id>/attendance.csv"):
-        E(officer_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
-    ("PATCH", "/api/duty/posts/<int:post_id>"):
-        E(post_ids, "403 403 403 403", "200 200 404 404", "200 200 200 404", "403 403 403 403", "403 403 403 403",
-          body={"name": "新名称"}),
-    ("PATCH", "/api/duty/shifts/<int:shift_id>"):
-        E(shift_ids, "403 403 403 403", "200 409 404 404", "- 409 409 404", "- 403 403 403", "- 403 403 403",
-          body={"duty_type": "standby"}),
-    ("PATCH", "/api/org/officers/<int:officer_id>"):
-        E(officer_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "403 403 403 403",
-          body={"phone": "13912345678"}),
-    ("POST", "/api/community/complaints/<int:complaint_id>/accept"):
-        E(complaint_ids, "403 403 403 403", "200 200 404 404", "200 200 200 404", "403 403 403 403", "403 403 403 403"),
-    ("POST", "/api/community/complaints/<int:complaint_id>/assign"):
-        E(complaint_ids, "403 403 403 403", "200 200 404 404", "422 200 200 404", "403 403 403 403", "403 403 403 403",
-          body=lambda ids: {"officer_id": ids["owner_id"]}),
-    ("POST", "/api/community/complaints/<int:complaint_id>/close"):
-        E(complaint_ids, "403 403 403 403", "409 409 404 404", "409 409 409 404", "403 403 403 403", "403 403 403 403"),
-    ("POST", "/api/community/complaints/<int:complaint_id>/reject"):
-        E(complaint_ids, "403 403 403 403", "200 200 404 404", "200 200 200 404", "403 403 403 403", "403 403 403 403",
-          body={"reason": "不属城管管辖"}),
-    ("POST", "/api/community/complaints/<int:complaint_id>/replies"):
-        E(complaint_ids, "409 404 404 404", "409 403 404 404", "409 403 403 404", "409 403 403 404", "409 403 403 404",
-          body={"message": "已到场处置"}),
-    ("POST", "/api/community/complaints/<int:complaint_id>/resolve"):
-        E(complaint_ids, "409 404 404 404", "409 403 404 404", "409 403 403 404", "409 403 403 404", "409 403 403 404",
-          body={"reply": "已劝离并清理"}),
-    ("POST", "/api/community/complaints/<int:complaint_id>/start"):
-        E(complaint_ids, "409 404 404 404", "409 403 404 404", "409 403 403 404", "409 403 403 404", "409 403 403 404"),
-    ("POST", "/api/community/complaints/<int:complaint_id>/transfer"):
-        E(complaint_ids, "403 403 403 403", "422 422 404 404", "422 422 422 404", "403 403 403 403", "403 403 403 403",
-          body={"squad_id": 2**31 - 1, "reason": "属地管辖"}),
-    ("POST", "/api/community/offices/<int:office_id>/qr"):
-        E(office_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "403 403 403 403"),
-    ("POST", "/api/duty/checks/<int:check_id>/decision"):
-        E(check_ids, "403 403 403 403", "403 200 404 404", "- 200 200 404", "- 403 403 403", "- 403 403 403",
-          body={"approve": True}),
-    ("POST", "/api/evidence/<int:evidence_id>/exports"):
-        E(evidence_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 404 404 404", "200 404 404 404",
-          body={"reason": "对外公开通报"}),
-    ("POST", "/api/training/banks/<int:bank_id>/questions"):
-        E(bank_ids, "403 403 403 403", "403 403 403 403", "201 201 201 404", "403 403 403 403", "201 201 201 404",
-          body=lambda ids: {"kind": "single", "stem": f"题目{uuid.uuid4().hex[:8]}", "options": ["甲", "乙"], "answer": [0]}),
-    ("POST", "/api/training/live-classes/<int:live_class_id>/heartbeat"):
-        E(live_class_ids, "409 409 409 404", "409 409 409 404", "409 409 409 404", "409 409 409 404", "409 409 409 404"),
-    ("POST", "/api/training/live-classes/<int:live_class_id>/join"):
-        E(live_class_ids, "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404",
-          body=lambda ids: {"sig": join_signature(ids["live_class_id"])}),
-    ("POST", "/api/training/live-classes/<int:live_class_id>/leave"):
-        E(live_class_ids, "409 409 409 404", "409 409 409 404", "409 409 409 404", "409 409 409 404", "409 409 409 404"),
-    ("POST", "/api/training/live-classes/<int:live_class_id>/quizzes"):
-        E(live_class_with_question_ids, "403 403 403 403", "403 403 403 403", "201 201 201 404", "403 403 403 403", "201 201 201 404",
-          body=lambda ids: {"question_id": ids["question_id"], "seconds": 30}),
-    ("PUT", "/api/training/questions/<int:question_id>"):
-        E(question_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "200 200 200 404",
-          body={"kind": "single", "stem": "执法时应当出示什么？", "options": ["执法证件", "工作证"], "answer": [0]}),
-    ("POST", "/api/training/questions/<int:question_id>/deactivate"):
-        E(question_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "200 200 200 404"),
-    ("GET", "/api/training/papers/<int:paper_id>/questions"):
-        E(paper_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "200 200 200 404"),
-    ("POST", "/api/training/banks/<int:bank_id>/import"):
-        E(bank_ids, "403 403 403 403", "403 403 403 403", "201 201 201 404", "403 403 403 403", "201 201 201 404",
-          form=question_sheet_form),
-    ("POST", "/api/training/courses/<int:course_id>/materials"):
-        E(course_ids, "403 403 403 403", "403 403 403 403", "201 201 201 404", "403 403 403 403", "201 201 201 404",
-          form=material_form),
-    ("GET", "/api/training/courses/<int:course_id>/materials/<int:material_id>/file"):
-        E(material_ids, "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
-    ("POST", "/api/training/drills/<int:drill_id>/photo-attempts"):
-        E(drill_ids, "201 201 201 404", "201 201 201 404", "201 201 201 404", "201 201 201 404", "201 201 201 404",
-          form=gesture_photo_form),
-    ("GET", "/api/training/drill-attempts/<int:attempt_id>"):
-        E(drill_attempt_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
-    ("GET", "/api/training/drill-attempts/<int:attempt_id>/image.jpg"):
-        E(drill_attempt_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
+    **{
+        ("GET", rule): E(
+            live_class_ids, *["200 200 200 200"] * 5, query=lambda ids: {"key": screen_key(ids["live_class_id"])}
+        )
+        for rule in (
+            "/classroom/<int:live_class_id>",
+            "/classroom/<int:live_class_id>/qr.png",
+            "/classroom/<int:live_class_id>/state",
+        )
+    },
+    ("GET", "/api/supervision/notices/<int:notice_id>"): E(
+        notice_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"
+    ),
+    ("GET", "/api/supervision/notices/<int:notice_id>/print"): E(
+        notice_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"
+    ),
+    ("POST", "/api/supervision/notices/<int:notice_id>/rectifications"): E(
+        notice_ids,
+        "201 404 404 404",
+        "201 201 404 404",
+        "- 403 403 404",
+        "- 403 403 404",
+        "- 403 403 404",
+        body={"content": "已组织学习并整改"},
+    ),
+    ("POST", "/api/supervision/notices/<int:notice_id>/review"): E(
+        notice_ids,
+        "403 403 403 403",
+        "403 403 403 403",
+        "- 409 409 404",
+        "- 409 409 404",
+        "- 403 403 403",
+        body={"accept": True, "comment": "整改到位"},
+    ),
+    ("GET", "/api/training/papers/<int:paper_id>"): E(
+        paper_ids, "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"
+    ),
+    ("GET", "/api/training/papers/<int:paper_id>/item-statistics"): E(
+        paper_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "200 200 200 404"
+    ),
+    ("POST", "/api/training/papers/<int:paper_id>/attempts"): E(
+        paper_ids, "201 201 201 404", "201 201 201 404", "403 403 403 403", "403 403 403 403", "403 403 403 403"
+    ),
+    ("GET", "/api/training/attempts/<int:attempt_id>"): E(
+        attempt_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"
+    ),
+    ("PUT", "/api/training/attempts/<int:attempt_id>/answers"): E(
+        attempt_ids,
+        "200 404 404 404",
+        "200 404 404 404",
+        "- 404 404 404",
+        "- 404 404 404",
+        "- 404 404 404",
+        body={"answers": []},
+    ),
+    ("POST", "/api/training/attempts/<int:attempt_id>/submit"): E(
+        attempt_ids, "200 404 404 404", "200 404 404 404", "- 404 404 404", "- 404 404 404", "- 404 404 404", body={}
+    ),
+    ("GET", "/api/training/drills/<int:drill_id>"): E(
+        drill_ids, "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"
+    ),
+    ("POST", "/api/training/drills/<int:drill_id>/close"): E(
+        drill_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "200 200 200 404"
+    ),
+    ("POST", "/api/training/drills/<int:drill_id>/attempts"): E(
+        drill_ids,
+        "422 422 422 404",
+        "422 422 422 404",
+        "422 422 422 404",
+        "422 422 422 404",
+        "422 422 422 404",
+        body={"path": ["badge", "inform"]},
+    ),
+    ("GET", "/api/training/quizzes/<int:quiz_id>/distribution"): E(
+        quiz_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "200 200 200 404"
+    ),
+    ("POST", "/api/training/quizzes/<int:quiz_id>/answers"): E(
+        quiz_ids,
+        "409 409 409 404",
+        "409 409 409 404",
+        "403 403 403 403",
+        "403 403 403 403",
+        "403 403 403 403",
+        body={"answer": [0]},
+    ),
+    ("GET", "/api/training/courses/<int:course_id>"): E(
+        course_ids, "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"
+    ),
+    ("POST", "/api/training/courses/<int:course_id>/completions"): E(
+        course_ids,
+        "403 403 403 403",
+        "403 403 403 403",
+        "201 201 201 404",
+        "403 403 403 403",
+        "201 201 201 404",
+        body=lambda ids: {"officer_ids": [ids["owner_id"]], "completed_on": date.today().isoformat()},
+    ),
+    ("DELETE", "/api/duty/shifts/<int:shift_id>"): E(
+        shift_ids, "403 403 403 403", "204 204 404 404", "- 204 204 404", "- 403 403 403", "- 403 403 403"
+    ),
+    ("GET", "/api/cases/<int:case_id>"): E(
+        case_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"
+    ),
+    ("GET", "/api/community/complaints/<int:complaint_id>"): E(
+        complaint_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"
+    ),
+    ("GET", "/api/community/complaints/<int:complaint_id>/suggestions"): E(
+        complaint_ids, "403 403 403 403", "200 200 404 404", "200 200 200 404", "403 403 403 403", "403 403 403 403"
+    ),
+    ("GET", "/api/community/complaints/<int:complaint_id>/photos/<int:photo_id>"): E(
+        complaint_photo_ids,
+        "200 404 404 404",
+        "200 200 404 404",
+        "200 200 200 404",
+        "200 403 403 404",
+        "200 403 403 404",
+    ),
+    ("POST", "/api/community/complaints/<int:complaint_id>/evidence"): E(
+        assigned_complaint_ids,
+        "201 404 404 404",
+        "201 403 404 404",
+        "- 403 403 404",
+        "- 403 403 404",
+        "- 403 403 404",
+        form=evidence_form,
+    ),
+    ("POST", "/api/community/complaints/<int:complaint_id>/evidence/wechat"): E(
+        assigned_complaint_ids,
+        "201 404 404 404",
+        "201 403 404 404",
+        "- 403 403 404",
+        "- 403 403 404",
+        "- 403 403 404",
+        body=lambda ids: {
+            "media_id": MEDIA_ID,
+            "client_id": str(uuid.uuid4()),
+            "captured_at": utcnow().isoformat(),
+            "lat": 31.2231,
+            "lng": 121.4453,
+        },
+    ),
+    ("GET", "/api/community/offices/<int:office_id>/qr"): E(
+        office_ids, "200 200 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"
+    ),
+    ("GET", "/api/community/offices/<int:office_id>/qr.png"): E(
+        office_ids, "200 200 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"
+    ),
+    ("GET", "/api/community/offices/<int:office_id>/qr.svg"): E(
+        office_ids, "200 200 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"
+    ),
+    ("GET", "/api/duty/checks/<int:check_id>"): E(
+        check_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"
+    ),
+    ("GET", "/api/duty/checks/<int:check_id>/selfie"): E(
+        check_ids, "404 404 404 404", "404 404 404 404", "- 404 404 404", "- 403 403 404", "- 403 403 404"
+    ),
+    ("GET", "/api/duty/posts/<int:post_id>"): E(
+        post_ids, "200 200 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"
+    ),
+    ("GET", "/api/duty/shifts/<int:shift_id>"): E(
+        shift_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"
+    ),
+    ("GET", "/api/duty/shifts/<int:shift_id>/track"): E(
+        shift_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"
+    ),
+    ("GET", "/api/evidence/<int:evidence_id>"): E(
+        evidence_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 404 404 404", "200 404 404 404"
+    ),
+    ("GET", "/api/evidence/<int:evidence_id>/custody"): E(
+        evidence_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 404 404 404", "200 404 404 404"
+    ),
+    ("GET", "/api/evidence/<int:evidence_id>/original"): E(
+        evidence_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 404 404 404", "200 404 404 404"
+    ),
+    ("GET", "/api/evidence/<int:evidence_id>/thumbnail"): E(
+        evidence_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 404 404 404", "200 404 404 404"
+    ),
+    ("GET", "/api/evidence/<int:evidence_id>/watermarked"): E(
+        evidence_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 404 404 404", "200 404 404 404"
+    ),
+    ("GET", "/api/org/community-offices/<int:office_id>"): E(
+        office_ids, "200 200 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"
+    ),
+    ("GET", "/api/org/officers/<int:officer_id>"): E(
+        officer_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"
+    ),
+    ("GET", "/api/supervision/findings/<int:finding_id>"): E(
+        finding_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"
+    ),
+    ("GET", "/api/training/banks/<int:bank_id>/questions"): E(
+        bank_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "200 200 200 404"
+    ),
+    ("GET", "/api/training/live-classes/<int:live_class_id>"): E(
+        live_class_ids, "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"
+    ),
+    ("GET", "/api/training/live-classes/<int:live_class_id>/attendance"): E(
+        live_class_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "200 200 200 404"
+    ),
+    ("GET", "/api/training/live-classes/<int:live_class_id>/attendance.csv"): E(
+        live_class_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "200 200 200 404"
+    ),
+    ("GET", "/api/training/live-classes/<int:live_class_id>/drill-leaderboard"): E(
+        live_class_ids, "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"
+    ),
+    ("GET", "/api/training/live-classes/<int:live_class_id>/head-count"): E(
+        live_class_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "200 200 200 404"
+    ),
+    ("GET", "/api/training/live-classes/<int:live_class_id>/qr.png"): E(
+        live_class_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "200 200 200 404"
+    ),
+    ("GET", "/api/training/live-classes/<int:live_class_id>/quiz"): E(
+        live_class_ids, "204 204 204 404", "204 204 204 404", "204 204 204 404", "204 204 204 404", "204 204 204 404"
+    ),
+    ("GET", "/api/training/live-classes/<int:live_class_id>/screen"): E(
+        live_class_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "200 200 200 404"
+    ),
+    ("GET", "/api/training/officers/<int:officer_id>/attendance"): E(
+        officer_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"
+    ),
+    ("GET", "/api/training/officers/<int:officer_id>/attendance.csv"): E(
+        officer_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"
+    ),
+    ("PATCH", "/api/duty/posts/<int:post_id>"): E(
+        post_ids,
+        "403 403 403 403",
+        "200 200 404 404",
+        "200 200 200 404",
+        "403 403 403 403",
+        "403 403 403 403",
+        body={"name": "新名称"},
+    ),
+    ("PATCH", "/api/duty/shifts/<int:shift_id>"): E(
+        shift_ids,
+        "403 403 403 403",
+        "200 409 404 404",
+        "- 409 409 404",
+        "- 403 403 403",
+        "- 403 403 403",
+        body={"duty_type": "standby"},
+    ),
+    ("PATCH", "/api/org/officers/<int:officer_id>"): E(
+        officer_ids,
+        "403 403 403 403",
+        "403 403 403 403",
+        "200 200 200 404",
+        "403 403 403 403",
+        "403 403 403 403",
+        body={"phone": "13912345678"},
+    ),
+    ("POST", "/api/community/complaints/<int:complaint_id>/accept"): E(
+        complaint_ids, "403 403 403 403", "200 200 404 404", "200 200 200 404", "403 403 403 403", "403 403 403 403"
+    ),
+    ("POST", "/api/community/complaints/<int:complaint_id>/assign"): E(
+        complaint_ids,
+        "403 403 403 403",
+        "200 200 404 404",
+        "422 200 200 404",
+        "403 403 403 403",
+        "403 403 403 403",
+        body=lambda ids: {"officer_id": ids["owner_id"]},
+    ),
+    ("POST", "/api/community/complaints/<int:complaint_id>/close"): E(
+        complaint_ids, "403 403 403 403", "409 409 404 404", "409 409 409 404", "403 403 403 403", "403 403 403 403"
+    ),
+    ("POST", "/api/community/complaints/<int:complaint_id>/reject"): E(
+        complaint_ids,
+        "403 403 403 403",
+        "200 200 404 404",
+        "200 200 200 404",
+        "403 403 403 403",
+        "403 403 403 403",
+        body={"reason": "不属城管管辖"},
+    ),
+    ("POST", "/api/community/complaints/<int:complaint_id>/replies"): E(
+        complaint_ids,
+        "409 404 404 404",
+        "409 403 404 404",
+        "409 403 403 404",
+        "409 403 403 404",
+        "409 403 403 404",
+        body={"message": "已到场处置"},
+    ),
+    ("POST", "/api/community/complaints/<int:complaint_id>/resolve"): E(
+        complaint_ids,
+        "409 404 404 404",
+        "409 403 404 404",
+        "409 403 403 404",
+        "409 403 403 404",
+        "409 403 403 404",
+        body={"reply": "已劝离并清理"},
+    ),
+    ("POST", "/api/community/complaints/<int:complaint_id>/start"): E(
+        complaint_ids, "409 404 404 404", "409 403 404 404", "409 403 403 404", "409 403 403 404", "409 403 403 404"
+    ),
+    ("POST", "/api/community/complaints/<int:complaint_id>/transfer"): E(
+        complaint_ids,
+        "403 403 403 403",
+        "422 422 404 404",
+        "422 422 422 404",
+        "403 403 403 403",
+        "403 403 403 403",
+        body={"squad_id": 2**31 - 1, "reason": "属地管辖"},
+    ),
+    ("POST", "/api/community/offices/<int:office_id>/qr"): E(
+        office_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "403 403 403 403"
+    ),
+    ("POST", "/api/duty/checks/<int:check_id>/decision"): E(
+        check_ids,
+        "403 403 403 403",
+        "403 200 404 404",
+        "- 200 200 404",
+        "- 403 403 403",
+        "- 403 403 403",
+        body={"approve": True},
+    ),
+    ("POST", "/api/evidence/<int:evidence_id>/exports"): E(
+        evidence_ids,
+        "200 404 404 404",
+        "200 200 404 404",
+        "200 200 200 404",
+        "200 404 404 404",
+        "200 404 404 404",
+        body={"reason": "对外公开通报"},
+    ),
+    ("POST", "/api/training/banks/<int:bank_id>/questions"): E(
+        bank_ids,
+        "403 403 403 403",
+        "403 403 403 403",
+        "201 201 201 404",
+        "403 403 403 403",
+        "201 201 201 404",
+        body=lambda ids: {
+            "kind": "single",
+            "stem": f"题目{uuid.uuid4().hex[:8]}",
+            "options": ["甲", "乙"],
+            "answer": [0],
+        },
+    ),
+    ("POST", "/api/training/live-classes/<int:live_class_id>/heartbeat"): E(
+        live_class_ids, "409 409 409 404", "409 409 409 404", "409 409 409 404", "409 409 409 404", "409 409 409 404"
+    ),
+    ("POST", "/api/training/live-classes/<int:live_class_id>/join"): E(
+        live_class_ids,
+        "200 200 200 404",
+        "200 200 200 404",
+        "200 200 200 404",
+        "200 200 200 404",
+        "200 200 200 404",
+        body=lambda ids: {"sig": join_signature(ids["live_class_id"])},
+    ),
+    ("POST", "/api/training/live-classes/<int:live_class_id>/leave"): E(
+        live_class_ids, "409 409 409 404", "409 409 409 404", "409 409 409 404", "409 409 409 404", "409 409 409 404"
+    ),
+    ("POST", "/api/training/live-classes/<int:live_class_id>/quizzes"): E(
+        live_class_with_question_ids,
+        "403 403 403 403",
+        "403 403 403 403",
+        "201 201 201 404",
+        "403 403 403 403",
+        "201 201 201 404",
+        body=lambda ids: {"question_id": ids["question_id"], "seconds": 30},
+    ),
+    ("PUT", "/api/training/questions/<int:question_id>"): E(
+        question_ids,
+        "403 403 403 403",
+        "403 403 403 403",
+        "200 200 200 404",
+        "403 403 403 403",
+        "200 200 200 404",
+        body={"kind": "single", "stem": "执法时应当出示什么？", "options": ["执法证件", "工作证"], "answer": [0]},
+    ),
+    ("POST", "/api/training/questions/<int:question_id>/deactivate"): E(
+        question_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "200 200 200 404"
+    ),
+    ("GET", "/api/training/papers/<int:paper_id>/questions"): E(
+        paper_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "200 200 200 404"
+    ),
+    ("POST", "/api/training/banks/<int:bank_id>/import"): E(
+        bank_ids,
+        "403 403 403 403",
+        "403 403 403 403",
+        "201 201 201 404",
+        "403 403 403 403",
+        "201 201 201 404",
+        form=question_sheet_form,
+    ),
+    ("POST", "/api/training/courses/<int:course_id>/materials"): E(
+        course_ids,
+        "403 403 403 403",
+        "403 403 403 403",
+        "201 201 201 404",
+        "403 403 403 403",
+        "201 201 201 404",
+        form=material_form,
+    ),
+    ("GET", "/api/training/courses/<int:course_id>/materials/<int:material_id>/file"): E(
+        material_ids, "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"
+    ),
+    ("POST", "/api/training/drills/<int:drill_id>/photo-attempts"): E(
+        drill_ids,
+        "201 201 201 404",
+        "201 201 201 404",
+        "201 201 201 404",
+        "201 201 201 404",
+        "201 201 201 404",
+        form=gesture_photo_form,
+    ),
+    ("GET", "/api/training/drill-attempts/<int:attempt_id>"): E(
+        drill_attempt_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"
+    ),
+    ("GET", "/api/training/drill-attempts/<int:attempt_id>/image.jpg"): E(
+        drill_attempt_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"
+    ),
     # points: writes need If-Match; the makers hand over the ETag the owner reads
-    ("GET", "/api/points/monthly/<int:sheet_id>"):
-        E(sheet_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"),
-    ("GET", "/api/points/monthly/<int:sheet_id>/explain"):
-        E(sheet_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"),
-    ("POST", "/api/points/monthly/<int:sheet_id>/adjustments"):
-        E(sheet_ids, "403 403 403 403", "403 201 404 404", "- 201 201 404", "- 403 403 403", "- 403 403 403",
-          body={"points": "1", "reason": "协助处置突发事件"}),
-    ("POST", "/api/points/monthly/<int:sheet_id>/review"):
-        E(sheet_ids, "403 403 403 403", "403 200 404 404", "- 200 200 404", "- 403 403 403", "- 403 403 403"),
-    ("POST", "/api/points/monthly/<int:sheet_id>/publish"):
-        E(sheet_ids, "403 403 403 403", "403 409 404 404", "- 409 409 404", "- 403 403 403", "- 403 403 403"),
-    ("POST", "/api/points/monthly/<int:sheet_id>/lock"):
-        E(sheet_ids, "403 403 403 403", "403 403 403 403", "- 409 409 404", "- 403 403 403", "- 403 403 403"),
-    ("POST", "/api/points/squads/<int:squad_id>/monthly/review"):
-        E(squad_ids, "403 403 403 403", "200 200 404 404", "- 200 200 404", "- 403 403 403", "- 403 403 403",
-          body={"month": "2026-11"}),
-    ("POST", "/api/points/squads/<int:squad_id>/monthly/publish"):
-        E(squad_ids, "403 403 403 403", "200 200 404 404", "- 200 200 404", "- 403 403 403", "- 403 403 403",
-          body={"month": "2026-11"}),
-    ("GET", "/api/points/quarterly/<int:evaluation_id>"):
-        E(quarterly_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"),
-    ("POST", "/api/points/quarterly/<int:evaluation_id>/confirm"):
-        E(quarterly_ids, "403 403 403 403", "403 200 404 404", "- 200 200 404", "- 403 403 403", "- 403 403 403",
-          body={"rating": "good"}),
-    ("GET", "/api/points/yearly/<int:appraisal_id>"):
-        E(yearly_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"),
-    ("POST", "/api/points/yearly/<int:appraisal_id>/confirm"):
-        E(yearly_ids, "403 403 403 403", "403 200 404 404", "- 200 200 404", "- 403 403 403", "- 403 403 403"),
+    ("GET", "/api/points/monthly/<int:sheet_id>"): E(
+        sheet_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"
+    ),
+    ("GET", "/api/points/monthly/<int:sheet_id>/explain"): E(
+        sheet_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"
+    ),
+    ("POST", "/api/points/monthly/<int:sheet_id>/adjustments"): E(
+        sheet_ids,
+        "403 403 403 403",
+        "403 201 404 404",
+        "- 201 201 404",
+        "- 403 403 403",
+        "- 403 403 403",
+        body={"points": "1", "reason": "协助处置突发事件"},
+    ),
+    ("POST", "/api/points/monthly/<int:sheet_id>/review"): E(
+        sheet_ids, "403 403 403 403", "403 200 404 404", "- 200 200 404", "- 403 403 403", "- 403 403 403"
+    ),
+    ("POST", "/api/points/monthly/<int:sheet_id>/publish"): E(
+        sheet_ids, "403 403 403 403", "403 409 404 404", "- 409 409 404", "- 403 403 403", "- 403 403 403"
+    ),
+    ("POST", "/api/points/monthly/<int:sheet_id>/lock"): E(
+        sheet_ids, "403 403 403 403", "403 403 403 403", "- 409 409 404", "- 403 403 403", "- 403 403 403"
+    ),
+    ("POST", "/api/points/squads/<int:squad_id>/monthly/review"): E(
+        squad_ids,
+        "403 403 403 403",
+        "200 200 404 404",
+        "- 200 200 404",
+        "- 403 403 403",
+        "- 403 403 403",
+        body={"month": "2026-11"},
+    ),
+    ("POST", "/api/points/squads/<int:squad_id>/monthly/publish"): E(
+        squad_ids,
+        "403 403 403 403",
+        "200 200 404 404",
+        "- 200 200 404",
+        "- 403 403 403",
+        "- 403 403 403",
+        body={"month": "2026-11"},
+    ),
+    ("GET", "/api/points/quarterly/<int:evaluation_id>"): E(
+        quarterly_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"
+    ),
+    ("POST", "/api/points/quarterly/<int:evaluation_id>/confirm"): E(
+        quarterly_ids,
+        "403 403 403 403",
+        "403 200 404 404",
+        "- 200 200 404",
+        "- 403 403 403",
+        "- 403 403 403",
+        body={"rating": "good"},
+    ),
+    ("GET", "/api/points/yearly/<int:appraisal_id>"): E(
+        yearly_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"
+    ),
+    ("POST", "/api/points/yearly/<int:appraisal_id>/confirm"): E(
+        yearly_ids, "403 403 403 403", "403 200 404 404", "- 200 200 404", "- 403 403 403", "- 403 403 403"
+    ),
     # the outbox: district staff see and resend their district's messages
-    ("GET", "/api/outbox/messages/<int:message_id>"):
-        E(outbox_message_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403",
-          "403 403 403 403"),
-    ("POST", "/api/outbox/messages/<int:message_id>/resend"):
-        E(outbox_message_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403",
-          "403 403 403 403"),
+    ("GET", "/api/outbox/messages/<int:message_id>"): E(
+        outbox_message_ids,
+        "403 403 403 403",
+        "403 403 403 403",
+        "200 200 200 404",
+        "403 403 403 403",
+        "403 403 403 403",
+    ),
+    ("POST", "/api/outbox/messages/<int:message_id>/resend"): E(
+        outbox_message_ids,
+        "403 403 403 403",
+        "403 403 403 403",
+        "200 200 200 404",
+        "403 403 403 403",
+        "403 403 403 403",
+    ),
 }
 
 
@@ -333,7 +626,7 @@ def test_who_may_reach_which_object(key, client, make, world):
     endpoint = MATRIX[key]
     observed, wanted = {}, {}
     for role in ROLES:
-        for where, expected in zip(WHERE, endpoint.expected[role].split()):
+        for where, expected in zip(WHERE, endpoint.expected[role].split(), strict=True):
             ids = endpoint.make(make, client, owner_of(world, role, where))
             got = "-" if ids is None else str(_call(client, method, rule, endpoint, ids,
                                                     make.headers(world.callers[role])).status_code)

@@ -64,10 +64,36 @@ def _flags(client, make, person, case_id):
 def test_csv_import_flags_the_two_overdues_and_two_arbitraries(client, make, people):
     rows = [
         ["XH-2026-001", "天平中队", "XH001", "2026-03-01", "2026-03-25", "", "", "", "", "", "", ""],
-        ["XH-2026-002", "天平中队", "XH001", "2026-03-01", "2026-03-02", "2026-04-10", "", "", "", "2026-04-20", "当事人申辩成立", ""],
+        [
+            "XH-2026-002",
+            "天平中队",
+            "XH001",
+            "2026-03-01",
+            "2026-03-02",
+            "2026-04-10",
+            "",
+            "",
+            "",
+            "2026-04-20",
+            "当事人申辩成立",
+            "",
+        ],
         ["XH-2026-003", "天平中队", "XH001", "2026-03-01", "", "", "2026-03-05", "", "", "", "", ""],
         ["XH-2026-004", "天平中队", "XH001", "2026-03-01", "2026-03-03", "2026-03-20", "", "", "", "", "", ""],
-        ["XH-2026-005", "天平中队", "XH001", "2026-03-01", "2026-03-02", "", "2026-03-06", "证据不足", "孙局", "", "", ""],
+        [
+            "XH-2026-005",
+            "天平中队",
+            "XH001",
+            "2026-03-01",
+            "2026-03-02",
+            "",
+            "2026-03-06",
+            "证据不足",
+            "孙局",
+            "",
+            "",
+            "",
+        ],
     ]
     with time_machine.travel(_at("2026-04-30"), tick=False):
         response = _upload(client, make, people["admin"], _csv(rows, "gb18030"), "cases.csv")
@@ -148,7 +174,9 @@ def test_json_import_updates_by_number_and_names_bad_items_by_index(client, make
                               json={"cases": [{**case, "registered_on": "2026-03-04"}]})
     assert updated.json["updated"] == 1
     listed = client.get("/api/cases", headers=make.headers(admin)).json
-    assert [(c["number"], c["registered_on"], c["handling_due_on"]) for c in listed] == [("XH-J-1", "2026-03-04", "2026-06-02")]
+    assert [(c["number"], c["registered_on"], c["handling_due_on"]) for c in listed] == [
+        ("XH-J-1", "2026-03-04", "2026-06-02")
+    ]
 
 
 def test_other_district_cannot_claim_a_case_number(client, make, people):
@@ -224,14 +252,28 @@ def test_handling_deadline_warnings_stop_when_the_case_is_withdrawn(client, make
               "registered_on": "2026-01-05"} for n in ("XH-H-1", "XH-H-2")]
     with time_machine.travel(_at("2026-01-06"), tick=False):
         client.post("/api/cases/import", headers=make.headers(admin), json={"cases": cases})
-        client.post("/api/cases/import", headers=make.headers(admin), json={"cases": [
-            {**cases[1], "withdrawn_on": "2026-01-06", "withdrawal_reason": "不属于管辖范围", "withdrawal_approved_by": "孙局"}]})
+        client.post(
+            "/api/cases/import",
+            headers=make.headers(admin),
+            json={
+                "cases": [
+                    {
+                        **cases[1],
+                        "withdrawn_on": "2026-01-06",
+                        "withdrawal_reason": "不属于管辖范围",
+                        "withdrawal_approved_by": "孙局",
+                    }
+                ]
+            },
+        )
     # handling due 2026-04-05 (90 days after registration)
     assert warn_case_deadlines(now=_at("2026-04-01")) == {"warnings": 0, "flags": 0}
     assert warn_case_deadlines(now=_at("2026-04-02")) == {"warnings": 1, "flags": 0}
     assert warn_case_deadlines(now=_at("2026-04-06")) == {"warnings": 1, "flags": 1}
     deliver()
-    titles = [(m["textcard"]["title"], "XH-H-1" in m["textcard"]["description"]) for m in fake_wechat.messages_to("qiandui")]
+    titles = [
+        (m["textcard"]["title"], "XH-H-1" in m["textcard"]["description"]) for m in fake_wechat.messages_to("qiandui")
+    ]
     assert titles == [("案件办案即将超期", True), ("案件办案超期预警", True)]
     [row] = daily_case_facts(date(2026, 4, 6))
     assert row.cases_overdue == 1

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from backend.db import session
 from backend.supervision.cases.models import Case
 from tests.cases.test_cases import HEADER, _upload, people  # noqa: F401 (people is a fixture)
-from tests.crafted import long_field_csv, many_rows_csv, malformed_workbook, sparse_workbook, zip_bomb_workbook
+from tests.crafted import long_field_csv, malformed_workbook, many_rows_csv, sparse_workbook, zip_bomb_workbook
 from tests.training.xlsx import xlsx
 
 ROW = ["XH-1", "天平中队", "XH001", "2026-03-01"]

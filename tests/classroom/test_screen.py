@@ -61,7 +61,9 @@ def test_screen_counts_trainees_and_draws_the_answers_as_they_come(big_screen, l
                            "return img.complete && img.naturalWidth > 100; }")  # the signed join code
     shown = page.locator("#qr").get_attribute("data-code")
     assert shown == join_signature(live_class.id)
-    expect(page.locator("#join-hint")).to_contain_text(f"每 {committed_app.config['TRAINING_JOIN_CODE_SECONDS']} 秒更换")
+    expect(page.locator("#join-hint")).to_contain_text(
+        f"每 {committed_app.config['TRAINING_JOIN_CODE_SECONDS']} 秒更换"
+    )
 
     headers = [make.headers(t) for t in trainees]
     for h in headers:
@@ -78,7 +80,7 @@ def test_screen_counts_trainees_and_draws_the_answers_as_they_come(big_screen, l
     expect(page.locator("#chart rect")).to_have_count(4)
     assert _bar_counts(page) == [0, 0, 0, 0]
 
-    for h, answer in zip(headers, ([0], [0], [2])):
+    for h, answer in zip(headers, ([0], [0], [2]), strict=False):
         answered = api.post(f"/api/training/quizzes/{quiz_id}/answers", headers=h, json={"answer": answer})
         assert answered.status_code == 201
     page.wait_for_function("() => [...document.querySelectorAll('#chart rect')]"
@@ -100,7 +102,9 @@ def test_screen_counts_trainees_and_draws_the_answers_as_they_come(big_screen, l
         expect(page.locator("#qr")).not_to_have_attribute("data-code", shown)
         page.wait_for_function("() => document.querySelector('#qr').naturalWidth > 100")
         at_home = make.headers(make.officer(squad=squad))
-        photographed = api.post(f"/api/training/live-classes/{live_class.id}/join", headers=at_home, json={"sig": shown})
+        photographed = api.post(
+            f"/api/training/live-classes/{live_class.id}/join", headers=at_home, json={"sig": shown}
+        )
         assert photographed.status_code == 403 and "已过期" in photographed.json["message"]
 
     ARTEFACTS.mkdir(parents=True, exist_ok=True)

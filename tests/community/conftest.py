@@ -40,5 +40,9 @@ def submit(client, office, *, photos: int = 0, address: str | None = None, **fie
             "consent": "true", **fields}
     if photos:
         data["photos"] = [jpeg() for _ in range(photos)]
-    return client.post("/api/community/public/complaints", data=data, content_type="multipart/form-data",
-                       environ_base={"REMOTE_ADDR": address or f"10.0.{next(_addresses) % 250}.{next(_addresses) % 250}"})
+    return client.post(
+        "/api/community/public/complaints",
+        data=data,
+        content_type="multipart/form-data",
+        environ_base={"REMOTE_ADDR": address or f"10.0.{next(_addresses) % 250}.{next(_addresses) % 250}"},
+    )

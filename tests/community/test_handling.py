@@ -39,7 +39,10 @@ def cards(fake_wechat, officer: Officer) -> list[str]:
 def test_complaint_is_played_through_from_scan_to_rating(client, office, make, fake_wechat):
     leader, officer, _ = staff(office)
     s = signed(office)
-    assert client.get(f"/api/community/public/offices/{s['office_code']}/{s['version']}/{s['signature']}").status_code == 200
+    assert (
+        client.get(f"/api/community/public/offices/{s['office_code']}/{s['version']}/{s['signature']}").status_code
+        == 200
+    )
     submitted = submit(client, office, photos=1, phone="13812345678")
     assert submitted.status_code == 201
     code = submitted.json["tracking_code"]
@@ -190,7 +193,9 @@ def test_district_deadlines_apply_to_new_complaints(client, office, make):
     listed = {d["category"]: d for d in client.get("/api/community/deadlines", headers=make.headers(admin)).json}
     assert listed["noise"]["accept_hours"] == 1 and listed["street_vending"]["accept_hours"] == 2
     body = submit(client, office, category="noise", description="深夜 KTV 噪声").json
-    complaint = session.scalar(select(Complaint).where(Complaint.tracking_code == body["tracking_code"].replace("-", "")))
+    complaint = session.scalar(
+        select(Complaint).where(Complaint.tracking_code == body["tracking_code"].replace("-", ""))
+    )
     assert complaint.accept_due_at - complaint.submitted_at == timedelta(hours=1)
     assert complaint.resolve_due_at - complaint.submitted_at == timedelta(days=2)
 

@@ -19,7 +19,12 @@ def count(model) -> int:
 
 
 def post_form(client, office, *, address="10.20.30.40", **fields):
-    data = {"category": "street_vending", "description": "小区南门每天傍晚有流动摊贩占道经营", "consent": "yes", **fields}
+    data = {
+        "category": "street_vending",
+        "description": "小区南门每天傍晚有流动摊贩占道经营",
+        "consent": "yes",
+        **fields,
+    }
     return client.post(office_path(office.code, 1), data=data, content_type="multipart/form-data",
                        environ_base={"REMOTE_ADDR": address})
 
@@ -66,7 +71,7 @@ def test_location_from_the_browser_is_stored_in_gcj02(client, office):
 
 
 def test_the_21st_submission_from_one_address_gets_a_page_not_a_crash(client, office):
-    for n in range(20):
+    for _ in range(20):
         assert post_form(client, office, description=f"问题 {uuid.uuid4().hex}").status_code == 303
     response = post_form(client, office, description="第二十一个问题")
     assert response.status_code == 429 and "提交过于频繁" in response.text

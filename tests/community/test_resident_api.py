@@ -141,7 +141,7 @@ def mid_window():
 
 
 def test_the_21st_submission_from_one_address_in_an_hour_is_refused(client, office, mid_window):
-    for n in range(20):
+    for _ in range(20):
         assert submit(client, office, address="10.9.9.9", description=f"问题 {uuid.uuid4().hex}").status_code == 201
     before = count(Complaint)
     response = submit(client, office, address="10.9.9.9", description="第二十一件：完全不同的问题")
@@ -154,7 +154,7 @@ def test_the_21st_submission_from_one_address_in_an_hour_is_refused(client, offi
 
 
 def test_one_phone_is_limited_across_addresses(client, office, mid_window):
-    for n in range(10):
+    for _ in range(10):
         assert submit(client, office, phone="13900001111", description=f"问题 {uuid.uuid4().hex}").status_code == 201
     response = submit(client, office, phone="13900001111", description="第十一件")
     assert response.status_code == 429 and response.json["error"] == "rate_limited_phone"

@@ -52,7 +52,11 @@ class Replay:
         first_squad = next(iter(squads.values()))
         for name, spec in fixtures.get("officers", {}).items():
             role = Role(spec.get("role", "officer"))
-            squad = squads[spec["squad"]] if "squad" in spec else (first_squad if role in (Role.officer, Role.squad_leader) else None)
+            squad = (
+                squads[spec["squad"]]
+                if "squad" in spec
+                else (first_squad if role in (Role.officer, Role.squad_leader) else None)
+            )
             officer = self.make.officer(role, squad=squad, district=district, name=spec.get("name", name),
                                         wechat_userid=f"contract-{name}-{uuid.uuid4().hex[:8]}")
             code = f"CODE-{officer.wechat_userid}"
@@ -71,8 +75,12 @@ class Replay:
             self.values[name] = {"id": post.id, "lat": post.center_lat, "lng": post.center_lng}
         for name, spec in fixtures.get("shifts", {}).items():
             starts = utcnow() + timedelta(minutes=spec.get("starts_in_minutes", 0))
-            shift = self.make.shift(self._row(Officer, spec["officer"]), starts, starts + timedelta(hours=spec.get("hours", 8)),
-                                    post=self._row(Post, spec.get("post")))
+            shift = self.make.shift(
+                self._row(Officer, spec["officer"]),
+                starts,
+                starts + timedelta(hours=spec.get("hours", 8)),
+                post=self._row(Post, spec.get("post")),
+            )
             self.values[name] = {"id": shift.id, "day": shift.day.isoformat()}
         for name, spec in fixtures.get("complaints", {}).items():
             office = self._row(CommunityOffice, spec["office"])
@@ -80,8 +88,12 @@ class Replay:
             self.values[name] = {"id": complaint.id}
         for name, spec in fixtures.get("live_classes", {}).items():
             starts = utcnow() + timedelta(minutes=spec.get("starts_in_minutes", 0))
-            live = self.make.live_class(self._row(Officer, spec["trainer"]), starts, starts + timedelta(hours=spec.get("hours", 2)),
-                                        title=spec.get("title", name))
+            live = self.make.live_class(
+                self._row(Officer, spec["trainer"]),
+                starts,
+                starts + timedelta(hours=spec.get("hours", 2)),
+                title=spec.get("title", name),
+            )
             self.values[name] = {"id": live.id, "sig": join_signature(live.id)}
         for name, spec in fixtures.get("questions", {}).items():
             bank = self.make.question_bank(self._row(Officer, spec["trainer"]))
@@ -142,7 +154,9 @@ class Replay:
         response = self.client.open(path, method=method, **kwargs)
         label = f"{step['name']}: {method} {path}"
         expect = step["expect"]
-        assert response.status_code == expect["status"], f"{label} answered {response.status_code}: {response.get_data(as_text=True)[:500]}"
+        assert response.status_code == expect["status"], (
+            f"{label} answered {response.status_code}: {response.get_data(as_text=True)[:500]}"
+        )
         body = response.get_json(silent=True)
         for field in expect.get("reads", []):
             assert dig(body, field) is not MISSING, f"{label}: the app reads `{field}`, missing from {body}"

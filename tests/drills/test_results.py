@@ -1,6 +1,6 @@
 """Drill results: credit hours, the daily facts for the points engine, and the live class's leaderboard."""
 import io
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -12,7 +12,7 @@ from backend.training.live.classes import join_signature
 from tests.drills.scenarios import STANDARD_PATH, drill_body
 from tests.photos import astronaut, encode
 
-START = datetime(2026, 5, 12, 1, 0, tzinfo=timezone.utc)  # 09:00 on 12 May in Shanghai
+START = datetime(2026, 5, 12, 1, 0, tzinfo=UTC)  # 09:00 on 12 May in Shanghai
 DAY = date(2026, 5, 12)
 SKIPPED = ["badge", "inform", "persuade", "skip_record"]  # 80 points: no evidence taken
 
@@ -83,4 +83,7 @@ def test_leaderboard_of_a_live_class_sums_each_trainees_best_scores(client, make
         board = client.get(f"/api/training/live-classes/{live_class.id}/drill-leaderboard",
                            headers=make.headers(trainer)).json
     assert absent.status_code == 409 and absent.json["error"] == "not_joined"
-    assert [(r["rank"], r["name"], r["score"], r["drills"]) for r in board] == [(1, "张伟", 200, 2), (2, "李娜", 180, 2)]
+    assert [(r["rank"], r["name"], r["score"], r["drills"]) for r in board] == [
+        (1, "张伟", 200, 2),
+        (2, "李娜", 180, 2),
+    ]

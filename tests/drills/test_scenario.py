@@ -93,7 +93,11 @@ def test_paths_that_stray_and_closed_drills_are_refused_and_nothing_is_written(c
     headers = make.headers(trainee, timedelta(hours=1))
 
     wrong = _attempt(client, headers, drill["id"], ["badge", "bribe"])
-    assert wrong.status_code == 422 and wrong.json["error"] == "bad_choice" and "没有选项「bribe」" in wrong.json["message"]
+    assert (
+        wrong.status_code == 422
+        and wrong.json["error"] == "bad_choice"
+        and "没有选项「bribe」" in wrong.json["message"]
+    )
     short = _attempt(client, headers, drill["id"], ["badge", "inform"])
     assert short.status_code == 422 and short.json["error"] == "path_incomplete"
     empty = _attempt(client, headers, drill["id"], [])
@@ -102,7 +106,11 @@ def test_paths_that_stray_and_closed_drills_are_refused_and_nothing_is_written(c
     closed = client.post(f"/api/training/drills/{drill['id']}/close", headers=make.headers(trainer))
     assert closed.status_code == 200 and closed.json["closed_at"]
     late = _attempt(client, headers, drill["id"], STANDARD_PATH)
-    assert late.status_code == 409 and late.json["error"] == "drill_closed" and late.json["message"] == "该演练已关闭，不能再提交"
+    assert (
+        late.status_code == 409
+        and late.json["error"] == "drill_closed"
+        and late.json["message"] == "该演练已关闭，不能再提交"
+    )
     mine = client.get(f"/api/training/drill-attempts?drill_id={drill['id']}", headers=headers).json
     assert mine == []
 

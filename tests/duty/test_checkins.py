@@ -191,7 +191,9 @@ def test_selfie_posts_need_exactly_one_real_face(client, make, team):
         refused = client.get(f"/api/duty/checks/{check.id}/selfie", headers=make.headers(reader))
         assert refused_in_chinese(refused, 403, "not_needed_for_role")
     reads = session.scalars(select(AuditEntry).where(AuditEntry.object_type == "duty_check_selfie")).all()
-    assert [(r.actor_id, r.object_id, r.action) for r in reads] == [(leader.id, str(check.id), "read duty_check_selfie")]
+    assert [(r.actor_id, r.object_id, r.action) for r in reads] == [
+        (leader.id, str(check.id), "read duty_check_selfie")
+    ]
 
 
 def test_a_shift_synced_after_close_day_loses_its_absence_and_counts_its_minutes(client, make, team):

@@ -1,6 +1,6 @@
 """A morning played through HTTP: roster, reminder, check-ins, positions, check-outs, close-day, facts."""
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -52,7 +52,7 @@ def test_a_morning_on_duty_ends_in_exactly_the_facts_that_happened(app, client, 
     assert fake_wechat.messages_to("leader01") == []
 
     def at(minutes: int) -> datetime:
-        return (start + timedelta(minutes=minutes)).astimezone(timezone.utc)
+        return (start + timedelta(minutes=minutes)).astimezone(UTC)
 
     class S:  # what check_payload needs of a shift
         def __init__(self, name):

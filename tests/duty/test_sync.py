@@ -59,7 +59,9 @@ def test_a_batch_is_answered_item_by_item_in_client_time_order(client, make):
     again = client.post("/api/duty/sync", headers=make.headers(officer), json={"items": [check_in, check_out]})
     assert [r["status"] for r in again.json["results"]] == ["duplicate", "duplicate"]
     assert client.get(f"/api/duty/shifts/{shift.id}", headers=make.headers(officer)).json["attended_minutes"] == 114
-    flags = dict(session.execute(select(DutyCheck.kind, DutyCheck.late_sync).where(DutyCheck.shift_id == shift.id)).all())
+    flags = dict(
+        session.execute(select(DutyCheck.kind, DutyCheck.late_sync).where(DutyCheck.shift_id == shift.id)).all()
+    )
     assert {kind.value: late for kind, late in flags.items()} == {"check_in": True, "check_out": False}
 
 

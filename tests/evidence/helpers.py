@@ -7,7 +7,7 @@ import os
 import time
 import uuid
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from PIL import Image
@@ -97,7 +97,7 @@ def decoded(data: bytes) -> tuple[list[np.ndarray], int]:
 
 def details(**overrides) -> dict:
     """Form fields of a submission: a fresh client id, a capture a few minutes ago at People's Square."""
-    captured = datetime.now(timezone.utc) - timedelta(minutes=5)
+    captured = datetime.now(UTC) - timedelta(minutes=5)
     values = {"client_id": str(uuid.uuid4()), "captured_at": captured.isoformat(), "lat": SHANGHAI_WGS84[0],
               "lng": SHANGHAI_WGS84[1], "coord_system": "wgs84", "accuracy_m": 8, "place": "黄浦区人民大道 200 号"}
     values.update(overrides)

@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,10 +17,10 @@ from sqlalchemy import delete, select, text, update
 from backend.config import ROOT
 from backend.db import Base, session
 from backend.errors import ServiceUnavailable
-from backend.migrate import alembic_config
 from backend.evidence.anchor import TreeHead, anchor_chains, latest_tree_head, merkle_root
 from backend.evidence.jobs import verify_chains
 from backend.evidence.models import ChainCheckpoint, CustodyEntry, Evidence
+from backend.migrate import alembic_config
 from backend.org.models import Role
 from backend.outbox import deliver
 from backend.scheduler import JOBS, SUCCEEDED, run_job
@@ -228,7 +228,9 @@ def test_an_older_tree_head_appended_again_is_reported_by_the_nightly_check(app,
     assert summary["tree_head_findings"] == 2 and summary["notified"] >= 1
     deliver()
     [card] = fake_wechat.messages_to(admin.wechat_userid)
-    assert "第 3 个树头" in card["textcard"]["description"] and "之前的树头缺失或被替换" in card["textcard"]["description"]
+    assert (
+        "第 3 个树头" in card["textcard"]["description"] and "之前的树头缺失或被替换" in card["textcard"]["description"]
+    )
     assert "第 3 个树头（" in app.test_cli_runner().invoke(args=["evidence", "verify"]).output
 
 
@@ -243,7 +245,10 @@ def test_a_later_tree_head_must_hold_every_chain_of_an_earlier_one(app, client, 
         file.write(_signed({}, earlier).to_bytes() + b"\n")
     result = app.test_cli_runner().invoke(args=["evidence", "verify"])
     assert result.exit_code == 1
-    assert "第 2 个树头（" in result.output and f"丢了人员 #{officer.id} 的证据链（tree_head_inconsistent）" in result.output
+    assert (
+        "第 2 个树头（" in result.output
+        and f"丢了人员 #{officer.id} 的证据链（tree_head_inconsistent）" in result.output
+    )
 
 
 def _anchor_bucket(app, monkeypatch, endpoint: str, name: str, object_lock: bool = True) -> S3Storage:
@@ -258,8 +263,8 @@ def _anchor_bucket(app, monkeypatch, endpoint: str, name: str, object_lock: bool
     return bucket
 
 
-def test_tree_heads_in_an_object_lock_bucket_can_be_neither_deleted_nor_replaced(  # noqa: F811
-        app, client, make, officer, s3_endpoint, monkeypatch):
+def test_tree_heads_in_an_object_lock_bucket_can_be_neither_deleted_nor_replaced(
+        app, client, make, officer, s3_endpoint, monkeypatch):  # noqa: F811  (s3_endpoint: the fixture)
     bucket = _anchor_bucket(app, monkeypatch, s3_endpoint, f"anchors-{os.urandom(4).hex()}")
     _records(client, make, officer, 2)
     assert anchor_chains()["written"] == 1
@@ -267,7 +272,7 @@ def test_tree_heads_in_an_object_lock_bucket_can_be_neither_deleted_nor_replaced
     key, version_id = version["Key"], version["VersionId"]
     locked = bucket.client.head_object(Bucket=bucket.bucket, Key=key, VersionId=version_id)
     assert locked["ObjectLockMode"] == "COMPLIANCE"
-    assert locked["ObjectLockRetainUntilDate"] > datetime.now(timezone.utc) + timedelta(days=3649)
+    assert locked["ObjectLockRetainUntilDate"] > datetime.now(UTC) + timedelta(days=3649)
 
     # Someone with the bucket's keys: the locked tree head cannot be deleted ...
     with pytest.raises(ClientError) as refused:
@@ -332,7 +337,9 @@ def test_the_operator_command_names_each_attack(committed_app, make, tmp_path, m
            "（chain_deleted）" in output
     assert f"执法证号 {rolled_back.badge_no} 的证据链第 3 条：最新的第 3 条记录被删除，检查点被换回旧的" \
            "（已锚定的树头记到第 3 条）（chain_rolled_back）" in output
-    assert f"执法证号 {watched.badge_no} 的保管日志第 2 条：保管日志缺失（第 2 条已被删除）（custody_missing）" in output
+    assert (
+        f"执法证号 {watched.badge_no} 的保管日志第 2 条：保管日志缺失（第 2 条已被删除）（custody_missing）" in output
+    )
     assert "共校验 3 条证据链，完好 0 条，异常 3 条" in output
 
 

@@ -65,11 +65,11 @@ def test_the_copies_are_upright_with_the_band_at_the_bottom_and_no_rotation_left
     marked_frames, _ = decoded(marked.data)
     redacted_frames, _ = decoded(redacted.data)
     assert len(marked_frames) == len(redacted_frames) == len(shown) == 12
-    for number, (upright, after) in enumerate(zip(shown, marked_frames)):
+    for number, (upright, after) in enumerate(zip(shown, marked_frames, strict=False)):
         assert after.shape == (640, 480, 3), number
         assert np.abs(after[:520] - upright[:520]).mean() < 4, number  # the picture, upright …
         assert np.abs(after[-50:] - upright[-50:]).mean() > 30, number  # … the band at its bottom
-    for number, (upright, after) in enumerate(zip(shown, redacted_frames)):
+    for number, (upright, after) in enumerate(zip(shown, redacted_frames, strict=False)):
         [face] = face_detector().detect_faces(_picture(upright))
         inside = (slice(face.top, face.bottom), slice(face.left, face.right))
         assert np.abs(after[inside] - upright[inside]).mean() > 12, number  # the face is blurred …

@@ -49,7 +49,7 @@ def test_the_watermarked_copy_is_made_after_intake_on_every_frame(app, client, v
     marked, marked_sound = decoded(response.data)
     assert len(marked) == len(original) == 36 and marked[0].shape == original[0].shape == (480, 640, 3)
     assert (original_sound, marked_sound) == (1, 1)  # the sound is part of the record: kept
-    for before, after in zip(original, marked):
+    for before, after in zip(original, marked, strict=False):
         assert np.abs(after[:360] - before[:360]).mean() < 4  # the picture itself (re-encoding aside) …
         assert np.abs(after[-50:] - before[-50:]).mean() > 30  # … the band at the bottom carries the text
     assert _custody(client, headers, evidence_id) == [("view_watermarked", None)]
@@ -73,7 +73,7 @@ def test_the_redacted_export_is_queued_then_blurs_the_face_in_every_frame(app, c
     original, _ = decoded(data)
     redacted, sound = decoded(response.data)
     assert len(redacted) == len(original) == 36 and sound == 0  # voices identify people too: dropped
-    for number, (before, after) in enumerate(zip(original, redacted)):
+    for number, (before, after) in enumerate(zip(original, redacted, strict=False)):
         [face] = face_detector().detect_faces(_picture(before))
         inside = (slice(face.top, face.bottom), slice(face.left, face.right))
         assert np.abs(after[inside] - before[inside]).mean() > 12, number  # the face is blurred …

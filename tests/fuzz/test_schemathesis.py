@@ -77,7 +77,9 @@ def _real_id(world, name: str) -> int | None:
         "shift_id": lambda: make.shift(officer, utcnow() - timedelta(minutes=1), utcnow() + timedelta(hours=8)).id,
         "finding_id": lambda: make.finding(world["people"][Role.supervisor], officer).id,
         "case_id": lambda: make.case_record(officer, discovered_on=date.today() - timedelta(days=3)).id,
-        "live_class_id": lambda: make.live_class(trainer, utcnow() - timedelta(minutes=5), utcnow() + timedelta(hours=2)).id,
+        "live_class_id": lambda: (
+            make.live_class(trainer, utcnow() - timedelta(minutes=5), utcnow() + timedelta(hours=2)).id
+        ),
         "bank_id": lambda: make.question_bank(trainer).id,
     }
     by_api = {"evidence_id": objects.evidence_ids, "check_id": objects.check_ids, "notice_id": objects.notice_ids,

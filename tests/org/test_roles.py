@@ -1,7 +1,7 @@
 """Role rules live in one place (backend/org/roles.py) and every domain operation enforces its own:
 a CLI command or a job calling it directly with the wrong person is refused as a request would be."""
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,11 +12,12 @@ from sqlalchemy import select
 from backend.db import session
 from backend.errors import Forbidden
 from backend.org.models import Role
-from backend.supervision.points import appraisal, operations as points
+from backend.supervision.points import appraisal
+from backend.supervision.points import operations as points
 from backend.supervision.points.models import MonthlyPoints, QuarterlyEvaluation, YearlyAppraisal
 from backend.training.exams import operations as exams
-from backend.training.live import quizzes
 from backend.training.exams.models import PaperMode
+from backend.training.live import quizzes
 
 BACKEND = Path(__file__).resolve().parents[2] / "backend"
 ROLE = r"Role\.[a-z_]+"
@@ -111,7 +112,7 @@ def test_a_leader_still_reviews_and_publishes_directly(points_world):
 
 # -- training: exams and quizzes are for the squads' people ----------------------------------------
 
-START = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 
 
 def test_a_trainer_cannot_start_an_exam_attempt_directly(make):

@@ -60,17 +60,25 @@ def test_admin_cannot_move_someone_into_another_districts_squad(client, make, or
 
 
 def test_only_district_admins_manage_people(client, make, org):
-    response = client.post("/api/org/officers", headers=make.headers(org["leader"]),
-                           json={"badge_no": "X1", "name": "新人", "role": "officer", "squad_id": org["officer"].squad_id})
+    response = client.post(
+        "/api/org/officers",
+        headers=make.headers(org["leader"]),
+        json={"badge_no": "X1", "name": "新人", "role": "officer", "squad_id": org["officer"].squad_id},
+    )
     assert (response.status_code, response.json["error"]) == (403, "role_forbidden")
 
 
 def test_squad_members_need_a_squad_and_staff_have_none(client, make, org):
     headers = make.headers(org["admin"])
-    no_squad = client.post("/api/org/officers", headers=headers, json={"badge_no": "X2", "name": "甲", "role": "officer"})
+    no_squad = client.post(
+        "/api/org/officers", headers=headers, json={"badge_no": "X2", "name": "甲", "role": "officer"}
+    )
     assert (no_squad.status_code, no_squad.json["error"]) == (422, "squad_required")
-    staff = client.post("/api/org/officers", headers=headers,
-                        json={"badge_no": "X3", "name": "乙", "role": "supervisor", "squad_id": org["officer"].squad_id})
+    staff = client.post(
+        "/api/org/officers",
+        headers=headers,
+        json={"badge_no": "X3", "name": "乙", "role": "supervisor", "squad_id": org["officer"].squad_id},
+    )
     assert (staff.status_code, staff.json["error"]) == (422, "squad_not_allowed")
 
 

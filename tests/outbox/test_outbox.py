@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from backend.db import session, utcnow
 from backend.demo import load_demo
-from backend.org.models import Officer, Role, Squad
-from backend.outbox import DEAD, DELIVERED, PENDING, OutboxMessage, deliver
+from backend.org.models import Officer, Role
+from backend.outbox import DEAD, DELIVERED, PENDING, OutboxMessage
 from backend.scheduler import JOBS, SUCCEEDED, run_job
 from backend.supervision.points import jobs as points_jobs
 from backend.wechat.messages import queue_text_card

@@ -85,7 +85,9 @@ def test_leader_rates_and_confirms_a_quarter_once(client, make, squad_year):
     url = f"/api/points/quarterly/{evaluation['id']}/confirm"
 
     def confirm(rating, etag=None, actor=leader):
-        etag = etag or client.get(f"/api/points/quarterly/{evaluation['id']}", headers=make.headers(actor)).headers["ETag"]
+        etag = (
+            etag or client.get(f"/api/points/quarterly/{evaluation['id']}", headers=make.headers(actor)).headers["ETag"]
+        )
         return client.post(url, headers={**make.headers(actor), "If-Match": etag}, json={"rating": rating})
 
     assert client.post(url, headers=make.headers(leader), json={"rating": "poor"}).status_code == 428

@@ -40,7 +40,7 @@ def test_every_example_default_has_its_row_with_its_value():
 def test_the_table_names_no_setting_that_is_gone_and_quotes_the_seeds_it_cites():
     seeds = "".join(path.read_text(encoding="utf-8") for path in (ROOT.parent / "shared" / "seeds").glob("*.txt")) \
         if (ROOT.parent / "shared" / "seeds").is_dir() else None
-    for what, value, source in numbers_table():
+    for what, _value, source in numbers_table():
         named = re.match(r"`([A-Z_]+)`", what)
         if named:
             assert named.group(1) in EXAMPLE_DEFAULTS, f"{named.group(1)} is not an example-default setting"

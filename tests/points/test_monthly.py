@@ -144,7 +144,9 @@ def test_a_leader_cannot_change_their_own_sheet(client, make, facts, run_daily, 
     assert response.status_code == 403 and response.json["error"] == "own_sheet"
 
 
-def test_late_data_recomputes_an_open_month_and_sends_it_back_to_review(client, make, facts, run_daily, officer, leader):
+def test_late_data_recomputes_an_open_month_and_sends_it_back_to_review(
+    client, make, facts, run_daily, officer, leader
+):
     facts.add(officer, NOV[0], "attendance")
     run_daily(NOV[0])
     reviewed = change(client, make, leader, sheet_of(client, make, leader, officer), "review")
@@ -344,7 +346,7 @@ def test_the_month_scored_in_sql_matches_the_rule_to_the_cent(client, make, fact
     for item, quantities in {"exam_passed": ["0.005"], "exam_failed": ["0.005"], "patrol_km": ["0.125", "0.02"],
                              "training_hours": ["0.333", "0.334"], "resident_rating": ["-2.5", "-1.25"],
                              "late": ["1", "1", "1"], "attendance": ["1"] * 30}.items():
-        for day, quantity in zip(NOV, quantities):
+        for day, quantity in zip(NOV, quantities, strict=False):
             facts.add(officer, day, item, quantity)
     run_daily(*NOV)
 

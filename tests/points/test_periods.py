@@ -137,7 +137,9 @@ def test_a_year_follows_its_quarters_and_is_confirmed_once_they_are_confirmed(
     jobs.lock_months(date(2026, 1, 10))
     session.commit()
     quarters = get(client, make, leader, "/api/points/quarterly", officer_id=officer.id).json
-    for n, (evaluation, rating) in enumerate(zip(quarters, ["excellent", "fair", "fair", "poor"]), start=1):
+    for n, (evaluation, rating) in enumerate(
+        zip(quarters, ["excellent", "fair", "fair", "poor"], strict=True), start=1
+    ):
         assert confirm_quarter(client, make, leader, evaluation["id"], rating).status_code == 200
         assert get(client, make, leader, url).json["quarters_final"] == n  # the year follows each confirmation
 

@@ -78,13 +78,18 @@ def test_supervision_findings_deduct_by_severity(client, make, run_daily, squad,
 
 def test_imported_cases_closed_overdue_and_withdrawn_at_will(client, make, run_daily, squad, officer):
     admin = make.officer(Role.district_admin, district=squad.district)
-    header = "案件编号,中队,承办人工号,发现日期,立案日期,结案日期,撤案日期,撤案理由,撤案审批人,撤销处罚日期,撤销处罚理由,撤销处罚审批人"
+    header = ("案件编号,中队,承办人工号,发现日期,立案日期,结案日期,"
+              "撤案日期,撤案理由,撤案审批人,撤销处罚日期,撤销处罚理由,撤销处罚审批人")
     rows = [f"C-1,{squad.name},{officer.badge_no},2026-03-01,2026-03-25,,,,,,,",  # registered late: overdue 03-17
             f"C-2,{squad.name},{officer.badge_no},2026-03-01,,,2026-03-05,,,,,",  # withdrawn, no reason: arbitrary
             f"C-3,{squad.name},{officer.badge_no},2026-03-01,2026-03-03,2026-03-20,,,,,,"]  # closed 03-20
     with time_machine.travel(_local(date(2026, 4, 30), 10), tick=False):
-        response = client.post("/api/cases/import-file", headers=make.headers(admin), content_type="multipart/form-data",
-                               data={"file": (io.BytesIO("\n".join([header, *rows]).encode()), "cases.csv")})
+        response = client.post(
+            "/api/cases/import-file",
+            headers=make.headers(admin),
+            content_type="multipart/form-data",
+            data={"file": (io.BytesIO("\n".join([header, *rows]).encode()), "cases.csv")},
+        )
     assert response.status_code == 200, response.json
     days = date(2026, 3, 5), date(2026, 3, 17), date(2026, 3, 20)
     run_daily(*days)

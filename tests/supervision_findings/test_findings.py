@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 from backend.db import LOCAL_TZ, local_day, session, utcnow
 from backend.evidence.operations import submit_evidence
 from backend.org.models import Role
+from backend.outbox import deliver
 from backend.supervision.findings.jobs import warn_overdue_notices
 from backend.supervision.findings.models import Finding, Notice
 from backend.supervision.findings.queries import daily_finding_facts
-from backend.outbox import deliver
 from tests.fake_wechat import jpeg_bytes
 
 
@@ -50,7 +50,11 @@ def test_finding_notice_rectification_acceptance(client, make, people, fake_wech
     found = _finding(client, make, supervisor, officer_id=officer.id, evidence_ids=[evidence.id])
     assert found.status_code == 201, found.json
     finding = found.json
-    assert (finding["type_name"], finding["severity_name"], finding["evidence_ids"]) == ("未按规定亮证", "一般", [evidence.id])
+    assert (finding["type_name"], finding["severity_name"], finding["evidence_ids"]) == (
+        "未按规定亮证",
+        "一般",
+        [evidence.id],
+    )
     deliver()
     for userid in ("zhangwei", "liqiang"):
         card = fake_wechat.messages_to(userid)[-1]["textcard"]
@@ -169,8 +173,13 @@ def test_numbers_run_per_district_kind_and_year(client, make, people):
     year = local_day().year
     numbers = [_issue(client, make, supervisor, squad_id=squad.id).json["number"] for _ in range(3)]
     assert numbers == [f"静安区城管督告〔{year}〕{n}号" for n in (1, 2, 3)]
-    assert _issue(client, make, supervisor, "decision", squad_id=squad.id).json["number"] == f"静安区城管监决〔{year}〕1号"
-    assert _issue(client, make, supervisor, "suggestion", squad_id=squad.id).json["number"] == f"静安区城管监建〔{year}〕1号"
+    assert (
+        _issue(client, make, supervisor, "decision", squad_id=squad.id).json["number"] == f"静安区城管监决〔{year}〕1号"
+    )
+    assert (
+        _issue(client, make, supervisor, "suggestion", squad_id=squad.id).json["number"]
+        == f"静安区城管监建〔{year}〕1号"
+    )
     other = make.officer(Role.supervisor, district=make.district(name="黄浦区"))
     other_squad = make.squad(other.district)
     assert _issue(client, make, other, squad_id=other_squad.id).json["number"] == f"黄浦区城管督告〔{year}〕1号"

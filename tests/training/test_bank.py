@@ -9,10 +9,43 @@ from backend.training.exams.models import Question
 from tests.training.xlsx import xlsx
 
 GOOD_ROWS = [
-    ["单选", "城管执法人员执法时应当主动出示什么？", "工作证", "执法证", "身份证", "驾驶证", "B", 1, "执法规范，亮证", "亮证执法"],
-    ["多选题", "以下属于城管执法事项的是", "无序设摊", "跨门营业", "交通违章", "违法搭建", "A、B、D", "中", "执法事项", None],
+    [
+        "单选",
+        "城管执法人员执法时应当主动出示什么？",
+        "工作证",
+        "执法证",
+        "身份证",
+        "驾驶证",
+        "B",
+        1,
+        "执法规范，亮证",
+        "亮证执法",
+    ],
+    [
+        "多选题",
+        "以下属于城管执法事项的是",
+        "无序设摊",
+        "跨门营业",
+        "交通违章",
+        "违法搭建",
+        "A、B、D",
+        "中",
+        "执法事项",
+        None,
+    ],
     ["判断", "城管执法可以不告知当事人权利。", None, None, None, None, "错", 2, "程序", None],
-    ["填空", "上海市城市管理行政执法局简称____。", None, None, None, None, "市城管执法局|城管执法局", None, "常识", None],
+    [
+        "填空",
+        "上海市城市管理行政执法局简称____。",
+        None,
+        None,
+        None,
+        None,
+        "市城管执法局|城管执法局",
+        None,
+        "常识",
+        None,
+    ],
 ]
 
 
@@ -39,8 +72,17 @@ def test_same_question_twice_is_a_conflict_even_with_options_reordered(client, m
     trainer = make.officer(Role.trainer)
     bank = make.question_bank(trainer)
     headers = make.headers(trainer)
-    first = client.post(f"/api/training/banks/{bank.id}/questions", headers=headers, json={
-        "kind": "single", "stem": "亮证执法的目的是？", "options": ["表明身份", "炫耀"], "answer": [0], "tags": ["亮证"]})
+    first = client.post(
+        f"/api/training/banks/{bank.id}/questions",
+        headers=headers,
+        json={
+            "kind": "single",
+            "stem": "亮证执法的目的是？",
+            "options": ["表明身份", "炫耀"],
+            "answer": [0],
+            "tags": ["亮证"],
+        },
+    )
     assert first.status_code == 201
     assert first.json["tags"] == ["亮证"]
     again = client.post(f"/api/training/banks/{bank.id}/questions", headers=headers, json={

@@ -2,8 +2,14 @@
 import pytest
 
 from backend.org.models import Role
-from tests.crafted import (malformed_workbook, many_styles_workbook, many_texts_workbook, sparse_workbook,
-                           wide_row_workbook, zip_bomb_workbook)
+from tests.crafted import (
+    malformed_workbook,
+    many_styles_workbook,
+    many_texts_workbook,
+    sparse_workbook,
+    wide_row_workbook,
+    zip_bomb_workbook,
+)
 from tests.training.test_bank import GOOD_ROWS, _count, _upload
 from tests.training.xlsx import HEADER, xlsx
 
@@ -35,7 +41,10 @@ def test_an_imported_question_keeps_to_the_lengths_the_api_allows(client, make):
     long_tag = ["单选", "正常的题干", "甲", "乙", None, None, "A", 1, "知" * 65, None]
     response = _upload(client, make.headers(trainer), bank.id, xlsx([GOOD_ROWS[0], long_stem, long_tag]))
     assert (response.status_code, response.json["error"]) == (422, "excel_row_errors")
-    assert response.json["errors"]["rows"] == {"3": "题干过长：20000 字，最多 4000 字", "4": "知识点过长：每个最多 64 字"}
+    assert response.json["errors"]["rows"] == {
+        "3": "题干过长：20000 字，最多 4000 字",
+        "4": "知识点过长：每个最多 64 字",
+    }
     assert _count(bank.id) == 0
     through_api = client.post(f"/api/training/banks/{bank.id}/questions", headers=make.headers(trainer), json={
         "kind": "single", "stem": "题" * 20_000, "options": ["甲", "乙"], "answer": [0]})

@@ -1,12 +1,12 @@
 """Libraries, mandatory plans and credit hours ("60+24"): each officer's progress and who is behind."""
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import time_machine
 
 from backend.org.models import Role
 
-MID_YEAR = datetime(2026, 7, 2, 4, 0, tzinfo=timezone.utc)  # day 183 of 365
+MID_YEAR = datetime(2026, 7, 2, 4, 0, tzinfo=UTC)  # day 183 of 365
 
 
 def _course(client, headers, title, category, hours):
@@ -35,7 +35,9 @@ def test_progress_per_category_and_the_squad_leader_sees_who_is_behind(client, m
         leader = make.officer(Role.squad_leader, squad=squad, name="队长")
         done, idle, half = (make.officer(squad=squad, name=n) for n in ("完成", "没学", "一半"))
         headers = make.headers(trainer)
-        teacher = client.post("/api/training/teachers", headers=headers, json={"name": "王教员", "title": "高级讲师"}).json
+        teacher = client.post(
+            "/api/training/teachers", headers=headers, json={"name": "王教员", "title": "高级讲师"}
+        ).json
         online = _course(client, headers, "行政处罚法网课", "online", "32.0")
         classroom = client.post("/api/training/courses", headers=headers, json={
             "title": "队列训练", "category": "classroom", "credit_hours": "12.0", "teacher_id": teacher["id"]}).json
@@ -70,8 +72,16 @@ def test_district_sets_its_own_categories_and_hours(client, make):
     assert [(c["category"], c["hours"]) for c in client.get(
         "/api/training/credit-requirements/2025", headers=make.headers(officer)).json] == [
         ("online", "60.0"), ("classroom", "24.0")]
-    response = client.put("/api/training/credit-requirements/2025", headers=make.headers(admin), json={"categories": [
-        {"category": "law", "name": "法律知识", "hours": "40"}, {"category": "drill", "name": "实战训练", "hours": "8"}]})
+    response = client.put(
+        "/api/training/credit-requirements/2025",
+        headers=make.headers(admin),
+        json={
+            "categories": [
+                {"category": "law", "name": "法律知识", "hours": "40"},
+                {"category": "drill", "name": "实战训练", "hours": "8"},
+            ]
+        },
+    )
     assert response.status_code == 200
     assert client.put("/api/training/credit-requirements/2025", headers=make.headers(trainer),
                       json={"categories": [{"category": "x", "name": "x", "hours": "1"}]}).status_code == 403

@@ -1,5 +1,5 @@
 """The points engine's daily facts: live-class minutes and exam results per officer, in one query."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -9,7 +9,7 @@ from backend.org.models import Role
 from backend.training.live.classes import join_signature
 from backend.training.queries import daily_training_facts
 
-START = datetime(2026, 4, 8, 1, 0, tzinfo=timezone.utc)  # 09:00 on 8 April in Shanghai
+START = datetime(2026, 4, 8, 1, 0, tzinfo=UTC)  # 09:00 on 8 April in Shanghai
 DAY = date(2026, 4, 8)
 
 

@@ -61,7 +61,9 @@ def test_grading_with_partial_credit_for_multiple_choice_and_review_after_submis
         {"item_id": items[judge.stem]["item_id"], "answer": [0]},
         {"item_id": items[fill.stem]["item_id"], "answer": ["出示证件 "]},
     ]
-    submitted = client.post(f"/api/training/attempts/{attempt['id']}/submit", headers=headers, json={"answers": answers})
+    submitted = client.post(
+        f"/api/training/attempts/{attempt['id']}/submit", headers=headers, json={"answers": answers}
+    )
     assert submitted.status_code == 200, submitted.json
     result = submitted.json
     earned = {item["stem"]: item["earned"] for item in result["items"]}

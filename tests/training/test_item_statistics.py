@@ -23,7 +23,7 @@ def test_facility_and_discrimination_match_hand_computed_values(client, make):
         trainee_headers = make.headers(make.officer(squad=squad))
         attempt = client.post(f"/api/training/papers/{paper['id']}/attempts", headers=trainee_headers).json
         answers = [{"item_id": item["item_id"], "answer": response}
-                   for item, response in zip(attempt["items"], responses) if response is not None]
+                   for item, response in zip(attempt["items"], responses, strict=False) if response is not None]
         done = client.post(f"/api/training/attempts/{attempt['id']}/submit", headers=trainee_headers,
                            json={"answers": answers})
         assert done.status_code == 200, done.json

@@ -1,14 +1,14 @@
 """Live classes: signed join QR, presence intervals from join / heartbeat / leave, credit, CSV export."""
 import csv
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import time_machine
 from PIL import Image
 
 from backend.org.models import Role
 
-START = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai
+START = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 HOURS = timedelta(hours=4)
 
 
@@ -80,7 +80,9 @@ def test_short_silence_within_the_gap_rule_counts_as_present(client, make):
     with time_machine.travel(START, tick=False) as traveller:
         live_class = _schedule(client, trainer, make, min_presence_percent=50)
         headers = make.headers(trainee, HOURS)
-        client.post(f"/api/training/live-classes/{live_class['id']}/join", headers=headers, json={"sig": _sig(live_class)})
+        client.post(
+            f"/api/training/live-classes/{live_class['id']}/join", headers=headers, json={"sig": _sig(live_class)}
+        )
         _beats(client, live_class["id"], headers, traveller, 10)
         traveller.shift(timedelta(seconds=90))  # two heartbeats lost: still within 90 s
         response = client.post(f"/api/training/live-classes/{live_class['id']}/heartbeat", headers=headers)

@@ -36,8 +36,11 @@ def test_a_question_nobody_answered_is_edited_in_place(client, make):
     trainer, headers, _ = _trainer(make)
     bank = make.question_bank(trainer)
     question = _add(client, headers, bank)
-    edited = client.put(f"/api/training/questions/{question['id']}", headers=headers,
-                        json={**QUESTION, "answer": [1], "tags": ["执法程序", "文明执法"], "explanation": "工作证不能代替"})
+    edited = client.put(
+        f"/api/training/questions/{question['id']}",
+        headers=headers,
+        json={**QUESTION, "answer": [1], "tags": ["执法程序", "文明执法"], "explanation": "工作证不能代替"},
+    )
     assert edited.status_code == 200, edited.json
     assert edited.json["id"] == question["id"] and edited.json["answer"] == [1] and edited.json["active"] is True
     listed = client.get(f"/api/training/banks/{bank.id}/questions", headers=headers).json

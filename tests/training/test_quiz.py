@@ -1,12 +1,12 @@
 """In-class quizzes: pushed to a live class, one answer each inside the window, the live distribution."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import time_machine
 
 from backend.db import local_day
 from backend.org.models import Role
 
-START = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 
 
 def _class_with_trainees(client, make, count):
@@ -38,7 +38,7 @@ def test_trainees_answer_once_and_the_distribution_counts_every_option(client, m
         current = client.get(f"/api/training/live-classes/{live_class.id}/quiz", headers=trainees[0]).json
         assert current["id"] == quiz_id and current["options"] == ["亮证", "告知", "劝离", "罚款"]
         assert "answer" not in current
-        for headers, answer in zip(trainees[:3], ([0, 1, 2], [0, 3], [1])):
+        for headers, answer in zip(trainees[:3], ([0, 1, 2], [0, 3], [1]), strict=True):
             response = client.post(f"/api/training/quizzes/{quiz_id}/answers", headers=headers, json={"answer": answer})
             assert response.status_code == 201
         again = client.post(f"/api/training/quizzes/{quiz_id}/answers", headers=trainees[0], json={"answer": [3]})
@@ -78,7 +78,10 @@ def test_pushing_a_new_question_closes_the_previous_one(client, make):
                             json={"question_id": make.question(bank).id}).json
         second = client.post(f"/api/training/live-classes/{live_class.id}/quizzes", headers=headers,
                              json={"question_id": make.question(bank).id}).json
-        assert client.get(f"/api/training/live-classes/{live_class.id}/quiz", headers=trainees[0]).json["id"] == second["id"]
+        assert (
+            client.get(f"/api/training/live-classes/{live_class.id}/quiz", headers=trainees[0]).json["id"]
+            == second["id"]
+        )
         late = client.post(f"/api/training/quizzes/{first['id']}/answers", headers=trainees[0], json={"answer": [0]})
         assert late.status_code == 409
     assert local_day(START) == live_class.held_on
@@ -101,7 +104,9 @@ def test_an_answer_must_fit_the_question_and_fill_answers_are_graded_by_their_no
                            json={"question_id": fill.id}).json
         answers = f"/api/training/quizzes/{quiz['id']}/answers"
         assert client.post(answers, headers=trainees[0], json={"answer": [1]}).json["error"] == "bad_answer"
-        for trainee, text in zip(trainees, ["城管执法局", " 城管执法局 ", "ＣＧ执法局", "城市管理行政执法局"]):
+        for trainee, text in zip(
+            trainees, ["城管执法局", " 城管执法局 ", "ＣＧ执法局", "城市管理行政执法局"], strict=False
+        ):
             accepted = client.post(answers, headers=trainee, json={"answer": [text]})
             assert accepted.status_code == 201, accepted.json
         live = client.get(f"/api/training/quizzes/{quiz['id']}/distribution", headers=headers).json

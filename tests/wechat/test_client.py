@@ -160,7 +160,9 @@ def test_every_url_comes_from_the_settings(app, fake_wechat):
 
     assert client.API_BASE_URL == f"{fake_wechat.base_url}/cgi-bin/"
     assert client.media.get_url("M1").startswith(f"{fake_wechat.base_url}/cgi-bin/media/get?access_token=")
-    assert client.oauth.authorize_url("https://a.cn/", "s1").startswith(f"{fake_wechat.base_url}/connect/oauth2/authorize?")
+    assert client.oauth.authorize_url("https://a.cn/", "s1").startswith(
+        f"{fake_wechat.base_url}/connect/oauth2/authorize?"
+    )
     assert fake_wechat.calls["gettoken"] == 1  # gettoken went to the fake server too
 
 

@@ -69,7 +69,12 @@ def test_new_changed_and_departed_members(make, fake_wechat, jingan, any_share_m
     jingansi = session.scalars(select(Squad).where(Squad.wechat_department_id == 102)).one()
     assert (jingansi.name, jingansi.district_id, jingansi.active) == ("静安寺中队", district.id, True)
     newbie = _officer("newbie")
-    assert (newbie.badge_no, newbie.name, newbie.phone, newbie.role) == ("newbie", "新队员", "13900000002", Role.officer)
+    assert (newbie.badge_no, newbie.name, newbie.phone, newbie.role) == (
+        "newbie",
+        "新队员",
+        "13900000002",
+        Role.officer,
+    )
     assert newbie.squad_id == squad.id and newbie.active  # a sub-group belongs to the squad above it
     assert (moved.squad_id, moved.phone) == (jingansi.id, "13800000009")
     assert (admin.name, admin.squad_id) == ("管理员（新）", None)  # district staff keep no squad

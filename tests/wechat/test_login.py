@@ -1,5 +1,5 @@
 """Officers sign in to light apps with a government-WeChat OAuth code."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs
 
 import time_machine
@@ -113,7 +113,7 @@ def test_state_of_a_stale_login_attempt_is_refused(client, make, fake_wechat, oa
     make.officer(wechat_userid="zhangwei")
     fake_wechat.codes["CODE-1"] = "zhangwei"
 
-    with time_machine.travel(datetime.now(timezone.utc) + timedelta(minutes=11)):
+    with time_machine.travel(datetime.now(UTC) + timedelta(minutes=11)):
         response = client.post("/api/auth/wechat", json={"code": "CODE-1", "state": oauth_state})
 
     assert response.status_code == 401

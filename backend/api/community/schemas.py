@@ -142,7 +142,9 @@ class ComplaintSchema(Schema):
 
 class ComplaintDetailSchema(ComplaintSchema):
     timeline = Rows(lambda c: ComplaintStaffEventSchema(many=True).dump(queries.full_timeline(c)))
-    photos = fields.List(fields.Nested(ComplaintPhotoSchema), metadata={"description": "市民上传的照片（含关联反映的）"})
+    photos = fields.List(
+        fields.Nested(ComplaintPhotoSchema), metadata={"description": "市民上传的照片（含关联反映的）"}
+    )
     linked_reports = fields.List(fields.Nested(LinkedReportSchema),
                                  metadata={"description": "其他市民对同一问题的反映，各有自己的查询码与评价"})
     evidence = Rows(
@@ -194,7 +196,11 @@ class AssigneeSuggestionSchema(Schema):
     name = fields.String()
     badge_no = fields.String()
     distance_m = fields.Integer(allow_none=True)
-    basis = fields.String(metadata={"description": "position 最近巡查位置 / post 勤务点位 / on_duty 在岗但无位置 / squad 不在岗（本中队）"})
+    basis = fields.String(
+        metadata={
+            "description": "position 最近巡查位置 / post 勤务点位 / on_duty 在岗但无位置 / squad 不在岗（本中队）"
+        }
+    )
     in_hand = fields.Integer(metadata={"description": "手上未办结的诉件数"})
 
 

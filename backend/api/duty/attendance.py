@@ -246,6 +246,6 @@ class Sync(MethodView):
                                   else None, "status": "refused", "code": "validation_error",
                                   "message": _field_errors(error.messages)}
         outcomes = sync.sync(current_actor(), [item for _, item in loaded])
-        results.update({index: outcome for (index, _), outcome in zip(loaded, outcomes)})
+        results.update({index: outcome for (index, _), outcome in zip(loaded, outcomes, strict=True)})
         audit_object("duty_sync", len(items))
         return {"results": [results[i] for i in range(len(items))]}

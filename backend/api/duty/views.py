@@ -163,7 +163,9 @@ class DutyFactSchema(Schema):
     officer_name = fields.String(metadata={"example": "周队员"})
     badge_no = fields.String()
     scheduled_minutes = fields.Integer(metadata={"description": "排班分钟数", "example": 480})
-    attended_minutes = fields.Integer(metadata={"description": "签到至签退的在岗分钟数（外勤被驳回不计）", "example": 465})
+    attended_minutes = fields.Integer(
+        metadata={"description": "签到至签退的在岗分钟数（外勤被驳回不计）", "example": 465}
+    )
     late = fields.Integer(metadata={"description": "迟到次数", "example": 1})
     early_leave = fields.Integer(metadata={"description": "早退次数", "example": 0})
     absent = fields.Integer(metadata={"description": "缺勤班次数（收班时未签到）", "example": 0})
@@ -217,7 +219,9 @@ class PostById(MethodView):
 
 @blp.route("/shifts", endpoint="shifts")
 class Shifts(MethodView):
-    get = listing(blp, queries.shifts, ShiftFilterSchema, ShiftSchema, "排班列表（队员看自己，中队长看本中队，区局看全区）")
+    get = listing(
+        blp, queries.shifts, ShiftFilterSchema, ShiftSchema, "排班列表（队员看自己，中队长看本中队，区局看全区）"
+    )
 
     @auth_required(blp, *SQUAD_MANAGERS)
     @blp.arguments(RosterSchema)

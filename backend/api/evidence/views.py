@@ -25,7 +25,10 @@ from backend.evidence.models import (
 from backend.geo import GCJ02
 from backend.org.scope import get_visible
 
-blp = Blueprint("evidence", __name__, url_prefix="/api/evidence", description="现场取证：上传、原件与水印件、脱敏导出、证据链校验")
+blp = Blueprint(
+    "evidence", __name__, url_prefix="/api/evidence", description="现场取证：上传、原件与水印件、脱敏导出、证据链校验"
+)
+
 
 class EvidenceDetailsSchema(Schema):
     client_id = fields.String(required=True, validate=validate.Length(min=8, max=64),
@@ -140,11 +143,15 @@ class ChainReportSchema(Schema):
         "description": "最新的已锚定树头（库外只增不改存储）记到第几条记录；null：尚未锚定"})
     intact = fields.Boolean()
     broken_seq = fields.Integer(allow_none=True, metadata={"description": "第一个断点的序号（证据链或保管日志中）"})
-    problem = fields.String(allow_none=True, metadata={
-        "description": "record_missing / record_altered / link_broken / file_missing / file_altered / "
-                       "head_truncated / checkpoint_missing / checkpoint_forged / checkpoint_mismatch / "
-                       "anchor_mismatch / chain_deleted（整条链连同检查点被删）/ chain_rolled_back（删了最新记录并换回旧检查点）"
-                       " / custody_missing（保管日志被删）/ custody_altered"})
+    problem = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "record_missing / record_altered / link_broken / file_missing / file_altered / "
+            "head_truncated / checkpoint_missing / checkpoint_forged / checkpoint_mismatch / "
+            "anchor_mismatch / chain_deleted（整条链连同检查点被删）/ chain_rolled_back（删了最新记录并换回旧检查点）"
+            " / custody_missing（保管日志被删）/ custody_altered"
+        },
+    )
     message = fields.String(allow_none=True)
 
 
@@ -174,7 +181,13 @@ class EvidenceCollection(MethodView):
         data = read_upload(upload, limit)
         return _saved(*operations.submit_evidence(current_actor(), data=data, content_type=upload.mimetype, **form))
 
-    get = listing(blp, queries.evidence_list, EvidenceFilterSchema, EvidenceRecordSchema, "证据列表（队员看自己的，中队长看本中队，区局看全区）")
+    get = listing(
+        blp,
+        queries.evidence_list,
+        EvidenceFilterSchema,
+        EvidenceRecordSchema,
+        "证据列表（队员看自己的，中队长看本中队，区局看全区）",
+    )
 
 
 @blp.route("/wechat", endpoint="evidence_wechat")

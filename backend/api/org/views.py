@@ -80,7 +80,13 @@ class SquadFilterSchema(Schema):
 
 @blp.route("/officers", endpoint="officers")
 class Officers(MethodView):
-    get = listing(blp, queries.officers, OfficerFilterSchema, OfficerSchema, "人员列表（按数据权限：队员看自己，中队长看本中队，区局看全区）")
+    get = listing(
+        blp,
+        queries.officers,
+        OfficerFilterSchema,
+        OfficerSchema,
+        "人员列表（按数据权限：队员看自己，中队长看本中队，区局看全区）",
+    )
 
     @auth_required(blp, *DISTRICT_ADMINS)
     @blp.arguments(OfficerCreateSchema)
@@ -123,7 +129,9 @@ class Squads(MethodView):
 
 @blp.route("/community-offices", endpoint="community_offices")
 class CommunityOffices(MethodView):
-    get = listing(blp, queries.community_offices, SquadFilterSchema, CommunityOfficeSchema, "城管社区工作室列表（数据权限内）")
+    get = listing(
+        blp, queries.community_offices, SquadFilterSchema, CommunityOfficeSchema, "城管社区工作室列表（数据权限内）"
+    )
 
 
 @blp.route("/community-offices/<int:office_id>", endpoint="community_office")

@@ -30,7 +30,9 @@ class OutboxMessageSchema(Schema):
     kind = fields.String(metadata={"description": "渠道与消息类型", "example": "wechat.text_card"})
     title = fields.String(metadata={"example": "2026年11月积分已公布"})
     state = fields.String(metadata={"description": STATE_DESCRIPTION, "enum": list(outbox.STATE_NAMES)})
-    state_name = fields.Function(lambda m: outbox.STATE_NAMES[m.state], metadata={"type": "string", "example": "未发送"})
+    state_name = fields.Function(
+        lambda m: outbox.STATE_NAMES[m.state], metadata={"type": "string", "example": "未发送"}
+    )
     sent = fields.Function(lambda m: m.state == outbox.DELIVERED,
                            metadata={"type": "boolean", "description": "是否已送达"})
     recipients = fields.Function(lambda m: m.recipient_list, metadata={
@@ -44,8 +46,14 @@ class OutboxMessageSchema(Schema):
                                                           "example": "政务微信尚未配置，请联系管理员"})
     delivered_at = fields.DateTime(allow_none=True)
     delivered_count = fields.Integer(allow_none=True, metadata={"description": "政务微信接受的接收人数"})
-    rejected = fields.Function(lambda m: m.rejected.split("|") if m.rejected else [], metadata={
-        "type": "array", "items": {"type": "string"}, "description": "政务微信拒收的接收人（账号无效或不在应用可见范围）"})
+    rejected = fields.Function(
+        lambda m: m.rejected.split("|") if m.rejected else [],
+        metadata={
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "政务微信拒收的接收人（账号无效或不在应用可见范围）",
+        },
+    )
 
 
 class OutboxMessageDetailSchema(OutboxMessageSchema):

@@ -55,7 +55,9 @@ class CaseImportResultSchema(Schema):
     created = fields.Integer()
     updated = fields.Integer()
     unchanged = fields.Integer()
-    flags = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={"description": "新产生的标记，按种类计数"})
+    flags = fields.Dict(
+        keys=fields.String(), values=fields.Integer(), metadata={"description": "新产生的标记，按种类计数"}
+    )
 
 
 class FlagSchema(Schema):
@@ -93,8 +95,10 @@ class CaseFilterSchema(Schema):
 
 
 class MonthSchema(Schema):
-    month = fields.String(validate=validate.Regexp(r"^20\d\d-(0[1-9]|1[0-2])$", error="应为 2000 至 2099 年的年月，如 2026-11。"),
-                          metadata={"example": "2026-11"})
+    month = fields.String(
+        validate=validate.Regexp(r"^20\d\d-(0[1-9]|1[0-2])$", error="应为 2000 至 2099 年的年月，如 2026-11。"),
+        metadata={"example": "2026-11"},
+    )
 
 
 class SquadMonthSchema(Schema):
@@ -137,7 +141,9 @@ class CaseFileImport(MethodView):
 
 @blp.route("", endpoint="cases")
 class Cases(MethodView):
-    get = listing(blp, queries.cases, CaseFilterSchema, CaseSchema, "案件列表（区局看全区，中队长看本中队，队员看自己承办的）")
+    get = listing(
+        blp, queries.cases, CaseFilterSchema, CaseSchema, "案件列表（区局看全区，中队长看本中队，队员看自己承办的）"
+    )
 
 
 @blp.route("/<int:case_id>", endpoint="case")

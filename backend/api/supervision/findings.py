@@ -36,7 +36,9 @@ class FindingCreateSchema(Schema):
     officer_id = Id(allow_none=True, load_default=None, metadata={"description": "被督察队员（与中队二选一）"})
     squad_id = Id(allow_none=True, load_default=None, metadata={"description": "被督察中队（与队员二选一）"})
     type_code = fields.String(required=True, metadata={"description": "问题类型代码，见 /finding-types"})
-    severity = fields.Enum(Severity, required=True, metadata={"description": "轻微 minor / 一般 general / 严重 serious"})
+    severity = fields.Enum(
+        Severity, required=True, metadata={"description": "轻微 minor / 一般 general / 严重 serious"}
+    )
     place = fields.String(required=True, validate=validate.Length(min=1, max=200))
     found_at = AwareDateTime(required=True, metadata={"example": "2026-11-23T09:30:00+08:00"})
     description = fields.String(required=True, validate=validate.Length(min=1, max=2000))
@@ -70,8 +72,14 @@ class FindingFilterSchema(Schema):
 
 
 class NoticeCreateSchema(Schema):
-    kind = fields.Enum(NoticeKind, required=True, metadata={
-        "description": "inform 督察告知单 / supervise 督办通知单 / decision 执法监督决定书 / suggestion 执法监督建议书"})
+    kind = fields.Enum(
+        NoticeKind,
+        required=True,
+        metadata={
+            "description": "inform 督察告知单 / supervise 督办通知单 "
+            "/ decision 执法监督决定书 / suggestion 执法监督建议书"
+        },
+    )
     finding_id = Id(allow_none=True, load_default=None, metadata={"description": "所依据的督察记录"})
     officer_id = Id(allow_none=True, load_default=None)
     squad_id = Id(allow_none=True, load_default=None)
@@ -146,7 +154,13 @@ class FindingTypes(MethodView):
 
 @blp.route("/findings", endpoint="findings")
 class Findings(MethodView):
-    get = listing(blp, queries.findings, FindingFilterSchema, FindingSchema, "督察记录列表（督察员看本区局，中队长看本中队，队员看自己的）")
+    get = listing(
+        blp,
+        queries.findings,
+        FindingFilterSchema,
+        FindingSchema,
+        "督察记录列表（督察员看本区局，中队长看本中队，队员看自己的）",
+    )
 
     @auth_required(blp, *SUPERVISING_STAFF)
     @blp.arguments(FindingCreateSchema)

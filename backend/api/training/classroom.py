@@ -20,8 +20,10 @@ class KeySchema(Schema):
 
 
 class QrQuerySchema(KeySchema):
-    code = fields.String(validate=validate.Length(max=64),
-                         metadata={"description": "页面当前显示的签到码，仅用于在签到码更换时刷新图片；图片总是当前时段的签到码"})
+    code = fields.String(
+        validate=validate.Length(max=64),
+        metadata={"description": "页面当前显示的签到码，仅用于在签到码更换时刷新图片；图片总是当前时段的签到码"},
+    )
 
 
 class ScreenLeaderSchema(Schema):

@@ -49,7 +49,9 @@ class MaterialSchema(Schema):
 
 class CourseSchema(Schema):
     id = fields.Integer(dump_only=True)
-    title = fields.String(required=True, validate=validate.Length(min=1, max=128), metadata={"example": "行政处罚法解读"})
+    title = fields.String(
+        required=True, validate=validate.Length(min=1, max=128), metadata={"example": "行政处罚法解读"}
+    )
     category = fields.String(required=True, metadata={"description": "学时类别代码", "example": "online"})
     credit_hours = fields.Decimal(required=True, **HOURS, metadata={"example": "2.0"})
     teacher_id = Id(allow_none=True)

@@ -17,14 +17,18 @@ from backend.training.drills import operations, pose, queries
 from backend.training.drills.models import DrillKind
 from backend.training.live import classes, screen
 
-blp = Blueprint("drills", __name__, url_prefix="/api/training", description="培训：实战模拟（情景演练、手势与队列动作评分）")
+blp = Blueprint(
+    "drills", __name__, url_prefix="/api/training", description="培训：实战模拟（情景演练、手势与队列动作评分）"
+)
 
 KEY = dict(validate=validate.Length(min=1, max=32))
 
 
 class ChoiceSchema(Schema):
     key = fields.String(required=True, **KEY, metadata={"example": "badge"})
-    label = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"example": "出示执法证件，表明身份"})
+    label = fields.String(
+        required=True, validate=validate.Length(min=1, max=200), metadata={"example": "出示执法证件，表明身份"}
+    )
     action = fields.String(required=True, **KEY, metadata={"description": "该选择代表的处置动作", "example": "亮证"})
     next = fields.String(required=True, **KEY, metadata={"description": "选择后进入的步骤编号"})
 
@@ -39,8 +43,12 @@ class StepSchema(Schema):
 class ScenarioSchema(Schema):
     start = fields.String(required=True, **KEY)
     steps = fields.List(fields.Nested(StepSchema), required=True, validate=validate.Length(min=2, max=100))
-    standard = fields.List(fields.String(**KEY), required=True, validate=validate.Length(min=1, max=30),
-                           metadata={"description": "标准处置流程（动作序列）", "example": ["亮证", "告知", "劝离", "取证", "处罚"]})
+    standard = fields.List(
+        fields.String(**KEY),
+        required=True,
+        validate=validate.Length(min=1, max=30),
+        metadata={"description": "标准处置流程（动作序列）", "example": ["亮证", "告知", "劝离", "取证", "处罚"]},
+    )
 
 
 def _scenario_for_reader(drill):
@@ -52,7 +60,9 @@ def _scenario_for_reader(drill):
 
 class DrillSchema(Schema):
     id = fields.Integer(dump_only=True)
-    title = fields.String(required=True, validate=validate.Length(min=1, max=128), metadata={"example": "无证摊贩现场处置"})
+    title = fields.String(
+        required=True, validate=validate.Length(min=1, max=128), metadata={"example": "无证摊贩现场处置"}
+    )
     kind = fields.Enum(DrillKind, required=True, metadata={"description": "scenario 情景演练；gesture 手势/队列动作"})
     category = fields.String(required=True, metadata={"description": "学时类别代码", "example": "classroom"})
     credit_hours = fields.Decimal(required=True, as_string=True, places=1,
@@ -89,7 +99,9 @@ class DrillAttemptSchema(Schema):
     drill_title = fields.String(attribute="drill.title")
     officer_id = fields.Integer()
     live_class_id = fields.Integer(allow_none=True)
-    status = fields.String(attribute="status.value", metadata={"description": "scored 已评分；retake 关节不可见，请重拍"})
+    status = fields.String(
+        attribute="status.value", metadata={"description": "scored 已评分；retake 关节不可见，请重拍"}
+    )
     score = fields.Integer(allow_none=True)
     passed = fields.Boolean()
     path = fields.List(fields.String(), allow_none=True)
@@ -114,8 +126,13 @@ JOINT_NAMES = "、".join(f"{key} {value[0]}" for key, value in pose.JOINTS.items
 
 
 def _code_field() -> fields.String:
-    return fields.String(required=True, validate=validate.Regexp(
-        r"^[a-z][a-z0-9_]{0,31}$", error="编号应为小写字母开头的字母、数字或下划线，最长 32 位。"), metadata={"example": "left_turn"})
+    return fields.String(
+        required=True,
+        validate=validate.Regexp(
+            r"^[a-z][a-z0-9_]{0,31}$", error="编号应为小写字母开头的字母、数字或下划线，最长 32 位。"
+        ),
+        metadata={"example": "left_turn"},
+    )
 
 
 def _name_field() -> fields.String:

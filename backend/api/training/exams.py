@@ -324,7 +324,13 @@ class PaperItemStatistics(MethodView):
 
 @blp.route("/attempts", endpoint="attempts")
 class Attempts(MethodView):
-    get = listing(blp, queries.attempts, AttemptFilterSchema, AttemptBriefSchema, "答卷列表（学员看自己的，中队长看本中队，区局看全区）")
+    get = listing(
+        blp,
+        queries.attempts,
+        AttemptFilterSchema,
+        AttemptBriefSchema,
+        "答卷列表（学员看自己的，中队长看本中队，区局看全区）",
+    )
 
 
 @blp.route("/attempts/<int:attempt_id>", endpoint="attempt")

@@ -23,7 +23,9 @@ blp = Blueprint("live_classes", __name__, url_prefix="/api/training", descriptio
 class LiveClassSchema(Schema):
     id = fields.Integer(dump_only=True)
     title = fields.String(required=True, validate=validate.Length(min=1, max=128), metadata={"example": "执法文书规范"})
-    classroom = fields.String(required=True, validate=validate.Length(min=1, max=128), metadata={"example": "区局智慧教室"})
+    classroom = fields.String(
+        required=True, validate=validate.Length(min=1, max=128), metadata={"example": "区局智慧教室"}
+    )
     starts_at = AwareDateTime(required=True)
     ends_at = AwareDateTime(required=True)
     category = fields.String(required=True, metadata={"example": "classroom"})

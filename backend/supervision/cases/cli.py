@@ -35,7 +35,7 @@ def import_command(path: Path, district_code: str):
         for row_no, fields in ((error.errors or {}).get("rows") or {}).items():
             for field, messages in fields.items():
                 click.echo(f"  第 {row_no} 行 {field}：{''.join(messages)}", err=True)
-        raise SystemExit(1)
+        raise SystemExit(1) from None
     session.commit()
     flags = "，".join(f"{FLAG_NAMES[FlagKind(kind)]} {count}" for kind, count in result.flags.items()) or "无"
     click.echo(f"导入完成：新增 {result.created}，更新 {result.updated}，未变 {result.unchanged}；新标记：{flags}")

@@ -43,7 +43,9 @@ def _rows(table: Iterator[tuple[int, tuple]]) -> list[tuple[int, dict]]:
     except StopIteration:
         raise Invalid("文件是空的", code="case_file_empty") from None
     fields = _fields(header)
-    return [(row_no, {field: cell for field, cell in zip(fields, cells) if field}) for row_no, cells in table]
+    return [
+        (row_no, {field: cell for field, cell in zip(fields, cells, strict=False) if field}) for row_no, cells in table
+    ]
 
 
 def read_case_file(data: bytes, filename: str) -> list[tuple[int, dict]]:

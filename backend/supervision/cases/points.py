@@ -1,8 +1,8 @@
 """Cases' daily facts for points (考核)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
-from typing import Iterable
 
 from backend.supervision.cases.queries import daily_case_facts
 from backend.supervision.points.sources import Fact, counts, source

@@ -4,8 +4,14 @@ from __future__ import annotations
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from backend.db import LOCAL_TZ
-from backend.supervision.findings.models import (NOTICE_NAMES, NOTICE_STATUS_NAMES, SEVERITY_NAMES, Notice,
-                                                 NoticeKind, Severity)
+from backend.supervision.findings.models import (
+    NOTICE_NAMES,
+    NOTICE_STATUS_NAMES,
+    SEVERITY_NAMES,
+    Notice,
+    NoticeKind,
+    Severity,
+)
 from backend.supervision.findings.queries import finding_types
 
 # What each kind says before the problem, and what it calls the requirement.

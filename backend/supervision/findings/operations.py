@@ -15,10 +15,22 @@ from backend.org.models import District, Officer, Role, Squad
 from backend.org.roles import SUPERVISING_STAFF, require
 from backend.org.scope import visible
 from backend.supervision.findings import queries
-from backend.supervision.findings.models import (NOTICE_ABBREVIATIONS, NOTICE_NAMES, NOTICE_STATUS_NAMES,
-                                                 SEVERITY_NAMES, SQUAD_ONLY_KINDS, Finding, FindingEvidence,
-                                                 Notice, NoticeCounter, NoticeKind, NoticeStatus, Rectification,
-                                                 RectificationEvidence, Severity)
+from backend.supervision.findings.models import (
+    NOTICE_ABBREVIATIONS,
+    NOTICE_NAMES,
+    NOTICE_STATUS_NAMES,
+    SEVERITY_NAMES,
+    SQUAD_ONLY_KINDS,
+    Finding,
+    FindingEvidence,
+    Notice,
+    NoticeCounter,
+    NoticeKind,
+    NoticeStatus,
+    Rectification,
+    RectificationEvidence,
+    Severity,
+)
 
 CLOCK_SKEW = timedelta(minutes=10)
 
@@ -32,7 +44,9 @@ def _text(value: str | None, field: str, label: str, limit: int) -> str:
     if not value:
         raise Invalid(f"请填写{label}", code=f"{field}_required", errors={field: ["不能为空。"]})
     if len(value) > limit:
-        raise Invalid(f"{label}不能超过 {limit} 字", code=f"{field}_too_long", errors={field: [f"长度不能超过 {limit}。"]})
+        raise Invalid(
+            f"{label}不能超过 {limit} 字", code=f"{field}_too_long", errors={field: [f"长度不能超过 {limit}。"]}
+        )
     return value
 
 
@@ -105,7 +119,9 @@ def record_finding(actor: Officer, *, type_code: str, severity: Severity | int, 
         raise Invalid(f"未知的督察问题类型：{type_code}", code="unknown_finding_type",
                       errors={"type_code": [f"取值必须是以下之一：{', '.join(types)}。"]})
     if found_at > now + CLOCK_SKEW:
-        raise Invalid("发现时间不能晚于当前时间", code="found_at_in_future", errors={"found_at": ["不能是将来的时间。"]})
+        raise Invalid(
+            "发现时间不能晚于当前时间", code="found_at_in_future", errors={"found_at": ["不能是将来的时间。"]}
+        )
     squad, officer = _target(actor, officer_id, squad_id)
     finding = Finding(district_id=actor.district_id, squad=squad, officer=officer, supervisor=actor,
                       type_code=type_code, severity=int(Severity(severity)), place=_text(place, "place", "地点", 200),

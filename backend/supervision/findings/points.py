@@ -1,8 +1,8 @@
 """Supervision findings' daily facts for points (考核)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
-from typing import Iterable
 
 from backend.supervision.findings.queries import daily_finding_facts
 from backend.supervision.points.sources import Fact, counts, source

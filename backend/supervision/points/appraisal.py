@@ -19,9 +19,9 @@ default the district sets (README, "Where the numbers come from").
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from typing import Iterable
 
 from sqlalchemy import Date, bindparam, select, text
 
@@ -31,8 +31,14 @@ from backend.db import local_day, session, utcnow
 from backend.errors import Conflict, Forbidden, Invalid
 from backend.org.models import Officer
 from backend.org.roles import SQUAD_MANAGERS, require
-from backend.supervision.points.models import (STATE_NAMES, AppraisalState, MonthlyPoints, QuarterlyEvaluation,
-                                               SheetState, YearlyAppraisal)
+from backend.supervision.points.models import (
+    STATE_NAMES,
+    AppraisalState,
+    MonthlyPoints,
+    QuarterlyEvaluation,
+    SheetState,
+    YearlyAppraisal,
+)
 
 RATING_NAMES = {"excellent": "优", "good": "良", "fair": "中", "poor": "差"}
 LOWEST_QUARTER_GRADE = "差"
@@ -54,6 +60,11 @@ def quarter_grades() -> list[tuple[Decimal, str]]:
 
 def quarter_grade(score: Decimal) -> str:
     return next((grade for floor, grade in quarter_grades() if score >= floor), LOWEST_QUARTER_GRADE)
+
+
+# The sums of the month totals and of the quarterly scores, in cents, exactly (no float on the way).
+MONTH_CENTS = "cast(sum(cast(round(m.total * 100) as bigint)) as bigint)"
+QUARTER_CENTS = "cast(sum(cast(round(q.score * 100) as bigint)) as bigint)"
 
 
 def _half_up(total: str, count: str) -> str:
@@ -104,19 +115,24 @@ def refresh_quarter(quarter: date, officer_ids: list[int] | None = None) -> int:
               **{f"grade{n}": name for n, (_, name) in enumerate(grades)}}
     if officer_ids is not None:
         params["officers"] = officer_ids
-    _stage(QUARTER_STAGE, f"""
+    _stage(
+        QUARTER_STAGE,
+        f"""
         select officer_id, district_id, squad_id, months, months_final, average_cents, score_cents,
                case {grade} else :lowest end as grade
         from (select officer_id, district_id, squad_id, months, months_final, average_cents,
                      average_cents + :fair_cents as score_cents
               from (select m.officer_id, o.district_id, o.squad_id, count(*) as months,
                            sum(case when m.state = 'locked' then 1 else 0 end) as months_final,
-                           {_half_up("cast(sum(cast(round(m.total * 100) as bigint)) as bigint)", "count(*)")} as average_cents
+                           {_half_up(MONTH_CENTS, "count(*)")} as average_cents
                     from points_monthly m join officer o on o.id = m.officer_id
                     where m.month >= :start and m.month < :end
                           {"" if officer_ids is None else "and m.officer_id in :officers"}
                     group by m.officer_id, o.district_id, o.squad_id) as totals) as scored
-        """, params, None if officer_ids is None else "officers")
+        """,
+        params,
+        None if officer_ids is None else "officers",
+    )
     quarter_param = {"quarter": quarter}
     dated = bindparam("quarter", type_=Date)
     session.execute(text(f"""
@@ -206,7 +222,9 @@ def refresh_year(year: int, officer_ids: list[int] | None = None) -> int:
         squad_ids = set(session.scalars(select(Officer.squad_id).where(Officer.id.in_(officer_ids))))
         params["squads"] = sorted(squad_ids - {None}) or [0]
         squads = f"and (o.squad_id in :squads{' or o.squad_id is null' if None in squad_ids else ''})"
-    _stage(YEAR_STAGE, f"""
+    _stage(
+        YEAR_STAGE,
+        f"""
         select officer_id, district_id, squad_id, quarters, quarters_final, score_cents, deduction_cents, squad_rank,
                case when score_cents < :unqualified then 'incompetent'
                     when squad_rank <= quota and score_cents >= :excellent then 'excellent'
@@ -217,14 +235,18 @@ def refresh_year(year: int, officer_ids: list[int] | None = None) -> int:
                      count(*) over (partition by squad_id) * :quota_percent / 100 as quota
               from (select o.id as officer_id, o.district_id, o.squad_id, o.badge_no, count(*) as quarters,
                            sum(case when q.state = 'confirmed' then 1 else 0 end) as quarters_final,
-                           {_half_up("cast(sum(cast(round(q.score * 100) as bigint)) as bigint)", "count(*)")} as score_cents,
-                           coalesce((select cast(sum(cast(round(m.deductions * 100) as bigint)) as bigint) from points_monthly m
+                           {_half_up(QUARTER_CENTS, "count(*)")} as score_cents,
+                           coalesce((select cast(sum(cast(round(m.deductions * 100) as bigint)) as bigint)
+                                     from points_monthly m
                                      where m.officer_id = o.id and m.month >= :start and m.month < :end), 0)
                                as deduction_cents
                     from points_quarterly q join officer o on o.id = q.officer_id
                     where q.quarter >= :start and q.quarter < :end {squads}
                     group by o.id, o.district_id, o.squad_id, o.badge_no) as totals) as ranked
-        """, params, "squads" if squads else None)
+        """,
+        params,
+        "squads" if squads else None,
+    )
     session.execute(text(f"""
         update points_yearly set district_id = s.district_id, squad_id = s.squad_id, quarters = s.quarters,
                quarters_final = s.quarters_final, score = s.score_cents / 100.0,

@@ -95,7 +95,10 @@ class MonthlyPoints(Base):
 
     __tablename__ = "points_monthly"
     __scope__ = ("officer", "officer_id")
-    __table_args__ = (UniqueConstraint("officer_id", "month"), Index("ix_points_monthly_month_squad", "month", "squad_id"))
+    __table_args__ = (
+        UniqueConstraint("officer_id", "month"),
+        Index("ix_points_monthly_month_squad", "month", "squad_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))

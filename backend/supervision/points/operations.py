@@ -17,10 +17,24 @@ from backend.org.scope import get_visible
 from backend.periods import month_after, month_before
 from backend.supervision.points.appraisal import follow_months
 from backend.supervision.points.catalogue import ITEMS
-from backend.supervision.points.models import (Adjustment, DailyItem, ManualItem, MonthlyLine, MonthlyPoints,
-                                               ScoringRule, SheetState)
-from backend.supervision.points.scoring import (STAGE, ZERO, RuleBook, draft_lines, lines_digest,
-                                                score_lines, staged_month)
+from backend.supervision.points.models import (
+    Adjustment,
+    DailyItem,
+    ManualItem,
+    MonthlyLine,
+    MonthlyPoints,
+    ScoringRule,
+    SheetState,
+)
+from backend.supervision.points.scoring import (
+    STAGE,
+    ZERO,
+    RuleBook,
+    draft_lines,
+    lines_digest,
+    score_lines,
+    staged_month,
+)
 from backend.supervision.points.sources import SOURCES
 
 CHUNK = 500
@@ -173,7 +187,8 @@ def refresh_month(month: date, officer_ids: list[int] | None = None) -> dict[str
     frozen = _frozen_lines([sheet.id for _, sheet in locked])
     for officer, sheet in locked:
         lines = score_lines(locked_quantities.get(officer.id, {}), officer.district_id, rules, frozen[sheet.id])
-        counts["corrected" if _carry_correction(sheet, sum((l.points for l in lines), ZERO)) else "unchanged"] += 1
+        corrected = _carry_correction(sheet, sum((line.points for line in lines), ZERO))
+        counts["corrected" if corrected else "unchanged"] += 1
     follow_months([month], officer_ids)
     return counts
 
@@ -213,7 +228,12 @@ def _update_sheets(month: date, officers: list, sheets: dict[int, MonthlyPoints]
             locked.append((officer, sheet))
         elif sheet.lines_digest != digest or sheet.base != base or sheet.squad_id != officer.squad_id:
             _reopen(sheet)
-            sheet.base, sheet.items_total, sheet.squad_id, sheet.lines_digest = base, items_total, officer.squad_id, digest
+            sheet.base, sheet.items_total, sheet.squad_id, sheet.lines_digest = (
+                base,
+                items_total,
+                officer.squad_id,
+                digest,
+            )
             sheet.deductions = deductions
             sheet.total = base + items_total + sheet.adjustments_total
             sheet.computed_at = now

@@ -13,10 +13,18 @@ from backend.org.scope import scoped
 from backend.periods import month_after, shift
 from backend.supervision.points import DOMAIN
 from backend.supervision.points.catalogue import ITEMS
-from backend.supervision.points.models import (STATE_NAMES, DailyItem, ManualItem, MonthlyLine, MonthlyPoints,
-                                               QuarterlyEvaluation, ScoringRule, SheetState, YearlyAppraisal)
+from backend.supervision.points.models import (
+    STATE_NAMES,
+    DailyItem,
+    ManualItem,
+    MonthlyLine,
+    MonthlyPoints,
+    QuarterlyEvaluation,
+    ScoringRule,
+    SheetState,
+    YearlyAppraisal,
+)
 from backend.supervision.points.scoring import Line, draft_lines
-
 
 EXAMPLE_DEFAULT = "example_default"
 EXAMPLE_DEFAULT_NOTE = "示例默认值：源文件未规定此数值，由区局确认或修改"

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Iterable, Iterator, NamedTuple
+from typing import NamedTuple
 
 from sqlalchemy import Date, bindparam, select, text
 

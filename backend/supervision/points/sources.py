@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import importlib
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
-from typing import Callable, Iterable, NamedTuple
+from typing import NamedTuple
 
 from sqlalchemy import select
 

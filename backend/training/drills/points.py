@@ -1,8 +1,8 @@
 """Drills' daily facts for points (考核)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
-from typing import Iterable
 
 from backend.supervision.points.sources import Fact, counts, source
 from backend.training.drills.queries import daily_drill_facts

@@ -13,7 +13,7 @@ from backend.db import session
 from backend.org.models import Officer
 from backend.org.scope import scoped
 from backend.training import credits
-from backend.training.drills.models import DrillAttemptStatus, Drill, DrillAttempt, DrillKind, ReferenceGesture
+from backend.training.drills.models import Drill, DrillAttempt, DrillAttemptStatus, DrillKind, ReferenceGesture
 
 
 def drills(actor: Officer, *, kind: DrillKind | None = None) -> Select:

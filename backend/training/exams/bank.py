@@ -31,7 +31,13 @@ from backend.org.scope import get_visible
 from backend.spreadsheets import MAX_REPORTED_ERRORS, FirstSheet, reported
 from backend.training.common import require_manager
 from backend.training.exams.models import (
-    KIND_NAMES, AttemptItem, PaperQuestion, Question, QuestionBank, QuestionKind, QuestionTag,
+    KIND_NAMES,
+    AttemptItem,
+    PaperQuestion,
+    Question,
+    QuestionBank,
+    QuestionKind,
+    QuestionTag,
 )
 from backend.training.models import LiveQuiz
 
@@ -126,7 +132,9 @@ def add_question(actor: Officer, bank_id: int, *, kind: QuestionKind, stem: str,
     options, answer = checked_question(kind, stem, options, answer)
     same = _existing(bank.id, [fingerprint(kind, stem, options)])
     if same:
-        raise Conflict("题库中已有相同的题目", code="duplicate_question", errors={"question_id": next(iter(same.values()))})
+        raise Conflict(
+            "题库中已有相同的题目", code="duplicate_question", errors={"question_id": next(iter(same.values()))}
+        )
     question = _new_question(bank, kind, stem, options, answer, difficulty, tags, explanation)
     session.add(question)
     session.flush()
@@ -256,8 +264,15 @@ def _row_question(cells: dict[str, str]) -> dict:
     tags = [t for t in re.split(r"[,，、;；]", cells.get("知识点", "")) if t.strip()]
     _within_lengths(cells["题干"], options, tags, cells.get("解析", ""))
     options, answer = checked_question(kind, cells["题干"], options, answer)
-    return {"kind": kind, "stem": cells["题干"], "options": options, "answer": answer,
-            "difficulty": _row_difficulty(cells.get("难度", "")), "tags": tags, "explanation": cells.get("解析") or None}
+    return {
+        "kind": kind,
+        "stem": cells["题干"],
+        "options": options,
+        "answer": answer,
+        "difficulty": _row_difficulty(cells.get("难度", "")),
+        "tags": tags,
+        "explanation": cells.get("解析") or None,
+    }
 
 
 def _within_lengths(stem: str, options: list[str], tags: list[str], explanation: str) -> None:

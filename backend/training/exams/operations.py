@@ -20,11 +20,20 @@ from backend.org.models import Officer
 from backend.org.roles import TRAINEES, require
 from backend.org.scope import get_visible
 from backend.training.common import check_category, require_manager
-from backend.training.exams.models import (
-    Attempt, AttemptItem, ExamAttemptStatus, Paper, PaperMode, PaperQuestion, PaperRule, Question, QuestionBank,
-    QuestionKind, QuestionTag,
-)
 from backend.training.exams.grading import earned_points
+from backend.training.exams.models import (
+    Attempt,
+    AttemptItem,
+    ExamAttemptStatus,
+    Paper,
+    PaperMode,
+    PaperQuestion,
+    PaperRule,
+    Question,
+    QuestionBank,
+    QuestionKind,
+    QuestionTag,
+)
 
 _shuffler = random.SystemRandom()
 

@@ -159,7 +159,9 @@ def _signal(attendance: Attendance, now: datetime) -> Attendance:
     attendance.last_seen_at = now
     live_class = attendance.live_class
     attendance.presence_seconds = presence_seconds(attendance.intervals, live_class.starts_at, live_class.ends_at)
-    attendance.credited = attendance.presence_seconds * 100 >= live_class.min_presence_percent * live_class.duration_seconds
+    attendance.credited = (
+        attendance.presence_seconds * 100 >= live_class.min_presence_percent * live_class.duration_seconds
+    )
     session.flush()
     return attendance
 

@@ -24,10 +24,10 @@ from backend.errors import Conflict, Invalid, NotFound
 from backend.org.models import Officer
 from backend.org.roles import TRAINEES, require
 from backend.org.scope import get_visible, scoped
-from backend.training.exams.bank import OPTION_LETTERS, normalise
 from backend.training.common import require_manager
-from backend.training.exams.models import Question, QuestionKind
+from backend.training.exams.bank import OPTION_LETTERS, normalise
 from backend.training.exams.grading import is_correct
+from backend.training.exams.models import Question, QuestionKind
 from backend.training.live.classes import head_count, live_class_for
 from backend.training.models import Attendance, LiveQuiz, LiveQuizAnswer
 

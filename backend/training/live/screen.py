@@ -21,7 +21,6 @@ from backend.training.drills.queries import leaderboard
 from backend.training.live import classes, quizzes
 from backend.training.models import LiveClass, LiveQuiz
 
-
 PURPOSE = "classroom-screen"
 KEY_BYTES = 16
 
@@ -55,11 +54,20 @@ def state(live_class: LiveClass) -> dict:
     latest = session.scalars(select(LiveQuiz).where(LiveQuiz.live_class_id == live_class.id)
                              .order_by(LiveQuiz.id.desc()).limit(1)).one_or_none()
     counts = classes.head_count(live_class.id)
-    return {"live_class_id": live_class.id, "title": live_class.title, "classroom": live_class.classroom,
-            "starts_at": live_class.starts_at, "ends_at": live_class.ends_at, "status": _status(live_class),
-            "joined": counts["joined"], "present": counts["present"],
-            "quiz": quizzes.distribution(latest) if latest is not None else None,
-            "leaderboard": leaderboard(live_class.id), "poll_seconds": settings().CLASSROOM_POLL_SECONDS,
-            "join_code": classes.join_signature(live_class.id), "join_code_seconds": settings().TRAINING_JOIN_CODE_SECONDS,
-            "server_time": utcnow()}
+    return {
+        "live_class_id": live_class.id,
+        "title": live_class.title,
+        "classroom": live_class.classroom,
+        "starts_at": live_class.starts_at,
+        "ends_at": live_class.ends_at,
+        "status": _status(live_class),
+        "joined": counts["joined"],
+        "present": counts["present"],
+        "quiz": quizzes.distribution(latest) if latest is not None else None,
+        "leaderboard": leaderboard(live_class.id),
+        "poll_seconds": settings().CLASSROOM_POLL_SECONDS,
+        "join_code": classes.join_signature(live_class.id),
+        "join_code_seconds": settings().TRAINING_JOIN_CODE_SECONDS,
+        "server_time": utcnow(),
+    }
 

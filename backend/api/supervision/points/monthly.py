@@ -101,7 +101,9 @@ class MonthlyExportFilterSchema(Schema):
 
 class PointsAdjustmentCreateSchema(Schema):
     points = Points(required=True, validate=cents)
-    reason = fields.String(required=True, validate=validate.Length(min=2, max=200), metadata={"example": "协助处置突发事件"})
+    reason = fields.String(
+        required=True, validate=validate.Length(min=2, max=200), metadata={"example": "协助处置突发事件"}
+    )
 
 
 class PointsExplainDaySchema(Schema):
@@ -146,7 +148,9 @@ class PointsSheetOutcomeSchema(Schema):
     state = fields.Enum(SheetState, metadata={"description": "处理后的状态"})
     total = Points()
     outcome = fields.String(metadata={"description": "done 已处理；skipped 未处理（见 error）"})
-    error = fields.String(allow_none=True, metadata={"description": "未处理的原因：own_sheet、not_draft、not_reviewed、month_locked"})
+    error = fields.String(
+        allow_none=True, metadata={"description": "未处理的原因：own_sheet、not_draft、not_reviewed、month_locked"}
+    )
     message = fields.String(allow_none=True, metadata={"example": "只有草稿状态的月积分可以审核"})
 
 

@@ -91,8 +91,14 @@ class QuarterlyFilterSchema(Schema):
 
 
 class QuarterlyConfirmSchema(Schema):
-    rating = fields.String(required=True, validate=validate.OneOf(list(appraisal.RATING_NAMES)), metadata={
-        "description": "excellent 优、good 良、fair 中、poor 差（各等次的加减分见 /api/points/parameters：示例默认值，由区局设定）"})
+    rating = fields.String(
+        required=True,
+        validate=validate.OneOf(list(appraisal.RATING_NAMES)),
+        metadata={
+            "description": "excellent 优、good 良、fair 中、poor 差"
+            "（各等次的加减分见 /api/points/parameters：示例默认值，由区局设定）"
+        },
+    )
 
 
 class YearlySchema(_AppraisalFields):
@@ -149,7 +155,9 @@ def _confirmed(row, etag_schema, object_type: str, confirm):
 
 @blp.route("/quarterly", endpoint="quarterly")
 class Quarterlies(MethodView):
-    get = listing(blp, queries.quarterly, QuarterlyFilterSchema, QuarterlySchema, "季评价列表（数据权限内；给定季度时按得分排名）")
+    get = listing(
+        blp, queries.quarterly, QuarterlyFilterSchema, QuarterlySchema, "季评价列表（数据权限内；给定季度时按得分排名）"
+    )
 
 
 @blp.route("/quarterly/<int:evaluation_id>", endpoint="quarterly_one")

@@ -126,7 +126,10 @@ class Rules(MethodView):
     @blp.response(201, ScoringRuleSchema)
     @blp.alt_response(409, description="该条目在同一生效月份已有版本")
     def post(self, body):
-        """新增本区某条目的规则版本（自某月 1 日起生效：未锁定的月计分随即重算，有变化的退回草稿；已锁定的月份不受影响）"""
+        """新增本区某条目的规则版本（自某月 1 日起生效）
+
+        未锁定的月计分随即重算，有变化的退回草稿；已锁定的月份不受影响。
+        """
         rule = operations.create_rule(current_actor(), **body)
         audit_object("scoring_rule", rule.id)
         return rule
@@ -139,7 +142,9 @@ class DailyItems(MethodView):
 
 @blp.route("/manual-items", endpoint="manual_items")
 class ManualItems(MethodView):
-    get = listing(blp, queries.manual_items, PointsManualFilterSchema, PointsManualItemSchema, "手工登记的事项（数据权限内）")
+    get = listing(
+        blp, queries.manual_items, PointsManualFilterSchema, PointsManualItemSchema, "手工登记的事项（数据权限内）"
+    )
 
     @auth_required(blp, *SQUAD_MANAGERS)
     @blp.arguments(PointsManualItemSchema)

@@ -27,7 +27,7 @@ from tests.authz.makers import (assigned_complaint_ids, attempt_ids, bank_ids, c
 from tests.authz.makers import (drill_attempt_ids, gesture_photo_form, material_form, material_ids, question_ids,
                                 question_sheet_form)
 from tests.authz.makers import quarterly_ids, sheet_ids, squad_ids, yearly_ids
-from tests.authz.makers import outbox_message_ids
+from tests.authz.makers import outbox_message_ids, work_order_ids
 
 ROLES = [Role.officer, Role.squad_leader, Role.district_admin, Role.supervisor, Role.trainer]
 WHERE = ["own", "squad", "other_squad", "other_district"]
@@ -306,6 +306,8 @@ MATRIX: dict[tuple[str, str], Endpoint] = {
     ("POST", "/api/outbox/messages/<int:message_id>/resend"):
         E(outbox_message_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403",
           "403 403 403 403"),
+    ("GET", "/api/orders/<int:order_id>"):
+        E(work_order_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
 }
 
 

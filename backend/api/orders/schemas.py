@@ -1,0 +1,84 @@
+"""What the work-order endpoints take and give."""
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from backend.api.schemas import Schema
+from backend.community.models import CATEGORY_NAMES
+from backend.orders.models import STATUS_NAMES, SourceKind
+
+
+class SourceCreateSchema(Schema):
+    name = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9_-]{2,32}$"),
+                         metadata={"description": "来源标识（入站地址的最后一段）", "example": "jingan-cy"})
+    title = fields.String(required=True, validate=validate.Length(1, 64), metadata={"example": "静安区城运中心"})
+    kind = fields.String(required=True, validate=validate.OneOf([k.value for k in SourceKind]),
+                         metadata={"description": "city_platform 城运 / hotline 12345 / grid 网格"})
+    key = fields.String(required=True, load_only=True, validate=validate.Length(32, 200),
+                        metadata={"description": "与来源约定的签名密钥（HMAC-SHA256），至少 32 个字符",
+                                  "example": "3q2+7wJ9xLr0pZk1Vn8sQ4yHcT6bUe5a"})
+    squad_id = fields.Integer(required=True, metadata={"description": "接收该来源工单的中队"})
+    callback_url = fields.Url(load_default=None, allow_none=True, validate=validate.Length(max=300),
+                              metadata={"description": "回传处置结果的地址；不填则不回传",
+                                        "example": "https://cy.jingan.gov.cn/api/orders/callback"})
+    coord_system = fields.String(load_default="gcj02", validate=validate.OneOf(["gcj02", "wgs84"]))
+    category_map = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
+                               metadata={"description": "来源类别代码 → 本系统类别", "example": {"A0101": "street_vending"}})
+    status_map = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
+                             metadata={"description": "来源状态词 ↔ 本系统状态（入站映射，回传取第一个对应词）",
+                                       "example": {"待受理": "received", "已办结": "resolved"}})
+
+
+class SourceSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    title = fields.String()
+    kind = fields.Function(lambda s: s.kind.value, metadata={"type": "string"})
+    squad_id = fields.Integer()
+    callback_url = fields.String(allow_none=True)
+    coord_system = fields.String()
+    category_map = fields.Dict()
+    status_map = fields.Dict()
+
+
+class ReceivedSchema(Schema):
+    id = fields.Integer(metadata={"description": "本系统工单号"})
+    order_id = fields.String(attribute="source_order_id", metadata={"description": "来源工单号"})
+    status = fields.Function(lambda o: o.status.value, metadata={"type": "string"})
+
+
+class OrderEventSchema(Schema):
+    at = fields.DateTime()
+    kind = fields.String()
+    status = fields.Function(lambda e: e.status.value, metadata={"type": "string"})
+    note = fields.String(allow_none=True)
+    department = fields.String(allow_none=True)
+
+
+class OrderSchema(Schema):
+    id = fields.Integer()
+    source = fields.Function(lambda o: {"id": o.source.id, "title": o.source.title, "kind": o.source.kind.value},
+                             metadata={"type": "object", "description": "工单来源（城运 / 12345 / 网格）"})
+    source_order_id = fields.String()
+    category = fields.Function(lambda o: o.category.value, metadata={"type": "string"})
+    category_name = fields.Function(lambda o: CATEGORY_NAMES[o.category], metadata={"type": "string"})
+    source_category = fields.String()
+    description = fields.String()
+    place = fields.String(allow_none=True)
+    lat = fields.Float(allow_none=True, metadata={"description": "GCJ-02"})
+    lng = fields.Float(allow_none=True)
+    phone_masked = fields.String(allow_none=True, metadata={"description": "反映人电话（脱敏）"})
+    status = fields.Function(lambda o: o.status.value, metadata={"type": "string"})
+    status_name = fields.Function(lambda o: STATUS_NAMES[o.status], metadata={"type": "string"})
+    assignee_id = fields.Integer(allow_none=True)
+    received_at = fields.DateTime()
+    accept_due_at = fields.DateTime()
+    resolve_due_at = fields.DateTime()
+    deadlines_from_source = fields.Boolean(metadata={"description": "时限由来源给定（优先于本区时限）"})
+    overdue = fields.Boolean(metadata={"description": "已超过办结时限仍未办结"})
+    reply = fields.String(allow_none=True)
+    extension_until = fields.DateTime(allow_none=True)
+
+
+class OrderDetailSchema(OrderSchema):
+    events = fields.List(fields.Nested(OrderEventSchema))

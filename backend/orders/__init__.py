@@ -14,5 +14,7 @@ DOMAIN = Domain(
         Setting("ORDERS_REPLAY_WINDOW_SECONDS", "300", int,
                 "a source's signed order is refused when its timestamp is further than this from our clock",
                 example_default=True),
+        Setting("ORDERS_CALLBACK_TIMEOUT_SECONDS", "10", int,
+                "an answer to a source's callback URL not answered within this is retried by the outbox"),
     ),
 )

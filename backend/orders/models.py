@@ -88,7 +88,7 @@ class WorkOrder(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reply: Mapped[str | None] = mapped_column(String(1000))
-    extension_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # asked of the source
+    extension_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # asked of the source, which decides
 
     source: Mapped[OrderSource] = relationship()
     assignee: Mapped[Officer | None] = relationship()
@@ -96,8 +96,8 @@ class WorkOrder(Base):
 
     @property
     def overdue(self) -> bool:
-        """Past its resolve deadline (or the extension the source granted) and not finished."""
-        return self.status not in FINISHED and utcnow() > (self.extension_until or self.resolve_due_at)
+        """Past its resolve deadline and not finished."""
+        return self.status not in FINISHED and utcnow() > self.resolve_due_at
 
 
 class WorkOrderEvent(Base):

@@ -308,6 +308,11 @@ MATRIX: dict[tuple[str, str], Endpoint] = {
           "403 403 403 403"),
     ("GET", "/api/orders/<int:order_id>"):
         E(work_order_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"),
+    ("GET", "/api/orders/<int:order_id>/suggestions"):
+        E(work_order_ids, "403 403 403 403", "200 200 404 404", "200 200 200 404", "403 403 403 403", "403 403 403 403"),
+    ("POST", "/api/orders/<int:order_id>/actions"):
+        E(work_order_ids, "403 404 404 404", "200 200 404 404", "200 200 200 404", "403 403 403 404", "403 403 403 404",
+          body={"action": "accept"}),
 }
 
 

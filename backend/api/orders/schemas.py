@@ -5,7 +5,7 @@ from marshmallow import fields, validate
 
 from backend.api.schemas import Schema
 from backend.community.models import CATEGORY_NAMES
-from backend.orders.models import STATUS_NAMES, SourceKind
+from backend.orders.models import STATUS_NAMES, SourceKind, Status
 
 
 class SourceCreateSchema(Schema):
@@ -82,3 +82,25 @@ class OrderSchema(Schema):
 
 class OrderDetailSchema(OrderSchema):
     events = fields.List(fields.Nested(OrderEventSchema))
+
+
+class QueueFilterSchema(Schema):
+    status = fields.String(validate=validate.OneOf([s.value for s in Status]),
+                           metadata={"description": "只看此状态的工单"})
+    overdue = fields.Boolean(metadata={"description": "true：只看已超期未办结的；false：只看未超期的"})
+    source_id = fields.Integer(metadata={"description": "只看此来源的工单"})
+
+
+ACTIONS = ("accept", "assign", "start", "reply", "resolve", "close", "return", "refer", "extension")
+
+
+class OrderActionSchema(Schema):
+    action = fields.String(required=True, validate=validate.OneOf(ACTIONS), metadata={
+        "description": "accept 受理 / assign 派单（officer_id）/ start 开始处置 / reply 回复（text）/ resolve 办结（text）"
+                       " / close 结案 / return 退单（text：理由）/ refer 移送（department，text 可选）"
+                       " / extension 申请延期（until，text：理由）", "example": "refer"})
+    officer_id = fields.Integer(metadata={"example": 12})
+    text = fields.String(validate=validate.Length(max=1000), metadata={"example": "经核查属违法建筑，移送住建部门"})
+    department = fields.String(validate=validate.Length(max=64), metadata={"example": "区住建委"})
+    until = fields.AwareDateTime(metadata={"example": "2026-12-10T18:00:00+08:00"})
+

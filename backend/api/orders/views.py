@@ -6,13 +6,18 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from backend.api import audit_object
-from backend.api.orders.schemas import OrderDetailSchema, ReceivedSchema, SourceCreateSchema, SourceSchema
+from backend.api.orders.schemas import (OrderActionSchema, OrderDetailSchema, OrderSchema, QueueFilterSchema,
+                                       ReceivedSchema, SourceCreateSchema, SourceSchema)
+from backend.api.community_schemas import AssigneeSuggestionSchema
 from backend.api.security import auth_required, current_actor
-from backend.orders import intake, operations
-from backend.orders.models import OrderSource, WorkOrder
-from backend.org.roles import DISTRICT_ADMINS
-from backend.org.scope import get_visible, scoped
-from backend.db import session
+from backend.community.dispatch import suggest_near
+from backend.db import session, utcnow
+from backend.errors import Invalid
+from backend.geo import LatLng
+from backend.orders import handling, intake, operations, queries
+from backend.orders.models import OrderSource
+from backend.org.roles import DISTRICT_ADMINS, SQUAD_MANAGERS
+from backend.org.scope import scoped
 
 blp = Blueprint("orders", __name__, url_prefix="/api/orders", description="外部工单：城运、12345 热线、网格")
 
@@ -57,4 +62,61 @@ class Order(MethodView):
     @blp.response(200, OrderDetailSchema)
     def get(self, order_id):
         """工单详情与处置经过（队员看派给自己的，中队长看本中队的）"""
-        return get_visible(WorkOrder, order_id, current_actor(), what="工单")
+        return handling.order_for(order_id, current_actor())
+
+
+@blp.route("", endpoint="queue")
+class Queue(MethodView):
+    @auth_required(blp)
+    @blp.arguments(QueueFilterSchema, location="query")
+    @blp.response(200, OrderSchema(many=True))
+    def get(self, filters):
+        """工单队列：来源可见，办结时限最近的在前（队员看派给自己的，中队长看本中队的）"""
+        return queries.queue(current_actor(), **filters)
+
+
+@blp.route("/<int:order_id>/suggestions", endpoint="suggestions")
+class Suggestions(MethodView):
+    @auth_required(blp, *SQUAD_MANAGERS)
+    @blp.response(200, AssigneeSuggestionSchema(many=True))
+    def get(self, order_id):
+        """推荐承办人：在岗且离工单地点最近的队员"""
+        order = handling.order_for(order_id, current_actor())
+        place = LatLng(order.lat, order.lng) if order.lat is not None else None
+        return suggest_near(order.squad_id, place, utcnow())
+
+
+def _needs(body: dict, name: str, what: str):
+    if body.get(name) is None:
+        raise Invalid(f"请填写{what}", code=f"{name}_required", errors={name: ["必填"]})
+    return body[name]
+
+
+# action -> what it does with the order, the actor and the request's fields
+ACTIONS = {
+    "accept": lambda o, a, b: handling.accept(o, actor=a),
+    "assign": lambda o, a, b: handling.assign(o, _needs(b, "officer_id", "承办队员"), actor=a),
+    "start": lambda o, a, b: handling.start(o, actor=a),
+    "reply": lambda o, a, b: handling.reply(o, b.get("text"), actor=a),
+    "resolve": lambda o, a, b: handling.resolve(o, b.get("text"), actor=a),
+    "close": lambda o, a, b: handling.close(o, actor=a),
+    "return": lambda o, a, b: handling.return_to_source(o, b.get("text"), actor=a),
+    "refer": lambda o, a, b: handling.refer(o, b.get("department"), b.get("text"), actor=a),
+    "extension": lambda o, a, b: handling.request_extension(o, _needs(b, "until", "申请的期限"), b.get("text"),
+                                                            actor=a),
+}
+
+
+@blp.route("/<int:order_id>/actions", endpoint="actions")
+class Actions(MethodView):
+    @auth_required(blp)
+    @blp.arguments(OrderActionSchema)
+    @blp.response(200, OrderDetailSchema)
+    @blp.alt_response(409, description="工单当前状态不能执行此操作")
+    def post(self, body, order_id):
+        """处置工单：受理、派单、开始、回复、办结、结案、退单、移送、申请延期（变化回传来源平台）"""
+        actor = current_actor()
+        order = handling.order_for(order_id, actor)
+        ACTIONS[body["action"]](order, actor, body)
+        audit_object("work_order", order.id)
+        return order

@@ -33,7 +33,9 @@ class FakeCityPlatform:
         self.answers: list[dict] = []
         self._lock = threading.Lock()
         self.app = Flask(__name__)
+        self.photos: dict[str, tuple[bytes, str]] = {}  # what /photos/<name> serves: (bytes, content type)
         self.app.add_url_rule("/callback", "callback", self._callback, methods=["POST"])
+        self.app.add_url_rule("/photos/<name>", "photo", self._photo)
 
     def _callback(self):
         if not self.up:
@@ -44,6 +46,15 @@ class FakeCityPlatform:
         with self._lock:
             self.answers.append(json.loads(body))
         return jsonify(code=0, msg="ok")
+
+    def _photo(self, name):
+        if name not in self.photos:
+            return "not found", 404
+        data, content_type = self.photos[name]
+        return data, 200, {"Content-Type": content_type}
+
+    def photo_url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self._server.server_port}/photos/{name}"
 
     @property
     def callback_url(self) -> str:
@@ -58,7 +69,7 @@ class FakeCityPlatform:
         self._server.shutdown()
 
     def reset(self) -> None:
-        self.up, self.answers = True, []
+        self.up, self.answers, self.photos = True, [], {}
 
     def signed(self, order: dict | bytes, *, at: float | None = None, key: str | None = None) -> dict:
         """The body and headers of an order as the platform sends it (signed at `at`, by default now)."""

@@ -16,5 +16,9 @@ DOMAIN = Domain(
                 example_default=True),
         Setting("ORDERS_CALLBACK_TIMEOUT_SECONDS", "10", int,
                 "an answer to a source's callback URL not answered within this is retried by the outbox"),
+        Setting("ORDERS_PHOTO_MAX_BYTES", "10000000", int, "largest photo a source's order may point to"),
+        Setting("ORDERS_PHOTO_TIMEOUT_SECONDS", "10", int,
+                "a photo URL not fetched within this refuses the order (the source retries)", example_default=True),
     ),
+    stored_files={"orders": ("backend.orders.models:WorkOrderPhoto.storage_key",)},
 )

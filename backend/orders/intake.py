@@ -26,6 +26,7 @@ from backend.db import session, utcnow
 from backend.errors import Conflict, DomainError, Invalid, NotFound
 from backend.geo import to_gcj02
 from backend.orders.models import OrderSource, Status, WorkOrder, WorkOrderEvent
+from backend.orders.photos import fetch_photos
 
 MAX_DESCRIPTION = 2000
 
@@ -87,6 +88,7 @@ def receive(source_name: str, body: bytes, timestamp: str | None, given: str | N
         return known, False
     order = _order(source, order_id, fields, now)
     order.body_sha256 = digest
+    fetch_photos(order, fields.get("photos"))  # last: nothing is fetched for an order refused anyway
     session.add(order)
     session.add(WorkOrderEvent(order=order, kind="received", status=order.status, at=now,
                                note=f"收到{source.title}工单 {order_id}"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Enum, Float, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Enum, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.community.models import Category
@@ -54,6 +54,8 @@ class OrderSource(Base):
     category_map: Mapped[dict] = mapped_column(JSON)  # its category code -> a Category value
     status_map: Mapped[dict] = mapped_column(JSON)  # its status word -> a Status value (both ways)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Its photo URLs may point into private networks (a platform inside the government network); else refused.
+    internal: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class WorkOrder(Base):
@@ -93,6 +95,7 @@ class WorkOrder(Base):
     source: Mapped[OrderSource] = relationship()
     assignee: Mapped[Officer | None] = relationship()
     events: Mapped[list[WorkOrderEvent]] = relationship(back_populates="order", order_by="WorkOrderEvent.id")
+    photos: Mapped[list[WorkOrderPhoto]] = relationship(order_by="WorkOrderPhoto.id")
 
     @property
     def overdue(self) -> bool:
@@ -115,3 +118,18 @@ class WorkOrderEvent(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
 
     order: Mapped[WorkOrder] = relationship(back_populates="events")
+
+
+class WorkOrderPhoto(Base):
+    """A photo the source sent with the order (by URL), fetched into storage and validated as any image."""
+
+    __tablename__ = "work_order_photo"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("work_order.id"), index=True)
+    url: Mapped[str] = mapped_column(String(500))
+    storage_key: Mapped[str] = mapped_column(String(128), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    mime: Mapped[str] = mapped_column(String(32))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)

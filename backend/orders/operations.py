@@ -15,7 +15,8 @@ MIN_KEY_CHARS = 32
 
 
 def create_source(*, actor: Officer, name: str, title: str, kind: str, key: str, squad_id: int,
-                  callback_url: str | None, coord_system: str, category_map: dict, status_map: dict) -> OrderSource:
+                  callback_url: str | None, coord_system: str, category_map: dict, status_map: dict,
+                  internal: bool = False) -> OrderSource:
     """A platform the district takes orders from (its name is the inbound URL's last part)."""
     require(actor, DISTRICT_ADMINS)
     squad = get_visible(Squad, squad_id, actor, what="中队")
@@ -33,7 +34,8 @@ def create_source(*, actor: Officer, name: str, title: str, kind: str, key: str,
         raise Conflict("来源名称已被使用", code="source_name_taken")
     source = OrderSource(district_id=squad.district_id, squad_id=squad.id, name=name, title=title,
                          kind=SourceKind(kind), key_encrypted=seal_source_key(key), callback_url=callback_url,
-                         coord_system=coord_system, category_map=category_map, status_map=status_map, active=True)
+                         coord_system=coord_system, category_map=category_map, status_map=status_map, active=True,
+                         internal=internal)
     session.add(source)
     session.flush()
     return source

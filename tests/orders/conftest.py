@@ -37,15 +37,26 @@ def admin(make, squad):
     return make.officer(Role.district_admin, district=squad.district)
 
 
-@pytest.fixture
-def source(client, make, admin, squad, platform):
-    """The district's city operations centre, registered by its administrator through the API."""
+def register(client, make, admin, squad, platform, **fields) -> dict:
+    """Register the platform as a source of the squad's orders through the administrator's API."""
     response = client.post("/api/orders/sources", headers=make.headers(admin), json={
         "name": f"cy{next(_numbers)}", "title": "区城运中心", "kind": "city_platform", "key": KEY,
         "squad_id": squad.id, "callback_url": platform.callback_url, "coord_system": "wgs84",
-        "category_map": CATEGORY_MAP, "status_map": STATUS_MAP})
+        "category_map": CATEGORY_MAP, "status_map": STATUS_MAP, **fields})
     assert response.status_code == 201, response.json
     return response.json
+
+
+@pytest.fixture
+def source(client, make, admin, squad, platform):
+    """The district's city operations centre, on the internet."""
+    return register(client, make, admin, squad, platform)
+
+
+@pytest.fixture
+def internal_source(client, make, admin, squad, platform):
+    """The city operations centre inside the government network: its photo URLs may be private addresses."""
+    return register(client, make, admin, squad, platform, internal=True)
 
 
 def an_order(**fields) -> dict:

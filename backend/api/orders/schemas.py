@@ -27,6 +27,8 @@ class SourceCreateSchema(Schema):
     status_map = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
                              metadata={"description": "来源状态词 ↔ 本系统状态（入站映射，回传取第一个对应词）",
                                        "example": {"待受理": "received", "已办结": "resolved"}})
+    internal = fields.Boolean(load_default=False, metadata={
+        "description": "内网来源：其照片地址可指向内网（否则拒绝内网、本机与保留地址，防止服务端请求伪造）", "example": False})
 
 
 class SourceSchema(Schema):
@@ -39,6 +41,7 @@ class SourceSchema(Schema):
     coord_system = fields.String()
     category_map = fields.Dict()
     status_map = fields.Dict()
+    internal = fields.Boolean()
 
 
 class ReceivedSchema(Schema):
@@ -78,6 +81,10 @@ class OrderSchema(Schema):
     overdue = fields.Boolean(metadata={"description": "已超过办结时限仍未办结"})
     reply = fields.String(allow_none=True)
     extension_until = fields.DateTime(allow_none=True)
+    photos = fields.Function(lambda o: [{"url": p.url, "width": p.width, "height": p.height, "sha256": p.sha256}
+                                        for p in o.photos],
+                             metadata={"type": "array", "items": {"type": "object"},
+                                       "description": "来源随工单发来的照片（已取回存储）"})
 
 
 class OrderDetailSchema(OrderSchema):

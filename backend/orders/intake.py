@@ -25,7 +25,7 @@ from backend.config import settings
 from backend.db import session, utcnow
 from backend.errors import Conflict, DomainError, Invalid, NotFound
 from backend.geo import to_gcj02
-from backend.orders.models import OrderSource, Status, WorkOrder, WorkOrderEvent
+from backend.orders.models import FOLLOWUP_RESULTS, OrderSource, Status, WorkOrder, WorkOrderEvent
 from backend.orders.photos import fetch_photos
 
 MAX_DESCRIPTION = 2000
@@ -69,15 +69,20 @@ def verify(source: OrderSource, body: bytes, timestamp: str | None, given: str |
         raise BadSignature("时间戳超出允许的时间窗（重放或时钟不准）", code="stale_timestamp")
 
 
-def receive(source_name: str, body: bytes, timestamp: str | None, given: str | None) -> tuple[WorkOrder, bool]:
-    """Store a source's order, or find it when sent again: (the order, whether it is new)."""
-    now = utcnow()
+def _signed_fields(source_name: str, body: bytes, timestamp: str | None, given: str | None,
+                   now: datetime) -> tuple[OrderSource, dict]:
     source = session.scalars(select(OrderSource).where(OrderSource.name == source_name,
                                                        OrderSource.active.is_(True))).one_or_none()
     if source is None:
         raise NotFound("未知的工单来源", code="unknown_source")
     verify(source, body, timestamp, given, now)
-    fields = _parse(body)
+    return source, _parse(body)
+
+
+def receive(source_name: str, body: bytes, timestamp: str | None, given: str | None) -> tuple[WorkOrder, bool]:
+    """Store a source's order, or find it when sent again: (the order, whether it is new)."""
+    now = utcnow()
+    source, fields = _signed_fields(source_name, body, timestamp, given, now)
     digest = hashlib.sha256(body).hexdigest()
     order_id = _text(fields, "order_id", 64)
     known = session.scalars(select(WorkOrder).where(WorkOrder.source_id == source.id,
@@ -94,6 +99,28 @@ def receive(source_name: str, body: bytes, timestamp: str | None, given: str | N
                                note=f"收到{source.title}工单 {order_id}"))
     session.flush()
     return order, True
+
+
+def receive_followup(source_name: str, body: bytes, timestamp: str | None, given: str | None) -> WorkOrder:
+    """回访: the source's follow-up result for a finished order (sent again, it replaces the earlier one)."""
+    now = utcnow()
+    source, fields = _signed_fields(source_name, body, timestamp, given, now)
+    order_id = _text(fields, "order_id", 64)
+    order = session.scalars(select(WorkOrder).where(WorkOrder.source_id == source.id,
+                                                    WorkOrder.source_order_id == order_id)).one_or_none()
+    if order is None:
+        raise NotFound(f"没有收到过工单 {order_id}", code="unknown_order")
+    word = _text(fields, "satisfaction", 16)
+    if word not in FOLLOWUP_RESULTS:
+        raise Invalid(f"未知的满意度：{word}（应为 满意、基本满意 或 不满意）", code="unknown_satisfaction")
+    if order.status not in (Status.resolved, Status.closed):
+        raise Conflict("工单尚未办结，不能回访", code="not_finished")
+    order.followup_result, order.followup_at = FOLLOWUP_RESULTS[word], now
+    order.followup_note = _text(fields, "note", 500, required=False)
+    session.add(WorkOrderEvent(order=order, kind="followup", status=order.status, at=now,
+                               note=f"回访：{word}" + (f"，{order.followup_note}" if order.followup_note else "")))
+    session.flush()
+    return order
 
 
 def _parse(body: bytes) -> dict:

@@ -31,6 +31,9 @@ class Status(str, enum.Enum):
 
 FINISHED = frozenset({Status.resolved, Status.closed, Status.returned, Status.referred})
 
+# The reporter's satisfaction as the platforms word it (12345's 回访: 满意 / 基本满意 / 不满意).
+FOLLOWUP_RESULTS = {"满意": "satisfied", "基本满意": "basically_satisfied", "不满意": "dissatisfied"}
+
 STATUS_NAMES = {Status.received: "已接收", Status.accepted: "已受理", Status.assigned: "已派单",
                 Status.in_progress: "处理中", Status.resolved: "已办结", Status.closed: "已结案",
                 Status.returned: "已退单", Status.referred: "已移送"}
@@ -91,6 +94,10 @@ class WorkOrder(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reply: Mapped[str | None] = mapped_column(String(1000))
     extension_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # asked of the source, which decides
+    # 回访: the source's follow-up call to the reporter after the order was finished
+    followup_result: Mapped[str | None] = mapped_column(String(24))  # a value of FOLLOWUP_RESULTS
+    followup_note: Mapped[str | None] = mapped_column(String(500))
+    followup_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     source: Mapped[OrderSource] = relationship()
     assignee: Mapped[Officer | None] = relationship()

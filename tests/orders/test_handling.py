@@ -113,3 +113,22 @@ def test_deadlines_overdue_and_an_extension_request(client, make, platform, sour
     deliver()
     extension = [a for a in platform.answers_for(soon["order_id"]) if a["event"] == "extension"]
     assert extension[0]["note"] == "需协调产权单位" and extension[0]["extension_until"]
+
+
+def test_the_platforms_followup_result_is_kept_on_the_finished_order(client, make, platform, source, squad):
+    leader, officer, _ = people(make, squad)
+    order = an_order()
+    order_id = send(client, platform, source, order).json["id"]
+    followups = f"/api/orders/inbound/{source['name']}/followups"
+    followup = {"order_id": order["order_id"], "satisfaction": "基本满意", "note": "摊贩傍晚又来了"}
+    early = client.post(followups, **platform.signed(followup))
+    assert early.status_code == 409 and early.json["error"] == "not_finished"
+    act(client, make, leader, order_id, "assign", officer_id=officer.id)
+    act(client, make, officer, order_id, "resolve", text="已劝离")
+    assert client.post(followups, **platform.signed({**followup, "satisfaction": "很好"})).json["error"] \
+        == "unknown_satisfaction"
+    assert client.post(followups, **platform.signed({**followup, "order_id": "NOPE"})).status_code == 404
+    assert client.post(followups, **platform.signed(followup, key="x" * 40)).status_code == 401
+    assert client.post(followups, **platform.signed(followup)).status_code == 200
+    detail = client.get(f"/api/orders/{order_id}", headers=make.headers(leader)).json
+    assert (detail["followup_result"], detail["followup_note"]) == ("basically_satisfied", "摊贩傍晚又来了")

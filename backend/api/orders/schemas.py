@@ -81,6 +81,10 @@ class OrderSchema(Schema):
     overdue = fields.Boolean(metadata={"description": "已超过办结时限仍未办结"})
     reply = fields.String(allow_none=True)
     extension_until = fields.DateTime(allow_none=True)
+    followup_result = fields.String(allow_none=True, metadata={
+        "description": "回访结果：satisfied 满意 / basically_satisfied 基本满意 / dissatisfied 不满意"})
+    followup_note = fields.String(allow_none=True)
+    followup_at = fields.DateTime(allow_none=True)
     photos = fields.Function(lambda o: [{"url": p.url, "width": p.width, "height": p.height, "sha256": p.sha256}
                                         for p in o.photos],
                              metadata={"type": "array", "items": {"type": "object"},

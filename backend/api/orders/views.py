@@ -38,6 +38,20 @@ class Inbound(MethodView):
         return order, 201 if new else 200
 
 
+@blp.route("/inbound/<source_name>/followups", endpoint="inbound_followup")
+class InboundFollowup(MethodView):
+    @blp.doc(requestBody={"content": {"application/json": {"schema": {"type": "object"}}}},
+             parameters=[{"in": "header", "name": "X-Timestamp", "required": True, "schema": {"type": "string"}},
+                         {"in": "header", "name": "X-Signature", "required": True, "schema": {"type": "string"}}])
+    @blp.response(200, ReceivedSchema)
+    @blp.alt_response(401, description="签名缺失、不符或时间戳超出时间窗")
+    @blp.alt_response(409, description="工单尚未办结")
+    def post(self, source_name):
+        """来源平台回传回访结果（order_id、satisfaction：满意 / 基本满意 / 不满意、note；签名同推送工单）"""
+        return intake.receive_followup(source_name, request.get_data(), request.headers.get("X-Timestamp"),
+                                       request.headers.get("X-Signature"))
+
+
 @blp.route("/sources", endpoint="sources")
 class Sources(MethodView):
     @auth_required(blp, *DISTRICT_ADMINS)

@@ -22,11 +22,15 @@ from backend.org.scope import scoped
 blp = Blueprint("orders", __name__, url_prefix="/api/orders", description="外部工单：城运、12345 热线、网格")
 
 
+# A source's signed JSON body: HMAC-SHA256 with its key over "<X-Timestamp>.<body>", hex, in X-Signature.
+SIGNED_JSON = {"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+               "parameters": [{"in": "header", "name": name, "required": True, "schema": {"type": "string"}}
+                              for name in ("X-Timestamp", "X-Signature")]}
+
+
 @blp.route("/inbound/<source_name>", endpoint="inbound")
 class Inbound(MethodView):
-    @blp.doc(requestBody={"content": {"application/json": {"schema": {"type": "object"}}}},
-             parameters=[{"in": "header", "name": "X-Timestamp", "required": True, "schema": {"type": "string"}},
-                         {"in": "header", "name": "X-Signature", "required": True, "schema": {"type": "string"}}])
+    @blp.doc(**SIGNED_JSON)
     @blp.response(201, ReceivedSchema)
     @blp.alt_response(200, schema=ReceivedSchema, description="同一工单再次送达：仍是那一张工单")
     @blp.alt_response(401, description="签名缺失、不符或时间戳超出时间窗")
@@ -40,9 +44,7 @@ class Inbound(MethodView):
 
 @blp.route("/inbound/<source_name>/followups", endpoint="inbound_followup")
 class InboundFollowup(MethodView):
-    @blp.doc(requestBody={"content": {"application/json": {"schema": {"type": "object"}}}},
-             parameters=[{"in": "header", "name": "X-Timestamp", "required": True, "schema": {"type": "string"}},
-                         {"in": "header", "name": "X-Signature", "required": True, "schema": {"type": "string"}}])
+    @blp.doc(**SIGNED_JSON)
     @blp.response(200, ReceivedSchema)
     @blp.alt_response(401, description="签名缺失、不符或时间戳超出时间窗")
     @blp.alt_response(409, description="工单尚未办结")

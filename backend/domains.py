@@ -33,6 +33,7 @@ DECLARATIONS = (
     "backend.org:DOMAIN",
     "backend.wechat:DOMAIN",
     "backend.community:DOMAIN",
+    "backend.orders:DOMAIN",
     "backend.evidence:DOMAIN",
     "backend.duty:DOMAIN",
     "backend.training:DOMAIN",

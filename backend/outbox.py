@@ -64,6 +64,8 @@ class Channel(NamedTuple):
 CHANNELS: dict[str, Channel] = {
     # message/send takes at most 1000 UserIds in `touser`, joined by "|"
     "wechat.text_card": Channel("backend.wechat.messages.send_text_card", 1000),
+    # a work order's answer to the platform it came from: one source per call
+    "orders.answer": Channel("backend.orders.answers.send_answer", 1),
 }
 
 

@@ -37,14 +37,19 @@ def _distance(place: LatLng | None, duty: OnDuty | None) -> tuple[int | None, st
 
 def suggest_officers(complaint: Complaint, now: datetime, limit: int = 5) -> list[dict]:
     """Active officers of the complaint's squad: on duty and nearest first, then fewest complaints in hand."""
+    return suggest_near(complaint.squad_id, _place(complaint), now, limit)
+
+
+def suggest_near(squad_id: int, place: LatLng | None, now: datetime, limit: int = 5) -> list[dict]:
+    """Active officers of a squad for a problem at `place` (work orders ask this too), nearest on duty first."""
     in_hand = (select(Complaint.assignee_id, func.count().label("open"))
                .where(Complaint.status.in_(HANDLING)).group_by(Complaint.assignee_id).subquery())
     officers = session.execute(
         select(Officer, func.coalesce(in_hand.c.open, 0))
         .outerjoin(in_hand, in_hand.c.assignee_id == Officer.id)
-        .where(Officer.squad_id == complaint.squad_id, Officer.role == Role.officer, Officer.active.is_(True))
+        .where(Officer.squad_id == squad_id, Officer.role == Role.officer, Officer.active.is_(True))
     ).all()
-    duty, place = on_duty(complaint.squad_id, now), _place(complaint)
+    duty = on_duty(squad_id, now)
     suggestions = []
     for officer, open_count in officers:
         distance, basis = _distance(place, duty.get(officer.id))

@@ -323,3 +323,23 @@ def outbox_message_ids(make, client, owner):
     message.state, message.failures = DEAD, 11
     session.commit()
     return {"message_id": message.id}
+
+
+def work_order_ids(make, client, owner):
+    """An order of the city platform to `owner`'s squad, assigned to `owner`."""
+    from backend.orders.intake import seal_source_key
+    from backend.orders.models import OrderSource, SourceKind, WorkOrder
+    from backend.orders.models import Status as OrderStatus
+
+    squad = _squad_of(make, owner)
+    source = OrderSource(district_id=squad.district_id, squad_id=squad.id, name=f"m{uuid.uuid4().hex[:12]}",
+                         title="区城运中心", kind=SourceKind.city_platform, key_encrypted=seal_source_key("k" * 40),
+                         coord_system="gcj02", category_map={"A": "other"}, status_map={"待受理": "received"})
+    now = utcnow()
+    order = WorkOrder(source=source, source_order_id=uuid.uuid4().hex, body_sha256="0" * 64, squad_id=squad.id,
+                      category="other", source_category="A", description="外部工单", status=OrderStatus.received,
+                      assignee_id=owner.id, received_at=now, accept_due_at=now + timedelta(hours=2),
+                      resolve_due_at=now + timedelta(days=1), deadlines_from_source=False)
+    session.add(order)
+    session.flush()
+    return {"order_id": order.id}

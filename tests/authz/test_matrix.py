@@ -52,6 +52,7 @@ from tests.authz.makers import (
     sheet_ids,
     shift_ids,
     squad_ids,
+    work_order_ids,
     yearly_ids,
 )
 
@@ -598,6 +599,21 @@ MATRIX: dict[tuple[str, str], Endpoint] = {
         "200 200 200 404",
         "403 403 403 403",
         "403 403 403 403",
+    ),
+    ("GET", "/api/orders/<int:order_id>"): E(
+        work_order_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"
+    ),
+    ("GET", "/api/orders/<int:order_id>/suggestions"): E(
+        work_order_ids, "403 403 403 403", "200 200 404 404", "200 200 200 404", "403 403 403 403", "403 403 403 403"
+    ),
+    ("POST", "/api/orders/<int:order_id>/actions"): E(
+        work_order_ids,
+        "403 404 404 404",
+        "200 200 404 404",
+        "200 200 200 404",
+        "403 403 403 404",
+        "403 403 403 404",
+        body={"action": "accept"},
     ),
 }
 

@@ -1,0 +1,1 @@
+"""Work orders from outside platforms: the signed inbound webhook, sources, and the squad's queue."""

@@ -1,0 +1,24 @@
+"""Work orders from outside platforms: 城运 (一网统管), the 12345 hotline and grid reports, and their answers.
+
+Its own domain rather than a kind of complaint: an order is keyed by its source and the source's order id,
+carries the source's deadlines and status words and is answered back to the source, none of which a
+resident's QR complaint has. It shares the complaints' categories, deadlines and phone encryption.
+"""
+from backend.registry import Domain, Setting
+
+DOMAIN = Domain(
+    "orders",
+    models=("backend.orders.models",),
+    blueprints=("backend.api.orders.views:blp",),
+    settings=(
+        Setting("ORDERS_REPLAY_WINDOW_SECONDS", "300", int,
+                "a source's signed order is refused when its timestamp is further than this from our clock",
+                example_default=True),
+        Setting("ORDERS_CALLBACK_TIMEOUT_SECONDS", "10", int,
+                "an answer to a source's callback URL not answered within this is retried by the outbox"),
+        Setting("ORDERS_PHOTO_MAX_BYTES", "10000000", int, "largest photo a source's order may point to"),
+        Setting("ORDERS_PHOTO_TIMEOUT_SECONDS", "10", int,
+                "a photo URL not fetched within this refuses the order (the source retries)", example_default=True),
+    ),
+    stored_files={"orders": ("backend.orders.models:WorkOrderPhoto.storage_key",)},
+)

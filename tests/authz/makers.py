@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from backend.community.models import ComplaintPhoto, Status
 from backend.db import session, utcnow
+from backend.nonsite.models import Alert, Camera
 from backend.org.models import Role
 from backend.storage import get_storage
 from tests import photos
@@ -307,3 +308,19 @@ def outbox_message_ids(make, client, owner):
     message.state, message.failures = DEAD, 11
     session.commit()
     return {"message_id": message.id}
+
+
+def alert_ids(make, client, owner):
+    """A camera alert of `owner`'s squad (a camera of the squad's, with its system account)."""
+    if owner.squad is None:
+        return None
+    code = f"M{uuid.uuid4().hex[:10]}"
+    system = make.officer(squad=owner.squad, badge_no=f"CAM-{code}", active=False)
+    camera = Camera(code=code, name="矩阵", sender="vision", place="某路", lat=31.2, lng=121.4,
+                    kinds=["muck_uncovered"], squad_id=owner.squad_id, officer_id=system.id)
+    now = utcnow()
+    alert = Alert(sender="vision", alert_id=code, body_sha256="0" * 64, camera=camera, squad_id=owner.squad_id,
+                  kind="muck_uncovered", occurred_at=now, last_seen_at=now, place="某路", confidence=0.9)
+    session.add(alert)
+    session.commit()
+    return {"alert_id": alert.id}

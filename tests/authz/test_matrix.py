@@ -28,6 +28,7 @@ from tests.authz.makers import (drill_attempt_ids, gesture_photo_form, material_
                                 question_sheet_form)
 from tests.authz.makers import quarterly_ids, sheet_ids, squad_ids, yearly_ids
 from tests.authz.makers import outbox_message_ids
+from tests.authz.makers import alert_ids
 
 ROLES = [Role.officer, Role.squad_leader, Role.district_admin, Role.supervisor, Role.trainer]
 WHERE = ["own", "squad", "other_squad", "other_district"]
@@ -306,6 +307,12 @@ MATRIX: dict[tuple[str, str], Endpoint] = {
     ("POST", "/api/outbox/messages/<int:message_id>/resend"):
         E(outbox_message_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403",
           "403 403 403 403"),
+    # camera alerts: the squad's leader and the district's administrators triage them
+    ("GET", "/api/nonsite/alerts/<int:alert_id>"):
+        E(alert_ids, "403 403 403 403", "200 200 404 404", "- 200 200 404", "- 403 403 403", "- 403 403 403"),
+    ("POST", "/api/nonsite/alerts/<int:alert_id>/triage"):
+        E(alert_ids, "403 403 403 403", "200 200 404 404", "- 200 200 404", "- 403 403 403", "- 403 403 403",
+          body={"decision": "confirmed", "reason": "图像清晰，车牌可辨"}),
 }
 
 

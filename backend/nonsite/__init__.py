@@ -1,0 +1,23 @@
+"""Non-site enforcement (非现场执法): cameras, their alerts locked as evidence, triage, and the cases opened.
+
+Its own domain, not grown from `backend/supervision/cases`: that one mirrors cases the case-handling
+system owns (imported, read-only, for 两超期两随意 supervision); here the bureau owns the case from the
+camera's alert through its legal steps, with models, inbound and outbound platforms of its own.
+"""
+from backend.registry import Domain, Setting
+
+DOMAIN = Domain(
+    "nonsite",
+    models=("backend.nonsite.models",),
+    blueprints=("backend.api.nonsite:blp",),
+    settings=(
+        Setting("NONSITE_SENDER_KEYS", "", str,
+                "the platforms that send camera alerts and each one's signing key: `name=key,name=key`"),
+        Setting("NONSITE_REPLAY_SECONDS", "300", int,
+                "a signed alert whose timestamp is further from the server's clock is refused", example_default=True),
+        Setting("NONSITE_BURST_MINUTES", "5", int,
+                "alerts of the same kind and plate or shop from one camera within this many minutes are one event",
+                example_default=True),
+        Setting("NONSITE_MAX_IMAGES", "6", int, "most images one alert may carry", example_default=True),
+    ),
+)

@@ -63,6 +63,8 @@ class Channel(NamedTuple):
 CHANNELS: dict[str, Channel] = {
     # message/send takes at most 1000 UserIds in `touser`, joined by "|"
     "wechat.text_card": Channel("backend.wechat.messages.send_text_card", 1000),
+    # a non-site case's notice or decision to its party on 随申办, one party a call
+    "suishenban.document": Channel("backend.nonsite.suishenban.send_document", 1),
 }
 
 

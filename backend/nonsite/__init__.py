@@ -19,5 +19,10 @@ DOMAIN = Domain(
                 "alerts of the same kind and plate or shop from one camera within this many minutes are one event",
                 example_default=True),
         Setting("NONSITE_MAX_IMAGES", "6", int, "most images one alert may carry", example_default=True),
+        Setting("NONSITE_STATEMENT_WORKING_DAYS", "3", int,
+                "working days (Monday to Friday) after the notice is delivered for the party's statement",
+                example_default=True),
+        Setting("NONSITE_SUISHENBAN_URL", "", str, "base address of the 随申办 document interface; empty: not sent"),
+        Setting("NONSITE_SUISHENBAN_KEY", "", str, "key signing documents to 随申办 and its callbacks to us"),
     ),
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Enum, Float, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Enum, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db import Base, UTCDateTime, utcnow
@@ -106,14 +106,25 @@ class Alert(Base):
 
 
 class CaseState(str, enum.Enum):
-    registered = "registered"  # 立案
+    registered = "registered"  # 立案（或法制审核退回）
+    in_review = "in_review"  # 法制审核中
+    notice_sent = "notice_sent"  # 违法行为告知书已发往随申办
+    statement = "statement"  # 告知书已送达：陈述申辩期
+    decided = "decided"  # 行政处罚决定书已发往随申办
+    served = "served"  # 决定书已送达，待缴款
+    paid = "paid"  # 已缴款
+    closed = "closed"  # 结案
 
 
-CASE_STATE_NAMES = {CaseState.registered: "已立案"}
+CASE_STATE_NAMES = {
+    CaseState.registered: "已立案", CaseState.in_review: "法制审核中", CaseState.notice_sent: "告知书已发出",
+    CaseState.statement: "陈述申辩期", CaseState.decided: "决定书已发出", CaseState.served: "决定书已送达",
+    CaseState.paid: "已缴款", CaseState.closed: "已结案",
+}
 
 
 class NonsiteCase(Base):
-    """A non-site case, opened when a reviewer confirms an alert."""
+    """A non-site case, opened when a reviewer confirms an alert, and where it stands in its legal steps."""
 
     __tablename__ = "nonsite_case"
     __scope__ = ("squad", "squad_id")
@@ -124,5 +135,40 @@ class NonsiteCase(Base):
     state: Mapped[CaseState] = mapped_column(_enum(CaseState, 16), default=CaseState.registered)
     opened_by: Mapped[int] = mapped_column(ForeignKey("officer.id"))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    facts: Mapped[str | None] = mapped_column(String(1000))
+    legal_basis: Mapped[str | None] = mapped_column(String(500))
+    fine: Mapped[int | None] = mapped_column(Integer)  # yuan
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    review_comment: Mapped[str | None] = mapped_column(String(500))
+    statement_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # end of the statement period
+    paid_amount: Mapped[int | None] = mapped_column(Integer)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     alert: Mapped[Alert] = relationship(back_populates="case")
+    documents: Mapped[list[CaseDocument]] = relationship(back_populates="case", order_by="CaseDocument.id")
+
+
+class DocumentKind(str, enum.Enum):
+    notice = "notice"  # 违法行为告知书
+    decision = "decision"  # 行政处罚决定书
+
+
+DOCUMENT_NAMES = {DocumentKind.notice: "违法行为告知书", DocumentKind.decision: "行政处罚决定书"}
+
+
+class CaseDocument(Base):
+    """A document of a case as sent to 随申办: its number (文号), its content and that content's hash."""
+
+    __tablename__ = "nonsite_document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("nonsite_case.id"), index=True)
+    kind: Mapped[DocumentKind] = mapped_column(_enum(DocumentKind, 16))
+    number: Mapped[str] = mapped_column(String(64), unique=True)
+    content: Mapped[dict] = mapped_column(JSON)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 送达, as 随申办 reports it
+
+    case: Mapped[NonsiteCase] = relationship(back_populates="documents")

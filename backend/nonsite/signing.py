@@ -20,9 +20,11 @@ def signature(key: str, timestamp: str, body: bytes) -> str:
     return hmac.new(key.encode(), timestamp.encode() + b"\n" + body, hashlib.sha256).hexdigest()
 
 
-def verify(sender: str | None, timestamp: str | None, given: str | None, body: bytes, now: datetime) -> str:
-    """The sender whose key signed `body` at `timestamp` (Unix seconds), or Unauthorized with the reason."""
-    key = sender_keys().get(sender or "")
+def verify(sender: str | None, timestamp: str | None, given: str | None, body: bytes, now: datetime,
+           keys: dict[str, str] | None = None) -> str:
+    """The sender whose key (in `keys`, by default the alert senders') signed `body` at `timestamp` (Unix
+    seconds), or Unauthorized with the reason."""
+    key = (sender_keys() if keys is None else keys).get(sender or "")
     if key is None:
         raise Unauthorized("未知的发送方，或未配置其密钥", code="unknown_sender")
     try:

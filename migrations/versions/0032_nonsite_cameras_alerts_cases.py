@@ -1,4 +1,5 @@
-"""nonsite: the camera registry, the kinds of violation (seeded), alerts and their triage, non-site cases.
+"""nonsite: the camera registry, the kinds of violation (seeded), alerts and their triage, non-site cases
+and their documents.
 
 Evidence gains the source "camera" and the subject "alert": both columns are plain strings (no native
 enum, no CHECK), so no change to the evidence table.
@@ -93,9 +94,20 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('alert_id', sa.Integer(), nullable=False),
     sa.Column('squad_id', sa.Integer(), nullable=False),
-    sa.Column('state', sa.Enum('registered', name='casestate', native_enum=False, length=16), nullable=False),
+    sa.Column('state', sa.Enum('registered', 'in_review', 'notice_sent', 'statement', 'decided', 'served', 'paid', 'closed', name='casestate', native_enum=False, length=16), nullable=False),
     sa.Column('opened_by', sa.Integer(), nullable=False),
     sa.Column('opened_at', backend.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('facts', sa.String(length=1000), nullable=True),
+    sa.Column('legal_basis', sa.String(length=500), nullable=True),
+    sa.Column('fine', sa.Integer(), nullable=True),
+    sa.Column('submitted_by', sa.Integer(), nullable=True),
+    sa.Column('reviewed_by', sa.Integer(), nullable=True),
+    sa.Column('review_comment', sa.String(length=500), nullable=True),
+    sa.Column('statement_due_at', backend.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('paid_amount', sa.Integer(), nullable=True),
+    sa.Column('closed_at', backend.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['reviewed_by'], ['officer.id'], name=op.f('fk_nonsite_case_reviewed_by_officer')),
+    sa.ForeignKeyConstraint(['submitted_by'], ['officer.id'], name=op.f('fk_nonsite_case_submitted_by_officer')),
     sa.ForeignKeyConstraint(['alert_id'], ['nonsite_alert.id'], name=op.f('fk_nonsite_case_alert_id_nonsite_alert')),
     sa.ForeignKeyConstraint(['opened_by'], ['officer.id'], name=op.f('fk_nonsite_case_opened_by_officer')),
     sa.ForeignKeyConstraint(['squad_id'], ['squad.id'], name=op.f('fk_nonsite_case_squad_id_squad')),
@@ -105,11 +117,31 @@ def upgrade() -> None:
     with op.batch_alter_table('nonsite_case', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_nonsite_case_squad_id'), ['squad_id'], unique=False)
 
+    op.create_table('nonsite_document',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('notice', 'decision', name='documentkind', native_enum=False, length=16), nullable=False),
+    sa.Column('number', sa.String(length=64), nullable=False),
+    sa.Column('content', sa.JSON(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('created_at', backend.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('delivered_at', backend.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['nonsite_case.id'], name=op.f('fk_nonsite_document_case_id_nonsite_case')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_nonsite_document')),
+    sa.UniqueConstraint('number', name=op.f('uq_nonsite_document_number'))
+    )
+    with op.batch_alter_table('nonsite_document', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_nonsite_document_case_id'), ['case_id'], unique=False)
+
     op.bulk_insert(sa.table("nonsite_kind", sa.column("code", sa.String), sa.column("name", sa.String)), [
         {"code": code, "name": name} for code, name in KINDS])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('nonsite_document', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_nonsite_document_case_id'))
+
+    op.drop_table('nonsite_document')
     with op.batch_alter_table('nonsite_case', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_nonsite_case_squad_id'))
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from backend.community.models import ComplaintPhoto, Status
 from backend.db import session, utcnow
-from backend.nonsite.models import Alert, Camera
+from backend.nonsite.models import Alert, Camera, CaseState, NonsiteCase
 from backend.org.models import Role
 from backend.storage import get_storage
 from tests import photos
@@ -324,3 +324,20 @@ def alert_ids(make, client, owner):
     session.add(alert)
     session.commit()
     return {"alert_id": alert.id}
+
+
+def nonsite_case_ids(make, client, owner, state: CaseState = CaseState.registered):
+    """A non-site case of `owner`'s squad, opened from a confirmed alert, standing at `state`."""
+    ids = alert_ids(make, client, owner)
+    if ids is None:
+        return None
+    alert = session.get(Alert, ids["alert_id"])
+    case = NonsiteCase(alert=alert, squad_id=alert.squad_id, state=state, opened_by=owner.id, opened_at=utcnow(),
+                       submitted_by=owner.id, facts="渣土车未密闭", legal_basis="条例", fine=2000)
+    session.add(case)
+    session.commit()
+    return {"case_id": case.id}
+
+
+def nonsite_case_in_review_ids(make, client, owner):
+    return nonsite_case_ids(make, client, owner, CaseState.in_review)

@@ -28,7 +28,7 @@ from tests.authz.makers import (drill_attempt_ids, gesture_photo_form, material_
                                 question_sheet_form)
 from tests.authz.makers import quarterly_ids, sheet_ids, squad_ids, yearly_ids
 from tests.authz.makers import outbox_message_ids
-from tests.authz.makers import alert_ids
+from tests.authz.makers import alert_ids, nonsite_case_ids, nonsite_case_in_review_ids
 
 ROLES = [Role.officer, Role.squad_leader, Role.district_admin, Role.supervisor, Role.trainer]
 WHERE = ["own", "squad", "other_squad", "other_district"]
@@ -313,6 +313,19 @@ MATRIX: dict[tuple[str, str], Endpoint] = {
     ("POST", "/api/nonsite/alerts/<int:alert_id>/triage"):
         E(alert_ids, "403 403 403 403", "200 200 404 404", "- 200 200 404", "- 403 403 403", "- 403 403 403",
           body={"decision": "confirmed", "reason": "图像清晰，车牌可辨"}),
+    # non-site cases: the squad's leader handles them, the district's administrators review them (法制审核)
+    ("GET", "/api/nonsite/cases/<int:case_id>"):
+        E(nonsite_case_ids, "403 403 403 403", "200 200 404 404", "- 200 200 404", "- 403 403 403", "- 403 403 403"),
+    ("POST", "/api/nonsite/cases/<int:case_id>/submit"):
+        E(nonsite_case_ids, "403 403 403 403", "200 200 404 404", "- 200 200 404", "- 403 403 403", "- 403 403 403",
+          body={"facts": "渣土车未密闭", "legal_basis": "条例", "fine": 2000}),
+    ("POST", "/api/nonsite/cases/<int:case_id>/review"):
+        E(nonsite_case_in_review_ids, "403 403 403 403", "403 403 403 403", "- 200 200 404", "- 403 403 403",
+          "- 403 403 403", body={"approve": False, "comment": "证据不足"}),
+    ("POST", "/api/nonsite/cases/<int:case_id>/decide"):
+        E(nonsite_case_ids, "403 403 403 403", "409 409 404 404", "- 409 409 404", "- 403 403 403", "- 403 403 403"),
+    ("POST", "/api/nonsite/cases/<int:case_id>/close"):
+        E(nonsite_case_ids, "403 403 403 403", "409 409 404 404", "- 409 409 404", "- 403 403 403", "- 403 403 403"),
 }
 
 

@@ -1,5 +1,4 @@
 """Alerts: the video analysis platforms post them signed; reviewers list, read and triage them."""
-import functools
 import hashlib
 
 from flask import g, request
@@ -7,38 +6,15 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from backend.api import audit_object
-from backend.api.nonsite.common import blp
+from backend.api.nonsite.common import blp, signed_by
 from backend.api.pagination import page_of
 from backend.api.schemas import Count, Rows, Schema, Text
 from backend.api.security import auth_required, current_actor
-from backend.db import utcnow
 from backend.nonsite import operations, queries, signing
 from backend.nonsite.models import FALSE_POSITIVE_NAMES, Alert, Decision, FalsePositive
 from backend.org.roles import SQUAD_MANAGERS
 from backend.org.scope import get_visible
 
-SIGNATURE_HEADERS = [
-    {"in": "header", "name": "X-Sender", "required": True, "schema": {"type": "string"},
-     "description": "发送方名称（NONSITE_SENDER_KEYS）"},
-    {"in": "header", "name": "X-Timestamp", "required": True, "schema": {"type": "string"},
-     "description": "Unix 秒；与服务器时间相差超过 NONSITE_REPLAY_SECONDS 拒收"},
-    {"in": "header", "name": "X-Signature", "required": True, "schema": {"type": "string"},
-     "description": "hex(HMAC-SHA256(发送方密钥, X-Timestamp + \"\\n\" + 请求体))"},
-]
-
-
-def signed(view):
-    """Verify the sender's signature over the raw body before the body is even parsed."""
-
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        headers = request.headers
-        g.nonsite_sender = signing.verify(headers.get("X-Sender"), headers.get("X-Timestamp"),
-                                          headers.get("X-Signature"), request.get_data(cache=True), utcnow())
-        return view(*args, **kwargs)
-
-    return blp.doc(parameters=SIGNATURE_HEADERS,
-                   responses={"401": {"description": "未知发送方、签名错误或时间戳超出窗口"}})(wrapper)
 
 
 class ImageInSchema(Schema):
@@ -131,7 +107,7 @@ class PrecisionSchema(Schema):
 
 @blp.route("/alerts", endpoint="alerts")
 class Alerts(MethodView):
-    @signed
+    @signed_by(signing.sender_keys, "NONSITE_SENDER_KEYS")
     @blp.arguments(AlertInSchema)
     @blp.response(201, AlertSchema)
     @blp.alt_response(200, schema=AlertSchema, description="同一告警编号已收到：返回第一次的结果")

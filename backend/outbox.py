@@ -66,6 +66,8 @@ CHANNELS: dict[str, Channel] = {
     "wechat.text_card": Channel("backend.wechat.messages.send_text_card", 1000),
     # a work order's answer to the platform it came from: one source per call
     "orders.answer": Channel("backend.orders.answers.send_answer", 1),
+    # a non-site case's notice or decision to its party on 随申办, one party a call
+    "suishenban.document": Channel("backend.nonsite.suishenban.send_document", 1),
 }
 
 

@@ -20,6 +20,7 @@ class EvidenceKind(str, enum.Enum):
 class Source(str, enum.Enum):
     upload = "upload"  # multipart upload
     wechat = "wechat"  # a JS-SDK media id, downloaded from the government-WeChat media API
+    camera = "camera"  # a camera's alert (backend/nonsite), in the chain of the camera's system officer
 
 
 class Subject(str, enum.Enum):
@@ -29,6 +30,7 @@ class Subject(str, enum.Enum):
     finding = "finding"  # 督察发现
     inspection = "inspection"  # 检查
     case = "case"  # 案件（案件系统的案号）
+    alert = "alert"  # 非现场告警（backend/nonsite）
 
 
 SUBJECT_NAMES = {
@@ -36,6 +38,7 @@ SUBJECT_NAMES = {
     Subject.finding: "督察发现",
     Subject.inspection: "检查",
     Subject.case: "案件",
+    Subject.alert: "非现场告警",
 }
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from backend.community.models import ComplaintPhoto, Status
 from backend.db import session, utcnow
+from backend.nonsite.models import Alert, Camera, CaseState, NonsiteCase
 from backend.org.models import Role
 from backend.storage import get_storage
 from tests import photos
@@ -343,3 +344,36 @@ def work_order_ids(make, client, owner):
     session.add(order)
     session.flush()
     return {"order_id": order.id}
+
+
+def alert_ids(make, client, owner):
+    """A camera alert of `owner`'s squad (a camera of the squad's, with its system account)."""
+    if owner.squad is None:
+        return None
+    code = f"M{uuid.uuid4().hex[:10]}"
+    system = make.officer(squad=owner.squad, badge_no=f"CAM-{code}", active=False)
+    camera = Camera(code=code, name="矩阵", sender="vision", place="某路", lat=31.2, lng=121.4,
+                    kinds=["muck_uncovered"], squad_id=owner.squad_id, officer_id=system.id)
+    now = utcnow()
+    alert = Alert(sender="vision", alert_id=code, body_sha256="0" * 64, camera=camera, squad_id=owner.squad_id,
+                  kind="muck_uncovered", occurred_at=now, last_seen_at=now, place="某路", confidence=0.9)
+    session.add(alert)
+    session.commit()
+    return {"alert_id": alert.id}
+
+
+def nonsite_case_ids(make, client, owner, state: CaseState = CaseState.registered):
+    """A non-site case of `owner`'s squad, opened from a confirmed alert, standing at `state`."""
+    ids = alert_ids(make, client, owner)
+    if ids is None:
+        return None
+    alert = session.get(Alert, ids["alert_id"])
+    case = NonsiteCase(alert=alert, squad_id=alert.squad_id, state=state, opened_by=owner.id, opened_at=utcnow(),
+                       submitted_by=owner.id, facts="渣土车未密闭", legal_basis="条例", fine=2000)
+    session.add(case)
+    session.commit()
+    return {"case_id": case.id}
+
+
+def nonsite_case_in_review_ids(make, client, owner):
+    return nonsite_case_ids(make, client, owner, CaseState.in_review)

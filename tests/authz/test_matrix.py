@@ -21,6 +21,7 @@ from backend.training.live.classes import join_signature
 from backend.training.live.screen import screen_key
 from tests import photos
 from tests.authz.makers import (
+    alert_ids,
     assigned_complaint_ids,
     attempt_ids,
     bank_ids,
@@ -39,6 +40,8 @@ from tests.authz.makers import (
     live_class_with_question_ids,
     material_form,
     material_ids,
+    nonsite_case_ids,
+    nonsite_case_in_review_ids,
     notice_ids,
     office_ids,
     officer_ids,
@@ -615,6 +618,25 @@ MATRIX: dict[tuple[str, str], Endpoint] = {
         "403 403 403 404",
         body={"action": "accept"},
     ),
+    # camera alerts: the squad's leader and the district's administrators triage them
+    ("GET", "/api/nonsite/alerts/<int:alert_id>"):
+        E(alert_ids, "403 403 403 403", "200 200 404 404", "- 200 200 404", "- 403 403 403", "- 403 403 403"),
+    ("POST", "/api/nonsite/alerts/<int:alert_id>/triage"):
+        E(alert_ids, "403 403 403 403", "200 200 404 404", "- 200 200 404", "- 403 403 403", "- 403 403 403",
+          body={"decision": "confirmed", "reason": "图像清晰，车牌可辨"}),
+    # non-site cases: the squad's leader handles them, the district's administrators review them (法制审核)
+    ("GET", "/api/nonsite/cases/<int:case_id>"):
+        E(nonsite_case_ids, "403 403 403 403", "200 200 404 404", "- 200 200 404", "- 403 403 403", "- 403 403 403"),
+    ("POST", "/api/nonsite/cases/<int:case_id>/submit"):
+        E(nonsite_case_ids, "403 403 403 403", "200 200 404 404", "- 200 200 404", "- 403 403 403", "- 403 403 403",
+          body={"facts": "渣土车未密闭", "legal_basis": "条例", "fine": 2000}),
+    ("POST", "/api/nonsite/cases/<int:case_id>/review"):
+        E(nonsite_case_in_review_ids, "403 403 403 403", "403 403 403 403", "- 200 200 404", "- 403 403 403",
+          "- 403 403 403", body={"approve": False, "comment": "证据不足"}),
+    ("POST", "/api/nonsite/cases/<int:case_id>/decide"):
+        E(nonsite_case_ids, "403 403 403 403", "409 409 404 404", "- 409 409 404", "- 403 403 403", "- 403 403 403"),
+    ("POST", "/api/nonsite/cases/<int:case_id>/close"):
+        E(nonsite_case_ids, "403 403 403 403", "409 409 404 404", "- 409 409 404", "- 403 403 403", "- 403 403 403"),
 }
 
 

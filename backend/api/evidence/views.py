@@ -40,7 +40,7 @@ class EvidenceDetailsSchema(Schema):
     accuracy_m = fields.Float(validate=validate.Range(min=0), metadata={"description": "定位精度，米"})
     place = fields.String(validate=validate.Length(min=1, max=200), metadata={"example": "静安区南京西路 1266 号"})
     subject_type = fields.Enum(Subject, metadata={"description": "关联对象：complaint 诉件 / finding 督察发现 / "
-                                                                "inspection 检查 / case 案件"})
+                                                                "inspection 检查 / case 案件 / alert 非现场告警"})
     subject_ref = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "关联对象编号或案号"})
 
 
@@ -66,7 +66,9 @@ class EvidenceRecordSchema(Schema):
     officer_id = fields.Integer()
     seq = fields.Integer(metadata={"description": "在本人证据链中的序号"})
     kind = fields.Enum(EvidenceKind)
-    source = fields.String(attribute="source.value", metadata={"description": "upload 上传 / wechat 政务微信"})
+    source = fields.String(
+        attribute="source.value", metadata={"description": "upload 上传 / wechat 政务微信 / camera 摄像头告警"}
+    )
     mime = fields.String()
     size_bytes = fields.Integer()
     sha256 = fields.String()

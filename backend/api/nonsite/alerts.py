@@ -1,0 +1,162 @@
+"""Alerts: the video analysis platforms post them signed; reviewers list, read and triage them."""
+import hashlib
+
+from flask import g, request
+from flask.views import MethodView
+from marshmallow import fields, validate
+
+from backend.api.audit import audit_object
+from backend.api.nonsite.common import blp, signed_by
+from backend.api.pagination import page_of
+from backend.api.schemas import Count, Rows, Schema, Text
+from backend.api.security import auth_required, current_actor
+from backend.nonsite import operations, queries, signing
+from backend.nonsite.models import FALSE_POSITIVE_NAMES, Alert, Decision, FalsePositive
+from backend.org.roles import SQUAD_MANAGERS
+from backend.org.scope import get_visible
+
+
+class ImageInSchema(Schema):
+    data = fields.String(required=True, metadata={"description": "图片（JPEG/PNG）的 base64"})
+    content_type = fields.String(validate=validate.OneOf(["image/jpeg", "image/png"]))
+
+
+class AlertInSchema(Schema):
+    alert_id = fields.String(required=True, validate=validate.Length(min=1, max=40),
+                             metadata={"description": "平台的告警编号；重复发送只记一次",
+                                       "example": "VA-20261202-000123"})
+    camera_id = fields.String(required=True, validate=validate.Length(min=1, max=24),
+                              metadata={"description": "摄像头编号（登记表中的 code）", "example": "JA-GHXL-01"})
+    occurred_at = fields.AwareDateTime(required=True)
+    kind = fields.String(required=True, validate=validate.Length(min=1, max=32),
+                         metadata={"description": "违法类型代码（GET /api/nonsite/kinds）",
+                                   "example": "muck_uncovered"})
+    confidence = fields.Float(required=True, validate=validate.Range(0, 1))
+    place = fields.String(validate=validate.Length(min=1, max=200), metadata={"description": "缺省为摄像头位置"})
+    plate = fields.String(validate=validate.Length(min=1, max=16), metadata={"example": "沪A12345"})
+    shop = fields.String(validate=validate.Length(min=1, max=100),
+                         metadata={"description": "识别出的店招或商户",
+                                                                             "example": "老王水果店"})
+    images = fields.List(fields.Nested(ImageInSchema), required=True, validate=validate.Length(min=1))
+
+
+class AlertEvidenceSchema(Schema):
+    id = fields.Integer()
+    seq = fields.Integer(metadata={"description": "在摄像头证据链中的序号"})
+    sha256 = fields.String()
+    record_hash = fields.String()
+
+
+class AlertSchema(Schema):
+    id = fields.Integer()
+    sender = fields.String()
+    alert_id = fields.String()
+    camera_id = fields.Integer()
+    camera_code = Text(lambda a: a.camera.code)
+    kind = fields.String()
+    occurred_at = fields.AwareDateTime()
+    last_seen_at = fields.AwareDateTime(metadata={"description": "同一事件最后一次告警的时间"})
+    place = fields.String()
+    confidence = fields.Float()
+    plate = fields.String(allow_none=True)
+    shop = fields.String(allow_none=True)
+    burst_of = fields.Integer(allow_none=True, metadata={"description": "同一事件的首条告警（本条已合并入该告警）"})
+    burst_size = Count(queries.burst_size, metadata={"description": "该事件合并的告警条数"})
+    decision = fields.Enum(Decision, allow_none=True)
+    false_positive = fields.Enum(FalsePositive, allow_none=True)
+    false_positive_name = Text(lambda a: FALSE_POSITIVE_NAMES.get(a.false_positive), allow_none=True)
+    reason = fields.String(allow_none=True)
+    decided_by = fields.Integer(allow_none=True)
+    decided_at = fields.AwareDateTime(allow_none=True)
+    evidence = Rows(lambda a: AlertEvidenceSchema(many=True).dump(queries.evidence_of(a)),
+                    metadata={"description": "锁定的证据（事件的全部图片）：id, seq, sha256, record_hash"})
+    case_id = Count(lambda a: a.case.id if a.case else None, allow_none=True,
+                    metadata={"description": "确认后立的非现场案件"})
+
+
+class AlertFilterSchema(Schema):
+    decision = fields.Enum(Decision, metadata={"description": "confirmed 已确认 / dismissed 已排除"})
+    undecided = fields.Boolean(load_default=False, metadata={"description": "只看待研判的"})
+    camera_id = fields.Integer()
+
+
+class TriageSchema(Schema):
+    decision = fields.Enum(Decision, required=True, metadata={"description": "confirmed 确认（立案）/ dismissed 排除"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    false_positive = fields.Enum(FalsePositive, metadata={
+        "description": "排除时必填：no_violation 无违法行为 / wrong_object 识别对象错误 / "
+                       "wrong_kind 违法类型识别错误 / unclear_image 图像不清"})
+
+
+class PrecisionQuerySchema(Schema):
+    since = fields.Date(metadata={"description": "告警日期起（含）"})
+    until = fields.Date(metadata={"description": "告警日期止（含）"})
+
+
+class PrecisionSchema(Schema):
+    camera_id = fields.Integer()
+    camera_code = fields.String()
+    kind = fields.String()
+    confirmed = fields.Integer()
+    dismissed = fields.Integer()
+    false_positives = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                                  metadata={"description": "按误报类型计数"})
+    precision = fields.Float(metadata={"description": "确认数 / 已研判数"})
+
+
+@blp.route("/alerts", endpoint="alerts")
+class Alerts(MethodView):
+    @signed_by(signing.sender_keys, "NONSITE_SENDER_KEYS")
+    @blp.arguments(AlertInSchema)
+    @blp.response(201, AlertSchema)
+    @blp.alt_response(200, schema=AlertSchema, description="同一告警编号已收到：返回第一次的结果")
+    @blp.alt_response(403, description="该摄像头不由该发送方上报")
+    @blp.alt_response(409, description="告警编号已用于另一条告警")
+    def post(self, body):
+        """视频分析平台上报告警（签名；图片内联 base64，立即进入摄像头的证据链）"""
+        alert, new = operations.take_alert(
+            sender=g.nonsite_sender, body_sha256=hashlib.sha256(request.get_data()).hexdigest(),
+            camera_code=body.pop("camera_id"), **body)
+        audit_object("nonsite_alert", alert.id)
+        return alert, 201 if new else 200
+
+    @auth_required(blp, *SQUAD_MANAGERS)
+    @blp.arguments(AlertFilterSchema, location="query")
+    @blp.response(200, AlertSchema(many=True))
+    @blp.paginate()
+    def get(self, filters, pagination_parameters):
+        """告警（同一事件只列首条），新的在前"""
+        return page_of(queries.alerts(current_actor(), **filters), pagination_parameters)
+
+
+@blp.route("/alerts/<int:alert_id>", endpoint="alert")
+class AlertView(MethodView):
+    @auth_required(blp, *SQUAD_MANAGERS)
+    @blp.response(200, AlertSchema)
+    @blp.alt_response(404, description="不存在或不在数据权限内")
+    def get(self, alert_id):
+        """一条告警及其锁定的证据"""
+        return get_visible(Alert, alert_id, current_actor(), what="告警")
+
+
+@blp.route("/alerts/<int:alert_id>/triage", endpoint="alert_triage")
+class Triage(MethodView):
+    @auth_required(blp, *SQUAD_MANAGERS)
+    @blp.arguments(TriageSchema)
+    @blp.response(200, AlertSchema)
+    @blp.alt_response(404, description="不存在或不在数据权限内")
+    @blp.alt_response(409, description="已研判，或属于另一告警的同一事件")
+    def post(self, body, alert_id):
+        """研判：确认（立非现场案件）或排除（注明误报类型与理由）"""
+        audit_object("nonsite_alert", alert_id)
+        return operations.triage(current_actor(), alert_id, **body)
+
+
+@blp.route("/precision", endpoint="precision")
+class Precision(MethodView):
+    @auth_required(blp, *SQUAD_MANAGERS)
+    @blp.arguments(PrecisionQuerySchema, location="query")
+    @blp.response(200, PrecisionSchema(many=True))
+    def get(self, query):
+        """告警准确率：按摄像头与违法类型，确认数、排除数（按误报类型）与准确率"""
+        return queries.precision(current_actor(), **query)

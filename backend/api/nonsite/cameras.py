@@ -1,0 +1,68 @@
+"""The camera registry and the kinds of violation."""
+from flask.views import MethodView
+from marshmallow import fields, validate
+from sqlalchemy import select
+
+from backend.api.audit import audit_object
+from backend.api.nonsite.common import blp
+from backend.api.pagination import page_of
+from backend.api.schemas import Schema
+from backend.api.security import auth_required, current_actor
+from backend.db import session
+from backend.nonsite import operations, queries
+from backend.nonsite.models import ViolationKind
+from backend.org.roles import DISTRICT_ADMINS
+
+
+class KindSchema(Schema):
+    code = fields.String(metadata={"example": "muck_uncovered"})
+    name = fields.String(metadata={"example": "渣土车未密闭"})
+
+
+class CameraInSchema(Schema):
+    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]{1,24}$"),
+                         metadata={"description": "平台的摄像头编号（字母、数字、_.-，最多 24 位）"})
+    name = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    sender = fields.String(required=True, validate=validate.Length(min=1, max=32),
+                           metadata={"description": "上报该摄像头告警的平台（NONSITE_SENDER_KEYS 中的名称）",
+                                     "example": "vision"})
+    place = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    lat = fields.Float(required=True, validate=validate.Range(-90, 90), metadata={"description": "GCJ-02"})
+    lng = fields.Float(required=True, validate=validate.Range(-180, 180))
+    kinds = fields.List(fields.String(validate=validate.Length(min=1, max=32)), required=True,
+                        validate=validate.Length(min=1), metadata={"description": "可上报的违法类型代码"})
+    squad_id = fields.Integer(required=True, metadata={"description": "负责的中队"})
+
+
+class CameraSchema(CameraInSchema):
+    id = fields.Integer()
+    officer_id = fields.Integer(metadata={"description": "其证据链的系统账号（不能登录）"})
+
+
+@blp.route("/kinds", endpoint="kinds")
+class Kinds(MethodView):
+    @auth_required(blp)
+    @blp.response(200, KindSchema(many=True))
+    def get(self):
+        """违法类型（数据）"""
+        return session.scalars(select(ViolationKind).order_by(ViolationKind.code)).all()
+
+
+@blp.route("/cameras", endpoint="cameras")
+class Cameras(MethodView):
+    @auth_required(blp, *DISTRICT_ADMINS)
+    @blp.arguments(CameraInSchema)
+    @blp.response(201, CameraSchema)
+    @blp.alt_response(409, description="摄像头编号已登记")
+    def post(self, body):
+        """登记摄像头（位置、可上报的违法类型、负责中队）"""
+        camera = operations.register_camera(current_actor(), **body)
+        audit_object("nonsite_camera", camera.id)
+        return camera
+
+    @auth_required(blp)
+    @blp.response(200, CameraSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters):
+        """摄像头登记表"""
+        return page_of(queries.cameras(current_actor()), pagination_parameters)

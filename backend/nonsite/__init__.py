@@ -1,0 +1,28 @@
+"""Non-site enforcement (非现场执法): cameras, their alerts locked as evidence, triage, and the cases opened.
+
+Its own domain, not grown from `backend/supervision/cases`: that one mirrors cases the case-handling
+system owns (imported, read-only, for 两超期两随意 supervision); here the bureau owns the case from the
+camera's alert through its legal steps, with models, inbound and outbound platforms of its own.
+"""
+from backend.registry import Domain, Setting
+
+DOMAIN = Domain(
+    "nonsite",
+    models=("backend.nonsite.models",),
+    blueprints=("backend.api.nonsite:blp",),
+    settings=(
+        Setting("NONSITE_SENDER_KEYS", "", str,
+                "the platforms that send camera alerts and each one's signing key: `name=key,name=key`"),
+        Setting("NONSITE_REPLAY_SECONDS", "300", int,
+                "a signed alert whose timestamp is further from the server's clock is refused", example_default=True),
+        Setting("NONSITE_BURST_MINUTES", "5", int,
+                "alerts of the same kind and plate or shop from one camera within this many minutes are one event",
+                example_default=True),
+        Setting("NONSITE_MAX_IMAGES", "6", int, "most images one alert may carry", example_default=True),
+        Setting("NONSITE_STATEMENT_WORKING_DAYS", "3", int,
+                "working days (Monday to Friday) after the notice is delivered for the party's statement",
+                example_default=True),
+        Setting("NONSITE_SUISHENBAN_URL", "", str, "base address of the 随申办 document interface; empty: not sent"),
+        Setting("NONSITE_SUISHENBAN_KEY", "", str, "key signing documents to 随申办 and its callbacks to us"),
+    ),
+)

@@ -1,0 +1,174 @@
+"""Cameras, the kinds of violation they report, the alerts they send and how a reviewer judged each one."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, Enum, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backend.db import Base, UTCDateTime, utcnow
+from backend.org.models import Officer, Squad
+
+
+class ViolationKind(Base):
+    """A kind of violation a camera may report (渣土车未密闭, 跨门营业 …): data, added as the platform learns more."""
+
+    __tablename__ = "nonsite_kind"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+
+
+class Camera(Base):
+    """A camera in the registry: where it is, who reports for it, what it may report, which squad owns it.
+
+    Its evidence forms a chain of its own under a system officer (`officer_id`, never able to sign in),
+    so the hash chain, its checkpoints, `flask evidence verify` and the anchored tree heads cover it
+    as they cover an officer's."""
+
+    __tablename__ = "nonsite_camera"
+    __scope__ = ("squad", "squad_id")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(24), unique=True)  # the platform's camera id
+    name: Mapped[str] = mapped_column(String(64))
+    sender: Mapped[str] = mapped_column(String(32))  # the platform whose key signs its alerts
+    place: Mapped[str] = mapped_column(String(200))
+    lat: Mapped[float] = mapped_column(Float)  # GCJ-02
+    lng: Mapped[float] = mapped_column(Float)
+    kinds: Mapped[list[str]] = mapped_column(JSON)  # codes of ViolationKind it may report
+    squad_id: Mapped[int] = mapped_column(ForeignKey("squad.id"), index=True)  # the owner
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id"), unique=True)  # its evidence chain
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    squad: Mapped[Squad] = relationship()
+    officer: Mapped[Officer] = relationship()
+
+
+class Decision(str, enum.Enum):
+    confirmed = "confirmed"  # 确认
+    dismissed = "dismissed"  # 排除（误报）
+
+
+class FalsePositive(str, enum.Enum):
+    """Why an alert was not a violation: counted per camera and kind to judge the platform's precision."""
+
+    no_violation = "no_violation"  # 无违法行为
+    wrong_object = "wrong_object"  # 识别对象错误（如把普通货车当渣土车）
+    wrong_kind = "wrong_kind"  # 违法类型识别错误
+    unclear_image = "unclear_image"  # 图像不清，无法认定
+
+
+FALSE_POSITIVE_NAMES = {
+    FalsePositive.no_violation: "无违法行为",
+    FalsePositive.wrong_object: "识别对象错误",
+    FalsePositive.wrong_kind: "违法类型识别错误",
+    FalsePositive.unclear_image: "图像不清，无法认定",
+}
+
+
+def _enum(kind: type[enum.Enum], length: int) -> Enum:
+    return Enum(kind, native_enum=False, length=length, validate_strings=True)
+
+
+class Alert(Base):
+    """One alert as a platform sent it. A burst of the same event from one camera is one alert (`burst_of`
+    None) with the later ones pointing at it; each keeps its own alert id, so a resend is recognised."""
+
+    __tablename__ = "nonsite_alert"
+    __scope__ = ("squad", "squad_id")
+    __table_args__ = (UniqueConstraint("sender", "alert_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender: Mapped[str] = mapped_column(String(32))
+    alert_id: Mapped[str] = mapped_column(String(40))  # the sender's id: idempotency key
+    body_sha256: Mapped[str] = mapped_column(String(64))  # a resend must be the same alert
+    camera_id: Mapped[int] = mapped_column(ForeignKey("nonsite_camera.id"), index=True)
+    squad_id: Mapped[int] = mapped_column(ForeignKey("squad.id"), index=True)
+    kind: Mapped[str] = mapped_column(ForeignKey("nonsite_kind.code"), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the latest alert of its burst
+    place: Mapped[str] = mapped_column(String(200))
+    confidence: Mapped[float] = mapped_column(Float)
+    plate: Mapped[str | None] = mapped_column(String(16), index=True)
+    shop: Mapped[str | None] = mapped_column(String(100))
+    burst_of: Mapped[int | None] = mapped_column(ForeignKey("nonsite_alert.id"), index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decision: Mapped[Decision | None] = mapped_column(_enum(Decision, 16), index=True)
+    false_positive: Mapped[FalsePositive | None] = mapped_column(_enum(FalsePositive, 16))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    camera: Mapped[Camera] = relationship()
+    case: Mapped[NonsiteCase | None] = relationship(back_populates="alert")
+
+
+class CaseState(str, enum.Enum):
+    registered = "registered"  # 立案（或法制审核退回）
+    in_review = "in_review"  # 法制审核中
+    notice_sent = "notice_sent"  # 违法行为告知书已发往随申办
+    statement = "statement"  # 告知书已送达：陈述申辩期
+    decided = "decided"  # 行政处罚决定书已发往随申办
+    served = "served"  # 决定书已送达，待缴款
+    paid = "paid"  # 已缴款
+    closed = "closed"  # 结案
+
+
+CASE_STATE_NAMES = {
+    CaseState.registered: "已立案", CaseState.in_review: "法制审核中", CaseState.notice_sent: "告知书已发出",
+    CaseState.statement: "陈述申辩期", CaseState.decided: "决定书已发出", CaseState.served: "决定书已送达",
+    CaseState.paid: "已缴款", CaseState.closed: "已结案",
+}
+
+
+class NonsiteCase(Base):
+    """A non-site case, opened when a reviewer confirms an alert, and where it stands in its legal steps."""
+
+    __tablename__ = "nonsite_case"
+    __scope__ = ("squad", "squad_id")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("nonsite_alert.id"), unique=True)
+    squad_id: Mapped[int] = mapped_column(ForeignKey("squad.id"), index=True)
+    state: Mapped[CaseState] = mapped_column(_enum(CaseState, 16), default=CaseState.registered)
+    opened_by: Mapped[int] = mapped_column(ForeignKey("officer.id"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    facts: Mapped[str | None] = mapped_column(String(1000))
+    legal_basis: Mapped[str | None] = mapped_column(String(500))
+    fine: Mapped[int | None] = mapped_column(Integer)  # yuan
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    review_comment: Mapped[str | None] = mapped_column(String(500))
+    statement_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # end of the statement period
+    paid_amount: Mapped[int | None] = mapped_column(Integer)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    alert: Mapped[Alert] = relationship(back_populates="case")
+    documents: Mapped[list[CaseDocument]] = relationship(back_populates="case", order_by="CaseDocument.id")
+
+
+class DocumentKind(str, enum.Enum):
+    notice = "notice"  # 违法行为告知书
+    decision = "decision"  # 行政处罚决定书
+
+
+DOCUMENT_NAMES = {DocumentKind.notice: "违法行为告知书", DocumentKind.decision: "行政处罚决定书"}
+
+
+class CaseDocument(Base):
+    """A document of a case as sent to 随申办: its number (文号), its content and that content's hash."""
+
+    __tablename__ = "nonsite_document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("nonsite_case.id"), index=True)
+    kind: Mapped[DocumentKind] = mapped_column(_enum(DocumentKind, 16))
+    number: Mapped[str] = mapped_column(String(64), unique=True)
+    content: Mapped[dict] = mapped_column(JSON)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 送达, as 随申办 reports it
+
+    case: Mapped[NonsiteCase] = relationship(back_populates="documents")

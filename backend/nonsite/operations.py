@@ -1,0 +1,161 @@
+"""Registering cameras, taking in their alerts (each image locked in the evidence chain at once), triage."""
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from backend.config import settings
+from backend.db import session, utcnow
+from backend.errors import Conflict, Forbidden, Invalid
+from backend.evidence import chain
+from backend.evidence.models import Source, Subject
+from backend.evidence.operations import CLOCK_SKEW, submit_evidence
+from backend.images import validate_image
+from backend.nonsite.models import Alert, Camera, Decision, FalsePositive, NonsiteCase, ViolationKind
+from backend.nonsite.signing import sender_keys
+from backend.org.models import Officer, Role, Squad
+from backend.org.roles import DISTRICT_ADMINS, SQUAD_MANAGERS, require
+from backend.org.scope import get_visible
+
+# 省份简称 + 发牌机关字母 + 5 位（普通）或 6 位（新能源）字母数字，末位可为 挂/学/警 等
+PLATE = re.compile(r"^[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-HJ-NP-Z]"
+                   r"[A-HJ-NP-Z0-9]{4,5}[A-HJ-NP-Z0-9挂学警港澳]$")
+
+
+def _known_kinds(codes: list[str]) -> None:
+    known = set(session.scalars(select(ViolationKind.code).where(ViolationKind.code.in_(codes))))
+    unknown = [code for code in codes if code not in known]
+    if unknown:
+        raise Invalid(f"未知的违法类型：{'、'.join(unknown)}", code="unknown_kind")
+
+
+def register_camera(actor: Officer, *, code: str, name: str, sender: str, place: str, lat: float, lng: float,
+                    kinds: list[str], squad_id: int) -> Camera:
+    """Add a camera, with the system officer that holds its evidence chain (who can never sign in)."""
+    require(actor, DISTRICT_ADMINS)
+    squad = get_visible(Squad, squad_id, actor, what="中队")
+    if sender not in sender_keys():
+        raise Invalid(f"未配置发送方 {sender} 的密钥（NONSITE_SENDER_KEYS）", code="unknown_sender")
+    _known_kinds(kinds)
+    if session.scalars(select(Camera.id).where(Camera.code == code)).first() is not None:
+        raise Conflict("该摄像头编号已登记", code="camera_exists")
+    system = Officer(badge_no=f"CAM-{code}", name=f"摄像头 {name}"[:64], role=Role.officer,
+                     district_id=squad.district_id, squad_id=squad.id, active=False)
+    camera = Camera(code=code, name=name, sender=sender, place=place, lat=lat, lng=lng, kinds=kinds,
+                    squad_id=squad.id, officer=system)
+    session.add(camera)
+    session.flush()
+    return camera
+
+
+@dataclass(frozen=True)
+class Image:
+    data: bytes
+    content_type: str | None
+
+
+def _images(encoded: list[dict]) -> list[Image]:
+    """Decode and validate every image before anything is stored: one bad image refuses the whole alert."""
+    if len(encoded) > settings().NONSITE_MAX_IMAGES:
+        raise Invalid(f"一条告警最多 {settings().NONSITE_MAX_IMAGES} 张图片", code="too_many_images")
+    images = []
+    for number, item in enumerate(encoded, start=1):
+        try:
+            data = base64.b64decode(item["data"], validate=True)
+        except (binascii.Error, ValueError):
+            raise Invalid(f"第 {number} 张图片不是有效的 base64", code="bad_base64") from None
+        try:
+            validate_image(data, declared_type=item.get("content_type"),
+                           max_bytes=settings().EVIDENCE_MAX_IMAGE_BYTES)
+        except Invalid as refusal:
+            raise Invalid(f"第 {number} 张图片：{refusal.message}", code=refusal.code) from refusal
+        images.append(Image(data, item.get("content_type")))
+    return images
+
+
+def _resend(existing: Alert, body_sha256: str) -> Alert:
+    if existing.body_sha256 != body_sha256:
+        raise Conflict("该告警编号已用于另一条告警", code="alert_id_reused")
+    return existing
+
+
+def _burst(camera: Camera, kind: str, plate: str | None, shop: str | None, at: datetime) -> Alert | None:
+    """The alert this one repeats: same camera, kind, plate and shop, seen within the burst window."""
+    window = timedelta(minutes=settings().NONSITE_BURST_MINUTES)
+    return session.scalars(select(Alert).where(
+        Alert.camera_id == camera.id, Alert.kind == kind, Alert.burst_of.is_(None),
+        Alert.plate.is_(None) if plate is None else Alert.plate == plate,
+        Alert.shop.is_(None) if shop is None else Alert.shop == shop,
+        Alert.last_seen_at >= at - window, Alert.occurred_at <= at + window,
+    ).order_by(Alert.last_seen_at.desc()).limit(1)).first()
+
+
+def take_alert(*, sender: str, body_sha256: str, alert_id: str, camera_code: str, occurred_at: datetime, kind: str,
+               confidence: float, images: list[dict], place: str | None = None, plate: str | None = None,
+               shop: str | None = None, now: datetime | None = None) -> tuple[Alert, bool]:
+    """Store one alert and lock each of its images in its camera's evidence chain; (alert, whether new).
+
+    A resend of the same alert id with the same body answers the first; everything is checked before
+    anything is stored."""
+    now = now or utcnow()
+    existing = session.scalars(select(Alert).where(Alert.sender == sender, Alert.alert_id == alert_id)).first()
+    if existing is not None:
+        return _resend(existing, body_sha256), False
+    camera = session.scalars(select(Camera).where(Camera.code == camera_code)).first()
+    if camera is None:
+        raise Invalid(f"摄像头 {camera_code} 未登记", code="unknown_camera")
+    if camera.sender != sender:
+        raise Forbidden(f"摄像头 {camera_code} 不由该发送方上报", code="camera_not_yours")
+    if kind not in camera.kinds:
+        raise Invalid(f"摄像头 {camera_code} 未登记可上报该违法类型：{kind}", code="kind_not_allowed")
+    if occurred_at - now > CLOCK_SKEW:
+        raise Invalid("告警时间晚于服务器时间", code="occurred_in_future")
+    if plate is not None and not PLATE.match(plate):
+        raise Invalid(f"车牌号格式错误：{plate}", code="bad_plate")
+    checked = _images(images)
+    chain.lock_chains(camera.officer_id)  # one camera's alerts one at a time: bursts merge, the chain stays linear
+    first = _burst(camera, kind, plate, shop, occurred_at)
+    alert = Alert(sender=sender, alert_id=alert_id, body_sha256=body_sha256, camera=camera, squad_id=camera.squad_id,
+                  kind=kind, occurred_at=occurred_at, last_seen_at=occurred_at, place=place or camera.place,
+                  confidence=confidence, plate=plate, shop=shop, burst_of=first.id if first else None, received_at=now)
+    try:
+        with session.begin_nested():
+            session.add(alert)
+    except IntegrityError:  # the same alert id committed meanwhile
+        return _resend(session.scalars(select(Alert).where(
+            Alert.sender == sender, Alert.alert_id == alert_id)).one(), body_sha256), False
+    if first is not None:
+        first.last_seen_at = max(first.last_seen_at, occurred_at)
+    subject = first or alert
+    for number, image in enumerate(checked, start=1):
+        submit_evidence(camera.officer, client_id=f"nonsite-alert-{alert.id}-{number}", data=image.data,
+                        content_type=image.content_type, captured_at=occurred_at, lat=camera.lat, lng=camera.lng,
+                        place=alert.place, subject_type=Subject.alert, subject_ref=str(subject.id),
+                        source=Source.camera, now=now)
+    return alert, True
+
+
+def triage(actor: Officer, alert_id: int, *, decision: Decision, reason: str,
+           false_positive: FalsePositive | None = None) -> Alert:
+    """Confirm an alert (a non-site case is opened) or dismiss it as a false positive, with the reason."""
+    require(actor, SQUAD_MANAGERS)
+    alert = get_visible(Alert, alert_id, actor, what="告警")
+    if alert.burst_of is not None:
+        raise Conflict(f"该告警与告警 {alert.burst_of} 是同一事件，请处理该告警", code="alert_in_burst")
+    if alert.decision is not None:
+        raise Conflict("该告警已处理", code="alert_decided")
+    if (decision == Decision.dismissed) != (false_positive is not None):
+        raise Invalid("排除告警须注明误报类型，确认告警不填", code="false_positive_kind")
+    alert.decision, alert.false_positive, alert.reason = decision, false_positive, reason
+    alert.decided_by, alert.decided_at = actor.id, utcnow()
+    if decision == Decision.confirmed:
+        session.add(NonsiteCase(alert=alert, squad_id=alert.squad_id, opened_by=actor.id, opened_at=alert.decided_at))
+    session.flush()
+    return alert
+

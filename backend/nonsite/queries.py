@@ -1,0 +1,70 @@
+"""What reviewers read: cameras, alerts with their evidence, and the platform's precision per camera and kind."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import Select, func, select
+
+from backend.db import LOCAL_TZ, session
+from backend.evidence.models import Evidence, Subject
+from backend.nonsite.models import Alert, Camera, Decision, FalsePositive
+from backend.org.models import Officer
+from backend.org.scope import scoped, visible
+
+
+def cameras(actor: Officer) -> Select:
+    return scoped(Camera, actor).order_by(Camera.code)
+
+
+def alerts(actor: Officer, *, decision: Decision | None = None, undecided: bool = False,
+           camera_id: int | None = None) -> Select:
+    """The events (a burst counts once), newest first."""
+    stmt = scoped(Alert, actor).where(Alert.burst_of.is_(None))
+    if decision is not None:
+        stmt = stmt.where(Alert.decision == decision)
+    if undecided:
+        stmt = stmt.where(Alert.decision.is_(None))
+    if camera_id is not None:
+        stmt = stmt.where(Alert.camera_id == camera_id)
+    return stmt.order_by(Alert.occurred_at.desc(), Alert.id.desc())
+
+
+def evidence_of(alert: Alert) -> list[Evidence]:
+    """Every image of the event: of the alert and of the alerts of its burst, in the camera's chain order."""
+    return list(session.scalars(select(Evidence).where(
+        Evidence.subject_type == Subject.alert, Evidence.subject_ref == str(alert.burst_of or alert.id))
+        .order_by(Evidence.seq)))
+
+
+def burst_size(alert: Alert) -> int:
+    return 1 + session.scalar(select(func.count()).where(Alert.burst_of == alert.id))
+
+
+def _start(day: date) -> datetime:
+    return datetime.combine(day, time.min, LOCAL_TZ)
+
+
+def precision(actor: Officer, *, since: date | None = None, until: date | None = None) -> list[dict]:
+    """Per camera and kind, of the events judged: confirmed, dismissed (and why), precision = confirmed / judged."""
+    judged = (select(Alert.camera_id, Camera.code, Alert.kind, Alert.decision, Alert.false_positive,
+                     func.count().label("n"))
+              .join(Camera, Camera.id == Alert.camera_id)
+              .where(visible(Alert, actor), Alert.burst_of.is_(None), Alert.decision.is_not(None))
+              .group_by(Alert.camera_id, Camera.code, Alert.kind, Alert.decision, Alert.false_positive))
+    if since is not None:
+        judged = judged.where(Alert.occurred_at >= _start(since))
+    if until is not None:
+        judged = judged.where(Alert.occurred_at < _start(until + timedelta(days=1)))
+    rows: dict[tuple, dict] = {}
+    for camera_id, code, kind, decision, false_positive, n in session.execute(judged):
+        row = rows.setdefault((code, kind), {"camera_id": camera_id, "camera_code": code, "kind": kind,
+                                             "confirmed": 0, "dismissed": 0,
+                                             "false_positives": {fp.value: 0 for fp in FalsePositive}})
+        if decision == Decision.confirmed:
+            row["confirmed"] += n
+        else:
+            row["dismissed"] += n
+            row["false_positives"][false_positive.value] += n
+    for row in rows.values():
+        row["precision"] = round(row["confirmed"] / (row["confirmed"] + row["dismissed"]), 4)
+    return [rows[key] for key in sorted(rows)]

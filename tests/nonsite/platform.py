@@ -1,0 +1,48 @@
+"""The video analysis platform (智能视觉中枢) as the tests play it: alerts signed with its key, real photos."""
+from __future__ import annotations
+
+import base64
+import json
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from backend.nonsite.signing import signature
+from backend.org.models import Role
+from tests.evidence.helpers import unique_jpeg
+
+KEYS = "vision=vision-key,boxco=boxco-key"
+KEY_OF = {"vision": "vision-key", "boxco": "boxco-key"}
+
+
+def camera(client, make, squad, *, code: str | None = None, sender: str = "vision",
+           kinds=("muck_uncovered", "muck_route")) -> dict:
+    """Register a camera through the API, as the district's administrator does."""
+    admin = make.officer(Role.district_admin, district=squad.district)
+    response = client.post("/api/nonsite/cameras", headers=make.headers(admin), json={
+        "code": code or f"CAM{uuid.uuid4().hex[:8]}", "name": "共和新路口", "sender": sender,
+        "place": "静安区共和新路 1 号", "lat": 31.27, "lng": 121.45, "kinds": list(kinds), "squad_id": squad.id})
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def alert(camera_code: str, *, images: list[bytes] | None = None, kind: str = "muck_uncovered",
+          plate: str | None = "沪A12345", at: datetime | None = None, **fields) -> dict:
+    body = {"alert_id": uuid.uuid4().hex, "camera_id": camera_code,
+            "occurred_at": (at or datetime.now(UTC) - timedelta(minutes=1)).isoformat(),
+            "kind": kind, "confidence": 0.91,
+            "images": [{"data": base64.b64encode(data).decode(), "content_type": "image/jpeg"}
+                       for data in (images if images is not None else [unique_jpeg()])], **fields}
+    if plate is not None:
+        body["plate"] = plate
+    return body
+
+
+def send(client, body: dict | bytes, *, sender: str = "vision", key: str | None = None,
+         timestamp: int | None = None):
+    """POST an alert signed as `sender` (with its key unless another is given)."""
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    stamp = str(timestamp if timestamp is not None else int(time.time()))
+    signed = signature(key or KEY_OF.get(sender, "none"), stamp, raw)
+    return client.post("/api/nonsite/alerts", data=raw, content_type="application/json",
+                       headers={"X-Sender": sender, "X-Timestamp": stamp, "X-Signature": signed})

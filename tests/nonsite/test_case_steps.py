@@ -1,0 +1,93 @@
+"""A muck-truck alert walked through its case's legal steps as far as they are built: triage, 法制审核, the
+notice to the party on the fake 随申办 (down first, then up), its signed delivery, the statement period on
+working days, the decision, its delivery, the payment callback and closing."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import time_machine
+
+from backend.org.models import Role
+from backend.outbox import deliver
+from tests.nonsite.platform import alert, camera, send
+
+
+def _callback(client, suishenban, event, number, at, amount=None):
+    body, headers = suishenban.callback(event, number, at.isoformat(), amount)
+    return client.post("/api/nonsite/suishenban/callbacks", data=body, content_type="application/json",
+                       headers=headers)
+
+
+def _step(client, make, who, case_id, step, body=None):
+    return client.post(f"/api/nonsite/cases/{case_id}/{step}", headers=make.headers(who), json=body)
+
+
+def test_a_muck_truck_alert_to_a_paid_closed_case(client, make, squad, leader, suishenban):
+    reviewer = make.officer(Role.district_admin, district=squad.district)
+    cam = camera(client, make, squad)
+    sent = send(client, alert(cam["code"], plate="沪A12345")).json
+    case_id = client.post(f"/api/nonsite/alerts/{sent['id']}/triage", headers=make.headers(leader),
+                          json={"decision": "confirmed", "reason": "车厢未密闭，车牌清晰"}).json["case_id"]
+    early = _step(client, make, reviewer, case_id, "review", {"approve": True, "comment": "同意"})
+    assert (early.status_code, early.json["error"]) == (409, "wrong_state")
+    submitted = _step(client, make, leader, case_id, "submit", {
+        "facts": "沪A12345 渣土车车厢未密闭", "legal_basis": "《上海市市容环境卫生管理条例》", "fine": 2000})
+    assert submitted.json["state"] == "in_review"
+    returned = _step(client, make, reviewer, case_id, "review", {"approve": False, "comment": "证据说明不足"})
+    assert (returned.json["state"], returned.json["review_comment"]) == ("registered", "证据说明不足")
+    _step(client, make, leader, case_id, "submit", {
+        "facts": "沪A12345 渣土车车厢未密闭，沿途泄漏", "legal_basis": "《上海市市容环境卫生管理条例》", "fine": 2000})
+    approved = _step(client, make, reviewer, case_id, "review", {"approve": True, "comment": "事实清楚，依据正确"})
+    assert approved.json["state"] == "notice_sent"
+    [notice] = approved.json["documents"]
+    assert notice["number"].endswith("第1号") and "告" in notice["number"]
+
+    suishenban.down = True
+    deliver()
+    assert suishenban.documents == []  # the review did not wait for 随申办, and nothing was lost
+    suishenban.down = False
+    with time_machine.travel(datetime.now(UTC) + timedelta(minutes=2)):
+        deliver()
+    [received] = suishenban.documents
+    assert (received["number"], received["sha256"], received["party"]) == (notice["number"], notice["sha256"],
+                                                                            "沪A12345")
+    assert received["proposed_fine"] == 2000 and received["statement_working_days"] == 3
+
+    friday = datetime(2026, 12, 4, 10, 0, tzinfo=timezone(timedelta(hours=8)))
+    delivered = _callback(client, suishenban, "delivered", notice["number"], friday)
+    assert delivered.status_code == 200, delivered.json
+    case = client.get(f"/api/nonsite/cases/{case_id}", headers=make.headers(leader)).json
+    # three working days after Friday: Monday to Wednesday; the period ends as Thursday begins
+    assert (case["state"], case["statement_due_at"]) == ("statement", "2026-12-09T16:00:00+00:00")
+    with time_machine.travel(datetime(2026, 12, 9, 12, 0, tzinfo=UTC)):
+        too_early = _step(client, make, leader, case_id, "decide")
+        assert (too_early.status_code, too_early.json["error"]) == (409, "statement_period_open")
+    with time_machine.travel(datetime(2026, 12, 9, 16, 1, tzinfo=UTC)):
+        decided = _step(client, make, leader, case_id, "decide")
+        assert decided.json["state"] == "decided"
+        deliver()
+    decision = decided.json["documents"][1]
+    assert suishenban.documents[1]["number"] == decision["number"] and suishenban.documents[1]["fine"] == 2000
+
+    unpaid = _callback(client, suishenban, "paid", decision["number"], friday, 2000)
+    assert (unpaid.status_code, unpaid.json["error"]) == (409, "not_payable")  # not yet served
+    served = _callback(client, suishenban, "delivered", decision["number"], friday + timedelta(days=6))
+    assert served.status_code == 200
+    wrong = _callback(client, suishenban, "paid", decision["number"], friday + timedelta(days=7), 200)
+    assert (wrong.status_code, wrong.json["error"]) == (422, "wrong_amount")
+    paid = _callback(client, suishenban, "paid", decision["number"], friday + timedelta(days=7), 2000)
+    assert paid.status_code == 200
+    twice = _callback(client, suishenban, "paid", decision["number"], friday + timedelta(days=7), 2000)
+    assert (twice.status_code, twice.json["error"]) == (409, "not_payable")
+    closed = _step(client, make, leader, case_id, "close")
+    assert (closed.json["state"], closed.json["paid_amount"]) == ("closed", 2000)
+
+
+def test_callbacks_must_be_signed_by_suishenban_and_name_a_document_sent(client, suishenban):
+    at = datetime.now(UTC)
+    unknown = _callback(client, suishenban, "delivered", "无此文号", at)
+    assert (unknown.status_code, unknown.json["error"]) == (404, "unknown_document")
+    body, headers = suishenban.callback("delivered", "无此文号", at.isoformat())
+    forged = client.post("/api/nonsite/suishenban/callbacks", data=body, content_type="application/json",
+                         headers={**headers, "X-Signature": "0" * 64})
+    assert (forged.status_code, forged.json["error"]) == (401, "bad_signature")

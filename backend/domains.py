@@ -38,6 +38,7 @@ DECLARATIONS = (
     "backend.training:DOMAIN",
     "backend.supervision.findings:DOMAIN",
     "backend.supervision.cases:DOMAIN",
+    "backend.inspections:DOMAIN",
     "backend.supervision.points:DOMAIN",
     "backend.training:DRILLS",
 )

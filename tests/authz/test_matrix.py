@@ -27,7 +27,7 @@ from tests.authz.makers import (assigned_complaint_ids, attempt_ids, bank_ids, c
 from tests.authz.makers import (drill_attempt_ids, gesture_photo_form, material_form, material_ids, question_ids,
                                 question_sheet_form)
 from tests.authz.makers import quarterly_ids, sheet_ids, squad_ids, yearly_ids
-from tests.authz.makers import outbox_message_ids
+from tests.authz.makers import inspection_object_ids, outbox_message_ids
 
 ROLES = [Role.officer, Role.squad_leader, Role.district_admin, Role.supervisor, Role.trainer]
 WHERE = ["own", "squad", "other_squad", "other_district"]
@@ -299,6 +299,17 @@ MATRIX: dict[tuple[str, str], Endpoint] = {
         E(yearly_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"),
     ("POST", "/api/points/yearly/<int:appraisal_id>/confirm"):
         E(yearly_ids, "403 403 403 403", "403 200 404 404", "- 200 200 404", "- 403 403 403", "- 403 403 403"),
+    # regulated objects: the squad's people see their squad's, district staff their district's; managers edit
+    ("GET", "/api/inspections/objects/<int:object_id>"):
+        E(inspection_object_ids, "200 200 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404",
+          "200 200 200 404"),
+    ("PUT", "/api/inspections/objects/<int:object_id>"):
+        E(inspection_object_ids, "403 403 403 403", "200 200 404 404", "200 200 200 404", "403 403 403 403",
+          "403 403 403 403", body=lambda ids: {"kind": ids["kind"], "name": "老王面馆", "address": "南京西路 1 号",
+                                               "credit_code": ids["credit_code"], "squad_id": ids["squad_id"]}),
+    ("DELETE", "/api/inspections/objects/<int:object_id>"):
+        E(inspection_object_ids, "403 403 403 403", "204 204 404 404", "204 204 204 404", "403 403 403 403",
+          "403 403 403 403"),
     # the outbox: district staff see and resend their district's messages
     ("GET", "/api/outbox/messages/<int:message_id>"):
         E(outbox_message_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403",

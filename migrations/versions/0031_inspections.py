@@ -1,0 +1,64 @@
+"""inspections: the registry of regulated objects (kinds, objects with encrypted contacts)
+
+Revision ID: 0031
+Revises: 0025
+"""
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+
+import backend.db  # noqa: F401  (shared column types)
+
+revision: str = "0031"
+down_revision: Union[str, Sequence[str], None] = "0025"
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+UTC = backend.db.UTCDateTime(timezone=True)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "inspection_object_kind",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("district_id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=32), nullable=False),
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(["district_id"], ["district.id"],
+                                name=op.f("fk_inspection_object_kind_district_id_district")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inspection_object_kind")),
+        sa.UniqueConstraint("district_id", "code", name=op.f("uq_inspection_object_kind_district_id_code")),
+    )
+    op.create_index(op.f("ix_inspection_object_kind_district_id"), "inspection_object_kind", ["district_id"])
+    op.create_table(
+        "inspection_object",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("district_id", sa.Integer(), nullable=False),
+        sa.Column("kind_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=128), nullable=False),
+        sa.Column("credit_code", sa.String(length=18), nullable=False),
+        sa.Column("licence_numbers", sa.JSON(), nullable=False),
+        sa.Column("address", sa.String(length=200), nullable=False),
+        sa.Column("lat", sa.Float(), nullable=True),
+        sa.Column("lng", sa.Float(), nullable=True),
+        sa.Column("contact_encrypted", sa.LargeBinary(), nullable=True),
+        sa.Column("contact_masked", sa.String(length=40), nullable=True),
+        sa.Column("squad_id", sa.Integer(), nullable=False),
+        sa.Column("grid_cell", sa.String(length=32), nullable=True),
+        sa.Column("created_at", UTC, nullable=False),
+        sa.Column("updated_at", UTC, nullable=False),
+        sa.ForeignKeyConstraint(["district_id"], ["district.id"], name=op.f("fk_inspection_object_district_id_district")),
+        sa.ForeignKeyConstraint(["kind_id"], ["inspection_object_kind.id"],
+                                name=op.f("fk_inspection_object_kind_id_inspection_object_kind")),
+        sa.ForeignKeyConstraint(["squad_id"], ["squad.id"], name=op.f("fk_inspection_object_squad_id_squad")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inspection_object")),
+        sa.UniqueConstraint("district_id", "credit_code", name=op.f("uq_inspection_object_district_id_credit_code")),
+    )
+    for column in ("district_id", "kind_id", "squad_id"):
+        op.create_index(op.f(f"ix_inspection_object_{column}"), "inspection_object", [column])
+
+
+def downgrade() -> None:
+    op.drop_table("inspection_object")
+    op.drop_table("inspection_object_kind")

@@ -1,13 +1,36 @@
-"""Regulated objects (执法对象) and their kinds."""
+"""Regulated objects (执法对象), their kinds, risk grades with their history, and the grades' frequency rules."""
 from __future__ import annotations
 
-from datetime import datetime
+import enum
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    Enum,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db import Base, UTCDateTime, utcnow
 from backend.org.models import Squad
+
+
+class Grade(str, enum.Enum):
+    high = "high"
+    medium = "medium"
+    low = "low"
+
+
+GRADE_NAMES = {Grade.high: "高风险", Grade.medium: "中风险", Grade.low: "低风险"}
+GRADE_COLUMN = Enum(Grade, native_enum=False, length=8, validate_strings=True)
 
 
 class ObjectKind(Base):
@@ -43,8 +66,45 @@ class RegulatedObject(Base):
     contact_masked: Mapped[str | None] = mapped_column(String(40))
     squad_id: Mapped[int] = mapped_column(ForeignKey("squad.id"), index=True)
     grid_cell: Mapped[str | None] = mapped_column(String(32))
+    grade: Mapped[Grade] = mapped_column(GRADE_COLUMN, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     kind: Mapped[ObjectKind] = relationship()
     squad: Mapped[Squad] = relationship()
+
+
+class GradeChange(Base):
+    """One change of an object's risk grade and why (the first is its grade on registration)."""
+
+    __tablename__ = "inspection_grade_change"
+    __scope__ = ("squad", "squad_id")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    object_id: Mapped[int] = mapped_column(ForeignKey("inspection_object.id", ondelete="CASCADE"), index=True)
+    squad_id: Mapped[int] = mapped_column(ForeignKey("squad.id"), index=True)  # the object's, at the change
+    grade_from: Mapped[Grade | None] = mapped_column(GRADE_COLUMN)
+    grade_to: Mapped[Grade] = mapped_column(GRADE_COLUMN)
+    reason: Mapped[str] = mapped_column(Text)
+    changed_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class GradeRule(Base):
+    """One version of how often a grade is inspected (once every `interval_months`), from a day on.
+
+    The district's own versions; without one, the example default of INSPECTIONS_GRADE_INTERVAL_MONTHS applies.
+    """
+
+    __tablename__ = "inspection_grade_rule"
+    __scope__ = ("district", "district_id")
+    __table_args__ = (UniqueConstraint("district_id", "grade", "effective_from"),
+                      CheckConstraint("interval_months between 1 and 60", name="interval_in_range"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
+    grade: Mapped[Grade] = mapped_column(GRADE_COLUMN)
+    interval_months: Mapped[int] = mapped_column(Integer)
+    effective_from: Mapped[date] = mapped_column(Date)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

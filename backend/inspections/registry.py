@@ -22,6 +22,7 @@ from backend import keys
 from backend.db import session
 from backend.errors import Conflict, Invalid
 from backend.geo import GCJ02, to_gcj02
+from backend.inspections import grades
 from backend.inspections.credit_code import normalize_credit_code
 from backend.inspections.models import ObjectKind, RegulatedObject
 from backend.org.models import Officer, Squad
@@ -148,9 +149,10 @@ def create_object(actor: Officer, *, kind: str, squad_id: int, coord_system: str
                        coord_system=coord_system, **fields)
     if _holder_of(actor, columns["credit_code"]) is not None:
         raise Conflict(f"统一社会信用代码 {columns['credit_code']} 已登记", code="credit_code_exists")
-    item = RegulatedObject(district_id=actor.district_id, **columns)
+    item = RegulatedObject(district_id=actor.district_id, grade=grades.initial_grade(), **columns)
     session.add(item)
     session.flush()
+    grades.record_first_grade(actor, item)
     return item
 
 
@@ -216,17 +218,20 @@ def import_objects(actor: Officer, data: bytes) -> dict:
         raise Invalid(f"有 {len(errors)} 行数据有误，未导入任何检查对象，请修改后重新导入"
                       + (f"（列出前 {MAX_REPORTED_ERRORS} 行）" if len(errors) > MAX_REPORTED_ERRORS else ""),
                       code="import_row_errors", errors={"rows": reported(errors)})
-    report = []
+    report, created = [], []
     for row_number, fields in parsed:
         item = existing.get(fields["credit_code"])
         if item is None:
-            session.add(RegulatedObject(district_id=actor.district_id, **fields))
+            created.append(RegulatedObject(district_id=actor.district_id, grade=grades.initial_grade(), **fields))
         else:
             for column, value in fields.items():
                 setattr(item, column, value)
         report.append({"row": row_number, "credit_code": fields["credit_code"],
                        "action": "created" if item is None else "updated"})
+    session.add_all(created)
     session.flush()
+    for item in created:
+        grades.record_first_grade(actor, item)
     return {"created": sum(r["action"] == "created" for r in report),
             "updated": sum(r["action"] == "updated" for r in report), "rows": report}
 

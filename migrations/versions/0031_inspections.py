@@ -1,4 +1,5 @@
-"""inspections: the registry of regulated objects (kinds, objects with encrypted contacts)
+"""inspections: the registry of regulated objects (kinds, objects with encrypted contacts), risk grades with
+their history, the grades' interval rules
 
 Revision ID: 0031
 Revises: 0025
@@ -16,6 +17,7 @@ branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
 UTC = backend.db.UTCDateTime(timezone=True)
+GRADE = sa.Enum("high", "medium", "low", name="grade", native_enum=False, length=8)
 
 
 def upgrade() -> None:
@@ -46,6 +48,7 @@ def upgrade() -> None:
         sa.Column("contact_masked", sa.String(length=40), nullable=True),
         sa.Column("squad_id", sa.Integer(), nullable=False),
         sa.Column("grid_cell", sa.String(length=32), nullable=True),
+        sa.Column("grade", GRADE, nullable=False),
         sa.Column("created_at", UTC, nullable=False),
         sa.Column("updated_at", UTC, nullable=False),
         sa.ForeignKeyConstraint(["district_id"], ["district.id"], name=op.f("fk_inspection_object_district_id_district")),
@@ -55,10 +58,50 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inspection_object")),
         sa.UniqueConstraint("district_id", "credit_code", name=op.f("uq_inspection_object_district_id_credit_code")),
     )
-    for column in ("district_id", "kind_id", "squad_id"):
+    for column in ("district_id", "kind_id", "squad_id", "grade"):
         op.create_index(op.f(f"ix_inspection_object_{column}"), "inspection_object", [column])
+    op.create_table(
+        "inspection_grade_change",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("object_id", sa.Integer(), nullable=False),
+        sa.Column("squad_id", sa.Integer(), nullable=False),
+        sa.Column("grade_from", GRADE, nullable=True),
+        sa.Column("grade_to", GRADE, nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("changed_by_id", sa.Integer(), nullable=False),
+        sa.Column("changed_at", UTC, nullable=False),
+        sa.ForeignKeyConstraint(["object_id"], ["inspection_object.id"], ondelete="CASCADE",
+                                name=op.f("fk_inspection_grade_change_object_id_inspection_object")),
+        sa.ForeignKeyConstraint(["squad_id"], ["squad.id"], name=op.f("fk_inspection_grade_change_squad_id_squad")),
+        sa.ForeignKeyConstraint(["changed_by_id"], ["officer.id"],
+                                name=op.f("fk_inspection_grade_change_changed_by_id_officer")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inspection_grade_change")),
+    )
+    for column in ("object_id", "squad_id"):
+        op.create_index(op.f(f"ix_inspection_grade_change_{column}"), "inspection_grade_change", [column])
+    op.create_table(
+        "inspection_grade_rule",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("district_id", sa.Integer(), nullable=False),
+        sa.Column("grade", GRADE, nullable=False),
+        sa.Column("interval_months", sa.Integer(), nullable=False),
+        sa.Column("effective_from", sa.Date(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", UTC, nullable=False),
+        sa.CheckConstraint("interval_months between 1 and 60", name=op.f("ck_inspection_grade_rule_interval_in_range")),
+        sa.ForeignKeyConstraint(["district_id"], ["district.id"],
+                                name=op.f("fk_inspection_grade_rule_district_id_district")),
+        sa.ForeignKeyConstraint(["created_by_id"], ["officer.id"],
+                                name=op.f("fk_inspection_grade_rule_created_by_id_officer")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inspection_grade_rule")),
+        sa.UniqueConstraint("district_id", "grade", "effective_from",
+                            name=op.f("uq_inspection_grade_rule_district_id_grade_effective_from")),
+    )
+    op.create_index(op.f("ix_inspection_grade_rule_district_id"), "inspection_grade_rule", ["district_id"])
 
 
 def downgrade() -> None:
+    op.drop_table("inspection_grade_rule")
+    op.drop_table("inspection_grade_change")
     op.drop_table("inspection_object")
     op.drop_table("inspection_object_kind")

@@ -312,13 +312,13 @@ def outbox_message_ids(make, client, owner):
 def inspection_object_ids(make, client, owner):
     """A regulated object in `owner`'s squad (a squad of their district for district staff), with a fresh code."""
     from backend.inspections.credit_code import check_character
-    from backend.inspections.models import ObjectKind, RegulatedObject
+    from backend.inspections.models import Grade, ObjectKind, RegulatedObject
 
     squad = _squad_of(make, owner)
     kind = ObjectKind(district_id=squad.district_id, code=f"k{uuid.uuid4().hex[:8]}", name="沿街商户")
     first17 = f"913101{uuid.uuid4().int % 10**11:011d}"
     item = RegulatedObject(district_id=squad.district_id, kind=kind, name="老王面馆", address="南京西路 1 号",
-                           credit_code=first17 + check_character(first17), squad_id=squad.id, licence_numbers=[])
+                           credit_code=first17 + check_character(first17), squad_id=squad.id, licence_numbers=[], grade=Grade.medium)
     session.add(item)
     session.commit()
     return {"object_id": item.id, "squad_id": squad.id, "kind": kind.code, "credit_code": item.credit_code}

@@ -310,6 +310,12 @@ MATRIX: dict[tuple[str, str], Endpoint] = {
     ("DELETE", "/api/inspections/objects/<int:object_id>"):
         E(inspection_object_ids, "403 403 403 403", "204 204 404 404", "204 204 204 404", "403 403 403 403",
           "403 403 403 403"),
+    ("GET", "/api/inspections/objects/<int:object_id>/grades"):
+        E(inspection_object_ids, "200 200 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404",
+          "200 200 200 404"),
+    ("POST", "/api/inspections/objects/<int:object_id>/grades"):
+        E(inspection_object_ids, "403 403 403 403", "201 201 404 404", "201 201 201 404", "403 403 403 403",
+          "403 403 403 403", body={"grade": "high", "reason": "多次被投诉"}),
     # the outbox: district staff see and resend their district's messages
     ("GET", "/api/outbox/messages/<int:message_id>"):
         E(outbox_message_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403",

@@ -1,4 +1,5 @@
-"""The registry of regulated objects (执法检查对象名录库): kinds, objects, import from CSV or Excel."""
+"""The registry of regulated objects (执法检查对象名录库): kinds, objects, import from CSV or Excel; risk grades,
+their history and how often each grade is inspected."""
 from flask.views import MethodView
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
@@ -8,15 +9,17 @@ from backend.api.multipart import Blueprint
 from backend.api.pagination import page_of
 from backend.api.schemas import Record, Schema, Text
 from backend.api.security import auth_required, current_actor
+from backend.db import local_day
 from backend.errors import Invalid
 from backend.geo import COORD_SYSTEMS, GCJ02
-from backend.inspections import queries, registry
-from backend.inspections.models import RegulatedObject
+from backend.inspections import grades, queries, registry
+from backend.inspections.models import GRADE_NAMES, Grade, RegulatedObject
 from backend.org.roles import DISTRICT_ADMINS, SQUAD_MANAGERS
 from backend.org.scope import get_visible
 
 blp = Blueprint("inspection_objects", __name__, url_prefix="/api/inspections",
-                description="执法检查对象名录库：对象类型、检查对象、批量导入")
+                description="执法检查对象名录库：对象类型、检查对象、批量导入、风险等级与检查频次")
+GRADE = fields.Enum(Grade, required=True, metadata={"description": "high 高风险 / medium 中风险 / low 低风险"})
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
@@ -63,8 +66,45 @@ class ObjectSchema(Schema):
     squad_id = fields.Integer()
     squad_name = Text(lambda o: o.squad.name)
     grid_cell = fields.String(allow_none=True)
+    grade = fields.Enum(Grade)
+    grade_name = Text(lambda o: GRADE_NAMES[o.grade])
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+
+
+class GradeChangeInputSchema(Schema):
+    grade = GRADE
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500),
+                           metadata={"example": "近三个月两次被投诉跨门营业，检查发现未整改"})
+
+
+class GradeChangeSchema(Schema):
+    id = fields.Integer()
+    object_id = fields.Integer()
+    grade_from = fields.Enum(Grade, allow_none=True)
+    grade_to = fields.Enum(Grade)
+    grade_to_name = Text(lambda c: GRADE_NAMES[c.grade_to])
+    reason = fields.String()
+    changed_by_id = fields.Integer()
+    changed_at = fields.DateTime()
+
+
+class IntervalSchema(Schema):
+    grade = fields.Enum(Grade)
+    grade_name = fields.String()
+    interval_months = fields.Integer(metadata={"description": "每隔几个月检查一次"})
+    source = fields.String(metadata={"description": "example_default 示例默认值（由区局确认或修改） / district 区局设定"})
+    effective_from = fields.Date(allow_none=True)
+
+
+class GradeRuleInputSchema(Schema):
+    grade = GRADE
+    interval_months = fields.Integer(required=True, validate=validate.Range(min=1, max=60), metadata={"example": 3})
+    effective_from = fields.Date(required=True, metadata={"example": "2027-01-01"})
+
+
+class GradeRuleFilterSchema(Schema):
+    on = fields.Date(metadata={"description": "哪一天的规则（默认今天）"})
 
 
 class ObjectFilterSchema(Schema):
@@ -164,3 +204,40 @@ class ObjectsImport(MethodView):
         if len(data) > MAX_IMPORT_BYTES:
             raise Invalid("导入文件不能超过 20 MB", code="file_too_large")
         return registry.import_objects(current_actor(), data)
+
+
+@blp.route("/objects/<int:object_id>/grades", endpoint="object_grades")
+class ObjectGrades(MethodView):
+    @auth_required(blp)
+    @blp.response(200, GradeChangeSchema(many=True))
+    def get(self, object_id):
+        """风险等级变更记录（含每次变更的理由）"""
+        return grades.history(current_actor(), object_id)
+
+    @auth_required(blp, *SQUAD_MANAGERS)
+    @blp.arguments(GradeChangeInputSchema)
+    @blp.response(201, GradeChangeSchema)
+    @blp.alt_response(409, description="等级未变")
+    def post(self, body, object_id):
+        """调整风险等级（须写明理由）"""
+        audit_object("inspection_object", object_id)
+        return grades.change_grade(current_actor(), object_id, **body)
+
+
+@blp.route("/grade-rules", endpoint="grade_rules")
+class GradeRules(MethodView):
+    @auth_required(blp)
+    @blp.arguments(GradeRuleFilterSchema, location="query")
+    @blp.response(200, IntervalSchema(many=True))
+    def get(self, filters):
+        """各风险等级的检查频次（source=example_default 为示例默认值，由区局确认或修改）"""
+        actor = current_actor()
+        return list(grades.intervals(actor.district_id, filters.get("on") or local_day()).values())
+
+    @auth_required(blp, *DISTRICT_ADMINS)
+    @blp.arguments(GradeRuleInputSchema)
+    @blp.response(201, IntervalSchema)
+    @blp.alt_response(409, description="该等级在该日已有版本")
+    def post(self, body):
+        """设定某风险等级的检查频次（新版本，自生效日起适用；已生效的版本不改）"""
+        return grades.add_rule(current_actor(), **body)

@@ -108,3 +108,87 @@ class GradeRule(Base):
     effective_from: Mapped[date] = mapped_column(Date)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Exclusion(Base):
+    """A conflict of interest (利害关系): this officer is never drawn to inspect this object."""
+
+    __tablename__ = "inspection_exclusion"
+    __scope__ = ("district", "district_id")
+    __table_args__ = (UniqueConstraint("officer_id", "object_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id"), index=True)
+    object_id: Mapped[int] = mapped_column(ForeignKey("inspection_object.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(200))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Plan(Base):
+    """An inspection plan (检查计划): which objects (kinds, squads, grades; empty means all) over which months."""
+
+    __tablename__ = "inspection_plan"
+    __scope__ = ("district", "district_id")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    first_month: Mapped[date] = mapped_column(Date)  # the first day of the plan's first month
+    months: Mapped[int] = mapped_column(Integer)
+    kind_ids: Mapped[list] = mapped_column(JSON, default=list)
+    squad_ids: Mapped[list] = mapped_column(JSON, default=list)
+    grades: Mapped[list] = mapped_column(JSON, default=list)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Draw(Base):
+    """One 双随机 draw of a plan: its seed and every input, so that anyone can run it again; a re-draw keeps it
+    (superseded, with the reason of the new one)."""
+
+    __tablename__ = "inspection_draw"
+    __scope__ = ("district", "district_id")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("inspection_plan.id"), index=True)
+    seed: Mapped[str] = mapped_column(String(64))
+    inputs: Mapped[dict] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(String(500))  # why it replaced the one before
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    drawn_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
+    drawn_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    plan: Mapped[Plan] = relationship()
+    inspections: Mapped[list[Inspection]] = relationship(back_populates="draw", order_by="Inspection.id")
+
+
+class InspectionStatus(str, enum.Enum):
+    due = "due"
+    done = "done"
+    cancelled = "cancelled"  # its draw was replaced
+
+
+class Inspection(Base):
+    """One drawn inspection: an object, its two inspectors, and once done the result and the checklist."""
+
+    __tablename__ = "inspection"
+    __scope__ = ("squad", "squad_id")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draw_id: Mapped[int] = mapped_column(ForeignKey("inspection_draw.id"), index=True)
+    object_id: Mapped[int] = mapped_column(ForeignKey("inspection_object.id"), index=True)
+    squad_id: Mapped[int] = mapped_column(ForeignKey("squad.id"), index=True)  # the object's
+    inspector_ids: Mapped[list] = mapped_column(JSON)  # the two drawn officers
+    status: Mapped[InspectionStatus] = mapped_column(
+        Enum(InspectionStatus, native_enum=False, length=10, validate_strings=True))
+    passed: Mapped[bool | None] = mapped_column()
+    checklist: Mapped[list | None] = mapped_column(JSON)
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    draw: Mapped[Draw] = relationship(back_populates="inspections")
+    object: Mapped[RegulatedObject] = relationship()

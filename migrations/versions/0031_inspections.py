@@ -1,5 +1,5 @@
 """inspections: the registry of regulated objects (kinds, objects with encrypted contacts), risk grades with
-their history, the grades' interval rules
+their history, the grades' interval rules; conflicts of interest, plans, draws and inspections
 
 Revision ID: 0031
 Revises: 0025
@@ -98,9 +98,91 @@ def upgrade() -> None:
                             name=op.f("uq_inspection_grade_rule_district_id_grade_effective_from")),
     )
     op.create_index(op.f("ix_inspection_grade_rule_district_id"), "inspection_grade_rule", ["district_id"])
+    op.create_table(
+        "inspection_exclusion",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("district_id", sa.Integer(), nullable=False),
+        sa.Column("officer_id", sa.Integer(), nullable=False),
+        sa.Column("object_id", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.String(length=200), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", UTC, nullable=False),
+        sa.ForeignKeyConstraint(["district_id"], ["district.id"], name=op.f("fk_inspection_exclusion_district_id_district")),
+        sa.ForeignKeyConstraint(["officer_id"], ["officer.id"], name=op.f("fk_inspection_exclusion_officer_id_officer")),
+        sa.ForeignKeyConstraint(["object_id"], ["inspection_object.id"], ondelete="CASCADE",
+                                name=op.f("fk_inspection_exclusion_object_id_inspection_object")),
+        sa.ForeignKeyConstraint(["created_by_id"], ["officer.id"],
+                                name=op.f("fk_inspection_exclusion_created_by_id_officer")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inspection_exclusion")),
+        sa.UniqueConstraint("officer_id", "object_id", name=op.f("uq_inspection_exclusion_officer_id_object_id")),
+    )
+    for column in ("district_id", "officer_id", "object_id"):
+        op.create_index(op.f(f"ix_inspection_exclusion_{column}"), "inspection_exclusion", [column])
+    op.create_table(
+        "inspection_plan",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("district_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=128), nullable=False),
+        sa.Column("first_month", sa.Date(), nullable=False),
+        sa.Column("months", sa.Integer(), nullable=False),
+        sa.Column("kind_ids", sa.JSON(), nullable=False),
+        sa.Column("squad_ids", sa.JSON(), nullable=False),
+        sa.Column("grades", sa.JSON(), nullable=False),
+        sa.Column("closed_at", UTC, nullable=True),
+        sa.Column("created_by_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", UTC, nullable=False),
+        sa.ForeignKeyConstraint(["district_id"], ["district.id"], name=op.f("fk_inspection_plan_district_id_district")),
+        sa.ForeignKeyConstraint(["created_by_id"], ["officer.id"], name=op.f("fk_inspection_plan_created_by_id_officer")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inspection_plan")),
+    )
+    op.create_index(op.f("ix_inspection_plan_district_id"), "inspection_plan", ["district_id"])
+    op.create_table(
+        "inspection_draw",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("district_id", sa.Integer(), nullable=False),
+        sa.Column("plan_id", sa.Integer(), nullable=False),
+        sa.Column("seed", sa.String(length=64), nullable=False),
+        sa.Column("inputs", sa.JSON(), nullable=False),
+        sa.Column("reason", sa.String(length=500), nullable=True),
+        sa.Column("superseded_at", UTC, nullable=True),
+        sa.Column("drawn_by_id", sa.Integer(), nullable=False),
+        sa.Column("drawn_at", UTC, nullable=False),
+        sa.ForeignKeyConstraint(["district_id"], ["district.id"], name=op.f("fk_inspection_draw_district_id_district")),
+        sa.ForeignKeyConstraint(["plan_id"], ["inspection_plan.id"], name=op.f("fk_inspection_draw_plan_id_inspection_plan")),
+        sa.ForeignKeyConstraint(["drawn_by_id"], ["officer.id"], name=op.f("fk_inspection_draw_drawn_by_id_officer")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inspection_draw")),
+    )
+    for column in ("district_id", "plan_id"):
+        op.create_index(op.f(f"ix_inspection_draw_{column}"), "inspection_draw", [column])
+    op.create_table(
+        "inspection",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("draw_id", sa.Integer(), nullable=False),
+        sa.Column("object_id", sa.Integer(), nullable=False),
+        sa.Column("squad_id", sa.Integer(), nullable=False),
+        sa.Column("inspector_ids", sa.JSON(), nullable=False),
+        sa.Column("status", sa.Enum("due", "done", "cancelled", name="inspectionstatus", native_enum=False,
+                                    length=10), nullable=False),
+        sa.Column("passed", sa.Boolean(), nullable=True),
+        sa.Column("checklist", sa.JSON(), nullable=True),
+        sa.Column("done_by_id", sa.Integer(), nullable=True),
+        sa.Column("done_at", UTC, nullable=True),
+        sa.ForeignKeyConstraint(["draw_id"], ["inspection_draw.id"], name=op.f("fk_inspection_draw_id_inspection_draw")),
+        sa.ForeignKeyConstraint(["object_id"], ["inspection_object.id"],
+                                name=op.f("fk_inspection_object_id_inspection_object")),
+        sa.ForeignKeyConstraint(["squad_id"], ["squad.id"], name=op.f("fk_inspection_squad_id_squad")),
+        sa.ForeignKeyConstraint(["done_by_id"], ["officer.id"], name=op.f("fk_inspection_done_by_id_officer")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inspection")),
+    )
+    for column in ("draw_id", "object_id", "squad_id"):
+        op.create_index(op.f(f"ix_inspection_{column}"), "inspection", [column])
 
 
 def downgrade() -> None:
+    op.drop_table("inspection")
+    op.drop_table("inspection_draw")
+    op.drop_table("inspection_plan")
+    op.drop_table("inspection_exclusion")
     op.drop_table("inspection_grade_rule")
     op.drop_table("inspection_grade_change")
     op.drop_table("inspection_object")

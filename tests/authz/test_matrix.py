@@ -27,7 +27,8 @@ from tests.authz.makers import (assigned_complaint_ids, attempt_ids, bank_ids, c
 from tests.authz.makers import (drill_attempt_ids, gesture_photo_form, material_form, material_ids, question_ids,
                                 question_sheet_form)
 from tests.authz.makers import quarterly_ids, sheet_ids, squad_ids, yearly_ids
-from tests.authz.makers import inspection_object_ids, outbox_message_ids
+from tests.authz.makers import (inspection_draw_ids, inspection_object_ids, inspection_plan_ids,
+                                outbox_message_ids)
 
 ROLES = [Role.officer, Role.squad_leader, Role.district_admin, Role.supervisor, Role.trainer]
 WHERE = ["own", "squad", "other_squad", "other_district"]
@@ -316,6 +317,20 @@ MATRIX: dict[tuple[str, str], Endpoint] = {
     ("POST", "/api/inspections/objects/<int:object_id>/grades"):
         E(inspection_object_ids, "403 403 403 403", "201 201 404 404", "201 201 201 404", "403 403 403 403",
           "403 403 403 403", body={"grade": "high", "reason": "多次被投诉"}),
+    # plans and draws: district administrators plan and draw; a draw is open to the whole district (一公开);
+    # one of the two drawn inspectors records the result
+    ("POST", "/api/inspections/plans/<int:plan_id>/draws"):
+        E(inspection_plan_ids, "403 403 403 403", "403 403 403 403", "201 201 201 404", "403 403 403 403",
+          "403 403 403 403", body={}),
+    ("POST", "/api/inspections/plans/<int:plan_id>/close"):
+        E(inspection_plan_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403",
+          "403 403 403 403", body={}),
+    ("GET", "/api/inspections/draws/<int:draw_id>"):
+        E(inspection_draw_ids, "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404",
+          "200 200 200 404"),
+    ("POST", "/api/inspections/inspections/<int:inspection_id>/result"):
+        E(inspection_draw_ids, "201 409 404 404", "201 409 404 404", "201 409 409 404", "201 409 409 404",
+          "201 409 409 404", body={"checklist": [{"item": "占道经营", "passed": True}]}),
     # the outbox: district staff see and resend their district's messages
     ("GET", "/api/outbox/messages/<int:message_id>"):
         E(outbox_message_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403",

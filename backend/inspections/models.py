@@ -44,6 +44,7 @@ class ObjectKind(Base):
     district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
     code: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(64))
+    checklist: Mapped[list] = mapped_column(JSON, default=list)  # 标准化检查表单: [{item, basis, judge}]
 
 
 class RegulatedObject(Base):

@@ -187,8 +187,10 @@ def record_result(actor: Officer, inspection_id: int, *, checklist: list[dict]) 
     if inspection.status == InspectionStatus.done:
         raise Conflict("该检查已记录结果，不能重复提交", code="already_recorded")
     _open(inspection.draw.plan)
-    if not checklist:
-        raise Invalid("检查表至少应有一项", code="empty_checklist")
+    standard = [entry["item"] for entry in inspection.object.kind.checklist]
+    if standard and sorted(entry["item"] for entry in checklist) != sorted(standard):
+        raise Invalid(f"应按“{inspection.object.kind.name}”的标准检查表逐项填写：{'、'.join(standard)}",
+                      code="checklist_mismatch")
     inspection.checklist = checklist
     inspection.passed = all(item["passed"] for item in checklist)
     inspection.status, inspection.done_by_id, inspection.done_at = InspectionStatus.done, actor.id, utcnow()

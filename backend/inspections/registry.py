@@ -46,12 +46,17 @@ _SEPARATORS = re.compile(r"[,，、;；]")
 CONTACT_READERS = SQUAD_MEMBERS | DISTRICT_ADMINS
 
 
-def create_kind(actor: Officer, *, code: str, name: str) -> ObjectKind:
+def create_kind(actor: Officer, *, code: str, name: str, checklist: list[dict]) -> ObjectKind:
+    """A kind and its standard checklist (items, legal basis, how to judge): results of its objects' inspections
+    then answer exactly these items."""
     require(actor, DISTRICT_ADMINS, "只有区局管理员可以设置检查对象类型")
     if session.scalar(select(ObjectKind.id).where(ObjectKind.district_id == actor.district_id,
                                                   ObjectKind.code == code)):
         raise Conflict(f"类型代码“{code}”已存在", code="kind_exists")
-    kind = ObjectKind(district_id=actor.district_id, code=code, name=name)
+    items = [entry["item"] for entry in checklist]
+    if len(set(items)) != len(items):
+        raise Invalid("检查表中有重复的检查项", code="duplicate_checklist_item")
+    kind = ObjectKind(district_id=actor.district_id, code=code, name=name, checklist=checklist)
     session.add(kind)
     session.flush()
     return kind

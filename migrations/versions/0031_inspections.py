@@ -1,4 +1,4 @@
-"""inspections: the registry of regulated objects (kinds, objects with encrypted contacts), risk grades with
+"""inspections: the registry of regulated objects (kinds with their standard checklists, objects with encrypted contacts), risk grades with
 their history, the grades' interval rules; conflicts of interest, plans, draws and inspections
 
 Revision ID: 0031
@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("district_id", sa.Integer(), nullable=False),
         sa.Column("code", sa.String(length=32), nullable=False),
         sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("checklist", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(["district_id"], ["district.id"],
                                 name=op.f("fk_inspection_object_kind_district_id_district")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inspection_object_kind")),

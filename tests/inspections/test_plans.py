@@ -134,3 +134,48 @@ def test_draw_with_too_few_inspectors_stores_nothing(client, make, quarter):
     assert (refused.status_code, refused.json["error"]) == (422, "too_few_inspectors")
     assert session.scalar(select(func.count()).select_from(Draw)) == 0
     assert session.scalar(select(func.count()).select_from(Inspection)) == 0
+
+
+def test_published_results_show_no_personal_data(client, make, quarter):
+    draw = client.post(f"/api/inspections/plans/{quarter['plan']['id']}/draws", headers=quarter["headers"], json={}).json
+    people = {o.id: o for o in (quarter["leader"], quarter["first"], quarter["second"])}
+    for inspection, passed in zip(draw["inspections"][:2], (True, False)):
+        done = client.post(f"/api/inspections/inspections/{inspection['id']}/result",
+                           headers=make.headers(people[inspection["inspector_ids"][1]]),
+                           json={"checklist": [{"item": "跨门营业", "passed": passed, "note": "店主张三在场"}]})
+        assert done.status_code == 201
+    district = quarter["squad"].district.code
+    published = client.get(f"/api/inspections/public/{district}/results")
+    assert published.status_code == 200
+    assert sorted(r["result"] for r in published.json) == ["不合格", "合格"]
+    assert {r["object_name"] for r in published.json} == {"商户1"}
+    text = published.get_data(as_text=True)
+    assert "张三" not in text and all(o.name not in text for o in people.values())
+    assert set(published.json[0]) == {"object_name", "kind_name", "inspected_on", "result"}
+    assert client.get(f"/api/inspections/public/{district}/results",
+                      query_string={"date_to": "2020-01-01"}).json == []
+    assert client.get("/api/inspections/public/no-such-district/results").status_code == 404
+
+
+def test_result_follows_the_kinds_standard_checklist(client, make, quarter):
+    admin = quarter["headers"]
+    kind = client.post("/api/inspections/kinds", headers=admin, json={"code": "construction_site", "name": "建筑工地",
+                       "checklist": [{"item": "围挡设置", "basis": "《上海市建筑垃圾处理管理规定》", "judge": "连续、稳固"},
+                                     {"item": "渣土覆盖", "judge": "裸土全部覆盖"}]})
+    assert kind.status_code == 201, kind.json
+    assert [entry["item"] for entry in kind.json["checklist"]] == ["围挡设置", "渣土覆盖"]
+    client.post("/api/inspections/objects", headers=admin, json={
+        "kind": "construction_site", "name": "一号工地", "credit_code": _code(99), "address": "南京西路 99 号",
+        "squad_id": quarter["squad"].id})
+    plan = client.post("/api/inspections/plans", headers=admin, json={
+        "name": "工地专项", "first_month": "2027-01-01", "months": 3, "kind_ids": [kind.json["id"]]}).json
+    inspection = client.post(f"/api/inspections/plans/{plan['id']}/draws", headers=admin, json={}).json["inspections"][0]
+    headers = make.headers(next(o for o in (quarter["leader"], quarter["first"], quarter["second"])
+                                if o.id == inspection["inspector_ids"][0]))
+    url = f"/api/inspections/inspections/{inspection['id']}/result"
+    partial = client.post(url, headers=headers, json={"checklist": [{"item": "围挡设置", "passed": True}]})
+    assert (partial.status_code, partial.json["error"]) == (422, "checklist_mismatch")
+    assert "渣土覆盖" in partial.json["message"]
+    done = client.post(url, headers=headers, json={"checklist": [{"item": "渣土覆盖", "passed": True},
+                                                                 {"item": "围挡设置", "passed": True}]})
+    assert (done.status_code, done.json["passed"]) == (201, True)

@@ -7,7 +7,8 @@ from backend.api import audit_object
 from backend.api.pagination import page_of
 from backend.api.schemas import Count, Flag, Record, Schema, Text
 from backend.api.security import auth_required, current_actor
-from backend.inspections import plans
+from backend.db import local_day
+from backend.inspections import plans, queries
 from backend.inspections.models import Draw, Grade, Inspection, InspectionStatus, Plan
 from backend.org.roles import DISTRICT_ADMINS
 from backend.org.scope import get_visible, scoped
@@ -92,6 +93,32 @@ class ResultInputSchema(Schema):
 
 class InspectionFilterSchema(Schema):
     draw_id = fields.Integer()
+
+
+class PublicResultSchema(Schema):
+    object_name = fields.String(metadata={"example": "老王面馆"})
+    kind_name = fields.String(metadata={"example": "沿街商户"})
+    inspected_on = fields.Date()
+    result = fields.String(metadata={"description": "合格 / 不合格"})
+
+
+class PublicResultFilterSchema(Schema):
+    date_from = fields.Date()
+    date_to = fields.Date()
+    kind_id = fields.Integer()
+
+
+@blp.route("/public/<district_code>/results", endpoint="public_results")
+class PublicResults(MethodView):
+    @blp.arguments(PublicResultFilterSchema, location="query")
+    @blp.response(200, PublicResultSchema(many=True))
+    @blp.alt_response(404, description="区局不存在")
+    @blp.paginate()
+    def get(self, filters, pagination_parameters, district_code):
+        """一公开：本区已完成的检查结果（对象名称、类型、日期、结果；不含检查人员和经营者个人信息），无需登录"""
+        rows = page_of(queries.published_results(district_code, **filters), pagination_parameters)
+        return [{"object_name": name, "kind_name": kind, "inspected_on": local_day(done_at),
+                 "result": "合格" if passed else "不合格"} for _id, done_at, passed, name, kind in rows]
 
 
 @blp.route("/plans", endpoint="plans")

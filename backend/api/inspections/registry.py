@@ -24,11 +24,21 @@ GRADE = fields.Enum(Grade, required=True, metadata={"description": "high 高风�
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
 
+class ChecklistTemplateItemSchema(Schema):
+    item = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"example": "跨门营业"})
+    basis = fields.String(load_default="", validate=validate.Length(max=500),
+                          metadata={"description": "法律依据", "example": "《上海市市容环境卫生管理条例》第二十二条"})
+    judge = fields.String(load_default="", validate=validate.Length(max=500),
+                          metadata={"description": "判定方法", "example": "商品、设施超出门窗外墙即为不合格"})
+
+
 class KindSchema(Schema):
     id = fields.Integer(dump_only=True)
     code = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,31}$"),
                          metadata={"example": "street_shop"})
     name = fields.String(required=True, validate=validate.Length(min=1, max=64), metadata={"example": "沿街商户"})
+    checklist = fields.List(fields.Nested(ChecklistTemplateItemSchema), load_default=list,
+                            validate=validate.Length(max=100), metadata={"description": "标准化检查表单（可为空）"})
 
 
 class ObjectInputSchema(Schema):

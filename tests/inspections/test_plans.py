@@ -168,7 +168,8 @@ def test_result_follows_the_kinds_standard_checklist(client, make, quarter):
         "kind": "construction_site", "name": "一号工地", "credit_code": _code(99), "address": "南京西路 99 号",
         "squad_id": quarter["squad"].id})
     plan = client.post("/api/inspections/plans", headers=admin, json={
-        "name": "工地专项", "first_month": "2027-01-01", "months": 3, "kind_ids": [kind.json["id"]]}).json
+        "name": "工地专项", "first_month": "2027-01-01", "months": 3, "kind_ids": [kind.json["id"]],
+        "squad_ids": [quarter["squad"].id]}).json
     inspection = client.post(f"/api/inspections/plans/{plan['id']}/draws", headers=admin, json={}).json["inspections"][0]
     headers = make.headers(next(o for o in (quarter["leader"], quarter["first"], quarter["second"])
                                 if o.id == inspection["inspector_ids"][0]))

@@ -39,6 +39,7 @@ DECLARATIONS = (
     "backend.training:DOMAIN",
     "backend.supervision.findings:DOMAIN",
     "backend.supervision.cases:DOMAIN",
+    "backend.inspections:DOMAIN",
     "backend.nonsite:DOMAIN",
     "backend.supervision.points:DOMAIN",
     "backend.training:DRILLS",

@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Callable
 
 import click
+from cryptography.fernet import Fernet, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
@@ -88,6 +89,12 @@ def key_id(secret: bytes) -> str:
 def purpose_keys(purpose: str, own_secret: str = "") -> list[bytes]:
     """The 32-byte keys of one purpose, the current one first (for encryption that tries each)."""
     return [_derive(secret, purpose) for secret in _ring(own_secret)]
+
+
+def cipher(purpose: str, own_secret: str = "") -> MultiFernet:
+    """Encryption at rest for one purpose: encrypts with the current key, decrypts with any key in the ring
+    (MultiFernet.rotate re-encrypts with the current one)."""
+    return MultiFernet([Fernet(base64.urlsafe_b64encode(key)) for key in purpose_keys(purpose, own_secret)])
 
 
 def _mac(secret: bytes, purpose: str, message: str, size: int) -> str:

@@ -162,6 +162,28 @@ def _too_many_rows(max_rows: int) -> Invalid:
     return Invalid(f"一次最多导入 {max_rows} 行", code="too_many_rows")
 
 
+def cell_text(value) -> str:
+    """A cell's value as text people typed it: 12.0 read back from a workbook is "12"."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def header(first, required: tuple[str, ...]) -> dict[str, int]:
+    """Column name → index from the header row; a missing required column is refused."""
+    columns = {}
+    for index, value in enumerate(first):
+        name = cell_text(value)
+        if name and name not in columns:
+            columns[name] = index
+    missing = [name for name in required if name not in columns]
+    if missing:
+        raise Invalid(f"缺少必需的列：{'、'.join(missing)}", code="excel_missing_columns", errors={"missing": missing})
+    return columns
+
+
 def reported(errors: dict) -> dict:
     """The errors of a refused import as listed: the first MAX_REPORTED_ERRORS rows (the message gives the count)."""
     return dict(list(errors.items())[:MAX_REPORTED_ERRORS])

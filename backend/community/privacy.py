@@ -1,13 +1,12 @@
 """Residents' phone numbers encrypted at rest and masked for display; unguessable tracking codes."""
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import re
 import secrets
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.fernet import InvalidToken, MultiFernet
 from sqlalchemy import select, update
 
 from backend import keys
@@ -29,7 +28,7 @@ def _phone_keys(purpose: str) -> list[bytes]:
 
 def _phone_cipher() -> MultiFernet:
     """Encrypts with the newest key and decrypts with any key kept, so a rotation leaves stored phones readable."""
-    return MultiFernet([Fernet(base64.urlsafe_b64encode(key)) for key in _phone_keys("phone-encryption")])
+    return keys.cipher("phone-encryption", own_secret=settings().COMMUNITY_PHONE_KEY)
 
 
 def normalize_phone(raw: str | None) -> str | None:

@@ -5,7 +5,7 @@ Evidence gains the source "camera" and the subject "alert": both columns are pla
 enum, no CHECK), so no change to the evidence table.
 
 Revision ID: 0032
-Revises: 0030
+Revises: 0031
 """
 from collections.abc import Sequence
 
@@ -15,7 +15,7 @@ from alembic import op
 import backend.db  # noqa: F401  (shared column types)
 
 revision: str = '0032'
-down_revision: str | Sequence[str] | None = "0030"
+down_revision: str | Sequence[str] | None = "0031"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -377,3 +377,58 @@ def nonsite_case_ids(make, client, owner, state: CaseState = CaseState.registere
 
 def nonsite_case_in_review_ids(make, client, owner):
     return nonsite_case_ids(make, client, owner, CaseState.in_review)
+
+
+def inspection_object_ids(make, client, owner):
+    """A regulated object in `owner`'s squad (a squad of their district for district staff), with a fresh code."""
+    from backend.inspections.credit_code import check_character
+    from backend.inspections.models import Grade, ObjectKind, RegulatedObject
+
+    squad = _squad_of(make, owner)
+    kind = ObjectKind(district_id=squad.district_id, code=f"k{uuid.uuid4().hex[:8]}", name="沿街商户")
+    first17 = f"913101{uuid.uuid4().int % 10**11:011d}"
+    item = RegulatedObject(
+        district_id=squad.district_id,
+        kind=kind,
+        name="老王面馆",
+        address="南京西路 1 号",
+        credit_code=first17 + check_character(first17),
+        squad_id=squad.id,
+        licence_numbers=[],
+        grade=Grade.medium,
+    )
+    session.add(item)
+    session.commit()
+    return {"object_id": item.id, "squad_id": squad.id, "kind": kind.code, "credit_code": item.credit_code}
+
+
+def _inspection_plan(owner):
+    from backend.inspections.models import Plan
+
+    plan = Plan(district_id=owner.district_id, name="季度检查", first_month=date(2027, 1, 1), months=3, kind_ids=[],
+                squad_ids=[], grades=[], created_by_id=owner.id)
+    session.add(plan)
+    return plan
+
+
+def inspection_plan_ids(make, client, owner):
+    plan = _inspection_plan(owner)
+    session.commit()
+    return {"plan_id": plan.id}
+
+
+def inspection_draw_ids(make, client, owner):
+    """A draw of a plan of `owner`'s district, with one inspection of an object of `owner`'s squad (or of a squad
+    of their district) that `owner` and a colleague were drawn for."""
+    from backend.inspections.models import Draw, Inspection, InspectionStatus
+
+    ids = inspection_object_ids(make, client, owner)
+    plan = _inspection_plan(owner)
+    draw = Draw(district_id=owner.district_id, plan=plan, seed="0" * 32, drawn_by_id=owner.id,
+                inputs={"months": 3, "interval_months": {}, "objects": [], "inspectors": [], "exclusions": []})
+    inspection = Inspection(draw=draw, object_id=ids["object_id"], squad_id=ids["squad_id"],
+                            inspector_ids=[owner.id, make.officer(district=owner.district).id],
+                            status=InspectionStatus.due)
+    session.add_all([draw, inspection])
+    session.commit()
+    return {"draw_id": draw.id, "inspection_id": inspection.id}

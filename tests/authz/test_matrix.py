@@ -36,6 +36,9 @@ from tests.authz.makers import (
     evidence_ids,
     finding_ids,
     gesture_photo_form,
+    inspection_draw_ids,
+    inspection_object_ids,
+    inspection_plan_ids,
     live_class_ids,
     live_class_with_question_ids,
     material_form,
@@ -586,6 +589,36 @@ MATRIX: dict[tuple[str, str], Endpoint] = {
     ("POST", "/api/points/yearly/<int:appraisal_id>/confirm"): E(
         yearly_ids, "403 403 403 403", "403 200 404 404", "- 200 200 404", "- 403 403 403", "- 403 403 403"
     ),
+    ("GET", "/api/inspections/objects/<int:object_id>"):
+        E(inspection_object_ids, "200 200 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404",
+          "200 200 200 404"),
+    ("PUT", "/api/inspections/objects/<int:object_id>"):
+        E(inspection_object_ids, "403 403 403 403", "200 200 404 404", "200 200 200 404", "403 403 403 403",
+          "403 403 403 403", body=lambda ids: {"kind": ids["kind"], "name": "老王面馆", "address": "南京西路 1 号",
+                                               "credit_code": ids["credit_code"], "squad_id": ids["squad_id"]}),
+    ("DELETE", "/api/inspections/objects/<int:object_id>"):
+        E(inspection_object_ids, "403 403 403 403", "204 204 404 404", "204 204 204 404", "403 403 403 403",
+          "403 403 403 403"),
+    ("GET", "/api/inspections/objects/<int:object_id>/grades"):
+        E(inspection_object_ids, "200 200 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404",
+          "200 200 200 404"),
+    ("POST", "/api/inspections/objects/<int:object_id>/grades"):
+        E(inspection_object_ids, "403 403 403 403", "201 201 404 404", "201 201 201 404", "403 403 403 403",
+          "403 403 403 403", body={"grade": "high", "reason": "多次被投诉"}),
+    # plans and draws: district administrators plan and draw; a draw is open to the whole district (一公开);
+    # one of the two drawn inspectors records the result
+    ("POST", "/api/inspections/plans/<int:plan_id>/draws"):
+        E(inspection_plan_ids, "403 403 403 403", "403 403 403 403", "201 201 201 404", "403 403 403 403",
+          "403 403 403 403", body={}),
+    ("POST", "/api/inspections/plans/<int:plan_id>/close"):
+        E(inspection_plan_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403",
+          "403 403 403 403", body={}),
+    ("GET", "/api/inspections/draws/<int:draw_id>"):
+        E(inspection_draw_ids, "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404",
+          "200 200 200 404"),
+    ("POST", "/api/inspections/inspections/<int:inspection_id>/result"):
+        E(inspection_draw_ids, "201 409 404 404", "201 409 404 404", "201 409 409 404", "201 409 409 404",
+          "201 409 409 404", body={"checklist": [{"item": "占道经营", "passed": True}]}),
     # the outbox: district staff see and resend their district's messages
     ("GET", "/api/outbox/messages/<int:message_id>"): E(
         outbox_message_ids,

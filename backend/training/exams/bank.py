@@ -28,7 +28,7 @@ from backend.db import session
 from backend.errors import Conflict, Invalid
 from backend.org.models import Officer
 from backend.org.scope import get_visible
-from backend.spreadsheets import MAX_REPORTED_ERRORS, FirstSheet, reported
+from backend.spreadsheets import MAX_REPORTED_ERRORS, FirstSheet, cell_text, header, reported
 from backend.training.common import require_manager
 from backend.training.exams.models import (
     KIND_NAMES,
@@ -203,10 +203,10 @@ def import_questions(actor: Officer, bank_id: int, data: bytes) -> dict:
         raise Invalid("表头（第 1 行）不能有合并单元格，请按模板填写", code="excel_merged_header")
     rows = sheet.rows()
     number, first = next(rows, (1, ()))
-    columns = _header(first if number == 1 else ())
+    columns = header(first if number == 1 else (), REQUIRED_COLUMNS)
     parsed, errors, seen = [], {}, {}
     for row_number, row in rows:
-        cells = {name: _text(row[index] if index < len(row) else None) for name, index in columns.items()}
+        cells = {name: cell_text(row[index] if index < len(row) else None) for name, index in columns.items()}
         if not any(cells.values()):
             continue
         try:
@@ -230,27 +230,6 @@ def import_questions(actor: Officer, bank_id: int, data: bytes) -> dict:
     session.flush()
     duplicates = [{"row": row, "question_id": existing[key]} for row, key, _ in parsed if key in existing]
     return {"created": len(created), "duplicates": duplicates}
-
-
-def _header(first: tuple) -> dict[str, int]:
-    """Column name → index from row 1; a missing required column is refused."""
-    columns = {}
-    for index, value in enumerate(first):
-        name = _text(value)
-        if name and name not in columns:
-            columns[name] = index
-    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
-    if missing:
-        raise Invalid(f"缺少必需的列：{'、'.join(missing)}", code="excel_missing_columns", errors={"missing": missing})
-    return columns
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
 
 
 def _row_question(cells: dict[str, str]) -> dict:

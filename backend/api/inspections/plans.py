@@ -1,0 +1,211 @@
+"""Inspection plans, 双随机 draws (published with their seed and inputs, re-verifiable), checklist results."""
+from flask.views import MethodView
+from marshmallow import fields, validate
+
+from backend.api.audit import audit_object
+from backend.api.boundary import Blueprint
+from backend.api.pagination import page_of
+from backend.api.schemas import Count, Flag, Record, Schema, Text
+from backend.api.security import auth_required, current_actor
+from backend.db import local_day
+from backend.inspections import plans, queries
+from backend.inspections.models import Draw, Grade, Inspection, InspectionStatus, Plan
+from backend.org.roles import DISTRICT_ADMINS
+from backend.org.scope import get_visible, scoped
+
+blp = Blueprint("inspection_plans", __name__, url_prefix="/api/inspections",
+                description="检查计划与双随机抽取：计划、回避关系、抽取（可复核）、检查结果")
+
+
+class InspectionPlanInputSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=128),
+                         metadata={"example": "2027 年第一季度沿街商户双随机检查"})
+    first_month = fields.Date(required=True, metadata={"description": "起始月的 1 日", "example": "2027-01-01"})
+    months = fields.Integer(required=True, validate=validate.Range(min=1, max=plans.MAX_PLAN_MONTHS),
+                            metadata={"example": 3})
+    kind_ids = fields.List(fields.Integer(), load_default=list, metadata={"description": "对象类型（空为全部）"})
+    squad_ids = fields.List(fields.Integer(), load_default=list, metadata={"description": "中队（空为全区）"})
+    grades = fields.List(fields.Enum(Grade), load_default=list, metadata={"description": "风险等级（空为全部）"})
+
+
+class InspectionPlanSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    first_month = fields.Date()
+    months = fields.Integer()
+    kind_ids = fields.List(fields.Integer())
+    squad_ids = fields.List(fields.Integer())
+    grades = fields.List(fields.String())
+    closed_at = fields.DateTime(allow_none=True)
+    current_draw_id = Count(lambda p: getattr(plans.current_draw(p), "id", None), allow_none=True)
+
+
+class DrawInputSchema(Schema):
+    reason = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=500),
+                           metadata={"description": "重新抽取的理由（首次抽取可不填）", "example": "两名检查人员调离"})
+
+
+class ChecklistItemSchema(Schema):
+    item = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"example": "占道经营"})
+    passed = fields.Boolean(required=True, metadata={"example": True})
+    note = fields.String(load_default="", validate=validate.Length(max=500), metadata={"example": ""})
+
+
+class InspectionSchema(Schema):
+    id = fields.Integer()
+    draw_id = fields.Integer()
+    object_id = fields.Integer()
+    object_name = Text(lambda i: i.object.name)
+    inspector_ids = fields.List(fields.Integer())
+    status = fields.Enum(InspectionStatus)
+    passed = fields.Boolean(allow_none=True)
+    checklist = fields.List(fields.Nested(ChecklistItemSchema), allow_none=True)
+    done_by_id = fields.Integer(allow_none=True)
+    done_at = fields.DateTime(allow_none=True)
+
+
+class DrawSchema(Schema):
+    id = fields.Integer()
+    plan_id = fields.Integer()
+    seed = fields.String(
+        metadata={"description": "随机种子：与 inputs 一起可按 backend/inspections/plans.py 所述算法复核"}
+    )
+    inputs = Record(lambda d: d.inputs, metadata={"description": "抽取所依据的全部输入（对象、人员、回避、频次）"})
+    reason = fields.String(allow_none=True)
+    superseded_at = fields.DateTime(allow_none=True)
+    drawn_by_id = fields.Integer()
+    drawn_at = fields.DateTime()
+    reproduced = Flag(lambda d: plans.reproduced(d), metadata={"description": "按种子与输入重新运行结果一致"})
+    inspections = fields.List(fields.Nested(InspectionSchema))
+
+
+class ExclusionInputSchema(Schema):
+    officer_id = fields.Integer(required=True, metadata={"example": 12})
+    object_id = fields.Integer(required=True, metadata={"example": 34})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"example": "近亲属经营"})
+
+
+class ExclusionSchema(ExclusionInputSchema):
+    id = fields.Integer()
+
+
+class ResultInputSchema(Schema):
+    checklist = fields.List(fields.Nested(ChecklistItemSchema), required=True, validate=validate.Length(min=1, max=100))
+
+
+class InspectionFilterSchema(Schema):
+    draw_id = fields.Integer()
+
+
+class PublicResultSchema(Schema):
+    object_name = fields.String(metadata={"example": "老王面馆"})
+    kind_name = fields.String(metadata={"example": "沿街商户"})
+    inspected_on = fields.Date()
+    result = fields.String(metadata={"description": "合格 / 不合格"})
+
+
+class PublicResultFilterSchema(Schema):
+    date_from = fields.Date()
+    date_to = fields.Date()
+    kind_id = fields.Integer()
+
+
+@blp.route("/public/<district_code>/results", endpoint="public_results")
+class PublicResults(MethodView):
+    @blp.arguments(PublicResultFilterSchema, location="query")
+    @blp.response(200, PublicResultSchema(many=True))
+    @blp.alt_response(404, description="区局不存在")
+    @blp.paginate()
+    def get(self, filters, pagination_parameters, district_code):
+        """一公开：本区已完成的检查结果（对象名称、类型、日期、结果；不含检查人员和经营者个人信息），无需登录"""
+        rows = page_of(queries.published_results(district_code, **filters), pagination_parameters)
+        return [{"object_name": name, "kind_name": kind, "inspected_on": local_day(done_at),
+                 "result": "合格" if passed else "不合格"} for _id, done_at, passed, name, kind in rows]
+
+
+@blp.route("/plans", endpoint="plans")
+class Plans(MethodView):
+    @auth_required(blp)
+    @blp.response(200, InspectionPlanSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters):
+        """检查计划列表（本区）"""
+        return page_of(scoped(Plan, current_actor()).order_by(Plan.id.desc()), pagination_parameters)
+
+    @auth_required(blp, *DISTRICT_ADMINS)
+    @blp.arguments(InspectionPlanInputSchema)
+    @blp.response(201, InspectionPlanSchema)
+    def post(self, body):
+        """制定检查计划（范围：对象类型、中队、风险等级；期限：自某月起若干月）"""
+        plan = plans.create_plan(current_actor(), **body)
+        audit_object("inspection_plan", plan.id)
+        return plan
+
+
+@blp.route("/plans/<int:plan_id>/draws", endpoint="plan_draws")
+class PlanDraws(MethodView):
+    @auth_required(blp, *DISTRICT_ADMINS)
+    @blp.arguments(DrawInputSchema)
+    @blp.response(201, DrawSchema)
+    @blp.alt_response(409, description="计划已关闭，或已有检查完成")
+    def post(self, body, plan_id):
+        """双随机抽取检查对象与检查人员（重新抽取须写明理由，原抽取保留）"""
+        audit_object("inspection_plan", plan_id)
+        return plans.draw(current_actor(), plan_id, **body)
+
+
+@blp.route("/plans/<int:plan_id>/close", endpoint="plan_close")
+class PlanClose(MethodView):
+    @auth_required(blp, *DISTRICT_ADMINS)
+    @blp.response(200, InspectionPlanSchema)
+    @blp.alt_response(409, description="计划已关闭")
+    def post(self, plan_id):
+        """关闭检查计划（此后不再记录检查结果、不再抽取）"""
+        audit_object("inspection_plan", plan_id)
+        return plans.close_plan(current_actor(), plan_id)
+
+
+@blp.route("/draws/<int:draw_id>", endpoint="draw")
+class DrawView(MethodView):
+    @auth_required(blp)
+    @blp.response(200, DrawSchema)
+    def get(self, draw_id):
+        """抽取结果：种子、输入、抽中的检查任务，以及按种子重新运行是否一致"""
+        return get_visible(Draw, draw_id, current_actor(), what="抽取记录")
+
+
+@blp.route("/exclusions", endpoint="exclusions")
+class Exclusions(MethodView):
+    @auth_required(blp, *DISTRICT_ADMINS)
+    @blp.arguments(ExclusionInputSchema)
+    @blp.response(201, ExclusionSchema)
+    @blp.alt_response(409, description="已登记")
+    def post(self, body):
+        """登记回避关系（该人员不会被抽中检查该对象）"""
+        return plans.add_exclusion(current_actor(), **body)
+
+
+@blp.route("/inspections", endpoint="inspections")
+class Inspections(MethodView):
+    @auth_required(blp)
+    @blp.arguments(InspectionFilterSchema, location="query")
+    @blp.response(200, InspectionSchema(many=True))
+    @blp.paginate()
+    def get(self, filters, pagination_parameters):
+        """检查任务列表（区局看全区，中队看本中队对象的任务）"""
+        stmt = scoped(Inspection, current_actor()).order_by(Inspection.id)
+        if "draw_id" in filters:
+            stmt = stmt.where(Inspection.draw_id == filters["draw_id"])
+        return page_of(stmt, pagination_parameters)
+
+
+@blp.route("/inspections/<int:inspection_id>/result", endpoint="inspection_result")
+class InspectionResult(MethodView):
+    @auth_required(blp)
+    @blp.arguments(ResultInputSchema)
+    @blp.response(201, InspectionSchema)
+    @blp.alt_response(409, description="非抽中人员、已提交过、抽取已被取代或计划已关闭")
+    def post(self, body, inspection_id):
+        """记录检查结果（检查表逐项；全部合格为合格）"""
+        audit_object("inspection", inspection_id)
+        return plans.record_result(current_actor(), inspection_id, **body)

@@ -1,0 +1,257 @@
+"""The registry of regulated objects (执法检查对象名录库): kinds, objects, import from CSV or Excel; risk grades,
+their history and how often each grade is inspected."""
+from flask.views import MethodView
+from flask_smorest.fields import Upload
+from marshmallow import fields, validate
+
+from backend.api.audit import audit_object
+from backend.api.multipart import Blueprint
+from backend.api.pagination import page_of
+from backend.api.schemas import Record, Schema, Text
+from backend.api.security import auth_required, current_actor
+from backend.db import local_day
+from backend.errors import Invalid
+from backend.geo import COORD_SYSTEMS, GCJ02
+from backend.inspections import grades, queries, registry
+from backend.inspections.models import GRADE_NAMES, Grade, RegulatedObject
+from backend.org.roles import DISTRICT_ADMINS, SQUAD_MANAGERS
+from backend.org.scope import get_visible
+
+blp = Blueprint("inspection_objects", __name__, url_prefix="/api/inspections",
+                description="执法检查对象名录库：对象类型、检查对象、批量导入、风险等级与检查频次")
+GRADE = fields.Enum(Grade, required=True, metadata={"description": "high 高风险 / medium 中风险 / low 低风险"})
+
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+
+
+class ChecklistTemplateItemSchema(Schema):
+    item = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"example": "跨门营业"})
+    basis = fields.String(load_default="", validate=validate.Length(max=500),
+                          metadata={"description": "法律依据", "example": "《上海市市容环境卫生管理条例》第二十二条"})
+    judge = fields.String(load_default="", validate=validate.Length(max=500),
+                          metadata={"description": "判定方法", "example": "商品、设施超出门窗外墙即为不合格"})
+
+
+class KindSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    code = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,31}$"),
+                         metadata={"example": "street_shop"})
+    name = fields.String(required=True, validate=validate.Length(min=1, max=64), metadata={"example": "沿街商户"})
+    checklist = fields.List(fields.Nested(ChecklistTemplateItemSchema), load_default=list,
+                            validate=validate.Length(max=100), metadata={"description": "标准化检查表单（可为空）"})
+
+
+class ObjectInputSchema(Schema):
+    kind = fields.String(required=True, metadata={"description": "对象类型的代码或名称", "example": "street_shop"})
+    name = fields.String(required=True, validate=validate.Length(min=1, max=128), metadata={"example": "老王面馆"})
+    credit_code = fields.String(required=True, metadata={"description": "统一社会信用代码（18 位，含校验位）",
+                                                         "example": "91330100716105852F"})
+    licence_numbers = fields.List(fields.String(), load_default=list, metadata={"description": "许可证号"})
+    address = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                            metadata={"example": "南京西路 1 号"})
+    lat = fields.Float(allow_none=True, load_default=None)
+    lng = fields.Float(allow_none=True, load_default=None)
+    coord_system = fields.String(load_default=GCJ02, validate=validate.OneOf(COORD_SYSTEMS))
+    contact_name = fields.String(allow_none=True, load_default=None, metadata={"example": "王建国"})
+    contact_phone = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "手机号或带区号的固定电话", "example": "13812345678"})
+    squad_id = fields.Integer(required=True, metadata={"description": "责任中队"})
+    grid_cell = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=32),
+                              metadata={"description": "责任网格编号", "example": "JA-03-12"})
+
+
+class ObjectSchema(Schema):
+    id = fields.Integer()
+    kind_id = fields.Integer()
+    kind_name = Text(lambda o: o.kind.name)
+    name = fields.String()
+    credit_code = fields.String()
+    licence_numbers = fields.List(fields.String())
+    address = fields.String()
+    lat = fields.Float(allow_none=True)
+    lng = fields.Float(allow_none=True)
+    contact_masked = fields.String(
+        allow_none=True, metadata={"description": "联系人（脱敏）", "example": "王** 138****1234"}
+    )
+    contact = Record(lambda o: registry.contact_of(o, current_actor()), allow_none=True, metadata={
+        "description": "联系人姓名与电话全文（name, phone），仅中队人员和区局管理员可见，否则为 null"})
+    squad_id = fields.Integer()
+    squad_name = Text(lambda o: o.squad.name)
+    grid_cell = fields.String(allow_none=True)
+    grade = fields.Enum(Grade)
+    grade_name = Text(lambda o: GRADE_NAMES[o.grade])
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class GradeChangeInputSchema(Schema):
+    grade = GRADE
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500),
+                           metadata={"example": "近三个月两次被投诉跨门营业，检查发现未整改"})
+
+
+class GradeChangeSchema(Schema):
+    id = fields.Integer()
+    object_id = fields.Integer()
+    grade_from = fields.Enum(Grade, allow_none=True)
+    grade_to = fields.Enum(Grade)
+    grade_to_name = Text(lambda c: GRADE_NAMES[c.grade_to])
+    reason = fields.String()
+    changed_by_id = fields.Integer()
+    changed_at = fields.DateTime()
+
+
+class IntervalSchema(Schema):
+    grade = fields.Enum(Grade)
+    grade_name = fields.String()
+    interval_months = fields.Integer(metadata={"description": "每隔几个月检查一次"})
+    source = fields.String(
+        metadata={"description": "example_default 示例默认值（由区局确认或修改） / district 区局设定"}
+    )
+    effective_from = fields.Date(allow_none=True)
+
+
+class GradeRuleInputSchema(Schema):
+    grade = GRADE
+    interval_months = fields.Integer(required=True, validate=validate.Range(min=1, max=60), metadata={"example": 3})
+    effective_from = fields.Date(required=True, metadata={"example": "2027-01-01"})
+
+
+class GradeRuleFilterSchema(Schema):
+    on = fields.Date(metadata={"description": "哪一天的规则（默认今天）"})
+
+
+class ObjectFilterSchema(Schema):
+    kind_id = fields.Integer()
+    squad_id = fields.Integer()
+    q = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "名称、地址或信用代码中包含"})
+
+
+class ObjectImportFileSchema(Schema):
+    file = Upload(required=True, metadata={"description": "CSV（UTF-8 或 GBK）或 Excel（.xlsx）文件，格式见 README"})
+
+
+class ObjectImportRowSchema(Schema):
+    row = fields.Integer()
+    credit_code = fields.String()
+    action = fields.String(metadata={"description": "created 新增 / updated 按信用代码更新"})
+
+
+class ObjectImportResultSchema(Schema):
+    created = fields.Integer()
+    updated = fields.Integer()
+    rows = fields.List(fields.Nested(ObjectImportRowSchema))
+
+
+@blp.route("/kinds", endpoint="kinds")
+class Kinds(MethodView):
+    @auth_required(blp)
+    @blp.response(200, KindSchema(many=True))
+    def get(self):
+        """检查对象类型（本区）"""
+        return registry.kinds(current_actor())
+
+    @auth_required(blp, *DISTRICT_ADMINS)
+    @blp.arguments(KindSchema)
+    @blp.response(201, KindSchema)
+    @blp.alt_response(409, description="类型代码已存在")
+    def post(self, body):
+        """新增检查对象类型（区局管理员）"""
+        kind = registry.create_kind(current_actor(), **body)
+        audit_object("inspection_object_kind", kind.id)
+        return kind
+
+
+@blp.route("/objects", endpoint="objects")
+class Objects(MethodView):
+    @auth_required(blp)
+    @blp.arguments(ObjectFilterSchema, location="query")
+    @blp.response(200, ObjectSchema(many=True))
+    @blp.paginate()
+    def get(self, filters, pagination_parameters):
+        """检查对象列表（区局人员看全区，中队看本中队）"""
+        return page_of(queries.objects(current_actor(), **filters), pagination_parameters)
+
+    @auth_required(blp, *SQUAD_MANAGERS)
+    @blp.arguments(ObjectInputSchema)
+    @blp.response(201, ObjectSchema)
+    @blp.alt_response(409, description="统一社会信用代码已登记")
+    def post(self, body):
+        """登记检查对象"""
+        item = registry.create_object(current_actor(), **body)
+        audit_object("inspection_object", item.id)
+        return item
+
+
+@blp.route("/objects/<int:object_id>", endpoint="object")
+class Object(MethodView):
+    @auth_required(blp)
+    @blp.response(200, ObjectSchema)
+    def get(self, object_id):
+        """检查对象详情"""
+        return get_visible(RegulatedObject, object_id, current_actor(), what="检查对象")
+
+    @auth_required(blp, *SQUAD_MANAGERS)
+    @blp.arguments(ObjectInputSchema)
+    @blp.response(200, ObjectSchema)
+    def put(self, body, object_id):
+        """修改检查对象"""
+        audit_object("inspection_object", object_id)
+        return registry.update_object(current_actor(), object_id, **body)
+
+    @auth_required(blp, *SQUAD_MANAGERS)
+    @blp.response(204)
+    def delete(self, object_id):
+        """删除检查对象"""
+        audit_object("inspection_object", object_id)
+        registry.delete_object(current_actor(), object_id)
+
+
+@blp.route("/objects/import", endpoint="objects_import")
+class ObjectsImport(MethodView):
+    @auth_required(blp, *SQUAD_MANAGERS)
+    @blp.arguments(ObjectImportFileSchema, location="files")
+    @blp.response(201, ObjectImportResultSchema)
+    def post(self, files):
+        """从 CSV 或 Excel 导入检查对象（逐行报告错误，全部无误才导入；按统一社会信用代码去重更新）"""
+        data = files["file"].read(MAX_IMPORT_BYTES + 1)
+        if len(data) > MAX_IMPORT_BYTES:
+            raise Invalid("导入文件不能超过 20 MB", code="file_too_large")
+        return registry.import_objects(current_actor(), data)
+
+
+@blp.route("/objects/<int:object_id>/grades", endpoint="object_grades")
+class ObjectGrades(MethodView):
+    @auth_required(blp)
+    @blp.response(200, GradeChangeSchema(many=True))
+    def get(self, object_id):
+        """风险等级变更记录（含每次变更的理由）"""
+        return grades.history(current_actor(), object_id)
+
+    @auth_required(blp, *SQUAD_MANAGERS)
+    @blp.arguments(GradeChangeInputSchema)
+    @blp.response(201, GradeChangeSchema)
+    @blp.alt_response(409, description="等级未变")
+    def post(self, body, object_id):
+        """调整风险等级（须写明理由）"""
+        audit_object("inspection_object", object_id)
+        return grades.change_grade(current_actor(), object_id, **body)
+
+
+@blp.route("/grade-rules", endpoint="grade_rules")
+class GradeRules(MethodView):
+    @auth_required(blp)
+    @blp.arguments(GradeRuleFilterSchema, location="query")
+    @blp.response(200, IntervalSchema(many=True))
+    def get(self, filters):
+        """各风险等级的检查频次（source=example_default 为示例默认值，由区局确认或修改）"""
+        actor = current_actor()
+        return list(grades.intervals(actor.district_id, filters.get("on") or local_day()).values())
+
+    @auth_required(blp, *DISTRICT_ADMINS)
+    @blp.arguments(GradeRuleInputSchema)
+    @blp.response(201, IntervalSchema)
+    @blp.alt_response(409, description="该等级在该日已有版本")
+    def post(self, body):
+        """设定某风险等级的检查频次（新版本，自生效日起适用；已生效的版本不改）"""
+        return grades.add_rule(current_actor(), **body)

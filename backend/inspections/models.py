@@ -1,0 +1,195 @@
+"""Regulated objects (执法对象), their kinds, risk grades with their history, and the grades' frequency rules."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    Enum,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backend.db import Base, UTCDateTime, utcnow
+from backend.org.models import Squad
+
+
+class Grade(str, enum.Enum):
+    high = "high"
+    medium = "medium"
+    low = "low"
+
+
+GRADE_NAMES = {Grade.high: "高风险", Grade.medium: "中风险", Grade.low: "低风险"}
+GRADE_COLUMN = Enum(Grade, native_enum=False, length=8, validate_strings=True)
+
+
+class ObjectKind(Base):
+    """A kind of regulated object (沿街商户, 建筑工地 …): data each district keeps."""
+
+    __tablename__ = "inspection_object_kind"
+    __scope__ = ("district", "district_id")
+    __table_args__ = (UniqueConstraint("district_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(64))
+    checklist: Mapped[list] = mapped_column(JSON, default=list)  # 标准化检查表单: [{item, basis, judge}]
+
+
+class RegulatedObject(Base):
+    """One regulated object: who it is, where, whom to contact (encrypted) and who answers for it."""
+
+    __tablename__ = "inspection_object"
+    __scope__ = ("squad", "squad_id")
+    __table_args__ = (UniqueConstraint("district_id", "credit_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
+    kind_id: Mapped[int] = mapped_column(ForeignKey("inspection_object_kind.id"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    credit_code: Mapped[str] = mapped_column(String(18))
+    licence_numbers: Mapped[list] = mapped_column(JSON, default=list)
+    address: Mapped[str] = mapped_column(String(200))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lng: Mapped[float | None] = mapped_column(Float)
+    contact_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)  # {"name", "phone"} as JSON, encrypted
+    contact_masked: Mapped[str | None] = mapped_column(String(40))
+    squad_id: Mapped[int] = mapped_column(ForeignKey("squad.id"), index=True)
+    grid_cell: Mapped[str | None] = mapped_column(String(32))
+    grade: Mapped[Grade] = mapped_column(GRADE_COLUMN, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    kind: Mapped[ObjectKind] = relationship()
+    squad: Mapped[Squad] = relationship()
+
+
+class GradeChange(Base):
+    """One change of an object's risk grade and why (the first is its grade on registration)."""
+
+    __tablename__ = "inspection_grade_change"
+    __scope__ = ("squad", "squad_id")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    object_id: Mapped[int] = mapped_column(ForeignKey("inspection_object.id", ondelete="CASCADE"), index=True)
+    squad_id: Mapped[int] = mapped_column(ForeignKey("squad.id"), index=True)  # the object's, at the change
+    grade_from: Mapped[Grade | None] = mapped_column(GRADE_COLUMN)
+    grade_to: Mapped[Grade] = mapped_column(GRADE_COLUMN)
+    reason: Mapped[str] = mapped_column(Text)
+    changed_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class GradeRule(Base):
+    """One version of how often a grade is inspected (once every `interval_months`), from a day on.
+
+    The district's own versions; without one, the example default of INSPECTIONS_GRADE_INTERVAL_MONTHS applies.
+    """
+
+    __tablename__ = "inspection_grade_rule"
+    __scope__ = ("district", "district_id")
+    __table_args__ = (UniqueConstraint("district_id", "grade", "effective_from"),
+                      CheckConstraint("interval_months between 1 and 60", name="interval_in_range"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
+    grade: Mapped[Grade] = mapped_column(GRADE_COLUMN)
+    interval_months: Mapped[int] = mapped_column(Integer)
+    effective_from: Mapped[date] = mapped_column(Date)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Exclusion(Base):
+    """A conflict of interest (利害关系): this officer is never drawn to inspect this object."""
+
+    __tablename__ = "inspection_exclusion"
+    __scope__ = ("district", "district_id")
+    __table_args__ = (UniqueConstraint("officer_id", "object_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id"), index=True)
+    object_id: Mapped[int] = mapped_column(ForeignKey("inspection_object.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(200))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Plan(Base):
+    """An inspection plan (检查计划): which objects (kinds, squads, grades; empty means all) over which months."""
+
+    __tablename__ = "inspection_plan"
+    __scope__ = ("district", "district_id")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    first_month: Mapped[date] = mapped_column(Date)  # the first day of the plan's first month
+    months: Mapped[int] = mapped_column(Integer)
+    kind_ids: Mapped[list] = mapped_column(JSON, default=list)
+    squad_ids: Mapped[list] = mapped_column(JSON, default=list)
+    grades: Mapped[list] = mapped_column(JSON, default=list)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Draw(Base):
+    """One 双随机 draw of a plan: its seed and every input, so that anyone can run it again; a re-draw keeps it
+    (superseded, with the reason of the new one)."""
+
+    __tablename__ = "inspection_draw"
+    __scope__ = ("district", "district_id")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("inspection_plan.id"), index=True)
+    seed: Mapped[str] = mapped_column(String(64))
+    inputs: Mapped[dict] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(String(500))  # why it replaced the one before
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    drawn_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
+    drawn_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    plan: Mapped[Plan] = relationship()
+    inspections: Mapped[list[Inspection]] = relationship(back_populates="draw", order_by="Inspection.id")
+
+
+class InspectionStatus(str, enum.Enum):
+    due = "due"
+    done = "done"
+    cancelled = "cancelled"  # its draw was replaced
+
+
+class Inspection(Base):
+    """One drawn inspection: an object, its two inspectors, and once done the result and the checklist."""
+
+    __tablename__ = "inspection"
+    __scope__ = ("squad", "squad_id")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draw_id: Mapped[int] = mapped_column(ForeignKey("inspection_draw.id"), index=True)
+    object_id: Mapped[int] = mapped_column(ForeignKey("inspection_object.id"), index=True)
+    squad_id: Mapped[int] = mapped_column(ForeignKey("squad.id"), index=True)  # the object's
+    inspector_ids: Mapped[list] = mapped_column(JSON)  # the two drawn officers
+    status: Mapped[InspectionStatus] = mapped_column(
+        Enum(InspectionStatus, native_enum=False, length=10, validate_strings=True))
+    passed: Mapped[bool | None] = mapped_column()
+    checklist: Mapped[list | None] = mapped_column(JSON)
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    draw: Mapped[Draw] = relationship(back_populates="inspections")
+    object: Mapped[RegulatedObject] = relationship()

@@ -1,0 +1,198 @@
+"""Inspection plans and 双随机 draws (random objects, random inspectors), reproducible from a recorded seed.
+
+How a plan becomes inspections. An object in the plan's scope whose grade is inspected once every m months
+is due months/m times in a plan of `months` months: the whole part for every such object, and the
+fraction as a random draw of round(fraction × objects of that grade) of them (a quarter plan with low risk
+inspected yearly: a quarter of the low-risk objects, drawn). Each inspection gets two inspectors drawn from
+the inspector registry (the district's active officers and squad leaders of the plan's squads), never one
+excluded for a conflict of interest with the object.
+
+The algorithm, so that anyone can re-run it from the published seed and inputs: rank each candidate by
+SHA-256 of the UTF-8 text "<seed>:<what>" in hexadecimal, lowest first, where <what> is
+"object:<grade>:<object id>" for the objects of a grade and "inspector:<object id>:<n>:<officer id>" for
+the inspectors of the object's n-th inspection (n from 1); take the first ones needed.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date
+
+from sqlalchemy import select
+
+from backend.db import session, utcnow
+from backend.errors import Conflict, Invalid
+from backend.inspections.grades import intervals
+from backend.inspections.models import (
+    Draw,
+    Exclusion,
+    Grade,
+    Inspection,
+    InspectionStatus,
+    Plan,
+    RegulatedObject,
+)
+from backend.org.models import Officer, Squad
+from backend.org.roles import DISTRICT_ADMINS, SQUAD_MEMBERS, require
+from backend.org.scope import get_visible
+
+INSPECTORS_PER_INSPECTION = 2
+MAX_PLAN_MONTHS = 12
+
+
+def create_plan(actor: Officer, *, name: str, first_month: date, months: int, kind_ids: list[int],
+                squad_ids: list[int], grades: list[Grade]) -> Plan:
+    require(actor, DISTRICT_ADMINS, "只有区局管理员可以制定检查计划")
+    if first_month.day != 1:
+        raise Invalid("计划应从某月 1 日开始", code="plan_not_month_start")
+    if not 1 <= months <= MAX_PLAN_MONTHS:
+        raise Invalid(f"计划期限应为 1 至 {MAX_PLAN_MONTHS} 个月", code="bad_plan_months")
+    known = set(session.scalars(select(Squad.id).where(Squad.district_id == actor.district_id)))
+    if not set(squad_ids) <= known:
+        raise Invalid("计划范围中有不属于本区的中队", code="unknown_squad")
+    plan = Plan(district_id=actor.district_id, name=name.strip(), first_month=first_month, months=months,
+                kind_ids=sorted(set(kind_ids)), squad_ids=sorted(set(squad_ids)),
+                grades=sorted({grade.value for grade in grades}), created_by_id=actor.id)
+    session.add(plan)
+    session.flush()
+    return plan
+
+
+def add_exclusion(actor: Officer, *, officer_id: int, object_id: int, reason: str) -> Exclusion:
+    require(actor, DISTRICT_ADMINS, "只有区局管理员可以登记回避关系")
+    item = get_visible(RegulatedObject, object_id, actor, what="检查对象")
+    officer = get_visible(Officer, officer_id, actor, what="人员")
+    if session.scalar(select(Exclusion.id).where(Exclusion.officer_id == officer.id,
+                                                 Exclusion.object_id == item.id)):
+        raise Conflict("该回避关系已登记", code="exclusion_exists")
+    exclusion = Exclusion(district_id=actor.district_id, officer_id=officer.id, object_id=item.id,
+                          reason=reason.strip(), created_by_id=actor.id)
+    session.add(exclusion)
+    session.flush()
+    return exclusion
+
+
+def _rank(seed: str, what: str) -> str:
+    return hashlib.sha256(f"{seed}:{what}".encode()).hexdigest()
+
+
+def run(seed: str, inputs: dict) -> list[dict]:
+    """The draw's inspections from its seed and recorded inputs: [{object_id, n, inspector_ids}] — pure, so that
+    the same seed and inputs always give the same result."""
+    share = {grade: inputs["months"] / interval for grade, interval in inputs["interval_months"].items()}
+    by_grade: dict[str, list[int]] = {}
+    for object_id, grade, _squad_id in inputs["objects"]:
+        by_grade.setdefault(grade, []).append(object_id)
+    excluded = {(officer_id, object_id) for officer_id, object_id in inputs["exclusions"]}
+    result = []
+    for grade, object_ids in sorted(by_grade.items()):
+        whole, fraction = divmod(share[grade], 1)
+        extra = round(fraction * len(object_ids))
+        lucky = set(sorted(object_ids, key=lambda oid: _rank(seed, f"object:{grade}:{oid}"))[:extra])
+        for object_id in sorted(object_ids):
+            for n in range(1, int(whole) + (object_id in lucky) + 1):
+                pool = [o for o in inputs["inspectors"] if (o, object_id) not in excluded]
+                if len(pool) < INSPECTORS_PER_INSPECTION:
+                    raise Invalid(f"检查对象（编号 {object_id}）可抽取的检查人员不足 {INSPECTORS_PER_INSPECTION} 人"
+                                  "（人员过少或均需回避），未抽取", code="too_few_inspectors")
+                chosen = sorted(pool, key=lambda oid: _rank(seed, f"inspector:{object_id}:{n}:{oid}"))
+                result.append({"object_id": object_id, "n": n,
+                               "inspector_ids": chosen[:INSPECTORS_PER_INSPECTION]})
+    return result
+
+
+def _inputs(plan: Plan) -> dict:
+    """Everything the draw depends on, as recorded with it."""
+    objects = select(RegulatedObject.id, RegulatedObject.grade, RegulatedObject.squad_id).where(
+        RegulatedObject.district_id == plan.district_id).order_by(RegulatedObject.id)
+    inspectors = select(Officer.id).where(Officer.district_id == plan.district_id, Officer.active.is_(True),
+                                          Officer.role.in_(SQUAD_MEMBERS)).order_by(Officer.id)
+    if plan.kind_ids:
+        objects = objects.where(RegulatedObject.kind_id.in_(plan.kind_ids))
+    if plan.squad_ids:
+        objects = objects.where(RegulatedObject.squad_id.in_(plan.squad_ids))
+        inspectors = inspectors.where(Officer.squad_id.in_(plan.squad_ids))
+    if plan.grades:
+        objects = objects.where(RegulatedObject.grade.in_([Grade(grade) for grade in plan.grades]))
+    object_rows = [[oid, grade.value, squad_id] for oid, grade, squad_id in session.execute(objects)]
+    exclusions = session.execute(select(Exclusion.officer_id, Exclusion.object_id).where(
+        Exclusion.district_id == plan.district_id).order_by(Exclusion.officer_id, Exclusion.object_id))
+    return {"months": plan.months,
+            "interval_months": {grade.value: rule.interval_months
+                                for grade, rule in intervals(plan.district_id, plan.first_month).items()},
+            "objects": object_rows, "inspectors": list(session.scalars(inspectors)),
+            "exclusions": [list(pair) for pair in exclusions]}
+
+
+def current_draw(plan: Plan) -> Draw | None:
+    return session.scalars(select(Draw).where(Draw.plan_id == plan.id, Draw.superseded_at.is_(None))).one_or_none()
+
+
+def draw(actor: Officer, plan_id: int, *, reason: str | None) -> Draw:
+    """Draw the plan's inspections; a re-draw needs a reason, keeps the old draw and cancels its inspections."""
+    require(actor, DISTRICT_ADMINS, "只有区局管理员可以抽取检查对象和人员")
+    plan = get_visible(Plan, plan_id, actor, what="检查计划")
+    _open(plan)
+    before = current_draw(plan)
+    reason = (reason or "").strip() or None
+    if before is not None:
+        if reason is None:
+            raise Invalid("该计划已抽取过；重新抽取须写明理由", code="redraw_reason_required")
+        if any(inspection.status == InspectionStatus.done for inspection in before.inspections):
+            raise Conflict("已有检查完成，不能重新抽取", code="draw_in_use")
+        before.superseded_at = utcnow()
+        for inspection in before.inspections:
+            inspection.status = InspectionStatus.cancelled
+    inputs, seed = _inputs(plan), secrets.token_hex(16)
+    drawn = run(seed, inputs)
+    squads = {oid: squad_id for oid, _grade, squad_id in inputs["objects"]}
+    new = Draw(district_id=plan.district_id, plan_id=plan.id, seed=seed, inputs=inputs, reason=reason,
+               drawn_by_id=actor.id)
+    new.inspections = [Inspection(object_id=row["object_id"], squad_id=squads[row["object_id"]],
+                                  inspector_ids=row["inspector_ids"], status=InspectionStatus.due)
+                       for row in drawn]
+    session.add(new)
+    session.flush()
+    return new
+
+
+def reproduced(item: Draw) -> bool:
+    """Whether running the draw again from its seed and inputs gives the inspections it recorded."""
+    again = [(row["object_id"], row["inspector_ids"]) for row in run(item.seed, item.inputs)]
+    return again == [(inspection.object_id, inspection.inspector_ids) for inspection in item.inspections]
+
+
+def close_plan(actor: Officer, plan_id: int) -> Plan:
+    require(actor, DISTRICT_ADMINS, "只有区局管理员可以关闭检查计划")
+    plan = get_visible(Plan, plan_id, actor, what="检查计划")
+    _open(plan)
+    plan.closed_at = utcnow()
+    session.flush()
+    return plan
+
+
+def _open(plan: Plan) -> None:
+    if plan.closed_at is not None:
+        raise Conflict("检查计划已关闭", code="plan_closed")
+
+
+def record_result(actor: Officer, inspection_id: int, *, checklist: list[dict]) -> Inspection:
+    """One of the two drawn inspectors records the checklist; the inspection passes when every item does."""
+    inspection = session.get(Inspection, inspection_id)
+    if inspection is None or actor.id not in inspection.inspector_ids:
+        get_visible(Inspection, inspection_id, actor, what="检查任务")  # 404 unless the actor may see it
+        raise Conflict("您不是该检查任务抽中的检查人员", code="not_drawn_inspector")
+    if inspection.status == InspectionStatus.cancelled:
+        raise Conflict("该检查任务所属的抽取已被重新抽取取代", code="inspection_cancelled")
+    if inspection.status == InspectionStatus.done:
+        raise Conflict("该检查已记录结果，不能重复提交", code="already_recorded")
+    _open(inspection.draw.plan)
+    standard = [entry["item"] for entry in inspection.object.kind.checklist]
+    if standard and sorted(entry["item"] for entry in checklist) != sorted(standard):
+        raise Invalid(f"应按“{inspection.object.kind.name}”的标准检查表逐项填写：{'、'.join(standard)}",
+                      code="checklist_mismatch")
+    inspection.checklist = checklist
+    inspection.passed = all(item["passed"] for item in checklist)
+    inspection.status, inspection.done_by_id, inspection.done_at = InspectionStatus.done, actor.id, utcnow()
+    session.flush()
+    return inspection

@@ -1,0 +1,56 @@
+"""What the inspections domain reads."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import Select, or_, select
+
+from backend.db import LOCAL_TZ, session
+from backend.errors import NotFound
+from backend.inspections.models import (
+    Inspection,
+    InspectionStatus,
+    ObjectKind,
+    RegulatedObject,
+)
+from backend.org.models import District, Officer
+from backend.org.scope import scoped
+
+
+def objects(actor: Officer, *, kind_id: int | None = None, squad_id: int | None = None,
+            q: str | None = None) -> Select:
+    stmt = scoped(RegulatedObject, actor).order_by(RegulatedObject.id)
+    if kind_id is not None:
+        stmt = stmt.where(RegulatedObject.kind_id == kind_id)
+    if squad_id is not None:
+        stmt = stmt.where(RegulatedObject.squad_id == squad_id)
+    if q:
+        pattern = f"%{q}%"
+        stmt = stmt.where(or_(RegulatedObject.name.like(pattern), RegulatedObject.address.like(pattern),
+                              RegulatedObject.credit_code.like(pattern.upper())))
+    return stmt
+
+
+def published_results(district_code: str, *, date_from: date | None = None, date_to: date | None = None,
+                      kind_id: int | None = None) -> Select:
+    """一公开: the district's completed inspections, newest first, as (inspection, object name, kind name) — no
+    inspector, no contact, no credit code or address (an individual business's may name its owner)."""
+    district = session.scalar(select(District).where(District.code == district_code))
+    if district is None:
+        raise NotFound("区局不存在", code="district_not_found")
+    stmt = (select(Inspection.id, Inspection.done_at, Inspection.passed, RegulatedObject.name, ObjectKind.name)
+            .join(RegulatedObject, Inspection.object_id == RegulatedObject.id)
+            .join(ObjectKind, RegulatedObject.kind_id == ObjectKind.id)
+            .where(RegulatedObject.district_id == district.id, Inspection.status == InspectionStatus.done)
+            .order_by(Inspection.done_at.desc(), Inspection.id.desc()))
+    if date_from is not None:
+        stmt = stmt.where(Inspection.done_at >= _start_of(date_from))
+    if date_to is not None:
+        stmt = stmt.where(Inspection.done_at < _start_of(date_to + timedelta(days=1)))
+    if kind_id is not None:
+        stmt = stmt.where(RegulatedObject.kind_id == kind_id)
+    return stmt
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=LOCAL_TZ)

@@ -1,0 +1,200 @@
+"""Plans and 双随机 draws: due inspections from the grades' intervals, random objects and two random inspectors
+with conflict-of-interest exclusions, a recorded seed that re-runs to the same draw, re-draws with a reason,
+and checklist results recorded once by a drawn inspector."""
+import pytest
+from sqlalchemy import func, select
+
+from backend.db import session
+from backend.inspections.credit_code import check_character
+from backend.inspections.models import Draw, Inspection
+from backend.inspections.plans import run
+from backend.org.models import Role
+
+
+def _code(n: int) -> str:
+    first17 = f"91310106MA1{n:06d}"
+    return first17 + check_character(first17)
+
+
+@pytest.fixture
+def quarter(make, client):
+    """A squad with a leader and two officers, shops of each grade, one officer excluded from one shop."""
+    district = make.district(name="静安区")
+    squad = make.squad(district, name="南京西路中队")
+    admin = make.officer(Role.district_admin, district=district)
+    people = dict(admin=admin, leader=make.officer(Role.squad_leader, squad=squad),
+                  first=make.officer(squad=squad, name="张伟"), second=make.officer(squad=squad, name="李娜"),
+                  outsider=make.officer(squad=make.squad(district)), squad=squad)
+    headers = make.headers(admin)
+    client.post("/api/inspections/kinds", headers=headers, json={"code": "street_shop", "name": "沿街商户"})
+    objects = {}
+    for n, grade in enumerate(["high", "high", "medium", "medium", "low", "low", "low", "low"], start=1):
+        body = {"kind": "street_shop", "name": f"商户{n}", "credit_code": _code(n), "address": f"南京西路 {n} 号",
+                "squad_id": squad.id}
+        item = client.post("/api/inspections/objects", headers=headers, json=body).json
+        if grade != "medium":
+            client.post(f"/api/inspections/objects/{item['id']}/grades", headers=headers,
+                        json={"grade": grade, "reason": "年度评定"})
+        objects[n] = item["id"]
+    excluded = client.post("/api/inspections/exclusions", headers=headers, json={
+        "officer_id": people["first"].id, "object_id": objects[1], "reason": "近亲属经营"})
+    assert excluded.status_code == 201, excluded.json
+    plan = client.post("/api/inspections/plans", headers=headers, json={
+        "name": "2027 年第一季度双随机检查", "first_month": "2027-01-01", "months": 3,
+        "squad_ids": [squad.id]}).json
+    return dict(people, objects=objects, plan=plan, headers=headers)
+
+
+def test_quarter_draw_is_reproducible_and_honours_exclusions(client, make, quarter):
+    drawn = client.post(f"/api/inspections/plans/{quarter['plan']['id']}/draws", headers=quarter["headers"], json={})
+    assert drawn.status_code == 201, drawn.json
+    draw = drawn.json
+    per_object = {}
+    for inspection in draw["inspections"]:
+        per_object[inspection["object_id"]] = per_object.get(inspection["object_id"], 0) + 1
+        assert len(set(inspection["inspector_ids"])) == 2
+        assert quarter["outsider"].id not in inspection["inspector_ids"]
+    objects = quarter["objects"]
+    # high monthly: 3 each; medium quarterly: 1 each; low yearly: a quarter of the 4 low ones, drawn
+    assert [per_object.get(objects[n], 0) for n in (1, 2, 3, 4)] == [3, 3, 1, 1]
+    assert sum(per_object.get(objects[n], 0) for n in (5, 6, 7, 8)) == 1
+    assert all(
+        quarter["first"].id not in i["inspector_ids"] for i in draw["inspections"] if i["object_id"] == objects[1]
+    )
+    assert draw["inputs"]["interval_months"] == {"high": 1, "medium": 3, "low": 12}
+
+    published = client.get(f"/api/inspections/draws/{draw['id']}", headers=make.headers(quarter["first"])).json
+    assert published["reproduced"] is True and published["seed"] == draw["seed"]
+    again = run(draw["seed"], draw["inputs"])
+    assert [(r["object_id"], r["inspector_ids"]) for r in again] == [
+        (i["object_id"], i["inspector_ids"]) for i in draw["inspections"]]
+    other_seed = run("0" * 32, draw["inputs"])
+    assert [r["inspector_ids"] for r in other_seed] != [i["inspector_ids"] for i in draw["inspections"]]
+
+    # a tampered record no longer re-runs to the same result
+    stored = session.get(Inspection, draw["inspections"][0]["id"])
+    stored.inspector_ids = list(reversed(stored.inspector_ids))
+    session.commit()
+    assert client.get(f"/api/inspections/draws/{draw['id']}", headers=quarter["headers"]).json["reproduced"] is False
+
+
+def test_redraw_needs_a_reason_and_keeps_the_old_draw(client, make, quarter):
+    url = f"/api/inspections/plans/{quarter['plan']['id']}/draws"
+    first = client.post(url, headers=quarter["headers"], json={}).json
+    refused = client.post(url, headers=quarter["headers"], json={"reason": " "})
+    assert (refused.status_code, refused.json["error"]) == (422, "redraw_reason_required")
+    second = client.post(url, headers=quarter["headers"], json={"reason": "李娜调离本中队"})
+    assert second.status_code == 201
+    old = client.get(f"/api/inspections/draws/{first['id']}", headers=quarter["headers"]).json
+    assert old["superseded_at"] is not None and old["reproduced"] is True
+    assert {i["status"] for i in old["inspections"]} == {"cancelled"}
+    assert second.json["reason"] == "李娜调离本中队" and second.json["seed"] != first["seed"]
+    plan = client.get("/api/inspections/plans", headers=quarter["headers"]).json[0]
+    assert plan["current_draw_id"] == second.json["id"]
+
+    cancelled = first["inspections"][0]
+    inspector = next(o for o in (quarter["leader"], quarter["first"], quarter["second"])
+                     if o.id in cancelled["inspector_ids"])
+    late = client.post(f"/api/inspections/inspections/{cancelled['id']}/result", headers=make.headers(inspector),
+                       json={"checklist": [{"item": "占道经营", "passed": True}]})
+    assert (late.status_code, late.json["error"]) == (409, "inspection_cancelled")
+
+
+def test_result_recorded_once_by_a_drawn_inspector_until_the_plan_closes(client, make, quarter):
+    url = f"/api/inspections/plans/{quarter['plan']['id']}/draws"
+    draw = client.post(url, headers=quarter["headers"], json={}).json
+    first, second = draw["inspections"][:2]
+    people = {o.id: o for o in (quarter["leader"], quarter["first"], quarter["second"])}
+    inspector = people[first["inspector_ids"][0]]
+    not_drawn = next(o for o in people.values() if o.id not in first["inspector_ids"])
+    checklist = [{"item": "占道经营", "passed": True}, {"item": "跨门营业", "passed": False, "note": "门前堆放货物"}]
+
+    stranger = client.post(f"/api/inspections/inspections/{first['id']}/result", headers=make.headers(not_drawn),
+                           json={"checklist": checklist})
+    assert (stranger.status_code, stranger.json["error"]) == (409, "not_drawn_inspector")
+    done = client.post(f"/api/inspections/inspections/{first['id']}/result", headers=make.headers(inspector),
+                       json={"checklist": checklist})
+    assert done.status_code == 201, done.json
+    assert (done.json["status"], done.json["passed"]) == ("done", False)
+    twice = client.post(f"/api/inspections/inspections/{first['id']}/result", headers=make.headers(inspector),
+                        json={"checklist": checklist})
+    assert (twice.status_code, twice.json["error"]) == (409, "already_recorded")
+    redraw = client.post(url, headers=quarter["headers"], json={"reason": "人员调整"})
+    assert (redraw.status_code, redraw.json["error"]) == (409, "draw_in_use")
+
+    assert (
+        client.post(f"/api/inspections/plans/{quarter['plan']['id']}/close", headers=quarter["headers"]).status_code
+        == 200
+    )
+    closed = client.post(f"/api/inspections/inspections/{second['id']}/result",
+                         headers=make.headers(people[second["inspector_ids"][0]]), json={"checklist": checklist})
+    assert (closed.status_code, closed.json["error"]) == (409, "plan_closed")
+
+
+def test_draw_with_too_few_inspectors_stores_nothing(client, make, quarter):
+    admin = quarter["headers"]
+    client.post("/api/inspections/exclusions", headers=admin, json={
+        "officer_id": quarter["second"].id, "object_id": quarter["objects"][1], "reason": "曾在该店任职"})
+    refused = client.post(f"/api/inspections/plans/{quarter['plan']['id']}/draws", headers=admin, json={})
+    assert (refused.status_code, refused.json["error"]) == (422, "too_few_inspectors")
+    assert session.scalar(select(func.count()).select_from(Draw)) == 0
+    assert session.scalar(select(func.count()).select_from(Inspection)) == 0
+
+
+def test_published_results_show_no_personal_data(client, make, quarter):
+    draw = client.post(
+        f"/api/inspections/plans/{quarter['plan']['id']}/draws", headers=quarter["headers"], json={}
+    ).json
+    people = {o.id: o for o in (quarter["leader"], quarter["first"], quarter["second"])}
+    for inspection, passed in zip(draw["inspections"][:2], (True, False), strict=True):
+        done = client.post(f"/api/inspections/inspections/{inspection['id']}/result",
+                           headers=make.headers(people[inspection["inspector_ids"][1]]),
+                           json={"checklist": [{"item": "跨门营业", "passed": passed, "note": "店主张三在场"}]})
+        assert done.status_code == 201
+    district = quarter["squad"].district.code
+    published = client.get(f"/api/inspections/public/{district}/results")
+    assert published.status_code == 200
+    assert sorted(r["result"] for r in published.json) == ["不合格", "合格"]
+    assert {r["object_name"] for r in published.json} == {"商户1"}
+    text = published.get_data(as_text=True)
+    assert "张三" not in text and all(o.name not in text for o in people.values())
+    assert set(published.json[0]) == {"object_name", "kind_name", "inspected_on", "result"}
+    assert client.get(f"/api/inspections/public/{district}/results",
+                      query_string={"date_to": "2020-01-01"}).json == []
+    assert client.get("/api/inspections/public/no-such-district/results").status_code == 404
+
+
+def test_result_follows_the_kinds_standard_checklist(client, make, quarter):
+    admin = quarter["headers"]
+    kind = client.post(
+        "/api/inspections/kinds",
+        headers=admin,
+        json={
+            "code": "construction_site",
+            "name": "建筑工地",
+            "checklist": [
+                {"item": "围挡设置", "basis": "《上海市建筑垃圾处理管理规定》", "judge": "连续、稳固"},
+                {"item": "渣土覆盖", "judge": "裸土全部覆盖"},
+            ],
+        },
+    )
+    assert kind.status_code == 201, kind.json
+    assert [entry["item"] for entry in kind.json["checklist"]] == ["围挡设置", "渣土覆盖"]
+    client.post("/api/inspections/objects", headers=admin, json={
+        "kind": "construction_site", "name": "一号工地", "credit_code": _code(99), "address": "南京西路 99 号",
+        "squad_id": quarter["squad"].id})
+    plan = client.post("/api/inspections/plans", headers=admin, json={
+        "name": "工地专项", "first_month": "2027-01-01", "months": 3, "kind_ids": [kind.json["id"]],
+        "squad_ids": [quarter["squad"].id]}).json
+    inspection = client.post(f"/api/inspections/plans/{plan['id']}/draws", headers=admin, json={}).json["inspections"][
+        0
+    ]
+    headers = make.headers(next(o for o in (quarter["leader"], quarter["first"], quarter["second"])
+                                if o.id == inspection["inspector_ids"][0]))
+    url = f"/api/inspections/inspections/{inspection['id']}/result"
+    partial = client.post(url, headers=headers, json={"checklist": [{"item": "围挡设置", "passed": True}]})
+    assert (partial.status_code, partial.json["error"]) == (422, "checklist_mismatch")
+    assert "渣土覆盖" in partial.json["message"]
+    done = client.post(url, headers=headers, json={"checklist": [{"item": "渣土覆盖", "passed": True},
+                                                                 {"item": "围挡设置", "passed": True}]})
+    assert (done.status_code, done.json["passed"]) == (201, True)

@@ -32,7 +32,7 @@ class ChecklistTemplateItemSchema(Schema):
                           metadata={"description": "判定方法", "example": "商品、设施超出门窗外墙即为不合格"})
 
 
-class KindSchema(Schema):
+class ObjectKindSchema(Schema):
     id = fields.Integer(dump_only=True)
     code = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,31}$"),
                          metadata={"example": "street_shop"})
@@ -146,14 +146,14 @@ class ObjectImportResultSchema(Schema):
 @blp.route("/kinds", endpoint="kinds")
 class Kinds(MethodView):
     @auth_required(blp)
-    @blp.response(200, KindSchema(many=True))
+    @blp.response(200, ObjectKindSchema(many=True))
     def get(self):
         """检查对象类型（本区）"""
         return registry.kinds(current_actor())
 
     @auth_required(blp, *DISTRICT_ADMINS)
-    @blp.arguments(KindSchema)
-    @blp.response(201, KindSchema)
+    @blp.arguments(ObjectKindSchema)
+    @blp.response(201, ObjectKindSchema)
     @blp.alt_response(409, description="类型代码已存在")
     def post(self, body):
         """新增检查对象类型（区局管理员）"""

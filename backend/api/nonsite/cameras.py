@@ -14,7 +14,7 @@ from backend.nonsite.models import ViolationKind
 from backend.org.roles import DISTRICT_ADMINS
 
 
-class KindSchema(Schema):
+class ViolationKindSchema(Schema):
     code = fields.String(metadata={"example": "muck_uncovered"})
     name = fields.String(metadata={"example": "渣土车未密闭"})
 
@@ -42,7 +42,7 @@ class CameraSchema(CameraInSchema):
 @blp.route("/kinds", endpoint="kinds")
 class Kinds(MethodView):
     @auth_required(blp)
-    @blp.response(200, KindSchema(many=True))
+    @blp.response(200, ViolationKindSchema(many=True))
     def get(self):
         """违法类型（数据）"""
         return session.scalars(select(ViolationKind).order_by(ViolationKind.code)).all()

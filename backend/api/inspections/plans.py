@@ -4,6 +4,7 @@ from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
 from backend.api.boundary import Blueprint
+from backend.api.fields import Date, Id
 from backend.api.pagination import page_of
 from backend.api.schemas import Count, Flag, Record, Schema, Text
 from backend.api.security import auth_required, current_actor
@@ -20,11 +21,11 @@ blp = Blueprint("inspection_plans", __name__, url_prefix="/api/inspections",
 class InspectionPlanInputSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=128),
                          metadata={"example": "2027 年第一季度沿街商户双随机检查"})
-    first_month = fields.Date(required=True, metadata={"description": "起始月的 1 日", "example": "2027-01-01"})
+    first_month = Date(required=True, metadata={"description": "起始月的 1 日", "example": "2027-01-01"})
     months = fields.Integer(required=True, validate=validate.Range(min=1, max=plans.MAX_PLAN_MONTHS),
                             metadata={"example": 3})
-    kind_ids = fields.List(fields.Integer(), load_default=list, metadata={"description": "对象类型（空为全部）"})
-    squad_ids = fields.List(fields.Integer(), load_default=list, metadata={"description": "中队（空为全区）"})
+    kind_ids = fields.List(Id(), load_default=list, metadata={"description": "对象类型（空为全部）"})
+    squad_ids = fields.List(Id(), load_default=list, metadata={"description": "中队（空为全区）"})
     grades = fields.List(fields.Enum(Grade), load_default=list, metadata={"description": "风险等级（空为全部）"})
 
 

@@ -6,6 +6,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
+from backend.api.fields import AwareDateTime, Date
 from backend.api.nonsite.common import blp, signed_by
 from backend.api.pagination import page_of
 from backend.api.schemas import Count, Rows, Schema, Text
@@ -27,7 +28,7 @@ class AlertInSchema(Schema):
                                        "example": "VA-20261202-000123"})
     camera_id = fields.String(required=True, validate=validate.Length(min=1, max=24),
                               metadata={"description": "摄像头编号（登记表中的 code）", "example": "JA-GHXL-01"})
-    occurred_at = fields.AwareDateTime(required=True)
+    occurred_at = AwareDateTime(required=True)
     kind = fields.String(required=True, validate=validate.Length(min=1, max=32),
                          metadata={"description": "违法类型代码（GET /api/nonsite/kinds）",
                                    "example": "muck_uncovered"})
@@ -89,8 +90,8 @@ class TriageSchema(Schema):
 
 
 class PrecisionQuerySchema(Schema):
-    since = fields.Date(metadata={"description": "告警日期起（含）"})
-    until = fields.Date(metadata={"description": "告警日期止（含）"})
+    since = Date(metadata={"description": "告警日期起（含）"})
+    until = Date(metadata={"description": "告警日期止（含）"})
 
 
 class PrecisionSchema(Schema):

@@ -4,6 +4,7 @@ from marshmallow import fields, validate
 from sqlalchemy import select
 
 from backend.api.audit import audit_object
+from backend.api.fields import Id
 from backend.api.nonsite.common import blp
 from backend.api.pagination import page_of
 from backend.api.schemas import Schema
@@ -31,7 +32,7 @@ class CameraInSchema(Schema):
     lng = fields.Float(required=True, validate=validate.Range(-180, 180))
     kinds = fields.List(fields.String(validate=validate.Length(min=1, max=32)), required=True,
                         validate=validate.Length(min=1), metadata={"description": "可上报的违法类型代码"})
-    squad_id = fields.Integer(required=True, metadata={"description": "负责的中队"})
+    squad_id = Id(required=True, metadata={"description": "负责的中队"})
 
 
 class CameraSchema(CameraInSchema):

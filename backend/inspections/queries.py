@@ -31,6 +31,14 @@ def objects(actor: Officer, *, kind_id: int | None = None, squad_id: int | None 
     return stmt
 
 
+def inspections(actor: Officer, *, draw_id: int | None = None) -> Select:
+    """The inspections of the objects `actor` may see, oldest first (of one draw if given)."""
+    stmt = scoped(Inspection, actor).order_by(Inspection.id)
+    if draw_id is not None:
+        stmt = stmt.where(Inspection.draw_id == draw_id)
+    return stmt
+
+
 def published_results(district_code: str, *, date_from: date | None = None, date_to: date | None = None,
                       kind_id: int | None = None) -> Select:
     """一公开: the district's completed inspections, newest first, as (inspection, object name, kind name) — no

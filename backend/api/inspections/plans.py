@@ -5,12 +5,12 @@ from marshmallow import fields, validate
 from backend.api.audit import audit_object
 from backend.api.boundary import Blueprint
 from backend.api.fields import Date, Id
-from backend.api.pagination import page_of
+from backend.api.pagination import listing, page_of
 from backend.api.schemas import Count, Flag, Record, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.db import local_day
 from backend.inspections import plans, queries
-from backend.inspections.models import Draw, Grade, Inspection, InspectionStatus, Plan
+from backend.inspections.models import Draw, Grade, InspectionStatus, Plan
 from backend.org.roles import DISTRICT_ADMINS
 from backend.org.scope import get_visible, scoped
 
@@ -95,7 +95,7 @@ class ResultInputSchema(Schema):
 
 
 class InspectionFilterSchema(Schema):
-    draw_id = fields.Integer()
+    draw_id = Id()
 
 
 class PublicResultSchema(Schema):
@@ -188,16 +188,8 @@ class Exclusions(MethodView):
 
 @blp.route("/inspections", endpoint="inspections")
 class Inspections(MethodView):
-    @auth_required(blp)
-    @blp.arguments(InspectionFilterSchema, location="query")
-    @blp.response(200, InspectionSchema(many=True))
-    @blp.paginate()
-    def get(self, filters, pagination_parameters):
-        """检查任务列表（区局看全区，中队看本中队对象的任务）"""
-        stmt = scoped(Inspection, current_actor()).order_by(Inspection.id)
-        if "draw_id" in filters:
-            stmt = stmt.where(Inspection.draw_id == filters["draw_id"])
-        return page_of(stmt, pagination_parameters)
+    get = listing(blp, queries.inspections, InspectionFilterSchema, InspectionSchema,
+                  "检查任务列表（区局看全区，中队看本中队对象的任务）")
 
 
 @blp.route("/inspections/<int:inspection_id>/result", endpoint="inspection_result")

@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
 from backend.api.multipart import Blueprint
-from backend.api.pagination import page_of
+from backend.api.pagination import listing
 from backend.api.schemas import Record, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.db import local_day
@@ -164,13 +164,8 @@ class Kinds(MethodView):
 
 @blp.route("/objects", endpoint="objects")
 class Objects(MethodView):
-    @auth_required(blp)
-    @blp.arguments(ObjectFilterSchema, location="query")
-    @blp.response(200, ObjectSchema(many=True))
-    @blp.paginate()
-    def get(self, filters, pagination_parameters):
-        """检查对象列表（区局人员看全区，中队看本中队）"""
-        return page_of(queries.objects(current_actor(), **filters), pagination_parameters)
+    get = listing(blp, queries.objects, ObjectFilterSchema, ObjectSchema,
+                  "检查对象列表（区局人员看全区，中队看本中队）")
 
     @auth_required(blp, *SQUAD_MANAGERS)
     @blp.arguments(ObjectInputSchema)

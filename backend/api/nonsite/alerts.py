@@ -8,7 +8,7 @@ from marshmallow import fields, validate
 from backend.api.audit import audit_object
 from backend.api.fields import AwareDateTime, Date
 from backend.api.nonsite.common import blp, signed_by
-from backend.api.pagination import page_of
+from backend.api.pagination import listing
 from backend.api.schemas import Count, Rows, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.nonsite import operations, queries, signing
@@ -121,13 +121,8 @@ class Alerts(MethodView):
         audit_object("nonsite_alert", alert.id)
         return alert, 201 if new else 200
 
-    @auth_required(blp, *SQUAD_MANAGERS)
-    @blp.arguments(AlertFilterSchema, location="query")
-    @blp.response(200, AlertSchema(many=True))
-    @blp.paginate()
-    def get(self, filters, pagination_parameters):
-        """告警（同一事件只列首条），新的在前"""
-        return page_of(queries.alerts(current_actor(), **filters), pagination_parameters)
+    get = listing(blp, queries.alerts, AlertFilterSchema, AlertSchema, "告警（同一事件只列首条），新的在前",
+                  *SQUAD_MANAGERS)
 
 
 @blp.route("/alerts/<int:alert_id>", endpoint="alert")

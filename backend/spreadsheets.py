@@ -58,7 +58,7 @@ class FirstSheet:
             self._book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
             self._sheet = self._book.worksheets[0]
             with self._book._archive.open(self._sheet._worksheet_path) as source:  # noqa: SLF001 (see merged)
-                if _widest_row(source) > MAX_CELLS_PER_ROW:
+                if _has_row_wider_than(source, MAX_CELLS_PER_ROW):
                     raise Invalid(f"Excel 表格中有一行超过 {MAX_CELLS_PER_ROW} 个单元格", code="spreadsheet_too_large")
         except _MALFORMED:
             raise _not_a_workbook() from None
@@ -72,13 +72,13 @@ class FirstSheet:
         texts = elements = 0
         for entry in archive.namelist():  # the shared texts may be at any path the manifest names
             with archive.open(entry) as part:
-                found = _count(_SHARED_TEXT, part)
+                found = _count(_SHARED_TEXT, part, beyond=most - texts)
             texts += found
             if not found and not entry.startswith("xl/worksheets/"):
                 with archive.open(entry) as part:
-                    elements += _count(_ELEMENT, part)
+                    elements += _count(_ELEMENT, part, beyond=MAX_OTHER_ELEMENTS - elements)
         if texts > most:
-            raise Invalid(f"Excel 文件中的文字条目过多（{texts} 条，最多 {most} 条）", code="spreadsheet_too_large")
+            raise Invalid(f"Excel 文件中的文字条目过多（超过 {most} 条）", code="spreadsheet_too_large")
         if elements > MAX_OTHER_ELEMENTS:
             raise Invalid("Excel 文件的格式、名称等条目过多，请另存为新文件后重试", code="spreadsheet_too_large")
 
@@ -134,17 +134,24 @@ def _matches(pattern: re.Pattern, stream, chunk: int = 1 << 20, overlap: int = 1
     yield from pattern.finditer(tail)
 
 
-def _count(pattern: re.Pattern, stream) -> int:
-    return sum(1 for _ in _matches(pattern, stream))
+def _count(pattern: re.Pattern, stream, *, beyond: int) -> int:
+    """The matches of `pattern` in the stream, counted until there are more than `beyond` (a limit refuses
+    at once: counting two million texts only to refuse them cost seconds)."""
+    found = 0
+    for found, _ in enumerate(_matches(pattern, stream), start=1):
+        if found > beyond:
+            break
+    return found
 
 
-def _widest_row(stream) -> int:
-    """The most cells one row of a sheet's XML holds."""
-    widest = cells = 0
+def _has_row_wider_than(stream, limit: int) -> bool:
+    """Whether one row of a sheet's XML holds more than `limit` cells (stops at the first such row)."""
+    cells = 0
     for match in _matches(_ROW_OR_CELL, stream):
         cells = 0 if match[1] == b"row" else cells + 1
-        widest = max(widest, cells)
-    return widest
+        if cells > limit:
+            return True
+    return False
 
 
 def _decodes(data: bytes, encoding: str, chunk: int = 1 << 20) -> bool:

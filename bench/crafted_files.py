@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import json
 import pickle
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -125,7 +126,8 @@ def _measure(cases_file: Path) -> list[dict]:
     folder = Path(tempfile.mkdtemp(prefix="bench-crafted-"))
     url = f"sqlite:///{folder / 'bench.db'}"
     upgrade(url)
-    app = create_app({"DATABASE_URL": url, "FILES_DIR": str(folder / "files"), "SCHEDULER_MODE": "off"})
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": secrets.token_urlsafe(48), "FILES_DIR": str(folder / "files"),
+                      "SCHEDULER_MODE": "off"})
     results = []
     with app.app_context():
         district = District(code="BENCH", name="压测区")

@@ -230,6 +230,17 @@ def read_watermarked(actor: Officer, evidence_id: int, *, address: str | None = 
     return copy
 
 
+def send_out(actor: Officer, evidence: Evidence, recipient: str) -> None:
+    """Record in the custody log that the watermarked copy goes to an outside platform (`recipient`: who and
+    why); the copy itself is read when the message is sent (`watermarked_photo`)."""
+    _log(actor, evidence, CustodyAction.sent_out, recipient[:500], None)
+
+
+def watermarked_photo(evidence: Evidence) -> bytes:
+    """A photo's watermarked copy, as sent out (its hand-out is logged by `send_out`)."""
+    return get_storage().get(evidence.watermarked_key)
+
+
 def has_watermarked_copy(evidence: Evidence) -> bool:
     if evidence.kind == EvidenceKind.photo:
         return True

@@ -99,7 +99,7 @@ class FakeCityPlatform:
         page = self.listed[start:start + limit]
         more = start + limit < len(self.listed)
         body = json.dumps({"orders": page, "next_cursor": str(start + len(page)) if page else cursor,
-                           "has_more": more}, ensure_ascii=False).encode()
+                           "has_more": more}).encode()
         timestamp = str(int(time.time()))
         return body, 200, {"Content-Type": "application/json", "X-Timestamp": timestamp,
                            "X-Signature": sign(self.answer_key or self.key, timestamp, body)}

@@ -178,6 +178,15 @@ def submit_wechat_media(actor: Officer, *, media_id: str, client_id: str, **deta
                            wechat_media_id=media_id, **details)
 
 
+def submit_about(actor: Officer, subject_type: Subject, subject_ref: str, *, media_id: str | None = None,
+                 **details) -> tuple[Evidence, bool]:
+    """Evidence of what a domain handles (a complaint, an order …): an upload, or a WeChat `media_id`."""
+    subject = {"subject_type": subject_type, "subject_ref": subject_ref}
+    if media_id is not None:
+        return submit_wechat_media(actor, media_id=media_id, **details, **subject)
+    return submit_evidence(actor, **details, **subject)
+
+
 def _log(actor: Officer, evidence: Evidence, action: CustodyAction, reason: str | None, address: str | None) -> None:
     """Append to the custody chain of the evidence's officer."""
     entry = CustodyEntry(evidence_id=evidence.id, actor_id=actor.id, action=action, reason=reason, address=address,

@@ -119,11 +119,8 @@ def attach_evidence(order: WorkOrder, *, actor: Officer, media_id: str | None = 
     _may(order, "evidence", actor)
     if order.status not in HANDLING:
         raise Conflict(f"工单{STATUS_NAMES[order.status]}，不能上传取证", code="bad_transition")
-    subject = {"subject_type": Subject.order, "subject_ref": str(order.id)}
-    if media_id is not None:
-        evidence, new = evidence_operations.submit_wechat_media(actor, media_id=media_id, **details, **subject)
-    else:
-        evidence, new = evidence_operations.submit_evidence(actor, **details, **subject)
+    evidence, new = evidence_operations.submit_about(actor, Subject.order, str(order.id), media_id=media_id,
+                                                     **details)
     if new:
         _event(order, "evidence", actor, "上传了现场" + ("照片" if evidence.kind == EvidenceKind.photo else "视频"))
     return evidence, new

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from datetime import datetime
 
 import eviltransform
@@ -40,6 +41,7 @@ from backend.orders.models import (
 from backend.orders.photos import fetch_photos
 
 MAX_DESCRIPTION = 2000
+UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
 
 
 class BadSignature(DomainError):
@@ -102,6 +104,7 @@ def take(source: OrderSource, fields: dict, now: datetime) -> tuple[WorkOrder, b
 
     The same order is recognised by its content, not its bytes (keys sorted), so an order pushed and later
     read from the list again is one order."""
+    _storable(fields)  # a listed order has not been through _parse
     digest = hashlib.sha256(json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
     order_id = _text(fields, "order_id", 64)
     known = _known(source, order_id)
@@ -215,10 +218,24 @@ def _source_status(order: WorkOrder, status: Status, word: str, note: str | None
 def _parse(body: bytes) -> dict:
     try:
         fields = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise Invalid("请求体不是 JSON", code="bad_json") from None
     if not isinstance(fields, dict):
         raise Invalid("请求体应为 JSON 对象", code="bad_json")
+    return _storable(fields)
+
+
+def _storable(fields: dict) -> dict:
+    """Refuse text no column can store (a lone UTF-16 surrogate, NUL), wherever it is in the order."""
+    stack = [fields]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str) and UNSTORABLE.search(node):
+            raise Invalid("文本中含有无法保存的字符（孤立的 UTF-16 代理项或 NUL）", code="invalid_text")
+        if isinstance(node, dict):
+            stack.extend([*node.keys(), *node.values()])
+        elif isinstance(node, list):
+            stack.extend(node)
     return fields
 
 

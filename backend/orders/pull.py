@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from backend.config import settings
 from backend.db import session, utcnow
 from backend.errors import DomainError
-from backend.orders.intake import signature, source_key, take, verify
+from backend.orders.intake import UNSTORABLE, signature, source_key, take, verify
 from backend.orders.models import OrderSource
 
 MAX_CURSOR = 200
@@ -47,6 +47,7 @@ def pull_sources() -> dict[str, dict]:
 def pull(source: OrderSource) -> dict:
     """Read the source's list from its cursor, page by page, storing each page with the cursor after it."""
     counts = {"pages": 0, "new": 0, "known": 0, "refused": 0, "error": None}
+    refused = []  # by this run, named on the source until a run refuses none
     for _ in range(settings().ORDERS_PULL_MAX_PAGES):
         try:
             page = _page(source)
@@ -55,8 +56,7 @@ def pull(source: OrderSource) -> dict:
             counts["error"] = failure.detail
             session.commit()
             return counts
-        refused = [_take(source, fields, counts) for fields in page["orders"]]
-        refused = [why for why in refused if why]
+        refused += [why for why in (_take(source, fields, counts) for fields in page["orders"]) if why]
         source.pull_cursor, source.pulled_at = page["next_cursor"] or source.pull_cursor, utcnow()
         source.pull_error = ("拒收 " + "；".join(refused))[:300] if refused else None
         session.commit()
@@ -73,7 +73,7 @@ def _take(source: OrderSource, fields: dict, counts: dict) -> str | None:
             _, new = take(source, fields, utcnow())
     except DomainError as refusal:
         counts["refused"] += 1
-        return f"{str(fields.get('order_id'))[:64]}：{refusal.code}"
+        return f"{UNSTORABLE.sub('?', str(fields.get('order_id'))[:64])}：{refusal.code}"
     except IntegrityError:  # pushed by its webhook meanwhile: the same order
         new = False
     counts["new" if new else "known"] += 1
@@ -114,6 +114,7 @@ def _parsed(body: bytes) -> dict:
     if not (isinstance(page, dict) and isinstance(page.get("orders"), list)
             and all(isinstance(order, dict) for order in page["orders"])
             and isinstance(page.get("has_more"), bool)
-            and (cursor is None or isinstance(cursor, str) and len(cursor) <= MAX_CURSOR)):
+            and (cursor is None or isinstance(cursor, str) and len(cursor) <= MAX_CURSOR
+                 and not UNSTORABLE.search(cursor))):
         raise PullFailed(f"工单列表应答格式不对：{body[:60]!r}")
     return page

@@ -85,8 +85,8 @@ def test_a_failing_list_fails_the_run_keeps_the_cursor_and_the_next_run_goes_on(
 
 
 def test_a_listed_order_that_would_be_refused_is_named_and_skipped(app, platform, listing):
-    good, bad = an_order(), an_order(category="Z9999")
-    platform.listed = [bad, good]
-    run_job(app, PULL, None)
+    good, bad, hostile = an_order(), an_order(category="Z9999"), an_order(order_id="\ud800", place="\x00")
+    platform.listed = [bad, hostile, good]
+    assert run_job(app, PULL, None) == SUCCEEDED
     assert taken(listing) == [good["order_id"]]
-    assert f"{bad['order_id']}：unknown_category" in state(listing).pull_error
+    assert f"{bad['order_id']}：unknown_category；?：invalid_text" in state(listing).pull_error

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select, union_all
 
 from backend.community.models import Complaint, Status
 from backend.db import session
@@ -40,13 +40,18 @@ def suggest_officers(complaint: Complaint, now: datetime, limit: int = 5) -> lis
     return suggest_near(complaint.squad_id, _place(complaint), now, limit)
 
 
-def suggest_near(squad_id: int, place: LatLng | None, now: datetime, limit: int = 5) -> list[dict]:
-    """Active officers of a squad for a problem at `place` (work orders ask this too), nearest on duty first."""
-    in_hand = (select(Complaint.assignee_id, func.count().label("open"))
-               .where(Complaint.status.in_(HANDLING)).group_by(Complaint.assignee_id).subquery())
+def suggest_near(squad_id: int, place: LatLng | None, now: datetime, limit: int = 5, *,
+                 other_work: tuple[Select, ...] = ()) -> list[dict]:
+    """Active officers of a squad for a problem at `place` (work orders ask this too), nearest on duty first.
+
+    In hand: the complaints an officer handles, plus a row per item of `other_work` (selects of one column,
+    the officer's id, e.g. the work orders they handle)."""
+    work = union_all(select(Complaint.assignee_id.label("officer_id")).where(Complaint.status.in_(HANDLING)),
+                     *other_work).subquery()
+    in_hand = select(work.c.officer_id, func.count().label("open")).group_by(work.c.officer_id).subquery()
     officers = session.execute(
         select(Officer, func.coalesce(in_hand.c.open, 0))
-        .outerjoin(in_hand, in_hand.c.assignee_id == Officer.id)
+        .outerjoin(in_hand, in_hand.c.officer_id == Officer.id)
         .where(Officer.squad_id == squad_id, Officer.role == Role.officer, Officer.active.is_(True))
     ).all()
     duty = on_duty(squad_id, now)

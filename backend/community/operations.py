@@ -306,11 +306,8 @@ def attach_evidence(actor: Officer, complaint_id: int, *, media_id: str | None =
     if complaint.status not in (Status.assigned, Status.in_progress, Status.resolved):
         raise Conflict(f"诉件当前状态为“{STATUS_NAMES[complaint.status]}”，不能上传取证",
                        code="invalid_transition")
-    subject = {"subject_type": Subject.complaint, "subject_ref": str(complaint.id)}
-    if media_id is not None:
-        evidence, new = evidence_operations.submit_wechat_media(actor, media_id=media_id, **details, **subject)
-    else:
-        evidence, new = evidence_operations.submit_evidence(actor, **details, **subject)
+    evidence, new = evidence_operations.submit_about(actor, Subject.complaint, str(complaint.id), media_id=media_id,
+                                                     **details)
     if new:
         _event(complaint, "evidence", "执法队员上传了现场处理照片", actor)
         session.flush()

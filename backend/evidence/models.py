@@ -31,6 +31,7 @@ class Subject(str, enum.Enum):
     inspection = "inspection"  # 检查
     case = "case"  # 案件（案件系统的案号）
     alert = "alert"  # 非现场告警（backend/nonsite）
+    order = "order"  # 外部工单（backend/orders）
 
 
 SUBJECT_NAMES = {
@@ -39,6 +40,7 @@ SUBJECT_NAMES = {
     Subject.inspection: "检查",
     Subject.case: "案件",
     Subject.alert: "非现场告警",
+    Subject.order: "工单",
 }
 
 
@@ -48,6 +50,7 @@ class CustodyAction(str, enum.Enum):
     view_watermarked = "view_watermarked"  # 查看水印件
     export_redacted = "export_redacted"  # 导出脱敏件
     view_thumbnail = "view_thumbnail"  # 查看缩略图
+    sent_out = "sent_out"  # 水印件随答复发给外部平台（reason 写明发给谁）
 
 
 CUSTODY_NAMES = {
@@ -56,6 +59,7 @@ CUSTODY_NAMES = {
     CustodyAction.view_watermarked: "查看水印件",
     CustodyAction.export_redacted: "导出脱敏件",
     CustodyAction.view_thumbnail: "查看缩略图",
+    CustodyAction.sent_out: "发给外部平台",
 }
 
 

@@ -178,6 +178,15 @@ def submit_wechat_media(actor: Officer, *, media_id: str, client_id: str, **deta
                            wechat_media_id=media_id, **details)
 
 
+def submit_about(actor: Officer, subject_type: Subject, subject_ref: str, *, media_id: str | None = None,
+                 **details) -> tuple[Evidence, bool]:
+    """Evidence of what a domain handles (a complaint, an order …): an upload, or a WeChat `media_id`."""
+    subject = {"subject_type": subject_type, "subject_ref": subject_ref}
+    if media_id is not None:
+        return submit_wechat_media(actor, media_id=media_id, **details, **subject)
+    return submit_evidence(actor, **details, **subject)
+
+
 def _log(actor: Officer, evidence: Evidence, action: CustodyAction, reason: str | None, address: str | None) -> None:
     """Append to the custody chain of the evidence's officer."""
     entry = CustodyEntry(evidence_id=evidence.id, actor_id=actor.id, action=action, reason=reason, address=address,
@@ -228,6 +237,17 @@ def read_watermarked(actor: Officer, evidence_id: int, *, address: str | None = 
         copy = Copy(get_storage().get(video.storage_key), "video/mp4", "mp4")
     _log(actor, evidence, CustodyAction.view_watermarked, None, address)
     return copy
+
+
+def send_out(actor: Officer, evidence: Evidence, recipient: str) -> None:
+    """Record in the custody log that the watermarked copy goes to an outside platform (`recipient`: who and
+    why); the copy itself is read when the message is sent (`watermarked_photo`)."""
+    _log(actor, evidence, CustodyAction.sent_out, recipient[:500], None)
+
+
+def watermarked_photo(evidence: Evidence) -> bytes:
+    """A photo's watermarked copy, as sent out (its hand-out is logged by `send_out`)."""
+    return get_storage().get(evidence.watermarked_key)
 
 
 def has_watermarked_copy(evidence: Evidence) -> bool:

@@ -4,12 +4,15 @@ Its own domain rather than a kind of complaint: an order is keyed by its source 
 carries the source's deadlines and status words and is answered back to the source, none of which a
 resident's QR complaint has. It shares the complaints' categories, deadlines and phone encryption.
 """
-from backend.registry import Domain, Setting
+from backend.registry import SWEEP, Domain, Job, Setting
 
 DOMAIN = Domain(
     "orders",
     models=("backend.orders.models",),
     blueprints=("backend.api.orders.views:blp",),
+    # Sources that only offer a list are polled; a sweep: the stored cursor makes every run take up where the
+    # last one stopped, and an order already taken is found again, not doubled.
+    jobs=(Job("orders.pull", {"minute": "*/5"}, "backend.orders.pull.pull_sources", period=SWEEP),),
     settings=(
         Setting("ORDERS_REPLAY_WINDOW_SECONDS", "300", int,
                 "a source's signed order is refused when its timestamp is further than this from our clock",
@@ -19,6 +22,14 @@ DOMAIN = Domain(
         Setting("ORDERS_PHOTO_MAX_BYTES", "10000000", int, "largest photo a source's order may point to"),
         Setting("ORDERS_PHOTO_TIMEOUT_SECONDS", "10", int,
                 "a photo URL not fetched within this refuses the order (the source retries)", example_default=True),
+        Setting("ORDERS_PULL_PAGE_SIZE", "50", int, "orders asked for in one page of a source's list",
+                example_default=True),
+        Setting("ORDERS_PULL_MAX_PAGES", "20", int,
+                "pages of a source's list one run of orders.pull reads at most (the next run goes on)",
+                example_default=True),
+        Setting("ORDERS_PULL_TIMEOUT_SECONDS", "10", int,
+                "a page of a source's list not answered within this fails the run (the cursor stays)",
+                example_default=True),
     ),
     stored_files={"orders": ("backend.orders.models:WorkOrderPhoto.storage_key",)},
 )

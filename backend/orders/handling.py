@@ -12,6 +12,8 @@ from sqlalchemy import select
 
 from backend.db import session, utcnow
 from backend.errors import Conflict, Invalid
+from backend.evidence import operations as evidence_operations
+from backend.evidence.models import Evidence, EvidenceKind, Subject
 from backend.orders import answers
 from backend.orders.models import FINISHED, STATUS_NAMES, Status, WorkOrder, WorkOrderEvent
 from backend.org.models import Officer, Role
@@ -32,7 +34,7 @@ TRANSITIONS = {
     "refer": ({Status.received, Status.accepted, Status.assigned}, Status.referred, "移送"),
 }
 # Who may take each action besides the squad's managers: the officer the order is assigned to.
-BY_ASSIGNEE = frozenset({"start", "reply", "resolve", "extension"})
+BY_ASSIGNEE = frozenset({"start", "reply", "resolve", "extension", "evidence"})
 
 
 def order_for(order_id: int, actor: Officer) -> WorkOrder:
@@ -106,6 +108,22 @@ def reply(order: WorkOrder, text: str, *, actor: Officer) -> WorkOrder:
     order.reply = _text(text, "回复内容", "reply_required")
     _event(order, "reply", actor, order.reply)
     return order
+
+
+def attach_evidence(order: WorkOrder, *, actor: Officer, media_id: str | None = None,
+                    **details) -> tuple[Evidence, bool]:
+    """现场取证 while the order is handled, through the evidence pipeline (hashed, chained, watermarked); its
+    photos go to the source with the next reply and with the 办结 (backend/orders/answers.py).
+
+    `details` are those of `backend.evidence.operations.submit_evidence`; returns (evidence, whether new)."""
+    _may(order, "evidence", actor)
+    if order.status not in HANDLING:
+        raise Conflict(f"工单{STATUS_NAMES[order.status]}，不能上传取证", code="bad_transition")
+    evidence, new = evidence_operations.submit_about(actor, Subject.order, str(order.id), media_id=media_id,
+                                                     **details)
+    if new:
+        _event(order, "evidence", actor, "上传了现场" + ("照片" if evidence.kind == EvidenceKind.photo else "视频"))
+    return evidence, new
 
 
 def resolve(order: WorkOrder, text: str, *, actor: Officer) -> WorkOrder:

@@ -2,8 +2,8 @@
 
 A source signs `<timestamp>.<body>` with HMAC-SHA256 and the key it shares with the district, hex encoded.
 The source's order id is the idempotency key: the same order sent again is the same order (answered 200),
-the same id with another body is refused (409). Every refusal is a 4xx with a code the source can log and
-leaves nothing stored, so the source's corrected retry succeeds.
+the same id with another content is refused (409); a change comes as a status update instead. Every refusal
+is a 4xx with a code the source can log and leaves nothing stored, so the source's corrected retry succeeds.
 """
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from datetime import datetime
 
 import eviltransform
@@ -25,10 +26,22 @@ from backend.config import settings
 from backend.db import session, utcnow
 from backend.errors import Conflict, DomainError, Invalid, NotFound
 from backend.geo import to_gcj02
-from backend.orders.models import FOLLOWUP_RESULTS, OrderSource, Status, WorkOrder, WorkOrderEvent
+from backend.orders.models import (
+    EXTENSION_GRANTED,
+    EXTENSION_REFUSED,
+    FINISHED,
+    FOLLOWUP_RESULTS,
+    SOURCE_DECIDES,
+    STATUS_NAMES,
+    OrderSource,
+    Status,
+    WorkOrder,
+    WorkOrderEvent,
+)
 from backend.orders.photos import fetch_photos
 
 MAX_DESCRIPTION = 2000
+UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
 
 
 class BadSignature(DomainError):
@@ -80,13 +93,21 @@ def _signed_fields(source_name: str, body: bytes, timestamp: str | None, given: 
 
 
 def receive(source_name: str, body: bytes, timestamp: str | None, given: str | None) -> tuple[WorkOrder, bool]:
-    """Store a source's order, or find it when sent again: (the order, whether it is new)."""
+    """Store a source's pushed order, or find it when sent again: (the order, whether it is new)."""
     now = utcnow()
     source, fields = _signed_fields(source_name, body, timestamp, given, now)
-    digest = hashlib.sha256(body).hexdigest()
+    return take(source, fields, now)
+
+
+def take(source: OrderSource, fields: dict, now: datetime) -> tuple[WorkOrder, bool]:
+    """Store one order of `source` (pushed, or read from its list), or find it: (the order, whether it is new).
+
+    The same order is recognised by its content, not its bytes (keys sorted), so an order pushed and later
+    read from the list again is one order."""
+    _storable(fields)  # a listed order has not been through _parse
+    digest = hashlib.sha256(json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
     order_id = _text(fields, "order_id", 64)
-    known = session.scalars(select(WorkOrder).where(WorkOrder.source_id == source.id,
-                                                    WorkOrder.source_order_id == order_id)).one_or_none()
+    known = _known(source, order_id)
     if known is not None:
         if known.body_sha256 != digest:
             raise Conflict("该工单号已收到过且内容不同；更新请走状态回传，勿重用工单号", code="order_id_reused")
@@ -101,15 +122,24 @@ def receive(source_name: str, body: bytes, timestamp: str | None, given: str | N
     return order, True
 
 
+def _known(source: OrderSource, order_id: str) -> WorkOrder | None:
+    return session.scalars(select(WorkOrder).where(WorkOrder.source_id == source.id,
+                                                   WorkOrder.source_order_id == order_id)).one_or_none()
+
+
+def _received(source: OrderSource, fields: dict) -> WorkOrder:
+    order_id = _text(fields, "order_id", 64)
+    order = _known(source, order_id)
+    if order is None:
+        raise NotFound(f"没有收到过工单 {order_id}", code="unknown_order")
+    return order
+
+
 def receive_followup(source_name: str, body: bytes, timestamp: str | None, given: str | None) -> WorkOrder:
     """回访: the source's follow-up result for a finished order (sent again, it replaces the earlier one)."""
     now = utcnow()
     source, fields = _signed_fields(source_name, body, timestamp, given, now)
-    order_id = _text(fields, "order_id", 64)
-    order = session.scalars(select(WorkOrder).where(WorkOrder.source_id == source.id,
-                                                    WorkOrder.source_order_id == order_id)).one_or_none()
-    if order is None:
-        raise NotFound(f"没有收到过工单 {order_id}", code="unknown_order")
+    order = _received(source, fields)
     word = _text(fields, "satisfaction", 16)
     if word not in FOLLOWUP_RESULTS:
         raise Invalid(f"未知的满意度：{word}（应为 满意、基本满意 或 不满意）", code="unknown_satisfaction")
@@ -123,13 +153,89 @@ def receive_followup(source_name: str, body: bytes, timestamp: str | None, given
     return order
 
 
+def receive_update(source_name: str, body: bytes, timestamp: str | None, given: str | None) -> WorkOrder:
+    """What the source decided about one of its orders, in its own status words: our extension request granted
+    (with the new deadline, else the one asked) or refused, the order withdrawn or closed by it, or a new
+    resolve deadline. Sent again, it changes nothing more; a word the mapping does not know is refused."""
+    now = utcnow()
+    source, fields = _signed_fields(source_name, body, timestamp, given, now)
+    order = _received(source, fields)
+    word = _text(fields, "status", 32, required=False)
+    due = _deadline(fields, "resolve_due_at", now)
+    note = _text(fields, "note", 500, required=False)
+    if word is None and due is None:
+        raise Invalid("状态更新应带 status 或 resolve_due_at", code="bad_field", errors={"status": ["必填"]})
+    if word is not None and word not in source.status_map:
+        raise Invalid(f"未配置的状态：{word}", code="unknown_status")
+    meaning = source.status_map.get(word)
+    if meaning in (EXTENSION_GRANTED, EXTENSION_REFUSED):
+        _decide_extension(order, meaning, due, word, note, now)
+    elif meaning is not None:
+        _source_status(order, Status(meaning), word, note, now)
+    if due is not None and meaning != EXTENSION_GRANTED and due != order.resolve_due_at:
+        order.resolve_due_at, order.deadlines_from_source = due, True
+        _source_event(order, "deadline", f"来源调整办结时限为 {due.isoformat()}", note, now)
+    session.flush()
+    return order
+
+
+def _source_event(order: WorkOrder, kind: str, what: str, note: str | None, now: datetime) -> None:
+    session.add(WorkOrderEvent(order=order, kind=kind, status=order.status, at=now,
+                               note=what + (f"：{note}" if note else "")))
+
+
+def _decide_extension(order: WorkOrder, meaning: str, due: datetime | None, word: str, note: str | None,
+                      now: datetime) -> None:
+    if order.extension_until is None:
+        latest = order.events[-1].kind if order.events else None
+        if latest == meaning:
+            return  # the same decision sent again
+        raise Conflict("该工单没有待答复的延期申请", code="no_extension_asked")
+    if order.status in FINISHED:
+        raise Conflict(f"工单{STATUS_NAMES[order.status]}，延期答复不再适用", code="bad_transition")
+    if meaning == EXTENSION_GRANTED:
+        order.resolve_due_at, order.deadlines_from_source = due or order.extension_until, True
+        what = f"来源{word}，办结时限延至 {order.resolve_due_at.isoformat()}"
+    else:
+        what = f"来源{word}，办结时限不变"
+    order.extension_until = None
+    _source_event(order, meaning, what, note, now)
+
+
+def _source_status(order: WorkOrder, status: Status, word: str, note: str | None, now: datetime) -> None:
+    if status not in SOURCE_DECIDES:
+        raise Invalid(f"状态「{word}」由本方处置产生，来源不能更新", code="status_not_updatable")
+    if order.status == status:
+        return  # sent again
+    if order.status in SOURCE_DECIDES:
+        raise Conflict(f"工单{STATUS_NAMES[order.status]}，不能再{word}", code="bad_transition")
+    order.status, order.extension_until = status, None
+    if status == Status.closed:
+        order.closed_at = now
+    _source_event(order, f"source_{status.value}", f"来源{word}", note, now)
+
+
 def _parse(body: bytes) -> dict:
     try:
         fields = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise Invalid("请求体不是 JSON", code="bad_json") from None
     if not isinstance(fields, dict):
         raise Invalid("请求体应为 JSON 对象", code="bad_json")
+    return _storable(fields)
+
+
+def _storable(fields: dict) -> dict:
+    """Refuse text no column can store (a lone UTF-16 surrogate, NUL), wherever it is in the order."""
+    stack = [fields]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str) and UNSTORABLE.search(node):
+            raise Invalid("文本中含有无法保存的字符（孤立的 UTF-16 代理项或 NUL）", code="invalid_text")
+        if isinstance(node, dict):
+            stack.extend([*node.keys(), *node.values()])
+        elif isinstance(node, list):
+            stack.extend(node)
     return fields
 
 
@@ -148,7 +254,7 @@ def _order(source: OrderSource, order_id: str, fields: dict, now: datetime) -> W
         raise Invalid(f"未配置的问题类别：{source_category}", code="unknown_category")
     category = Category(source.category_map[source_category])
     source_status = _text(fields, "status", 32)
-    if source_status not in source.status_map:
+    if source.status_map.get(source_status) not in Status.__members__:
         raise Invalid(f"未配置的状态：{source_status}", code="unknown_status")
     order = WorkOrder(source=source, source_order_id=order_id, squad_id=source.squad_id, category=category,
                       source_category=source_category, description=_text(fields, "description", MAX_DESCRIPTION),

@@ -27,16 +27,21 @@ class Status(str, enum.Enum):
     closed = "closed"  # 已结案
     returned = "returned"  # 已退单（非我方职责）
     referred = "referred"  # 已移送其他部门
+    withdrawn = "withdrawn"  # 已撤单（来源撤回）
 
 
-FINISHED = frozenset({Status.resolved, Status.closed, Status.returned, Status.referred})
+FINISHED = frozenset({Status.resolved, Status.closed, Status.returned, Status.referred, Status.withdrawn})
+# What only the source decides and tells us by a status update: it closed or withdrew the order.
+SOURCE_DECIDES = frozenset({Status.closed, Status.withdrawn})
+# A source's words for its decision on our extension request, beside its status words in the same vocabulary.
+EXTENSION_GRANTED, EXTENSION_REFUSED = "extension_granted", "extension_refused"
 
 # The reporter's satisfaction as the platforms word it (12345's 回访: 满意 / 基本满意 / 不满意).
 FOLLOWUP_RESULTS = {"满意": "satisfied", "基本满意": "basically_satisfied", "不满意": "dissatisfied"}
 
 STATUS_NAMES = {Status.received: "已接收", Status.accepted: "已受理", Status.assigned: "已派单",
                 Status.in_progress: "处理中", Status.resolved: "已办结", Status.closed: "已结案",
-                Status.returned: "已退单", Status.referred: "已移送"}
+                Status.returned: "已退单", Status.referred: "已移送", Status.withdrawn: "已撤单"}
 
 
 class OrderSource(Base):
@@ -55,10 +60,16 @@ class OrderSource(Base):
     callback_url: Mapped[str | None] = mapped_column(String(300))  # where answers go; none: it wants none
     coord_system: Mapped[str] = mapped_column(String(8))  # gcj02 | wgs84: how it sends places
     category_map: Mapped[dict] = mapped_column(JSON)  # its category code -> a Category value
-    status_map: Mapped[dict] = mapped_column(JSON)  # its status word -> a Status value (both ways)
+    # its status word -> a Status value (both ways), or EXTENSION_GRANTED / EXTENSION_REFUSED (inbound only)
+    status_map: Mapped[dict] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Its photo URLs may point into private networks (a platform inside the government network); else refused.
     internal: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Pull mode, for a source that only offers a list to poll: where, and where the last page ended.
+    pull_url: Mapped[str | None] = mapped_column(String(300))
+    pull_cursor: Mapped[str | None] = mapped_column(String(200))  # the source's own, opaque
+    pulled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the last poll that got an answer or not
+    pull_error: Mapped[str | None] = mapped_column(String(300))  # why the last poll failed, or what it refused
 
 
 class WorkOrder(Base):
@@ -125,6 +136,7 @@ class WorkOrderEvent(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
 
     order: Mapped[WorkOrder] = relationship(back_populates="events")
+    actor: Mapped[Officer | None] = relationship()
 
 
 class WorkOrderPhoto(Base):

@@ -4,8 +4,13 @@ A URL must be http(s) and every address its host resolves to public, unless the 
 internal (a platform inside the government network): loopback, link-local (cloud metadata), private,
 shared, reserved and multicast ranges are refused. Redirects are not followed (one could lead inside).
 The fetch stops at ORDERS_PHOTO_TIMEOUT_SECONDS in all or past ORDERS_PHOTO_MAX_BYTES, and what arrives
-is validated as every other image is. (The host is resolved twice, by us and by the HTTP client: a name
-whose answer changes in between could still lead inside; a source's own names are not expected to.)
+is validated as every other image is. The host is resolved once: the connection goes to the address that was
+checked (Host header, TLS SNI and certificate check keep the name), so a name whose answer changes after the
+check (DNS rebinding) cannot lead inside.
+
+The fetch runs inside the source's own request, deliberately: a slow, huge or non-image photo must be a 4xx
+the source can log and retry (issue 18), which a later background fetch could only report as a refusal
+through an answer.
 """
 from __future__ import annotations
 
@@ -16,6 +21,9 @@ import time
 from urllib.parse import urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from backend.config import settings
 from backend.errors import Invalid
@@ -24,31 +32,71 @@ from backend.images import validate_image
 from backend.orders.models import OrderSource, WorkOrder, WorkOrderPhoto
 
 MAX_PHOTOS = 4
+RESOLVER = socket.getaddrinfo  # how a photo's host is resolved (a hook: tests map names through it)
 
 
 def _refuse(url: str, why: str, code: str) -> Invalid:
     return Invalid(f"照片 {url[:200]} {why}", code=code, errors={"photos": [why]})
 
 
-def _check_address(url: str, source: OrderSource) -> None:
+def _checked_address(url: str, source: OrderSource) -> str:
+    """The address the photo is fetched from: the host resolved once, every answer allowed for the source."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise _refuse(url, "不是 http(s) 地址", "bad_photo_url")
     try:
-        addresses = {
-            info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
-        }
-    except (socket.gaierror, UnicodeError):
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        addresses = [info[4][0] for info in RESOLVER(parts.hostname, port, type=socket.SOCK_STREAM)]
+    except (OSError, UnicodeError, ValueError):
         raise _refuse(url, "的主机名无法解析", "photo_unreachable") from None
+    if not addresses:
+        raise _refuse(url, "的主机名无法解析", "photo_unreachable")
     if not source.internal and any(not ipaddress.ip_address(a.split("%")[0]).is_global for a in addresses):
         raise _refuse(url, "指向内网、本机或保留地址，已拒绝（来源未配置为内网来源）", "photo_url_private")
+    return addresses[0]
 
 
-def _download(url: str) -> tuple[bytes, str | None]:
+class _Pinned:
+    """A connection whose socket goes to `address` while Host, SNI and the certificate check keep the name."""
+
+    address: str
+
+    def _new_conn(self):
+        named, self._dns_host = self._dns_host, self.address
+        try:
+            return super()._new_conn()
+        finally:
+            self._dns_host = named
+
+
+def _pinned_pools(address: str) -> dict:
+    http = type("PinnedHTTPConnection", (_Pinned, HTTPConnection), {"address": address})
+    https = type("PinnedHTTPSConnection", (_Pinned, HTTPSConnection), {"address": address})
+    return {"http": type("PinnedHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": http}),
+            "https": type("PinnedHTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": https})}
+
+
+class PinnedAdapter(HTTPAdapter):
+    """A transport that connects to the address checked, whatever the name resolves to by then."""
+
+    def __init__(self, address: str):
+        self.address = address
+        super().__init__(max_retries=0)
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _pinned_pools(self.address)
+
+
+def _download(url: str, address: str) -> tuple[bytes, str | None]:
     limit, deadline = settings().ORDERS_PHOTO_MAX_BYTES, time.monotonic() + settings().ORDERS_PHOTO_TIMEOUT_SECONDS
+    client = requests.Session()
+    client.trust_env = False  # no proxy from the environment: it would resolve the name again
+    client.mount("http://", PinnedAdapter(address))
+    client.mount("https://", PinnedAdapter(address))
     try:
-        with requests.get(url, stream=True, allow_redirects=False,
-                          timeout=settings().ORDERS_PHOTO_TIMEOUT_SECONDS) as response:
+        with client, client.get(url, stream=True, allow_redirects=False,
+                                timeout=settings().ORDERS_PHOTO_TIMEOUT_SECONDS) as response:
             if response.status_code != 200:
                 raise _refuse(url, f"无法取得（HTTP {response.status_code}）", "photo_unreachable")
             data = b""
@@ -74,8 +122,7 @@ def fetch_photos(order: WorkOrder, urls) -> None:
         raise Invalid(f"photos 应为至多 {MAX_PHOTOS} 个图片地址的列表", code="bad_field", errors={"photos": ["无效"]})
     fetched = []
     for url in urls:
-        _check_address(url, order.source)
-        data, content_type = _download(url)
+        data, content_type = _download(url, _checked_address(url, order.source))
         image = validate_image(data, declared_type=content_type, max_bytes=settings().ORDERS_PHOTO_MAX_BYTES)
         fetched.append((url, data, image))
     for url, data, image in fetched:

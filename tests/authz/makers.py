@@ -346,6 +346,19 @@ def work_order_ids(make, client, owner):
     return {"order_id": order.id}
 
 
+def assigned_work_order_ids(make, client, owner):
+    """An order of `owner`'s squad that `owner` is handling, so that on-site evidence may be added to it."""
+    if owner.squad is None:
+        return None
+    from backend.orders.models import Status as OrderStatus
+    from backend.orders.models import WorkOrder
+
+    order = session.get(WorkOrder, work_order_ids(make, client, owner)["order_id"])
+    order.status = OrderStatus.assigned
+    session.flush()
+    return {"order_id": order.id}
+
+
 def alert_ids(make, client, owner):
     """A camera alert of `owner`'s squad (a camera of the squad's, with its system account)."""
     if owner.squad is None:

@@ -23,6 +23,7 @@ from tests import photos
 from tests.authz.makers import (
     alert_ids,
     assigned_complaint_ids,
+    assigned_work_order_ids,
     attempt_ids,
     bank_ids,
     case_ids,
@@ -651,6 +652,14 @@ MATRIX: dict[tuple[str, str], Endpoint] = {
         "403 403 403 404",
         body={"action": "accept"},
     ),
+    # on-site evidence on an order: its handler, or the squad's managers (who may take every step of an order)
+    ("POST", "/api/orders/<int:order_id>/evidence"): E(
+        assigned_work_order_ids, "201 404 404 404", "201 201 404 404", "- 201 201 404", "- 403 403 404",
+        "- 403 403 404", form=evidence_form),
+    ("POST", "/api/orders/<int:order_id>/evidence/wechat"): E(
+        assigned_work_order_ids, "201 404 404 404", "201 201 404 404", "- 201 201 404", "- 403 403 404",
+        "- 403 403 404", body=lambda ids: {"media_id": MEDIA_ID, "client_id": str(uuid.uuid4()),
+                                           "captured_at": utcnow().isoformat(), "lat": 31.2231, "lng": 121.4453}),
     # camera alerts: the squad's leader and the district's administrators triage them
     ("GET", "/api/nonsite/alerts/<int:alert_id>"):
         E(alert_ids, "403 403 403 403", "200 200 404 404", "- 200 200 404", "- 403 403 403", "- 403 403 403"),

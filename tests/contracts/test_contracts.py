@@ -15,21 +15,41 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from sqlalchemy import select
 
 from backend.community.operations import qr_version
 from backend.community.signing import office_signature
 from backend.db import session, utcnow
 from backend.duty.models import Post
+from backend.orders.intake import seal_source_key, take
+from backend.orders.models import OrderSource, SourceKind
 from backend.org.models import CommunityOffice, Officer, Role
 from backend.training.live.classes import join_signature
 from backend.wechat.login import new_state
 from tests import photos
+from tests.fake_city_platform import CATEGORY_MAP, STATUS_MAP
 
 CONTRACTS = sorted((Path(__file__).resolve().parents[2] / "miniapp_contracts").glob("*.yaml"))
 PLACEHOLDER = re.compile(r"\{\{\s*([^}]+?)\s*\}\}")
 TIME_OFFSET = re.compile(r"^now([+-]\d+)([mhd])$")
 UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 MISSING = object()
+
+
+def _work_order(squad, spec: dict):
+    """An order the squad's city operations centre sent (taken in as the webhook takes it)."""
+    source = session.scalars(select(OrderSource).where(OrderSource.squad_id == squad.id)).first()
+    if source is None:
+        source = OrderSource(district_id=squad.district_id, squad_id=squad.id, name=f"c{uuid.uuid4().hex[:12]}",
+                             title="区城运中心", kind=SourceKind.city_platform, key_encrypted=seal_source_key("k" * 40),
+                             coord_system="gcj02", category_map=CATEGORY_MAP, status_map=STATUS_MAP)
+        session.add(source)
+    order, _ = take(source, {"order_id": f"CY{uuid.uuid4().hex[:10]}", "category": spec.get("category", "A0101"),
+                             "status": "待受理", "description": spec.get("description", "流动摊贩占道经营"),
+                             "place": spec.get("place", "南京西路1266号"), "lat": 31.2271, "lng": 121.4584},
+                    utcnow())
+    session.commit()
+    return order
 
 
 def _image(name: str) -> bytes:
@@ -100,6 +120,9 @@ class Replay:
             question = self.make.question(bank, kind=spec.get("kind", "single"), options=spec["options"],
                                           answer=spec["answer"], stem=spec.get("stem"))
             self.values[name] = {"id": question.id}
+        for name, spec in fixtures.get("orders", {}).items():
+            order = _work_order(squads[spec.get("squad", next(iter(squads)))], spec)
+            self.values[name] = {"id": order.id, "order_id": order.source_order_id}
         for media_id, image in fixtures.get("wechat_media", {}).items():
             self.fake_wechat.media[media_id] = (_image(image), "image/jpeg")
 

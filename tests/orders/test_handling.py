@@ -2,11 +2,14 @@
 through the outbox: played through to 办结, a 退单 and a 移送, an extension, the platform down meanwhile."""
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import select
 
+from backend.community.models import Status as ComplaintStatus
 from backend.db import session, utcnow
 from backend.org.models import Officer, Role
 from backend.outbox import OutboxMessage, deliver
@@ -132,3 +135,46 @@ def test_the_platforms_followup_result_is_kept_on_the_finished_order(client, mak
     assert client.post(followups, **platform.signed(followup)).status_code == 200
     detail = client.get(f"/api/orders/{order_id}", headers=make.headers(leader)).json
     assert (detail["followup_result"], detail["followup_note"]) == ("basically_satisfied", "摊贩傍晚又来了")
+
+
+def test_the_suggestion_counts_the_orders_and_complaints_an_officer_has_in_hand(client, make, platform, source,
+                                                                                squad):
+    leader, busy, free = people(make, squad)
+    make.complaint(make.office(squad), status=ComplaintStatus.in_progress, assignee_id=busy.id)
+    for _ in range(2):
+        handled = send(client, platform, source, an_order()).json["id"]
+        act(client, make, leader, handled, "assign", officer_id=busy.id)
+    finished = send(client, platform, source, an_order()).json["id"]
+    act(client, make, leader, finished, "assign", officer_id=free.id)
+    act(client, make, free, finished, "resolve", text="已处置")  # no longer in hand
+    session.commit()
+    order_id = send(client, platform, source, an_order()).json["id"]
+
+    suggested = client.get(f"/api/orders/{order_id}/suggestions", headers=make.headers(leader)).json
+    assert [(s["officer_id"], s["in_hand"]) for s in suggested] == [(free.id, 0), (busy.id, 3)]
+
+
+@pytest.mark.parametrize("misbehave, error", [
+    ({"slow": 2.5}, "不可达：ReadTimeout"),
+    ({"up": False}, "HTTP 503"),
+    ({"garbage": b"<html>502 Bad Gateway</html>"}, "应答无法识别"),
+    ({"garbage": b'{"code": 500, "msg": "busy"}'}, "应答无法识别"),
+])
+def test_an_answer_the_platform_does_not_acknowledge_is_shown_undelivered_and_retried(
+        client, make, platform, source, squad, admin, app, monkeypatch, misbehave, error):
+    monkeypatch.setitem(app.config, "ORDERS_CALLBACK_TIMEOUT_SECONDS", 1)
+    leader, _, _ = people(make, squad)
+    order = an_order()
+    order_id = send(client, platform, source, order).json["id"]
+    for name, value in misbehave.items():
+        setattr(platform, name, value)
+    assert act(client, make, leader, order_id, "accept").status_code == 200
+    deliver()
+    [shown] = client.get("/api/outbox/messages", headers=make.headers(admin)).json
+    assert shown["kind"] == "orders.answer" and shown["state"] == "pending" and error in shown["last_error"]
+    platform.reset()
+    with time_machine.travel(utcnow() + timedelta(minutes=2), tick=False):
+        deliver()
+    assert client.get("/api/outbox/messages", headers=make.headers(admin)).json == []
+    time.sleep(misbehave.get("slow", 0))  # the slow platform took the first sending in meanwhile: kept once
+    assert [(a["event"], a["status"]) for a in platform.answers_for(order["order_id"])] == [("accept", "已受理")]

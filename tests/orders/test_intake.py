@@ -96,3 +96,17 @@ def test_a_source_is_configured_by_the_district_administrator_only(client, make,
         "name": "grid1", "title": "网格", "kind": "grid", "key": "k" * 40, "squad_id": squad.id,
         "category_map": {"X": "no_such_category"}, "status_map": {}})
     assert bad.status_code == 422 and bad.json["error"] == "bad_category_map"
+
+
+@pytest.mark.parametrize("path, body", [
+    ("", b'{"order_id": "CY1", "description": "\\ud800 \\u6446\\u644a"}'),
+    ("", b'{"order_id": "CY1", "reporter": {"name": "\\u0000"}}'),
+    ("/updates", b'{"order_id": "CY1", "note": "\\udfff"}'),
+    ("/followups", b'{"order_id": "CY1", "note": "\\u0000"}'),
+    ("", b"[" * 100000),
+    ("", b'{"order_id": ' + b"9" * 5000 + b"}"),
+])
+def test_hostile_bodies_are_refused_with_a_reason(client, platform, source, path, body):
+    refused = client.post(f"/api/orders/inbound/{source['name']}{path}", **platform.signed(body))
+    assert refused.status_code == 422 and refused.json["error"] in ("invalid_text", "bad_json"), refused.json
+    assert orders() == 0

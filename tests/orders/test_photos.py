@@ -2,10 +2,13 @@
 the source is internal; garbage, huge or missing photos refuse the order with nothing stored."""
 from __future__ import annotations
 
+import socket
+
 import pytest
 from sqlalchemy import func, select
 
 from backend.db import session
+from backend.orders import photos
 from backend.orders.models import WorkOrder
 from backend.storage import get_storage
 from tests.orders.conftest import an_order, send
@@ -50,3 +53,36 @@ def test_a_bad_photo_refuses_the_order_and_the_retry_succeeds(client, platform, 
     assert refused.status_code == 422 and refused.json["error"] == code, refused.json
     assert orders() == 0
     assert send(client, platform, internal_source, {**order, "photos": []}).status_code == 201
+
+
+def rebinding(monkeypatch, name: str, *answers: str) -> None:
+    """DNS for `name` answering each of `answers` in turn (the last one from then on), as a rebinding attacker's
+    name server does; every other name resolves as usual."""
+    remaining = list(answers)
+
+    def resolve(host, port, *args, **kwargs):
+        if host != name:
+            return socket.getaddrinfo(host, port, *args, **kwargs)
+        address = remaining.pop(0) if len(remaining) > 1 else remaining[0]
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))]
+
+    monkeypatch.setattr(photos, "RESOLVER", resolve)
+
+
+def test_the_photo_is_fetched_from_the_address_checked_whatever_dns_answers_later(client, platform, source,
+                                                                                 internal_source, monkeypatch, app):
+    platform.photos["scene.jpg"] = (encode(coffee()), "image/jpeg")
+    # A public source's name checked as a public address, then rebound to the loopback: refused, never fetched.
+    rebinding(monkeypatch, "photos.rebind.test", "93.184.216.34", "127.0.0.1")
+    monkeypatch.setitem(app.config, "ORDERS_PHOTO_TIMEOUT_SECONDS", 1)
+    order = an_order(photos=[platform.photo_url("scene.jpg", host="photos.rebind.test")])
+    refused = send(client, platform, source, order)
+    assert refused.status_code == 422 and refused.json["error"] in ("photo_timeout", "photo_unreachable")
+    assert platform.photo_requests == [] and orders() == 0
+
+    # An internal source's name checked as the platform's address, then rebound elsewhere: fetched from the
+    # address checked, with the name in the Host header.
+    rebinding(monkeypatch, "photos.cy.test", "127.0.0.1", "10.255.255.1")
+    order = an_order(photos=[platform.photo_url("scene.jpg", host="photos.cy.test")])
+    assert send(client, platform, internal_source, order).status_code == 201
+    assert platform.photo_requests == [("scene.jpg", f"photos.cy.test:{platform.port}")]

@@ -40,7 +40,8 @@ class EvidenceDetailsSchema(Schema):
     accuracy_m = fields.Float(validate=validate.Range(min=0), metadata={"description": "定位精度，米"})
     place = fields.String(validate=validate.Length(min=1, max=200), metadata={"example": "静安区南京西路 1266 号"})
     subject_type = fields.Enum(Subject, metadata={"description": "关联对象：complaint 诉件 / finding 督察发现 / "
-                                                                "inspection 检查 / case 案件 / alert 非现场告警"})
+                                                                "inspection 检查 / case 案件 / alert 非现场告警 / "
+                                                                "order 工单"})
     subject_ref = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "关联对象编号或案号"})
 
 

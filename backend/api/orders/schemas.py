@@ -3,9 +3,14 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
+from backend.api.evidence.views import EvidenceRecordSchema, EvidenceUploadSchema, EvidenceWeChatSchema
 from backend.api.fields import AwareDateTime, Id
-from backend.api.schemas import Schema
+from backend.api.schemas import Rows, Schema
+from backend.api.security import current_actor
 from backend.community.models import CATEGORY_NAMES
+from backend.db import session
+from backend.evidence.models import Subject
+from backend.evidence.queries import evidence_list
 from backend.orders.models import STATUS_NAMES, SourceKind, Status
 
 
@@ -30,8 +35,11 @@ class SourceCreateSchema(Schema):
         metadata={"description": "来源类别代码 → 本系统类别", "example": {"A0101": "street_vending"}},
     )
     status_map = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
-                             metadata={"description": "来源状态词 ↔ 本系统状态（入站映射，回传取第一个对应词）",
-                                       "example": {"待受理": "received", "已办结": "resolved"}})
+                             metadata={"description": "来源状态词 ↔ 本系统状态（入站映射，回传取第一个对应词）；"
+                                                      "另可映射 extension_granted 延期通过 / extension_refused 延期驳回"
+                                                      "（只入站）",
+                                       "example": {"待受理": "received", "已办结": "resolved", "已撤单": "withdrawn",
+                                                   "延期通过": "extension_granted"}})
     internal = fields.Boolean(
         load_default=False,
         metadata={
@@ -39,6 +47,9 @@ class SourceCreateSchema(Schema):
             "example": False,
         },
     )
+    pull_url = fields.Url(load_default=None, allow_none=True, validate=validate.Length(max=300), metadata={
+        "description": "拉取模式：来源只提供工单列表时的列表地址（定时任务 orders.pull 带游标轮询）；不填则只收推送",
+        "example": "https://cy.jingan.gov.cn/api/orders"})
 
 
 class SourceSchema(Schema):
@@ -52,6 +63,11 @@ class SourceSchema(Schema):
     category_map = fields.Dict()
     status_map = fields.Dict()
     internal = fields.Boolean()
+    pull_url = fields.String(allow_none=True)
+    pull_cursor = fields.String(allow_none=True, metadata={"description": "上次拉取停在的位置（来源的游标）"})
+    pulled_at = fields.DateTime(allow_none=True, metadata={"description": "上次拉取的时间"})
+    pull_error = fields.String(allow_none=True, metadata={
+        "description": "上次拉取失败的原因（游标不动，下次重试），或被拒收的工单及原因"})
 
 
 class ReceivedSchema(Schema):
@@ -103,6 +119,20 @@ class OrderSchema(Schema):
 
 class OrderDetailSchema(OrderSchema):
     events = fields.List(fields.Nested(OrderEventSchema))
+    evidence = Rows(
+        lambda o: EvidenceRecordSchema(many=True).dump(session.scalars(evidence_list(
+            current_actor(), subject_type=Subject.order, subject_ref=str(o.id)))),
+        metadata={"description": "处置中的现场取证（照片随回复与办结回传来源平台）"})
+
+
+class OrderEvidenceSchema(EvidenceUploadSchema):
+    class Meta(Schema.Meta):
+        exclude = ("subject_type", "subject_ref")
+
+
+class OrderEvidenceWeChatSchema(EvidenceWeChatSchema):
+    class Meta(Schema.Meta):
+        exclude = ("subject_type", "subject_ref")
 
 
 class QueueFilterSchema(Schema):

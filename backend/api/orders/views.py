@@ -1,15 +1,18 @@
 """Work orders: the sources' signed inbound webhook, the district's sources, the squad's queue."""
 from __future__ import annotations
 
-from flask import request
+from flask import current_app, request
 from flask.views import MethodView
 
 from backend.api.audit import audit_object
-from backend.api.boundary import Blueprint
 from backend.api.community.schemas import AssigneeSuggestionSchema
+from backend.api.evidence.views import EvidenceRecordSchema
+from backend.api.multipart import Blueprint, read_upload
 from backend.api.orders.schemas import (
     OrderActionSchema,
     OrderDetailSchema,
+    OrderEvidenceSchema,
+    OrderEvidenceWeChatSchema,
     OrderSchema,
     QueueFilterSchema,
     ReceivedSchema,
@@ -61,6 +64,19 @@ class InboundFollowup(MethodView):
                                        request.headers.get("X-Signature"))
 
 
+@blp.route("/inbound/<source_name>/updates", endpoint="inbound_update")
+class InboundUpdate(MethodView):
+    @blp.doc(**SIGNED_JSON)
+    @blp.response(200, ReceivedSchema)
+    @blp.alt_response(401, description="签名缺失、不符或时间戳超出时间窗")
+    @blp.alt_response(409, description="没有待答复的延期申请，或工单已由来源结案、撤单")
+    def post(self, source_name):
+        """来源平台回传状态更新（order_id、status：来源状态词，如 延期通过 / 延期驳回 / 已撤单 / 已结案；
+        resolve_due_at：新的办结时限；note；签名同推送工单；未配置的状态词答 422 unknown_status）"""
+        return intake.receive_update(source_name, request.get_data(), request.headers.get("X-Timestamp"),
+                                     request.headers.get("X-Signature"))
+
+
 @blp.route("/sources", endpoint="sources")
 class Sources(MethodView):
     @auth_required(blp, *DISTRICT_ADMINS)
@@ -106,7 +122,7 @@ class Suggestions(MethodView):
         """推荐承办人：在岗且离工单地点最近的队员"""
         order = handling.order_for(order_id, current_actor())
         place = LatLng(order.lat, order.lng) if order.lat is not None else None
-        return suggest_near(order.squad_id, place, utcnow())
+        return suggest_near(order.squad_id, place, utcnow(), other_work=(queries.in_hand(),))
 
 
 def _needs(body: dict, name: str, what: str):
@@ -143,3 +159,38 @@ class Actions(MethodView):
         ACTIONS[body["action"]](order, actor, body)
         audit_object("work_order", order.id)
         return order
+
+
+@blp.route("/<int:order_id>/evidence", endpoint="evidence")
+class OrderEvidence(MethodView):
+    @auth_required(blp)
+    @blp.arguments(OrderEvidenceSchema, location="form")
+    @blp.response(201, EvidenceRecordSchema)
+    @blp.alt_response(200, schema=EvidenceRecordSchema, description="同一 client_id 已提交过：返回第一次的结果")
+    @blp.alt_response(409, description="工单不在处置中")
+    def post(self, form, order_id):
+        """承办队员上传现场取证（进入取证链，关联本工单；照片随下次回复与办结回传来源平台；multipart）"""
+        actor = current_actor()
+        order = handling.order_for(order_id, actor)
+        upload = form.pop("file")
+        limit = max(current_app.config["EVIDENCE_MAX_IMAGE_BYTES"], current_app.config["EVIDENCE_MAX_VIDEO_BYTES"])
+        evidence, new = handling.attach_evidence(order, actor=actor, data=read_upload(upload, limit),
+                                                 content_type=upload.mimetype, **form)
+        audit_object("work_order", order.id)
+        return evidence, 201 if new else 200
+
+
+@blp.route("/<int:order_id>/evidence/wechat", endpoint="evidence_wechat")
+class OrderEvidenceFromWeChat(MethodView):
+    @auth_required(blp)
+    @blp.arguments(OrderEvidenceWeChatSchema)
+    @blp.response(201, EvidenceRecordSchema)
+    @blp.alt_response(200, schema=EvidenceRecordSchema, description="同一 client_id 已提交过：返回第一次的结果")
+    @blp.alt_response(409, description="工单不在处置中")
+    def post(self, body, order_id):
+        """承办队员以政务微信 media_id 提交现场取证（关联本工单）"""
+        actor = current_actor()
+        order = handling.order_for(order_id, actor)
+        evidence, new = handling.attach_evidence(order, actor=actor, **body)
+        audit_object("work_order", order.id)
+        return evidence, 201 if new else 200

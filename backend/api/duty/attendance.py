@@ -7,7 +7,7 @@ from flask.views import MethodView
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backend.api.audit import audit_object
-from backend.api.boundary import Blueprint
+from backend.api.boundary import UNSTORABLE_MESSAGE, Blueprint, refused_item_by_item, unstorable
 from backend.api.fields import AwareDateTime, CoordSystem, Id, Latitude, Longitude
 from backend.api.pagination import page_of
 from backend.api.request_boundary import logged_read
@@ -228,7 +228,14 @@ def _field_errors(messages: dict) -> str:
     return "；".join(f"{name}：{''.join(m) if isinstance(m, list) else m}" for name, m in messages.items())
 
 
+def _refusal(raw: dict, code: str, message: str) -> dict:
+    client_id = raw.get("client_id")
+    return {"client_id": client_id if isinstance(client_id, str) and not unstorable(client_id) else None,
+            "status": "refused", "code": code, "message": message}
+
+
 @blp.route("/sync", endpoint="sync")
+@refused_item_by_item("items")
 class Sync(MethodView):
     @auth_required(blp)
     @blp.arguments(SyncSchema)
@@ -239,12 +246,13 @@ class Sync(MethodView):
         _check_batch(items)
         loaded, results = [], {}
         for index, raw in enumerate(items):
+            if unstorable(raw):
+                results[index] = _refusal(raw, "invalid_text", UNSTORABLE_MESSAGE)
+                continue
             try:
                 loaded.append((index, SyncItemSchema().load(raw)))
             except ValidationError as error:
-                results[index] = {"client_id": raw.get("client_id") if isinstance(raw.get("client_id"), str)
-                                  else None, "status": "refused", "code": "validation_error",
-                                  "message": _field_errors(error.messages)}
+                results[index] = _refusal(raw, "validation_error", _field_errors(error.messages))
         outcomes = sync.sync(current_actor(), [item for _, item in loaded])
         results.update({index: outcome for (index, _), outcome in zip(loaded, outcomes, strict=True)})
         audit_object("duty_sync", len(items))

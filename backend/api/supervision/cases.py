@@ -25,8 +25,8 @@ from backend.supervision.cases.operations import import_cases
 blp = Blueprint("cases", __name__, url_prefix="/api/cases", description="案件时效监督（两超期两随意）")
 
 
-# A case's dates are days that have happened (a case from before the service's years is not imported).
-TODAY = days(0)
+# A case's dates are days that have happened: the import names a row with a later one (case_import_invalid).
+TODAY = days(0, code="case_import_invalid")
 
 
 class CaseRowSchema(Schema):

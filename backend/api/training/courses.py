@@ -77,8 +77,8 @@ class CourseFilterSchema(Schema):
 
 class CompletionsSchema(Schema):
     officer_ids = fields.List(Id(), required=True, validate=validate.Length(min=1, max=5000))
-    completed_on = Date(required=True, earliest=days(-366), latest=days(0),
-                        metadata={"description": "线下培训完成日期：已过去，且在一年内补登"})
+    completed_on = Date(required=True, latest=days(0),
+                        metadata={"description": "线下培训完成日期：已过去（往年的学时也可补登）"})
 
 
 class CompletionsResultSchema(Schema):

@@ -8,7 +8,10 @@ Memory is measured, not guessed: before each request the child resets its peak (
 /proc/self/clear_refs), afterwards it reads VmHWM; "+N MB" is the growth over what the process held
 before the request. The crafted files are made here, before the child starts, so making them does not
 count. Target per file: the answer named below, at most TIME_MAX_S seconds, a peak at most
-RATIO_MAX × the normal file's (the video copy job: at most the normal copy's time).
+RATIO_MAX × the normal file's. The video copy job makes each copy in a child process held to
+EVIDENCE_VIDEO_COPY_MAX_MB (backend.evidence.video.in_child): there the peak is the child's, as it measured
+it, against that budget; a crafted video's copy stops within the normal copy's time, a video of the largest
+picture is made within its time budget (EVIDENCE_VIDEO_COPY_MAX_SECONDS).
 Run on its own: `python -m bench.crafted_files`.
 """
 from __future__ import annotations
@@ -70,6 +73,8 @@ def _files() -> list[tuple]:
          crafted.hidden_big_frame(((64, 64),) * 4 + ((8192, 8192),) + ((64, 64),) * 5), "v.mp4", "video/mp4", 201,
          None),
         ("水印副本", "2 秒 160×120 视频（基线）", "copy", mp4_bytes(seconds=2), "v.mp4", "video/mp4", 201, "made"),
+        ("水印副本", "0.4 秒 3840×2160 视频（最大画面）", "copy", mp4_bytes(seconds=0.4, size=(3840, 2160), fps=5),
+         "v.mp4", "video/mp4", 201, "made"),
         ("水印副本", "64×64 中途藏 8192×8192 帧", "copy",
          crafted.hidden_big_frame(((64, 64),) * 4 + ((8192, 8192),) + ((64, 64),) * 5), "v.mp4", "video/mp4", 201,
          "failed"),
@@ -115,7 +120,9 @@ def _measure(cases_file: Path) -> list[dict]:
     from datetime import datetime, timedelta
 
     from backend import create_app
+    from backend.config import settings
     from backend.db import session
+    from backend.evidence import video
     from backend.evidence.jobs import make_video_copies
     from backend.migrate import upgrade
     from backend.org.auth import issue_token
@@ -126,8 +133,8 @@ def _measure(cases_file: Path) -> list[dict]:
     folder = Path(tempfile.mkdtemp(prefix="bench-crafted-"))
     url = f"sqlite:///{folder / 'bench.db'}"
     upgrade(url)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": secrets.token_urlsafe(48), "FILES_DIR": str(folder / "files"),
-                      "SCHEDULER_MODE": "off"})
+    app = create_app({"DATABASE_URL": url, "FILES_DIR": str(folder / "files"), "SCHEDULER_MODE": "off",
+                      "SECRET_KEY": secrets.token_urlsafe(48)})
     results = []
     with app.app_context():
         district = District(code="BENCH", name="压测区")
@@ -141,6 +148,10 @@ def _measure(cases_file: Path) -> list[dict]:
         tokens = {who.id: issue_token(who, channel="password", ttl=timedelta(hours=2))[0] for who in (officer, admin)}
         session.commit()
         bank_id, officer_id, admin_id = bank.id, officer.id, admin.id
+        config = settings()
+        copy_budget_mb, copy_budget_s = config.EVIDENCE_VIDEO_COPY_MAX_MB, config.EVIDENCE_VIDEO_COPY_MAX_SECONDS
+    # The copies' fork server starts (and imports PyAV) once, here, not during the first measured copy.
+    video.in_child(len, b"", budget=video.Budget(frames=0, seconds=60, megabytes=copy_budget_mb))
     client = app.test_client()
     for number, (kind, what, endpoint, data, filename, content_type, status, code) in enumerate(cases):
         captured = datetime.now(UTC) - timedelta(minutes=5)
@@ -163,6 +174,7 @@ def _measure(cases_file: Path) -> list[dict]:
             with app.app_context():
                 outcome = make_video_copies()
             answer = (201, "made" if outcome["made"] else "failed")
+            copy_peak = outcome["peak_mb"]
         else:
             response = client.post(endpoint.format(bank=bank_id), headers=headers, data=form,
                                    content_type="multipart/form-data")
@@ -170,9 +182,12 @@ def _measure(cases_file: Path) -> list[dict]:
             answer = (response.status_code, body.get("error"))
         elapsed = time.perf_counter() - started
         peak = _status("VmHWM")
-        results.append({"kind": kind, "what": what, "bytes": len(data), "status": answer[0], "code": answer[1],
-                        "expected": [status, code], "seconds": elapsed, "peak_mb": peak / 1024,
-                        "grown_mb": (peak - before) / 1024})
+        result = {"kind": kind, "what": what, "bytes": len(data), "status": answer[0], "code": answer[1],
+                  "expected": [status, code], "seconds": elapsed, "peak_mb": peak / 1024,
+                  "grown_mb": (peak - before) / 1024}
+        if endpoint == "copy":
+            result.update(copy_peak_mb=copy_peak, copy_budget_mb=copy_budget_mb, copy_budget_s=copy_budget_s)
+        results.append(result)
     return results
 
 
@@ -194,8 +209,12 @@ def run() -> list[dict]:
             baseline = result
         shown = (f"{result['status']} {result['code'] or ''} {result['seconds']:.2f} s, "
                  f"峰值 {result['peak_mb']:.0f} MB (+{max(0.0, result['grown_mb']):.0f})")
-        ratio = result["peak_mb"] / baseline["peak_mb"]
+        ratio, ratio_max = result["peak_mb"] / baseline["peak_mb"], RATIO_MAX
         time_max = baseline["seconds"] if result["kind"] == "水印副本" and result is not baseline else TIME_MAX_S
+        if "copy_budget_mb" in result:  # the copy's own process, against its memory budget
+            shown += f"；副本进程峰值 {result['copy_peak_mb']:.0f} MB（上限 {result['copy_budget_mb']} MB）"
+            ratio, ratio_max = result["copy_peak_mb"] / result["copy_budget_mb"], 1.0
+            time_max = result["copy_budget_s"] if result["expected"][1] == "made" else time_max
         answered = [result["status"], result["code"]] == result["expected"] or (
             result["expected"][1] is None and result["status"] == result["expected"][0])
         rows.append({
@@ -204,8 +223,9 @@ def run() -> list[dict]:
             "baseline": "—" if result is baseline else f"{baseline['what']}: {baseline['seconds']:.2f} s, "
                                                        f"峰值 {baseline['peak_mb']:.0f} MB",
             "ratio": round(ratio, 2),
-            "target": f"{result['expected'][0]} {result['expected'][1] or ''}, ≤ {time_max:.1f} s, ≤ {RATIO_MAX}×",
-            "met": answered and result["seconds"] <= max(time_max, 0.01) and ratio <= RATIO_MAX,
+            "target": f"{result['expected'][0]} {result['expected'][1] or ''}, ≤ {time_max:.1f} s, ≤ {ratio_max}×"
+                      + ("（副本进程峰值 / 内存上限）" if "copy_budget_mb" in result else ""),
+            "met": answered and result["seconds"] <= max(time_max, 0.01) and ratio <= ratio_max,
         })
     return rows
 

@@ -73,3 +73,40 @@ def test_every_request_body_field_has_an_example(client):
         and not spec.get("readOnly")
     ]
     assert not missing, f"request fields without an example (add metadata={{'example': ...}}): {missing}"
+
+
+def _request_fields(doc: dict):
+    """(where, field spec) of every field a request may carry: parameters, and request bodies to any depth."""
+    schemas, parameters = doc["components"]["schemas"], doc["components"]["parameters"]
+    stack = []
+    for name, operation in _operations(doc):
+        for p in operation.get("parameters", []):
+            p = parameters[p["$ref"].rsplit("/", 1)[-1]] if "$ref" in p else p
+            schema = p.get("schema", {})
+            stack.append((f"{name} {p['in']} {p['name']}",
+                          {**schema, "description": p.get("description") or schema.get("description", "")}))
+        stack += [(f"{name} body", content["schema"])
+                  for content in operation.get("requestBody", {}).get("content", {}).values()]
+    seen = set()
+    while stack:
+        where, spec = stack.pop()
+        if "$ref" in spec:
+            ref = spec["$ref"].rsplit("/", 1)[-1]
+            if ref not in seen:
+                seen.add(ref)
+                stack.append((ref, schemas[ref]))
+            continue
+        if spec.get("readOnly"):
+            continue
+        yield where, spec
+        stack += [(f"{where}.{field}", child) for field, child in spec.get("properties", {}).items()]
+        stack += [(f"{where}[]", spec["items"])] if "items" in spec else []
+        stack += [(where, child) for key in ("allOf", "oneOf", "anyOf") for child in spec.get(key, [])]
+
+
+def test_every_date_and_time_a_request_carries_states_its_range(client):
+    doc = client.get("/api/openapi.json").json
+    dates = [(where, spec) for where, spec in _request_fields(doc) if spec.get("format") in ("date", "date-time")]
+    assert len(dates) > 40  # the walk reaches parameters and nested bodies
+    unstated = [where for where, spec in dates if "取值范围" not in spec.get("description", "")]
+    assert not unstated, f"dates or times without their range (use backend.api.fields Date, AwareDateTime): {unstated}"

@@ -2,25 +2,29 @@
 
 Every schema takes its integers, ids, dates and times from here, so that a 30-digit id or a time in year 9999
 at -23:59 is a field error (422) and never reaches a query, a date computation or a column; each bound
-shows in the OpenAPI document (integers as minimum/maximum, dates and times in the description).
+shows in the OpenAPI document (integers as minimum/maximum, dates and times in the description, where each states
+the range that makes sense for it: see `Relative`).
 """
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 from werkzeug.datastructures import FileStorage
 
 from backend import periods
+from backend.db import local_day, utcnow
 from backend.geo import COORD_SYSTEMS, GCJ02
 
 # Every id and whole number the models store is an INTEGER column (32 bits on PostgreSQL and SQLite alike).
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
-# The days the service keeps records of: a date outside is a typo or an attack, never a record. Shift days,
-# case dates, rectification deadlines, a rule's start, query filters all lie within; what a field allows
-# beyond that (not in the future, within the sync window …) the domain checks and says so.
+# The days the service keeps records of: a date outside is a typo or an attack, never a record. Every date and
+# time field lies within; most say a narrower range of their own (a shift day, a rectification deadline, a rule's
+# start, a photo's capture time …), fixed or relative to now, and the OpenAPI document states it.
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 FIRST_MOMENT, LAST_MOMENT = datetime(2000, 1, 1, tzinfo=UTC), datetime(2099, 12, 31, 23, 59, 59, tzinfo=UTC)
 
@@ -30,6 +34,68 @@ def within_service_days(day: date) -> date:
     if not FIRST_DAY <= day <= LAST_DAY:
         raise ValueError(day)
     return day
+
+
+@dataclass(frozen=True)
+class Relative:
+    """An end of a field's range relative to now (a time) or to today in Shanghai (a day): `offset()` later (negative:
+    earlier), stated as `text`. With `code`, the domain refuses a value beyond it with that machine code (and its
+    own message), so the field holds only the calendar's end there."""
+
+    text: str
+    offset: Callable[[], timedelta]
+    code: str | None = None
+
+
+def days(count: int, code: str | None = None) -> Relative:
+    """`count` days after today in Shanghai (before it if negative)."""
+    text = "今天" if count == 0 else f"今天后 {count} 天" if count > 0 else f"今天前 {-count} 天"
+    return Relative(text, lambda: timedelta(days=count), code)
+
+
+def from_now(*, days: int = 0, minutes: int = 0, code: str | None = None) -> Relative:
+    """`days` and `minutes` after now (before it if negative)."""
+    offset = timedelta(days=days, minutes=minutes)
+    amount = f"{abs(days)} 天" if days else f"{abs(minutes)} 分钟" if minutes else ""
+    text = "当前时间" + (f"{'后' if offset > timedelta(0) else '前'} {amount}" if amount else "")
+    return Relative(text, lambda: offset, code)
+
+
+def _shown(value) -> str:
+    if isinstance(value, Relative):
+        return value.text + (f"（超出由业务规则拒绝：{value.code}）" if value.code else "")
+    return f"{value:%Y-%m-%d %H:%M:%S} UTC" if isinstance(value, datetime) else value.isoformat()
+
+
+def _with_range(kwargs: dict, earliest, latest, note: str = "") -> dict:
+    """The field's description with its allowed range appended, so the OpenAPI document shows it."""
+    metadata = dict(kwargs.pop("metadata", None) or {})
+    relative = note if any(isinstance(end, Relative) for end in (earliest, latest)) else ""
+    text = f"取值范围 {_shown(earliest)} 至 {_shown(latest)}{relative}"
+    metadata["description"] = f"{metadata['description']}（{text}）" if metadata.get("description") else text
+    return {**kwargs, "metadata": metadata}
+
+
+class _Bounded:
+    """Refuses a deserialized value outside its range (fixed ends, or ends relative to now, computed when the value
+    comes) with the range in the message; never outside the calendar's ends."""
+
+    default_error_messages = {"out_of_range": "应在 {earliest} 至 {latest} 之间。"}
+    first = last = None
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        loaded = super()._deserialize(value, attr, data, **kwargs)
+        earliest, latest = self._end(self.earliest, self.first), self._end(self.latest, self.last)
+        if not earliest <= loaded <= latest:
+            raise self.make_error("out_of_range", earliest=_shown(earliest), latest=_shown(latest))
+        return loaded
+
+    def _end(self, end, calendar_end):
+        if not isinstance(end, Relative):
+            return end
+        if end.code:
+            return calendar_end
+        return min(max(self._now() + end.offset(), self.first), self.last)
 
 
 class Int(fields.Integer):
@@ -47,44 +113,33 @@ class Id(Int):
         super().__init__(min=1, **kwargs)
 
 
-def _shown(value: date) -> str:
-    return f"{value:%Y-%m-%d %H:%M:%S} UTC" if isinstance(value, datetime) else value.isoformat()
-
-
-def _with_range(kwargs: dict, earliest, latest) -> dict:
-    """The field's description with its allowed range appended, so the OpenAPI document shows it."""
-    metadata = dict(kwargs.pop("metadata", None) or {})
-    text = f"取值范围 {_shown(earliest)} 至 {_shown(latest)}"
-    metadata["description"] = f"{metadata['description']}（{text}）" if metadata.get("description") else text
-    return {**kwargs, "metadata": metadata}
-
-
-class _Bounded:
-    """Refuses a deserialized value outside `earliest`..`latest` with the range in the message."""
-
-    default_error_messages = {"out_of_range": "应在 {earliest} 至 {latest} 之间。"}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        loaded = super()._deserialize(value, attr, data, **kwargs)
-        if not self.earliest <= loaded <= self.latest:
-            raise self.make_error("out_of_range", earliest=_shown(self.earliest), latest=_shown(self.latest))
-        return loaded
-
-
 class Date(_Bounded, fields.Date):
-    """A calendar day within `earliest`..`latest` (default: the years the service keeps records of)."""
+    """A calendar day within `earliest`..`latest` (each a day or `days(n)`; default: the years the service keeps
+    records of, which a query filter takes)."""
 
-    def __init__(self, *, earliest: date = FIRST_DAY, latest: date = LAST_DAY, **kwargs):
+    first, last = FIRST_DAY, LAST_DAY
+
+    def __init__(self, *, earliest: date | Relative = FIRST_DAY, latest: date | Relative = LAST_DAY, **kwargs):
         self.earliest, self.latest = earliest, latest
-        super().__init__(**_with_range(kwargs, earliest, latest))
+        super().__init__(**_with_range(kwargs, earliest, latest, "，按上海时间的日期"))
+
+    @staticmethod
+    def _now() -> date:
+        return local_day()
 
 
 class AwareDateTime(_Bounded, fields.AwareDateTime):
-    """A moment with its UTC offset, within `earliest`..`latest` (compared in UTC, so no offset overflows)."""
+    """A moment with its UTC offset, within `earliest`..`latest` (each a moment or a `Relative` to now; compared in
+    UTC, so no offset overflows)."""
 
-    def __init__(self, *, earliest: datetime = FIRST_MOMENT, latest: datetime = LAST_MOMENT, **kwargs):
+    first, last = FIRST_MOMENT, LAST_MOMENT
+
+    def __init__(self, *, earliest: datetime | Relative = FIRST_MOMENT, latest: datetime | Relative = LAST_MOMENT,
+                 **kwargs):
         self.earliest, self.latest = earliest, latest
         super().__init__(**_with_range(kwargs, earliest, latest))
+
+    _now = staticmethod(utcnow)
 
 
 class AnswerItem(fields.Raw):

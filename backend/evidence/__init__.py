@@ -37,6 +37,9 @@ DOMAIN = Domain(
         Setting(
             "EVIDENCE_VIDEO_COPY_MAX_SECONDS", "1800", int, "a video copy taking longer is stopped and marked failed"
         ),
+        Setting(
+            "EVIDENCE_VIDEO_COPY_MAX_MB", "1024", int, "memory one video copy may use (its process); beyond: failed"
+        ),
         Setting("EVIDENCE_TIME_TOLERANCE_MINUTES", "10", int, "EXIF time further from the reported time is flagged"),
         Setting("EVIDENCE_PLACE_TOLERANCE_M", "200", int, "EXIF GPS further from the reported place is flagged"),
         Setting(

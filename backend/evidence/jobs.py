@@ -8,7 +8,6 @@ import time
 from collections import defaultdict
 from datetime import timedelta
 
-import av
 from sqlalchemy import select, update
 
 from backend.audit import AuditEntry
@@ -76,12 +75,13 @@ def _notify(district_id: int, reports: list[ChainReport | Finding]) -> int:
 def make_video_copies() -> dict:
     """Make the queued copies of videos, oldest first, starting new ones for up to COPY_BUDGET.
 
-    A copy that exceeds its own budget (video.Budget: frame size and count, EVIDENCE_VIDEO_COPY_MAX_SECONDS)
-    is stopped and marked failed with the reason, which the evidence record shows. Re-encoding a video
+    A copy that exceeds its own budget (video.Budget: frame size and count, EVIDENCE_VIDEO_COPY_MAX_SECONDS,
+    EVIDENCE_VIDEO_COPY_MAX_MB) is stopped and marked failed with the reason, which the evidence record shows;
+    "peak_mb" is the largest peak memory a copy's child process measured. Re-encoding a video
     takes seconds to minutes, so no transaction stays open meanwhile: on SQLite an open write
     transaction would stop every request from writing.
     """
-    started, outcome = time.monotonic(), {"made": 0, "failed": 0}
+    started, outcome = time.monotonic(), {"made": 0, "failed": 0, "peak_mb": 0.0}
     while time.monotonic() - started < COPY_BUDGET.total_seconds():
         queued = session.scalars(select(VideoCopy).where(VideoCopy.made_at.is_(None), VideoCopy.failure.is_(None))
                                  .order_by(VideoCopy.requested_at, VideoCopy.id).limit(1)).first()
@@ -91,12 +91,16 @@ def make_video_copies() -> dict:
         lines = operations.watermark_text(evidence, evidence.officer.badge_no)
         session.commit()
         try:
-            data, faces = _render(evidence, purpose, lines)
-        except (Conflict, av.error.FFmpegError, StopIteration) as error:
-            log.exception("could not make the %s copy of evidence %s", purpose.value, evidence.id)
-            values = {"failure": (error.message if isinstance(error, Conflict) else "视频无法解码")[:200]}
+            made = _render(evidence, purpose, lines)
+        except Conflict as error:  # the original is missing or altered
+            made = video.Made(None, error.message, None)
+        outcome["peak_mb"] = max(outcome["peak_mb"], made.peak_mb or 0)
+        if made.failure:
+            log.warning("could not make the %s copy of evidence %s: %s", purpose.value, evidence.id, made.failure)
+            values = {"failure": made.failure[:200]}
             outcome["failed"] += 1
         else:
+            data, faces = made.result if purpose == CopyPurpose.redacted else (made.result, None)
             values = {"storage_key": operations.derived_key(purpose.value, data, "mp4"), "faces": faces,
                       "made_at": utcnow()}
             store([(values["storage_key"], data, "video/mp4")])
@@ -106,11 +110,13 @@ def make_video_copies() -> dict:
     return outcome
 
 
-def _render(evidence: Evidence, purpose: CopyPurpose, lines: list[str]) -> tuple[bytes, int | None]:
+def _render(evidence: Evidence, purpose: CopyPurpose, lines: list[str]) -> video.Made:
+    """The copy, made in a child process held to the budget (video.in_child)."""
     original = operations.checked_original(evidence)
     config = settings()
     budget = video.Budget(frames=frame_budget((evidence.duration_ms or 0) / 1000, config.EVIDENCE_MAX_VIDEO_FPS),
-                          seconds=config.EVIDENCE_VIDEO_COPY_MAX_SECONDS)
+                          seconds=config.EVIDENCE_VIDEO_COPY_MAX_SECONDS,
+                          megabytes=config.EVIDENCE_VIDEO_COPY_MAX_MB)
     if purpose == CopyPurpose.redacted:
-        return video.redact_video(original, budget)
-    return video.watermark_video(original, lines, budget), None
+        return video.in_child(video.redact_video, original, budget, budget=budget)
+    return video.in_child(video.watermark_video, original, lines, budget, budget=budget)

@@ -8,6 +8,8 @@ may name them.
 """
 from __future__ import annotations
 
+import multiprocessing
+import resource
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -36,14 +38,84 @@ MAX_HELD = 6
 _ENCODER_OPTIONS = {"preset": "veryfast", "crf": "23"}
 
 
+# A killed or stuck child is given up this long after its time limit.
+_GRACE_SECONDS = 30
+
+
 @dataclass(frozen=True)
 class Budget:
     """What making one copy may cost: every frame the size of the first (the decoder refuses any beyond the
-    4K limit before allocating it), no more of them than the length accepted at intake allows, and a time
-    limit. A video beyond it stops at once (Conflict video_copy_over_budget, recorded as the copy's failure)."""
+    4K limit before allocating it), no more of them than the length accepted at intake allows, a time limit and
+    a memory limit. A video beyond it stops at once (Conflict video_copy_over_budget, recorded as the copy's
+    failure)."""
 
     frames: int
     seconds: float
+    megabytes: int
+
+
+@dataclass(frozen=True)
+class Made:
+    """What a child process made: the result, or why not (shown on the evidence record); and its peak resident
+    memory in MB, measured (None where it died without saying)."""
+
+    result: object
+    failure: str | None
+    peak_mb: float | None
+
+
+def in_child(function: Callable, *args, budget: Budget) -> Made:
+    """`function(*args)` (a copy of this module) run in a child process the kernel holds to `budget.megabytes`.
+
+    The limit is RLIMIT_DATA: the private writable memory (heap and anonymous mappings: every frame FFmpeg's
+    decoder, x264 and Pillow allocate, the reference frames and lookahead we did not count, their threads'
+    stacks) the process may have, the Python it starts with included. An allocation beyond it fails (ENOMEM:
+    MemoryError, av's MemoryError; x264 then fails to open or encode) and the copy stops, so the bound holds
+    whatever the video makes the libraries do; a formula from the declared size × frames in flight would hold only
+    for what it foresaw. (RLIMIT_AS would also count address space reserved and never used, glibc's 64 MB malloc
+    arena per thread, shared libraries: it refuses ordinary copies long before their memory is in use.) The child
+    is forked from a server that imported this module once, so a copy does not wait for imports; one that
+    outlives its time limit is killed.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    receiving, sending = context.Pipe(duplex=False)
+    child = context.Process(target=_child, args=(sending, budget.megabytes, function, args), daemon=True)
+    child.start()
+    sending.close()
+    try:
+        answer = receiving.recv() if receiving.poll(budget.seconds + _GRACE_SECONDS) else None
+    except EOFError:  # died without answering
+        answer = None
+    finally:
+        receiving.close()
+        child.join(timeout=1)
+        if child.is_alive():
+            child.kill()
+            child.join()
+    if answer is None:
+        return Made(None, f"生成副本的进程超时或异常退出（内存上限 {budget.megabytes} MB）", None)
+    outcome, value, peak_mb = answer
+    failure = {"made": None, "refused": value, "undecodable": "视频无法解码",
+               "memory": f"生成副本所需内存超过 {budget.megabytes} MB 的上限"}[outcome]
+    return Made(value if outcome == "made" else None, failure, peak_mb)
+
+
+def _child(sending, megabytes: int, function: Callable, args: tuple) -> None:
+    limit = megabytes * 2**20
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+    try:
+        answer = ("made", function(*args))
+    except (MemoryError, av.error.ExternalError):  # ENOMEM in FFmpeg (av's MemoryError is one); x264 fails only
+        answer = ("memory", None)                 # when it cannot allocate (its options are fixed and valid)
+    except Conflict as error:
+        answer = ("refused", error.message)
+    except (av.error.FFmpegError, StopIteration):
+        answer = ("undecodable", None)
+    peak_kb = next(int(line.split()[1]) for line in Path("/proc/self/status").read_text().splitlines()
+                   if line.startswith("VmHWM:"))
+    sending.send((*answer, peak_kb / 1024))
+    sending.close()
 
 
 def watermark_video(data: bytes, lines: list[str], budget: Budget) -> bytes:

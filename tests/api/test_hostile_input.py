@@ -104,6 +104,35 @@ def test_a_sync_batch_with_hostile_items_refuses_them_and_stores_the_others(clie
     assert (_count(DutyCheck), _count(Position)) == (1, 1)
 
 
+def test_unstorable_text_in_one_sync_item_refuses_that_item_alone(client, make):
+    officer = make.officer()
+    now = utcnow().replace(microsecond=0)
+    shift = make.shift(officer, now - timedelta(minutes=30), now + timedelta(hours=8), post=make.post(officer.squad))
+
+    def item(kind, **extra):
+        return {"kind": kind, "client_id": str(uuid.uuid4()), "client_at": (now - timedelta(minutes=20)).isoformat(),
+                "lat": 31.2304, "lng": 121.4737, "accuracy_m": 15, **extra}
+
+    items = [item("check_in", shift_id=shift.id, reason="外勤\ud800"), item("position", client_id="abc\x00defgh"),
+             item("position", **{"note\udfff": 1}), item("check_in", shift_id=shift.id), item("position")]
+    def send(url, body):  # escaped as JSON writes them: a lone surrogate is no UTF-8
+        return client.post(url, headers=make.headers(officer), data=json.dumps(body), content_type="application/json")
+
+    response = send("/api/duty/sync", {"items": items})
+    assert response.status_code == 200, response.json
+    results = response.json["results"]
+    assert [(r["status"], r.get("code")) for r in results] == [("refused", "invalid_text")] * 3 + [
+        ("accepted", None), ("accepted", None)]
+    assert "无法保存" in results[0]["message"] and results[0]["client_id"] == items[0]["client_id"]
+    assert results[1]["client_id"] is None  # the unstorable id is not echoed
+    assert (_count(DutyCheck), _count(Position)) == (1, 1)
+    # Outside the items, and on every other endpoint, such text still refuses the whole body.
+    _refused(send("/api/duty/sync", {"items": [item("position")], "\ud800": 1}), 400, "invalid_text")
+    _refused(send("/api/duty/positions", {"positions": [{**item("position"), "client_id": "abc\x00defgh"}]}), 400,
+             "invalid_text")
+    assert _count(Position) == 1
+
+
 def test_a_lone_surrogate_is_refused_and_the_refused_login_is_still_audited(client):
     body = '{"badge_no": "\\ud800", "password": "x\\udfff"}'
     _refused(client.post("/api/auth/login", data=body, content_type="application/json"), 400, "invalid_text")

@@ -1,12 +1,13 @@
 """Taking in evidence: upload and WeChat media id, idempotency, EXIF comparison, derivatives, scope."""
 import hashlib
 import io
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from PIL import Image
 from sqlalchemy import func, select
 
-from backend.db import session
+from backend.db import LOCAL_TZ, session
 from backend.evidence.models import Evidence
 from backend.org.models import Role
 from tests import photos
@@ -60,15 +61,17 @@ def test_the_same_client_id_twice_makes_one_record(client, make):
 
 def test_exif_time_and_place_are_kept_beside_the_reported_ones_and_disagreement_is_flagged(client, make):
     headers = make.headers(make.officer())
-    agreeing = upload(client, headers, unique_jpeg(taken="2026:11:23 09:55:00", gps=(31.2304, 121.4737)),
-                      captured_at="2026-11-23T09:56:00+08:00")
+    reported = datetime.now(LOCAL_TZ).replace(second=0, microsecond=0) - timedelta(hours=1)  # within the sync window
+    taken = reported - timedelta(minutes=1)
+    agreeing = upload(client, headers, unique_jpeg(taken=f"{taken:%Y:%m:%d %H:%M:%S}", gps=(31.2304, 121.4737)),
+                      captured_at=reported.isoformat())
     assert agreeing.status_code == 201
-    assert agreeing.json["exif_taken_at"] == "2026-11-23T01:55:00+00:00"  # EXIF local time is Shanghai time
+    assert agreeing.json["exif_taken_at"] == taken.astimezone(UTC).isoformat()  # EXIF local time is Shanghai time
     assert agreeing.json["time_gap_s"] == 60 and agreeing.json["place_gap_m"] < 5
     assert agreeing.json["exif_disagrees"] == {"time": False, "place": False}
     # Taken a day earlier at Pudong airport, reported as now at People's Square.
-    disagreeing = upload(client, headers, unique_jpeg(taken="2026:11:22 09:55:00", gps=(31.1443, 121.8083)),
-                         captured_at="2026-11-23T09:56:00+08:00")
+    disagreeing = upload(client, headers, unique_jpeg(taken=f"{taken - timedelta(days=1):%Y:%m:%d %H:%M:%S}",
+                                                      gps=(31.1443, 121.8083)), captured_at=reported.isoformat())
     assert disagreeing.json["exif_disagrees"] == {"time": True, "place": True}
     assert disagreeing.json["place_gap_m"] > 30000
     without_exif = upload(client, headers, unique_jpeg())

@@ -54,6 +54,24 @@ def test_a_copy_beyond_its_frame_or_time_budget_stops_and_is_shown_failed(settin
     assert copy["state"] == "failed" and reason in copy["message"], copy
 
 
+def test_a_copy_needing_more_memory_than_its_budget_is_shown_failed_and_made_within_the_default(app, client, make,
+                                                                                             monkeypatch):
+    headers = make.headers(make.officer())
+    accepted = upload(client, headers, mp4_bytes(seconds=0.4, size=(3840, 2160), fps=5), content_type="video/mp4",
+                      filename="clip.mp4")
+    assert accepted.status_code == 201
+    monkeypatch.setitem(app.config, "EVIDENCE_VIDEO_COPY_MAX_MB", 300)  # the district's machine has less memory
+    [copy] = _copies(app, client, headers, accepted.json["id"])
+    assert copy["state"] == "failed" and "内存超过 300 MB" in copy["message"], copy
+    refused = client.get(f"/api/evidence/{accepted.json['id']}/watermarked", headers=headers)
+    assert (refused.status_code, refused.json["error"]) == (409, "video_copy_failed")
+    monkeypatch.setitem(app.config, "EVIDENCE_VIDEO_COPY_MAX_MB", 1024)  # the example default: a 4K copy fits
+    exported = client.post(f"/api/evidence/{accepted.json['id']}/exports", headers=headers, json={"reason": "通报"})
+    assert exported.status_code == 202
+    made = [copy for copy in _copies(app, client, headers, accepted.json["id"]) if copy["purpose"] == "redacted"]
+    assert [copy["state"] for copy in made] == ["made"], made
+
+
 def test_a_queued_redacted_export_says_copies_need_a_scheduler(client, make):
     headers = make.headers(make.officer())
     accepted = upload(client, headers, mp4_bytes(seconds=1), content_type="video/mp4", filename="clip.mp4")

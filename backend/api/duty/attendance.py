@@ -1,18 +1,20 @@
 """Duty attendance: check-in and check-out, out-of-area approval, patrol positions, offline sync."""
 import base64
 import binascii
+from datetime import timedelta
 
 from flask import Response, request
 from flask.views import MethodView
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backend.api.audit import audit_object
-from backend.api.boundary import Blueprint
-from backend.api.fields import AwareDateTime, CoordSystem, Id, Latitude, Longitude
+from backend.api.boundary import UNSTORABLE_MESSAGE, Blueprint, refused_item_by_item, unstorable
+from backend.api.fields import AwareDateTime, CoordSystem, Id, Latitude, Longitude, Relative
 from backend.api.pagination import page_of
 from backend.api.request_boundary import logged_read
 from backend.api.schemas import Flag, Schema, Text
 from backend.api.security import auth_required, current_actor
+from backend.config import settings
 from backend.duty import checkins, positions, queries, sync
 from backend.duty.models import Approval, CheckKind, DutyCheck
 from backend.errors import Invalid
@@ -38,7 +40,11 @@ class Base64Bytes(fields.String):
 class LocatedSchema(Schema):
     client_id = fields.String(required=True, validate=validate.Length(min=8, max=64),
                               metadata={"description": "客户端生成的唯一编号（如 UUID），重复提交只记一次"})
-    client_at = AwareDateTime(required=True, metadata={"description": "手机上发生的时间"})
+    client_at = AwareDateTime(required=True, metadata={"description": "手机上发生的时间"}, earliest=Relative(
+        "当前时间前 DUTY_SYNC_WINDOW_HOURS 小时（离线同步期限，示例默认 72 小时）",
+        lambda: -timedelta(hours=settings().DUTY_SYNC_WINDOW_HOURS), code="client_time_too_old"), latest=Relative(
+        "当前时间后 DUTY_CLOCK_SKEW_SECONDS 秒（示例默认 120 秒）",
+        lambda: timedelta(seconds=settings().DUTY_CLOCK_SKEW_SECONDS), code="client_time_in_future"))
     lat = Latitude(required=True)
     lng = Longitude(required=True)
     coord_system = CoordSystem()
@@ -228,7 +234,14 @@ def _field_errors(messages: dict) -> str:
     return "；".join(f"{name}：{''.join(m) if isinstance(m, list) else m}" for name, m in messages.items())
 
 
+def _refusal(raw: dict, code: str, message: str) -> dict:
+    client_id = raw.get("client_id")
+    return {"client_id": client_id if isinstance(client_id, str) and not unstorable(client_id) else None,
+            "status": "refused", "code": code, "message": message}
+
+
 @blp.route("/sync", endpoint="sync")
+@refused_item_by_item("items")
 class Sync(MethodView):
     @auth_required(blp)
     @blp.arguments(SyncSchema)
@@ -239,12 +252,13 @@ class Sync(MethodView):
         _check_batch(items)
         loaded, results = [], {}
         for index, raw in enumerate(items):
+            if unstorable(raw):
+                results[index] = _refusal(raw, "invalid_text", UNSTORABLE_MESSAGE)
+                continue
             try:
                 loaded.append((index, SyncItemSchema().load(raw)))
             except ValidationError as error:
-                results[index] = {"client_id": raw.get("client_id") if isinstance(raw.get("client_id"), str)
-                                  else None, "status": "refused", "code": "validation_error",
-                                  "message": _field_errors(error.messages)}
+                results[index] = _refusal(raw, "validation_error", _field_errors(error.messages))
         outcomes = sync.sync(current_actor(), [item for _, item in loaded])
         results.update({index: outcome for (index, _), outcome in zip(loaded, outcomes, strict=True)})
         audit_object("duty_sync", len(items))

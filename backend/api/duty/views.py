@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
 from backend.api.boundary import Blueprint
-from backend.api.fields import CoordSystem, Date, Id, Int, Latitude, Longitude
+from backend.api.fields import CoordSystem, Date, Id, Int, Latitude, Longitude, days
 from backend.api.pagination import listing, page_of
 from backend.api.schemas import Record, Schema, Text
 from backend.api.security import auth_required, current_actor
@@ -71,9 +71,13 @@ class PostFilterSchema(Schema):
     active = fields.Boolean()
 
 
+# A roster is planned up to half a year ahead and corrected up to a quarter back.
+SHIFT_EARLIEST, SHIFT_LATEST = days(-92), days(183)
+
+
 class ShiftLineSchema(Schema):
     officer_id = Id(required=True)
-    day = Date(required=True)
+    day = Date(required=True, earliest=SHIFT_EARLIEST, latest=SHIFT_LATEST, metadata={"description": "排班日"})
     start = fields.Time(required=True, metadata={"example": "08:00"})
     end = fields.Time(required=True, metadata={"example": "17:00"})
     ends_next_day = fields.Boolean(load_default=False, metadata={"description": "跨零点：结束时间在次日"})
@@ -87,12 +91,13 @@ class RosterSchema(Schema):
 
 
 class CopyWeekSchema(Schema):
-    week_start = Date(required=True, metadata={"description": "要排班的那一周的周一；复制它前一周的排班"})
+    week_start = Date(required=True, earliest=SHIFT_EARLIEST, latest=SHIFT_LATEST,
+                      metadata={"description": "要排班的那一周的周一；复制它前一周的排班"})
     squad_id = Id(metadata={"description": "中队；中队长可省略"})
 
 
 class ShiftUpdateSchema(Schema):
-    day = Date()
+    day = Date(earliest=SHIFT_EARLIEST, latest=SHIFT_LATEST, metadata={"description": "排班日"})
     start = fields.Time()
     end = fields.Time()
     ends_next_day = fields.Boolean()

@@ -1,10 +1,12 @@
 """On-site evidence: upload or WeChat media id, originals and copies (custody-logged), redacted export, chains."""
+from datetime import timedelta
+
 from flask import Response, jsonify, request
 from flask.views import MethodView
 from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
-from backend.api.fields import AwareDateTime, CoordSystem, File, Id, Latitude, Longitude
+from backend.api.fields import AwareDateTime, CoordSystem, File, Id, Latitude, Longitude, Relative, from_now
 from backend.api.multipart import Blueprint, read_upload
 from backend.api.pagination import listing
 from backend.api.request_boundary import logged_read
@@ -29,11 +31,17 @@ blp = Blueprint(
     "evidence", __name__, url_prefix="/api/evidence", description="现场取证：上传、原件与水印件、脱敏导出、证据链校验"
 )
 
+# A photo waits in the phone's offline queue at most as long as a check-in does.
+SYNC_WINDOW = Relative("当前时间前 DUTY_SYNC_WINDOW_HOURS 小时（离线同步期限，示例默认 72 小时）",
+                       lambda: -timedelta(hours=settings().DUTY_SYNC_WINDOW_HOURS))
+
 
 class EvidenceDetailsSchema(Schema):
     client_id = fields.String(required=True, validate=validate.Length(min=8, max=64),
                               metadata={"description": "客户端生成的唯一编号（如 UUID），重复提交只记一次"})
-    captured_at = AwareDateTime(required=True, metadata={"description": "手机记录的拍摄时间（带时区）"})
+    captured_at = AwareDateTime(required=True, earliest=SYNC_WINDOW,
+                                latest=from_now(minutes=2, code="captured_in_future"),
+                                metadata={"description": "手机记录的拍摄时间（带时区）"})
     lat = Latitude(required=True)
     lng = Longitude(required=True)
     coord_system = CoordSystem()

@@ -4,7 +4,7 @@ from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
 from backend.api.boundary import Blueprint
-from backend.api.fields import Date, Id
+from backend.api.fields import FIRST_DAY, Date, Id, days
 from backend.api.pagination import listing, page_of
 from backend.api.schemas import Count, Flag, Record, Schema, Text
 from backend.api.security import auth_required, current_actor
@@ -21,7 +21,8 @@ blp = Blueprint("inspection_plans", __name__, url_prefix="/api/inspections",
 class InspectionPlanInputSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=128),
                          metadata={"example": "2027 年第一季度沿街商户双随机检查"})
-    first_month = Date(required=True, metadata={"description": "起始月的 1 日", "example": "2027-01-01"})
+    first_month = Date(required=True, earliest=FIRST_DAY, latest=days(366),
+                       metadata={"description": "起始月的 1 日", "example": "2027-01-01"})
     months = fields.Integer(required=True, validate=validate.Range(min=1, max=plans.MAX_PLAN_MONTHS),
                             metadata={"example": 3})
     kind_ids = fields.List(Id(), load_default=list, metadata={"description": "对象类型（空为全部）"})
@@ -106,8 +107,8 @@ class PublicResultSchema(Schema):
 
 
 class PublicResultFilterSchema(Schema):
-    date_from = fields.Date()
-    date_to = fields.Date()
+    date_from = Date()
+    date_to = Date()
     kind_id = fields.Integer()
 
 

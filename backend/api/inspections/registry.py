@@ -5,6 +5,7 @@ from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
+from backend.api.fields import FIRST_DAY, Date, days
 from backend.api.multipart import Blueprint
 from backend.api.pagination import listing
 from backend.api.schemas import Record, Schema, Text
@@ -114,11 +115,12 @@ class IntervalSchema(Schema):
 class GradeRuleInputSchema(Schema):
     grade = GRADE
     interval_months = fields.Integer(required=True, validate=validate.Range(min=1, max=60), metadata={"example": 3})
-    effective_from = fields.Date(required=True, metadata={"example": "2027-01-01"})
+    effective_from = Date(required=True, earliest=FIRST_DAY, latest=days(366),
+                          metadata={"description": "规则生效日，不早于本系统保存记录的第一天", "example": "2027-01-01"})
 
 
 class GradeRuleFilterSchema(Schema):
-    on = fields.Date(metadata={"description": "哪一天的规则（默认今天）"})
+    on = Date(metadata={"description": "哪一天的规则（默认今天）"})
 
 
 class ObjectFilterSchema(Schema):

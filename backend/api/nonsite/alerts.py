@@ -6,7 +6,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
-from backend.api.fields import AwareDateTime, Date
+from backend.api.fields import AwareDateTime, Date, from_now
 from backend.api.nonsite.common import blp, signed_by
 from backend.api.pagination import listing
 from backend.api.schemas import Count, Rows, Schema, Text
@@ -28,7 +28,9 @@ class AlertInSchema(Schema):
                                        "example": "VA-20261202-000123"})
     camera_id = fields.String(required=True, validate=validate.Length(min=1, max=24),
                               metadata={"description": "摄像头编号（登记表中的 code）", "example": "JA-GHXL-01"})
-    occurred_at = AwareDateTime(required=True)
+    occurred_at = AwareDateTime(required=True, earliest=from_now(days=-31),
+                                latest=from_now(minutes=2, code="occurred_in_future"),
+                                metadata={"description": "告警发生时间：平台积压的告警一个月内补报"})
     kind = fields.String(required=True, validate=validate.Length(min=1, max=32),
                          metadata={"description": "违法类型代码（GET /api/nonsite/kinds）",
                                    "example": "muck_uncovered"})

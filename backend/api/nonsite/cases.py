@@ -3,7 +3,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
-from backend.api.fields import AwareDateTime, Int
+from backend.api.fields import AwareDateTime, Int, from_now
 from backend.api.nonsite.common import blp, signed_by
 from backend.api.schemas import Rows, Schema, Text
 from backend.api.security import auth_required, current_actor
@@ -56,7 +56,9 @@ class SuishenbanCallbackSchema(Schema):
                           metadata={"example": "delivered"})
     number = fields.String(required=True, validate=validate.Length(min=1, max=64),
                            metadata={"description": "文书文号", "example": "静安城管非现告〔2026〕第1号"})
-    at = AwareDateTime(required=True, metadata={"example": "2026-12-02T10:00:00+08:00"})
+    at = AwareDateTime(required=True, earliest=from_now(days=-366), latest=from_now(days=31),
+                       metadata={"description": "随申办平台记录的送达或缴款时间",
+                                 "example": "2026-12-02T10:00:00+08:00"})
     amount = Int(min=0, metadata={"description": "缴款金额（元）", "example": 2000})
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from backend.api.evidence.views import EvidenceRecordSchema, EvidenceUploadSchema, EvidenceWeChatSchema
-from backend.api.fields import AwareDateTime, Id
+from backend.api.fields import AwareDateTime, Id, from_now
 from backend.api.schemas import Rows, Schema
 from backend.api.security import current_actor
 from backend.community.models import CATEGORY_NAMES
@@ -160,5 +160,6 @@ class OrderActionSchema(Schema):
     officer_id = Id(metadata={"example": 12})
     text = fields.String(validate=validate.Length(max=1000), metadata={"example": "经核查属违法建筑，移送住建部门"})
     department = fields.String(validate=validate.Length(max=64), metadata={"example": "区住建委"})
-    until = AwareDateTime(metadata={"example": "2026-12-10T18:00:00+08:00"})
+    until = AwareDateTime(earliest=from_now(), latest=from_now(days=366),
+                          metadata={"description": "延期至", "example": "2026-12-10T18:00:00+08:00"})
 

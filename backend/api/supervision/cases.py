@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 from backend import periods
 from backend.api.audit import audit_object
 from backend.api.boundary import Blueprint
-from backend.api.fields import Date, File, Id
+from backend.api.fields import Date, File, Id, days
 from backend.api.multipart import read_upload
 from backend.api.pagination import listing
 from backend.api.schemas import Schema, Text
@@ -25,18 +25,21 @@ from backend.supervision.cases.operations import import_cases
 blp = Blueprint("cases", __name__, url_prefix="/api/cases", description="案件时效监督（两超期两随意）")
 
 
+# A case's dates are days that have happened: the import names a row with a later one (case_import_invalid).
+TODAY = days(0, code="case_import_invalid")
+
 
 class CaseRowSchema(Schema):
     number = fields.String(required=True, metadata={"description": "案件编号", "example": "沪城管静(2026)第000123号"})
     squad = fields.String(required=True, metadata={"description": "中队名称"})
     officer_badge_no = fields.String(required=True, metadata={"description": "承办人工号"})
-    discovered_on = Date(required=True, metadata={"description": "发现日期"})
-    registered_on = Date(allow_none=True, metadata={"description": "立案日期"})
-    closed_on = Date(allow_none=True, metadata={"description": "结案日期"})
-    withdrawn_on = Date(allow_none=True, metadata={"description": "撤案日期"})
+    discovered_on = Date(required=True, latest=TODAY, metadata={"description": "发现日期"})
+    registered_on = Date(allow_none=True, latest=TODAY, metadata={"description": "立案日期"})
+    closed_on = Date(allow_none=True, latest=TODAY, metadata={"description": "结案日期"})
+    withdrawn_on = Date(allow_none=True, latest=TODAY, metadata={"description": "撤案日期"})
     withdrawal_reason = fields.String(allow_none=True)
     withdrawal_approved_by = fields.String(allow_none=True, metadata={"description": "撤案审批人"})
-    penalty_revoked_on = Date(allow_none=True, metadata={"description": "撤销处罚日期"})
+    penalty_revoked_on = Date(allow_none=True, latest=TODAY, metadata={"description": "撤销处罚日期"})
     revocation_reason = fields.String(allow_none=True)
     revocation_approved_by = fields.String(allow_none=True, metadata={"description": "撤销处罚审批人"})
 

@@ -5,7 +5,7 @@ from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
 from backend.api.boundary import Blueprint
-from backend.api.fields import AwareDateTime, Date, Id
+from backend.api.fields import AwareDateTime, Date, Id, days, from_now
 from backend.api.pagination import listing
 from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor
@@ -40,7 +40,9 @@ class FindingCreateSchema(Schema):
         Severity, required=True, metadata={"description": "轻微 minor / 一般 general / 严重 serious"}
     )
     place = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    found_at = AwareDateTime(required=True, metadata={"example": "2026-11-23T09:30:00+08:00"})
+    found_at = AwareDateTime(required=True, earliest=from_now(days=-366),
+                             latest=from_now(minutes=10, code="found_at_in_future"),
+                             metadata={"description": "发现时间", "example": "2026-11-23T09:30:00+08:00"})
     description = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     evidence_ids = EVIDENCE_IDS
 
@@ -85,7 +87,8 @@ class NoticeCreateSchema(Schema):
     squad_id = Id(allow_none=True, load_default=None)
     problem = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     requirement = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-    rectify_by = Date(required=True, metadata={"description": "整改期限（含当日）"})
+    rectify_by = Date(required=True, earliest=days(0, code="rectify_by_in_past"), latest=days(365),
+                      metadata={"description": "整改期限（含当日）"})
 
 
 class RectificationSchema(Schema):
@@ -140,7 +143,8 @@ class RectificationAnswerSchema(Schema):
 class ReviewSchema(Schema):
     accept = fields.Boolean(required=True, metadata={"description": "true 验收通过；false 退回重新整改"})
     comment = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=500))
-    rectify_by = Date(allow_none=True, load_default=None, metadata={"description": "退回时可另定整改期限"})
+    rectify_by = Date(allow_none=True, load_default=None, earliest=days(0, code="rectify_by_invalid"), latest=days(365),
+                      metadata={"description": "退回时可另定整改期限"})
 
 
 @blp.route("/finding-types", endpoint="finding_types")

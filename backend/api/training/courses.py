@@ -4,7 +4,7 @@ from flask.views import MethodView
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backend.api.audit import audit_object
-from backend.api.fields import Date, File, Id
+from backend.api.fields import Date, File, Id, days
 from backend.api.multipart import Blueprint, read_upload
 from backend.api.pagination import listing, page_of
 from backend.api.schemas import Schema
@@ -77,7 +77,8 @@ class CourseFilterSchema(Schema):
 
 class CompletionsSchema(Schema):
     officer_ids = fields.List(Id(), required=True, validate=validate.Length(min=1, max=5000))
-    completed_on = Date(required=True)
+    completed_on = Date(required=True, latest=days(0),
+                        metadata={"description": "线下培训完成日期：已过去（往年的学时也可补登）"})
 
 
 class CompletionsResultSchema(Schema):

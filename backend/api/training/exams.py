@@ -4,7 +4,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backend.api.audit import audit_object
 from backend.api.boundary import Blueprint
-from backend.api.fields import AnswerItem, AwareDateTime, File, Id
+from backend.api.fields import AnswerItem, AwareDateTime, File, Id, from_now
 from backend.api.multipart import read_upload
 from backend.api.pagination import listing, page_of
 from backend.api.schemas import Schema, Text
@@ -18,6 +18,9 @@ from backend.training.exams.models import Paper, PaperMode, QuestionKind
 blp = Blueprint("exams", __name__, url_prefix="/api/training", description="培训：题库、试卷与考试")
 
 POINTS = dict(as_string=True, places=2, validate=validate.Range(min=0, min_inclusive=False, max=100))
+
+# An exam's window is set up to a year ahead, or (reopened) from up to a month back.
+WINDOW_EARLIEST, WINDOW_LATEST = from_now(days=-31), from_now(days=366)
 
 
 class BankSchema(Schema):
@@ -85,8 +88,8 @@ class PaperSchema(Schema):
     shuffle = fields.Boolean(load_default=True, metadata={"description": "每次考试打乱题目和选项顺序"})
     category = fields.String(required=True)
     credit_hours = fields.Decimal(required=True, as_string=True, places=1, validate=validate.Range(min=0, max=24))
-    opens_at = AwareDateTime(allow_none=True, load_default=None)
-    closes_at = AwareDateTime(allow_none=True, load_default=None)
+    opens_at = AwareDateTime(allow_none=True, load_default=None, earliest=WINDOW_EARLIEST, latest=WINDOW_LATEST)
+    closes_at = AwareDateTime(allow_none=True, load_default=None, earliest=WINDOW_EARLIEST, latest=WINDOW_LATEST)
     questions = fields.List(fields.Nested(PaperQuestionSchema), load_default=list)
     rules = fields.List(fields.Nested(PaperRuleSchema), load_default=list)
 

@@ -5,7 +5,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backend.api.audit import audit_object
 from backend.api.boundary import Blueprint
-from backend.api.fields import AnswerItem, AwareDateTime, Date, Id
+from backend.api.fields import AnswerItem, AwareDateTime, Date, Id, from_now
 from backend.api.pagination import listing
 from backend.api.schemas import Count, Schema, Text
 from backend.api.security import auth_required, current_actor
@@ -20,14 +20,18 @@ blp = Blueprint("live_classes", __name__, url_prefix="/api/training", descriptio
 
 
 
+# A class is put on the timetable up to a year ahead, or recorded up to a month after it was held.
+CLASS_EARLIEST, CLASS_LATEST = from_now(days=-31), from_now(days=366)
+
+
 class LiveClassSchema(Schema):
     id = fields.Integer(dump_only=True)
     title = fields.String(required=True, validate=validate.Length(min=1, max=128), metadata={"example": "执法文书规范"})
     classroom = fields.String(
         required=True, validate=validate.Length(min=1, max=128), metadata={"example": "区局智慧教室"}
     )
-    starts_at = AwareDateTime(required=True)
-    ends_at = AwareDateTime(required=True)
+    starts_at = AwareDateTime(required=True, earliest=CLASS_EARLIEST, latest=CLASS_LATEST)
+    ends_at = AwareDateTime(required=True, earliest=CLASS_EARLIEST, latest=CLASS_LATEST)
     category = fields.String(required=True, metadata={"example": "classroom"})
     credit_hours = fields.Decimal(required=True, as_string=True, places=1, validate=validate.Range(min=0, max=24))
     course_id = Id(allow_none=True)
@@ -42,7 +46,7 @@ class LiveClassSchema(Schema):
 
 
 class LiveClassFilterSchema(Schema):
-    day = Date()
+    day = Date(metadata={"description": "上课日期（查询条件）"})
 
 
 class JoinSchema(Schema):

@@ -5,7 +5,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
-from backend.api.fields import Date, Id, Month, Points
+from backend.api.fields import FIRST_DAY, Date, Id, Month, Points, days
 from backend.api.pagination import listing
 from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor
@@ -46,7 +46,9 @@ class ScoringRuleCreateSchema(Schema):
     category = fields.String(required=True, validate=validate.Length(min=1, max=32))
     points_per_unit = Points(required=True, validate=[within(-100, 100), cents])
     monthly_cap = Points(load_default=None, allow_none=True, validate=[within(0, 1000), cents])
-    effective_from = Date(required=True, metadata={"description": "须为某月 1 日", "example": "2027-01-01"})
+    effective_from = Date(required=True, earliest=FIRST_DAY, latest=days(366),
+                          metadata={"description": "规则生效日：须为某月 1 日（否则 effective_from_not_month_start），"
+                                                   "不早于本系统保存记录的第一天", "example": "2027-01-01"})
 
 
 class PointsParameterSchema(Schema):
@@ -81,7 +83,8 @@ class PointsDailyFilterSchema(Schema):
 class PointsManualItemSchema(Schema):
     id = fields.Integer(dump_only=True)
     officer_id = Id(required=True)
-    day = Date(required=True)
+    day = Date(required=True, earliest=days(-366), latest=days(0),
+               metadata={"description": "事项发生日：已过去，一年内"})
     item = fields.String(required=True, metadata={"example": "commendation"})
     quantity = fields.Decimal(as_string=True, required=True, validate=[within(0, 1000, above_low=True), cents])
     note = fields.String(required=True, validate=validate.Length(min=2, max=200), metadata={"example": "市容整治表彰"})

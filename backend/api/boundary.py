@@ -11,10 +11,11 @@ import json
 import re
 
 import flask_smorest
-from flask import current_app, request
+from flask import request
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
+from backend.config import settings
 from backend.errors import DomainError
 
 FORM_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
@@ -27,12 +28,12 @@ def check_request() -> None:
     form/multipart, anything else: the overall cap) before anything reads it; werkzeug then answers 413
     without reading further."""
     _check_texts([request.path, *_texts_of(request.args)])
-    cfg = current_app.config
-    limit = cfg["REQUEST_MAX_BYTES"]
+    current = settings()
+    limit = current.REQUEST_MAX_BYTES
     if is_json_request(request):
-        limit = min(limit, cfg["REQUEST_MAX_JSON_BYTES"])
+        limit = min(limit, current.REQUEST_MAX_JSON_BYTES)
     elif request.mimetype in FORM_TYPES:
-        limit = min(limit, cfg["REQUEST_MAX_MULTIPART_BYTES"])
+        limit = min(limit, current.REQUEST_MAX_MULTIPART_BYTES)
     request.max_content_length = limit
 
 
@@ -86,7 +87,7 @@ class JsonParser(FlaskParser):
     def _raw_load_json(self, req):
         if not is_json_request(req):
             return core.missing
-        return read_json(req.get_data(cache=True), current_app.config["REQUEST_MAX_JSON_DEPTH"])
+        return read_json(req.get_data(cache=True), settings().REQUEST_MAX_JSON_DEPTH)
 
     def load_form(self, req, schema):
         _check_texts(_texts_of(req.form))

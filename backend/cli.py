@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 
+from backend.config import settings
 from backend.db import session
 from backend.domains import DOMAINS
 from backend.registry import resolve
@@ -18,7 +19,7 @@ def register_cli(app: Flask) -> None:
         """Bring the database schema up to date (alembic upgrade head)."""
         from backend.migrate import upgrade
 
-        upgrade(app.config["DATABASE_URL"])
+        upgrade(settings().DATABASE_URL)
         click.echo("数据库已升级到最新版本")
 
     @app.cli.command("re-sign")

@@ -6,7 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from dotenv import load_dotenv
-from flask import current_app
+from flask import Flask, current_app
 
 from backend.domains import DOMAINS
 from backend.registry import Setting
@@ -81,13 +81,14 @@ def parse(config: Mapping) -> Settings:
     return Settings(**{name: _typed(setting, config[name]) for name, setting in SETTINGS.items()})
 
 
-def settings() -> Settings:
-    """The running app's settings, parsed once when the app was made (`create_app`). Under test they are
-    parsed again from `app.config` at each call, so that a test overrides a setting with
-    `monkeypatch.setitem(app.config, NAME, value)` and nothing else."""
-    if current_app.testing:
-        return parse(current_app.config)
-    return current_app.extensions["settings"]
+def settings(app: Flask | None = None) -> Settings:
+    """The running app's settings (or `app`'s, outside its context), parsed once when the app was made
+    (`create_app`). Under test they are parsed again from `app.config` at each call, so that a test overrides
+    a setting with `monkeypatch.setitem(app.config, NAME, value)` and nothing else."""
+    app = app or current_app
+    if app.testing:
+        return parse(app.config)
+    return app.extensions["settings"]
 
 
 def load(overrides: dict | None = None) -> dict:

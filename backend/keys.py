@@ -19,9 +19,8 @@ import click
 from cryptography.fernet import Fernet, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import current_app
 
-from backend.config import ROOT
+from backend.config import ROOT, settings
 
 MIN_SECRET_BYTES = 32
 DEMO_KEY_FILE = ROOT / "instance" / "secret_key"  # `make run`'s key, made once per install (git-ignored)
@@ -72,8 +71,8 @@ def _demo_key() -> str:
 
 def _ring(own_secret: str = "") -> list[bytes]:
     """Secrets newest first: `own_secret` (a purpose's own key, if set), SECRET_KEY, then the previous keys."""
-    config = current_app.config
-    names = [own_secret, config["SECRET_KEY"], *config["SECRET_KEYS_PREVIOUS"].split(",")]
+    current = settings()
+    names = [own_secret, current.SECRET_KEY, *current.SECRET_KEYS_PREVIOUS.split(",")]
     return [name.strip().encode() for name in names if name.strip()]
 
 

@@ -26,6 +26,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from backend.config import settings
 from backend.db import Base, UTCDateTime, session, utcnow
 from backend.errors import Conflict
+from backend.org.models import Officer
+from backend.org.roles import DISTRICT_ADMINS, require
 
 log = logging.getLogger(__name__)
 
@@ -136,8 +138,9 @@ def enqueue(kind: str, *, district_id: int | None, recipients: list[str], title:
     return messages
 
 
-def resend(message: OutboxMessage) -> OutboxMessage:
-    """Staff send a dead (or still waiting) message again now, with a fresh retry schedule."""
+def resend(actor: Officer, message: OutboxMessage) -> OutboxMessage:
+    """District administrators send a dead (or still waiting) message again now, with a fresh retry schedule."""
+    require(actor, DISTRICT_ADMINS, "只有区局管理员可以重发消息")
     if message.state == DELIVERED:
         raise Conflict("该消息已送达，无需重发", code="message_delivered")
     message.state, message.failures, message.next_attempt_at = PENDING, 0, utcnow()

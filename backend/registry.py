@@ -42,6 +42,21 @@ class Setting(NamedTuple):
     example_default: bool = False
 
 
+class PointsItem(NamedTuple):
+    """One item the daily records count (日记实) and its default scoring rule. The source documents give no
+    weights: the rule is an example default the district confirms or replaces with its own version (a row of
+    the README's "Where the numbers come from"; the domain's migration seeds it with `district_id` NULL).
+    Numbers as text, as a setting's default."""
+
+    code: str  # what a source's `Fact.item` says
+    name: str
+    unit: str
+    category: str  # the rule's category (出勤纪律, 为民服务 …)
+    per_unit: str  # points per unit, e.g. "-1.00"
+    monthly_cap: str | None  # the most the item's points may amount to in a month, either way; None: no cap
+    manual: bool = False  # also recorded by a leader by hand (backend.supervision.points.operations)
+
+
 @dataclass(frozen=True)
 class Domain:
     """A domain's contribution. Module and object names are import strings ("package.module:attribute")."""
@@ -53,6 +68,7 @@ class Domain:
     jobs: tuple[Job, ...] = ()  # in catch-up order
     settings: tuple[Setting, ...] = ()
     points_sources: tuple[str, ...] = ()  # modules whose `@source(...)` functions feed the daily records
+    points_items: tuple[PointsItem, ...] = ()  # the items those sources yield, with their default rules
     # storage folder -> the columns ("module:Model.column") whose records refer to its files (the orphan sweep)
     stored_files: dict[str, tuple[str, ...]] | None = None
 

@@ -37,6 +37,7 @@ from werkzeug.serving import is_running_from_reloader
 
 from backend import periods
 from backend.audit import AuditEntry
+from backend.config import settings
 from backend.db import LOCAL_TZ, Base, UTCDateTime, local_day, session, utcnow
 from backend.domains import DOMAINS
 from backend.errors import DomainError
@@ -227,7 +228,7 @@ class Runner:
         self.jobs = {job.id: job for job in (JOBS if jobs is None else jobs)}
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.clock = clock
-        self.lease_seconds = app.config["SCHEDULER_LEASE_SECONDS"]
+        self.lease_seconds = settings(app).SCHEDULER_LEASE_SECONDS
         self.holding = False
         self.scheduler: BackgroundScheduler | None = None
 
@@ -341,7 +342,7 @@ def _serving_process() -> bool:
 
 def start_embedded(app: Flask) -> Runner | None:
     """With SCHEDULER_MODE=embedded, run the scheduler on background threads of this process."""
-    if app.config["SCHEDULER_MODE"] != "embedded" or app.testing or not _serving_process():
+    if settings(app).SCHEDULER_MODE != "embedded" or app.testing or not _serving_process():
         return None
     runner = Runner(app)
     runner.start()

@@ -21,6 +21,7 @@ from typing import Protocol
 
 from flask import current_app
 
+from backend.config import Settings, settings
 from backend.errors import Conflict, NotFound, ServiceUnavailable
 
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
@@ -269,34 +270,34 @@ class S3ObjectLockLog:
         return response["Body"].read()
 
 
-def append_only_log_from_config(config, name: str) -> AppendOnlyLog:
+def append_only_log(current: Settings, name: str) -> AppendOnlyLog:
     """The log `name`: objects under `name/` in EVIDENCE_ANCHOR_S3_BUCKET when set, else EVIDENCE_ANCHOR_FILE."""
-    if config.get("EVIDENCE_ANCHOR_S3_BUCKET"):
-        bucket = _s3(config, config["EVIDENCE_ANCHOR_S3_BUCKET"])
-        return S3ObjectLockLog(bucket, name, timedelta(days=config["EVIDENCE_ANCHOR_RETENTION_DAYS"]))
-    return LocalAppendOnlyFile(config["EVIDENCE_ANCHOR_FILE"])
+    if current.EVIDENCE_ANCHOR_S3_BUCKET:
+        bucket = _s3(current, current.EVIDENCE_ANCHOR_S3_BUCKET)
+        return S3ObjectLockLog(bucket, name, timedelta(days=current.EVIDENCE_ANCHOR_RETENTION_DAYS))
+    return LocalAppendOnlyFile(current.EVIDENCE_ANCHOR_FILE)
 
 
-def _s3(config, bucket: str) -> S3Storage:
+def _s3(current: Settings, bucket: str) -> S3Storage:
     return S3Storage(
         bucket,
-        endpoint_url=config.get("STORAGE_S3_ENDPOINT_URL"),
-        region_name=config.get("STORAGE_S3_REGION"),
-        aws_access_key_id=config.get("STORAGE_S3_ACCESS_KEY_ID"),
-        aws_secret_access_key=config.get("STORAGE_S3_SECRET_ACCESS_KEY"),
+        endpoint_url=current.STORAGE_S3_ENDPOINT_URL,
+        region_name=current.STORAGE_S3_REGION,
+        aws_access_key_id=current.STORAGE_S3_ACCESS_KEY_ID,
+        aws_secret_access_key=current.STORAGE_S3_SECRET_ACCESS_KEY,
     )
 
 
-def storage_from_config(config) -> Storage:
+def storage_for(current: Settings) -> Storage:
     """S3 when STORAGE_S3_BUCKET is set, otherwise the local FILES_DIR."""
-    if config.get("STORAGE_S3_BUCKET"):
-        return _s3(config, config["STORAGE_S3_BUCKET"])
-    return LocalStorage(config["FILES_DIR"])
+    if current.STORAGE_S3_BUCKET:
+        return _s3(current, current.STORAGE_S3_BUCKET)
+    return LocalStorage(current.FILES_DIR)
 
 
 def get_storage() -> Storage:
     """The current app's storage (made once per app)."""
     extensions = current_app.extensions
     if "storage" not in extensions:
-        extensions["storage"] = storage_from_config(current_app.config)
+        extensions["storage"] = storage_for(settings())
     return extensions["storage"]

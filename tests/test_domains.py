@@ -13,13 +13,14 @@ import backend.api
 from backend import create_app
 from backend.config import ROOT
 from backend.domains import DOMAINS
-from backend.registry import Domain, Job, Setting, resolve
+from backend.registry import Domain, Job, PointsItem, Setting, resolve
 from tests.authz.test_matrix import MATRIX, id_endpoints
 from tests.test_readme import (
     README,
     undocumented_jobs,
     undocumented_settings,
     unexplained_example_defaults,
+    unexplained_points_items,
 )
 
 OPENAPI = ROOT / "openapi.json"
@@ -55,7 +56,7 @@ def test_every_blueprint_of_every_domain_is_registered(app):
             assert resolve(blueprint).name in app.blueprints, blueprint
 
 
-# A domain that declares a view, a job and an example-default setting, and documents none of them.
+# A domain that declares a view, a job, an example-default setting and a points item, and documents none of them.
 SCRATCH_BLP = Blueprint("scratch", __name__, url_prefix="/api/scratch", description="throw-away")
 
 
@@ -72,6 +73,7 @@ SCRATCH = Domain(
     blueprints=("tests.test_domains:SCRATCH_BLP",),
     jobs=(Job("scratch.tidy", {"hour": 1}, "tests.test_domains.Thing"),),
     settings=(Setting("SCRATCH_THINGS_PER_DAY", "7", int, "things a day", example_default=True),),
+    points_items=(PointsItem("scratch_tidied", "整理", "次", "勤务实绩", "0.10", "2"),),
 )
 
 
@@ -86,4 +88,5 @@ def test_a_domain_that_forgot_its_parts_fails_each_check(monkeypatch, tmp_path):
     assert undocumented_settings((SCRATCH,), readme) == ["SCRATCH_THINGS_PER_DAY"]
     assert undocumented_jobs((SCRATCH,), readme) == ["scratch.tidy"]
     assert unexplained_example_defaults((SCRATCH,), readme) == ["SCRATCH_THINGS_PER_DAY"]
+    assert unexplained_points_items((SCRATCH,), readme) == ["scratch_tidied"]
     app.extensions["db_engine"].dispose()

@@ -38,6 +38,16 @@ def unexplained_example_defaults(domains: tuple[Domain, ...], readme: str) -> li
             and not any(row.startswith(f"| `{setting.name}`") and f"| `{setting.default}` |" in row for row in rows)]
 
 
+def unexplained_points_items(domains: tuple[Domain, ...], readme: str) -> list[str]:
+    """Points items whose default rule has no row (per unit, cap, labelled an example default) in "Where the
+    numbers come from"."""
+    rows = section(readme, "Where the numbers come from").splitlines()
+    return [item.code for domain in domains for item in domain.points_items if not any(
+        row.startswith(f"| scoring rule `{item.code}` {item.name}（{item.category}） |")
+        and f"| `{item.per_unit}` per {item.unit}, cap `{item.monthly_cap}` a month |" in row
+        and "example default the district sets" in row for row in rows)]
+
+
 def test_every_setting_is_documented_with_its_default():
     missing = undocumented_settings(DOMAINS, README.read_text(encoding="utf-8"))
     assert not missing, f"add these to README.md's settings table, with their default: {missing}"
@@ -51,3 +61,8 @@ def test_every_scheduled_job_is_documented():
 def test_every_example_default_has_its_row_in_where_the_numbers_come_from():
     missing = unexplained_example_defaults(DOMAINS, README.read_text(encoding="utf-8"))
     assert not missing, f'add these to README.md\'s "Where the numbers come from", with their default: {missing}'
+
+
+def test_every_points_item_has_its_default_rule_in_where_the_numbers_come_from():
+    missing = unexplained_points_items(DOMAINS, README.read_text(encoding="utf-8"))
+    assert not missing, f'add the default rules of these points items to "Where the numbers come from": {missing}'

@@ -1,13 +1,14 @@
 """Settings are parsed once, when the app is made, into one frozen object of typed values."""
 from __future__ import annotations
 
+import re
 from dataclasses import FrozenInstanceError
 from decimal import Decimal
 
 import pytest
 
 from backend import create_app
-from backend.config import settings
+from backend.config import ROOT, settings
 
 
 def test_settings_from_the_environment_arrive_typed_and_frozen(monkeypatch, tmp_path):
@@ -31,3 +32,26 @@ def test_a_test_overrides_a_setting_through_app_config(app, monkeypatch):
     monkeypatch.setitem(app.config, "POINTS_ADJUSTMENT_LIMIT", "2.5")
     with app.app_context():
         assert settings().POINTS_ADJUSTMENT_LIMIT == Decimal("2.5")
+
+
+# The app's raw config is read by the settings loader (backend/config.py) and the app factory (backend/__init__.py)
+# only; everything else reads `settings()`, typed and declared (README's Settings table).
+RAW_CONFIG_READ = re.compile(r"current_app\.config\b|\bapp\.config\[|\bapp\.config\.get\(")
+RAW_CONFIG_ALLOWED = {"backend/config.py", "backend/__init__.py"}
+
+
+def test_no_module_reads_the_raw_app_config():
+    offenders = []
+    for path in sorted((ROOT / "backend").rglob("*.py")):
+        name = path.relative_to(ROOT).as_posix()
+        text = path.read_text(encoding="utf-8")
+        offenders += [f"{name}:{text.count(chr(10), 0, match.start()) + 1}: {match.group(0)}"
+                      for match in RAW_CONFIG_READ.finditer(text) if name not in RAW_CONFIG_ALLOWED]
+    assert offenders == [], "read settings().NAME (backend/config.py) instead:\n" + "\n".join(offenders)
+
+
+def test_the_meta_test_sees_raw_config_reads():
+    for written in ('current_app.config["TOKEN_TTL_HOURS"]', "cfg = current_app.config", 'app.config["SCHEDULER_MODE"]',
+                    'self.app.config.get("REDIS_URL")'):
+        assert RAW_CONFIG_READ.search(written), written
+    assert not RAW_CONFIG_READ.search('app.config.update(API_TITLE="智慧城管 API")')

@@ -17,6 +17,7 @@ from flask import current_app, request
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
+from backend.config import settings
 from backend.errors import DomainError
 
 FORM_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
@@ -30,12 +31,12 @@ def check_request() -> None:
     form/multipart, anything else: the overall cap) before anything reads it; werkzeug then answers 413
     without reading further."""
     _check_texts([request.path, *_texts_of(request.args)])
-    cfg = current_app.config
-    limit = cfg["REQUEST_MAX_BYTES"]
+    current = settings()
+    limit = current.REQUEST_MAX_BYTES
     if is_json_request(request):
-        limit = min(limit, cfg["REQUEST_MAX_JSON_BYTES"])
+        limit = min(limit, current.REQUEST_MAX_JSON_BYTES)
     elif request.mimetype in FORM_TYPES:
-        limit = min(limit, cfg["REQUEST_MAX_MULTIPART_BYTES"])
+        limit = min(limit, current.REQUEST_MAX_MULTIPART_BYTES)
     request.max_content_length = limit
 
 
@@ -121,7 +122,7 @@ class JsonParser(FlaskParser):
         if not is_json_request(req):
             return core.missing
         view = getattr(current_app.view_functions.get(req.endpoint), "view_class", None)
-        return read_json(req.get_data(cache=True), current_app.config["REQUEST_MAX_JSON_DEPTH"],
+        return read_json(req.get_data(cache=True), settings().REQUEST_MAX_JSON_DEPTH,
                          getattr(view, "items_refused_one_by_one", None))
 
     def load_form(self, req, schema):

@@ -1,5 +1,5 @@
 """Community offices' QR codes, residents' complaints and their handling (社区工作室 / 诉件)."""
-from backend.registry import SWEEP, Domain, Job, Setting
+from backend.registry import SWEEP, Domain, Job, PointsItem, Setting
 
 DOMAIN = Domain(
     "community",
@@ -16,5 +16,10 @@ DOMAIN = Domain(
         Setting("COMMUNITY_OFFICER_URL", "https://localhost/app/complaints/{id}", str, "light-app page of a complaint"),
     ),
     points_sources=("backend.community.points",),
+    points_items=(
+        PointsItem("complaint_on_time", "诉件按时办结", "件", "为民服务", "0.50", "5"),
+        PointsItem("complaint_late", "诉件超时办结", "件", "为民服务", "-1.00", "10"),
+        PointsItem("resident_rating", "市民评价（较 3 星的净星数）", "星", "为民服务", "0.20", "3"),
+    ),
     stored_files={"community": ("backend.community.models:ComplaintPhoto.storage_key",)},
 )

@@ -1,5 +1,5 @@
 """Duty (勤务): posts and geofences, rosters, check-in and check-out, offline sync, patrol tracks, daily facts."""
-from backend.registry import Domain, Job, Setting
+from backend.registry import Domain, Job, PointsItem, Setting
 
 DOMAIN = Domain(
     "duty",
@@ -42,5 +42,13 @@ DOMAIN = Domain(
         Setting("DUTY_REMINDER_URL", "https://localhost/app/duty/today", str, "link in the morning shift reminder"),
     ),
     points_sources=("backend.duty.points",),
+    points_items=(
+        PointsItem("attendance", "出勤", "天", "出勤", "0.20", "5"),
+        PointsItem("late", "迟到", "次", "出勤纪律", "-1.00", "10"),
+        PointsItem("early_leave", "早退", "次", "出勤纪律", "-1.00", "10"),
+        PointsItem("absence", "缺勤", "班次", "出勤纪律", "-3.00", "30"),
+        PointsItem("out_of_area_rejected", "离开责任区域未获批准", "次", "岗位纪律", "-1.00", "10"),
+        PointsItem("patrol_km", "巡查里程", "公里", "勤务实绩", "0.10", "5"),
+    ),
     stored_files={"duty/selfies": ("backend.duty.models:DutyCheck.selfie_key",)},
 )

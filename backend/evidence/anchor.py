@@ -22,14 +22,14 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from flask import current_app
 from sqlalchemy import func, select, tuple_
 
+from backend.config import settings
 from backend.db import session, utcnow
 from backend.evidence.chain import GENESIS, Leaf, signing_key_id, tree_head_signature, tree_head_signed
 from backend.evidence.models import CustodyEntry, Evidence
 from backend.files import claim_keys
-from backend.storage import AppendOnlyLog, append_only_log_from_config
+from backend.storage import AppendOnlyLog, append_only_log
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ LOG_NAME = "evidence-tree-heads"
 
 
 def tree_head_log() -> AppendOnlyLog:
-    return append_only_log_from_config(current_app.config, LOG_NAME)
+    return append_only_log(settings(), LOG_NAME)
 
 
 def merkle_root(leaves: list[bytes]) -> str:

@@ -5,8 +5,12 @@ as a request); the API decorator `auth_required(blp, *SET)` reuses the same set 
 to document it. No module outside org defines a set of roles of its own (tests/org/test_roles.py)."""
 from __future__ import annotations
 
+import getpass
+import os
+from dataclasses import dataclass
+
 from backend.errors import Forbidden
-from backend.org.models import Officer, Role
+from backend.org.models import District, Officer, Role
 
 # Who belongs to a squad (and must have one), and who works for the whole district.
 SQUAD_MEMBERS = frozenset({Role.officer, Role.squad_leader})
@@ -33,7 +37,26 @@ CREDIT_PROGRESS_READERS = SQUAD_MANAGERS | TRAINING_STAFF | SUPERVISING_STAFF
 IMAGE_READERS = frozenset({Role.squad_leader, Role.district_admin})
 
 
-def require(actor: Officer, roles: frozenset[Role], message: str = "您的角色无权执行此操作",
+@dataclass(frozen=True)
+class Operator:
+    """Whoever runs a `flask` command on the server, acting for one district. They reach the database and
+    the keys anyway, so they are trusted as its administrator; they have no account, so the command's
+    audit row names them by their system user."""
+
+    district: District
+    name: str
+    role: Role = Role.district_admin
+
+    @classmethod
+    def at_console(cls, district: District) -> Operator:
+        try:
+            name = getpass.getuser()
+        except (KeyError, OSError):  # no user name for this uid (a bare container)
+            name = f"uid {os.getuid()}"
+        return cls(district, name)
+
+
+def require(actor: Officer | Operator, roles: frozenset[Role], message: str = "您的角色无权执行此操作",
             code: str = "role_forbidden") -> None:
     """Refuse `actor` unless their role is one of `roles`."""
     if actor.role not in roles:

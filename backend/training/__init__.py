@@ -3,7 +3,7 @@
 Two entries in the list of domains: `DOMAIN` (courses, live classes, exams) and `DRILLS` (实战模拟 and the
 smart classroom's big screen, which came later and are listed after points).
 """
-from backend.registry import Domain, Job, Setting
+from backend.registry import Domain, Job, PointsItem, Setting
 
 DOMAIN = Domain(
     "training",
@@ -27,6 +27,11 @@ DOMAIN = Domain(
         Setting("TRAINING_JOIN_EARLY_MINUTES", "15", int, "trainees may join this long before the start"),
     ),
     points_sources=("backend.training.points",),
+    points_items=(
+        PointsItem("training_hours", "培训学时", "小时", "教育培训", "0.50", "5"),
+        PointsItem("exam_passed", "考试通过", "次", "教育培训", "1.00", "3"),
+        PointsItem("exam_failed", "考试未通过", "次", "教育培训", "-1.00", "3"),
+    ),
     stored_files={"training/materials": ("backend.training.models:CourseMaterial.file_key",)},
 )
 
@@ -40,5 +45,8 @@ DRILLS = Domain(
         Setting("CLASSROOM_POLL_SECONDS", "2", int, "how often the classroom big screen refreshes its figures"),
     ),
     points_sources=("backend.training.drills.points",),
+    points_items=(
+        PointsItem("drill_completed", "实战模拟训练", "次", "教育培训", "0.20", "2"),
+    ),
     stored_files={"training/drill-attempts": ("backend.training.drills.models:DrillAttempt.image_key",)},
 )

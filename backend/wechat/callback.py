@@ -10,7 +10,6 @@ import hmac
 import re
 import struct
 import time
-from collections.abc import Mapping
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
@@ -19,6 +18,7 @@ from wechatpy.enterprise.crypto import WeChatCrypto
 from wechatpy.exceptions import WeChatException
 from wechatpy.utils import WeChatSigner
 
+from backend.config import settings
 from backend.errors import Forbidden, Invalid, ServiceUnavailable
 
 # What a tampered or garbled ciphertext makes wechatpy's decryption raise.
@@ -48,12 +48,13 @@ def _fields(element: Element) -> dict:
 class CallbackGuard:
     """Checks and decrypts what government WeChat posts to the callback URL."""
 
-    def __init__(self, config: Mapping):
-        if not (config["WECHAT_CALLBACK_TOKEN"] and config["WECHAT_CALLBACK_AES_KEY"] and config["WECHAT_CORP_ID"]):
+    def __init__(self):
+        current = settings()
+        if not (current.WECHAT_CALLBACK_TOKEN and current.WECHAT_CALLBACK_AES_KEY and current.WECHAT_CORP_ID):
             raise ServiceUnavailable("政务微信回调尚未配置", code="wechat_not_configured")
-        self.token = config["WECHAT_CALLBACK_TOKEN"]
-        self.max_age = config["WECHAT_CALLBACK_MAX_AGE_SECONDS"]
-        self.crypto = WeChatCrypto(self.token, config["WECHAT_CALLBACK_AES_KEY"], config["WECHAT_CORP_ID"])
+        self.token = current.WECHAT_CALLBACK_TOKEN
+        self.max_age = current.WECHAT_CALLBACK_MAX_AGE_SECONDS
+        self.crypto = WeChatCrypto(self.token, current.WECHAT_CALLBACK_AES_KEY, current.WECHAT_CORP_ID)
 
     def check(self, signature: str, timestamp: str, nonce: str, payload: str) -> None:
         """Refuse a stale (or future) timestamp and a wrong signature, compared in constant time."""

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
+from backend.config import settings
 from backend.db import session
 from backend.errors import DomainError
 from backend.wechat.client import is_configured
@@ -21,7 +21,7 @@ wechat_cli = AppGroup("wechat", help="政务微信：通讯录同步等")
 @wechat_cli.command("sync-contacts")
 def sync_contacts_command():
     """Sync squads and officers from the government-WeChat directory now."""
-    if not is_configured(current_app.config, contacts=True):  # the nightly job skips quietly; here, say so
+    if not is_configured(settings(), contacts=True):  # the nightly job skips quietly; here, say so
         raise click.ClickException("政务微信尚未配置（WECHAT_CORP_ID、WECHAT_SECRET 等），未同步通讯录")
     try:
         counts = sync_contacts()

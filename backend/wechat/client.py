@@ -8,7 +8,7 @@ tickets live in storage shared by all processes, keyed per corp and agent.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import urlencode
 
@@ -21,7 +21,7 @@ from wechatpy.enterprise.client.api import WeChatMaterial, WeChatMedia, WeChatOA
 from wechatpy.exceptions import APILimitedException, WeChatClientException
 from wechatpy.session import SessionStorage
 
-from backend.config import settings
+from backend.config import Settings, settings
 from backend.errors import ServiceUnavailable
 from backend.wechat.storage import make_storage
 
@@ -182,29 +182,29 @@ class GovWeChatClient(WeChatClient):
         return ticket
 
 
-def _credentials(config: Mapping, contacts: bool) -> tuple[str, str]:
+def _credentials(current: Settings, contacts: bool) -> tuple[str, str]:
     """The secret and agent name: the agent's, or the contacts secret (if set) for the directory."""
-    if contacts and config["WECHAT_CONTACTS_SECRET"]:
-        return config["WECHAT_CONTACTS_SECRET"], "contacts"
-    return config["WECHAT_SECRET"], config["WECHAT_AGENT_ID"]
+    if contacts and current.WECHAT_CONTACTS_SECRET:
+        return current.WECHAT_CONTACTS_SECRET, "contacts"
+    return current.WECHAT_SECRET, current.WECHAT_AGENT_ID
 
 
-def is_configured(config: Mapping, *, contacts: bool = False) -> bool:
+def is_configured(current: Settings, *, contacts: bool = False) -> bool:
     """Whether government WeChat is set up (it is not in the demo)."""
-    return bool(config["WECHAT_CORP_ID"] and all(_credentials(config, contacts)))
+    return bool(current.WECHAT_CORP_ID and all(_credentials(current, contacts)))
 
 
-def build_client(config: Mapping, *, contacts: bool = False, storage: SessionStorage | None = None,
+def build_client(current: Settings, *, contacts: bool = False, storage: SessionStorage | None = None,
                  max_retries: int | None = None) -> GovWeChatClient:
     """A client from settings: the agent's secret, or the contacts secret (if set) for the directory."""
-    if not is_configured(config, contacts=contacts):
+    if not is_configured(current, contacts=contacts):
         raise ServiceUnavailable("政务微信尚未配置，请联系管理员", code="wechat_not_configured")
-    secret, agent = _credentials(config, contacts)
+    secret, agent = _credentials(current, contacts)
     return GovWeChatClient(
-        config["WECHAT_CORP_ID"], secret, agent=agent,
-        api_base_url=config["WECHAT_API_BASE_URL"], oauth_url=config["WECHAT_OAUTH_URL"],
-        storage=storage or make_storage(config), timeout=config["WECHAT_TIMEOUT_SECONDS"],
-        max_retries=config["WECHAT_MAX_RETRIES"] if max_retries is None else max_retries,
+        current.WECHAT_CORP_ID, secret, agent=agent,
+        api_base_url=current.WECHAT_API_BASE_URL, oauth_url=current.WECHAT_OAUTH_URL,
+        storage=storage or make_storage(current), timeout=current.WECHAT_TIMEOUT_SECONDS,
+        max_retries=current.WECHAT_MAX_RETRIES if max_retries is None else max_retries,
     )
 
 
@@ -213,7 +213,7 @@ def wechat_client(*, contacts: bool = False) -> GovWeChatClient:
     clients = current_app.extensions.setdefault("wechat_clients", {})
     name = "contacts" if contacts and settings().WECHAT_CONTACTS_SECRET else "agent"
     if name not in clients:
-        clients[name] = build_client(current_app.config, contacts=contacts)
+        clients[name] = build_client(settings(), contacts=contacts)
     return clients[name]
 
 

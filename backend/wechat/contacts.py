@@ -29,7 +29,6 @@ import logging
 from collections import Counter
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy import select
 from wechatpy.exceptions import WeChatClientException
 
@@ -61,7 +60,7 @@ class _DistrictDirectory:
 def sync_contacts() -> dict:
     """Bring squads and officers in line with the directory; the counts of what changed."""
     counts = Counter({name: 0 for name in COUNT_NAMES})
-    if not is_configured(current_app.config, contacts=True):
+    if not is_configured(settings(), contacts=True):
         log.info("政务微信尚未配置，跳过通讯录同步")
         return dict(counts)
     directories = _read_directory()

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
 from datetime import timedelta
 
 import redis
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session
 from wechatpy.session import SessionStorage
 from wechatpy.session.redisstorage import RedisStorage
 
+from backend.config import Settings
 from backend.db import session, utcnow
 from backend.wechat.models import WeChatCacheEntry
 
@@ -80,9 +80,9 @@ def _write_again(db: Session, previous_transaction) -> None:
         _execute(db, statement)
 
 
-def make_storage(config: Mapping) -> SessionStorage:
+def make_storage(current: Settings) -> SessionStorage:
     """Redis when REDIS_URL is set, else the database."""
-    if config["REDIS_URL"]:
-        connection = redis.Redis.from_url(config["REDIS_URL"], socket_timeout=config["WECHAT_TIMEOUT_SECONDS"])
-        return RedisStorage(connection, prefix=config["WECHAT_CACHE_PREFIX"])
+    if current.REDIS_URL:
+        connection = redis.Redis.from_url(current.REDIS_URL, socket_timeout=current.WECHAT_TIMEOUT_SECONDS)
+        return RedisStorage(connection, prefix=current.WECHAT_CACHE_PREFIX)
     return DatabaseStorage()

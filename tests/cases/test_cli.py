@@ -2,6 +2,7 @@
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
+from backend.audit import AuditEntry
 from backend.org.models import District, Officer, Role, Squad
 from backend.supervision.cases.models import Case
 from tests.test_readme_commands import flask, operator_env
@@ -16,7 +17,7 @@ def cases_in(engine) -> int:
 
 def test_cli_imports_a_file_and_reports_row_errors(tmp_path):
     url = f"sqlite:///{tmp_path / 'district.db'}"
-    env = operator_env(url)
+    env = {**operator_env(url), "USER": "ops-zhang", "LOGNAME": "ops-zhang"}
     assert flask("migrate", env=env).returncode == 0
     engine = create_engine(url)
     with Session(engine) as db:
@@ -46,4 +47,13 @@ def test_cli_imports_a_file_and_reports_row_errors(tmp_path):
 
     unknown = flask("cases", "import", str(good), "--district", "XX", env=env)
     assert unknown.returncode == 2 and "没有代码为 XX 的区局" in unknown.stderr
+
+    with Session(engine) as db:  # who ran each import, as the operator acting for the district's administrator
+        audit = db.execute(select(AuditEntry.action, AuditEntry.actor_id, AuditEntry.object_id, AuditEntry.outcome,
+                                  AuditEntry.detail).order_by(AuditEntry.id)).all()
+    assert audit == [
+        ("command cases import", None, "cases.csv", 0, "ops-zhang（区局 CN）：新增 2，更新 0，未变 0"),
+        ("command cases import", None, "bad.csv", 1,
+         "ops-zhang（区局 CN）：case_import_invalid: 导入失败：2 行有错误，未导入任何案件"),
+    ]
     engine.dispose()

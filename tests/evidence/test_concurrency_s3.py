@@ -10,9 +10,8 @@ from backend.evidence.chain import verify_chain
 from backend.evidence.models import Evidence
 from backend.org.models import Officer, Role
 from backend.scheduler import SUCCEEDED, run_job
-from backend.storage import storage_from_config
 from tests.evidence.helpers import SWEEP, commits_fail, details, unique_jpeg, upload
-from tests.media.test_storage import s3_endpoint  # noqa: F401  (the moto server fixture)
+from tests.media.test_storage import s3_endpoint, s3_storage  # noqa: F401  (the moto server fixture)
 
 
 def _at_once(app, jobs) -> list:
@@ -48,10 +47,7 @@ def test_simultaneous_uploads_of_one_officer_form_one_unbroken_chain(committed_a
 
 
 def test_intake_verify_and_export_on_an_s3_bucket(app, client, make, s3_endpoint, monkeypatch):  # noqa: F811
-    store = storage_from_config({"STORAGE_S3_BUCKET": "evidence-intake", "STORAGE_S3_ENDPOINT_URL": s3_endpoint,
-                                 "STORAGE_S3_REGION": "us-east-1", "STORAGE_S3_ACCESS_KEY_ID": "test",
-                                 "STORAGE_S3_SECRET_ACCESS_KEY": "test"})
-    store.client.create_bucket(Bucket="evidence-intake")
+    store = s3_storage(s3_endpoint, "evidence-intake")
     monkeypatch.setitem(app.extensions, "storage", store)
     officer = make.officer()
     headers = make.headers(officer)
@@ -68,10 +64,7 @@ def test_intake_verify_and_export_on_an_s3_bucket(app, client, make, s3_endpoint
 
 def test_orphans_of_a_failed_commit_are_swept_from_an_s3_bucket(app, client, make, s3_endpoint,  # noqa: F811
                                                                  monkeypatch):
-    store = storage_from_config({"STORAGE_S3_BUCKET": "evidence-orphans", "STORAGE_S3_ENDPOINT_URL": s3_endpoint,
-                                 "STORAGE_S3_REGION": "us-east-1", "STORAGE_S3_ACCESS_KEY_ID": "test",
-                                 "STORAGE_S3_SECRET_ACCESS_KEY": "test"})
-    store.client.create_bucket(Bucket="evidence-orphans")
+    store = s3_storage(s3_endpoint, "evidence-orphans")
     monkeypatch.setitem(app.extensions, "storage", store)
     officer = make.officer()
     kept = upload(client, make.headers(officer), unique_jpeg()).json

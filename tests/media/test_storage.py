@@ -1,9 +1,12 @@
 """Write-once file storage: the local folder and an S3 bucket (moto's real S3 API on 127.0.0.1)."""
+from dataclasses import replace
+
 import pytest
 from moto.server import ThreadedMotoServer
 
+from backend.config import settings
 from backend.errors import Conflict, NotFound, ServiceUnavailable
-from backend.storage import LocalAppendOnlyFile, LocalStorage, S3Storage, storage_from_config
+from backend.storage import LocalAppendOnlyFile, LocalStorage, S3Storage, storage_for
 
 
 @pytest.fixture(scope="module")
@@ -15,17 +18,21 @@ def s3_endpoint():
     server.stop()
 
 
+def s3_storage(endpoint: str, bucket: str) -> S3Storage:
+    """The storage the settings of a bucket on the moto server give, the bucket made."""
+    store = storage_for(replace(settings(), STORAGE_S3_BUCKET=bucket, STORAGE_S3_ENDPOINT_URL=endpoint,
+                                STORAGE_S3_REGION="us-east-1", STORAGE_S3_ACCESS_KEY_ID="test",
+                                STORAGE_S3_SECRET_ACCESS_KEY="test"))
+    store.client.create_bucket(Bucket=bucket)
+    return store
+
+
 @pytest.fixture(params=["local", "s3"])
 def storage(request, tmp_path):
     if request.param == "local":
-        return storage_from_config({"FILES_DIR": str(tmp_path)})
-    endpoint = request.getfixturevalue("s3_endpoint")
+        return storage_for(replace(settings(), FILES_DIR=str(tmp_path)))
     bucket = f"evidence-{tmp_path.name.lower().replace('_', '-')}"[:60]
-    store = storage_from_config({"STORAGE_S3_BUCKET": bucket, "STORAGE_S3_ENDPOINT_URL": endpoint,
-                                 "STORAGE_S3_REGION": "us-east-1", "STORAGE_S3_ACCESS_KEY_ID": "test",
-                                 "STORAGE_S3_SECRET_ACCESS_KEY": "test", "FILES_DIR": str(tmp_path)})
-    store.client.create_bucket(Bucket=bucket)
-    return store
+    return s3_storage(request.getfixturevalue("s3_endpoint"), bucket)
 
 
 def test_config_picks_the_backend(storage, request):

@@ -9,9 +9,13 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from backend import outbox
 from backend.db import session
 from backend.errors import Forbidden
 from backend.org.models import Role
+from backend.org.roles import Operator
+from backend.supervision.cases.models import Case
+from backend.supervision.cases.operations import import_cases
 from backend.supervision.points import appraisal
 from backend.supervision.points import operations as points
 from backend.supervision.points.models import MonthlyPoints, QuarterlyEvaluation, YearlyAppraisal
@@ -137,3 +141,39 @@ def test_a_trainer_cannot_answer_a_quiz_directly(make):
         with pytest.raises(Forbidden) as refused:
             quizzes.answer_quiz(trainer, quiz.id, [0])
     assert refused.value.code == "role_forbidden"
+
+
+# -- case imports and the outbox -------------------------------------------------------------------
+
+def case_row(officer) -> list[tuple[int, dict]]:
+    return [(2, {"number": f"{officer.district.code}-1", "squad": officer.squad.name,
+                 "officer_badge_no": officer.badge_no, "discovered_on": "2026-03-01"})]
+
+
+@pytest.mark.parametrize("wrong", [Role.officer, Role.squad_leader, Role.trainer])
+def test_a_case_import_refuses_anyone_but_supervising_staff_called_directly(make, wrong):
+    officer = make.officer()
+    actor = make.officer(wrong, squad=officer.squad if wrong != Role.trainer else None, district=officer.district)
+    with pytest.raises(Forbidden) as refused:
+        import_cases(actor, case_row(officer))
+    assert refused.value.code == "role_forbidden"
+    assert session.scalar(select(Case.id)) is None
+
+
+def test_a_case_import_goes_through_for_a_supervisor_and_the_operator_at_the_console(make):
+    officer = make.officer()
+    assert import_cases(make.officer(Role.supervisor, district=officer.district), case_row(officer)).created == 1
+    assert import_cases(Operator.at_console(officer.district), case_row(officer)).unchanged == 1
+
+
+def test_a_resend_refuses_anyone_but_a_district_administrator_called_directly(make):
+    officer = make.officer(wechat_userid="resend-1")
+    [message] = outbox.enqueue("wechat.text_card", district_id=officer.district_id, recipients=["resend-1"],
+                               title="通知", payload={})
+    message.state, message.failures = outbox.DEAD, 3
+    for wrong in (Role.supervisor, Role.squad_leader):
+        with pytest.raises(Forbidden) as refused:
+            outbox.resend(make.officer(wrong, squad=officer.squad, district=officer.district), message)
+        assert refused.value.code == "role_forbidden" and message.state == outbox.DEAD
+    outbox.resend(make.officer(Role.district_admin, district=officer.district), message)
+    assert (message.state, message.failures) == (outbox.PENDING, 0)

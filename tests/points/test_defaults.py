@@ -3,11 +3,18 @@ API (rules, parameters) and in the README's "Where the numbers come from", kept 
 from __future__ import annotations
 
 import re
+from decimal import Decimal
+
+from sqlalchemy import select
 
 from backend.community.deadlines import DEFAULT_DEADLINES
 from backend.config import EXAMPLE_DEFAULTS, ROOT, SETTINGS
+from backend.db import session
+from backend.domains import DOMAINS
 from backend.org.models import Role
 from backend.supervision.points.catalogue import DEFAULT_RULES, ITEMS
+from backend.supervision.points.models import ScoringRule
+from tests.test_readme import unexplained_points_items
 
 ASSUMPTION = "example default the district sets"
 
@@ -29,12 +36,19 @@ def test_every_example_default_has_its_row_with_its_value():
         what, value, source = row_for(f"`{name}`")
         assert value == f"`{SETTINGS[name].default}`", name
         assert ASSUMPTION in source, name
-    for item, _category, per_unit, cap in DEFAULT_RULES:
-        what, value, source = row_for(f"scoring rule `{item}`")
-        assert value == f"`{per_unit}` per {ITEMS[item].unit}, cap `{cap}` a month" and ASSUMPTION in source, item
+    assert unexplained_points_items(DOMAINS, (ROOT / "README.md").read_text(encoding="utf-8")) == []
     for category, (hours, days) in DEFAULT_DEADLINES.items():
         what, value, source = row_for(f"complaint deadline `{category.value}`")
         assert value == f"accept within `{hours}` h, resolve within `{days}` d" and ASSUMPTION in source, category
+
+
+def test_each_points_item_is_declared_once_and_its_default_rule_is_the_one_the_migrations_seeded():
+    codes = [item.code for domain in DOMAINS for item in domain.points_items]
+    assert sorted(codes) == sorted(ITEMS) and len(DEFAULT_RULES) == len(ITEMS)
+    seeded = session.execute(select(ScoringRule.item, ScoringRule.category, ScoringRule.points_per_unit,
+                                    ScoringRule.monthly_cap).where(ScoringRule.district_id.is_(None))).all()
+    assert sorted(tuple(row) for row in seeded) == sorted(DEFAULT_RULES)
+    assert all(isinstance(per_unit, Decimal) for _item, _category, per_unit, _cap in DEFAULT_RULES)
 
 
 def test_the_table_names_no_setting_that_is_gone_and_quotes_the_seeds_it_cites():

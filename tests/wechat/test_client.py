@@ -2,12 +2,14 @@
 import socket
 import threading
 import time
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 from wechatpy.exceptions import WeChatClientException
 
+from backend.config import settings
 from backend.db import session, utcnow
 from backend.errors import ServiceUnavailable
 from backend.wechat.client import build_client, wechat_errors
@@ -15,7 +17,7 @@ from backend.wechat.models import WeChatCacheEntry
 
 
 def test_token_is_fetched_once_and_shared_by_two_clients(app, fake_wechat):
-    first, second = build_client(app.config), build_client(app.config)
+    first, second = build_client(settings()), build_client(settings())
 
     first.department.get()
     second.department.get()
@@ -26,8 +28,8 @@ def test_token_is_fetched_once_and_shared_by_two_clients(app, fake_wechat):
 
 
 def test_token_is_cached_per_corp_and_agent_until_shortly_before_it_expires(app, fake_wechat):
-    build_client(app.config).department.get()
-    build_client(app.config, contacts=True).department.get()
+    build_client(settings()).department.get()
+    build_client(settings(), contacts=True).department.get()
 
     rows = {row.key: row for row in session.scalars(select(WeChatCacheEntry))}
     assert set(rows) == {"wwfakecorp0001:1000002:access_token", "wwfakecorp0001:contacts:access_token"}
@@ -71,11 +73,11 @@ def test_rejected_token_is_fetched_again_once_then_the_call_succeeds(client, mak
 
 
 def test_token_expired_at_wechat_is_replaced_in_the_shared_cache(app, fake_wechat):
-    client = build_client(app.config)
+    client = build_client(settings())
     client.department.get()
     fake_wechat.expire_tokens()
 
-    build_client(app.config).department.get()  # another process meets the expired token
+    build_client(settings()).department.get()  # another process meets the expired token
     client.department.get()
 
     assert fake_wechat.calls["gettoken"] == 2
@@ -84,7 +86,7 @@ def test_token_expired_at_wechat_is_replaced_in_the_shared_cache(app, fake_wecha
 
 def test_retries_stop_at_the_cap(app, fake_wechat):
     fake_wechat.fail("department/list", 42001, times=10)
-    client = build_client(app.config, max_retries=2)
+    client = build_client(settings(), max_retries=2)
 
     with pytest.raises(WeChatClientException) as raised:
         client.department.get()
@@ -98,7 +100,7 @@ def test_retry_cap_of_zero_means_no_retry(app, fake_wechat):
     fake_wechat.fail("department/list", 42001)
 
     with pytest.raises(WeChatClientException):
-        build_client(app.config, max_retries=0).department.get()
+        build_client(settings(), max_retries=0).department.get()
 
     assert fake_wechat.calls["department/list"] == 1
 
@@ -126,7 +128,7 @@ def test_rate_limit_45009_gives_a_clear_error_without_retrying(client, fake_wech
 
 
 def test_wrong_secret_is_reported_not_retried_forever(app, fake_wechat):
-    client = build_client({**app.config, "WECHAT_SECRET": "wrong"})
+    client = build_client(replace(settings(), WECHAT_SECRET="wrong"))
 
     with pytest.raises(ServiceUnavailable) as raised, wechat_errors("读取部门"):
         client.department.get()
@@ -151,12 +153,12 @@ def test_configuration_errors_say_what_to_correct(client, make, fake_wechat, err
 
 def test_missing_configuration_is_a_clear_503(app):
     with pytest.raises(ServiceUnavailable) as raised:
-        build_client({**app.config, "WECHAT_CORP_ID": ""})
+        build_client(replace(settings(), WECHAT_CORP_ID=""))
     assert raised.value.code == "wechat_not_configured"
 
 
 def test_every_url_comes_from_the_settings(app, fake_wechat):
-    client = build_client(app.config)
+    client = build_client(settings())
 
     assert client.API_BASE_URL == f"{fake_wechat.base_url}/cgi-bin/"
     assert client.media.get_url("M1").startswith(f"{fake_wechat.base_url}/cgi-bin/media/get?access_token=")
@@ -192,7 +194,7 @@ def silent_server():
 
 
 def test_a_silent_server_times_out_as_unreachable(app, silent_server):
-    client = build_client({**app.config, "WECHAT_API_BASE_URL": silent_server, "WECHAT_TIMEOUT_SECONDS": 0.3})
+    client = build_client(replace(settings(), WECHAT_API_BASE_URL=silent_server, WECHAT_TIMEOUT_SECONDS=0.3))
     started = time.monotonic()
 
     with pytest.raises(ServiceUnavailable) as raised, wechat_errors("读取部门"):

@@ -1,10 +1,12 @@
 """Tokens and tickets in Redis when REDIS_URL is set (the local Redis on 127.0.0.1:6379)."""
 import uuid
+from dataclasses import replace
 
 import pytest
 import redis
 from wechatpy.session.redisstorage import RedisStorage
 
+from backend.config import settings
 from backend.wechat.client import build_client
 from backend.wechat.storage import make_storage
 
@@ -16,7 +18,7 @@ def redis_settings(app):
     connection = redis.Redis.from_url(REDIS_URL)
     connection.ping()  # .ci/run starts the local Redis if it is not running
     prefix = f"test-chengguan-{uuid.uuid4().hex}"
-    yield {**app.config, "REDIS_URL": REDIS_URL, "WECHAT_CACHE_PREFIX": prefix}
+    yield replace(settings(), REDIS_URL=REDIS_URL, WECHAT_CACHE_PREFIX=prefix)
     keys = list(connection.scan_iter(f"{prefix}:*"))
     if keys:
         connection.delete(*keys)
@@ -36,7 +38,7 @@ def test_token_and_tickets_are_shared_through_redis(redis_settings, fake_wechat)
     assert fake_wechat.calls["gettoken"] == 1
     assert fake_wechat.calls["get_jsapi_ticket"] == 1
     connection = redis.Redis.from_url(REDIS_URL)
-    key = f"{redis_settings['WECHAT_CACHE_PREFIX']}:wwfakecorp0001:1000002:access_token"
+    key = f"{redis_settings.WECHAT_CACHE_PREFIX}:wwfakecorp0001:1000002:access_token"
     assert 0 < connection.ttl(key) <= 7200 - 300
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import math
 
-from flask import current_app, g, redirect, render_template, request, url_for
+from flask import g, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from backend.api.audit import audit_object
@@ -13,6 +13,7 @@ from backend.api.errors import HTTP_MESSAGES
 from backend.api.multipart import read_upload
 from backend.community import operations, privacy, queries
 from backend.community.models import CATEGORY_NAMES, STATUS_NAMES, Status
+from backend.config import settings
 from backend.db import LOCAL_TZ
 from backend.errors import DomainError, Invalid
 
@@ -27,7 +28,7 @@ SLACK_BYTES = 1_000_000  # room for the text fields and multipart framing beside
 
 def limit_resident_upload() -> None:
     """Refuse (413) a resident's request larger than four photos and the text, before it is read."""
-    request.max_content_length = (operations.MAX_PHOTOS * current_app.config["COMMUNITY_PHOTO_MAX_BYTES"]
+    request.max_content_length = (operations.MAX_PHOTOS * settings().COMMUNITY_PHOTO_MAX_BYTES
                                   + SLACK_BYTES)
 
 
@@ -85,7 +86,7 @@ def report(office_code: str, version: int, signature: str):
     if request.method == "GET":
         return _page("report.html", office=office, values={})
     values = {name: request.form.get(name, "") for name in FORM_FIELDS}
-    limit = current_app.config["COMMUNITY_PHOTO_MAX_BYTES"]
+    limit = settings().COMMUNITY_PHOTO_MAX_BYTES
     photos = [operations.Photo(read_upload(f, limit), f.mimetype)
               for f in request.files.getlist("photos") if f.filename]
     try:

@@ -1,7 +1,7 @@
 """Community offices' QR codes and residents' complaints: the residents' JSON API and the squad's handling."""
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from flask import Response, request
 from flask.views import MethodView
 
 from backend.api.audit import audit_object
@@ -38,6 +38,7 @@ from backend.community.deadlines import district_deadlines
 from backend.community.models import Category, Complaint
 from backend.community.qr import qr_png, qr_svg
 from backend.community.signing import office_url
+from backend.config import settings
 from backend.db import utcnow
 from backend.errors import NotFound
 from backend.org.models import CommunityOffice
@@ -80,7 +81,7 @@ class PublicComplaints(MethodView):
         photos = form.pop("photos")
         submitted, duplicate = operations.submit_complaint(
             **form_to_submission(form),
-            photos=[operations.Photo(read_upload(f, current_app.config["COMMUNITY_PHOTO_MAX_BYTES"]), f.mimetype)
+            photos=[operations.Photo(read_upload(f, settings().COMMUNITY_PHOTO_MAX_BYTES), f.mimetype)
                     for f in photos],
             address=client_address())
         audit_object("complaint", queries.handled(submitted).id)
@@ -197,7 +198,7 @@ class ComplaintEvidence(MethodView):
     def post(self, form, complaint_id):
         """承办队员上传现场取证（进入取证链，关联本诉件；multipart：file 与拍摄时间、位置）"""
         upload = form.pop("file")
-        limit = max(current_app.config["EVIDENCE_MAX_IMAGE_BYTES"], current_app.config["EVIDENCE_MAX_VIDEO_BYTES"])
+        limit = max(settings().EVIDENCE_MAX_IMAGE_BYTES, settings().EVIDENCE_MAX_VIDEO_BYTES)
         data = read_upload(upload, limit)
         audit_object("complaint", complaint_id)
         evidence, new = operations.attach_evidence(current_actor(), complaint_id, data=data,

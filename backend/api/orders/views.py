@@ -1,7 +1,7 @@
 """Work orders: the sources' signed inbound webhook, the district's sources, the squad's queue."""
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 from flask.views import MethodView
 
 from backend.api.audit import audit_object
@@ -173,7 +173,7 @@ class OrderEvidence(MethodView):
         actor = current_actor()
         order = handling.order_for(order_id, actor)
         upload = form.pop("file")
-        limit = max(current_app.config["EVIDENCE_MAX_IMAGE_BYTES"], current_app.config["EVIDENCE_MAX_VIDEO_BYTES"])
+        limit = max(settings().EVIDENCE_MAX_IMAGE_BYTES, settings().EVIDENCE_MAX_VIDEO_BYTES)
         evidence, new = handling.attach_evidence(order, actor=actor, data=read_upload(upload, limit),
                                                  content_type=upload.mimetype, **form)
         audit_object("work_order", order.id)

@@ -1,7 +1,6 @@
 """Sign in and out: staff passwords on the web (government-WeChat login lives in api/wechat/views.py)."""
 from datetime import timedelta
 
-from flask import current_app
 from flask.views import MethodView
 from marshmallow import fields, validate
 
@@ -10,6 +9,7 @@ from backend.api.boundary import Blueprint
 from backend.api.org.views import OfficerSchema
 from backend.api.schemas import Schema
 from backend.api.security import auth_required, bearer_token, current_actor
+from backend.config import settings
 from backend.org import auth
 
 blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="登录与退出")
@@ -33,7 +33,7 @@ def token_response(token: str, row) -> dict:
 
 
 def token_ttl() -> timedelta:
-    return timedelta(hours=current_app.config["TOKEN_TTL_HOURS"])
+    return timedelta(hours=settings().TOKEN_TTL_HOURS)
 
 
 @blp.route("/login", endpoint="login")
@@ -45,10 +45,10 @@ class Login(MethodView):
     def post(self, body):
         """管理端工号密码登录"""
         audit_object("officer", body["badge_no"])
-        cfg = current_app.config
+        current = settings()
         token, row = auth.login(
             body["badge_no"], body["password"], ttl=token_ttl(),
-            max_failures=cfg["LOGIN_MAX_FAILURES"], lockout=timedelta(minutes=cfg["LOGIN_LOCKOUT_MINUTES"]),
+            max_failures=current.LOGIN_MAX_FAILURES, lockout=timedelta(minutes=current.LOGIN_LOCKOUT_MINUTES),
         )
         return token_response(token, row)
 

@@ -96,4 +96,5 @@ class Resend(MethodView):
     def post(self, message_id):
         """重发：发送失败（或仍在等待重试）的消息立即重新排队，重新计算重试次数"""
         audit_object("outbox_message", message_id)
-        return outbox.resend(get_visible(OutboxMessage, message_id, current_actor(), what="消息"))
+        actor = current_actor()
+        return outbox.resend(actor, get_visible(OutboxMessage, message_id, actor, what="消息"))

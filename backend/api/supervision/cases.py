@@ -125,7 +125,7 @@ class CaseImport(MethodView):
     def post(self, body):
         """从办案系统导入案件（JSON；按案件编号新增或更新）"""
         audit_object("case_import", "json")
-        return import_cases(current_actor().district, list(enumerate(body["cases"])))
+        return import_cases(current_actor(), list(enumerate(body["cases"])))
 
 
 @blp.route("/import-file", endpoint="import_file")
@@ -139,7 +139,7 @@ class CaseFileImport(MethodView):
         upload = files["file"]
         audit_object("case_import", upload.filename or "file")
         rows = read_case_file(read_upload(upload, MAX_FILE_BYTES), upload.filename or "")
-        return import_cases(current_actor().district, rows)
+        return import_cases(current_actor(), rows)
 
 
 @blp.route("", endpoint="cases")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from flask import Response, current_app, request
+from flask import Response, request
 from flask.views import MethodView
 from marshmallow import EXCLUDE, fields, validate
 
@@ -130,7 +130,7 @@ class Callback(MethodView):
     @blp.alt_response(403, description="签名错误或时间戳过期")
     def get(self, query):
         """政务微信回调地址校验（返回解密后的 echostr）"""
-        echo = CallbackGuard(current_app.config).echo(
+        echo = CallbackGuard().echo(
             query["msg_signature"], query["timestamp"], query["nonce"], query["echostr"])
         return Response(echo, mimetype="text/plain")
 
@@ -141,7 +141,7 @@ class Callback(MethodView):
     @blp.alt_response(422, description="消息格式错误或无法解密")
     def post(self, query):
         """政务微信回调事件（加密 XML），按事件类型分发"""
-        message = CallbackGuard(current_app.config).decrypt(
+        message = CallbackGuard().decrypt(
             query["msg_signature"], query["timestamp"], query["nonce"], request.get_data())
         audit_object("wechat_event", message.get("Event") or message.get("MsgType"))
         handler = EVENT_HANDLERS.get(message.get("Event")) if message.get("MsgType") == "event" else None

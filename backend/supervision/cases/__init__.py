@@ -1,5 +1,5 @@
 """Case timeliness (两超期两随意): cases imported from the case-handling system, flags and warnings."""
-from backend.registry import SWEEP, Domain, Job, Setting
+from backend.registry import SWEEP, Domain, Job, PointsItem, Setting
 
 DOMAIN = Domain(
     "cases",
@@ -32,4 +32,10 @@ DOMAIN = Domain(
         Setting("CASE_OFFICER_URL", "https://localhost/app/cases/{id}", str, "light-app page of a case"),
     ),
     points_sources=("backend.supervision.cases.points",),
+    points_items=(
+        # counted from imported cases, or recorded by hand
+        PointsItem("case_handled", "办结案件", "件", "勤务实绩", "0.50", "10", manual=True),
+        PointsItem("case_overdue", "案件超期", "次", "执法规范", "-1.00", "10"),
+        PointsItem("case_arbitrary", "随意撤案或撤销处罚", "次", "执法规范", "-2.00", "10"),
+    ),
 )

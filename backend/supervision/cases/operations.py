@@ -11,6 +11,7 @@ from backend.config import settings
 from backend.db import local_day, session, utcnow
 from backend.errors import Invalid
 from backend.org.models import District, Officer, Squad
+from backend.org.roles import SUPERVISING_STAFF, Operator, require
 from backend.spreadsheets import MAX_REPORTED_ERRORS, reported
 from backend.supervision.cases.models import Case, CaseFlag, FlagKind
 
@@ -99,11 +100,15 @@ def _lookups(district_id: int, rows: list[dict]) -> tuple[dict, dict, dict]:
     return squads, officers, cases
 
 
-def import_cases(district: District, rows: Iterable[tuple[int, dict]], *, now: datetime | None = None) -> ImportResult:
-    """Create or update cases by number; if any row is wrong, raise Invalid with every row's errors.
+def import_cases(actor: Officer | Operator, rows: Iterable[tuple[int, dict]], *,
+                 now: datetime | None = None) -> ImportResult:
+    """Create or update cases of the actor's district by number, by supervising staff; if any row is
+    wrong, raise Invalid with every row's errors.
 
     `rows` are (row number as the person sees it, values by field name) pairs.
     """
+    require(actor, SUPERVISING_STAFF, "只有督察人员或区局管理员可以导入案件")
+    district = actor.district
     now = now or utcnow()
     today = local_day(now)
     cleaned, errors, seen = [], {}, {}

@@ -1,5 +1,5 @@
 """Supervision findings (督察) and the two forms and two letters (两单两书)."""
-from backend.registry import SWEEP, Domain, Job, Setting
+from backend.registry import SWEEP, Domain, Job, PointsItem, Setting
 
 DOMAIN = Domain(
     "findings",
@@ -16,4 +16,7 @@ DOMAIN = Domain(
                 "light-app page of a notice"),
     ),
     points_sources=("backend.supervision.findings.points",),
+    points_items=(
+        PointsItem("finding_severity", "督察发现问题（按严重程度计）", "级", "督察", "-1.00", "20"),
+    ),
 )

@@ -1,7 +1,7 @@
 """Points (考核): daily records, scoring rules, monthly points, leaders' review, explanations."""
 from decimal import Decimal
 
-from backend.registry import Domain, Job, Setting
+from backend.registry import Domain, Job, PointsItem, Setting
 
 DOMAIN = Domain(
     "points",
@@ -33,4 +33,7 @@ DOMAIN = Domain(
                 "light-app page of a month sheet (WeChat card link)"),
     ),
     points_sources=("backend.supervision.points.sources",),  # its own: items leaders record by hand
+    points_items=(
+        PointsItem("commendation", "表彰嘉奖", "次", "奖励", "2.00", "10", manual=True),
+    ),
 )

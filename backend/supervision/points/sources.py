@@ -3,6 +3,7 @@
 Adding a source is one function in a `points` module of its domain, named in the domain's
 `DOMAIN.points_sources`: decorate it with `@source("name")`, take the day, and yield
 `Fact(officer_id, item, quantity, source_ref)` rows from one aggregate query of that domain's `queries`.
+Each item it yields is declared, with its default rule, in the domain's `DOMAIN.points_items`.
 Points' own source (the items leaders record by hand) is below.
 """
 from __future__ import annotations

@@ -21,6 +21,7 @@ from backend.api.orders.schemas import (
 )
 from backend.api.security import auth_required, current_actor
 from backend.community.dispatch import suggest_near
+from backend.config import settings
 from backend.db import session, utcnow
 from backend.errors import Invalid
 from backend.geo import LatLng

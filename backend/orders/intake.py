@@ -25,6 +25,7 @@ from backend.config import settings
 from backend.db import session, utcnow
 from backend.errors import Conflict, DomainError, Invalid, NotFound
 from backend.geo import to_gcj02
+from backend.orders import repeats
 from backend.orders.models import FOLLOWUP_RESULTS, OrderSource, Status, WorkOrder, WorkOrderEvent
 from backend.orders.photos import fetch_photos
 
@@ -97,6 +98,7 @@ def receive(source_name: str, body: bytes, timestamp: str | None, given: str | N
     session.add(order)
     session.add(WorkOrderEvent(order=order, kind="received", status=order.status, at=now,
                                note=f"收到{source.title}工单 {order_id}"))
+    repeats.link_order(order)
     session.flush()
     return order, True
 

@@ -8,13 +8,13 @@ Seasons and hours are Asia/Shanghai's: spring March–May, summer June–August,
 """
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from io import BytesIO
 
-import matplotlib
 from sqlalchemy import func, select
 
 from backend.community.models import CATEGORY_NAMES, Category, Complaint
@@ -27,10 +27,6 @@ from backend.orders.reports import squads_in_scope
 from backend.org.models import Officer
 from backend.supervision.cases.models import Case
 
-matplotlib.use("Agg")  # no display: images for the API
-from matplotlib import font_manager, pyplot  # noqa: E402  (after the backend is chosen)
-
-font_manager.fontManager.addfont(str(CJK_FONT_FILE))
 FONT = "Noto Sans CJK SC"
 
 SEASONS = {"spring": "春季", "summer": "夏季", "autumn": "秋季", "winter": "冬季"}
@@ -137,17 +133,30 @@ def _usual_place(members: list[Spot]) -> str | None:
     return min(places, key=lambda p: (-places[p], p)) if places else None
 
 
+@functools.cache
+def _pyplot():
+    """matplotlib's pyplot on the Agg backend (no display) with the CJK font: loaded on the first chart, not with
+    every worker."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import font_manager, pyplot
+
+    font_manager.fontManager.addfont(str(CJK_FONT_FILE))
+    return pyplot
+
+
 def _png(figure) -> bytes:
     data = BytesIO()
     figure.savefig(data, format="png", dpi=100)
-    pyplot.close(figure)
+    _pyplot().close(figure)
     return data.getvalue()
 
 
 def hotspot_chart(collection: dict, *, top: int = 10) -> bytes:
     """The busiest cells (category, season) as a horizontal bar chart, PNG."""
     shown = collection["features"][:top]
-    figure, axes = pyplot.subplots(figsize=(9, 1.2 + 0.45 * max(len(shown), 1)))
+    figure, axes = _pyplot().subplots(figsize=(9, 1.2 + 0.45 * max(len(shown), 1)))
     labels = [f"{f['properties']['place'] or '网格 ' + f['properties']['cell']}·{f['properties']['category_name']}"
               f"·{f['properties']['season_name']}" for f in shown]
     axes.barh(range(len(shown)), [f["properties"]["count"] for f in shown], color="#c0392b")
@@ -208,7 +217,7 @@ def case_targets(actor: Officer, first: date, last: date) -> list[dict]:
 
 def case_target_chart(rows: list[dict]) -> bytes:
     """Each squad's complaint volume, case-count target and cases registered, side by side, PNG."""
-    figure, axes = pyplot.subplots(figsize=(max(6, 1.6 * len(rows) + 2), 4.5))
+    figure, axes = _pyplot().subplots(figsize=(max(6, 1.6 * len(rows) + 2), 4.5))
     positions = range(len(rows))
     for offset, (key, label, colour) in enumerate((("complaints", "工单与诉件", "#7f8c8d"),
                                                    ("target", "办案量指标", "#2980b9"),

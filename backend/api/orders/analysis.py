@@ -160,15 +160,18 @@ def _found(query: dict) -> tuple[list, str | None]:
     return found, query.get("season")
 
 
-GEOJSON = {"type": "object", "description": "GeoJSON FeatureCollection（GCJ-02）：每个网格、类别、季节一项，"
-           "properties 含 cell、category、season、count、orders、complaints、place"}
+class FeatureCollectionSchema(Schema):
+    type = fields.String(metadata={"example": "FeatureCollection"})
+    features = fields.List(fields.Raw(), metadata={
+        "description": "GeoJSON（GCJ-02）：每个网格、类别、季节一项，多的在前；properties 含 cell、category、"
+                       "season、count、orders、complaints、place"})
 
 
 @blp.route("/hotspots", endpoint="hotspots")
 class Hotspots(MethodView):
     @auth_required(blp, *ORDER_ANALYSIS_READERS)
     @blp.arguments(HotspotQuerySchema, location="query")
-    @blp.response(200, GEOJSON, content_type="application/geo+json")
+    @blp.response(200, FeatureCollectionSchema)
     def get(self, query):
         """热点网格（GeoJSON）：按网格、类别、季节统计工单与诉件，多的在前"""
         found, season = _found(query)

@@ -151,7 +151,7 @@ def intake() -> dict:
     unknown = json.dumps({"order_id": "NOBODY", "satisfaction": "满意"}).encode()
     bare = [("/api/orders/inbound/bench/followups", unknown)] * len(orders)
     try:
-        with production_server(DB_URL, secret) as port:
+        with production_server(DB_URL, secret, startup_seconds=300) as port:
             _load(port, bare[:100])
             size = len(orders) // ROUNDS + 1
             totals = {"bare": [0.0, 0, set()], "ours": [0.0, 0, set()]}

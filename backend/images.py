@@ -19,7 +19,7 @@ MIME_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png"}
 _ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "image/x-png": "image/png"}
 _MAGIC = {b"\xff\xd8\xff": "JPEG", b"\x89PNG\r\n\x1a\n": "PNG"}
 
-_FONT_FILE = Path(manimgx_fonts_cjk.__file__).with_name("NotoSansCJK-VF.otf.ttc")
+CJK_FONT_FILE = Path(manimgx_fonts_cjk.__file__).with_name("NotoSansCJK-VF.otf.ttc")
 _FONT_INDEX_SC = 2  # the collection holds JP, KR, SC, TC, HK; SC is simplified Chinese
 
 
@@ -194,6 +194,6 @@ def _scan_end(data: bytes, position: int) -> int:
 @functools.lru_cache(maxsize=16)
 def cjk_font(size: int) -> ImageFont.FreeTypeFont:
     """Noto Sans CJK SC Bold at `size` pixels (from the manimgx-fonts-cjk package: no system font needed)."""
-    font = ImageFont.truetype(str(_FONT_FILE), size, index=_FONT_INDEX_SC)
+    font = ImageFont.truetype(str(CJK_FONT_FILE), size, index=_FONT_INDEX_SC)
     font.set_variation_by_name("Bold")
     return font

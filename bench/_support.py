@@ -52,8 +52,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def production_server(database_url: str, secret: str) -> Iterator[int]:
-    """gunicorn as README.md recommends (gthread workers), on a free port; yields the port once it answers."""
+def production_server(database_url: str, secret: str, *, startup_seconds: float = 60) -> Iterator[int]:
+    """gunicorn as README.md recommends (gthread workers), on a free port; yields the port once it answers
+    (within `startup_seconds`: a loaded machine imports the app slowly in every worker)."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": secret, "SCHEDULER_MODE": "off",
            "LOG_LEVEL": "WARNING"}
@@ -62,7 +63,7 @@ def production_server(database_url: str, secret: str) -> Iterator[int]:
          "--worker-class", "gthread", "--threads", str(PRODUCTION_THREADS), "--bind", f"127.0.0.1:{port}",
          "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + startup_seconds
         while not _answers(port):
             if time.monotonic() > deadline or process.poll() is not None:
                 raise RuntimeError("gunicorn did not start")

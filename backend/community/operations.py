@@ -29,6 +29,7 @@ from backend.evidence.models import Subject
 from backend.files import store
 from backend.geo import GCJ02, LatLng, to_gcj02
 from backend.images import validate_image
+from backend.orders import repeats
 from backend.org.models import CommunityOffice, Officer, Squad
 from backend.org.roles import DISTRICT_ADMINS, IMAGE_READERS, SQUAD_MANAGERS, require
 from backend.org.scope import get_visible
@@ -180,6 +181,7 @@ def submit_complaint(*, office_code: str, version: int, signature: str, category
                                         "现再次反映", public=False)
     for data, image in validated:
         _store_photo(complaint, data, image)
+    repeats.link_complaint(complaint)  # 重复投诉: the same place and category as a recent order or complaint
     session.flush()
     return complaint, False
 

@@ -8,11 +8,11 @@ from backend.registry import SWEEP, Domain, Job, Setting
 
 DOMAIN = Domain(
     "orders",
-    models=("backend.orders.models",),
-    blueprints=("backend.api.orders.views:blp",),
     # Sources that only offer a list are polled; a sweep: the stored cursor makes every run take up where the
     # last one stopped, and an order already taken is found again, not doubled.
     jobs=(Job("orders.pull", {"minute": "*/5"}, "backend.orders.pull.pull_sources", period=SWEEP),),
+    models=("backend.orders.models", "backend.orders.repeat_links"),
+    blueprints=("backend.api.orders.views:blp", "backend.api.orders.analysis:blp"),
     settings=(
         Setting("ORDERS_REPLAY_WINDOW_SECONDS", "300", int,
                 "a source's signed order is refused when its timestamp is further than this from our clock",
@@ -29,6 +29,20 @@ DOMAIN = Domain(
                 example_default=True),
         Setting("ORDERS_PULL_TIMEOUT_SECONDS", "10", int,
                 "a page of a source's list not answered within this fails the run (the cursor stays)",
+                example_default=True),
+        # Repeats, the monthly report and hot spots (backend/orders/repeats.py, reports.py, hotspots.py)
+        Setting("ORDERS_REPEAT_DISTANCE_M", "50", int,
+                "an order or complaint this close to an earlier one of its category is a repeat (重复投诉)",
+                example_default=True),
+        Setting("ORDERS_REPEAT_DAYS", "30", int, "… within this many days of the earlier one", example_default=True),
+        Setting("ORDERS_SATISFIED_MIN_RATING", "4", int,
+                "a resident's 1–5 rating at least this counts as satisfied in 满意率 (回访: 满意 and 基本满意 do)",
+                example_default=True),
+        Setting("ORDERS_HOTSPOT_CELL_M", "500", int, "side of a hot-spot grid cell in metres", example_default=True),
+        Setting("ORDERS_GUIDANCE_TOP_CELLS", "5", int, "cells the duty guidance (勤务指导意见) names",
+                example_default=True),
+        Setting("ORDERS_CASE_TARGET_PER_100", "30", int,
+                "case-count target (办案量考核指标) per 100 orders and complaints of the squad's area",
                 example_default=True),
     ),
     stored_files={"orders": ("backend.orders.models:WorkOrderPhoto.storage_key",)},

@@ -26,6 +26,7 @@ from backend.config import settings
 from backend.db import session, utcnow
 from backend.errors import Conflict, DomainError, Invalid, NotFound
 from backend.geo import to_gcj02
+from backend.orders import repeats
 from backend.orders.models import (
     EXTENSION_GRANTED,
     EXTENSION_REFUSED,
@@ -118,6 +119,7 @@ def take(source: OrderSource, fields: dict, now: datetime) -> tuple[WorkOrder, b
     session.add(order)
     session.add(WorkOrderEvent(order=order, kind="received", status=order.status, at=now,
                                note=f"收到{source.title}工单 {order_id}"))
+    repeats.link_order(order)
     session.flush()
     return order, True
 

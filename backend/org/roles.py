@@ -30,6 +30,9 @@ SUPERVISING_STAFF = frozenset({Role.supervisor, Role.district_admin})
 DISTRICT_ADMINS = frozenset({Role.district_admin})
 # Who follow squads' progress towards the yearly credit hours.
 CREDIT_PROGRESS_READERS = SQUAD_MANAGERS | TRAINING_STAFF | SUPERVISING_STAFF
+# Who read the orders' and complaints' analysis: repeats flagged for 重复投诉核查督办, the monthly report,
+# hot spots, the duty guidance and the case-count targets (a squad leader their squad's, district staff all).
+ORDER_ANALYSIS_READERS = SQUAD_MANAGERS | SUPERVISING_STAFF
 
 # Whose work needs other people's personal images (evidence, check-in selfies, residents' photos), PIPL's
 # "minimum necessary": squad leaders decide on their squad's, district administrators handle cases and disputes.

@@ -1,0 +1,115 @@
+"""Finding repeats: a new order or complaint is linked to the latest earlier order or complaint of the same
+category within ORDERS_REPEAT_DISTANCE_M metres and ORDERS_REPEAT_DAYS days (both example defaults).
+
+The earlier ones are read through a bounding box on the indexed (category, lat, lng) of both tables, then
+measured exactly (great-circle distance); an item without a place repeats nothing.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+
+from backend.community.models import Complaint
+from backend.config import settings
+from backend.db import session
+from backend.geo import EARTH_RADIUS_M, LatLng, distance_m
+from backend.orders.models import WorkOrder
+from backend.orders.repeat_links import RepeatLink
+from backend.org.models import Officer
+from backend.org.scope import get_visible, scoped
+
+
+@dataclass(frozen=True)
+class Item:
+    """An order or a complaint, as a repeat's end."""
+
+    kind: str  # order | complaint
+    id: int
+    at: datetime
+    point: LatLng
+
+
+def _box(point: LatLng, metres: float) -> tuple[float, float, float, float]:
+    """(lat_min, lat_max, lng_min, lng_max) around `point` that holds every point within `metres`."""
+    dlat = math.degrees(metres / EARTH_RADIUS_M)
+    dlng = math.degrees(metres / (EARTH_RADIUS_M * max(math.cos(math.radians(abs(point.lat) + dlat)), 1e-6)))
+    return point.lat - dlat, point.lat + dlat, point.lng - dlng, point.lng + dlng
+
+
+def _candidates(model, at_column, category, point: LatLng, since: datetime, until: datetime, kind: str,
+                exclude: int | None) -> list[Item]:
+    lat_min, lat_max, lng_min, lng_max = _box(point, settings().ORDERS_REPEAT_DISTANCE_M)
+    query = select(model.id, at_column, model.lat, model.lng).where(
+        model.category == category, model.lat.between(lat_min, lat_max), model.lng.between(lng_min, lng_max),
+        at_column >= since, at_column <= until)
+    if exclude is not None:
+        query = query.where(model.id != exclude)
+    return [Item(kind, row.id, row[1], LatLng(row.lat, row.lng)) for row in session.execute(query)]
+
+
+def earlier_item(category, point: LatLng, at: datetime, *, order_id: int | None = None,
+                 complaint_id: int | None = None) -> tuple[Item, float] | None:
+    """The latest order or complaint of `category` near `point` in the window before `at`, and its distance."""
+    config = settings()
+    since = at - timedelta(days=config.ORDERS_REPEAT_DAYS)
+    found = [*_candidates(WorkOrder, WorkOrder.received_at, category, point, since, at, "order", order_id),
+             *_candidates(Complaint, Complaint.submitted_at, category, point, since, at, "complaint", complaint_id)]
+    near = [(item, distance_m(point, item.point)) for item in found]
+    near = [(item, metres) for item, metres in near if metres <= config.ORDERS_REPEAT_DISTANCE_M]
+    return max(near, key=lambda pair: (pair[0].at, -pair[1], pair[0].kind, pair[0].id), default=None)
+
+
+def _link(squad_id: int, category, point: LatLng | None, at: datetime, **later) -> RepeatLink | None:
+    if point is None:
+        return None
+    own = {"order_id": later.get("later_order_id"), "complaint_id": later.get("later_complaint_id")}
+    found = earlier_item(category, point, at, **own)
+    if found is None:
+        return None
+    earlier, metres = found
+    link = RepeatLink(squad_id=squad_id, category=category, distance_m=round(metres, 1), later_at=at,
+                      **{f"earlier_{earlier.kind}_id": earlier.id}, **later)
+    session.add(link)
+    return link
+
+
+def link_order(order: WorkOrder) -> RepeatLink | None:
+    """Link a newly received order to the item it repeats, if any (the order is flushed for its id)."""
+    session.flush()
+    point = LatLng(order.lat, order.lng) if order.lat is not None else None
+    return _link(order.squad_id, order.category, point, order.received_at, later_order_id=order.id)
+
+
+def link_complaint(complaint: Complaint) -> RepeatLink | None:
+    """Link a newly submitted complaint to the item it repeats, if any."""
+    session.flush()
+    point = LatLng(complaint.lat, complaint.lng) if complaint.lat is not None else None
+    return _link(complaint.squad_id, complaint.category, point, complaint.submitted_at,
+                 later_complaint_id=complaint.id)
+
+
+def flagged(actor: Officer, *, since: datetime | None = None, until: datetime | None = None):
+    """The repeats flagged for 重复投诉核查督办 in `actor`'s scope, the newest first (a query for `listing`)."""
+    query = scoped(RepeatLink, actor)
+    if since is not None:
+        query = query.where(RepeatLink.later_at >= since)
+    if until is not None:
+        query = query.where(RepeatLink.later_at < until)
+    return query.order_by(RepeatLink.later_at.desc(), RepeatLink.id.desc())
+
+
+def links_of(actor: Officer, *, order_id: int | None = None, complaint_id: int | None = None) -> dict:
+    """An order's or a complaint's repeats both ways: what it repeats, and what repeated it since."""
+    if order_id is not None:
+        get_visible(WorkOrder, order_id, actor, what="工单")
+        earlier_column, later_column, own = RepeatLink.earlier_order_id, RepeatLink.later_order_id, order_id
+    else:
+        get_visible(Complaint, complaint_id, actor, what="诉件")
+        earlier_column, later_column, own = RepeatLink.earlier_complaint_id, RepeatLink.later_complaint_id, complaint_id
+    links = session.scalars(select(RepeatLink).where(or_(earlier_column == own, later_column == own))
+                            .order_by(RepeatLink.later_at, RepeatLink.id)).all()
+    return {"repeats": next((link for link in links if getattr(link, later_column.key) == own), None),
+            "repeated_by": [link for link in links if getattr(link, earlier_column.key) == own]}

@@ -1,0 +1,128 @@
+"""The monthly report per squad: 及时处置率, 满意率 and repeat rate over its orders and residents' complaints.
+
+A month is the Asia/Shanghai calendar month an order was received or a complaint submitted in.
+- 及时处置率 (on time): of the items the squad handles (not 退单/移送, not rejected/transferred) that are
+  resolved or past their resolve deadline, the share resolved by the deadline.
+- 满意率 (satisfied): of the 回访 results and residents' ratings (a complaint's and its linked reports'),
+  the share 满意 or 基本满意, or a rating of at least ORDERS_SATISFIED_MIN_RATING.
+- repeat rate: the share of the month's items that repeat an earlier one (backend/orders/repeats.py).
+Each is None when nothing counts towards it. One aggregate query per table, grouped by squad.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from io import BytesIO
+
+from openpyxl import Workbook
+from sqlalchemy import and_, case, func, or_, select
+
+from backend import periods
+from backend.community.models import Complaint, ComplaintReport
+from backend.community.models import Status as ComplaintStatus
+from backend.config import settings
+from backend.db import LOCAL_TZ, session, utcnow
+from backend.exports import export_row
+from backend.orders.models import Status, WorkOrder
+from backend.orders.repeat_links import RepeatLink
+from backend.org.models import Officer, Squad
+from backend.org.scope import get_visible, scoped
+
+COUNTS = ("received", "due", "on_time", "rated", "satisfied", "repeats")
+SATISFIED_FOLLOWUPS = ("satisfied", "basically_satisfied")
+
+
+def month_bounds(month: date) -> tuple[datetime, datetime]:
+    """The month's first moment and the next month's, Asia/Shanghai."""
+    return (datetime.combine(month, time(), LOCAL_TZ), datetime.combine(periods.month_after(month), time(), LOCAL_TZ))
+
+
+def squads_in_scope(actor: Officer, squad_id: int | None = None) -> list[Squad]:
+    """The squads `actor` may read (or the one asked for: NotFound outside their scope)."""
+    query = scoped(Squad, actor).order_by(Squad.id)
+    if squad_id is None:
+        return list(session.scalars(query))
+    return [get_visible(Squad, squad_id, actor, what="中队")]
+
+
+def _count_if(condition):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _handling_counts(model, at, not_ours, squad_ids, start, end, now) -> list:
+    """received, due and on_time per squad of `model` (orders or complaints) in [start, end)."""
+    handled = model.status.not_in(not_ours)
+    due = and_(handled, or_(model.resolved_at.is_not(None), model.resolve_due_at < now))
+    on_time = and_(handled, model.resolved_at.is_not(None), model.resolved_at <= model.resolve_due_at)
+    return list(session.execute(
+        select(model.squad_id, func.count().label("received"), _count_if(due).label("due"),
+               _count_if(on_time).label("on_time"))
+        .where(model.squad_id.in_(squad_ids), at >= start, at < end).group_by(model.squad_id)))
+
+
+def _rating_counts(squad_ids, start, end) -> list:
+    """rated and satisfied per squad: 回访 of orders, ratings of complaints and of their linked reports."""
+    minimum = settings().ORDERS_SATISFIED_MIN_RATING
+    followups = (select(WorkOrder.squad_id, func.count(WorkOrder.followup_result).label("rated"),
+                        _count_if(WorkOrder.followup_result.in_(SATISFIED_FOLLOWUPS)).label("satisfied"))
+                 .where(WorkOrder.squad_id.in_(squad_ids), WorkOrder.received_at >= start,
+                        WorkOrder.received_at < end).group_by(WorkOrder.squad_id))
+    in_month = and_(Complaint.squad_id.in_(squad_ids), Complaint.submitted_at >= start, Complaint.submitted_at < end)
+    ratings = (select(Complaint.squad_id, func.count(Complaint.rating).label("rated"),
+                      _count_if(Complaint.rating >= minimum).label("satisfied"))
+               .where(in_month).group_by(Complaint.squad_id))
+    reports = (select(Complaint.squad_id, func.count(ComplaintReport.rating).label("rated"),
+                      _count_if(ComplaintReport.rating >= minimum).label("satisfied"))
+               .join(ComplaintReport, ComplaintReport.complaint_id == Complaint.id)
+               .where(in_month).group_by(Complaint.squad_id))
+    return [row for query in (followups, ratings, reports) for row in session.execute(query)]
+
+
+def monthly(actor: Officer, month: date, squad_id: int | None = None) -> list[dict]:
+    """One row per squad in `actor`'s scope (or the one asked for): its counts and rates for `month`."""
+    squads = squads_in_scope(actor, squad_id)
+    ids = [squad.id for squad in squads]
+    start, end = month_bounds(month)
+    now = utcnow()
+    totals = {squad_id: dict.fromkeys(COUNTS, 0) for squad_id in ids}
+    rows = [*_handling_counts(WorkOrder, WorkOrder.received_at, (Status.returned, Status.referred), ids, start,
+                              end, now),
+            *_handling_counts(Complaint, Complaint.submitted_at, (ComplaintStatus.rejected,
+                                                                  ComplaintStatus.transferred), ids, start, end, now),
+            *_rating_counts(ids, start, end),
+            *session.execute(select(RepeatLink.squad_id, func.count().label("repeats"))
+                             .where(RepeatLink.squad_id.in_(ids), RepeatLink.later_at >= start,
+                                    RepeatLink.later_at < end).group_by(RepeatLink.squad_id))]
+    for row in rows:
+        for name, value in row._mapping.items():
+            if name != "squad_id":
+                totals[row.squad_id][name] += value
+    return [{"squad_id": squad.id, "squad": squad.name, "month": month, **totals[squad.id],
+             "on_time_rate": _rate(totals[squad.id]["on_time"], totals[squad.id]["due"]),
+             "satisfaction_rate": _rate(totals[squad.id]["satisfied"], totals[squad.id]["rated"]),
+             "repeat_rate": _rate(totals[squad.id]["repeats"], totals[squad.id]["received"])} for squad in squads]
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+HEADER = ["中队", "月份", "收到（工单+诉件）", "应办结", "按时办结", "及时处置率", "回访与评价", "满意", "满意率",
+          "重复投诉", "重复率"]
+
+
+def monthly_workbook(rows: list[dict]) -> bytes:
+    """The report as an Excel workbook: one row per squad, rates as percentages, text neutralised."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "月度报表"
+    sheet.append(HEADER)
+    for row in rows:
+        sheet.append(export_row([row["squad"], f"{row['month']:%Y-%m}", row["received"], row["due"], row["on_time"],
+                                 row["on_time_rate"], row["rated"], row["satisfied"], row["satisfaction_rate"],
+                                 row["repeats"], row["repeat_rate"]]))
+    for column in ("F", "I", "K"):
+        for cell in sheet[column][1:]:
+            cell.number_format = "0.0%"
+    data = BytesIO()
+    book.save(data)
+    return data.getvalue()

@@ -4,7 +4,8 @@ from backend.registry import Domain, Setting
 DOMAIN = Domain(
     "inspections",
     models=("backend.inspections.models",),
-    blueprints=("backend.api.inspections.registry:blp", "backend.api.inspections.plans:blp"),
+    blueprints=("backend.api.inspections.registry:blp", "backend.api.inspections.plans:blp",
+                "backend.api.inspections.credit:blp"),
     settings=(
         Setting("INSPECTIONS_GRADE_INTERVAL_MONTHS", "high:1,medium:3,low:12", str,
                 "months between inspections of an object of each risk grade, until the district sets its own "

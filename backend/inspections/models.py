@@ -87,7 +87,7 @@ class GradeChange(Base):
     grade_from: Mapped[Grade | None] = mapped_column(GRADE_COLUMN)
     grade_to: Mapped[Grade] = mapped_column(GRADE_COLUMN)
     reason: Mapped[str] = mapped_column(Text)
-    changed_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))  # none: the grade rules did it
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -193,3 +193,50 @@ class Inspection(Base):
 
     draw: Mapped[Draw] = relationship(back_populates="inspections")
     object: Mapped[RegulatedObject] = relationship()
+
+
+class CreditPenalty(Base):
+    """A credit penalty (信用惩戒) on an object: it raises the object's risk one grade until it is repaired."""
+
+    __tablename__ = "inspection_credit_penalty"
+    __scope__ = ("squad", "squad_id")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    object_id: Mapped[int] = mapped_column(ForeignKey("inspection_object.id", ondelete="CASCADE"), index=True)
+    squad_id: Mapped[int] = mapped_column(ForeignKey("squad.id"), index=True)  # the object's
+    reason: Mapped[str] = mapped_column(String(500))
+    decided_on: Mapped[date] = mapped_column(Date)  # the day of the decision that imposed it
+    raised_to: Mapped[Grade | None] = mapped_column(GRADE_COLUMN)  # the grade it raised the object to, if it did
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    repaired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    repairs: Mapped[list[CreditRepair]] = relationship(back_populates="penalty", order_by="CreditRepair.id")
+
+
+class RepairStatus(str, enum.Enum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
+class CreditRepair(Base):
+    """An application for credit repair (信用修复) of a penalty, and its approval by someone else."""
+
+    __tablename__ = "inspection_credit_repair"
+    __scope__ = ("squad", "squad_id")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    penalty_id: Mapped[int] = mapped_column(ForeignKey("inspection_credit_penalty.id", ondelete="CASCADE"),
+                                            index=True)
+    squad_id: Mapped[int] = mapped_column(ForeignKey("squad.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(500))  # what the business did to put it right
+    status: Mapped[RepairStatus] = mapped_column(
+        Enum(RepairStatus, native_enum=False, length=10, validate_strings=True), default=RepairStatus.pending)
+    applied_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_note: Mapped[str | None] = mapped_column(String(500))
+
+    penalty: Mapped[CreditPenalty] = relationship(back_populates="repairs")

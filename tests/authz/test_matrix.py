@@ -30,6 +30,8 @@ from tests.authz.makers import (
     complaint_ids,
     complaint_photo_ids,
     course_ids,
+    credit_penalty_ids,
+    credit_repair_ids,
     drill_attempt_ids,
     drill_ids,
     evidence_form,
@@ -605,6 +607,19 @@ MATRIX: dict[tuple[str, str], Endpoint] = {
     ("POST", "/api/inspections/objects/<int:object_id>/grades"):
         E(inspection_object_ids, "403 403 403 403", "201 201 404 404", "201 201 201 404", "403 403 403 403",
           "403 403 403 403", body={"grade": "high", "reason": "多次被投诉"}),
+    # credit: squad managers record penalties and applications for repair, another administrator approves
+    ("GET", "/api/inspections/objects/<int:object_id>/credit-penalties"):
+        E(inspection_object_ids, "200 200 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404",
+          "200 200 200 404"),
+    ("POST", "/api/inspections/objects/<int:object_id>/credit-penalties"):
+        E(inspection_object_ids, "403 403 403 403", "201 201 404 404", "201 201 201 404", "403 403 403 403",
+          "403 403 403 403", body={"reason": "失信", "decided_on": "2026-01-05"}),
+    ("POST", "/api/inspections/credit-penalties/<int:penalty_id>/repairs"):
+        E(credit_penalty_ids, "403 403 403 403", "201 201 404 404", "201 201 201 404", "403 403 403 403",
+          "403 403 403 403", body={"reason": "已整改"}),
+    ("POST", "/api/inspections/credit-repairs/<int:repair_id>/decision"):
+        E(credit_repair_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403",
+          "403 403 403 403", body={"approve": True}),
     # plans and draws: district administrators plan and draw; a draw is open to the whole district (一公开);
     # one of the two drawn inspectors records the result
     ("POST", "/api/inspections/plans/<int:plan_id>/draws"):

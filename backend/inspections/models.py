@@ -111,6 +111,22 @@ class GradeRule(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class ScoringRule(Base):
+    """One version of the grade rules (评级规则): what each kind of event about an object weighs, the score that
+    moves its grade up or down, the window counted and the months without incident that lower it."""
+
+    __tablename__ = "inspection_scoring_rule"
+    __scope__ = ("district", "district_id")
+    __table_args__ = (UniqueConstraint("district_id", "effective_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
+    terms: Mapped[dict] = mapped_column(JSON)  # the keys of backend.inspections.scoring.TERMS -> int
+    effective_from: Mapped[date] = mapped_column(Date)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Exclusion(Base):
     """A conflict of interest (利害关系): this officer is never drawn to inspect this object."""
 
@@ -190,9 +206,47 @@ class Inspection(Base):
     checklist: Mapped[list | None] = mapped_column(JSON)
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rectify_by: Mapped[date | None] = mapped_column(Date)  # a failed one: the rectification deadline (整改期限)
+    # a re-inspection (复查) of a failed one, due on its rectification deadline, by the same inspectors
+    reinspection_of_id: Mapped[int | None] = mapped_column(ForeignKey("inspection.id"), index=True)
 
     draw: Mapped[Draw] = relationship(back_populates="inspections")
     object: Mapped[RegulatedObject] = relationship()
+    photos: Mapped[list[InspectionPhoto]] = relationship(order_by="InspectionPhoto.id")
+    reinspection: Mapped[Inspection | None] = relationship(remote_side="Inspection.reinspection_of_id",
+                                                           uselist=False, viewonly=True)
+
+
+class InspectionPhoto(Base):
+    """A photo of a failed checklist item, taken on site by a drawn inspector (validated, stored via files)."""
+
+    __tablename__ = "inspection_photo"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspection.id"), index=True)
+    item: Mapped[str] = mapped_column(String(200))
+    storage_key: Mapped[str] = mapped_column(String(128), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    mime: Mapped[str] = mapped_column(String(32))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    taken_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InspectionCase(Base):
+    """A case opened (立案) from a failed inspection, where the kind's checklist says a failed item opens one."""
+
+    __tablename__ = "inspection_case"
+    __scope__ = ("squad", "squad_id")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspection.id"), unique=True)
+    object_id: Mapped[int] = mapped_column(ForeignKey("inspection_object.id"), index=True)
+    squad_id: Mapped[int] = mapped_column(ForeignKey("squad.id"), index=True)
+    items: Mapped[list] = mapped_column(JSON)  # [{item, basis, note}] of the failed items that open a case
+    opened_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class CreditPenalty(Base):

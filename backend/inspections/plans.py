@@ -159,7 +159,8 @@ def draw(actor: Officer, plan_id: int, *, reason: str | None) -> Draw:
 def reproduced(item: Draw) -> bool:
     """Whether running the draw again from its seed and inputs gives the inspections it recorded."""
     again = [(row["object_id"], row["inspector_ids"]) for row in run(item.seed, item.inputs)]
-    return again == [(inspection.object_id, inspection.inspector_ids) for inspection in item.inspections]
+    return again == [(inspection.object_id, inspection.inspector_ids) for inspection in item.inspections
+                     if inspection.reinspection_of_id is None]
 
 
 def close_plan(actor: Officer, plan_id: int) -> Plan:
@@ -174,25 +175,3 @@ def close_plan(actor: Officer, plan_id: int) -> Plan:
 def _open(plan: Plan) -> None:
     if plan.closed_at is not None:
         raise Conflict("检查计划已关闭", code="plan_closed")
-
-
-def record_result(actor: Officer, inspection_id: int, *, checklist: list[dict]) -> Inspection:
-    """One of the two drawn inspectors records the checklist; the inspection passes when every item does."""
-    inspection = session.get(Inspection, inspection_id)
-    if inspection is None or actor.id not in inspection.inspector_ids:
-        get_visible(Inspection, inspection_id, actor, what="检查任务")  # 404 unless the actor may see it
-        raise Conflict("您不是该检查任务抽中的检查人员", code="not_drawn_inspector")
-    if inspection.status == InspectionStatus.cancelled:
-        raise Conflict("该检查任务所属的抽取已被重新抽取取代", code="inspection_cancelled")
-    if inspection.status == InspectionStatus.done:
-        raise Conflict("该检查已记录结果，不能重复提交", code="already_recorded")
-    _open(inspection.draw.plan)
-    standard = [entry["item"] for entry in inspection.object.kind.checklist]
-    if standard and sorted(entry["item"] for entry in checklist) != sorted(standard):
-        raise Invalid(f"应按“{inspection.object.kind.name}”的标准检查表逐项填写：{'、'.join(standard)}",
-                      code="checklist_mismatch")
-    inspection.checklist = checklist
-    inspection.passed = all(item["passed"] for item in checklist)
-    inspection.status, inspection.done_by_id, inspection.done_at = InspectionStatus.done, actor.id, utcnow()
-    session.flush()
-    return inspection

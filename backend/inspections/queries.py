@@ -46,7 +46,7 @@ def published_results(district_code: str, *, date_from: date | None = None, date
     district = session.scalar(select(District).where(District.code == district_code))
     if district is None:
         raise NotFound("区局不存在", code="district_not_found")
-    stmt = (select(Inspection.id, Inspection.done_at, Inspection.passed, RegulatedObject.name, ObjectKind.name)
+    stmt = (select(Inspection, RegulatedObject.name, ObjectKind.name)
             .join(RegulatedObject, Inspection.object_id == RegulatedObject.id)
             .join(ObjectKind, RegulatedObject.kind_id == ObjectKind.id)
             .where(RegulatedObject.district_id == district.id, Inspection.status == InspectionStatus.done)

@@ -40,6 +40,7 @@ from tests.authz.makers import (
     gesture_photo_form,
     inspection_draw_ids,
     inspection_object_ids,
+    inspection_photo_form,
     inspection_plan_ids,
     live_class_ids,
     live_class_with_question_ids,
@@ -634,6 +635,9 @@ MATRIX: dict[tuple[str, str], Endpoint] = {
     ("POST", "/api/inspections/inspections/<int:inspection_id>/result"):
         E(inspection_draw_ids, "201 409 404 404", "201 409 404 404", "201 409 409 404", "201 409 409 404",
           "201 409 409 404", body={"checklist": [{"item": "占道经营", "passed": True}]}),
+    ("POST", "/api/inspections/inspections/<int:inspection_id>/photos"):
+        E(inspection_draw_ids, "201 409 404 404", "201 409 404 404", "201 409 409 404", "201 409 409 404",
+          "201 409 409 404", form=inspection_photo_form),
     # the outbox: district staff see and resend their district's messages
     ("GET", "/api/outbox/messages/<int:message_id>"): E(
         outbox_message_ids,

@@ -8,8 +8,7 @@ from backend.api.fields import Date, Id
 from backend.api.pagination import listing, page_of
 from backend.api.schemas import Count, Flag, Record, Schema, Text
 from backend.api.security import auth_required, current_actor
-from backend.db import local_day
-from backend.inspections import plans, queries
+from backend.inspections import plans, queries, results
 from backend.inspections.models import Draw, Grade, InspectionStatus, Plan
 from backend.org.roles import DISTRICT_ADMINS
 from backend.org.scope import get_visible, scoped
@@ -52,6 +51,15 @@ class ChecklistItemSchema(Schema):
     note = fields.String(load_default="", validate=validate.Length(max=500), metadata={"example": ""})
 
 
+class InspectionPhotoSchema(Schema):
+    id = fields.Integer()
+    item = fields.String()
+    mime = fields.String()
+    width = fields.Integer()
+    height = fields.Integer()
+    created_at = fields.DateTime()
+
+
 class InspectionSchema(Schema):
     id = fields.Integer()
     draw_id = fields.Integer()
@@ -63,6 +71,13 @@ class InspectionSchema(Schema):
     checklist = fields.List(fields.Nested(ChecklistItemSchema), allow_none=True)
     done_by_id = fields.Integer(allow_none=True)
     done_at = fields.DateTime(allow_none=True)
+    photos = fields.List(fields.Nested(InspectionPhotoSchema))
+    rectify_by = fields.Date(allow_none=True, metadata={"description": "整改期限（不合格时）"})
+    rectification = Text(lambda i: results.rectification(i), allow_none=True, metadata={
+        "description": "pending 整改中 / overdue 逾期未复查 / rectified 复查合格 / not_rectified 复查仍不合格"})
+    reinspection_of_id = fields.Integer(allow_none=True, metadata={"description": "复查的是哪次检查"})
+    reinspection_id = Count(lambda i: getattr(i.reinspection, "id", None), allow_none=True,
+                            metadata={"description": "为其安排的复查任务"})
 
 
 class DrawSchema(Schema):
@@ -90,10 +105,6 @@ class ExclusionSchema(ExclusionInputSchema):
     id = fields.Integer()
 
 
-class ResultInputSchema(Schema):
-    checklist = fields.List(fields.Nested(ChecklistItemSchema), required=True, validate=validate.Length(min=1, max=100))
-
-
 class InspectionFilterSchema(Schema):
     draw_id = Id()
 
@@ -103,6 +114,8 @@ class PublicResultSchema(Schema):
     kind_name = fields.String(metadata={"example": "沿街商户"})
     inspected_on = fields.Date()
     result = fields.String(metadata={"description": "合格 / 不合格"})
+    rectification = fields.String(allow_none=True,
+                                  metadata={"description": "整改中 / 逾期未复查 / 已整改 / 未整改（不合格时）"})
 
 
 class PublicResultFilterSchema(Schema):
@@ -119,9 +132,7 @@ class PublicResults(MethodView):
     @blp.paginate()
     def get(self, filters, pagination_parameters, district_code):
         """一公开：本区已完成的检查结果（对象名称、类型、日期、结果；不含检查人员和经营者个人信息），无需登录"""
-        rows = page_of(queries.published_results(district_code, **filters), pagination_parameters)
-        return [{"object_name": name, "kind_name": kind, "inspected_on": local_day(done_at),
-                 "result": "合格" if passed else "不合格"} for _id, done_at, passed, name, kind in rows]
+        return results.published(page_of(queries.published_results(district_code, **filters), pagination_parameters))
 
 
 @blp.route("/plans", endpoint="plans")
@@ -190,15 +201,3 @@ class Exclusions(MethodView):
 class Inspections(MethodView):
     get = listing(blp, queries.inspections, InspectionFilterSchema, InspectionSchema,
                   "检查任务列表（区局看全区，中队看本中队对象的任务）")
-
-
-@blp.route("/inspections/<int:inspection_id>/result", endpoint="inspection_result")
-class InspectionResult(MethodView):
-    @auth_required(blp)
-    @blp.arguments(ResultInputSchema)
-    @blp.response(201, InspectionSchema)
-    @blp.alt_response(409, description="非抽中人员、已提交过、抽取已被取代或计划已关闭")
-    def post(self, body, inspection_id):
-        """记录检查结果（检查表逐项；全部合格为合格）"""
-        audit_object("inspection", inspection_id)
-        return plans.record_result(current_actor(), inspection_id, **body)

@@ -19,6 +19,8 @@ DOMAIN = Domain(
                 "largest photo of a checklist item an inspector may upload, in bytes"),
         Setting("INSPECTIONS_MAX_RECTIFY_DAYS", "90", int, "latest rectification deadline after a failed "
                 "inspection, in days (the re-inspection is due on it)", example_default=True),
+        Setting("INSPECTIONS_MAX_MEETINGS", "4", int, "how many times one inspector may be drawn for the same object "
+                "within a year (the draws of the year before a plan and the plan's own)", example_default=True),
         Setting("INSPECTIONS_GRADE_SCORING",
                 "failed_inspection:3,case:3,complaint:1,work_order:1,clean_inspection:-2,"
                 "raise_at:3,lower_at:-2,window_days:365,quiet_days:365,radius_m:30", str,

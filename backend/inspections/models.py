@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db import Base, UTCDateTime, utcnow
-from backend.org.models import Squad
+from backend.org.models import Officer, Squad
 
 
 class Grade(str, enum.Enum):
@@ -109,6 +109,24 @@ class GradeRule(Base):
     effective_from: Mapped[date] = mapped_column(Date)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InspectorEntry(Base):
+    """The inspector registry (执法检查人员名录库): who may be drawn, on what certificate, from when until when."""
+
+    __tablename__ = "inspection_inspector"
+    __scope__ = ("district", "district_id")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id"), unique=True)
+    certificate_no: Mapped[str] = mapped_column(String(32))  # 执法证号
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date] = mapped_column(Date)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    officer: Mapped[Officer] = relationship(foreign_keys=[officer_id])
 
 
 class ScoringRule(Base):
@@ -213,8 +231,19 @@ class Inspection(Base):
     draw: Mapped[Draw] = relationship(back_populates="inspections")
     object: Mapped[RegulatedObject] = relationship()
     photos: Mapped[list[InspectionPhoto]] = relationship(order_by="InspectionPhoto.id")
+    assignments: Mapped[list[Assignment]] = relationship()
     reinspection: Mapped[Inspection | None] = relationship(remote_side="Inspection.reinspection_of_id",
                                                            uselist=False, viewonly=True)
+
+
+class Assignment(Base):
+    """An inspector drawn for an inspection (the rows of its inspector_ids): what "my inspections" reads, whatever
+    squad the object is in."""
+
+    __tablename__ = "inspection_assignment"
+
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspection.id"), primary_key=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id"), primary_key=True, index=True)
 
 
 class InspectionPhoto(Base):

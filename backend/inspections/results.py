@@ -16,7 +16,7 @@ from backend.db import local_day, session, utcnow
 from backend.errors import Conflict, Invalid
 from backend.files import store
 from backend.images import validate_image
-from backend.inspections.models import Inspection, InspectionCase, InspectionPhoto, InspectionStatus
+from backend.inspections.models import Assignment, Inspection, InspectionCase, InspectionPhoto, InspectionStatus
 from backend.inspections.plans import _open
 from backend.inspections.scoring import regrade
 from backend.org.models import Officer
@@ -92,7 +92,8 @@ def record_result(actor: Officer, inspection_id: int, *, checklist: list[dict],
     if failed:
         session.add(Inspection(draw_id=inspection.draw_id, object_id=inspection.object_id,
                                squad_id=inspection.squad_id, inspector_ids=inspection.inspector_ids,
-                               status=InspectionStatus.due, reinspection_of_id=inspection.id))
+                               status=InspectionStatus.due, reinspection_of_id=inspection.id,
+                               assignments=[Assignment(officer_id=o) for o in inspection.inspector_ids]))
     serious = [{"item": entry["item"], "basis": standard[entry["item"]].get("basis", ""), "note": entry["note"]}
                for entry in failed if standard.get(entry["item"], {}).get("opens_case")]
     if serious:

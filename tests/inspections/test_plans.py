@@ -22,6 +22,13 @@ def photo(client, headers, inspection_id, item, data=None):
                        data={"item": item, "photo": (io.BytesIO(data or encode(coffee())), "item.jpg", "image/jpeg")})
 
 
+def register(client, headers, officer, certificate_no, valid_from="2026-01-01", valid_until="2028-12-31"):
+    """Put `officer` in the inspector registry (执法检查人员名录库)."""
+    return client.post("/api/inspections/inspectors", headers=headers, json={
+        "officer_id": officer.id, "certificate_no": certificate_no, "valid_from": valid_from,
+        "valid_until": valid_until})
+
+
 def _code(n: int) -> str:
     first17 = f"91310106MA1{n:06d}"
     return first17 + check_character(first17)
@@ -37,6 +44,8 @@ def quarter(make, client):
                   first=make.officer(squad=squad, name="张伟"), second=make.officer(squad=squad, name="李娜"),
                   outsider=make.officer(squad=make.squad(district)), squad=squad)
     headers = make.headers(admin)
+    for n, officer in enumerate((people["leader"], people["first"], people["second"])):
+        assert register(client, headers, officer, f"3101062000{n}").status_code == 201
     client.post("/api/inspections/kinds", headers=headers, json={"code": "street_shop", "name": "沿街商户"})
     objects = {}
     for n, grade in enumerate(["high", "high", "medium", "medium", "low", "low", "low", "low"], start=1):

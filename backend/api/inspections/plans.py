@@ -8,7 +8,7 @@ from backend.api.fields import Date, Id
 from backend.api.pagination import listing, page_of
 from backend.api.schemas import Count, Flag, Record, Schema, Text
 from backend.api.security import auth_required, current_actor
-from backend.inspections import plans, queries, results
+from backend.inspections import inspectors, plans, queries, results
 from backend.inspections.models import Draw, Grade, InspectionStatus, Plan
 from backend.org.roles import DISTRICT_ADMINS
 from backend.org.scope import get_visible, scoped
@@ -107,6 +107,20 @@ class ExclusionSchema(ExclusionInputSchema):
 
 class InspectionFilterSchema(Schema):
     draw_id = Id()
+    mine = fields.Boolean(load_default=False, metadata={"description": "只看本人被抽中的检查任务（含其他中队的对象）"})
+
+
+class InspectorInputSchema(Schema):
+    officer_id = Id(required=True, metadata={"example": 12})
+    certificate_no = fields.String(required=True, validate=validate.Length(min=1, max=32),
+                                   metadata={"description": "执法证号", "example": "31010620001"})
+    valid_from = Date(required=True, metadata={"example": "2026-01-01"})
+    valid_until = Date(required=True, metadata={"example": "2028-12-31"})
+
+
+class InspectorSchema(InspectorInputSchema):
+    id = fields.Integer()
+    officer_name = Text(lambda e: e.officer.name)
 
 
 class PublicResultSchema(Schema):
@@ -197,7 +211,24 @@ class Exclusions(MethodView):
         return plans.add_exclusion(current_actor(), **body)
 
 
+@blp.route("/inspectors", endpoint="inspectors")
+class Inspectors(MethodView):
+    @auth_required(blp)
+    @blp.response(200, InspectorSchema(many=True))
+    def get(self):
+        """执法检查人员名录库（本区）：可被抽取的人员、执法证号与有效期"""
+        return inspectors.inspectors(current_actor())
+
+    @auth_required(blp, *DISTRICT_ADMINS)
+    @blp.arguments(InspectorInputSchema)
+    @blp.response(201, InspectorSchema)
+    @blp.alt_response(409, description="已在名录库中")
+    def post(self, body):
+        """列入执法检查人员名录库（抽取时只抽有效期覆盖整个计划期的人员）"""
+        return inspectors.add_inspector(current_actor(), **body)
+
+
 @blp.route("/inspections", endpoint="inspections")
 class Inspections(MethodView):
     get = listing(blp, queries.inspections, InspectionFilterSchema, InspectionSchema,
-                  "检查任务列表（区局看全区，中队看本中队对象的任务）")
+                  "检查任务列表（区局看全区，中队看本中队对象的，另加本人被抽中的；mine=true 只看本人被抽中的）")

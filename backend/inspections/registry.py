@@ -16,7 +16,7 @@ import json
 import re
 
 from cryptography.fernet import InvalidToken
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from backend import keys
 from backend.db import session
@@ -118,6 +118,20 @@ def contact_of(item: RegulatedObject, actor: Officer) -> dict | None:
         return json.loads(_cipher().decrypt(item.contact_encrypted))
     except InvalidToken:  # its key left the ring
         return {"name": "（无法解密）", "phone": "（无法解密）"}
+
+
+def re_encrypt_contacts() -> tuple[int, int]:
+    """Encrypt every contact again with the newest key (before a key is retired): (re-encrypted, unreadable)."""
+    cipher, unreadable = _cipher(), 0
+    stored = session.execute(select(RegulatedObject.id, RegulatedObject.contact_encrypted)
+                             .where(RegulatedObject.contact_encrypted.is_not(None))).all()
+    for object_id, token in stored:
+        try:
+            session.execute(update(RegulatedObject).where(RegulatedObject.id == object_id)
+                            .values(contact_encrypted=cipher.rotate(token)))
+        except InvalidToken:
+            unreadable += 1
+    return len(stored) - unreadable, unreadable
 
 
 def _checked(actor: Officer, *, kind: ObjectKind, name: str, credit_code: str, licence_numbers: list[str], address: str,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterator
 
 from cryptography.fernet import InvalidToken
 from sqlalchemy import select, update
@@ -197,23 +198,25 @@ def delete_object(actor: Officer, object_id: int) -> None:
     session.flush()
 
 
-def import_objects(actor: Officer, data: bytes) -> dict:
-    """Import a CSV or .xlsx file in the layout above: every row or none; a known credit code updates."""
+def import_objects(actor: Officer, data: bytes, *, max_rows: int = MAX_IMPORT_ROWS,
+                   progress: Callable[[Iterator], Iterator] = iter) -> dict:
+    """Import a CSV or .xlsx file in the layout above: every row or none; a known credit code updates.
+    `progress` wraps the rows as they are checked (the command line's progress bar)."""
     require(actor, SQUAD_MANAGERS, "只有中队长和区局管理员可以导入检查对象")
     if data[:4] == b"PK\x03\x04":
-        sheet = FirstSheet(data, max_rows=MAX_IMPORT_ROWS)
+        sheet = FirstSheet(data, max_rows=max_rows)
         if any(merged.min_row <= 1 for merged in sheet.merged()):
             raise Invalid("表头（第 1 行）不能有合并单元格，请按模板填写", code="excel_merged_header")
         rows = sheet.rows()
     else:
-        rows = csv_rows(data, max_rows=MAX_IMPORT_ROWS)
+        rows = csv_rows(data, max_rows=max_rows)
     number, first = next(rows, (1, ()))
     columns = header(first if number == 1 else (), REQUIRED_COLUMNS)
     squads = {squad.name: squad for squad in session.scalars(select(Squad).where(
         Squad.district_id == actor.district_id))}
     known = kinds(actor)
     parsed, errors, seen = [], {}, {}
-    for row_number, row in rows:
+    for row_number, row in progress(rows):
         cells = {name: cell_text(row[index] if index < len(row) else None) for name, index in columns.items()}
         try:
             fields = _row_fields(actor, cells, known, squads)

@@ -39,8 +39,8 @@ DECLARATIONS = (
     "backend.training:DOMAIN",
     "backend.supervision.findings:DOMAIN",
     "backend.supervision.cases:DOMAIN",
-    "backend.inspections:DOMAIN",
     "backend.nonsite:DOMAIN",
+    "backend.inspections:DOMAIN",  # its grade rules read non-site cases
     "backend.supervision.points:DOMAIN",
     "backend.training:DRILLS",
 )

@@ -47,6 +47,24 @@ def record_first_grade(actor: Officer, item: RegulatedObject) -> None:
                             reason="登记时的初始等级", changed_by_id=actor.id))
 
 
+ORDER = (Grade.low, Grade.medium, Grade.high)
+
+
+def stepped(grade: Grade, steps: int) -> Grade:
+    """The grade `steps` higher (negative: lower), kept within low…high."""
+    return ORDER[max(0, min(len(ORDER) - 1, ORDER.index(grade) + steps))]
+
+
+def record_change(item: RegulatedObject, grade: Grade, reason: str, actor_id: int | None) -> GradeChange:
+    """Move the object to `grade` (or keep it, where the reason says why) with a row in its history."""
+    change = GradeChange(object_id=item.id, squad_id=item.squad_id, grade_from=item.grade, grade_to=grade,
+                         reason=reason, changed_by_id=actor_id)
+    item.grade = grade
+    session.add(change)
+    session.flush()
+    return change
+
+
 def change_grade(actor: Officer, object_id: int, *, grade: Grade, reason: str) -> GradeChange:
     item = get_visible(RegulatedObject, object_id, actor, what="检查对象")
     require(actor, SQUAD_MANAGERS, "只有中队长和区局管理员可以调整风险等级")
@@ -55,12 +73,7 @@ def change_grade(actor: Officer, object_id: int, *, grade: Grade, reason: str) -
         raise Invalid("调整风险等级须写明理由", code="reason_required")
     if grade == item.grade:
         raise Conflict(f"该对象已是{GRADE_NAMES[grade]}", code="grade_unchanged")
-    change = GradeChange(object_id=item.id, squad_id=item.squad_id, grade_from=item.grade, grade_to=grade,
-                         reason=reason, changed_by_id=actor.id)
-    item.grade = grade
-    session.add(change)
-    session.flush()
-    return change
+    return record_change(item, grade, reason, actor.id)
 
 
 def history(actor: Officer, object_id: int) -> list[GradeChange]:

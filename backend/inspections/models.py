@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db import Base, UTCDateTime, utcnow
-from backend.org.models import Squad
+from backend.org.models import Officer, Squad
 
 
 class Grade(str, enum.Enum):
@@ -87,7 +87,7 @@ class GradeChange(Base):
     grade_from: Mapped[Grade | None] = mapped_column(GRADE_COLUMN)
     grade_to: Mapped[Grade] = mapped_column(GRADE_COLUMN)
     reason: Mapped[str] = mapped_column(Text)
-    changed_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))  # none: the grade rules did it
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -106,6 +106,40 @@ class GradeRule(Base):
     district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
     grade: Mapped[Grade] = mapped_column(GRADE_COLUMN)
     interval_months: Mapped[int] = mapped_column(Integer)
+    effective_from: Mapped[date] = mapped_column(Date)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InspectorEntry(Base):
+    """The inspector registry (执法检查人员名录库): who may be drawn, on what certificate, from when until when."""
+
+    __tablename__ = "inspection_inspector"
+    __scope__ = ("district", "district_id")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id"), unique=True)
+    certificate_no: Mapped[str] = mapped_column(String(32))  # 执法证号
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date] = mapped_column(Date)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    officer: Mapped[Officer] = relationship(foreign_keys=[officer_id])
+
+
+class ScoringRule(Base):
+    """One version of the grade rules (评级规则): what each kind of event about an object weighs, the score that
+    moves its grade up or down, the window counted and the months without incident that lower it."""
+
+    __tablename__ = "inspection_scoring_rule"
+    __scope__ = ("district", "district_id")
+    __table_args__ = (UniqueConstraint("district_id", "effective_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
+    terms: Mapped[dict] = mapped_column(JSON)  # the keys of backend.inspections.scoring.TERMS -> int
     effective_from: Mapped[date] = mapped_column(Date)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -190,6 +224,102 @@ class Inspection(Base):
     checklist: Mapped[list | None] = mapped_column(JSON)
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rectify_by: Mapped[date | None] = mapped_column(Date)  # a failed one: the rectification deadline (整改期限)
+    # a re-inspection (复查) of a failed one, due on its rectification deadline, by the same inspectors
+    reinspection_of_id: Mapped[int | None] = mapped_column(ForeignKey("inspection.id"), index=True)
 
     draw: Mapped[Draw] = relationship(back_populates="inspections")
     object: Mapped[RegulatedObject] = relationship()
+    photos: Mapped[list[InspectionPhoto]] = relationship(order_by="InspectionPhoto.id")
+    assignments: Mapped[list[Assignment]] = relationship()
+    reinspection: Mapped[Inspection | None] = relationship(remote_side="Inspection.reinspection_of_id",
+                                                           uselist=False, viewonly=True)
+
+
+class Assignment(Base):
+    """An inspector drawn for an inspection (the rows of its inspector_ids): what "my inspections" reads, whatever
+    squad the object is in."""
+
+    __tablename__ = "inspection_assignment"
+
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspection.id"), primary_key=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id"), primary_key=True, index=True)
+
+
+class InspectionPhoto(Base):
+    """A photo of a failed checklist item, taken on site by a drawn inspector (validated, stored via files)."""
+
+    __tablename__ = "inspection_photo"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspection.id"), index=True)
+    item: Mapped[str] = mapped_column(String(200))
+    storage_key: Mapped[str] = mapped_column(String(128), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    mime: Mapped[str] = mapped_column(String(32))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    taken_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InspectionCase(Base):
+    """A case opened (立案) from a failed inspection, where the kind's checklist says a failed item opens one."""
+
+    __tablename__ = "inspection_case"
+    __scope__ = ("squad", "squad_id")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspection.id"), unique=True)
+    object_id: Mapped[int] = mapped_column(ForeignKey("inspection_object.id"), index=True)
+    squad_id: Mapped[int] = mapped_column(ForeignKey("squad.id"), index=True)
+    items: Mapped[list] = mapped_column(JSON)  # [{item, basis, note}] of the failed items that open a case
+    opened_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CreditPenalty(Base):
+    """A credit penalty (信用惩戒) on an object: it raises the object's risk one grade until it is repaired."""
+
+    __tablename__ = "inspection_credit_penalty"
+    __scope__ = ("squad", "squad_id")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    object_id: Mapped[int] = mapped_column(ForeignKey("inspection_object.id", ondelete="CASCADE"), index=True)
+    squad_id: Mapped[int] = mapped_column(ForeignKey("squad.id"), index=True)  # the object's
+    reason: Mapped[str] = mapped_column(String(500))
+    decided_on: Mapped[date] = mapped_column(Date)  # the day of the decision that imposed it
+    raised_to: Mapped[Grade | None] = mapped_column(GRADE_COLUMN)  # the grade it raised the object to, if it did
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    repaired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    repairs: Mapped[list[CreditRepair]] = relationship(back_populates="penalty", order_by="CreditRepair.id")
+
+
+class RepairStatus(str, enum.Enum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
+class CreditRepair(Base):
+    """An application for credit repair (信用修复) of a penalty, and its approval by someone else."""
+
+    __tablename__ = "inspection_credit_repair"
+    __scope__ = ("squad", "squad_id")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    penalty_id: Mapped[int] = mapped_column(ForeignKey("inspection_credit_penalty.id", ondelete="CASCADE"),
+                                            index=True)
+    squad_id: Mapped[int] = mapped_column(ForeignKey("squad.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(500))  # what the business did to put it right
+    status: Mapped[RepairStatus] = mapped_column(
+        Enum(RepairStatus, native_enum=False, length=10, validate_strings=True), default=RepairStatus.pending)
+    applied_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_note: Mapped[str | None] = mapped_column(String(500))
+
+    penalty: Mapped[CreditPenalty] = relationship(back_populates="repairs")

@@ -4,39 +4,48 @@ How a plan becomes inspections. An object in the plan's scope whose grade is ins
 is due months/m times in a plan of `months` months: the whole part for every such object, and the
 fraction as a random draw of round(fraction × objects of that grade) of them (a quarter plan with low risk
 inspected yearly: a quarter of the low-risk objects, drawn). Each inspection gets two inspectors drawn from
-the inspector registry (the district's active officers and squad leaders of the plan's squads), never one
-excluded for a conflict of interest with the object.
+the inspector registry (执法检查人员名录库: the district's active officers whose entry is valid over the whole
+plan, from any squad), never one excluded for a conflict of interest with the object, nor one who has already
+met the object `max_meetings` times (INSPECTIONS_MAX_MEETINGS, counting the other draws of the year before the
+plan, recorded as `meetings`, and this draw's earlier picks, in the order below).
 
 The algorithm, so that anyone can re-run it from the published seed and inputs: rank each candidate by
 SHA-256 of the UTF-8 text "<seed>:<what>" in hexadecimal, lowest first, where <what> is
 "object:<grade>:<object id>" for the objects of a grade and "inspector:<object id>:<n>:<officer id>" for
-the inspectors of the object's n-th inspection (n from 1); take the first ones needed.
+the inspectors of the object's n-th inspection (n from 1); take the first ones needed. Objects are taken by
+grade (alphabetical), then by id; an inspector's meetings count as they are drawn.
 """
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from backend.config import settings
 from backend.db import session, utcnow
 from backend.errors import Conflict, Invalid
 from backend.inspections.grades import intervals
 from backend.inspections.models import (
+    Assignment,
     Draw,
     Exclusion,
     Grade,
     Inspection,
     InspectionStatus,
+    InspectorEntry,
     Plan,
     RegulatedObject,
 )
+from backend.inspections.queries import start_of
 from backend.org.models import Officer, Squad
-from backend.org.roles import DISTRICT_ADMINS, SQUAD_MEMBERS, require
+from backend.org.roles import DISTRICT_ADMINS, require
 from backend.org.scope import get_visible
+from backend.periods import shift
 
 INSPECTORS_PER_INSPECTION = 2
+MEETING_WINDOW_DAYS = 365  # INSPECTIONS_MAX_MEETINGS counts the draws of the year before the plan
 MAX_PLAN_MONTHS = 12
 
 
@@ -84,6 +93,8 @@ def run(seed: str, inputs: dict) -> list[dict]:
     for object_id, grade, _squad_id in inputs["objects"]:
         by_grade.setdefault(grade, []).append(object_id)
     excluded = {(officer_id, object_id) for officer_id, object_id in inputs["exclusions"]}
+    limit = inputs.get("max_meetings")  # draws before the limit existed recorded none
+    met = {(officer_id, object_id): count for officer_id, object_id, count in inputs.get("meetings", ())}
     result = []
     for grade, object_ids in sorted(by_grade.items()):
         whole, fraction = divmod(share[grade], 1)
@@ -91,13 +102,17 @@ def run(seed: str, inputs: dict) -> list[dict]:
         lucky = set(sorted(object_ids, key=lambda oid: _rank(seed, f"object:{grade}:{oid}"))[:extra])
         for object_id in sorted(object_ids):
             for n in range(1, int(whole) + (object_id in lucky) + 1):
-                pool = [o for o in inputs["inspectors"] if (o, object_id) not in excluded]
+                pool = [o for o in inputs["inspectors"] if (o, object_id) not in excluded
+                        and (limit is None or met.get((o, object_id), 0) < limit)]
                 if len(pool) < INSPECTORS_PER_INSPECTION:
                     raise Invalid(f"检查对象（编号 {object_id}）可抽取的检查人员不足 {INSPECTORS_PER_INSPECTION} 人"
-                                  "（人员过少或均需回避），未抽取", code="too_few_inspectors")
+                                  "（名录库人员过少、均需回避或已达检查同一对象的次数上限），未抽取",
+                                  code="too_few_inspectors")
                 chosen = sorted(pool, key=lambda oid: _rank(seed, f"inspector:{object_id}:{n}:{oid}"))
-                result.append({"object_id": object_id, "n": n,
-                               "inspector_ids": chosen[:INSPECTORS_PER_INSPECTION]})
+                chosen = chosen[:INSPECTORS_PER_INSPECTION]
+                for officer_id in chosen:
+                    met[(officer_id, object_id)] = met.get((officer_id, object_id), 0) + 1
+                result.append({"object_id": object_id, "n": n, "inspector_ids": chosen})
     return result
 
 
@@ -105,19 +120,30 @@ def _inputs(plan: Plan) -> dict:
     """Everything the draw depends on, as recorded with it."""
     objects = select(RegulatedObject.id, RegulatedObject.grade, RegulatedObject.squad_id).where(
         RegulatedObject.district_id == plan.district_id).order_by(RegulatedObject.id)
-    inspectors = select(Officer.id).where(Officer.district_id == plan.district_id, Officer.active.is_(True),
-                                          Officer.role.in_(SQUAD_MEMBERS)).order_by(Officer.id)
+    last_day = shift("month", plan.first_month, plan.months) - timedelta(days=1)
+    inspectors = (select(Officer.id).join(InspectorEntry, InspectorEntry.officer_id == Officer.id)
+                  .where(InspectorEntry.district_id == plan.district_id, Officer.active.is_(True),
+                         InspectorEntry.valid_from <= plan.first_month, InspectorEntry.valid_until >= last_day)
+                  .order_by(Officer.id))
     if plan.kind_ids:
         objects = objects.where(RegulatedObject.kind_id.in_(plan.kind_ids))
     if plan.squad_ids:
         objects = objects.where(RegulatedObject.squad_id.in_(plan.squad_ids))
-        inspectors = inspectors.where(Officer.squad_id.in_(plan.squad_ids))
     if plan.grades:
         objects = objects.where(RegulatedObject.grade.in_([Grade(grade) for grade in plan.grades]))
     object_rows = [[oid, grade.value, squad_id] for oid, grade, squad_id in session.execute(objects)]
     exclusions = session.execute(select(Exclusion.officer_id, Exclusion.object_id).where(
         Exclusion.district_id == plan.district_id).order_by(Exclusion.officer_id, Exclusion.object_id))
-    return {"months": plan.months,
+    since = plan.first_month - timedelta(days=MEETING_WINDOW_DAYS)
+    met = (select(Assignment.officer_id, Inspection.object_id, func.count())
+           .join(Inspection, Assignment.inspection_id == Inspection.id)
+           .join(Draw, Inspection.draw_id == Draw.id)
+           .where(Draw.plan_id != plan.id, Draw.district_id == plan.district_id,
+                  Inspection.status != InspectionStatus.cancelled, Draw.drawn_at >= start_of(since))
+           .group_by(Assignment.officer_id, Inspection.object_id)
+           .order_by(Assignment.officer_id, Inspection.object_id))
+    return {"months": plan.months, "max_meetings": settings().INSPECTIONS_MAX_MEETINGS,
+            "meetings": [list(row) for row in session.execute(met)],
             "interval_months": {grade.value: rule.interval_months
                                 for grade, rule in intervals(plan.district_id, plan.first_month).items()},
             "objects": object_rows, "inspectors": list(session.scalars(inspectors)),
@@ -149,7 +175,8 @@ def draw(actor: Officer, plan_id: int, *, reason: str | None) -> Draw:
     new = Draw(district_id=plan.district_id, plan_id=plan.id, seed=seed, inputs=inputs, reason=reason,
                drawn_by_id=actor.id)
     new.inspections = [Inspection(object_id=row["object_id"], squad_id=squads[row["object_id"]],
-                                  inspector_ids=row["inspector_ids"], status=InspectionStatus.due)
+                                  inspector_ids=row["inspector_ids"], status=InspectionStatus.due,
+                                  assignments=[Assignment(officer_id=o) for o in row["inspector_ids"]])
                        for row in drawn]
     session.add(new)
     session.flush()
@@ -159,7 +186,8 @@ def draw(actor: Officer, plan_id: int, *, reason: str | None) -> Draw:
 def reproduced(item: Draw) -> bool:
     """Whether running the draw again from its seed and inputs gives the inspections it recorded."""
     again = [(row["object_id"], row["inspector_ids"]) for row in run(item.seed, item.inputs)]
-    return again == [(inspection.object_id, inspection.inspector_ids) for inspection in item.inspections]
+    return again == [(inspection.object_id, inspection.inspector_ids) for inspection in item.inspections
+                     if inspection.reinspection_of_id is None]
 
 
 def close_plan(actor: Officer, plan_id: int) -> Plan:
@@ -174,25 +202,3 @@ def close_plan(actor: Officer, plan_id: int) -> Plan:
 def _open(plan: Plan) -> None:
     if plan.closed_at is not None:
         raise Conflict("检查计划已关闭", code="plan_closed")
-
-
-def record_result(actor: Officer, inspection_id: int, *, checklist: list[dict]) -> Inspection:
-    """One of the two drawn inspectors records the checklist; the inspection passes when every item does."""
-    inspection = session.get(Inspection, inspection_id)
-    if inspection is None or actor.id not in inspection.inspector_ids:
-        get_visible(Inspection, inspection_id, actor, what="检查任务")  # 404 unless the actor may see it
-        raise Conflict("您不是该检查任务抽中的检查人员", code="not_drawn_inspector")
-    if inspection.status == InspectionStatus.cancelled:
-        raise Conflict("该检查任务所属的抽取已被重新抽取取代", code="inspection_cancelled")
-    if inspection.status == InspectionStatus.done:
-        raise Conflict("该检查已记录结果，不能重复提交", code="already_recorded")
-    _open(inspection.draw.plan)
-    standard = [entry["item"] for entry in inspection.object.kind.checklist]
-    if standard and sorted(entry["item"] for entry in checklist) != sorted(standard):
-        raise Invalid(f"应按“{inspection.object.kind.name}”的标准检查表逐项填写：{'、'.join(standard)}",
-                      code="checklist_mismatch")
-    inspection.checklist = checklist
-    inspection.passed = all(item["passed"] for item in checklist)
-    inspection.status, inspection.done_by_id, inspection.done_at = InspectionStatus.done, actor.id, utcnow()
-    session.flush()
-    return inspection

@@ -8,13 +8,14 @@ from sqlalchemy import Select, or_, select
 from backend.db import LOCAL_TZ, session
 from backend.errors import NotFound
 from backend.inspections.models import (
+    Assignment,
     Inspection,
     InspectionStatus,
     ObjectKind,
     RegulatedObject,
 )
 from backend.org.models import District, Officer
-from backend.org.scope import scoped
+from backend.org.scope import scoped, visible
 
 
 def objects(actor: Officer, *, kind_id: int | None = None, squad_id: int | None = None,
@@ -31,9 +32,12 @@ def objects(actor: Officer, *, kind_id: int | None = None, squad_id: int | None 
     return stmt
 
 
-def inspections(actor: Officer, *, draw_id: int | None = None) -> Select:
-    """The inspections of the objects `actor` may see, oldest first (of one draw if given)."""
-    stmt = scoped(Inspection, actor).order_by(Inspection.id)
+def inspections(actor: Officer, *, draw_id: int | None = None, mine: bool = False) -> Select:
+    """The inspections of the objects `actor` may see and those `actor` is drawn for, whatever squad the object is
+    in, oldest first (only the latter with `mine`; of one draw if given)."""
+    drawn_for = Inspection.id.in_(select(Assignment.inspection_id).where(Assignment.officer_id == actor.id))
+    stmt = select(Inspection).where(drawn_for if mine else or_(visible(Inspection, actor), drawn_for))
+    stmt = stmt.order_by(Inspection.id)
     if draw_id is not None:
         stmt = stmt.where(Inspection.draw_id == draw_id)
     return stmt
@@ -46,19 +50,19 @@ def published_results(district_code: str, *, date_from: date | None = None, date
     district = session.scalar(select(District).where(District.code == district_code))
     if district is None:
         raise NotFound("区局不存在", code="district_not_found")
-    stmt = (select(Inspection.id, Inspection.done_at, Inspection.passed, RegulatedObject.name, ObjectKind.name)
+    stmt = (select(Inspection, RegulatedObject.name, ObjectKind.name)
             .join(RegulatedObject, Inspection.object_id == RegulatedObject.id)
             .join(ObjectKind, RegulatedObject.kind_id == ObjectKind.id)
             .where(RegulatedObject.district_id == district.id, Inspection.status == InspectionStatus.done)
             .order_by(Inspection.done_at.desc(), Inspection.id.desc()))
     if date_from is not None:
-        stmt = stmt.where(Inspection.done_at >= _start_of(date_from))
+        stmt = stmt.where(Inspection.done_at >= start_of(date_from))
     if date_to is not None:
-        stmt = stmt.where(Inspection.done_at < _start_of(date_to + timedelta(days=1)))
+        stmt = stmt.where(Inspection.done_at < start_of(date_to + timedelta(days=1)))
     if kind_id is not None:
         stmt = stmt.where(RegulatedObject.kind_id == kind_id)
     return stmt
 
 
-def _start_of(day: date) -> datetime:
+def start_of(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=LOCAL_TZ)

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterator
 
 from cryptography.fernet import InvalidToken
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from backend import keys
 from backend.db import session
@@ -120,6 +121,20 @@ def contact_of(item: RegulatedObject, actor: Officer) -> dict | None:
         return {"name": "（无法解密）", "phone": "（无法解密）"}
 
 
+def re_encrypt_contacts() -> tuple[int, int]:
+    """Encrypt every contact again with the newest key (before a key is retired): (re-encrypted, unreadable)."""
+    cipher, unreadable = _cipher(), 0
+    stored = session.execute(select(RegulatedObject.id, RegulatedObject.contact_encrypted)
+                             .where(RegulatedObject.contact_encrypted.is_not(None))).all()
+    for object_id, token in stored:
+        try:
+            session.execute(update(RegulatedObject).where(RegulatedObject.id == object_id)
+                            .values(contact_encrypted=cipher.rotate(token)))
+        except InvalidToken:
+            unreadable += 1
+    return len(stored) - unreadable, unreadable
+
+
 def _checked(actor: Officer, *, kind: ObjectKind, name: str, credit_code: str, licence_numbers: list[str], address: str,
              lat: float | None, lng: float | None, coord_system: str, contact_name: str | None,
              contact_phone: str | None, squad: Squad | None, grid_cell: str | None) -> dict:
@@ -183,23 +198,25 @@ def delete_object(actor: Officer, object_id: int) -> None:
     session.flush()
 
 
-def import_objects(actor: Officer, data: bytes) -> dict:
-    """Import a CSV or .xlsx file in the layout above: every row or none; a known credit code updates."""
+def import_objects(actor: Officer, data: bytes, *, max_rows: int = MAX_IMPORT_ROWS,
+                   progress: Callable[[Iterator], Iterator] = iter) -> dict:
+    """Import a CSV or .xlsx file in the layout above: every row or none; a known credit code updates.
+    `progress` wraps the rows as they are checked (the command line's progress bar)."""
     require(actor, SQUAD_MANAGERS, "只有中队长和区局管理员可以导入检查对象")
     if data[:4] == b"PK\x03\x04":
-        sheet = FirstSheet(data, max_rows=MAX_IMPORT_ROWS)
+        sheet = FirstSheet(data, max_rows=max_rows)
         if any(merged.min_row <= 1 for merged in sheet.merged()):
             raise Invalid("表头（第 1 行）不能有合并单元格，请按模板填写", code="excel_merged_header")
         rows = sheet.rows()
     else:
-        rows = csv_rows(data, max_rows=MAX_IMPORT_ROWS)
+        rows = csv_rows(data, max_rows=max_rows)
     number, first = next(rows, (1, ()))
     columns = header(first if number == 1 else (), REQUIRED_COLUMNS)
     squads = {squad.name: squad for squad in session.scalars(select(Squad).where(
         Squad.district_id == actor.district_id))}
     known = kinds(actor)
     parsed, errors, seen = [], {}, {}
-    for row_number, row in rows:
+    for row_number, row in progress(rows):
         cells = {name: cell_text(row[index] if index < len(row) else None) for name, index in columns.items()}
         try:
             fields = _row_fields(actor, cells, known, squads)

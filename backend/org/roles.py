@@ -28,6 +28,8 @@ SUPERVISING_STAFF = frozenset({Role.supervisor, Role.district_admin})
 # Who administer the district: staff, QR codes, deadlines, scoring rules, locking months, credit
 # requirements, the outbox.
 DISTRICT_ADMINS = frozenset({Role.district_admin})
+# Who approve a regulated object's credit repair (信用修复), never the one who applied for it.
+CREDIT_REPAIR_APPROVERS = DISTRICT_ADMINS
 # Who follow squads' progress towards the yearly credit hours.
 CREDIT_PROGRESS_READERS = SQUAD_MANAGERS | TRAINING_STAFF | SUPERVISING_STAFF
 # Who read the orders' and complaints' analysis: repeats flagged for 重复投诉核查督办, the monthly report,

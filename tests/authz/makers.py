@@ -445,3 +445,34 @@ def inspection_draw_ids(make, client, owner):
     session.add_all([draw, inspection])
     session.commit()
     return {"draw_id": draw.id, "inspection_id": inspection.id}
+
+
+def credit_penalty_ids(make, client, owner):
+    """A credit penalty on an object of `owner`'s squad (or of a squad of their district)."""
+    from backend.inspections.models import CreditPenalty
+
+    ids = inspection_object_ids(make, client, owner)
+    penalty = CreditPenalty(object_id=ids["object_id"], squad_id=ids["squad_id"], reason="失信",
+                            decided_on=date(2026, 1, 5), recorded_by_id=owner.id)
+    session.add(penalty)
+    session.commit()
+    return {"penalty_id": penalty.id, "squad_id": ids["squad_id"]}
+
+
+def credit_repair_ids(make, client, owner):
+    """A pending credit repair of such a penalty, applied for by a squad leader of the object's squad."""
+    from backend.inspections.models import CreditRepair
+    from backend.org.models import Squad
+
+    ids = credit_penalty_ids(make, client, owner)
+    applicant = make.officer(Role.squad_leader, squad=session.get(Squad, ids["squad_id"]))
+    repair = CreditRepair(penalty_id=ids["penalty_id"], squad_id=ids["squad_id"], reason="已整改",
+                          applied_by_id=applicant.id)
+    session.add(repair)
+    session.commit()
+    return {"repair_id": repair.id}
+
+
+def inspection_photo_form(ids) -> dict:
+    """A real photo of a checklist item, taken on site."""
+    return {"item": "占道经营", "photo": (io.BytesIO(photos.encode(photos.coffee())), "item.jpg", "image/jpeg")}

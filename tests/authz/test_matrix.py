@@ -31,6 +31,8 @@ from tests.authz.makers import (
     complaint_ids,
     complaint_photo_ids,
     course_ids,
+    credit_penalty_ids,
+    credit_repair_ids,
     drill_attempt_ids,
     drill_ids,
     evidence_form,
@@ -39,6 +41,7 @@ from tests.authz.makers import (
     gesture_photo_form,
     inspection_draw_ids,
     inspection_object_ids,
+    inspection_photo_form,
     inspection_plan_ids,
     live_class_ids,
     live_class_with_question_ids,
@@ -606,6 +609,19 @@ MATRIX: dict[tuple[str, str], Endpoint] = {
     ("POST", "/api/inspections/objects/<int:object_id>/grades"):
         E(inspection_object_ids, "403 403 403 403", "201 201 404 404", "201 201 201 404", "403 403 403 403",
           "403 403 403 403", body={"grade": "high", "reason": "多次被投诉"}),
+    # credit: squad managers record penalties and applications for repair, another administrator approves
+    ("GET", "/api/inspections/objects/<int:object_id>/credit-penalties"):
+        E(inspection_object_ids, "200 200 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404",
+          "200 200 200 404"),
+    ("POST", "/api/inspections/objects/<int:object_id>/credit-penalties"):
+        E(inspection_object_ids, "403 403 403 403", "201 201 404 404", "201 201 201 404", "403 403 403 403",
+          "403 403 403 403", body={"reason": "失信", "decided_on": "2026-01-05"}),
+    ("POST", "/api/inspections/credit-penalties/<int:penalty_id>/repairs"):
+        E(credit_penalty_ids, "403 403 403 403", "201 201 404 404", "201 201 201 404", "403 403 403 403",
+          "403 403 403 403", body={"reason": "已整改"}),
+    ("POST", "/api/inspections/credit-repairs/<int:repair_id>/decision"):
+        E(credit_repair_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403",
+          "403 403 403 403", body={"approve": True}),
     # plans and draws: district administrators plan and draw; a draw is open to the whole district (一公开);
     # one of the two drawn inspectors records the result
     ("POST", "/api/inspections/plans/<int:plan_id>/draws"):
@@ -620,6 +636,9 @@ MATRIX: dict[tuple[str, str], Endpoint] = {
     ("POST", "/api/inspections/inspections/<int:inspection_id>/result"):
         E(inspection_draw_ids, "201 409 404 404", "201 409 404 404", "201 409 409 404", "201 409 409 404",
           "201 409 409 404", body={"checklist": [{"item": "占道经营", "passed": True}]}),
+    ("POST", "/api/inspections/inspections/<int:inspection_id>/photos"):
+        E(inspection_draw_ids, "201 409 404 404", "201 409 404 404", "201 409 409 404", "201 409 409 404",
+          "201 409 409 404", form=inspection_photo_form),
     # the outbox: district staff see and resend their district's messages
     ("GET", "/api/outbox/messages/<int:message_id>"): E(
         outbox_message_ids,

@@ -1,14 +1,32 @@
 """Plans and 双随机 draws: due inspections from the grades' intervals, random objects and two random inspectors
 with conflict-of-interest exclusions, a recorded seed that re-runs to the same draw, re-draws with a reason,
 and checklist results recorded once by a drawn inspector."""
+import io
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
-from backend.db import session
+from backend.db import local_day, session
 from backend.inspections.credit_code import check_character
 from backend.inspections.models import Draw, Inspection
 from backend.inspections.plans import run
 from backend.org.models import Role
+from tests.photos import coffee, encode
+
+
+def photo(client, headers, inspection_id, item, data=None):
+    """A real JPEG of the item, uploaded by an inspector on site."""
+    return client.post(f"/api/inspections/inspections/{inspection_id}/photos", headers=headers,
+                       content_type="multipart/form-data",
+                       data={"item": item, "photo": (io.BytesIO(data or encode(coffee())), "item.jpg", "image/jpeg")})
+
+
+def register(client, headers, officer, certificate_no, valid_from="2026-01-01", valid_until="2028-12-31"):
+    """Put `officer` in the inspector registry (执法检查人员名录库)."""
+    return client.post("/api/inspections/inspectors", headers=headers, json={
+        "officer_id": officer.id, "certificate_no": certificate_no, "valid_from": valid_from,
+        "valid_until": valid_until})
 
 
 def _code(n: int) -> str:
@@ -26,6 +44,8 @@ def quarter(make, client):
                   first=make.officer(squad=squad, name="张伟"), second=make.officer(squad=squad, name="李娜"),
                   outsider=make.officer(squad=make.squad(district)), squad=squad)
     headers = make.headers(admin)
+    for n, officer in enumerate((people["leader"], people["first"], people["second"])):
+        assert register(client, headers, officer, f"3101062000{n}").status_code == 201
     client.post("/api/inspections/kinds", headers=headers, json={"code": "street_shop", "name": "沿街商户"})
     objects = {}
     for n, grade in enumerate(["high", "high", "medium", "medium", "low", "low", "low", "low"], start=1):
@@ -108,12 +128,13 @@ def test_result_recorded_once_by_a_drawn_inspector_until_the_plan_closes(client,
     inspector = people[first["inspector_ids"][0]]
     not_drawn = next(o for o in people.values() if o.id not in first["inspector_ids"])
     checklist = [{"item": "占道经营", "passed": True}, {"item": "跨门营业", "passed": False, "note": "门前堆放货物"}]
+    assert photo(client, make.headers(inspector), first["id"], "跨门营业").status_code == 201
 
     stranger = client.post(f"/api/inspections/inspections/{first['id']}/result", headers=make.headers(not_drawn),
                            json={"checklist": checklist})
     assert (stranger.status_code, stranger.json["error"]) == (409, "not_drawn_inspector")
     done = client.post(f"/api/inspections/inspections/{first['id']}/result", headers=make.headers(inspector),
-                       json={"checklist": checklist})
+                       json={"checklist": checklist, "rectify_by": str(local_day() + timedelta(days=7))})
     assert done.status_code == 201, done.json
     assert (done.json["status"], done.json["passed"]) == ("done", False)
     twice = client.post(f"/api/inspections/inspections/{first['id']}/result", headers=make.headers(inspector),
@@ -127,7 +148,8 @@ def test_result_recorded_once_by_a_drawn_inspector_until_the_plan_closes(client,
         == 200
     )
     closed = client.post(f"/api/inspections/inspections/{second['id']}/result",
-                         headers=make.headers(people[second["inspector_ids"][0]]), json={"checklist": checklist})
+                         headers=make.headers(people[second["inspector_ids"][0]]),
+                         json={"checklist": [{"item": "占道经营", "passed": True}]})
     assert (closed.status_code, closed.json["error"]) == (409, "plan_closed")
 
 
@@ -147,9 +169,12 @@ def test_published_results_show_no_personal_data(client, make, quarter):
     ).json
     people = {o.id: o for o in (quarter["leader"], quarter["first"], quarter["second"])}
     for inspection, passed in zip(draw["inspections"][:2], (True, False), strict=True):
-        done = client.post(f"/api/inspections/inspections/{inspection['id']}/result",
-                           headers=make.headers(people[inspection["inspector_ids"][1]]),
-                           json={"checklist": [{"item": "跨门营业", "passed": passed, "note": "店主张三在场"}]})
+        headers = make.headers(people[inspection["inspector_ids"][1]])
+        if not passed:
+            photo(client, headers, inspection["id"], "跨门营业")
+        done = client.post(f"/api/inspections/inspections/{inspection['id']}/result", headers=headers,
+                           json={"checklist": [{"item": "跨门营业", "passed": passed, "note": "店主张三在场"}],
+                                 "rectify_by": None if passed else str(local_day() + timedelta(days=7))})
         assert done.status_code == 201
     district = quarter["squad"].district.code
     published = client.get(f"/api/inspections/public/{district}/results")
@@ -158,7 +183,7 @@ def test_published_results_show_no_personal_data(client, make, quarter):
     assert {r["object_name"] for r in published.json} == {"商户1"}
     text = published.get_data(as_text=True)
     assert "张三" not in text and all(o.name not in text for o in people.values())
-    assert set(published.json[0]) == {"object_name", "kind_name", "inspected_on", "result"}
+    assert set(published.json[0]) == {"object_name", "kind_name", "inspected_on", "result", "rectification"}
     assert client.get(f"/api/inspections/public/{district}/results",
                       query_string={"date_to": "2020-01-01"}).json == []
     assert client.get("/api/inspections/public/no-such-district/results").status_code == 404

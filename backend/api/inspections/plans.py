@@ -8,8 +8,7 @@ from backend.api.fields import FIRST_DAY, Date, Id, days
 from backend.api.pagination import listing, page_of
 from backend.api.schemas import Count, Flag, Record, Schema, Text
 from backend.api.security import auth_required, current_actor
-from backend.db import local_day
-from backend.inspections import plans, queries
+from backend.inspections import inspectors, plans, queries, results
 from backend.inspections.models import Draw, Grade, InspectionStatus, Plan
 from backend.org.roles import DISTRICT_ADMINS
 from backend.org.scope import get_visible, scoped
@@ -53,6 +52,15 @@ class ChecklistItemSchema(Schema):
     note = fields.String(load_default="", validate=validate.Length(max=500), metadata={"example": ""})
 
 
+class InspectionPhotoSchema(Schema):
+    id = fields.Integer()
+    item = fields.String()
+    mime = fields.String()
+    width = fields.Integer()
+    height = fields.Integer()
+    created_at = fields.DateTime()
+
+
 class InspectionSchema(Schema):
     id = fields.Integer()
     draw_id = fields.Integer()
@@ -64,6 +72,13 @@ class InspectionSchema(Schema):
     checklist = fields.List(fields.Nested(ChecklistItemSchema), allow_none=True)
     done_by_id = fields.Integer(allow_none=True)
     done_at = fields.DateTime(allow_none=True)
+    photos = fields.List(fields.Nested(InspectionPhotoSchema))
+    rectify_by = fields.Date(allow_none=True, metadata={"description": "整改期限（不合格时）"})
+    rectification = Text(lambda i: results.rectification(i), allow_none=True, metadata={
+        "description": "pending 整改中 / overdue 逾期未复查 / rectified 复查合格 / not_rectified 复查仍不合格"})
+    reinspection_of_id = fields.Integer(allow_none=True, metadata={"description": "复查的是哪次检查"})
+    reinspection_id = Count(lambda i: getattr(i.reinspection, "id", None), allow_none=True,
+                            metadata={"description": "为其安排的复查任务"})
 
 
 class DrawSchema(Schema):
@@ -91,12 +106,22 @@ class ExclusionSchema(ExclusionInputSchema):
     id = fields.Integer()
 
 
-class ResultInputSchema(Schema):
-    checklist = fields.List(fields.Nested(ChecklistItemSchema), required=True, validate=validate.Length(min=1, max=100))
-
-
 class InspectionFilterSchema(Schema):
     draw_id = Id()
+    mine = fields.Boolean(load_default=False, metadata={"description": "只看本人被抽中的检查任务（含其他中队的对象）"})
+
+
+class InspectorInputSchema(Schema):
+    officer_id = Id(required=True, metadata={"example": 12})
+    certificate_no = fields.String(required=True, validate=validate.Length(min=1, max=32),
+                                   metadata={"description": "执法证号", "example": "31010620001"})
+    valid_from = Date(required=True, metadata={"example": "2026-01-01"})
+    valid_until = Date(required=True, metadata={"example": "2028-12-31"})
+
+
+class InspectorSchema(InspectorInputSchema):
+    id = fields.Integer()
+    officer_name = Text(lambda e: e.officer.name)
 
 
 class PublicResultSchema(Schema):
@@ -104,6 +129,8 @@ class PublicResultSchema(Schema):
     kind_name = fields.String(metadata={"example": "沿街商户"})
     inspected_on = fields.Date()
     result = fields.String(metadata={"description": "合格 / 不合格"})
+    rectification = fields.String(allow_none=True,
+                                  metadata={"description": "整改中 / 逾期未复查 / 已整改 / 未整改（不合格时）"})
 
 
 class PublicResultFilterSchema(Schema):
@@ -120,9 +147,7 @@ class PublicResults(MethodView):
     @blp.paginate()
     def get(self, filters, pagination_parameters, district_code):
         """一公开：本区已完成的检查结果（对象名称、类型、日期、结果；不含检查人员和经营者个人信息），无需登录"""
-        rows = page_of(queries.published_results(district_code, **filters), pagination_parameters)
-        return [{"object_name": name, "kind_name": kind, "inspected_on": local_day(done_at),
-                 "result": "合格" if passed else "不合格"} for _id, done_at, passed, name, kind in rows]
+        return results.published(page_of(queries.published_results(district_code, **filters), pagination_parameters))
 
 
 @blp.route("/plans", endpoint="plans")
@@ -187,19 +212,24 @@ class Exclusions(MethodView):
         return plans.add_exclusion(current_actor(), **body)
 
 
+@blp.route("/inspectors", endpoint="inspectors")
+class Inspectors(MethodView):
+    @auth_required(blp)
+    @blp.response(200, InspectorSchema(many=True))
+    def get(self):
+        """执法检查人员名录库（本区）：可被抽取的人员、执法证号与有效期"""
+        return inspectors.inspectors(current_actor())
+
+    @auth_required(blp, *DISTRICT_ADMINS)
+    @blp.arguments(InspectorInputSchema)
+    @blp.response(201, InspectorSchema)
+    @blp.alt_response(409, description="已在名录库中")
+    def post(self, body):
+        """列入执法检查人员名录库（抽取时只抽有效期覆盖整个计划期的人员）"""
+        return inspectors.add_inspector(current_actor(), **body)
+
+
 @blp.route("/inspections", endpoint="inspections")
 class Inspections(MethodView):
     get = listing(blp, queries.inspections, InspectionFilterSchema, InspectionSchema,
-                  "检查任务列表（区局看全区，中队看本中队对象的任务）")
-
-
-@blp.route("/inspections/<int:inspection_id>/result", endpoint="inspection_result")
-class InspectionResult(MethodView):
-    @auth_required(blp)
-    @blp.arguments(ResultInputSchema)
-    @blp.response(201, InspectionSchema)
-    @blp.alt_response(409, description="非抽中人员、已提交过、抽取已被取代或计划已关闭")
-    def post(self, body, inspection_id):
-        """记录检查结果（检查表逐项；全部合格为合格）"""
-        audit_object("inspection", inspection_id)
-        return plans.record_result(current_actor(), inspection_id, **body)
+                  "检查任务列表（区局看全区，中队看本中队对象的，另加本人被抽中的；mine=true 只看本人被抽中的）")

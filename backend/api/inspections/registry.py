@@ -13,7 +13,7 @@ from backend.api.security import auth_required, current_actor
 from backend.db import local_day
 from backend.errors import Invalid
 from backend.geo import COORD_SYSTEMS, GCJ02
-from backend.inspections import grades, queries, registry
+from backend.inspections import grades, queries, registry, scoring
 from backend.inspections.models import GRADE_NAMES, Grade, RegulatedObject
 from backend.org.roles import DISTRICT_ADMINS, SQUAD_MANAGERS
 from backend.org.scope import get_visible
@@ -31,6 +31,7 @@ class ChecklistTemplateItemSchema(Schema):
                           metadata={"description": "法律依据", "example": "《上海市市容环境卫生管理条例》第二十二条"})
     judge = fields.String(load_default="", validate=validate.Length(max=500),
                           metadata={"description": "判定方法", "example": "商品、设施超出门窗外墙即为不合格"})
+    opens_case = fields.Boolean(load_default=False, metadata={"description": "该项不合格即立案"})
 
 
 class ObjectKindSchema(Schema):
@@ -117,6 +118,38 @@ class GradeRuleInputSchema(Schema):
     interval_months = fields.Integer(required=True, validate=validate.Range(min=1, max=60), metadata={"example": 3})
     effective_from = Date(required=True, earliest=FIRST_DAY, latest=days(366),
                           metadata={"description": "规则生效日，不早于本系统保存记录的第一天", "example": "2027-01-01"})
+
+
+def _term(low: int, high: int, example: int, description: str):
+    return fields.Integer(required=True, validate=validate.Range(min=low, max=high),
+                          metadata={"description": description, "example": example})
+
+
+class ScoringTermsSchema(Schema):
+    failed_inspection = _term(-100, 100, 3, "每次检查不合格的分值")
+    clean_inspection = _term(-100, 100, -2, "每次检查合格的分值（负数为降低风险）")
+    case = _term(-100, 100, 3, "每起非现场执法立案（告警所指商户为该对象）的分值")
+    complaint = _term(-100, 100, 1, "每件对象附近的市民投诉的分值")
+    work_order = _term(-100, 100, 1, "每件对象附近的工单的分值")
+    raise_at = _term(-1000, 1000, 3, "计分达到此值升一级")
+    lower_at = _term(-1000, 1000, -2, "计分不高于此值降一级")
+    window_days = _term(1, 3660, 365, "统计最近多少天（且自上次等级变更起）")
+    quiet_days = _term(1, 3660, 365, "连续多少天无违法违规记录降一级")
+    radius_m = _term(1, 1000, 30, "投诉、工单在对象多少米内算作关于该对象")
+
+
+class ScoringInputSchema(Schema):
+    terms = fields.Nested(ScoringTermsSchema, required=True)
+    effective_from = Date(required=True, earliest=FIRST_DAY, latest=days(366),
+                          metadata={"description": "规则生效日，不早于本系统保存记录的第一天", "example": "2027-01-01"})
+
+
+class ScoringSchema(Schema):
+    terms = fields.Nested(ScoringTermsSchema)
+    source = fields.String(
+        metadata={"description": "example_default 示例默认值（由区局确认或修改） / district 区局设定"}
+    )
+    effective_from = fields.Date(allow_none=True)
 
 
 class GradeRuleFilterSchema(Schema):
@@ -233,6 +266,25 @@ class ObjectGrades(MethodView):
         """调整风险等级（须写明理由）"""
         audit_object("inspection_object", object_id)
         return grades.change_grade(current_actor(), object_id, **body)
+
+
+@blp.route("/grade-scoring", endpoint="grade_scoring")
+class GradeScoring(MethodView):
+    @auth_required(blp)
+    @blp.arguments(GradeRuleFilterSchema, location="query")
+    @blp.response(200, ScoringSchema)
+    def get(self, filters):
+        """风险等级升降规则：各类事件的分值、升降分数线（source=example_default 为示例默认值，由区局确认或修改）"""
+        actor = current_actor()
+        return scoring.scoring(actor.district_id, filters.get("on") or local_day())
+
+    @auth_required(blp, *DISTRICT_ADMINS)
+    @blp.arguments(ScoringInputSchema)
+    @blp.response(201, ScoringSchema)
+    @blp.alt_response(409, description="该日已有版本")
+    def post(self, body):
+        """设定风险等级升降规则（新版本，自生效日起适用；已生效的版本不改）"""
+        return scoring.add_scoring(current_actor(), **body)
 
 
 @blp.route("/grade-rules", endpoint="grade_rules")

@@ -1,0 +1,54 @@
+"""Results on site: photos of failed checklist items, the checklist with a rectification deadline, re-inspections."""
+from flask.views import MethodView
+from marshmallow import fields, validate
+
+from backend.api.audit import audit_object
+from backend.api.fields import Date, File
+from backend.api.inspections.plans import ChecklistItemSchema, InspectionPhotoSchema, InspectionSchema
+from backend.api.multipart import Blueprint, read_upload
+from backend.api.schemas import Schema
+from backend.api.security import auth_required, current_actor
+from backend.config import settings
+from backend.inspections import results
+
+blp = Blueprint("inspection_results", __name__, url_prefix="/api/inspections",
+                description="现场检查：不合格项照片、检查结果、整改期限与复查")
+
+
+class ResultInputSchema(Schema):
+    checklist = fields.List(fields.Nested(ChecklistItemSchema), required=True, validate=validate.Length(min=1, max=100))
+    rectify_by = Date(allow_none=True, load_default=None, metadata={
+        "description": "整改期限（有不合格项时必填：晚于检查当天，且不超过 INSPECTIONS_MAX_RECTIFY_DAYS 天）",
+        "example": "2027-02-15"})
+
+
+class PhotoFormSchema(Schema):
+    item = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"example": "跨门营业"})
+    photo = File(required=True, metadata={"description": "JPEG 或 PNG"})
+
+
+@blp.route("/inspections/<int:inspection_id>/photos", endpoint="inspection_photos")
+class InspectionPhotos(MethodView):
+    @auth_required(blp)
+    @blp.arguments(PhotoFormSchema, location="form")
+    @blp.response(201, InspectionPhotoSchema)
+    @blp.alt_response(409, description="非抽中人员、已提交结果或抽取已被取代")
+    def post(self, form, inspection_id):
+        """上传检查项的现场照片（不合格项须先上传照片，再提交结果）"""
+        audit_object("inspection", inspection_id)
+        photo = form["photo"]
+        return results.add_photo(current_actor(), inspection_id, item=form["item"],
+                                 data=read_upload(photo, settings().INSPECTIONS_PHOTO_MAX_BYTES),
+                                 content_type=photo.mimetype)
+
+
+@blp.route("/inspections/<int:inspection_id>/result", endpoint="inspection_result")
+class InspectionResult(MethodView):
+    @auth_required(blp)
+    @blp.arguments(ResultInputSchema)
+    @blp.response(201, InspectionSchema)
+    @blp.alt_response(409, description="非抽中人员、已提交过、抽取已被取代或计划已关闭")
+    def post(self, body, inspection_id):
+        """记录检查结果（检查表逐项；全部合格为合格；不合格须有照片和整改期限，并安排复查；检查表标明立案的项不合格即立案）"""
+        audit_object("inspection", inspection_id)
+        return results.record_result(current_actor(), inspection_id, **body)

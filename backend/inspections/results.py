@@ -1,0 +1,125 @@
+"""Results on site: photos of failed items, the checklist, a rectification deadline (整改期限) with its
+re-inspection (复查), and a case opened (立案) where the kind's checklist says a failed item opens one.
+
+A failed item needs at least one photo, uploaded first by a drawn inspector while the inspection is due. A
+failed inspection sets a deadline after the day of the inspection and at most INSPECTIONS_MAX_RECTIFY_DAYS
+later, and schedules a re-inspection of the same object by the same inspectors, due on it; a re-inspection
+that fails again sets a new one. Re-inspections are no part of the draw and go on after the plan closes.
+"""
+from __future__ import annotations
+
+import hashlib
+from datetime import date, timedelta
+
+from backend.config import settings
+from backend.db import local_day, session, utcnow
+from backend.errors import Conflict, Invalid
+from backend.files import store
+from backend.images import validate_image
+from backend.inspections.models import Assignment, Inspection, InspectionCase, InspectionPhoto, InspectionStatus
+from backend.inspections.plans import _open
+from backend.inspections.scoring import regrade
+from backend.org.models import Officer
+from backend.org.scope import get_visible
+
+MAX_PHOTOS_PER_ITEM = 6
+
+
+def _drawn(actor: Officer, inspection_id: int) -> Inspection:
+    """The inspection if `actor` is one of its drawn inspectors and it is still due."""
+    inspection = session.get(Inspection, inspection_id)
+    if inspection is None or actor.id not in inspection.inspector_ids:
+        get_visible(Inspection, inspection_id, actor, what="检查任务")  # 404 unless the actor may see it
+        raise Conflict("您不是该检查任务抽中的检查人员", code="not_drawn_inspector")
+    if inspection.status == InspectionStatus.cancelled:
+        raise Conflict("该检查任务所属的抽取已被重新抽取取代", code="inspection_cancelled")
+    if inspection.status == InspectionStatus.done:
+        raise Conflict("该检查已记录结果，不能重复提交", code="already_recorded")
+    if inspection.reinspection_of_id is None:
+        _open(inspection.draw.plan)
+    return inspection
+
+
+def _standard(inspection: Inspection) -> list[dict]:
+    return inspection.object.kind.checklist
+
+
+def add_photo(actor: Officer, inspection_id: int, *, item: str, data: bytes, content_type: str | None
+              ) -> InspectionPhoto:
+    """A photo of a checklist item, before the result is recorded."""
+    inspection = _drawn(actor, inspection_id)
+    standard = [entry["item"] for entry in _standard(inspection)]
+    if standard and item not in standard:
+        raise Invalid(f"“{item}”不是“{inspection.object.kind.name}”检查表中的检查项", code="unknown_item")
+    if sum(photo.item == item for photo in inspection.photos) >= MAX_PHOTOS_PER_ITEM:
+        raise Invalid(f"每个检查项最多 {MAX_PHOTOS_PER_ITEM} 张照片", code="too_many_photos")
+    image = validate_image(data, declared_type=content_type, max_bytes=settings().INSPECTIONS_PHOTO_MAX_BYTES)
+    digest = hashlib.sha256(data).hexdigest()
+    key = f"inspections/{digest}.{'jpg' if image.mime == 'image/jpeg' else 'png'}"
+    store([(key, data, image.mime)])
+    photo = InspectionPhoto(item=item, storage_key=key, sha256=digest, mime=image.mime, width=image.width,
+                            height=image.height, taken_by_id=actor.id)
+    inspection.photos.append(photo)
+    session.flush()
+    return photo
+
+
+def record_result(actor: Officer, inspection_id: int, *, checklist: list[dict],
+                  rectify_by: date | None = None) -> Inspection:
+    """One of the two drawn inspectors records the checklist; the inspection passes when every item does."""
+    inspection = _drawn(actor, inspection_id)
+    standard = {entry["item"]: entry for entry in _standard(inspection)}
+    if standard and sorted(entry["item"] for entry in checklist) != sorted(standard):
+        raise Invalid(f"应按“{inspection.object.kind.name}”的标准检查表逐项填写：{'、'.join(standard)}",
+                      code="checklist_mismatch")
+    failed = [entry for entry in checklist if not entry["passed"]]
+    photographed = {photo.item for photo in inspection.photos}
+    unseen = [entry["item"] for entry in failed if entry["item"] not in photographed]
+    if unseen:
+        raise Invalid(f"不合格的检查项须先上传现场照片：{'、'.join(unseen)}", code="photo_required")
+    today = local_day()
+    if failed:
+        latest = today + timedelta(days=settings().INSPECTIONS_MAX_RECTIFY_DAYS)
+        if rectify_by is None or not today < rectify_by <= latest:
+            raise Invalid(f"检查不合格须设定整改期限：晚于检查当天（{today}），且不晚于 {latest}",
+                          code="bad_rectify_by")
+    elif rectify_by is not None:
+        raise Invalid("检查合格无需设定整改期限", code="bad_rectify_by")
+    inspection.checklist = checklist
+    inspection.passed = not failed
+    inspection.rectify_by = rectify_by
+    inspection.status, inspection.done_by_id, inspection.done_at = InspectionStatus.done, actor.id, utcnow()
+    if failed:
+        session.add(Inspection(draw_id=inspection.draw_id, object_id=inspection.object_id,
+                               squad_id=inspection.squad_id, inspector_ids=inspection.inspector_ids,
+                               status=InspectionStatus.due, reinspection_of_id=inspection.id,
+                               assignments=[Assignment(officer_id=o) for o in inspection.inspector_ids]))
+    serious = [{"item": entry["item"], "basis": standard[entry["item"]].get("basis", ""), "note": entry["note"]}
+               for entry in failed if standard.get(entry["item"], {}).get("opens_case")]
+    if serious:
+        session.add(InspectionCase(inspection_id=inspection.id, object_id=inspection.object_id,
+                                   squad_id=inspection.squad_id, items=serious, opened_by_id=actor.id))
+    session.flush()
+    regrade(inspection.object.district_id, [inspection.object_id])
+    return inspection
+
+
+def rectification(inspection: Inspection) -> str | None:
+    """pending / overdue / rectified / not_rectified for a failed inspection (None for one that passed or is due)."""
+    if inspection.rectify_by is None:
+        return None
+    again = inspection.reinspection
+    if again is not None and again.status == InspectionStatus.done:
+        return "rectified" if again.passed else "not_rectified"
+    return "overdue" if local_day() > inspection.rectify_by else "pending"
+
+
+RECTIFICATION_NAMES = {"pending": "整改中", "overdue": "逾期未复查", "rectified": "已整改", "not_rectified": "未整改"}
+
+
+def published(rows) -> list[dict]:
+    """The rows of queries.published_results as the public sees them (the JSON feed and the page)."""
+    return [{"object_name": name, "kind_name": kind, "inspected_on": local_day(inspection.done_at),
+             "result": "合格" if inspection.passed else "不合格",
+             "rectification": RECTIFICATION_NAMES.get(rectification(inspection))}
+            for inspection, name, kind in rows]

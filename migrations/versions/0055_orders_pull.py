@@ -13,7 +13,7 @@ from alembic import op
 
 import backend.db
 
-revision: str = '0055'
+revision: str = "0055"
 down_revision: str | Sequence[str] | None = "0032"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

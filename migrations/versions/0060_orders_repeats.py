@@ -2,7 +2,7 @@
 on (category, lat, lng) of orders and complaints their bounding-box lookup reads.
 
 Revision ID: 0060
-Revises: 0032
+Revises: 0055
 """
 from collections.abc import Sequence
 
@@ -12,7 +12,7 @@ from alembic import op
 import backend.db  # noqa: F401  (shared column types)
 
 revision: str = "0060"
-down_revision: str | Sequence[str] | None = "0032"
+down_revision: str | Sequence[str] | None = "0055"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

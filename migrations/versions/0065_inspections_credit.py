@@ -2,7 +2,7 @@
 grade rules has no officer
 
 Revision ID: 0065
-Revises: 0032
+Revises: 0060
 """
 from collections.abc import Sequence
 
@@ -12,7 +12,7 @@ from alembic import op
 import backend.db  # noqa: F401  (shared column types)
 
 revision: str = "0065"
-down_revision: str | Sequence[str] | None = "0032"
+down_revision: str | Sequence[str] | None = "0060"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

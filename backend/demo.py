@@ -14,6 +14,7 @@ PEOPLE = [
     ("JA0001", "陈建国", Role.district_admin, None, "chenjianguo"),
     ("JA0002", "刘敏", Role.supervisor, None, "liumin"),
     ("JA0003", "王老师", Role.trainer, None, "wanglaoshi"),
+    ("JA0004", "吴律", Role.legal_reviewer, None, "wulv"),
     ("JA1001", "张伟", Role.squad_leader, 0, "zhangwei"),
     ("JA1002", "李娜", Role.officer, 0, "lina"),
     ("JA1003", "王强", Role.officer, 0, "wangqiang"),

@@ -78,11 +78,14 @@ class Evidence(Base):
     @classmethod
     def __needed_by__(cls, actor: Officer) -> ColumnElement[bool]:
         """Evidence shows people and places: a supervisor's work needs their own and that of findings, a
-        trainer's only their own (PIPL minimum necessary); the squad and district handle all in scope."""
+        legal reviewer's the cameras' images of alerts, a trainer's only their own (PIPL minimum necessary);
+        the squad and district handle all in scope."""
         if actor.role in IMAGE_READERS or actor.role == Role.officer:
             return true()
         if actor.role == Role.supervisor:
             return or_(cls.officer_id == actor.id, cls.subject_type == Subject.finding)
+        if actor.role == Role.legal_reviewer:  # the cameras' images of the cases they review
+            return or_(cls.officer_id == actor.id, cls.subject_type == Subject.alert)
         return cls.officer_id == actor.id
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -16,7 +16,7 @@ from backend.db import LOCAL_TZ, local_day, session, utcnow
 from backend.errors import Conflict, Invalid, NotFound
 from backend.nonsite.models import CASE_STATE_NAMES, DOCUMENT_NAMES, CaseDocument, CaseState, DocumentKind, NonsiteCase
 from backend.org.models import Officer, Squad
-from backend.org.roles import DISTRICT_ADMINS, SQUAD_MANAGERS, require
+from backend.org.roles import LEGAL_REVIEWERS, SQUAD_MANAGERS, require
 from backend.org.scope import get_visible
 
 NUMBER_MARKS = {DocumentKind.notice: "告", DocumentKind.decision: "罚"}
@@ -39,11 +39,10 @@ def submit_for_review(actor: Officer, case_id: int, *, facts: str, legal_basis: 
 
 
 def review(actor: Officer, case_id: int, *, approve: bool, comment: str) -> NonsiteCase:
-    """法制审核: approve (the notice goes to the party) or return with the reasons; never one's own submission."""
-    require(actor, DISTRICT_ADMINS, "法制审核由区局审核人员进行", code="not_legal_reviewer")
+    """法制审核: approve (the notice goes to the party) or return with the reasons. Only a legal reviewer, who
+    can never have submitted the case (submitting is the squad's)."""
+    require(actor, LEGAL_REVIEWERS, "法制审核由区局法制审核员进行", code="not_legal_reviewer")
     case = _case(actor, case_id, CaseState.in_review)
-    if case.submitted_by == actor.id:
-        raise Conflict("不能审核本人提交的案件", code="own_submission")
     case.reviewed_by, case.review_comment = actor.id, comment
     if not approve:
         case.state = CaseState.registered

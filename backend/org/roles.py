@@ -10,7 +10,7 @@ from backend.org.models import Officer, Role
 
 # Who belongs to a squad (and must have one), and who works for the whole district.
 SQUAD_MEMBERS = frozenset({Role.officer, Role.squad_leader})
-DISTRICT_STAFF = frozenset({Role.district_admin, Role.supervisor, Role.trainer})
+DISTRICT_STAFF = frozenset({Role.district_admin, Role.supervisor, Role.trainer, Role.legal_reviewer})
 # Who take exams and answer quizzes in live classes: the squads' people.
 TRAINEES = SQUAD_MEMBERS
 
@@ -24,6 +24,11 @@ SUPERVISING_STAFF = frozenset({Role.supervisor, Role.district_admin})
 # Who administer the district: staff, QR codes, deadlines, scoring rules, locking months, credit
 # requirements, the outbox.
 DISTRICT_ADMINS = frozenset({Role.district_admin})
+# Who review non-site cases in law before the party is told (法制审核): the district's legal reviewers, never
+# the squad that handles the case nor the administrators who run the system.
+LEGAL_REVIEWERS = frozenset({Role.legal_reviewer})
+# Who read non-site cases: the squads that handle them and the reviewers who check them.
+NONSITE_CASE_READERS = SQUAD_MANAGERS | LEGAL_REVIEWERS
 # Who follow squads' progress towards the yearly credit hours.
 CREDIT_PROGRESS_READERS = SQUAD_MANAGERS | TRAINING_STAFF | SUPERVISING_STAFF
 

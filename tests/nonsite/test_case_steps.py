@@ -23,7 +23,7 @@ def _step(client, make, who, case_id, step, body=None):
 
 
 def test_a_muck_truck_alert_to_a_paid_closed_case(client, make, squad, leader, suishenban):
-    reviewer = make.officer(Role.district_admin, district=squad.district)
+    reviewer = make.officer(Role.legal_reviewer, district=squad.district)
     cam = camera(client, make, squad)
     sent = send(client, alert(cam["code"], plate="沪A12345")).json
     case_id = client.post(f"/api/nonsite/alerts/{sent['id']}/triage", headers=make.headers(leader),

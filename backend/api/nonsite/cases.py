@@ -10,7 +10,7 @@ from backend.api.security import auth_required, current_actor
 from backend.config import settings
 from backend.nonsite import legal, suishenban
 from backend.nonsite.models import CASE_STATE_NAMES, CaseState, NonsiteCase
-from backend.org.roles import DISTRICT_ADMINS, SQUAD_MANAGERS
+from backend.org.roles import LEGAL_REVIEWERS, NONSITE_CASE_READERS, SQUAD_MANAGERS
 from backend.org.scope import get_visible
 
 
@@ -73,7 +73,7 @@ def _step(name: str):
 
 @blp.route("/cases/<int:case_id>", endpoint="case")
 class CaseView(MethodView):
-    @auth_required(blp, *SQUAD_MANAGERS)
+    @auth_required(blp, *NONSITE_CASE_READERS)
     @blp.response(200, NonsiteCaseSchema)
     @blp.alt_response(404, description="不存在或不在数据权限内")
     def get(self, case_id):
@@ -95,10 +95,10 @@ class Submit(MethodView):
 
 @_step("review")
 class Review(MethodView):
-    @auth_required(blp, *DISTRICT_ADMINS)
+    @auth_required(blp, *LEGAL_REVIEWERS)
     @blp.arguments(LegalReviewSchema)
     @blp.response(200, NonsiteCaseSchema)
-    @blp.alt_response(409, description="案件不在法制审核中，或为本人提交")
+    @blp.alt_response(409, description="案件不在法制审核中")
     def post(self, body, case_id):
         """法制审核：通过（违法行为告知书经随申办送达当事人）或退回（附理由）"""
         audit_object("nonsite_case", case_id)

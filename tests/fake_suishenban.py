@@ -46,9 +46,9 @@ class FakeSuishenban:
 
         return app
 
-    def callback(self, event: str, number: str, at: str, amount: int | None = None) -> tuple[bytes, dict]:
+    def callback(self, event: str, number: str, at: str, amount: int | None = None, **extra) -> tuple[bytes, dict]:
         """The body and headers of a signed callback, as 随申办 would post it."""
-        payload = {"event": event, "number": number, "at": at}
+        payload = {"event": event, "number": number, "at": at, **extra}
         if amount is not None:
             payload["amount"] = amount
         body, stamp = json.dumps(payload, ensure_ascii=False).encode(), str(int(time.time()))

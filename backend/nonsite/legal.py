@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -14,7 +14,17 @@ from backend import outbox
 from backend.config import settings
 from backend.db import LOCAL_TZ, local_day, session, utcnow
 from backend.errors import Conflict, Invalid, NotFound
-from backend.nonsite.models import CASE_STATE_NAMES, DOCUMENT_NAMES, CaseDocument, CaseState, DocumentKind, NonsiteCase
+from backend.nonsite import calendar
+from backend.nonsite.models import (
+    CASE_STATE_NAMES,
+    DOCUMENT_NAMES,
+    Alert,
+    CaseDocument,
+    CaseState,
+    DocumentKind,
+    NonsiteCase,
+    ViolationKind,
+)
 from backend.org.models import Officer, Squad
 from backend.org.roles import LEGAL_REVIEWERS, SQUAD_MANAGERS, require
 from backend.org.scope import get_visible
@@ -29,11 +39,35 @@ def _case(actor: Officer, case_id: int, *states: CaseState) -> NonsiteCase:
     return case
 
 
+# Administrative Penalty Law art. 64 and 85: a hearing is asked for within five days of the notice, working days.
+HEARING_WORKING_DAYS = 5
+
+
+def _first_offence(case: NonsiteCase, now: datetime) -> bool:
+    """首违不罚: the kind forgives a first violation, and the party (or, unregistered, the plate or shop) has
+    no other case of the kind opened within the kind's period that went as far as a notice."""
+    alert = case.alert
+    days = session.get(ViolationKind, alert.kind).first_offence_days
+    if days is None:
+        return False
+    same_party = (NonsiteCase.party_id == case.party_id if case.party_id is not None else
+                  Alert.plate == alert.plate if alert.plate is not None else Alert.shop == alert.shop)
+    earlier = session.scalar(select(func.count()).select_from(NonsiteCase).join(Alert).where(
+        same_party, Alert.kind == alert.kind, NonsiteCase.id != case.id,
+        NonsiteCase.opened_at >= now - timedelta(days=days),
+        NonsiteCase.state.not_in([CaseState.registered, CaseState.in_review])))
+    return earlier == 0
+
+
 def submit_for_review(actor: Officer, case_id: int, *, facts: str, legal_basis: str, fine: int) -> NonsiteCase:
-    """The handler sets out the facts, the legal basis and the proposed fine, and asks for 法制审核."""
+    """The handler sets out the facts, the legal basis and the proposed fine, and asks for 法制审核. A first
+    violation the kind forgives (首违不罚) is proposed as a warning, no fine; a fine at or above
+    NONSITE_HEARING_FINE gives the party the right to a hearing (听证)."""
     require(actor, SQUAD_MANAGERS)
     case = _case(actor, case_id, CaseState.registered)
-    case.facts, case.legal_basis, case.fine = facts, legal_basis, fine
+    case.first_offence = _first_offence(case, utcnow())
+    case.facts, case.legal_basis, case.fine = facts, legal_basis, 0 if case.first_offence else fine
+    case.hearing_offered = case.fine >= settings().NONSITE_HEARING_FINE
     case.submitted_by, case.state = actor.id, CaseState.in_review
     return case
 
@@ -47,10 +81,16 @@ def review(actor: Officer, case_id: int, *, approve: bool, comment: str) -> Nons
     if not approve:
         case.state = CaseState.registered
         return case
-    _send(case, DocumentKind.notice, {"proposed_fine": case.fine,
-                                      "statement_working_days": settings().NONSITE_STATEMENT_WORKING_DAYS})
+    terms = {"proposed_penalty": _penalty(case), "proposed_fine": case.fine,
+             "statement_working_days": settings().NONSITE_STATEMENT_WORKING_DAYS,
+             "hearing_working_days": HEARING_WORKING_DAYS if case.hearing_offered else None}
+    _send(case, DocumentKind.notice, terms)
     case.state = CaseState.notice_sent
     return case
+
+
+def _penalty(case: NonsiteCase) -> str:
+    return "警告（首次违法，不予罚款）" if case.first_offence else f"罚款人民币 {case.fine} 元"
 
 
 def decide(actor: Officer, case_id: int, now: datetime | None = None) -> NonsiteCase:
@@ -60,14 +100,17 @@ def decide(actor: Officer, case_id: int, now: datetime | None = None) -> Nonsite
     if (now or utcnow()) < case.statement_due_at:
         raise Conflict(f"陈述申辩期至 {case.statement_due_at.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M} 止，期满后方可决定",
                        code="statement_period_open")
-    _send(case, DocumentKind.decision, {"fine": case.fine})
+    _send(case, DocumentKind.decision, {"penalty": _penalty(case), "fine": case.fine})
     case.state = CaseState.decided
     return case
 
 
 def close(actor: Officer, case_id: int) -> NonsiteCase:
+    """结案: once the fine is paid, or once a warning (首违不罚) has been served."""
     require(actor, SQUAD_MANAGERS)
-    case = _case(actor, case_id, CaseState.paid)
+    case = get_visible(NonsiteCase, case_id, actor, what="案件")
+    if not (case.state == CaseState.paid or case.state == CaseState.served and case.first_offence):
+        raise Conflict(f"案件当前为“{CASE_STATE_NAMES[case.state]}”，尚不能结案", code="wrong_state")
     case.state, case.closed_at = CaseState.closed, utcnow()
     return case
 
@@ -81,28 +124,32 @@ def _number(case: NonsiteCase, kind: DocumentKind, squad: Squad) -> str:
     return f"{stem}第{taken + 1}号"
 
 
+def _party(case: NonsiteCase) -> dict:
+    """The party as the documents name it: from the registry, else the plate or shop seen."""
+    party, alert = case.party, case.alert
+    if party is None:
+        return {"name": alert.plate or alert.shop, "plate": alert.plate}
+    return {"name": party.name, "credit_code": party.credit_code, "plate": alert.plate}
+
+
+def _recipient(case: NonsiteCase) -> str:
+    """Whom 随申办 delivers to: the credit code of a registered company, else the plate or shop."""
+    return (case.party and case.party.credit_code) or case.alert.plate or case.alert.shop
+
+
 def _send(case: NonsiteCase, kind: DocumentKind, terms: dict) -> CaseDocument:
     """Write the document (content hashed) and queue it to the party on 随申办 in the same transaction."""
     squad = session.get(Squad, case.squad_id)
     alert = case.alert
     content = {"kind": kind.value, "title": DOCUMENT_NAMES[kind], "number": _number(case, kind, squad),
-               "party": alert.plate or alert.shop, "facts": case.facts, "legal_basis": case.legal_basis,
+               "party": _party(case), "facts": case.facts, "legal_basis": case.legal_basis,
                "place": alert.place, "occurred_at": alert.occurred_at.isoformat(), **terms}
     digest = hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     document = CaseDocument(case=case, kind=kind, number=content["number"], content=content, sha256=digest)
     session.add(document)
-    outbox.enqueue("suishenban.document", district_id=squad.district_id, recipients=[content["party"]],
+    outbox.enqueue("suishenban.document", district_id=squad.district_id, recipients=[_recipient(case)],
                    title=f"{DOCUMENT_NAMES[kind]} {content['number']}", payload={**content, "sha256": digest})
     return document
-
-
-def _working_days_after(moment: datetime, days: int) -> datetime:
-    """The end of the `days`-th working day (Monday to Friday) after the day of `moment`, Shanghai time."""
-    day = moment.astimezone(LOCAL_TZ).date()
-    while days:
-        day += timedelta(days=1)
-        days -= day.weekday() < 5
-    return datetime.combine(day + timedelta(days=1), time.min, LOCAL_TZ)
 
 
 def callback(*, event: str, number: str, at: datetime, amount: int | None = None) -> CaseDocument:
@@ -120,7 +167,9 @@ def callback(*, event: str, number: str, at: datetime, amount: int | None = None
         document.delivered_at = at
         if document.kind == DocumentKind.notice:
             case.state = CaseState.statement
-            case.statement_due_at = _working_days_after(at, settings().NONSITE_STATEMENT_WORKING_DAYS)
+            days = settings().NONSITE_STATEMENT_WORKING_DAYS
+            case.statement_due_at = calendar.working_days_after(
+                _district(case), at, max(days, HEARING_WORKING_DAYS) if case.hearing_offered else days)
         else:
             case.state = CaseState.served
         return document
@@ -130,3 +179,7 @@ def callback(*, event: str, number: str, at: datetime, amount: int | None = None
         raise Invalid(f"缴款金额 {amount} 元与决定的罚款 {case.fine} 元不符", code="wrong_amount")
     case.paid_amount, case.state = amount, CaseState.paid
     return document
+
+
+def _district(case: NonsiteCase) -> int:
+    return session.get(Squad, case.squad_id).district_id

@@ -7,13 +7,20 @@ from sqlalchemy import Select, func, select
 
 from backend.db import LOCAL_TZ, session
 from backend.evidence.models import Evidence, Subject
-from backend.nonsite.models import Alert, Camera, Decision, FalsePositive
+from backend.nonsite.models import Alert, Camera, Decision, FalsePositive, Party, Vehicle
 from backend.org.models import Officer
 from backend.org.scope import scoped, visible
 
 
 def cameras(actor: Officer) -> Select:
     return scoped(Camera, actor).order_by(Camera.code)
+
+
+def parties(actor: Officer, *, plate: str | None = None) -> Select:
+    stmt = scoped(Party, actor)
+    if plate is not None:
+        stmt = stmt.where(Party.id.in_(select(Vehicle.party_id).where(Vehicle.plate == plate)))
+    return stmt.order_by(Party.name, Party.id)
 
 
 def alerts(actor: Officer, *, decision: Decision | None = None, undecided: bool = False,

@@ -50,7 +50,7 @@ def test_a_muck_truck_alert_to_a_paid_closed_case(client, make, squad, leader, s
         deliver()
     [received] = suishenban.documents
     assert (received["number"], received["sha256"], received["party"]) == (notice["number"], notice["sha256"],
-                                                                            "沪A12345")
+                                                                            {"name": "沪A12345", "plate": "沪A12345"})
     assert received["proposed_fine"] == 2000 and received["statement_working_days"] == 3
 
     friday = datetime(2026, 12, 4, 10, 0, tzinfo=timezone(timedelta(hours=8)))

@@ -31,6 +31,7 @@ class Subject(str, enum.Enum):
     inspection = "inspection"  # 检查
     case = "case"  # 案件（案件系统的案号）
     alert = "alert"  # 非现场告警（backend/nonsite）
+    statement = "statement"  # 非现场案件当事人陈述申辩的附件（subject_ref 为案件 id）
 
 
 SUBJECT_NAMES = {
@@ -39,6 +40,7 @@ SUBJECT_NAMES = {
     Subject.inspection: "检查",
     Subject.case: "案件",
     Subject.alert: "非现场告警",
+    Subject.statement: "当事人陈述申辩",
 }
 
 
@@ -85,7 +87,7 @@ class Evidence(Base):
         if actor.role == Role.supervisor:
             return or_(cls.officer_id == actor.id, cls.subject_type == Subject.finding)
         if actor.role == Role.legal_reviewer:  # the cameras' images of the cases they review
-            return or_(cls.officer_id == actor.id, cls.subject_type == Subject.alert)
+            return or_(cls.officer_id == actor.id, cls.subject_type.in_([Subject.alert, Subject.statement]))
         return cls.officer_id == actor.id
 
     id: Mapped[int] = mapped_column(primary_key=True)

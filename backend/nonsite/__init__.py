@@ -27,5 +27,7 @@ DOMAIN = Domain(
                 example_default=True),
         Setting("NONSITE_SUISHENBAN_URL", "", str, "base address of the 随申办 document interface; empty: not sent"),
         Setting("NONSITE_SUISHENBAN_KEY", "", str, "key signing documents to 随申办 and its callbacks to us"),
+        Setting("NONSITE_SMS_URL", "", str, "base address of the SMS gateway (fallback delivery); empty: not sent"),
+        Setting("NONSITE_SMS_KEY", "", str, "key signing texts to the SMS gateway and its receipts to us"),
     ),
 )

@@ -4,6 +4,7 @@ Each step checks the state it starts from; the notice and the decision go to the
 the outbox, and 随申办's signed callbacks report delivery and payment."""
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from datetime import datetime, timedelta
@@ -14,13 +15,18 @@ from backend import outbox
 from backend.config import settings
 from backend.db import LOCAL_TZ, local_day, session, utcnow
 from backend.errors import Conflict, Invalid, NotFound
-from backend.nonsite import calendar
+from backend.evidence import chain
+from backend.evidence.models import Subject
+from backend.evidence.operations import submit_evidence
+from backend.nonsite import calendar, operations, pdf
 from backend.nonsite.models import (
     CASE_STATE_NAMES,
+    CHANNEL_NAMES,
     DOCUMENT_NAMES,
     Alert,
     CaseDocument,
     CaseState,
+    Channel,
     DocumentKind,
     NonsiteCase,
     ViolationKind,
@@ -65,6 +71,8 @@ def submit_for_review(actor: Officer, case_id: int, *, facts: str, legal_basis: 
     NONSITE_HEARING_FINE gives the party the right to a hearing (听证)."""
     require(actor, SQUAD_MANAGERS)
     case = _case(actor, case_id, CaseState.registered)
+    if _recipient(case) is None:
+        raise Conflict("告警未识别出车牌或商户，无法确定当事人", code="no_party")
     case.first_offence = _first_offence(case, utcnow())
     case.facts, case.legal_basis, case.fine = facts, legal_basis, 0 if case.first_offence else fine
     case.hearing_offered = case.fine >= settings().NONSITE_HEARING_FINE
@@ -138,40 +146,59 @@ def _recipient(case: NonsiteCase) -> str:
 
 
 def _send(case: NonsiteCase, kind: DocumentKind, terms: dict) -> CaseDocument:
-    """Write the document (content hashed) and queue it to the party on 随申办 in the same transaction."""
+    """Write the document (content hashed) and queue it to the party in the same transaction: on 随申办, or
+    by SMS where the registered party has no 随申办 account."""
     squad = session.get(Squad, case.squad_id)
     alert = case.alert
     content = {"kind": kind.value, "title": DOCUMENT_NAMES[kind], "number": _number(case, kind, squad),
                "party": _party(case), "facts": case.facts, "legal_basis": case.legal_basis,
                "place": alert.place, "occurred_at": alert.occurred_at.isoformat(), **terms}
     digest = hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-    document = CaseDocument(case=case, kind=kind, number=content["number"], content=content, sha256=digest)
+    issued = pdf.render(content, squad.district.name)
+    document = CaseDocument(case=case, kind=kind, number=content["number"], content=content, sha256=digest,
+                            pdf=issued, pdf_sha256=pdf.sha256(issued), seal=pdf.sign(pdf.sha256(issued)))
     session.add(document)
-    outbox.enqueue("suishenban.document", district_id=squad.district_id, recipients=[_recipient(case)],
-                   title=f"{DOCUMENT_NAMES[kind]} {content['number']}", payload={**content, "sha256": digest})
+    if case.party is not None and not case.party.suishenban_account:
+        _text(document, squad.district_id)
+    else:
+        outbox.enqueue("suishenban.document", district_id=squad.district_id, recipients=[_recipient(case)],
+                       title=f"{DOCUMENT_NAMES[kind]} {content['number']}",
+                       payload={**content, "sha256": digest, "pdf_sha256": document.pdf_sha256, "seal": document.seal,
+                                "pdf": base64.b64encode(issued).decode()})
     return document
 
 
-def callback(*, event: str, number: str, at: datetime, amount: int | None = None) -> CaseDocument:
-    """随申办 reports a document delivered (送达) or the fine paid (缴款)."""
+def _text(document: CaseDocument, district_id: int) -> None:
+    """Queue the SMS fallback: the document's title and number, where to read it; no personal data."""
+    document.channel = Channel.sms
+    title = f"{DOCUMENT_NAMES[document.kind]} {document.number}"
+    outbox.enqueue("nonsite.sms", district_id=district_id, recipients=[document.number], title=title, payload={
+        "text": f"【城管执法】您有一份{title}，请携身份证件至执法机关或登录一网通办查阅。"})
+
+
+DELIVERY_EVENTS = ("delivered", "signed")
+
+
+def callback(*, event: str, number: str, at: datetime, amount: int | None = None, text: str | None = None,
+             attachments: list[dict] | None = None, channel: Channel = Channel.suishenban) -> CaseDocument:
+    """A channel reports on a document: delivered (送达), signed for (签收, which is delivery too),
+    undeliverable (the SMS fallback is queued), the party's statement (陈述申辩), or the fine paid (缴款)."""
     document = session.scalars(select(CaseDocument).where(CaseDocument.number == number)).first()
     if document is None:
         raise NotFound(f"未发出过文号为 {number} 的文书", code="unknown_document")
     case = document.case
-    if event == "delivered":
-        if document.delivered_at is not None:
-            return document  # a repeated callback
-        expected = {DocumentKind.notice: CaseState.notice_sent, DocumentKind.decision: CaseState.decided}[document.kind]
-        if case.state != expected:
-            raise Conflict("案件状态与该送达回执不符", code="wrong_state")
-        document.delivered_at = at
-        if document.kind == DocumentKind.notice:
-            case.state = CaseState.statement
-            days = settings().NONSITE_STATEMENT_WORKING_DAYS
-            case.statement_due_at = calendar.working_days_after(
-                _district(case), at, max(days, HEARING_WORKING_DAYS) if case.hearing_offered else days)
-        else:
-            case.state = CaseState.served
+    if event in DELIVERY_EVENTS:
+        _delivered(case, document, at, channel)
+        if event == "signed":
+            document.signed_at = document.signed_at or at
+        return document
+    if event == "undeliverable":
+        if document.delivered_at is not None or document.channel != Channel.suishenban:
+            raise Conflict("该文书已送达或已改用短信送达", code="fallback_not_needed")
+        _text(document, _district(case))
+        return document
+    if event == "statement":
+        _statement(case, document, at, text, attachments or [])
         return document
     if document.kind != DocumentKind.decision or case.state != CaseState.served:
         raise Conflict("该案件不在待缴款状态（未送达决定书、已缴款或已结案）", code="not_payable")
@@ -179,6 +206,64 @@ def callback(*, event: str, number: str, at: datetime, amount: int | None = None
         raise Invalid(f"缴款金额 {amount} 元与决定的罚款 {case.fine} 元不符", code="wrong_amount")
     case.paid_amount, case.state = amount, CaseState.paid
     return document
+
+
+def _delivered(case: NonsiteCase, document: CaseDocument, at: datetime, channel: Channel) -> None:
+    if document.delivered_at is not None:
+        return  # a repeated receipt
+    expected = {DocumentKind.notice: CaseState.notice_sent, DocumentKind.decision: CaseState.decided}[document.kind]
+    if case.state != expected:
+        raise Conflict("案件状态与该送达回执不符", code="wrong_state")
+    if channel != document.channel:
+        raise Conflict(f"该文书未经{CHANNEL_NAMES[channel]}发出", code="wrong_channel")
+    document.delivered_at = at
+    if document.kind == DocumentKind.notice:
+        case.state = CaseState.statement
+        days = settings().NONSITE_STATEMENT_WORKING_DAYS
+        case.statement_due_at = calendar.working_days_after(
+            _district(case), at, max(days, HEARING_WORKING_DAYS) if case.hearing_offered else days)
+    else:
+        case.state = CaseState.served
+
+
+def _statement(case: NonsiteCase, document: CaseDocument, at: datetime, text: str | None,
+               attachments: list[dict]) -> None:
+    """陈述申辩 within the period, once: its text kept, its images locked in the camera's evidence chain."""
+    if document.kind != DocumentKind.notice or case.state != CaseState.statement or at >= case.statement_due_at:
+        raise Conflict("不在陈述申辩期内（告知书未送达或期限已满）", code="not_in_statement_period")
+    if case.statement_at is not None:
+        raise Conflict("当事人已提交陈述申辩", code="statement_given")
+    if not text:
+        raise Invalid("陈述申辩须有文字内容", code="statement_empty")
+    images = operations.decode_images(attachments)
+    camera = case.alert.camera
+    chain.lock_chains(camera.officer_id)
+    for index, image in enumerate(images, start=1):
+        submit_evidence(camera.officer, client_id=f"nonsite-statement-{case.id}-{index}", data=image.data,
+                        content_type=image.content_type, captured_at=at, lat=camera.lat, lng=camera.lng,
+                        place=case.alert.place, subject_type=Subject.statement, subject_ref=str(case.id))
+    case.statement_text, case.statement_at = text, at
+
+
+MAX_PDF_BYTES = 2_000_000  # far above any document we issue
+
+
+def document(actor: Officer, document_id: int) -> CaseDocument:
+    found = session.get(CaseDocument, document_id)
+    if found is None:
+        raise NotFound("文书不存在或不在您的管辖范围内", code="not_found")
+    get_visible(NonsiteCase, found.case_id, actor, what="文书")
+    return found
+
+
+def verify_pdf(data: bytes) -> dict:
+    """Whether `data` is a PDF we issued, unchanged: its hash is a document's and the seal signs it."""
+    if len(data) > MAX_PDF_BYTES:
+        raise Invalid("文件过大，不是本局签发的文书", code="file_too_large")
+    digest = pdf.sha256(data)
+    found = session.scalars(select(CaseDocument).where(CaseDocument.pdf_sha256 == digest)).first()
+    valid = found is not None and pdf.verify(digest, found.seal)
+    return {"valid": valid, "number": found.number if valid else None, "pdf_sha256": digest}
 
 
 def _district(case: NonsiteCase) -> int:

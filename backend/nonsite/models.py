@@ -201,6 +201,9 @@ class NonsiteCase(Base):
     reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
     review_comment: Mapped[str | None] = mapped_column(String(500))
     statement_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # end of the statement period
+    # 陈述申辩 as 随申办 passed it on; its attachments are evidence (subject statement) in the camera's chain
+    statement_text: Mapped[str | None] = mapped_column(String(5000))
+    statement_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paid_amount: Mapped[int | None] = mapped_column(Integer)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -217,6 +220,14 @@ class DocumentKind(str, enum.Enum):
 DOCUMENT_NAMES = {DocumentKind.notice: "违法行为告知书", DocumentKind.decision: "行政处罚决定书"}
 
 
+class Channel(str, enum.Enum):
+    suishenban = "suishenban"  # 随申办
+    sms = "sms"  # 短信（随申办送达不成或当事人无账号时）
+
+
+CHANNEL_NAMES = {Channel.suishenban: "随申办", Channel.sms: "短信"}
+
+
 class CaseDocument(Base):
     """A document of a case as sent to 随申办: its number (文号), its content and that content's hash."""
 
@@ -228,7 +239,12 @@ class CaseDocument(Base):
     number: Mapped[str] = mapped_column(String(64), unique=True)
     content: Mapped[dict] = mapped_column(JSON)
     sha256: Mapped[str] = mapped_column(String(64))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)  # as issued, with the seal image; never regenerated
+    pdf_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    seal: Mapped[str] = mapped_column(String(80))  # keys.seal over pdf_sha256: `<key id>.<mac>`
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 送达, as 随申办 reports it
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, 16), default=Channel.suishenban)  # the latest tried
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 送达, as the channel confirms it
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 签收 by the party on 随申办
 
     case: Mapped[NonsiteCase] = relationship(back_populates="documents")

@@ -56,10 +56,10 @@ class Image:
     content_type: str | None
 
 
-def _images(encoded: list[dict]) -> list[Image]:
-    """Decode and validate every image before anything is stored: one bad image refuses the whole alert."""
+def decode_images(encoded: list[dict]) -> list[Image]:
+    """Decode and validate every image before anything is stored: one bad image refuses them all."""
     if len(encoded) > settings().NONSITE_MAX_IMAGES:
-        raise Invalid(f"一条告警最多 {settings().NONSITE_MAX_IMAGES} 张图片", code="too_many_images")
+        raise Invalid(f"最多 {settings().NONSITE_MAX_IMAGES} 张图片", code="too_many_images")
     images = []
     for number, item in enumerate(encoded, start=1):
         try:
@@ -114,7 +114,7 @@ def take_alert(*, sender: str, body_sha256: str, alert_id: str, camera_code: str
         raise Invalid("告警时间晚于服务器时间", code="occurred_in_future")
     if plate is not None:
         parties.check_plate(plate)
-    checked = _images(images)
+    checked = decode_images(images)
     chain.lock_chains(camera.officer_id)  # one camera's alerts one at a time: bursts merge, the chain stays linear
     first = _burst(camera, kind, plate, shop, occurred_at)
     alert = Alert(sender=sender, alert_id=alert_id, body_sha256=body_sha256, camera=camera, squad_id=camera.squad_id,

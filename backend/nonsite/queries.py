@@ -7,7 +7,7 @@ from sqlalchemy import Select, func, select
 
 from backend.db import LOCAL_TZ, session
 from backend.evidence.models import Evidence, Subject
-from backend.nonsite.models import Alert, Camera, Decision, FalsePositive, Party, Vehicle
+from backend.nonsite.models import Alert, Camera, Decision, FalsePositive, NonsiteCase, Party, Vehicle
 from backend.org.models import Officer
 from backend.org.scope import scoped, visible
 
@@ -41,6 +41,12 @@ def evidence_of(alert: Alert) -> list[Evidence]:
     return list(session.scalars(select(Evidence).where(
         Evidence.subject_type == Subject.alert, Evidence.subject_ref == str(alert.burst_of or alert.id))
         .order_by(Evidence.seq)))
+
+
+def statement_evidence(case: NonsiteCase) -> list[Evidence]:
+    """The attachments of the party's statement, in the camera's chain order."""
+    return list(session.scalars(select(Evidence).where(
+        Evidence.subject_type == Subject.statement, Evidence.subject_ref == str(case.id)).order_by(Evidence.seq)))
 
 
 def burst_size(alert: Alert) -> int:

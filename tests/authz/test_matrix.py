@@ -45,6 +45,7 @@ from tests.authz.makers import (
     material_ids,
     nonsite_case_ids,
     nonsite_case_in_review_ids,
+    nonsite_document_ids,
     notice_ids,
     office_ids,
     officer_ids,
@@ -674,6 +675,9 @@ MATRIX: dict[tuple[str, str], Endpoint] = {
     ("POST", "/api/nonsite/cases/<int:case_id>/decide"):
         E(nonsite_case_ids, "403 403 403 403", "409 409 404 404", "- 409 409 404", "- 403 403 403", "- 403 403 403",
           reviewer="- 403 403 403"),
+    ("GET", "/api/nonsite/documents/<int:document_id>/pdf"):
+        E(nonsite_document_ids, "403 403 403 403", "200 200 404 404", "- 200 200 404", "- 403 403 403",
+          "- 403 403 403", reviewer="- 200 200 404"),
     ("POST", "/api/nonsite/cases/<int:case_id>/close"):
         E(nonsite_case_ids, "403 403 403 403", "409 409 404 404", "- 409 409 404", "- 403 403 403", "- 403 403 403",
           reviewer="- 403 403 403"),

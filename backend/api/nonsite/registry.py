@@ -48,7 +48,7 @@ class PartyInSchema(Schema):
     credit_code = fields.String(validate=validate.Length(equal=18), metadata={
         "description": "统一社会信用代码（单位必填）", "example": "91310106MA1FY0XX3K"})
     disposal_permit = fields.String(validate=validate.Length(min=1, max=40),
-                                    metadata={"description": "建筑垃圾处置证号"})
+                                    metadata={"description": "建筑垃圾处置证号", "example": "沪渣处字2026-001"})
     phone = fields.String(load_only=True, validate=validate.Length(max=20),
                           metadata={"description": "联系电话（加密存储）", "example": "13812341234"})
     suishenban_account = fields.Boolean(load_default=True, metadata={"description": "能否经随申办送达"})

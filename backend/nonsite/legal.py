@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -108,7 +108,8 @@ def decide(actor: Officer, case_id: int, now: datetime | None = None) -> Nonsite
     if (now or utcnow()) < case.statement_due_at:
         raise Conflict(f"陈述申辩期至 {case.statement_due_at.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M} 止，期满后方可决定",
                        code="statement_period_open")
-    _send(case, DocumentKind.decision, {"penalty": _penalty(case), "fine": case.fine})
+    _send(case, DocumentKind.decision, {"penalty": _penalty(case), "fine": case.fine},
+          payable=not case.first_offence)
     case.state = CaseState.decided
     return case
 
@@ -145,12 +146,15 @@ def _recipient(case: NonsiteCase) -> str:
     return (case.party and case.party.credit_code) or case.alert.plate or case.alert.shop
 
 
-def _send(case: NonsiteCase, kind: DocumentKind, terms: dict) -> CaseDocument:
+def _send(case: NonsiteCase, kind: DocumentKind, terms: dict, payable: bool = False) -> CaseDocument:
     """Write the document (content hashed) and queue it to the party in the same transaction: on 随申办, or
     by SMS where the registered party has no 随申办 account."""
     squad = session.get(Squad, case.squad_id)
     alert = case.alert
-    content = {"kind": kind.value, "title": DOCUMENT_NAMES[kind], "number": _number(case, kind, squad),
+    number = _number(case, kind, squad)
+    if payable:  # 缴款编号: 18 digits from the decision's number, one per decision
+        terms = {**terms, "payment_reference": f"{int(hashlib.sha256(number.encode()).hexdigest(), 16) % 10**18:018d}"}
+    content = {"kind": kind.value, "title": DOCUMENT_NAMES[kind], "number": number,
                "party": _party(case), "facts": case.facts, "legal_basis": case.legal_basis,
                "place": alert.place, "occurred_at": alert.occurred_at.isoformat(), **terms}
     digest = hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
@@ -202,8 +206,10 @@ def callback(*, event: str, number: str, at: datetime, amount: int | None = None
         return document
     if document.kind != DocumentKind.decision or case.state != CaseState.served:
         raise Conflict("该案件不在待缴款状态（未送达决定书、已缴款或已结案）", code="not_payable")
-    if amount != case.fine:
-        raise Invalid(f"缴款金额 {amount} 元与决定的罚款 {case.fine} 元不符", code="wrong_amount")
+    due = amount_due(case, at)
+    if amount != due:
+        raise Invalid(f"应缴金额 {due} 元（罚款 {case.fine} 元，加处罚款 {due - case.fine} 元），实缴 {amount} 元",
+                      code="wrong_amount")
     case.paid_amount, case.state = amount, CaseState.paid
     return document
 
@@ -243,6 +249,32 @@ def _statement(case: NonsiteCase, document: CaseDocument, at: datetime, text: st
                         content_type=image.content_type, captured_at=at, lat=camera.lat, lng=camera.lng,
                         place=case.alert.place, subject_type=Subject.statement, subject_ref=str(case.id))
     case.statement_text, case.statement_at = text, at
+
+
+# Administrative Penalty Law art. 67: paid within fifteen days of receiving the decision; art. 72: after that,
+# 3% of the fine a day (加处罚款), never more than the fine. Law, not settings.
+PAYMENT_DAYS, SURCHARGE_PERCENT_A_DAY = 15, 3
+
+
+def payment_due_on(case: NonsiteCase) -> date | None:
+    """The last day to pay without surcharge: fifteen days after the day the decision was delivered."""
+    decision = next((d for d in case.documents if d.kind == DocumentKind.decision and d.delivered_at), None)
+    if decision is None or case.first_offence:
+        return None
+    return decision.delivered_at.astimezone(LOCAL_TZ).date() + timedelta(days=PAYMENT_DAYS)
+
+
+def surcharge(case: NonsiteCase, at: datetime) -> int:
+    """加处罚款 at `at`: 3% of the fine for each day past the due day, whole yuan rounded down, at most the fine."""
+    due_on = payment_due_on(case)
+    if due_on is None:
+        return 0
+    late_days = max(0, (at.astimezone(LOCAL_TZ).date() - due_on).days)
+    return min(case.fine, case.fine * SURCHARGE_PERCENT_A_DAY * late_days // 100)
+
+
+def amount_due(case: NonsiteCase, at: datetime) -> int:
+    return case.fine + surcharge(case, at)
 
 
 MAX_PDF_BYTES = 2_000_000  # far above any document we issue

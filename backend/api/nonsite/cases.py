@@ -8,9 +8,10 @@ from backend.api.fields import AwareDateTime, File, Int
 from backend.api.multipart import read_upload
 from backend.api.nonsite.alerts import AlertEvidenceSchema, ImageInSchema
 from backend.api.nonsite.common import blp, signed_by
-from backend.api.schemas import Rows, Schema, Text
+from backend.api.schemas import Count, Rows, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.config import settings
+from backend.db import utcnow
 from backend.nonsite import legal, queries, sms, suishenban
 from backend.nonsite.models import CASE_STATE_NAMES, CaseState, Channel, NonsiteCase
 from backend.org.roles import LEGAL_REVIEWERS, NONSITE_CASE_READERS, SQUAD_MANAGERS
@@ -49,6 +50,11 @@ class NonsiteCaseSchema(Schema):
     statement_evidence = Rows(lambda c: AlertEvidenceSchema(many=True).dump(queries.statement_evidence(c)),
                               metadata={"description": "陈述申辩的附件（锁定在摄像头证据链中）"})
     paid_amount = fields.Integer(allow_none=True)
+    payment_due_on = fields.Function(lambda c: (day := legal.payment_due_on(c)) and day.isoformat(), allow_none=True,
+                                     metadata={
+        "type": "string", "format": "date", "description": "免加处罚款的最后缴款日（决定书送达后 15 日）"})
+    surcharge = Count(lambda c: legal.surcharge(c, utcnow()) if c.state == CaseState.served else 0,
+                      metadata={"description": "当前加处罚款（元）：逾期每日按罚款 3%，不超过罚款数额"})
     closed_at = fields.AwareDateTime(allow_none=True)
     documents = Rows(lambda c: CaseDocumentSchema(many=True).dump(c.documents))
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from backend.db import session
+from backend.nonsite.calendar import EXAMPLE_2026
+from backend.nonsite.models import CalendarDay
 from backend.org.auth import hash_password
 from backend.org.models import CommunityOffice, District, Officer, Role, Squad
 
@@ -14,6 +16,7 @@ PEOPLE = [
     ("JA0001", "陈建国", Role.district_admin, None, "chenjianguo"),
     ("JA0002", "刘敏", Role.supervisor, None, "liumin"),
     ("JA0003", "王老师", Role.trainer, None, "wanglaoshi"),
+    ("JA0004", "吴律", Role.legal_reviewer, None, "wulv"),
     ("JA1001", "张伟", Role.squad_leader, 0, "zhangwei"),
     ("JA1002", "李娜", Role.officer, 0, "lina"),
     ("JA1003", "王强", Role.officer, 0, "wangqiang"),
@@ -49,4 +52,6 @@ def load_demo() -> bool:
                         lat=31.2376, lng=121.4640),
     ])
     session.flush()
+    session.add_all(CalendarDay(district_id=district.id, day=day, working=working, name=name)
+                    for day, working, name in EXAMPLE_2026)  # an example year: the seeds give no calendar
     return True

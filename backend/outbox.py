@@ -70,6 +70,8 @@ CHANNELS: dict[str, Channel] = {
     "orders.answer": Channel("backend.orders.answers.send_answer", 1),
     # a non-site case's notice or decision to its party on 随申办, one party a call
     "suishenban.document": Channel("backend.nonsite.suishenban.send_document", 1),
+    # its SMS fallback: one document (whose party's phone is looked up when sent) a call
+    "nonsite.sms": Channel("backend.nonsite.sms.send_sms", 1),
 }
 
 

@@ -20,13 +20,31 @@ def _sign(key: str, stamp: str, body: bytes) -> str:
     return hmac.new(key.encode(), stamp.encode() + b"\n" + body, hashlib.sha256).hexdigest()
 
 
-class FakeSuishenban:
+class SignedFake:
+    """A fake outside system on 127.0.0.1 that checks and makes signatures with one shared key."""
+
     def __init__(self, key: str):
         self.key = key
         self.app = self._make_app()
         self._server = None
         self.reset()
 
+    def reset(self) -> None:
+        raise NotImplementedError
+
+    def _make_app(self) -> Flask:
+        raise NotImplementedError
+
+    def start(self) -> str:
+        self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    def stop(self) -> None:
+        self._server.shutdown()
+
+
+class FakeSuishenban(SignedFake):
     def reset(self) -> None:
         self.documents: list[dict] = []
         self.down = False
@@ -46,18 +64,10 @@ class FakeSuishenban:
 
         return app
 
-    def callback(self, event: str, number: str, at: str, amount: int | None = None) -> tuple[bytes, dict]:
+    def callback(self, event: str, number: str, at: str, amount: int | None = None, **extra) -> tuple[bytes, dict]:
         """The body and headers of a signed callback, as 随申办 would post it."""
-        payload = {"event": event, "number": number, "at": at}
+        payload = {"event": event, "number": number, "at": at, **extra}
         if amount is not None:
             payload["amount"] = amount
         body, stamp = json.dumps(payload, ensure_ascii=False).encode(), str(int(time.time()))
         return body, {"X-Sender": "suishenban", "X-Timestamp": stamp, "X-Signature": _sign(self.key, stamp, body)}
-
-    def start(self) -> str:
-        self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return f"http://127.0.0.1:{self._server.server_port}"
-
-    def stop(self) -> None:
-        self._server.shutdown()

@@ -32,6 +32,7 @@ class Subject(str, enum.Enum):
     case = "case"  # 案件（案件系统的案号）
     alert = "alert"  # 非现场告警（backend/nonsite）
     order = "order"  # 外部工单（backend/orders）
+    statement = "statement"  # 非现场案件当事人陈述申辩的附件（subject_ref 为案件 id）
 
 
 SUBJECT_NAMES = {
@@ -41,6 +42,7 @@ SUBJECT_NAMES = {
     Subject.case: "案件",
     Subject.alert: "非现场告警",
     Subject.order: "工单",
+    Subject.statement: "当事人陈述申辩",
 }
 
 
@@ -82,11 +84,14 @@ class Evidence(Base):
     @classmethod
     def __needed_by__(cls, actor: Officer) -> ColumnElement[bool]:
         """Evidence shows people and places: a supervisor's work needs their own and that of findings, a
-        trainer's only their own (PIPL minimum necessary); the squad and district handle all in scope."""
+        legal reviewer's the cameras' images of alerts, a trainer's only their own (PIPL minimum necessary);
+        the squad and district handle all in scope."""
         if actor.role in IMAGE_READERS or actor.role == Role.officer:
             return true()
         if actor.role == Role.supervisor:
             return or_(cls.officer_id == actor.id, cls.subject_type == Subject.finding)
+        if actor.role == Role.legal_reviewer:  # the cameras' images of the cases they review
+            return or_(cls.officer_id == actor.id, cls.subject_type.in_([Subject.alert, Subject.statement]))
         return cls.officer_id == actor.id
 
     id: Mapped[int] = mapped_column(primary_key=True)

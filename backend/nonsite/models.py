@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Enum, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Enum, Float, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db import Base, UTCDateTime, utcnow
@@ -18,6 +18,62 @@ class ViolationKind(Base):
 
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(64))
+    # 首违不罚: a party's first violation of this kind within so many days ends with a warning, not a fine
+    # (None: every violation is fined). The seeds name the rule, not the kinds nor the period: example defaults.
+    first_offence_days: Mapped[int | None] = mapped_column(Integer)
+    first_offence_example_default: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class CalendarDay(Base):
+    """A day the district's calendar turns from the weekday rule: a holiday (working False) or a weekend
+    worked in its place (调休, working True). Loaded by the district each year; periods count working days."""
+
+    __tablename__ = "nonsite_calendar_day"
+    __table_args__ = (UniqueConstraint("district_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    working: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str] = mapped_column(String(32))
+
+
+class PartyKind(str, enum.Enum):
+    company = "company"  # 单位（如渣土运输企业）
+    person = "person"  # 个人
+
+
+class Party(Base):
+    """Who answers for a vehicle or a shop (当事人): its name, credit code, 处置证, and a contact phone kept
+    encrypted as residents' phones are, shown in full only to the squad handling its cases."""
+
+    __tablename__ = "nonsite_party"
+    __scope__ = ("district", "district_id")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
+    kind: Mapped[PartyKind] = mapped_column(Enum(PartyKind, native_enum=False, length=8, validate_strings=True))
+    name: Mapped[str] = mapped_column(String(100))
+    credit_code: Mapped[str | None] = mapped_column(String(18), index=True)  # 统一社会信用代码
+    disposal_permit: Mapped[str | None] = mapped_column(String(40))  # 建筑垃圾处置证
+    phone_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    phone_masked: Mapped[str | None] = mapped_column(String(16))
+    suishenban_account: Mapped[bool] = mapped_column(Boolean, default=True)  # reachable on 随申办
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    vehicles: Mapped[list[Vehicle]] = relationship(back_populates="party", order_by="Vehicle.plate")
+
+
+class Vehicle(Base):
+    """A plate and the party it belongs to (渣土车 → 运输企业)."""
+
+    __tablename__ = "nonsite_vehicle"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plate: Mapped[str] = mapped_column(String(16), unique=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("nonsite_party.id"), index=True)
+
+    party: Mapped[Party] = relationship(back_populates="vehicles")
 
 
 class Camera(Base):
@@ -138,14 +194,21 @@ class NonsiteCase(Base):
     facts: Mapped[str | None] = mapped_column(String(1000))
     legal_basis: Mapped[str | None] = mapped_column(String(500))
     fine: Mapped[int | None] = mapped_column(Integer)  # yuan
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("nonsite_party.id"), index=True)
+    first_offence: Mapped[bool] = mapped_column(Boolean, default=False)  # 首违不罚: a warning, no fine
+    hearing_offered: Mapped[bool] = mapped_column(Boolean, default=False)  # 听证: the notice offers a hearing
     submitted_by: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
     reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
     review_comment: Mapped[str | None] = mapped_column(String(500))
     statement_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # end of the statement period
+    # 陈述申辩 as 随申办 passed it on; its attachments are evidence (subject statement) in the camera's chain
+    statement_text: Mapped[str | None] = mapped_column(String(5000))
+    statement_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paid_amount: Mapped[int | None] = mapped_column(Integer)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     alert: Mapped[Alert] = relationship(back_populates="case")
+    party: Mapped[Party | None] = relationship()
     documents: Mapped[list[CaseDocument]] = relationship(back_populates="case", order_by="CaseDocument.id")
 
 
@@ -155,6 +218,14 @@ class DocumentKind(str, enum.Enum):
 
 
 DOCUMENT_NAMES = {DocumentKind.notice: "违法行为告知书", DocumentKind.decision: "行政处罚决定书"}
+
+
+class Channel(str, enum.Enum):
+    suishenban = "suishenban"  # 随申办
+    sms = "sms"  # 短信（随申办送达不成或当事人无账号时）
+
+
+CHANNEL_NAMES = {Channel.suishenban: "随申办", Channel.sms: "短信"}
 
 
 class CaseDocument(Base):
@@ -168,7 +239,12 @@ class CaseDocument(Base):
     number: Mapped[str] = mapped_column(String(64), unique=True)
     content: Mapped[dict] = mapped_column(JSON)
     sha256: Mapped[str] = mapped_column(String(64))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)  # as issued, with the seal image; never regenerated
+    pdf_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    seal: Mapped[str] = mapped_column(String(80))  # keys.seal over pdf_sha256: `<key id>.<mac>`
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 送达, as 随申办 reports it
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, 16), default=Channel.suishenban)  # the latest tried
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 送达, as the channel confirms it
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 签收 by the party on 随申办
 
     case: Mapped[NonsiteCase] = relationship(back_populates="documents")

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,15 +16,12 @@ from backend.evidence import chain
 from backend.evidence.models import Source, Subject
 from backend.evidence.operations import CLOCK_SKEW, submit_evidence
 from backend.images import validate_image
+from backend.nonsite import parties
 from backend.nonsite.models import Alert, Camera, Decision, FalsePositive, NonsiteCase, ViolationKind
 from backend.nonsite.signing import sender_keys
 from backend.org.models import Officer, Role, Squad
 from backend.org.roles import DISTRICT_ADMINS, SQUAD_MANAGERS, require
 from backend.org.scope import get_visible
-
-# 省份简称 + 发牌机关字母 + 5 位（普通）或 6 位（新能源）字母数字，末位可为 挂/学/警 等
-PLATE = re.compile(r"^[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-HJ-NP-Z]"
-                   r"[A-HJ-NP-Z0-9]{4,5}[A-HJ-NP-Z0-9挂学警港澳]$")
 
 
 def _known_kinds(codes: list[str]) -> None:
@@ -60,10 +56,10 @@ class Image:
     content_type: str | None
 
 
-def _images(encoded: list[dict]) -> list[Image]:
-    """Decode and validate every image before anything is stored: one bad image refuses the whole alert."""
+def decode_images(encoded: list[dict]) -> list[Image]:
+    """Decode and validate every image before anything is stored: one bad image refuses them all."""
     if len(encoded) > settings().NONSITE_MAX_IMAGES:
-        raise Invalid(f"一条告警最多 {settings().NONSITE_MAX_IMAGES} 张图片", code="too_many_images")
+        raise Invalid(f"最多 {settings().NONSITE_MAX_IMAGES} 张图片", code="too_many_images")
     images = []
     for number, item in enumerate(encoded, start=1):
         try:
@@ -116,9 +112,9 @@ def take_alert(*, sender: str, body_sha256: str, alert_id: str, camera_code: str
         raise Invalid(f"摄像头 {camera_code} 未登记可上报该违法类型：{kind}", code="kind_not_allowed")
     if occurred_at - now > CLOCK_SKEW:
         raise Invalid("告警时间晚于服务器时间", code="occurred_in_future")
-    if plate is not None and not PLATE.match(plate):
-        raise Invalid(f"车牌号格式错误：{plate}", code="bad_plate")
-    checked = _images(images)
+    if plate is not None:
+        parties.check_plate(plate)
+    checked = decode_images(images)
     chain.lock_chains(camera.officer_id)  # one camera's alerts one at a time: bursts merge, the chain stays linear
     first = _burst(camera, kind, plate, shop, occurred_at)
     alert = Alert(sender=sender, alert_id=alert_id, body_sha256=body_sha256, camera=camera, squad_id=camera.squad_id,
@@ -155,7 +151,9 @@ def triage(actor: Officer, alert_id: int, *, decision: Decision, reason: str,
     alert.decision, alert.false_positive, alert.reason = decision, false_positive, reason
     alert.decided_by, alert.decided_at = actor.id, utcnow()
     if decision == Decision.confirmed:
-        session.add(NonsiteCase(alert=alert, squad_id=alert.squad_id, opened_by=actor.id, opened_at=alert.decided_at))
+        party = parties.of_plate(alert.plate, alert.camera.squad.district_id)
+        session.add(NonsiteCase(alert=alert, squad_id=alert.squad_id, opened_by=actor.id, opened_at=alert.decided_at,
+                                party=party))
     session.flush()
     return alert
 

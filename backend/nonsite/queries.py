@@ -7,13 +7,20 @@ from sqlalchemy import Select, func, select
 
 from backend.db import LOCAL_TZ, session
 from backend.evidence.models import Evidence, Subject
-from backend.nonsite.models import Alert, Camera, Decision, FalsePositive
+from backend.nonsite.models import Alert, Camera, Decision, FalsePositive, NonsiteCase, Party, Vehicle
 from backend.org.models import Officer
 from backend.org.scope import scoped, visible
 
 
 def cameras(actor: Officer) -> Select:
     return scoped(Camera, actor).order_by(Camera.code)
+
+
+def parties(actor: Officer, *, plate: str | None = None) -> Select:
+    stmt = scoped(Party, actor)
+    if plate is not None:
+        stmt = stmt.where(Party.id.in_(select(Vehicle.party_id).where(Vehicle.plate == plate)))
+    return stmt.order_by(Party.name, Party.id)
 
 
 def alerts(actor: Officer, *, decision: Decision | None = None, undecided: bool = False,
@@ -34,6 +41,12 @@ def evidence_of(alert: Alert) -> list[Evidence]:
     return list(session.scalars(select(Evidence).where(
         Evidence.subject_type == Subject.alert, Evidence.subject_ref == str(alert.burst_of or alert.id))
         .order_by(Evidence.seq)))
+
+
+def statement_evidence(case: NonsiteCase) -> list[Evidence]:
+    """The attachments of the party's statement, in the camera's chain order."""
+    return list(session.scalars(select(Evidence).where(
+        Evidence.subject_type == Subject.statement, Evidence.subject_ref == str(case.id)).order_by(Evidence.seq)))
 
 
 def burst_size(alert: Alert) -> int:

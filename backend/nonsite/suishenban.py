@@ -21,13 +21,18 @@ def send_document(recipients: list[str], payload: dict) -> outbox.Delivery:
     if not url or not key:
         raise outbox.NotConfigured("未配置随申办地址或密钥（NONSITE_SUISHENBAN_URL、NONSITE_SUISHENBAN_KEY）")
     body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()  # the party is in it
+    post_signed(f"{url.rstrip('/')}/documents", key, body, "随申办")
+    return outbox.Delivery(frozenset())
+
+
+def post_signed(url: str, key: str, body: bytes, who: str) -> None:
+    """POST a JSON body signed as we sign to outside platforms; SendFailed (retried) unless it answers 200."""
     stamp = str(int(time.time()))
     try:
-        response = requests.post(f"{url.rstrip('/')}/documents", data=body, timeout=10, headers={
+        response = requests.post(url, data=body, timeout=10, headers={
             "Content-Type": "application/json", "X-Sender": SENDER, "X-Timestamp": stamp,
             "X-Signature": signature(key, stamp, body)})
     except requests.RequestException as error:
-        raise outbox.SendFailed(f"无法连接随申办：{type(error).__name__}") from error
+        raise outbox.SendFailed(f"无法连接{who}：{type(error).__name__}") from error
     if response.status_code != 200:
-        raise outbox.SendFailed(f"随申办返回 HTTP {response.status_code}", response.status_code)
-    return outbox.Delivery(frozenset())
+        raise outbox.SendFailed(f"{who}返回 HTTP {response.status_code}", response.status_code)

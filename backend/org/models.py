@@ -16,6 +16,7 @@ class Role(str, enum.Enum):
     district_admin = "district_admin"  # 区局管理员
     supervisor = "supervisor"  # 督察员
     trainer = "trainer"  # 教员
+    legal_reviewer = "legal_reviewer"  # 法制审核员
 
 
 ROLE_NAMES = {
@@ -24,6 +25,7 @@ ROLE_NAMES = {
     Role.district_admin: "区局管理员",
     Role.supervisor: "督察员",
     Role.trainer: "教员",
+    Role.legal_reviewer: "法制审核员",
 }
 
 
@@ -63,7 +65,7 @@ class Officer(Base):
     __scope__ = ("officer", "id")
     __table_args__ = (
         CheckConstraint(
-            "role in ('district_admin', 'supervisor', 'trainer') or squad_id is not null",
+            "role in ('district_admin', 'supervisor', 'trainer', 'legal_reviewer') or squad_id is not null",
             name="squad_member_has_squad",
         ),
     )

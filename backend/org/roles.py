@@ -14,7 +14,7 @@ from backend.org.models import District, Officer, Role
 
 # Who belongs to a squad (and must have one), and who works for the whole district.
 SQUAD_MEMBERS = frozenset({Role.officer, Role.squad_leader})
-DISTRICT_STAFF = frozenset({Role.district_admin, Role.supervisor, Role.trainer})
+DISTRICT_STAFF = frozenset({Role.district_admin, Role.supervisor, Role.trainer, Role.legal_reviewer})
 # Who take exams and answer quizzes in live classes: the squads' people.
 TRAINEES = SQUAD_MEMBERS
 
@@ -30,6 +30,11 @@ SUPERVISING_STAFF = frozenset({Role.supervisor, Role.district_admin})
 DISTRICT_ADMINS = frozenset({Role.district_admin})
 # Who approve a regulated object's credit repair (信用修复), never the one who applied for it.
 CREDIT_REPAIR_APPROVERS = DISTRICT_ADMINS
+# Who review non-site cases in law before the party is told (法制审核): the district's legal reviewers, never
+# the squad that handles the case nor the administrators who run the system.
+LEGAL_REVIEWERS = frozenset({Role.legal_reviewer})
+# Who read non-site cases: the squads that handle them and the reviewers who check them.
+NONSITE_CASE_READERS = SQUAD_MANAGERS | LEGAL_REVIEWERS
 # Who follow squads' progress towards the yearly credit hours.
 CREDIT_PROGRESS_READERS = SQUAD_MANAGERS | TRAINING_STAFF | SUPERVISING_STAFF
 # Who read the orders' and complaints' analysis: repeats flagged for 重复投诉核查督办, the monthly report,

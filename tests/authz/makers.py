@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from backend.community.models import ComplaintPhoto, Status
 from backend.db import session, utcnow
+from backend.nonsite import legal
 from backend.nonsite.models import Alert, Camera, CaseState, NonsiteCase
 from backend.org.models import Role
 from backend.storage import get_storage
@@ -369,7 +370,8 @@ def alert_ids(make, client, owner):
                     kinds=["muck_uncovered"], squad_id=owner.squad_id, officer_id=system.id)
     now = utcnow()
     alert = Alert(sender="vision", alert_id=code, body_sha256="0" * 64, camera=camera, squad_id=owner.squad_id,
-                  kind="muck_uncovered", occurred_at=now, last_seen_at=now, place="某路", confidence=0.9)
+                  kind="muck_uncovered", occurred_at=now, last_seen_at=now, place="某路", confidence=0.9,
+                  plate="沪A12345")
     session.add(alert)
     session.commit()
     return {"alert_id": alert.id}
@@ -386,6 +388,17 @@ def nonsite_case_ids(make, client, owner, state: CaseState = CaseState.registere
     session.add(case)
     session.commit()
     return {"case_id": case.id}
+
+
+def nonsite_document_ids(make, client, owner):
+    """A notice issued for a non-site case of `owner`'s squad (through the domain, so it has its PDF)."""
+    ids = nonsite_case_ids(make, client, owner, CaseState.in_review)
+    if ids is None:
+        return None
+    reviewer = make.officer(Role.legal_reviewer, district=owner.district)
+    case = legal.review(reviewer, ids["case_id"], approve=True, comment="同意")
+    session.commit()
+    return {"document_id": case.documents[0].id}
 
 
 def nonsite_case_in_review_ids(make, client, owner):

@@ -2,6 +2,7 @@
 import pytest
 
 from backend.org.models import Role
+from tests.fake_sms import FakeSms
 from tests.fake_suishenban import FakeSuishenban
 from tests.nonsite.platform import KEYS
 
@@ -21,21 +22,38 @@ def leader(make, squad):
     return make.officer(Role.squad_leader, squad=squad)
 
 
-SUISHENBAN_KEY = "suishenban-test-key"
+SUISHENBAN_KEY, SMS_KEY = "suishenban-test-key", "sms-test-key"
 
 
-@pytest.fixture(scope="session")
-def _suishenban_server():
-    fake = FakeSuishenban(SUISHENBAN_KEY)
+def _running(fake):
     url = fake.start()
     yield fake, url
     fake.stop()
 
 
+def _configured(app, monkeypatch, running, url_setting, key_setting):
+    fake, url = running
+    fake.reset()
+    monkeypatch.setitem(app.config, url_setting, url)
+    monkeypatch.setitem(app.config, key_setting, fake.key)
+    return fake
+
+
+@pytest.fixture(scope="session")
+def _suishenban_server():
+    yield from _running(FakeSuishenban(SUISHENBAN_KEY))
+
+
 @pytest.fixture
 def suishenban(app, monkeypatch, _suishenban_server):
-    fake, url = _suishenban_server
-    fake.reset()
-    monkeypatch.setitem(app.config, "NONSITE_SUISHENBAN_URL", url)
-    monkeypatch.setitem(app.config, "NONSITE_SUISHENBAN_KEY", SUISHENBAN_KEY)
-    return fake
+    return _configured(app, monkeypatch, _suishenban_server, "NONSITE_SUISHENBAN_URL", "NONSITE_SUISHENBAN_KEY")
+
+
+@pytest.fixture(scope="session")
+def _sms_server():
+    yield from _running(FakeSms(SMS_KEY))
+
+
+@pytest.fixture
+def sms(app, monkeypatch, _sms_server):
+    return _configured(app, monkeypatch, _sms_server, "NONSITE_SMS_URL", "NONSITE_SMS_KEY")

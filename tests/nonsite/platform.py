@@ -46,3 +46,27 @@ def send(client, body: dict | bytes, *, sender: str = "vision", key: str | None 
     signed = signature(key or KEY_OF.get(sender, "none"), stamp, raw)
     return client.post("/api/nonsite/alerts", data=raw, content_type="application/json",
                        headers={"X-Sender": sender, "X-Timestamp": stamp, "X-Signature": signed})
+
+
+def triage_to_case(client, make, leader, sent: dict) -> int:
+    response = client.post(f"/api/nonsite/alerts/{sent['id']}/triage", headers=make.headers(leader),
+                           json={"decision": "confirmed", "reason": "违法事实清楚"})
+    assert response.status_code == 200, response.json
+    return response.json["case_id"]
+
+
+def to_notice(client, make, leader, reviewer, case_id: int, fine: int = 2000) -> dict:
+    """Submit the case and approve it in 法制审核: the notice is queued to 随申办; the case as then."""
+    submitted = client.post(f"/api/nonsite/cases/{case_id}/submit", headers=make.headers(leader), json={
+        "facts": "违法事实", "legal_basis": "《上海市市容环境卫生管理条例》", "fine": fine})
+    assert submitted.status_code == 200, submitted.json
+    approved = client.post(f"/api/nonsite/cases/{case_id}/review", headers=make.headers(reviewer),
+                           json={"approve": True, "comment": "同意"})
+    assert approved.status_code == 200, approved.json
+    return approved.json
+
+
+def callback(client, suishenban, event: str, number: str, at: datetime, amount: int | None = None, **extra):
+    body, headers = suishenban.callback(event, number, at.isoformat(), amount, **extra)
+    return client.post("/api/nonsite/suishenban/callbacks", data=body, content_type="application/json",
+                       headers=headers)

@@ -140,4 +140,5 @@ def test_the_camera_registry_refuses_unknown_kinds_and_senders_and_repeated_code
     officer = make.officer(squad=squad)
     assert client.post("/api/nonsite/cameras", headers=make.headers(officer), json=base).status_code == 403
     kinds = client.get("/api/nonsite/kinds", headers=make.headers(officer)).json
-    assert {"code": "muck_uncovered", "name": "渣土车未密闭"} in kinds
+    assert {"code": "muck_uncovered", "name": "渣土车未密闭"}.items() <= {k["code"]: k for k in kinds}[
+        "muck_uncovered"].items()

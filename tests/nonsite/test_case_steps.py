@@ -23,7 +23,7 @@ def _step(client, make, who, case_id, step, body=None):
 
 
 def test_a_muck_truck_alert_to_a_paid_closed_case(client, make, squad, leader, suishenban):
-    reviewer = make.officer(Role.district_admin, district=squad.district)
+    reviewer = make.officer(Role.legal_reviewer, district=squad.district)
     cam = camera(client, make, squad)
     sent = send(client, alert(cam["code"], plate="沪A12345")).json
     case_id = client.post(f"/api/nonsite/alerts/{sent['id']}/triage", headers=make.headers(leader),
@@ -50,7 +50,7 @@ def test_a_muck_truck_alert_to_a_paid_closed_case(client, make, squad, leader, s
         deliver()
     [received] = suishenban.documents
     assert (received["number"], received["sha256"], received["party"]) == (notice["number"], notice["sha256"],
-                                                                            "沪A12345")
+                                                                            {"name": "沪A12345", "plate": "沪A12345"})
     assert received["proposed_fine"] == 2000 and received["statement_working_days"] == 3
 
     friday = datetime(2026, 12, 4, 10, 0, tzinfo=timezone(timedelta(hours=8)))
@@ -91,3 +91,12 @@ def test_callbacks_must_be_signed_by_suishenban_and_name_a_document_sent(client,
     forged = client.post("/api/nonsite/suishenban/callbacks", data=body, content_type="application/json",
                          headers={**headers, "X-Signature": "0" * 64})
     assert (forged.status_code, forged.json["error"]) == (401, "bad_signature")
+
+
+def test_a_case_whose_alert_names_no_plate_nor_shop_cannot_go_to_review(client, make, squad, leader):
+    cam = camera(client, make, squad)
+    sent = send(client, alert(cam["code"], plate=None)).json
+    case_id = client.post(f"/api/nonsite/alerts/{sent['id']}/triage", headers=make.headers(leader),
+                          json={"decision": "confirmed", "reason": "车厢未密闭"}).json["case_id"]
+    response = _step(client, make, leader, case_id, "submit", {"facts": "x", "legal_basis": "y", "fine": 100})
+    assert (response.status_code, response.json["error"]) == (409, "no_party")

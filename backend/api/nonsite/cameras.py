@@ -18,6 +18,9 @@ from backend.org.roles import DISTRICT_ADMINS
 class ViolationKindSchema(Schema):
     code = fields.String(metadata={"example": "muck_uncovered"})
     name = fields.String(metadata={"example": "渣土车未密闭"})
+    first_offence_days = fields.Integer(allow_none=True, metadata={
+        "description": "首违不罚：当事人在此天数内首次该类违法，予以警告不罚款（空：不适用）"})
+    first_offence_example_default = fields.Boolean(metadata={"description": "该天数为示例默认值，由区局确认或修改"})
 
 
 class CameraInSchema(Schema):

@@ -1,25 +1,34 @@
 """Non-site cases and their legal steps; 随申办's signed callbacks."""
+from flask import Response
 from flask.views import MethodView
 from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
-from backend.api.fields import AwareDateTime, Int, from_now
+from backend.api.fields import AwareDateTime, File, Int, from_now
+from backend.api.multipart import read_upload
+from backend.api.nonsite.alerts import AlertEvidenceSchema, ImageInSchema
 from backend.api.nonsite.common import blp, signed_by
-from backend.api.schemas import Rows, Schema, Text
+from backend.api.schemas import Count, Rows, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.config import settings
-from backend.nonsite import legal, suishenban
-from backend.nonsite.models import CASE_STATE_NAMES, CaseState, NonsiteCase
-from backend.org.roles import DISTRICT_ADMINS, SQUAD_MANAGERS
+from backend.db import utcnow
+from backend.nonsite import legal, queries, sms, suishenban
+from backend.nonsite.models import CASE_STATE_NAMES, CaseState, Channel, NonsiteCase
+from backend.org.roles import LEGAL_REVIEWERS, NONSITE_CASE_READERS, SQUAD_MANAGERS
 from backend.org.scope import get_visible
 
 
 class CaseDocumentSchema(Schema):
+    id = fields.Integer()
     kind = fields.String(attribute="kind.value", metadata={"description": "notice 告知书 / decision 决定书"})
     number = fields.String(metadata={"description": "文号"})
     sha256 = fields.String(metadata={"description": "文书内容的 SHA-256"})
+    pdf_sha256 = fields.String(metadata={"description": "签发的 PDF 的 SHA-256（GET /api/nonsite/documents/{id}/pdf）"})
+    seal = fields.String(metadata={"description": "电子印章：以密钥环对 PDF 哈希的签名（<密钥编号>.<签名>）"})
     content = fields.Dict()
-    delivered_at = fields.AwareDateTime(allow_none=True)
+    channel = fields.Enum(Channel, metadata={"description": "送达渠道：suishenban 随申办 / sms 短信（随申办不成时）"})
+    delivered_at = fields.AwareDateTime(allow_none=True, metadata={"description": "送达时间；空：未送达（待渠道确认）"})
+    signed_at = fields.AwareDateTime(allow_none=True, metadata={"description": "当事人在随申办签收的时间"})
 
 
 class NonsiteCaseSchema(Schema):
@@ -30,9 +39,22 @@ class NonsiteCaseSchema(Schema):
     facts = fields.String(allow_none=True)
     legal_basis = fields.String(allow_none=True)
     fine = fields.Integer(allow_none=True, metadata={"description": "罚款（元）"})
+    party_id = fields.Integer(allow_none=True, metadata={"description": "登记的当事人（按车牌找到）"})
+    party_name = Text(lambda c: c.party and c.party.name, allow_none=True)
+    first_offence = fields.Boolean(metadata={"description": "首违不罚：予以警告，不罚款"})
+    hearing_offered = fields.Boolean(metadata={"description": "拟罚款达到 NONSITE_HEARING_FINE：告知听证权利"})
     review_comment = fields.String(allow_none=True)
     statement_due_at = fields.AwareDateTime(allow_none=True, metadata={"description": "陈述申辩期届满时间"})
+    statement_text = fields.String(allow_none=True, metadata={"description": "当事人的陈述申辩"})
+    statement_at = fields.AwareDateTime(allow_none=True)
+    statement_evidence = Rows(lambda c: AlertEvidenceSchema(many=True).dump(queries.statement_evidence(c)),
+                              metadata={"description": "陈述申辩的附件（锁定在摄像头证据链中）"})
     paid_amount = fields.Integer(allow_none=True)
+    payment_due_on = fields.Function(lambda c: (day := legal.payment_due_on(c)) and day.isoformat(), allow_none=True,
+                                     metadata={
+        "type": "string", "format": "date", "description": "免加处罚款的最后缴款日（决定书送达后 15 日）"})
+    surcharge = Count(lambda c: legal.surcharge(c, utcnow()) if c.state == CaseState.served else 0,
+                      metadata={"description": "当前加处罚款（元）：逾期每日按罚款 3%，不超过罚款数额"})
     closed_at = fields.AwareDateTime(allow_none=True)
     documents = Rows(lambda c: CaseDocumentSchema(many=True).dump(c.documents))
 
@@ -52,19 +74,36 @@ class LegalReviewSchema(Schema):
 
 
 class SuishenbanCallbackSchema(Schema):
-    event = fields.String(required=True, validate=validate.OneOf(["delivered", "paid"]),
-                          metadata={"example": "delivered"})
+    event = fields.String(required=True, validate=validate.OneOf(
+        ["delivered", "signed", "undeliverable", "statement", "paid"]), metadata={
+        "description": "delivered 送达 / signed 签收（亦即送达）/ undeliverable 无法送达（改发短信）/ "
+                       "statement 陈述申辩 / paid 缴款", "example": "delivered"})
     number = fields.String(required=True, validate=validate.Length(min=1, max=64),
                            metadata={"description": "文书文号", "example": "静安城管非现告〔2026〕第1号"})
     at = AwareDateTime(required=True, earliest=from_now(days=-366), latest=from_now(days=31),
                        metadata={"description": "随申办平台记录的送达或缴款时间",
                                  "example": "2026-12-02T10:00:00+08:00"})
     amount = Int(min=0, metadata={"description": "缴款金额（元）", "example": 2000})
+    text = fields.String(validate=validate.Length(min=1, max=5000),
+                         metadata={"description": "陈述申辩的内容", "example": "当时车厢已覆盖，篷布被风吹起"})
+    attachments = fields.List(fields.Nested(ImageInSchema), metadata={"description": "陈述申辩的附件图片"})
+
+
+class SmsReceiptSchema(Schema):
+    number = fields.String(required=True, validate=validate.Length(min=1, max=64), metadata={
+        "description": "短信的 reference：文书文号", "example": "静安城管非现告〔2026〕第1号"})
+    at = AwareDateTime(required=True, earliest=from_now(days=-366), latest=from_now(days=31),
+                       metadata={"description": "短信送达手机的时间"})
 
 
 def _suishenban_key() -> dict[str, str]:
     key = settings().NONSITE_SUISHENBAN_KEY
     return {suishenban.CALLER: key} if key else {}
+
+
+def _sms_key() -> dict[str, str]:
+    key = settings().NONSITE_SMS_KEY
+    return {sms.CALLER: key} if key else {}
 
 
 def _step(name: str):
@@ -75,7 +114,7 @@ def _step(name: str):
 
 @blp.route("/cases/<int:case_id>", endpoint="case")
 class CaseView(MethodView):
-    @auth_required(blp, *SQUAD_MANAGERS)
+    @auth_required(blp, *NONSITE_CASE_READERS)
     @blp.response(200, NonsiteCaseSchema)
     @blp.alt_response(404, description="不存在或不在数据权限内")
     def get(self, case_id):
@@ -97,10 +136,10 @@ class Submit(MethodView):
 
 @_step("review")
 class Review(MethodView):
-    @auth_required(blp, *DISTRICT_ADMINS)
+    @auth_required(blp, *LEGAL_REVIEWERS)
     @blp.arguments(LegalReviewSchema)
     @blp.response(200, NonsiteCaseSchema)
-    @blp.alt_response(409, description="案件不在法制审核中，或为本人提交")
+    @blp.alt_response(409, description="案件不在法制审核中")
     def post(self, body, case_id):
         """法制审核：通过（违法行为告知书经随申办送达当事人）或退回（附理由）"""
         audit_object("nonsite_case", case_id)
@@ -137,7 +176,53 @@ class SuishenbanCallback(MethodView):
     @blp.alt_response(404, description="未发出过该文号的文书")
     @blp.alt_response(409, description="案件状态与回执不符（如重复缴款、已结案）")
     def post(self, body):
-        """随申办回执（签名）：文书送达、罚款缴纳"""
+        """随申办回执（签名）：文书送达、签收、无法送达、当事人陈述申辩、罚款缴纳"""
         document = legal.callback(**body)
         audit_object("nonsite_document", document.id)
         return document
+
+
+@blp.route("/sms/receipts", endpoint="sms_receipt")
+class SmsReceipt(MethodView):
+    @signed_by(_sms_key, "短信网关：sms；密钥 NONSITE_SMS_KEY")
+    @blp.arguments(SmsReceiptSchema)
+    @blp.response(200, CaseDocumentSchema)
+    @blp.alt_response(404, description="未发出过该文号的文书")
+    @blp.alt_response(409, description="该文书未经短信发出，或案件状态不符")
+    def post(self, body):
+        """短信网关送达回执（签名）：短信送达的文书至此方为送达"""
+        document = legal.callback(event="delivered", channel=Channel.sms, **body)
+        audit_object("nonsite_document", document.id)
+        return document
+
+
+class VerifyInSchema(Schema):
+    file = File(required=True, metadata={"description": "要核验的 PDF 文书"})
+
+
+class VerifySchema(Schema):
+    valid = fields.Boolean(metadata={"description": "是否为本局签发、未经改动的文书（电子印章签名核验通过）"})
+    number = fields.String(allow_none=True, metadata={"description": "文号"})
+    pdf_sha256 = fields.String()
+
+
+@blp.route("/documents/<int:document_id>/pdf", endpoint="document_pdf")
+class DocumentPdf(MethodView):
+    @auth_required(blp, *NONSITE_CASE_READERS)
+    @blp.response(200, {"format": "binary", "type": "string"}, content_type="application/pdf")
+    @blp.alt_response(404, description="不存在或不在数据权限内")
+    def get(self, document_id):
+        """文书 PDF（签发时的原件，带电子印章）"""
+        document = legal.document(current_actor(), document_id)
+        return Response(document.pdf, mimetype="application/pdf",
+                        headers={"Content-Disposition": f"inline; filename=document-{document.id}.pdf"})
+
+
+@blp.route("/documents/verify", endpoint="document_verify")
+class DocumentVerify(MethodView):
+    @auth_required(blp)
+    @blp.arguments(VerifyInSchema, location="form")
+    @blp.response(200, VerifySchema)
+    def post(self, form):
+        """核验文书 PDF：按其 SHA-256 找到签发记录，并以密钥环核验电子印章签名"""
+        return legal.verify_pdf(read_upload(form["file"], legal.MAX_PDF_BYTES))

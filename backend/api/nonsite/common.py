@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from flask import g, request
 
-from backend.api.boundary import Blueprint
+from backend.api.multipart import Blueprint
 from backend.db import utcnow
 from backend.nonsite import signing
 

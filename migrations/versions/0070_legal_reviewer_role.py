@@ -3,14 +3,14 @@
 The role column is a plain string; only the check that squad members have a squad names the roles.
 
 Revision ID: 0070
-Revises: 0032
+Revises: 0068
 """
 from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = '0070'
-down_revision: str | Sequence[str] | None = "0032"
+revision: str = "0070"
+down_revision: str | Sequence[str] | None = "0068"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

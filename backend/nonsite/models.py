@@ -239,9 +239,11 @@ class CaseDocument(Base):
     number: Mapped[str] = mapped_column(String(64), unique=True)
     content: Mapped[dict] = mapped_column(JSON)
     sha256: Mapped[str] = mapped_column(String(64))
-    pdf: Mapped[bytes] = mapped_column(LargeBinary)  # as issued, with the seal image; never regenerated
-    pdf_sha256: Mapped[str] = mapped_column(String(64), index=True)
-    seal: Mapped[str] = mapped_column(String(80))  # keys.seal over pdf_sha256: `<key id>.<mac>`
+    # As issued, with the seal image; never regenerated. None only for a document issued before documents
+    # became PDFs (migration 0073 keeps those rows: a legal record is not deleted to make room for a column).
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    seal: Mapped[str | None] = mapped_column(String(80))  # keys.seal over pdf_sha256: `<key id>.<mac>`
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     channel: Mapped[Channel] = mapped_column(_enum(Channel, 16), default=Channel.suishenban)  # the latest tried
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 送达, as the channel confirms it

@@ -1,4 +1,5 @@
-"""nonsite: each document as the PDF issued, its SHA-256 and the electronic seal's signature over it.
+"""nonsite: each document as the PDF issued, its SHA-256 and the electronic seal's signature over it
+(documents issued before keep their rows, without a PDF).
 
 Revision ID: 0073
 Revises: 0072
@@ -15,12 +16,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # Documents issued before have no PDF: none exist outside tests and demos (the domain is new).
-    op.execute("delete from nonsite_document")
+    # Documents issued before keep their rows without a PDF (the download answers no_pdf): a legal record is
+    # never deleted to make room for a column.
     with op.batch_alter_table('nonsite_document', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('pdf', sa.LargeBinary(), nullable=False))
-        batch_op.add_column(sa.Column('pdf_sha256', sa.String(length=64), nullable=False))
-        batch_op.add_column(sa.Column('seal', sa.String(length=80), nullable=False))
+        batch_op.add_column(sa.Column('pdf', sa.LargeBinary(), nullable=True))
+        batch_op.add_column(sa.Column('pdf_sha256', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('seal', sa.String(length=80), nullable=True))
         batch_op.create_index(batch_op.f('ix_nonsite_document_pdf_sha256'), ['pdf_sha256'], unique=False)
 
 

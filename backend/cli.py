@@ -25,19 +25,16 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("re-sign")
     def re_sign():
         """Sign and encrypt again with the current key what is stored, so that a previous key can be retired."""
-        from backend.community.privacy import re_encrypt_phones
         from backend.evidence.chain import re_sign_checkpoints
-        from backend.inspections.registry import re_encrypt_contacts
+        from backend.keys import re_encrypt_stored
 
         signed, forged = re_sign_checkpoints()
-        phones, unreadable = re_encrypt_phones()
-        contacts, unreadable_contacts = re_encrypt_contacts()
+        encrypted = re_encrypt_stored()
         session.commit()
-        click.echo(
-            f"证据链检查点已用当前密钥重新签名 {signed} 个（签名无效、未处理 {forged} 个，请用 evidence verify 查看）；"
-            f"市民手机号已用当前密钥重新加密 {phones} 个（无法解密 {unreadable} 个）；"
-            f"检查对象联系人已用当前密钥重新加密 {contacts} 个（无法解密 {unreadable_contacts} 个）"
-        )
+        click.echo(f"证据链检查点已用当前密钥重新签名 {signed} 个"
+                   f"（签名无效、未处理 {forged} 个，请用 evidence verify 查看）")
+        for column, done, unreadable in encrypted:  # every column a domain declares encrypted (Domain.encrypted)
+            click.echo(f"{column}：已用当前密钥重新加密 {done} 个（无法解密 {unreadable} 个）")
         click.echo("社区工作室二维码不在此列：退役旧密钥前请重新下载并张贴，或保留旧密钥。")
 
     @app.cli.command("seed-demo")

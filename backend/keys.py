@@ -127,3 +127,33 @@ def unseal(purpose: str, message: str, token: str, size: int = 32) -> bool:
 def matches_unversioned(signature: str, mac_with: Callable[[bytes], str]) -> bool:
     """Whether a signature made before key ids (`mac_with(raw secret)`) was made with a key still in the ring."""
     return any(hmac.compare_digest(mac_with(secret).encode(), (signature or "").encode()) for secret in _ring())
+
+
+def re_encrypt_stored() -> list[tuple[str, int, int]]:
+    """Encrypt every column the domains declare as encrypted (`Domain.encrypted`) again with the newest key,
+    before an old one is retired: (column, re-encrypted, unreadable) for each. A value no key of the ring
+    opens is left as it is and counted."""
+    from cryptography.fernet import InvalidToken
+    from sqlalchemy import select, update
+
+    from backend.db import session
+    from backend.domains import DOMAINS
+    from backend.registry import resolve
+
+    done = []
+    for domain in DOMAINS:
+        for cipher_name, columns in (domain.encrypted or {}).items():
+            cipher = resolve(cipher_name)()
+            for name in columns:
+                column = resolve(name)
+                model = column.class_
+                (key,) = model.__mapper__.primary_key
+                rows = session.execute(select(key, column).where(column.is_not(None))).all()
+                unreadable = 0
+                for row_id, token in rows:
+                    try:
+                        session.execute(update(model).where(key == row_id).values({column.key: cipher.rotate(token)}))
+                    except InvalidToken:
+                        unreadable += 1
+                done.append((f"{model.__tablename__}.{column.key}", len(rows) - unreadable, unreadable))
+    return done

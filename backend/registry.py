@@ -71,6 +71,9 @@ class Domain:
     points_items: tuple[PointsItem, ...] = ()  # the items those sources yield, with their default rules
     # storage folder -> the columns ("module:Model.column") whose records refer to its files (the orphan sweep)
     stored_files: dict[str, tuple[str, ...]] | None = None
+    # cipher ("module:function" giving the MultiFernet) -> the columns ("module:Model.column") it encrypts:
+    # `flask re-sign` encrypts each again with the newest key before an old one is retired
+    encrypted: dict[str, tuple[str, ...]] | None = None
 
 
 def resolve(target: str):

@@ -136,7 +136,8 @@ def test_rotation_keeps_qr_codes_checkpoints_and_phones_until_the_old_key_is_ret
     assert phone() == "13812345678"
 
     re_signed = app.test_cli_runner().invoke(args=["re-sign"])
-    assert re_signed.exit_code == 0 and "重新签名 1 个" in re_signed.output and "重新加密 1 个" in re_signed.output
+    assert re_signed.exit_code == 0 and "重新签名 1 个" in re_signed.output
+    assert "complaint.phone_encrypted：已用当前密钥重新加密 1 个（无法解密 0 个）" in re_signed.output
     monkeypatch.setitem(app.config, "SECRET_KEYS_PREVIOUS", "")  # the old key retired
     refused = _scan(client, printed)  # a printed code is not re-signed: it must be reissued before retiring its key
     assert refused.status_code == 403 and refused.json["error"] == "qr_signature_invalid"

@@ -22,4 +22,6 @@ DOMAIN = Domain(
         PointsItem("resident_rating", "市民评价（较 3 星的净星数）", "星", "为民服务", "0.20", "3"),
     ),
     stored_files={"community": ("backend.community.models:ComplaintPhoto.storage_key",)},
+    encrypted={"backend.community.privacy:phone_cipher": ("backend.community.models:Complaint.phone_encrypted",
+                                                          "backend.community.models:ComplaintReport.phone_encrypted")},
 )

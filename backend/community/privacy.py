@@ -7,12 +7,9 @@ import re
 import secrets
 
 from cryptography.fernet import InvalidToken, MultiFernet
-from sqlalchemy import select, update
 
 from backend import keys
-from backend.community.models import Complaint
 from backend.config import settings
-from backend.db import session
 from backend.errors import Invalid
 
 PHONE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
@@ -26,7 +23,7 @@ def _phone_keys(purpose: str) -> list[bytes]:
     return keys.purpose_keys(purpose, own_secret=settings().COMMUNITY_PHONE_KEY)
 
 
-def _phone_cipher() -> MultiFernet:
+def phone_cipher() -> MultiFernet:
     """Encrypts with the newest key and decrypts with any key kept, so a rotation leaves stored phones readable."""
     return keys.cipher("phone-encryption", own_secret=settings().COMMUNITY_PHONE_KEY)
 
@@ -44,28 +41,16 @@ def normalize_phone(raw: str | None) -> str | None:
 
 
 def encrypt_phone(phone: str) -> bytes:
-    return _phone_cipher().encrypt(phone.encode())
+    return phone_cipher().encrypt(phone.encode())
 
 
 def decrypt_phone(token: bytes) -> str:
     try:
-        return _phone_cipher().decrypt(token).decode()
+        return phone_cipher().decrypt(token).decode()
     except InvalidToken:  # its key was removed from the ring: say so rather than fail the whole page
         return "（无法解密）"
 
 
-def re_encrypt_phones() -> tuple[int, int]:
-    """Encrypt every stored phone again with the newest key (before a key is retired): (re-encrypted, unreadable)."""
-    cipher, unreadable = _phone_cipher(), 0
-    stored = session.execute(select(Complaint.id, Complaint.phone_encrypted)
-                             .where(Complaint.phone_encrypted.is_not(None))).all()
-    for complaint_id, token in stored:
-        try:
-            session.execute(update(Complaint).where(Complaint.id == complaint_id)
-                            .values(phone_encrypted=cipher.rotate(token)))
-        except InvalidToken:
-            unreadable += 1
-    return len(stored) - unreadable, unreadable
 
 
 def phone_fingerprint(phone: str) -> str:

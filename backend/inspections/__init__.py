@@ -10,6 +10,8 @@ DOMAIN = Domain(
     jobs=(Job("inspections.regrade", {"hour": 4, "minute": 10}, "backend.inspections.scoring.regrade_all",
               catch_up=False),),
     stored_files={"inspections": ("backend.inspections.models:InspectionPhoto.storage_key",)},
+    encrypted={"backend.inspections.registry:contact_cipher":
+               ("backend.inspections.models:RegulatedObject.contact_encrypted",)},
     settings=(
         Setting("INSPECTIONS_GRADE_INTERVAL_MONTHS", "high:1,medium:3,low:12", str,
                 "months between inspections of an object of each risk grade, until the district sets its own "

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterator
 
 from cryptography.fernet import InvalidToken
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from backend import keys
 from backend.db import session
@@ -104,10 +104,10 @@ def _contact(name: str | None, phone: str | None) -> tuple[bytes | None, str | N
         raise Invalid("联系人姓名不能超过 32 个字", code="contact_too_long")
     masked = " ".join(part for part in ((name[0] + "*" * (len(name) - 1)) if name else None,
                                         f"{phone[:3]}****{phone[-4:]}" if phone else None) if part)
-    return _cipher().encrypt(json.dumps({"name": name, "phone": phone}).encode()), masked
+    return contact_cipher().encrypt(json.dumps({"name": name, "phone": phone}).encode()), masked
 
 
-def _cipher():
+def contact_cipher():
     return keys.cipher("inspection-object-contact")
 
 
@@ -116,23 +116,11 @@ def contact_of(item: RegulatedObject, actor: Officer) -> dict | None:
     if item.contact_encrypted is None or actor.role not in CONTACT_READERS:
         return None
     try:
-        return json.loads(_cipher().decrypt(item.contact_encrypted))
+        return json.loads(contact_cipher().decrypt(item.contact_encrypted))
     except InvalidToken:  # its key left the ring
         return {"name": "（无法解密）", "phone": "（无法解密）"}
 
 
-def re_encrypt_contacts() -> tuple[int, int]:
-    """Encrypt every contact again with the newest key (before a key is retired): (re-encrypted, unreadable)."""
-    cipher, unreadable = _cipher(), 0
-    stored = session.execute(select(RegulatedObject.id, RegulatedObject.contact_encrypted)
-                             .where(RegulatedObject.contact_encrypted.is_not(None))).all()
-    for object_id, token in stored:
-        try:
-            session.execute(update(RegulatedObject).where(RegulatedObject.id == object_id)
-                            .values(contact_encrypted=cipher.rotate(token)))
-        except InvalidToken:
-            unreadable += 1
-    return len(stored) - unreadable, unreadable
 
 
 def _checked(actor: Officer, *, kind: ObjectKind, name: str, credit_code: str, licence_numbers: list[str], address: str,

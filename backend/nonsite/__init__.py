@@ -30,4 +30,5 @@ DOMAIN = Domain(
         Setting("NONSITE_SMS_URL", "", str, "base address of the SMS gateway (fallback delivery); empty: not sent"),
         Setting("NONSITE_SMS_KEY", "", str, "key signing texts to the SMS gateway and its receipts to us"),
     ),
+    encrypted={"backend.community.privacy:phone_cipher": ("backend.nonsite.models:Party.phone_encrypted",)},
 )

@@ -46,4 +46,6 @@ DOMAIN = Domain(
                 example_default=True),
     ),
     stored_files={"orders": ("backend.orders.models:WorkOrderPhoto.storage_key",)},
+    encrypted={"backend.community.privacy:phone_cipher": ("backend.orders.models:WorkOrder.phone_encrypted",),
+               "backend.orders.intake:source_key_cipher": ("backend.orders.models:OrderSource.key_encrypted",)},
 )

@@ -51,17 +51,17 @@ class BadSignature(DomainError):
     default_message = "签名无效"
 
 
-def _key_cipher() -> MultiFernet:
+def source_key_cipher() -> MultiFernet:
     """Sources' shared keys at rest, under the keyring (a SECRET_KEY rotation keeps them readable)."""
     return MultiFernet([Fernet(base64.urlsafe_b64encode(key)) for key in keys.purpose_keys("order-source-key")])
 
 
 def seal_source_key(key: str) -> bytes:
-    return _key_cipher().encrypt(key.encode())
+    return source_key_cipher().encrypt(key.encode())
 
 
 def source_key(source: OrderSource) -> bytes:
-    return _key_cipher().decrypt(source.key_encrypted)
+    return source_key_cipher().decrypt(source.key_encrypted)
 
 
 def signature(key: bytes, timestamp: str, body: bytes) -> str:

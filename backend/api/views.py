@@ -1,5 +1,6 @@
 """The view methods every API module shares, each one line in a MethodView: one object's detail (`detail`),
-a new object (`creation`), a change to one object in place (`change`). A list is api/pagination.py `listing`,
+a new object (`creation`), a change to one object in place (`change`), what a phone may send twice
+(`submission`). A list is api/pagination.py `listing`,
 a move to the next state is api/transitions.py `transition`; all are built by `method`."""
 from __future__ import annotations
 
@@ -59,3 +60,14 @@ def change(blp, arguments, schema, summary: str, operation, object_type: str, *r
 
     return method(blp, call, summary, schema, *roles, arguments=arguments, status=status,
                   alt_responses=alt_responses)
+
+
+def submission(blp, arguments, schema, summary: str, submit, *roles, location: str = "json"):
+    """A POST of what a phone may send again (the same client_id): `submit(body, **url_ids)` gives the object
+    and whether it is new; 201 with it the first time, 200 with the first result after."""
+    def call(body, **ids):
+        submitted, new = submit(body, **ids)
+        return submitted, 201 if new else 200
+
+    return method(blp, call, summary, schema, *roles, arguments=arguments, location=location, status=201,
+                  alt_responses=((200, "同一 client_id 已提交过：返回第一次的结果", schema),))

@@ -14,7 +14,7 @@ from backend.api.request_boundary import logged_read
 from backend.api.schemas import Flag, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.api.transitions import transition
-from backend.api.views import detail, method, visible
+from backend.api.views import detail, submission, visible
 from backend.duty import checkins, positions, queries, sync
 from backend.duty.models import Approval, CheckKind, DutyCheck
 from backend.errors import Invalid
@@ -139,16 +139,13 @@ def _check_batch(items: list) -> None:
         raise Invalid(f"一次最多同步 {sync.MAX_BATCH} 条，本次 {len(items)} 条，请分批提交", code="batch_too_large")
 
 
-def _submit(kind: CheckKind, body: dict):
-    check, new = checkins.submit_check(current_actor(), kind, **body)
-    audit_object("duty_check", check.id)
-    return check, 201 if new else 200
-
-
 def _check(kind: CheckKind, summary: str):
-    """A check-in or check-out: a repeat of the same client_id answers the first one's result (200)."""
-    return method(blp, lambda body: _submit(kind, body), summary, CheckSchema, arguments=CHECK_SUBMIT, status=201,
-                  alt_responses=((200, "同一 client_id 已提交过：返回第一次的结果", CheckSchema),))
+    def submit(body):
+        check, new = checkins.submit_check(current_actor(), kind, **body)
+        audit_object("duty_check", check.id)
+        return check, new
+
+    return submission(blp, CHECK_SUBMIT, CheckSchema, summary, submit)
 
 
 @blp.route("/check-ins", endpoint="check_ins")

@@ -1,10 +1,10 @@
 """Question banks, Excel import, papers, exam attempts, review and item statistics."""
 from flask.views import MethodView
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
 from backend.api.boundary import Blueprint
-from backend.api.fields import AnswerItem, AwareDateTime, File, Id
+from backend.api.fields import Answer, AwareDateTime, File, Id
 from backend.api.multipart import read_upload
 from backend.api.pagination import listing
 from backend.api.schemas import Schema, Text
@@ -34,7 +34,7 @@ class QuestionSchema(Schema):
     stem = fields.String(required=True, validate=validate.Length(min=1, max=bank.MAX_STEM_LENGTH))
     options = fields.List(fields.String(validate=validate.Length(max=bank.MAX_OPTION_LENGTH)), load_default=list,
                           metadata={"description": "选择题选项；判断题固定为 对、错；填空题为空"})
-    answer = fields.List(AnswerItem(), required=True, metadata={
+    answer = Answer(required=True, metadata={
         "description": "正确答案：选项序号（从 0 起；判断题 0=对 1=错），填空题为可接受的答案文本"})
     difficulty = fields.Integer(load_default=3, validate=validate.Range(min=1, max=5))
     tags = fields.List(fields.String(validate=validate.Length(min=1, max=bank.MAX_TAG_LENGTH)), load_default=list,
@@ -42,11 +42,6 @@ class QuestionSchema(Schema):
     explanation = fields.String(allow_none=True, load_default=None,
                                 validate=validate.Length(max=bank.MAX_EXPLANATION_LENGTH))
     active = fields.Boolean(dump_only=True, metadata={"description": "停用的题目不再被新试卷和新考试抽到"})
-
-    @validates_schema
-    def _plain_answer(self, data, **_kw):
-        if not all(isinstance(a, (int, str)) for a in data.get("answer", [])):
-            raise ValidationError("答案应为选项序号或文本。", "answer")
 
 
 class QuestionFilterSchema(Schema):
@@ -118,8 +113,8 @@ class ItemSchema(Schema):
     stem = fields.String()
     options = fields.List(fields.String())
     points = fields.Decimal(as_string=True)
-    answer = fields.List(AnswerItem(), allow_none=True, metadata={"description": "本人的作答（按显示顺序的选项序号）"})
-    correct_answer = fields.List(AnswerItem(), metadata={"description": "交卷后可见"})
+    answer = Answer(allow_none=True, metadata={"description": "本人的作答（按显示顺序的选项序号）"})
+    correct_answer = Answer(metadata={"description": "交卷后可见"})
     earned = fields.Decimal(as_string=True)
     explanation = fields.String(allow_none=True)
 
@@ -160,13 +155,8 @@ class AttemptFilterSchema(Schema):
 
 class AnswerSchema(Schema):
     item_id = Id(required=True)
-    answer = fields.List(AnswerItem(), required=True, validate=validate.Length(max=8),
+    answer = Answer(required=True, validate=validate.Length(max=8),
                          metadata={"description": "按显示顺序的选项序号，填空题为一个文本", "example": [0, 2]})
-
-    @validates_schema
-    def _plain_values(self, data, **_kw):
-        if not all(isinstance(a, (int, str)) for a in data.get("answer", [])):
-            raise ValidationError("答案应为选项序号或文本。", "answer")
 
 
 class AnswersSchema(Schema):

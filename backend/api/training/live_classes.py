@@ -1,10 +1,10 @@
 """Live classes: schedule, join QR code, join / heartbeat / leave, attendance and its CSV, in-class quizzes."""
 from flask import Response
 from flask.views import MethodView
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import fields, validate
 
 from backend.api.boundary import Blueprint
-from backend.api.fields import AnswerItem, AwareDateTime, Date, Id
+from backend.api.fields import Answer, AwareDateTime, Date, Id
 from backend.api.pagination import listing
 from backend.api.schemas import Count, Schema, Text
 from backend.api.security import auth_required, current_actor
@@ -89,13 +89,8 @@ class QuizSchema(Schema):
 
 
 class QuizAnswerSchema(Schema):
-    answer = fields.List(AnswerItem(), required=True, validate=validate.Length(min=1, max=8),
+    answer = Answer(required=True, validate=validate.Length(min=1, max=8),
                          metadata={"description": "选项序号（从 0 起），填空题为一个文本", "example": [1]})
-
-    @validates_schema
-    def _plain_values(self, data, **_kw):
-        if not all(isinstance(a, (int, str)) for a in data.get("answer", [])):
-            raise ValidationError("答案应为选项序号或文本。", "answer")
 
 
 class QuizAnswerResultSchema(Schema):
@@ -122,7 +117,7 @@ class DistributionSchema(Schema):
     answered = fields.Integer()
     correct = fields.Integer()
     options = fields.List(fields.Nested(OptionCountSchema))
-    correct_answer = fields.List(AnswerItem(), allow_none=True, metadata={"description": "测验结束后才公布"})
+    correct_answer = Answer(allow_none=True, metadata={"description": "测验结束后才公布"})
 
 
 @blp.route("/live-classes", endpoint="live_classes")

@@ -174,13 +174,9 @@ class DutyFactSchema(Schema):
     patrol_metres = fields.Integer(metadata={"description": "巡查轨迹长度，米", "example": 3250})
 
 
-def _posts(actor, squad_id: int | None = None, active: bool | None = None):
-    stmt = scoped(Post, actor).order_by(Post.id)
-    if squad_id is not None:
-        stmt = stmt.where(Post.squad_id == squad_id)
-    if active is not None:
-        stmt = stmt.where(Post.active == active)
-    return stmt
+def _posts(actor, **filters):
+    """The posts in scope, narrowed by the squad and the active flag the query string gives."""
+    return scoped(Post, actor).filter_by(**filters).order_by(Post.id)
 
 
 @blp.route("/posts", endpoint="posts")

@@ -155,6 +155,21 @@ class AnswerItem(fields.Raw):
         return value
 
 
+class Answer(fields.List):
+    """An answer: option indexes or texts (`AnswerItem`s), refused as a whole when an item is neither."""
+
+    default_error_messages = {"not_plain": "答案应为选项序号或文本。"}
+
+    def __init__(self, **kwargs):
+        super().__init__(AnswerItem(), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        items = super()._deserialize(value, attr, data, **kwargs)
+        if not all(isinstance(item, (int, str)) for item in items):
+            raise self.make_error("not_plain")
+        return items
+
+
 class File(Upload):
     """A file part of a multipart body; a text part of the same name is refused, not handed on as a file."""
 

@@ -17,13 +17,15 @@ def page_of(stmt: Select, pagination) -> list:
 
 
 def listing(blp, query, filter_schema, schema, summary: str, *roles):
-    """A paginated GET of `query(actor, **filters)`, the filters read from the query string, open to `roles`
-    (anyone signed in when none are given); `summary` is what the OpenAPI document says of it."""
-    def get(self, filters, pagination_parameters):
-        return page_of(query(current_actor(), **filters), pagination_parameters)
+    """A paginated GET of `query(actor, *url_ids, **filters)`, the filters read from the query string (none when
+    `filter_schema` is None), open to `roles` (anyone signed in when none are given); `summary` is what the
+    OpenAPI document says of it."""
+    def get(self, *filters, pagination_parameters, **ids):
+        return page_of(query(current_actor(), *ids.values(), **(filters[0] if filters else {})), pagination_parameters)
 
     get.__doc__ = summary
     get = blp.paginate()(get)
     get = blp.response(200, schema(many=True))(get)
-    get = blp.arguments(filter_schema, location="query")(get)
+    if filter_schema is not None:
+        get = blp.arguments(filter_schema, location="query")(get)
     return auth_required(blp, *roles)(get)

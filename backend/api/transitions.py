@@ -3,30 +3,26 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from backend.api.security import auth_required
+from backend.api.audit import audit_object
+from backend.api.views import method
 
 
 def transition(blp, rule: str, endpoint: str, schema, *roles, arguments=None, etag: bool = False,
-               alt_responses: tuple = ()):
+               alt_responses: tuple = (), audit: str | None = None, status: int = 200):
     """Register the decorated function as POST `rule` on `blp`, open to `roles` (anyone signed in when none
-    are given), reading its body with `arguments` if any and answering the changed object in `schema`
-    (`alt_responses`: (status, description) pairs it may answer instead; `etag`: the request must carry the
-    object's ETag in If-Match). The function takes the body, when there is one, and the URL's ids; its
-    docstring is what the OpenAPI document says of it."""
+    are given), reading its body with `arguments` if any and answering the changed object in `schema` with
+    `status` (`alt_responses`: (status, description) pairs it may answer instead; `etag`: the request must carry
+    the object's ETag in If-Match; `audit`: the audit row names the URL's object as this type). The function
+    takes the body, when there is one, and the URL's ids; its docstring is what the OpenAPI document says of it."""
     def register(change):
-        def post(self, *args, **kwargs):
-            return change(*args, **kwargs)
+        def call(*args, **ids):
+            if audit is not None:
+                audit_object(audit, *ids.values())
+            return change(*args, **ids)
 
-        post.__doc__ = change.__doc__
-        for status, description in reversed(alt_responses):
-            post = blp.alt_response(status, description=description)(post)
-        post = blp.response(200, schema)(post)
-        if arguments is not None:
-            post = blp.arguments(arguments)(post)
-        if etag:
-            post = blp.etag(post)
-        view = type(endpoint, (MethodView,), {"post": auth_required(blp, *roles)(post)})
-        blp.route(rule, endpoint=endpoint)(view)
+        post = method(blp, call, change.__doc__, schema, *roles, arguments=arguments, alt_responses=alt_responses,
+                      etag=etag, status=status)
+        blp.route(rule, endpoint=endpoint)(type(endpoint, (MethodView,), {"post": post}))
         return change
 
     return register

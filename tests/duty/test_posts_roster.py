@@ -33,6 +33,25 @@ def test_leader_creates_a_circle_post_from_wgs84_and_it_is_stored_as_gcj02(clien
     assert response.json["squad_id"] == leader.squad_id and response.json["selfie_required"] is True
 
 
+def test_the_post_list_narrows_by_squad_and_active_flag_within_the_district(client, make):
+    admin = make.officer(Role.district_admin)
+    east, west = make.squad(admin.district), make.squad(admin.district)
+    open_east, closed_east, open_west = make.post(east), make.post(east), make.post(west)
+    make.post(make.squad())  # another district: never listed
+    closed_east.active = False
+    session.commit()
+
+    def listed(query: str) -> set[int]:
+        response = client.get(f"/api/duty/posts{query}", headers=make.headers(admin))
+        assert response.status_code == 200, response.json
+        return {row["id"] for row in response.json}
+
+    assert listed("") == {open_east.id, closed_east.id, open_west.id}
+    assert listed(f"?squad_id={east.id}") == {open_east.id, closed_east.id}
+    assert listed("?active=false") == {closed_east.id}
+    assert listed(f"?squad_id={west.id}&active=true") == {open_west.id}
+
+
 def test_polygon_post_and_bad_fences_get_chinese_errors_and_nothing_is_written(client, make):
     admin = make.officer(Role.district_admin)
     squad = make.squad(admin.district)

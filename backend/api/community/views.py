@@ -29,10 +29,11 @@ from backend.api.community.schemas import (
 )
 from backend.api.evidence.views import EvidenceRecordSchema
 from backend.api.multipart import Blueprint, read_upload
-from backend.api.pagination import page_of
+from backend.api.pagination import listing
 from backend.api.request_boundary import logged_read
 from backend.api.security import auth_required, current_actor
 from backend.api.transitions import transition
+from backend.api.views import detail, method, submission, visible
 from backend.community import dispatch, operations, queries
 from backend.community.deadlines import district_deadlines
 from backend.community.models import Category, Complaint
@@ -127,23 +128,13 @@ class PublicRating(MethodView):
 
 @blp.route(f"{STAFF}/complaints", endpoint="complaints")
 class Complaints(MethodView):
-    @auth_required(blp)
-    @blp.arguments(ComplaintQueueFilterSchema, location="query")
-    @blp.response(200, ComplaintSchema(many=True))
-    @blp.paginate()
-    def get(self, filters, pagination_parameters):
-        """诉件队列（数据权限内，按提交时间排序）"""
-        return page_of(queries.queue(current_actor(), now=utcnow(), **filters), pagination_parameters)
+    get = listing(blp, lambda actor, **filters: queries.queue(actor, now=utcnow(), **filters),
+                  ComplaintQueueFilterSchema, ComplaintSchema, "诉件队列（数据权限内，按提交时间排序）")
 
 
 @blp.route(f"{STAFF}/complaints/<int:complaint_id>", endpoint="complaint")
 class ComplaintById(MethodView):
-    @auth_required(blp)
-    @blp.response(200, ComplaintDetailSchema)
-    @blp.alt_response(404, description="不存在或不在数据权限内")
-    def get(self, complaint_id):
-        """诉件详情与完整时间线"""
-        return get_visible(Complaint, complaint_id, current_actor(), what="诉件")
+    get = detail(blp, ComplaintDetailSchema, "诉件详情与完整时间线", visible(Complaint, "诉件"))
 
 
 COMPLAINT = f"{STAFF}/complaints/<int:complaint_id>"
@@ -169,12 +160,10 @@ def assign(body, complaint_id):
 
 @blp.route(f"{STAFF}/complaints/<int:complaint_id>/suggestions", endpoint="suggestions")
 class Suggestions(MethodView):
-    @auth_required(blp, *SQUAD_MANAGERS)
-    @blp.response(200, AssigneeSuggestionSchema(many=True))
-    def get(self, complaint_id):
-        """推荐承办人：在岗且勤务点位或最近巡查位置离诉件最近的队员（勤务跟着投诉走）"""
-        complaint = get_visible(Complaint, complaint_id, current_actor(), what="诉件")
-        return dispatch.suggest_officers(complaint, utcnow())
+    get = detail(blp, AssigneeSuggestionSchema(many=True),
+                 "推荐承办人：在岗且勤务点位或最近巡查位置离诉件最近的队员（勤务跟着投诉走）",
+                 lambda actor, complaint_id: dispatch.suggest_officers(visible(Complaint, "诉件")(actor, complaint_id),
+                                                                       utcnow()), *SQUAD_MANAGERS)
 
 
 @transition(blp, f"{COMPLAINT}/start", "start", ComplaintDetailSchema)
@@ -189,34 +178,29 @@ def replies(body, complaint_id):
     return _action(complaint_id, operations.reply_to_resident, body["message"])
 
 
+def _attach_upload(form: dict, complaint_id: int):
+    upload = form.pop("file")
+    limit = max(settings().EVIDENCE_MAX_IMAGE_BYTES, settings().EVIDENCE_MAX_VIDEO_BYTES)
+    data = read_upload(upload, limit)
+    return _attach(dict(form, data=data, content_type=upload.mimetype), complaint_id)
+
+
+def _attach(evidence: dict, complaint_id: int):
+    audit_object("complaint", complaint_id)
+    return operations.attach_evidence(current_actor(), complaint_id, **evidence)
+
+
 @blp.route(f"{STAFF}/complaints/<int:complaint_id>/evidence", endpoint="evidence")
 class ComplaintEvidence(MethodView):
-    @auth_required(blp)
-    @blp.arguments(ComplaintEvidenceSchema, location="form")
-    @blp.response(201, EvidenceRecordSchema)
-    @blp.alt_response(200, schema=EvidenceRecordSchema, description="同一 client_id 已提交过：返回第一次的结果")
-    def post(self, form, complaint_id):
-        """承办队员上传现场取证（进入取证链，关联本诉件；multipart：file 与拍摄时间、位置）"""
-        upload = form.pop("file")
-        limit = max(settings().EVIDENCE_MAX_IMAGE_BYTES, settings().EVIDENCE_MAX_VIDEO_BYTES)
-        data = read_upload(upload, limit)
-        audit_object("complaint", complaint_id)
-        evidence, new = operations.attach_evidence(current_actor(), complaint_id, data=data,
-                                                   content_type=upload.mimetype, **form)
-        return evidence, 201 if new else 200
+    post = submission(blp, ComplaintEvidenceSchema, EvidenceRecordSchema,
+                      "承办队员上传现场取证（进入取证链，关联本诉件；multipart：file 与拍摄时间、位置）",
+                      _attach_upload, location="form")
 
 
 @blp.route(f"{STAFF}/complaints/<int:complaint_id>/evidence/wechat", endpoint="evidence_wechat")
 class ComplaintEvidenceFromWeChat(MethodView):
-    @auth_required(blp)
-    @blp.arguments(ComplaintEvidenceWeChatSchema)
-    @blp.response(201, EvidenceRecordSchema)
-    @blp.alt_response(200, schema=EvidenceRecordSchema, description="同一 client_id 已提交过：返回第一次的结果")
-    def post(self, body, complaint_id):
-        """承办队员以政务微信 media_id 提交现场取证（关联本诉件）"""
-        audit_object("complaint", complaint_id)
-        evidence, new = operations.attach_evidence(current_actor(), complaint_id, **body)
-        return evidence, 201 if new else 200
+    post = submission(blp, ComplaintEvidenceWeChatSchema, EvidenceRecordSchema,
+                      "承办队员以政务微信 media_id 提交现场取证（关联本诉件）", _attach)
 
 
 @blp.route(f"{STAFF}/complaints/<int:complaint_id>/photos/<int:photo_id>", endpoint="photo")
@@ -282,36 +266,32 @@ class OfficeQr(MethodView):
         return {"office_id": office.id, "version": qr.version, "url": url}
 
 
+def _qr_file(render, mimetype: str, extension: str, description: str, summary: str):
+    """The office's QR code as a file to print (its name under the code)."""
+    def get(self, office_id):
+        office, url = _office_qr(office_id)
+        return Response(render(url, office.name), mimetype=mimetype,
+                        headers={"Content-Disposition": f'inline; filename="{office.code}.{extension}"'})
+
+    get.__doc__ = summary
+    return auth_required(blp)(blp.response(200, description=description)(get))
+
+
 @blp.route(f"{STAFF}/offices/<int:office_id>/qr.png", endpoint="office_qr_png")
 class OfficeQrPng(MethodView):
-    @auth_required(blp)
-    @blp.response(200, description="PNG 图片，下方印有工作室名称")
-    def get(self, office_id):
-        """下载二维码 PNG（打印张贴用）"""
-        office, url = _office_qr(office_id)
-        return Response(qr_png(url, office.name), mimetype="image/png",
-                        headers={"Content-Disposition": f'inline; filename="{office.code}.png"'})
+    get = _qr_file(qr_png, "image/png", "png", "PNG 图片，下方印有工作室名称", "下载二维码 PNG（打印张贴用）")
 
 
 @blp.route(f"{STAFF}/offices/<int:office_id>/qr.svg", endpoint="office_qr_svg")
 class OfficeQrSvg(MethodView):
-    @auth_required(blp)
-    @blp.response(200, description="SVG 矢量图，下方印有工作室名称")
-    def get(self, office_id):
-        """下载二维码 SVG（印刷用）"""
-        office, url = _office_qr(office_id)
-        return Response(qr_svg(url, office.name), mimetype="image/svg+xml",
-                        headers={"Content-Disposition": f'inline; filename="{office.code}.svg"'})
+    get = _qr_file(qr_svg, "image/svg+xml", "svg", "SVG 矢量图，下方印有工作室名称", "下载二维码 SVG（印刷用）")
 
 
 @blp.route(f"{STAFF}/deadlines", endpoint="deadlines")
 class Deadlines(MethodView):
-    @auth_required(blp)
-    @blp.response(200, ComplaintDeadlineSchema(many=True))
-    def get(self):
-        """本区各类别的受理时限（小时）与办结时限（天）"""
-        rows = district_deadlines(current_actor().district_id)
-        return [{"category": c, "accept_hours": h, "resolve_days": d} for c, (h, d) in rows.items()]
+    get = method(blp, lambda: [{"category": c, "accept_hours": h, "resolve_days": d}
+                               for c, (h, d) in district_deadlines(current_actor().district_id).items()],
+                 "本区各类别的受理时限（小时）与办结时限（天）", ComplaintDeadlineSchema(many=True))
 
 
 @blp.route(f"{STAFF}/deadlines/<category>", endpoint="deadline")

@@ -10,16 +10,17 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from backend.api.audit import audit_object
 from backend.api.boundary import UNSTORABLE_MESSAGE, Blueprint, refused_item_by_item, unstorable
 from backend.api.fields import AwareDateTime, CoordSystem, Id, Latitude, Longitude, Relative
-from backend.api.pagination import page_of
+from backend.api.pagination import listing
 from backend.api.request_boundary import logged_read
 from backend.api.schemas import Flag, Schema, Text
 from backend.api.security import auth_required, current_actor
+from backend.api.transitions import transition
+from backend.api.views import detail, submission, visible
 from backend.config import settings
 from backend.duty import checkins, positions, queries, sync
 from backend.duty.models import Approval, CheckKind, DutyCheck
 from backend.errors import Invalid
 from backend.org.roles import SQUAD_MANAGERS
-from backend.org.scope import get_visible
 
 blp = Blueprint("duty_attendance", __name__, url_prefix="/api/duty",
                 description="勤务：签到签退、外勤审批、巡查位置、离线同步")
@@ -144,53 +145,35 @@ def _check_batch(items: list) -> None:
         raise Invalid(f"一次最多同步 {sync.MAX_BATCH} 条，本次 {len(items)} 条，请分批提交", code="batch_too_large")
 
 
-def _submit(kind: CheckKind, body: dict):
-    check, new = checkins.submit_check(current_actor(), kind, **body)
-    audit_object("duty_check", check.id)
-    return check, 201 if new else 200
+def _check(kind: CheckKind, summary: str):
+    def submit(body):
+        check, new = checkins.submit_check(current_actor(), kind, **body)
+        audit_object("duty_check", check.id)
+        return check, new
+
+    return submission(blp, CHECK_SUBMIT, CheckSchema, summary, submit)
 
 
 @blp.route("/check-ins", endpoint="check_ins")
 class CheckIns(MethodView):
-    @auth_required(blp)
-    @blp.arguments(CHECK_SUBMIT)
-    @blp.response(201, CheckSchema)
-    @blp.alt_response(200, schema=CheckSchema, description="同一 client_id 已提交过：返回第一次的结果")
-    def post(self, body):
-        """签到：判定准时/迟到、是否在围栏内（考虑定位精度）、自拍人脸；外勤需填写原因待审批"""
-        return _submit(CheckKind.check_in, body)
+    post = _check(CheckKind.check_in,
+                  "签到：判定准时/迟到、是否在围栏内（考虑定位精度）、自拍人脸；外勤需填写原因待审批")
 
 
 @blp.route("/check-outs", endpoint="check_outs")
 class CheckOuts(MethodView):
-    @auth_required(blp)
-    @blp.arguments(CHECK_SUBMIT)
-    @blp.response(201, CheckSchema)
-    @blp.alt_response(200, schema=CheckSchema, description="同一 client_id 已提交过：返回第一次的结果")
-    def post(self, body):
-        """签退：判定是否早退"""
-        return _submit(CheckKind.check_out, body)
+    post = _check(CheckKind.check_out, "签退：判定是否早退")
 
 
 @blp.route("/checks", endpoint="checks")
 class Checks(MethodView):
-    @auth_required(blp)
-    @blp.arguments(CheckFilterSchema, location="query")
-    @blp.response(200, CheckSchema(many=True))
-    @blp.paginate()
-    def get(self, filters, pagination_parameters):
-        """外勤签到列表（默认待审批；数据权限内）"""
-        return page_of(queries.out_of_area_checks(current_actor(), filters["approval"]), pagination_parameters)
+    get = listing(blp, queries.out_of_area_checks, CheckFilterSchema, CheckSchema,
+                  "外勤签到列表（默认待审批；数据权限内）")
 
 
 @blp.route("/checks/<int:check_id>", endpoint="check")
 class CheckById(MethodView):
-    @auth_required(blp)
-    @blp.response(200, CheckSchema)
-    @blp.alt_response(404, description="不存在或不在数据权限内")
-    def get(self, check_id):
-        """签到签退记录详情"""
-        return get_visible(DutyCheck, check_id, current_actor(), what="签到记录")
+    get = detail(blp, CheckSchema, "签到签退记录详情", visible(DutyCheck, "签到记录"))
 
 
 @blp.route("/checks/<int:check_id>/selfie", endpoint="check_selfie")
@@ -205,15 +188,11 @@ class CheckSelfie(MethodView):
         return Response(data, mimetype=mime)
 
 
-@blp.route("/checks/<int:check_id>/decision", endpoint="check_decision")
-class CheckDecision(MethodView):
-    @auth_required(blp, *SQUAD_MANAGERS)
-    @blp.arguments(DecisionSchema)
-    @blp.response(200, CheckSchema)
-    def post(self, body, check_id):
-        """审批外勤签到：同意或驳回（中队长、区局管理员）"""
-        audit_object("duty_check", check_id)
-        return checkins.decide_out_of_area(current_actor(), check_id, **body)
+@transition(blp, "/checks/<int:check_id>/decision", "check_decision", CheckSchema, *SQUAD_MANAGERS,
+            arguments=DecisionSchema, audit="duty_check")
+def check_decision(body, check_id):
+    """审批外勤签到：同意或驳回（中队长、区局管理员）"""
+    return checkins.decide_out_of_area(current_actor(), check_id, **body)
 
 
 @blp.route("/positions", endpoint="positions")

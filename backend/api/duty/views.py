@@ -1,5 +1,4 @@
 """Duty: posts and their geofences, the roster, my duty today, a shift's patrol track."""
-from datetime import date
 
 from flask.views import MethodView
 from marshmallow import fields, validate
@@ -7,9 +6,10 @@ from marshmallow import fields, validate
 from backend.api.audit import audit_object
 from backend.api.boundary import Blueprint
 from backend.api.fields import CoordSystem, Date, Id, Int, Latitude, Longitude, days
-from backend.api.pagination import listing, page_of
+from backend.api.pagination import listing
 from backend.api.schemas import Record, Schema, Text
 from backend.api.security import auth_required, current_actor
+from backend.api.views import change, creation, detail, method, visible
 from backend.db import local_day
 from backend.duty import operations, queries
 from backend.duty.models import DUTY_TYPE_NAMES, DutyType, Post, Shift
@@ -179,47 +179,24 @@ class DutyFactSchema(Schema):
     patrol_metres = fields.Integer(metadata={"description": "巡查轨迹长度，米", "example": 3250})
 
 
+def _posts(actor, **filters):
+    """The posts in scope, narrowed by the squad and the active flag the query string gives."""
+    return scoped(Post, actor).filter_by(**filters).order_by(Post.id)
+
+
 @blp.route("/posts", endpoint="posts")
 class Posts(MethodView):
-    @auth_required(blp)
-    @blp.arguments(PostFilterSchema, location="query")
-    @blp.response(200, PostSchema(many=True))
-    @blp.paginate()
-    def get(self, filters, pagination_parameters):
-        """勤务点位列表（数据权限内）"""
-        stmt = scoped(Post, current_actor()).order_by(Post.id)
-        if "squad_id" in filters:
-            stmt = stmt.where(Post.squad_id == filters["squad_id"])
-        if "active" in filters:
-            stmt = stmt.where(Post.active == filters["active"])
-        return page_of(stmt, pagination_parameters)
-
-    @auth_required(blp, *SQUAD_MANAGERS)
-    @blp.arguments(PostCreateSchema)
-    @blp.response(201, PostSchema)
-    def post(self, body):
-        """新建勤务点位：圆形或多边形电子围栏，WGS-84 坐标自动转为 GCJ-02（中队长、区局管理员）"""
-        post = operations.create_post(current_actor(), **body)
-        audit_object("duty_post", post.id)
-        return post
+    get = listing(blp, _posts, PostFilterSchema, PostSchema, "勤务点位列表（数据权限内）")
+    post = creation(blp, PostCreateSchema, PostSchema,
+                    "新建勤务点位：圆形或多边形电子围栏，WGS-84 坐标自动转为 GCJ-02（中队长、区局管理员）",
+                    operations.create_post, "duty_post", *SQUAD_MANAGERS)
 
 
 @blp.route("/posts/<int:post_id>", endpoint="post")
 class PostById(MethodView):
-    @auth_required(blp)
-    @blp.response(200, PostSchema)
-    @blp.alt_response(404, description="不存在或不在数据权限内")
-    def get(self, post_id):
-        """勤务点位详情"""
-        return get_visible(Post, post_id, current_actor(), what="勤务点位")
-
-    @auth_required(blp, *SQUAD_MANAGERS)
-    @blp.arguments(PostUpdateSchema)
-    @blp.response(200, PostSchema)
-    def patch(self, body, post_id):
-        """修改勤务点位：名称、围栏、是否要求自拍、停用"""
-        audit_object("duty_post", post_id)
-        return operations.update_post(current_actor(), post_id, **body)
+    get = detail(blp, PostSchema, "勤务点位详情", visible(Post, "勤务点位"))
+    patch = change(blp, PostUpdateSchema, PostSchema, "修改勤务点位：名称、围栏、是否要求自拍、停用",
+                   operations.update_post, "duty_post", *SQUAD_MANAGERS)
 
 
 @blp.route("/shifts", endpoint="shifts")
@@ -253,58 +230,28 @@ class CopyWeek(MethodView):
 
 @blp.route("/shifts/<int:shift_id>", endpoint="shift")
 class ShiftById(MethodView):
-    @auth_required(blp)
-    @blp.response(200, ShiftSchema)
-    @blp.alt_response(404, description="不存在或不在数据权限内")
-    def get(self, shift_id):
-        """班次详情"""
-        return get_visible(Shift, shift_id, current_actor(), what="班次")
-
-    @auth_required(blp, *SQUAD_MANAGERS)
-    @blp.arguments(ShiftUpdateSchema)
-    @blp.response(200, ShiftSchema)
-    def patch(self, body, shift_id):
-        """调整一个班次（签到前）"""
-        audit_object("duty_shift", shift_id)
-        return operations.update_shift(current_actor(), shift_id, **body)
-
-    @auth_required(blp, *SQUAD_MANAGERS)
-    @blp.response(204)
-    def delete(self, shift_id):
-        """删除一个班次（签到前）"""
-        audit_object("duty_shift", shift_id)
-        operations.delete_shift(current_actor(), shift_id)
+    get = detail(blp, ShiftSchema, "班次详情", visible(Shift, "班次"))
+    patch = change(blp, ShiftUpdateSchema, ShiftSchema, "调整一个班次（签到前）", operations.update_shift, "duty_shift",
+                   *SQUAD_MANAGERS)
+    delete = change(blp, None, None, "删除一个班次（签到前）", operations.delete_shift, "duty_shift", *SQUAD_MANAGERS,
+                    status=204)
 
 
 @blp.route("/shifts/<int:shift_id>/track", endpoint="shift_track")
 class ShiftTrack(MethodView):
-    @auth_required(blp)
-    @blp.response(200, TrackSchema)
-    def get(self, shift_id):
-        """班次巡查轨迹统计：轨迹长度、在责任区时间、固守在岗率"""
-        return queries.shift_track(get_visible(Shift, shift_id, current_actor(), what="班次"))
+    get = detail(blp, TrackSchema, "班次巡查轨迹统计：轨迹长度、在责任区时间、固守在岗率",
+                 lambda actor, shift_id: queries.shift_track(get_visible(Shift, shift_id, actor, what="班次")))
 
 
 @blp.route("/today", endpoint="my_duty")
 class MyDuty(MethodView):
-    @auth_required(blp)
-    @blp.arguments(DayQuerySchema, location="query")
-    @blp.response(200, MyDutySchema(many=True))
-    def get(self, args):
-        """我的今日勤务：班次及尚需完成的签到、签退"""
-        day: date = args.get("day") or local_day()
-        return queries.my_duty(current_actor(), day)
+    get = method(blp, lambda args: queries.my_duty(current_actor(), args.get("day") or local_day()),
+                 "我的今日勤务：班次及尚需完成的签到、签退", MyDutySchema(many=True), arguments=DayQuerySchema,
+                 location="query")
 
 
 @blp.route("/facts", endpoint="duty_facts")
 class DutyFacts(MethodView):
-    @auth_required(blp)
-    @blp.arguments(FactsQuerySchema, location="query")
-    @blp.response(200, DutyFactSchema(many=True))
-    @blp.paginate()
-    def get(self, args, pagination_parameters):
-        """某日勤务事实：每名队员的排班与在岗分钟、迟到、早退、缺勤、外勤批驳、巡查里程
-
-        积分引擎按同样的数字计分。队员看自己，中队长看本中队，区局看全区；收班后为定稿。
-        """
-        return page_of(queries.visible_duty_facts(current_actor(), args["day"]), pagination_parameters)
+    get = listing(blp, queries.visible_duty_facts, FactsQuerySchema, DutyFactSchema,
+                  "某日勤务事实：每名队员的排班与在岗分钟、迟到、早退、缺勤、外勤批驳、巡查里程\n\n"
+                  "积分引擎按同样的数字计分。队员看自己，中队长看本中队，区局看全区；收班后为定稿。")

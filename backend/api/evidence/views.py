@@ -12,6 +12,7 @@ from backend.api.pagination import listing
 from backend.api.request_boundary import logged_read
 from backend.api.schemas import Flag, Record, Schema, Text
 from backend.api.security import auth_required, current_actor
+from backend.api.views import detail, method, submission, visible
 from backend.config import settings
 from backend.evidence import operations, queries
 from backend.evidence.models import (
@@ -25,7 +26,6 @@ from backend.evidence.models import (
     Subject,
 )
 from backend.geo import GCJ02
-from backend.org.scope import get_visible
 
 blp = Blueprint(
     "evidence", __name__, url_prefix="/api/evidence", description="现场取证：上传、原件与水印件、脱敏导出、证据链校验"
@@ -166,9 +166,15 @@ class ChainReportSchema(Schema):
     message = fields.String(allow_none=True)
 
 
-def _saved(evidence: Evidence, new: bool):
+def _saved(evidence: Evidence, new: bool) -> tuple[Evidence, bool]:
     audit_object("evidence", evidence.id)
-    return evidence, 201 if new else 200
+    return evidence, new
+
+
+def _upload(form: dict) -> tuple[Evidence, bool]:
+    upload = form.pop("file")
+    data = read_upload(upload, max(settings().EVIDENCE_MAX_IMAGE_BYTES, settings().EVIDENCE_MAX_VIDEO_BYTES))
+    return _saved(*operations.submit_evidence(current_actor(), data=data, content_type=upload.mimetype, **form))
 
 
 def _file(data: bytes, mime: str, name: str, *, download: bool = False) -> Response:
@@ -181,17 +187,8 @@ def _file(data: bytes, mime: str, name: str, *, download: bool = False) -> Respo
 
 @blp.route("", endpoint="evidence_list")
 class EvidenceCollection(MethodView):
-    @auth_required(blp)
-    @blp.arguments(EvidenceUploadSchema, location="form")
-    @blp.response(201, EvidenceRecordSchema)
-    @blp.alt_response(200, schema=EvidenceRecordSchema, description="同一 client_id 已提交过：返回第一次的结果")
-    def post(self, form):
-        """上传现场取证照片或短视频（multipart：file 与拍摄时间、位置等字段）"""
-        upload = form.pop("file")
-        limit = max(settings().EVIDENCE_MAX_IMAGE_BYTES, settings().EVIDENCE_MAX_VIDEO_BYTES)
-        data = read_upload(upload, limit)
-        return _saved(*operations.submit_evidence(current_actor(), data=data, content_type=upload.mimetype, **form))
-
+    post = submission(blp, EvidenceUploadSchema, EvidenceRecordSchema,
+                      "上传现场取证照片或短视频（multipart：file 与拍摄时间、位置等字段）", _upload, location="form")
     get = listing(
         blp,
         queries.evidence_list,
@@ -203,23 +200,14 @@ class EvidenceCollection(MethodView):
 
 @blp.route("/wechat", endpoint="evidence_wechat")
 class EvidenceFromWeChat(MethodView):
-    @auth_required(blp)
-    @blp.arguments(EvidenceWeChatSchema)
-    @blp.response(201, EvidenceRecordSchema)
-    @blp.alt_response(200, schema=EvidenceRecordSchema, description="同一 client_id 已提交过：返回第一次的结果")
-    def post(self, body):
-        """以政务微信 media_id 提交取证（服务器从政务微信下载文件）"""
-        return _saved(*operations.submit_wechat_media(current_actor(), **body))
+    post = submission(blp, EvidenceWeChatSchema, EvidenceRecordSchema,
+                      "以政务微信 media_id 提交取证（服务器从政务微信下载文件）",
+                      lambda body: _saved(*operations.submit_wechat_media(current_actor(), **body)))
 
 
 @blp.route("/<int:evidence_id>", endpoint="evidence")
 class EvidenceById(MethodView):
-    @auth_required(blp)
-    @blp.response(200, EvidenceRecordSchema)
-    @blp.alt_response(404, description="不存在或不在数据权限内")
-    def get(self, evidence_id):
-        """证据详情（含 EXIF 与上报信息的比对）"""
-        return get_visible(Evidence, evidence_id, current_actor(), what="证据")
+    get = detail(blp, EvidenceRecordSchema, "证据详情（含 EXIF 与上报信息的比对）", visible(Evidence, "证据"))
 
 
 @blp.route("/<int:evidence_id>/original", endpoint="original")
@@ -287,18 +275,12 @@ class Exports(MethodView):
 
 @blp.route("/<int:evidence_id>/custody", endpoint="custody")
 class Custody(MethodView):
-    @auth_required(blp)
-    @blp.response(200, CustodyEntrySchema(many=True))
-    def get(self, evidence_id):
-        """保管日志：谁在何时因何查看、下载、导出（只增不改）"""
-        return queries.custody_log(current_actor(), evidence_id)
+    get = detail(blp, CustodyEntrySchema(many=True), "保管日志：谁在何时因何查看、下载、导出（只增不改）",
+                 queries.custody_log)
 
 
 @blp.route("/chains", endpoint="chains")
 class Chains(MethodView):
-    @auth_required(blp)
-    @blp.arguments(ChainFilterSchema, location="query")
-    @blp.response(200, ChainReportSchema(many=True))
-    def get(self, query):
-        """校验证据链：某人或数据权限内全部，指出第一个断点"""
-        return queries.verify_visible_chains(current_actor(), query.get("officer_id"))
+    get = method(blp, lambda query: queries.verify_visible_chains(current_actor(), query.get("officer_id")),
+                 "校验证据链：某人或数据权限内全部，指出第一个断点", ChainReportSchema(many=True),
+                 arguments=ChainFilterSchema, location="query")

@@ -2,17 +2,16 @@
 from flask.views import MethodView
 from marshmallow import fields, validate
 
-from backend.api.audit import audit_object
 from backend.api.boundary import Blueprint
 from backend.api.fields import Id
 from backend.api.pagination import listing
 from backend.api.schemas import Schema, Text
-from backend.api.security import auth_required, current_actor
+from backend.api.security import current_actor
+from backend.api.views import change, creation, detail, method, visible
 from backend.db import session
 from backend.org import operations, queries
 from backend.org.models import ROLE_NAMES, CommunityOffice, Officer, Role
 from backend.org.roles import DISTRICT_ADMINS
-from backend.org.scope import get_visible
 
 blp = Blueprint("org", __name__, url_prefix="/api/org", description="组织与人员")
 
@@ -88,43 +87,21 @@ class Officers(MethodView):
         "人员列表（按数据权限：队员看自己，中队长看本中队，区局看全区）",
     )
 
-    @auth_required(blp, *DISTRICT_ADMINS)
-    @blp.arguments(OfficerCreateSchema)
-    @blp.response(201, OfficerSchema)
-    @blp.alt_response(409, description="工号或政务微信账号已被占用")
-    def post(self, body):
-        """添加人员（区局管理员）"""
-        officer = operations.create_officer(current_actor(), **body)
-        audit_object("officer", officer.id)
-        return officer
+    post = creation(blp, OfficerCreateSchema, OfficerSchema, "添加人员（区局管理员）", operations.create_officer,
+                    "officer", *DISTRICT_ADMINS, alt_responses=((409, "工号或政务微信账号已被占用"),))
 
 
 @blp.route("/officers/<int:officer_id>", endpoint="officer")
 class OfficerById(MethodView):
-    @auth_required(blp)
-    @blp.response(200, OfficerSchema)
-    @blp.alt_response(404, description="不存在或不在数据权限内")
-    def get(self, officer_id):
-        """人员详情"""
-        return get_visible(Officer, officer_id, current_actor(), what="人员")
-
-    @auth_required(blp, *DISTRICT_ADMINS)
-    @blp.arguments(OfficerUpdateSchema)
-    @blp.response(200, OfficerSchema)
-    @blp.alt_response(404, description="不存在或不在数据权限内")
-    def patch(self, body, officer_id):
-        """修改人员：角色、中队、电话、停用（区局管理员）"""
-        audit_object("officer", officer_id)
-        return operations.update_officer(current_actor(), officer_id, **body)
+    get = detail(blp, OfficerSchema, "人员详情", visible(Officer, "人员"))
+    patch = change(blp, OfficerUpdateSchema, OfficerSchema, "修改人员：角色、中队、电话、停用（区局管理员）",
+                   operations.update_officer, "officer", *DISTRICT_ADMINS)
 
 
 @blp.route("/squads", endpoint="squads")
 class Squads(MethodView):
-    @auth_required(blp)
-    @blp.response(200, SquadSchema(many=True))
-    def get(self):
-        """中队列表（数据权限内）"""
-        return session.scalars(queries.squads(current_actor())).all()
+    get = method(blp, lambda: session.scalars(queries.squads(current_actor())).all(), "中队列表（数据权限内）",
+                 SquadSchema(many=True))
 
 
 @blp.route("/community-offices", endpoint="community_offices")
@@ -136,9 +113,4 @@ class CommunityOffices(MethodView):
 
 @blp.route("/community-offices/<int:office_id>", endpoint="community_office")
 class CommunityOfficeById(MethodView):
-    @auth_required(blp)
-    @blp.response(200, CommunityOfficeSchema)
-    @blp.alt_response(404, description="不存在或不在数据权限内")
-    def get(self, office_id):
-        """城管社区工作室详情"""
-        return get_visible(CommunityOffice, office_id, current_actor(), what="社区工作室")
+    get = detail(blp, CommunityOfficeSchema, "城管社区工作室详情", visible(CommunityOffice, "社区工作室"))

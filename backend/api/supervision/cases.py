@@ -11,6 +11,7 @@ from backend.api.multipart import read_upload
 from backend.api.pagination import listing
 from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor
+from backend.api.views import detail, method
 from backend.db import local_day
 from backend.org.roles import SUPERVISING_STAFF
 from backend.supervision.cases import queries
@@ -151,20 +152,16 @@ class Cases(MethodView):
 
 @blp.route("/<int:case_id>", endpoint="case")
 class CaseById(MethodView):
-    @auth_required(blp)
-    @blp.response(200, CaseSchema)
-    @blp.alt_response(404, description="不存在或不在数据权限内")
-    def get(self, case_id):
-        """案件详情（含两超期两随意标记）"""
-        return queries.get_case(case_id, current_actor())
+    get = detail(blp, CaseSchema, "案件详情（含两超期两随意标记）",
+                 lambda actor, case_id: queries.get_case(case_id, actor))
+
+
+def _monthly_report(args: dict) -> list:
+    month = periods.parse_key("month", args["month"]) if args.get("month") else local_day()
+    return queries.monthly_report(current_actor(), month)
 
 
 @blp.route("/reports/monthly", endpoint="monthly_report")
 class MonthlyReport(MethodView):
-    @auth_required(blp)
-    @blp.arguments(MonthSchema, location="query")
-    @blp.response(200, SquadMonthSchema(many=True))
-    def get(self, args):
-        """两超期两随意月报（按中队；默认本月）"""
-        month = periods.parse_key("month", args["month"]) if args.get("month") else local_day()
-        return queries.monthly_report(current_actor(), month)
+    get = method(blp, _monthly_report, "两超期两随意月报（按中队；默认本月）", SquadMonthSchema(many=True),
+                 arguments=MonthSchema, location="query")

@@ -3,12 +3,13 @@ from flask import Response
 from flask.views import MethodView
 from marshmallow import fields, validate
 
-from backend.api.audit import audit_object
 from backend.api.boundary import Blueprint
 from backend.api.fields import AwareDateTime, Date, Id, days, from_now
 from backend.api.pagination import listing
 from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor
+from backend.api.transitions import transition
+from backend.api.views import creation, detail, method
 from backend.org.roles import SUPERVISING_STAFF
 from backend.supervision.findings import operations, queries
 from backend.supervision.findings.models import (
@@ -149,11 +150,8 @@ class ReviewSchema(Schema):
 
 @blp.route("/finding-types", endpoint="finding_types")
 class FindingTypes(MethodView):
-    @auth_required(blp)
-    @blp.response(200, FindingTypeSchema(many=True))
-    def get(self):
-        """督察问题类型（配置项 SUPERVISION_FINDING_TYPES）"""
-        return [{"code": code, "name": name} for code, name in queries.finding_types().items()]
+    get = method(blp, lambda: [{"code": code, "name": name} for code, name in queries.finding_types().items()],
+                 "督察问题类型（配置项 SUPERVISION_FINDING_TYPES）", FindingTypeSchema(many=True))
 
 
 @blp.route("/findings", endpoint="findings")
@@ -165,82 +163,51 @@ class Findings(MethodView):
         FindingSchema,
         "督察记录列表（督察员看本区局，中队长看本中队，队员看自己的）",
     )
-
-    @auth_required(blp, *SUPERVISING_STAFF)
-    @blp.arguments(FindingCreateSchema)
-    @blp.response(201, FindingSchema)
-    def post(self, body):
-        """记录督察发现的问题（督察员）；政务微信通知队员及其中队长"""
-        finding = operations.record_finding(current_actor(), **body)
-        audit_object("supervision_finding", finding.id)
-        return finding
+    post = creation(blp, FindingCreateSchema, FindingSchema, "记录督察发现的问题（督察员）；政务微信通知队员及其中队长",
+                    operations.record_finding, "supervision_finding", *SUPERVISING_STAFF)
 
 
 @blp.route("/findings/<int:finding_id>", endpoint="finding")
 class FindingById(MethodView):
-    @auth_required(blp)
-    @blp.response(200, FindingSchema)
-    @blp.alt_response(404, description="不存在或不在数据权限内")
-    def get(self, finding_id):
-        """督察记录详情"""
-        return queries.get_finding(finding_id, current_actor())
+    get = detail(blp, FindingSchema, "督察记录详情", lambda actor, finding_id: queries.get_finding(finding_id, actor))
 
 
 @blp.route("/notices", endpoint="notices")
 class Notices(MethodView):
     get = listing(blp, queries.notices, NoticeFilterSchema, NoticeSchema, "两单两书列表（数据权限内）")
+    post = creation(blp, NoticeCreateSchema, NoticeSchema,
+                    "制发督察告知单、督办通知单、执法监督决定书或建议书（按区局、文书种类和年度连续编号）",
+                    operations.issue_notice, "supervision_notice", *SUPERVISING_STAFF)
 
-    @auth_required(blp, *SUPERVISING_STAFF)
-    @blp.arguments(NoticeCreateSchema)
-    @blp.response(201, NoticeSchema)
-    def post(self, body):
-        """制发督察告知单、督办通知单、执法监督决定书或建议书（按区局、文书种类和年度连续编号）"""
-        notice = operations.issue_notice(current_actor(), **body)
-        audit_object("supervision_notice", notice.id)
-        return notice
+
+def _notice(actor, notice_id: int):
+    return queries.get_notice(notice_id, actor)
 
 
 @blp.route("/notices/<int:notice_id>", endpoint="notice")
 class NoticeById(MethodView):
-    @auth_required(blp)
-    @blp.response(200, NoticeSchema)
-    @blp.alt_response(404, description="不存在或不在数据权限内")
-    def get(self, notice_id):
-        """通知书详情（含整改回复与验收记录）"""
-        return queries.get_notice(notice_id, current_actor())
+    get = detail(blp, NoticeSchema, "通知书详情（含整改回复与验收记录）", _notice)
 
 
 @blp.route("/notices/<int:notice_id>/print", endpoint="notice_print")
 class NoticePrint(MethodView):
     @auth_required(blp)
     @blp.response(200, description="可打印的 A4 页面（HTML）", content_type="text/html")
-    @blp.alt_response(404, description="不存在或不在数据权限内")
     def get(self, notice_id):
         """通知书打印页（A4，中文）"""
-        notice = queries.get_notice(notice_id, current_actor())
-        return Response(render_notice(notice), mimetype="text/html")
+        return Response(render_notice(_notice(current_actor(), notice_id)), mimetype="text/html")
 
 
-@blp.route("/notices/<int:notice_id>/rectifications", endpoint="rectifications")
-class Rectifications(MethodView):
-    @auth_required(blp)
-    @blp.arguments(RectificationAnswerSchema)
-    @blp.response(201, NoticeSchema)
-    @blp.alt_response(409, description="已验收或已有待验收的整改")
-    def post(self, body, notice_id):
-        """回复整改情况（被通知的队员或中队长）"""
-        audit_object("supervision_notice", notice_id)
-        rectification = operations.answer_notice(current_actor(), notice_id, **body)
-        return rectification.notice
+@transition(blp, "/notices/<int:notice_id>/rectifications", "rectifications", NoticeSchema, status=201,
+            arguments=RectificationAnswerSchema, alt_responses=((409, "已验收或已有待验收的整改"),),
+            audit="supervision_notice")
+def rectifications(body, notice_id):
+    """回复整改情况（被通知的队员或中队长）"""
+    return operations.answer_notice(current_actor(), notice_id, **body).notice
 
 
-@blp.route("/notices/<int:notice_id>/review", endpoint="review")
-class Review(MethodView):
-    @auth_required(blp, *SUPERVISING_STAFF)
-    @blp.arguments(ReviewSchema)
-    @blp.response(200, NoticeSchema)
-    @blp.alt_response(409, description="没有待验收的整改")
-    def post(self, body, notice_id):
-        """验收或退回整改（督察员）"""
-        audit_object("supervision_notice", notice_id)
-        return operations.review_rectification(current_actor(), notice_id, **body)
+@transition(blp, "/notices/<int:notice_id>/review", "review", NoticeSchema, *SUPERVISING_STAFF, arguments=ReviewSchema,
+            alt_responses=((409, "没有待验收的整改"),), audit="supervision_notice")
+def review(body, notice_id):
+    """验收或退回整改（督察员）"""
+    return operations.review_rectification(current_actor(), notice_id, **body)

@@ -5,6 +5,7 @@ from marshmallow import fields, validate
 
 from backend.api.boundary import Blueprint
 from backend.api.schemas import Schema
+from backend.api.training.drills import DrillLeaderSchema
 from backend.api.training.live_classes import DistributionSchema
 from backend.config import ROOT
 from backend.training.live import classes, screen
@@ -26,12 +27,9 @@ class QrQuerySchema(KeySchema):
     )
 
 
-class ScreenLeaderSchema(Schema):
-    rank = fields.Integer()
-    name = fields.String()
-    badge_no = fields.String()
-    score = fields.Integer()
-    drills = fields.Integer()
+class ScreenLeaderSchema(DrillLeaderSchema):
+    class Meta(Schema.Meta):
+        exclude = ("officer_id",)  # the screen hangs in a classroom: names and badge numbers only
 
 
 class ScreenStateSchema(Schema):

@@ -6,9 +6,11 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from backend.api.audit import audit_object
 from backend.api.fields import Date, File, Id, days
 from backend.api.multipart import Blueprint, read_upload
-from backend.api.pagination import listing, page_of
+from backend.api.pagination import listing
 from backend.api.schemas import Schema
 from backend.api.security import auth_required, current_actor
+from backend.api.transitions import transition
+from backend.api.views import change, creation, detail, method, visible
 from backend.db import local_day, session
 from backend.errors import Invalid
 from backend.org import queries as org_queries
@@ -152,44 +154,22 @@ class SquadProgressSchema(Schema):
 
 @blp.route("/teachers", endpoint="teachers")
 class Teachers(MethodView):
-    @auth_required(blp)
-    @blp.response(200, TeacherSchema(many=True))
-    @blp.paginate()
-    def get(self, pagination_parameters):
-        """师资库列表"""
-        return page_of(queries.teachers(current_actor()), pagination_parameters)
-
-    @auth_required(blp, *TRAINING_STAFF)
-    @blp.arguments(TeacherSchema)
-    @blp.response(201, TeacherSchema)
-    def post(self, body):
-        """添加教师（教员、区局管理员）"""
-        teacher = operations.create_teacher(current_actor(), **body)
-        audit_object("training_teacher", teacher.id)
-        return teacher
+    get = listing(blp, queries.teachers, None, TeacherSchema, "师资库列表")
+    post = creation(blp, TeacherSchema, TeacherSchema, "添加教师（教员、区局管理员）", operations.create_teacher,
+                    "training_teacher", *TRAINING_STAFF)
 
 
 @blp.route("/courses", endpoint="courses")
 class Courses(MethodView):
     get = listing(blp, queries.courses, CourseFilterSchema, CourseSchema, "课程库列表（本区）")
 
-    @auth_required(blp, *TRAINING_STAFF)
-    @blp.arguments(CourseSchema)
-    @blp.response(201, CourseSchema)
-    def post(self, body):
-        """添加课程及资料链接（教员、区局管理员）"""
-        course = operations.create_course(current_actor(), **body)
-        audit_object("training_course", course.id)
-        return course
+    post = creation(blp, CourseSchema, CourseSchema, "添加课程及资料链接（教员、区局管理员）", operations.create_course,
+                    "training_course", *TRAINING_STAFF)
 
 
 @blp.route("/courses/<int:course_id>", endpoint="course")
 class CourseById(MethodView):
-    @auth_required(blp)
-    @blp.response(200, CourseSchema)
-    def get(self, course_id):
-        """课程详情"""
-        return get_visible(Course, course_id, current_actor(), what="课程")
+    get = detail(blp, CourseSchema, "课程详情", visible(Course, "课程"))
 
 
 @blp.route("/courses/<int:course_id>/materials", endpoint="course_materials")
@@ -218,52 +198,28 @@ class CourseMaterialFile(MethodView):
             "X-Content-Type-Options": "nosniff"})
 
 
-@blp.route("/courses/<int:course_id>/completions", endpoint="course_completions")
-class CourseCompletions(MethodView):
-    @auth_required(blp, *TRAINING_STAFF)
-    @blp.arguments(CompletionsSchema)
-    @blp.response(201, CompletionsResultSchema)
-    def post(self, body, course_id):
-        """登记完成课程的人员（教员）"""
-        audit_object("training_course", course_id)
-        return {"recorded": operations.record_completions(current_actor(), course_id, **body)}
+@transition(blp, "/courses/<int:course_id>/completions", "course_completions", CompletionsResultSchema,
+            *TRAINING_STAFF, arguments=CompletionsSchema, status=201, audit="training_course")
+def course_completions(body, course_id):
+    """登记完成课程的人员（教员）"""
+    return {"recorded": operations.record_completions(current_actor(), course_id, **body)}
 
 
 @blp.route("/plans", endpoint="plans")
 class Plans(MethodView):
-    @auth_required(blp)
-    @blp.arguments(YearSchema, location="query")
-    @blp.response(200, PlanSchema(many=True))
-    def get(self, filters):
-        """年度必修计划"""
-        return session.scalars(queries.plans(current_actor(), **filters)).all()
-
-    @auth_required(blp, *TRAINING_STAFF)
-    @blp.arguments(PlanSchema)
-    @blp.response(201, PlanSchema)
-    def post(self, body):
-        """制定年度必修计划：某角色（或全体）今年必须完成的课程"""
-        plan = operations.create_plan(current_actor(), **body)
-        audit_object("training_plan", plan.id)
-        return plan
+    get = method(blp, lambda filters: session.scalars(queries.plans(current_actor(), **filters)).all(), "年度必修计划",
+                 PlanSchema(many=True), arguments=YearSchema, location="query")
+    post = creation(blp, PlanSchema, PlanSchema, "制定年度必修计划：某角色（或全体）今年必须完成的课程",
+                    operations.create_plan, "training_plan", *TRAINING_STAFF)
 
 
 @blp.route("/credit-requirements/<int(min=2000, max=2100):year>", endpoint="credit_requirements")
 class CreditRequirements(MethodView):
-    @auth_required(blp)
-    @blp.response(200, RequirementSchema(many=True))
-    def get(self, year):
-        """本区某年的学时要求（未设置时为默认“60+24”）"""
-        return [{"category": c.code, "name": c.name, "hours": c.hours}
-                for c in credits.requirements(current_actor().district_id, year)]
-
-    @auth_required(blp, *DISTRICT_ADMINS)
-    @blp.arguments(RequirementsSchema)
-    @blp.response(200, RequirementSchema(many=True))
-    def put(self, body, year):
-        """设置本区某年的学时类别与学时数（区局管理员）"""
-        audit_object("training_credit_requirement", year)
-        return operations.set_requirements(current_actor(), year, body["categories"])
+    get = method(blp, lambda year: [{"category": c.code, "name": c.name, "hours": c.hours}
+                                    for c in credits.requirements(current_actor().district_id, year)],
+                 "本区某年的学时要求（未设置时为默认“60+24”）", RequirementSchema(many=True))
+    put = change(blp, RequirementsSchema, RequirementSchema(many=True), "设置本区某年的学时类别与学时数（区局管理员）",
+                 operations.set_requirements, "training_credit_requirement", *DISTRICT_ADMINS)
 
 
 @blp.route("/credits", endpoint="credits")

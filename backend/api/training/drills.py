@@ -10,6 +10,8 @@ from backend.api.multipart import Blueprint, read_upload
 from backend.api.pagination import listing
 from backend.api.schemas import Flag, Record, Schema, Text
 from backend.api.security import auth_required, current_actor
+from backend.api.transitions import transition
+from backend.api.views import creation, detail, method
 from backend.config import settings
 from backend.errors import Invalid
 from backend.org.roles import TRAINING_STAFF
@@ -181,46 +183,26 @@ class ScreenLinkSchema(Schema):
 class Drills(MethodView):
     get = listing(blp, queries.drills, DrillFilterSchema, DrillOutSchema, "演练列表（本区）")
 
-    @auth_required(blp, *TRAINING_STAFF)
-    @blp.arguments(DrillSchema)
-    @blp.response(201, DrillOutSchema)
-    def post(self, body):
-        """编写演练（教员）：情景演练的步骤图须能从开始走到结束，并包含标准流程"""
-        drill = operations.create_drill(current_actor(), **body)
-        audit_object("training_drill", drill.id)
-        return drill
+    post = creation(blp, DrillSchema, DrillOutSchema,
+                    "编写演练（教员）：情景演练的步骤图须能从开始走到结束，并包含标准流程", operations.create_drill,
+                    "training_drill", *TRAINING_STAFF)
 
 
 @blp.route("/drills/<int:drill_id>", endpoint="drill")
 class DrillById(MethodView):
-    @auth_required(blp)
-    @blp.response(200, DrillOutSchema)
-    def get(self, drill_id):
-        """演练详情（学员看不到标准流程）"""
-        return operations.drill_for(current_actor(), drill_id)
+    get = detail(blp, DrillOutSchema, "演练详情（学员看不到标准流程）", operations.drill_for)
 
 
-@blp.route("/drills/<int:drill_id>/close", endpoint="drill_close")
-class DrillClose(MethodView):
-    @auth_required(blp, *TRAINING_STAFF)
-    @blp.response(200, DrillOutSchema)
-    def post(self, drill_id):
-        """关闭演练（不再接受提交）"""
-        audit_object("training_drill", drill_id)
-        return operations.close_drill(current_actor(), drill_id)
+@transition(blp, "/drills/<int:drill_id>/close", "drill_close", DrillOutSchema, *TRAINING_STAFF, audit="training_drill")
+def drill_close(drill_id):
+    """关闭演练（不再接受提交）"""
+    return operations.close_drill(current_actor(), drill_id)
 
 
 @blp.route("/drills/<int:drill_id>/attempts", endpoint="drill_attempts")
 class DrillAttempts(MethodView):
-    @auth_required(blp)
-    @blp.arguments(ScenarioAttemptSchema)
-    @blp.response(201, DrillAttemptSchema)
-    def post(self, body, drill_id):
-        """提交情景演练的选择路线，按标准流程评分"""
-        attempt = operations.attempt_scenario(current_actor(), drill_id, body["path"],
-                                          live_class_id=body.get("live_class_id"))
-        audit_object("training_drill_attempt", attempt.id)
-        return attempt
+    post = creation(blp, ScenarioAttemptSchema, DrillAttemptSchema, "提交情景演练的选择路线，按标准流程评分",
+                    operations.attempt_scenario, "training_drill_attempt")
 
 
 @blp.route("/drills/<int:drill_id>/photo-attempts", endpoint="drill_photo_attempts")
@@ -247,11 +229,7 @@ class DrillAttemptList(MethodView):
 
 @blp.route("/drill-attempts/<int:attempt_id>", endpoint="drill_attempt")
 class DrillAttemptById(MethodView):
-    @auth_required(blp)
-    @blp.response(200, DrillAttemptSchema)
-    def get(self, attempt_id):
-        """演练记录详情"""
-        return operations.attempt_for(current_actor(), attempt_id)
+    get = detail(blp, DrillAttemptSchema, "演练记录详情", operations.attempt_for)
 
 
 @blp.route("/drill-attempts/<int:attempt_id>/image.jpg", endpoint="drill_attempt_image")
@@ -265,11 +243,9 @@ class DrillAttemptImage(MethodView):
 
 @blp.route("/gestures", endpoint="gestures")
 class Gestures(MethodView):
-    @auth_required(blp)
-    @blp.response(200, GestureOutSchema(many=True))
-    def get(self):
-        """参考手势：内置标准手势（敬礼、立正、停止、直行、减速慢行）和本区自定义手势"""
-        return operations.gestures(current_actor())
+    get = method(blp, lambda: operations.gestures(current_actor()),
+                 "参考手势：内置标准手势（敬礼、立正、停止、直行、减速慢行）和本区自定义手势",
+                 GestureOutSchema(many=True))
 
     @auth_required(blp, *TRAINING_STAFF)
     @blp.arguments(GestureSchema)
@@ -294,17 +270,12 @@ class GestureCapture(MethodView):
 
 @blp.route("/live-classes/<int:live_class_id>/drill-leaderboard", endpoint="drill_leaderboard")
 class DrillLeaderboard(MethodView):
-    @auth_required(blp)
-    @blp.response(200, DrillLeaderSchema(many=True))
-    def get(self, live_class_id):
-        """本节课演练排行榜（前 10 名）"""
-        return queries.leaderboard(classes.live_class_for(current_actor(), live_class_id).id)
+    get = detail(blp, DrillLeaderSchema(many=True), "本节课演练排行榜（前 10 名）",
+                 lambda actor, live_class_id: queries.leaderboard(classes.live_class_for(actor, live_class_id).id))
 
 
 @blp.route("/live-classes/<int:live_class_id>/screen", endpoint="classroom_screen_link")
 class ClassroomScreenLink(MethodView):
-    @auth_required(blp, *TRAINING_STAFF)
-    @blp.response(200, ScreenLinkSchema)
-    def get(self, live_class_id):
-        """智慧教室大屏链接（教员在教室电脑上打开）"""
-        return {"url": screen.screen_url(classes.live_class_for(current_actor(), live_class_id))}
+    get = detail(blp, ScreenLinkSchema, "智慧教室大屏链接（教员在教室电脑上打开）",
+                 lambda actor, live_class_id: {"url": screen.screen_url(classes.live_class_for(actor, live_class_id))},
+                 *TRAINING_STAFF)

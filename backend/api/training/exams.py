@@ -1,17 +1,18 @@
 """Question banks, Excel import, papers, exam attempts, review and item statistics."""
 from flask.views import MethodView
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
 from backend.api.boundary import Blueprint
-from backend.api.fields import AnswerItem, AwareDateTime, File, Id, from_now
+from backend.api.fields import Answer, AwareDateTime, File, Id, from_now
 from backend.api.multipart import read_upload
-from backend.api.pagination import listing, page_of
+from backend.api.pagination import listing
 from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor
+from backend.api.transitions import transition
+from backend.api.views import change, creation, detail, method, visible
 from backend.db import session
 from backend.org.roles import TRAINEES, TRAINING_STAFF
-from backend.org.scope import get_visible
 from backend.training.exams import bank, operations, queries, stats
 from backend.training.exams.models import Paper, PaperMode, QuestionKind
 
@@ -36,7 +37,7 @@ class QuestionSchema(Schema):
     stem = fields.String(required=True, validate=validate.Length(min=1, max=bank.MAX_STEM_LENGTH))
     options = fields.List(fields.String(validate=validate.Length(max=bank.MAX_OPTION_LENGTH)), load_default=list,
                           metadata={"description": "选择题选项；判断题固定为 对、错；填空题为空"})
-    answer = fields.List(AnswerItem(), required=True, metadata={
+    answer = Answer(required=True, metadata={
         "description": "正确答案：选项序号（从 0 起；判断题 0=对 1=错），填空题为可接受的答案文本"})
     difficulty = fields.Integer(load_default=3, validate=validate.Range(min=1, max=5))
     tags = fields.List(fields.String(validate=validate.Length(min=1, max=bank.MAX_TAG_LENGTH)), load_default=list,
@@ -44,11 +45,6 @@ class QuestionSchema(Schema):
     explanation = fields.String(allow_none=True, load_default=None,
                                 validate=validate.Length(max=bank.MAX_EXPLANATION_LENGTH))
     active = fields.Boolean(dump_only=True, metadata={"description": "停用的题目不再被新试卷和新考试抽到"})
-
-    @validates_schema
-    def _plain_answer(self, data, **_kw):
-        if not all(isinstance(a, (int, str)) for a in data.get("answer", [])):
-            raise ValidationError("答案应为选项序号或文本。", "answer")
 
 
 class QuestionFilterSchema(Schema):
@@ -120,8 +116,8 @@ class ItemSchema(Schema):
     stem = fields.String()
     options = fields.List(fields.String())
     points = fields.Decimal(as_string=True)
-    answer = fields.List(AnswerItem(), allow_none=True, metadata={"description": "本人的作答（按显示顺序的选项序号）"})
-    correct_answer = fields.List(AnswerItem(), metadata={"description": "交卷后可见"})
+    answer = Answer(allow_none=True, metadata={"description": "本人的作答（按显示顺序的选项序号）"})
+    correct_answer = Answer(metadata={"description": "交卷后可见"})
     earned = fields.Decimal(as_string=True)
     explanation = fields.String(allow_none=True)
 
@@ -162,13 +158,8 @@ class AttemptFilterSchema(Schema):
 
 class AnswerSchema(Schema):
     item_id = Id(required=True)
-    answer = fields.List(AnswerItem(), required=True, validate=validate.Length(max=8),
+    answer = Answer(required=True, validate=validate.Length(max=8),
                          metadata={"description": "按显示顺序的选项序号，填空题为一个文本", "example": [0, 2]})
-
-    @validates_schema
-    def _plain_values(self, data, **_kw):
-        if not all(isinstance(a, (int, str)) for a in data.get("answer", [])):
-            raise ValidationError("答案应为选项序号或文本。", "answer")
 
 
 class AnswersSchema(Schema):
@@ -196,41 +187,18 @@ class ItemStatisticsSchema(Schema):
 
 @blp.route("/banks", endpoint="banks")
 class Banks(MethodView):
-    @auth_required(blp, *TRAINING_STAFF)
-    @blp.response(200, BankSchema(many=True))
-    def get(self):
-        """题库列表（本区）"""
-        return session.scalars(queries.banks(current_actor())).all()
-
-    @auth_required(blp, *TRAINING_STAFF)
-    @blp.arguments(BankSchema)
-    @blp.response(201, BankSchema)
-    def post(self, body):
-        """新建题库"""
-        created = bank.create_bank(current_actor(), **body)
-        audit_object("training_question_bank", created.id)
-        return created
+    get = method(blp, lambda: session.scalars(queries.banks(current_actor())).all(), "题库列表（本区）",
+                 BankSchema(many=True), *TRAINING_STAFF)
+    post = creation(blp, BankSchema, BankSchema, "新建题库", bank.create_bank, "training_question_bank",
+                    *TRAINING_STAFF)
 
 
 @blp.route("/banks/<int:bank_id>/questions", endpoint="bank_questions")
 class BankQuestions(MethodView):
-    @auth_required(blp, *TRAINING_STAFF)
-    @blp.arguments(QuestionFilterSchema, location="query")
-    @blp.response(200, QuestionSchema(many=True))
-    @blp.paginate()
-    def get(self, filters, pagination_parameters, bank_id):
-        """题目列表（含答案，仅教员可见）"""
-        return page_of(queries.questions(current_actor(), bank_id, **filters), pagination_parameters)
-
-    @auth_required(blp, *TRAINING_STAFF)
-    @blp.arguments(QuestionSchema)
-    @blp.response(201, QuestionSchema)
-    @blp.alt_response(409, description="题库中已有相同题目")
-    def post(self, body, bank_id):
-        """添加题目"""
-        question = bank.add_question(current_actor(), bank_id, **body)
-        audit_object("training_question", question.id)
-        return question
+    get = listing(blp, queries.questions, QuestionFilterSchema, QuestionSchema, "题目列表（含答案，仅教员可见）",
+                  *TRAINING_STAFF)
+    post = creation(blp, QuestionSchema, QuestionSchema, "添加题目", bank.add_question, "training_question",
+                    *TRAINING_STAFF, alt_responses=((409, "题库中已有相同题目"),))
 
 
 @blp.route("/questions/<int:question_id>", endpoint="question")
@@ -246,14 +214,11 @@ class QuestionById(MethodView):
         return question
 
 
-@blp.route("/questions/<int:question_id>/deactivate", endpoint="question_deactivate")
-class QuestionDeactivate(MethodView):
-    @auth_required(blp, *TRAINING_STAFF)
-    @blp.response(200, QuestionSchema)
-    def post(self, question_id):
-        """停用题目（不再被新试卷和新考试抽到；已有答卷保持原样）"""
-        audit_object("training_question", question_id)
-        return bank.deactivate_question(current_actor(), question_id)
+@transition(blp, "/questions/<int:question_id>/deactivate", "question_deactivate", QuestionSchema, *TRAINING_STAFF,
+            audit="training_question")
+def question_deactivate(question_id):
+    """停用题目（不再被新试卷和新考试抽到；已有答卷保持原样）"""
+    return bank.deactivate_question(current_actor(), question_id)
 
 
 @blp.route("/banks/<int:bank_id>/import", endpoint="bank_import")
@@ -270,39 +235,20 @@ class BankImport(MethodView):
 
 @blp.route("/papers", endpoint="papers")
 class Papers(MethodView):
-    @auth_required(blp)
-    @blp.response(200, PaperBriefSchema(many=True))
-    @blp.paginate()
-    def get(self, pagination_parameters):
-        """试卷（考试）列表"""
-        return page_of(queries.papers(current_actor()), pagination_parameters)
-
-    @auth_required(blp, *TRAINING_STAFF)
-    @blp.arguments(PaperSchema)
-    @blp.response(201, PaperSchema)
-    def post(self, body):
-        """组卷：固定题目，或按知识点与难度规则随机抽题"""
-        paper = operations.create_paper(current_actor(), **body)
-        audit_object("training_paper", paper.id)
-        return paper
+    get = listing(blp, queries.papers, None, PaperBriefSchema, "试卷（考试）列表")
+    post = creation(blp, PaperSchema, PaperSchema, "组卷：固定题目，或按知识点与难度规则随机抽题",
+                    operations.create_paper, "training_paper", *TRAINING_STAFF)
 
 
 @blp.route("/papers/<int:paper_id>", endpoint="paper")
 class PaperById(MethodView):
-    @auth_required(blp)
-    @blp.response(200, PaperBriefSchema)
-    def get(self, paper_id):
-        """试卷详情（不含题目）"""
-        return get_visible(Paper, paper_id, current_actor(), what="试卷")
+    get = detail(blp, PaperBriefSchema, "试卷详情（不含题目）", visible(Paper, "试卷"))
 
 
 @blp.route("/papers/<int:paper_id>/questions", endpoint="paper_questions")
 class PaperQuestions(MethodView):
-    @auth_required(blp, *TRAINING_STAFF)
-    @blp.response(200, PaperContentsSchema)
-    def get(self, paper_id):
-        """试卷的题目（固定试卷）或抽题规则（随机试卷），含答案，仅教员可见"""
-        return operations.paper_for_trainer(current_actor(), paper_id)
+    get = detail(blp, PaperContentsSchema, "试卷的题目（固定试卷）或抽题规则（随机试卷），含答案，仅教员可见",
+                 operations.paper_for_trainer, *TRAINING_STAFF)
 
 
 @blp.route("/papers/<int:paper_id>/attempts", endpoint="paper_attempts")
@@ -318,11 +264,7 @@ class PaperAttempts(MethodView):
 
 @blp.route("/papers/<int:paper_id>/item-statistics", endpoint="paper_item_statistics")
 class PaperItemStatistics(MethodView):
-    @auth_required(blp, *TRAINING_STAFF)
-    @blp.response(200, ItemStatisticsSchema)
-    def get(self, paper_id):
-        """题目分析：难度系数与区分度"""
-        return stats.item_statistics(current_actor(), paper_id)
+    get = detail(blp, ItemStatisticsSchema, "题目分析：难度系数与区分度", stats.item_statistics, *TRAINING_STAFF)
 
 
 @blp.route("/attempts", endpoint="attempts")
@@ -336,32 +278,25 @@ class Attempts(MethodView):
     )
 
 
+def _shown(operation):
+    """`operation(actor, attempt_id, …)` answering the attempt as its officer or a trainer may see it."""
+    return lambda actor, attempt_id, **body: operations.attempt_view(operation(actor, attempt_id, **body))
+
+
 @blp.route("/attempts/<int:attempt_id>", endpoint="attempt")
 class AttemptById(MethodView):
-    @auth_required(blp)
-    @blp.response(200, AttemptSchema)
-    def get(self, attempt_id):
-        """答卷：作答中只见题目与本人作答；交卷后可回看正确答案、得分与解析"""
-        return operations.attempt_view(operations.visible_attempt(current_actor(), attempt_id))
+    get = detail(blp, AttemptSchema, "答卷：作答中只见题目与本人作答；交卷后可回看正确答案、得分与解析",
+                 _shown(operations.visible_attempt))
 
 
 @blp.route("/attempts/<int:attempt_id>/answers", endpoint="attempt_answers")
 class AttemptAnswers(MethodView):
-    @auth_required(blp)
-    @blp.arguments(AnswersSchema)
-    @blp.response(200, AttemptSchema)
-    def put(self, body, attempt_id):
-        """保存作答（截止时间后拒绝）"""
-        audit_object("training_attempt", attempt_id)
-        return operations.attempt_view(operations.save_answers(current_actor(), attempt_id, body["answers"]))
+    put = change(blp, AnswersSchema, AttemptSchema, "保存作答（截止时间后拒绝）", _shown(operations.save_answers),
+                 "training_attempt")
 
 
-@blp.route("/attempts/<int:attempt_id>/submit", endpoint="attempt_submit")
-class AttemptSubmit(MethodView):
-    @auth_required(blp)
-    @blp.arguments(SubmitSchema)
-    @blp.response(200, AttemptSchema)
-    def post(self, body, attempt_id):
-        """交卷（可同时带上最后的作答），自动评分"""
-        audit_object("training_attempt", attempt_id)
-        return operations.attempt_view(operations.submit(current_actor(), attempt_id, body["answers"]))
+@transition(blp, "/attempts/<int:attempt_id>/submit", "attempt_submit", AttemptSchema, arguments=SubmitSchema,
+            audit="training_attempt")
+def attempt_submit(body, attempt_id):
+    """交卷（可同时带上最后的作答），自动评分"""
+    return _shown(operations.submit)(current_actor(), attempt_id, **body)

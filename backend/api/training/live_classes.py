@@ -1,14 +1,15 @@
 """Live classes: schedule, join QR code, join / heartbeat / leave, attendance and its CSV, in-class quizzes."""
 from flask import Response
 from flask.views import MethodView
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import fields, validate
 
-from backend.api.audit import audit_object
 from backend.api.boundary import Blueprint
-from backend.api.fields import AnswerItem, AwareDateTime, Date, Id, from_now
+from backend.api.fields import Answer, AwareDateTime, Date, Id, from_now
 from backend.api.pagination import listing
 from backend.api.schemas import Count, Schema, Text
 from backend.api.security import auth_required, current_actor
+from backend.api.transitions import transition
+from backend.api.views import creation, detail
 from backend.config import settings
 from backend.db import local_day
 from backend.org.roles import TRAINEES, TRAINING_STAFF
@@ -92,13 +93,8 @@ class QuizSchema(Schema):
 
 
 class QuizAnswerSchema(Schema):
-    answer = fields.List(AnswerItem(), required=True, validate=validate.Length(min=1, max=8),
+    answer = Answer(required=True, validate=validate.Length(min=1, max=8),
                          metadata={"description": "选项序号（从 0 起），填空题为一个文本", "example": [1]})
-
-    @validates_schema
-    def _plain_values(self, data, **_kw):
-        if not all(isinstance(a, (int, str)) for a in data.get("answer", [])):
-            raise ValidationError("答案应为选项序号或文本。", "answer")
 
 
 class QuizAnswerResultSchema(Schema):
@@ -125,30 +121,20 @@ class DistributionSchema(Schema):
     answered = fields.Integer()
     correct = fields.Integer()
     options = fields.List(fields.Nested(OptionCountSchema))
-    correct_answer = fields.List(AnswerItem(), allow_none=True, metadata={"description": "测验结束后才公布"})
+    correct_answer = Answer(allow_none=True, metadata={"description": "测验结束后才公布"})
 
 
 @blp.route("/live-classes", endpoint="live_classes")
 class LiveClasses(MethodView):
     get = listing(blp, queries.live_classes, LiveClassFilterSchema, LiveClassSchema, "直播课列表（本区）")
 
-    @auth_required(blp, *TRAINING_STAFF)
-    @blp.arguments(LiveClassSchema)
-    @blp.response(201, LiveClassSchema)
-    def post(self, body):
-        """安排直播课（教员、区局管理员）"""
-        live_class = classes.create_live_class(current_actor(), **body)
-        audit_object("training_live_class", live_class.id)
-        return live_class
+    post = creation(blp, LiveClassSchema, LiveClassSchema, "安排直播课（教员、区局管理员）", classes.create_live_class,
+                    "training_live_class", *TRAINING_STAFF)
 
 
 @blp.route("/live-classes/<int:live_class_id>", endpoint="live_class")
 class LiveClassById(MethodView):
-    @auth_required(blp)
-    @blp.response(200, LiveClassSchema)
-    def get(self, live_class_id):
-        """直播课详情"""
-        return classes.live_class_for(current_actor(), live_class_id)
+    get = detail(blp, LiveClassSchema, "直播课详情", classes.live_class_for)
 
 
 @blp.route("/live-classes/<int:live_class_id>/qr.png", endpoint="live_class_qr")
@@ -161,52 +147,37 @@ class LiveClassQr(MethodView):
         return Response(png, mimetype="image/png")
 
 
-@blp.route("/live-classes/<int:live_class_id>/join", endpoint="live_class_join")
-class LiveClassJoin(MethodView):
-    @auth_required(blp)
-    @blp.arguments(JoinSchema)
-    @blp.response(200, AttendanceSchema)
-    def post(self, body, live_class_id):
-        """扫码加入课堂"""
-        audit_object("training_live_class", live_class_id)
-        return classes.join(current_actor(), live_class_id, body["sig"])
+@transition(blp, "/live-classes/<int:live_class_id>/join", "live_class_join", AttendanceSchema, arguments=JoinSchema,
+            audit="training_live_class")
+def live_class_join(body, live_class_id):
+    """扫码加入课堂"""
+    return classes.join(current_actor(), live_class_id, body["sig"])
 
 
-@blp.route("/live-classes/<int:live_class_id>/heartbeat", endpoint="live_class_heartbeat")
-class LiveClassHeartbeat(MethodView):
-    @auth_required(blp)
-    @blp.response(200, AttendanceSchema)
-    def post(self, live_class_id):
-        """在线心跳（每 TRAINING_HEARTBEAT_SECONDS 秒一次；超过 TRAINING_HEARTBEAT_GAP_SECONDS 无信号记为中断）"""
-        return classes.heartbeat(current_actor(), live_class_id)
+@transition(blp, "/live-classes/<int:live_class_id>/heartbeat", "live_class_heartbeat", AttendanceSchema)
+def live_class_heartbeat(live_class_id):
+    """在线心跳（每 TRAINING_HEARTBEAT_SECONDS 秒一次；超过 TRAINING_HEARTBEAT_GAP_SECONDS 无信号记为中断）"""
+    return classes.heartbeat(current_actor(), live_class_id)
 
 
-@blp.route("/live-classes/<int:live_class_id>/leave", endpoint="live_class_leave")
-class LiveClassLeave(MethodView):
-    @auth_required(blp)
-    @blp.response(200, AttendanceSchema)
-    def post(self, live_class_id):
-        """离开课堂"""
-        audit_object("training_live_class", live_class_id)
-        return classes.leave(current_actor(), live_class_id)
+@transition(blp, "/live-classes/<int:live_class_id>/leave", "live_class_leave", AttendanceSchema,
+            audit="training_live_class")
+def live_class_leave(live_class_id):
+    """离开课堂"""
+    return classes.leave(current_actor(), live_class_id)
 
 
 @blp.route("/live-classes/<int:live_class_id>/head-count", endpoint="live_class_head_count")
 class LiveClassHeadCount(MethodView):
-    @auth_required(blp, *TRAINING_STAFF)
-    @blp.response(200, HeadCountSchema)
-    def get(self, live_class_id):
-        """课堂人数：已加入、当前在线（大屏轮询）"""
-        return classes.head_count(classes.live_class_for(current_actor(), live_class_id).id)
+    get = detail(blp, HeadCountSchema, "课堂人数：已加入、当前在线（大屏轮询）",
+                 lambda actor, live_class_id: classes.head_count(classes.live_class_for(actor, live_class_id).id),
+                 *TRAINING_STAFF)
 
 
 @blp.route("/live-classes/<int:live_class_id>/attendance", endpoint="live_class_attendance")
 class LiveClassAttendance(MethodView):
-    @auth_required(blp, *TRAINING_STAFF)
-    @blp.response(200, AttendanceSchema(many=True))
-    def get(self, live_class_id):
-        """本节课考勤（在线时长、比例、是否计学时）"""
-        return classes.attendance_of_class(current_actor(), live_class_id)
+    get = detail(blp, AttendanceSchema(many=True), "本节课考勤（在线时长、比例、是否计学时）",
+                 classes.attendance_of_class, *TRAINING_STAFF)
 
 
 @blp.route("/live-classes/<int:live_class_id>/attendance.csv", endpoint="live_class_attendance_csv")
@@ -221,11 +192,8 @@ class LiveClassAttendanceCsv(MethodView):
 
 @blp.route("/officers/<int:officer_id>/attendance", endpoint="officer_attendance")
 class OfficerAttendance(MethodView):
-    @auth_required(blp)
-    @blp.response(200, AttendanceSchema(many=True))
-    def get(self, officer_id):
-        """某人各节直播课的考勤（本人、中队长、区局）"""
-        return classes.attendance_of_officer(current_actor(), officer_id)
+    get = detail(blp, AttendanceSchema(many=True), "某人各节直播课的考勤（本人、中队长、区局）",
+                 classes.attendance_of_officer)
 
 
 @blp.route("/officers/<int:officer_id>/attendance.csv", endpoint="officer_attendance_csv")
@@ -245,14 +213,8 @@ def _csv(text: str, filename: str) -> Response:
 
 @blp.route("/live-classes/<int:live_class_id>/quizzes", endpoint="live_class_quizzes")
 class LiveClassQuizzes(MethodView):
-    @auth_required(blp, *TRAINING_STAFF)
-    @blp.arguments(QuizPushSchema)
-    @blp.response(201, QuizSchema)
-    def post(self, body, live_class_id):
-        """推送随堂测验题到课堂（教员）"""
-        quiz = quizzes.push_quiz(current_actor(), live_class_id, **body)
-        audit_object("training_live_quiz", quiz.id)
-        return quiz
+    post = creation(blp, QuizPushSchema, QuizSchema, "推送随堂测验题到课堂（教员）", quizzes.push_quiz,
+                    "training_live_quiz", *TRAINING_STAFF)
 
 
 @blp.route("/live-classes/<int:live_class_id>/quiz", endpoint="live_class_current_quiz")
@@ -266,22 +228,19 @@ class LiveClassCurrentQuiz(MethodView):
         return quiz if quiz is not None else Response(status=204)
 
 
-@blp.route("/quizzes/<int:quiz_id>/answers", endpoint="quiz_answers")
-class QuizAnswers(MethodView):
-    @auth_required(blp, *TRAINEES)
-    @blp.arguments(QuizAnswerSchema)
-    @blp.response(201, QuizAnswerResultSchema)
-    def post(self, body, quiz_id):
-        """作答随堂测验（每人一次，限时）"""
-        return quizzes.answer_quiz(current_actor(), quiz_id, body["answer"])
+@transition(blp, "/quizzes/<int:quiz_id>/answers", "quiz_answers", QuizAnswerResultSchema, *TRAINEES,
+            arguments=QuizAnswerSchema, status=201)
+def quiz_answers(body, quiz_id):
+    """作答随堂测验（每人一次，限时）"""
+    return quizzes.answer_quiz(current_actor(), quiz_id, body["answer"])
+
+
+def _distribution(actor, quiz_id: int):
+    require_manager(actor)
+    return quizzes.distribution(quizzes.quiz_for(actor, quiz_id))
 
 
 @blp.route("/quizzes/<int:quiz_id>/distribution", endpoint="quiz_distribution")
 class QuizDistribution(MethodView):
-    @auth_required(blp, *TRAINING_STAFF)
-    @blp.response(200, DistributionSchema)
-    def get(self, quiz_id):
-        """答题分布（大屏轮询）：各选项人数、已答、答对人数"""
-        actor = current_actor()
-        require_manager(actor)
-        return quizzes.distribution(quizzes.quiz_for(actor, quiz_id))
+    get = detail(blp, DistributionSchema, "答题分布（大屏轮询）：各选项人数、已答、答对人数", _distribution,
+                 *TRAINING_STAFF)

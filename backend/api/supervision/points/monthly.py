@@ -14,6 +14,7 @@ from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.api.supervision.points.common import blp, cents, changing, item_name
 from backend.api.transitions import transition
+from backend.api.views import detail, method
 from backend.db import session
 from backend.org.models import Squad
 from backend.org.roles import DISTRICT_ADMINS, SQUAD_MANAGERS
@@ -198,46 +199,33 @@ class SheetsExport(MethodView):
                          download_name=f"points-{filters['month']:%Y-%m}.xlsx")
 
 
+def _shown(sheet_id: int) -> MonthlyPoints:
+    sheet = _sheet(sheet_id)
+    blp.set_etag(sheet, MonthlyPointsEtagSchema)
+    return sheet
+
+
 @blp.route("/monthly/<int:sheet_id>", endpoint="sheet")
 class SheetById(MethodView):
-    @auth_required(blp)
-    @blp.etag
-    @blp.response(200, MonthlyPointsSchema)
-    @blp.alt_response(404, description="不存在或不在数据权限内")
-    def get(self, sheet_id):
-        """月积分详情：基础分、各条目、调整（响应带 ETag，修改时放入 If-Match）"""
-        sheet = _sheet(sheet_id)
-        blp.set_etag(sheet, MonthlyPointsEtagSchema)
-        return sheet
+    get = method(blp, _shown, "月积分详情：基础分、各条目、调整（响应带 ETag，修改时放入 If-Match）",
+                 MonthlyPointsSchema, etag=True)
 
 
 @blp.route("/monthly/<int:sheet_id>/explain", endpoint="sheet_explain")
 class SheetExplain(MethodView):
-    @auth_required(blp)
-    @blp.response(200, PointsExplainSchema)
-    @blp.alt_response(404, description="不存在或不在数据权限内")
-    def get(self, sheet_id):
-        """我的分数为什么是这么多：逐条目到每一天的日记实与来源记录"""
-        return queries.explain(_sheet(sheet_id))
+    get = detail(blp, PointsExplainSchema, "我的分数为什么是这么多：逐条目到每一天的日记实与来源记录",
+                 lambda _actor, sheet_id: queries.explain(_sheet(sheet_id)))
 
 
-@blp.route("/monthly/<int:sheet_id>/adjustments", endpoint="sheet_adjustments")
-class SheetAdjustments(MethodView):
-    @auth_required(blp, *SQUAD_MANAGERS)
-    @blp.etag
-    @blp.arguments(PointsAdjustmentCreateSchema)
-    @blp.response(201, MonthlyPointsSchema)
-    @blp.alt_response(409, description="该月已锁定")
-    def post(self, body, sheet_id):
-        """领导调整分值（须说明理由；需 If-Match；调整后回到草稿，需重新审核）"""
-        sheet = _sheet_to_change(sheet_id)
-        with changing():
-            operations.add_adjustment(current_actor(), sheet, **body)
-        return _changed(sheet)
+@transition(blp, "/monthly/<int:sheet_id>/adjustments", "sheet_adjustments", MonthlyPointsSchema, *SQUAD_MANAGERS,
+            arguments=PointsAdjustmentCreateSchema, etag=True, status=201, alt_responses=((409, "该月已锁定"),))
+def sheet_adjustments(body, sheet_id):
+    """领导调整分值（须说明理由；需 If-Match；调整后回到草稿，需重新审核）"""
+    return _move(sheet_id, lambda actor, sheet: operations.add_adjustment(actor, sheet, **body))
 
 
 def _move(sheet_id: int, operation) -> MonthlyPoints:
-    """Moves a sheet to its next state with `operation` (If-Match required)."""
+    """Changes a sheet with `operation` (to its next state, or by an adjustment; If-Match required)."""
     sheet = _sheet_to_change(sheet_id)
     with changing():
         operation(current_actor(), sheet)
@@ -265,42 +253,31 @@ def sheet_lock(sheet_id):
     return _move(sheet_id, operations.lock)
 
 
-class _SquadTransition(MethodView):
+def _move_all(body, squad_id, operation) -> dict:
     """Moves every eligible sheet of a squad's month with `operation`; says what happened to each."""
-
-    def _move_all(self, body, squad_id):
-        squad = get_visible(Squad, squad_id, current_actor(), what="中队")
-        audit_object("squad", squad.id)
-        with changing():
-            outcomes = operations.for_squad(current_actor(), squad, body["month"], self.operation)
-        sheets = [dict(id=o.sheet.id, officer_id=o.sheet.officer_id, officer_name=o.sheet.officer.name,
-                       state=o.sheet.state, total=o.sheet.total, outcome=o.outcome, error=o.code, message=o.message)
-                  for o in outcomes]
-        done = sum(o.outcome == "done" for o in outcomes)
-        return dict(squad_id=squad.id, month=body["month"], done=done, skipped=len(outcomes) - done, sheets=sheets)
+    squad = get_visible(Squad, squad_id, current_actor(), what="中队")
+    audit_object("squad", squad.id)
+    with changing():
+        outcomes = operations.for_squad(current_actor(), squad, body["month"], operation)
+    sheets = [dict(id=o.sheet.id, officer_id=o.sheet.officer_id, officer_name=o.sheet.officer.name,
+                   state=o.sheet.state, total=o.sheet.total, outcome=o.outcome, error=o.code, message=o.message)
+              for o in outcomes]
+    done = sum(o.outcome == "done" for o in outcomes)
+    return dict(squad_id=squad.id, month=body["month"], done=done, skipped=len(outcomes) - done, sheets=sheets)
 
 
-@blp.route("/squads/<int:squad_id>/monthly/review", endpoint="squad_review")
-class SquadReview(_SquadTransition):
-    operation = staticmethod(operations.review)
-
-    @auth_required(blp, *SQUAD_MANAGERS)
-    @blp.arguments(PointsSquadMonthSchema)
-    @blp.response(200, PointsSquadOutcomeSchema)
-    @blp.alt_response(404, description="中队不存在或不在数据权限内")
-    def post(self, body, squad_id):
-        """一键审核中队某月的全部草稿（本人的与非草稿的跳过，逐张说明）"""
-        return self._move_all(body, squad_id)
+SQUAD_MISSING = ((404, "中队不存在或不在数据权限内"),)
 
 
-@blp.route("/squads/<int:squad_id>/monthly/publish", endpoint="squad_publish")
-class SquadPublish(_SquadTransition):
-    operation = staticmethod(operations.publish)
+@transition(blp, "/squads/<int:squad_id>/monthly/review", "squad_review", PointsSquadOutcomeSchema, *SQUAD_MANAGERS,
+            arguments=PointsSquadMonthSchema, alt_responses=SQUAD_MISSING)
+def squad_review(body, squad_id):
+    """一键审核中队某月的全部草稿（本人的与非草稿的跳过，逐张说明）"""
+    return _move_all(body, squad_id, operations.review)
 
-    @auth_required(blp, *SQUAD_MANAGERS)
-    @blp.arguments(PointsSquadMonthSchema)
-    @blp.response(200, PointsSquadOutcomeSchema)
-    @blp.alt_response(404, description="中队不存在或不在数据权限内")
-    def post(self, body, squad_id):
-        """一键公布中队某月全部已审核的月积分并通知本人（本人的与未审核的跳过，逐张说明）"""
-        return self._move_all(body, squad_id)
+
+@transition(blp, "/squads/<int:squad_id>/monthly/publish", "squad_publish", PointsSquadOutcomeSchema, *SQUAD_MANAGERS,
+            arguments=PointsSquadMonthSchema, alt_responses=SQUAD_MISSING)
+def squad_publish(body, squad_id):
+    """一键公布中队某月全部已审核的月积分并通知本人（本人的与未审核的跳过，逐张说明）"""
+    return _move_all(body, squad_id, operations.publish)

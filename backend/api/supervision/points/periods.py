@@ -8,9 +8,10 @@ from backend.api.audit import audit_object
 from backend.api.fields import Id, Month, Points, Quarter
 from backend.api.pagination import listing
 from backend.api.schemas import Rows, Schema, Text
-from backend.api.security import auth_required, current_actor
+from backend.api.security import current_actor
 from backend.api.supervision.points.common import blp
 from backend.api.transitions import transition
+from backend.api.views import method
 from backend.db import session
 from backend.org.roles import SQUAD_MANAGERS
 from backend.org.scope import get_visible
@@ -162,13 +163,9 @@ class Quarterlies(MethodView):
 
 @blp.route("/quarterly/<int:evaluation_id>", endpoint="quarterly_one")
 class QuarterlyById(MethodView):
-    @auth_required(blp)
-    @blp.etag
-    @blp.response(200, QuarterlyDetailSchema)
-    @blp.alt_response(404, description="不存在或不在数据权限内")
-    def get(self, evaluation_id):
-        """季评价详情，含参与平均的各月积分（下钻到月；响应带 ETag，确认时放入 If-Match）"""
-        return _shown(_evaluation(evaluation_id), QuarterlyEtagSchema)
+    get = method(blp, lambda evaluation_id: _shown(_evaluation(evaluation_id), QuarterlyEtagSchema),
+                 "季评价详情，含参与平均的各月积分（下钻到月；响应带 ETag，确认时放入 If-Match）",
+                 QuarterlyDetailSchema, etag=True)
 
 
 @transition(blp, "/quarterly/<int:evaluation_id>/confirm", "quarterly_confirm", QuarterlyDetailSchema, *SQUAD_MANAGERS,
@@ -187,13 +184,8 @@ class Yearlies(MethodView):
 
 @blp.route("/yearly/<int:appraisal_id>", endpoint="yearly_one")
 class YearlyById(MethodView):
-    @auth_required(blp)
-    @blp.etag
-    @blp.response(200, YearlyDetailSchema)
-    @blp.alt_response(404, description="不存在或不在数据权限内")
-    def get(self, appraisal_id):
-        """年考核详情，含各季评价（下钻到季；响应带 ETag，确认时放入 If-Match）"""
-        return _shown(_appraisal(appraisal_id), YearlyEtagSchema)
+    get = method(blp, lambda appraisal_id: _shown(_appraisal(appraisal_id), YearlyEtagSchema),
+                 "年考核详情，含各季评价（下钻到季；响应带 ETag，确认时放入 If-Match）", YearlyDetailSchema, etag=True)
 
 
 @transition(blp, "/yearly/<int:appraisal_id>/confirm", "yearly_confirm", YearlyDetailSchema, *SQUAD_MANAGERS, etag=True,

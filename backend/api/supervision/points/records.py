@@ -4,12 +4,12 @@ from __future__ import annotations
 from flask.views import MethodView
 from marshmallow import fields, validate
 
-from backend.api.audit import audit_object
 from backend.api.fields import FIRST_DAY, Date, Id, Month, Points, days
 from backend.api.pagination import listing
 from backend.api.schemas import Schema, Text
-from backend.api.security import auth_required, current_actor
+from backend.api.security import current_actor
 from backend.api.supervision.points.common import blp, cents, item_name, within
+from backend.api.views import creation, method
 from backend.db import session
 from backend.org.roles import DISTRICT_ADMINS, SQUAD_MANAGERS
 from backend.supervision.points import operations, queries
@@ -99,43 +99,27 @@ class PointsManualFilterSchema(Schema):
 
 @blp.route("/items", endpoint="items")
 class Items(MethodView):
-    @auth_required(blp)
-    @blp.response(200, PointsItemSchema(many=True))
-    def get(self):
-        """积分条目目录"""
-        return [dict(item=code, name=kind.name, unit=kind.unit, manual=kind.manual) for code, kind in ITEMS.items()]
+    get = method(blp, lambda: [dict(item=code, name=kind.name, unit=kind.unit, manual=kind.manual)
+                               for code, kind in ITEMS.items()], "积分条目目录", PointsItemSchema(many=True))
 
 
 @blp.route("/parameters", endpoint="parameters")
 class Parameters(MethodView):
-    @auth_required(blp)
-    @blp.response(200, PointsParameterSchema(many=True))
-    def get(self):
-        """考核参数：基础分、调整上限、锁定日、季评价加减分与等次、年考核名额与分数线（均为示例默认值，由区局设定）"""
-        return queries.parameters()
+    get = method(blp, queries.parameters,
+                 "考核参数：基础分、调整上限、锁定日、季评价加减分与等次、年考核名额与分数线（均为示例默认值，由区局设定）",
+                 PointsParameterSchema(many=True))
 
 
 @blp.route("/rules", endpoint="rules")
 class Rules(MethodView):
-    @auth_required(blp)
-    @blp.arguments(ScoringRuleFilterSchema, location="query")
-    @blp.response(200, ScoringRuleSchema(many=True))
-    def get(self, filters):
-        """积分规则的各个版本（本区规则与示例默认规则：示例默认值，由区局确认或修改）"""
-        return session.scalars(queries.rules(current_actor(), **filters)).all()
-
-    @auth_required(blp, *DISTRICT_ADMINS)
-    @blp.arguments(ScoringRuleCreateSchema)
-    @blp.response(201, ScoringRuleSchema)
-    @blp.alt_response(409, description="该条目在同一生效月份已有版本")
-    def post(self, body):
-        """新增本区某条目的规则版本（自某月 1 日起生效）
-
-        未锁定的月计分随即重算，有变化的退回草稿；已锁定的月份不受影响。
-        """
-        rule = operations.create_rule(current_actor(), **body)
-        audit_object("scoring_rule", rule.id)
-        return rule
+    get = method(blp, lambda filters: session.scalars(queries.rules(current_actor(), **filters)).all(),
+                 "积分规则的各个版本（本区规则与示例默认规则：示例默认值，由区局确认或修改）",
+                 ScoringRuleSchema(many=True), arguments=ScoringRuleFilterSchema, location="query")
+    post = creation(blp, ScoringRuleCreateSchema, ScoringRuleSchema,
+                    "新增本区某条目的规则版本（自某月 1 日起生效）\n\n"
+                    "未锁定的月计分随即重算，有变化的退回草稿；已锁定的月份不受影响。",
+                    operations.create_rule, "scoring_rule", *DISTRICT_ADMINS,
+                    alt_responses=((409, "该条目在同一生效月份已有版本"),))
 
 
 @blp.route("/daily", endpoint="daily_items")
@@ -148,12 +132,6 @@ class ManualItems(MethodView):
     get = listing(
         blp, queries.manual_items, PointsManualFilterSchema, PointsManualItemSchema, "手工登记的事项（数据权限内）"
     )
-
-    @auth_required(blp, *SQUAD_MANAGERS)
-    @blp.arguments(PointsManualItemSchema)
-    @blp.response(201, PointsManualItemSchema)
-    def post(self, body):
-        """登记表彰嘉奖、办结案件等事项（中队长、区局）；当日日记实与当月积分随即更新"""
-        entry = operations.record_manual_item(current_actor(), **body)
-        audit_object("manual_item", entry.id)
-        return entry
+    post = creation(blp, PointsManualItemSchema, PointsManualItemSchema,
+                    "登记表彰嘉奖、办结案件等事项（中队长、区局）；当日日记实与当月积分随即更新",
+                    operations.record_manual_item, "manual_item", *SQUAD_MANAGERS)

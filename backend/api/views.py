@@ -1,0 +1,73 @@
+"""The view methods every API module shares, each one line in a MethodView: one object's detail (`detail`),
+a new object (`creation`), a change to one object in place (`change`), what a phone may send twice
+(`submission`). A list is api/pagination.py `listing`,
+a move to the next state is api/transitions.py `transition`; all are built by `method`."""
+from __future__ import annotations
+
+from backend.api.audit import audit_object
+from backend.api.security import auth_required, current_actor
+from backend.org.scope import get_visible
+
+
+def method(blp, call, summary: str, schema, *roles, arguments=None, location: str = "json", status: int = 200,
+           alt_responses: tuple = (), etag: bool = False):
+    """A view method calling `call(body, **url_ids)` (without the body when there are no `arguments`), open to
+    `roles` (anyone signed in when none are given), answering `schema` with `status` (`alt_responses`:
+    (status, description[, schema]) it may answer instead; `etag`: a write must carry the ETag in If-Match);
+    `summary` is what the OpenAPI document says of it."""
+    def view(self, *args, **kwargs):
+        return call(*args, **kwargs)
+
+    view.__doc__ = summary
+    for alt_status, description, *alt_schema in reversed(alt_responses):
+        view = blp.alt_response(alt_status, description=description, schema=next(iter(alt_schema), None))(view)
+    view = blp.response(status, schema)(view) if schema is not None else blp.response(status)(view)
+    if arguments is not None:
+        view = blp.arguments(arguments, location=location)(view)
+    if etag:
+        view = blp.etag(view)
+    return auth_required(blp, *roles)(view)
+
+
+def visible(model, what: str):
+    """A `detail` finder: the object of the URL's id, if it lies in the caller's data scope (else 404)."""
+    return lambda actor, object_id: get_visible(model, object_id, actor, what=what)
+
+
+def detail(blp, schema, summary: str, find, *roles):
+    """A GET answering `find(actor, *url_ids)` in `schema`."""
+    return method(blp, lambda **ids: find(current_actor(), *ids.values()), summary, schema, *roles)
+
+
+def creation(blp, arguments, schema, summary: str, create, object_type: str, *roles, alt_responses: tuple = ()):
+    """A POST answering 201 with `create(actor, *url_ids, **body)`, audited as `object_type` with its new id."""
+    def call(body, **ids):
+        created = create(current_actor(), *ids.values(), **body)
+        audit_object(object_type, created.id)
+        return created
+
+    return method(blp, call, summary, schema, *roles, arguments=arguments, status=201, alt_responses=alt_responses)
+
+
+def change(blp, arguments, schema, summary: str, operation, object_type: str, *roles, status: int = 200,
+           alt_responses: tuple = ()):
+    """A PATCH, PUT or DELETE answering `operation(actor, url_id, **body)`, audited as `object_type` with the
+    URL's id (`arguments` None: no body; `schema` None: no content)."""
+    def call(*body, **ids):
+        (object_id,) = ids.values()
+        audit_object(object_type, object_id)
+        return operation(current_actor(), object_id, **(body[0] if body else {}))
+
+    return method(blp, call, summary, schema, *roles, arguments=arguments, status=status,
+                  alt_responses=alt_responses)
+
+
+def submission(blp, arguments, schema, summary: str, submit, *roles, location: str = "json"):
+    """A POST of what a phone may send again (the same client_id): `submit(body, **url_ids)` gives the object
+    and whether it is new; 201 with it the first time, 200 with the first result after."""
+    def call(body, **ids):
+        submitted, new = submit(body, **ids)
+        return submitted, 201 if new else 200
+
+    return method(blp, call, summary, schema, *roles, arguments=arguments, location=location, status=201,
+                  alt_responses=((200, "同一 client_id 已提交过：返回第一次的结果", schema),))

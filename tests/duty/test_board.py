@@ -65,4 +65,4 @@ def test_an_officer_sees_only_their_own_line_and_bad_days_are_refused_in_chinese
         refused = client.get(f"/api/duty/board?{query}", headers=make.headers(officer))
         assert refused.status_code in (400, 422), (query, refused.json)
         assert any("\u4e00" <= ch <= "\u9fff" for ch in refused.json["message"])
-    assert refused_in_chinese(client.get("/api/duty/board"), 401, "unauthorized")
+    assert refused_in_chinese(client.get("/api/duty/board"), 401, "token_missing")

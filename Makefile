@@ -24,6 +24,7 @@ run: install
 	DEMO_MODE=1 $(BIN)/flask --app wsgi migrate
 	DEMO_MODE=1 $(BIN)/flask --app wsgi seed-demo
 	@echo "服务地址:   http://127.0.0.1:$(PORT)/api/health"
+	@echo "管理端:     http://127.0.0.1:$(PORT)/console/   (演示账号 JA1001，密码 chengguan-demo)"
 	@echo "接口文档:   http://127.0.0.1:$(PORT)/api/docs"
 	@echo "OpenAPI:    http://127.0.0.1:$(PORT)/api/openapi.json"
 	DEMO_MODE=1 SCHEDULER_MODE=$${SCHEDULER_MODE:-embedded} $(BIN)/gunicorn --workers 2 --worker-class gthread --threads 4 --bind 127.0.0.1:$(PORT) wsgi:app

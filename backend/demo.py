@@ -1,13 +1,30 @@
-"""Demo data for a first look: one district, two squads, people of every role, two community offices."""
+"""Demo data for a first look: one district, two squads, people of every role, two community offices, and
+their recent work through the domain operations (so every console page shows something on the first start):
+posts, the roster from the first of last month to today with its check-ins (on time, late, absent, one
+out-of-area check-in waiting for approval today), last month's points (one squad's reviewed, the other's drafts),
+and complaints in every state, some of them overdue."""
 from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 
-from backend.db import session
+from backend.community import operations as complaints
+from backend.community.models import Complaint, ComplaintEvent
+from backend.community.signing import office_signature
+from backend.db import LOCAL_TZ, local_day, session, utcnow
+from backend.duty import checkins
+from backend.duty import operations as duty
+from backend.duty.jobs import close_day
+from backend.duty.models import CheckKind
 from backend.nonsite.calendar import EXAMPLE_2026
 from backend.nonsite.models import CalendarDay
 from backend.org.auth import hash_password
 from backend.org.models import CommunityOffice, District, Officer, Role, Squad
+from backend.supervision.points import jobs as points_jobs
+from backend.supervision.points import operations as points
+from backend.supervision.points.models import MonthlyPoints
 
 DEMO_PASSWORD = "chengguan-demo"
 
@@ -54,4 +71,144 @@ def load_demo() -> bool:
     session.flush()
     session.add_all(CalendarDay(district_id=district.id, day=day, working=working, name=name)
                     for day, working, name in EXAMPLE_2026)  # an example year: the seeds give no calendar
+    officers = {officer.badge_no: officer for officer in session.scalars(select(Officer))}
+    now = utcnow()
+    posts = _posts(officers)
+    _roster_and_checks(officers, posts, now)
+    _last_month_points(officers, local_day(now))
+    _complaints(officers, now)
+    session.flush()
     return True
+
+
+# badge of the leader, then per post: name, centre (GCJ-02), radius in metres
+POSTS = {
+    "JA1001": [("静安寺广场", 31.2234, 121.4456, 150), ("愚园路商业街", 31.2226, 121.4383, 200)],
+    "JA2001": [("南京西路步行街", 31.2355, 121.4651, 200), ("大田路菜场", 31.2382, 121.4629, 120)],
+}
+FIELD_OFFICERS = {"JA1002": ("JA1001", 0), "JA1003": ("JA1001", 1), "JA2002": ("JA2001", 0),
+                  "JA2003": ("JA2001", 1)}  # officer: (leader, post index)
+
+
+def _posts(officers: dict[str, Officer]) -> dict[str, list]:
+    return {leader: [duty.create_post(officers[leader], name=name, fence={
+        "shape": "circle", "coord_system": "gcj02", "center": {"lat": lat, "lng": lng}, "radius_m": radius})
+        for name, lat, lng, radius in places] for leader, places in POSTS.items()}
+
+
+def _check(officer: Officer, kind: CheckKind, shift, at: datetime, post, *, away_m: float = 0, reason=None):
+    """A check-in or check-out submitted at `at` (as the phone would have sent it then), `away_m` north of the post."""
+    checkins.submit_check(officer, kind, client_id=f"demo-{shift.id}-{kind.value}", shift_id=shift.id, client_at=at,
+                          lat=post.center_lat + away_m / 111_000, lng=post.center_lng, coord_system="gcj02",
+                          accuracy_m=15.0, reason=reason, now=at)
+
+
+def _roster_and_checks(officers: dict[str, Officer], posts: dict[str, list], now: datetime) -> None:
+    """Weekday shifts 08:30–17:00 from the first of last month, checked in and out (one late, one absent a week);
+    today's shifts began two hours ago: one on post, one out of area waiting, one late, one not yet checked in."""
+    today = local_day(now)
+    first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    for index, (badge, (leader, post_index)) in enumerate(FIELD_OFFICERS.items()):
+        officer, post = officers[badge], posts[leader][post_index]
+        days = [day for day in (first + timedelta(days=n) for n in range((today - first).days)) if day.weekday() < 5]
+        lines = [dict(officer_id=officer.id, day=day, start=time(8, 30), end=time(17), duty_type="patrol",
+                      post_id=post.id) for day in days]
+        for shift in duty.create_shifts(officers[leader], lines):
+            if shift.day.toordinal() % 5 == index:  # a day off sick now and then: no check-in, absent
+                continue
+            late = timedelta(minutes=17) if shift.day.toordinal() % 7 == index else timedelta(minutes=-4)
+            _check(officer, CheckKind.check_in, shift, shift.starts_at + late, post)
+            _check(officer, CheckKind.check_out, shift, shift.ends_at + timedelta(minutes=3), post)
+    close_day(today - timedelta(days=1), now)  # every past shift: no check-in is an absence
+    local_start = (now.astimezone(LOCAL_TZ) - timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
+    start = max(local_start, datetime.combine(today, time(0), LOCAL_TZ))
+    end = start + timedelta(hours=8)
+    for index, (badge, (leader, post_index)) in enumerate(FIELD_OFFICERS.items()):
+        post = posts[leader][post_index]
+        [shift] = duty.create_shifts(officers[leader], [dict(
+            officer_id=officers[badge].id, day=today, start=start.time(), end=end.time(), duty_type="patrol",
+            post_id=post.id, ends_next_day=end.date() > today)])
+        if index == 0:
+            _check(officers[badge], CheckKind.check_in, shift, shift.starts_at + timedelta(minutes=2), post)
+        elif index == 1:
+            _check(officers[badge], CheckKind.check_in, shift, shift.starts_at + timedelta(minutes=1), post,
+                   away_m=900, reason="群众求助，在点位外处置占道堆物")
+        elif index == 2:
+            _check(officers[badge], CheckKind.check_in, shift, min(now, shift.starts_at + timedelta(minutes=25)), post)
+
+
+def _last_month_points(officers: dict[str, Officer], today: date) -> None:
+    """Daily records of every past day, last month's sheets; the first squad's month adjusted and reviewed."""
+    first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    for day in range((today - first).days):
+        points_jobs.daily_records(first + timedelta(days=day))
+    points_jobs.monthly_points(first)
+    leader = officers["JA1001"]
+    sheets = list(session.scalars(select(MonthlyPoints).where(MonthlyPoints.month == first,
+                                                              MonthlyPoints.squad_id == leader.squad_id)))
+    for sheet in sheets:
+        if sheet.officer_id == officers["JA1002"].id:
+            points.add_adjustment(leader, sheet, points=Decimal("2"), reason="协助处置突发事件")
+        if sheet.officer_id != leader.id:
+            points.review(leader, sheet)
+
+
+# office index, category, description, what the squad has done with it, hours since it was submitted
+COMPLAINTS = [
+    (0, "street_vending", "华山路地铁站口有流动摊贩占道经营，早晚高峰尤其多", "new", 0.5),
+    (0, "noise", "夜间施工噪声扰民，已持续三个晚上", "new", 5),
+    (0, "road_obstruction", "愚园路 120 弄门口长期堆放建筑垃圾，影响通行", "accepted", 30),
+    (0, "shop_overflow", "常德路一家水果店跨门营业，货架摆到人行道上", "assigned", 20),
+    (0, "illegal_advertising", "延安中路人行天桥上张贴小广告", "in_progress", 130),
+    (0, "waste_sorting", "小区垃圾箱房混投严重，无人值守", "resolved", 96),
+    (0, "muck_dumping", "夜间有车辆在华山路空地偷倒渣土", "closed", 200),
+    (0, "other", "咨询共享单车乱停放由哪个部门处理", "rejected", 10),
+    (1, "street_vending", "南京西路步行街有人兜售仿冒商品", "new", 3),
+    (1, "group_renting", "大田路一处民房疑似群租，进出人员多", "accepted", 40),
+]
+
+
+def _complaints(officers: dict[str, Officer], now: datetime) -> None:
+    """Residents' complaints at both offices, handled as far as their line says, dated back as it says."""
+    offices = list(session.scalars(select(CommunityOffice).order_by(CommunityOffice.id)))
+    for office_index, category, description, reached, hours_ago in COMPLAINTS:
+        office = offices[office_index]
+        leader, handler = (officers["JA1001"], officers["JA1003"]) if office_index == 0 else (
+            officers["JA2001"], officers["JA2002"])
+        complaint, _ = complaints.submit_complaint(
+            office_code=office.code, version=complaints.qr_version(office),
+            signature=office_signature(office.code, complaints.qr_version(office)), category=category,
+            description=description, place=office.residential_committee, lat=office.lat, lng=office.lng,
+            coord_system="gcj02")
+        _handle(complaint, reached, leader, handler)
+        _date_back(complaint, timedelta(hours=hours_ago))
+
+
+def _handle(complaint: Complaint, reached: str, leader: Officer, handler: Officer) -> None:
+    if reached == "rejected":
+        complaints.reject_complaint(leader, complaint.id, "不属于城管执法职责，已告知市民向交通部门反映")
+        return
+    if reached == "new":
+        return
+    complaints.accept_complaint(leader, complaint.id)
+    if reached == "accepted":
+        return
+    complaints.assign_complaint(leader, complaint.id, handler.id)
+    if reached == "assigned":
+        return
+    complaints.start_handling(handler, complaint.id)
+    if reached == "in_progress":
+        return
+    complaints.resolve_complaint(handler, complaint.id, "已现场处置，小广告已清除，并加强巡查")
+    if reached == "closed":
+        complaints.close_complaint(leader, complaint.id)
+        complaints.rate_complaint(complaint.tracking_code, score=5, comment="处理及时")
+
+
+def _date_back(complaint: Complaint, age: timedelta) -> None:
+    """The complaint and its timeline as if submitted `age` ago (the deadlines move with it)."""
+    for column in ("submitted_at", "accept_due_at", "resolve_due_at", "accepted_at", "resolved_at", "closed_at"):
+        if getattr(complaint, column) is not None:
+            setattr(complaint, column, getattr(complaint, column) - age)
+    for event in session.scalars(select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint.id)):
+        event.at -= age

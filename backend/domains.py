@@ -9,7 +9,7 @@ last; their settings are in backend/config.py, read before any domain is.
 """
 from __future__ import annotations
 
-from backend.registry import SWEEP, Domain, Job, resolve
+from backend.registry import SWEEP, Domain, Job, Setting, resolve
 
 CORE = Domain(
     "core",
@@ -26,6 +26,15 @@ OUTBOX = Domain(
     blueprints=("backend.api.outbox.views:blp",),
     jobs=(Job("outbox.deliver", {"minute": "*"}, "backend.outbox.deliver", period=SWEEP,
               executor="outbox"),),  # every queued message (text cards), with retries; an outage delays no other job
+)
+
+# The desk console: pages that are clients of the API above (no domain of its own; its map's tile service).
+CONSOLE = Domain(
+    "console",
+    blueprints=("backend.api.console:blp",),
+    settings=(Setting("CONSOLE_TILE_URL", "https://webrd01.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1"
+                      "&style=8&x={x}&y={y}&z={z}", str,
+                      "map tiles of the desk console (GCJ-02, as the stored coordinates; e.g. the district's own)"),),
 )
 
 # Each domain, by its declaration ("package:DOMAIN").
@@ -45,4 +54,4 @@ DECLARATIONS = (
     "backend.training:DRILLS",
 )
 
-DOMAINS: tuple[Domain, ...] = (CORE, *(resolve(declaration) for declaration in DECLARATIONS), OUTBOX)
+DOMAINS: tuple[Domain, ...] = (CORE, *(resolve(declaration) for declaration in DECLARATIONS), OUTBOX, CONSOLE)

@@ -9,9 +9,10 @@ from flask import Flask, g, request
 
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 # Scripts only from our own files or inline with this response's nonce; inline styles are allowed (the printed
-# notice and Swagger UI use style attributes); nothing may frame a page.
+# notice and Swagger UI use style attributes); images also from the origins a page names (the console's map
+# tiles, `allow_image_origin`); nothing may frame a page.
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
-                           "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+                           "img-src 'self' data:{images}; object-src 'none'; base-uri 'none'; form-action 'self'; "
                            "frame-ancestors 'none'")
 
 
@@ -28,10 +29,16 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
+def allow_image_origin(origin: str) -> None:
+    """Let this response's page load images from `origin` (scheme://host[:port]) besides its own."""
+    g.setdefault("csp_image_origins", []).append(origin)
+
+
 def add_security_headers(response):
     response.headers["X-Content-Type-Options"] = "nosniff"
     if response.mimetype == "text/html":
-        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.format(nonce=csp_nonce())
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.format(
+            nonce=csp_nonce(), images="".join(f" {origin}" for origin in g.pop("csp_image_origins", ())))
         response.headers["X-Frame-Options"] = "DENY"
     return response
 

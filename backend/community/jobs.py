@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
-from backend.community.models import CATEGORY_NAMES, Complaint, OverdueWarning, Status
+from backend.community.models import CATEGORY_NAMES, Complaint, OverdueWarning
+from backend.community.queries import AWAITING_ACCEPT, OPEN_STATUSES
 from backend.config import settings
 from backend.db import LOCAL_TZ, session, utcnow
 from backend.org.models import Officer, Role
@@ -15,14 +16,12 @@ from backend.wechat.messages import queue_text_card
 
 log = logging.getLogger(__name__)
 
-AWAITING_ACCEPT = (Status.submitted, Status.transferred)
-AWAITING_RESOLVE = (Status.submitted, Status.accepted, Status.assigned, Status.in_progress, Status.transferred)
 STAGE_NAMES = {"accept": "受理", "resolve": "办结"}
 
 
 def _overdue(stage: str, now: datetime) -> list[Complaint]:
     due, statuses = ((Complaint.accept_due_at, AWAITING_ACCEPT) if stage == "accept"
-                     else (Complaint.resolve_due_at, AWAITING_RESOLVE))
+                     else (Complaint.resolve_due_at, OPEN_STATUSES))
     warned = exists().where(OverdueWarning.complaint_id == Complaint.id, OverdueWarning.stage == stage)
     return list(session.scalars(select(Complaint).where(Complaint.status.in_(statuses), due < now, ~warned)
                                 .order_by(Complaint.id)))

@@ -12,6 +12,16 @@ from backend.org.models import Officer
 from backend.org.scope import scoped
 
 OPEN_STATUSES = (Status.submitted, Status.accepted, Status.assigned, Status.in_progress, Status.transferred)
+AWAITING_ACCEPT = (Status.submitted, Status.transferred)
+
+
+def overdue_stage(complaint: Complaint, now: datetime) -> str | None:
+    """"accept" or "resolve" when the complaint is past that deadline and still waits on it, else None."""
+    if complaint.status in AWAITING_ACCEPT and complaint.accept_due_at < now:
+        return "accept"
+    if complaint.status in OPEN_STATUSES and complaint.resolve_due_at < now:
+        return "resolve"
+    return None
 
 
 def queue(actor: Officer, *, status: Status | None = None, office_id: int | None = None,

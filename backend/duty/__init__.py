@@ -4,7 +4,8 @@ from backend.registry import Domain, Job, PointsItem, Setting
 DOMAIN = Domain(
     "duty",
     models=("backend.duty.models",),
-    blueprints=("backend.api.duty.views:blp", "backend.api.duty.attendance:blp"),
+    blueprints=("backend.api.duty.views:blp", "backend.api.duty.attendance:blp",
+                "backend.api.duty.board:blp"),
     jobs=(
         Job("duty.close_day", {"hour": 0, "minute": 20}, "backend.duty.jobs.close_day", lag=1),  # yesterday's shifts
         Job(

@@ -257,3 +257,23 @@ def test_suggestion_puts_the_officer_on_duty_nearest_to_the_complaint_first(clie
     assert 50 <= suggestions[0]["distance_m"] <= 150
     assert 1500 <= suggestions[1]["distance_m"] <= 2500
     assert suggestions[2]["distance_m"] is None
+
+
+def test_the_queue_names_the_deadline_a_complaint_has_passed(client, office, make):
+    leader, officer, _ = staff(office)
+    complaint = make.complaint(office)  # street vending: accept within 2 hours, resolve within a day
+    url = f"/api/community/complaints/{complaint.id}"
+
+    def overdue_at(moment) -> str | None:
+        with time_machine.travel(moment, tick=False):
+            return client.get(url, headers=make.headers(leader)).json["overdue"]
+
+    assert overdue_at(complaint.submitted_at + timedelta(hours=1)) is None
+    assert overdue_at(complaint.accept_due_at + timedelta(minutes=1)) == "accept"
+    assigned = client.post(f"{url}/assign", headers=make.headers(leader), json={"officer_id": officer.id})
+    assert assigned.status_code == 200
+    assert overdue_at(complaint.accept_due_at + timedelta(minutes=1)) is None  # accepted when assigned
+    assert overdue_at(complaint.resolve_due_at + timedelta(minutes=1)) == "resolve"
+    with time_machine.travel(complaint.resolve_due_at + timedelta(minutes=1), tick=False):
+        queue = client.get("/api/community/complaints?overdue=true", headers=make.headers(leader)).json
+    assert [(row["id"], row["overdue"]) for row in queue] == [(complaint.id, "resolve")]

@@ -13,7 +13,7 @@ from backend.api.schemas import Count, Flag, Rows, Schema, Text
 from backend.api.security import current_actor
 from backend.community import privacy, queries
 from backend.community.models import CATEGORY_NAMES, STATUS_NAMES, Category, Status
-from backend.db import session
+from backend.db import session, utcnow
 from backend.evidence.models import Subject
 from backend.evidence.queries import evidence_list
 
@@ -133,6 +133,8 @@ class ComplaintSchema(Schema):
     submitted_at = fields.DateTime()
     accept_due_at = fields.DateTime()
     resolve_due_at = fields.DateTime()
+    overdue = Text(lambda c: queries.overdue_stage(c, utcnow()), allow_none=True, metadata={
+        "description": "已超期的环节：accept 受理超期 / resolve 办结超期；未超期为空"})
     accepted_at = fields.DateTime(allow_none=True)
     resolved_at = fields.DateTime(allow_none=True)
     closed_at = fields.DateTime(allow_none=True)

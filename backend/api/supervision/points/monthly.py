@@ -54,14 +54,14 @@ class MonthlyPointsSummarySchema(Schema):
     month = Month()
     squad_id = fields.Integer(allow_none=True)
     state = fields.Enum(SheetState)
-    total = Points()
-
-
-class MonthlyPointsSchema(MonthlyPointsSummarySchema):
     state_name = Text(lambda sheet: STATE_NAMES[sheet.state])
     base = Points()
     items_total = Points()
     adjustments_total = Points()
+    total = Points()
+
+
+class MonthlyPointsSchema(MonthlyPointsSummarySchema):
     version = fields.Integer()
     reviewed_at = fields.DateTime(allow_none=True)
     published_at = fields.DateTime(allow_none=True)

@@ -1,0 +1,61 @@
+"""The desk console (管理端): HTML pages under /console/ whose scripts call the same JSON API as every client.
+
+The pages hold no rule of their own: each is a template naming its script module (console/static/js), and the
+script asks the API for what it shows and sends what people do to the API, showing the API's refusals beside
+the fields. The map's tile service comes from CONSOLE_TILE_URL (its origin is added to the page's img-src).
+"""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Response, redirect, render_template, send_from_directory, url_for
+from flask.views import MethodView
+
+from backend.api.boundary import Blueprint
+from backend.api.headers import allow_image_origin
+from backend.community.models import STATUS_NAMES
+from backend.config import ROOT, settings
+
+CONSOLE_DIR = ROOT / "console"
+# page name -> its title; the page's script is static/js/<name>.js
+PAGES = {"login": "登录", "board": "今日勤务", "complaints": "诉件队列", "points": "月积分审核"}
+
+blp = Blueprint("console", __name__, url_prefix="/console", template_folder=str(CONSOLE_DIR / "templates"),
+                description="管理端页面（HTML；页面脚本调用本接口文档中的接口）")
+
+
+def _page(name: str) -> Response:
+    tile_url = settings().CONSOLE_TILE_URL
+    tiles = urlsplit(tile_url)
+    allow_image_origin(f"{tiles.scheme}://{tiles.netloc}")
+    response = Response(render_template(
+        "console.html", page=name, title=PAGES[name], pages=PAGES, tile_url=tile_url,
+        complaint_statuses={status.value: label for status, label in STATUS_NAMES.items()}))
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@blp.route("/", endpoint="home")
+class Home(MethodView):
+    @blp.doc(summary="管理端首页（转到今日勤务）")
+    @blp.response(302)
+    def get(self):
+        return redirect(url_for("console.page", name="board"))
+
+
+@blp.route("/<any(login, board, complaints, points):name>", endpoint="page")
+class Page(MethodView):
+    @blp.doc(summary="管理端页面（HTML）：login 登录 / board 今日勤务 / complaints 诉件队列 / points 月积分审核")
+    @blp.response(200, content_type="text/html")
+    def get(self, name):
+        return _page(name)
+
+
+@blp.route("/static/<path:filename>", endpoint="static")
+class Static(MethodView):
+    @blp.doc(summary="管理端页面的脚本、样式与地图、图表库（随代码发布的文件）")
+    @blp.response(200, content_type="application/octet-stream")
+    def get(self, filename):
+        response = send_from_directory(CONSOLE_DIR / "static", filename, max_age=0)
+        response.headers["Cache-Control"] = "no-cache"
+        return response

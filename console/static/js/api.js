@@ -1,0 +1,118 @@
+// The console's one way to the JSON API: the session's token, the sign-in round trip, refusals by field.
+const SESSION = "console.session";
+const DRAFTS = "console.drafts";
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body.message || "请求失败");
+    this.status = status;
+    this.code = body.code;
+    this.errors = body.errors || {};
+  }
+}
+
+export function session() {
+  const saved = JSON.parse(sessionStorage.getItem(SESSION) || "null");
+  return saved && Date.parse(saved.expires_at) > Date.now() ? saved : null;
+}
+
+export function startSession(login) {
+  sessionStorage.setItem(SESSION, JSON.stringify(login));
+}
+
+// Back to sign-in, keeping what was typed in every form of this page, to return to it after signing in.
+export function toSignIn() {
+  const here = location.pathname + location.search + location.hash;
+  const drafts = {};
+  for (const form of document.forms) {
+    if (form.id) drafts[form.id] = Object.fromEntries(new FormData(form));
+  }
+  sessionStorage.setItem(DRAFTS, JSON.stringify({ page: location.pathname, drafts }));
+  sessionStorage.removeItem(SESSION);
+  location.assign("/console/login?next=" + encodeURIComponent(here));
+}
+
+export function restoreDrafts() {
+  const saved = JSON.parse(sessionStorage.getItem(DRAFTS) || "null");
+  if (!saved || saved.page !== location.pathname) return;
+  sessionStorage.removeItem(DRAFTS);
+  for (const [id, values] of Object.entries(saved.drafts)) {
+    const form = document.getElementById(id);
+    if (!form) continue;
+    for (const [name, value] of Object.entries(values)) {
+      const field = form.elements[name];
+      if (field && field.type !== "password" && field.type !== "checkbox") field.value = value;
+    }
+  }
+}
+
+export async function api(method, path, { body, headers = {}, full = false } = {}) {
+  const current = session();
+  if (!current) return toSignIn();
+  const response = await fetch(path, {
+    method,
+    headers: { Authorization: "Bearer " + current.token, ...(body ? { "Content-Type": "application/json" } : {}),
+               ...headers },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  if (response.status === 401) return toSignIn();
+  const data = response.status === 204 ? null : await response.json();
+  if (!response.ok) throw new ApiError(response.status, data);
+  return full ? { data, headers: response.headers } : data;
+}
+
+// The API's refusal shown beside the fields it names (nested fields by their first name), the rest above the button.
+export function showErrors(form, error) {
+  clearErrors(form);
+  const general = [];
+  const fields = error.errors.json || error.errors.query || error.errors;
+  for (const [name, messages] of Object.entries(fields || {})) {
+    const slot = form.querySelector(`[data-error-for="${name}"]`);
+    const text = Array.isArray(messages) ? messages.join("；") : Object.values(messages).flat().join("；");
+    if (slot) {
+      slot.textContent = text;
+      form.elements[name]?.setAttribute("aria-invalid", "true");
+    } else general.push(text);
+  }
+  const slot = form.querySelector('[data-error-for="_form"]');
+  const message = general.length ? general.join("；") : (Object.keys(fields || {}).length ? "" : error.message);
+  if (slot) slot.textContent = message; else if (message) notice(message);
+}
+
+export function clearErrors(form) {
+  form.querySelectorAll("[data-error-for]").forEach((slot) => { slot.textContent = ""; });
+  form.querySelectorAll("[aria-invalid]").forEach((field) => field.removeAttribute("aria-invalid"));
+}
+
+export function notice(text) {
+  const box = document.getElementById("notice");
+  box.textContent = text;
+  box.hidden = !text;
+}
+
+const LOCAL = new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", month: "2-digit", day: "2-digit",
+                                                hour: "2-digit", minute: "2-digit", hour12: false });
+export const localTime = (iso) => (iso ? LOCAL.format(new Date(iso)) : "");
+const DAY = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai" });
+export const today = () => DAY.format(new Date());
+
+export function cell(row, text, className) {
+  const td = row.insertCell();
+  td.textContent = text ?? "";
+  if (className) td.className = className;
+  return td;
+}
+
+// Every console page but sign-in: who is signed in, sign-out.
+export async function signedIn() {
+  const current = session();
+  if (!current) return toSignIn();
+  document.getElementById("who").textContent = `${current.officer.name}（${current.officer.badge_no}）`;
+  document.getElementById("logout").addEventListener("click", async () => {
+    await api("POST", "/api/auth/logout").catch(() => null);
+    sessionStorage.removeItem(SESSION);
+    location.assign("/console/login");
+  });
+  restoreDrafts();
+  return current;
+}

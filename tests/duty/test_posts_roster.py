@@ -1,14 +1,16 @@
 """Posts with geofences, the roster, my duty today, scope."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from backend.db import session
+from backend.db import local_day, session, utcnow
 from backend.duty.models import Post, Shift
 from backend.org.models import Role
 
-MONDAY = date(2026, 11, 16)
+# This week's Monday: a roster day must lie within the range the schema states around today (no fixed date
+# that a later year's run would find too far back).
+MONDAY = local_day(utcnow()) - timedelta(days=local_day(utcnow()).weekday())
 
 
 @pytest.fixture
@@ -100,7 +102,7 @@ def test_leader_plans_a_week_copies_it_and_changes_one_shift(client, make, squad
     created = client.post("/api/duty/shifts", headers=headers, json={"shifts": _week(officers, post)})
     assert created.status_code == 201 and len(created.json) == 10
     first = created.json[0]
-    assert first["starts_at"] == "2026-11-16T00:00:00+00:00"  # 08:00 in Shanghai
+    assert first["starts_at"] == f"{MONDAY.isoformat()}T00:00:00+00:00"  # 08:00 in Shanghai
     assert first["scheduled_minutes"] == 540 and first["duty_type_name"] == "监察"
 
     copied = client.post("/api/duty/shifts/copy-week", headers=headers,
@@ -116,15 +118,24 @@ def test_leader_plans_a_week_copies_it_and_changes_one_shift(client, make, squad
                                  "post_id": None})
     assert changed.status_code == 200, changed.json
     assert changed.json["scheduled_minutes"] == 480 and changed.json["duty_type"] == "office"
-    assert changed.json["ends_at"] == "2026-11-23T22:00:00+00:00"  # 06:00 next morning in Shanghai
+    assert changed.json["ends_at"] == f"{(MONDAY + timedelta(days=7)).isoformat()}T22:00:00+00:00"  # 06:00 next morning
 
 
 def test_overlapping_and_backwards_shifts_are_refused_and_nothing_is_written(client, make, squad_team):
     leader, officers, post = squad_team
     headers = make.headers(leader)
-    line = {"officer_id": officers[0].id, "day": "2026-12-01", "start": "22:00", "end": "06:00",
-            "ends_next_day": True, "duty_type": "fixed_post", "post_id": post.id}
-    overlapping = dict(line, day="2026-12-02", start="05:00", end="09:00", ends_next_day=False)
+    line = {
+        "officer_id": officers[0].id,
+        "day": (MONDAY + timedelta(days=1)).isoformat(),
+        "start": "22:00",
+        "end": "06:00",
+        "ends_next_day": True,
+        "duty_type": "fixed_post",
+        "post_id": post.id,
+    }
+    overlapping = dict(
+        line, day=(MONDAY + timedelta(days=2)).isoformat(), start="05:00", end="09:00", ends_next_day=False
+    )
     response = client.post("/api/duty/shifts", headers=headers, json={"shifts": [line, overlapping]})
     assert response.status_code == 409 and response.json["error"] == "shift_overlap"
     assert "第 2 条" in response.json["message"]
@@ -143,15 +154,20 @@ def test_officer_sees_own_shifts_leader_the_squad(client, make, squad_team):
     assert len(client.get("/api/duty/shifts", headers=make.headers(leader)).json) == 10
     other = make.officer(Role.squad_leader)
     assert client.get("/api/duty/shifts", headers=make.headers(other)).json == []
-    assert client.post("/api/duty/shifts", headers=make.headers(other), json={"shifts": _week(officers[:1], post)}
-                       ).status_code == 404
+    assert (
+        client.post(
+            "/api/duty/shifts", headers=make.headers(other), json={"shifts": _week(officers[:1], post)}
+        ).status_code
+        == 404
+    )
 
 
 def test_my_duty_today_lists_what_is_still_owed(client, make, squad_team):
     leader, officers, post = squad_team
-    line = _week(officers[:1], post)[0] | {"day": "2026-12-03"}
+    day = (MONDAY + timedelta(days=3)).isoformat()
+    line = _week(officers[:1], post)[0] | {"day": day}
     client.post("/api/duty/shifts", headers=make.headers(leader), json={"shifts": [line]})
-    today = client.get("/api/duty/today?day=2026-12-03", headers=make.headers(officers[0]))
+    today = client.get(f"/api/duty/today?day={day}", headers=make.headers(officers[0]))
     assert today.status_code == 200
     assert [d["owed"] for d in today.json] == [["check_in", "check_out"]]
     assert today.json[0]["shift"]["post_name"] == post.name

@@ -55,7 +55,7 @@ def test_the_watermarked_copy_is_made_after_intake_on_every_frame(app, client, v
     assert _custody(client, headers, evidence_id) == [("view_watermarked", None)]
     stored = client.get(f"/api/evidence/{evidence_id}/original", headers=headers)
     assert stored.data == data  # the original untouched
-    assert make_video_copies() == {"made": 0, "failed": 0}  # made once: nothing is queued any more
+    assert make_video_copies() == {"made": 0, "failed": 0, "peak_mb": 0.0}  # made once: nothing is queued any more
     assert client.get(f"/api/evidence/{evidence_id}/watermarked", headers=headers).data == response.data
 
 

@@ -25,6 +25,7 @@ from backend.community.privacy import encrypt_phone, mask_phone, normalize_phone
 from backend.config import settings
 from backend.db import session, utcnow
 from backend.errors import Conflict, DomainError, Invalid, NotFound
+from backend.files import claim_keys
 from backend.geo import to_gcj02
 from backend.orders import repeats
 from backend.orders.models import (
@@ -108,6 +109,9 @@ def take(source: OrderSource, fields: dict, now: datetime) -> tuple[WorkOrder, b
     _storable(fields)  # a listed order has not been through _parse
     digest = hashlib.sha256(json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
     order_id = _text(fields, "order_id", 64)
+    # The platform may send one order twice at once (its retry racing a slow first answer): the second waits
+    # here for the first to commit and finds it, rather than failing on the unique key.
+    claim_keys([f"work-order:{source.id}:{order_id}"])
     known = _known(source, order_id)
     if known is not None:
         if known.body_sha256 != digest:

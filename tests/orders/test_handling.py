@@ -102,7 +102,8 @@ def test_deadlines_overdue_and_an_extension_request(client, make, platform, sour
     order_id = send(client, platform, source, soon).json["id"]
     send(client, platform, source, an_order())  # our own deadline for 无序设摊: a day
     act(client, make, leader, order_id, "assign", officer_id=officer.id)
-    too_early = act(client, make, officer, order_id, "extension", until=utcnow().isoformat(), text="需协调")
+    before_due = (utcnow() + timedelta(hours=1)).isoformat()  # in the future, yet before the current deadline
+    too_early = act(client, make, officer, order_id, "extension", until=before_due, text="需协调")
     assert too_early.json["error"] == "bad_extension"
     until = (utcnow() + timedelta(days=3)).isoformat()
     asked = act(client, make, officer, order_id, "extension", until=until, text="需协调产权单位")

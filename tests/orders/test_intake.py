@@ -3,6 +3,7 @@ phone encrypted; every bad input refused with a reason and nothing stored, and t
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import eviltransform
@@ -12,7 +13,7 @@ from sqlalchemy import func, select
 from backend.db import session, utcnow
 from backend.orders.models import WorkOrder
 from backend.org.models import Officer, Role
-from tests.orders.conftest import an_order, send
+from tests.orders.conftest import an_order, register, send
 
 
 def orders() -> int:
@@ -110,3 +111,22 @@ def test_hostile_bodies_are_refused_with_a_reason(client, platform, source, path
     refused = client.post(f"/api/orders/inbound/{source['name']}{path}", **platform.signed(body))
     assert refused.status_code == 422 and refused.json["error"] in ("invalid_text", "bad_json"), refused.json
     assert orders() == 0
+
+
+def test_the_same_new_order_sent_at_once_is_stored_once(committed_app, make, platform):
+    """The platform's retry racing its slow first send: one order, every answer a success, none a 500."""
+    squad = make.squad()
+    make.officer(Role.squad_leader, squad=squad)
+    admin = make.officer(Role.district_admin, district=squad.district)
+    session.commit()
+    source = register(committed_app.test_client(), make, admin, squad, platform)
+    order = an_order()
+
+    def push(_):
+        return send(committed_app.test_client(), platform, source, order)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = sorted(response.status_code for response in pool.map(push, range(12)))
+    assert answers == [200] * 11 + [201]
+    session.remove()
+    assert orders() == 1

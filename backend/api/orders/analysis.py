@@ -162,7 +162,7 @@ def _found(query: dict) -> tuple[list, str | None]:
 
 class FeatureCollectionSchema(Schema):
     type = fields.String(metadata={"example": "FeatureCollection"})
-    features = fields.List(fields.Raw(), metadata={
+    features = fields.List(fields.Dict(), metadata={
         "description": "GeoJSON（GCJ-02）：每个网格、类别、季节一项，多的在前；properties 含 cell、category、"
                        "season、count、orders、complaints、place"})
 

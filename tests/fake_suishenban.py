@@ -11,6 +11,7 @@ import hmac
 import json
 import threading
 import time
+from abc import ABC, abstractmethod
 
 from flask import Flask, jsonify, request
 from werkzeug.serving import make_server
@@ -20,7 +21,7 @@ def _sign(key: str, stamp: str, body: bytes) -> str:
     return hmac.new(key.encode(), stamp.encode() + b"\n" + body, hashlib.sha256).hexdigest()
 
 
-class SignedFake:
+class SignedFake(ABC):
     """A fake outside system on 127.0.0.1 that checks and makes signatures with one shared key."""
 
     def __init__(self, key: str):
@@ -29,11 +30,13 @@ class SignedFake:
         self._server = None
         self.reset()
 
+    @abstractmethod
     def reset(self) -> None:
-        raise NotImplementedError
+        """Forget what was received (each test starts empty)."""
 
+    @abstractmethod
     def _make_app(self) -> Flask:
-        raise NotImplementedError
+        """The Flask app that speaks the platform's protocol."""
 
     def start(self) -> str:
         self._server = make_server("127.0.0.1", 0, self.app, threaded=True)

@@ -2,10 +2,9 @@
 sender's own key, a timestamp within the replay window; the alert id makes a repeat within it harmless."""
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import datetime
 
+from backend import webhooks
 from backend.config import settings
 from backend.errors import Unauthorized
 
@@ -16,8 +15,17 @@ def sender_keys() -> dict[str, str]:
     return {name.strip(): key.strip() for name, _, key in pairs if key.strip()}
 
 
+# This platform's documented signing: a newline between timestamp and body; sender, then timestamp, then signature.
+SCHEME = webhooks.Scheme(
+    separator=b"\n", window=lambda: settings().NONSITE_REPLAY_SECONDS, error=Unauthorized,
+    refusals={webhooks.TIMESTAMP: ("bad_timestamp", "缺少时间戳，或时间戳不是整数秒"),
+              webhooks.STALE: ("stale_timestamp", "时间戳超出允许的时间窗口（可能是重放）"),
+              webhooks.SIGNATURE: ("bad_signature", "签名错误")},
+    order=(webhooks.TIMESTAMP, webhooks.STALE, webhooks.SIGNATURE))
+
+
 def signature(key: str, timestamp: str, body: bytes) -> str:
-    return hmac.new(key.encode(), timestamp.encode() + b"\n" + body, hashlib.sha256).hexdigest()
+    return webhooks.signature(key.encode(), timestamp, body, SCHEME.separator)
 
 
 def verify(sender: str | None, timestamp: str | None, given: str | None, body: bytes, now: datetime,
@@ -27,12 +35,5 @@ def verify(sender: str | None, timestamp: str | None, given: str | None, body: b
     key = (sender_keys() if keys is None else keys).get(sender or "")
     if key is None:
         raise Unauthorized("未知的发送方，或未配置其密钥", code="unknown_sender")
-    try:
-        sent = int(timestamp or "")
-    except ValueError:
-        raise Unauthorized("缺少时间戳，或时间戳不是整数秒", code="bad_timestamp") from None
-    if abs(now.timestamp() - sent) > settings().NONSITE_REPLAY_SECONDS:
-        raise Unauthorized("时间戳超出允许的时间窗口（可能是重放）", code="stale_timestamp")
-    if not hmac.compare_digest(signature(key, timestamp, body), given or ""):
-        raise Unauthorized("签名错误", code="bad_signature")
+    webhooks.verify(SCHEME, key.encode(), timestamp, given, body, now)
     return sender

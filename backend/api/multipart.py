@@ -11,6 +11,7 @@ from __future__ import annotations
 from werkzeug.datastructures import CombinedMultiDict, FileStorage
 
 from backend.api import boundary
+from backend.config import settings
 
 
 class _Parser(boundary.JsonParser):
@@ -25,6 +26,14 @@ def read_upload(upload: FileStorage, limit: int) -> bytes:
     """An uploaded file, read no further than `limit` + 1 bytes: a larger one is never held whole, and the
     domain, which names its own limit, sees it is too large and refuses it (422 file_too_large)."""
     return upload.stream.read(limit + 1)
+
+
+def evidence_form(form: dict) -> dict:
+    """An evidence form's fields with its `file` read as `data` (no further than the larger of the photo and
+    video limits; evidence judges which one applies) and its `content_type`."""
+    upload = form.pop("file")
+    limit = max(settings().EVIDENCE_MAX_IMAGE_BYTES, settings().EVIDENCE_MAX_VIDEO_BYTES)
+    return dict(form, data=read_upload(upload, limit), content_type=upload.mimetype)
 
 
 class Blueprint(boundary.Blueprint):

@@ -10,9 +10,10 @@ from backend.org.scope import get_visible
 
 
 def method(blp, call, summary: str, schema, *roles, arguments=None, location: str = "json", status: int = 200,
-           alt_responses: tuple = (), etag: bool = False):
+           alt_responses: tuple = (), etag: bool = False, signed_in: bool = True):
     """A view method calling `call(body, **url_ids)` (without the body when there are no `arguments`), open to
-    `roles` (anyone signed in when none are given), answering `schema` with `status` (`alt_responses`:
+    `roles` (anyone signed in when none are given; anyone at all with `signed_in` False: a public page, or a
+    platform's call that proves itself with its signature), answering `schema` with `status` (`alt_responses`:
     (status, description[, schema]) it may answer instead; `etag`: a write must carry the ETag in If-Match);
     `summary` is what the OpenAPI document says of it."""
     def view(self, *args, **kwargs):
@@ -26,7 +27,7 @@ def method(blp, call, summary: str, schema, *roles, arguments=None, location: st
         view = blp.arguments(arguments, location=location)(view)
     if etag:
         view = blp.etag(view)
-    return auth_required(blp, *roles)(view)
+    return auth_required(blp, *roles)(view) if signed_in else view
 
 
 def visible(model, what: str):
@@ -34,16 +35,24 @@ def visible(model, what: str):
     return lambda actor, object_id: get_visible(model, object_id, actor, what=what)
 
 
-def detail(blp, schema, summary: str, find, *roles):
-    """A GET answering `find(actor, *url_ids)` in `schema`."""
-    return method(blp, lambda **ids: find(current_actor(), *ids.values()), summary, schema, *roles)
+def detail(blp, schema, summary: str, find, *roles, filters=None, alt_responses: tuple = ()):
+    """A GET answering `find(actor, *url_ids, **filters)` in `schema`, the filters read from the query string
+    with the `filters` schema (none when it is None)."""
+    def call(*query, **ids):
+        return find(current_actor(), *ids.values(), **(query[0] if query else {}))
+
+    return method(blp, call, summary, schema, *roles, arguments=filters, location="query",
+                  alt_responses=alt_responses)
 
 
-def creation(blp, arguments, schema, summary: str, create, object_type: str, *roles, alt_responses: tuple = ()):
-    """A POST answering 201 with `create(actor, *url_ids, **body)`, audited as `object_type` with its new id."""
+def creation(blp, arguments, schema, summary: str, create, object_type: str | None, *roles,
+             alt_responses: tuple = ()):
+    """A POST answering 201 with `create(actor, *url_ids, **body)`, audited as `object_type` with its new id
+    (None: the audit row names no object)."""
     def call(body, **ids):
         created = create(current_actor(), *ids.values(), **body)
-        audit_object(object_type, created.id)
+        if object_type is not None:
+            audit_object(object_type, created.id)
         return created
 
     return method(blp, call, summary, schema, *roles, arguments=arguments, status=201, alt_responses=alt_responses)
@@ -62,7 +71,8 @@ def change(blp, arguments, schema, summary: str, operation, object_type: str, *r
                   alt_responses=alt_responses)
 
 
-def submission(blp, arguments, schema, summary: str, submit, *roles, location: str = "json"):
+def submission(blp, arguments, schema, summary: str, submit, *roles, location: str = "json",
+               alt_responses: tuple = ()):
     """A POST of what a phone may send again (the same client_id): `submit(body, **url_ids)` gives the object
     and whether it is new; 201 with it the first time, 200 with the first result after."""
     def call(body, **ids):
@@ -70,4 +80,4 @@ def submission(blp, arguments, schema, summary: str, submit, *roles, location: s
         return submitted, 201 if new else 200
 
     return method(blp, call, summary, schema, *roles, arguments=arguments, location=location, status=201,
-                  alt_responses=((200, "同一 client_id 已提交过：返回第一次的结果", schema),))
+                  alt_responses=((200, "同一 client_id 已提交过：返回第一次的结果", schema), *alt_responses))

@@ -28,7 +28,7 @@ from backend.api.community.schemas import (
     PublicOfficeSchema,
 )
 from backend.api.evidence.views import EvidenceRecordSchema
-from backend.api.multipart import Blueprint, read_upload
+from backend.api.multipart import Blueprint, evidence_form, read_upload
 from backend.api.pagination import listing
 from backend.api.request_boundary import logged_read
 from backend.api.security import auth_required, current_actor
@@ -179,10 +179,7 @@ def replies(body, complaint_id):
 
 
 def _attach_upload(form: dict, complaint_id: int):
-    upload = form.pop("file")
-    limit = max(settings().EVIDENCE_MAX_IMAGE_BYTES, settings().EVIDENCE_MAX_VIDEO_BYTES)
-    data = read_upload(upload, limit)
-    return _attach(dict(form, data=data, content_type=upload.mimetype), complaint_id)
+    return _attach(evidence_form(form), complaint_id)
 
 
 def _attach(evidence: dict, complaint_id: int):

@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
 from backend.api.fields import AwareDateTime, CoordSystem, File, Id, Latitude, Longitude, Relative, from_now
-from backend.api.multipart import Blueprint, read_upload
+from backend.api.multipart import Blueprint, evidence_form
 from backend.api.pagination import listing
 from backend.api.request_boundary import logged_read
 from backend.api.schemas import Flag, Record, Schema, Text
@@ -172,9 +172,7 @@ def _saved(evidence: Evidence, new: bool) -> tuple[Evidence, bool]:
 
 
 def _upload(form: dict) -> tuple[Evidence, bool]:
-    upload = form.pop("file")
-    data = read_upload(upload, max(settings().EVIDENCE_MAX_IMAGE_BYTES, settings().EVIDENCE_MAX_VIDEO_BYTES))
-    return _saved(*operations.submit_evidence(current_actor(), data=data, content_type=upload.mimetype, **form))
+    return _saved(*operations.submit_evidence(current_actor(), **evidence_form(form)))
 
 
 def _file(data: bytes, mime: str, name: str, *, download: bool = False) -> Response:

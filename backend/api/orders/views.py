@@ -7,7 +7,7 @@ from flask.views import MethodView
 from backend.api.audit import audit_object
 from backend.api.community.schemas import AssigneeSuggestionSchema
 from backend.api.evidence.views import EvidenceRecordSchema
-from backend.api.multipart import Blueprint, read_upload
+from backend.api.multipart import Blueprint, evidence_form
 from backend.api.orders.schemas import (
     OrderActionSchema,
     OrderDetailSchema,
@@ -19,9 +19,10 @@ from backend.api.orders.schemas import (
     SourceCreateSchema,
     SourceSchema,
 )
-from backend.api.security import auth_required, current_actor
+from backend.api.security import current_actor
+from backend.api.transitions import transition
+from backend.api.views import creation, detail, method, submission
 from backend.community.dispatch import suggest_near
-from backend.config import settings
 from backend.db import session, utcnow
 from backend.errors import Invalid
 from backend.geo import LatLng
@@ -39,91 +40,81 @@ SIGNED_JSON = {"requestBody": {"content": {"application/json": {"schema": {"type
                               for name in ("X-Timestamp", "X-Signature")]}
 
 
+def _inbound(receive, summary: str, conflict: str, *, again: str | None = None):
+    """A source's signed POST: `receive(source_name, body, timestamp, signature)`, answered in ReceivedSchema
+    (`conflict`: when it answers 409; `again`: it answers 201 with what is new, 200 with what is sent again)."""
+    def call(source_name):
+        return receive(source_name, request.get_data(), request.headers.get("X-Timestamp"),
+                       request.headers.get("X-Signature"))
+
+    alt_responses = (((200, again, ReceivedSchema),) if again else ()) + (
+        (401, "签名缺失、不符或时间戳超出时间窗"), (409, conflict))
+    return blp.doc(**SIGNED_JSON)(method(blp, call, summary, ReceivedSchema, status=201 if again else 200,
+                                         alt_responses=alt_responses, signed_in=False))
+
+
+def _receive(*signed) -> tuple:
+    order, new = intake.receive(*signed)
+    return order, 201 if new else 200
+
+
 @blp.route("/inbound/<source_name>", endpoint="inbound")
 class Inbound(MethodView):
-    @blp.doc(**SIGNED_JSON)
-    @blp.response(201, ReceivedSchema)
-    @blp.alt_response(200, schema=ReceivedSchema, description="同一工单再次送达：仍是那一张工单")
-    @blp.alt_response(401, description="签名缺失、不符或时间戳超出时间窗")
-    @blp.alt_response(409, description="同一工单号、内容不同")
-    def post(self, source_name):
-        """来源平台推送工单（HMAC-SHA256 签名「时间戳.请求体」，来源工单号幂等）"""
-        order, new = intake.receive(source_name, request.get_data(), request.headers.get("X-Timestamp"),
-                                    request.headers.get("X-Signature"))
-        return order, 201 if new else 200
+    post = _inbound(_receive, "来源平台推送工单（HMAC-SHA256 签名「时间戳.请求体」，来源工单号幂等）",
+                    "同一工单号、内容不同", again="同一工单再次送达：仍是那一张工单")
 
 
 @blp.route("/inbound/<source_name>/followups", endpoint="inbound_followup")
 class InboundFollowup(MethodView):
-    @blp.doc(**SIGNED_JSON)
-    @blp.response(200, ReceivedSchema)
-    @blp.alt_response(401, description="签名缺失、不符或时间戳超出时间窗")
-    @blp.alt_response(409, description="工单尚未办结")
-    def post(self, source_name):
-        """来源平台回传回访结果（order_id、satisfaction：满意 / 基本满意 / 不满意、note；签名同推送工单）"""
-        return intake.receive_followup(source_name, request.get_data(), request.headers.get("X-Timestamp"),
-                                       request.headers.get("X-Signature"))
+    post = _inbound(intake.receive_followup,
+                    "来源平台回传回访结果（order_id、satisfaction：满意 / 基本满意 / 不满意、note；签名同推送工单）",
+                    "工单尚未办结")
 
 
 @blp.route("/inbound/<source_name>/updates", endpoint="inbound_update")
 class InboundUpdate(MethodView):
-    @blp.doc(**SIGNED_JSON)
-    @blp.response(200, ReceivedSchema)
-    @blp.alt_response(401, description="签名缺失、不符或时间戳超出时间窗")
-    @blp.alt_response(409, description="没有待答复的延期申请，或工单已由来源结案、撤单")
-    def post(self, source_name):
-        """来源平台回传状态更新（order_id、status：来源状态词，如 延期通过 / 延期驳回 / 已撤单 / 已结案；
-        resolve_due_at：新的办结时限；note；签名同推送工单；未配置的状态词答 422 unknown_status）"""
-        return intake.receive_update(source_name, request.get_data(), request.headers.get("X-Timestamp"),
-                                     request.headers.get("X-Signature"))
+    post = _inbound(intake.receive_update,
+                    "来源平台回传状态更新（order_id、status：来源状态词，如 延期通过 / 延期驳回 / 已撤单 / 已结案；\n"
+                    "        resolve_due_at：新的办结时限；note；签名同推送工单；未配置的状态词答 422 unknown_status）",
+                    "没有待答复的延期申请，或工单已由来源结案、撤单")
 
 
 @blp.route("/sources", endpoint="sources")
 class Sources(MethodView):
-    @auth_required(blp, *DISTRICT_ADMINS)
-    @blp.response(200, SourceSchema(many=True))
-    def get(self):
-        """本区的工单来源"""
-        return session.scalars(scoped(OrderSource, current_actor()).order_by(OrderSource.id)).all()
+    get = detail(blp, SourceSchema(many=True), "本区的工单来源",
+                 lambda actor: session.scalars(scoped(OrderSource, actor).order_by(OrderSource.id)).all(),
+                 *DISTRICT_ADMINS)
+    post = creation(blp, SourceCreateSchema, SourceSchema, "登记工单来源：密钥、回传地址、类别与状态映射（区管理员）",
+                    lambda actor, **body: operations.create_source(actor=actor, **body), "order_source",
+                    *DISTRICT_ADMINS)
 
-    @auth_required(blp, *DISTRICT_ADMINS)
-    @blp.arguments(SourceCreateSchema)
-    @blp.response(201, SourceSchema)
-    def post(self, body):
-        """登记工单来源：密钥、回传地址、类别与状态映射（区管理员）"""
-        source = operations.create_source(actor=current_actor(), **body)
-        audit_object("order_source", source.id)
-        return source
+
+def _order(actor, order_id):
+    return handling.order_for(order_id, actor)
 
 
 @blp.route("/<int:order_id>", endpoint="order")
 class Order(MethodView):
-    @auth_required(blp)
-    @blp.response(200, OrderDetailSchema)
-    def get(self, order_id):
-        """工单详情与处置经过（队员看派给自己的，中队长看本中队的）"""
-        return handling.order_for(order_id, current_actor())
+    get = detail(blp, OrderDetailSchema, "工单详情与处置经过（队员看派给自己的，中队长看本中队的）", _order)
 
 
 @blp.route("", endpoint="queue")
 class Queue(MethodView):
-    @auth_required(blp)
-    @blp.arguments(QueueFilterSchema, location="query")
-    @blp.response(200, OrderSchema(many=True))
-    def get(self, filters):
-        """工单队列：来源可见，办结时限最近的在前（队员看派给自己的，中队长看本中队的）"""
-        return queries.queue(current_actor(), **filters)
+    get = detail(blp, OrderSchema(many=True),
+                 "工单队列：来源可见，办结时限最近的在前（队员看派给自己的，中队长看本中队的）", queries.queue,
+                 filters=QueueFilterSchema)
+
+
+def _suggestions(actor, order_id):
+    order = _order(actor, order_id)
+    place = LatLng(order.lat, order.lng) if order.lat is not None else None
+    return suggest_near(order.squad_id, place, utcnow(), other_work=(queries.in_hand(),))
 
 
 @blp.route("/<int:order_id>/suggestions", endpoint="suggestions")
 class Suggestions(MethodView):
-    @auth_required(blp, *SQUAD_MANAGERS)
-    @blp.response(200, AssigneeSuggestionSchema(many=True))
-    def get(self, order_id):
-        """推荐承办人：在岗且离工单地点最近的队员"""
-        order = handling.order_for(order_id, current_actor())
-        place = LatLng(order.lat, order.lng) if order.lat is not None else None
-        return suggest_near(order.squad_id, place, utcnow(), other_work=(queries.in_hand(),))
+    get = detail(blp, AssigneeSuggestionSchema(many=True), "推荐承办人：在岗且离工单地点最近的队员", _suggestions,
+                 *SQUAD_MANAGERS)
 
 
 def _needs(body: dict, name: str, what: str):
@@ -147,51 +138,35 @@ ACTIONS = {
 }
 
 
-@blp.route("/<int:order_id>/actions", endpoint="actions")
-class Actions(MethodView):
-    @auth_required(blp)
-    @blp.arguments(OrderActionSchema)
-    @blp.response(200, OrderDetailSchema)
-    @blp.alt_response(409, description="工单当前状态不能执行此操作")
-    def post(self, body, order_id):
-        """处置工单：受理、派单、开始、回复、办结、结案、退单、移送、申请延期（变化回传来源平台）"""
-        actor = current_actor()
-        order = handling.order_for(order_id, actor)
-        ACTIONS[body["action"]](order, actor, body)
-        audit_object("work_order", order.id)
-        return order
+@transition(blp, "/<int:order_id>/actions", "actions", OrderDetailSchema, arguments=OrderActionSchema,
+            alt_responses=((409, "工单当前状态不能执行此操作"),))
+def actions(body, order_id):
+    """处置工单：受理、派单、开始、回复、办结、结案、退单、移送、申请延期（变化回传来源平台）"""
+    actor = current_actor()
+    order = _order(actor, order_id)
+    ACTIONS[body["action"]](order, actor, body)
+    audit_object("work_order", order.id)
+    return order
+
+
+def _attach(evidence: dict, order_id: int) -> tuple:
+    actor = current_actor()
+    order = _order(actor, order_id)
+    evidence, new = handling.attach_evidence(order, actor=actor, **evidence)
+    audit_object("work_order", order.id)
+    return evidence, new
 
 
 @blp.route("/<int:order_id>/evidence", endpoint="evidence")
 class OrderEvidence(MethodView):
-    @auth_required(blp)
-    @blp.arguments(OrderEvidenceSchema, location="form")
-    @blp.response(201, EvidenceRecordSchema)
-    @blp.alt_response(200, schema=EvidenceRecordSchema, description="同一 client_id 已提交过：返回第一次的结果")
-    @blp.alt_response(409, description="工单不在处置中")
-    def post(self, form, order_id):
-        """承办队员上传现场取证（进入取证链，关联本工单；照片随下次回复与办结回传来源平台；multipart）"""
-        actor = current_actor()
-        order = handling.order_for(order_id, actor)
-        upload = form.pop("file")
-        limit = max(settings().EVIDENCE_MAX_IMAGE_BYTES, settings().EVIDENCE_MAX_VIDEO_BYTES)
-        evidence, new = handling.attach_evidence(order, actor=actor, data=read_upload(upload, limit),
-                                                 content_type=upload.mimetype, **form)
-        audit_object("work_order", order.id)
-        return evidence, 201 if new else 200
+    post = submission(blp, OrderEvidenceSchema, EvidenceRecordSchema,
+                      "承办队员上传现场取证（进入取证链，关联本工单；照片随下次回复与办结回传来源平台；multipart）",
+                      lambda form, order_id: _attach(evidence_form(form), order_id), location="form",
+                      alt_responses=((409, "工单不在处置中"),))
 
 
 @blp.route("/<int:order_id>/evidence/wechat", endpoint="evidence_wechat")
 class OrderEvidenceFromWeChat(MethodView):
-    @auth_required(blp)
-    @blp.arguments(OrderEvidenceWeChatSchema)
-    @blp.response(201, EvidenceRecordSchema)
-    @blp.alt_response(200, schema=EvidenceRecordSchema, description="同一 client_id 已提交过：返回第一次的结果")
-    @blp.alt_response(409, description="工单不在处置中")
-    def post(self, body, order_id):
-        """承办队员以政务微信 media_id 提交现场取证（关联本工单）"""
-        actor = current_actor()
-        order = handling.order_for(order_id, actor)
-        evidence, new = handling.attach_evidence(order, actor=actor, **body)
-        audit_object("work_order", order.id)
-        return evidence, 201 if new else 200
+    post = submission(blp, OrderEvidenceWeChatSchema, EvidenceRecordSchema,
+                      "承办队员以政务微信 media_id 提交现场取证（关联本工单）", _attach,
+                      alt_responses=((409, "工单不在处置中"),))

@@ -59,15 +59,15 @@ def creation(blp, arguments, schema, summary: str, create, object_type: str | No
 
 
 def change(blp, arguments, schema, summary: str, operation, object_type: str, *roles, status: int = 200,
-           alt_responses: tuple = ()):
-    """A PATCH, PUT or DELETE answering `operation(actor, url_id, **body)`, audited as `object_type` with the
-    URL's id (`arguments` None: no body; `schema` None: no content)."""
+           alt_responses: tuple = (), location: str = "json"):
+    """A PATCH, PUT or DELETE (or a POST adding to one object) answering `operation(actor, url_id, **body)`,
+    audited as `object_type` with the URL's id (`arguments` None: no body; `schema` None: no content)."""
     def call(*body, **ids):
         (object_id,) = ids.values()
         audit_object(object_type, object_id)
         return operation(current_actor(), object_id, **(body[0] if body else {}))
 
-    return method(blp, call, summary, schema, *roles, arguments=arguments, status=status,
+    return method(blp, call, summary, schema, *roles, arguments=arguments, location=location, status=status,
                   alt_responses=alt_responses)
 
 

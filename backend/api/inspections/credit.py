@@ -2,12 +2,12 @@
 from flask.views import MethodView
 from marshmallow import fields, validate
 
-from backend.api.audit import audit_object
 from backend.api.boundary import Blueprint
 from backend.api.fields import Date
 from backend.api.schemas import Schema
-from backend.api.security import auth_required, current_actor
+from backend.api.security import current_actor
 from backend.api.transitions import transition
+from backend.api.views import change, detail
 from backend.inspections import credit
 from backend.inspections.models import Grade, RepairStatus
 from backend.org.roles import CREDIT_REPAIR_APPROVERS, SQUAD_MANAGERS
@@ -59,37 +59,22 @@ class CreditRepairDecisionSchema(Schema):
 
 @blp.route("/objects/<int:object_id>/credit-penalties", endpoint="object_credit_penalties")
 class ObjectCreditPenalties(MethodView):
-    @auth_required(blp)
-    @blp.response(200, CreditPenaltySchema(many=True))
-    def get(self, object_id):
-        """检查对象的信用惩戒及其修复申请"""
-        return credit.penalties(current_actor(), object_id)
-
-    @auth_required(blp, *SQUAD_MANAGERS)
-    @blp.arguments(CreditPenaltyInputSchema)
-    @blp.response(201, CreditPenaltySchema)
-    def post(self, body, object_id):
-        """登记信用惩戒（风险等级提高一级，记入等级变更记录）"""
-        audit_object("inspection_object", object_id)
-        return credit.record_penalty(current_actor(), object_id, **body)
+    get = detail(blp, CreditPenaltySchema(many=True), "检查对象的信用惩戒及其修复申请", credit.penalties)
+    post = change(blp, CreditPenaltyInputSchema, CreditPenaltySchema,
+                  "登记信用惩戒（风险等级提高一级，记入等级变更记录）", credit.record_penalty, "inspection_object",
+                  *SQUAD_MANAGERS, status=201)
 
 
 @blp.route("/credit-penalties/<int:penalty_id>/repairs", endpoint="credit_penalty_repairs")
 class CreditPenaltyRepairs(MethodView):
-    @auth_required(blp, *SQUAD_MANAGERS)
-    @blp.arguments(CreditRepairInputSchema)
-    @blp.response(201, CreditRepairSchema)
-    @blp.alt_response(409, description="已修复，或已有待审批的申请")
-    def post(self, body, penalty_id):
-        """提交信用修复申请（由审批人另行审批）"""
-        audit_object("inspection_credit_penalty", penalty_id)
-        return credit.apply_for_repair(current_actor(), penalty_id, **body)
+    post = change(blp, CreditRepairInputSchema, CreditRepairSchema, "提交信用修复申请（由审批人另行审批）",
+                  credit.apply_for_repair, "inspection_credit_penalty", *SQUAD_MANAGERS, status=201,
+                  alt_responses=((409, "已修复，或已有待审批的申请"),))
 
 
 @transition(blp, "/credit-repairs/<int:repair_id>/decision", "credit_repair_decision", CreditRepairSchema,
             *CREDIT_REPAIR_APPROVERS, arguments=CreditRepairDecisionSchema,
-            alt_responses=((403, "申请人不能审批自己的申请"), (409, "已审批")))
+            alt_responses=((403, "申请人不能审批自己的申请"), (409, "已审批")), audit="inspection_credit_repair")
 def decide(body, repair_id):
     """审批信用修复申请（同意则风险等级降回一级，记入等级变更记录；申请人本人不能审批）"""
-    audit_object("inspection_credit_repair", repair_id)
     return credit.decide_repair(current_actor(), repair_id, **body)

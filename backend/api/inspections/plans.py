@@ -2,16 +2,17 @@
 from flask.views import MethodView
 from marshmallow import fields, validate
 
-from backend.api.audit import audit_object
 from backend.api.boundary import Blueprint
 from backend.api.fields import FIRST_DAY, Date, Id, days
 from backend.api.pagination import listing, page_of
 from backend.api.schemas import Count, Flag, Record, Schema, Text
-from backend.api.security import auth_required, current_actor
+from backend.api.security import current_actor
+from backend.api.transitions import transition
+from backend.api.views import change, creation, detail, visible
 from backend.inspections import inspectors, plans, queries, results
 from backend.inspections.models import Draw, Grade, InspectionStatus, Plan
 from backend.org.roles import DISTRICT_ADMINS
-from backend.org.scope import get_visible, scoped
+from backend.org.scope import scoped
 
 blp = Blueprint("inspection_plans", __name__, url_prefix="/api/inspections",
                 description="检查计划与双随机抽取：计划、回避关系、抽取（可复核）、检查结果")
@@ -152,81 +153,46 @@ class PublicResults(MethodView):
 
 @blp.route("/plans", endpoint="plans")
 class Plans(MethodView):
-    @auth_required(blp)
-    @blp.response(200, InspectionPlanSchema(many=True))
-    @blp.paginate()
-    def get(self, pagination_parameters):
-        """检查计划列表（本区）"""
-        return page_of(scoped(Plan, current_actor()).order_by(Plan.id.desc()), pagination_parameters)
-
-    @auth_required(blp, *DISTRICT_ADMINS)
-    @blp.arguments(InspectionPlanInputSchema)
-    @blp.response(201, InspectionPlanSchema)
-    def post(self, body):
-        """制定检查计划（范围：对象类型、中队、风险等级；期限：自某月起若干月）"""
-        plan = plans.create_plan(current_actor(), **body)
-        audit_object("inspection_plan", plan.id)
-        return plan
+    get = listing(blp, lambda actor: scoped(Plan, actor).order_by(Plan.id.desc()), None, InspectionPlanSchema,
+                  "检查计划列表（本区）")
+    post = creation(blp, InspectionPlanInputSchema, InspectionPlanSchema,
+                    "制定检查计划（范围：对象类型、中队、风险等级；期限：自某月起若干月）", plans.create_plan,
+                    "inspection_plan", *DISTRICT_ADMINS)
 
 
 @blp.route("/plans/<int:plan_id>/draws", endpoint="plan_draws")
 class PlanDraws(MethodView):
-    @auth_required(blp, *DISTRICT_ADMINS)
-    @blp.arguments(DrawInputSchema)
-    @blp.response(201, DrawSchema)
-    @blp.alt_response(409, description="计划已关闭，或已有检查完成")
-    def post(self, body, plan_id):
-        """双随机抽取检查对象与检查人员（重新抽取须写明理由，原抽取保留）"""
-        audit_object("inspection_plan", plan_id)
-        return plans.draw(current_actor(), plan_id, **body)
+    post = change(blp, DrawInputSchema, DrawSchema, "双随机抽取检查对象与检查人员（重新抽取须写明理由，原抽取保留）",
+                  plans.draw, "inspection_plan", *DISTRICT_ADMINS, status=201,
+                  alt_responses=((409, "计划已关闭，或已有检查完成"),))
 
 
-@blp.route("/plans/<int:plan_id>/close", endpoint="plan_close")
-class PlanClose(MethodView):
-    @auth_required(blp, *DISTRICT_ADMINS)
-    @blp.response(200, InspectionPlanSchema)
-    @blp.alt_response(409, description="计划已关闭")
-    def post(self, plan_id):
-        """关闭检查计划（此后不再记录检查结果、不再抽取）"""
-        audit_object("inspection_plan", plan_id)
-        return plans.close_plan(current_actor(), plan_id)
+@transition(blp, "/plans/<int:plan_id>/close", "plan_close", InspectionPlanSchema, *DISTRICT_ADMINS,
+            alt_responses=((409, "计划已关闭"),), audit="inspection_plan")
+def close_plan(plan_id):
+    """关闭检查计划（此后不再记录检查结果、不再抽取）"""
+    return plans.close_plan(current_actor(), plan_id)
 
 
 @blp.route("/draws/<int:draw_id>", endpoint="draw")
 class DrawView(MethodView):
-    @auth_required(blp)
-    @blp.response(200, DrawSchema)
-    def get(self, draw_id):
-        """抽取结果：种子、输入、抽中的检查任务，以及按种子重新运行是否一致"""
-        return get_visible(Draw, draw_id, current_actor(), what="抽取记录")
+    get = detail(blp, DrawSchema, "抽取结果：种子、输入、抽中的检查任务，以及按种子重新运行是否一致",
+                 visible(Draw, "抽取记录"))
 
 
 @blp.route("/exclusions", endpoint="exclusions")
 class Exclusions(MethodView):
-    @auth_required(blp, *DISTRICT_ADMINS)
-    @blp.arguments(ExclusionInputSchema)
-    @blp.response(201, ExclusionSchema)
-    @blp.alt_response(409, description="已登记")
-    def post(self, body):
-        """登记回避关系（该人员不会被抽中检查该对象）"""
-        return plans.add_exclusion(current_actor(), **body)
+    post = creation(blp, ExclusionInputSchema, ExclusionSchema, "登记回避关系（该人员不会被抽中检查该对象）",
+                    plans.add_exclusion, None, *DISTRICT_ADMINS, alt_responses=((409, "已登记"),))
 
 
 @blp.route("/inspectors", endpoint="inspectors")
 class Inspectors(MethodView):
-    @auth_required(blp)
-    @blp.response(200, InspectorSchema(many=True))
-    def get(self):
-        """执法检查人员名录库（本区）：可被抽取的人员、执法证号与有效期"""
-        return inspectors.inspectors(current_actor())
-
-    @auth_required(blp, *DISTRICT_ADMINS)
-    @blp.arguments(InspectorInputSchema)
-    @blp.response(201, InspectorSchema)
-    @blp.alt_response(409, description="已在名录库中")
-    def post(self, body):
-        """列入执法检查人员名录库（抽取时只抽有效期覆盖整个计划期的人员）"""
-        return inspectors.add_inspector(current_actor(), **body)
+    get = detail(blp, InspectorSchema(many=True), "执法检查人员名录库（本区）：可被抽取的人员、执法证号与有效期",
+                 inspectors.inspectors)
+    post = creation(blp, InspectorInputSchema, InspectorSchema,
+                    "列入执法检查人员名录库（抽取时只抽有效期覆盖整个计划期的人员）", inspectors.add_inspector, None,
+                    *DISTRICT_ADMINS, alt_responses=((409, "已在名录库中"),))
 
 
 @blp.route("/inspections", endpoint="inspections")

@@ -4,19 +4,18 @@ from flask.views import MethodView
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
-from backend.api.audit import audit_object
 from backend.api.fields import FIRST_DAY, Date, days
 from backend.api.multipart import Blueprint
 from backend.api.pagination import listing
 from backend.api.schemas import Record, Schema, Text
-from backend.api.security import auth_required, current_actor
+from backend.api.security import current_actor
+from backend.api.views import change, creation, detail, method, visible
 from backend.db import local_day
 from backend.errors import Invalid
 from backend.geo import COORD_SYSTEMS, GCJ02
 from backend.inspections import grades, queries, registry, scoring
 from backend.inspections.models import GRADE_NAMES, Grade, RegulatedObject
 from backend.org.roles import DISTRICT_ADMINS, SQUAD_MANAGERS
-from backend.org.scope import get_visible
 
 blp = Blueprint("inspection_objects", __name__, url_prefix="/api/inspections",
                 description="执法检查对象名录库：对象类型、检查对象、批量导入、风险等级与检查频次")
@@ -180,127 +179,67 @@ class ObjectImportResultSchema(Schema):
 
 @blp.route("/kinds", endpoint="kinds")
 class Kinds(MethodView):
-    @auth_required(blp)
-    @blp.response(200, ObjectKindSchema(many=True))
-    def get(self):
-        """检查对象类型（本区）"""
-        return registry.kinds(current_actor())
-
-    @auth_required(blp, *DISTRICT_ADMINS)
-    @blp.arguments(ObjectKindSchema)
-    @blp.response(201, ObjectKindSchema)
-    @blp.alt_response(409, description="类型代码已存在")
-    def post(self, body):
-        """新增检查对象类型（区局管理员）"""
-        kind = registry.create_kind(current_actor(), **body)
-        audit_object("inspection_object_kind", kind.id)
-        return kind
+    get = detail(blp, ObjectKindSchema(many=True), "检查对象类型（本区）", registry.kinds)
+    post = creation(blp, ObjectKindSchema, ObjectKindSchema, "新增检查对象类型（区局管理员）", registry.create_kind,
+                    "inspection_object_kind", *DISTRICT_ADMINS, alt_responses=((409, "类型代码已存在"),))
 
 
 @blp.route("/objects", endpoint="objects")
 class Objects(MethodView):
     get = listing(blp, queries.objects, ObjectFilterSchema, ObjectSchema,
                   "检查对象列表（区局人员看全区，中队看本中队）")
-
-    @auth_required(blp, *SQUAD_MANAGERS)
-    @blp.arguments(ObjectInputSchema)
-    @blp.response(201, ObjectSchema)
-    @blp.alt_response(409, description="统一社会信用代码已登记")
-    def post(self, body):
-        """登记检查对象"""
-        item = registry.create_object(current_actor(), **body)
-        audit_object("inspection_object", item.id)
-        return item
+    post = creation(blp, ObjectInputSchema, ObjectSchema, "登记检查对象", registry.create_object, "inspection_object",
+                    *SQUAD_MANAGERS, alt_responses=((409, "统一社会信用代码已登记"),))
 
 
 @blp.route("/objects/<int:object_id>", endpoint="object")
 class Object(MethodView):
-    @auth_required(blp)
-    @blp.response(200, ObjectSchema)
-    def get(self, object_id):
-        """检查对象详情"""
-        return get_visible(RegulatedObject, object_id, current_actor(), what="检查对象")
+    get = detail(blp, ObjectSchema, "检查对象详情", visible(RegulatedObject, "检查对象"))
+    put = change(blp, ObjectInputSchema, ObjectSchema, "修改检查对象", registry.update_object, "inspection_object",
+                 *SQUAD_MANAGERS)
+    delete = change(blp, None, None, "删除检查对象", registry.delete_object, "inspection_object", *SQUAD_MANAGERS,
+                    status=204)
 
-    @auth_required(blp, *SQUAD_MANAGERS)
-    @blp.arguments(ObjectInputSchema)
-    @blp.response(200, ObjectSchema)
-    def put(self, body, object_id):
-        """修改检查对象"""
-        audit_object("inspection_object", object_id)
-        return registry.update_object(current_actor(), object_id, **body)
 
-    @auth_required(blp, *SQUAD_MANAGERS)
-    @blp.response(204)
-    def delete(self, object_id):
-        """删除检查对象"""
-        audit_object("inspection_object", object_id)
-        registry.delete_object(current_actor(), object_id)
+def _import_file(file) -> bytes:
+    data = file.read(MAX_IMPORT_BYTES + 1)
+    if len(data) > MAX_IMPORT_BYTES:
+        raise Invalid("导入文件不能超过 20 MB", code="file_too_large")
+    return data
 
 
 @blp.route("/objects/import", endpoint="objects_import")
 class ObjectsImport(MethodView):
-    @auth_required(blp, *SQUAD_MANAGERS)
-    @blp.arguments(ObjectImportFileSchema, location="files")
-    @blp.response(201, ObjectImportResultSchema)
-    def post(self, files):
-        """从 CSV 或 Excel 导入检查对象（逐行报告错误，全部无误才导入；按统一社会信用代码去重更新）"""
-        data = files["file"].read(MAX_IMPORT_BYTES + 1)
-        if len(data) > MAX_IMPORT_BYTES:
-            raise Invalid("导入文件不能超过 20 MB", code="file_too_large")
-        return registry.import_objects(current_actor(), data)
+    post = method(blp, lambda files: registry.import_objects(current_actor(), _import_file(files["file"])),
+                  "从 CSV 或 Excel 导入检查对象（逐行报告错误，全部无误才导入；按统一社会信用代码去重更新）",
+                  ObjectImportResultSchema, *SQUAD_MANAGERS, arguments=ObjectImportFileSchema, location="files",
+                  status=201)
 
 
 @blp.route("/objects/<int:object_id>/grades", endpoint="object_grades")
 class ObjectGrades(MethodView):
-    @auth_required(blp)
-    @blp.response(200, GradeChangeSchema(many=True))
-    def get(self, object_id):
-        """风险等级变更记录（含每次变更的理由）"""
-        return grades.history(current_actor(), object_id)
-
-    @auth_required(blp, *SQUAD_MANAGERS)
-    @blp.arguments(GradeChangeInputSchema)
-    @blp.response(201, GradeChangeSchema)
-    @blp.alt_response(409, description="等级未变")
-    def post(self, body, object_id):
-        """调整风险等级（须写明理由）"""
-        audit_object("inspection_object", object_id)
-        return grades.change_grade(current_actor(), object_id, **body)
+    get = detail(blp, GradeChangeSchema(many=True), "风险等级变更记录（含每次变更的理由）", grades.history)
+    post = change(blp, GradeChangeInputSchema, GradeChangeSchema, "调整风险等级（须写明理由）", grades.change_grade,
+                  "inspection_object", *SQUAD_MANAGERS, status=201, alt_responses=((409, "等级未变"),))
 
 
 @blp.route("/grade-scoring", endpoint="grade_scoring")
 class GradeScoring(MethodView):
-    @auth_required(blp)
-    @blp.arguments(GradeRuleFilterSchema, location="query")
-    @blp.response(200, ScoringSchema)
-    def get(self, filters):
-        """风险等级升降规则：各类事件的分值、升降分数线（source=example_default 为示例默认值，由区局确认或修改）"""
-        actor = current_actor()
-        return scoring.scoring(actor.district_id, filters.get("on") or local_day())
-
-    @auth_required(blp, *DISTRICT_ADMINS)
-    @blp.arguments(ScoringInputSchema)
-    @blp.response(201, ScoringSchema)
-    @blp.alt_response(409, description="该日已有版本")
-    def post(self, body):
-        """设定风险等级升降规则（新版本，自生效日起适用；已生效的版本不改）"""
-        return scoring.add_scoring(current_actor(), **body)
+    get = detail(blp, ScoringSchema, "风险等级升降规则：各类事件的分值、升降分数线"
+                 "（source=example_default 为示例默认值，由区局确认或修改）",
+                 lambda actor, on=None: scoring.scoring(actor.district_id, on or local_day()),
+                 filters=GradeRuleFilterSchema)
+    post = creation(blp, ScoringInputSchema, ScoringSchema,
+                    "设定风险等级升降规则（新版本，自生效日起适用；已生效的版本不改）", scoring.add_scoring,
+                    None, *DISTRICT_ADMINS, alt_responses=((409, "该日已有版本"),))
 
 
 @blp.route("/grade-rules", endpoint="grade_rules")
 class GradeRules(MethodView):
-    @auth_required(blp)
-    @blp.arguments(GradeRuleFilterSchema, location="query")
-    @blp.response(200, IntervalSchema(many=True))
-    def get(self, filters):
-        """各风险等级的检查频次（source=example_default 为示例默认值，由区局确认或修改）"""
-        actor = current_actor()
-        return list(grades.intervals(actor.district_id, filters.get("on") or local_day()).values())
-
-    @auth_required(blp, *DISTRICT_ADMINS)
-    @blp.arguments(GradeRuleInputSchema)
-    @blp.response(201, IntervalSchema)
-    @blp.alt_response(409, description="该等级在该日已有版本")
-    def post(self, body):
-        """设定某风险等级的检查频次（新版本，自生效日起适用；已生效的版本不改）"""
-        return grades.add_rule(current_actor(), **body)
+    get = detail(blp, IntervalSchema(many=True),
+                 "各风险等级的检查频次（source=example_default 为示例默认值，由区局确认或修改）",
+                 lambda actor, on=None: list(grades.intervals(actor.district_id, on or local_day()).values()),
+                 filters=GradeRuleFilterSchema)
+    post = creation(blp, GradeRuleInputSchema, IntervalSchema,
+                    "设定某风险等级的检查频次（新版本，自生效日起适用；已生效的版本不改）", grades.add_rule, None,
+                    *DISTRICT_ADMINS, alt_responses=((409, "该等级在该日已有版本"),))

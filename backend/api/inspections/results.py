@@ -2,12 +2,11 @@
 from flask.views import MethodView
 from marshmallow import fields, validate
 
-from backend.api.audit import audit_object
 from backend.api.fields import Date, File
 from backend.api.inspections.plans import ChecklistItemSchema, InspectionPhotoSchema, InspectionSchema
 from backend.api.multipart import Blueprint, read_upload
 from backend.api.schemas import Schema
-from backend.api.security import auth_required, current_actor
+from backend.api.views import change
 from backend.config import settings
 from backend.inspections import results
 
@@ -27,28 +26,22 @@ class PhotoFormSchema(Schema):
     photo = File(required=True, metadata={"description": "JPEG 或 PNG"})
 
 
+def _add_photo(actor, inspection_id: int, *, item: str, photo):
+    data = read_upload(photo, settings().INSPECTIONS_PHOTO_MAX_BYTES)
+    return results.add_photo(actor, inspection_id, item=item, data=data, content_type=photo.mimetype)
+
+
 @blp.route("/inspections/<int:inspection_id>/photos", endpoint="inspection_photos")
 class InspectionPhotos(MethodView):
-    @auth_required(blp)
-    @blp.arguments(PhotoFormSchema, location="form")
-    @blp.response(201, InspectionPhotoSchema)
-    @blp.alt_response(409, description="非抽中人员、已提交结果或抽取已被取代")
-    def post(self, form, inspection_id):
-        """上传检查项的现场照片（不合格项须先上传照片，再提交结果）"""
-        audit_object("inspection", inspection_id)
-        photo = form["photo"]
-        return results.add_photo(current_actor(), inspection_id, item=form["item"],
-                                 data=read_upload(photo, settings().INSPECTIONS_PHOTO_MAX_BYTES),
-                                 content_type=photo.mimetype)
+    post = change(blp, PhotoFormSchema, InspectionPhotoSchema,
+                  "上传检查项的现场照片（不合格项须先上传照片，再提交结果）", _add_photo, "inspection",
+                  status=201, location="form", alt_responses=((409, "非抽中人员、已提交结果或抽取已被取代"),))
 
 
 @blp.route("/inspections/<int:inspection_id>/result", endpoint="inspection_result")
 class InspectionResult(MethodView):
-    @auth_required(blp)
-    @blp.arguments(ResultInputSchema)
-    @blp.response(201, InspectionSchema)
-    @blp.alt_response(409, description="非抽中人员、已提交过、抽取已被取代或计划已关闭")
-    def post(self, body, inspection_id):
-        """记录检查结果（检查表逐项；全部合格为合格；不合格须有照片和整改期限，并安排复查；检查表标明立案的项不合格即立案）"""
-        audit_object("inspection", inspection_id)
-        return results.record_result(current_actor(), inspection_id, **body)
+    post = change(blp, ResultInputSchema, InspectionSchema,
+                  "记录检查结果（检查表逐项；全部合格为合格；不合格须有照片和整改期限，并安排复查；"
+                  "检查表标明立案的项不合格即立案）",
+                  results.record_result, "inspection", status=201,
+                  alt_responses=((409, "非抽中人员、已提交过、抽取已被取代或计划已关闭"),))

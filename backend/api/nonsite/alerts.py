@@ -7,14 +7,15 @@ from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
 from backend.api.fields import AwareDateTime, Date, from_now
-from backend.api.nonsite.common import blp, signed_by
+from backend.api.nonsite.common import blp, signed
 from backend.api.pagination import listing
 from backend.api.schemas import Count, Rows, Schema, Text
-from backend.api.security import auth_required, current_actor
+from backend.api.security import current_actor
+from backend.api.transitions import transition
+from backend.api.views import detail, visible
 from backend.nonsite import operations, queries, signing
 from backend.nonsite.models import FALSE_POSITIVE_NAMES, Alert, Decision, FalsePositive
 from backend.org.roles import SQUAD_MANAGERS
-from backend.org.scope import get_visible
 
 
 class ImageInSchema(Schema):
@@ -107,54 +108,40 @@ class PrecisionSchema(Schema):
     precision = fields.Float(metadata={"description": "确认数 / 已研判数"})
 
 
+def _take_alert(body: dict) -> tuple[Alert, int]:
+    alert, new = operations.take_alert(
+        sender=g.nonsite_sender, body_sha256=hashlib.sha256(request.get_data()).hexdigest(),
+        camera_code=body.pop("camera_id"), **body)
+    audit_object("nonsite_alert", alert.id)
+    return alert, 201 if new else 200
+
+
 @blp.route("/alerts", endpoint="alerts")
 class Alerts(MethodView):
-    @signed_by(signing.sender_keys, "NONSITE_SENDER_KEYS")
-    @blp.arguments(AlertInSchema)
-    @blp.response(201, AlertSchema)
-    @blp.alt_response(200, schema=AlertSchema, description="同一告警编号已收到：返回第一次的结果")
-    @blp.alt_response(403, description="该摄像头不由该发送方上报")
-    @blp.alt_response(409, description="告警编号已用于另一条告警")
-    def post(self, body):
-        """视频分析平台上报告警（签名；图片内联 base64，立即进入摄像头的证据链）"""
-        alert, new = operations.take_alert(
-            sender=g.nonsite_sender, body_sha256=hashlib.sha256(request.get_data()).hexdigest(),
-            camera_code=body.pop("camera_id"), **body)
-        audit_object("nonsite_alert", alert.id)
-        return alert, 201 if new else 200
-
+    post = signed(signing.sender_keys, "NONSITE_SENDER_KEYS", _take_alert,
+                  "视频分析平台上报告警（签名；图片内联 base64，立即进入摄像头的证据链）", AlertSchema, AlertInSchema,
+                  status=201, alt_responses=((200, "同一告警编号已收到：返回第一次的结果", AlertSchema),
+                                             (403, "该摄像头不由该发送方上报"), (409, "告警编号已用于另一条告警")))
     get = listing(blp, queries.alerts, AlertFilterSchema, AlertSchema, "告警（同一事件只列首条），新的在前",
                   *SQUAD_MANAGERS)
 
 
 @blp.route("/alerts/<int:alert_id>", endpoint="alert")
 class AlertView(MethodView):
-    @auth_required(blp, *SQUAD_MANAGERS)
-    @blp.response(200, AlertSchema)
-    @blp.alt_response(404, description="不存在或不在数据权限内")
-    def get(self, alert_id):
-        """一条告警及其锁定的证据"""
-        return get_visible(Alert, alert_id, current_actor(), what="告警")
+    get = detail(blp, AlertSchema, "一条告警及其锁定的证据", visible(Alert, "告警"), *SQUAD_MANAGERS,
+                 alt_responses=((404, "不存在或不在数据权限内"),))
 
 
-@blp.route("/alerts/<int:alert_id>/triage", endpoint="alert_triage")
-class Triage(MethodView):
-    @auth_required(blp, *SQUAD_MANAGERS)
-    @blp.arguments(TriageSchema)
-    @blp.response(200, AlertSchema)
-    @blp.alt_response(404, description="不存在或不在数据权限内")
-    @blp.alt_response(409, description="已研判，或属于另一告警的同一事件")
-    def post(self, body, alert_id):
-        """研判：确认（立非现场案件）或排除（注明误报类型与理由）"""
-        audit_object("nonsite_alert", alert_id)
-        return operations.triage(current_actor(), alert_id, **body)
+@transition(blp, "/alerts/<int:alert_id>/triage", "alert_triage", AlertSchema, *SQUAD_MANAGERS, arguments=TriageSchema,
+            alt_responses=((404, "不存在或不在数据权限内"), (409, "已研判，或属于另一告警的同一事件")),
+            audit="nonsite_alert")
+def triage(body, alert_id):
+    """研判：确认（立非现场案件）或排除（注明误报类型与理由）"""
+    return operations.triage(current_actor(), alert_id, **body)
 
 
 @blp.route("/precision", endpoint="precision")
 class Precision(MethodView):
-    @auth_required(blp, *SQUAD_MANAGERS)
-    @blp.arguments(PrecisionQuerySchema, location="query")
-    @blp.response(200, PrecisionSchema(many=True))
-    def get(self, query):
-        """告警准确率：按摄像头与违法类型，确认数、排除数（按误报类型）与准确率"""
-        return queries.precision(current_actor(), **query)
+    get = detail(blp, PrecisionSchema(many=True),
+                 "告警准确率：按摄像头与违法类型，确认数、排除数（按误报类型）与准确率", queries.precision,
+                 *SQUAD_MANAGERS, filters=PrecisionQuerySchema)

@@ -3,12 +3,11 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 from sqlalchemy import select
 
-from backend.api.audit import audit_object
 from backend.api.fields import Id
 from backend.api.nonsite.common import blp
-from backend.api.pagination import page_of
+from backend.api.pagination import listing
 from backend.api.schemas import Schema
-from backend.api.security import auth_required, current_actor
+from backend.api.views import creation, detail
 from backend.db import session
 from backend.nonsite import operations, queries
 from backend.nonsite.models import ViolationKind
@@ -45,28 +44,13 @@ class CameraSchema(CameraInSchema):
 
 @blp.route("/kinds", endpoint="kinds")
 class Kinds(MethodView):
-    @auth_required(blp)
-    @blp.response(200, ViolationKindSchema(many=True))
-    def get(self):
-        """违法类型（数据）"""
-        return session.scalars(select(ViolationKind).order_by(ViolationKind.code)).all()
+    get = detail(blp, ViolationKindSchema(many=True), "违法类型（数据）",
+                 lambda actor: session.scalars(select(ViolationKind).order_by(ViolationKind.code)).all())
 
 
 @blp.route("/cameras", endpoint="cameras")
 class Cameras(MethodView):
-    @auth_required(blp, *DISTRICT_ADMINS)
-    @blp.arguments(CameraInSchema)
-    @blp.response(201, CameraSchema)
-    @blp.alt_response(409, description="摄像头编号已登记")
-    def post(self, body):
-        """登记摄像头（位置、可上报的违法类型、负责中队）"""
-        camera = operations.register_camera(current_actor(), **body)
-        audit_object("nonsite_camera", camera.id)
-        return camera
-
-    @auth_required(blp)
-    @blp.response(200, CameraSchema(many=True))
-    @blp.paginate()
-    def get(self, pagination_parameters):
-        """摄像头登记表"""
-        return page_of(queries.cameras(current_actor()), pagination_parameters)
+    post = creation(blp, CameraInSchema, CameraSchema, "登记摄像头（位置、可上报的违法类型、负责中队）",
+                    operations.register_camera, "nonsite_camera", *DISTRICT_ADMINS,
+                    alt_responses=((409, "摄像头编号已登记"),))
+    get = listing(blp, queries.cameras, None, CameraSchema, "摄像头登记表")

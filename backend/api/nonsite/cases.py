@@ -7,16 +7,17 @@ from backend.api.audit import audit_object
 from backend.api.fields import AwareDateTime, File, Int, from_now
 from backend.api.multipart import read_upload
 from backend.api.nonsite.alerts import AlertEvidenceSchema, ImageInSchema
-from backend.api.nonsite.common import blp, signed_by
+from backend.api.nonsite.common import blp, signed
 from backend.api.schemas import Count, Rows, Schema, Text
 from backend.api.security import auth_required, current_actor
+from backend.api.transitions import transition
+from backend.api.views import detail, method, visible
 from backend.config import settings
 from backend.db import utcnow
 from backend.errors import NotFound
 from backend.nonsite import legal, queries, sms, suishenban
-from backend.nonsite.models import CASE_STATE_NAMES, CaseState, Channel, NonsiteCase
+from backend.nonsite.models import CASE_STATE_NAMES, CaseDocument, CaseState, Channel, NonsiteCase
 from backend.org.roles import LEGAL_REVIEWERS, NONSITE_CASE_READERS, SQUAD_MANAGERS
-from backend.org.scope import get_visible
 
 
 class CaseDocumentSchema(Schema):
@@ -107,94 +108,63 @@ def _sms_key() -> dict[str, str]:
     return {sms.CALLER: key} if key else {}
 
 
-def _step(name: str):
-    def route(view):
-        return blp.route(f"/cases/<int:case_id>/{name}", endpoint=f"case_{name}")(view)
-    return route
+CASE = "/cases/<int:case_id>"
 
 
-@blp.route("/cases/<int:case_id>", endpoint="case")
+@blp.route(CASE, endpoint="case")
 class CaseView(MethodView):
-    @auth_required(blp, *NONSITE_CASE_READERS)
-    @blp.response(200, NonsiteCaseSchema)
-    @blp.alt_response(404, description="不存在或不在数据权限内")
-    def get(self, case_id):
-        """非现场案件：所处步骤、文书（文号、哈希、送达时间）"""
-        return get_visible(NonsiteCase, case_id, current_actor(), what="案件")
+    get = detail(blp, NonsiteCaseSchema, "非现场案件：所处步骤、文书（文号、哈希、送达时间）",
+                 visible(NonsiteCase, "案件"), *NONSITE_CASE_READERS, alt_responses=((404, "不存在或不在数据权限内"),))
 
 
-@_step("submit")
-class Submit(MethodView):
-    @auth_required(blp, *SQUAD_MANAGERS)
-    @blp.arguments(CaseSubmitSchema)
-    @blp.response(200, NonsiteCaseSchema)
-    @blp.alt_response(409, description="案件不在立案（或退回）状态")
-    def post(self, body, case_id):
-        """提交法制审核：事实、依据、拟处罚款"""
-        audit_object("nonsite_case", case_id)
-        return legal.submit_for_review(current_actor(), case_id, **body)
+@transition(blp, f"{CASE}/submit", "case_submit", NonsiteCaseSchema, *SQUAD_MANAGERS, arguments=CaseSubmitSchema,
+            alt_responses=((409, "案件不在立案（或退回）状态"),), audit="nonsite_case")
+def submit(body, case_id):
+    """提交法制审核：事实、依据、拟处罚款"""
+    return legal.submit_for_review(current_actor(), case_id, **body)
 
 
-@_step("review")
-class Review(MethodView):
-    @auth_required(blp, *LEGAL_REVIEWERS)
-    @blp.arguments(LegalReviewSchema)
-    @blp.response(200, NonsiteCaseSchema)
-    @blp.alt_response(409, description="案件不在法制审核中")
-    def post(self, body, case_id):
-        """法制审核：通过（违法行为告知书经随申办送达当事人）或退回（附理由）"""
-        audit_object("nonsite_case", case_id)
-        return legal.review(current_actor(), case_id, **body)
+@transition(blp, f"{CASE}/review", "case_review", NonsiteCaseSchema, *LEGAL_REVIEWERS, arguments=LegalReviewSchema,
+            alt_responses=((409, "案件不在法制审核中"),), audit="nonsite_case")
+def review(body, case_id):
+    """法制审核：通过（违法行为告知书经随申办送达当事人）或退回（附理由）"""
+    return legal.review(current_actor(), case_id, **body)
 
 
-@_step("decide")
-class Decide(MethodView):
-    @auth_required(blp, *SQUAD_MANAGERS)
-    @blp.response(200, NonsiteCaseSchema)
-    @blp.alt_response(409, description="告知书未送达，或陈述申辩期未满")
-    def post(self, case_id):
-        """作出行政处罚决定（陈述申辩期满后），决定书经随申办送达"""
-        audit_object("nonsite_case", case_id)
-        return legal.decide(current_actor(), case_id)
+@transition(blp, f"{CASE}/decide", "case_decide", NonsiteCaseSchema, *SQUAD_MANAGERS,
+            alt_responses=((409, "告知书未送达，或陈述申辩期未满"),), audit="nonsite_case")
+def decide(case_id):
+    """作出行政处罚决定（陈述申辩期满后），决定书经随申办送达"""
+    return legal.decide(current_actor(), case_id)
 
 
-@_step("close")
-class Close(MethodView):
-    @auth_required(blp, *SQUAD_MANAGERS)
-    @blp.response(200, NonsiteCaseSchema)
-    @blp.alt_response(409, description="尚未缴款")
-    def post(self, case_id):
-        """结案（已缴款）"""
-        audit_object("nonsite_case", case_id)
-        return legal.close(current_actor(), case_id)
+@transition(blp, f"{CASE}/close", "case_close", NonsiteCaseSchema, *SQUAD_MANAGERS,
+            alt_responses=((409, "尚未缴款"),), audit="nonsite_case")
+def close(case_id):
+    """结案（已缴款）"""
+    return legal.close(current_actor(), case_id)
+
+
+def _document(document: CaseDocument) -> CaseDocument:
+    audit_object("nonsite_document", document.id)
+    return document
 
 
 @blp.route("/suishenban/callbacks", endpoint="suishenban_callback")
 class SuishenbanCallback(MethodView):
-    @signed_by(_suishenban_key, "随申办：suishenban；密钥 NONSITE_SUISHENBAN_KEY")
-    @blp.arguments(SuishenbanCallbackSchema)
-    @blp.response(200, CaseDocumentSchema)
-    @blp.alt_response(404, description="未发出过该文号的文书")
-    @blp.alt_response(409, description="案件状态与回执不符（如重复缴款、已结案）")
-    def post(self, body):
-        """随申办回执（签名）：文书送达、签收、无法送达、当事人陈述申辩、罚款缴纳"""
-        document = legal.callback(**body)
-        audit_object("nonsite_document", document.id)
-        return document
+    post = signed(_suishenban_key, "随申办：suishenban；密钥 NONSITE_SUISHENBAN_KEY",
+                  lambda body: _document(legal.callback(**body)),
+                  "随申办回执（签名）：文书送达、签收、无法送达、当事人陈述申辩、罚款缴纳", CaseDocumentSchema,
+                  SuishenbanCallbackSchema, alt_responses=((404, "未发出过该文号的文书"),
+                                                           (409, "案件状态与回执不符（如重复缴款、已结案）")))
 
 
 @blp.route("/sms/receipts", endpoint="sms_receipt")
 class SmsReceipt(MethodView):
-    @signed_by(_sms_key, "短信网关：sms；密钥 NONSITE_SMS_KEY")
-    @blp.arguments(SmsReceiptSchema)
-    @blp.response(200, CaseDocumentSchema)
-    @blp.alt_response(404, description="未发出过该文号的文书")
-    @blp.alt_response(409, description="该文书未经短信发出，或案件状态不符")
-    def post(self, body):
-        """短信网关送达回执（签名）：短信送达的文书至此方为送达"""
-        document = legal.callback(event="delivered", channel=Channel.sms, **body)
-        audit_object("nonsite_document", document.id)
-        return document
+    post = signed(_sms_key, "短信网关：sms；密钥 NONSITE_SMS_KEY",
+                  lambda body: _document(legal.callback(event="delivered", channel=Channel.sms, **body)),
+                  "短信网关送达回执（签名）：短信送达的文书至此方为送达", CaseDocumentSchema, SmsReceiptSchema,
+                  alt_responses=((404, "未发出过该文号的文书"), (409, "该文书未经短信发出，或案件状态不符")))
 
 
 class VerifyInSchema(Schema):
@@ -223,9 +193,6 @@ class DocumentPdf(MethodView):
 
 @blp.route("/documents/verify", endpoint="document_verify")
 class DocumentVerify(MethodView):
-    @auth_required(blp)
-    @blp.arguments(VerifyInSchema, location="form")
-    @blp.response(200, VerifySchema)
-    def post(self, form):
-        """核验文书 PDF：按其 SHA-256 找到签发记录，并以密钥环核验电子印章签名"""
-        return legal.verify_pdf(read_upload(form["file"], legal.MAX_PDF_BYTES))
+    post = method(blp, lambda form: legal.verify_pdf(read_upload(form["file"], legal.MAX_PDF_BYTES)),
+                  "核验文书 PDF：按其 SHA-256 找到签发记录，并以密钥环核验电子印章签名", VerifySchema,
+                  arguments=VerifyInSchema, location="form")

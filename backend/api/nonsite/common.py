@@ -5,6 +5,7 @@ from collections.abc import Callable
 from flask import g, request
 
 from backend.api.multipart import Blueprint
+from backend.api.views import method
 from backend.db import utcnow
 from backend.nonsite import signing
 
@@ -40,3 +41,10 @@ def signed_by(keys: Callable[[], dict[str, str] | None], who: str):
                        responses={"401": {"description": "未知发送方、签名错误或时间戳超出窗口"}})(wrapper)
 
     return decorator
+
+
+def signed(keys: Callable[[], dict[str, str] | None], who: str, call, summary: str, schema, arguments, *,
+           status: int = 200, alt_responses: tuple = ()):
+    """A POST from a platform that signs its calls (`signed_by`), answering `call(body)` in `schema`."""
+    return signed_by(keys, who)(method(blp, call, summary, schema, arguments=arguments, status=status,
+                                       alt_responses=alt_responses, signed_in=False))

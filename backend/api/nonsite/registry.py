@@ -2,12 +2,12 @@
 from flask.views import MethodView
 from marshmallow import fields, validate
 
-from backend.api.audit import audit_object
 from backend.api.fields import Date
 from backend.api.nonsite.common import blp
 from backend.api.pagination import listing
 from backend.api.schemas import Schema, Text
-from backend.api.security import auth_required, current_actor
+from backend.api.security import current_actor
+from backend.api.views import creation, detail, method
 from backend.nonsite import calendar, parties, queries
 from backend.nonsite.models import PartyKind
 from backend.org.roles import DISTRICT_ADMINS, NONSITE_CASE_READERS
@@ -24,21 +24,18 @@ class CalendarSchema(Schema):
     days = fields.List(fields.Nested(CalendarDaySchema), required=True, validate=validate.Length(max=366))
 
 
+def _load_calendar(body: dict, year: int) -> dict:
+    days = [(item["day"], item["working"], item["name"]) for item in body["days"]]
+    return {"days": calendar.load(current_actor(), year, days)}
+
+
 @blp.route("/calendar/<int:year>", endpoint="calendar")
 class Calendar(MethodView):
-    @auth_required(blp)
-    @blp.response(200, CalendarSchema)
-    def get(self, year):
-        """本区工作日历（只列与“周一至周五上班”不同的日子）：陈述申辩、听证期限按此计算工作日"""
-        return {"days": calendar.of_year(current_actor(), year)}
-
-    @auth_required(blp, *DISTRICT_ADMINS)
-    @blp.arguments(CalendarSchema)
-    @blp.response(200, CalendarSchema)
-    def put(self, body, year):
-        """登记本区一年的节假日与调休（整年替换）；种子文件未给出日历，演示数据仅为示例"""
-        days = [(item["day"], item["working"], item["name"]) for item in body["days"]]
-        return {"days": calendar.load(current_actor(), year, days)}
+    get = detail(blp, CalendarSchema,
+                 "本区工作日历（只列与“周一至周五上班”不同的日子）：陈述申辩、听证期限按此计算工作日",
+                 lambda actor, year: {"days": calendar.of_year(actor, year)})
+    put = method(blp, _load_calendar, "登记本区一年的节假日与调休（整年替换）；种子文件未给出日历，演示数据仅为示例",
+                 CalendarSchema, *DISTRICT_ADMINS, arguments=CalendarSchema)
 
 
 class PartyInSchema(Schema):
@@ -69,15 +66,8 @@ class PartyFilterSchema(Schema):
 
 @blp.route("/parties", endpoint="parties")
 class Parties(MethodView):
-    @auth_required(blp, *DISTRICT_ADMINS)
-    @blp.arguments(PartyInSchema)
-    @blp.response(201, PartySchema)
-    @blp.alt_response(409, description="车牌已登记在其他当事人名下")
-    def post(self, body):
-        """登记当事人（单位或个人）及其车辆：告警中的车牌据此找到当事人"""
-        party = parties.register(current_actor(), **body)
-        audit_object("nonsite_party", party.id)
-        return party
-
+    post = creation(blp, PartyInSchema, PartySchema, "登记当事人（单位或个人）及其车辆：告警中的车牌据此找到当事人",
+                    parties.register, "nonsite_party", *DISTRICT_ADMINS,
+                    alt_responses=((409, "车牌已登记在其他当事人名下"),))
     get = listing(blp, queries.parties, PartyFilterSchema, PartySchema, "当事人登记表（可按车牌查）",
                   *NONSITE_CASE_READERS)

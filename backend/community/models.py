@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db import Base, UTCDateTime, utcnow
-from backend.org.models import CommunityOffice, Officer, Squad
+from backend.org.models import CommunityOffice, DistrictRecord, Officer, Squad
 
 
 class Category(str, enum.Enum):
@@ -200,15 +200,12 @@ class ComplaintPhoto(Base):
     complaint: Mapped[Complaint] = relationship(back_populates="photos")
 
 
-class CategoryDeadline(Base):
+class CategoryDeadline(DistrictRecord, Base):
     """A district's deadlines for one category (the defaults in `deadlines.py` apply without a row)."""
 
     __tablename__ = "complaint_deadline"
-    __scope__ = ("district", "district_id")
     __table_args__ = (UniqueConstraint("district_id", "category"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
     category: Mapped[Category] = mapped_column(Enum(Category, native_enum=False, length=32, validate_strings=True))
     accept_hours: Mapped[int] = mapped_column(Integer)
     resolve_days: Mapped[int] = mapped_column(Integer)

@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db import Base, UTCDateTime, utcnow
-from backend.org.models import Officer, Squad
+from backend.org.models import Authored, DistrictRecord, Officer, Squad
 
 
 class Grade(str, enum.Enum):
@@ -33,15 +33,12 @@ GRADE_NAMES = {Grade.high: "高风险", Grade.medium: "中风险", Grade.low: "�
 GRADE_COLUMN = Enum(Grade, native_enum=False, length=8, validate_strings=True)
 
 
-class ObjectKind(Base):
+class ObjectKind(DistrictRecord, Base):
     """A kind of regulated object (沿街商户, 建筑工地 …): data each district keeps."""
 
     __tablename__ = "inspection_object_kind"
-    __scope__ = ("district", "district_id")
     __table_args__ = (UniqueConstraint("district_id", "code"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
     code: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(64))
     checklist: Mapped[list] = mapped_column(JSON, default=list)  # 标准化检查表单: [{item, basis, judge}]
@@ -91,84 +88,61 @@ class GradeChange(Base):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class GradeRule(Base):
+class GradeRule(DistrictRecord, Authored, Base):
     """One version of how often a grade is inspected (once every `interval_months`), from a day on.
 
     The district's own versions; without one, the example default of INSPECTIONS_GRADE_INTERVAL_MONTHS applies.
     """
 
     __tablename__ = "inspection_grade_rule"
-    __scope__ = ("district", "district_id")
     __table_args__ = (UniqueConstraint("district_id", "grade", "effective_from"),
                       CheckConstraint("interval_months between 1 and 60", name="interval_in_range"))
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
     grade: Mapped[Grade] = mapped_column(GRADE_COLUMN)
     interval_months: Mapped[int] = mapped_column(Integer)
     effective_from: Mapped[date] = mapped_column(Date)
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class InspectorEntry(Base):
+class InspectorEntry(DistrictRecord, Authored, Base):
     """The inspector registry (执法检查人员名录库): who may be drawn, on what certificate, from when until when."""
 
     __tablename__ = "inspection_inspector"
-    __scope__ = ("district", "district_id")
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
     officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id"), unique=True)
     certificate_no: Mapped[str] = mapped_column(String(32))  # 执法证号
     valid_from: Mapped[date] = mapped_column(Date)
     valid_until: Mapped[date] = mapped_column(Date)
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     officer: Mapped[Officer] = relationship(foreign_keys=[officer_id])
 
 
-class ScoringRule(Base):
+class ScoringRule(DistrictRecord, Authored, Base):
     """One version of the grade rules (评级规则): what each kind of event about an object weighs, the score that
     moves its grade up or down, the window counted and the months without incident that lower it."""
 
     __tablename__ = "inspection_scoring_rule"
-    __scope__ = ("district", "district_id")
     __table_args__ = (UniqueConstraint("district_id", "effective_from"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
     terms: Mapped[dict] = mapped_column(JSON)  # the keys of backend.inspections.scoring.TERMS -> int
     effective_from: Mapped[date] = mapped_column(Date)
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Exclusion(Base):
+class Exclusion(DistrictRecord, Authored, Base):
     """A conflict of interest (利害关系): this officer is never drawn to inspect this object."""
 
     __tablename__ = "inspection_exclusion"
-    __scope__ = ("district", "district_id")
     __table_args__ = (UniqueConstraint("officer_id", "object_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
     officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id"), index=True)
     object_id: Mapped[int] = mapped_column(ForeignKey("inspection_object.id", ondelete="CASCADE"), index=True)
     reason: Mapped[str] = mapped_column(String(200))
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Plan(Base):
+class Plan(DistrictRecord, Authored, Base):
     """An inspection plan (检查计划): which objects (kinds, squads, grades; empty means all) over which months."""
 
     __tablename__ = "inspection_plan"
-    __scope__ = ("district", "district_id")
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
     name: Mapped[str] = mapped_column(String(128))
     first_month: Mapped[date] = mapped_column(Date)  # the first day of the plan's first month
     months: Mapped[int] = mapped_column(Integer)
@@ -176,19 +150,14 @@ class Plan(Base):
     squad_ids: Mapped[list] = mapped_column(JSON, default=list)
     grades: Mapped[list] = mapped_column(JSON, default=list)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Draw(Base):
+class Draw(DistrictRecord, Base):
     """One 双随机 draw of a plan: its seed and every input, so that anyone can run it again; a re-draw keeps it
     (superseded, with the reason of the new one)."""
 
     __tablename__ = "inspection_draw"
-    __scope__ = ("district", "district_id")
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("inspection_plan.id"), index=True)
     seed: Mapped[str] = mapped_column(String(64))
     inputs: Mapped[dict] = mapped_column(JSON)

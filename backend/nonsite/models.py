@@ -8,7 +8,7 @@ from sqlalchemy import JSON, Boolean, Date, Enum, Float, ForeignKey, Integer, La
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db import Base, UTCDateTime, utcnow
-from backend.org.models import Officer, Squad
+from backend.org.models import DistrictRecord, Officer, Squad
 
 
 class ViolationKind(Base):
@@ -43,15 +43,12 @@ class PartyKind(str, enum.Enum):
     person = "person"  # 个人
 
 
-class Party(Base):
+class Party(DistrictRecord, Base):
     """Who answers for a vehicle or a shop (当事人): its name, credit code, 处置证, and a contact phone kept
     encrypted as residents' phones are, shown in full only to the squad handling its cases."""
 
     __tablename__ = "nonsite_party"
-    __scope__ = ("district", "district_id")
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
     kind: Mapped[PartyKind] = mapped_column(Enum(PartyKind, native_enum=False, length=8, validate_strings=True))
     name: Mapped[str] = mapped_column(String(100))
     credit_code: Mapped[str | None] = mapped_column(String(18), index=True)  # 统一社会信用代码

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.community.models import Category
 from backend.db import Base, UTCDateTime, utcnow
-from backend.org.models import Officer
+from backend.org.models import DistrictRecord, Officer
 
 
 class SourceKind(str, enum.Enum):
@@ -44,14 +44,11 @@ STATUS_NAMES = {Status.received: "已接收", Status.accepted: "已受理", Stat
                 Status.returned: "已退单", Status.referred: "已移送", Status.withdrawn: "已撤单"}
 
 
-class OrderSource(Base):
+class OrderSource(DistrictRecord, Base):
     """A platform that sends orders: its key (encrypted), where answers go, how its words map to ours."""
 
     __tablename__ = "order_source"
-    __scope__ = ("district", "district_id")
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
     squad_id: Mapped[int] = mapped_column(ForeignKey("squad.id"), index=True)  # who receives its orders
     name: Mapped[str] = mapped_column(String(32), unique=True)  # in the inbound URL
     title: Mapped[str] = mapped_column(String(64))  # what the squad reads, e.g. 静安区城运中心

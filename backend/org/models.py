@@ -29,6 +29,22 @@ ROLE_NAMES = {
 }
 
 
+class DistrictRecord:
+    """A record a district keeps for itself (its data scope is the district): its id and its district."""
+
+    __scope__ = ("district", "district_id")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
+
+
+class Authored:
+    """Who made a record, and when."""
+
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class District(Base):
     """区局."""
 

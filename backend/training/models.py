@@ -12,20 +12,17 @@ from sqlalchemy import JSON, Date, Enum, ForeignKey, Integer, Numeric, String, T
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db import Base, UTCDateTime, utcnow
-from backend.org.models import Officer, Role
+from backend.org.models import Authored, DistrictRecord, Officer, Role
 from backend.training.exams.models import Question  # one metadata: importing these models imports both
 
 HOURS = Numeric(6, 1)
 
 
-class Teacher(Base):
+class Teacher(DistrictRecord, Base):
     """师资库: an in-house or outside teacher."""
 
     __tablename__ = "training_teacher"
-    __scope__ = ("district", "district_id")
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
     name: Mapped[str] = mapped_column(String(64))
     title: Mapped[str | None] = mapped_column(String(64))  # 职称 / 职务
     organisation: Mapped[str | None] = mapped_column(String(128))
@@ -34,14 +31,11 @@ class Teacher(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Course(Base):
+class Course(DistrictRecord, Base):
     """课程库: a course with its credit category and hours."""
 
     __tablename__ = "training_course"
-    __scope__ = ("district", "district_id")
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
     title: Mapped[str] = mapped_column(String(128))
     category: Mapped[str] = mapped_column(String(32))
     credit_hours: Mapped[Decimal] = mapped_column(HOURS)
@@ -83,14 +77,11 @@ class CourseCompletion(Base):
     course: Mapped[Course] = relationship()
 
 
-class TrainingPlan(Base):
+class TrainingPlan(DistrictRecord, Base):
     """A mandatory plan: these courses, this year, for everyone of a role (or everyone)."""
 
     __tablename__ = "training_plan"
-    __scope__ = ("district", "district_id")
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
     year: Mapped[int] = mapped_column(Integer, index=True)
     title: Mapped[str] = mapped_column(String(128))
     role: Mapped[Role | None] = mapped_column(Enum(Role, native_enum=False, length=20, validate_strings=True))
@@ -121,14 +112,11 @@ class CreditRequirement(Base):
     hours: Mapped[Decimal] = mapped_column(HOURS)
 
 
-class LiveClass(Base):
+class LiveClass(DistrictRecord, Authored, Base):
     """直播课 in a smart classroom: a scheduled session with a stream from the streaming service."""
 
     __tablename__ = "training_live_class"
-    __scope__ = ("district", "district_id")
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
     title: Mapped[str] = mapped_column(String(128))
     course_id: Mapped[int | None] = mapped_column(ForeignKey("training_course.id"))
     teacher_id: Mapped[int | None] = mapped_column(ForeignKey("training_teacher.id"))
@@ -140,8 +128,6 @@ class LiveClass(Base):
     category: Mapped[str] = mapped_column(String(32))
     credit_hours: Mapped[Decimal] = mapped_column(HOURS)
     min_presence_percent: Mapped[int] = mapped_column(Integer)
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     teacher: Mapped[Teacher | None] = relationship()
 

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Date, Enum, ForeignKey, Integer, String, Text, Uniq
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db import Base, UTCDateTime, utcnow
-from backend.org.models import Officer
+from backend.org.models import Authored, DistrictRecord, Officer
 from backend.training.models import HOURS
 
 
@@ -23,32 +23,24 @@ class DrillAttemptStatus(str, enum.Enum):
     retake = "retake"  # a joint was not visible: no score, the trainee takes the photo again
 
 
-class ReferenceGesture(Base):
+class ReferenceGesture(DistrictRecord, Authored, Base):
     """A district's own reference gesture: target joint angles with tolerances (beside the standard ones)."""
 
     __tablename__ = "training_gesture"
-    __scope__ = ("district", "district_id")
     __table_args__ = (UniqueConstraint("district_id", "code"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
     code: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(64))
     description: Mapped[str | None] = mapped_column(Text)
     joints: Mapped[dict] = mapped_column(JSON)  # {"right_elbow": {"angle": 40, "tolerance": 20}, …}
     captured_from_photo: Mapped[bool] = mapped_column(default=False)
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Drill(Base):
+class Drill(DistrictRecord, Authored, Base):
     """实战模拟: a scenario (procedure as data) or a gesture drill, with the credit it earns when passed."""
 
     __tablename__ = "training_drill"
-    __scope__ = ("district", "district_id")
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
     title: Mapped[str] = mapped_column(String(128))
     kind: Mapped[DrillKind] = mapped_column(Enum(DrillKind, native_enum=False, length=16, validate_strings=True))
     scenario: Mapped[dict | None] = mapped_column(JSON)  # {"start", "steps", "standard"}: see operations.py
@@ -57,8 +49,6 @@ class Drill(Base):
     credit_hours: Mapped[Decimal] = mapped_column(HOURS)
     pass_score: Mapped[int] = mapped_column(Integer)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class DrillAttempt(Base):

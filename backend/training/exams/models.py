@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db import Base, UTCDateTime, utcnow
+from backend.org.models import Authored, DistrictRecord
 
 POINTS = Numeric(7, 2)
 
@@ -37,17 +38,14 @@ KIND_NAMES = {QuestionKind.single: "单选", QuestionKind.multiple: "多选",
               QuestionKind.true_false: "判断", QuestionKind.fill: "填空"}
 
 
-class QuestionBank(Base):
+class QuestionBank(DistrictRecord, Base):
     __tablename__ = "training_question_bank"
-    __scope__ = ("district", "district_id")
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
     name: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Question(Base):
+class Question(DistrictRecord, Base):
     """A question. `answer` is a list: option indices (choice, true/false as [0]=对 [1]=错) or accepted texts (fill).
 
     `fingerprint` (SHA-256 of the normalised kind, stem and options) is unique among a bank's active
@@ -56,12 +54,9 @@ class Question(Base):
     """
 
     __tablename__ = "training_question"
-    __scope__ = ("district", "district_id")
     __table_args__ = (Index("uq_training_question_active_fingerprint", "bank_id", "fingerprint", unique=True,
                             postgresql_where=text("active"), sqlite_where=text("active")),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
     bank_id: Mapped[int] = mapped_column(ForeignKey("training_question_bank.id"), index=True)
     kind: Mapped[QuestionKind] = mapped_column(Enum(QuestionKind, native_enum=False, length=16,
                                                     validate_strings=True))
@@ -96,14 +91,11 @@ class PaperMode(str, enum.Enum):
     random = "random"
 
 
-class Paper(Base):
+class Paper(DistrictRecord, Authored, Base):
     """A paper trainees take as an exam: fixed questions or drawn per attempt by rules."""
 
     __tablename__ = "training_paper"
-    __scope__ = ("district", "district_id")
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
     title: Mapped[str] = mapped_column(String(128))
     mode: Mapped[PaperMode] = mapped_column(Enum(PaperMode, native_enum=False, length=16, validate_strings=True))
     time_limit_minutes: Mapped[int] = mapped_column(Integer)
@@ -114,8 +106,6 @@ class Paper(Base):
     credit_hours: Mapped[Decimal] = mapped_column(Numeric(6, 1))
     opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     questions: Mapped[list[PaperQuestion]] = relationship(order_by="PaperQuestion.position",
                                                           cascade="all, delete-orphan")

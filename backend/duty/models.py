@@ -119,7 +119,19 @@ class Shift(Base):
     post: Mapped[Post | None] = relationship()
 
 
-class DutyCheck(Base):
+class PhoneFix:
+    """Where an officer's phone put itself (GCJ-02, within `accuracy_m`), and when its report arrived (`late_sync`:
+    sent after the sync window)."""
+
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    late_sync: Mapped[bool] = mapped_column(Boolean, default=False)
+    lat: Mapped[float] = mapped_column(Float)
+    lng: Mapped[float] = mapped_column(Float)
+    coord_system: Mapped[str] = mapped_column(String(8), default="gcj02")
+    accuracy_m: Mapped[float] = mapped_column(Float)
+
+
+class DutyCheck(PhoneFix, Base):
     """A check-in or check-out as submitted (client time) and as judged by the server."""
 
     __tablename__ = "duty_check"
@@ -137,12 +149,6 @@ class DutyCheck(Base):
     shift_id: Mapped[int] = mapped_column(ForeignKey("duty_shift.id"))
     kind: Mapped[CheckKind] = mapped_column(_enum(CheckKind))
     client_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    late_sync: Mapped[bool] = mapped_column(Boolean, default=False)
-    lat: Mapped[float] = mapped_column(Float)
-    lng: Mapped[float] = mapped_column(Float)
-    coord_system: Mapped[str] = mapped_column(String(8), default="gcj02")
-    accuracy_m: Mapped[float] = mapped_column(Float)
     distance_outside_m: Mapped[int | None] = mapped_column(Integer)  # None: the shift has no post
     timing: Mapped[Timing] = mapped_column(_enum(Timing))
     minutes_off: Mapped[int] = mapped_column(Integer, default=0)  # late by / left early by
@@ -159,7 +165,7 @@ class DutyCheck(Base):
     officer: Mapped[Officer] = relationship(foreign_keys=[officer_id])
 
 
-class Position(Base):
+class Position(PhoneFix, Base):
     """A patrol position ping; each keeps the step from the previous ping of its shift."""
 
     __tablename__ = "duty_position"
@@ -176,12 +182,6 @@ class Position(Base):
     shift_id: Mapped[int] = mapped_column(ForeignKey("duty_shift.id"))
     source: Mapped[str] = mapped_column(String(8))  # app | wechat
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    late_sync: Mapped[bool] = mapped_column(Boolean, default=False)
-    lat: Mapped[float] = mapped_column(Float)
-    lng: Mapped[float] = mapped_column(Float)
-    coord_system: Mapped[str] = mapped_column(String(8), default="gcj02")
-    accuracy_m: Mapped[float] = mapped_column(Float)
     inside: Mapped[bool | None] = mapped_column(Boolean)  # None: the shift has no post
     step_m: Mapped[float] = mapped_column(Float, default=0.0)  # from the previous ping
     step_seconds: Mapped[int] = mapped_column(Integer, default=0)

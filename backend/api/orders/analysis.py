@@ -14,6 +14,7 @@ from backend.api.fields import Date, Id, Month
 from backend.api.pagination import listing
 from backend.api.schemas import Schema
 from backend.api.security import auth_required, current_actor
+from backend.api.views import detail
 from backend.community.models import CATEGORY_NAMES, Category
 from backend.db import local_day
 from backend.orders import hotspots, repeats, reports
@@ -77,12 +78,8 @@ def _month_range(month) -> dict:
 
 @blp.route("/repeats/links", endpoint="repeat_links")
 class RepeatLinks(MethodView):
-    @auth_required(blp)
-    @blp.arguments(RepeatLinksQuerySchema, location="query")
-    @blp.response(200, RepeatLinksSchema)
-    def get(self, query):
-        """一件工单或诉件的重复关系：它重复了哪一件，此后又被哪些件重复（双向可查）"""
-        return repeats.links_of(current_actor(), **query)
+    get = detail(blp, RepeatLinksSchema, "一件工单或诉件的重复关系：它重复了哪一件，此后又被哪些件重复（双向可查）",
+                 repeats.links_of, filters=RepeatLinksQuerySchema)
 
 
 class MonthlyQuerySchema(Schema):
@@ -107,12 +104,8 @@ class MonthlyRowSchema(Schema):
 
 @blp.route("/reports/monthly", endpoint="monthly_report")
 class MonthlyReport(MethodView):
-    @auth_required(blp, *ORDER_ANALYSIS_READERS)
-    @blp.arguments(MonthlyQuerySchema, location="query")
-    @blp.response(200, MonthlyRowSchema(many=True))
-    def get(self, query):
-        """月度报表：各中队的及时处置率、满意率、重复率（工单与诉件合计）"""
-        return reports.monthly(current_actor(), **query)
+    get = detail(blp, MonthlyRowSchema(many=True), "月度报表：各中队的及时处置率、满意率、重复率（工单与诉件合计）",
+                 reports.monthly, *ORDER_ANALYSIS_READERS, filters=MonthlyQuerySchema)
 
 
 @blp.route("/reports/monthly/export", endpoint="monthly_report_export")
@@ -152,12 +145,21 @@ def _period(query: dict) -> tuple:
     return first, last
 
 
-def _found(query: dict) -> tuple[list, str | None]:
+def _found(actor, query: dict) -> tuple[list, str | None]:
     first, last = _period(query)
     category = query.get("category")
-    found = hotspots.spots(current_actor(), first, last, squad_id=query.get("squad_id"),
+    found = hotspots.spots(actor, first, last, squad_id=query.get("squad_id"),
                            category=Category(category) if category else None)
     return found, query.get("season")
+
+
+def _spots(summarize):
+    """A `detail` finder: `summarize(spots, season=…)` of the hot spots the query asks for."""
+    def find(actor, **query):
+        found, season = _found(actor, query)
+        return summarize(found, season=season)
+
+    return find
 
 
 class FeatureCollectionSchema(Schema):
@@ -169,13 +171,8 @@ class FeatureCollectionSchema(Schema):
 
 @blp.route("/hotspots", endpoint="hotspots")
 class Hotspots(MethodView):
-    @auth_required(blp, *ORDER_ANALYSIS_READERS)
-    @blp.arguments(HotspotQuerySchema, location="query")
-    @blp.response(200, FeatureCollectionSchema)
-    def get(self, query):
-        """热点网格（GeoJSON）：按网格、类别、季节统计工单与诉件，多的在前"""
-        found, season = _found(query)
-        return hotspots.hotspots(found, season=season)
+    get = detail(blp, FeatureCollectionSchema, "热点网格（GeoJSON）：按网格、类别、季节统计工单与诉件，多的在前",
+                 _spots(hotspots.hotspots), *ORDER_ANALYSIS_READERS, filters=HotspotQuerySchema)
 
 
 @blp.route("/hotspots/chart", endpoint="hotspots_chart")
@@ -185,8 +182,8 @@ class HotspotsChart(MethodView):
     @blp.response(200, content_type="image/png", description="PNG 图")
     def get(self, query):
         """热点图：最热的网格（类别、季节）柱状图（PNG）"""
-        found, season = _found(query)
-        return Response(hotspots.hotspot_chart(hotspots.hotspots(found, season=season)), mimetype="image/png")
+        return Response(hotspots.hotspot_chart(_spots(hotspots.hotspots)(current_actor(), **query)),
+                        mimetype="image/png")
 
 
 class GuidanceCategorySchema(Schema):
@@ -208,13 +205,8 @@ class GuidanceSchema(Schema):
 
 @blp.route("/duty-guidance", endpoint="duty_guidance")
 class DutyGuidance(MethodView):
-    @auth_required(blp, *ORDER_ANALYSIS_READERS)
-    @blp.arguments(HotspotQuerySchema, location="query")
-    @blp.response(200, GuidanceSchema(many=True))
-    def get(self, query):
-        """勤务指导意见：最热的网格及其高发时段（何处、何时加强巡查）"""
-        found, season = _found(query)
-        return hotspots.duty_guidance(found, season=season)
+    get = detail(blp, GuidanceSchema(many=True), "勤务指导意见：最热的网格及其高发时段（何处、何时加强巡查）",
+                 _spots(hotspots.duty_guidance), *ORDER_ANALYSIS_READERS, filters=HotspotQuerySchema)
 
 
 class CaseTargetSchema(Schema):
@@ -229,12 +221,10 @@ class CaseTargetSchema(Schema):
 
 @blp.route("/case-targets", endpoint="case_targets")
 class CaseTargets(MethodView):
-    @auth_required(blp, *ORDER_ANALYSIS_READERS)
-    @blp.arguments(PeriodQuerySchema, location="query")
-    @blp.response(200, CaseTargetSchema(many=True))
-    def get(self, query):
-        """办案量考核指标与投诉举报数量关联：各中队的工单与诉件数、办案量指标、实际立案数"""
-        return hotspots.case_targets(current_actor(), *_period(query))
+    get = detail(blp, CaseTargetSchema(many=True),
+                 "办案量考核指标与投诉举报数量关联：各中队的工单与诉件数、办案量指标、实际立案数",
+                 lambda actor, **query: hotspots.case_targets(actor, *_period(query)), *ORDER_ANALYSIS_READERS,
+                 filters=PeriodQuerySchema)
 
 
 @blp.route("/case-targets/chart", endpoint="case_targets_chart")

@@ -4,7 +4,7 @@ from flask.views import MethodView
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
-from backend.api.fields import FIRST_DAY, Date, days
+from backend.api.fields import FIRST_DAY, CoordSystem, Date, days
 from backend.api.multipart import Blueprint
 from backend.api.pagination import listing
 from backend.api.schemas import Record, Schema, Text
@@ -12,7 +12,6 @@ from backend.api.security import current_actor
 from backend.api.views import change, creation, detail, method, visible
 from backend.db import local_day
 from backend.errors import Invalid
-from backend.geo import COORD_SYSTEMS, GCJ02
 from backend.inspections import grades, queries, registry, scoring
 from backend.inspections.models import GRADE_NAMES, Grade, RegulatedObject
 from backend.org.roles import DISTRICT_ADMINS, SQUAD_MANAGERS
@@ -52,7 +51,7 @@ class ObjectInputSchema(Schema):
                             metadata={"example": "南京西路 1 号"})
     lat = fields.Float(allow_none=True, load_default=None)
     lng = fields.Float(allow_none=True, load_default=None)
-    coord_system = fields.String(load_default=GCJ02, validate=validate.OneOf(COORD_SYSTEMS))
+    coord_system = CoordSystem()
     contact_name = fields.String(allow_none=True, load_default=None, metadata={"example": "王建国"})
     contact_phone = fields.String(allow_none=True, load_default=None, metadata={
         "description": "手机号或带区号的固定电话", "example": "13812345678"})

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from backend.db import session
+from backend.db import local_day, session
 from backend.org.models import Role
 from backend.supervision.points import jobs
 
@@ -107,7 +107,7 @@ def test_a_quarter_follows_its_months_and_is_confirmed_once_they_are_locked(
 
 
 def test_a_quarter_not_yet_over_cannot_be_confirmed(client, make, facts, run_daily, officer, leader):
-    today = date.today()
+    today = local_day()
     facts.add(officer, today.replace(day=1), "attendance")
     run_daily(today.replace(day=1))
     quarter = f"{today.year}-Q{(today.month - 1) // 3 + 1}"

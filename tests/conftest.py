@@ -234,3 +234,10 @@ def live_server_url(committed_app):
 def make(app) -> Factory:
     """Factories for districts, squads, officers and tokens (see tests/factories.py)."""
     return Factory()
+
+
+def pytest_collection_modifyitems(items):
+    """The schema-fuzzing shards first: the longest tests (minutes each), started while the other worker takes
+    the rest, rather than left to the end of a worker's queue (pytest-xdist worksteal hands each worker a
+    contiguous half and steals from the end)."""
+    items.sort(key=lambda item: not item.nodeid.startswith("tests/fuzz/"))

@@ -4,7 +4,9 @@ Every test runs on SQLite; set TEST_DATABASE_URL (CI does) to run the same suite
 """
 from __future__ import annotations
 
+import fcntl
 import os
+import sqlite3
 import threading
 
 import pytest
@@ -22,19 +24,56 @@ WECHAT_CORP_ID = "wwfakecorp0001"
 WECHAT_SECRETS = {"agent": "fake-agent-secret", "contacts": "fake-contacts-secret"}
 
 
-def _fresh_database(url: str) -> None:
-    """Empty the test database so the migrations build it from nothing."""
-    if url.startswith("postgresql"):
-        engine = create_engine(url, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(text("drop schema public cascade"))
-            conn.execute(text("create schema public"))
-        engine.dispose()
+def _migrated_database(url: str, tmp_path_factory) -> None:
+    """Make `url` a copy of a database the migrations built from nothing once in this run, for every xdist worker
+    and both of its databases (the test and the committed one): SQLite a file copy, PostgreSQL
+    `CREATE DATABASE … TEMPLATE`. (tests/test_migrations.py compares this database with the models.)"""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the run's folder, above each worker's own
+    with open(shared / "migrated.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one worker builds the template; the others wait for it
+        built = (shared / "migrated.built").exists()
+        if url.startswith("postgresql"):
+            target = make_url(url)
+            template = target.set(database=f"{make_url(os.environ['TEST_DATABASE_URL']).database}_migrated")
+            server = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+            with server.connect() as conn:
+                if not built:
+                    conn.execute(text(f'drop database if exists "{template.database}"'))
+                    conn.execute(text(f'create database "{template.database}"'))
+                    upgrade(template.render_as_string(hide_password=False))
+                conn.execute(text(f'drop database if exists "{target.database}"'))
+                conn.execute(text(f'create database "{target.database}" template "{template.database}"'))
+            server.dispose()
+        else:
+            template = shared / "migrated.db"
+            if not built:
+                upgrade(f"sqlite:///{template}")
+            with sqlite3.connect(template) as source, sqlite3.connect(make_url(url).database) as copy:
+                source.backup(copy)
+            source.close()
+            copy.close()
+        (shared / "migrated.built").touch()
+
+
+def _beside(url: str, suffix: str) -> str:
+    """The PostgreSQL database `<name><suffix>` on `url`'s server (made by `_migrated_database`)."""
+    url = make_url(url)
+    return url.set(database=f"{url.database}{suffix}").render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
-    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    """SQLite in this session's (this xdist worker's) temporary folder, or TEST_DATABASE_URL.
+
+    Under pytest-xdist each worker gets a database of its own: TEST_DATABASE_URL's name + `_gw0`, `_gw1`, …
+    """
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return _beside(url, f"_{worker}") if worker else url
 
 
 @pytest.fixture(scope="session")
@@ -70,8 +109,7 @@ def wechat_settings(fake: FakeWeChat) -> dict:
 
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory, fake_wechat):
-    _fresh_database(database_url)
-    upgrade(database_url)
+    _migrated_database(database_url, tmp_path_factory)
     app = create_app({
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret",
@@ -119,24 +157,16 @@ def client(app):
 
 
 def _committed_url(database_url: str, tmp_path_factory) -> str:
-    """A second database beside the test database (PostgreSQL: created if missing)."""
+    """A second database beside the test database."""
     if not database_url.startswith("postgresql"):
         return f"sqlite:///{tmp_path_factory.mktemp('committed') / 'committed.db'}"
-    url = make_url(database_url)
-    url = url.set(database=f"{url.database}_committed")
-    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        if conn.scalar(text("select 1 from pg_database where datname = :name"), {"name": url.database}) is None:
-            conn.execute(text(f'create database "{url.database}"'))
-    server.dispose()
-    return url.render_as_string(hide_password=False)
+    return _beside(database_url, "_committed")
 
 
 @pytest.fixture(scope="session")
 def _committed_app_once(database_url, tmp_path_factory, fake_wechat):
     url = _committed_url(database_url, tmp_path_factory)
-    _fresh_database(url)
-    upgrade(url)
+    _migrated_database(url, tmp_path_factory)
     app = create_app({
         "DATABASE_URL": url,
         "SECRET_KEY": "test-secret",
@@ -204,3 +234,10 @@ def live_server_url(committed_app):
 def make(app) -> Factory:
     """Factories for districts, squads, officers and tokens (see tests/factories.py)."""
     return Factory()
+
+
+def pytest_collection_modifyitems(items):
+    """The schema-fuzzing shards first: the longest tests (minutes each), started while the other worker takes
+    the rest, rather than left to the end of a worker's queue (pytest-xdist worksteal hands each worker a
+    contiguous half and steals from the end)."""
+    items.sort(key=lambda item: not item.nodeid.startswith("tests/fuzz/"))

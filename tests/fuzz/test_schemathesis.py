@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import zlib
 from datetime import date, timedelta
 
 import pytest
@@ -30,6 +31,9 @@ CHECKS = [not_a_server_error, response_schema_conformance]
 # The boundary cases go to the first of these that the operation lets past authorization (401/403 come before
 # any input is read); the administrator reaches most operations, the officer his own duty and training.
 BOUNDARY_ROLES = [Role.district_admin, Role.officer, Role.trainer, Role.supervisor, Role.squad_leader]
+# Each phase runs as SHARDS tests, each over the operations whose "METHOD /path" hashes to it (crc32, so the split
+# is the same on every run): together they cover every operation, and pytest-xdist runs them side by side.
+SHARDS = 4
 
 
 def _loaded_schema(app, *, coverage: bool):
@@ -38,14 +42,18 @@ def _loaded_schema(app, *, coverage: bool):
     return loaded
 
 
-@pytest.fixture(scope="session")
-def fuzz_schema(_committed_app_once):
-    return _loaded_schema(_committed_app_once, coverage=False)
+def _in_shard(shard: int):
+    return lambda ctx: zlib.crc32(ctx.operation.label.encode()) % SHARDS == shard
 
 
-@pytest.fixture(scope="session")
-def boundary_schema(_committed_app_once):
-    return _loaded_schema(_committed_app_once, coverage=True)
+@pytest.fixture(scope="session", params=range(SHARDS), ids=lambda shard: f"shard{shard}")
+def fuzz_schema(_committed_app_once, request):
+    return _loaded_schema(_committed_app_once, coverage=False).include(_in_shard(request.param))
+
+
+@pytest.fixture(scope="session", params=range(SHARDS), ids=lambda shard: f"shard{shard}")
+def boundary_schema(_committed_app_once, request):
+    return _loaded_schema(_committed_app_once, coverage=True).include(_in_shard(request.param))
 
 
 schema = schemathesis.pytest.from_fixture("fuzz_schema")

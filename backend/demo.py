@@ -2,7 +2,7 @@
 their recent work through the domain operations (so every console page shows something on the first start):
 posts, the roster from the first of last month to today with its check-ins (on time, late, absent, one
 out-of-area check-in waiting for approval today), last month's points (one squad's reviewed, the other's drafts),
-and complaints in every state, some of them overdue."""
+complaints in every state, some of them overdue, and work orders from the city operations centre (one overdue)."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
@@ -20,6 +20,10 @@ from backend.duty.jobs import close_day
 from backend.duty.models import CheckKind
 from backend.nonsite.calendar import EXAMPLE_2026
 from backend.nonsite.models import CalendarDay
+from backend.orders import handling as orders
+from backend.orders import intake
+from backend.orders import operations as order_sources
+from backend.orders.models import WorkOrderEvent
 from backend.org.auth import hash_password
 from backend.org.models import CommunityOffice, District, Officer, Role, Squad
 from backend.supervision.points import jobs as points_jobs
@@ -77,6 +81,7 @@ def load_demo() -> bool:
     _roster_and_checks(officers, posts, now)
     _last_month_points(officers, local_day(now))
     _complaints(officers, now)
+    _work_orders(officers, now)
     session.flush()
     return True
 
@@ -212,3 +217,37 @@ def _date_back(complaint: Complaint, age: timedelta) -> None:
             setattr(complaint, column, getattr(complaint, column) - age)
     for event in session.scalars(select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint.id)):
         event.at -= age
+
+
+# the city operations centre's order: its id, category code, description, place, GCJ-02 point, how far the squad
+# has taken it, hours since it arrived
+WORK_ORDERS = [
+    ("CY2026000101", "A0101", "静安寺地铁站 1 号口流动摊贩占道经营（市民来电）", "南京西路 1686 号", 31.2242, 121.4462,
+     "received", 1),
+    ("CY2026000102", "A0203", "愚园路 68 号门前堆放装修垃圾，占用盲道", "愚园路 68 号", 31.2231, 121.4391,
+     "assigned", 20),
+    ("CY2026000103", "A0305", "常德路沿街店招破损，存在坠落隐患", "常德路 500 号", 31.2252, 121.4477, "accepted", 400),
+]
+
+
+def _work_orders(officers: dict[str, Officer], now: datetime) -> None:
+    """The district's city operations centre as a source of the first squad's work orders (no callback address:
+    a demo answers nobody), its orders handled as far as their line says and dated back."""
+    source = order_sources.create_source(
+        actor=officers["JA0001"], name="demo-cityops", title="区城运中心", kind="city_platform",
+        key="demo-only-key-of-the-city-operations-centre", squad_id=officers["JA1001"].squad_id, callback_url=None,
+        coord_system="gcj02", category_map={"A0101": "street_vending", "A0203": "road_obstruction",
+                                            "A0305": "illegal_advertising"}, status_map={"待受理": "received"})
+    for order_id, category, description, place, lat, lng, reached, hours_ago in WORK_ORDERS:
+        order, _ = intake.take(source, {"order_id": order_id, "category": category, "status": "待受理",
+                                        "description": description, "place": place, "lat": lat, "lng": lng}, now)
+        if reached == "accepted":
+            orders.accept(order, actor=officers["JA1001"])
+        elif reached == "assigned":
+            orders.assign(order, officers["JA1003"].id, actor=officers["JA1001"])
+        age = timedelta(hours=hours_ago)
+        for column in ("received_at", "accept_due_at", "resolve_due_at", "accepted_at"):
+            if getattr(order, column) is not None:
+                setattr(order, column, getattr(order, column) - age)
+        for event in session.scalars(select(WorkOrderEvent).where(WorkOrderEvent.order_id == order.id)):
+            event.at -= age

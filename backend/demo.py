@@ -2,7 +2,8 @@
 their recent work through the domain operations (so every console page shows something on the first start):
 posts, the roster from the first of last month to today with its check-ins (on time, late, absent, one
 out-of-area check-in waiting for approval today), last month's points (one squad's reviewed, the other's drafts),
-complaints in every state, some of them overdue, and work orders from the city operations centre (one overdue)."""
+complaints in every state, some of them overdue, work orders from the city operations centre (one overdue), a
+question bank and this year's course completions."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
@@ -29,6 +30,9 @@ from backend.org.models import CommunityOffice, District, Officer, Role, Squad
 from backend.supervision.points import jobs as points_jobs
 from backend.supervision.points import operations as points
 from backend.supervision.points.models import MonthlyPoints
+from backend.training import operations as training
+from backend.training.exams import bank as question_banks
+from backend.training.exams.models import QuestionKind
 
 DEMO_PASSWORD = "chengguan-demo"
 
@@ -82,6 +86,7 @@ def load_demo() -> bool:
     _last_month_points(officers, local_day(now))
     _complaints(officers, now)
     _work_orders(officers, now)
+    _training(officers, local_day(now))
     session.flush()
     return True
 
@@ -251,3 +256,26 @@ def _work_orders(officers: dict[str, Officer], now: datetime) -> None:
                 setattr(order, column, getattr(order, column) - age)
         for event in session.scalars(select(WorkOrderEvent).where(WorkOrderEvent.order_id == order.id)):
             event.at -= age
+
+
+QUESTIONS = [
+    (QuestionKind.single, "城管执法人员在执法时应当出示什么？", ["执法证件", "工作牌", "身份证"], [0]),
+    (QuestionKind.true_false, "对无序设摊可以当场没收摊主的全部物品，无需告知。", [], [1]),  # 错
+    (QuestionKind.multiple, "下列属于城管执法常见问题类别的有：", ["无序设摊", "跨门营业", "偷税漏税"], [0, 1]),
+]
+
+
+def _training(officers: dict[str, Officer], today: date) -> None:
+    """A question bank to import into, two courses with this year's completions (one officer ahead, one behind)."""
+    trainer = officers["JA0003"]
+    question_bank = question_banks.create_bank(trainer, name="城管执法法律知识题库")
+    for kind, stem, options, answer in QUESTIONS:
+        question_banks.add_question(trainer, question_bank.id, kind=kind, stem=stem, options=options, answer=answer)
+    online = training.create_course(trainer, title="行政处罚法解读（网络课程）", category="online",
+                                    credit_hours=Decimal("30"))
+    classroom = training.create_course(trainer, title="执法文书规范（集中面授）", category="classroom",
+                                       credit_hours=Decimal("12"))
+    training.record_completions(trainer, online.id, officer_ids=[officers[b].id for b in ("JA1002", "JA1003",
+                                                                                          "JA2002")],
+                                completed_on=today)
+    training.record_completions(trainer, classroom.id, officer_ids=[officers["JA1002"].id], completed_on=today)

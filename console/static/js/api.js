@@ -41,7 +41,7 @@ export function restoreDrafts() {
     if (!form) continue;
     for (const [name, value] of Object.entries(values)) {
       const field = form.elements[name];
-      if (field && field.type !== "password" && field.type !== "checkbox") field.value = value;
+      if (field && !["password", "checkbox", "file"].includes(field.type)) field.value = value;
     }
   }
 }
@@ -49,11 +49,12 @@ export function restoreDrafts() {
 export async function api(method, path, { body, headers = {}, full = false } = {}) {
   const current = session();
   if (!current) return toSignIn();
+  const json = body && !(body instanceof FormData);  // a FormData (a file) goes as multipart
   const response = await fetch(path, {
     method,
-    headers: { Authorization: "Bearer " + current.token, ...(body ? { "Content-Type": "application/json" } : {}),
+    headers: { Authorization: "Bearer " + current.token, ...(json ? { "Content-Type": "application/json" } : {}),
                ...headers },
-    body: body ? JSON.stringify(body) : undefined,
+    body: json ? JSON.stringify(body) : body,
   });
   if (response.status === 401) return toSignIn();
   const data = response.status === 204 ? null : await response.json();
@@ -84,6 +85,7 @@ export async function download(path) {
 function flatten(errors, prefix = "") {
   return Object.entries(errors || {}).flatMap(([name, value]) => {
     const path = prefix ? `${prefix}.${name}` : name;
+    if (typeof value === "string") return [[path, value]];
     if (Array.isArray(value) && value.every((item) => typeof item === "string")) return [[path, value.join("；")]];
     return flatten(value, path);
   });
@@ -94,7 +96,7 @@ function flatten(errors, prefix = "") {
 export function showErrors(form, error) {
   clearErrors(form);
   const general = [];
-  const fields = flatten(error.errors.json || error.errors.query || error.errors);
+  const fields = flatten(error.errors.json || error.errors.query || error.errors.files || error.errors.form || error.errors);
   for (const [path, text] of fields) {
     const parts = path.split(".");
     let slot = null;

@@ -3,7 +3,8 @@ their recent work through the domain operations (so every console page shows som
 posts, the roster from the first of last month to today with its check-ins (on time, late, absent, one
 out-of-area check-in waiting for approval today), last month's points (one squad's reviewed, the other's drafts),
 complaints in every state, some of them overdue, work orders from the city operations centre (one overdue), a
-question bank and this year's course completions."""
+question bank and this year's course completions, supervision findings with a notice, and imported cases for the
+两超期两随意 report."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
@@ -27,6 +28,9 @@ from backend.orders import operations as order_sources
 from backend.orders.models import WorkOrderEvent
 from backend.org.auth import hash_password
 from backend.org.models import CommunityOffice, District, Officer, Role, Squad
+from backend.supervision.cases import operations as cases
+from backend.supervision.findings import operations as findings
+from backend.supervision.findings.models import NoticeKind, Severity
 from backend.supervision.points import jobs as points_jobs
 from backend.supervision.points import operations as points
 from backend.supervision.points.models import MonthlyPoints
@@ -87,6 +91,7 @@ def load_demo() -> bool:
     _complaints(officers, now)
     _work_orders(officers, now)
     _training(officers, local_day(now))
+    _supervision(officers, now)
     session.flush()
     return True
 
@@ -279,3 +284,29 @@ def _training(officers: dict[str, Officer], today: date) -> None:
                                                                                           "JA2002")],
                                 completed_on=today)
     training.record_completions(trainer, classroom.id, officer_ids=[officers["JA1002"].id], completed_on=today)
+
+
+def _supervision(officers: dict[str, Officer], now: datetime) -> None:
+    """The supervisor's findings this week, a notice to rectify one, and cases imported from the case system
+    (one registered long after it was found: a registration overdue)."""
+    supervisor, today = officers["JA0002"], local_day(now)
+    found = findings.record_finding(
+        supervisor, type_code="uniform", severity=Severity.general, place="静安寺广场",
+        officer_id=officers["JA1002"].id, found_at=now - timedelta(hours=3),
+        description="执勤时着装不规范（未戴帽、未佩戴执法记录仪）", now=now)
+    findings.record_finding(
+        supervisor, type_code="recording", severity=Severity.serious, place="南京西路步行街",
+        officer_id=officers["JA2002"].id, found_at=now - timedelta(hours=26),
+        description="处置流动摊贩时执法记录仪未全程开启", now=now)
+    findings.issue_notice(supervisor, kind=NoticeKind.inform, problem="执勤时着装不规范，执法记录仪未佩戴",
+                          requirement="按《城管执法人员着装规范》整改，并组织中队学习",
+                          rectify_by=today + timedelta(days=7), officer_id=officers["JA1002"].id,
+                          finding_id=found.id, now=now)
+    rows = [
+        {"number": "沪静城管罚〔2026〕101号", "squad": "静安寺街道中队", "officer_badge_no": "JA1002",
+         "discovered_on": (today - timedelta(days=40)).isoformat(), "registered_on": today.isoformat()},
+        {"number": "沪静城管罚〔2026〕102号", "squad": "南京西路街道中队", "officer_badge_no": "JA2002",
+         "discovered_on": (today - timedelta(days=3)).isoformat(), "registered_on": today.isoformat(),
+         "closed_on": today.isoformat()},
+    ]
+    cases.import_cases(supervisor, list(enumerate(rows, start=2)), now=now)

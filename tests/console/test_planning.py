@@ -1,6 +1,7 @@
 """The district administrator at the console: draws a post's fence on the map (a polygon refused for crossing
 edges, then fixed by keyboard; a circle moved by dragging its centre) and plans next week's roster for a squad
-(copy last week, add an office row, a refused cell keeps what was typed, then the week saved)."""
+(copy last week, add an office row, a refused cell keeps what was typed, then the week saved); downloads a
+community office's QR code and rotates it."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -8,9 +9,10 @@ from datetime import timedelta
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from backend.community.models import OfficeQrCode
 from backend.db import local_day, session
 from backend.duty.models import DutyType, Post, Shift
-from backend.org.models import Squad
+from backend.org.models import CommunityOffice, Squad
 from tests.console.conftest import officer_id
 
 
@@ -61,6 +63,7 @@ def test_the_administrator_draws_a_fence_and_moves_another(desk):
     old_lat = before.center_lat
     session.rollback()
     centre = page.locator('#map .vertex[title="圆心"]')
+    centre.hover()  # waits until the marker stands still
     at = centre.bounding_box()
     page.mouse.move(at["x"] + 7, at["y"] + 7)
     page.mouse.down()
@@ -121,4 +124,31 @@ def test_the_administrator_plans_next_week_for_a_squad(desk):
     assert (planned.officer_id, planned.day.isoformat()) == (officer_id("JA1003"), free)
     session.rollback()
     desk.shot("plan-4-week-planned")
+    assert not desk.errors, desk.errors
+
+
+def test_the_administrator_downloads_an_offices_qr_code_and_rotates_it(desk):
+    page = desk.page
+    desk.arrive("/console/admin", "JA0001")
+    expect(page.locator("#offices tbody tr")).to_have_count(2)
+    expect(page.locator("#officers tbody tr")).to_have_count(10)  # the district's people, every role
+    page.get_by_label("中队").select_option(label="南京西路街道中队")
+    expect(page.locator("#officers tbody tr")).to_have_count(3)
+
+    office = page.locator("#offices tbody tr", has_text="JA-JAS-01")
+    with page.expect_download() as saved:
+        office.get_by_role("button", name="下载 PNG").click()
+    assert saved.value.suggested_filename == "JA-JAS-01.png"
+    assert saved.value.path().read_bytes().startswith(b"\x89PNG")
+
+    page.once("dialog", lambda dialog: dialog.dismiss())  # asked first: nothing changes when declined
+    office.get_by_role("button", name="更换二维码").click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    office.get_by_role("button", name="更换二维码").click()
+    expect(page.locator("#notice")).to_contain_text("二维码已更换为第 2 版")
+    qr = session.scalar(select(OfficeQrCode).join(CommunityOffice, CommunityOffice.id == OfficeQrCode.office_id)
+                        .where(CommunityOffice.code == "JA-JAS-01"))
+    assert qr.version == 2
+    session.rollback()
+    desk.shot("admin-1-qr-rotated")
     assert not desk.errors, desk.errors

@@ -1,5 +1,6 @@
 """The trainer at the console: imports a question bank from Excel with one bad row, reads the row-by-row report,
-fixes the file and imports it; the squads' credit-hour progress as a chart with who is behind."""
+fixes the file and imports it; the squads' credit-hour progress as a chart with who is behind. The supervisor: findings,
+a notice's print page, the 两超期两随意 month report as a chart."""
 from __future__ import annotations
 
 from openpyxl import Workbook
@@ -54,4 +55,27 @@ def test_the_trainer_imports_a_bank_with_one_bad_row_and_fixes_it(desk, tmp_path
     labels = page.evaluate("Chart.getChart(document.getElementById('credit-chart')).data.labels")
     assert sorted(labels) == sorted(["张伟", "李娜", "王强"])
     desk.shot("training-2-imported-and-credits")
+    assert not desk.errors, desk.errors
+
+
+def test_the_supervisor_reads_findings_prints_a_notice_and_sees_the_months_case_report(desk):
+    page = desk.page
+    desk.arrive("/console/supervision", "JA0002")
+    expect(page.locator("#findings tbody tr")).to_have_count(2)
+    expect(page.locator("#findings tbody tr").first).to_contain_text("着装不规范")  # the most recent first
+    notice = page.locator("#notices tbody tr")
+    expect(notice).to_have_count(1)
+    expect(notice).to_contain_text("督察告知单")
+    with page.expect_popup() as opened:
+        notice.get_by_role("button", name="打印").click()
+    expect(opened.value.locator("body")).to_contain_text("整改")  # the A4 print page of the notice
+    opened.value.close()
+
+    report = page.evaluate("(() => { const c = Chart.getChart(document.getElementById('report-chart'));"
+                           " return Object.fromEntries(c.data.datasets.map(d => [d.label, d.data])); })()")
+    assert sum(report["立案"]) == 2 and sum(report["结案"]) == 1  # the demo's two cases, registered this month
+    desk.shot("supervision-1-findings-and-report")
+    page.get_by_label("月份").fill("2020-01")  # a month without cases: no squad in the report
+    page.get_by_role("button", name="查看").click()
+    page.wait_for_function("Chart.getChart(document.getElementById('report-chart')).data.labels.length === 0")
     assert not desk.errors, desk.errors

@@ -97,6 +97,6 @@ export class FenceEditor {
 
   show() {
     const bounds = this.layer.getLayers().filter((layer) => layer.getBounds);
-    if (bounds.length) this.map.fitBounds(bounds[0].getBounds().pad(0.5));
+    if (bounds.length) this.map.fitBounds(bounds[0].getBounds().pad(0.5), { animate: false });
   }
 }

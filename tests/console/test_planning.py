@@ -4,7 +4,7 @@ edges, then fixed by keyboard; a circle moved by dragging its centre) and plans 
 community office's QR code and rotates it."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -119,11 +119,18 @@ def test_the_administrator_plans_next_week_for_a_squad(desk):
     cell.fill("")
     office.locator(f'td[data-day="{free}"] input').press("Enter")
     expect(page.locator("#notice")).to_have_text("已排 1 个班次")
-    expect(office.locator(f'td[data-day="{free}"] .chip.duty-office')).to_have_text("王强")
+    expect(office.locator(f'td[data-day="{free}"] .chip.duty-office')).to_contain_text("王强")
     [planned] = session.scalars(select(Shift).where(Shift.duty_type == DutyType.office)).all()
     assert (planned.officer_id, planned.day.isoformat()) == (officer_id("JA1003"), free)
     session.rollback()
     desk.shot("plan-4-week-planned")
+
+    weekday = "六日"[date.fromisoformat(free).weekday() - 5]
+    page.get_by_role("button", name=f"删除 王强 周{weekday} 值班班次").click()  # a planned shift taken off
+    expect(page.locator("#notice")).to_contain_text(f"已删除 王强 {free} 的班次")
+    expect(page.locator("#roster .chip.duty-office")).to_have_count(0)
+    assert session.scalars(select(Shift).where(Shift.duty_type == DutyType.office)).all() == []
+    session.rollback()
     assert not desk.errors, desk.errors
 
 

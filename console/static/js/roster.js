@@ -57,10 +57,19 @@ function render() {
     days.forEach((day, n) => {
       const td = tr.insertCell();
       td.dataset.day = day;
+      const slotError = document.createElement("p");
+      slotError.className = "error";
       for (const shift of slot.shifts.filter((s) => s.day === day)) {
         const chip = document.createElement("span");
         chip.className = "chip duty-" + shift.duty_type;
         chip.textContent = shift.officer_name;
+        const remove = document.createElement("button");
+        remove.type = "button";
+        remove.className = "remove";
+        remove.textContent = "×";
+        remove.setAttribute("aria-label", `删除 ${shift.officer_name} 周${DAYS[n]} ${DUTY[shift.duty_type]}班次`);
+        remove.addEventListener("click", () => removeShift(shift, slotError));
+        chip.append(remove);
         td.append(chip);
       }
       const input = document.createElement("input");
@@ -68,11 +77,22 @@ function render() {
       input.setAttribute("aria-label", `${DUTY[slot.duty_type]} ${slot.start} 周${DAYS[n]} 加排队员`);
       input.dataset.row = row;
       input.dataset.day = day;
-      const slotError = document.createElement("p");
-      slotError.className = "error";
       td.append(input, slotError);
     });
   });
+}
+
+// A planned shift taken off the roster (the API refuses once someone has checked in to it: shown in its cell).
+async function removeShift(shift, slotError) {
+  slotError.textContent = "";
+  try {
+    await api("DELETE", `/api/duty/shifts/${shift.id}`);
+  } catch (error) {
+    slotError.textContent = error.message;
+    return;
+  }
+  notice(`已删除 ${shift.officer_name} ${shift.day} 的班次`);
+  await load();
 }
 
 async function load() {

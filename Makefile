@@ -13,9 +13,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-# Debian packages the tests use: headless Chromium for the pages.
+# Debian packages the tests use: headless Chromium for the pages, a CJK font for their screenshots' Chinese.
 system-deps:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }
+	@dpkg -s fonts-noto-cjk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq fonts-noto-cjk; }
 
 install: $(VENV)/.installed
 

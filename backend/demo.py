@@ -2,7 +2,9 @@
 their recent work through the domain operations (so every console page shows something on the first start):
 posts, the roster from the first of last month to today with its check-ins (on time, late, absent, one
 out-of-area check-in waiting for approval today), last month's points (one squad's reviewed, the other's drafts),
-and complaints in every state, some of them overdue."""
+complaints in every state, some of them overdue, work orders from the city operations centre (one overdue), a
+question bank and this year's course completions, supervision findings with a notice, and imported cases for the
+两超期两随意 report."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
@@ -20,11 +22,21 @@ from backend.duty.jobs import close_day
 from backend.duty.models import CheckKind
 from backend.nonsite.calendar import EXAMPLE_2026
 from backend.nonsite.models import CalendarDay
+from backend.orders import handling as orders
+from backend.orders import intake
+from backend.orders import operations as order_sources
+from backend.orders.models import WorkOrderEvent
 from backend.org.auth import hash_password
 from backend.org.models import CommunityOffice, District, Officer, Role, Squad
+from backend.supervision.cases import operations as cases
+from backend.supervision.findings import operations as findings
+from backend.supervision.findings.models import NoticeKind, Severity
 from backend.supervision.points import jobs as points_jobs
 from backend.supervision.points import operations as points
 from backend.supervision.points.models import MonthlyPoints
+from backend.training import operations as training
+from backend.training.exams import bank as question_banks
+from backend.training.exams.models import QuestionKind
 
 DEMO_PASSWORD = "chengguan-demo"
 
@@ -77,6 +89,9 @@ def load_demo() -> bool:
     _roster_and_checks(officers, posts, now)
     _last_month_points(officers, local_day(now))
     _complaints(officers, now)
+    _work_orders(officers, now)
+    _training(officers, local_day(now))
+    _supervision(officers, now)
     session.flush()
     return True
 
@@ -212,3 +227,86 @@ def _date_back(complaint: Complaint, age: timedelta) -> None:
             setattr(complaint, column, getattr(complaint, column) - age)
     for event in session.scalars(select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint.id)):
         event.at -= age
+
+
+# the city operations centre's order: its id, category code, description, place, GCJ-02 point, how far the squad
+# has taken it, hours since it arrived
+WORK_ORDERS = [
+    ("CY2026000101", "A0101", "静安寺地铁站 1 号口流动摊贩占道经营（市民来电）", "南京西路 1686 号", 31.2242, 121.4462,
+     "received", 1),
+    ("CY2026000102", "A0203", "愚园路 68 号门前堆放装修垃圾，占用盲道", "愚园路 68 号", 31.2231, 121.4391,
+     "assigned", 20),
+    ("CY2026000103", "A0305", "常德路沿街店招破损，存在坠落隐患", "常德路 500 号", 31.2252, 121.4477, "accepted", 400),
+]
+
+
+def _work_orders(officers: dict[str, Officer], now: datetime) -> None:
+    """The district's city operations centre as a source of the first squad's work orders (no callback address:
+    a demo answers nobody), its orders handled as far as their line says and dated back."""
+    source = order_sources.create_source(
+        actor=officers["JA0001"], name="demo-cityops", title="区城运中心", kind="city_platform",
+        key="demo-only-key-of-the-city-operations-centre", squad_id=officers["JA1001"].squad_id, callback_url=None,
+        coord_system="gcj02", category_map={"A0101": "street_vending", "A0203": "road_obstruction",
+                                            "A0305": "illegal_advertising"}, status_map={"待受理": "received"})
+    for order_id, category, description, place, lat, lng, reached, hours_ago in WORK_ORDERS:
+        order, _ = intake.take(source, {"order_id": order_id, "category": category, "status": "待受理",
+                                        "description": description, "place": place, "lat": lat, "lng": lng}, now)
+        if reached == "accepted":
+            orders.accept(order, actor=officers["JA1001"])
+        elif reached == "assigned":
+            orders.assign(order, officers["JA1003"].id, actor=officers["JA1001"])
+        age = timedelta(hours=hours_ago)
+        for column in ("received_at", "accept_due_at", "resolve_due_at", "accepted_at"):
+            if getattr(order, column) is not None:
+                setattr(order, column, getattr(order, column) - age)
+        for event in session.scalars(select(WorkOrderEvent).where(WorkOrderEvent.order_id == order.id)):
+            event.at -= age
+
+
+QUESTIONS = [
+    (QuestionKind.single, "城管执法人员在执法时应当出示什么？", ["执法证件", "工作牌", "身份证"], [0]),
+    (QuestionKind.true_false, "对无序设摊可以当场没收摊主的全部物品，无需告知。", [], [1]),  # 错
+    (QuestionKind.multiple, "下列属于城管执法常见问题类别的有：", ["无序设摊", "跨门营业", "偷税漏税"], [0, 1]),
+]
+
+
+def _training(officers: dict[str, Officer], today: date) -> None:
+    """A question bank to import into, two courses with this year's completions (one officer ahead, one behind)."""
+    trainer = officers["JA0003"]
+    question_bank = question_banks.create_bank(trainer, name="城管执法法律知识题库")
+    for kind, stem, options, answer in QUESTIONS:
+        question_banks.add_question(trainer, question_bank.id, kind=kind, stem=stem, options=options, answer=answer)
+    online = training.create_course(trainer, title="行政处罚法解读（网络课程）", category="online",
+                                    credit_hours=Decimal("30"))
+    classroom = training.create_course(trainer, title="执法文书规范（集中面授）", category="classroom",
+                                       credit_hours=Decimal("12"))
+    training.record_completions(trainer, online.id, officer_ids=[officers[b].id for b in ("JA1002", "JA1003",
+                                                                                          "JA2002")],
+                                completed_on=today)
+    training.record_completions(trainer, classroom.id, officer_ids=[officers["JA1002"].id], completed_on=today)
+
+
+def _supervision(officers: dict[str, Officer], now: datetime) -> None:
+    """The supervisor's findings this week, a notice to rectify one, and cases imported from the case system
+    (one registered long after it was found: a registration overdue)."""
+    supervisor, today = officers["JA0002"], local_day(now)
+    found = findings.record_finding(
+        supervisor, type_code="uniform", severity=Severity.general, place="静安寺广场",
+        officer_id=officers["JA1002"].id, found_at=now - timedelta(hours=3),
+        description="执勤时着装不规范（未戴帽、未佩戴执法记录仪）", now=now)
+    findings.record_finding(
+        supervisor, type_code="recording", severity=Severity.serious, place="南京西路步行街",
+        officer_id=officers["JA2002"].id, found_at=now - timedelta(hours=26),
+        description="处置流动摊贩时执法记录仪未全程开启", now=now)
+    findings.issue_notice(supervisor, kind=NoticeKind.inform, problem="执勤时着装不规范，执法记录仪未佩戴",
+                          requirement="按《城管执法人员着装规范》整改，并组织中队学习",
+                          rectify_by=today + timedelta(days=7), officer_id=officers["JA1002"].id,
+                          finding_id=found.id, now=now)
+    rows = [
+        {"number": "沪静城管罚〔2026〕101号", "squad": "静安寺街道中队", "officer_badge_no": "JA1002",
+         "discovered_on": (today - timedelta(days=40)).isoformat(), "registered_on": today.isoformat()},
+        {"number": "沪静城管罚〔2026〕102号", "squad": "南京西路街道中队", "officer_badge_no": "JA2002",
+         "discovered_on": (today - timedelta(days=3)).isoformat(), "registered_on": today.isoformat(),
+         "closed_on": today.isoformat()},
+    ]
+    cases.import_cases(supervisor, list(enumerate(rows, start=2)), now=now)

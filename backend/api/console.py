@@ -15,10 +15,17 @@ from backend.api.boundary import Blueprint
 from backend.api.headers import allow_image_origin
 from backend.community.models import STATUS_NAMES
 from backend.config import ROOT, settings
+from backend.duty.models import DUTY_TYPE_NAMES
+from backend.orders.models import STATUS_NAMES as ORDER_STATUS_NAMES
+from backend.supervision.points.appraisal import RATING_NAMES
 
 CONSOLE_DIR = ROOT / "console"
 # page name -> its title; the page's script is static/js/<name>.js
-PAGES = {"login": "登录", "board": "今日勤务", "complaints": "诉件队列", "points": "月积分审核"}
+PAGES = {"login": "登录", "board": "今日勤务", "posts": "点位围栏", "roster": "周排班", "complaints": "诉件与工单",
+         "points": "月积分审核", "appraisal": "季度与年度", "training": "培训",
+         "supervision": "督察", "admin": "人员与工作室"}
+# the pages that load Leaflet, and those that load Chart.js
+MAPS, CHARTS = {"board", "posts", "complaints"}, {"points", "appraisal", "training", "supervision"}
 
 blp = Blueprint("console", __name__, url_prefix="/console", template_folder=str(CONSOLE_DIR / "templates"),
                 description="管理端页面（HTML；页面脚本调用本接口文档中的接口）")
@@ -29,8 +36,11 @@ def _page(name: str) -> Response:
     tiles = urlsplit(tile_url)
     allow_image_origin(f"{tiles.scheme}://{tiles.netloc}")
     response = Response(render_template(
-        "console.html", page=name, title=PAGES[name], pages=PAGES, tile_url=tile_url,
-        complaint_statuses={status.value: label for status, label in STATUS_NAMES.items()}))
+        "console.html", page=name, title=PAGES[name], pages=PAGES, tile_url=tile_url, maps=MAPS, charts=CHARTS,
+        complaint_statuses={status.value: label for status, label in STATUS_NAMES.items()},
+        order_statuses={status.value: label for status, label in ORDER_STATUS_NAMES.items()},
+        duty_types={duty_type.value: label for duty_type, label in DUTY_TYPE_NAMES.items()},
+        ratings=RATING_NAMES))
     response.headers["Cache-Control"] = "no-cache"
     return response
 
@@ -43,9 +53,9 @@ class Home(MethodView):
         return redirect(url_for("console.page", name="board"))
 
 
-@blp.route("/<any(login, board, complaints, points):name>", endpoint="page")
+@blp.route("/<any(" + ", ".join(PAGES) + "):name>", endpoint="page")
 class Page(MethodView):
-    @blp.doc(summary="管理端页面（HTML）：login 登录 / board 今日勤务 / complaints 诉件队列 / points 月积分审核")
+    @blp.doc(summary="管理端页面（HTML）：" + " / ".join(f"{name} {title}" for name, title in PAGES.items()))
     @blp.response(200, content_type="text/html")
     def get(self, name):
         return _page(name)

@@ -41,6 +41,15 @@ def build_fence(shape: str, coord_system: str, center: dict | None = None, radiu
     raise Invalid("围栏形状只能是 circle 或 polygon", code="bad_shape")
 
 
+def _fence(fence: dict) -> geo.Fence:
+    """build_fence, its refusal naming the field `fence` (a form shows it beside the fence)."""
+    try:
+        return build_fence(**fence)
+    except Invalid as error:
+        error.errors = error.errors or {"fence": [error.message]}
+        raise
+
+
 def _apply_fence(post: Post, fence: geo.Fence) -> None:
     post.shape = fence.shape
     post.coord_system = geo.GCJ02
@@ -58,7 +67,7 @@ def create_post(actor: Officer, *, name: str, fence: dict, squad_id: int | None 
     _require_manager(actor, "管理勤务点位")
     squad = _managed_squad(actor, squad_id)
     post = Post(squad_id=squad.id, name=name, selfie_required=selfie_required, active=True)
-    _apply_fence(post, build_fence(**fence))
+    _apply_fence(post, _fence(fence))
     session.add(post)
     session.flush()
     return post
@@ -68,7 +77,7 @@ def update_post(actor: Officer, post_id: int, **changes) -> Post:
     _require_manager(actor, "管理勤务点位")
     post = get_visible(Post, post_id, actor, what="勤务点位")
     if "fence" in changes:
-        _apply_fence(post, build_fence(**changes.pop("fence")))
+        _apply_fence(post, _fence(changes.pop("fence")))
     for name, value in changes.items():
         setattr(post, name, value)
     session.flush()
@@ -147,6 +156,7 @@ def create_shifts(actor: Officer, shifts: list[dict]) -> list[Shift]:
         try:
             created.append(_add_shift(actor, **line))
         except (Invalid, Conflict) as error:
+            error.errors = error.errors or {"shifts": {index: [error.message]}}  # the line, for a form's cell
             error.message = f"第 {index + 1} 条：{error.message}"
             raise
     return created

@@ -1,126 +1,24 @@
 """The desk console in a real headless Chromium (1366×768, keyboard) against a live server and the demo data:
 the squad leader's morning and the month's review, the API's refusals beside their fields, an expired session.
 
-Screenshots go to TEST_ARTEFACTS_DIR (default tmp/artifacts/console, not committed). One browser for the module
-(other modules drive Chromium with sync_playwright of their own, which cannot run while this one is open), a
-fresh context per test. Pages are counted by the API calls they make to render.
+The browser, the tile service and the desk are in conftest.py (one browser per module, a fresh context per test).
 """
 from __future__ import annotations
 
-import io
-import os
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-from urllib.parse import urlsplit
+from io import BytesIO
 
-import pytest
-from PIL import Image
-from playwright.sync_api import expect, sync_playwright
+from openpyxl import load_workbook
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from backend.community.models import Complaint, Status
-from backend.config import ROOT
 from backend.db import session
-from backend.demo import DEMO_PASSWORD, load_demo
+from backend.demo import DEMO_PASSWORD
 from backend.duty.models import Approval, DutyCheck
-from backend.org.models import Officer
+from backend.orders.models import Status as OrderStatus
+from backend.orders.models import WorkOrder
 from backend.supervision.points.models import MonthlyPoints, SheetState
-
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-ARTEFACTS = Path(os.environ.get("TEST_ARTEFACTS_DIR", ROOT / "tmp" / "artifacts")) / "console"
-MAX_RENDER_CALLS = 3
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-class TileServer(ThreadingHTTPServer):
-    """The map's tile service on 127.0.0.1: a plain 256×256 PNG for any tile, each request remembered."""
-
-    def __init__(self):
-        buffer = io.BytesIO()
-        Image.new("RGB", (256, 256), (222, 230, 238)).save(buffer, "PNG")
-        self.png, self.requested = buffer.getvalue(), []
-        super().__init__(("127.0.0.1", 0), TileHandler)
-
-
-class TileHandler(BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 (http.server's name)
-        self.server.requested.append(self.path)
-        self.send_response(200)
-        self.send_header("Content-Type", "image/png")
-        self.send_header("Content-Length", str(len(self.server.png)))
-        self.end_headers()
-        self.wfile.write(self.server.png)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def tiles(committed_app, monkeypatch):
-    server = TileServer()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setitem(committed_app.config, "CONSOLE_TILE_URL",
-                        f"http://127.0.0.1:{server.server_port}/tiles/{{z}}/{{x}}/{{y}}.png")
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
-class Desk:
-    """A person at a desk: one browser page, the API calls it made, what its console reported as errors."""
-
-    def __init__(self, page):
-        self.page, self.calls, self.errors = page, [], []
-        page.on("request", lambda r: self.calls.append(f"{r.method} {urlsplit(r.url).path}")
-                if urlsplit(r.url).path.startswith("/api/") else None)
-        # a script error or a CSP refusal (an answer the page handles, such as 422, is logged too: not counted)
-        page.on("console", lambda m: self.errors.append(m.text)
-                if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
-        page.on("pageerror", lambda e: self.errors.append(str(e)))
-
-    def open(self, path: str) -> list[str]:
-        """Open a console page and wait until it has rendered; the API calls it made to render."""
-        self.calls.clear()
-        self.page.goto(path)
-        self.page.wait_for_load_state("networkidle")
-        return list(self.calls)
-
-    def sign_in(self, badge_no: str, password: str = DEMO_PASSWORD) -> None:
-        """Type badge and password on the sign-in page (the badge field has the focus) and press Enter."""
-        keyboard = self.page.keyboard
-        expect(self.page.get_by_label("工号")).to_be_focused()
-        keyboard.type(badge_no)
-        keyboard.press("Tab")
-        keyboard.type(password)
-        keyboard.press("Enter")
-
-    def shot(self, name: str) -> None:
-        ARTEFACTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=ARTEFACTS / f"{name}.png", full_page=True)
-
-
-@pytest.fixture
-def desk(browser, live_server_url, committed_app, tiles):
-    load_demo()
-    session.commit()
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", base_url=live_server_url)
-    context.set_default_timeout(15000)
-    yield Desk(context.new_page())
-    context.close()
-
-
-def officer_id(badge_no: str) -> int:
-    return session.scalar(select(Officer.id).where(Officer.badge_no == badge_no))
+from tests.console.conftest import MAX_RENDER_CALLS, officer_id
 
 
 def test_the_squad_leaders_morning_board_out_of_area_approval_and_assigning_a_complaint(desk, tiles):
@@ -159,13 +57,13 @@ def test_the_squad_leaders_morning_board_out_of_area_approval_and_assigning_a_co
 
     calls = desk.open("/console/complaints")
     assert len(calls) <= MAX_RENDER_CALLS, calls
-    rows = page.locator("#queue tbody tr")
+    rows = page.locator('#queue tbody tr[data-kind="complaint"]')
     expect(rows).to_have_count(8)  # the squad's complaints in every state
-    expect(page.locator("#queue tr.overdue")).to_have_count(2)
-    expect(page.locator("#queue tr.overdue", has_text="噪声扰民")).to_contain_text("受理超期")
-    expect(page.locator("#queue tr.overdue", has_text="违法广告")).to_contain_text("办结超期")
+    expect(page.locator('#queue tr.overdue[data-kind="complaint"]')).to_have_count(2)
+    expect(page.locator("#queue tr.overdue[data-kind=complaint]", has_text="噪声扰民")).to_contain_text("受理超期")
+    expect(page.locator("#queue tr.overdue[data-kind=complaint]", has_text="违法广告")).to_contain_text("办结超期")
 
-    fresh = page.locator("#queue tr", has_text="无序设摊")
+    fresh = page.locator("#queue tr[data-kind=complaint]", has_text="无序设摊")
     fresh.focus()
     page.keyboard.press("Enter")
     expect(page.locator("#detail-title")).to_contain_text("已提交")
@@ -185,17 +83,41 @@ def test_the_squad_leaders_morning_board_out_of_area_approval_and_assigning_a_co
     complaint = session.scalar(select(Complaint).where(Complaint.description.startswith("华山路地铁站口")))
     session.refresh(complaint)
     assert (complaint.status, complaint.assignee_id) == (Status.assigned, officer_id("JA1002"))
+    session.rollback()  # end the test's read, so that the server may write (SQLite)
     desk.shot("morning-3-assigned")
+
+    # the city operations centre's work orders in the same queue, their deadlines and the overdue one marked
+    orders = page.locator('#queue tbody tr[data-kind="order"]')
+    expect(orders).to_have_count(3)
+    expect(page.locator('#queue tr.overdue[data-kind="order"]')).to_contain_text("CY2026000103")
+    expect(page.locator("#map .leaflet-interactive")).not_to_have_count(0)  # the open items on the map
+    fresh = page.locator("#queue tr", has_text="CY2026000101")
+    expect(fresh).to_contain_text("区城运中心")
+    fresh.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#detail-title")).to_contain_text("工单 CY2026000101 · 无序设摊 · 已接收")
+    expect(page.locator("#timeline li")).to_have_count(1)
+    expect(page.locator("#timeline li").first).to_contain_text("收到区城运中心工单")
+    form.get_by_role("button", name="派单").click()
+    expect(form.locator('[data-error-for="officer_id"]')).not_to_be_empty()
+    form.get_by_label("派单给").select_option(label=page.locator("#assign-form option", has_text="王强")
+                                            .inner_text())
+    form.get_by_role("button", name="派单").click()
+    expect(page.locator("#detail-title")).to_contain_text("已派单")
+    expect(page.locator("#timeline li")).to_have_count(3)  # received, accepted (by assigning), assigned
+    expect(page.locator("#timeline li").last).to_contain_text("派给王强")
+    expect(page.locator("#timeline li").last).to_contain_text("（张伟）")
+    order = session.scalar(select(WorkOrder).where(WorkOrder.source_order_id == "CY2026000101"))
+    session.refresh(order)
+    assert (order.status, order.assignee_id) == (OrderStatus.assigned, officer_id("JA1003"))
+    session.rollback()
+    desk.shot("morning-4-order-assigned")
     assert not desk.errors, desk.errors  # no CSP refusal, no script error
 
 
 def test_the_months_review_explain_adjust_review_and_publish(desk):
     page = desk.page
-    desk.open("/console/points")
-    desk.sign_in("JA2001")
-    expect(page).to_have_url("/console/points")
-    calls = desk.open("/console/points")
-    assert len(calls) <= MAX_RENDER_CALLS, calls
+    desk.arrive("/console/points", "JA2001")
 
     sheets = page.locator("#sheets tbody tr")
     expect(sheets).to_have_count(3)  # the squad's two officers and its leader, all drafts
@@ -237,7 +159,36 @@ def test_the_months_review_explain_adjust_review_and_publish(desk):
                             .order_by(MonthlyPoints.month)).first()
     session.refresh(sheet)
     assert sheet.state == SheetState.published and str(sheet.adjustments_total) == "1.50"
+    session.rollback()
     desk.shot("review-3-published")
+
+    with page.expect_download() as saved:  # the month as the Excel file the API exports
+        page.get_by_role("button", name="导出 Excel").click()
+    month = page.get_by_label("月份").input_value()
+    assert saved.value.suggested_filename == f"points-{month}.xlsx"
+    workbook = load_workbook(BytesIO(saved.value.path().read_bytes()))
+    assert "孙丽" in {cell.value for row in workbook.active.iter_rows() for cell in row}
+    expect(page.locator("#notice")).to_have_text(f"已导出 points-{month}.xlsx")
+    assert not desk.errors, desk.errors
+
+
+def test_the_quarter_and_the_year_with_each_officers_trend(desk):
+    page = desk.page
+    desk.arrive("/console/appraisal", "JA1001")
+    quarter = page.locator("#quarterly tbody tr")
+    expect(quarter).to_have_count(3)  # the squad's two officers and its leader, the quarter of last month
+    expect(page.locator("#yearly tbody tr")).to_have_count(3)
+    trend = page.evaluate("Chart.getChart(document.getElementById('trend-chart')).data.datasets.map(d => d.label)")
+    assert sorted(trend) == sorted(["张伟", "李娜", "王强"])
+
+    row = page.locator("#quarterly tbody tr", has_text="李娜")
+    row.get_by_role("button", name="确认").click()  # no rating chosen: the API's refusal beside the select
+    expect(row.locator('[data-error-for="rating"]')).not_to_be_empty()
+    row.get_by_label("评价等次").select_option(label="优")
+    row.get_by_role("button", name="确认").click()  # the quarter's months are not locked yet
+    expect(row.locator('[data-error-for="_form"]')).to_contain_text("锁定后才能确认季评价")
+    expect(row.get_by_label("评价等次")).to_have_value("excellent")  # kept
+    desk.shot("appraisal-1-quarter-refused")
     assert not desk.errors, desk.errors
 
 
@@ -251,11 +202,12 @@ def test_a_refused_sign_in_keeps_the_badge_and_an_expired_session_returns_to_the
     page.get_by_label("密码").press("Enter")
     expect(page).to_have_url("/console/complaints?status=submitted")
 
+    page.wait_for_load_state("networkidle")  # the queue shown: the session ends after the page has rendered
     token = page.evaluate("JSON.parse(sessionStorage.getItem('console.session')).token")
     committed_app.test_client().post("/api/auth/logout", headers={"Authorization": f"Bearer {token}"})
-    page.locator("#queue-filter select").select_option("accepted")
+    page.get_by_label("状态").select_option("accepted")
     page.get_by_role("button", name="筛选").click()  # the API answers 401: back to sign-in
     expect(page).to_have_url("/console/login?next=%2Fconsole%2Fcomplaints%3Fstatus%3Dsubmitted")
     desk.sign_in("JA1001")
     expect(page).to_have_url("/console/complaints?status=submitted")
-    expect(page.locator("#queue-filter select")).to_have_value("accepted")  # what was chosen is still there
+    expect(page.get_by_label("状态")).to_have_value("accepted")  # what was chosen is still there

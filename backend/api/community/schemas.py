@@ -126,6 +126,7 @@ class ComplaintSchema(Schema):
                             metadata={"description": "承办队员看到完整号码，其他人看到 138****1234"}, allow_none=True)
     status = fields.Enum(Status)
     status_name = Text(lambda c: STATUS_NAMES[c.status])
+    open = Flag(lambda c: c.status in queries.OPEN_STATUSES, metadata={"description": "尚未办结（在办或待办）"})
     assignee_id = fields.Integer(allow_none=True)
     reports = fields.Integer(metadata={"description": "反映该问题的市民人数（首位市民加关联反映）"})
     recurrence_of_id = fields.Integer(allow_none=True, metadata={

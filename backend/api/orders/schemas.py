@@ -5,13 +5,13 @@ from marshmallow import fields, validate
 
 from backend.api.evidence.views import EvidenceRecordSchema, EvidenceUploadSchema, EvidenceWeChatSchema
 from backend.api.fields import AwareDateTime, Id, from_now
-from backend.api.schemas import Rows, Schema
+from backend.api.schemas import Flag, Rows, Schema
 from backend.api.security import current_actor
 from backend.community.models import CATEGORY_NAMES
 from backend.db import session
 from backend.evidence.models import Subject
 from backend.evidence.queries import evidence_list
-from backend.orders.models import STATUS_NAMES, SourceKind, Status
+from backend.orders.models import FINISHED, STATUS_NAMES, SourceKind, Status
 
 
 class SourceCreateSchema(Schema):
@@ -80,6 +80,9 @@ class OrderEventSchema(Schema):
     at = fields.DateTime()
     kind = fields.String()
     status = fields.Function(lambda e: e.status.value, metadata={"type": "string"})
+    status_name = fields.Function(lambda e: STATUS_NAMES[e.status], metadata={"type": "string"})
+    actor_name = fields.Function(lambda e: e.actor.name if e.actor is not None else None,
+                                 metadata={"type": "string", "description": "经办人（来源平台的变化为空）"})
     note = fields.String(allow_none=True)
     department = fields.String(allow_none=True)
 
@@ -99,6 +102,7 @@ class OrderSchema(Schema):
     phone_masked = fields.String(allow_none=True, metadata={"description": "反映人电话（脱敏）"})
     status = fields.Function(lambda o: o.status.value, metadata={"type": "string"})
     status_name = fields.Function(lambda o: STATUS_NAMES[o.status], metadata={"type": "string"})
+    open = Flag(lambda o: o.status not in FINISHED, metadata={"description": "尚未办结、退单、移送或撤单"})
     assignee_id = fields.Integer(allow_none=True)
     received_at = fields.DateTime()
     accept_due_at = fields.DateTime()

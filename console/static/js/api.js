@@ -41,7 +41,7 @@ export function restoreDrafts() {
     if (!form) continue;
     for (const [name, value] of Object.entries(values)) {
       const field = form.elements[name];
-      if (field && field.type !== "password" && field.type !== "checkbox") field.value = value;
+      if (field && !["password", "checkbox", "file"].includes(field.type)) field.value = value;
     }
   }
 }
@@ -49,11 +49,12 @@ export function restoreDrafts() {
 export async function api(method, path, { body, headers = {}, full = false } = {}) {
   const current = session();
   if (!current) return toSignIn();
+  const json = body && !(body instanceof FormData);  // a FormData (a file) goes as multipart
   const response = await fetch(path, {
     method,
-    headers: { Authorization: "Bearer " + current.token, ...(body ? { "Content-Type": "application/json" } : {}),
+    headers: { Authorization: "Bearer " + current.token, ...(json ? { "Content-Type": "application/json" } : {}),
                ...headers },
-    body: body ? JSON.stringify(body) : undefined,
+    body: json ? JSON.stringify(body) : body,
   });
   if (response.status === 401) return toSignIn();
   const data = response.status === 204 ? null : await response.json();
@@ -61,21 +62,55 @@ export async function api(method, path, { body, headers = {}, full = false } = {
   return full ? { data, headers: response.headers } : data;
 }
 
-// The API's refusal shown beside the fields it names (nested fields by their first name), the rest above the button.
+// A file the API answers (an Excel export) saved under the name it gives: the token goes in a header, so a
+// plain link cannot fetch it.
+export async function download(path) {
+  const current = session();
+  if (!current) return toSignIn();
+  const response = await fetch(path, { headers: { Authorization: "Bearer " + current.token } });
+  if (response.status === 401) return toSignIn();
+  if (!response.ok) throw new ApiError(response.status, await response.json());
+  const name = /filename="?([^";]+)"?/.exec(response.headers.get("Content-Disposition") || "")?.[1] || "export";
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(await response.blob());
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+  return name;
+}
+
+// Field errors as dotted paths ("fence", "shifts.3", "shifts.3.officer_id") with their messages.
+function flatten(errors, prefix = "") {
+  return Object.entries(errors || {}).flatMap(([name, value]) => {
+    const path = prefix ? `${prefix}.${name}` : name;
+    if (typeof value === "string") return [[path, value]];
+    if (Array.isArray(value) && value.every((item) => typeof item === "string")) return [[path, value.join("；")]];
+    return flatten(value, path);
+  });
+}
+
+// The API's refusal shown beside the field it names (the nearest slot on its path: "shifts.3.day" shows at
+// "shifts.3" if the form has no slot of its own for the day), the rest above the button.
 export function showErrors(form, error) {
   clearErrors(form);
   const general = [];
-  const fields = error.errors.json || error.errors.query || error.errors;
-  for (const [name, messages] of Object.entries(fields || {})) {
-    const slot = form.querySelector(`[data-error-for="${name}"]`);
-    const text = Array.isArray(messages) ? messages.join("；") : Object.values(messages).flat().join("；");
+  const fields = flatten(error.errors.json || error.errors.query || error.errors.files || error.errors.form || error.errors);
+  for (const [path, text] of fields) {
+    const parts = path.split(".");
+    let slot = null;
+    while (parts.length && !slot) {
+      slot = form.querySelector(`[data-error-for="${CSS.escape(parts.join("."))}"]`);
+      if (!slot) parts.pop();
+    }
     if (slot) {
-      slot.textContent = text;
-      form.elements[name]?.setAttribute("aria-invalid", "true");
+      slot.textContent = slot.textContent ? `${slot.textContent}；${text}` : text;
+      form.elements[parts.join(".")]?.setAttribute?.("aria-invalid", "true");
     } else general.push(text);
   }
   const slot = form.querySelector('[data-error-for="_form"]');
-  const message = general.length ? general.join("；") : (Object.keys(fields || {}).length ? "" : error.message);
+  const message = general.length ? general.join("；") : (fields.length ? "" : error.message);
   if (slot) slot.textContent = message; else if (message) notice(message);
 }
 

@@ -1,4 +1,4 @@
-import { api, cell, clearErrors, notice, showErrors, signedIn, today } from "./api.js";
+import { api, cell, clearErrors, download, notice, showErrors, signedIn, today } from "./api.js";
 
 const filter = document.getElementById("month-filter");
 const body = document.querySelector("#sheets tbody");
@@ -104,6 +104,16 @@ async function batch(action, done) {
 filter.addEventListener("submit", (event) => { event.preventDefault(); loadMonth(); });
 document.getElementById("review-all").addEventListener("click", () => batch("review", "已审核"));
 document.getElementById("publish-all").addEventListener("click", () => batch("publish", "已公布"));
+document.getElementById("export").addEventListener("click", async () => {
+  clearErrors(filter);
+  const query = new URLSearchParams({ month: filter.month.value });
+  if (me.officer.squad_id) query.set("squad_id", me.officer.squad_id);
+  try {
+    notice(`已导出 ${await download("/api/points/monthly/export?" + query)}`);
+  } catch (error) {
+    showErrors(filter, error);
+  }
+});
 me = await signedIn();
 if (me) {
   if (!filter.month.value) {

@@ -1,0 +1,210 @@
+import { ApiError, api, clearErrors, localTime, notice, showErrors, signedIn, today } from "./api.js";
+
+const filter = document.getElementById("week-filter");
+const grid = document.getElementById("roster");
+const form = document.getElementById("roster-form");
+const slotForm = document.getElementById("slot-form");
+const DUTY = Object.fromEntries([...slotForm.duty_type.options].map((option) => [option.value, option.text]));
+const DAYS = ["一", "二", "三", "四", "五", "六", "日"];
+let officers = [];
+let posts = [];
+let slots = new Map(); // key -> { duty_type, post_id, start, end, ends_next_day, shifts: [] }
+
+const plusDays = (iso, n) => {
+  const day = new Date(iso + "T00:00:00Z");
+  day.setUTCDate(day.getUTCDate() + n);
+  return day.toISOString().slice(0, 10);
+};
+const monday = (iso) => plusDays(iso, -((new Date(iso + "T00:00:00Z").getUTCDay() + 6) % 7));
+const week = () => DAYS.map((_, n) => plusDays(filter.week_start.value, n));
+const slotKey = (s) => [s.duty_type, s.post_id ?? "", s.start, s.end, s.ends_next_day].join("|");
+const postName = (id) => posts.find((post) => post.id === id)?.name || "无点位";
+
+function slotOf(shift) {
+  const start = localTime(shift.starts_at).slice(-5), end = localTime(shift.ends_at).slice(-5);
+  const endDay = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai" }).format(new Date(shift.ends_at));
+  return { duty_type: shift.duty_type, post_id: shift.post_id, start, end, ends_next_day: endDay > shift.day };
+}
+
+// "李娜", "JA1002" or the list's "李娜（JA1002）": the squad's officer meant, or undefined.
+function officerFor(text) {
+  const typed = text.trim();
+  return officers.find((o) => typed === `${o.name}（${o.badge_no}）` || typed === o.badge_no || typed === o.name);
+}
+
+function render() {
+  const days = week();
+  const head = grid.tHead.rows[0];
+  head.replaceChildren(head.cells[0]);
+  days.forEach((day, n) => {
+    const th = document.createElement("th");
+    th.textContent = `周${DAYS[n]} ${day.slice(5)}`;
+    th.dataset.day = day;
+    head.append(th);
+  });
+  const body = grid.tBodies[0];
+  body.replaceChildren();
+  [...slots.values()].forEach((slot, row) => {
+    const tr = body.insertRow();
+    tr.className = "duty-row duty-" + slot.duty_type;
+    const th = document.createElement("th");
+    th.scope = "row";
+    th.innerHTML = '<span class="duty"></span> <span class="when"></span>';
+    th.firstElementChild.textContent = DUTY[slot.duty_type];
+    th.firstElementChild.classList.add("duty-" + slot.duty_type);
+    th.lastElementChild.textContent = `${slot.start}–${slot.end}${slot.ends_next_day ? "（次日）" : ""} · ${postName(slot.post_id)}`;
+    tr.append(th);
+    days.forEach((day, n) => {
+      const td = tr.insertCell();
+      td.dataset.day = day;
+      const slotError = document.createElement("p");
+      slotError.className = "error";
+      for (const shift of slot.shifts.filter((s) => s.day === day)) {
+        const chip = document.createElement("span");
+        chip.className = "chip duty-" + shift.duty_type;
+        chip.textContent = shift.officer_name;
+        const remove = document.createElement("button");
+        remove.type = "button";
+        remove.className = "remove";
+        remove.textContent = "×";
+        remove.setAttribute("aria-label", `删除 ${shift.officer_name} 周${DAYS[n]} ${DUTY[shift.duty_type]}班次`);
+        remove.addEventListener("click", () => removeShift(shift, slotError));
+        chip.append(remove);
+        td.append(chip);
+      }
+      const input = document.createElement("input");
+      input.setAttribute("list", "squad-officers");
+      input.setAttribute("aria-label", `${DUTY[slot.duty_type]} ${slot.start} 周${DAYS[n]} 加排队员`);
+      input.dataset.row = row;
+      input.dataset.day = day;
+      td.append(input, slotError);
+    });
+  });
+}
+
+// A planned shift taken off the roster (the API refuses once someone has checked in to it: shown in its cell).
+async function removeShift(shift, slotError) {
+  slotError.textContent = "";
+  try {
+    await api("DELETE", `/api/duty/shifts/${shift.id}`);
+  } catch (error) {
+    slotError.textContent = error.message;
+    return;
+  }
+  notice(`已删除 ${shift.officer_name} ${shift.day} 的班次`);
+  await load();
+}
+
+async function load() {
+  clearErrors(filter);
+  const days = week();
+  const squadId = filter.squad_id.value;
+  let shifts;
+  try {
+    [officers, posts, shifts] = await Promise.all([
+      api("GET", `/api/org/officers?squad_id=${squadId}&active=true&page_size=100`),
+      api("GET", `/api/duty/posts?squad_id=${squadId}&active=true&page_size=100`),
+      api("GET", `/api/duty/shifts?squad_id=${squadId}&day_from=${days[0]}&day_to=${days[6]}&page_size=100`),
+    ]);
+  } catch (error) {
+    showErrors(filter, error);
+    return;
+  }
+  document.getElementById("squad-officers").replaceChildren(
+    ...officers.map((o) => new Option(`${o.name}（${o.badge_no}）`)));
+  slotForm.post_id.replaceChildren(slotForm.post_id.options[0], ...posts.map((post) => new Option(post.name, post.id)));
+  const kept = [...slots.values()].filter((slot) => !slot.shifts.length);  // rows added and not yet filled
+  slots = new Map();
+  for (const shift of shifts) {
+    const slot = slotOf(shift);
+    const key = slotKey(slot);
+    if (!slots.has(key)) slots.set(key, { ...slot, shifts: [] });
+    slots.get(key).shifts.push(shift);
+  }
+  for (const slot of kept) if (!slots.has(slotKey(slot))) slots.set(slotKey(slot), slot);
+  render();
+}
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  clearErrors(form);
+  const rows = [...slots.values()];
+  const lines = [];
+  let unknown = false;
+  for (const input of form.querySelectorAll("input[data-row]")) {
+    input.removeAttribute("name");
+    input.removeAttribute("aria-invalid");
+    const slotError = input.nextElementSibling;
+    slotError.removeAttribute("data-error-for");
+    slotError.textContent = "";
+    if (!input.value.trim()) continue;
+    const officer = officerFor(input.value);
+    if (!officer) {
+      slotError.textContent = "本中队没有这名队员";
+      input.setAttribute("aria-invalid", "true");
+      unknown = true;
+      continue;
+    }
+    const slot = rows[Number(input.dataset.row)];
+    input.name = slotError.dataset.errorFor = `shifts.${lines.length}`;
+    lines.push({ officer_id: officer.id, day: input.dataset.day, start: slot.start, end: slot.end,
+                 ends_next_day: slot.ends_next_day, duty_type: slot.duty_type, post_id: slot.post_id ?? null });
+  }
+  if (unknown) return;
+  if (!lines.length) {
+    showErrors(form, new ApiError(422, { message: "请先在格子里填写队员" }));
+    return;
+  }
+  try {
+    await api("POST", "/api/duty/shifts", { body: { shifts: lines } });
+  } catch (error) {
+    showErrors(form, error);
+    return;
+  }
+  notice(`已排 ${lines.length} 个班次`);
+  await load();
+});
+
+slotForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const slot = { duty_type: slotForm.duty_type.value, post_id: slotForm.post_id.value ? Number(slotForm.post_id.value) : null,
+                 start: slotForm.start.value, end: slotForm.end.value, ends_next_day: slotForm.ends_next_day.checked };
+  if (!slots.has(slotKey(slot))) slots.set(slotKey(slot), { ...slot, shifts: [] });
+  render();
+  grid.querySelector(`tbody tr:nth-child(${[...slots.keys()].indexOf(slotKey(slot)) + 1}) input`).focus();
+});
+
+document.getElementById("copy-week").addEventListener("click", async () => {
+  clearErrors(filter);
+  try {
+    const copied = await api("POST", "/api/duty/shifts/copy-week",
+                             { body: { week_start: filter.week_start.value, squad_id: Number(filter.squad_id.value) } });
+    notice(`已复制上周的 ${copied.length} 个班次`);
+  } catch (error) {
+    showErrors(filter, error);
+    return;
+  }
+  await load();
+});
+
+for (const button of filter.querySelectorAll("[data-step]")) {
+  button.addEventListener("click", () => {
+    filter.week_start.value = plusDays(filter.week_start.value, Number(button.dataset.step));
+    load();
+  });
+}
+filter.addEventListener("change", () => {
+  if (filter.week_start.value) filter.week_start.value = monday(filter.week_start.value);
+  load();
+});
+filter.addEventListener("submit", (event) => event.preventDefault());
+
+const me = await signedIn();
+if (me) {
+  const squads = await api("GET", "/api/org/squads");
+  filter.squad_id.replaceChildren(...squads.map((squad) => new Option(squad.name, squad.id)));
+  filter.squad_id.value = me.officer.squad_id ?? squads[0]?.id;
+  const asked = new URLSearchParams(location.search).get("week");
+  filter.week_start.value = monday(asked && /^\d{4}-\d{2}-\d{2}$/.test(asked) ? asked : today());
+  await load();
+}

@@ -1,0 +1,80 @@
+import { api, cell, clearErrors, notice, showErrors, signedIn } from "./api.js";
+
+const importForm = document.getElementById("import-form");
+const creditFilter = document.getElementById("credit-filter");
+const rowErrors = document.getElementById("row-errors");
+let chart = null;
+
+importForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  clearErrors(importForm);
+  rowErrors.hidden = true;
+  document.getElementById("import-result").textContent = "";
+  const file = importForm.file.files[0];
+  if (!file) {
+    importForm.querySelector('[data-error-for="file"]').textContent = "请选择 Excel 文件";
+    return;
+  }
+  const body = new FormData();
+  body.append("file", file);
+  let result;
+  try {
+    result = await api("POST", `/api/training/banks/${importForm.bank_id.value}/import`, { body });
+  } catch (error) {
+    const rows = error.errors?.rows;
+    if (rows) {  // the row-by-row report: the file's rows as the spreadsheet numbers them
+      rowErrors.tBodies[0].replaceChildren();
+      for (const [row, message] of Object.entries(rows)) {
+        const tr = rowErrors.tBodies[0].insertRow();
+        cell(tr, `第 ${row} 行`);
+        cell(tr, message);
+      }
+      rowErrors.hidden = false;
+      importForm.querySelector('[data-error-for="_form"]').textContent = error.message;
+    } else showErrors(importForm, error);
+    return;
+  }
+  const skipped = result.duplicates.length ? `，${result.duplicates.length} 题已在题库中、跳过` : "";
+  document.getElementById("import-result").textContent = `已导入 ${result.created} 题${skipped}`;
+  notice(`“${file.name}”已导入`);
+});
+
+async function loadCredits() {
+  clearErrors(creditFilter);
+  let progress;
+  try {
+    progress = await api("GET", `/api/training/credits/squad?squad_id=${creditFilter.squad_id.value}`);
+  } catch (error) {
+    showErrors(creditFilter, error);
+    return;
+  }
+  const names = progress.map((p) => p.officer.name);
+  const categories = progress[0]?.categories.map((c) => c.name) ?? [];
+  const datasets = categories.flatMap((name, n) => [
+    { label: `${name} 已得`, stack: name, data: progress.map((p) => Number(p.categories[n].earned)) },
+    { label: `${name} 按期应得`, stack: name + "应得", data: progress.map((p) => Number(p.categories[n].expected)) },
+  ]);
+  const data = { labels: names, datasets };
+  if (chart) { chart.data = data; chart.update(); } else {
+    chart = new Chart(document.getElementById("credit-chart"), { type: "bar", data, options: { animation: false } });
+  }
+  const body = document.querySelector("#behind tbody");
+  body.replaceChildren();
+  for (const p of progress.filter((row) => row.behind)) {
+    const tr = body.insertRow();
+    cell(tr, `${p.officer.name}（${p.officer.badge_no}）`);
+    cell(tr, p.categories.filter((c) => c.behind).map((c) => `${c.name} ${c.earned} / ${c.expected}`).join("；"));
+  }
+}
+
+creditFilter.addEventListener("change", loadCredits);
+creditFilter.addEventListener("submit", (event) => event.preventDefault());
+
+const me = await signedIn();
+if (me) {
+  const [banks, squads] = await Promise.all([api("GET", "/api/training/banks"), api("GET", "/api/org/squads")]);
+  importForm.bank_id.replaceChildren(...banks.map((bank) => new Option(bank.name, bank.id)));
+  creditFilter.squad_id.replaceChildren(...squads.map((squad) => new Option(squad.name, squad.id)));
+  if (me.officer.squad_id) creditFilter.squad_id.value = me.officer.squad_id;
+  await loadCredits();
+}

@@ -5,6 +5,7 @@ DOMAIN = Domain(
     "inspections",
     models=("backend.inspections.models",),
     blueprints=("backend.api.inspections.registry:blp", "backend.api.inspections.plans:blp",
+                "backend.api.inspections.public:blp",
                 "backend.api.inspections.results:blp", "backend.api.inspections.credit:blp"),
     cli=("backend.inspections.cli:inspections_cli",),
     jobs=(Job("inspections.regrade", {"hour": 4, "minute": 10}, "backend.inspections.scoring.regrade_all",

@@ -44,13 +44,12 @@ def inspections(actor: Officer, *, draw_id: int | None = None, mine: bool = Fals
 
 
 def published_results(district_code: str, *, date_from: date | None = None, date_to: date | None = None,
-                      kind_id: int | None = None) -> Select:
-    """一公开: the district's completed inspections, newest first, as (inspection, object name, kind name) — no
-    inspector, no contact, no credit code or address (an individual business's may name its owner)."""
-    district = session.scalar(select(District).where(District.code == district_code))
-    if district is None:
-        raise NotFound("区局不存在", code="district_not_found")
-    stmt = (select(Inspection, RegulatedObject.name, ObjectKind.name)
+                      kind_id: int | None = None, result: str | None = None) -> Select:
+    """一公开: the district's completed inspections, newest first, as (inspection, object name, kind name, credit
+    code) — the code only to tell an individual business (results.published shows no name of one); no inspector,
+    no contact, no address (an individual business's may be its owner's home). `result`: pass / fail."""
+    district = public_district(district_code)
+    stmt = (select(Inspection, RegulatedObject.name, ObjectKind.name, RegulatedObject.credit_code)
             .join(RegulatedObject, Inspection.object_id == RegulatedObject.id)
             .join(ObjectKind, RegulatedObject.kind_id == ObjectKind.id)
             .where(RegulatedObject.district_id == district.id, Inspection.status == InspectionStatus.done)
@@ -61,7 +60,22 @@ def published_results(district_code: str, *, date_from: date | None = None, date
         stmt = stmt.where(Inspection.done_at < start_of(date_to + timedelta(days=1)))
     if kind_id is not None:
         stmt = stmt.where(RegulatedObject.kind_id == kind_id)
+    if result is not None:
+        stmt = stmt.where(Inspection.passed.is_(result == "pass"))
     return stmt
+
+
+def public_district(district_code: str) -> District:
+    district = session.scalar(select(District).where(District.code == district_code))
+    if district is None:
+        raise NotFound("区局不存在", code="district_not_found")
+    return district
+
+
+def public_kinds(district: District) -> list[tuple[int, str]]:
+    """The district's object kinds (id, name), for the public page's filter."""
+    return list(session.execute(select(ObjectKind.id, ObjectKind.name).where(ObjectKind.district_id == district.id)
+                                .order_by(ObjectKind.id)))
 
 
 def start_of(day: date) -> datetime:

@@ -117,9 +117,27 @@ def rectification(inspection: Inspection) -> str | None:
 RECTIFICATION_NAMES = {"pending": "整改中", "overdue": "逾期未复查", "rectified": "已整改", "not_rectified": "未整改"}
 
 
+# GB 32100: a credit code's first two characters are the registering authority (9: 市场监管) and the kind of
+# entity it registers (2: 个体工商户, an individual business).
+INDIVIDUAL_BUSINESS = "92"
+INDIVIDUAL_BUSINESS_NAME = "个体工商户（名称不公开）"
+
+
+def public_name(name: str, credit_code: str) -> str:
+    """An object's name as the public sees it: an individual business (个体工商户) is not named.
+
+    An individual business is one person trading. Without a trade name (字号) it is registered under its
+    operator's own name, and a trade name is often the operator's name too ("张三五金店"): its name identifies a
+    person, whose result (合格 / 不合格, 整改中) published beside it would be that person's data (PIPL art. 4). The
+    publication serves oversight of the inspections — what kind, when, with what result and whether it was
+    rectified — which needs no name of a person. Companies and other organisations are named.
+    """
+    return INDIVIDUAL_BUSINESS_NAME if credit_code.startswith(INDIVIDUAL_BUSINESS) else name
+
+
 def published(rows) -> list[dict]:
     """The rows of queries.published_results as the public sees them (the JSON feed and the page)."""
-    return [{"object_name": name, "kind_name": kind, "inspected_on": local_day(inspection.done_at),
-             "result": "合格" if inspection.passed else "不合格",
+    return [{"object_name": public_name(name, code), "kind_name": kind,
+             "inspected_on": local_day(inspection.done_at), "result": "合格" if inspection.passed else "不合格",
              "rectification": RECTIFICATION_NAMES.get(rectification(inspection))}
-            for inspection, name, kind in rows]
+            for inspection, name, kind, code in rows]

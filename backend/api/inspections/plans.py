@@ -124,32 +124,6 @@ class InspectorSchema(InspectorInputSchema):
     officer_name = Text(lambda e: e.officer.name)
 
 
-class PublicResultSchema(Schema):
-    object_name = fields.String(metadata={"example": "老王面馆"})
-    kind_name = fields.String(metadata={"example": "沿街商户"})
-    inspected_on = fields.Date()
-    result = fields.String(metadata={"description": "合格 / 不合格"})
-    rectification = fields.String(allow_none=True,
-                                  metadata={"description": "整改中 / 逾期未复查 / 已整改 / 未整改（不合格时）"})
-
-
-class PublicResultFilterSchema(Schema):
-    date_from = Date()
-    date_to = Date()
-    kind_id = fields.Integer()
-
-
-@blp.route("/public/<district_code>/results", endpoint="public_results")
-class PublicResults(MethodView):
-    @blp.arguments(PublicResultFilterSchema, location="query")
-    @blp.response(200, PublicResultSchema(many=True))
-    @blp.alt_response(404, description="区局不存在")
-    @blp.paginate()
-    def get(self, filters, pagination_parameters, district_code):
-        """一公开：本区已完成的检查结果（对象名称、类型、日期、结果；不含检查人员和经营者个人信息），无需登录"""
-        return results.published(page_of(queries.published_results(district_code, **filters), pagination_parameters))
-
-
 @blp.route("/plans", endpoint="plans")
 class Plans(MethodView):
     @auth_required(blp)

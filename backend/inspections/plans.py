@@ -14,11 +14,17 @@ SHA-256 of the UTF-8 text "<seed>:<what>" in hexadecimal, lowest first, where <w
 "object:<grade>:<object id>" for the objects of a grade and "inspector:<object id>:<n>:<officer id>" for
 the inspectors of the object's n-th inspection (n from 1); take the first ones needed. Objects are taken by
 grade (alphabetical), then by id; an inspector's meetings count as they are drawn.
+
+When each is due (not part of the draw: it follows from it). An object's k inspections in a plan of m months are
+spread evenly: the n-th is due by the end of month ceil(n·m/k) of the plan (three in a quarter: by the end of each
+month; one in a quarter: by the plan's last day). A re-inspection is due on its rectification deadline.
 """
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
+from collections import Counter
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -172,15 +178,23 @@ def draw(actor: Officer, plan_id: int, *, reason: str | None) -> Draw:
     inputs, seed = _inputs(plan), secrets.token_hex(16)
     drawn = run(seed, inputs)
     squads = {oid: squad_id for oid, _grade, squad_id in inputs["objects"]}
+    due = due_days(plan, drawn)
     new = Draw(district_id=plan.district_id, plan_id=plan.id, seed=seed, inputs=inputs, reason=reason,
                drawn_by_id=actor.id)
     new.inspections = [Inspection(object_id=row["object_id"], squad_id=squads[row["object_id"]],
                                   inspector_ids=row["inspector_ids"], status=InspectionStatus.due,
-                                  assignments=[Assignment(officer_id=o) for o in row["inspector_ids"]])
-                       for row in drawn]
+                                  due_on=day, assignments=[Assignment(officer_id=o) for o in row["inspector_ids"]])
+                       for row, day in zip(drawn, due, strict=True)]
     session.add(new)
     session.flush()
     return new
+
+
+def due_days(plan: Plan, drawn: list[dict]) -> list[date]:
+    """The day each drawn inspection is due (see the module's docstring), in the order drawn."""
+    per_object = Counter(row["object_id"] for row in drawn)
+    return [shift("month", plan.first_month, math.ceil(row["n"] * plan.months / per_object[row["object_id"]]))
+            - timedelta(days=1) for row in drawn]
 
 
 def reproduced(item: Draw) -> bool:

@@ -3,15 +3,17 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 
 from backend.db import LOCAL_TZ, session
 from backend.errors import NotFound
 from backend.inspections.models import (
     Assignment,
+    Draw,
     Inspection,
     InspectionStatus,
     ObjectKind,
+    Plan,
     RegulatedObject,
 )
 from backend.org.models import District, Officer
@@ -80,3 +82,44 @@ def public_kinds(district: District) -> list[tuple[int, str]]:
 
 def start_of(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=LOCAL_TZ)
+
+
+def _open_on(day: date):
+    """Inspections still to be done at the end of `day`: not done by then, not cancelled, and either a
+    re-inspection or of a plan not closed by then (results of a closed plan are no longer taken)."""
+    end = start_of(day + timedelta(days=1))
+    return and_(Inspection.status != InspectionStatus.cancelled,
+                or_(Inspection.done_at.is_(None), Inspection.done_at >= end),
+                or_(Inspection.reinspection_of_id.is_not(None), Plan.closed_at.is_(None), Plan.closed_at >= end))
+
+
+def daily_inspection_facts(day: date) -> list:
+    """Per drawn inspector for one local day (both inspectors of an inspection count it): inspections done that
+    day by their due day (on_time) or after it (late), and those past their due day still open at its end
+    (overdue: one a day until done). One set-based query; rows have officer_id, on_time, late, overdue."""
+    start, end = start_of(day), start_of(day + timedelta(days=1))
+    done_today = and_(Inspection.done_at >= start, Inspection.done_at < end)
+    count_if = lambda condition: func.coalesce(func.sum(case((condition, 1), else_=0)), 0)  # noqa: E731
+    overdue = and_(Inspection.due_on < day, _open_on(day))
+    stmt = (select(Assignment.officer_id, count_if(and_(done_today, Inspection.due_on >= day)).label("on_time"),
+                   count_if(and_(done_today, Inspection.due_on < day)).label("late"),
+                   count_if(overdue).label("overdue"))
+            .join(Inspection, Assignment.inspection_id == Inspection.id)
+            .join(Draw, Inspection.draw_id == Draw.id).join(Plan, Draw.plan_id == Plan.id)
+            .where(or_(done_today, overdue))
+            .group_by(Assignment.officer_id).order_by(Assignment.officer_id))
+    return list(session.execute(stmt))
+
+
+def due_for(officer_id: int, day: date) -> list:
+    """The inspections `officer_id` is drawn for that are open on `day` and whose plan has begun, soonest due
+    first, as (inspection, object name, kind name, plan name)."""
+    return list(session.execute(
+        select(Inspection, RegulatedObject.name, ObjectKind.name, Plan.name)
+        .join(Assignment, Assignment.inspection_id == Inspection.id)
+        .join(RegulatedObject, Inspection.object_id == RegulatedObject.id)
+        .join(ObjectKind, RegulatedObject.kind_id == ObjectKind.id)
+        .join(Draw, Inspection.draw_id == Draw.id).join(Plan, Draw.plan_id == Plan.id)
+        .where(Assignment.officer_id == officer_id, Inspection.status == InspectionStatus.due,
+               Plan.first_month <= day, or_(Inspection.reinspection_of_id.is_not(None), Plan.closed_at.is_(None)))
+        .order_by(Inspection.due_on, Inspection.id)))

@@ -72,6 +72,7 @@ class InspectionSchema(Schema):
     checklist = fields.List(fields.Nested(ChecklistItemSchema), allow_none=True)
     done_by_id = fields.Integer(allow_none=True)
     done_at = fields.DateTime(allow_none=True)
+    due_on = fields.Date(metadata={"description": "最迟完成日（计划期内均匀分布；复查为整改期限）"})
     photos = fields.List(fields.Nested(InspectionPhotoSchema))
     rectify_by = fields.Date(allow_none=True, metadata={"description": "整改期限（不合格时）"})
     rectification = Text(lambda i: results.rectification(i), allow_none=True, metadata={

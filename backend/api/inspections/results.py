@@ -1,4 +1,5 @@
 """Results on site: photos of failed checklist items, the checklist with a rectification deadline, re-inspections."""
+from flask import Response, request
 from flask.views import MethodView
 from marshmallow import fields, validate
 
@@ -6,10 +7,13 @@ from backend.api.audit import audit_object
 from backend.api.fields import Date, File
 from backend.api.inspections.plans import ChecklistItemSchema, InspectionPhotoSchema, InspectionSchema
 from backend.api.multipart import Blueprint, read_upload
+from backend.api.request_boundary import logged_read
 from backend.api.schemas import Schema
 from backend.api.security import auth_required, current_actor
+from backend.api.views import detail
 from backend.config import settings
 from backend.inspections import results
+from backend.storage import get_storage
 
 blp = Blueprint("inspection_results", __name__, url_prefix="/api/inspections",
                 description="现场检查：不合格项照片、检查结果、整改期限与复查")
@@ -27,6 +31,11 @@ class PhotoFormSchema(Schema):
     photo = File(required=True, metadata={"description": "JPEG 或 PNG"})
 
 
+@blp.route("/inspections/<int:inspection_id>", endpoint="inspection")
+class InspectionById(MethodView):
+    get = detail(blp, InspectionSchema, "检查任务详情（抽中的检查人员，或可查看该对象的人员）", results.inspection_for)
+
+
 @blp.route("/inspections/<int:inspection_id>/photos", endpoint="inspection_photos")
 class InspectionPhotos(MethodView):
     @auth_required(blp)
@@ -40,6 +49,21 @@ class InspectionPhotos(MethodView):
         return results.add_photo(current_actor(), inspection_id, item=form["item"],
                                  data=read_upload(photo, settings().INSPECTIONS_PHOTO_MAX_BYTES),
                                  content_type=photo.mimetype)
+
+
+@blp.route("/inspections/<int:inspection_id>/photos/<int:photo_id>", endpoint="inspection_photo")
+@logged_read
+class InspectionPhotoFile(MethodView):
+    @auth_required(blp)
+    @blp.response(200, description="照片文件")
+    def get(self, inspection_id, photo_id):
+        """查看不合格项的现场照片（抽中的检查人员、中队长、区局管理员；每次查看记入审计日志）"""
+        photo = results.read_photo(current_actor(), inspection_id, photo_id, address=request.remote_addr)
+        response = Response(get_storage().get(photo.storage_key), mimetype=photo.mime)
+        response.headers["Content-Disposition"] = f'inline; filename="inspection-{inspection_id}-{photo.id}.' \
+                                                  f'{photo.storage_key.rsplit(".", 1)[-1]}"'
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
 
 
 @blp.route("/inspections/<int:inspection_id>/result", endpoint="inspection_result")

@@ -5,6 +5,7 @@ from marshmallow import fields, validate
 from backend.api.audit import audit_object
 from backend.api.boundary import Blueprint
 from backend.api.fields import FIRST_DAY, Date, Id, days
+from backend.api.inspections.registry import ChecklistTemplateItemSchema
 from backend.api.pagination import listing, page_of
 from backend.api.schemas import Count, Flag, Record, Schema, Text
 from backend.api.security import auth_required, current_actor
@@ -66,6 +67,10 @@ class InspectionSchema(Schema):
     draw_id = fields.Integer()
     object_id = fields.Integer()
     object_name = Text(lambda i: i.object.name)
+    object_address = Text(lambda i: i.object.address)
+    kind_name = Text(lambda i: i.object.kind.name)
+    standard = fields.List(fields.Nested(ChecklistTemplateItemSchema), attribute="object.kind.checklist", metadata={
+        "description": "该类对象的标准化检查表单（逐项填写的依据；为空则不限检查项）"})
     inspector_ids = fields.List(fields.Integer())
     status = fields.Enum(InspectionStatus)
     passed = fields.Boolean(allow_none=True)

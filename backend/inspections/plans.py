@@ -9,11 +9,18 @@ plan, from any squad), never one excluded for a conflict of interest with the ob
 met the object `max_meetings` times (INSPECTIONS_MAX_MEETINGS, counting the other draws of the year before the
 plan, recorded as `meetings`, and this draw's earlier picks, in the order below).
 
-The algorithm, so that anyone can re-run it from the published seed and inputs: rank each candidate by
-SHA-256 of the UTF-8 text "<seed>:<what>" in hexadecimal, lowest first, where <what> is
-"object:<grade>:<object id>" for the objects of a grade and "inspector:<object id>:<n>:<officer id>" for
-the inspectors of the object's n-th inspection (n from 1); take the first ones needed. Objects are taken by
-grade (alphabetical), then by id; an inspector's meetings count as they are drawn.
+The algorithm, so that anyone can re-run it from the published seed and inputs (`inputs["algorithm"]`, 2 since
+issue 19's benchmark; draws recorded without it are version 1). H(text) is SHA-256 of the UTF-8 text
+"<seed>:<text>" in hexadecimal.
+- Objects (both versions): rank the objects of a grade by H("object:<grade>:<object id>"), lowest first, and take
+  the first ones needed. Objects are taken by grade (alphabetical), then by id.
+- Inspectors, version 2: for the n-th inspection of an object (n from 1), for k = 0, 1, 2 …: the candidate is
+  inspectors[int(first 16 hex digits of H("inspector:<object id>:<n>:<k>"), 16) mod len(inspectors)] (the
+  recorded list, in its order); take it unless already taken for this inspection, excluded for the object or at
+  the meeting limit with it; stop at two. (Two hashes an inspection, whatever the size of the registry.)
+- Inspectors, version 1: rank the eligible inspectors by H("inspector:<object id>:<n>:<officer id>") and take
+  the first two.
+In both, an inspector's meetings count as they are drawn; with fewer than two eligible, nothing is drawn.
 
 When each is due (not part of the draw: it follows from it). An object's k inspections in a plan of m months are
 spread evenly: the n-th is due by the end of month ceil(n·m/k) of the plan (three in a quarter: by the end of each
@@ -91,6 +98,9 @@ def _rank(seed: str, what: str) -> str:
     return hashlib.sha256(f"{seed}:{what}".encode()).hexdigest()
 
 
+ALGORITHM = 2  # recorded with each new draw (see the module's docstring)
+
+
 def run(seed: str, inputs: dict) -> list[dict]:
     """The draw's inspections from its seed and recorded inputs: [{object_id, n, inspector_ids}] — pure, so that
     the same seed and inputs always give the same result."""
@@ -98,28 +108,50 @@ def run(seed: str, inputs: dict) -> list[dict]:
     by_grade: dict[str, list[int]] = {}
     for object_id, grade, _squad_id in inputs["objects"]:
         by_grade.setdefault(grade, []).append(object_id)
-    excluded = {(officer_id, object_id) for officer_id, object_id in inputs["exclusions"]}
+    blocked: dict[int, set[int]] = {}  # object -> inspectors excluded for it
+    for officer_id, object_id in inputs["exclusions"]:
+        blocked.setdefault(object_id, set()).add(officer_id)
     limit = inputs.get("max_meetings")  # draws before the limit existed recorded none
-    met = {(officer_id, object_id): count for officer_id, object_id, count in inputs.get("meetings", ())}
+    met: dict[int, dict[int, int]] = {}  # object -> inspector -> meetings
+    for officer_id, object_id, count in inputs.get("meetings", ()):
+        met.setdefault(object_id, {})[officer_id] = count
+    pick = _pick_v2 if inputs.get("algorithm", 1) == 2 else _pick_v1
+    inspectors = inputs["inspectors"]
     result = []
     for grade, object_ids in sorted(by_grade.items()):
         whole, fraction = divmod(share[grade], 1)
         extra = round(fraction * len(object_ids))
-        lucky = set(sorted(object_ids, key=lambda oid: _rank(seed, f"object:{grade}:{oid}"))[:extra])
+        lucky = set(sorted(object_ids, key=lambda oid: _rank(seed, f"object:{grade}:{oid}"))[:extra]) if extra else ()
         for object_id in sorted(object_ids):
             for n in range(1, int(whole) + (object_id in lucky) + 1):
-                pool = [o for o in inputs["inspectors"] if (o, object_id) not in excluded
-                        and (limit is None or met.get((o, object_id), 0) < limit)]
-                if len(pool) < INSPECTORS_PER_INSPECTION:
+                meetings = met.setdefault(object_id, {})
+                out = blocked.get(object_id, set()) | (
+                    {o for o, count in meetings.items() if count >= limit} if limit is not None else set())
+                if len(inspectors) - len(out.intersection(inspectors)) < INSPECTORS_PER_INSPECTION:
                     raise Invalid(f"检查对象（编号 {object_id}）可抽取的检查人员不足 {INSPECTORS_PER_INSPECTION} 人"
                                   "（名录库人员过少、均需回避或已达检查同一对象的次数上限），未抽取",
                                   code="too_few_inspectors")
-                chosen = sorted(pool, key=lambda oid: _rank(seed, f"inspector:{object_id}:{n}:{oid}"))
-                chosen = chosen[:INSPECTORS_PER_INSPECTION]
+                chosen = pick(seed, inspectors, out, object_id, n)
                 for officer_id in chosen:
-                    met[(officer_id, object_id)] = met.get((officer_id, object_id), 0) + 1
+                    meetings[officer_id] = meetings.get(officer_id, 0) + 1
                 result.append({"object_id": object_id, "n": n, "inspector_ids": chosen})
     return result
+
+
+def _pick_v1(seed: str, inspectors: list[int], out: set[int], object_id: int, n: int) -> list[int]:
+    pool = [o for o in inspectors if o not in out]
+    return sorted(pool, key=lambda oid: _rank(seed, f"inspector:{object_id}:{n}:{oid}"))[:INSPECTORS_PER_INSPECTION]
+
+
+def _pick_v2(seed: str, inspectors: list[int], out: set[int], object_id: int, n: int) -> list[int]:
+    chosen: list[int] = []
+    k = 0
+    while len(chosen) < INSPECTORS_PER_INSPECTION:  # ends: at least two are eligible (checked by the caller)
+        candidate = inspectors[int(_rank(seed, f"inspector:{object_id}:{n}:{k}")[:16], 16) % len(inspectors)]
+        if candidate not in out and candidate not in chosen:
+            chosen.append(candidate)
+        k += 1
+    return chosen
 
 
 def _inputs(plan: Plan) -> dict:
@@ -148,7 +180,7 @@ def _inputs(plan: Plan) -> dict:
                   Inspection.status != InspectionStatus.cancelled, Draw.drawn_at >= start_of(since))
            .group_by(Assignment.officer_id, Inspection.object_id)
            .order_by(Assignment.officer_id, Inspection.object_id))
-    return {"months": plan.months, "max_meetings": settings().INSPECTIONS_MAX_MEETINGS,
+    return {"algorithm": ALGORITHM, "months": plan.months, "max_meetings": settings().INSPECTIONS_MAX_MEETINGS,
             "meetings": [list(row) for row in session.execute(met)],
             "interval_months": {grade.value: rule.interval_months
                                 for grade, rule in intervals(plan.district_id, plan.first_month).items()},

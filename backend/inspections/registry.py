@@ -17,10 +17,10 @@ import re
 from collections.abc import Callable, Iterator
 
 from cryptography.fernet import InvalidToken
-from sqlalchemy import insert, select
+from sqlalchemy import insert, literal, null, select
 
 from backend import keys
-from backend.db import session, utcnow
+from backend.db import UTCDateTime, session, utcnow
 from backend.errors import Conflict, Invalid
 from backend.geo import GCJ02, to_gcj02
 from backend.inspections import grades
@@ -262,16 +262,18 @@ def _write_chunk(actor: Officer, chunk: list[tuple[int, dict]], errors: dict[str
                 setattr(item, column, value)
         report.append({"row": row_number, "credit_code": fields["credit_code"],
                        "action": "created" if item is None else "updated"})
-    if created:
-        grade = grades.initial_grade()
-        now = utcnow()
-        ids = session.scalars(insert(RegulatedObject).returning(RegulatedObject.id, sort_by_parameter_order=True), [
+    if created:  # plain executemany (no RETURNING, whose statements the driver re-parses): ids read back after
+        grade, now = grades.initial_grade(), utcnow()
+        session.execute(insert(RegulatedObject.__table__), [
             {**fields, "district_id": actor.district_id, "grade": grade, "created_at": now, "updated_at": now}
-            for fields in created]).all()
-        session.execute(insert(GradeChange), [
-            {"object_id": object_id, "squad_id": fields["squad_id"], "grade_from": None, "grade_to": grade,
-             "reason": grades.FIRST_GRADE_REASON, "changed_by_id": actor.id, "changed_at": now}
-            for object_id, fields in zip(ids, created, strict=True)])
+            for fields in created])
+        history = GradeChange.__table__
+        made = select(RegulatedObject.id, RegulatedObject.squad_id, null(), RegulatedObject.grade,
+                      literal(grades.FIRST_GRADE_REASON), literal(actor.id), literal(now, UTCDateTime)).where(
+            RegulatedObject.district_id == actor.district_id,
+            RegulatedObject.credit_code.in_([fields["credit_code"] for fields in created]))
+        session.execute(history.insert().from_select(
+            ["object_id", "squad_id", "grade_from", "grade_to", "reason", "changed_by_id", "changed_at"], made))
     session.flush()
     for item in existing.values():
         session.expunge(item)

@@ -38,6 +38,9 @@ from backend.spreadsheets import (
     reported,
 )
 
+# Shanghai's extent (30°40′–31°53′ N, 120°52′–122°12′ E, Chongming and the islands included), a little wider: a
+# point outside is a typo or swapped columns. Districts have no boundary in the data yet, so this is the check.
+SHANGHAI_LAT, SHANGHAI_LNG = (30.60, 31.95), (120.80, 122.30)
 MAX_IMPORT_ROWS = 20_000  # a street's or a town's shops at once; a larger registry comes in several files
 REQUIRED_COLUMNS = ("类型", "名称", "统一社会信用代码", "地址", "中队")
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -135,6 +138,10 @@ def _checked(actor: Officer, *, kind: ObjectKind, name: str, credit_code: str, l
     if (lat is None) != (lng is None):
         raise Invalid("纬度和经度应同时填写或同时留空", code="bad_coordinates")
     point = to_gcj02(lat, lng, coord_system) if lat is not None else None
+    if point is not None and not (SHANGHAI_LAT[0] <= point.lat <= SHANGHAI_LAT[1]
+                                  and SHANGHAI_LNG[0] <= point.lng <= SHANGHAI_LNG[1]):
+        raise Invalid(f"坐标（{lat}, {lng}）不在上海市范围内，请核对纬度、经度是否填反或坐标系是否正确",
+                      code="coordinates_outside")
     licences = [number.strip() for number in licence_numbers if number.strip()]
     if len(licences) > 10 or any(len(number) > 64 for number in licences):
         raise Invalid("许可证号最多 10 个，每个不超过 64 个字符", code="bad_licence_numbers")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import NamedTuple
 
 # A sweep covers no period: it runs at every firing (on the lease holder only) without the ledger,
@@ -57,6 +58,18 @@ class PointsItem(NamedTuple):
     manual: bool = False  # also recorded by a leader by hand (backend.supervision.points.operations)
 
 
+class TodayItem(NamedTuple):
+    """Something an officer is to do, shown in their day (GET /api/duty/today/items): what a domain's
+    `today_items` function yields. Duty lists them without knowing the domain."""
+
+    kind: str  # the domain's word for it, e.g. "inspection"
+    title: str  # in Chinese, as the officer reads it
+    due_on: date | None  # the last day it may be done
+    overdue: bool
+    ref: str  # the domain's id of it
+    path: str  # where the light app opens it (an API path)
+
+
 @dataclass(frozen=True)
 class Domain:
     """A domain's contribution. Module and object names are import strings ("package.module:attribute")."""
@@ -69,6 +82,8 @@ class Domain:
     settings: tuple[Setting, ...] = ()
     points_sources: tuple[str, ...] = ()  # modules whose `@source(...)` functions feed the daily records
     points_items: tuple[PointsItem, ...] = ()  # the items those sources yield, with their default rules
+    # "module:function"s taking (officer, day) and yielding the TodayItems the officer has to do that day
+    today_items: tuple[str, ...] = ()
     # storage folder -> the columns ("module:Model.column") whose records refer to its files (the orphan sweep)
     stored_files: dict[str, tuple[str, ...]] | None = None
     # cipher ("module:function" giving the MultiFernet) -> the columns ("module:Model.column") it encrypts:

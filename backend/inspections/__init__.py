@@ -1,14 +1,22 @@
 """Regulated objects (执法对象), their risk-and-credit grades and inspections (分级分类检查, 双随机一公开)."""
-from backend.registry import Domain, Job, Setting
+from backend.registry import Domain, Job, PointsItem, Setting
 
 DOMAIN = Domain(
     "inspections",
     models=("backend.inspections.models",),
     blueprints=("backend.api.inspections.registry:blp", "backend.api.inspections.plans:blp",
+                "backend.api.inspections.public:blp",
                 "backend.api.inspections.results:blp", "backend.api.inspections.credit:blp"),
     cli=("backend.inspections.cli:inspections_cli",),
     jobs=(Job("inspections.regrade", {"hour": 4, "minute": 10}, "backend.inspections.scoring.regrade_all",
               catch_up=False),),
+    points_sources=("backend.inspections.points",),
+    points_items=(
+        PointsItem("inspection_on_time", "检查按期完成", "次", "勤务实绩", "0.30", "6"),
+        PointsItem("inspection_late", "检查逾期完成", "次", "勤务实绩", "0.10", "3"),
+        PointsItem("inspection_overdue", "检查超期未完成（每天）", "天", "执法规范", "-0.20", "6"),
+    ),
+    today_items=("backend.inspections.today:due_inspections",),
     stored_files={"inspections": ("backend.inspections.models:InspectionPhoto.storage_key",)},
     encrypted={"backend.inspections.registry:contact_cipher":
                ("backend.inspections.models:RegulatedObject.contact_encrypted",)},

@@ -15,6 +15,9 @@ from backend.org.models import Officer
 
 inspections_cli = AppGroup("inspections", help="执法检查对象：从 CSV 或 Excel 文件导入名录库。")
 MAX_CLI_ROWS = 250_000  # a whole district's (or the city's shops') registry in one file
+# an operator's own workbook of that many rows unpacks to some 200 MB (about 800 bytes of XML a row); an upload's
+# limit (SPREADSHEET_MAX_UNPACKED_BYTES, 50 MB) would refuse it
+MAX_CLI_UNPACKED_BYTES = 400_000_000
 
 
 @inspections_cli.command("import")
@@ -27,6 +30,7 @@ def import_command(path: Path, badge_no: str):
         raise click.BadParameter(f"没有警号为 {badge_no} 的在职人员", param_hint="--officer")
     try:
         result = import_objects(actor, path.read_bytes(), max_rows=MAX_CLI_ROWS,
+                                max_unpacked_bytes=MAX_CLI_UNPACKED_BYTES,
                                 progress=lambda rows: tqdm(rows, desc="校验检查对象", unit="行"))
     except DomainError as error:
         session.rollback()

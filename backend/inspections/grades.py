@@ -41,10 +41,13 @@ def initial_grade() -> Grade:
     return Grade(settings().INSPECTIONS_INITIAL_GRADE)
 
 
+FIRST_GRADE_REASON = "登记时的初始等级"
+
+
 def record_first_grade(actor: Officer, item: RegulatedObject) -> None:
     """The history's first row: the grade the object was registered with."""
     session.add(GradeChange(object_id=item.id, squad_id=item.squad_id, grade_from=None, grade_to=item.grade,
-                            reason="登记时的初始等级", changed_by_id=actor.id))
+                            reason=FIRST_GRADE_REASON, changed_by_id=actor.id))
 
 
 ORDER = (Grade.low, Grade.medium, Grade.high)

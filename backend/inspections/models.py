@@ -193,6 +193,8 @@ class Inspection(Base):
     checklist: Mapped[list | None] = mapped_column(JSON)
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the last day it is to be done: see plans.due_days; a re-inspection's is its rectification deadline
+    due_on: Mapped[date] = mapped_column(Date, index=True)
     rectify_by: Mapped[date | None] = mapped_column(Date)  # a failed one: the rectification deadline (整改期限)
     # a re-inspection (复查) of a failed one, due on its rectification deadline, by the same inspectors
     reinspection_of_id: Mapped[int | None] = mapped_column(ForeignKey("inspection.id"), index=True)

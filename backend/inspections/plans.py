@@ -9,19 +9,32 @@ plan, from any squad), never one excluded for a conflict of interest with the ob
 met the object `max_meetings` times (INSPECTIONS_MAX_MEETINGS, counting the other draws of the year before the
 plan, recorded as `meetings`, and this draw's earlier picks, in the order below).
 
-The algorithm, so that anyone can re-run it from the published seed and inputs: rank each candidate by
-SHA-256 of the UTF-8 text "<seed>:<what>" in hexadecimal, lowest first, where <what> is
-"object:<grade>:<object id>" for the objects of a grade and "inspector:<object id>:<n>:<officer id>" for
-the inspectors of the object's n-th inspection (n from 1); take the first ones needed. Objects are taken by
-grade (alphabetical), then by id; an inspector's meetings count as they are drawn.
+The algorithm, so that anyone can re-run it from the published seed and inputs (`inputs["algorithm"]`, 2 since
+issue 19's benchmark; draws recorded without it are version 1). H(text) is SHA-256 of the UTF-8 text
+"<seed>:<text>" in hexadecimal.
+- Objects (both versions): rank the objects of a grade by H("object:<grade>:<object id>"), lowest first, and take
+  the first ones needed. Objects are taken by grade (alphabetical), then by id.
+- Inspectors, version 2: for the n-th inspection of an object (n from 1), for k = 0, 1, 2 …: the candidate is
+  inspectors[int(first 16 hex digits of H("inspector:<object id>:<n>:<k>"), 16) mod len(inspectors)] (the
+  recorded list, in its order); take it unless already taken for this inspection, excluded for the object or at
+  the meeting limit with it; stop at two. (Two hashes an inspection, whatever the size of the registry.)
+- Inspectors, version 1: rank the eligible inspectors by H("inspector:<object id>:<n>:<officer id>") and take
+  the first two.
+In both, an inspector's meetings count as they are drawn; with fewer than two eligible, nothing is drawn.
+
+When each is due (not part of the draw: it follows from it). An object's k inspections in a plan of m months are
+spread evenly: the n-th is due by the end of month ceil(n·m/k) of the plan (three in a quarter: by the end of each
+month; one in a quarter: by the plan's last day). A re-inspection is due on its rectification deadline.
 """
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
+from collections import Counter
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import String, func, insert, select, type_coerce, update
 
 from backend.config import settings
 from backend.db import session, utcnow
@@ -81,8 +94,20 @@ def add_exclusion(actor: Officer, *, officer_id: int, object_id: int, reason: st
     return exclusion
 
 
-def _rank(seed: str, what: str) -> str:
-    return hashlib.sha256(f"{seed}:{what}".encode()).hexdigest()
+def _hasher(seed: str):
+    """H (see the module's docstring) as bytes, the seed's prefix hashed once: digests order as their hex texts do,
+    and the first 8 bytes as a big-endian integer are the first 16 hex digits."""
+    prefix = hashlib.sha256(f"{seed}:".encode())
+
+    def digest(what: str) -> bytes:
+        h = prefix.copy()
+        h.update(what.encode())
+        return h.digest()
+    return digest
+
+
+ALGORITHM = 2  # recorded with each new draw (see the module's docstring)
+NOBODY: frozenset[int] = frozenset()
 
 
 def run(seed: str, inputs: dict) -> list[dict]:
@@ -92,33 +117,65 @@ def run(seed: str, inputs: dict) -> list[dict]:
     by_grade: dict[str, list[int]] = {}
     for object_id, grade, _squad_id in inputs["objects"]:
         by_grade.setdefault(grade, []).append(object_id)
-    excluded = {(officer_id, object_id) for officer_id, object_id in inputs["exclusions"]}
+    blocked: dict[int, set[int]] = {}  # object -> inspectors excluded for it
+    for officer_id, object_id in inputs["exclusions"]:
+        blocked.setdefault(object_id, set()).add(officer_id)
     limit = inputs.get("max_meetings")  # draws before the limit existed recorded none
-    met = {(officer_id, object_id): count for officer_id, object_id, count in inputs.get("meetings", ())}
+    met: dict[tuple[int, int], int] = {}  # (inspector, object) -> meetings
+    full: dict[int, set[int]] = {}  # object -> inspectors at the limit with it
+    pick = _pick_v2 if inputs.get("algorithm", 1) == 2 else _pick_v1
+    digest = _hasher(seed)
+    inspectors, registered = inputs["inspectors"], frozenset(inputs["inspectors"])
+
+    def meet(officer_id: int, object_id: int, count: int) -> None:
+        met[officer_id, object_id] = count
+        if limit is not None and count >= limit:
+            full.setdefault(object_id, set()).add(officer_id)
+
+    for officer_id, object_id, count in inputs.get("meetings", ()):
+        meet(officer_id, object_id, count)
     result = []
     for grade, object_ids in sorted(by_grade.items()):
         whole, fraction = divmod(share[grade], 1)
         extra = round(fraction * len(object_ids))
-        lucky = set(sorted(object_ids, key=lambda oid: _rank(seed, f"object:{grade}:{oid}"))[:extra])
+        lucky = set(sorted(object_ids, key=lambda oid: digest(f"object:{grade}:{oid}"))[:extra]) if extra else ()
         for object_id in sorted(object_ids):
             for n in range(1, int(whole) + (object_id in lucky) + 1):
-                pool = [o for o in inputs["inspectors"] if (o, object_id) not in excluded
-                        and (limit is None or met.get((o, object_id), 0) < limit)]
-                if len(pool) < INSPECTORS_PER_INSPECTION:
+                out = blocked.get(object_id, NOBODY)
+                if object_id in full:
+                    out = out | full[object_id]
+                if out and len(inspectors) - len(out & registered) < INSPECTORS_PER_INSPECTION \
+                        or len(inspectors) < INSPECTORS_PER_INSPECTION:
                     raise Invalid(f"检查对象（编号 {object_id}）可抽取的检查人员不足 {INSPECTORS_PER_INSPECTION} 人"
                                   "（名录库人员过少、均需回避或已达检查同一对象的次数上限），未抽取",
                                   code="too_few_inspectors")
-                chosen = sorted(pool, key=lambda oid: _rank(seed, f"inspector:{object_id}:{n}:{oid}"))
-                chosen = chosen[:INSPECTORS_PER_INSPECTION]
+                chosen = pick(digest, inspectors, out, object_id, n)
                 for officer_id in chosen:
-                    met[(officer_id, object_id)] = met.get((officer_id, object_id), 0) + 1
+                    meet(officer_id, object_id, met.get((officer_id, object_id), 0) + 1)
                 result.append({"object_id": object_id, "n": n, "inspector_ids": chosen})
     return result
 
 
+def _pick_v1(digest, inspectors: list[int], out: set[int], object_id: int, n: int) -> list[int]:
+    pool = [o for o in inspectors if o not in out]
+    return sorted(pool, key=lambda oid: digest(f"inspector:{object_id}:{n}:{oid}"))[:INSPECTORS_PER_INSPECTION]
+
+
+def _pick_v2(digest, inspectors: list[int], out: set[int], object_id: int, n: int) -> list[int]:
+    chosen: list[int] = []
+    k, size = 0, len(inspectors)
+    while len(chosen) < INSPECTORS_PER_INSPECTION:  # ends: at least two are eligible (checked by the caller)
+        candidate = inspectors[int.from_bytes(digest(f"inspector:{object_id}:{n}:{k}")[:8], "big") % size]
+        if candidate not in out and candidate not in chosen:
+            chosen.append(candidate)
+        k += 1
+    return chosen
+
+
 def _inputs(plan: Plan) -> dict:
     """Everything the draw depends on, as recorded with it."""
-    objects = select(RegulatedObject.id, RegulatedObject.grade, RegulatedObject.squad_id).where(
+    grade = type_coerce(RegulatedObject.grade, String)  # the stored word, without an enum made for each row
+    objects = select(RegulatedObject.id, grade, RegulatedObject.squad_id).where(
         RegulatedObject.district_id == plan.district_id).order_by(RegulatedObject.id)
     last_day = shift("month", plan.first_month, plan.months) - timedelta(days=1)
     inspectors = (select(Officer.id).join(InspectorEntry, InspectorEntry.officer_id == Officer.id)
@@ -131,7 +188,7 @@ def _inputs(plan: Plan) -> dict:
         objects = objects.where(RegulatedObject.squad_id.in_(plan.squad_ids))
     if plan.grades:
         objects = objects.where(RegulatedObject.grade.in_([Grade(grade) for grade in plan.grades]))
-    object_rows = [[oid, grade.value, squad_id] for oid, grade, squad_id in session.execute(objects)]
+    object_rows = [list(row) for row in session.execute(objects)]
     exclusions = session.execute(select(Exclusion.officer_id, Exclusion.object_id).where(
         Exclusion.district_id == plan.district_id).order_by(Exclusion.officer_id, Exclusion.object_id))
     since = plan.first_month - timedelta(days=MEETING_WINDOW_DAYS)
@@ -142,7 +199,7 @@ def _inputs(plan: Plan) -> dict:
                   Inspection.status != InspectionStatus.cancelled, Draw.drawn_at >= start_of(since))
            .group_by(Assignment.officer_id, Inspection.object_id)
            .order_by(Assignment.officer_id, Inspection.object_id))
-    return {"months": plan.months, "max_meetings": settings().INSPECTIONS_MAX_MEETINGS,
+    return {"algorithm": ALGORITHM, "months": plan.months, "max_meetings": settings().INSPECTIONS_MAX_MEETINGS,
             "meetings": [list(row) for row in session.execute(met)],
             "interval_months": {grade.value: rule.interval_months
                                 for grade, rule in intervals(plan.district_id, plan.first_month).items()},
@@ -164,23 +221,38 @@ def draw(actor: Officer, plan_id: int, *, reason: str | None) -> Draw:
     if before is not None:
         if reason is None:
             raise Invalid("该计划已抽取过；重新抽取须写明理由", code="redraw_reason_required")
-        if any(inspection.status == InspectionStatus.done for inspection in before.inspections):
+        if session.scalar(select(Inspection.id).where(Inspection.draw_id == before.id,
+                                                      Inspection.status == InspectionStatus.done).limit(1)):
             raise Conflict("已有检查完成，不能重新抽取", code="draw_in_use")
         before.superseded_at = utcnow()
-        for inspection in before.inspections:
-            inspection.status = InspectionStatus.cancelled
+        session.execute(update(Inspection).where(Inspection.draw_id == before.id)
+                        .values(status=InspectionStatus.cancelled))
     inputs, seed = _inputs(plan), secrets.token_hex(16)
     drawn = run(seed, inputs)
     squads = {oid: squad_id for oid, _grade, squad_id in inputs["objects"]}
+    due = due_days(plan, drawn)
     new = Draw(district_id=plan.district_id, plan_id=plan.id, seed=seed, inputs=inputs, reason=reason,
                drawn_by_id=actor.id)
-    new.inspections = [Inspection(object_id=row["object_id"], squad_id=squads[row["object_id"]],
-                                  inspector_ids=row["inspector_ids"], status=InspectionStatus.due,
-                                  assignments=[Assignment(officer_id=o) for o in row["inspector_ids"]])
-                       for row in drawn]
     session.add(new)
     session.flush()
+    # a district's quarter is some 100,000 inspections: written as rows, not built as objects one by one
+    ids = session.scalars(insert(Inspection).returning(Inspection.id, sort_by_parameter_order=True), [
+        {"draw_id": new.id, "object_id": row["object_id"], "squad_id": squads[row["object_id"]],
+         "inspector_ids": row["inspector_ids"], "status": InspectionStatus.due, "due_on": day}
+        for row, day in zip(drawn, due, strict=True)]).all() if drawn else []
+    if drawn:
+        session.execute(insert(Assignment), [{"inspection_id": inspection_id, "officer_id": officer_id}
+                                             for inspection_id, row in zip(ids, drawn, strict=True)
+                                             for officer_id in row["inspector_ids"]])
+    session.expire(new, ["inspections"])
     return new
+
+
+def due_days(plan: Plan, drawn: list[dict]) -> list[date]:
+    """The day each drawn inspection is due (see the module's docstring), in the order drawn."""
+    per_object = Counter(row["object_id"] for row in drawn)
+    return [shift("month", plan.first_month, math.ceil(row["n"] * plan.months / per_object[row["object_id"]]))
+            - timedelta(days=1) for row in drawn]
 
 
 def reproduced(item: Draw) -> bool:

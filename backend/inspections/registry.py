@@ -17,15 +17,15 @@ import re
 from collections.abc import Callable, Iterator
 
 from cryptography.fernet import InvalidToken
-from sqlalchemy import select
+from sqlalchemy import insert, literal, null, select
 
 from backend import keys
-from backend.db import session
+from backend.db import UTCDateTime, session, utcnow
 from backend.errors import Conflict, Invalid
 from backend.geo import GCJ02, to_gcj02
 from backend.inspections import grades
 from backend.inspections.credit_code import normalize_credit_code
-from backend.inspections.models import ObjectKind, RegulatedObject
+from backend.inspections.models import GradeChange, ObjectKind, RegulatedObject
 from backend.org.models import Officer, Squad
 from backend.org.roles import DISTRICT_ADMINS, SQUAD_MANAGERS, SQUAD_MEMBERS, require
 from backend.org.scope import get_visible
@@ -38,6 +38,9 @@ from backend.spreadsheets import (
     reported,
 )
 
+# Shanghai's extent (30°40′–31°53′ N, 120°52′–122°12′ E, Chongming and the islands included), a little wider: a
+# point outside is a typo or swapped columns. Districts have no boundary in the data yet, so this is the check.
+SHANGHAI_LAT, SHANGHAI_LNG = (30.60, 31.95), (120.80, 122.30)
 MAX_IMPORT_ROWS = 20_000  # a street's or a town's shops at once; a larger registry comes in several files
 REQUIRED_COLUMNS = ("类型", "名称", "统一社会信用代码", "地址", "中队")
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -135,6 +138,10 @@ def _checked(actor: Officer, *, kind: ObjectKind, name: str, credit_code: str, l
     if (lat is None) != (lng is None):
         raise Invalid("纬度和经度应同时填写或同时留空", code="bad_coordinates")
     point = to_gcj02(lat, lng, coord_system) if lat is not None else None
+    if point is not None and not (SHANGHAI_LAT[0] <= point.lat <= SHANGHAI_LAT[1]
+                                  and SHANGHAI_LNG[0] <= point.lng <= SHANGHAI_LNG[1]):
+        raise Invalid(f"坐标（{lat}, {lng}）不在上海市范围内，请核对纬度、经度是否填反或坐标系是否正确",
+                      code="coordinates_outside")
     licences = [number.strip() for number in licence_numbers if number.strip()]
     if len(licences) > 10 or any(len(number) > 64 for number in licences):
         raise Invalid("许可证号最多 10 个，每个不超过 64 个字符", code="bad_licence_numbers")
@@ -186,13 +193,20 @@ def delete_object(actor: Officer, object_id: int) -> None:
     session.flush()
 
 
+IMPORT_CHUNK = 2_000  # rows written at a time: a 200,000-row file is never held whole
+
+
 def import_objects(actor: Officer, data: bytes, *, max_rows: int = MAX_IMPORT_ROWS,
-                   progress: Callable[[Iterator], Iterator] = iter) -> dict:
+                   progress: Callable[[Iterator], Iterator] = iter, max_unpacked_bytes: int | None = None) -> dict:
     """Import a CSV or .xlsx file in the layout above: every row or none; a known credit code updates.
-    `progress` wraps the rows as they are checked (the command line's progress bar)."""
+    `progress` wraps the rows as they are checked (the command line's progress bar).
+
+    Rows are checked as the file is read and written in chunks inside the caller's transaction, until the first
+    wrong row; after it the rest are only checked (to list every error), and the error rolls back what was
+    written. So memory holds a chunk, the credit codes seen and the report, not the file's rows."""
     require(actor, SQUAD_MANAGERS, "只有中队长和区局管理员可以导入检查对象")
     if data[:4] == b"PK\x03\x04":
-        sheet = FirstSheet(data, max_rows=max_rows)
+        sheet = FirstSheet(data, max_rows=max_rows, max_unpacked_bytes=max_unpacked_bytes)
         if any(merged.min_row <= 1 for merged in sheet.merged()):
             raise Invalid("表头（第 1 行）不能有合并单元格，请按模板填写", code="excel_merged_header")
         rows = sheet.rows()
@@ -203,7 +217,10 @@ def import_objects(actor: Officer, data: bytes, *, max_rows: int = MAX_IMPORT_RO
     squads = {squad.name: squad for squad in session.scalars(select(Squad).where(
         Squad.district_id == actor.district_id))}
     known = kinds(actor)
-    parsed, errors, seen = [], {}, {}
+    errors: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    report: list[dict] = []
+    chunk: list[tuple[int, dict]] = []
     for row_number, row in progress(rows):
         cells = {name: cell_text(row[index] if index < len(row) else None) for name, index in columns.items()}
         try:
@@ -216,34 +233,58 @@ def import_objects(actor: Officer, data: bytes, *, max_rows: int = MAX_IMPORT_RO
             errors[str(row_number)] = f"统一社会信用代码与第 {seen[code]} 行重复"
             continue
         seen[code] = row_number
-        parsed.append((row_number, fields))
-    existing = {item.credit_code: item for item in session.scalars(select(RegulatedObject).where(
-        RegulatedObject.district_id == actor.district_id, RegulatedObject.credit_code.in_(list(seen))))}
-    if actor.role not in DISTRICT_ADMINS:
-        errors.update({str(row): "该统一社会信用代码已登记在其他中队，不能由您更新" for row, fields in parsed
-                       if fields["credit_code"] in existing
-                       and existing[fields["credit_code"]].squad_id != actor.squad_id})
+        chunk.append((row_number, fields))
+        if len(chunk) >= IMPORT_CHUNK:
+            _write_chunk(actor, chunk, errors, report)
+    _write_chunk(actor, chunk, errors, report)
     if errors:
         errors = dict(sorted(errors.items(), key=lambda item: int(item[0])))
         raise Invalid(f"有 {len(errors)} 行数据有误，未导入任何检查对象，请修改后重新导入"
                       + (f"（列出前 {MAX_REPORTED_ERRORS} 行）" if len(errors) > MAX_REPORTED_ERRORS else ""),
                       code="import_row_errors", errors={"rows": reported(errors)})
-    report, created = [], []
-    for row_number, fields in parsed:
+    return {"created": sum(r["action"] == "created" for r in report),
+            "updated": sum(r["action"] == "updated" for r in report), "rows": report}
+
+
+def _write_chunk(actor: Officer, chunk: list[tuple[int, dict]], errors: dict[str, str], report: list[dict]) -> None:
+    """Check a chunk of rows against the registry (a squad leader updates only their squad's objects) and, while
+    the file has no error, write it: new objects as rows with the first line of their grade history."""
+    existing = {item.credit_code: item for item in session.scalars(select(RegulatedObject).where(
+        RegulatedObject.district_id == actor.district_id,
+        RegulatedObject.credit_code.in_([fields["credit_code"] for _, fields in chunk])))} if chunk else {}
+    if actor.role not in DISTRICT_ADMINS:
+        errors.update({str(row): "该统一社会信用代码已登记在其他中队，不能由您更新" for row, fields in chunk
+                       if fields["credit_code"] in existing
+                       and existing[fields["credit_code"]].squad_id != actor.squad_id})
+    if errors or not chunk:
+        chunk.clear()
+        return
+    created = []
+    for row_number, fields in chunk:
         item = existing.get(fields["credit_code"])
         if item is None:
-            created.append(RegulatedObject(district_id=actor.district_id, grade=grades.initial_grade(), **fields))
+            created.append(fields)
         else:
             for column, value in fields.items():
                 setattr(item, column, value)
         report.append({"row": row_number, "credit_code": fields["credit_code"],
                        "action": "created" if item is None else "updated"})
-    session.add_all(created)
+    if created:  # plain executemany (no RETURNING, whose statements the driver re-parses): ids read back after
+        grade, now = grades.initial_grade(), utcnow()
+        session.execute(insert(RegulatedObject.__table__), [
+            {**fields, "district_id": actor.district_id, "grade": grade, "created_at": now, "updated_at": now}
+            for fields in created])
+        history = GradeChange.__table__
+        made = select(RegulatedObject.id, RegulatedObject.squad_id, null(), RegulatedObject.grade,
+                      literal(grades.FIRST_GRADE_REASON), literal(actor.id), literal(now, UTCDateTime)).where(
+            RegulatedObject.district_id == actor.district_id,
+            RegulatedObject.credit_code.in_([fields["credit_code"] for fields in created]))
+        session.execute(history.insert().from_select(
+            ["object_id", "squad_id", "grade_from", "grade_to", "reason", "changed_by_id", "changed_at"], made))
     session.flush()
-    for item in created:
-        grades.record_first_grade(actor, item)
-    return {"created": sum(r["action"] == "created" for r in report),
-            "updated": sum(r["action"] == "updated" for r in report), "rows": report}
+    for item in existing.values():
+        session.expunge(item)
+    chunk.clear()
 
 
 def _row_fields(actor: Officer, cells: dict[str, str], known: list[ObjectKind], squads: dict[str, Squad]) -> dict:

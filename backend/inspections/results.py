@@ -11,18 +11,42 @@ from __future__ import annotations
 import hashlib
 from datetime import date, timedelta
 
+from backend.audit import record_read
 from backend.config import settings
 from backend.db import local_day, session, utcnow
-from backend.errors import Conflict, Invalid
+from backend.errors import Conflict, Forbidden, Invalid, NotFound
 from backend.files import store
 from backend.images import validate_image
 from backend.inspections.models import Assignment, Inspection, InspectionCase, InspectionPhoto, InspectionStatus
 from backend.inspections.plans import _open
 from backend.inspections.scoring import regrade
 from backend.org.models import Officer
+from backend.org.roles import IMAGE_READERS
 from backend.org.scope import get_visible
 
 MAX_PHOTOS_PER_ITEM = 6
+
+
+def inspection_for(actor: Officer, inspection_id: int) -> Inspection:
+    """An inspection for one of its drawn inspectors, whatever squad the object is in, or for whoever may see it."""
+    inspection = session.get(Inspection, inspection_id)
+    if inspection is not None and actor.id in inspection.inspector_ids:
+        return inspection
+    return get_visible(Inspection, inspection_id, actor, what="检查任务")
+
+
+def read_photo(actor: Officer, inspection_id: int, photo_id: int, *, address: str | None = None) -> InspectionPhoto:
+    """A photo of a failed item, for the inspection's drawn inspectors, the object's squad leader and the district
+    administrators (it may show people: the owner, passers-by); every opening is in the audit log."""
+    inspection = inspection_for(actor, inspection_id)
+    if actor.id not in inspection.inspector_ids and actor.role not in IMAGE_READERS:
+        raise Forbidden("检查照片仅抽中的检查人员、中队长和区局管理员可查看（个人信息最小必要）",
+                        code="not_needed_for_role")
+    photo = session.get(InspectionPhoto, photo_id)
+    if photo is None or photo.inspection_id != inspection.id:
+        raise NotFound("照片不存在", code="not_found")
+    record_read(actor, "inspection_photo", photo.id, address=address)
+    return photo
 
 
 def _drawn(actor: Officer, inspection_id: int) -> Inspection:
@@ -92,7 +116,7 @@ def record_result(actor: Officer, inspection_id: int, *, checklist: list[dict],
     if failed:
         session.add(Inspection(draw_id=inspection.draw_id, object_id=inspection.object_id,
                                squad_id=inspection.squad_id, inspector_ids=inspection.inspector_ids,
-                               status=InspectionStatus.due, reinspection_of_id=inspection.id,
+                               status=InspectionStatus.due, reinspection_of_id=inspection.id, due_on=rectify_by,
                                assignments=[Assignment(officer_id=o) for o in inspection.inspector_ids]))
     serious = [{"item": entry["item"], "basis": standard[entry["item"]].get("basis", ""), "note": entry["note"]}
                for entry in failed if standard.get(entry["item"], {}).get("opens_case")]
@@ -117,9 +141,27 @@ def rectification(inspection: Inspection) -> str | None:
 RECTIFICATION_NAMES = {"pending": "整改中", "overdue": "逾期未复查", "rectified": "已整改", "not_rectified": "未整改"}
 
 
+# GB 32100: a credit code's first two characters are the registering authority (9: 市场监管) and the kind of
+# entity it registers (2: 个体工商户, an individual business).
+INDIVIDUAL_BUSINESS = "92"
+INDIVIDUAL_BUSINESS_NAME = "个体工商户（名称不公开）"
+
+
+def public_name(name: str, credit_code: str) -> str:
+    """An object's name as the public sees it: an individual business (个体工商户) is not named.
+
+    An individual business is one person trading. Without a trade name (字号) it is registered under its
+    operator's own name, and a trade name is often the operator's name too ("张三五金店"): its name identifies a
+    person, whose result (合格 / 不合格, 整改中) published beside it would be that person's data (PIPL art. 4). The
+    publication serves oversight of the inspections — what kind, when, with what result and whether it was
+    rectified — which needs no name of a person. Companies and other organisations are named.
+    """
+    return INDIVIDUAL_BUSINESS_NAME if credit_code.startswith(INDIVIDUAL_BUSINESS) else name
+
+
 def published(rows) -> list[dict]:
     """The rows of queries.published_results as the public sees them (the JSON feed and the page)."""
-    return [{"object_name": name, "kind_name": kind, "inspected_on": local_day(inspection.done_at),
-             "result": "合格" if inspection.passed else "不合格",
+    return [{"object_name": public_name(name, code), "kind_name": kind,
+             "inspected_on": local_day(inspection.done_at), "result": "合格" if inspection.passed else "不合格",
              "rectification": RECTIFICATION_NAMES.get(rectification(inspection))}
-            for inspection, name, kind in rows]
+            for inspection, name, kind, code in rows]

@@ -454,10 +454,27 @@ def inspection_draw_ids(make, client, owner):
                 inputs={"months": 3, "interval_months": {}, "objects": [], "inspectors": [], "exclusions": []})
     inspection = Inspection(draw=draw, object_id=ids["object_id"], squad_id=ids["squad_id"],
                             inspector_ids=[owner.id, make.officer(district=owner.district).id],
-                            status=InspectionStatus.due)
+                            status=InspectionStatus.due, due_on=date(2027, 3, 31))
     session.add_all([draw, inspection])
     session.commit()
     return {"draw_id": draw.id, "inspection_id": inspection.id}
+
+
+def inspection_photo_ids(make, client, owner):
+    """A photo of a failed item of such an inspection, taken by `owner`."""
+    from backend.files import store
+    from backend.inspections.models import InspectionPhoto
+
+    ids = inspection_draw_ids(make, client, owner)
+    data = photos.encode(photos.coffee())
+    digest = hashlib.sha256(data).hexdigest()
+    key = f"inspections/{digest}.jpg"
+    store([(key, data, "image/jpeg")])
+    photo = InspectionPhoto(inspection_id=ids["inspection_id"], item="占道经营", storage_key=key, sha256=digest,
+                            mime="image/jpeg", width=1, height=1, taken_by_id=owner.id)
+    session.add(photo)
+    session.commit()
+    return {"inspection_id": ids["inspection_id"], "photo_id": photo.id}
 
 
 def credit_penalty_ids(make, client, owner):

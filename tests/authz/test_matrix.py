@@ -42,6 +42,7 @@ from tests.authz.makers import (
     inspection_draw_ids,
     inspection_object_ids,
     inspection_photo_form,
+    inspection_photo_ids,
     inspection_plan_ids,
     live_class_ids,
     live_class_with_question_ids,
@@ -637,6 +638,12 @@ MATRIX: dict[tuple[str, str], Endpoint] = {
     ("GET", "/api/inspections/draws/<int:draw_id>"):
         E(inspection_draw_ids, "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404",
           "200 200 200 404"),
+    ("GET", "/api/inspections/inspections/<int:inspection_id>"):
+        E(inspection_draw_ids, "200 200 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404",
+          "200 200 200 404"),
+    ("GET", "/api/inspections/inspections/<int:inspection_id>/photos/<int:photo_id>"):
+        E(inspection_photo_ids, "200 403 404 404", "200 200 404 404", "200 200 200 404", "200 403 403 404",
+          "200 403 403 404"),
     ("POST", "/api/inspections/inspections/<int:inspection_id>/result"):
         E(inspection_draw_ids, "201 409 404 404", "201 409 404 404", "201 409 409 404", "201 409 409 404",
           "201 409 409 404", body={"checklist": [{"item": "占道经营", "passed": True}]}),

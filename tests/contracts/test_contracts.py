@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from backend.community.operations import qr_version
 from backend.community.signing import office_signature
-from backend.db import session, utcnow
+from backend.db import local_day, session, utcnow
 from backend.duty.models import Post
 from backend.orders.intake import seal_source_key, take
 from backend.orders.models import OrderSource, SourceKind
@@ -32,6 +32,7 @@ from tests.fake_city_platform import CATEGORY_MAP, STATUS_MAP
 CONTRACTS = sorted((Path(__file__).resolve().parents[2] / "miniapp_contracts").glob("*.yaml"))
 PLACEHOLDER = re.compile(r"\{\{\s*([^}]+?)\s*\}\}")
 TIME_OFFSET = re.compile(r"^now([+-]\d+)([mhd])$")
+DAY_OFFSET = re.compile(r"^today([+-]\d+)d$")
 UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 MISSING = object()
 
@@ -136,6 +137,12 @@ class Replay:
             return str(uuid.uuid4())
         if expression == "now":
             return utcnow().isoformat()
+        if expression == "today":
+            return local_day().isoformat()
+        if expression == "month":
+            return local_day().replace(day=1).isoformat()
+        if match := DAY_OFFSET.match(expression):
+            return (local_day() + timedelta(days=int(match[1]))).isoformat()
         if match := TIME_OFFSET.match(expression):
             return (utcnow() + timedelta(**{UNITS[match[2]]: int(match[1])})).isoformat()
         if expression.startswith("image:"):

@@ -1,6 +1,7 @@
 """Plans and 双随机 draws: due inspections from the grades' intervals, random objects and two random inspectors
 with conflict-of-interest exclusions, a recorded seed that re-runs to the same draw, re-draws with a reason,
 and checklist results recorded once by a drawn inspector."""
+import hashlib
 import io
 from datetime import timedelta
 
@@ -8,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from backend.db import local_day, session
+from backend.errors import Invalid
 from backend.inspections.credit_code import check_character
 from backend.inspections.models import Draw, Inspection
 from backend.inspections.plans import run
@@ -223,3 +225,34 @@ def test_result_follows_the_kinds_standard_checklist(client, make, quarter):
     done = client.post(url, headers=headers, json={"checklist": [{"item": "渣土覆盖", "passed": True},
                                                                  {"item": "围挡设置", "passed": True}]})
     assert (done.status_code, done.json["passed"]) == (201, True)
+
+
+def _documented_pick(seed: str, inspectors: list[int], object_id: int, n: int, out=()) -> list[int]:
+    """Version 2 of the inspector draw as README and plans.py word it, written out again with hashlib."""
+    chosen, k = [], 0
+    while len(chosen) < 2:
+        digest = hashlib.sha256(f"{seed}:inspector:{object_id}:{n}:{k}".encode()).hexdigest()
+        candidate = inspectors[int(digest[:16], 16) % len(inspectors)]
+        if candidate not in out and candidate not in chosen:
+            chosen.append(candidate)
+        k += 1
+    return chosen
+
+
+def test_the_draw_follows_its_documented_algorithm_and_old_draws_keep_theirs():
+    inputs = {"algorithm": 2, "months": 3, "interval_months": {"high": 1, "medium": 3, "low": 12},
+              "objects": [[5, "high", 1], [7, "medium", 1]], "inspectors": [11, 12, 13, 14],
+              "exclusions": [[12, 7]], "max_meetings": 4, "meetings": []}
+    drawn = run("seed-19", inputs)
+    assert [(row["object_id"], row["n"]) for row in drawn] == [(5, 1), (5, 2), (5, 3), (7, 1)]
+    assert [row["inspector_ids"] for row in drawn] == [
+        _documented_pick("seed-19", [11, 12, 13, 14], 5, n) for n in (1, 2, 3)] + [
+        _documented_pick("seed-19", [11, 12, 13, 14], 7, 1, out={12})]
+    assert 12 not in drawn[3]["inspector_ids"]
+    old = {key: value for key, value in inputs.items() if key != "algorithm"}  # recorded before version 2
+    ranked = sorted([11, 13, 14], key=lambda o: hashlib.sha256(f"seed-19:inspector:7:1:{o}".encode()).hexdigest())
+    assert run("seed-19", old)[3]["inspector_ids"] == ranked[:2]
+    limited = {**inputs, "max_meetings": 1, "meetings": [[11, 7, 1], [13, 7, 1]]}  # only 14 is left for object 7
+    with pytest.raises(Invalid) as refused:
+        run("seed-19", limited)
+    assert refused.value.code == "too_few_inspectors"

@@ -6,7 +6,9 @@ import pytest
 from sqlalchemy import func, select
 
 from backend.db import session
-from backend.inspections.models import RegulatedObject
+from backend.inspections import registry
+from backend.inspections.credit_code import check_character
+from backend.inspections.models import GradeChange, RegulatedObject
 from backend.org.models import Role
 from tests.training.xlsx import xlsx
 
@@ -35,6 +37,11 @@ def _object(squad, **overrides):
                 address="南京西路 1 号", lat=31.2290, lng=121.4550, contact_name="王建国",
                 contact_phone="138-1234-5678", squad_id=squad.id, grid_cell="JA-03-12")
     return {**body, **overrides}
+
+
+def _valid_code(n: int) -> str:
+    first17 = f"91310106MA1{n:06d}"
+    return first17 + check_character(first17)
 
 
 def _count():
@@ -116,14 +123,28 @@ def test_import_reports_every_bad_row_and_stores_nothing(client, make, world):
         ["游乐场", "欢乐谷", TENCENT, "", "南京西路 3 号", "", "", "", "", "南京西路中队", ""],
         ["建筑工地", "一号工地", ALIBABA, "", "南京西路 4 号", "", "", "", "", "南京西路中队", ""],
         ["建筑工地", "二号工地", SHANGHAI, "", "南京西路 5 号", "31.2", "", "", "", "南京西路中队", ""],
+        ["沿街商户", "北京的店", TENCENT, "", "南京西路 6 号", "39.9042", "116.4074", "", "", "南京西路中队", ""],
+        ["沿街商户", "漏了一位", _valid_code(77), "", "南京西路 7 号", "31.22", "12.145", "", "", "南京西路中队", ""],
     ]
     response = _import(client, make.headers(world["admin"]), _csv(rows, encoding="gb18030"))
     assert response.status_code == 422
     assert response.json["error"] == "import_row_errors"
     errors = response.json["errors"]["rows"]
-    assert set(errors) == {"3", "4", "5", "6"}
+    assert set(errors) == {"3", "4", "5", "6", "7", "8"}
     assert "校验位" in errors["3"] and "游乐场" in errors["4"] and "第 2 行" in errors["5"] and "经度" in errors["6"]
+    assert "不在上海市范围内" in errors["7"] and "不在上海市范围内" in errors["8"]
     assert _count() == 0
+
+
+def test_a_wrong_row_after_rows_already_written_leaves_nothing_stored(client, make, world, monkeypatch):
+    monkeypatch.setattr(registry, "IMPORT_CHUNK", 2)  # rows are written two at a time
+    rows = [["沿街商户", f"商户{n}", _valid_code(n), "", f"南京西路 {n} 号", "", "", "", "", "南京西路中队", ""]
+            for n in range(1, 6)]
+    rows.append(["沿街商户", "最后一行", "91330100716105852A", "", "南京西路 9 号", "", "", "", "", "南京西路中队", ""])
+    response = _import(client, make.headers(world["admin"]), _csv(rows))
+    assert (response.status_code, list(response.json["errors"]["rows"])) == (422, ["7"])
+    assert _count() == 0
+    assert session.scalar(select(func.count()).select_from(GradeChange)) == 0
 
 
 def test_excel_import_creates_then_updates_by_credit_code(client, make, world):

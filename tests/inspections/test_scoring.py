@@ -84,7 +84,7 @@ def test_a_district_version_of_the_rules_applies_from_its_day(client, make, worl
     admin = make.headers(world["admin"])
     shown = client.get("/api/inspections/grade-scoring", headers=make.headers(world["officer"])).json
     assert (shown["terms"], shown["source"]) == (TERMS, "example_default")
-    today = local_day()
+    today = local_day()  # Shanghai's day: date.today() is UTC's, a day behind from 16:00 UTC
     body = {"terms": {**TERMS, "complaint": 5}, "effective_from": today.isoformat()}
     for bad, code in (({**TERMS, "lower_at": 3}, "bad_bounds"), ({**TERMS, "quiet_days": 400}, "bad_bounds")):
         refused = client.post("/api/inspections/grade-scoring", headers=admin, json={**body, "terms": bad})

@@ -11,7 +11,7 @@ from backend.api.schemas import Record, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.api.views import change, creation, detail, method, visible
 from backend.db import local_day
-from backend.duty import operations, queries
+from backend.duty import operations, queries, today
 from backend.duty.models import DUTY_TYPE_NAMES, DutyType, Post, Shift
 from backend.org.roles import SQUAD_MANAGERS
 from backend.org.scope import get_visible, scoped
@@ -248,6 +248,24 @@ class MyDuty(MethodView):
     get = method(blp, lambda args: queries.my_duty(current_actor(), args.get("day") or local_day()),
                  "我的今日勤务：班次及尚需完成的签到、签退", MyDutySchema(many=True), arguments=DayQuerySchema,
                  location="query")
+
+
+class TodayItemSchema(Schema):
+    kind = fields.String(metadata={"description": "事项类型（各业务自定，如 inspection 检查任务）",
+                                   "example": "inspection"})
+    title = fields.String(metadata={"example": "检查：静安某某餐饮有限公司（沿街商户，2027 年第一季度双随机检查）"})
+    due_on = fields.Date(allow_none=True, metadata={"description": "最迟完成日"})
+    overdue = fields.Boolean(metadata={"description": "已过最迟完成日"})
+    ref = fields.String(metadata={"description": "该事项在其业务中的编号"})
+    path = fields.String(metadata={"description": "轻应用打开该事项的接口路径",
+                                   "example": "/api/inspections/inspections/12"})
+
+
+@blp.route("/today/items", endpoint="my_items")
+class MyItems(MethodView):
+    get = method(blp, lambda args: today.today_items(current_actor(), args.get("day") or local_day()),
+                 "我的今日待办：各业务登记的本人尚需完成的事项（如被抽中的检查任务），超期的在前，其余按最迟完成日",
+                 TodayItemSchema(many=True), arguments=DayQuerySchema, location="query")
 
 
 @blp.route("/facts", endpoint="duty_facts")

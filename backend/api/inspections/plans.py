@@ -4,6 +4,7 @@ from marshmallow import fields, validate
 
 from backend.api.boundary import Blueprint
 from backend.api.fields import FIRST_DAY, Date, Id, days
+from backend.api.inspections.registry import ChecklistTemplateItemSchema
 from backend.api.pagination import listing, page_of
 from backend.api.schemas import Count, Flag, Record, Schema, Text
 from backend.api.security import current_actor
@@ -67,12 +68,17 @@ class InspectionSchema(Schema):
     draw_id = fields.Integer()
     object_id = fields.Integer()
     object_name = Text(lambda i: i.object.name)
+    object_address = Text(lambda i: i.object.address)
+    kind_name = Text(lambda i: i.object.kind.name)
+    standard = fields.List(fields.Nested(ChecklistTemplateItemSchema), attribute="object.kind.checklist", metadata={
+        "description": "该类对象的标准化检查表单（逐项填写的依据；为空则不限检查项）"})
     inspector_ids = fields.List(fields.Integer())
     status = fields.Enum(InspectionStatus)
     passed = fields.Boolean(allow_none=True)
     checklist = fields.List(fields.Nested(ChecklistItemSchema), allow_none=True)
     done_by_id = fields.Integer(allow_none=True)
     done_at = fields.DateTime(allow_none=True)
+    due_on = fields.Date(metadata={"description": "最迟完成日（计划期内均匀分布；复查为整改期限）"})
     photos = fields.List(fields.Nested(InspectionPhotoSchema))
     rectify_by = fields.Date(allow_none=True, metadata={"description": "整改期限（不合格时）"})
     rectification = Text(lambda i: results.rectification(i), allow_none=True, metadata={
@@ -123,32 +129,6 @@ class InspectorInputSchema(Schema):
 class InspectorSchema(InspectorInputSchema):
     id = fields.Integer()
     officer_name = Text(lambda e: e.officer.name)
-
-
-class PublicResultSchema(Schema):
-    object_name = fields.String(metadata={"example": "老王面馆"})
-    kind_name = fields.String(metadata={"example": "沿街商户"})
-    inspected_on = fields.Date()
-    result = fields.String(metadata={"description": "合格 / 不合格"})
-    rectification = fields.String(allow_none=True,
-                                  metadata={"description": "整改中 / 逾期未复查 / 已整改 / 未整改（不合格时）"})
-
-
-class PublicResultFilterSchema(Schema):
-    date_from = Date()
-    date_to = Date()
-    kind_id = fields.Integer()
-
-
-@blp.route("/public/<district_code>/results", endpoint="public_results")
-class PublicResults(MethodView):
-    @blp.arguments(PublicResultFilterSchema, location="query")
-    @blp.response(200, PublicResultSchema(many=True))
-    @blp.alt_response(404, description="区局不存在")
-    @blp.paginate()
-    def get(self, filters, pagination_parameters, district_code):
-        """一公开：本区已完成的检查结果（对象名称、类型、日期、结果；不含检查人员和经营者个人信息），无需登录"""
-        return results.published(page_of(queries.published_results(district_code, **filters), pagination_parameters))
 
 
 @blp.route("/plans", endpoint="plans")

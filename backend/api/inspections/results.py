@@ -1,14 +1,18 @@
 """Results on site: photos of failed checklist items, the checklist with a rectification deadline, re-inspections."""
+from flask import Response, request
 from flask.views import MethodView
 from marshmallow import fields, validate
 
 from backend.api.fields import Date, File
 from backend.api.inspections.plans import ChecklistItemSchema, InspectionPhotoSchema, InspectionSchema
 from backend.api.multipart import Blueprint, read_upload
+from backend.api.request_boundary import logged_read
 from backend.api.schemas import Schema
-from backend.api.views import change
+from backend.api.security import auth_required, current_actor
+from backend.api.views import change, detail
 from backend.config import settings
 from backend.inspections import results
+from backend.storage import get_storage
 
 blp = Blueprint("inspection_results", __name__, url_prefix="/api/inspections",
                 description="现场检查：不合格项照片、检查结果、整改期限与复查")
@@ -31,11 +35,31 @@ def _add_photo(actor, inspection_id: int, *, item: str, photo):
     return results.add_photo(actor, inspection_id, item=item, data=data, content_type=photo.mimetype)
 
 
+@blp.route("/inspections/<int:inspection_id>", endpoint="inspection")
+class InspectionById(MethodView):
+    get = detail(blp, InspectionSchema, "检查任务详情（抽中的检查人员，或可查看该对象的人员）", results.inspection_for)
+
+
 @blp.route("/inspections/<int:inspection_id>/photos", endpoint="inspection_photos")
 class InspectionPhotos(MethodView):
     post = change(blp, PhotoFormSchema, InspectionPhotoSchema,
                   "上传检查项的现场照片（不合格项须先上传照片，再提交结果）", _add_photo, "inspection",
                   status=201, location="form", alt_responses=((409, "非抽中人员、已提交结果或抽取已被取代"),))
+
+
+@blp.route("/inspections/<int:inspection_id>/photos/<int:photo_id>", endpoint="inspection_photo")
+@logged_read
+class InspectionPhotoFile(MethodView):
+    @auth_required(blp)
+    @blp.response(200, description="照片文件")
+    def get(self, inspection_id, photo_id):
+        """查看不合格项的现场照片（抽中的检查人员、中队长、区局管理员；每次查看记入审计日志）"""
+        photo = results.read_photo(current_actor(), inspection_id, photo_id, address=request.remote_addr)
+        response = Response(get_storage().get(photo.storage_key), mimetype=photo.mime)
+        response.headers["Content-Disposition"] = f'inline; filename="inspection-{inspection_id}-{photo.id}.' \
+                                                  f'{photo.storage_key.rsplit(".", 1)[-1]}"'
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
 
 
 @blp.route("/inspections/<int:inspection_id>/result", endpoint="inspection_result")

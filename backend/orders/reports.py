@@ -5,7 +5,8 @@ A month is the Asia/Shanghai calendar month an order was received or a complaint
   resolved or past their resolve deadline, the share resolved by the deadline.
 - 满意率 (satisfied): of the 回访 results and residents' ratings (a complaint's and its linked reports'),
   the share 满意 or 基本满意, or a rating of at least ORDERS_SATISFIED_MIN_RATING.
-- repeat rate: the share of the month's items that repeat an earlier one (backend/orders/repeats.py).
+- repeat rate: the share of the month's items that repeat an earlier one (backend/orders/repeats.py); of those,
+  the ones whose 督办 the squad leader has closed with a finding.
 Each is None when nothing counts towards it. One aggregate query per table, grouped by squad.
 """
 from __future__ import annotations
@@ -22,13 +23,12 @@ from backend.community.models import Status as ComplaintStatus
 from backend.config import settings
 from backend.db import LOCAL_TZ, session, utcnow
 from backend.exports import export_row
-from backend.orders.models import Status, WorkOrder
+from backend.orders.models import SATISFIED_FOLLOWUPS, Status, WorkOrder
 from backend.orders.repeat_links import RepeatLink
 from backend.org.models import Officer, Squad
 from backend.org.scope import get_visible, scoped
 
-COUNTS = ("received", "due", "on_time", "rated", "satisfied", "repeats")
-SATISFIED_FOLLOWUPS = ("satisfied", "basically_satisfied")
+COUNTS = ("received", "due", "on_time", "rated", "satisfied", "repeats", "repeats_closed")
 
 
 def month_bounds(month: date) -> tuple[datetime, datetime]:
@@ -89,7 +89,8 @@ def monthly(actor: Officer, month: date, squad_id: int | None = None) -> list[di
             *_handling_counts(Complaint, Complaint.submitted_at, (ComplaintStatus.rejected,
                                                                   ComplaintStatus.transferred), ids, start, end, now),
             *_rating_counts(ids, start, end),
-            *session.execute(select(RepeatLink.squad_id, func.count().label("repeats"))
+            *session.execute(select(RepeatLink.squad_id, func.count().label("repeats"),
+                                    func.count(RepeatLink.closed_at).label("repeats_closed"))
                              .where(RepeatLink.squad_id.in_(ids), RepeatLink.later_at >= start,
                                     RepeatLink.later_at < end).group_by(RepeatLink.squad_id))]
     for row in rows:
@@ -107,7 +108,7 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 HEADER = ["中队", "月份", "收到（工单+诉件）", "应办结", "按时办结", "及时处置率", "回访与评价", "满意", "满意率",
-          "重复投诉", "重复率"]
+          "重复投诉", "重复率", "督办已办结"]
 
 
 def monthly_workbook(rows: list[dict]) -> bytes:
@@ -119,7 +120,7 @@ def monthly_workbook(rows: list[dict]) -> bytes:
     for row in rows:
         sheet.append(export_row([row["squad"], f"{row['month']:%Y-%m}", row["received"], row["due"], row["on_time"],
                                  row["on_time_rate"], row["rated"], row["satisfied"], row["satisfaction_rate"],
-                                 row["repeats"], row["repeat_rate"]]))
+                                 row["repeats"], row["repeat_rate"], row["repeats_closed"]]))
     for column in ("F", "I", "K"):
         for cell in sheet[column][1:]:
             cell.number_format = "0.0%"

@@ -123,7 +123,7 @@ class Suggestions(MethodView):
         """推荐承办人：在岗且离工单地点最近的队员"""
         order = handling.order_for(order_id, current_actor())
         place = LatLng(order.lat, order.lng) if order.lat is not None else None
-        return suggest_near(order.squad_id, place, utcnow(), other_work=(queries.in_hand(),))
+        return suggest_near(order.squad_id, place, utcnow())
 
 
 def _needs(body: dict, name: str, what: str):

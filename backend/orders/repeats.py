@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import literal, or_, select, union_all
 
 from backend.community.models import Complaint
 from backend.config import settings
@@ -42,24 +42,26 @@ def _box(point: LatLng, metres: float) -> tuple[float, float, float, float]:
 
 
 def _candidates(model, at_column, category, point: LatLng, since: datetime, until: datetime, kind: str,
-                exclude: int | None) -> list[Item]:
+                exclude: int | None):
+    """The items of `model` (orders or complaints) in the bounding box and window: (kind, id, at, lat, lng)."""
     lat_min, lat_max, lng_min, lng_max = _box(point, settings().ORDERS_REPEAT_DISTANCE_M)
-    query = select(model.id, at_column, model.lat, model.lng).where(
+    query = select(literal(kind).label("kind"), model.id, at_column.label("at"), model.lat, model.lng).where(
         model.category == category, model.lat.between(lat_min, lat_max), model.lng.between(lng_min, lng_max),
         at_column >= since, at_column <= until)
-    if exclude is not None:
-        query = query.where(model.id != exclude)
-    return [Item(kind, row.id, row[1], LatLng(row.lat, row.lng)) for row in session.execute(query)]
+    return query if exclude is None else query.where(model.id != exclude)
 
 
 def earlier_item(category, point: LatLng, at: datetime, *, order_id: int | None = None,
                  complaint_id: int | None = None) -> tuple[Item, float] | None:
-    """The latest order or complaint of `category` near `point` in the window before `at`, and its distance."""
+    """The latest order or complaint of `category` near `point` in the window before `at`, and its distance
+    (both tables read in one statement: every new order and complaint asks)."""
     config = settings()
     since = at - timedelta(days=config.ORDERS_REPEAT_DAYS)
-    found = [*_candidates(WorkOrder, WorkOrder.received_at, category, point, since, at, "order", order_id),
-             *_candidates(Complaint, Complaint.submitted_at, category, point, since, at, "complaint", complaint_id)]
-    near = [(item, distance_m(point, item.point)) for item in found]
+    found = union_all(
+        _candidates(WorkOrder, WorkOrder.received_at, category, point, since, at, "order", order_id),
+        _candidates(Complaint, Complaint.submitted_at, category, point, since, at, "complaint", complaint_id))
+    items = [Item(row.kind, row.id, row.at, LatLng(row.lat, row.lng)) for row in session.execute(found)]
+    near = [(item, distance_m(point, item.point)) for item in items]
     near = [(item, metres) for item, metres in near if metres <= config.ORDERS_REPEAT_DISTANCE_M]
     return max(near, key=lambda pair: (pair[0].at, -pair[1], pair[0].kind, pair[0].id), default=None)
 

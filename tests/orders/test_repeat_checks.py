@@ -87,4 +87,5 @@ def test_who_may_close_it(client, make, squad, repeat):
     assert close(client, make, supervisor, repeat["id"], **body).status_code == 403
     assert close(client, make, other_leader, repeat["id"], **body).status_code == 404
     assert close(client, make, leader_of(squad), 2**63, **body).status_code == 404
+    assert client.get("/api/orders/repeats?closed=maybe", headers=make.headers(leader_of(squad))).status_code == 422
     assert close(client, make, leader_of(squad), repeat["id"], **body).status_code == 200

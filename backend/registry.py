@@ -84,6 +84,9 @@ class Domain:
     points_items: tuple[PointsItem, ...] = ()  # the items those sources yield, with their default rules
     # "module:function"s taking (officer, day) and yielding the TodayItems the officer has to do that day
     today_items: tuple[str, ...] = ()
+    # "module:function"s giving a select of one column, an officer's id, a row per item they have in hand (a
+    # complaint, an order they handle): who should take a new complaint or order counts them all
+    work_in_hand: tuple[str, ...] = ()
     # storage folder -> the columns ("module:Model.column") whose records refer to its files (the orphan sweep)
     stored_files: dict[str, tuple[str, ...]] | None = None
     # cipher ("module:function" giving the MultiFernet) -> the columns ("module:Model.column") it encrypts:

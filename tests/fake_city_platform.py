@@ -24,7 +24,8 @@ from werkzeug.serving import make_server
 
 STATUS_MAP = {"待受理": "received", "已受理": "accepted", "已派遣": "assigned", "处置中": "in_progress",
               "已办结": "resolved", "已结案": "closed", "已退回": "returned", "已移送": "referred",
-              "已撤单": "withdrawn", "延期通过": "extension_granted", "延期驳回": "extension_refused"}
+              "已撤单": "withdrawn", "延期通过": "extension_granted", "延期驳回": "extension_refused",
+              "退单驳回": "return_rejected"}
 CATEGORY_MAP = {"A0101": "street_vending", "A0203": "road_obstruction", "B0301": "illegal_building"}
 
 

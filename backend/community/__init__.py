@@ -21,6 +21,7 @@ DOMAIN = Domain(
         PointsItem("complaint_late", "诉件超时办结", "件", "为民服务", "-1.00", "10"),
         PointsItem("resident_rating", "市民评价（较 3 星的净星数）", "星", "为民服务", "0.20", "3"),
     ),
+    work_in_hand=("backend.community.dispatch:complaints_in_hand",),
     stored_files={"community": ("backend.community.models:ComplaintPhoto.storage_key",)},
     encrypted={"backend.community.privacy:phone_cipher": ("backend.community.models:Complaint.phone_encrypted",
                                                           "backend.community.models:ComplaintReport.phone_encrypted")},

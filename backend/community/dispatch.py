@@ -7,11 +7,23 @@ from sqlalchemy import Select, func, select, union_all
 
 from backend.community.models import Complaint, Status
 from backend.db import session
+from backend.domains import DOMAINS
 from backend.duty.queries import OnDuty, on_duty
 from backend.geo import GCJ02, LatLng, distance_m, to_gcj02
 from backend.org.models import Officer, Role
+from backend.registry import resolve
 
 HANDLING = (Status.assigned, Status.in_progress)
+
+
+def complaints_in_hand() -> Select:
+    """One row (the officer's id) per complaint an officer is handling: their part of the in-hand count."""
+    return select(Complaint.assignee_id.label("officer_id")).where(Complaint.status.in_(HANDLING))
+
+
+def work_in_hand() -> Select:
+    """A row per item any officer has in hand, of every kind a domain declares (`Domain.work_in_hand`)."""
+    return union_all(*(resolve(name)() for domain in DOMAINS for name in domain.work_in_hand))
 
 
 def _place(complaint: Complaint) -> LatLng | None:
@@ -36,19 +48,16 @@ def _distance(place: LatLng | None, duty: OnDuty | None) -> tuple[int | None, st
 
 
 def suggest_officers(complaint: Complaint, now: datetime, limit: int = 5) -> list[dict]:
-    """Active officers of the complaint's squad: on duty and nearest first, then fewest complaints in hand."""
+    """Active officers of the complaint's squad: on duty and nearest first, then fewest items in hand."""
     return suggest_near(complaint.squad_id, _place(complaint), now, limit)
 
 
-def suggest_near(squad_id: int, place: LatLng | None, now: datetime, limit: int = 5, *,
-                 other_work: tuple[Select, ...] = ()) -> list[dict]:
+def suggest_near(squad_id: int, place: LatLng | None, now: datetime, limit: int = 5) -> list[dict]:
     """Active officers of a squad for a problem at `place` (work orders ask this too), nearest on duty first.
 
-    In hand: the complaints an officer handles, plus a row per item of `other_work` (selects of one column,
-    the officer's id, e.g. the work orders they handle)."""
-    work = union_all(select(Complaint.assignee_id.label("officer_id")).where(Complaint.status.in_(HANDLING)),
-                     *other_work).subquery()
-    in_hand = select(work.c.officer_id, func.count().label("open")).group_by(work.c.officer_id).subquery()
+    In hand: every item an officer handles, whichever domain's it is (complaints, work orders: `work_in_hand`)."""
+    work = work_in_hand().subquery()
+    in_hand = select(work.c[0].label("officer_id"), func.count().label("open")).group_by(work.c[0]).subquery()
     officers = session.execute(
         select(Officer, func.coalesce(in_hand.c.open, 0))
         .outerjoin(in_hand, in_hand.c.officer_id == Officer.id)

@@ -4,7 +4,7 @@ Its own domain rather than a kind of complaint: an order is keyed by its source 
 carries the source's deadlines and status words and is answered back to the source, none of which a
 resident's QR complaint has. It shares the complaints' categories, deadlines and phone encryption.
 """
-from backend.registry import SWEEP, Domain, Job, Setting
+from backend.registry import SWEEP, Domain, Job, PointsItem, Setting
 
 DOMAIN = Domain(
     "orders",
@@ -45,6 +45,17 @@ DOMAIN = Domain(
                 "case-count target (办案量考核指标) per 100 orders and complaints of the squad's area",
                 example_default=True),
     ),
+    # Handled on time or late, 回访, 退单 the source refused (退单驳回), repeats of what an officer had resolved.
+    points_sources=("backend.orders.points",),
+    points_items=(
+        PointsItem("order_on_time", "工单按时办结", "件", "为民服务", "0.50", "5"),
+        PointsItem("order_late", "工单超时办结", "件", "为民服务", "-1.00", "10"),
+        PointsItem("order_satisfied", "工单回访满意（含基本满意）", "件", "为民服务", "0.20", "3"),
+        PointsItem("order_dissatisfied", "工单回访不满意", "件", "为民服务", "-0.50", "5"),
+        PointsItem("order_return_unjustified", "不当退单（来源驳回退单）", "次", "为民服务", "-1.00", "5"),
+        PointsItem("order_repeat", "办结后同一问题再被反映（重复投诉）", "件", "为民服务", "-0.50", "5"),
+    ),
+    work_in_hand=("backend.orders.queries:in_hand",),
     stored_files={"orders": ("backend.orders.models:WorkOrderPhoto.storage_key",)},
     encrypted={"backend.community.privacy:phone_cipher": ("backend.orders.models:WorkOrder.phone_encrypted",),
                "backend.orders.intake:source_key_cipher": ("backend.orders.models:OrderSource.key_encrypted",)},

@@ -32,6 +32,7 @@ from backend.orders.models import (
     EXTENSION_REFUSED,
     FINISHED,
     FOLLOWUP_RESULTS,
+    RETURN_REJECTED,
     SOURCE_DECIDES,
     STATUS_NAMES,
     OrderSource,
@@ -161,8 +162,9 @@ def receive_followup(source_name: str, body: bytes, timestamp: str | None, given
 
 def receive_update(source_name: str, body: bytes, timestamp: str | None, given: str | None) -> WorkOrder:
     """What the source decided about one of its orders, in its own status words: our extension request granted
-    (with the new deadline, else the one asked) or refused, the order withdrawn or closed by it, or a new
-    resolve deadline. Sent again, it changes nothing more; a word the mapping does not know is refused."""
+    (with the new deadline, else the one asked) or refused, our 退单 refused (the order dispatched back to us),
+    the order withdrawn or closed by it, or a new resolve deadline. Sent again, it changes nothing more; a word
+    the mapping does not know is refused."""
     now = utcnow()
     source, fields = _signed_fields(source_name, body, timestamp, given, now)
     order = _received(source, fields)
@@ -176,6 +178,8 @@ def receive_update(source_name: str, body: bytes, timestamp: str | None, given: 
     meaning = source.status_map.get(word)
     if meaning in (EXTENSION_GRANTED, EXTENSION_REFUSED):
         _decide_extension(order, meaning, due, word, note, now)
+    elif meaning == RETURN_REJECTED:
+        _reject_return(order, word, note, now)
     elif meaning is not None:
         _source_status(order, Status(meaning), word, note, now)
     if due is not None and meaning != EXTENSION_GRANTED and due != order.resolve_due_at:
@@ -206,6 +210,22 @@ def _decide_extension(order: WorkOrder, meaning: str, due: datetime | None, word
         what = f"来源{word}，办结时限不变"
     order.extension_until = None
     _source_event(order, meaning, what, note, now)
+
+
+def _reject_return(order: WorkOrder, word: str, note: str | None, now: datetime) -> None:
+    """退单驳回: the source found our 退单 unjustified and dispatches the order back to the squad, which handles it
+    again (受理, nobody assigned yet; its deadlines stay, or come with the update). Being the source's finding, it
+    is what makes a return unjustified: it counts against the officer who made it (backend/orders/points.py)."""
+    kinds = [event.kind for event in order.events]
+    last_return = max((i for i, kind in enumerate(kinds) if kind == "return"), default=None)
+    if last_return is None:
+        raise Conflict("该工单没有退单，无从驳回", code="not_returned")
+    if RETURN_REJECTED in kinds[last_return:]:
+        return  # the same refusal sent again
+    if order.status != Status.returned:
+        raise Conflict(f"工单{STATUS_NAMES[order.status]}，退单驳回不再适用", code="bad_transition")
+    order.status, order.accepted_at = Status.accepted, order.accepted_at or now
+    _source_event(order, RETURN_REJECTED, f"来源{word}，工单重新派回本中队", note, now)
 
 
 def _source_status(order: WorkOrder, status: Status, word: str, note: str | None, now: datetime) -> None:

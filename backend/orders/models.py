@@ -35,9 +35,14 @@ FINISHED = frozenset({Status.resolved, Status.closed, Status.returned, Status.re
 SOURCE_DECIDES = frozenset({Status.closed, Status.withdrawn})
 # A source's words for its decision on our extension request, beside its status words in the same vocabulary.
 EXTENSION_GRANTED, EXTENSION_REFUSED = "extension_granted", "extension_refused"
+# The source's word for refusing our 退单 and dispatching the order back to us (退单驳回 / 重新派发): the return
+# was unjustified (it counts against the officer who made it, backend/orders/points.py).
+RETURN_REJECTED = "return_rejected"
+INBOUND_ONLY = frozenset({EXTENSION_GRANTED, EXTENSION_REFUSED, RETURN_REJECTED})
 
 # The reporter's satisfaction as the platforms word it (12345's 回访: 满意 / 基本满意 / 不满意).
 FOLLOWUP_RESULTS = {"满意": "satisfied", "基本满意": "basically_satisfied", "不满意": "dissatisfied"}
+SATISFIED_FOLLOWUPS = ("satisfied", "basically_satisfied")  # what 满意率 and the points count as satisfied
 
 STATUS_NAMES = {Status.received: "已接收", Status.accepted: "已受理", Status.assigned: "已派单",
                 Status.in_progress: "处理中", Status.resolved: "已办结", Status.closed: "已结案",
@@ -57,7 +62,7 @@ class OrderSource(DistrictRecord, Base):
     callback_url: Mapped[str | None] = mapped_column(String(300))  # where answers go; none: it wants none
     coord_system: Mapped[str] = mapped_column(String(8))  # gcj02 | wgs84: how it sends places
     category_map: Mapped[dict] = mapped_column(JSON)  # its category code -> a Category value
-    # its status word -> a Status value (both ways), or EXTENSION_GRANTED / EXTENSION_REFUSED (inbound only)
+    # its status word -> a Status value (both ways), or a word of INBOUND_ONLY (its decisions on our requests)
     status_map: Mapped[dict] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Its photo URLs may point into private networks (a platform inside the government network); else refused.

@@ -6,7 +6,7 @@ from backend.db import session
 from backend.errors import Conflict, Invalid
 from backend.geo import COORD_SYSTEMS
 from backend.orders.intake import seal_source_key
-from backend.orders.models import EXTENSION_GRANTED, EXTENSION_REFUSED, OrderSource, SourceKind, Status
+from backend.orders.models import INBOUND_ONLY, OrderSource, SourceKind, Status
 from backend.org.models import Officer, Squad
 from backend.org.roles import DISTRICT_ADMINS, require
 from backend.org.scope import get_visible
@@ -28,8 +28,7 @@ def create_source(*, actor: Officer, name: str, title: str, kind: str, key: str,
     unknown = sorted({str(v) for v in category_map.values()} - {c.value for c in Category})
     if unknown:
         raise Invalid(f"类别映射指向未知类别：{'、'.join(unknown)}", code="bad_category_map")
-    unknown = sorted({str(v) for v in status_map.values()} - {s.value for s in Status}
-                     - {EXTENSION_GRANTED, EXTENSION_REFUSED})
+    unknown = sorted({str(v) for v in status_map.values()} - {s.value for s in Status} - INBOUND_ONLY)
     if unknown:
         raise Invalid(f"状态映射指向未知状态：{'、'.join(unknown)}", code="bad_status_map")
     if session.query(OrderSource.id).filter_by(name=name).first():

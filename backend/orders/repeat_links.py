@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Enum, Float, ForeignKey, Index
+from sqlalchemy import CheckConstraint, Enum, Float, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.community.models import Category, Complaint
 from backend.db import Base, UTCDateTime, utcnow
 from backend.orders.models import WorkOrder
+
+# What the squad leader found when checking a repeat (核查), closing its 督办.
+FINDINGS = {
+    "handled": "核查属实，已处置",  # the problem came back and was dealt with again
+    "duplicate": "同一问题重复反映，前件已在处置",  # the same problem reported again while the first is handled
+    "not_repeat": "核查非同一问题",  # same place and category, yet another matter
+}
 
 
 class RepeatLink(Base):
@@ -36,6 +43,11 @@ class RepeatLink(Base):
     distance_m: Mapped[float] = mapped_column(Float)
     later_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # when the later item came in
     flagged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # 督办 closed by the squad leader with their finding (a key of FINDINGS) and a note; open while NULL
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    finding: Mapped[str | None] = mapped_column(String(16))
+    finding_note: Mapped[str | None] = mapped_column(String(500))
 
 
 # The bounding box a new item's earlier ones are looked up in: category, then place, then time.

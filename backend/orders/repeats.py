@@ -10,15 +10,17 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import literal, or_, select, union_all
 
 from backend.community.models import Complaint
 from backend.config import settings
-from backend.db import session
+from backend.db import session, utcnow
+from backend.errors import Conflict, Invalid
 from backend.geo import EARTH_RADIUS_M, LatLng, distance_m
 from backend.orders.models import WorkOrder
-from backend.orders.repeat_links import RepeatLink
+from backend.orders.repeat_links import FINDINGS, RepeatLink
 from backend.org.models import Officer
+from backend.org.roles import SQUAD_MANAGERS, require
 from backend.org.scope import get_visible, scoped
 
 
@@ -40,24 +42,26 @@ def _box(point: LatLng, metres: float) -> tuple[float, float, float, float]:
 
 
 def _candidates(model, at_column, category, point: LatLng, since: datetime, until: datetime, kind: str,
-                exclude: int | None) -> list[Item]:
+                exclude: int | None):
+    """The items of `model` (orders or complaints) in the bounding box and window: (kind, id, at, lat, lng)."""
     lat_min, lat_max, lng_min, lng_max = _box(point, settings().ORDERS_REPEAT_DISTANCE_M)
-    query = select(model.id, at_column, model.lat, model.lng).where(
+    query = select(literal(kind).label("kind"), model.id, at_column.label("at"), model.lat, model.lng).where(
         model.category == category, model.lat.between(lat_min, lat_max), model.lng.between(lng_min, lng_max),
         at_column >= since, at_column <= until)
-    if exclude is not None:
-        query = query.where(model.id != exclude)
-    return [Item(kind, row.id, row[1], LatLng(row.lat, row.lng)) for row in session.execute(query)]
+    return query if exclude is None else query.where(model.id != exclude)
 
 
 def earlier_item(category, point: LatLng, at: datetime, *, order_id: int | None = None,
                  complaint_id: int | None = None) -> tuple[Item, float] | None:
-    """The latest order or complaint of `category` near `point` in the window before `at`, and its distance."""
+    """The latest order or complaint of `category` near `point` in the window before `at`, and its distance
+    (both tables read in one statement: every new order and complaint asks)."""
     config = settings()
     since = at - timedelta(days=config.ORDERS_REPEAT_DAYS)
-    found = [*_candidates(WorkOrder, WorkOrder.received_at, category, point, since, at, "order", order_id),
-             *_candidates(Complaint, Complaint.submitted_at, category, point, since, at, "complaint", complaint_id)]
-    near = [(item, distance_m(point, item.point)) for item in found]
+    found = union_all(
+        _candidates(WorkOrder, WorkOrder.received_at, category, point, since, at, "order", order_id),
+        _candidates(Complaint, Complaint.submitted_at, category, point, since, at, "complaint", complaint_id))
+    items = [Item(row.kind, row.id, row.at, LatLng(row.lat, row.lng)) for row in session.execute(found)]
+    near = [(item, distance_m(point, item.point)) for item in items]
     near = [(item, metres) for item, metres in near if metres <= config.ORDERS_REPEAT_DISTANCE_M]
     return max(near, key=lambda pair: (pair[0].at, -pair[1], pair[0].kind, pair[0].id), default=None)
 
@@ -91,9 +95,13 @@ def link_complaint(complaint: Complaint) -> RepeatLink | None:
                  later_complaint_id=complaint.id)
 
 
-def flagged(actor: Officer, *, since: datetime | None = None, until: datetime | None = None):
-    """The repeats flagged for 重复投诉核查督办 in `actor`'s scope, the newest first (a query for `listing`)."""
+def flagged(actor: Officer, *, since: datetime | None = None, until: datetime | None = None,
+            closed: bool | None = None):
+    """The repeats flagged for 重复投诉核查督办 in `actor`'s scope (those still open or closed, or all), the newest
+    first (a query for `listing`)."""
     query = scoped(RepeatLink, actor)
+    if closed is not None:
+        query = query.where(RepeatLink.closed_at.is_not(None) if closed else RepeatLink.closed_at.is_(None))
     if since is not None:
         query = query.where(RepeatLink.later_at >= since)
     if until is not None:
@@ -113,3 +121,23 @@ def links_of(actor: Officer, *, order_id: int | None = None, complaint_id: int |
                             .order_by(RepeatLink.later_at, RepeatLink.id)).all()
     return {"repeats": next((link for link in links if getattr(link, later_column.key) == own), None),
             "repeated_by": [link for link in links if getattr(link, earlier_column.key) == own]}
+
+
+MAX_NOTE = 500
+
+
+def close_flag(actor: Officer, link_id: int, *, finding: str, note: str) -> RepeatLink:
+    """Close a repeat's 督办 with what the check found (a key of FINDINGS) and a note, once; by the squad's leader
+    (or the district's administrator). The request's audit row names the repeat."""
+    require(actor, SQUAD_MANAGERS, "只有中队长可以办结重复投诉督办", code="not_squad_leader")
+    link = get_visible(RepeatLink, link_id, actor, what="重复投诉")
+    if finding not in FINDINGS:
+        raise Invalid(f"未知的核查结论：{finding}（应为 {' / '.join(FINDINGS)}）", code="unknown_finding",
+                      errors={"finding": ["无效"]})
+    if not note or not note.strip() or len(note) > MAX_NOTE:
+        raise Invalid(f"请填写核查情况（不超过 {MAX_NOTE} 字）", code="note_required", errors={"note": ["必填"]})
+    if link.closed_at is not None:
+        raise Conflict(f"该重复投诉督办已于 {link.closed_at:%Y-%m-%d} 办结", code="already_closed")
+    link.closed_at, link.closed_by_id, link.finding, link.finding_note = utcnow(), actor.id, finding, note.strip()
+    session.flush()
+    return link

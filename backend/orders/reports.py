@@ -5,8 +5,9 @@ A month is the Asia/Shanghai calendar month an order was received or a complaint
   resolved or past their resolve deadline, the share resolved by the deadline.
 - 满意率 (satisfied): of the 回访 results and residents' ratings (a complaint's and its linked reports'),
   the share 满意 or 基本满意, or a rating of at least ORDERS_SATISFIED_MIN_RATING.
-- repeat rate: the share of the month's items that repeat an earlier one (backend/orders/repeats.py).
-Each is None when nothing counts towards it. One aggregate query per table, grouped by squad.
+- repeat rate: the share of the month's items that repeat an earlier one (backend/orders/repeats.py); of those,
+  the ones whose 督办 the squad leader has closed with a finding.
+Each is None when nothing counts towards it. One statement: an aggregate per table, grouped by squad.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from datetime import date, datetime, time
 from io import BytesIO
 
 from openpyxl import Workbook
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, func, literal_column, or_, select, union_all
 
 from backend import periods
 from backend.community.models import Complaint, ComplaintReport
@@ -22,13 +23,12 @@ from backend.community.models import Status as ComplaintStatus
 from backend.config import settings
 from backend.db import LOCAL_TZ, session, utcnow
 from backend.exports import export_row
-from backend.orders.models import Status, WorkOrder
+from backend.orders.models import SATISFIED_FOLLOWUPS, Status, WorkOrder
 from backend.orders.repeat_links import RepeatLink
 from backend.org.models import Officer, Squad
 from backend.org.scope import get_visible, scoped
 
-COUNTS = ("received", "due", "on_time", "rated", "satisfied", "repeats")
-SATISFIED_FOLLOWUPS = ("satisfied", "basically_satisfied")
+COUNTS = ("received", "due", "on_time", "rated", "satisfied", "repeats", "repeats_closed")
 
 
 def month_bounds(month: date) -> tuple[datetime, datetime]:
@@ -48,33 +48,38 @@ def _count_if(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _handling_counts(model, at, not_ours, squad_ids, start, end, now) -> list:
-    """received, due and on_time per squad of `model` (orders or complaints) in [start, end)."""
+ZERO = literal_column("0")
+
+
+def _items(model, at, not_ours, rated, satisfied, squad_ids, start, end, now) -> Select:
+    """received, due, on_time, rated and satisfied per squad of `model` (orders or complaints) in [start, end)."""
     handled = model.status.not_in(not_ours)
     due = and_(handled, or_(model.resolved_at.is_not(None), model.resolve_due_at < now))
     on_time = and_(handled, model.resolved_at.is_not(None), model.resolved_at <= model.resolve_due_at)
-    return list(session.execute(
-        select(model.squad_id, func.count().label("received"), _count_if(due).label("due"),
-               _count_if(on_time).label("on_time"))
-        .where(model.squad_id.in_(squad_ids), at >= start, at < end).group_by(model.squad_id)))
+    return (select(model.squad_id, func.count().label("received"), _count_if(due).label("due"),
+                   _count_if(on_time).label("on_time"), func.count(rated).label("rated"),
+                   _count_if(satisfied).label("satisfied"), ZERO.label("repeats"), ZERO.label("repeats_closed"))
+            .where(model.squad_id.in_(squad_ids), at >= start, at < end).group_by(model.squad_id))
 
 
-def _rating_counts(squad_ids, start, end) -> list:
-    """rated and satisfied per squad: 回访 of orders, ratings of complaints and of their linked reports."""
+def _counts(squad_ids: list[int], start: datetime, end: datetime, now: datetime) -> Select:
+    """Every count of the report per squad, one row per squad and table, in one statement: orders with their
+    回访, complaints with their ratings, the linked reports' ratings, the repeats."""
     minimum = settings().ORDERS_SATISFIED_MIN_RATING
-    followups = (select(WorkOrder.squad_id, func.count(WorkOrder.followup_result).label("rated"),
-                        _count_if(WorkOrder.followup_result.in_(SATISFIED_FOLLOWUPS)).label("satisfied"))
-                 .where(WorkOrder.squad_id.in_(squad_ids), WorkOrder.received_at >= start,
-                        WorkOrder.received_at < end).group_by(WorkOrder.squad_id))
-    in_month = and_(Complaint.squad_id.in_(squad_ids), Complaint.submitted_at >= start, Complaint.submitted_at < end)
-    ratings = (select(Complaint.squad_id, func.count(Complaint.rating).label("rated"),
-                      _count_if(Complaint.rating >= minimum).label("satisfied"))
-               .where(in_month).group_by(Complaint.squad_id))
-    reports = (select(Complaint.squad_id, func.count(ComplaintReport.rating).label("rated"),
-                      _count_if(ComplaintReport.rating >= minimum).label("satisfied"))
+    orders = _items(WorkOrder, WorkOrder.received_at, (Status.returned, Status.referred), WorkOrder.followup_result,
+                    WorkOrder.followup_result.in_(SATISFIED_FOLLOWUPS), squad_ids, start, end, now)
+    complaints = _items(Complaint, Complaint.submitted_at, (ComplaintStatus.rejected, ComplaintStatus.transferred),
+                        Complaint.rating, Complaint.rating >= minimum, squad_ids, start, end, now)
+    reports = (select(Complaint.squad_id, ZERO, ZERO, ZERO, func.count(ComplaintReport.rating),
+                      _count_if(ComplaintReport.rating >= minimum), ZERO, ZERO)
                .join(ComplaintReport, ComplaintReport.complaint_id == Complaint.id)
-               .where(in_month).group_by(Complaint.squad_id))
-    return [row for query in (followups, ratings, reports) for row in session.execute(query)]
+               .where(Complaint.squad_id.in_(squad_ids), Complaint.submitted_at >= start, Complaint.submitted_at < end)
+               .group_by(Complaint.squad_id))
+    repeats = (select(RepeatLink.squad_id, ZERO, ZERO, ZERO, ZERO, ZERO, func.count(),
+                      func.count(RepeatLink.closed_at))
+               .where(RepeatLink.squad_id.in_(squad_ids), RepeatLink.later_at >= start, RepeatLink.later_at < end)
+               .group_by(RepeatLink.squad_id))
+    return union_all(orders, complaints, reports, repeats)
 
 
 def monthly(actor: Officer, month: date, squad_id: int | None = None) -> list[dict]:
@@ -82,20 +87,10 @@ def monthly(actor: Officer, month: date, squad_id: int | None = None) -> list[di
     squads = squads_in_scope(actor, squad_id)
     ids = [squad.id for squad in squads]
     start, end = month_bounds(month)
-    now = utcnow()
     totals = {squad_id: dict.fromkeys(COUNTS, 0) for squad_id in ids}
-    rows = [*_handling_counts(WorkOrder, WorkOrder.received_at, (Status.returned, Status.referred), ids, start,
-                              end, now),
-            *_handling_counts(Complaint, Complaint.submitted_at, (ComplaintStatus.rejected,
-                                                                  ComplaintStatus.transferred), ids, start, end, now),
-            *_rating_counts(ids, start, end),
-            *session.execute(select(RepeatLink.squad_id, func.count().label("repeats"))
-                             .where(RepeatLink.squad_id.in_(ids), RepeatLink.later_at >= start,
-                                    RepeatLink.later_at < end).group_by(RepeatLink.squad_id))]
-    for row in rows:
-        for name, value in row._mapping.items():
-            if name != "squad_id":
-                totals[row.squad_id][name] += value
+    for squad_id, *counts in session.execute(_counts(ids, start, end, utcnow())):
+        for name, value in zip(COUNTS, counts, strict=True):
+            totals[squad_id][name] += value
     return [{"squad_id": squad.id, "squad": squad.name, "month": month, **totals[squad.id],
              "on_time_rate": _rate(totals[squad.id]["on_time"], totals[squad.id]["due"]),
              "satisfaction_rate": _rate(totals[squad.id]["satisfied"], totals[squad.id]["rated"]),
@@ -107,7 +102,7 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 HEADER = ["中队", "月份", "收到（工单+诉件）", "应办结", "按时办结", "及时处置率", "回访与评价", "满意", "满意率",
-          "重复投诉", "重复率"]
+          "重复投诉", "重复率", "督办已办结"]
 
 
 def monthly_workbook(rows: list[dict]) -> bytes:
@@ -119,7 +114,7 @@ def monthly_workbook(rows: list[dict]) -> bytes:
     for row in rows:
         sheet.append(export_row([row["squad"], f"{row['month']:%Y-%m}", row["received"], row["due"], row["on_time"],
                                  row["on_time_rate"], row["rated"], row["satisfied"], row["satisfaction_rate"],
-                                 row["repeats"], row["repeat_rate"]]))
+                                 row["repeats"], row["repeat_rate"], row["repeats_closed"]]))
     for column in ("F", "I", "K"):
         for cell in sheet[column][1:]:
             cell.number_format = "0.0%"

@@ -347,6 +347,19 @@ def work_order_ids(make, client, owner):
     return {"order_id": order.id}
 
 
+def repeat_ids(make, client, owner):
+    """A repeat flagged in `owner`'s squad: an order repeating an earlier one, its 督办 open."""
+    from backend.orders.models import WorkOrder
+    from backend.orders.repeat_links import RepeatLink
+
+    earlier, later = (session.get(WorkOrder, work_order_ids(make, client, owner)["order_id"]) for _ in range(2))
+    link = RepeatLink(squad_id=later.squad_id, category=later.category, earlier_order_id=earlier.id,
+                      later_order_id=later.id, distance_m=10.0, later_at=later.received_at)
+    session.add(link)
+    session.flush()
+    return {"repeat_id": link.id}
+
+
 def assigned_work_order_ids(make, client, owner):
     """An order of `owner`'s squad that `owner` is handling, so that on-site evidence may be added to it."""
     if owner.squad is None:

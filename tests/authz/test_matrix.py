@@ -61,6 +61,7 @@ from tests.authz.makers import (
     question_ids,
     question_sheet_form,
     quiz_ids,
+    repeat_ids,
     sheet_ids,
     shift_ids,
     squad_ids,
@@ -682,6 +683,10 @@ MATRIX: dict[tuple[str, str], Endpoint] = {
         "403 403 403 404",
         body={"action": "accept"},
     ),
+    # a repeat's 督办 is closed by the squad's leader (or the district's administrator), once checked
+    ("POST", "/api/orders/repeats/<int:repeat_id>/close"): E(
+        repeat_ids, "403 403 403 403", "200 200 404 404", "200 200 200 404", "403 403 403 403", "403 403 403 403",
+        body={"finding": "handled", "note": "已现场核查并再次处置"}),
     # on-site evidence on an order: its handler, or the squad's managers (who may take every step of an order)
     ("POST", "/api/orders/<int:order_id>/evidence"): E(
         assigned_work_order_ids, "201 404 404 404", "201 201 404 404", "- 201 201 404", "- 403 403 404",

@@ -96,7 +96,7 @@ def _real_id(world, name: str) -> int | None:
               "sheet_id": objects.sheet_ids, "evaluation_id": objects.quarterly_ids,
               "appraisal_id": objects.yearly_ids, "question_id": objects.question_ids,
               "material_id": objects.material_ids, "photo_id": objects.complaint_photo_ids,
-              "message_id": objects.outbox_message_ids}
+              "message_id": objects.outbox_message_ids, "repeat_id": objects.repeat_ids}
     if name in by_api:
         makers[name] = lambda: by_api[name](make, world["client"], officer)[name]
     if name not in world["ids"] and name in makers:

@@ -138,8 +138,8 @@ def test_the_platforms_followup_result_is_kept_on_the_finished_order(client, mak
     assert (detail["followup_result"], detail["followup_note"]) == ("basically_satisfied", "摊贩傍晚又来了")
 
 
-def test_the_suggestion_counts_the_orders_and_complaints_an_officer_has_in_hand(client, make, platform, source,
-                                                                                squad):
+def test_both_suggestions_count_the_orders_and_complaints_an_officer_has_in_hand(client, make, platform, source,
+                                                                                 squad):
     leader, busy, free = people(make, squad)
     make.complaint(make.office(squad), status=ComplaintStatus.in_progress, assignee_id=busy.id)
     for _ in range(2):
@@ -152,6 +152,11 @@ def test_the_suggestion_counts_the_orders_and_complaints_an_officer_has_in_hand(
     order_id = send(client, platform, source, an_order()).json["id"]
 
     suggested = client.get(f"/api/orders/{order_id}/suggestions", headers=make.headers(leader)).json
+    assert [(s["officer_id"], s["in_hand"]) for s in suggested] == [(free.id, 0), (busy.id, 3)]
+    # a resident's complaint asks the same question of every domain's work in hand (Domain.work_in_hand)
+    complaint = make.complaint(make.office(squad))
+    session.commit()
+    suggested = client.get(f"/api/community/complaints/{complaint.id}/suggestions", headers=make.headers(leader)).json
     assert [(s["officer_id"], s["in_hand"]) for s in suggested] == [(free.id, 0), (busy.id, 3)]
 
 

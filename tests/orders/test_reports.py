@@ -60,8 +60,9 @@ def test_the_months_rates_are_those_computed_by_hand(client, make, source, squad
                             query_string={"month": "2026-03"})
     assert [row["squad_id"] for row in rows] == [squad.id, other.id]
     first, second = rows
-    assert {k: first[k] for k in ("received", "due", "on_time", "rated", "satisfied", "repeats")} == {
-        "received": 10, "due": 7, "on_time": 4, "rated": 6, "satisfied": 4, "repeats": 1}
+    assert {k: first[k] for k in ("received", "due", "on_time", "rated", "satisfied", "repeats",
+                                  "repeats_closed")} == {
+        "received": 10, "due": 7, "on_time": 4, "rated": 6, "satisfied": 4, "repeats": 1, "repeats_closed": 0}
     assert (first["on_time_rate"], first["satisfaction_rate"], first["repeat_rate"]) == (0.5714, 0.6667, 0.1)
     assert (second["on_time_rate"], second["satisfaction_rate"], second["repeat_rate"]) == (1.0, None, 0.0)
     assert mine == [first]
@@ -70,7 +71,7 @@ def test_the_months_rates_are_those_computed_by_hand(client, make, source, squad
     sheet = load_workbook(io.BytesIO(export.data)).active
     header, row, _ = list(sheet.iter_rows(values_only=True))
     assert header[5] == "及时处置率" and header[8] == "满意率" and header[10] == "重复率"
-    assert row == ("'" + squad.name, "2026-03", 10, 7, 4, 0.5714, 6, 4, 0.6667, 1, 0.1)  # the formula is text
+    assert row == ("'" + squad.name, "2026-03", 10, 7, 4, 0.5714, 6, 4, 0.6667, 1, 0.1, 0)  # the formula is text
     assert sheet["F2"].number_format == "0.0%"
 
 

@@ -204,7 +204,7 @@ class AssigneeSuggestionSchema(Schema):
             "description": "position 最近巡查位置 / post 勤务点位 / on_duty 在岗但无位置 / squad 不在岗（本中队）"
         }
     )
-    in_hand = fields.Integer(metadata={"description": "手上未办结的诉件数"})
+    in_hand = fields.Integer(metadata={"description": "手上未办结的诉件与工单数（各领域登记的在办事项）"})
 
 
 class OfficeQrSchema(Schema):

@@ -5,7 +5,7 @@ from marshmallow import fields, validate
 from backend.api.boundary import Blueprint
 from backend.api.fields import FIRST_DAY, Date, Id, days
 from backend.api.inspections.registry import ChecklistTemplateItemSchema
-from backend.api.pagination import listing, page_of
+from backend.api.pagination import listing
 from backend.api.schemas import Count, Flag, Record, Schema, Text
 from backend.api.security import current_actor
 from backend.api.transitions import transition

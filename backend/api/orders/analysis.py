@@ -14,11 +14,13 @@ from backend.api.fields import Date, Id, Month
 from backend.api.pagination import listing
 from backend.api.schemas import Schema
 from backend.api.security import auth_required, current_actor
+from backend.api.transitions import transition
 from backend.api.views import detail
 from backend.community.models import CATEGORY_NAMES, Category
 from backend.db import local_day
 from backend.orders import hotspots, repeats, reports
-from backend.org.roles import ORDER_ANALYSIS_READERS
+from backend.orders.repeat_links import FINDINGS
+from backend.org.roles import ORDER_ANALYSIS_READERS, SQUAD_MANAGERS
 from backend.supervision.points.exports import XLSX
 
 blp = Blueprint("orders_analysis", __name__, url_prefix="/api/orders",
@@ -29,6 +31,7 @@ MAX_DAYS = 366  # hot spots and targets read at most a year
 
 class RepeatFilterSchema(Schema):
     month = Month(metadata={"description": "只看此月（后一件收到的月份）的重复投诉", "example": "2026-11"})
+    closed = fields.Boolean(metadata={"description": "true：只看督办已办结的；false：只看未办结的"})
 
 
 def _end(kind: str, link, side: str):
@@ -48,6 +51,18 @@ class RepeatSchema(Schema):
     distance_m = fields.Float(metadata={"description": "两处地点相距（米）"})
     later_at = fields.DateTime()
     flagged_at = fields.DateTime(metadata={"description": "列入重复投诉核查督办的时间"})
+    closed_at = fields.DateTime(allow_none=True, metadata={"description": "督办办结的时间；未办结为 null"})
+    closed_by_id = fields.Integer(allow_none=True, metadata={"description": "办结督办的中队长"})
+    finding = fields.String(allow_none=True, metadata={
+        "description": "核查结论：" + "；".join(f"{key} {name}" for key, name in FINDINGS.items())})
+    finding_note = fields.String(allow_none=True, metadata={"description": "核查情况"})
+
+
+class RepeatCloseSchema(Schema):
+    finding = fields.String(required=True, validate=validate.OneOf(list(FINDINGS)), metadata={
+        "description": "核查结论：" + "；".join(f"{key} {name}" for key, name in FINDINGS.items())})
+    note = fields.String(required=True, validate=validate.Length(min=1, max=500),
+                         metadata={"description": "核查情况（如何核查、如何处置）"})
 
 
 class RepeatLinksQuerySchema(Schema):
@@ -67,9 +82,19 @@ class RepeatLinksSchema(Schema):
 
 @blp.route("/repeats", endpoint="repeats")
 class Repeats(MethodView):
-    get = listing(blp, lambda actor, month=None: repeats.flagged(actor, **_month_range(month)), RepeatFilterSchema,
-                  RepeatSchema, "重复投诉核查督办：同一地点、同一类别在规定天数内再次反映的工单与诉件（新的在前）",
+    get = listing(blp, lambda actor, month=None, closed=None: repeats.flagged(actor, closed=closed,
+                                                                              **_month_range(month)),
+                  RepeatFilterSchema, RepeatSchema,
+                  "重复投诉核查督办：同一地点、同一类别在规定天数内再次反映的工单与诉件（新的在前）",
                   *ORDER_ANALYSIS_READERS)
+
+
+@transition(blp, "/repeats/<int:repeat_id>/close", "repeat_close", RepeatSchema, *SQUAD_MANAGERS,
+            arguments=RepeatCloseSchema, audit="order_repeat",
+            alt_responses=((409, "该督办已办结"),))
+def close_repeat(body, repeat_id):
+    """办结重复投诉核查督办：中队长填写核查结论与核查情况（一次；留痕于审计日志）"""
+    return repeats.close_flag(current_actor(), repeat_id, **body)
 
 
 def _month_range(month) -> dict:
@@ -100,6 +125,7 @@ class MonthlyRowSchema(Schema):
     satisfaction_rate = fields.Float(allow_none=True, metadata={"description": "满意率 = satisfied / rated"})
     repeats = fields.Integer(metadata={"description": "重复投诉（本月收到且重复此前一件的）"})
     repeat_rate = fields.Float(allow_none=True, metadata={"description": "重复率 = repeats / received"})
+    repeats_closed = fields.Integer(metadata={"description": "其中督办已由中队长核查办结的"})
 
 
 @blp.route("/reports/monthly", endpoint="monthly_report")

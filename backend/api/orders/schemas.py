@@ -37,7 +37,7 @@ class SourceCreateSchema(Schema):
     status_map = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
                              metadata={"description": "来源状态词 ↔ 本系统状态（入站映射，回传取第一个对应词）；"
                                                       "另可映射 extension_granted 延期通过 / extension_refused 延期驳回"
-                                                      "（只入站）",
+                                                      " / return_rejected 退单驳回（重新派发，本次退单不当）（只入站）",
                                        "example": {"待受理": "received", "已办结": "resolved", "已撤单": "withdrawn",
                                                    "延期通过": "extension_granted"}})
     internal = fields.Boolean(

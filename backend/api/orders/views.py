@@ -108,7 +108,7 @@ class Queue(MethodView):
 def _suggestions(actor, order_id):
     order = _order(actor, order_id)
     place = LatLng(order.lat, order.lng) if order.lat is not None else None
-    return suggest_near(order.squad_id, place, utcnow(), other_work=(queries.in_hand(),))
+    return suggest_near(order.squad_id, place, utcnow())
 
 
 @blp.route("/<int:order_id>/suggestions", endpoint="suggestions")

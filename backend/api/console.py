@@ -15,10 +15,12 @@ from backend.api.boundary import Blueprint
 from backend.api.headers import allow_image_origin
 from backend.community.models import STATUS_NAMES
 from backend.config import ROOT, settings
+from backend.org.models import ROLE_NAMES
 
 CONSOLE_DIR = ROOT / "console"
 # page name -> its title; the page's script is static/js/<name>.js
-PAGES = {"login": "登录", "board": "今日勤务", "complaints": "诉件队列", "points": "月积分审核"}
+PAGES = {"login": "登录", "board": "今日勤务", "complaints": "诉件队列", "points": "月积分审核",
+         "notices": "通知与整改", "staff": "人员与规则"}
 
 blp = Blueprint("console", __name__, url_prefix="/console", template_folder=str(CONSOLE_DIR / "templates"),
                 description="管理端页面（HTML；页面脚本调用本接口文档中的接口）")
@@ -30,7 +32,8 @@ def _page(name: str) -> Response:
     allow_image_origin(f"{tiles.scheme}://{tiles.netloc}")
     response = Response(render_template(
         "console.html", page=name, title=PAGES[name], pages=PAGES, tile_url=tile_url,
-        complaint_statuses={status.value: label for status, label in STATUS_NAMES.items()}))
+        complaint_statuses={status.value: label for status, label in STATUS_NAMES.items()},
+        roles={role.value: label for role, label in ROLE_NAMES.items()}))
     response.headers["Cache-Control"] = "no-cache"
     return response
 
@@ -43,9 +46,9 @@ class Home(MethodView):
         return redirect(url_for("console.page", name="board"))
 
 
-@blp.route("/<any(login, board, complaints, points):name>", endpoint="page")
+@blp.route("/<any(" + ", ".join(PAGES) + "):name>", endpoint="page")
 class Page(MethodView):
-    @blp.doc(summary="管理端页面（HTML）：login 登录 / board 今日勤务 / complaints 诉件队列 / points 月积分审核")
+    @blp.doc(summary="管理端页面（HTML）：" + " / ".join(f"{name} {title}" for name, title in PAGES.items()))
     @blp.response(200, content_type="text/html")
     def get(self, name):
         return _page(name)

@@ -1,0 +1,119 @@
+// Administration: the district's people (role, active) and the scoring rules with their versions.
+import { api, cell, clearErrors, notice, showErrors, signedIn } from "./api.js";
+
+const filter = document.getElementById("officer-filter");
+const body = document.querySelector("#officers tbody");
+const ruleForm = document.getElementById("rule-form");
+const roleOptions = document.getElementById("role-options");
+let squads = new Map();
+
+async function loadOfficers() {
+  const squad = filter.squad_id.value;
+  const officers = await api("GET", `/api/org/officers?page_size=100${squad ? "&squad_id=" + squad : ""}`);
+  if (!officers) return;
+  body.replaceChildren(...officers.map(officerRow));
+}
+
+function officerRow(officer) {
+  const tr = document.createElement("tr");
+  tr.dataset.badge = officer.badge_no;
+  cell(tr, officer.badge_no);
+  cell(tr, officer.name);
+  cell(tr, squads.get(officer.squad_id) || "区局");
+  const form = document.createElement("form");
+  form.className = "decision";
+  form.id = `officer-${officer.id}`;
+  const select = document.createElement("select");
+  select.name = "role";
+  select.setAttribute("aria-label", `${officer.name}的角色`);
+  select.append(roleOptions.content.cloneNode(true));
+  select.value = officer.role;
+  const save = document.createElement("button");
+  save.type = "submit";
+  save.textContent = "改角色";
+  const error = document.createElement("p");
+  error.className = "error";
+  error.dataset.errorFor = "_form";
+  const roleError = document.createElement("p");
+  roleError.className = "error";
+  roleError.dataset.errorFor = "role";
+  form.append(select, save, roleError, error);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    change(form, officer, { role: select.value }, `已将${officer.name}改为${select.selectedOptions[0].text}`);
+  });
+  cell(tr, "").append(form);
+  cell(tr, officer.active ? "在用" : "已停用", officer.active ? "" : "late-mark");
+  const toggle = document.createElement("button");
+  toggle.type = "button";
+  toggle.textContent = officer.active ? "停用" : "启用";
+  toggle.setAttribute("aria-label", `${toggle.textContent}${officer.name}`);
+  toggle.addEventListener("click", () => change(form, officer, { active: !officer.active },
+                                                `已${toggle.textContent}${officer.name}`));
+  cell(tr, "").append(toggle);
+  return tr;
+}
+
+async function change(form, officer, changes, done) {
+  clearErrors(form);
+  let changed;
+  try {
+    changed = await api("PATCH", `/api/org/officers/${officer.id}`, { body: changes });
+  } catch (error) {
+    showErrors(form, error);
+    return;
+  }
+  if (!changed) return;
+  form.closest("tr").replaceWith(officerRow(changed));
+  notice(done);
+}
+
+async function loadRules() {
+  const rules = await api("GET", "/api/points/rules");
+  if (!rules) return;
+  const tbody = document.querySelector("#rules tbody");
+  tbody.replaceChildren();
+  const items = new Map();
+  for (const rule of rules) {
+    const tr = tbody.insertRow();
+    tr.dataset.item = rule.item;
+    cell(tr, rule.item_name);
+    cell(tr, rule.category);
+    cell(tr, rule.points_per_unit, "number");
+    cell(tr, rule.monthly_cap ?? "—", "number");
+    cell(tr, rule.effective_from);
+    cell(tr, rule.district_id === null ? "示例默认值" : "本区版本").title = rule.source_note;
+    items.set(rule.item, rule.item_name);
+  }
+  if (!ruleForm.item.options.length) {
+    for (const [item, name] of items) ruleForm.item.add(new Option(name, item));
+  }
+}
+
+ruleForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  clearErrors(ruleForm);
+  const value = (name) => ruleForm[name].value.trim() || null;
+  let saved;
+  try {
+    saved = await api("POST", "/api/points/rules", { body: {
+      item: ruleForm.item.value, category: value("category"), points_per_unit: value("points_per_unit"),
+      monthly_cap: value("monthly_cap"), effective_from: value("effective_from"),
+    } });
+  } catch (error) {
+    showErrors(ruleForm, error);
+    return;
+  }
+  if (!saved) return;
+  ruleForm.reset();
+  notice(`已新增「${saved.item_name}」自 ${saved.effective_from} 起的规则版本；未锁定的月计分已重算`);
+  await loadRules();
+});
+
+filter.addEventListener("submit", (event) => { event.preventDefault(); loadOfficers(); });
+if (await signedIn()) {
+  const list = await api("GET", "/api/org/squads");
+  squads = new Map((list || []).map((squad) => [squad.id, squad.name]));
+  for (const [id, name] of squads) filter.squad_id.add(new Option(name, id));
+  await Promise.all([loadOfficers(), loadRules()]);
+}

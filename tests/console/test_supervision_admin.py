@@ -13,6 +13,7 @@ from datetime import timedelta
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
+from backend.community.models import Category, CategoryDeadline
 from backend.db import local_day, session, utcnow
 from backend.demo import DEMO_PASSWORD
 from backend.org.models import Officer, Role
@@ -149,7 +150,25 @@ def test_the_administrator_changes_a_role_deactivates_and_adds_a_rule_version(de
     assert session.execute(select(Officer.role, Officer.active).where(Officer.badge_no.in_(["JA1003", "JA2003"]))
                            .order_by(Officer.badge_no)).all() == [(Role.squad_leader, True), (Role.officer, False)]
     session.rollback()
+    page.locator("#officer-filter select").select_option(label="南京西路街道中队")
+    page.get_by_role("button", name="筛选").click()
+    expect(page.locator("#officers tbody tr")).to_have_count(3)
     desk.shot("admin-2-changed")
+
+    vending = page.locator("#deadline-street_vending")  # the district's own deadlines for a category
+    vending.get_by_label("无序设摊受理（小时）").fill("两天")
+    vending.get_by_label("无序设摊办结（天）").fill("100")
+    vending.get_by_role("button", name="保存无序设摊时限").click()
+    expect(vending.locator('[data-error-for="accept_hours"]')).not_to_be_empty()
+    expect(vending.locator('[data-error-for="resolve_days"]')).not_to_be_empty()
+    expect(vending.get_by_label("无序设摊受理（小时）")).to_have_value("两天")
+    vending.get_by_label("无序设摊受理（小时）").fill("12")
+    vending.get_by_label("无序设摊办结（天）").fill("5")
+    vending.get_by_label("无序设摊办结（天）").press("Enter")
+    expect(page.locator("#notice")).to_have_text("已保存「无序设摊」的办理时限")
+    assert session.execute(select(CategoryDeadline.accept_hours, CategoryDeadline.resolve_days)
+                           .where(CategoryDeadline.category == Category.street_vending)).all() == [(12, 5)]
+    session.rollback()
 
     rules = page.locator("#rule-form")
     next_month = (local_day(utcnow()).replace(day=1) + timedelta(days=32)).replace(day=1)

@@ -5,13 +5,16 @@ const filter = document.getElementById("officer-filter");
 const body = document.querySelector("#officers tbody");
 const ruleForm = document.getElementById("rule-form");
 const roleOptions = document.getElementById("role-options");
-let squads = new Map();
 
 async function loadOfficers() {
   const squad = filter.squad_id.value;
   const officers = await api("GET", `/api/org/officers?page_size=100${squad ? "&squad_id=" + squad : ""}`);
   if (!officers) return;
   body.replaceChildren(...officers.map(officerRow));
+  if (filter.squad_id.options.length === 1) {  // the squads, from the whole district's list
+    const squads = new Map(officers.filter((o) => o.squad_id).map((o) => [o.squad_id, o.squad_name]));
+    for (const [id, name] of squads) filter.squad_id.add(new Option(name, id));
+  }
 }
 
 function officerRow(officer) {
@@ -19,7 +22,7 @@ function officerRow(officer) {
   tr.dataset.badge = officer.badge_no;
   cell(tr, officer.badge_no);
   cell(tr, officer.name);
-  cell(tr, squads.get(officer.squad_id) || "区局");
+  cell(tr, officer.squad_name || "区局");
   const form = document.createElement("form");
   form.className = "decision";
   form.id = `officer-${officer.id}`;
@@ -110,10 +113,54 @@ ruleForm.addEventListener("submit", async (event) => {
   await loadRules();
 });
 
+// A form per complaint category: its two deadlines, saved one category at a time.
+async function loadDeadlines() {
+  const rows = await api("GET", "/api/community/deadlines");
+  if (!rows) return;
+  document.querySelector("#deadlines .deadline-rows").replaceChildren(...rows.map(deadlineForm));
+}
+
+function deadlineForm(row) {
+  const form = document.createElement("form");
+  form.id = `deadline-${row.category}`;
+  form.className = "bar";
+  const title = document.createElement("strong");
+  title.textContent = row.category_name;
+  form.append(title);
+  for (const [name, label] of [["accept_hours", "受理（小时）"], ["resolve_days", "办结（天）"]]) {
+    const field = document.createElement("label");
+    const input = Object.assign(document.createElement("input"),
+                                { name, value: row[name], inputMode: "numeric", size: 4 });
+    input.setAttribute("aria-label", `${row.category_name}${label}`);
+    field.append(label, input);
+    const error = document.createElement("p");
+    error.className = "error";
+    error.dataset.errorFor = name;
+    form.append(field, error);
+  }
+  const save = Object.assign(document.createElement("button"), { type: "submit", textContent: "保存" });
+  save.setAttribute("aria-label", `保存${row.category_name}时限`);
+  const error = document.createElement("p");
+  error.className = "error";
+  error.dataset.errorFor = "_form";
+  form.append(save, error);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const number = (text) => (/^\d+$/.test(text.trim()) ? Number(text) : text);  // the API names what is wrong
+    try {
+      await api("PUT", `/api/community/deadlines/${row.category}`, { body: {
+        accept_hours: number(form.accept_hours.value), resolve_days: number(form.resolve_days.value) } });
+    } catch (failure) {
+      showErrors(form, failure);
+      return;
+    }
+    notice(`已保存「${row.category_name}」的办理时限`);
+  });
+  return form;
+}
+
 filter.addEventListener("submit", (event) => { event.preventDefault(); loadOfficers(); });
 if (await signedIn()) {
-  const list = await api("GET", "/api/org/squads");
-  squads = new Map((list || []).map((squad) => [squad.id, squad.name]));
-  for (const [id, name] of squads) filter.squad_id.add(new Option(name, id));
-  await Promise.all([loadOfficers(), loadRules()]);
+  await Promise.all([loadOfficers(), loadRules(), loadDeadlines()]);
 }

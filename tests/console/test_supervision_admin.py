@@ -17,9 +17,11 @@ from backend.community.models import Category, CategoryDeadline
 from backend.db import local_day, session, utcnow
 from backend.demo import DEMO_PASSWORD
 from backend.org.models import Officer, Role
+from backend.scheduler import FAILED, run_job
 from backend.supervision.findings.models import Notice, NoticeStatus
 from backend.supervision.points.models import ScoringRule
 from tests.console.test_console import ARTEFACTS, MAX_RENDER_CALLS, browser, desk, officer_id, tiles  # noqa: F401 (fixtures)
+from tests.wechat.test_sync_status import SYNC
 
 
 def arrive(person, path: str, badge_no: str) -> None:
@@ -154,6 +156,15 @@ def test_the_administrator_changes_a_role_deactivates_and_adds_a_rule_version(de
     page.get_by_role("button", name="筛选").click()
     expect(page.locator("#officers tbody tr")).to_have_count(3)
     desk.shot("admin-2-changed")
+
+    # last night's sync against the test's WeChat, whose directory lacks the district's department: refused
+    assert run_job(committed_app, SYNC, local_day(utcnow())) == FAILED
+    page.get_by_text("政务微信通讯录同步状态").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#sync-state")).to_contain_text("已配置，每晚 02:30 同步")
+    expect(page.locator("#sync-runs li.late-mark")).to_have_count(1)
+    expect(page.locator("#sync-runs")).to_contain_text(f"{local_day(utcnow())}：失败")
+    expect(page.locator("#sync-runs")).to_contain_text("通讯录中看不到静安区城管执法局的部门")
 
     vending = page.locator("#deadline-street_vending")  # the district's own deadlines for a category
     vending.get_by_label("无序设摊受理（小时）").fill("两天")

@@ -1,5 +1,5 @@
 // Administration: the district's people (role, active) and the scoring rules with their versions.
-import { api, cell, clearErrors, notice, showErrors, signedIn } from "./api.js";
+import { api, cell, clearErrors, localTime, notice, showErrors, signedIn } from "./api.js";
 
 const filter = document.getElementById("officer-filter");
 const body = document.querySelector("#officers tbody");
@@ -111,6 +111,25 @@ ruleForm.addEventListener("submit", async (event) => {
   ruleForm.reset();
   notice(`已新增「${saved.item_name}」自 ${saved.effective_from} 起的规则版本；未锁定的月计分已重算`);
   await loadRules();
+});
+
+// The nightly directory sync: asked for when the administrator opens it (not part of the page's render).
+const sync = document.getElementById("sync");
+sync.addEventListener("toggle", async () => {
+  if (!sync.open) return;
+  const status = await api("GET", "/api/org/contacts-sync");
+  if (!status) return;
+  document.getElementById("sync-state").textContent = !status.configured
+    ? "政务微信通讯录同步尚未配置（WECHAT_CORP_ID 与通讯录密钥），夜间同步不做任何事"
+    : status.district_synced ? "已配置，每晚 02:30 同步本区局的中队与人员" : "已配置，但本区局未关联政务微信部门，不同步";
+  document.getElementById("sync-runs").replaceChildren(...status.runs.map((run) => {
+    const li = document.createElement("li");
+    li.textContent = `${run.period_key}：${run.outcome === "succeeded" ? "完成" : "失败"}（${localTime(run.finished_at)}，`
+      + `第 ${run.attempts} 次）${run.error ? " " + run.error : ""}`;
+    li.className = run.outcome === "succeeded" ? "" : "late-mark";
+    return li;
+  }));
+  if (!status.runs.length) document.getElementById("sync-runs").textContent = "尚无同步记录";
 });
 
 // A form per complaint category: its two deadlines, saved one category at a time.

@@ -92,6 +92,7 @@ def load_demo() -> bool:
     _work_orders(officers, now)
     _training(officers, local_day(now))
     _supervision(officers, now)
+    _notice_awaiting_review(officers, now)
     session.flush()
     return True
 
@@ -310,3 +311,17 @@ def _supervision(officers: dict[str, Officer], now: datetime) -> None:
          "closed_on": today.isoformat()},
     ]
     cases.import_cases(supervisor, list(enumerate(rows, start=2)), now=now)
+
+
+def _notice_awaiting_review(officers: dict[str, Officer], now: datetime) -> None:
+    """A supervisor's finding, the notice issued on it and the officer's answer, waiting for the review."""
+    supervisor, officer = officers["JA0002"], officers["JA1003"]
+    finding = findings.record_finding(
+        supervisor, type_code=next(iter(findings.queries.finding_types())), severity=Severity.general,
+        place="静安寺广场东侧", found_at=now - timedelta(days=3), description="巡查时未按规定佩戴执法记录仪",
+        officer_id=officer.id, now=now - timedelta(days=3))
+    notice = findings.issue_notice(
+        supervisor, kind=NoticeKind.inform, finding_id=finding.id, officer_id=officer.id,
+        problem="巡查时未按规定佩戴执法记录仪", requirement="立即整改，并组织中队学习执法记录仪使用规定",
+        rectify_by=local_day(now) + timedelta(days=7), now=now - timedelta(days=3))
+    findings.answer_notice(officer, notice.id, content="已补领执法记录仪，中队已组织学习", now=now - timedelta(days=1))

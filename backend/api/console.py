@@ -17,13 +17,14 @@ from backend.community.models import STATUS_NAMES
 from backend.config import ROOT, settings
 from backend.duty.models import DUTY_TYPE_NAMES
 from backend.orders.models import STATUS_NAMES as ORDER_STATUS_NAMES
+from backend.org.models import ROLE_NAMES
 from backend.supervision.points.appraisal import RATING_NAMES
 
 CONSOLE_DIR = ROOT / "console"
 # page name -> its title; the page's script is static/js/<name>.js
 PAGES = {"login": "登录", "board": "今日勤务", "posts": "点位围栏", "roster": "周排班", "complaints": "诉件与工单",
          "points": "月积分审核", "appraisal": "季度与年度", "training": "培训",
-         "supervision": "督察", "admin": "人员与工作室"}
+         "supervision": "督察", "notices": "通知与整改", "admin": "人员与工作室", "staff": "人员与规则"}
 # the pages that load Leaflet, and those that load Chart.js
 MAPS, CHARTS = {"board", "posts", "complaints"}, {"points", "appraisal", "training", "supervision"}
 
@@ -40,7 +41,8 @@ def _page(name: str) -> Response:
         complaint_statuses={status.value: label for status, label in STATUS_NAMES.items()},
         order_statuses={status.value: label for status, label in ORDER_STATUS_NAMES.items()},
         duty_types={duty_type.value: label for duty_type, label in DUTY_TYPE_NAMES.items()},
-        ratings=RATING_NAMES))
+        ratings=RATING_NAMES,
+        roles={role.value: label for role, label in ROLE_NAMES.items()}))
     response.headers["Cache-Control"] = "no-cache"
     return response
 

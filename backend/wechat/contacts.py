@@ -36,7 +36,7 @@ from backend.config import settings
 from backend.db import session
 from backend.errors import Conflict, ServiceUnavailable
 from backend.org.models import District, Officer, Role, Squad
-from backend.org.roles import DISTRICT_STAFF
+from backend.org.roles import DISTRICT_ADMINS, DISTRICT_STAFF, require
 from backend.wechat.client import GovWeChatClient, is_configured, wechat_client, wechat_errors
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,20 @@ class _DistrictDirectory:
     district: District
     departments: dict[int, dict]  # id → department, the district's subtree
     users: list[dict]
+
+
+SYNC_JOB = "wechat.contacts_sync"  # the nightly job (backend/wechat/__init__.py), its runs in the job_run ledger
+
+
+def sync_status(actor: Officer, *, limit: int = 7) -> dict:
+    """For a district admin: whether the sync is set up for their district, and its latest nightly runs."""
+    from backend.scheduler import JobRun  # the ledger, not a model of this domain
+
+    require(actor, DISTRICT_ADMINS, "只有区局管理员可以查看通讯录同步状态")
+    runs = session.scalars(select(JobRun).where(JobRun.job_id == SYNC_JOB)
+                           .order_by(JobRun.period_key.desc()).limit(limit)).all()
+    return {"configured": is_configured(settings(), contacts=True),
+            "district_synced": actor.district.wechat_department_id is not None, "runs": runs}
 
 
 def sync_contacts() -> dict:

@@ -299,11 +299,14 @@ def test_rules_as_data_with_defaults_and_bad_versions_refused(client, make):
         return client.post("/api/points/rules", headers=make.headers(admin), json=body)
 
     assert create(monthly_cap="-1").status_code == 422
-    assert create(effective_from="2027-01-15").json["error"] == "effective_from_not_month_start"
+    mid_month = create(effective_from="2027-01-15").json  # named by field, for the console to show beside it
+    assert (mid_month["error"], mid_month["errors"]) == ("effective_from_not_month_start",
+                                                         {"effective_from": ["须为某月 1 日。"]})
     assert create(item="no_such_item").status_code == 422
     assert create().status_code == 201
     overlapping = create(points_per_unit="-3")
     assert overlapping.status_code == 409 and overlapping.json["error"] == "rule_overlaps"
+    assert list(overlapping.json["errors"]) == ["effective_from"]
     leader = make.officer(Role.squad_leader)
     assert client.post("/api/points/rules", headers=make.headers(leader), json={}).status_code == 403
 

@@ -25,6 +25,7 @@ class OfficerSchema(Schema):
     role_name = Text(lambda o: ROLE_NAMES[o.role], dump_only=True)
     district_id = fields.Integer(dump_only=True)
     squad_id = fields.Integer(allow_none=True)
+    squad_name = Text(lambda o: o.squad.name if o.squad else None, allow_none=True, dump_only=True)
     active = fields.Boolean(dump_only=True)
     wechat_userid = fields.String(allow_none=True, metadata={"description": "政务微信 UserId"})
 

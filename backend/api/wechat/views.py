@@ -12,10 +12,13 @@ from backend.api.audit import audit_object
 from backend.api.boundary import Blueprint
 from backend.api.org.auth import TokenSchema, token_response, token_ttl
 from backend.api.schemas import Schema
-from backend.api.security import auth_required
+from backend.api.security import auth_required, current_actor
+from backend.api.views import method
 from backend.duty import positions
+from backend.org.roles import DISTRICT_ADMINS
 from backend.wechat import jssdk, login
 from backend.wechat.callback import CallbackGuard
+from backend.wechat.contacts import sync_status
 
 log = logging.getLogger(__name__)
 
@@ -150,3 +153,25 @@ class Callback(MethodView):
         else:
             log.info("government-WeChat callback %s/%s has no handler", message.get("MsgType"), message.get("Event"))
         return Response("", mimetype="text/plain")
+
+
+class SyncRunSchema(Schema):
+    period_key = fields.String(metadata={"description": "同步的日期", "example": "2026-12-02"})
+    outcome = fields.String(metadata={"description": "succeeded 成功 / failed 失败（次日凌晨重试）"})
+    attempts = fields.Integer()
+    started_at = fields.DateTime()
+    finished_at = fields.DateTime()
+    error = fields.String(allow_none=True, metadata={"description": "失败的原因"})
+
+
+class SyncStatusSchema(Schema):
+    configured = fields.Boolean(metadata={"description": "政务微信通讯录同步是否已配置（演示环境未配置）"})
+    district_synced = fields.Boolean(metadata={"description": "本区局是否已关联政务微信部门（否则不同步）"})
+    runs = fields.List(fields.Nested(SyncRunSchema), metadata={"description": "最近几次夜间同步，新的在前"})
+
+
+@blp.route("/org/contacts-sync", endpoint="contacts_sync")
+class ContactsSync(MethodView):
+    get = method(blp, lambda: sync_status(current_actor()),
+                 "政务微信通讯录同步状态：是否已配置与最近几次夜间同步（区局管理员）", SyncStatusSchema,
+                 *DISTRICT_ADMINS)

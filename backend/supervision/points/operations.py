@@ -94,14 +94,16 @@ def create_rule(actor: Officer, *, item: str, category: str, points_per_unit: De
     if item not in ITEMS:
         raise Invalid(f"未知的积分条目：{item}", code="unknown_item")
     if effective_from.day != 1:
-        raise Invalid("规则按月生效，生效日期须为某月 1 日", code="effective_from_not_month_start")
+        raise Invalid("规则按月生效，生效日期须为某月 1 日", code="effective_from_not_month_start",
+                      errors={"effective_from": ["须为某月 1 日。"]})
     if monthly_cap is not None and monthly_cap < 0:
         raise Invalid("月封顶不能为负数", code="negative_cap")
     clash = session.scalar(select(ScoringRule.id).where(
         ScoringRule.district_id == actor.district_id, ScoringRule.item == item,
         ScoringRule.effective_from == effective_from))
     if clash is not None:
-        raise Conflict(f"该条目在 {effective_from:%Y-%m} 已有生效的规则版本，生效期重叠", code="rule_overlaps")
+        raise Conflict(f"该条目在 {effective_from:%Y-%m} 已有生效的规则版本，生效期重叠", code="rule_overlaps",
+                       errors={"effective_from": ["该月已有本区的规则版本。"]})
     _refuse_rule_for_own_sheet(actor, item, effective_from)
     rule = ScoringRule(district_id=actor.district_id, item=item, category=category, points_per_unit=points_per_unit,
                        monthly_cap=monthly_cap, effective_from=effective_from, created_by_id=actor.id)

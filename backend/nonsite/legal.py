@@ -241,7 +241,7 @@ def _statement(case: NonsiteCase, document: CaseDocument, at: datetime, text: st
         raise Conflict("当事人已提交陈述申辩", code="statement_given")
     if not text:
         raise Invalid("陈述申辩须有文字内容", code="statement_empty")
-    images = operations.decode_images(attachments)
+    images = operations.gather_media("suishenban", attachments)
     camera = case.alert.camera
     chain.lock_chains(camera.officer_id)
     for index, image in enumerate(images, start=1):

@@ -29,6 +29,7 @@ from backend.nonsite.models import (
     Channel,
     DocumentKind,
     NonsiteCase,
+    Verification,
     ViolationKind,
 )
 from backend.org.models import Officer, Squad
@@ -73,6 +74,11 @@ def submit_for_review(actor: Officer, case_id: int, *, facts: str, legal_basis: 
     case = _case(actor, case_id, CaseState.registered)
     if _recipient(case) is None:
         raise Conflict("告警未识别出车牌或商户，无法确定当事人", code="no_party")
+    if case.verification == Verification.pending:
+        raise Conflict(f"待现场核实（工单 {case.verification_order_id}），核实后方可提交法制审核",
+                       code="awaiting_verification")
+    if case.verification == Verification.not_verified:
+        raise Conflict(f"现场未能核实：{case.verification_note or ''}", code="not_verified")
     case.first_offence = _first_offence(case, utcnow())
     case.facts, case.legal_basis, case.fine = facts, legal_basis, 0 if case.first_offence else fine
     case.hearing_offered = case.fine >= settings().NONSITE_HEARING_FINE

@@ -22,6 +22,10 @@ class ViolationKind(Base):
     # (None: every violation is fined). The seeds name the rule, not the kinds nor the period: example defaults.
     first_offence_days: Mapped[int | None] = mapped_column(Integer)
     first_offence_example_default: Mapped[bool] = mapped_column(Boolean, default=True)
+    # 现场核实: a confirmed alert of this kind goes to the officer on duty nearby through the work-order queue
+    # before the case may go to 法制审核; in the queue under this complaint category. Example defaults (0090).
+    needs_visit: Mapped[bool] = mapped_column(Boolean, default=False)
+    order_category: Mapped[str] = mapped_column(String(32), default="other")
 
 
 class CalendarDay(Base):
@@ -179,6 +183,16 @@ CASE_STATE_NAMES = {
 }
 
 
+class Verification(str, enum.Enum):
+    pending = "pending"  # 待现场核实（工单在队员手中）
+    verified = "verified"  # 现场核实属实（工单办结）
+    not_verified = "not_verified"  # 现场未能核实（工单退单或移送）
+
+
+VERIFICATION_NAMES = {Verification.pending: "待现场核实", Verification.verified: "现场核实属实",
+                      Verification.not_verified: "现场未能核实"}
+
+
 class NonsiteCase(Base):
     """A non-site case, opened when a reviewer confirms an alert, and where it stands in its legal steps."""
 
@@ -205,6 +219,11 @@ class NonsiteCase(Base):
     statement_text: Mapped[str | None] = mapped_column(String(5000))
     statement_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paid_amount: Mapped[int | None] = mapped_column(Integer)
+    # 现场核实 through the work-order queue (kinds that need a visit): the order, and what the officer found
+    verification: Mapped[Verification | None] = mapped_column(_enum(Verification, 16))
+    verification_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_order.id"), index=True)
+    verification_note: Mapped[str | None] = mapped_column(String(1000))
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     alert: Mapped[Alert] = relationship(back_populates="case")

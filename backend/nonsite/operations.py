@@ -18,7 +18,7 @@ from backend.evidence import chain, media
 from backend.evidence.models import Source, Subject
 from backend.evidence.operations import CLOCK_SKEW, submit_evidence
 from backend.images import validate_image
-from backend.nonsite import parties
+from backend.nonsite import parties, verification
 from backend.nonsite.models import Alert, Camera, Decision, FalsePositive, NonsiteCase, ViolationKind
 from backend.nonsite.signing import sender_keys
 from backend.org.models import Officer, Role, Squad
@@ -175,7 +175,8 @@ def take_alert(*, sender: str, body_sha256: str, alert_id: str, camera_code: str
 
 def triage(actor: Officer, alert_id: int, *, decision: Decision, reason: str,
            false_positive: FalsePositive | None = None) -> Alert:
-    """Confirm an alert (a non-site case is opened) or dismiss it as a false positive, with the reason."""
+    """Confirm an alert (a non-site case is opened; a kind that needs a visit sends the officer on duty nearby a
+    work order to verify it, `verification.py`) or dismiss it as a false positive, with the reason."""
     require(actor, SQUAD_MANAGERS)
     alert = get_visible(Alert, alert_id, actor, what="告警")
     if alert.burst_of is not None:
@@ -188,8 +189,11 @@ def triage(actor: Officer, alert_id: int, *, decision: Decision, reason: str,
     alert.decided_by, alert.decided_at = actor.id, utcnow()
     if decision == Decision.confirmed:
         party = parties.of_plate(alert.plate, alert.camera.squad.district_id)
-        session.add(NonsiteCase(alert=alert, squad_id=alert.squad_id, opened_by=actor.id, opened_at=alert.decided_at,
-                                party=party))
+        case = NonsiteCase(alert=alert, squad_id=alert.squad_id, opened_by=actor.id, opened_at=alert.decided_at,
+                           party=party)
+        session.add(case)
+        session.flush()
+        verification.dispatch_if_needed(case, actor, alert.decided_at)
     session.flush()
     return alert
 

@@ -63,10 +63,20 @@ def send(client, body: dict | bytes, *, sender: str = "vision", key: str | None 
 
 
 def triage_to_case(client, make, leader, sent: dict) -> int:
+    """Confirm the alert; a kind that needs a visit is verified on site through its work order (an officer of
+    the squad is sent and resolves it)."""
     response = client.post(f"/api/nonsite/alerts/{sent['id']}/triage", headers=make.headers(leader),
                            json={"decision": "confirmed", "reason": "违法事实清楚"})
     assert response.status_code == 200, response.json
-    return response.json["case_id"]
+    case = client.get(f"/api/nonsite/cases/{response.json['case_id']}", headers=make.headers(leader)).json
+    if case["verification"] == "pending":
+        order_id, officer = case["verification_order_id"], make.officer(squad=leader.squad)
+        for who, action, fields in ((leader, "assign", {"officer_id": officer.id}), (officer, "start", {}),
+                                    (officer, "resolve", {"text": "现场核实属实"})):
+            acted = client.post(f"/api/orders/{order_id}/actions", headers=make.headers(who),
+                                json={"action": action, **fields})
+            assert acted.status_code == 200, acted.json
+    return case["id"]
 
 
 def to_notice(client, make, leader, reviewer, case_id: int, fine: int = 2000) -> dict:

@@ -14,7 +14,14 @@ from backend.config import settings
 from backend.db import utcnow
 from backend.errors import NotFound
 from backend.nonsite import legal, queries, sms, suishenban
-from backend.nonsite.models import CASE_STATE_NAMES, CaseState, Channel, NonsiteCase
+from backend.nonsite.models import (
+    CASE_STATE_NAMES,
+    VERIFICATION_NAMES,
+    CaseState,
+    Channel,
+    NonsiteCase,
+    Verification,
+)
 from backend.org.roles import LEGAL_REVIEWERS, NONSITE_CASE_READERS, SQUAD_MANAGERS
 from backend.org.scope import get_visible
 
@@ -56,6 +63,13 @@ class NonsiteCaseSchema(Schema):
         "type": "string", "format": "date", "description": "免加处罚款的最后缴款日（决定书送达后 15 日）"})
     surcharge = Count(lambda c: legal.surcharge(c, utcnow()) if c.state == CaseState.served else 0,
                       metadata={"description": "当前加处罚款（元）：逾期每日按罚款 3%，不超过罚款数额"})
+    verification = fields.Enum(Verification, allow_none=True, metadata={
+        "description": "现场核实：pending 待核实 / verified 属实 / not_verified 未能核实；空：该类型无需现场核实"})
+    verification_name = Text(lambda c: VERIFICATION_NAMES.get(c.verification), allow_none=True)
+    verification_order_id = fields.Integer(allow_none=True, metadata={
+        "description": "现场核实工单（GET /api/orders/{id}：队员的回复与现场取证）"})
+    verification_note = fields.String(allow_none=True, metadata={"description": "队员的核实结果（办结回复或退单理由）"})
+    verified_at = fields.AwareDateTime(allow_none=True)
     closed_at = fields.AwareDateTime(allow_none=True)
     documents = Rows(lambda c: CaseDocumentSchema(many=True).dump(c.documents))
 

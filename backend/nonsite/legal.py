@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
@@ -29,6 +29,7 @@ from backend.nonsite.models import (
     Channel,
     DocumentKind,
     NonsiteCase,
+    PostMethod,
     Verification,
     ViolationKind,
 )
@@ -187,6 +188,8 @@ def _text(document: CaseDocument, district_id: int) -> None:
 
 
 DELIVERY_EVENTS = ("delivered", "signed")
+# The case's state while a document of each kind waits for its delivery.
+AWAITING_DELIVERY = {DocumentKind.notice: CaseState.notice_sent, DocumentKind.decision: CaseState.decided}
 
 
 def callback(*, event: str, number: str, at: datetime, amount: int | None = None, text: str | None = None,
@@ -223,8 +226,7 @@ def callback(*, event: str, number: str, at: datetime, amount: int | None = None
 def _delivered(case: NonsiteCase, document: CaseDocument, at: datetime, channel: Channel) -> None:
     if document.delivered_at is not None:
         return  # a repeated receipt
-    expected = {DocumentKind.notice: CaseState.notice_sent, DocumentKind.decision: CaseState.decided}[document.kind]
-    if case.state != expected:
+    if case.state != AWAITING_DELIVERY[document.kind]:
         raise Conflict("案件状态与该送达回执不符", code="wrong_state")
     if channel != document.channel:
         raise Conflict(f"该文书未经{CHANNEL_NAMES[channel]}发出", code="wrong_channel")
@@ -255,6 +257,41 @@ def _statement(case: NonsiteCase, document: CaseDocument, at: datetime, text: st
                         content_type=image.content_type, captured_at=at, lat=camera.lat, lng=camera.lng,
                         place=case.alert.place, subject_type=Subject.statement, subject_ref=str(case.id))
     case.statement_text, case.statement_at = text, at
+
+
+def post(actor: Officer, document_id: int, *, method: PostMethod, tracking_number: str) -> CaseDocument:
+    """邮寄: the squad posts a document not delivered electronically (随申办 and SMS failed, or the party has
+    neither), recording the method and tracking number; it is delivered when its 送达回证 is confirmed."""
+    require(actor, SQUAD_MANAGERS)
+    found = document(actor, document_id)
+    if found.delivered_at is not None:
+        raise Conflict("该文书已送达，无需邮寄", code="already_delivered")
+    if found.post_method is not None:
+        raise Conflict(f"该文书已于 {local_day(found.posted_at)} 邮寄（{found.tracking_number}）",
+                       code="already_posted")
+    if found.case.state != AWAITING_DELIVERY[found.kind]:
+        raise Conflict("案件状态与该文书不符", code="wrong_state")
+    found.channel, found.post_method, found.tracking_number = Channel.post, method, tracking_number
+    found.posted_at, found.posted_by = utcnow(), actor.id
+    return found
+
+
+def confirm_receipt(actor: Officer, document_id: int, *, received_on: date) -> CaseDocument:
+    """The 送达回证 came back: the date the party signed it is the document's delivery, which starts the
+    statement period (a notice) or the payment period (a decision) as an electronic delivery does."""
+    require(actor, SQUAD_MANAGERS)
+    found = document(actor, document_id)
+    if found.post_method is None:
+        raise Conflict("该文书未邮寄，不能确认邮寄送达", code="not_posted")
+    if found.delivered_at is not None:
+        raise Conflict(f"该文书已于 {local_day(found.delivered_at)} 送达", code="already_delivered")
+    if received_on < local_day(found.posted_at):
+        raise Invalid("送达回证日期早于邮寄日期", code="receipt_before_posting")
+    if received_on > local_day(utcnow()):
+        raise Invalid("送达回证日期晚于今天", code="receipt_in_future")
+    _delivered(found.case, found, datetime.combine(received_on, time.min, LOCAL_TZ), Channel.post)
+    found.receipt_on, found.receipt_confirmed_by = received_on, actor.id
+    return found
 
 
 # Administrative Penalty Law art. 67: paid within fifteen days of receiving the decision; art. 72: after that,

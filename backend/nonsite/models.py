@@ -242,9 +242,18 @@ DOCUMENT_NAMES = {DocumentKind.notice: "违法行为告知书", DocumentKind.dec
 class Channel(str, enum.Enum):
     suishenban = "suishenban"  # 随申办
     sms = "sms"  # 短信（随申办送达不成或当事人无账号时）
+    post = "post"  # 邮寄（EMS/挂号信；送达回证由窗口人员确认）
 
 
-CHANNEL_NAMES = {Channel.suishenban: "随申办", Channel.sms: "短信"}
+CHANNEL_NAMES = {Channel.suishenban: "随申办", Channel.sms: "短信", Channel.post: "邮寄"}
+
+
+class PostMethod(str, enum.Enum):
+    ems = "ems"  # EMS 特快专递（法院专递式，附送达回证）
+    registered = "registered"  # 挂号信（附送达回证）
+
+
+POST_METHOD_NAMES = {PostMethod.ems: "EMS 特快专递", PostMethod.registered: "挂号信"}
 
 
 class CaseDocument(Base):
@@ -267,5 +276,13 @@ class CaseDocument(Base):
     channel: Mapped[Channel] = mapped_column(_enum(Channel, 16), default=Channel.suishenban)  # the latest tried
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 送达, as the channel confirms it
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 签收 by the party on 随申办
+    # 邮寄 (post), the fallback of last resort: how and under which tracking number it went, who sent it; the
+    # 送达回证 (the signed return card) date, confirmed at the desk, is its delivery
+    post_method: Mapped[PostMethod | None] = mapped_column(_enum(PostMethod, 16))
+    tracking_number: Mapped[str | None] = mapped_column(String(40))
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    posted_by: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    receipt_on: Mapped[date | None] = mapped_column(Date)  # 送达回证上的签收日期
+    receipt_confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
 
     case: Mapped[NonsiteCase] = relationship(back_populates="documents")

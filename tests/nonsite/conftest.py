@@ -18,6 +18,11 @@ def squad(make):
 
 
 @pytest.fixture
+def reviewer(make, squad):
+    return make.officer(Role.legal_reviewer, district=squad.district)
+
+
+@pytest.fixture
 def cam(client, make, squad):
     from tests.nonsite.platform import camera
 

@@ -4,7 +4,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
-from backend.api.fields import AwareDateTime, File, Int, from_now
+from backend.api.fields import AwareDateTime, Date, File, Int, from_now
 from backend.api.multipart import read_upload
 from backend.api.nonsite.alerts import AlertEvidenceSchema, ImageInSchema
 from backend.api.nonsite.common import blp, signed_by
@@ -20,6 +20,7 @@ from backend.nonsite.models import (
     CaseState,
     Channel,
     NonsiteCase,
+    PostMethod,
     Verification,
 )
 from backend.org.roles import LEGAL_REVIEWERS, NONSITE_CASE_READERS, SQUAD_MANAGERS
@@ -34,9 +35,15 @@ class CaseDocumentSchema(Schema):
     pdf_sha256 = fields.String(metadata={"description": "签发的 PDF 的 SHA-256（GET /api/nonsite/documents/{id}/pdf）"})
     seal = fields.String(metadata={"description": "电子印章：以密钥环对 PDF 哈希的签名（<密钥编号>.<签名>）"})
     content = fields.Dict()
-    channel = fields.Enum(Channel, metadata={"description": "送达渠道：suishenban 随申办 / sms 短信（随申办不成时）"})
+    channel = fields.Enum(Channel, metadata={
+        "description": "送达渠道（最近一次）：suishenban 随申办 / sms 短信（随申办不成时）/ post 邮寄"})
     delivered_at = fields.AwareDateTime(allow_none=True, metadata={"description": "送达时间；空：未送达（待渠道确认）"})
     signed_at = fields.AwareDateTime(allow_none=True, metadata={"description": "当事人在随申办签收的时间"})
+    post_method = fields.Enum(PostMethod, allow_none=True,
+                              metadata={"description": "邮寄方式：ems / registered 挂号信"})
+    tracking_number = fields.String(allow_none=True, metadata={"description": "邮件单号"})
+    posted_at = fields.AwareDateTime(allow_none=True)
+    receipt_on = fields.Date(allow_none=True, metadata={"description": "送达回证上的签收日期（窗口确认）"})
 
 
 class NonsiteCaseSchema(Schema):
@@ -209,6 +216,42 @@ class SmsReceipt(MethodView):
         document = legal.callback(event="delivered", channel=Channel.sms, **body)
         audit_object("nonsite_document", document.id)
         return document
+
+
+class DocumentPostSchema(Schema):
+    method = fields.Enum(PostMethod, required=True, metadata={"description": "ems EMS 特快专递 / registered 挂号信"})
+    tracking_number = fields.String(required=True, validate=validate.Regexp(
+        r"^[A-Za-z0-9]{8,30}$", error="邮件单号应为 8–30 位字母或数字"), metadata={"example": "1151234567890"})
+
+
+class PostReceiptSchema(Schema):
+    received_on = Date(required=True, metadata={"description": "送达回证上当事人签收的日期", "example": "2026-12-04"})
+
+
+@blp.route("/documents/<int:document_id>/post", endpoint="document_post")
+class DocumentPost(MethodView):
+    @auth_required(blp, *SQUAD_MANAGERS)
+    @blp.arguments(DocumentPostSchema)
+    @blp.response(200, CaseDocumentSchema)
+    @blp.alt_response(404, description="不存在或不在数据权限内")
+    @blp.alt_response(409, description="已送达、已邮寄，或案件状态不符")
+    def post(self, body, document_id):
+        """邮寄送达：记录邮寄方式与单号（随申办、短信均不能送达时）；送达以送达回证为准"""
+        audit_object("nonsite_document", document_id)
+        return legal.post(current_actor(), document_id, **body)
+
+
+@blp.route("/documents/<int:document_id>/receipt", endpoint="document_receipt")
+class DocumentReceipt(MethodView):
+    @auth_required(blp, *SQUAD_MANAGERS)
+    @blp.arguments(PostReceiptSchema)
+    @blp.response(200, CaseDocumentSchema)
+    @blp.alt_response(404, description="不存在或不在数据权限内")
+    @blp.alt_response(409, description="未邮寄，或已送达")
+    def post(self, body, document_id):
+        """确认邮寄送达（送达回证日期）：与电子送达一样起算陈述申辩期或缴款期"""
+        audit_object("nonsite_document", document_id)
+        return legal.confirm_receipt(current_actor(), document_id, **body)
 
 
 class VerifyInSchema(Schema):

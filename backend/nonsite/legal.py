@@ -18,7 +18,7 @@ from backend.errors import Conflict, Invalid, NotFound
 from backend.evidence import chain
 from backend.evidence.models import Subject
 from backend.evidence.operations import submit_evidence
-from backend.nonsite import calendar, operations, pdf
+from backend.nonsite import calendar, operations, pdf, timeliness
 from backend.nonsite.models import (
     CASE_STATE_NAMES,
     CHANNEL_NAMES,
@@ -128,6 +128,7 @@ def close(actor: Officer, case_id: int) -> NonsiteCase:
     if not (case.state == CaseState.paid or case.state == CaseState.served and case.first_offence):
         raise Conflict(f"案件当前为“{CASE_STATE_NAMES[case.state]}”，尚不能结案", code="wrong_state")
     case.state, case.closed_at = CaseState.closed, utcnow()
+    timeliness.on_clock(case, case.closed_at)
     return case
 
 
@@ -219,7 +220,7 @@ def callback(*, event: str, number: str, at: datetime, amount: int | None = None
     if amount != due:
         raise Invalid(f"应缴金额 {due} 元（罚款 {case.fine} 元，加处罚款 {due - case.fine} 元），实缴 {amount} 元",
                       code="wrong_amount")
-    case.paid_amount, case.state = amount, CaseState.paid
+    case.paid_amount, case.paid_at, case.state = amount, at, CaseState.paid
     return document
 
 

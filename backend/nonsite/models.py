@@ -219,6 +219,9 @@ class NonsiteCase(Base):
     statement_text: Mapped[str | None] = mapped_column(String(5000))
     statement_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paid_amount: Mapped[int | None] = mapped_column(Integer)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # as the payment callback says
+    # its record on the 两超期 clock of the supervision domain (case_record, number 非现场-<id>)
+    timeliness_case_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id"), index=True)
     # 现场核实 through the work-order queue (kinds that need a visit): the order, and what the officer found
     verification: Mapped[Verification | None] = mapped_column(_enum(Verification, 16))
     verification_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_order.id"), index=True)

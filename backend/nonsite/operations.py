@@ -18,7 +18,7 @@ from backend.evidence import chain, media
 from backend.evidence.models import Source, Subject
 from backend.evidence.operations import CLOCK_SKEW, submit_evidence
 from backend.images import validate_image
-from backend.nonsite import parties, verification
+from backend.nonsite import parties, timeliness, verification
 from backend.nonsite.models import Alert, Camera, Decision, FalsePositive, NonsiteCase, ViolationKind
 from backend.nonsite.signing import sender_keys
 from backend.org.models import Officer, Role, Squad
@@ -194,6 +194,7 @@ def triage(actor: Officer, alert_id: int, *, decision: Decision, reason: str,
         session.add(case)
         session.flush()
         verification.dispatch_if_needed(case, actor, alert.decided_at)
+        timeliness.on_clock(case, alert.decided_at)
     session.flush()
     return alert
 

@@ -4,7 +4,6 @@ Each step checks the state it starts from; the notice and the decision go to the
 the outbox, and 随申办's signed callbacks report delivery and payment."""
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from datetime import date, datetime, time, timedelta
@@ -18,6 +17,7 @@ from backend.errors import Conflict, Invalid, NotFound
 from backend.evidence import chain
 from backend.evidence.models import Subject
 from backend.evidence.operations import submit_evidence
+from backend.files import store
 from backend.nonsite import calendar, operations, pdf, timeliness
 from backend.nonsite.models import (
     CASE_STATE_NAMES,
@@ -167,8 +167,11 @@ def _send(case: NonsiteCase, kind: DocumentKind, terms: dict, payable: bool = Fa
                "place": alert.place, "occurred_at": alert.occurred_at.isoformat(), **terms}
     digest = hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     issued = pdf.render(content, squad.district.name)
+    issued_sha256 = pdf.sha256(issued)
     document = CaseDocument(case=case, kind=kind, number=content["number"], content=content, sha256=digest,
-                            pdf=issued, pdf_sha256=pdf.sha256(issued), seal=pdf.sign(pdf.sha256(issued)))
+                            pdf_key=pdf.storage_key(issued_sha256), pdf_sha256=issued_sha256,
+                            seal=pdf.sign(issued_sha256))
+    store([(document.pdf_key, issued, "application/pdf")])
     session.add(document)
     if case.party is not None and not case.party.suishenban_account:
         _text(document, squad.district_id)
@@ -176,7 +179,7 @@ def _send(case: NonsiteCase, kind: DocumentKind, terms: dict, payable: bool = Fa
         outbox.enqueue("suishenban.document", district_id=squad.district_id, recipients=[_recipient(case)],
                        title=f"{DOCUMENT_NAMES[kind]} {content['number']}",
                        payload={**content, "sha256": digest, "pdf_sha256": document.pdf_sha256, "seal": document.seal,
-                                "pdf": base64.b64encode(issued).decode()})
+                                "pdf_key": document.pdf_key})  # the PDF is read from storage when sent
     return document
 
 

@@ -270,9 +270,11 @@ class CaseDocument(Base):
     number: Mapped[str] = mapped_column(String(64), unique=True)
     content: Mapped[dict] = mapped_column(JSON)
     sha256: Mapped[str] = mapped_column(String(64))
-    # As issued, with the seal image; never regenerated. None only for a document issued before documents
-    # became PDFs (migration 0073 keeps those rows: a legal record is not deleted to make room for a column).
-    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # As issued, with the seal image, in file storage (`nonsite/documents/<pdf_sha256>.pdf`, FILES_DIR or S3, swept
+    # as every stored file is); never regenerated. None only for a document issued before documents became PDFs
+    # (migration 0073 keeps those rows: a legal record is not deleted to make room for a column). Migration 0093
+    # moved the PDFs once kept in a column here into storage.
+    pdf_key: Mapped[str | None] = mapped_column(String(100), index=True)
     pdf_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     seal: Mapped[str | None] = mapped_column(String(80))  # keys.seal over pdf_sha256: `<key id>.<mac>`
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -13,7 +13,7 @@ from backend.api.security import auth_required, current_actor
 from backend.config import settings
 from backend.db import utcnow
 from backend.errors import NotFound
-from backend.nonsite import legal, queries, sms, suishenban
+from backend.nonsite import legal, pdf, queries, sms, suishenban
 from backend.nonsite.models import (
     CASE_STATE_NAMES,
     VERIFICATION_NAMES,
@@ -272,9 +272,9 @@ class DocumentPdf(MethodView):
     def get(self, document_id):
         """文书 PDF（签发时的原件，带电子印章；启用电子文书之前签发的文书没有 PDF：404 no_pdf）"""
         document = legal.document(current_actor(), document_id)
-        if document.pdf is None:
+        if document.pdf_key is None:
             raise NotFound("该文书签发于电子文书启用之前，没有 PDF 原件", code="no_pdf")
-        return Response(document.pdf, mimetype="application/pdf",
+        return Response(pdf.stored(document.pdf_key), mimetype="application/pdf",
                         headers={"Content-Disposition": f"inline; filename=document-{document.id}.pdf"})
 
 

@@ -41,13 +41,17 @@ class Words:
 
 def checked_address(url: str, *, internal: bool, words: Words = Words(), resolver=socket.getaddrinfo) -> str:
     """The address the file is fetched from: the host resolved once, every answer allowed for the partner."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError:  # "http://[" and the like
+        parts, hostname = None, None
+    if parts is None or parts.scheme not in ("http", "https") or not hostname:
         raise Invalid(f"{words.noun} {url[:200]} 不是 http(s) 地址", code=f"bad_{words.code}_url",
                       errors={words.field: ["不是 http(s) 地址"]})
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        addresses = [info[4][0] for info in resolver(parts.hostname, port, type=socket.SOCK_STREAM)]
+        addresses = [info[4][0] for info in resolver(hostname, port, type=socket.SOCK_STREAM)]
     except (OSError, UnicodeError, ValueError):
         raise words.refuse(url, "的主机名无法解析", "unreachable") from None
     if not addresses:

@@ -77,9 +77,11 @@ def test_urls_on_private_addresses_are_refused_for_a_sender_outside_the_governme
                                                                                              media_host):
     outside = camera(client, make, squad, sender="boxco")
     for url in (media_host.url("x", unique_jpeg()), "http://169.254.169.254/latest/meta-data/",
-                "http://10.0.0.8/p.jpg", "file:///etc/passwd", "http://[::1]/p.jpg"):
+                "http://10.0.0.8/p.jpg", "file:///etc/passwd", "http://[::1]/p.jpg", "http://[", "http://a:99999/x",
+                "http://\ud800.example/x"):
         body = alert(outside["code"])
         body["images"].append({"url": url})
         refused = send(client, body, sender="boxco")
-        assert refused.status_code == 422 and refused.json["error"] in ("media_url_private", "bad_media_url"), url
+        assert refused.status_code in (400, 422) and refused.json["error"] in (
+            "media_url_private", "bad_media_url", "media_unreachable", "invalid_text"), url
     assert media_host.requests == [] and stored() == (0, 0)

@@ -16,3 +16,23 @@ def neutralise(value):
 def export_row(values) -> list:
     """One row of an export, every text cell neutralised."""
     return [neutralise(value) for value in values]
+
+
+def workbook(title: str, header: list[str], rows, *, percent_columns: tuple[str, ...] = ()) -> bytes:
+    """An Excel workbook of one sheet: the header, then each row neutralised; the named columns as percentages."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title
+    sheet.append(header)
+    for values in rows:
+        sheet.append(export_row(values))
+    for column in percent_columns:
+        for cell in sheet[column][1:]:
+            cell.number_format = "0.0%"
+    data = BytesIO()
+    book.save(data)
+    return data.getvalue()

@@ -92,6 +92,9 @@ class Domain:
     # cipher ("module:function" giving the MultiFernet) -> the columns ("module:Model.column") it encrypts:
     # `flask re-sign` encrypts each again with the newest key before an old one is retired
     encrypted: dict[str, tuple[str, ...]] | None = None
+    # Work orders it opens itself in the orders queue (`backend.orders.internal.open_order(name, …)`): the
+    # function ("module:function", called with the order and its finishing event) told when one is finished
+    internal_orders: str | None = None
 
 
 def resolve(target: str):

@@ -19,6 +19,13 @@ DOMAIN = Domain(
                 "alerts of the same kind and plate or shop from one camera within this many minutes are one event",
                 example_default=True),
         Setting("NONSITE_MAX_IMAGES", "6", int, "most images one alert may carry", example_default=True),
+        Setting("NONSITE_CLIP_MAX_SECONDS", "30", int, "longest clip (MP4) one alert may carry", example_default=True),
+        Setting("NONSITE_INTERNAL_SENDERS", "", str,
+                "alert senders inside the government network (`name,name`): their image and clip URLs may point "
+                "to private addresses; every other sender's must be public"),
+        Setting("NONSITE_MEDIA_TIMEOUT_SECONDS", "10", int,
+                "an alert's image or clip fetched by URL must arrive within this many seconds, or the alert is "
+                "refused (the platform retries)", example_default=True),
         Setting("NONSITE_STATEMENT_WORKING_DAYS", "3", int,
                 "working days (the district's calendar) after the notice is delivered for the party's statement",
                 example_default=True),
@@ -30,5 +37,7 @@ DOMAIN = Domain(
         Setting("NONSITE_SMS_URL", "", str, "base address of the SMS gateway (fallback delivery); empty: not sent"),
         Setting("NONSITE_SMS_KEY", "", str, "key signing texts to the SMS gateway and its receipts to us"),
     ),
+    stored_files={"nonsite/documents": ("backend.nonsite.models:CaseDocument.pdf_key",)},
+    internal_orders="backend.nonsite.verification:order_finished",  # 现场核实 results from the orders queue
     encrypted={"backend.community.privacy:phone_cipher": ("backend.nonsite.models:Party.phone_encrypted",)},
 )

@@ -4,10 +4,9 @@ Each step checks the state it starts from; the notice and the decision go to the
 the outbox, and 随申办's signed callbacks report delivery and payment."""
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
@@ -18,7 +17,8 @@ from backend.errors import Conflict, Invalid, NotFound
 from backend.evidence import chain
 from backend.evidence.models import Subject
 from backend.evidence.operations import submit_evidence
-from backend.nonsite import calendar, operations, pdf
+from backend.files import store
+from backend.nonsite import calendar, operations, pdf, timeliness
 from backend.nonsite.models import (
     CASE_STATE_NAMES,
     CHANNEL_NAMES,
@@ -29,6 +29,8 @@ from backend.nonsite.models import (
     Channel,
     DocumentKind,
     NonsiteCase,
+    PostMethod,
+    Verification,
     ViolationKind,
 )
 from backend.org.models import Officer, Squad
@@ -73,6 +75,11 @@ def submit_for_review(actor: Officer, case_id: int, *, facts: str, legal_basis: 
     case = _case(actor, case_id, CaseState.registered)
     if _recipient(case) is None:
         raise Conflict("告警未识别出车牌或商户，无法确定当事人", code="no_party")
+    if case.verification == Verification.pending:
+        raise Conflict(f"待现场核实（工单 {case.verification_order_id}），核实后方可提交法制审核",
+                       code="awaiting_verification")
+    if case.verification == Verification.not_verified:
+        raise Conflict(f"现场未能核实：{case.verification_note or ''}", code="not_verified")
     case.first_offence = _first_offence(case, utcnow())
     case.facts, case.legal_basis, case.fine = facts, legal_basis, 0 if case.first_offence else fine
     case.hearing_offered = case.fine >= settings().NONSITE_HEARING_FINE
@@ -121,6 +128,7 @@ def close(actor: Officer, case_id: int) -> NonsiteCase:
     if not (case.state == CaseState.paid or case.state == CaseState.served and case.first_offence):
         raise Conflict(f"案件当前为“{CASE_STATE_NAMES[case.state]}”，尚不能结案", code="wrong_state")
     case.state, case.closed_at = CaseState.closed, utcnow()
+    timeliness.on_clock(case, case.closed_at)
     return case
 
 
@@ -159,8 +167,11 @@ def _send(case: NonsiteCase, kind: DocumentKind, terms: dict, payable: bool = Fa
                "place": alert.place, "occurred_at": alert.occurred_at.isoformat(), **terms}
     digest = hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     issued = pdf.render(content, squad.district.name)
+    issued_sha256 = pdf.sha256(issued)
     document = CaseDocument(case=case, kind=kind, number=content["number"], content=content, sha256=digest,
-                            pdf=issued, pdf_sha256=pdf.sha256(issued), seal=pdf.sign(pdf.sha256(issued)))
+                            pdf_key=pdf.storage_key(issued_sha256), pdf_sha256=issued_sha256,
+                            seal=pdf.sign(issued_sha256))
+    store([(document.pdf_key, issued, "application/pdf")])
     session.add(document)
     if case.party is not None and not case.party.suishenban_account:
         _text(document, squad.district_id)
@@ -168,7 +179,7 @@ def _send(case: NonsiteCase, kind: DocumentKind, terms: dict, payable: bool = Fa
         outbox.enqueue("suishenban.document", district_id=squad.district_id, recipients=[_recipient(case)],
                        title=f"{DOCUMENT_NAMES[kind]} {content['number']}",
                        payload={**content, "sha256": digest, "pdf_sha256": document.pdf_sha256, "seal": document.seal,
-                                "pdf": base64.b64encode(issued).decode()})
+                                "pdf_key": document.pdf_key})  # the PDF is read from storage when sent
     return document
 
 
@@ -181,6 +192,8 @@ def _text(document: CaseDocument, district_id: int) -> None:
 
 
 DELIVERY_EVENTS = ("delivered", "signed")
+# The case's state while a document of each kind waits for its delivery.
+AWAITING_DELIVERY = {DocumentKind.notice: CaseState.notice_sent, DocumentKind.decision: CaseState.decided}
 
 
 def callback(*, event: str, number: str, at: datetime, amount: int | None = None, text: str | None = None,
@@ -210,15 +223,14 @@ def callback(*, event: str, number: str, at: datetime, amount: int | None = None
     if amount != due:
         raise Invalid(f"应缴金额 {due} 元（罚款 {case.fine} 元，加处罚款 {due - case.fine} 元），实缴 {amount} 元",
                       code="wrong_amount")
-    case.paid_amount, case.state = amount, CaseState.paid
+    case.paid_amount, case.paid_at, case.state = amount, at, CaseState.paid
     return document
 
 
 def _delivered(case: NonsiteCase, document: CaseDocument, at: datetime, channel: Channel) -> None:
     if document.delivered_at is not None:
         return  # a repeated receipt
-    expected = {DocumentKind.notice: CaseState.notice_sent, DocumentKind.decision: CaseState.decided}[document.kind]
-    if case.state != expected:
+    if case.state != AWAITING_DELIVERY[document.kind]:
         raise Conflict("案件状态与该送达回执不符", code="wrong_state")
     if channel != document.channel:
         raise Conflict(f"该文书未经{CHANNEL_NAMES[channel]}发出", code="wrong_channel")
@@ -241,7 +253,7 @@ def _statement(case: NonsiteCase, document: CaseDocument, at: datetime, text: st
         raise Conflict("当事人已提交陈述申辩", code="statement_given")
     if not text:
         raise Invalid("陈述申辩须有文字内容", code="statement_empty")
-    images = operations.decode_images(attachments)
+    images = operations.gather_media("suishenban", attachments)
     camera = case.alert.camera
     chain.lock_chains(camera.officer_id)
     for index, image in enumerate(images, start=1):
@@ -249,6 +261,41 @@ def _statement(case: NonsiteCase, document: CaseDocument, at: datetime, text: st
                         content_type=image.content_type, captured_at=at, lat=camera.lat, lng=camera.lng,
                         place=case.alert.place, subject_type=Subject.statement, subject_ref=str(case.id))
     case.statement_text, case.statement_at = text, at
+
+
+def post(actor: Officer, document_id: int, *, method: PostMethod, tracking_number: str) -> CaseDocument:
+    """邮寄: the squad posts a document not delivered electronically (随申办 and SMS failed, or the party has
+    neither), recording the method and tracking number; it is delivered when its 送达回证 is confirmed."""
+    require(actor, SQUAD_MANAGERS)
+    found = document(actor, document_id)
+    if found.delivered_at is not None:
+        raise Conflict("该文书已送达，无需邮寄", code="already_delivered")
+    if found.post_method is not None:
+        raise Conflict(f"该文书已于 {local_day(found.posted_at)} 邮寄（{found.tracking_number}）",
+                       code="already_posted")
+    if found.case.state != AWAITING_DELIVERY[found.kind]:
+        raise Conflict("案件状态与该文书不符", code="wrong_state")
+    found.channel, found.post_method, found.tracking_number = Channel.post, method, tracking_number
+    found.posted_at, found.posted_by = utcnow(), actor.id
+    return found
+
+
+def confirm_receipt(actor: Officer, document_id: int, *, received_on: date) -> CaseDocument:
+    """The 送达回证 came back: the date the party signed it is the document's delivery, which starts the
+    statement period (a notice) or the payment period (a decision) as an electronic delivery does."""
+    require(actor, SQUAD_MANAGERS)
+    found = document(actor, document_id)
+    if found.post_method is None:
+        raise Conflict("该文书未邮寄，不能确认邮寄送达", code="not_posted")
+    if found.delivered_at is not None:
+        raise Conflict(f"该文书已于 {local_day(found.delivered_at)} 送达", code="already_delivered")
+    if received_on < local_day(found.posted_at):
+        raise Invalid("送达回证日期早于邮寄日期", code="receipt_before_posting")
+    if received_on > local_day(utcnow()):
+        raise Invalid("送达回证日期晚于今天", code="receipt_in_future")
+    _delivered(found.case, found, datetime.combine(received_on, time.min, LOCAL_TZ), Channel.post)
+    found.receipt_on, found.receipt_confirmed_by = received_on, actor.id
+    return found
 
 
 # Administrative Penalty Law art. 67: paid within fifteen days of receiving the decision; art. 72: after that,

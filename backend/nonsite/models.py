@@ -22,6 +22,10 @@ class ViolationKind(Base):
     # (None: every violation is fined). The seeds name the rule, not the kinds nor the period: example defaults.
     first_offence_days: Mapped[int | None] = mapped_column(Integer)
     first_offence_example_default: Mapped[bool] = mapped_column(Boolean, default=True)
+    # 现场核实: a confirmed alert of this kind goes to the officer on duty nearby through the work-order queue
+    # before the case may go to 法制审核; in the queue under this complaint category. Example defaults (0090).
+    needs_visit: Mapped[bool] = mapped_column(Boolean, default=False)
+    order_category: Mapped[str] = mapped_column(String(32), default="other")
 
 
 class CalendarDay(Base):
@@ -176,6 +180,16 @@ CASE_STATE_NAMES = {
 }
 
 
+class Verification(str, enum.Enum):
+    pending = "pending"  # 待现场核实（工单在队员手中）
+    verified = "verified"  # 现场核实属实（工单办结）
+    not_verified = "not_verified"  # 现场未能核实（工单退单或移送）
+
+
+VERIFICATION_NAMES = {Verification.pending: "待现场核实", Verification.verified: "现场核实属实",
+                      Verification.not_verified: "现场未能核实"}
+
+
 class NonsiteCase(Base):
     """A non-site case, opened when a reviewer confirms an alert, and where it stands in its legal steps."""
 
@@ -202,6 +216,14 @@ class NonsiteCase(Base):
     statement_text: Mapped[str | None] = mapped_column(String(5000))
     statement_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paid_amount: Mapped[int | None] = mapped_column(Integer)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # as the payment callback says
+    # its record on the 两超期 clock of the supervision domain (case_record, number 非现场-<id>)
+    timeliness_case_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id"), index=True)
+    # 现场核实 through the work-order queue (kinds that need a visit): the order, and what the officer found
+    verification: Mapped[Verification | None] = mapped_column(_enum(Verification, 16))
+    verification_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_order.id"), index=True)
+    verification_note: Mapped[str | None] = mapped_column(String(1000))
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     alert: Mapped[Alert] = relationship(back_populates="case")
@@ -220,9 +242,18 @@ DOCUMENT_NAMES = {DocumentKind.notice: "违法行为告知书", DocumentKind.dec
 class Channel(str, enum.Enum):
     suishenban = "suishenban"  # 随申办
     sms = "sms"  # 短信（随申办送达不成或当事人无账号时）
+    post = "post"  # 邮寄（EMS/挂号信；送达回证由窗口人员确认）
 
 
-CHANNEL_NAMES = {Channel.suishenban: "随申办", Channel.sms: "短信"}
+CHANNEL_NAMES = {Channel.suishenban: "随申办", Channel.sms: "短信", Channel.post: "邮寄"}
+
+
+class PostMethod(str, enum.Enum):
+    ems = "ems"  # EMS 特快专递（法院专递式，附送达回证）
+    registered = "registered"  # 挂号信（附送达回证）
+
+
+POST_METHOD_NAMES = {PostMethod.ems: "EMS 特快专递", PostMethod.registered: "挂号信"}
 
 
 class CaseDocument(Base):
@@ -236,14 +267,24 @@ class CaseDocument(Base):
     number: Mapped[str] = mapped_column(String(64), unique=True)
     content: Mapped[dict] = mapped_column(JSON)
     sha256: Mapped[str] = mapped_column(String(64))
-    # As issued, with the seal image; never regenerated. None only for a document issued before documents
-    # became PDFs (migration 0073 keeps those rows: a legal record is not deleted to make room for a column).
-    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # As issued, with the seal image, in file storage (`nonsite/documents/<pdf_sha256>.pdf`, FILES_DIR or S3, swept
+    # as every stored file is); never regenerated. None only for a document issued before documents became PDFs
+    # (migration 0073 keeps those rows: a legal record is not deleted to make room for a column). Migration 0093
+    # moved the PDFs once kept in a column here into storage.
+    pdf_key: Mapped[str | None] = mapped_column(String(100), index=True)
     pdf_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     seal: Mapped[str | None] = mapped_column(String(80))  # keys.seal over pdf_sha256: `<key id>.<mac>`
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     channel: Mapped[Channel] = mapped_column(_enum(Channel, 16), default=Channel.suishenban)  # the latest tried
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 送达, as the channel confirms it
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 签收 by the party on 随申办
+    # 邮寄 (post), the fallback of last resort: how and under which tracking number it went, who sent it; the
+    # 送达回证 (the signed return card) date, confirmed at the desk, is its delivery
+    post_method: Mapped[PostMethod | None] = mapped_column(_enum(PostMethod, 16))
+    tracking_number: Mapped[str | None] = mapped_column(String(40))
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    posted_by: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    receipt_on: Mapped[date | None] = mapped_column(Date)  # 送达回证上的签收日期
+    receipt_confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
 
     case: Mapped[NonsiteCase] = relationship(back_populates="documents")

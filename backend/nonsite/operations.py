@@ -3,25 +3,29 @@ from __future__ import annotations
 
 import base64
 import binascii
+import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from backend import fetch
 from backend.config import settings
 from backend.db import session, utcnow
 from backend.errors import Conflict, Forbidden, Invalid
-from backend.evidence import chain
+from backend.evidence import chain, media
 from backend.evidence.models import Source, Subject
 from backend.evidence.operations import CLOCK_SKEW, submit_evidence
 from backend.images import validate_image
-from backend.nonsite import parties
+from backend.nonsite import parties, timeliness, verification
 from backend.nonsite.models import Alert, Camera, Decision, FalsePositive, NonsiteCase, ViolationKind
 from backend.nonsite.signing import sender_keys
 from backend.org.models import Officer, Role, Squad
 from backend.org.roles import DISTRICT_ADMINS, SQUAD_MANAGERS, require
 from backend.org.scope import get_visible
+
+RESOLVER = socket.getaddrinfo  # how a media URL's host is resolved (a hook: tests map names through it)
 
 
 def _known_kinds(codes: list[str]) -> None:
@@ -51,28 +55,59 @@ def register_camera(actor: Officer, *, code: str, name: str, sender: str, place:
 
 
 @dataclass(frozen=True)
-class Image:
+class Media:
+    """An image or the clip of an alert, checked, as it will enter the camera's evidence chain."""
+
     data: bytes
     content_type: str | None
 
 
-def decode_images(encoded: list[dict]) -> list[Image]:
-    """Decode and validate every image before anything is stored: one bad image refuses them all."""
-    if len(encoded) > settings().NONSITE_MAX_IMAGES:
+WORDS = fetch.Words("图片或视频", "media", "images")
+
+
+def _internal(sender: str) -> bool:
+    return sender in {name.strip() for name in settings().NONSITE_INTERNAL_SENDERS.split(",")}
+
+
+def _bytes_of(item: dict, sender: str, what: str, max_bytes: int) -> tuple[bytes, str | None]:
+    """The bytes of one image or clip: inline base64, or fetched from its URL without SSRF (`backend.fetch`)."""
+    if ("data" in item) == ("url" in item):
+        raise Invalid(f"{what}须给出 data（base64）或 url 之一", code="media_data_or_url")
+    if "url" in item:
+        data, served_type = fetch.fetch(item["url"], internal=_internal(sender), max_bytes=max_bytes,
+                                        timeout=settings().NONSITE_MEDIA_TIMEOUT_SECONDS, words=WORDS,
+                                        resolver=RESOLVER)
+        return data, item.get("content_type") or served_type
+    try:
+        return base64.b64decode(item["data"], validate=True), item.get("content_type")
+    except (binascii.Error, ValueError):
+        raise Invalid(f"{what}不是有效的 base64", code="bad_base64") from None
+
+
+def gather_media(sender: str, images: list[dict], clip: dict | None = None) -> list[Media]:
+    """Decode or fetch, then validate, every image and the clip before anything is stored: one bad file
+    refuses the alert. A clip must be an MP4 no longer than NONSITE_CLIP_MAX_SECONDS."""
+    if len(images) > settings().NONSITE_MAX_IMAGES:
         raise Invalid(f"最多 {settings().NONSITE_MAX_IMAGES} 张图片", code="too_many_images")
-    images = []
-    for number, item in enumerate(encoded, start=1):
+    gathered = []
+    for number, item in enumerate(images, start=1):
+        what = f"第 {number} 张图片"
+        data, content_type = _bytes_of(item, sender, what, settings().EVIDENCE_MAX_IMAGE_BYTES)
         try:
-            data = base64.b64decode(item["data"], validate=True)
-        except (binascii.Error, ValueError):
-            raise Invalid(f"第 {number} 张图片不是有效的 base64", code="bad_base64") from None
-        try:
-            validate_image(data, declared_type=item.get("content_type"),
-                           max_bytes=settings().EVIDENCE_MAX_IMAGE_BYTES)
+            validate_image(data, declared_type=content_type, max_bytes=settings().EVIDENCE_MAX_IMAGE_BYTES)
         except Invalid as refusal:
-            raise Invalid(f"第 {number} 张图片：{refusal.message}", code=refusal.code) from refusal
-        images.append(Image(data, item.get("content_type")))
-    return images
+            raise Invalid(f"{what}：{refusal.message}", code=refusal.code) from refusal
+        gathered.append(Media(data, content_type))
+    if clip is not None:
+        data, content_type = _bytes_of(clip, sender, "视频", settings().EVIDENCE_MAX_VIDEO_BYTES)
+        try:
+            media.validate_video(data, declared_type=content_type, max_bytes=settings().EVIDENCE_MAX_VIDEO_BYTES,
+                                 max_seconds=settings().NONSITE_CLIP_MAX_SECONDS,
+                                 max_fps=settings().EVIDENCE_MAX_VIDEO_FPS)
+        except Invalid as refusal:
+            raise Invalid(f"视频：{refusal.message}", code=refusal.code) from refusal
+        gathered.append(Media(data, content_type or "video/mp4"))
+    return gathered
 
 
 def _resend(existing: Alert, body_sha256: str) -> Alert:
@@ -93,9 +128,10 @@ def _burst(camera: Camera, kind: str, plate: str | None, shop: str | None, at: d
 
 
 def take_alert(*, sender: str, body_sha256: str, alert_id: str, camera_code: str, occurred_at: datetime, kind: str,
-               confidence: float, images: list[dict], place: str | None = None, plate: str | None = None,
-               shop: str | None = None, now: datetime | None = None) -> tuple[Alert, bool]:
-    """Store one alert and lock each of its images in its camera's evidence chain; (alert, whether new).
+               confidence: float, images: list[dict], clip: dict | None = None, place: str | None = None,
+               plate: str | None = None, shop: str | None = None, now: datetime | None = None) -> tuple[Alert, bool]:
+    """Store one alert and lock each of its images and its clip in its camera's evidence chain; (alert, whether
+    new). Files given by URL are fetched here, before the camera's chain is locked.
 
     A resend of the same alert id with the same body answers the first; everything is checked before
     anything is stored."""
@@ -114,7 +150,7 @@ def take_alert(*, sender: str, body_sha256: str, alert_id: str, camera_code: str
         raise Invalid("告警时间晚于服务器时间", code="occurred_in_future")
     if plate is not None:
         parties.check_plate(plate)
-    checked = decode_images(images)
+    checked = gather_media(sender, images, clip)
     chain.lock_chains(camera.officer_id)  # one camera's alerts one at a time: bursts merge, the chain stays linear
     first = _burst(camera, kind, plate, shop, occurred_at)
     alert = Alert(sender=sender, alert_id=alert_id, body_sha256=body_sha256, camera=camera, squad_id=camera.squad_id,
@@ -129,9 +165,9 @@ def take_alert(*, sender: str, body_sha256: str, alert_id: str, camera_code: str
     if first is not None:
         first.last_seen_at = max(first.last_seen_at, occurred_at)
     subject = first or alert
-    for number, image in enumerate(checked, start=1):
-        submit_evidence(camera.officer, client_id=f"nonsite-alert-{alert.id}-{number}", data=image.data,
-                        content_type=image.content_type, captured_at=occurred_at, lat=camera.lat, lng=camera.lng,
+    for number, item in enumerate(checked, start=1):
+        submit_evidence(camera.officer, client_id=f"nonsite-alert-{alert.id}-{number}", data=item.data,
+                        content_type=item.content_type, captured_at=occurred_at, lat=camera.lat, lng=camera.lng,
                         place=alert.place, subject_type=Subject.alert, subject_ref=str(subject.id),
                         source=Source.camera, now=now)
     return alert, True
@@ -139,7 +175,8 @@ def take_alert(*, sender: str, body_sha256: str, alert_id: str, camera_code: str
 
 def triage(actor: Officer, alert_id: int, *, decision: Decision, reason: str,
            false_positive: FalsePositive | None = None) -> Alert:
-    """Confirm an alert (a non-site case is opened) or dismiss it as a false positive, with the reason."""
+    """Confirm an alert (a non-site case is opened; a kind that needs a visit sends the officer on duty nearby a
+    work order to verify it, `verification.py`) or dismiss it as a false positive, with the reason."""
     require(actor, SQUAD_MANAGERS)
     alert = get_visible(Alert, alert_id, actor, what="告警")
     if alert.burst_of is not None:
@@ -152,8 +189,12 @@ def triage(actor: Officer, alert_id: int, *, decision: Decision, reason: str,
     alert.decided_by, alert.decided_at = actor.id, utcnow()
     if decision == Decision.confirmed:
         party = parties.of_plate(alert.plate, alert.camera.squad.district_id)
-        session.add(NonsiteCase(alert=alert, squad_id=alert.squad_id, opened_by=actor.id, opened_at=alert.decided_at,
-                                party=party))
+        case = NonsiteCase(alert=alert, squad_id=alert.squad_id, opened_by=actor.id, opened_at=alert.decided_at,
+                           party=party)
+        session.add(case)
+        session.flush()
+        verification.dispatch_if_needed(case, actor, alert.decided_at)
+        timeliness.on_clock(case, alert.decided_at)
     session.flush()
     return alert
 

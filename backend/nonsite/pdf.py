@@ -91,6 +91,20 @@ def _rights(content: dict) -> list[str]:
             for key, what in rights if content.get(key)]
 
 
+FOLDER = "nonsite/documents"
+
+
+def storage_key(pdf_sha256: str) -> str:
+    return f"{FOLDER}/{pdf_sha256}.pdf"
+
+
+def stored(key: str | None) -> bytes | None:
+    """An issued PDF from file storage (None for a document issued before documents became PDFs)."""
+    from backend.storage import get_storage
+
+    return None if key is None else get_storage().get(key)
+
+
 def sha256(pdf: bytes) -> str:
     return hashlib.sha256(pdf).hexdigest()
 

@@ -2,6 +2,7 @@
 its delivery and payment callbacks come back signed with its key (NONSITE_SUISHENBAN_KEY, both ways)."""
 from __future__ import annotations
 
+import base64
 import json
 import time
 
@@ -9,6 +10,7 @@ import requests
 
 from backend import outbox
 from backend.config import settings
+from backend.nonsite import pdf
 from backend.nonsite.signing import signature
 
 SENDER = "chengguan"  # how we name ourselves to 随申办
@@ -20,6 +22,10 @@ def send_document(recipients: list[str], payload: dict) -> outbox.Delivery:
     url, key = settings().NONSITE_SUISHENBAN_URL, settings().NONSITE_SUISHENBAN_KEY
     if not url or not key:
         raise outbox.NotConfigured("未配置随申办地址或密钥（NONSITE_SUISHENBAN_URL、NONSITE_SUISHENBAN_KEY）")
+    if "pdf_key" in payload:  # rows queued before 0093 carry the PDF itself
+        stored = pdf.stored(payload["pdf_key"])
+        payload = {**{name: value for name, value in payload.items() if name != "pdf_key"},
+                   "pdf": base64.b64encode(stored).decode()}
     body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()  # the party is in it
     post_signed(f"{url.rstrip('/')}/documents", key, body, "随申办")
     return outbox.Delivery(frozenset())

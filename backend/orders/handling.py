@@ -14,7 +14,7 @@ from backend.db import session, utcnow
 from backend.errors import Conflict, Invalid
 from backend.evidence import operations as evidence_operations
 from backend.evidence.models import Evidence, EvidenceKind, Subject
-from backend.orders import answers
+from backend.orders import answers, internal
 from backend.orders.models import FINISHED, STATUS_NAMES, Status, WorkOrder, WorkOrderEvent
 from backend.org.models import Officer, Role
 from backend.org.roles import SQUAD_MANAGERS, require
@@ -72,6 +72,7 @@ def _event(order: WorkOrder, kind: str, actor: Officer, note: str | None = None,
     session.add(event)
     session.flush()
     answers.queue_answer(order, event)
+    internal.tell(order, event)
     return event
 
 

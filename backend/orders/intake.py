@@ -36,6 +36,7 @@ from backend.orders.models import (
     SOURCE_DECIDES,
     STATUS_NAMES,
     OrderSource,
+    SourceKind,
     Status,
     WorkOrder,
     WorkOrderEvent,
@@ -88,6 +89,7 @@ def verify(source: OrderSource, body: bytes, timestamp: str | None, given: str |
 def _signed_fields(source_name: str, body: bytes, timestamp: str | None, given: str | None,
                    now: datetime) -> tuple[OrderSource, dict]:
     source = session.scalars(select(OrderSource).where(OrderSource.name == source_name,
+                                                       OrderSource.kind != SourceKind.internal,
                                                        OrderSource.active.is_(True))).one_or_none()
     if source is None:
         raise NotFound("未知的工单来源", code="unknown_source")

@@ -16,6 +16,7 @@ class SourceKind(str, enum.Enum):
     city_platform = "city_platform"  # 区城运中心 / 一网统管
     hotline = "hotline"  # 12345 市民服务热线
     grid = "grid"  # 城市网格化管理平台
+    internal = "internal"  # 本局其他业务（如非现场执法的现场核实）：no key, no answers, finished orders told back
 
 
 class Status(str, enum.Enum):

@@ -1,4 +1,4 @@
-"""Photos a source sends by URL, fetched into storage without server-side request forgery.
+"""Photos a source sends by URL, fetched into storage without server-side request forgery (`backend.fetch`).
 
 A URL must be http(s) and every address its host resolves to public, unless the source is configured as
 internal (a platform inside the government network): loopback, link-local (cloud metadata), private,
@@ -15,102 +15,17 @@ through an answer.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import socket
-import time
-from urllib.parse import urlsplit
 
-import requests
-from requests.adapters import HTTPAdapter
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-
+from backend import fetch
 from backend.config import settings
 from backend.errors import Invalid
 from backend.files import store
 from backend.images import validate_image
-from backend.orders.models import OrderSource, WorkOrder, WorkOrderPhoto
+from backend.orders.models import WorkOrder, WorkOrderPhoto
 
 MAX_PHOTOS = 4
 RESOLVER = socket.getaddrinfo  # how a photo's host is resolved (a hook: tests map names through it)
-
-
-def _refuse(url: str, why: str, code: str) -> Invalid:
-    return Invalid(f"照片 {url[:200]} {why}", code=code, errors={"photos": [why]})
-
-
-def _checked_address(url: str, source: OrderSource) -> str:
-    """The address the photo is fetched from: the host resolved once, every answer allowed for the source."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise _refuse(url, "不是 http(s) 地址", "bad_photo_url")
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        addresses = [info[4][0] for info in RESOLVER(parts.hostname, port, type=socket.SOCK_STREAM)]
-    except (OSError, UnicodeError, ValueError):
-        raise _refuse(url, "的主机名无法解析", "photo_unreachable") from None
-    if not addresses:
-        raise _refuse(url, "的主机名无法解析", "photo_unreachable")
-    if not source.internal and any(not ipaddress.ip_address(a.split("%")[0]).is_global for a in addresses):
-        raise _refuse(url, "指向内网、本机或保留地址，已拒绝（来源未配置为内网来源）", "photo_url_private")
-    return addresses[0]
-
-
-class _Pinned:
-    """A connection whose socket goes to `address` while Host, SNI and the certificate check keep the name."""
-
-    address: str
-
-    def _new_conn(self):
-        named, self._dns_host = self._dns_host, self.address
-        try:
-            return super()._new_conn()
-        finally:
-            self._dns_host = named
-
-
-def _pinned_pools(address: str) -> dict:
-    http = type("PinnedHTTPConnection", (_Pinned, HTTPConnection), {"address": address})
-    https = type("PinnedHTTPSConnection", (_Pinned, HTTPSConnection), {"address": address})
-    return {"http": type("PinnedHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": http}),
-            "https": type("PinnedHTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": https})}
-
-
-class PinnedAdapter(HTTPAdapter):
-    """A transport that connects to the address checked, whatever the name resolves to by then."""
-
-    def __init__(self, address: str):
-        self.address = address
-        super().__init__(max_retries=0)
-
-    def init_poolmanager(self, *args, **kwargs):
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = _pinned_pools(self.address)
-
-
-def _download(url: str, address: str) -> tuple[bytes, str | None]:
-    limit, deadline = settings().ORDERS_PHOTO_MAX_BYTES, time.monotonic() + settings().ORDERS_PHOTO_TIMEOUT_SECONDS
-    client = requests.Session()
-    client.trust_env = False  # no proxy from the environment: it would resolve the name again
-    client.mount("http://", PinnedAdapter(address))
-    client.mount("https://", PinnedAdapter(address))
-    try:
-        with client, client.get(url, stream=True, allow_redirects=False,
-                                timeout=settings().ORDERS_PHOTO_TIMEOUT_SECONDS) as response:
-            if response.status_code != 200:
-                raise _refuse(url, f"无法取得（HTTP {response.status_code}）", "photo_unreachable")
-            data = b""
-            for chunk in response.iter_content(65536):
-                data += chunk
-                if len(data) > limit:
-                    raise _refuse(url, f"超过 {limit} 字节", "photo_too_large")
-                if time.monotonic() > deadline:
-                    raise _refuse(url, "下载超时", "photo_timeout")
-            return data, response.headers.get("Content-Type")
-    except requests.Timeout:
-        raise _refuse(url, "下载超时", "photo_timeout") from None
-    except requests.RequestException as error:
-        raise _refuse(url, f"无法取得（{type(error).__name__}）", "photo_unreachable") from None
 
 
 def fetch_photos(order: WorkOrder, urls) -> None:
@@ -122,7 +37,9 @@ def fetch_photos(order: WorkOrder, urls) -> None:
         raise Invalid(f"photos 应为至多 {MAX_PHOTOS} 个图片地址的列表", code="bad_field", errors={"photos": ["无效"]})
     fetched = []
     for url in urls:
-        data, content_type = _download(url, _checked_address(url, order.source))
+        data, content_type = fetch.fetch(url, internal=order.source.internal,
+                                         max_bytes=settings().ORDERS_PHOTO_MAX_BYTES,
+                                         timeout=settings().ORDERS_PHOTO_TIMEOUT_SECONDS, resolver=RESOLVER)
         image = validate_image(data, declared_type=content_type, max_bytes=settings().ORDERS_PHOTO_MAX_BYTES)
         fetched.append((url, data, image))
     for url, data, image in fetched:

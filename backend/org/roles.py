@@ -40,6 +40,8 @@ CREDIT_PROGRESS_READERS = SQUAD_MANAGERS | TRAINING_STAFF | SUPERVISING_STAFF
 # Who read the orders' and complaints' analysis: repeats flagged for 重复投诉核查督办, the monthly report,
 # hot spots, the duty guidance and the case-count targets (a squad leader their squad's, district staff all).
 ORDER_ANALYSIS_READERS = SQUAD_MANAGERS | SUPERVISING_STAFF
+# Who read the non-site monthly report (alerts, precision, cases, delivery, payment): as the orders' analysis.
+NONSITE_REPORT_READERS = SQUAD_MANAGERS | SUPERVISING_STAFF
 
 # Whose work needs other people's personal images (evidence, check-in selfies, residents' photos), PIPL's
 # "minimum necessary": squad leaders decide on their squad's, district administrators handle cases and disputes.

@@ -17,7 +17,7 @@ from alembic import op
 import backend.db  # noqa: F401  (shared column types)
 
 revision: str = "0085"
-down_revision: str | Sequence[str] | None = "0073"
+down_revision: str | Sequence[str] | None = "0080"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

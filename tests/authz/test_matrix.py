@@ -718,6 +718,13 @@ MATRIX: dict[tuple[str, str], Endpoint] = {
     ("GET", "/api/nonsite/documents/<int:document_id>/pdf"):
         E(nonsite_document_ids, "403 403 403 403", "200 200 404 404", "- 200 200 404", "- 403 403 403",
           "- 403 403 403", reviewer="- 200 200 404"),
+    # post (邮寄) and its 送达回证: the squad's leader (a fresh notice: posted 200; not posted: receipt 409)
+    ("POST", "/api/nonsite/documents/<int:document_id>/post"):
+        E(nonsite_document_ids, "403 403 403 403", "200 200 404 404", "- 200 200 404", "- 403 403 403",
+          "- 403 403 403", body={"method": "ems", "tracking_number": "1151234567890"}, reviewer="- 403 403 403"),
+    ("POST", "/api/nonsite/documents/<int:document_id>/receipt"):
+        E(nonsite_document_ids, "403 403 403 403", "409 409 404 404", "- 409 409 404", "- 403 403 403",
+          "- 403 403 403", body={"received_on": "2026-12-01"}, reviewer="- 403 403 403"),
     ("POST", "/api/nonsite/cases/<int:case_id>/close"):
         E(nonsite_case_ids, "403 403 403 403", "409 409 404 404", "- 409 409 404", "- 403 403 403", "- 403 403 403",
           reviewer="- 403 403 403"),

@@ -21,6 +21,8 @@ from backend.community.operations import qr_version
 from backend.community.signing import office_signature
 from backend.db import local_day, session, utcnow
 from backend.duty.models import Post
+from backend.nonsite.models import Camera
+from backend.nonsite.operations import register_camera, take_alert
 from backend.orders.intake import seal_source_key, take
 from backend.orders.models import OrderSource, SourceKind
 from backend.org.models import CommunityOffice, Officer, Role
@@ -51,6 +53,24 @@ def _work_order(squad, spec: dict):
                     utcnow())
     session.commit()
     return order
+
+
+def _nonsite_alert(squad, spec: dict):
+    """An alert the video analysis platform sent for the squad's camera (taken in as the signed API takes it)."""
+    camera = session.scalars(select(Camera).where(Camera.squad_id == squad.id)).first()
+    if camera is None:
+        admin = Officer(badge_no=f"A{uuid.uuid4().hex[:10]}", name="区局管理员", role=Role.district_admin,
+                        district_id=squad.district_id)
+        session.add(admin)
+        camera = register_camera(admin, code=f"CAM{uuid.uuid4().hex[:8]}", name="南京西路口", sender="vision",
+                                 place="静安区南京西路 1266 号", lat=31.2271, lng=121.4584,
+                                 kinds=["muck_uncovered", "out_of_store"], squad_id=squad.id)
+    alert, _ = take_alert(sender="vision", body_sha256=uuid.uuid4().hex, alert_id=uuid.uuid4().hex,
+                          camera_code=camera.code, occurred_at=utcnow() - timedelta(minutes=5), kind=spec["kind"],
+                          confidence=0.9, plate=spec.get("plate"), shop=spec.get("shop"),
+                          images=[{"data": base64.b64encode(_image("photo")).decode(), "content_type": "image/jpeg"}])
+    session.commit()
+    return alert
 
 
 def _image(name: str) -> bytes:
@@ -124,6 +144,9 @@ class Replay:
         for name, spec in fixtures.get("orders", {}).items():
             order = _work_order(squads[spec.get("squad", next(iter(squads)))], spec)
             self.values[name] = {"id": order.id, "order_id": order.source_order_id}
+        for name, spec in fixtures.get("nonsite_alerts", {}).items():
+            alert = _nonsite_alert(squads[spec.get("squad", next(iter(squads)))], spec)
+            self.values[name] = {"id": alert.id}
         for media_id, image in fixtures.get("wechat_media", {}).items():
             self.fake_wechat.media[media_id] = (_image(image), "image/jpeg")
 
@@ -247,7 +270,8 @@ def openapi(client) -> dict:
 
 
 @pytest.mark.parametrize("path", CONTRACTS, ids=[path.stem for path in CONTRACTS])
-def test_contract_replays(path, client, make, fake_wechat, app, openapi):
+def test_contract_replays(path, client, make, fake_wechat, app, openapi, monkeypatch):
+    monkeypatch.setitem(app.config, "NONSITE_SENDER_KEYS", "vision=contract-vision-key")  # for nonsite_alerts
     contract = yaml.safe_load(path.read_text(encoding="utf-8"))
     replay = Replay(client, make, fake_wechat)
     replay.build(contract.get("fixtures", {}))
@@ -256,4 +280,5 @@ def test_contract_replays(path, client, make, fake_wechat, app, openapi):
 
 
 def test_there_is_a_contract_for_every_light_app():
-    assert {path.stem for path in CONTRACTS} >= {"duty", "evidence", "complaint", "classroom", "review"}
+    assert {path.stem for path in CONTRACTS} >= {"duty", "evidence", "complaint", "classroom", "review", "orders",
+                                                 "nonsite"}

@@ -18,6 +18,18 @@ def squad(make):
 
 
 @pytest.fixture
+def reviewer(make, squad):
+    return make.officer(Role.legal_reviewer, district=squad.district)
+
+
+@pytest.fixture
+def cam(client, make, squad):
+    from tests.nonsite.platform import camera
+
+    return camera(client, make, squad)
+
+
+@pytest.fixture
 def leader(make, squad):
     return make.officer(Role.squad_leader, squad=squad)
 
@@ -57,3 +69,23 @@ def _sms_server():
 @pytest.fixture
 def sms(app, monkeypatch, _sms_server):
     return _configured(app, monkeypatch, _sms_server, "NONSITE_SMS_URL", "NONSITE_SMS_KEY")
+
+
+@pytest.fixture(scope="session")
+def _media_server():
+    from tests.nonsite.platform import FakeMediaHost
+
+    host = FakeMediaHost().start()
+    yield host
+    host.stop()
+
+
+@pytest.fixture
+def media_host(app, monkeypatch, _media_server):
+    """The platform's media host; the `vision` platform is inside the government network (its URLs may be on
+    the loopback), `boxco` is not."""
+    _media_server.files.clear()
+    _media_server.requests.clear()
+    _media_server.slow = 0.0
+    monkeypatch.setitem(app.config, "NONSITE_INTERNAL_SENDERS", "vision")
+    return _media_server

@@ -3,16 +3,30 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from flask import Flask
+from sqlalchemy import func, select
+from werkzeug.serving import make_server
+
+from backend.db import session
+from backend.evidence.models import Evidence
+from backend.nonsite.models import Alert
 from backend.nonsite.signing import signature
 from backend.org.models import Role
 from tests.evidence.helpers import unique_jpeg
 
 KEYS = "vision=vision-key,boxco=boxco-key"
 KEY_OF = {"vision": "vision-key", "boxco": "boxco-key"}
+
+
+def stored() -> tuple[int, int]:
+    """How many alerts and evidence records there are: nothing half-stored is the same numbers after a refusal."""
+    return session.scalar(select(func.count()).select_from(Alert)), session.scalar(
+        select(func.count()).select_from(Evidence))
 
 
 def camera(client, make, squad, *, code: str | None = None, sender: str = "vision",
@@ -49,10 +63,20 @@ def send(client, body: dict | bytes, *, sender: str = "vision", key: str | None 
 
 
 def triage_to_case(client, make, leader, sent: dict) -> int:
+    """Confirm the alert; a kind that needs a visit is verified on site through its work order (an officer of
+    the squad is sent and resolves it)."""
     response = client.post(f"/api/nonsite/alerts/{sent['id']}/triage", headers=make.headers(leader),
                            json={"decision": "confirmed", "reason": "违法事实清楚"})
     assert response.status_code == 200, response.json
-    return response.json["case_id"]
+    case = client.get(f"/api/nonsite/cases/{response.json['case_id']}", headers=make.headers(leader)).json
+    if case["verification"] == "pending":
+        order_id, officer = case["verification_order_id"], make.officer(squad=leader.squad)
+        for who, action, fields in ((leader, "assign", {"officer_id": officer.id}), (officer, "start", {}),
+                                    (officer, "resolve", {"text": "现场核实属实"})):
+            acted = client.post(f"/api/orders/{order_id}/actions", headers=make.headers(who),
+                                json={"action": action, **fields})
+            assert acted.status_code == 200, acted.json
+    return case["id"]
 
 
 def to_notice(client, make, leader, reviewer, case_id: int, fine: int = 2000) -> dict:
@@ -70,3 +94,37 @@ def callback(client, suishenban, event: str, number: str, at: datetime, amount: 
     body, headers = suishenban.callback(event, number, at.isoformat(), amount, **extra)
     return client.post("/api/nonsite/suishenban/callbacks", data=body, content_type="application/json",
                        headers=headers)
+
+
+class FakeMediaHost:
+    """Where the platform keeps its snapshots and clips, on 127.0.0.1: what each name serves, and how slowly
+    (`slow` seconds before the first byte)."""
+
+    def __init__(self):
+        self.files: dict[str, tuple[bytes, str]] = {}
+        self.slow = 0.0
+        self.requests: list[str] = []
+        self.app = Flask(__name__)
+        self.app.add_url_rule("/media/<name>", "media", self._serve)
+
+    def _serve(self, name):
+        self.requests.append(name)
+        time.sleep(self.slow)
+        if name not in self.files:
+            return "not found", 404
+        data, content_type = self.files[name]
+        return data, 200, {"Content-Type": content_type}
+
+    def url(self, name: str, data: bytes | None = None, content_type: str = "image/jpeg") -> str:
+        """The address of `name`, serving `data` from now on when given."""
+        if data is not None:
+            self.files[name] = (data, content_type)
+        return f"http://127.0.0.1:{self._server.server_port}/media/{name}"
+
+    def start(self) -> FakeMediaHost:
+        self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()

@@ -7,25 +7,11 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
 
-from backend.db import session
 from backend.evidence.anchor import anchor_chains
-from backend.evidence.models import Evidence
-from backend.nonsite.models import Alert
 from backend.org.models import Role
 from tests.evidence.helpers import unique_jpeg
-from tests.nonsite.platform import alert, camera, send
-
-
-@pytest.fixture
-def cam(client, make, squad):
-    return camera(client, make, squad)
-
-
-def _counts() -> tuple[int, int]:
-    return session.scalar(select(func.count()).select_from(Alert)), session.scalar(
-        select(func.count()).select_from(Evidence))
+from tests.nonsite.platform import alert, send, stored
 
 
 def test_an_alert_is_stored_and_each_image_locked_in_the_cameras_own_chain(app, client, make, cam, leader,
@@ -57,10 +43,10 @@ def test_a_resend_answers_the_first_and_a_reused_alert_id_is_refused(client, cam
     again = send(client, body)
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json["id"] == first.json["id"] and again.json["evidence"] == first.json["evidence"]
-    before = _counts()
+    before = stored()
     reused = send(client, {**body, "confidence": 0.5})
     assert (reused.status_code, reused.json["error"]) == (409, "alert_id_reused")
-    assert _counts() == before
+    assert stored() == before
 
 
 @pytest.mark.parametrize("change, code", [
@@ -70,10 +56,10 @@ def test_a_resend_answers_the_first_and_a_reused_alert_id_is_refused(client, cam
     ({"timestamp": "soon"}, "bad_timestamp"),
 ])
 def test_an_unsigned_wrongly_signed_or_replayed_alert_is_refused(client, cam, change, code):
-    before = _counts()
+    before = stored()
     response = send(client, alert(cam["code"]), **change)
     assert (response.status_code, response.json["error"]) == (401, code)
-    assert _counts() == before
+    assert stored() == before
 
 
 def test_an_unsigned_request_is_refused_before_its_body_is_read(client, cam):
@@ -82,13 +68,13 @@ def test_an_unsigned_request_is_refused_before_its_body_is_read(client, cam):
 
 
 def test_an_alert_is_refused_whole_when_one_image_is_not_an_image(client, cam):
-    before = _counts()
+    before = stored()
     body = alert(cam["code"], images=[unique_jpeg()])
     body["images"].append({"data": base64.b64encode(b"GIF89a not really").decode()})
     response = send(client, body)
     assert (response.status_code, response.json["error"]) == (422, "not_an_image")
     assert "第 2 张图片" in response.json["message"]
-    assert _counts() == before
+    assert stored() == before
 
 
 @pytest.mark.parametrize("change, status, code", [
@@ -101,11 +87,11 @@ def test_an_alert_is_refused_whole_when_one_image_is_not_an_image(client, cam):
     ({"occurred_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat()}, 422, "occurred_in_future"),
 ])
 def test_bad_alerts_are_refused_with_a_reason_and_nothing_stored(client, cam, change, status, code):
-    before = _counts()
+    before = stored()
     response = send(client, {**alert(cam["code"]), **change})
     assert (response.status_code, response.json["error"]) == (status, code), response.json
     assert response.json["message"]
-    assert _counts() == before
+    assert stored() == before
 
 
 def test_a_platform_may_not_report_for_another_platforms_camera(client, cam):

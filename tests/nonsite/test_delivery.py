@@ -1,13 +1,16 @@
-"""Delivery of a case's documents: 签收 and 陈述申辩 reported by 随申办, and the SMS fallback when 随申办
-cannot deliver or the party has no account, undelivered until the gateway's receipt confirms it."""
+"""Delivery of a case's documents: 签收 and 陈述申辩 reported by 随申办, the SMS fallback when 随申办
+cannot deliver or the party has no account, undelivered until the gateway's receipt confirms it, and post
+(邮寄) with its method and tracking number, delivered by the 送达回证 date confirmed at the desk."""
 from __future__ import annotations
 
 import base64
-from datetime import datetime, timedelta, timezone
+import json
+from datetime import datetime, time, timedelta, timezone
 
 import pytest
 import time_machine
 
+from backend.db import local_day
 from backend.org.models import Role
 from backend.outbox import deliver
 from tests.evidence.helpers import unique_jpeg
@@ -15,11 +18,6 @@ from tests.nonsite.platform import alert, callback, camera, send, to_notice, tri
 
 SHANGHAI = timezone(timedelta(hours=8))
 FRIDAY = datetime(2026, 11, 27, 10, tzinfo=SHANGHAI)  # a Friday past, so the photos are not "in the future"
-
-
-@pytest.fixture
-def reviewer(make, squad):
-    return make.officer(Role.legal_reviewer, district=squad.district)
 
 
 def _party(client, make, squad, plate, *, account=True, phone="13812341234"):
@@ -106,3 +104,64 @@ def test_a_party_without_a_suishenban_account_is_texted_straight_away(
     assert notice["channel"] == "sms"
     deliver()
     assert suishenban.documents == [] and [t["reference"] for t in sms.texts] == [notice["number"]]
+
+
+def _post(client, make, who, document_id, **body):
+    raw = json.dumps({"method": "ems", "tracking_number": "1151234567890", **body})  # a lone surrogate escaped
+    return client.post(f"/api/nonsite/documents/{document_id}/post", headers=make.headers(who), data=raw,
+                       content_type="application/json")
+
+
+def _receipt(client, make, who, document_id, received_on):
+    return client.post(f"/api/nonsite/documents/{document_id}/receipt", headers=make.headers(who),
+                       json={"received_on": str(received_on)})
+
+
+def test_a_notice_posted_is_delivered_on_its_return_card_date_and_the_statement_period_starts(
+        client, make, squad, leader, reviewer):
+    case_id, notice = _notice(client, make, squad, leader, reviewer)
+    early = _receipt(client, make, leader, notice["id"], local_day())
+    assert (early.status_code, early.json["error"]) == (409, "not_posted")
+    posted = _post(client, make, leader, notice["id"], method="registered")
+    assert posted.status_code == 200, posted.json
+    assert (posted.json["channel"], posted.json["post_method"], posted.json["tracking_number"],
+            posted.json["delivered_at"]) == ("post", "registered", "1151234567890", None)
+    again = _post(client, make, leader, notice["id"], tracking_number="9999999999")
+    assert (again.status_code, again.json["error"]) == (409, "already_posted")
+    assert _case(client, make, leader, case_id)["documents"][0]["tracking_number"] == "1151234567890"
+
+    today = local_day()
+    friday = today + timedelta(days=(4 - today.weekday()) % 7)
+    with time_machine.travel(datetime.combine(friday + timedelta(days=1), time(9), SHANGHAI)):
+        before = _receipt(client, make, leader, notice["id"], today - timedelta(days=1))
+        assert (before.status_code, before.json["error"]) == (422, "receipt_before_posting")
+        future = _receipt(client, make, leader, notice["id"], friday + timedelta(days=2))
+        assert (future.status_code, future.json["error"]) == (422, "receipt_in_future")
+        assert _case(client, make, leader, case_id)["state"] == "notice_sent"  # nothing half-stored
+        confirmed = _receipt(client, make, leader, notice["id"], friday)
+        assert confirmed.status_code == 200, confirmed.json
+        assert confirmed.json["receipt_on"] == str(friday)
+        twice = _receipt(client, make, leader, notice["id"], friday)
+        assert (twice.status_code, twice.json["error"]) == (409, "already_delivered")
+        late_post = _post(client, make, leader, notice["id"])
+        assert (late_post.status_code, late_post.json["error"]) == (409, "already_delivered")
+    case = _case(client, make, leader, case_id)
+    # as an electronic delivery on that Friday: Monday to Wednesday, the period ends as Thursday begins
+    ends = datetime.combine(friday + timedelta(days=6), time.min, SHANGHAI)
+    assert (case["state"], datetime.fromisoformat(case["statement_due_at"])) == ("statement", ends)
+
+
+@pytest.mark.parametrize("body, status, error", [
+    ({"method": "pigeon"}, 422, "validation_error"), ({"tracking_number": "123"}, 422, "validation_error"),
+    ({"tracking_number": "1151234567890\ud800"}, 400, "invalid_text"),
+    ({"tracking_number": "9" * 10_000}, 422, "validation_error"),
+])
+def test_bad_post_records_are_refused(client, make, squad, leader, reviewer, body, status, error):
+    case_id, notice = _notice(client, make, squad, leader, reviewer)
+    refused = _post(client, make, leader, notice["id"], **body)
+    assert (refused.status_code, refused.json["error"]) == (status, error), refused.json
+    for received_on in ("2026-02-30", "99999-01-01", "2026-12-04T00:00:00"):
+        bad = client.post(f"/api/nonsite/documents/{notice['id']}/receipt", headers=make.headers(leader),
+                          json={"received_on": received_on})
+        assert bad.status_code == 422, (received_on, bad.json)
+    assert _case(client, make, leader, case_id)["documents"][0]["post_method"] is None

@@ -15,11 +15,6 @@ SHANGHAI = timezone(timedelta(hours=8))
 
 
 @pytest.fixture
-def reviewer(make, squad):
-    return make.officer(Role.legal_reviewer, district=squad.district)
-
-
-@pytest.fixture
 def admin(make, squad):
     return make.officer(Role.district_admin, district=squad.district)
 

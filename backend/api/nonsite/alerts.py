@@ -23,6 +23,22 @@ class ImageInSchema(Schema):
     content_type = fields.String(validate=validate.OneOf(["image/jpeg", "image/png"]))
 
 
+class MediaInSchema(Schema):
+    data = fields.String(metadata={"description": "内联：文件的 base64（与 url 二选一）"})
+    url = fields.String(validate=validate.Length(min=1, max=500), metadata={
+        "description": "按地址取：http(s)，须为公网地址（内网平台见 NONSITE_INTERNAL_SENDERS）；不跟随跳转，"
+                       "限时 NONSITE_MEDIA_TIMEOUT_SECONDS 秒，超过大小上限即拒绝",
+        "example": "https://vision.example.gov.cn/snap/VA-20261202-000123-1.jpg"})
+
+
+class ImageRefSchema(MediaInSchema):
+    content_type = fields.String(validate=validate.OneOf(["image/jpeg", "image/png"]))
+
+
+class ClipInSchema(MediaInSchema):
+    content_type = fields.String(validate=validate.OneOf(["video/mp4"]))
+
+
 class AlertInSchema(Schema):
     alert_id = fields.String(required=True, validate=validate.Length(min=1, max=40),
                              metadata={"description": "平台的告警编号；重复发送只记一次",
@@ -41,11 +57,15 @@ class AlertInSchema(Schema):
     shop = fields.String(validate=validate.Length(min=1, max=100),
                          metadata={"description": "识别出的店招或商户",
                                                                              "example": "老王水果店"})
-    images = fields.List(fields.Nested(ImageInSchema), required=True, validate=validate.Length(min=1))
+    images = fields.List(fields.Nested(ImageRefSchema), required=True, validate=validate.Length(min=1),
+                         metadata={"description": "图片（JPEG/PNG），内联或按地址，至少一张"})
+    clip = fields.Nested(ClipInSchema, metadata={
+        "description": "短视频（MP4，不长于 NONSITE_CLIP_MAX_SECONDS 秒），内联或按地址；与图片一同进入证据链"})
 
 
 class AlertEvidenceSchema(Schema):
     id = fields.Integer()
+    kind = fields.String(attribute="kind.value", metadata={"description": "photo 图片 / video 短视频"})
     seq = fields.Integer(metadata={"description": "在摄像头证据链中的序号"})
     sha256 = fields.String()
     record_hash = fields.String()
@@ -119,7 +139,8 @@ def _take_alert(body: dict) -> tuple[Alert, int]:
 @blp.route("/alerts", endpoint="alerts")
 class Alerts(MethodView):
     post = signed(signing.sender_keys, "NONSITE_SENDER_KEYS", _take_alert,
-                  "视频分析平台上报告警（签名；图片内联 base64，立即进入摄像头的证据链）", AlertSchema, AlertInSchema,
+                  "视频分析平台上报告警（签名；图片与短视频内联 base64 或按地址取，校验后立即进入摄像头的证据链）",
+                  AlertSchema, AlertInSchema,
                   status=201, alt_responses=((200, "同一告警编号已收到：返回第一次的结果", AlertSchema),
                                              (403, "该摄像头不由该发送方上报"), (409, "告警编号已用于另一条告警")))
     get = listing(blp, queries.alerts, AlertFilterSchema, AlertSchema, "告警（同一事件只列首条），新的在前",

@@ -20,6 +20,9 @@ class ViolationKindSchema(Schema):
     first_offence_days = fields.Integer(allow_none=True, metadata={
         "description": "首违不罚：当事人在此天数内首次该类违法，予以警告不罚款（空：不适用）"})
     first_offence_example_default = fields.Boolean(metadata={"description": "该天数为示例默认值，由区局确认或修改"})
+    needs_visit = fields.Boolean(metadata={
+        "description": "确认后须现场核实：派工单给附近在岗队员（示例默认值，由区局确认或修改）"})
+    order_category = fields.String(metadata={"description": "现场核实工单的问题类别"})
 
 
 class CameraInSchema(Schema):

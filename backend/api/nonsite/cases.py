@@ -4,7 +4,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
-from backend.api.fields import AwareDateTime, File, Int, from_now
+from backend.api.fields import AwareDateTime, Date, File, Int, from_now
 from backend.api.multipart import read_upload
 from backend.api.nonsite.alerts import AlertEvidenceSchema, ImageInSchema
 from backend.api.nonsite.common import blp, signed
@@ -15,8 +15,17 @@ from backend.api.views import detail, method, visible
 from backend.config import settings
 from backend.db import utcnow
 from backend.errors import NotFound
-from backend.nonsite import legal, queries, sms, suishenban
-from backend.nonsite.models import CASE_STATE_NAMES, CaseDocument, CaseState, Channel, NonsiteCase
+from backend.nonsite import legal, pdf, queries, sms, suishenban
+from backend.nonsite.models import (
+    CASE_STATE_NAMES,
+    VERIFICATION_NAMES,
+    CaseDocument,
+    CaseState,
+    Channel,
+    NonsiteCase,
+    PostMethod,
+    Verification,
+)
 from backend.org.roles import LEGAL_REVIEWERS, NONSITE_CASE_READERS, SQUAD_MANAGERS
 
 
@@ -28,9 +37,15 @@ class CaseDocumentSchema(Schema):
     pdf_sha256 = fields.String(metadata={"description": "签发的 PDF 的 SHA-256（GET /api/nonsite/documents/{id}/pdf）"})
     seal = fields.String(metadata={"description": "电子印章：以密钥环对 PDF 哈希的签名（<密钥编号>.<签名>）"})
     content = fields.Dict()
-    channel = fields.Enum(Channel, metadata={"description": "送达渠道：suishenban 随申办 / sms 短信（随申办不成时）"})
+    channel = fields.Enum(Channel, metadata={
+        "description": "送达渠道（最近一次）：suishenban 随申办 / sms 短信（随申办不成时）/ post 邮寄"})
     delivered_at = fields.AwareDateTime(allow_none=True, metadata={"description": "送达时间；空：未送达（待渠道确认）"})
     signed_at = fields.AwareDateTime(allow_none=True, metadata={"description": "当事人在随申办签收的时间"})
+    post_method = fields.Enum(PostMethod, allow_none=True,
+                              metadata={"description": "邮寄方式：ems / registered 挂号信"})
+    tracking_number = fields.String(allow_none=True, metadata={"description": "邮件单号"})
+    posted_at = fields.AwareDateTime(allow_none=True)
+    receipt_on = fields.Date(allow_none=True, metadata={"description": "送达回证上的签收日期（窗口确认）"})
 
 
 class NonsiteCaseSchema(Schema):
@@ -57,6 +72,13 @@ class NonsiteCaseSchema(Schema):
         "type": "string", "format": "date", "description": "免加处罚款的最后缴款日（决定书送达后 15 日）"})
     surcharge = Count(lambda c: legal.surcharge(c, utcnow()) if c.state == CaseState.served else 0,
                       metadata={"description": "当前加处罚款（元）：逾期每日按罚款 3%，不超过罚款数额"})
+    verification = fields.Enum(Verification, allow_none=True, metadata={
+        "description": "现场核实：pending 待核实 / verified 属实 / not_verified 未能核实；空：该类型无需现场核实"})
+    verification_name = Text(lambda c: VERIFICATION_NAMES.get(c.verification), allow_none=True)
+    verification_order_id = fields.Integer(allow_none=True, metadata={
+        "description": "现场核实工单（GET /api/orders/{id}：队员的回复与现场取证）"})
+    verification_note = fields.String(allow_none=True, metadata={"description": "队员的核实结果（办结回复或退单理由）"})
+    verified_at = fields.AwareDateTime(allow_none=True)
     closed_at = fields.AwareDateTime(allow_none=True)
     documents = Rows(lambda c: CaseDocumentSchema(many=True).dump(c.documents))
 
@@ -167,6 +189,42 @@ class SmsReceipt(MethodView):
                   alt_responses=((404, "未发出过该文号的文书"), (409, "该文书未经短信发出，或案件状态不符")))
 
 
+class DocumentPostSchema(Schema):
+    method = fields.Enum(PostMethod, required=True, metadata={"description": "ems EMS 特快专递 / registered 挂号信"})
+    tracking_number = fields.String(required=True, validate=validate.Regexp(
+        r"^[A-Za-z0-9]{8,30}$", error="邮件单号应为 8–30 位字母或数字"), metadata={"example": "1151234567890"})
+
+
+class PostReceiptSchema(Schema):
+    received_on = Date(required=True, metadata={"description": "送达回证上当事人签收的日期", "example": "2026-12-04"})
+
+
+@blp.route("/documents/<int:document_id>/post", endpoint="document_post")
+class DocumentPost(MethodView):
+    @auth_required(blp, *SQUAD_MANAGERS)
+    @blp.arguments(DocumentPostSchema)
+    @blp.response(200, CaseDocumentSchema)
+    @blp.alt_response(404, description="不存在或不在数据权限内")
+    @blp.alt_response(409, description="已送达、已邮寄，或案件状态不符")
+    def post(self, body, document_id):
+        """邮寄送达：记录邮寄方式与单号（随申办、短信均不能送达时）；送达以送达回证为准"""
+        audit_object("nonsite_document", document_id)
+        return legal.post(current_actor(), document_id, **body)
+
+
+@blp.route("/documents/<int:document_id>/receipt", endpoint="document_receipt")
+class DocumentReceipt(MethodView):
+    @auth_required(blp, *SQUAD_MANAGERS)
+    @blp.arguments(PostReceiptSchema)
+    @blp.response(200, CaseDocumentSchema)
+    @blp.alt_response(404, description="不存在或不在数据权限内")
+    @blp.alt_response(409, description="未邮寄，或已送达")
+    def post(self, body, document_id):
+        """确认邮寄送达（送达回证日期）：与电子送达一样起算陈述申辩期或缴款期"""
+        audit_object("nonsite_document", document_id)
+        return legal.confirm_receipt(current_actor(), document_id, **body)
+
+
 class VerifyInSchema(Schema):
     file = File(required=True, metadata={"description": "要核验的 PDF 文书"})
 
@@ -185,9 +243,9 @@ class DocumentPdf(MethodView):
     def get(self, document_id):
         """文书 PDF（签发时的原件，带电子印章；启用电子文书之前签发的文书没有 PDF：404 no_pdf）"""
         document = legal.document(current_actor(), document_id)
-        if document.pdf is None:
+        if document.pdf_key is None:
             raise NotFound("该文书签发于电子文书启用之前，没有 PDF 原件", code="no_pdf")
-        return Response(document.pdf, mimetype="application/pdf",
+        return Response(pdf.stored(document.pdf_key), mimetype="application/pdf",
                         headers={"Content-Disposition": f"inline; filename=document-{document.id}.pdf"})
 
 

@@ -18,7 +18,8 @@ class SourceCreateSchema(Schema):
     name = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9_-]{2,32}$"),
                          metadata={"description": "来源标识（入站地址的最后一段）", "example": "jingan-cy"})
     title = fields.String(required=True, validate=validate.Length(1, 64), metadata={"example": "静安区城运中心"})
-    kind = fields.String(required=True, validate=validate.OneOf([k.value for k in SourceKind]),
+    kind = fields.String(required=True, validate=validate.OneOf(
+                             [k.value for k in SourceKind if k != SourceKind.internal]),
                          metadata={"description": "city_platform 城运 / hotline 12345 / grid 网格"})
     key = fields.String(required=True, load_only=True, validate=validate.Length(32, 200),
                         metadata={"description": "与来源约定的签名密钥（HMAC-SHA256），至少 32 个字符",

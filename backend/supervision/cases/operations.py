@@ -169,6 +169,27 @@ def _upsert(district: District, row: dict, squad: Squad, officer: Officer, case:
     row["_case"] = case
 
 
+def track(number: str, *, district_id: int, squad_id: int, officer_id: int, discovered_on: date,
+          registered_on: date | None, closed_on: date | None = None, now: datetime | None = None) -> Case:
+    """A case another domain of ours owns (a non-site case) on the same 两超期 clock as imported ones: created
+    or updated by its number, its deadlines from discovery and 立案, its flags evaluated at once (事中预警: the
+    hourly `cases.deadlines` job warns before and when its deadlines pass, as for every case)."""
+    now = now or utcnow()
+    case = session.scalars(select(Case).where(Case.number == number)).one_or_none()
+    values = {"squad_id": squad_id, "officer_id": officer_id, "discovered_on": discovered_on,
+              "registered_on": registered_on, "closed_on": closed_on, **_deadlines(discovered_on, registered_on)}
+    if case is None:
+        case = Case(number=number, district_id=district_id, imported_at=now, updated_at=now, **values)
+        session.add(case)
+    else:
+        for name, value in values.items():
+            setattr(case, name, value)
+        case.updated_at = now
+    session.flush()
+    evaluate_cases([case], local_day(now), now)
+    return case
+
+
 def _deadlines(discovered_on: date, registered_on: date | None) -> dict:
     config = settings()
     return {

@@ -1,0 +1,58 @@
+"""The non-site monthly report per squad, as JSON and as an Excel workbook."""
+from io import BytesIO
+
+from flask import send_file
+from flask.views import MethodView
+from marshmallow import fields
+
+from backend.api.fields import Id, Month
+from backend.api.nonsite.common import blp
+from backend.api.schemas import Schema
+from backend.api.security import auth_required, current_actor
+from backend.nonsite import reports
+from backend.org.roles import NONSITE_REPORT_READERS
+from backend.supervision.points.exports import XLSX
+
+
+class NonsiteMonthlyQuerySchema(Schema):
+    month = Month(required=True, metadata={"example": "2026-11"})
+    squad_id = Id(metadata={"description": "只看此中队"})
+
+
+class NonsiteMonthlyRowSchema(Schema):
+    squad_id = fields.Integer()
+    squad = fields.String()
+    month = Month()
+    alerts = fields.Integer(metadata={"description": "本月发生的告警事件（同一事件的多条告警计一次）"})
+    confirmed = fields.Integer(metadata={"description": "其中已确认"})
+    dismissed = fields.Integer(metadata={"description": "其中已排除（误报）"})
+    precision = fields.Float(allow_none=True, metadata={"description": "准确率 = confirmed / (confirmed + dismissed)"})
+    cases = fields.Integer(metadata={"description": "本月立案"})
+    delivered = fields.Integer(metadata={"description": "本月送达的文书（告知书与决定书，任何渠道）"})
+    paid = fields.Integer(metadata={"description": "本月缴款的案件"})
+    paid_amount = fields.Integer(metadata={"description": "本月缴款金额（元，含加处罚款）"})
+    decisions = fields.Integer(metadata={"description": "本月作出的处罚决定"})
+    days_alert_to_decision = fields.Float(allow_none=True, metadata={
+        "description": "本月作出的决定从告警到决定的平均天数（一位小数）"})
+
+
+@blp.route("/reports/monthly", endpoint="monthly_report")
+class NonsiteMonthlyReport(MethodView):
+    @auth_required(blp, *NONSITE_REPORT_READERS)
+    @blp.arguments(NonsiteMonthlyQuerySchema, location="query")
+    @blp.response(200, NonsiteMonthlyRowSchema(many=True))
+    def get(self, query):
+        """非现场执法月报：各中队的告警、准确率、立案、送达、缴款、告警至决定天数"""
+        return reports.monthly(current_actor(), **query)
+
+
+@blp.route("/reports/monthly/export", endpoint="monthly_report_export")
+class NonsiteMonthlyReportExport(MethodView):
+    @auth_required(blp, *NONSITE_REPORT_READERS)
+    @blp.arguments(NonsiteMonthlyQuerySchema, location="query")
+    @blp.response(200, content_type=XLSX, description="Excel 文件")
+    def get(self, query):
+        """导出非现场执法月报（Excel）"""
+        data = reports.monthly_workbook(reports.monthly(current_actor(), **query))
+        return send_file(BytesIO(data), mimetype=XLSX, as_attachment=True,
+                         download_name=f"nonsite-report-{query['month']:%Y-%m}.xlsx")

@@ -19,7 +19,6 @@ from backend.db import session
 from backend.geo import LatLng
 from backend.nonsite.models import NonsiteCase, Verification, ViolationKind
 from backend.orders import internal
-from backend.orders import queries as order_queries
 from backend.orders.models import Status, WorkOrder, WorkOrderEvent
 from backend.org.models import Officer
 
@@ -27,10 +26,9 @@ DOMAIN_NAME = "nonsite"
 
 
 def officer_nearby(case: NonsiteCase, now: datetime) -> Officer | None:
-    """The squad's officer on duty nearest the camera (fewest orders in hand breaking ties), or None."""
+    """The squad's officer on duty nearest the camera (least work in hand breaking ties), or None."""
     camera = case.alert.camera
-    suggested = suggest_near(case.squad_id, LatLng(camera.lat, camera.lng), now,
-                             other_work=(order_queries.in_hand(),), limit=1)
+    suggested = suggest_near(case.squad_id, LatLng(camera.lat, camera.lng), now, limit=1)
     if not suggested or suggested[0]["basis"] == "squad":  # nobody on duty
         return None
     return session.get(Officer, suggested[0]["officer_id"])

@@ -81,7 +81,7 @@ def test_the_supervisor_returns_a_rectification_accepts_the_next_and_issues_and_
     issue = page.locator("#issue-form")
     page.locator("#notice-filter select").select_option("")
     page.get_by_role("button", name="筛选").click()
-    issue.get_by_label("依据督察记录").select_option(index=1)
+    issue.get_by_label("依据督察记录").select_option(index=1)  # the newest of the demo's findings: on 李娜
     issue.get_by_label("整改要求").fill("一周内完成整改并书面回复")
     issue.get_by_role("button", name="制发").click()  # no problem, no deadline: refused beside each
     expect(issue.locator('[data-error-for="problem"]')).not_to_be_empty()
@@ -92,11 +92,11 @@ def test_the_supervisor_returns_a_rectification_accepts_the_next_and_issues_and_
     issue.get_by_label("整改期限").fill(later)
     issue.get_by_role("button", name="制发").click()
     expect(page.locator("#notice")).to_contain_text("已制发")
-    expect(rows).to_have_count(2)
+    expect(rows).to_have_count(3)  # the demo's two notices and the one just issued
     expect(page.locator("#notice-title")).to_contain_text("待整改")
     issued = session.scalars(select(Notice).order_by(Notice.id.desc())).first()
     assert (issued.problem, issued.officer_id, str(issued.rectify_by)) == (
-        "复查时仍未佩戴执法记录仪", officer_id("JA1003"), later)  # to whom the finding names
+        "复查时仍未佩戴执法记录仪", officer_id("JA1002"), later)  # to whom the finding names
     number = issued.number
     session.rollback()
 

@@ -61,10 +61,10 @@ def test_the_trainer_imports_a_bank_with_one_bad_row_and_fixes_it(desk, tmp_path
 def test_the_supervisor_reads_findings_prints_a_notice_and_sees_the_months_case_report(desk):
     page = desk.page
     desk.arrive("/console/supervision", "JA0002")
-    expect(page.locator("#findings tbody tr")).to_have_count(2)
+    expect(page.locator("#findings tbody tr")).to_have_count(3)  # the demo's findings
     expect(page.locator("#findings tbody tr").first).to_contain_text("着装不规范")  # the most recent first
-    notice = page.locator("#notices tbody tr")
-    expect(notice).to_have_count(1)
+    expect(page.locator("#notices tbody tr")).to_have_count(2)
+    notice = page.locator("#notices tbody tr").first
     expect(notice).to_contain_text("督察告知单")
     with page.expect_popup() as opened:
         notice.get_by_role("button", name="打印").click()
@@ -77,5 +77,5 @@ def test_the_supervisor_reads_findings_prints_a_notice_and_sees_the_months_case_
     desk.shot("supervision-1-findings-and-report")
     page.get_by_label("月份").fill("2020-01")  # a month without cases: no squad in the report
     page.get_by_role("button", name="查看").click()
-    page.wait_for_function("Chart.getChart(document.getElementById('report-chart')).data.labels.length === 0")
+    page.wait_for_function("() => Chart.getChart(document.getElementById('report-chart')).data.labels.length === 0")
     assert not desk.errors, desk.errors

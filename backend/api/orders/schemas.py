@@ -82,7 +82,7 @@ class OrderEventSchema(Schema):
     kind = fields.String()
     status = fields.Function(lambda e: e.status.value, metadata={"type": "string"})
     status_name = fields.Function(lambda e: STATUS_NAMES[e.status], metadata={"type": "string"})
-    actor_name = fields.Function(lambda e: e.actor.name if e.actor is not None else None,
+    actor_name = fields.Function(lambda e: e.actor.name if e.actor is not None else None, allow_none=True,
                                  metadata={"type": "string", "description": "经办人（来源平台的变化为空）"})
     note = fields.String(allow_none=True)
     department = fields.String(allow_none=True)

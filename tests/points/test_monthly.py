@@ -1,18 +1,23 @@
 """Monthly points through HTTP: rules applied with caps, leaders' review, ETags, late data, explain."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from io import BytesIO
 
 import pytest
 from openpyxl import load_workbook
 
-from backend.db import session
+from backend.db import local_day, session
 from backend.org.models import Role
 from backend.outbox import deliver
 from backend.supervision.points import operations
 
 NOV = [date(2026, 11, d) for d in range(1, 31)]
+
+
+def last_months_third() -> date:
+    """A manual item's day must lie within the last year (Shanghai days): the 3rd of last month."""
+    return (local_day().replace(day=1) - timedelta(days=1)).replace(day=3)
 
 
 @pytest.fixture
@@ -203,15 +208,16 @@ def test_a_new_rule_version_applies_from_its_month_and_never_to_a_locked_month(
 
 
 def test_manual_items_by_leaders_count_at_once(client, make, officer, leader):
+    day = last_months_third()
     response = client.post("/api/points/manual-items", headers=make.headers(leader), json={
-        "officer_id": officer.id, "day": "2026-11-03", "item": "commendation", "quantity": 1,
+        "officer_id": officer.id, "day": str(day), "item": "commendation", "quantity": 1,
         "note": "市容环境整治表彰"})
     assert response.status_code == 201
     daily = client.get("/api/points/daily", query_string={"officer_id": officer.id}, headers=make.headers(officer))
     assert [(row["day"], row["item"], row["source"]) for row in daily.json] == [
-        ("2026-11-03", "commendation", "manual")]
+        (str(day), "commendation", "manual")]
     assert "市容环境整治表彰" in daily.json[0]["source_ref"]
-    assert sheet_of(client, make, officer, officer).json["total"] == "102.00"
+    assert sheet_of(client, make, officer, officer, f"{day:%Y-%m}").json["total"] == "102.00"
 
 
 @pytest.mark.parametrize("body, code", [
@@ -221,7 +227,7 @@ def test_manual_items_by_leaders_count_at_once(client, make, officer, leader):
 ])
 def test_bad_manual_items_are_refused(client, make, officer, leader, body, code):
     response = client.post("/api/points/manual-items", headers=make.headers(leader),
-                           json={"officer_id": officer.id, "day": "2026-11-03", **body})
+                           json={"officer_id": officer.id, "day": str(last_months_third()), **body})
     assert response.status_code == 422 and response.json["error"] == code
     assert client.get("/api/points/manual-items", headers=make.headers(leader)).json == []
 

@@ -2,14 +2,17 @@
 rules, quarterly and yearly confirmation — each refused with 403, a code and a Chinese message."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
-from backend.db import session
+from backend.db import local_day, session
 from backend.org.models import Role
 
-JULY = date(2026, 7, 6)
+
+def recent() -> date:
+    """A day that manual items accept (within the last year): the 6th of last month."""
+    return (local_day().replace(day=1) - timedelta(days=1)).replace(day=6)
 
 
 @pytest.fixture
@@ -29,7 +32,8 @@ def refused(response, code):
     return True
 
 
-def own_sheet(client, make, person, month="2026-07"):
+def own_sheet(client, make, person, month=None):
+    month = month or f"{recent():%Y-%m}"
     [row] = client.get("/api/points/monthly", query_string={"month": month, "officer_id": person.id},
                        headers=make.headers(person)).json
     return client.get(f"/api/points/monthly/{row['id']}", headers=make.headers(person))
@@ -42,7 +46,7 @@ def act(client, make, actor, sheet, action, **kw):
 
 def test_a_leader_cannot_record_a_commendation_for_himself(client, make, leader):
     response = client.post("/api/points/manual-items", headers=make.headers(leader), json={
-        "officer_id": leader.id, "day": "2026-07-06", "item": "commendation", "quantity": 1, "note": "给自己表彰"})
+        "officer_id": leader.id, "day": str(recent()), "item": "commendation", "quantity": 1, "note": "给自己表彰"})
     assert refused(response, "own_sheet")
     assert client.get("/api/points/manual-items", headers=make.headers(leader)).json == []
     assert client.get("/api/points/monthly", query_string={"officer_id": leader.id},
@@ -52,8 +56,8 @@ def test_a_leader_cannot_record_a_commendation_for_himself(client, make, leader)
 @pytest.mark.parametrize("action, body", [("adjustments", {"points": "5", "reason": "给自己加分"}),
                                           ("review", None), ("publish", None)])
 def test_a_leader_cannot_adjust_review_or_publish_his_own_sheet(client, make, facts, run_daily, leader, action, body):
-    facts.add(leader, JULY, "attendance")
-    run_daily(JULY)
+    facts.add(leader, recent(), "attendance")
+    run_daily(recent())
     sheet = own_sheet(client, make, leader)
     assert refused(act(client, make, leader, sheet, action, json=body), "own_sheet")
     after = own_sheet(client, make, leader).json
@@ -63,7 +67,7 @@ def test_a_leader_cannot_adjust_review_or_publish_his_own_sheet(client, make, fa
 def test_district_staff_cannot_lock_their_own_sheet(client, make, admin):
     colleague = make.officer(Role.district_admin, district=admin.district)
     assert client.post("/api/points/manual-items", headers=make.headers(colleague), json={
-        "officer_id": admin.id, "day": "2026-07-06", "item": "commendation", "quantity": 1,
+        "officer_id": admin.id, "day": str(recent()), "item": "commendation", "quantity": 1,
         "note": "专项整治表彰"}).status_code == 201
     sheet = own_sheet(client, make, admin)
     for action in ("review", "publish"):
@@ -76,12 +80,12 @@ def test_district_staff_cannot_lock_their_own_sheet(client, make, admin):
 def test_district_staff_cannot_make_a_rule_that_rescores_their_own_sheet(client, make, admin):
     colleague = make.officer(Role.district_admin, district=admin.district)
     client.post("/api/points/manual-items", headers=make.headers(colleague), json={
-        "officer_id": admin.id, "day": "2026-07-06", "item": "commendation", "quantity": 1, "note": "专项整治表彰"})
+        "officer_id": admin.id, "day": str(recent()), "item": "commendation", "quantity": 1, "note": "专项整治表彰"})
 
     def rule(item):
         return client.post("/api/points/rules", headers=make.headers(admin), json={
             "item": item, "category": "奖励", "points_per_unit": "5", "monthly_cap": "20",
-            "effective_from": "2026-07-01"})
+            "effective_from": str(recent().replace(day=1))})
 
     assert refused(rule("commendation"), "own_sheet")
     assert own_sheet(client, make, admin).json["total"] == "102.00"

@@ -31,12 +31,14 @@ def _referring_columns() -> dict[str, tuple]:
 def claim_keys(keys) -> None:
     """Keep writers of these storage keys and the orphan sweep apart until this transaction ends.
 
-    PostgreSQL: an advisory lock per key. SQLite: nothing more is needed, every writer (a request
+    PostgreSQL: an advisory lock per key, all in one statement. SQLite: nothing more is needed, every writer (a request
     that writes, a job) holds the database's write lock from its first statement until it ends.
     """
-    if session.connection().dialect.name == "postgresql":
-        for key in sorted(keys):
-            session.execute(text("select pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+    if session.connection().dialect.name == "postgresql" and (ordered := sorted(set(keys))):
+        # one statement for all of them, taken in key order (two writers of the same keys cannot deadlock)
+        session.execute(text("select count(pg_advisory_xact_lock(hashtext(k))) from "
+                             "(select k from unnest(cast(:keys as text[])) with ordinality as u(k, n) order by n) s"),
+                        {"keys": ordered})
 
 
 def store(writes: list[tuple[str, bytes, str]]) -> None:

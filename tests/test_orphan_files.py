@@ -80,3 +80,28 @@ def test_a_file_whose_record_never_committed_is_swept_and_the_others_kept(
     age_files(own_storage, 2)
     sweep_orphans(app)
     assert stored_files(app) == files_of_kept
+
+
+def test_one_claim_statement_holds_every_key_until_the_transaction_ends(app, database_url):
+    """All of a writer's keys are claimed at once (one statement on PostgreSQL): another transaction can take
+    none of them until the claim's transaction ends, the sweep included."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite: every writer holds the database's write lock; nothing per key")
+    from sqlalchemy import create_engine, text
+
+    from backend.db import session
+    from backend.files import claim_keys
+
+    other = create_engine(database_url)
+
+    def free(key: str) -> bool:
+        with other.connect() as conn:
+            return conn.execute(text("select pg_try_advisory_xact_lock(hashtext(:key))"), {"key": key}).scalar()
+
+    keys = ["orders/b.jpg", "orders/a.jpg", "orders/b.jpg", "community/c.png"]
+    claim_keys(keys)
+    assert [free(key) for key in keys] == [False] * 4
+    assert free("orders/d.jpg")
+    session.rollback()
+    assert all(free(key) for key in keys)
+    other.dispose()

@@ -22,7 +22,7 @@ from backend.community.deadlines import due_times
 from backend.community.models import Category
 from backend.community.privacy import encrypt_phone, mask_phone, normalize_phone
 from backend.config import settings
-from backend.db import session, utcnow
+from backend.db import local_day, session, utcnow
 from backend.errors import Conflict, DomainError, Invalid, NotFound
 from backend.files import claim_keys
 from backend.geo import to_gcj02
@@ -42,6 +42,7 @@ from backend.orders.models import (
     WorkOrderEvent,
 )
 from backend.orders.photos import fetch_photos
+from backend.supervision.points.operations import rebuild_past_day
 
 MAX_DESCRIPTION = 2000
 UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
@@ -154,11 +155,15 @@ def receive_followup(source_name: str, body: bytes, timestamp: str | None, given
         raise Invalid(f"未知的满意度：{word}（应为 满意、基本满意 或 不满意）", code="unknown_satisfaction")
     if order.status not in (Status.resolved, Status.closed):
         raise Conflict("工单尚未办结，不能回访", code="not_finished")
+    earlier = order.followup_at
     order.followup_result, order.followup_at = FOLLOWUP_RESULTS[word], now
     order.followup_note = _text(fields, "note", 500, required=False)
     session.add(WorkOrderEvent(order=order, kind="followup", status=order.status, at=now,
                                note=f"回访：{word}" + (f"，{order.followup_note}" if order.followup_note else "")))
     session.flush()
+    if earlier is not None and local_day(earlier) < local_day(now):
+        # only the latest 回访 counts (on its day): the earlier day's records and month no longer count this one
+        rebuild_past_day(local_day(earlier), "orders")
     return order
 
 

@@ -124,3 +124,43 @@ def test_a_refused_return_puts_the_order_back_in_the_squads_hands(client, make, 
     late = client.post(f"/api/orders/inbound/{source['name']}/updates",
                        **platform.signed({"order_id": other["order_id"], "status": "退单驳回"}))
     assert late.status_code == 409 and late.json["error"] == "bad_transition"
+
+
+def records(client, make, officer, days: int) -> list[set[tuple[str, str]]]:
+    """The officer's orders records of DAY and the `days` - 1 days after it, a set per day."""
+    last = DAY + timedelta(days=days - 1)
+    response = client.get("/api/points/daily", headers=make.headers(officer), query_string={
+        "officer_id": officer.id, "date_from": DAY.isoformat(), "date_to": last.isoformat()})
+    assert response.status_code == 200, response.json
+    by_day: list[set[tuple[str, str]]] = [set() for _ in range(days)]
+    for row in response.json:
+        by_day[(date.fromisoformat(row["day"]) - DAY).days].add((row["item"], row["quantity"]))
+    return by_day
+
+
+def test_only_the_latest_followup_counts_and_the_month_follows_it(client, make, platform, source, squad):
+    leader, alice, _ = people(make, squad)
+    order = handled(client, make, platform, source, leader, alice, 1, due=at(18), resolved=at(12))
+    on_time = ("order_on_time", "1.000")
+
+    def followup(satisfaction: str, days: int) -> None:
+        with time_machine.travel(at(13, days=days), tick=False):
+            inbound(client, platform, source, "followups", order_id=order["order_id"], satisfaction=satisfaction)
+        session.commit()
+        jobs.daily_records(DAY + timedelta(days=days))  # that night's job
+        session.commit()
+
+    followup("不满意", 0)
+    assert records(client, make, alice, 3) == [{on_time, ("order_dissatisfied", "1.000")}, set(), set()]
+    assert month(client, make, alice) == ({"order_on_time": "0.50", "order_dissatisfied": "-0.50"}, "100.00")
+    # the citizen is called again the next day and is now satisfied: that result counts, the earlier no longer
+    followup("满意", 1)
+    assert records(client, make, alice, 3) == [{on_time}, {("order_satisfied", "1.000")}, set()]
+    assert month(client, make, alice) == ({"order_on_time": "0.50", "order_satisfied": "0.20"}, "100.70")
+    # the platform sends the same result again a day later: still counted once (on the latest day)
+    followup("满意", 2)
+    assert records(client, make, alice, 3) == [{on_time}, set(), {("order_satisfied", "1.000")}]
+    assert month(client, make, alice) == ({"order_on_time": "0.50", "order_satisfied": "0.20"}, "100.70")
+    # a resend the same day replaces the day's result; nothing earlier to undo
+    followup("基本满意", 2)
+    assert records(client, make, alice, 3) == [{on_time}, set(), {("order_satisfied", "1.000")}]

@@ -64,6 +64,20 @@ def build_daily_records(day: date, sources: list[str] | None = None) -> int:
     return len(values)
 
 
+def rebuild_past_day(day: date, source: str) -> None:
+    """Late data changed what `source` derives for a past `day`: rebuild that day's records of the source
+    and bring the month of each officer whose records changed up to date (a locked month's difference
+    becomes a correction in the next open month)."""
+    def rows() -> set[tuple]:
+        return set(session.execute(select(DailyItem.officer_id, DailyItem.item, DailyItem.quantity)
+                                   .where(DailyItem.day == day, DailyItem.source == source)).tuples())
+    before = rows()
+    build_daily_records(day, [source])
+    changed = sorted({officer_id for officer_id, _, _ in before ^ rows()})
+    if changed:
+        refresh_month(day.replace(day=1), officer_ids=changed)
+
+
 def record_manual_item(actor: Officer, *, officer_id: int, day: date, item: str, quantity: Decimal,
                        note: str) -> ManualItem:
     """A leader records a commendation or cases handled; the day's records and month follow at once."""

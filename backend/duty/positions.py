@@ -11,6 +11,7 @@ from backend.config import settings
 from backend.db import insert_once, session, utcnow
 from backend.duty.checkins import check_accuracy, check_client_time, same_submission
 from backend.duty.models import Position, Shift
+from backend.duty.queries import in_track
 from backend.errors import DomainError, Invalid
 from backend.org.models import Officer
 
@@ -65,7 +66,7 @@ def add_position(officer: Officer, *, client_id: str, recorded_at: datetime, lat
     position = Position(client_id=client_id, officer_id=officer.id, shift_id=shift.id, source=source,
                         recorded_at=recorded_at, received_at=now, late_sync=late_sync, lat=point.lat, lng=point.lng,
                         coord_system=point.coord_system, accuracy_m=accuracy_m, inside=inside)
-    track = select(Position).where(Position.shift_id == shift.id)
+    track = select(Position).where(*in_track(shift.id, shift.starts_at, shift.ends_at))
     previous = session.scalars(track.where(Position.recorded_at <= recorded_at)
                                .order_by(Position.recorded_at.desc(), Position.id.desc()).limit(1)).first()
     following = session.scalars(track.where(Position.recorded_at > recorded_at)

@@ -1,15 +1,17 @@
 """Patrol positions from the app and from government-WeChat LOCATION events."""
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import UTC, datetime
 
-from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, select, union_all
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload
 
 from backend import geo
 from backend.config import settings
-from backend.db import session, utcnow
+from backend.db import compiled_once, session, utcnow
 from backend.duty.checkins import check_accuracy, check_client_time, same_submission
 from backend.duty.models import Position, Shift
 from backend.duty.queries import in_track
@@ -27,9 +29,9 @@ def _by_client_id(client_ids: list[str]) -> dict[str, Position]:
 
 def _shifts_over(officer: Officer, first: datetime, last: datetime) -> list[Shift]:
     """The officer's shifts running between two moments (shifts never overlap), locked for the track update."""
-    return list(session.scalars(select(Shift).where(
+    return list(session.scalars(select(Shift).options(joinedload(Shift.post)).where(
         Shift.officer_id == officer.id, Shift.starts_at <= last, Shift.ends_at >= first,
-    ).order_by(Shift.starts_at).with_for_update()))
+    ).order_by(Shift.starts_at).with_for_update(of=Shift)))
 
 
 def _set_step(position: Position, previous: Position | None) -> None:
@@ -68,19 +70,20 @@ def _pings(officer: Officer, items: list[dict], now: datetime, source: str) -> l
 
 def _into_track(shift: Shift, pings: list[Position]) -> list[Position]:
     """Put new pings of one shift into its stored track: each new ping's step, and the step of a stored ping
-    that now follows a new one (pings arrive in any order). Three reads, whatever the number of pings."""
+    that now follows a new one (pings arrive in any order). One read, whatever the number of pings."""
     if shift.post is not None:
         fence, allowance = shift.post.fence, settings().DUTY_MAX_ACCURACY_ALLOWANCE_M
         for ping in pings:
             ping.inside, _ = fence.admits(ping.point, ping.accuracy_m, allowance)
     first, last = pings[0].recorded_at, pings[-1].recorded_at
-    track = select(Position).where(*in_track(shift.id, shift.starts_at, shift.ends_at))
-    stored = list(session.scalars(track.where(Position.recorded_at <= first)
-                                  .order_by(Position.recorded_at.desc(), Position.id.desc()).limit(1)))
-    stored += session.scalars(track.where(Position.recorded_at > first, Position.recorded_at <= last)
-                              .order_by(Position.recorded_at, Position.id))
-    stored += session.scalars(track.where(Position.recorded_at > last)
-                              .order_by(Position.recorded_at, Position.id).limit(1))
+    track = select(Position.__table__).where(*in_track(shift.id, shift.starts_at, shift.ends_at))
+    around = union_all(  # the stored ping before the first new one, those among the new, the one after the last
+        select(track.where(Position.recorded_at <= first)
+               .order_by(Position.recorded_at.desc(), Position.id.desc()).limit(1).subquery()),
+        track.where(Position.recorded_at > first, Position.recorded_at <= last),
+        select(track.where(Position.recorded_at > last).order_by(Position.recorded_at, Position.id).limit(1)
+               .subquery()))
+    stored = list(session.scalars(select(Position).from_statement(around)))
     # A new ping goes after the stored pings of the same time (it gets a larger id), in the order submitted.
     merged = sorted([(p.recorded_at, 0, n, p) for n, p in enumerate(stored)]
                     + [(p.recorded_at, 1, n, p) for n, p in enumerate(pings)], key=lambda row: row[:3])
@@ -93,17 +96,29 @@ def _into_track(shift: Shift, pings: list[Position]) -> list[Position]:
     return pings
 
 
+_COLUMNS = [column for column in Position.__table__.columns if column.key != "id"]
+
+
+@functools.cache
+def _insert_statement(dialect_name: str, count: int):
+    """INSERT of `count` pings … ON CONFLICT DO NOTHING RETURNING (client id, id), compiled once per batch size."""
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}[dialect_name]
+    rows = [{c.key: bindparam(f"{c.key}_{n}", type_=c.type) for c in _COLUMNS} for n in range(count)]
+    table = Position.__table__
+    return compiled_once(dialect.insert(table).values(rows).on_conflict_do_nothing()
+                         .returning(table.c.client_id, table.c.id), dialect_name)
+
+
 def _insert(pings: list[Position]) -> None:
-    """One INSERT for the batch; a client id taken meanwhile by someone else is a conflict, nothing stored."""
-    columns = [c.key for c in Position.__table__.columns if c.key != "id"]
-    rows = [{key: getattr(p, key) for key in columns} for p in pings]
-    try:
-        with session.begin_nested():
-            ids = session.execute(insert(Position).returning(Position.id, sort_by_parameter_order=True), rows)
-            for ping, (ping_id,) in zip(pings, ids, strict=True):
-                ping.id = ping_id
-    except IntegrityError:
-        raise Conflict("该位置编号已被使用", code="client_id_reused") from None
+    """One INSERT for the batch. A client id another officer took at the same moment meanwhile (the shift lock
+    keeps out this officer's own copies) is a conflict, and the caller's transaction is rolled back whole."""
+    values = {f"{c.key}_{n}": getattr(ping, c.key) for n, ping in enumerate(pings) for c in _COLUMNS}
+    statement = _insert_statement(session.get_bind().dialect.name, len(pings))
+    ids = dict(session.execute(statement, values).all())
+    if len(ids) < len(pings):
+        raise Conflict("该位置编号已被使用", code="client_id_reused")
+    for ping in pings:
+        ping.id = ids[ping.client_id]
 
 
 def record_positions(officer: Officer, items: list[dict], *, now: datetime | None = None,
@@ -111,18 +126,21 @@ def record_positions(officer: Officer, items: list[dict], *, now: datetime | Non
     """Record pings in their shifts' tracks (in any order, across shifts and months): all or none; each ping
     with whether it is new. A repeated client id answers the first record (the same officer's) or a conflict.
 
-    A handful of statements whatever the batch's size: the client ids looked up, the shifts locked, the client
-    ids looked up again (a copy of the batch may have committed meanwhile), three reads of each shift's track,
-    one INSERT, and an UPDATE of a stored ping whose step changed."""
+    A handful of statements whatever the batch's size: the shifts locked (with their posts), the client ids
+    looked up, one read of each shift's track, one INSERT, and an UPDATE of a stored ping whose step changed."""
     now = now or utcnow()
     pings = _pings(officer, items, now, source)
+    # The shifts' tracks are ours first, so that a copy of the batch sent meanwhile is either seen or waits.
+    shifts = _shifts_over(officer, min(p.recorded_at for p in pings), max(p.recorded_at for p in pings))
     seen = _by_client_id([p.client_id for p in pings])
+    for client_id, stored in seen.items():  # another officer's client id: refused before anything is stored
+        try:
+            same_submission(stored, officer, "位置")
+        except DomainError as error:
+            raise _labelled(client_id, error) from None
     firsts = {}  # a client id twice in the batch: the first is recorded, the second answered as its repeat
     fresh = [firsts.setdefault(p.client_id, p) for p in pings if p.client_id not in seen and p.client_id not in firsts]
     if fresh:
-        shifts = _shifts_over(officer, min(p.recorded_at for p in fresh), max(p.recorded_at for p in fresh))
-        seen |= _by_client_id([p.client_id for p in fresh])  # again, now that the shifts' tracks are ours
-        fresh = [p for p in fresh if p.client_id not in seen]
         by_shift: dict[int, list[Position]] = {}
         for ping in sorted(fresh, key=lambda p: p.recorded_at):
             shift = next((s for s in shifts if s.starts_at <= ping.recorded_at <= s.ends_at), None)
@@ -138,10 +156,7 @@ def record_positions(officer: Officer, items: list[dict], *, now: datetime | Non
     results = []
     for ping in pings:
         if ping.client_id in seen:
-            try:
-                results.append((same_submission(seen[ping.client_id], officer, "位置"), False))
-            except DomainError as error:
-                raise _labelled(ping.client_id, error) from None
+            results.append((seen[ping.client_id], False))
         else:
             first = firsts[ping.client_id]
             results.append((first, first is ping))

@@ -23,6 +23,7 @@ from backend.duty import partitions
 from backend.duty.models import Position, PositionArchive
 from backend.duty.positions import add_positions
 from backend.duty.queries import shift_track, track_summary
+from backend.errors import Conflict
 from backend.migrate import alembic_config
 from backend.scheduler import SUCCEEDED, Runner
 from tests.clock import Clock
@@ -193,3 +194,24 @@ def test_the_migration_keeps_every_position_of_the_plain_table_in_its_month(data
         with server.connect() as conn:
             conn.execute(text(f'drop database if exists "{make_url(url).database}" with (force)'))
         server.dispose()
+
+
+def test_a_batch_arriving_around_stored_pings_makes_the_same_track_as_in_order(app, make):
+    officer, other = make.officer(), make.officer()
+    shift = make.shift(officer, local(2030, 1, 31, 22), local(2030, 2, 1, 6))
+    make.shift(other, local(2030, 1, 31, 22), local(2030, 2, 1, 6))
+    walk = pings(local(2030, 1, 31, 23, 40), 10)
+    now = local(2030, 2, 1, 0, 35)
+    assert add_positions(officer, walk[3:6], now=now) == (3, 0)  # the middle first, then around and repeated
+    assert add_positions(officer, [walk[9], walk[0], walk[4], walk[7], walk[0]], now=now) == (3, 2)
+    assert add_positions(officer, walk, now=now) == (4, 6)
+    track = shift_track(shift)
+    assert track["positions"] == 10 and track["track_metres"] == 90
+    steps = session.execute(select(Position.step_m, Position.step_seconds).where(Position.shift_id == shift.id)
+                            .order_by(Position.recorded_at)).all()
+    assert [round(m) for m, _ in steps] == [0] + [10] * 9 and [s for _, s in steps] == [0] + [300] * 9
+
+    with pytest.raises(Conflict) as taken:  # another officer's client id: refused, nothing of the batch stored
+        add_positions(other, [walk[1] | {"client_id": uuid.uuid4().hex}, walk[2]], now=now)
+    assert taken.value.code == "client_id_reused" and walk[2]["client_id"] in taken.value.message
+    assert session.scalar(select(func.count()).select_from(Position).where(Position.officer_id == other.id)) == 0

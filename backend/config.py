@@ -9,7 +9,7 @@ from dotenv import load_dotenv
 from flask import Flask, current_app
 
 from backend.domains import DOMAINS
-from backend.registry import Setting
+from backend.registry import Setting, resolve
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,9 +76,14 @@ def _typed(setting: Setting, value):
     return setting.type(str(value)) if setting.type is Decimal else setting.type(value)
 
 
+def _checked(setting: Setting, value):
+    return resolve(setting.check)(value) if setting.check else value
+
+
 def parse(config: Mapping) -> Settings:
-    """The frozen settings from an app's config (the environment's text, or overrides of any type)."""
-    return Settings(**{name: _typed(setting, config[name]) for name, setting in SETTINGS.items()})
+    """The frozen settings from an app's config (the environment's text, or overrides of any type); a value its
+    setting's check refuses raises ValueError, so the app does not start with it."""
+    return Settings(**{name: _checked(setting, _typed(setting, config[name])) for name, setting in SETTINGS.items()})
 
 
 def settings(app: Flask | None = None) -> Settings:

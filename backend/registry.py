@@ -41,6 +41,9 @@ class Setting(NamedTuple):
     type: type
     meaning: str = ""
     example_default: bool = False
+    # "module:function" given the typed value: raises ValueError with a message for the district when the value
+    # is refused (checked whenever the settings are parsed, hence at start), returns it otherwise
+    check: str | None = None
 
 
 class PointsItem(NamedTuple):

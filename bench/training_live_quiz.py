@@ -1,7 +1,8 @@
-"""2,000 trainees in one live class answer a pushed question within 10 seconds, against gunicorn on
+"""8,000 trainees in one city-wide live class answer a pushed question within 10 seconds, against gunicorn on
 PostgreSQL; then exam submissions of a 100-question paper against a bare endpoint in the same run.
 
-Targets (issue 8): no answer lost, p99 ≤ 300 ms (from the moment each answer is due, see `_scheduled`),
+Targets (issue 8 for a district's 2,000, issue 22 for the city's 8,000): no answer lost, p99 ≤ 300 ms (from
+the moment each answer is due, see `_scheduled`),
 the distribution correct within 2 s after the last answer. The exam figure is reported as a ratio:
 seconds per submission ÷ seconds per request of the bare endpoint (GET /api/health: auth-free, one
 `SELECT 1`) at the same concurrency.
@@ -32,7 +33,7 @@ from sqlalchemy import insert, select
 from bench._support import ROOT, fresh_postgres, production_server
 
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1/bench_training")
-TRAINEES = 2000
+TRAINEES = int(os.environ.get("BENCH_QUIZ_TRAINEES", "8000"))  # a district's class: 2,000
 WINDOW_SECONDS = 10.0
 CLIENT_THREADS = 100
 CLIENT_PROCESSES = 4
@@ -43,7 +44,7 @@ TARGET = {"lost": 0, "p99_ms": 300, "distribution_lag_s": 2.0}
 
 
 def _seed(app) -> dict:
-    """A district, a trainer, 2,000 trainees with tokens, a live class, a quiz question, a 100-question paper."""
+    """A district, a trainer, TRAINEES trainees with tokens, a live class, a quiz question, a 100-question paper."""
     from backend.db import session, utcnow
     from backend.org.auth import issue_token
     from backend.org.models import AuthToken, District, Officer, Role, Squad
@@ -144,9 +145,12 @@ def _parallel(port: int, jobs: list, threads: int) -> list:
 def _quiz_round(port: int, seed: dict) -> dict:
     class_path = f"/api/training/live-classes/{seed['class_id']}"
     trainer = _Client(port)
-    _, live_class = trainer.call("GET", class_path, seed["trainer"])
-    sig = live_class["join_url"].split("sig=")[1]  # the code on the classroom screen now (it rotates)
-    joins = _parallel(port, [("POST", f"{class_path}/join", t, {"sig": sig}) for t in seed["tokens"]], 32)
+    joins = []
+    for first in range(0, len(seed["tokens"]), 500):
+        _, live_class = trainer.call("GET", class_path, seed["trainer"])
+        sig = live_class["join_url"].split("sig=")[1]  # the code on the classroom screen now (it rotates)
+        joins += _parallel(port, [("POST", f"{class_path}/join", t, {"sig": sig})
+                                  for t in seed["tokens"][first:first + 500]], 32)
     assert all(status == 200 for status, _, _ in joins), Counter(s for s, _, _ in joins)
     status, quiz = trainer.call("POST", f"{class_path}/quizzes", seed["trainer"],
                                 {"question_id": seed["quiz_question"], "seconds": 60})
@@ -176,7 +180,7 @@ def _scheduled(port: int, jobs: list) -> tuple[list, float]:
     keep-alive client threads (several processes, so the client's own GIL does not skew latencies).
 
     Uniform arrivals: trainees read the question and answer over the window, about 200 a second (not
-    2,000 at t=0). Latency counts from each answer's due moment, not from when a free client thread
+    all at t=0). Latency counts from each answer's due moment, not from when a free client thread
     sent it, so a server that falls behind cannot hide its queue in the client's (coordinated omission).
     Returns (status, seconds, finished at) per job, times on the wall clock, and the start."""
     rng = random.Random(9)
@@ -226,7 +230,7 @@ def _latency(results: list) -> dict:
 
 
 def _bare_round(port: int) -> dict:
-    """The same schedule of 2,000 requests against the bare endpoint: what this machine and client allow."""
+    """The same schedule of as many requests against the bare endpoint: what this machine and client allow."""
     results, start = _scheduled(port, [("GET", "/api/health", None, None)] * TRAINEES)
     return {**_latency(results), "span_s": round(max(done for _, _, done in results) - start, 2)}
 

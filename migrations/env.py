@@ -4,6 +4,7 @@ from alembic import context
 import backend.models  # noqa: F401
 from backend import config as settings
 from backend.db import Base, make_engine
+from backend.migrate import not_a_partition
 
 config = context.config
 target_metadata = Base.metadata
@@ -34,6 +35,7 @@ def _run(connection) -> None:
             target_metadata=target_metadata,
             render_as_batch=True,
             compare_type=True,
+            include_name=not_a_partition(connection),
         )
         with context.begin_transaction():
             context.run_migrations()

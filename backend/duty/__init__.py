@@ -11,6 +11,9 @@ DOMAIN = Domain(
         Job(
             "duty.shift_reminders", {"hour": 6, "minute": 30}, "backend.duty.jobs.send_shift_reminders", catch_up=False
         ),
+        # PostgreSQL: this month's and the next months' position partitions; months past retention archived, dropped
+        Job("duty.position_partitions", {"day": 1, "hour": 0, "minute": 5}, "backend.duty.jobs.position_partitions",
+            period="month", executor="long"),
     ),
     settings=(
         Setting("DUTY_GRACE_MINUTES", "5", int, "check-in later than shift start + this is late", example_default=True),
@@ -40,6 +43,22 @@ DOMAIN = Domain(
             "a gap between pings longer than this counts as absent",
             example_default=True,
         ),
+        Setting(
+            "DUTY_POSITION_RETENTION_MONTHS",
+            "13",
+            int,
+            "months of patrol positions kept, the current one included (PostgreSQL); older months are archived "
+            "to file storage, then dropped; below 1 is refused at start",
+            example_default=True,
+            check="backend.duty.partitions:check_retention",
+        ),
+        Setting(
+            "DUTY_POSITION_MONTHS_AHEAD",
+            "2",
+            int,
+            "monthly partitions of patrol positions created this many months ahead (PostgreSQL; at least 1)",
+            check="backend.duty.partitions:check_months_ahead",
+        ),
         Setting("DUTY_REMINDER_URL", "https://localhost/app/duty/today", str, "link in the morning shift reminder"),
     ),
     points_sources=("backend.duty.points",),
@@ -51,5 +70,6 @@ DOMAIN = Domain(
         PointsItem("out_of_area_rejected", "离开责任区域未获批准", "次", "岗位纪律", "-1.00", "10"),
         PointsItem("patrol_km", "巡查里程", "公里", "勤务实绩", "0.10", "5"),
     ),
-    stored_files={"duty/selfies": ("backend.duty.models:DutyCheck.selfie_key",)},
+    stored_files={"duty/selfies": ("backend.duty.models:DutyCheck.selfie_key",),
+                  "duty/position-archives": ("backend.duty.models:PositionArchive.storage_key",)},
 )

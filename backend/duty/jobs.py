@@ -1,4 +1,4 @@
-"""Scheduled duty work: close yesterday, remind officers of today's shifts."""
+"""Scheduled duty work: close yesterday, remind officers of today's shifts, keep the position partitions."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -8,6 +8,7 @@ from sqlalchemy import and_, exists, select, update
 
 from backend.config import settings
 from backend.db import LOCAL_TZ, local_day, session, utcnow
+from backend.duty import partitions
 from backend.duty.models import DUTY_TYPE_NAMES, CheckKind, DutyCheck, Shift
 from backend.wechat.messages import queue_text_card
 
@@ -64,3 +65,9 @@ def send_shift_reminders(day: date | None = None, now: datetime | None = None) -
         shift.reminded_at = now
     session.flush()
     return {"officers": len(by_officer), "queued": queued}
+
+
+def position_partitions(month: date) -> dict:
+    """PostgreSQL: the month's and the next months' position partitions exist; months past the retention are
+    archived to file storage (gzip CSV, SHA-256 recorded) and dropped."""
+    return partitions.maintain(month)

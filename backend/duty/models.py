@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -166,17 +167,21 @@ class DutyCheck(PhoneFix, Base):
 
 
 class Position(PhoneFix, Base):
-    """A patrol position ping; each keeps the step from the previous ping of its shift."""
+    """A patrol position ping; each keeps the step from the previous ping of its shift.
+
+    On PostgreSQL the table is partitioned by local month of `recorded_at` (backend/duty/partitions.py): its
+    primary key there is (id, recorded_at) and a client id is unique with its time, as a partitioned table's
+    unique keys must hold the partition key. A year of the city's pings passes 2^31, hence a 64-bit id."""
 
     __tablename__ = "duty_position"
     __scope__ = ("officer", "officer_id")
     __table_args__ = (
-        UniqueConstraint("client_id"),
+        UniqueConstraint("client_id", "recorded_at"),
         CheckConstraint("coord_system = 'gcj02'", name="coord_system"),
         Index("ix_duty_position_shift_id_recorded_at", "shift_id", "recorded_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     client_id: Mapped[str] = mapped_column(String(64))
     officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id"), index=True)
     shift_id: Mapped[int] = mapped_column(ForeignKey("duty_shift.id"))
@@ -190,3 +195,19 @@ class Position(PhoneFix, Base):
     @property
     def point(self) -> LatLng:
         return LatLng(self.lat, self.lng)
+
+
+class PositionArchive(Base):
+    """One file of a month's patrol positions exported before its partition was dropped (gzip CSV)."""
+
+    __tablename__ = "duty_position_archive"
+    __table_args__ = (UniqueConstraint("storage_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(Date, index=True)  # the local month's first day
+    part: Mapped[int] = mapped_column(Integer)  # 1, 2 … in the order written
+    storage_key: Mapped[str] = mapped_column(String(256))
+    rows: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    bytes: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    sha256: Mapped[str] = mapped_column(String(64))  # of the stored (compressed) file
+    archived_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

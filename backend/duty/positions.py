@@ -1,34 +1,37 @@
 """Patrol positions from the app and from government-WeChat LOCATION events."""
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, union_all
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload
 
 from backend import geo
 from backend.config import settings
-from backend.db import insert_once, session, utcnow
+from backend.db import compiled_once, session, utcnow
 from backend.duty.checkins import check_accuracy, check_client_time, same_submission
 from backend.duty.models import Position, Shift
-from backend.errors import DomainError, Invalid
+from backend.duty.queries import in_track
+from backend.errors import Conflict, DomainError, Invalid
 from backend.org.models import Officer
 
 log = logging.getLogger(__name__)
 
 
-def _shift_at(officer: Officer, moment: datetime) -> Shift:
-    """The officer's shift running at `moment` (shifts never overlap), locked for the track update."""
-    shift = session.scalars(select(Shift).where(
-        Shift.officer_id == officer.id, Shift.starts_at <= moment, Shift.ends_at >= moment,
-    ).with_for_update()).first()
-    if shift is None:
-        raise Invalid("该位置的时间不在您的任何班次内", code="no_shift_at_time")
-    return shift
+def _by_client_id(client_ids: list[str]) -> dict[str, Position]:
+    if not client_ids:
+        return {}
+    return {p.client_id: p for p in session.scalars(select(Position).where(Position.client_id.in_(client_ids)))}
 
 
-def _by_client_id(client_id: str) -> Position | None:
-    return session.scalars(select(Position).where(Position.client_id == client_id)).one_or_none()
+def _shifts_over(officer: Officer, first: datetime, last: datetime) -> list[Shift]:
+    """The officer's shifts running between two moments (shifts never overlap), locked for the track update."""
+    return list(session.scalars(select(Shift).options(joinedload(Shift.post)).where(
+        Shift.officer_id == officer.id, Shift.starts_at <= last, Shift.ends_at >= first,
+    ).order_by(Shift.starts_at).with_for_update(of=Shift)))
 
 
 def _set_step(position: Position, previous: Position | None) -> None:
@@ -44,53 +47,137 @@ def _set_step(position: Position, previous: Position | None) -> None:
     position.step_inside_seconds = seconds if both_inside and within_gap else 0
 
 
+def _labelled(client_id: str, error: DomainError) -> DomainError:
+    error.message = f"位置 {client_id}：{error.message}"
+    return error
+
+
+def _pings(officer: Officer, items: list[dict], now: datetime, source: str) -> list[Position]:
+    """The pings as submitted, checked (time, coordinates, accuracy), not yet in a shift."""
+    pings = []
+    for item in items:
+        try:
+            late_sync = check_client_time(item["recorded_at"], now)
+            point = geo.to_gcj02(item["lat"], item["lng"], item["coord_system"])
+            check_accuracy(item["accuracy_m"])
+        except DomainError as error:
+            raise _labelled(item["client_id"], error) from None
+        pings.append(Position(client_id=item["client_id"], officer_id=officer.id, source=source,
+                              recorded_at=item["recorded_at"], received_at=now, late_sync=late_sync, lat=point.lat,
+                              lng=point.lng, coord_system=point.coord_system, accuracy_m=item["accuracy_m"]))
+    return pings
+
+
+def _into_track(shift: Shift, pings: list[Position]) -> list[Position]:
+    """Put new pings of one shift into its stored track: each new ping's step, and the step of a stored ping
+    that now follows a new one (pings arrive in any order). One read, whatever the number of pings."""
+    if shift.post is not None:
+        fence, allowance = shift.post.fence, settings().DUTY_MAX_ACCURACY_ALLOWANCE_M
+        for ping in pings:
+            ping.inside, _ = fence.admits(ping.point, ping.accuracy_m, allowance)
+    first, last = pings[0].recorded_at, pings[-1].recorded_at
+    track = select(Position.__table__).where(*in_track(shift.id, shift.starts_at, shift.ends_at))
+    around = union_all(  # the stored ping before the first new one, those among the new, the one after the last
+        select(track.where(Position.recorded_at <= first)
+               .order_by(Position.recorded_at.desc(), Position.id.desc()).limit(1).subquery()),
+        track.where(Position.recorded_at > first, Position.recorded_at <= last),
+        select(track.where(Position.recorded_at > last).order_by(Position.recorded_at, Position.id).limit(1)
+               .subquery()))
+    stored = list(session.scalars(select(Position).from_statement(around)))
+    # A new ping goes after the stored pings of the same time (it gets a larger id), in the order submitted.
+    merged = sorted([(p.recorded_at, 0, n, p) for n, p in enumerate(stored)]
+                    + [(p.recorded_at, 1, n, p) for n, p in enumerate(pings)], key=lambda row: row[:3])
+    new = {id(p) for p in pings}
+    previous = None
+    for _, _, _, ping in merged:
+        if id(ping) in new or (previous is not None and id(previous) in new):
+            _set_step(ping, previous)
+        previous = ping
+    return pings
+
+
+_COLUMNS = [column for column in Position.__table__.columns if column.key != "id"]
+
+
+@functools.cache
+def _insert_statement(dialect_name: str, count: int):
+    """INSERT of `count` pings … ON CONFLICT DO NOTHING RETURNING (client id, id), compiled once per batch size."""
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}[dialect_name]
+    rows = [{c.key: bindparam(f"{c.key}_{n}", type_=c.type) for c in _COLUMNS} for n in range(count)]
+    table = Position.__table__
+    return compiled_once(dialect.insert(table).values(rows).on_conflict_do_nothing()
+                         .returning(table.c.client_id, table.c.id), dialect_name)
+
+
+def _insert(pings: list[Position]) -> None:
+    """One INSERT for the batch. A client id another officer took at the same moment meanwhile (the shift lock
+    keeps out this officer's own copies) is a conflict, and the caller's transaction is rolled back whole."""
+    values = {f"{c.key}_{n}": getattr(ping, c.key) for n, ping in enumerate(pings) for c in _COLUMNS}
+    statement = _insert_statement(session.get_bind().dialect.name, len(pings))
+    ids = dict(session.execute(statement, values).all())
+    if len(ids) < len(pings):
+        raise Conflict("该位置编号已被使用", code="client_id_reused")
+    for ping in pings:
+        ping.id = ids[ping.client_id]
+
+
+def record_positions(officer: Officer, items: list[dict], *, now: datetime | None = None,
+                     source: str = "app") -> list[tuple[Position, bool]]:
+    """Record pings in their shifts' tracks (in any order, across shifts and months): all or none; each ping
+    with whether it is new. A repeated client id answers the first record (the same officer's) or a conflict.
+
+    A handful of statements whatever the batch's size: the shifts locked (with their posts), the client ids
+    looked up, one read of each shift's track, one INSERT, and an UPDATE of a stored ping whose step changed."""
+    now = now or utcnow()
+    pings = _pings(officer, items, now, source)
+    # The shifts' tracks are ours first, so that a copy of the batch sent meanwhile is either seen or waits.
+    shifts = _shifts_over(officer, min(p.recorded_at for p in pings), max(p.recorded_at for p in pings))
+    seen = _by_client_id([p.client_id for p in pings])
+    for client_id, stored in seen.items():  # another officer's client id: refused before anything is stored
+        try:
+            same_submission(stored, officer, "位置")
+        except DomainError as error:
+            raise _labelled(client_id, error) from None
+    firsts = {}  # a client id twice in the batch: the first is recorded, the second answered as its repeat
+    fresh = [firsts.setdefault(p.client_id, p) for p in pings if p.client_id not in seen and p.client_id not in firsts]
+    if fresh:
+        by_shift: dict[int, list[Position]] = {}
+        for ping in sorted(fresh, key=lambda p: p.recorded_at):
+            shift = next((s for s in shifts if s.starts_at <= ping.recorded_at <= s.ends_at), None)
+            if shift is None:
+                raise _labelled(ping.client_id, Invalid("该位置的时间不在您的任何班次内", code="no_shift_at_time"))
+            ping.shift_id = shift.id
+            by_shift.setdefault(shift.id, []).append(ping)
+        for shift in shifts:
+            if shift.id in by_shift:
+                _into_track(shift, by_shift[shift.id])
+        _insert(fresh)
+        session.flush()  # the stored pings whose step changed
+    results = []
+    for ping in pings:
+        if ping.client_id in seen:
+            results.append((seen[ping.client_id], False))
+        else:
+            first = firsts[ping.client_id]
+            results.append((first, first is ping))
+    return results
+
+
 def add_position(officer: Officer, *, client_id: str, recorded_at: datetime, lat: float, lng: float,
                  coord_system: str, accuracy_m: float, source: str = "app",
                  now: datetime | None = None) -> tuple[Position, bool]:
     """Record one ping in its shift's track (pings may arrive in any order); (ping, whether new)."""
-    now = now or utcnow()
-    existing = _by_client_id(client_id)
-    if existing is not None:
-        return same_submission(existing, officer, "位置"), False
-    late_sync = check_client_time(recorded_at, now)
-    point = geo.to_gcj02(lat, lng, coord_system)
-    check_accuracy(accuracy_m)
-    shift = _shift_at(officer, recorded_at)
-    existing = _by_client_id(client_id)  # again, now that the shift's track is ours
-    if existing is not None:
-        return same_submission(existing, officer, "位置"), False
-    inside = None
-    if shift.post is not None:
-        inside, _ = shift.post.fence.admits(point, accuracy_m, settings().DUTY_MAX_ACCURACY_ALLOWANCE_M)
-    position = Position(client_id=client_id, officer_id=officer.id, shift_id=shift.id, source=source,
-                        recorded_at=recorded_at, received_at=now, late_sync=late_sync, lat=point.lat, lng=point.lng,
-                        coord_system=point.coord_system, accuracy_m=accuracy_m, inside=inside)
-    track = select(Position).where(Position.shift_id == shift.id)
-    previous = session.scalars(track.where(Position.recorded_at <= recorded_at)
-                               .order_by(Position.recorded_at.desc(), Position.id.desc()).limit(1)).first()
-    following = session.scalars(track.where(Position.recorded_at > recorded_at)
-                                .order_by(Position.recorded_at, Position.id).limit(1)).first()
-    _set_step(position, previous)
-    stored = insert_once(position)
-    if stored is None:  # the same id committed meanwhile
-        return same_submission(_by_client_id(client_id), officer, "位置"), False
-    if following is not None:
-        _set_step(following, stored)
-    session.flush()
-    return stored, True
+    item = {"client_id": client_id, "recorded_at": recorded_at, "lat": lat, "lng": lng,
+            "coord_system": coord_system, "accuracy_m": accuracy_m}
+    [(position, new)] = record_positions(officer, [item], now=now, source=source)
+    return position, new
 
 
 def add_positions(officer: Officer, items: list[dict], now: datetime | None = None) -> tuple[int, int]:
     """A batch of pings from the app: all recorded or none; (new, duplicates)."""
-    created = duplicates = 0
-    for item in sorted(items, key=lambda i: i["recorded_at"]):
-        try:
-            _, new = add_position(officer, now=now, **item)
-        except DomainError as error:
-            error.message = f"位置 {item['client_id']}：{error.message}"
-            raise
-        created, duplicates = created + new, duplicates + (not new)
-    return created, duplicates
+    results = record_positions(officer, items, now=now)
+    created = sum(1 for _, new in results if new)
+    return created, len(results) - created
 
 
 def on_wechat_location(message: dict) -> None:

@@ -1,13 +1,13 @@
 """What reads duty: rosters, my duty today, approvals waiting, a shift's track, who is on duty, the daily facts."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
 from sqlalchemy import Integer, Select, and_, case, cast, func, select
 from sqlalchemy.orm import aliased
 
-from backend.db import session
+from backend.db import LOCAL_TZ, session
 from backend.duty.models import Approval, CheckKind, DutyCheck, DutyType, Position, Post, Shift, Timing
 from backend.geo import LatLng
 from backend.org.models import Officer
@@ -53,12 +53,22 @@ def out_of_area_checks(actor: Officer, approval: Approval | None = Approval.pend
     return stmt.where(DutyCheck.approval == approval) if approval is not None else stmt
 
 
+def in_track(shift_id: int, starts_at: datetime, ends_at: datetime) -> tuple:
+    """Conditions for a shift's pings. Every ping lies within its shift's times (the intake refuses others), and
+    saying so lets PostgreSQL read only the month partitions those times fall in."""
+    return (Position.shift_id == shift_id, Position.recorded_at >= starts_at, Position.recorded_at <= ends_at)
+
+
+def track_summary(shift: Shift) -> Select:
+    """SELECT of a shift's pings, metres and seconds inside (one partition on PostgreSQL, two over a month's end)."""
+    return select(func.count(Position.id), func.coalesce(func.sum(Position.step_m), 0.0),
+                  func.coalesce(func.sum(Position.step_inside_seconds), 0),
+                  ).where(*in_track(shift.id, shift.starts_at, shift.ends_at))
+
+
 def shift_track(shift: Shift) -> dict:
     """Track length, time inside the area and, for a fixed post, the share of the shift present."""
-    pings, metres, inside = session.execute(select(
-        func.count(Position.id), func.coalesce(func.sum(Position.step_m), 0.0),
-        func.coalesce(func.sum(Position.step_inside_seconds), 0),
-    ).where(Position.shift_id == shift.id)).one()
+    pings, metres, inside = session.execute(track_summary(shift)).one()
     track = {"shift_id": shift.id, "positions": pings, "track_metres": round(metres),
              "inside_seconds": int(inside), "presence_ratio": None}
     if shift.duty_type == DutyType.fixed_post:
@@ -102,8 +112,11 @@ def _duty_facts(day: date) -> Select:
     """Per officer with shifts on `day`: scheduled and attended minutes, late, early leave, absent,
     out-of-area approved and rejected, patrol metres. One aggregate query over the day's shifts."""
     check_in, check_out = aliased(DutyCheck), aliased(DutyCheck)
+    first = datetime.combine(day, time(), LOCAL_TZ)  # a shift of `day` lies within it and the next day
     track = (select(Position.shift_id, func.sum(Position.step_m).label("metres"))
-             .join(Shift, Shift.id == Position.shift_id).where(Shift.day == day)
+             .join(Shift, Shift.id == Position.shift_id)
+             .where(Shift.day == day, Position.recorded_at >= first - timedelta(days=1),
+                    Position.recorded_at < first + timedelta(days=2))
              .group_by(Position.shift_id).subquery())
     return (
         select(

@@ -3,6 +3,7 @@ with conflict-of-interest exclusions, a recorded seed that re-runs to the same d
 and checklist results recorded once by a drawn inspector."""
 import hashlib
 import io
+import json
 from datetime import timedelta
 
 import pytest
@@ -325,3 +326,30 @@ def test_another_district_neither_downloads_nor_verifies_a_draw(client, make, qu
         assert answer.status_code in (404, 413), answer.status_code
         assert "seed" not in answer.get_data(as_text=True)
     assert client.get(draw.json["inputs_url"]).status_code == 401
+
+
+def test_a_draw_recorded_before_the_compact_inputs_stays_readable_and_verifiable(client, make, quarter):
+    """A version-1 draw with the old `objects` triples and no digest (as 0086 finds it before computing one)."""
+    plan, objects = quarter["plan"], quarter["objects"]
+    first, second = quarter["first"], quarter["second"]
+    inputs = {"months": 3, "interval_months": {"high": 1, "medium": 3, "low": 12},
+              "objects": [[objects[3], "medium", None], [objects[4], "medium", None]],
+              "inspectors": [first.id, second.id], "exclusions": []}
+    old = Draw(district_id=first.district_id, plan_id=plan["id"], seed="old-seed", inputs=inputs,
+               drawn_by_id=quarter["admin"].id)
+    session.add(old)
+    session.flush()
+    for row in run("old-seed", inputs):
+        session.add(Inspection(draw_id=old.id, object_id=row["object_id"], squad_id=first.squad_id,
+                               inspector_ids=row["inspector_ids"], status="due", due_on=local_day()))
+    session.commit()
+    headers = quarter["headers"]
+    shown = client.get(f"/api/inspections/draws/{old.id}", headers=headers).json
+    expected = hashlib.sha256(json.dumps(inputs, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    assert shown["inputs_sha256"] == expected
+    assert shown["tally"] == {"objects": {"medium": 2}, "inspectors": 2, "exclusions": 0, "meetings": 0,
+                              "inspections": 2}
+    assert client.get(shown["inputs_url"], headers=headers).json == inputs
+    assert client.post(f"/api/inspections/draws/{old.id}/verification", headers=headers).json == {
+        "draw_id": old.id, "inputs_sha256": expected, "inputs_sha256_now": expected, "inputs_intact": True,
+        "reproduced": True}

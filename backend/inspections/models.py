@@ -160,7 +160,9 @@ class Draw(DistrictRecord, Base):
 
     plan_id: Mapped[int] = mapped_column(ForeignKey("inspection_plan.id"), index=True)
     seed: Mapped[str] = mapped_column(String(64))
-    inputs: Mapped[dict] = mapped_column(JSON)
+    inputs: Mapped[dict] = mapped_column(JSON, deferred=True)  # read only to download or verify it
+    inputs_sha256: Mapped[str | None] = mapped_column(String(64))  # of plans.canonical(inputs)
+    tally: Mapped[dict | None] = mapped_column(JSON)  # plans.tally: how many objects, inspectors … and inspections
     reason: Mapped[str | None] = mapped_column(String(500))  # why it replaced the one before
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     drawn_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))

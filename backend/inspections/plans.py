@@ -22,6 +22,14 @@ issue 19's benchmark; draws recorded without it are version 1). H(text) is SHA-2
   the first two.
 In both, an inspector's meetings count as they are drawn; with fewer than two eligible, nothing is drawn.
 
+What a draw records (its `inputs`): algorithm, months, interval_months, max_meetings, meetings [[officer id, object
+id, count]], inspectors, exclusions [[officer id, object id]] and the candidate objects: since issue 19's compact
+recording `object_ids` {grade: ids in ascending order, written as differences — the first id, then each id minus
+the one before}; earlier draws recorded `objects` [[object id, grade, squad id]]. With it, `inputs_sha256`: SHA-256
+of the canonical JSON of the inputs (keys sorted, no spaces, UTF-8), which is the file
+GET /api/inspections/draws/{id}/inputs answers. On PostgreSQL the objects drawn of a grade are ranked in the
+database by the same H (`_lucky_in_sql`); the verification re-runs everything in Python.
+
 When each is due (not part of the draw: it follows from it). An object's k inspections in a plan of m months are
 spread evenly: the n-th is due by the end of month ceil(n·m/k) of the plan (three in a quarter: by the end of each
 month; one in a quarter: by the plan's last day). A re-inspection is due on its rectification deadline.
@@ -29,12 +37,14 @@ month; one in a quarter: by the plan's last day). A re-inspection is due on its 
 from __future__ import annotations
 
 import hashlib
+import itertools
+import json
 import math
 import secrets
 from collections import Counter
 from datetime import date, timedelta
 
-from sqlalchemy import String, func, insert, select, type_coerce, update
+from sqlalchemy import String, cast, func, insert, literal, select, type_coerce, update
 
 from backend.config import settings
 from backend.db import session, utcnow
@@ -103,6 +113,8 @@ def _hasher(seed: str):
         h = prefix.copy()
         h.update(what.encode())
         return h.digest()
+
+    digest.seed = seed.encode()
     return digest
 
 
@@ -110,49 +122,90 @@ ALGORITHM = 2  # recorded with each new draw (see the module's docstring)
 NOBODY: frozenset[int] = frozenset()
 
 
-def run(seed: str, inputs: dict) -> list[dict]:
-    """The draw's inspections from its seed and recorded inputs: [{object_id, n, inspector_ids}] — pure, so that
-    the same seed and inputs always give the same result."""
-    share = {grade: inputs["months"] / interval for grade, interval in inputs["interval_months"].items()}
+def candidates(inputs: dict) -> dict[str, list[int]]:
+    """The recorded candidate objects by grade, each list ascending (compact `object_ids` or older `objects`)."""
+    if "object_ids" in inputs:
+        return {grade: list(itertools.accumulate(steps)) for grade, steps in inputs["object_ids"].items()}
     by_grade: dict[str, list[int]] = {}
     for object_id, grade, _squad_id in inputs["objects"]:
         by_grade.setdefault(grade, []).append(object_id)
+    return {grade: sorted(ids) for grade, ids in by_grade.items()}
+
+
+def extras(inputs: dict, by_grade: dict[str, list[int]]) -> dict[str, tuple[int, int]]:
+    """grade -> (inspections every object of it gets, how many of them get one more, drawn)."""
+    out = {}
+    for grade, object_ids in by_grade.items():
+        whole, fraction = divmod(inputs["months"] / inputs["interval_months"][grade], 1)
+        out[grade] = int(whole), round(fraction * len(object_ids))
+    return out
+
+
+def lucky_in_python(seed: str, inputs: dict) -> dict[str, set[int]]:
+    """The objects of each grade drawn for one more inspection: the first by H("object:<grade>:<id>")."""
+    digest, by_grade = _hasher(seed), candidates(inputs)
+    return {grade: set(sorted(by_grade[grade], key=lambda oid, g=grade: digest(f"object:{g}:{oid}"))[:extra])
+            for grade, (_whole, extra) in extras(inputs, by_grade).items() if extra}
+
+
+def run(seed: str, inputs: dict, lucky: dict[str, set[int]] | None = None) -> list[dict]:
+    """The draw's inspections from its seed and recorded inputs: [{object_id, n, inspector_ids}] — pure, so that
+    the same seed and inputs always give the same result. `lucky` (the objects drawn, see `_lucky_in_sql`) may be
+    given when computed elsewhere by the same rule; without it they are ranked here."""
+    by_grade = candidates(inputs)
+    counts = extras(inputs, by_grade)
+    if lucky is None:
+        lucky = lucky_in_python(seed, inputs)
     blocked: dict[int, set[int]] = {}  # object -> inspectors excluded for it
     for officer_id, object_id in inputs["exclusions"]:
         blocked.setdefault(object_id, set()).add(officer_id)
     limit = inputs.get("max_meetings")  # draws before the limit existed recorded none
-    met: dict[tuple[int, int], int] = {}  # (inspector, object) -> meetings
-    full: dict[int, set[int]] = {}  # object -> inspectors at the limit with it
-    pick = _pick_v2 if inputs.get("algorithm", 1) == 2 else _pick_v1
-    digest = _hasher(seed)
-    inspectors, registered = inputs["inspectors"], frozenset(inputs["inspectors"])
-
-    def meet(officer_id: int, object_id: int, count: int) -> None:
-        met[officer_id, object_id] = count
+    before: dict[int, dict[int, int]] = {}  # object -> {inspector: meetings before this draw}
+    full: dict[int, set[int]] = {}  # object -> inspectors at the limit with it before this draw
+    for officer_id, object_id, count in inputs.get("meetings", ()):
+        before.setdefault(object_id, {})[officer_id] = count
         if limit is not None and count >= limit:
             full.setdefault(object_id, set()).add(officer_id)
-
-    for officer_id, object_id, count in inputs.get("meetings", ()):
-        meet(officer_id, object_id, count)
+    version = inputs.get("algorithm", 1)
+    pick = _pick_v2 if version == 2 else _pick_v1
+    digest = _hasher(seed)
+    inspectors, registered = inputs["inspectors"], frozenset(inputs["inspectors"])
+    size, few = len(inspectors), len(inspectors) < INSPECTORS_PER_INSPECTION
+    sha256, from_bytes, prefix = hashlib.sha256, int.from_bytes, digest.seed + b":inspector:"
     result = []
+    append = result.append
+    # An object's meetings matter only to its own later inspections, which follow one another below.
     for grade, object_ids in sorted(by_grade.items()):
-        whole, fraction = divmod(share[grade], 1)
-        extra = round(fraction * len(object_ids))
-        lucky = set(sorted(object_ids, key=lambda oid: digest(f"object:{grade}:{oid}"))[:extra]) if extra else ()
-        for object_id in sorted(object_ids):
-            for n in range(1, int(whole) + (object_id in lucky) + 1):
-                out = blocked.get(object_id, NOBODY)
-                if object_id in full:
-                    out = out | full[object_id]
-                if out and len(inspectors) - len(out & registered) < INSPECTORS_PER_INSPECTION \
-                        or len(inspectors) < INSPECTORS_PER_INSPECTION:
+        whole, _extra = counts[grade]
+        chosen_ones = lucky.get(grade, ())
+        for object_id in object_ids:
+            times = whole + (object_id in chosen_ones)
+            if not times:
+                continue
+            out = blocked.get(object_id, NOBODY)
+            if object_id in full:
+                out = out | full[object_id]
+            met = dict(before.get(object_id, ())) if limit is not None and times > 1 else None
+            for n in range(1, times + 1):
+                if few or out and size - len(out & registered) < INSPECTORS_PER_INSPECTION:
                     raise Invalid(f"检查对象（编号 {object_id}）可抽取的检查人员不足 {INSPECTORS_PER_INSPECTION} 人"
                                   "（名录库人员过少、均需回避或已达检查同一对象的次数上限），未抽取",
                                   code="too_few_inspectors")
-                chosen = pick(digest, inspectors, out, object_id, n)
-                for officer_id in chosen:
-                    meet(officer_id, object_id, met.get((officer_id, object_id), 0) + 1)
-                result.append({"object_id": object_id, "n": n, "inspector_ids": chosen})
+                chosen = None
+                if version == 2:  # the usual case of version 2 at once: k = 0 and 1 give two eligible
+                    text = prefix + b"%d:%d:" % (object_id, n)
+                    first = inspectors[from_bytes(sha256(text + b"0").digest()[:8], "big") % size]
+                    second = inspectors[from_bytes(sha256(text + b"1").digest()[:8], "big") % size]
+                    if first != second and first not in out and second not in out:
+                        chosen = [first, second]
+                if chosen is None:
+                    chosen = pick(digest, inspectors, out, object_id, n)
+                if limit is not None and n < times:
+                    for officer_id in chosen:
+                        met[officer_id] = met.get(officer_id, 0) + 1
+                        if met[officer_id] >= limit:
+                            out = out | {officer_id}
+                append({"object_id": object_id, "n": n, "inspector_ids": chosen})
     return result
 
 
@@ -164,31 +217,70 @@ def _pick_v1(digest, inspectors: list[int], out: set[int], object_id: int, n: in
 def _pick_v2(digest, inspectors: list[int], out: set[int], object_id: int, n: int) -> list[int]:
     chosen: list[int] = []
     k, size = 0, len(inspectors)
+    seed, sha256, from_bytes = digest.seed, hashlib.sha256, int.from_bytes
     while len(chosen) < INSPECTORS_PER_INSPECTION:  # ends: at least two are eligible (checked by the caller)
-        candidate = inspectors[int.from_bytes(digest(f"inspector:{object_id}:{n}:{k}")[:8], "big") % size]
+        h = sha256(b"%s:inspector:%d:%d:%d" % (seed, object_id, n, k)).digest()
+        candidate = inspectors[from_bytes(h[:8], "big") % size]
         if candidate not in out and candidate not in chosen:
             chosen.append(candidate)
         k += 1
     return chosen
 
 
-def _inputs(plan: Plan) -> dict:
-    """Everything the draw depends on, as recorded with it."""
+def canonical(inputs: dict) -> bytes:
+    """The inputs as the file anyone downloads and hashes (`inputs_sha256`)."""
+    return json.dumps(inputs, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def tally(inputs: dict, inspections: int | None = None) -> dict:
+    """What a draw's detail shows of its inputs: how many of each."""
+    return {"objects": {grade: len(ids) for grade, ids in sorted(candidates(inputs).items())},
+            "inspectors": len(inputs["inspectors"]), "exclusions": len(inputs["exclusions"]),
+            "meetings": len(inputs.get("meetings", ())), "inspections": inspections}
+
+
+def _scope(plan: Plan, *columns):
+    query = select(*columns).where(RegulatedObject.district_id == plan.district_id)
+    if plan.kind_ids:
+        query = query.where(RegulatedObject.kind_id.in_(plan.kind_ids))
+    if plan.squad_ids:
+        query = query.where(RegulatedObject.squad_id.in_(plan.squad_ids))
+    if plan.grades:
+        query = query.where(RegulatedObject.grade.in_([Grade(grade) for grade in plan.grades]))
+    return query
+
+
+def _lucky_in_sql(plan: Plan, seed: str, inputs: dict) -> dict[str, set[int]] | None:
+    """On PostgreSQL: the objects drawn for one more inspection, ranked in the database by the same H
+    (sha256 of the UTF-8 text, compared as bytes = as hex); None elsewhere (ranked in Python by `run`)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    out = {}
+    for grade, (_whole, extra) in extras(inputs, candidates(inputs)).items():
+        if extra:
+            key = func.sha256(func.convert_to(literal(f"{seed}:object:{grade}:", String)
+                                              + cast(RegulatedObject.id, String), "UTF8"))
+            query = _scope(plan, RegulatedObject.id).where(RegulatedObject.grade == Grade(grade))
+            out[grade] = set(session.scalars(query.order_by(key).limit(extra)))
+    return out
+
+
+def _inputs(plan: Plan) -> tuple[dict, dict[int, int]]:
+    """Everything the draw depends on, as recorded with it (compact), and each candidate object's squad."""
     grade = type_coerce(RegulatedObject.grade, String)  # the stored word, without an enum made for each row
-    objects = select(RegulatedObject.id, grade, RegulatedObject.squad_id).where(
-        RegulatedObject.district_id == plan.district_id).order_by(RegulatedObject.id)
+    objects = _scope(plan, RegulatedObject.id, grade, RegulatedObject.squad_id).order_by(RegulatedObject.id)
     last_day = shift("month", plan.first_month, plan.months) - timedelta(days=1)
     inspectors = (select(Officer.id).join(InspectorEntry, InspectorEntry.officer_id == Officer.id)
                   .where(InspectorEntry.district_id == plan.district_id, Officer.active.is_(True),
                          InspectorEntry.valid_from <= plan.first_month, InspectorEntry.valid_until >= last_day)
                   .order_by(Officer.id))
-    if plan.kind_ids:
-        objects = objects.where(RegulatedObject.kind_id.in_(plan.kind_ids))
-    if plan.squad_ids:
-        objects = objects.where(RegulatedObject.squad_id.in_(plan.squad_ids))
-    if plan.grades:
-        objects = objects.where(RegulatedObject.grade.in_([Grade(grade) for grade in plan.grades]))
-    object_rows = [list(row) for row in session.execute(objects)]
+    squads: dict[int, int] = {}
+    steps: dict[str, list[int]] = {}
+    last: dict[str, int] = {}
+    for object_id, word, squad_id in _raw_rows(objects):
+        squads[object_id] = squad_id
+        steps.setdefault(word, []).append(object_id - last.get(word, 0))
+        last[word] = object_id
     exclusions = session.execute(select(Exclusion.officer_id, Exclusion.object_id).where(
         Exclusion.district_id == plan.district_id).order_by(Exclusion.officer_id, Exclusion.object_id))
     since = plan.first_month - timedelta(days=MEETING_WINDOW_DAYS)
@@ -199,12 +291,32 @@ def _inputs(plan: Plan) -> dict:
                   Inspection.status != InspectionStatus.cancelled, Draw.drawn_at >= start_of(since))
            .group_by(Assignment.officer_id, Inspection.object_id)
            .order_by(Assignment.officer_id, Inspection.object_id))
-    return {"algorithm": ALGORITHM, "months": plan.months, "max_meetings": settings().INSPECTIONS_MAX_MEETINGS,
-            "meetings": [list(row) for row in session.execute(met)],
-            "interval_months": {grade.value: rule.interval_months
-                                for grade, rule in intervals(plan.district_id, plan.first_month).items()},
-            "objects": object_rows, "inspectors": list(session.scalars(inspectors)),
-            "exclusions": [list(pair) for pair in exclusions]}
+    inputs = {"algorithm": ALGORITHM, "months": plan.months, "max_meetings": settings().INSPECTIONS_MAX_MEETINGS,
+              "meetings": [list(row) for row in session.execute(met)],
+              "interval_months": {grade.value: rule.interval_months
+                                  for grade, rule in intervals(plan.district_id, plan.first_month).items()},
+              "object_ids": dict(sorted(steps.items())), "inspectors": list(session.scalars(inspectors)),
+              "exclusions": [list(pair) for pair in exclusions]}
+    return inputs, squads
+
+
+def _raw_rows(query) -> list[tuple]:
+    """A large read's plain tuples from the driver (a district's 200,000 objects: SQLAlchemy's rows cost more than
+    the query). Only integers and words are bound, written into the statement by SQLAlchemy's own compiler."""
+    connection = session.connection()
+    sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.execute(sql)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def selection(plan: Plan, seed: str) -> tuple[dict, dict[int, int], list[dict]]:
+    """What a draw reads and draws: its inputs, the objects' squads, the inspections."""
+    inputs, squads = _inputs(plan)
+    return inputs, squads, run(seed, inputs, _lucky_in_sql(plan, seed, inputs))
 
 
 def current_draw(plan: Plan) -> Draw | None:
@@ -227,11 +339,11 @@ def draw(actor: Officer, plan_id: int, *, reason: str | None) -> Draw:
         before.superseded_at = utcnow()
         session.execute(update(Inspection).where(Inspection.draw_id == before.id)
                         .values(status=InspectionStatus.cancelled))
-    inputs, seed = _inputs(plan), secrets.token_hex(16)
-    drawn = run(seed, inputs)
-    squads = {oid: squad_id for oid, _grade, squad_id in inputs["objects"]}
+    seed = secrets.token_hex(16)
+    inputs, squads, drawn = selection(plan, seed)
     due = due_days(plan, drawn)
     new = Draw(district_id=plan.district_id, plan_id=plan.id, seed=seed, inputs=inputs, reason=reason,
+               inputs_sha256=hashlib.sha256(canonical(inputs)).hexdigest(), tally=tally(inputs, len(drawn)),
                drawn_by_id=actor.id)
     session.add(new)
     session.flush()
@@ -258,8 +370,31 @@ def due_days(plan: Plan, drawn: list[dict]) -> list[date]:
 def reproduced(item: Draw) -> bool:
     """Whether running the draw again from its seed and inputs gives the inspections it recorded."""
     again = [(row["object_id"], row["inspector_ids"]) for row in run(item.seed, item.inputs)]
-    return again == [(inspection.object_id, inspection.inspector_ids) for inspection in item.inspections
-                     if inspection.reinspection_of_id is None]
+    recorded = session.execute(select(Inspection.object_id, Inspection.inspector_ids).where(
+        Inspection.draw_id == item.id, Inspection.reinspection_of_id.is_(None)).order_by(Inspection.id))
+    return again == [(object_id, inspector_ids) for object_id, inspector_ids in recorded]
+
+
+def digest_of(item: Draw) -> str:
+    """The recorded SHA-256 of the draw's inputs (draws recorded before it: computed from their inputs)."""
+    return item.inputs_sha256 or hashlib.sha256(canonical(item.inputs)).hexdigest()
+
+
+def tally_of(item: Draw) -> dict:
+    if item.tally is not None:
+        return item.tally
+    count = session.scalar(select(func.count()).where(Inspection.draw_id == item.id,
+                                                      Inspection.reinspection_of_id.is_(None)))
+    return tally(item.inputs, count)
+
+
+def verify(actor: Officer, draw_id: int) -> dict:
+    """The re-run check, on request: the inputs still hash to the recorded SHA-256, and the seed and inputs give
+    the inspections recorded."""
+    item = get_visible(Draw, draw_id, actor, what="抽取记录")
+    now = hashlib.sha256(canonical(item.inputs)).hexdigest()
+    return {"draw_id": item.id, "inputs_sha256": digest_of(item), "inputs_sha256_now": now,
+            "inputs_intact": now == digest_of(item), "reproduced": reproduced(item)}
 
 
 def close_plan(actor: Officer, plan_id: int) -> Plan:

@@ -12,7 +12,7 @@ from alembic import op
 import backend.db  # noqa: F401  (shared column types)
 
 revision: str = "0090"
-down_revision: str | Sequence[str] | None = "0085"
+down_revision: str | Sequence[str] | None = "0086"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

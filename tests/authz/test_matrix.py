@@ -639,6 +639,12 @@ MATRIX: dict[tuple[str, str], Endpoint] = {
     ("GET", "/api/inspections/draws/<int:draw_id>"):
         E(inspection_draw_ids, "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404",
           "200 200 200 404"),
+    ("GET", "/api/inspections/draws/<int:draw_id>/inputs"):
+        E(inspection_draw_ids, "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404",
+          "200 200 200 404"),
+    ("POST", "/api/inspections/draws/<int:draw_id>/verification"):
+        E(inspection_draw_ids, "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404",
+          "200 200 200 404", body={}),
     ("GET", "/api/inspections/inspections/<int:inspection_id>"):
         E(inspection_draw_ids, "200 200 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404",
           "200 200 200 404"),

@@ -34,7 +34,7 @@ def test_registry_meeting_limit_and_my_inspections_across_squads(client, make, a
     assert draw.status_code == 201, draw.json
     [inspection] = draw.json["inspections"]  # medium: quarterly
     assert sorted(inspection["inspector_ids"]) == sorted([visitor.id, colleague.id])
-    assert draw.json["inputs"]["max_meetings"] == 4
+    assert client.get(draw.json["inputs_url"], headers=admin).json["max_meetings"] == 4
 
     mine = client.get("/api/inspections/inspections", headers=make.headers(visitor), query_string={"mine": "true"})
     assert [(i["id"], i["object_name"]) for i in mine.json] == [(inspection["id"], "老王面馆")]
@@ -54,6 +54,7 @@ def test_registry_meeting_limit_and_my_inspections_across_squads(client, make, a
     monkeypatch.setitem(app.config, "INSPECTIONS_MAX_MEETINGS", 2)
     allowed = client.post(f"/api/inspections/plans/{second['id']}/draws", headers=admin, json={})
     assert allowed.status_code == 201, allowed.json
-    assert sorted(allowed.json["inputs"]["meetings"]) == sorted([[visitor.id, shop["id"], 1],
-                                                                 [colleague.id, shop["id"], 1]])
-    assert allowed.json["reproduced"] is True
+    assert sorted(client.get(allowed.json["inputs_url"], headers=admin).json["meetings"]) == sorted(
+        [[visitor.id, shop["id"], 1], [colleague.id, shop["id"], 1]])
+    assert client.post(f"/api/inspections/draws/{allowed.json['id']}/verification",
+                       headers=admin).json["reproduced"] is True

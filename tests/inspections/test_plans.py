@@ -3,6 +3,7 @@ with conflict-of-interest exclusions, a recorded seed that re-runs to the same d
 and checklist results recorded once by a drawn inspector."""
 import hashlib
 import io
+import json
 from datetime import timedelta
 
 import pytest
@@ -11,8 +12,8 @@ from sqlalchemy import func, select
 from backend.db import local_day, session
 from backend.errors import Invalid
 from backend.inspections.credit_code import check_character
-from backend.inspections.models import Draw, Inspection
-from backend.inspections.plans import run
+from backend.inspections.models import Draw, Inspection, Plan
+from backend.inspections.plans import _inputs, _lucky_in_sql, candidates, lucky_in_python, run
 from backend.org.models import Role
 from tests.photos import coffee, encode
 
@@ -83,21 +84,39 @@ def test_quarter_draw_is_reproducible_and_honours_exclusions(client, make, quart
     assert all(
         quarter["first"].id not in i["inspector_ids"] for i in draw["inspections"] if i["object_id"] == objects[1]
     )
-    assert draw["inputs"]["interval_months"] == {"high": 1, "medium": 3, "low": 12}
-
     published = client.get(f"/api/inspections/draws/{draw['id']}", headers=make.headers(quarter["first"])).json
-    assert published["reproduced"] is True and published["seed"] == draw["seed"]
-    again = run(draw["seed"], draw["inputs"])
+    assert published["seed"] == draw["seed"] and "inputs" not in published and "reproduced" not in published
+    assert published["tally"] == {"objects": {"high": 2, "low": 4, "medium": 2}, "inspectors": 3, "exclusions": 1,
+                                  "meetings": 0, "inspections": 9}
+    download = client.get(published["inputs_url"], headers=make.headers(quarter["first"]))
+    assert download.status_code == 200 and download.mimetype == "application/json"
+    assert hashlib.sha256(download.data).hexdigest() == published["inputs_sha256"]
+    inputs = download.json
+    assert inputs["interval_months"] == {"high": 1, "medium": 3, "low": 12}
+    assert candidates(inputs) == {"high": sorted([objects[1], objects[2]]), "medium": sorted([objects[3], objects[4]]),
+                                  "low": sorted(objects[n] for n in (5, 6, 7, 8))}
+    verified = client.post(f"/api/inspections/draws/{draw['id']}/verification", headers=make.headers(quarter["first"]))
+    assert verified.json == {"draw_id": draw["id"], "inputs_sha256": published["inputs_sha256"],
+                             "inputs_sha256_now": published["inputs_sha256"], "inputs_intact": True,
+                             "reproduced": True}
+    again = run(draw["seed"], inputs)
     assert [(r["object_id"], r["inspector_ids"]) for r in again] == [
         (i["object_id"], i["inspector_ids"]) for i in draw["inspections"]]
-    other_seed = run("0" * 32, draw["inputs"])
+    other_seed = run("0" * 32, inputs)
     assert [r["inspector_ids"] for r in other_seed] != [i["inspector_ids"] for i in draw["inspections"]]
 
     # a tampered record no longer re-runs to the same result
     stored = session.get(Inspection, draw["inspections"][0]["id"])
     stored.inspector_ids = list(reversed(stored.inspector_ids))
     session.commit()
-    assert client.get(f"/api/inspections/draws/{draw['id']}", headers=quarter["headers"]).json["reproduced"] is False
+    verified = client.post(f"/api/inspections/draws/{draw['id']}/verification", headers=quarter["headers"]).json
+    assert (verified["inputs_intact"], verified["reproduced"]) == (True, False)
+    # and tampered inputs no longer hash to what was recorded
+    record = session.get(Draw, draw["id"])
+    record.inputs = {**record.inputs, "exclusions": []}
+    session.commit()
+    verified = client.post(f"/api/inspections/draws/{draw['id']}/verification", headers=quarter["headers"]).json
+    assert verified["inputs_intact"] is False and verified["inputs_sha256"] == published["inputs_sha256"]
 
 
 def test_redraw_needs_a_reason_and_keeps_the_old_draw(client, make, quarter):
@@ -108,7 +127,9 @@ def test_redraw_needs_a_reason_and_keeps_the_old_draw(client, make, quarter):
     second = client.post(url, headers=quarter["headers"], json={"reason": "李娜调离本中队"})
     assert second.status_code == 201
     old = client.get(f"/api/inspections/draws/{first['id']}", headers=quarter["headers"]).json
-    assert old["superseded_at"] is not None and old["reproduced"] is True
+    assert old["superseded_at"] is not None
+    assert client.post(f"/api/inspections/draws/{first['id']}/verification",
+                       headers=quarter["headers"]).json["reproduced"] is True
     assert {i["status"] for i in old["inspections"]} == {"cancelled"}
     assert second.json["reason"] == "李娜调离本中队" and second.json["seed"] != first["seed"]
     plan = client.get("/api/inspections/plans", headers=quarter["headers"]).json[0]
@@ -256,3 +277,79 @@ def test_the_draw_follows_its_documented_algorithm_and_old_draws_keep_theirs():
     with pytest.raises(Invalid) as refused:
         run("seed-19", limited)
     assert refused.value.code == "too_few_inspectors"
+
+
+def test_a_compact_record_draws_as_the_old_one_and_the_documented_object_rank_holds():
+    old = {"algorithm": 2, "months": 3, "interval_months": {"high": 1, "medium": 3, "low": 12},
+           "objects": [[5, "high", 1], [7, "medium", 1]] + [[oid, "low", 2] for oid in range(20, 60, 3)],
+           "inspectors": [11, 12, 13, 14], "exclusions": [[12, 7]], "max_meetings": 4, "meetings": []}
+    lows = list(range(20, 60, 3))
+    compact = {**{k: v for k, v in old.items() if k != "objects"},
+               "object_ids": {"high": [5], "medium": [7], "low": [20] + [3] * (len(lows) - 1)}}
+    assert candidates(compact) == candidates(old) == {"high": [5], "medium": [7], "low": lows}
+    assert run("seed-19", compact) == run("seed-19", old)
+    # the documented rank, written out again: the round(14/4) = 4 lowest by SHA-256("<seed>:object:low:<id>")
+    ranked = sorted(lows, key=lambda o: hashlib.sha256(f"seed-19:object:low:{o}".encode()).hexdigest())
+    assert lucky_in_python("seed-19", compact) == {"low": set(ranked[:4])}
+    assert {row["object_id"] for row in run("seed-19", compact)} == {5, 7, *ranked[:4]}
+
+
+def test_the_database_ranks_the_objects_as_python_does(client, quarter, database_url):
+    """On PostgreSQL the draw ranks the objects in SQL; run with and without that ranking is the same draw."""
+    plan = session.get(Plan, quarter["plan"]["id"])
+    for seed in ("seed-19", "0" * 32, "ｓｅｅｄ"):
+        inputs, _squads = _inputs(plan)
+        in_sql = _lucky_in_sql(plan, seed, inputs)
+        if not database_url.startswith("postgresql"):
+            assert in_sql is None
+            continue
+        assert in_sql == lucky_in_python(seed, inputs) and len(in_sql["low"]) == 1
+        assert run(seed, inputs, in_sql) == run(seed, inputs)
+
+
+@pytest.mark.parametrize("path", ["/api/inspections/draws/{}", "/api/inspections/draws/{}/inputs"])
+@pytest.mark.parametrize("draw_id", ["18446744073709551616", "99999999", "-1", "1e3", "%ED%A0%80", "0"])
+def test_hostile_draw_ids_are_refused_on_the_detail_the_inputs_and_the_verification(
+        client, quarter, path, draw_id):
+    for method, url in (("get", path.format(draw_id)),
+                        ("post", f"/api/inspections/draws/{draw_id}/verification")):
+        answer = getattr(client, method)(url, headers=quarter["headers"])
+        assert answer.status_code == 404, (url, answer.status_code)
+
+
+def test_another_district_neither_downloads_nor_verifies_a_draw(client, make, quarter):
+    draw = client.post(f"/api/inspections/plans/{quarter['plan']['id']}/draws", headers=quarter["headers"], json={})
+    stranger = make.officer(role=Role.district_admin, district=make.district())
+    for answer in (client.get(draw.json["inputs_url"], headers=make.headers(stranger)),
+                   client.post(f"/api/inspections/draws/{draw.json['id']}/verification", headers=make.headers(stranger),
+                               data=b"x" * 2_000_000, content_type="application/json")):
+        assert answer.status_code in (404, 413), answer.status_code
+        assert "seed" not in answer.get_data(as_text=True)
+    assert client.get(draw.json["inputs_url"]).status_code == 401
+
+
+def test_a_draw_recorded_before_the_compact_inputs_stays_readable_and_verifiable(client, make, quarter):
+    """A version-1 draw with the old `objects` triples and no digest (as 0086 finds it before computing one)."""
+    plan, objects = quarter["plan"], quarter["objects"]
+    first, second = quarter["first"], quarter["second"]
+    inputs = {"months": 3, "interval_months": {"high": 1, "medium": 3, "low": 12},
+              "objects": [[objects[3], "medium", None], [objects[4], "medium", None]],
+              "inspectors": [first.id, second.id], "exclusions": []}
+    old = Draw(district_id=first.district_id, plan_id=plan["id"], seed="old-seed", inputs=inputs,
+               drawn_by_id=quarter["admin"].id)
+    session.add(old)
+    session.flush()
+    for row in run("old-seed", inputs):
+        session.add(Inspection(draw_id=old.id, object_id=row["object_id"], squad_id=first.squad_id,
+                               inspector_ids=row["inspector_ids"], status="due", due_on=local_day()))
+    session.commit()
+    headers = quarter["headers"]
+    shown = client.get(f"/api/inspections/draws/{old.id}", headers=headers).json
+    expected = hashlib.sha256(json.dumps(inputs, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    assert shown["inputs_sha256"] == expected
+    assert shown["tally"] == {"objects": {"medium": 2}, "inspectors": 2, "exclusions": 0, "meetings": 0,
+                              "inspections": 2}
+    assert client.get(shown["inputs_url"], headers=headers).json == inputs
+    assert client.post(f"/api/inspections/draws/{old.id}/verification", headers=headers).json == {
+        "draw_id": old.id, "inputs_sha256": expected, "inputs_sha256_now": expected, "inputs_intact": True,
+        "reproduced": True}

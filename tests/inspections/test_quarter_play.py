@@ -51,10 +51,12 @@ def test_a_quarter_from_import_to_the_public_page(client, make):
     drawn = client.post(f"/api/inspections/plans/{plan['id']}/draws", headers=admin, json={})
     assert drawn.status_code == 201, drawn.json
     draw = drawn.json
-    assert len(draw["inspections"]) == 3 and draw["inputs"]["algorithm"] == 2
+    inputs = client.get(draw["inputs_url"], headers=make.headers(first)).json
+    assert len(draw["inspections"]) == 3 and inputs["algorithm"] == 2
     assert all(sorted(i["inspector_ids"]) == sorted([first.id, second.id]) for i in draw["inspections"])
-    assert client.get(f"/api/inspections/draws/{draw['id']}", headers=make.headers(first)).json["reproduced"] is True
-    assert [(r["object_id"], r["inspector_ids"]) for r in run(draw["seed"], draw["inputs"])] == [
+    assert client.post(f"/api/inspections/draws/{draw['id']}/verification",
+                       headers=make.headers(first)).json["reproduced"] is True
+    assert [(r["object_id"], r["inspector_ids"]) for r in run(draw["seed"], inputs)] == [
         (i["object_id"], i["inspector_ids"]) for i in draw["inspections"]]
 
     # on the phone: my day, my inspections, one passes, one fails with a photo and a deadline

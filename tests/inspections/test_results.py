@@ -87,4 +87,5 @@ def test_failed_inspection_to_rectification_and_reinspection(client, make, quart
     assert passed.status_code == 201, passed.json
     public = client.get(f"/api/inspections/public/{district}/results").json
     assert sorted((r["result"], r["rectification"]) for r in public) == [("不合格", "已整改"), ("合格", None)]
-    assert client.get(f"/api/inspections/draws/{inspection['draw_id']}", headers=headers).json["reproduced"] is True
+    assert client.post(f"/api/inspections/draws/{inspection['draw_id']}/verification",
+                       headers=headers).json["reproduced"] is True

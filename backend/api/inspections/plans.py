@@ -1,4 +1,6 @@
-"""Inspection plans, 双随机 draws (published with their seed and inputs, re-verifiable), checklist results."""
+"""Inspection plans, 双随机 draws (published with their seed, inputs as a download, verified on request), checklist
+results."""
+from flask import Response, url_for
 from flask.views import MethodView
 from marshmallow import fields, validate
 
@@ -6,8 +8,8 @@ from backend.api.boundary import Blueprint
 from backend.api.fields import FIRST_DAY, Date, Id, days
 from backend.api.inspections.registry import ChecklistTemplateItemSchema
 from backend.api.pagination import listing
-from backend.api.schemas import Count, Flag, Record, Schema, Text
-from backend.api.security import current_actor
+from backend.api.schemas import Count, Record, Schema, Text
+from backend.api.security import auth_required, current_actor
 from backend.api.transitions import transition
 from backend.api.views import change, creation, detail, visible
 from backend.inspections import inspectors, plans, queries, results
@@ -92,15 +94,27 @@ class DrawSchema(Schema):
     id = fields.Integer()
     plan_id = fields.Integer()
     seed = fields.String(
-        metadata={"description": "随机种子：与 inputs 一起可按 backend/inspections/plans.py 所述算法复核"}
+        metadata={"description": "随机种子：与输入文件（inputs_url）一起可按 backend/inspections/plans.py 所述算法复核"}
     )
-    inputs = Record(lambda d: d.inputs, metadata={"description": "抽取所依据的全部输入（对象、人员、回避、频次）"})
+    inputs_sha256 = Text(lambda d: plans.digest_of(d), metadata={
+        "description": "输入文件（规范 JSON：键排序、无空格、UTF-8）的 SHA-256"})
+    tally = Record(lambda d: plans.tally_of(d), metadata={
+        "description": "输入与结果的数量：各风险等级的候选对象、名录库人员、回避关系、既往检查次数、抽中的检查任务"})
+    inputs_url = Text(lambda d: url_for("inspection_plans.draw_inputs", draw_id=d.id), metadata={
+        "description": "抽取所依据的全部输入（下载）"})
     reason = fields.String(allow_none=True)
     superseded_at = fields.DateTime(allow_none=True)
     drawn_by_id = fields.Integer()
     drawn_at = fields.DateTime()
-    reproduced = Flag(lambda d: plans.reproduced(d), metadata={"description": "按种子与输入重新运行结果一致"})
     inspections = fields.List(fields.Nested(InspectionSchema))
+
+
+class DrawVerificationSchema(Schema):
+    draw_id = fields.Integer()
+    inputs_sha256 = fields.String(metadata={"description": "抽取时记录的输入 SHA-256"})
+    inputs_sha256_now = fields.String(metadata={"description": "现存输入的 SHA-256"})
+    inputs_intact = fields.Boolean(metadata={"description": "输入未被改动（两者一致）"})
+    reproduced = fields.Boolean(metadata={"description": "按种子与输入重新运行，得到的检查任务与记录一致"})
 
 
 class ExclusionInputSchema(Schema):
@@ -156,8 +170,29 @@ def close_plan(plan_id):
 
 @blp.route("/draws/<int:draw_id>", endpoint="draw")
 class DrawView(MethodView):
-    get = detail(blp, DrawSchema, "抽取结果：种子、输入、抽中的检查任务，以及按种子重新运行是否一致",
+    get = detail(blp, DrawSchema, "抽取结果：种子、输入的 SHA-256 与数量、抽中的检查任务（输入文件另行下载，复核另行请求）",
                  visible(Draw, "抽取记录"))
+
+
+@blp.route("/draws/<int:draw_id>/inputs", endpoint="draw_inputs")
+class DrawInputs(MethodView):
+    @auth_required(blp)
+    @blp.response(200, description="抽取所依据的全部输入（规范 JSON，其 SHA-256 即 inputs_sha256）")
+    def get(self, draw_id):
+        """下载抽取的输入文件（对象按风险等级、名录库人员、回避关系、既往检查次数、检查频次）"""
+        item = visible(Draw, "抽取记录")(current_actor(), draw_id)
+        response = Response(plans.canonical(item.inputs), mimetype="application/json")
+        response.headers["Content-Disposition"] = f'attachment; filename="draw-{item.id}-inputs.json"'
+        return response
+
+
+@blp.route("/draws/<int:draw_id>/verification", endpoint="draw_verification")
+class DrawVerification(MethodView):
+    @auth_required(blp)
+    @blp.response(200, DrawVerificationSchema)
+    def post(self, draw_id):
+        """复核抽取：输入是否未被改动，按种子与输入重新运行是否得到记录的检查任务"""
+        return plans.verify(current_actor(), draw_id)
 
 
 @blp.route("/exclusions", endpoint="exclusions")

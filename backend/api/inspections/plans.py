@@ -170,7 +170,8 @@ def close_plan(plan_id):
 
 @blp.route("/draws/<int:draw_id>", endpoint="draw")
 class DrawView(MethodView):
-    get = detail(blp, DrawSchema, "抽取结果：种子、输入的 SHA-256 与数量、抽中的检查任务（输入文件另行下载，复核另行请求）",
+    get = detail(blp, DrawSchema,
+                 "抽取结果：种子、输入的 SHA-256 与数量、抽中的检查任务（输入文件另行下载，复核另行请求）",
                  visible(Draw, "抽取记录"))
 
 

@@ -237,7 +237,18 @@ def make(app) -> Factory:
 
 
 def pytest_collection_modifyitems(items):
-    """The schema-fuzzing shards first: the longest tests (minutes each), started while the other worker takes
-    the rest, rather than left to the end of a worker's queue (pytest-xdist worksteal hands each worker a
-    contiguous half and steals from the end)."""
-    items.sort(key=lambda item: not item.nodeid.startswith("tests/fuzz/"))
+    """The schema-fuzzing shards (the longest tests, minutes each) at the head of every worker's share, dealt
+    round: pytest-xdist's worksteal hands worker i the i-th contiguous share of the collection and steals from
+    the end of a queue, so shards left together in one share ran one after another at the end of the run while
+    the other worker idled."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    fuzz = [item for item in items if item.nodeid.startswith("tests/fuzz/")]
+    rest = [item for item in items if not item.nodeid.startswith("tests/fuzz/")]
+    ordered = []
+    for worker in range(workers):
+        shards = fuzz[worker::workers]
+        share = (len(items) - len(ordered)) // (workers - worker)  # as worksteal divides what is left
+        taken = max(share - len(shards), 0)
+        ordered += shards + rest[:taken]
+        rest = rest[taken:]
+    items[:] = ordered + rest

@@ -9,6 +9,7 @@ import json
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from backend import outbox
 from backend.config import settings
@@ -27,6 +28,7 @@ from backend.nonsite.models import (
     CaseDocument,
     CaseState,
     Channel,
+    DocumentCounter,
     DocumentKind,
     NonsiteCase,
     PostMethod,
@@ -135,10 +137,20 @@ def close(actor: Officer, case_id: int) -> NonsiteCase:
 def _number(case: NonsiteCase, kind: DocumentKind, squad: Squad) -> str:
     """文号, numbered per district, kind and year: 静安城管非现告〔2026〕第 12 号."""
     year = local_day().year
-    stem = f"{squad.district.name}城管非现{NUMBER_MARKS[kind]}〔{year}〕"
-    taken = session.scalar(select(func.count()).where(CaseDocument.kind == kind,
-                                                      CaseDocument.number.like(f"{stem}%")))
-    return f"{stem}第{taken + 1}号"
+    return f"{squad.district.name}城管非现{NUMBER_MARKS[kind]}〔{year}〕第{_next(squad.district_id, kind, year)}号"
+
+
+def _next(district_id: int, kind: DocumentKind, year: int) -> int:
+    """The next number of the district's counter for the kind and year, in one statement (INSERT … ON CONFLICT
+    DO UPDATE … RETURNING). PostgreSQL keeps the counter's row locked until this transaction ends, so a second
+    document issued at once waits and takes the number after; SQLite's writers hold the database's write lock
+    from their first statement (BEGIN IMMEDIATE). A rolled-back issue rolls its number back with it."""
+    counter = DocumentCounter.__table__
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[session.get_bind().dialect.name]
+    return session.scalar(insert(counter).values(district_id=district_id, kind=kind, year=year, last=1)
+                          .on_conflict_do_update(index_elements=[counter.c.district_id, counter.c.kind, counter.c.year],
+                                                 set_={"last": counter.c.last + 1})
+                          .returning(counter.c.last))
 
 
 def _party(case: NonsiteCase) -> dict:

@@ -256,6 +256,19 @@ class PostMethod(str, enum.Enum):
 POST_METHOD_NAMES = {PostMethod.ems: "EMS 特快专递", PostMethod.registered: "挂号信"}
 
 
+class DocumentCounter(Base):
+    """The last 文号 given per district, kind and year (`legal._number`): taken and raised in one statement
+    whose row stays locked until the issuing transaction ends, so two documents issued at once get the next
+    two numbers, never the same one, and a rolled-back issue gives its number back (no gap)."""
+
+    __tablename__ = "nonsite_document_counter"
+
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), primary_key=True)
+    kind: Mapped[DocumentKind] = mapped_column(_enum(DocumentKind, 16), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)  # Asia/Shanghai calendar year
+    last: Mapped[int] = mapped_column(Integer)
+
+
 class CaseDocument(Base):
     """A document of a case as sent to 随申办: its number (文号), its content and that content's hash."""
 

@@ -7,7 +7,7 @@ the partition key); the id is 64-bit. Nothing refers to a position row, so no fo
 SQLite keeps a plain table; only the client id's unique key changes there, to match.
 
 Revision ID: 0100
-Revises: 0073
+Revises: 0094
 """
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0100"
-down_revision: str | Sequence[str] | None = "0093"
+down_revision: str | Sequence[str] | None = "0094"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,6 +2,8 @@
 from marshmallow import RAISE, fields, validate
 from marshmallow import Schema as _Schema
 
+from backend.api.fields import Id, Month
+
 # Marshmallow's default messages, in the language of the people reading them.
 _FIELD_MESSAGES = {
     fields.Field: {"required": "缺少必填字段。", "null": "不能为空。", "validator_failed": "取值无效。"},
@@ -72,3 +74,10 @@ validate.Range.message_min = "应{min_op} {{min}}。"
 validate.Range.message_max = "应{max_op} {{max}}。"
 validate.Range.message_all = "应{min_op} {{min}}且{max_op} {{max}}。"
 validate.OneOf.default_message = "取值必须是以下之一：{choices}。"
+
+
+class SquadMonthQuerySchema(Schema):
+    """A monthly report's query: the month, and one squad if wanted."""
+
+    month = Month(required=True, metadata={"example": "2026-11"})
+    squad_id = Id(metadata={"description": "只看此中队"})

@@ -4,9 +4,14 @@ a new object (`creation`), a change to one object in place (`change`), what a ph
 a move to the next state is api/transitions.py `transition`; all are built by `method`."""
 from __future__ import annotations
 
+from io import BytesIO
+
+from flask import send_file
+
 from backend.api.audit import audit_object
 from backend.api.security import auth_required, current_actor
 from backend.org.scope import get_visible
+from backend.supervision.points.exports import XLSX
 
 
 def method(blp, call, summary: str, schema, *roles, arguments=None, location: str = "json", status: int = 200,
@@ -81,3 +86,8 @@ def submission(blp, arguments, schema, summary: str, submit, *roles, location: s
 
     return method(blp, call, summary, schema, *roles, arguments=arguments, location=location, status=201,
                   alt_responses=((200, "同一 client_id 已提交过：返回第一次的结果", schema), *alt_responses))
+
+
+def xlsx_download(data: bytes, name: str):
+    """An Excel workbook answered as a download named `name`."""
+    return send_file(BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=name)

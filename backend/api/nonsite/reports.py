@@ -1,22 +1,16 @@
 """The non-site monthly report per squad, as JSON and as an Excel workbook."""
-from io import BytesIO
 
-from flask import send_file
 from flask.views import MethodView
 from marshmallow import fields
 
-from backend.api.fields import Id, Month
+from backend.api.fields import Month
 from backend.api.nonsite.common import blp
-from backend.api.schemas import Schema
+from backend.api.schemas import Schema, SquadMonthQuerySchema
 from backend.api.security import auth_required, current_actor
+from backend.api.views import xlsx_download
 from backend.nonsite import reports
 from backend.org.roles import NONSITE_REPORT_READERS
 from backend.supervision.points.exports import XLSX
-
-
-class NonsiteMonthlyQuerySchema(Schema):
-    month = Month(required=True, metadata={"example": "2026-11"})
-    squad_id = Id(metadata={"description": "只看此中队"})
 
 
 class NonsiteMonthlyRowSchema(Schema):
@@ -39,7 +33,7 @@ class NonsiteMonthlyRowSchema(Schema):
 @blp.route("/reports/monthly", endpoint="monthly_report")
 class NonsiteMonthlyReport(MethodView):
     @auth_required(blp, *NONSITE_REPORT_READERS)
-    @blp.arguments(NonsiteMonthlyQuerySchema, location="query")
+    @blp.arguments(SquadMonthQuerySchema, location="query")
     @blp.response(200, NonsiteMonthlyRowSchema(many=True))
     def get(self, query):
         """非现场执法月报：各中队的告警、准确率、立案、送达、缴款、告警至决定天数"""
@@ -49,10 +43,9 @@ class NonsiteMonthlyReport(MethodView):
 @blp.route("/reports/monthly/export", endpoint="monthly_report_export")
 class NonsiteMonthlyReportExport(MethodView):
     @auth_required(blp, *NONSITE_REPORT_READERS)
-    @blp.arguments(NonsiteMonthlyQuerySchema, location="query")
+    @blp.arguments(SquadMonthQuerySchema, location="query")
     @blp.response(200, content_type=XLSX, description="Excel 文件")
     def get(self, query):
         """导出非现场执法月报（Excel）"""
-        data = reports.monthly_workbook(reports.monthly(current_actor(), **query))
-        return send_file(BytesIO(data), mimetype=XLSX, as_attachment=True,
-                         download_name=f"nonsite-report-{query['month']:%Y-%m}.xlsx")
+        return xlsx_download(reports.monthly_workbook(reports.monthly(current_actor(), **query)),
+                             f"nonsite-report-{query['month']:%Y-%m}.xlsx")

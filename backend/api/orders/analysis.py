@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from io import BytesIO
 
-from flask import Response, send_file
+from flask import Response
 from flask.views import MethodView
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backend.api.boundary import Blueprint
 from backend.api.fields import Date, Id, Month
 from backend.api.pagination import listing
-from backend.api.schemas import Schema
+from backend.api.schemas import Schema, SquadMonthQuerySchema
 from backend.api.security import auth_required, current_actor
 from backend.api.transitions import transition
-from backend.api.views import detail
+from backend.api.views import detail, xlsx_download
 from backend.community.models import CATEGORY_NAMES, Category
 from backend.db import local_day
 from backend.orders import hotspots, repeats, reports
@@ -107,11 +106,6 @@ class RepeatLinks(MethodView):
                  repeats.links_of, filters=RepeatLinksQuerySchema)
 
 
-class MonthlyQuerySchema(Schema):
-    month = Month(required=True, metadata={"example": "2026-11"})
-    squad_id = Id(metadata={"description": "只看此中队"})
-
-
 class MonthlyRowSchema(Schema):
     squad_id = fields.Integer()
     squad = fields.String()
@@ -131,19 +125,18 @@ class MonthlyRowSchema(Schema):
 @blp.route("/reports/monthly", endpoint="monthly_report")
 class MonthlyReport(MethodView):
     get = detail(blp, MonthlyRowSchema(many=True), "月度报表：各中队的及时处置率、满意率、重复率（工单与诉件合计）",
-                 reports.monthly, *ORDER_ANALYSIS_READERS, filters=MonthlyQuerySchema)
+                 reports.monthly, *ORDER_ANALYSIS_READERS, filters=SquadMonthQuerySchema)
 
 
 @blp.route("/reports/monthly/export", endpoint="monthly_report_export")
 class MonthlyReportExport(MethodView):
     @auth_required(blp, *ORDER_ANALYSIS_READERS)
-    @blp.arguments(MonthlyQuerySchema, location="query")
+    @blp.arguments(SquadMonthQuerySchema, location="query")
     @blp.response(200, content_type=XLSX, description="Excel 文件")
     def get(self, query):
         """导出月度报表（Excel）"""
-        data = reports.monthly_workbook(reports.monthly(current_actor(), **query))
-        return send_file(BytesIO(data), mimetype=XLSX, as_attachment=True,
-                         download_name=f"orders-report-{query['month']:%Y-%m}.xlsx")
+        return xlsx_download(reports.monthly_workbook(reports.monthly(current_actor(), **query)),
+                             f"orders-report-{query['month']:%Y-%m}.xlsx")
 
 
 class PeriodQuerySchema(Schema):

@@ -1,9 +1,6 @@
 """Points: month sheets — ranking, trend, export, detail, explanation, the leader's adjustments and states."""
 from __future__ import annotations
 
-from io import BytesIO
-
-from flask import send_file
 from flask.views import MethodView
 from marshmallow import fields, pre_dump, validate
 
@@ -14,7 +11,7 @@ from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.api.supervision.points.common import blp, cents, changing, item_name
 from backend.api.transitions import transition
-from backend.api.views import detail, method
+from backend.api.views import detail, method, xlsx_download
 from backend.db import session
 from backend.org.models import Squad
 from backend.org.roles import DISTRICT_ADMINS, SQUAD_MANAGERS
@@ -194,9 +191,8 @@ class SheetsExport(MethodView):
     @blp.response(200, content_type=exports.XLSX, description="Excel 文件")
     def get(self, filters):
         """导出某月积分表（Excel，按总分排名）"""
-        data = BytesIO(exports.ranking_workbook(current_actor(), **filters))
-        return send_file(data, mimetype=exports.XLSX, as_attachment=True,
-                         download_name=f"points-{filters['month']:%Y-%m}.xlsx")
+        return xlsx_download(exports.ranking_workbook(current_actor(), **filters),
+                             f"points-{filters['month']:%Y-%m}.xlsx")
 
 
 def _shown(sheet_id: int) -> MonthlyPoints:

@@ -35,6 +35,7 @@ from wechatpy.exceptions import WeChatClientException
 from backend.config import settings
 from backend.db import session
 from backend.errors import Conflict, ServiceUnavailable
+from backend.org.auth import revoke_tokens
 from backend.org.models import District, Officer, Role, Squad
 from backend.org.roles import DISTRICT_ADMINS, DISTRICT_STAFF, require
 from backend.wechat.client import GovWeChatClient, is_configured, wechat_client, wechat_errors
@@ -269,6 +270,7 @@ def _deactivate_departed(district: District, present: set[str], counts: Counter)
         raise Conflict(message, code="wechat_sync_refused")  # the job ledger and log record it, the CLI prints it
     for officer in departed:
         officer.active = False
+        revoke_tokens(officer)  # as an admin's deactivation does: a later reactivation brings no old session back
         counts["deactivated"] += 1
 
 

@@ -240,3 +240,21 @@ def test_cli_command_says_when_wechat_is_not_configured(app, make, monkeypatch):
 
     assert result.exit_code == 1
     assert "政务微信尚未配置" in result.output and "同步完成" not in result.output
+
+
+def test_a_departed_members_sessions_end_and_stay_ended_when_they_return(client, make, fake_wechat, jingan,
+                                                                        any_share_may_leave):
+    district, squad = jingan
+    officer = make.officer(squad=squad, wechat_userid="sun")
+    headers = make.headers(officer)
+    assert client.get("/api/duty/today", headers=headers).status_code == 200
+    fake_wechat.set_directory(DEPARTMENTS, [])
+    sync_contacts()
+    assert officer.active is False
+
+    admin = make.officer(Role.district_admin, district=district)  # back after a mistaken removal
+    back = client.patch(f"/api/org/officers/{officer.id}", json={"active": True}, headers=make.headers(admin))
+
+    assert back.status_code == 200 and back.json["active"] is True
+    answer = client.get("/api/duty/today", headers=headers)
+    assert (answer.status_code, answer.json["error"]) == (401, "token_invalid")  # signs in again, as anyone does

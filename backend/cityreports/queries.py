@@ -101,8 +101,12 @@ def districts_in_scope(actor: Officer, district_id: int | None = None) -> list[D
 
 def district_month(actor: Officer, month: date, district_id: int | None = None) -> list[dict]:
     """One row per district in `actor`'s scope (or the one asked for): its figures and rates for `month`."""
+    return district_rows(districts_in_scope(actor, district_id), month)
+
+
+def district_rows(districts: list[District], month: date) -> list[dict]:
+    """One row per district of `districts`: its figures and rates for `month` (one statement for them all)."""
     first = periods.start("month", month)
-    districts = districts_in_scope(actor, district_id)
     squads = select(Squad.id).where(Squad.district_id.in_([district.id for district in districts]))
     figures = _figures(Squad.district_id, squads, first)
     return [{"district_id": district.id, "district": district.name, "month": first,

@@ -73,9 +73,3 @@ def require(actor: Officer | Operator, roles: frozenset[Role], message: str = "�
     """Refuse `actor` unless their role is one of `roles`."""
     if actor.role not in roles:
         raise Forbidden(message, code=code)
-
-# Who read the city reports (全市报表 and the 街镇 index): the district's staff who run and supervise its squads,
-# each their own district's (the city's roles read every district: backend/org for issue 22).
-CITY_REPORT_READERS = frozenset({Role.district_admin, Role.supervisor, Role.trainer})
-# Who set the 街镇 index weights of their district (the city's administrators the city's).
-INDEX_WEIGHT_SETTERS = DISTRICT_ADMINS

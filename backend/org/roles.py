@@ -15,6 +15,23 @@ from backend.org.models import District, Officer, Role
 # Who belongs to a squad (and must have one), and who works for the whole district.
 SQUAD_MEMBERS = frozenset({Role.officer, Role.squad_leader})
 DISTRICT_STAFF = frozenset({Role.district_admin, Role.supervisor, Role.trainer, Role.legal_reviewer})
+# The city bureau's staff (市局): they belong to no district and read every district (backend/org/scope.py).
+# They write only what their own work is: the city administrator districts and city accounts, the city
+# trainer city-wide training; residents' phones and personal images stay out of their reach (PIPL).
+CITY_STAFF = frozenset({Role.city_admin, Role.city_supervisor, Role.city_trainer})
+CITY_ADMINS = frozenset({Role.city_admin})
+CITY_TRAINING_STAFF = frozenset({Role.city_trainer})
+# The leaders of a street or town government (街镇领导): they read their 街镇's squads' duty, complaints,
+# points and training, to evaluate the officers working for them (seed 002), and change nothing.
+TOWN_READERS = frozenset({Role.town_leader})
+# Who read the city's reports per district (and the 街镇 index): the city bureau, and a district's
+# administrator and supervisors their own district's figures.
+CITY_REPORT_READERS = CITY_STAFF | frozenset({Role.district_admin, Role.supervisor})
+# Who read the 街镇 index: as the city reports, and a town leader their own 街镇's.
+TOWN_INDEX_READERS = CITY_REPORT_READERS | TOWN_READERS
+# Who manage the 街镇 of a district and which squads work under them: the district administrator.
+TOWN_MANAGERS = frozenset({Role.district_admin})
+
 # Who take exams and answer quizzes in live classes: the squads' people.
 TRAINEES = SQUAD_MEMBERS
 

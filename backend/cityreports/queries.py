@@ -9,7 +9,7 @@ Rates are shares (0..1, four decimals), None when nothing counts towards them:
   credit_completion: hours earned this year (capped per category) / the year's requirement;
 - points_floor_rate: month sheets at or above the lowest grade floor / sheets; points_mean: the mean total.
 
-The 街镇 index is 100 × Σ weight × rate / Σ weight over the components that have a rate (weights: weights.py).
+The 街镇 index (index.py) weighs the rates of COMPONENTS.
 """
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def _rate(part, whole) -> float | None:
     return round(float(part) / float(whole), 4) if whole else None
 
 
-def _zeros() -> dict:
+def no_figures() -> dict:
     return {name: (None if name in ("points_min", "points_max") else _exact(name, 0) if name in DECIMALS else 0)
             for name in COLUMNS}
 
@@ -85,7 +85,7 @@ def _exact(name: str, value):
     return Decimal(str(value)).quantize(HOURS if name.startswith("credit") else POINTS)
 
 
-def _figures(group, squads, month: date) -> dict[int, dict]:
+def figures_by(group, squads, month: date) -> dict[int, dict]:
     """Per group id: the month's figures (one statement over every squad of `squads`)."""
     return {row.group_id: {name: _exact(name, value) for name, value in row._mapping.items()}
             for row in session.execute(grouped(group, squads, month))}
@@ -108,9 +108,9 @@ def district_rows(districts: list[District], month: date) -> list[dict]:
     """One row per district of `districts`: its figures and rates for `month` (one statement for them all)."""
     first = periods.start("month", month)
     squads = select(Squad.id).where(Squad.district_id.in_([district.id for district in districts]))
-    figures = _figures(Squad.district_id, squads, first)
+    figures = figures_by(Squad.district_id, squads, first)
     return [{"district_id": district.id, "district": district.name, "month": first,
-             **with_rates({**_zeros(), **figures.get(district.id, {})})} for district in districts]
+             **with_rates({**no_figures(), **figures.get(district.id, {})})} for district in districts]
 
 
 HEADER = ["区局", "月份", "排班", "缺勤", "出勤率", "签到", "迟到", "准时签到率", "外勤签到", "工单",
@@ -130,11 +130,3 @@ def district_workbook(rows: list[dict]) -> bytes:
         *(row[kind.value] for kind in FlagKind), row["trainees"], row["credit_on_track_rate"],
         row["credit_completion"], row["sheets"], row["points_mean"], row["points_floor_rate"]] for row in rows),
         percent_columns=PERCENT)
-
-
-def index_of(rates: dict, weights: dict[str, int]) -> float | None:
-    """100 × Σ weight × rate / Σ weight over the components that have a rate; None when none has."""
-    counted = [(weights.get(component, 0), rates[rate]) for component, (_, rate) in COMPONENTS.items()
-               if rates[rate] is not None]
-    total = sum(weight for weight, _ in counted)
-    return round(100 * sum(weight * rate for weight, rate in counted) / total, 2) if total else None

@@ -90,3 +90,6 @@ def require(actor: Officer | Operator, roles: frozenset[Role], message: str = "�
     """Refuse `actor` unless their role is one of `roles`."""
     if actor.role not in roles:
         raise Forbidden(message, code=code)
+
+# Who set the 街镇 index weights (backend/cityreports): the city's administrators the city's, a district's its own.
+INDEX_WEIGHT_SETTERS = CITY_ADMINS | DISTRICT_ADMINS

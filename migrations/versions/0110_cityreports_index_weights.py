@@ -1,7 +1,7 @@
 """cityreports: the weights of the 街镇依法行政指数, the city's seeded as example defaults (the seeds give none).
 
 Revision ID: 0110
-Revises: 0100
+Revises: 0101
 """
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -12,7 +12,8 @@ from alembic import op
 import backend.db
 
 revision: str = "0110"
-down_revision: str | Sequence[str] | None = "0100"
+# org's 0101 is merged in (both branched from 0100); the integrator re-chains by number
+down_revision: str | Sequence[str] | None = "0101"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -9,8 +9,8 @@ from backend.api.fields import Id, Month
 from backend.api.schemas import Schema
 from backend.api.security import auth_required, current_actor
 from backend.api.views import detail, method, xlsx_download
-from backend.cityreports import facts, queries, weights
-from backend.org.roles import CITY_REPORT_READERS, INDEX_WEIGHT_SETTERS
+from backend.cityreports import facts, index, queries, weights
+from backend.org.roles import CITY_REPORT_READERS, INDEX_WEIGHT_SETTERS, TOWN_INDEX_READERS
 from backend.supervision.cases.models import FLAG_NAMES
 from backend.supervision.points.exports import XLSX
 
@@ -76,6 +76,27 @@ class WeightsSchema(Schema):
     set_at = fields.DateTime(allow_none=True)
 
 
+class ComponentSchema(Schema):
+    component = fields.String()
+    name = fields.String()
+    rate = fields.Float(allow_none=True, metadata={"description": "该指标的比率" + RATE})
+    weight = fields.Integer(metadata={"description": "所用权重"})
+
+
+class TownIndexSchema(Schema):
+    town_id = fields.Integer()
+    town = fields.String()
+    district_id = fields.Integer()
+    district = fields.String()
+    month = Month()
+    index = fields.Float(allow_none=True, metadata={
+        "description": "街镇依法行政指数 = 100 × Σ 权重 × 比率 / Σ 权重（只计有比率的指标）；全无时为空"})
+    rank = fields.Integer(allow_none=True, metadata={"description": "在您可见的街镇中的名次（并列同名次）"})
+    district_rank = fields.Integer(allow_none=True, metadata={"description": "在本区街镇中的名次"})
+    components = fields.List(fields.Nested(ComponentSchema))
+    weights = fields.Nested(lambda: WeightsSchema(), metadata={"description": "所用的权重及其来源"})
+
+
 class WeightsInForceSchema(Schema):
     city = fields.Nested(WeightsSchema)
     in_force = fields.Nested(WeightsSchema, metadata={"description": "本区街镇排名所用的权重"})
@@ -105,9 +126,16 @@ class DistrictMonthExport(MethodView):
                              f"city-report-{query['month']:%Y-%m}.xlsx")
 
 
+@blp.route("/towns", endpoint="towns")
+class TownIndex(MethodView):
+    get = detail(blp, TownIndexSchema(many=True), "街镇依法行政指数：各街镇本月的指数、名次、各项比率与所用权重",
+                 index.town_index, *TOWN_INDEX_READERS, filters=MonthQuerySchema)
+
+
 @blp.route("/index-weights", endpoint="index_weights")
 class IndexWeights(MethodView):
     get = detail(blp, WeightsInForceSchema, "街镇依法行政指数的权重（全市的与本区所用的；示例默认值有标注）",
-                 weights.weights, *CITY_REPORT_READERS)
-    put = method(blp, lambda body: weights.set_weights(current_actor(), **body), "设置本区街镇指数的权重",
+                 weights.weights, *TOWN_INDEX_READERS)
+    put = method(blp, lambda body: weights.set_weights(current_actor(), **body),
+                 "设置街镇指数的权重（区局管理员：本区的；市局管理员：全市的）",
                  WeightsSchema, *INDEX_WEIGHT_SETTERS, arguments=WeightsBodySchema)

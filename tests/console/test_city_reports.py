@@ -1,0 +1,58 @@
+"""全市报表 at the console: the district administrator reads the district's month as a chart and a table, the 街镇
+index with its example-default weights labelled, and downloads the Excel; a 街镇 leader sees only their 街镇's
+index; a month before the service's years is refused beside the field."""
+from __future__ import annotations
+
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from backend.db import session
+from backend.demo import DEMO_PASSWORD
+from backend.org.models import District, Role, Squad
+
+INDEX_LABELS = "Chart.getChart(document.getElementById('town-chart')).data.labels"
+DISTRICT_LABELS = "Chart.getChart(document.getElementById('district-chart')).data.labels"
+
+
+def towns_of_the_demo(make):
+    """The demo district's two squads each under a 街镇, and a leader of the first."""
+    district = session.scalar(select(District).where(District.code == "JA"))
+    first, second = session.scalars(select(Squad).where(Squad.district_id == district.id).order_by(Squad.id)).all()
+    town = make.town(district, first, name="静安寺街道")
+    make.town(district, second, name="南京西路街道")
+    make.officer(Role.town_leader, town=town, badge_no="JT0001", password=DEMO_PASSWORD, name="街镇领导")
+    session.commit()
+    return district
+
+
+def test_the_district_administrator_reads_the_month_and_downloads_it(desk, make):
+    district = towns_of_the_demo(make)
+    page = desk.page
+    desk.arrive("/console/city", "JA0001")
+    expect(page.locator("#districts tbody tr")).to_have_count(1)
+    expect(page.locator("#districts tbody tr").first).to_contain_text(district.name)
+    assert page.evaluate(DISTRICT_LABELS) == [district.name]
+    assert sorted(page.evaluate(INDEX_LABELS)) == ["南京西路街道", "静安寺街道"]
+    expect(page.locator("#weights")).to_contain_text("示例默认值")
+    expect(page.locator("#towns tbody tr")).to_have_count(2)
+    desk.shot("city-1-district-month-and-town-index")
+    with page.expect_download() as downloading:
+        page.get_by_role("button", name="导出 Excel").click()
+    assert downloading.value.suggested_filename.startswith("city-report-")
+
+    page.get_by_label("月份").fill("1999-12")  # before the years the service keeps
+    page.get_by_role("button", name="查看").click()
+    expect(page.locator('[data-error-for="month"]')).not_to_be_empty()
+    assert not desk.errors, desk.errors
+
+
+def test_a_town_leader_sees_only_their_town(desk, make):
+    towns_of_the_demo(make)
+    page = desk.page
+    desk.arrive("/console/city", "JT0001")
+    page.wait_for_function(f"() => {INDEX_LABELS}.length === 1")
+    assert page.evaluate(INDEX_LABELS) == ["静安寺街道"]
+    expect(page.locator("#districts-card")).to_be_hidden()  # the districts' report is not theirs
+    expect(page.get_by_role("button", name="导出 Excel")).to_be_hidden()
+    desk.shot("city-2-town-leader")
+    assert not desk.errors, desk.errors

@@ -64,8 +64,9 @@ NONSITE_CASE_READERS = SQUAD_MANAGERS | LEGAL_REVIEWERS
 # their 街镇's).
 CREDIT_PROGRESS_READERS = SQUAD_MANAGERS | TRAINING_STAFF | SUPERVISING_STAFF | CITY_STAFF | TOWN_READERS
 # Who read the orders' and complaints' analysis: repeats flagged for 重复投诉核查督办, the monthly report,
-# hot spots, the duty guidance and the case-count targets (a squad leader their squad's, district staff all).
-ORDER_ANALYSIS_READERS = SQUAD_MANAGERS | SUPERVISING_STAFF
+# hot spots, the duty guidance and the case-count targets (a squad leader their squad's, district staff all,
+# a town leader their 街镇's squads', the city's staff every squad's: all of it per squad in scope).
+ORDER_ANALYSIS_READERS = SQUAD_MANAGERS | SUPERVISING_STAFF | CITY_STAFF | TOWN_READERS
 # Who read the non-site monthly report (alerts, precision, cases, delivery, payment): as the orders' analysis.
 NONSITE_REPORT_READERS = SQUAD_MANAGERS | SUPERVISING_STAFF
 

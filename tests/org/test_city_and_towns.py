@@ -89,6 +89,18 @@ def test_points_month_town_leader_sees_their_squads_officers(client, make, city)
         assert {row["officer_id"] for row in response.json} & set(ids.values()) == expected
 
 
+def test_orders_and_complaints_report_per_squad_in_scope(client, make, city):
+    month = f"{local_day():%Y-%m}"
+    for who, expected in ((city.town_leader, [city.a1.id]), (city.admin_a, [city.a1.id, city.a2.id])):
+        response = client.get(f"/api/orders/reports/monthly?month={month}", headers=make.headers(who))
+        assert response.status_code == 200, response.json
+        assert [row["squad_id"] for row in response.json] == expected
+    everyone = client.get(f"/api/orders/reports/monthly?month={month}", headers=make.headers(city.city_supervisor))
+    assert {city.a1.id, city.a2.id, city.b1.id} <= {row["squad_id"] for row in everyone.json}
+    assert client.get(f"/api/orders/reports/monthly?month={month}&squad_id={city.a2.id}",
+                      headers=make.headers(city.town_leader)).status_code == 404
+
+
 def test_training_progress_of_a_squad_town_leader_theirs_city_any(client, make, city):
     def progress(who, squad):
         return client.get(f"/api/training/credits/squad?squad_id={squad.id}", headers=make.headers(who))

@@ -126,6 +126,15 @@ def test_town_leader_reads_their_town_and_officers_only(client, make, city):
     assert {s["id"] for s in client.get("/api/org/squads", headers=headers).json} == {city.a1.id}
 
 
+def test_districts_the_city_sees_all_a_district_its_own(client, make, city):
+    def codes(who):
+        return {d["id"] for d in client.get("/api/org/districts", headers=make.headers(who)).json}
+
+    assert codes(city.city_admin) >= {city.a1.district_id, city.b1.district_id}
+    assert codes(city.admin_a) == {city.a1.district_id}
+    assert codes(city.town_leader) == set()  # a district's own record: not the town leader's
+
+
 # -- observers change nothing ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("role", [Role.town_leader, Role.city_supervisor, Role.city_trainer])

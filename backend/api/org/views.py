@@ -67,6 +67,12 @@ class SquadSchema(Schema):
     town_name = Text(lambda squad: squad.town.name if squad.town else None, allow_none=True)
 
 
+class DistrictSchema(Schema):
+    id = fields.Integer()
+    code = fields.String(metadata={"example": "JA"})
+    name = fields.String(metadata={"example": "静安区城管执法局"})
+
+
 class SquadTownSchema(Schema):
     town_id = Id(required=True, allow_none=True, metadata={"description": "本区的街镇；为空则不属于任何街镇"})
 
@@ -123,6 +129,12 @@ class OfficerById(MethodView):
 class Squads(MethodView):
     get = method(blp, lambda: session.scalars(queries.squads(current_actor())).all(), "中队列表（数据权限内）",
                  SquadSchema(many=True))
+
+
+@blp.route("/districts", endpoint="districts")
+class Districts(MethodView):
+    get = method(blp, lambda: session.scalars(queries.districts(current_actor())).all(),
+                 "区局列表（数据权限内：市局看全市，区局人员看本区）", DistrictSchema(many=True))
 
 
 @blp.route("/squads/<int:squad_id>/town", endpoint="squad_town")

@@ -12,6 +12,7 @@ from backend import periods
 from backend.cityreports.queries import COMPONENTS, figures_by, no_figures, with_rates
 from backend.cityreports.weights import in_force_of
 from backend.db import session
+from backend.exports import workbook
 from backend.org.models import District, Officer, Squad, Town
 from backend.org.roles import TOWN_INDEX_READERS, require
 from backend.org.scope import get_visible, scoped
@@ -71,3 +72,18 @@ def _rank(rows: list[dict], key: str) -> None:
             ranked[position - 1][key]
     for row in rows:
         row.setdefault(key, None)
+
+
+def town_workbook(rows: list[dict]) -> bytes:
+    """The 街镇 index as an Excel workbook: a row per 街镇 with its rank, index, each component's rate (as a
+    percentage) and weight, and whether the weights are example defaults."""
+    header = ["名次", "区内名次", "街镇", "区局", "月份", "指数",
+              *(f"{name}（权重）" for name, _ in COMPONENTS.values()), *(name for name, _ in COMPONENTS.values()),
+              "权重来源"]
+    rates = [chr(ord("G") + len(COMPONENTS) + n) for n in range(len(COMPONENTS))]
+    return workbook("街镇依法行政指数", header, ([
+        row["rank"], row["district_rank"], row["town"], row["district"], f"{row['month']:%Y-%m}", row["index"],
+        *(c["weight"] for c in row["components"]), *(c["rate"] for c in row["components"]),
+        "示例默认值（待设定）" if row["weights"]["example_default"] else
+        ("市局设定" if row["weights"]["level"] == "city" else "区局设定")] for row in rows),
+        percent_columns=tuple(rates))

@@ -2,7 +2,10 @@
 weights a district and the city set; who reads which 街镇; the city roles read every district."""
 from __future__ import annotations
 
+import io
+
 import pytest
+from openpyxl import load_workbook
 
 from backend.org.models import Role
 
@@ -42,6 +45,15 @@ def test_the_index_with_the_example_default_weights_is_what_was_computed_by_hand
         "credit": 0.0, "points": 1.0}
     shown = client.get("/api/city-reports/index-weights", headers=make.headers(chief)).json
     assert shown["city"]["example_default"] is True and shown["in_force"]["level"] == "city"
+
+    leader = make.officer(Role.town_leader, town=city["t1"])
+    export = client.get("/api/city-reports/towns/export", headers=make.headers(leader),
+                        query_string={"month": "2026-03"})
+    assert export.status_code == 200 and "town-index-2026-03.xlsx" in export.headers["Content-Disposition"]
+    header, line = load_workbook(io.BytesIO(export.data)).active.iter_rows(values_only=True)
+    named = dict(zip(header, line, strict=True))
+    assert (named["街镇"], named["指数"], named["出勤率"], named["出勤率（权重）"], named["权重来源"]) == (
+        "静安寺街道", 60.83, 0.6667, 20, "示例默认值（待设定）")
 
 
 def test_a_district_sets_its_own_weights_and_the_city_its_own(client, make, city):

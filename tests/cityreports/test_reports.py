@@ -77,7 +77,8 @@ def test_who_reads_which_district(client, make, city):
 ])
 def test_a_bad_query_is_refused_in_chinese(client, make, city, query):
     admin = make.officer(Role.district_admin, district=city["a"])
-    for path in ("/api/city-reports/districts", "/api/city-reports/districts/export"):
+    for path in ("/api/city-reports/districts", "/api/city-reports/districts/export", "/api/city-reports/towns",
+                 "/api/city-reports/towns/export"):
         refused = report(client, make, admin, path, **query)
         assert refused.status_code == 422, (path, query)
         assert any("\u4e00" <= ch <= "\u9fff" for ch in str(refused.json["errors"]))

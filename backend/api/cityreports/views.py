@@ -132,6 +132,17 @@ class TownIndex(MethodView):
                  index.town_index, *TOWN_INDEX_READERS, filters=MonthQuerySchema)
 
 
+@blp.route("/towns/export", endpoint="towns_export")
+class TownIndexExport(MethodView):
+    @auth_required(blp, *TOWN_INDEX_READERS)
+    @blp.arguments(MonthQuerySchema, location="query")
+    @blp.response(200, content_type=XLSX, description="Excel 文件")
+    def get(self, query):
+        """导出街镇依法行政指数（Excel）"""
+        return xlsx_download(index.town_workbook(index.town_index(current_actor(), **query)),
+                             f"town-index-{query['month']:%Y-%m}.xlsx")
+
+
 @blp.route("/index-weights", endpoint="index_weights")
 class IndexWeights(MethodView):
     get = detail(blp, WeightsInForceSchema, "街镇依法行政指数的权重（全市的与本区所用的；示例默认值有标注）",

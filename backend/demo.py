@@ -27,7 +27,7 @@ from backend.orders import intake
 from backend.orders import operations as order_sources
 from backend.orders.models import WorkOrderEvent
 from backend.org.auth import hash_password
-from backend.org.models import CommunityOffice, District, Officer, Role, Squad
+from backend.org.models import CommunityOffice, District, Officer, Role, Squad, Town
 from backend.supervision.cases import operations as cases
 from backend.supervision.findings import operations as findings
 from backend.supervision.findings.models import NoticeKind, Severity
@@ -53,6 +53,12 @@ PEOPLE = [
     ("JA2002", "孙丽", Role.officer, 1, "sunli"),
     ("JA2003", "周杰", Role.officer, 1, "zhoujie"),
 ]
+# The 街镇 the two squads work under (code, name; squad i under town i) and their leaders (badge, name, town index).
+TOWNS = [("JA-JAS", "静安寺街道办事处"), ("JA-NJX", "南京西路街道办事处")]
+TOWN_LEADERS = [("JA5001", "钱静", 0), ("JA5002", "冯宁", 1)]
+# The city bureau (市局), of no district.
+CITY_PEOPLE = [("SH0001", "郑市", Role.city_admin), ("SH0002", "何督", Role.city_supervisor),
+               ("SH0003", "林教", Role.city_trainer)]
 
 
 def load_demo() -> bool:
@@ -60,11 +66,12 @@ def load_demo() -> bool:
     if session.scalar(select(District.id).where(District.code == "JA")) is not None:
         return False
     district = District(code="JA", name="静安区城管执法局", wechat_department_id=10)
+    towns = [Town(district=district, code=code, name=name) for code, name in TOWNS]
     squads = [
-        Squad(district=district, name="静安寺街道中队", wechat_department_id=11),
-        Squad(district=district, name="南京西路街道中队", wechat_department_id=12),
+        Squad(district=district, name="静安寺街道中队", wechat_department_id=11, town=towns[0]),
+        Squad(district=district, name="南京西路街道中队", wechat_department_id=12, town=towns[1]),
     ]
-    session.add_all([district, *squads])
+    session.add_all([district, *towns, *squads])
     password_hash = hash_password(DEMO_PASSWORD)
     for badge_no, name, role, squad_index, userid in PEOPLE:
         session.add(Officer(
@@ -72,6 +79,12 @@ def load_demo() -> bool:
             squad=squads[squad_index] if squad_index is not None else None,
             phone=f"1380000{badge_no[-4:]}", wechat_userid=userid, password_hash=password_hash,
         ))
+    for badge_no, name, town_index in TOWN_LEADERS:
+        session.add(Officer(badge_no=badge_no, name=name, role=Role.town_leader, district=district,
+                            town=towns[town_index], active=True, password_hash=password_hash))
+    for badge_no, name, role in CITY_PEOPLE:
+        session.add(Officer(badge_no=badge_no, name=name, role=role, district=None, active=True,
+                            password_hash=password_hash))
     session.add_all([
         CommunityOffice(code="JA-JAS-01", name="静安寺街道城管社区工作室（华山居委）", squad=squads[0],
                         residential_committee="华山居委会", address="静安区华山路 228 号",
@@ -83,7 +96,8 @@ def load_demo() -> bool:
     session.flush()
     session.add_all(CalendarDay(district_id=district.id, day=day, working=working, name=name)
                     for day, working, name in EXAMPLE_2026)  # an example year: the seeds give no calendar
-    officers = {officer.badge_no: officer for officer in session.scalars(select(Officer))}
+    officers = {officer.badge_no: officer for officer in session.scalars(select(Officer).where(
+        Officer.district_id == district.id, Officer.role != Role.town_leader))}
     now = utcnow()
     posts = _posts(officers)
     _roster_and_checks(officers, posts, now)

@@ -52,6 +52,7 @@ DECLARATIONS = (
     "backend.inspections:DOMAIN",  # its grade rules read non-site cases
     "backend.supervision.points:DOMAIN",
     "backend.training:DRILLS",
+    "backend.cityreports:DOMAIN",  # reads every domain above
 )
 
 DOMAINS: tuple[Domain, ...] = (CORE, *(resolve(declaration) for declaration in DECLARATIONS), OUTBOX, CONSOLE)

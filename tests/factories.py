@@ -10,7 +10,8 @@ from datetime import timedelta
 
 from backend.db import session
 from backend.org.auth import hash_password, issue_token
-from backend.org.models import CommunityOffice, District, Officer, Role, Squad
+from backend.org.models import CommunityOffice, District, Officer, Role, Squad, Town
+from backend.org.roles import CITY_STAFF
 
 _seq = itertools.count(1)
 _password_hashes: dict[str, str] = {}
@@ -31,12 +32,32 @@ class Factory:
         session.commit()
         return squad
 
+    def town(self, district: District | None = None, *squads: Squad, **kw) -> Town:
+        """A 街镇 of `district` (a new one if none), with `squads` attached to it."""
+        n = next(_seq)
+        town = Town(district=district or (squads[0].district if squads else self.district()),
+                    code=kw.pop("code", f"TOWN-{n}"), name=kw.pop("name", f"测试街道{n}"), **kw)
+        session.add(town)
+        for squad in squads:
+            squad.town = town
+        session.commit()
+        return town
+
     def officer(self, role: Role = Role.officer, squad: Squad | None = None, district: District | None = None,
                 password: str | None = None, **kw) -> Officer:
+        """An officer of `role`: a squad member gets a squad, a town leader a 街镇 (pass `town=`, else a new one of
+        `district`), the city bureau's staff no district."""
         n = next(_seq)
         if role in (Role.officer, Role.squad_leader) and squad is None:
             squad = self.squad(district)
-        district = district or (squad.district if squad else self.district())
+        if role == Role.town_leader and kw.get("town") is None:
+            kw["town"] = self.town(district)
+        if role in CITY_STAFF:
+            district = None
+        elif role == Role.town_leader:
+            district = kw["town"].district
+        else:
+            district = district or (squad.district if squad else self.district())
         if password and password not in _password_hashes:
             _password_hashes[password] = hash_password(password)
         officer = Officer(

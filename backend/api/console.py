@@ -24,9 +24,10 @@ CONSOLE_DIR = ROOT / "console"
 # page name -> its title; the page's script is static/js/<name>.js
 PAGES = {"login": "登录", "board": "今日勤务", "posts": "点位围栏", "roster": "周排班", "complaints": "诉件与工单",
          "points": "月积分审核", "appraisal": "季度与年度", "training": "培训",
-         "supervision": "督察", "notices": "通知与整改", "admin": "人员与工作室", "staff": "人员与规则"}
+         "supervision": "督察", "notices": "通知与整改", "admin": "人员与工作室", "staff": "人员与规则",
+         "city": "全市报表"}
 # the pages that load Leaflet, and those that load Chart.js
-MAPS, CHARTS = {"board", "posts", "complaints"}, {"points", "appraisal", "training", "supervision"}
+MAPS, CHARTS = {"board", "posts", "complaints"}, {"points", "appraisal", "training", "supervision", "city"}
 
 blp = Blueprint("console", __name__, url_prefix="/console", template_folder=str(CONSOLE_DIR / "templates"),
                 description="管理端页面（HTML；页面脚本调用本接口文档中的接口）")

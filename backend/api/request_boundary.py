@@ -24,6 +24,7 @@ def logged_read(view_class):
 
 def begin_request() -> None:
     g.request_id = request_id()
+    g.writers = frozenset()
     g.actor = g.audit_object = None  # `g` outlives a request when an app context is reused (tests)
     view = current_app.view_functions.get(request.endpoint)
     sqlite_writes.set(

@@ -7,7 +7,10 @@ from flask import g, request
 
 from backend.errors import Forbidden
 from backend.org.auth import authenticate
-from backend.org.models import Officer, Role
+from backend.org.models import ROLE_NAMES, Officer, Role
+from backend.org.roles import OBSERVERS
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def bearer_token() -> str | None:
@@ -17,18 +20,27 @@ def bearer_token() -> str | None:
 
 
 def current_actor() -> Officer:
-    """The signed-in officer of this request (401 without a valid token)."""
+    """The signed-in officer of this request (401 without a valid token; 403 when an observer tries a change
+    the endpoint does not name their role for)."""
     if g.get("actor") is None:
-        g.actor = authenticate(bearer_token())
+        actor = authenticate(bearer_token())
+        if (actor.role in OBSERVERS and request.method not in SAFE_METHODS
+                and actor.role not in g.get("writers", frozenset())):
+            raise Forbidden(f"{ROLE_NAMES[actor.role]}只能查看，无权修改", code="read_only_role")
+        g.actor = actor
     return g.actor
 
 
-def auth_required(blp, *roles: Role):
-    """Require a valid token (and one of `roles`, if given); documents the security scheme."""
+def auth_required(blp, *roles: Role, observers_too: bool = False):
+    """Require a valid token (and one of `roles`, if given); documents the security scheme. An observer (city
+    staff, a town leader) changes something only where `roles` names them, or `observers_too` (their own
+    session: logging out)."""
+    writers = frozenset(OBSERVERS) if observers_too else frozenset(roles)
 
     def decorator(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
+            g.writers = writers
             actor = current_actor()
             if roles and actor.role not in roles:
                 raise Forbidden("您的角色无权执行此操作", code="role_forbidden")

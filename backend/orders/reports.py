@@ -51,14 +51,21 @@ def _count_if(condition):
 ZERO = literal_column("0")
 
 
-def _items(model, at, not_ours, rated, satisfied, squad_ids, start, end, now) -> Select:
-    """received, due, on_time, rated and satisfied per squad of `model` (orders or complaints) in [start, end)."""
+def handling_counts(model, not_ours, rated, satisfied, now) -> dict:
+    """The aggregates received, due, on_time, rated and satisfied of `model`'s rows (orders or complaints), as the
+    report defines them (also what the city report sums per district: backend/cityreports)."""
     handled = model.status.not_in(not_ours)
     due = and_(handled, or_(model.resolved_at.is_not(None), model.resolve_due_at < now))
     on_time = and_(handled, model.resolved_at.is_not(None), model.resolved_at <= model.resolve_due_at)
-    return (select(model.squad_id, func.count().label("received"), _count_if(due).label("due"),
-                   _count_if(on_time).label("on_time"), func.count(rated).label("rated"),
-                   _count_if(satisfied).label("satisfied"), ZERO.label("repeats"), ZERO.label("repeats_closed"))
+    return {"received": func.count(), "due": _count_if(due), "on_time": _count_if(on_time),
+            "rated": func.count(rated), "satisfied": _count_if(satisfied)}
+
+
+def _items(model, at, not_ours, rated, satisfied, squad_ids, start, end, now) -> Select:
+    """received, due, on_time, rated and satisfied per squad of `model` (orders or complaints) in [start, end)."""
+    counts = handling_counts(model, not_ours, rated, satisfied, now)
+    return (select(model.squad_id, *(value.label(name) for name, value in counts.items()),
+                   ZERO.label("repeats"), ZERO.label("repeats_closed"))
             .where(model.squad_id.in_(squad_ids), at >= start, at < end).group_by(model.squad_id))
 
 

@@ -17,6 +17,10 @@ class Role(str, enum.Enum):
     supervisor = "supervisor"  # 督察员
     trainer = "trainer"  # 教员
     legal_reviewer = "legal_reviewer"  # 法制审核员
+    town_leader = "town_leader"  # 街镇领导: reads the squads of their 街镇, changes nothing
+    city_admin = "city_admin"  # 市局管理员
+    city_supervisor = "city_supervisor"  # 市局督察员
+    city_trainer = "city_trainer"  # 市局教员
 
 
 ROLE_NAMES = {
@@ -26,7 +30,16 @@ ROLE_NAMES = {
     Role.supervisor: "督察员",
     Role.trainer: "教员",
     Role.legal_reviewer: "法制审核员",
+    Role.town_leader: "街镇领导",
+    Role.city_admin: "市局管理员",
+    Role.city_supervisor: "市局督察员",
+    Role.city_trainer: "市局教员",
 }
+
+# The roles of the city bureau (市局): they belong to no district (their `district_id` is null, a check says so).
+CITY_ROLE_VALUES = ("city_admin", "city_supervisor", "city_trainer")
+# The roles that belong to no squad.
+STAFF_ROLE_VALUES = ("district_admin", "supervisor", "trainer", "legal_reviewer", "town_leader") + CITY_ROLE_VALUES
 
 
 class DistrictRecord:
@@ -59,6 +72,22 @@ class District(Base):
     squads: Mapped[list[Squad]] = relationship(back_populates="district")
 
 
+class Town(Base):
+    """街镇: the street or town government a squad works under since 执法力量下沉街镇; its leaders read their
+    squads' duty, complaints, points and training (助力街镇对执法一线执法人员的绩效评价)."""
+
+    __tablename__ = "town"
+    __scope__ = ("town", "id")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+
+    district: Mapped[District] = relationship()
+    squads: Mapped[list[Squad]] = relationship(back_populates="town")
+
+
 class Squad(Base):
     """街镇综合行政执法队 (中队)."""
 
@@ -70,8 +99,10 @@ class Squad(Base):
     name: Mapped[str] = mapped_column(String(64))
     wechat_department_id: Mapped[int | None] = mapped_column(unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    town_id: Mapped[int | None] = mapped_column(ForeignKey("town.id"), index=True)
 
     district: Mapped[District] = relationship(back_populates="squads")
+    town: Mapped[Town | None] = relationship(back_populates="squads")
 
 
 class Officer(Base):
@@ -80,10 +111,9 @@ class Officer(Base):
     __tablename__ = "officer"
     __scope__ = ("officer", "id")
     __table_args__ = (
-        CheckConstraint(
-            "role in ('district_admin', 'supervisor', 'trainer', 'legal_reviewer') or squad_id is not null",
-            name="squad_member_has_squad",
-        ),
+        CheckConstraint(f"role in {STAFF_ROLE_VALUES} or squad_id is not null", name="squad_member_has_squad"),
+        CheckConstraint(f"(role in {CITY_ROLE_VALUES}) = (district_id is null)", name="city_staff_have_no_district"),
+        CheckConstraint("(role = 'town_leader') = (town_id is not null)", name="town_leader_has_town"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,8 +121,11 @@ class Officer(Base):
     name: Mapped[str] = mapped_column(String(64))
     phone: Mapped[str | None] = mapped_column(String(32))
     role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20, validate_strings=True))
-    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
+    # Null exactly for the city bureau's staff, who belong to no district.
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"), index=True)
     squad_id: Mapped[int | None] = mapped_column(ForeignKey("squad.id"), index=True)
+    # The 街镇 a town leader reads (only theirs; null for everyone else).
+    town_id: Mapped[int | None] = mapped_column(ForeignKey("town.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     wechat_userid: Mapped[str | None] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(256))
@@ -100,7 +133,8 @@ class Officer(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     squad: Mapped[Squad | None] = relationship()
-    district: Mapped[District] = relationship()
+    district: Mapped[District | None] = relationship()
+    town: Mapped[Town | None] = relationship()
 
 
 class CommunityOffice(Base):

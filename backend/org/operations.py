@@ -1,37 +1,65 @@
-"""What changes the org: officers added, changed, deactivated."""
+"""What changes the org: officers added, changed, deactivated; the 街镇 and the squads under them."""
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from backend.db import session
-from backend.errors import Conflict, Invalid
+from backend.errors import Conflict, Forbidden, Invalid
 from backend.org.auth import hash_password, revoke_tokens
-from backend.org.models import Officer, Role, Squad
-from backend.org.roles import DISTRICT_ADMINS, DISTRICT_STAFF, require
-from backend.org.scope import get_visible
+from backend.org.models import ROLE_NAMES, Officer, Role, Squad, Town
+from backend.org.roles import (
+    ACCOUNT_ADMINS,
+    CITY_STAFF,
+    DISTRICT_ROLES,
+    SQUAD_MEMBERS,
+    TOWN_MANAGERS,
+    require,
+)
+from backend.org.scope import get_visible, scoped
 
 
-def _check_squad(actor: Officer, role: Role, squad_id: int | None) -> None:
-    if role in DISTRICT_STAFF:
-        if squad_id is not None:
-            raise Invalid("区局人员不属于中队，请不要填写中队", code="squad_not_allowed")
-        return
-    if squad_id is None:
-        raise Invalid("执法队员和中队长必须属于一个中队", code="squad_required")
-    get_visible(Squad, squad_id, actor, what="中队")
+def _town_of_district(actor: Officer, town_id: int) -> Town:
+    """A 街镇 of the actor's district named in a request body (unknown or another district's: 422)."""
+    town = session.scalars(scoped(Town, actor).where(Town.id == town_id)).one_or_none()
+    if town is None:
+        raise Invalid("街镇不存在或不属于本区", code="unknown_town")
+    return town
+
+
+def _check_role(actor: Officer, role: Role) -> None:
+    """A district administrator gives district roles, the city administrator city roles, nothing else."""
+    allowed = CITY_STAFF if actor.role in CITY_STAFF else DISTRICT_ROLES
+    if role not in allowed:
+        raise Forbidden(f"{ROLE_NAMES[actor.role]}不能设置“{ROLE_NAMES[role]}”角色", code="role_not_assignable")
+
+
+def _check_placement(actor: Officer, role: Role, squad_id: int | None, town_id: int | None) -> None:
+    _check_role(actor, role)
+    if role not in SQUAD_MEMBERS and squad_id is not None:
+        raise Invalid("区局、街镇和市局人员不属于中队，请不要填写中队", code="squad_not_allowed")
+    if role in SQUAD_MEMBERS:
+        if squad_id is None:
+            raise Invalid("执法队员和中队长必须属于一个中队", code="squad_required")
+        get_visible(Squad, squad_id, actor, what="中队")
+    if role == Role.town_leader:
+        if town_id is None:
+            raise Invalid("街镇领导必须属于一个街镇", code="town_required")
+        _town_of_district(actor, town_id)
+    elif town_id is not None:
+        raise Invalid("只有街镇领导属于街镇，请不要填写街镇", code="town_not_allowed")
 
 
 def create_officer(actor: Officer, *, badge_no: str, name: str, role: Role, squad_id: int | None = None,
-                   phone: str | None = None, wechat_userid: str | None = None,
+                   town_id: int | None = None, phone: str | None = None, wechat_userid: str | None = None,
                    password: str | None = None) -> Officer:
-    """A district admin adds a person to their district."""
-    require(actor, DISTRICT_ADMINS, "只有区局管理员可以添加人员")
-    _check_squad(actor, role, squad_id)
+    """A district admin adds a person to their district; the city administrator a person of the city bureau."""
+    require(actor, ACCOUNT_ADMINS, "只有区局或市局管理员可以添加人员")
+    _check_placement(actor, role, squad_id, town_id)
     if session.scalar(select(Officer.id).where(Officer.badge_no == badge_no)) is not None:
         raise Conflict(f"工号 {badge_no} 已存在", code="badge_no_taken")
     if wechat_userid and session.scalar(select(Officer.id).where(Officer.wechat_userid == wechat_userid)):
         raise Conflict("该政务微信账号已绑定其他人员", code="wechat_userid_taken")
-    officer = Officer(badge_no=badge_no, name=name, role=role, squad_id=squad_id, phone=phone,
+    officer = Officer(badge_no=badge_no, name=name, role=role, squad_id=squad_id, town_id=town_id, phone=phone,
                       district_id=actor.district_id, wechat_userid=wechat_userid or None,
                       password_hash=hash_password(password) if password else None, active=True)
     session.add(officer)
@@ -40,15 +68,20 @@ def create_officer(actor: Officer, *, badge_no: str, name: str, role: Role, squa
 
 
 def update_officer(actor: Officer, officer_id: int, **changes) -> Officer:
-    """A district admin changes a person of the district (role, squad, phone, active, password)."""
-    require(actor, DISTRICT_ADMINS, "只有区局管理员可以修改人员")
+    """A district admin changes a person of the district (role, squad, 街镇, phone, active, password); the city
+    administrator a person of the city bureau."""
+    require(actor, ACCOUNT_ADMINS, "只有区局或市局管理员可以修改人员")
     officer = get_visible(Officer, officer_id, actor, what="人员")
+    _check_role(actor, officer.role)  # the city sees every district's people, but manages only its own
     if officer.id == actor.id and changes.get("active") is False:
         raise Invalid("不能停用自己的账号", code="cannot_deactivate_self")
     role = changes.get("role", officer.role)
     squad_id = changes["squad_id"] if "squad_id" in changes else officer.squad_id
-    if "role" in changes or "squad_id" in changes:
-        _check_squad(actor, role, squad_id)
+    town_id = changes["town_id"] if "town_id" in changes else officer.town_id
+    if role != officer.role and role != Role.town_leader and "town_id" not in changes:
+        town_id = changes["town_id"] = None  # leaving the 街镇 leadership leaves the 街镇
+    if {"role", "squad_id", "town_id"} & changes.keys():
+        _check_placement(actor, role, squad_id, town_id)
     password = changes.pop("password", None)
     # A new password, a deactivation or another role ends the person's sessions: whoever held an old
     # token (a lost phone, a colleague at a shared desk) signs in again under the new terms.
@@ -60,3 +93,23 @@ def update_officer(actor: Officer, officer_id: int, **changes) -> Officer:
         setattr(officer, name, value)
     session.flush()
     return officer
+
+
+def create_town(actor: Officer, *, code: str, name: str) -> Town:
+    """A district administrator adds a street or town government (街镇) of the district."""
+    require(actor, TOWN_MANAGERS, "只有区局管理员可以添加街镇")
+    if session.scalar(select(Town.id).where(Town.code == code)) is not None:
+        raise Conflict(f"街镇编码 {code} 已存在", code="town_code_taken")
+    town = Town(district_id=actor.district_id, code=code, name=name)
+    session.add(town)
+    session.flush()
+    return town
+
+
+def attach_squad(actor: Officer, squad_id: int, *, town_id: int | None) -> Squad:
+    """A district administrator puts a squad of the district under one of its 街镇 (or under none)."""
+    require(actor, TOWN_MANAGERS, "只有区局管理员可以调整中队所属街镇")
+    squad = get_visible(Squad, squad_id, actor, what="中队")
+    squad.town = None if town_id is None else _town_of_district(actor, town_id)
+    session.flush()
+    return squad

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import Select
 
-from backend.org.models import CommunityOffice, Officer, Squad
+from backend.org.models import CommunityOffice, District, Officer, Squad, Town
 from backend.org.scope import scoped
 
 
@@ -25,3 +25,11 @@ def community_offices(actor: Officer, *, squad_id: int | None = None) -> Select:
     if squad_id is not None:
         stmt = stmt.where(CommunityOffice.squad_id == squad_id)
     return stmt
+
+
+def towns(actor: Officer) -> Select:
+    return scoped(Town, actor).order_by(Town.code)
+
+
+def districts(actor: Officer) -> Select:
+    return scoped(District, actor).order_by(District.code)

@@ -15,6 +15,31 @@ from backend.org.models import District, Officer, Role
 # Who belongs to a squad (and must have one), and who works for the whole district.
 SQUAD_MEMBERS = frozenset({Role.officer, Role.squad_leader})
 DISTRICT_STAFF = frozenset({Role.district_admin, Role.supervisor, Role.trainer, Role.legal_reviewer})
+# The city bureau's staff (市局): they belong to no district and read every district (backend/org/scope.py).
+# They write only what their own work is: the city administrator districts and city accounts, the city
+# trainer city-wide training; residents' phones and personal images stay out of their reach (PIPL).
+CITY_STAFF = frozenset({Role.city_admin, Role.city_supervisor, Role.city_trainer})
+CITY_ADMINS = frozenset({Role.city_admin})
+CITY_TRAINING_STAFF = frozenset({Role.city_trainer})
+# The leaders of a street or town government (街镇领导): they read their 街镇's squads' duty, complaints,
+# points and training, to evaluate the officers working for them (seed 002), and change nothing.
+TOWN_READERS = frozenset({Role.town_leader})
+# Who watch rather than work (city staff, town leaders): every change by them is refused unless the endpoint
+# names their role (backend/api/security.py), so no write meant for a district or a squad reaches them.
+OBSERVERS = CITY_STAFF | TOWN_READERS
+# Who read the city's reports per district (and the 街镇 index): the city bureau, and a district's
+# administrator and supervisors their own district's figures.
+CITY_REPORT_READERS = CITY_STAFF | frozenset({Role.district_admin, Role.supervisor})
+# Who read the 街镇 index: as the city reports, and a town leader their own 街镇's.
+TOWN_INDEX_READERS = CITY_REPORT_READERS | TOWN_READERS
+# Who manage the 街镇 of a district and which squads work under them: the district administrator.
+TOWN_MANAGERS = frozenset({Role.district_admin})
+# Who add and change accounts: a district administrator their district's (squads, district staff, town
+# leaders), the city administrator the city bureau's; neither gives a role of the other's level.
+ACCOUNT_ADMINS = frozenset({Role.district_admin, Role.city_admin})
+DISTRICT_ROLES = frozenset({Role.officer, Role.squad_leader, Role.district_admin, Role.supervisor, Role.trainer,
+                            Role.legal_reviewer, Role.town_leader})
+
 # Who take exams and answer quizzes in live classes: the squads' people.
 TRAINEES = SQUAD_MEMBERS
 
@@ -35,11 +60,13 @@ CREDIT_REPAIR_APPROVERS = DISTRICT_ADMINS
 LEGAL_REVIEWERS = frozenset({Role.legal_reviewer})
 # Who read non-site cases: the squads that handle them and the reviewers who check them.
 NONSITE_CASE_READERS = SQUAD_MANAGERS | LEGAL_REVIEWERS
-# Who follow squads' progress towards the yearly credit hours.
-CREDIT_PROGRESS_READERS = SQUAD_MANAGERS | TRAINING_STAFF | SUPERVISING_STAFF
+# Who follow squads' progress towards the yearly credit hours (the city's staff every squad's, a town leader
+# their 街镇's).
+CREDIT_PROGRESS_READERS = SQUAD_MANAGERS | TRAINING_STAFF | SUPERVISING_STAFF | CITY_STAFF | TOWN_READERS
 # Who read the orders' and complaints' analysis: repeats flagged for 重复投诉核查督办, the monthly report,
-# hot spots, the duty guidance and the case-count targets (a squad leader their squad's, district staff all).
-ORDER_ANALYSIS_READERS = SQUAD_MANAGERS | SUPERVISING_STAFF
+# hot spots, the duty guidance and the case-count targets (a squad leader their squad's, district staff all,
+# a town leader their 街镇's squads', the city's staff every squad's: all of it per squad in scope).
+ORDER_ANALYSIS_READERS = SQUAD_MANAGERS | SUPERVISING_STAFF | CITY_STAFF | TOWN_READERS
 # Who read the non-site monthly report (alerts, precision, cases, delivery, payment): as the orders' analysis.
 NONSITE_REPORT_READERS = SQUAD_MANAGERS | SUPERVISING_STAFF
 
@@ -61,11 +88,15 @@ class Operator:
 
     @classmethod
     def at_console(cls, district: District) -> Operator:
-        try:
-            name = getpass.getuser()
-        except (KeyError, OSError):  # no user name for this uid (a bare container)
-            name = f"uid {os.getuid()}"
-        return cls(district, name)
+        return cls(district, console_user())
+
+
+def console_user() -> str:
+    """The system user running a `flask` command, as its audit row names them."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name for this uid (a bare container)
+        return f"uid {os.getuid()}"
 
 
 def require(actor: Officer | Operator, roles: frozenset[Role], message: str = "您的角色无权执行此操作",
@@ -73,3 +104,6 @@ def require(actor: Officer | Operator, roles: frozenset[Role], message: str = "�
     """Refuse `actor` unless their role is one of `roles`."""
     if actor.role not in roles:
         raise Forbidden(message, code=code)
+
+# Who set the 街镇 index weights (backend/cityreports): the city's administrators the city's, a district's its own.
+INDEX_WEIGHT_SETTERS = CITY_ADMINS | DISTRICT_ADMINS

@@ -1,23 +1,25 @@
 """Data scope: the one place that says which rows a person may see.
 
 Every scoped model names how it hangs off the org tree in `__scope__`: ("officer", column),
-("squad", column) or ("district", column). An officer sees their own records, a squad leader
-their squad, district staff their district. A squad's row that one officer handles (a complaint
-and its assignee) names that column third: ("squad", column, officer column); a plain officer then
-sees only the rows they handle. A model whose rows are personal data narrows that further to what each
-role's work needs (PIPL "minimum necessary") with a classmethod `__needed_by__(actor)`. Lookups outside
-the scope answer 404, never 403, so ids cannot be probed.
+("squad", column), ("town", column) or ("district", column). An officer sees their own records, a squad
+leader their squad, district staff their district, the city bureau's staff every district, and a town
+leader (街镇领导) the squads of their 街镇 and those squads' officers (none of a district's own records).
+A squad's row that one officer handles (a complaint and its assignee) names that column third:
+("squad", column, officer column); a plain officer then sees only the rows they handle. A model whose
+rows are personal data narrows that further to what each role's work needs (PIPL "minimum necessary")
+with a classmethod `__needed_by__(actor)`. Lookups outside the scope answer 404, never 403, so ids
+cannot be probed.
 """
 from __future__ import annotations
 
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, false, select
+from sqlalchemy import ColumnElement, Select, and_, false, select, true
 
 from backend.db import session
 from backend.errors import NotFound
-from backend.org.models import Officer, Role, Squad
-from backend.org.roles import DISTRICT_STAFF
+from backend.org.models import Officer, Role, Squad, Town
+from backend.org.roles import CITY_STAFF, DISTRICT_STAFF, TOWN_READERS
 
 T = TypeVar("T")
 
@@ -32,12 +34,20 @@ def visible(model, actor: Officer) -> ColumnElement[bool]:
 def _in_scope(model, actor: Officer) -> ColumnElement[bool]:
     level, column_name, *handler = model.__scope__
     column = getattr(model, column_name)
+    if actor.role in CITY_STAFF:
+        return true()
+    if actor.role in TOWN_READERS:
+        return _in_town(level, column, actor)
     if actor.role in DISTRICT_STAFF:
         if level == "officer":
             return column.in_(select(Officer.id).where(Officer.district_id == actor.district_id))
         if level == "squad":
             return column.in_(select(Squad.id).where(Squad.district_id == actor.district_id))
+        if level == "town":
+            return column.in_(select(Town.id).where(Town.district_id == actor.district_id))
         return column == actor.district_id
+    if level == "town":
+        return column == select(Squad.town_id).where(Squad.id == actor.squad_id).scalar_subquery()
     if level == "district":
         return column == actor.district_id
     if level == "squad" and handler and actor.role == Role.officer:
@@ -47,6 +57,20 @@ def _in_scope(model, actor: Officer) -> ColumnElement[bool]:
     if actor.role == Role.squad_leader:
         return column.in_(select(Officer.id).where(Officer.squad_id == actor.squad_id))
     return column == actor.id
+
+
+def _in_town(level: str, column, actor: Officer) -> ColumnElement[bool]:
+    """A town leader's scope: their 街镇, its squads and those squads' officers; none of the district's own."""
+    if actor.town_id is None:
+        return false()
+    squads = select(Squad.id).where(Squad.town_id == actor.town_id)
+    if level == "town":
+        return column == actor.town_id
+    if level == "squad":
+        return column.in_(squads)
+    if level == "officer":
+        return column.in_(select(Officer.id).where(Officer.squad_id.in_(squads)))
+    return false()
 
 
 def scoped(model: type[T], actor: Officer) -> Select[tuple[T]]:

@@ -315,6 +315,12 @@ def squad_ids(make, client, owner):
     return {"squad_id": owner.squad.id} if owner.squad else None
 
 
+def town_ids(make, client, owner):
+    """The 街镇 `owner`'s squad works under (a new one of their district, where it has none)."""
+    squad = _squad_of(make, owner)
+    return {"town_id": (squad.town or make.town(squad.district, squad)).id}
+
+
 def outbox_message_ids(make, client, owner):
     """A text card to `owner` that government WeChat kept refusing: dead, in `owner`'s district."""
     from backend.outbox import DEAD, enqueue

@@ -2,7 +2,12 @@
 
 Where: `own` (the caller's own object), `squad` (a squad mate's), `other_squad` (someone's in another squad of
 the same district), `other_district`. Each cell is the expected status code; `-` where the case cannot exist
-(an administrator has no squad, so no roster line of their own). An endpoint with an id in its URL that is not in
+(an administrator has no squad, so no roster line of their own).
+
+The observers have columns of their own: the city bureau's three roles (`city`) and the leader of the 街镇 that
+squad A1 works under (`town`; squad A2 works under another 街镇 of district A). They own nothing, so their `own`
+is always `-`. Unless a row says otherwise a read is open to the city everywhere and to the town leader for
+squad A1 only, and every change is refused to both (403). An endpoint with an id in its URL that is not in
 MATRIX fails `test_every_id_endpoint_is_in_the_matrix`.
 """
 from __future__ import annotations
@@ -65,11 +70,14 @@ from tests.authz.makers import (
     sheet_ids,
     shift_ids,
     squad_ids,
+    town_ids,
     work_order_ids,
     yearly_ids,
 )
 
 ROLES = [Role.officer, Role.squad_leader, Role.district_admin, Role.supervisor, Role.trainer]
+CITY_ROLES = [Role.city_admin, Role.city_supervisor, Role.city_trainer]
+OBSERVER_ROLES = [*CITY_ROLES, Role.town_leader]
 WHERE = ["own", "squad", "other_squad", "other_district"]
 
 
@@ -95,12 +103,14 @@ def world(make, fake_wechat) -> World:
     a2 = make.squad(a1.district)
     b1 = make.squad()
     callers = {role: make.officer(role, squad=a1 if role in (Role.officer, Role.squad_leader) else None,
-                                  district=a1.district) for role in [*ROLES, Role.legal_reviewer]}
+                                  district=a1.district) for role in [*ROLES, Role.legal_reviewer, *CITY_ROLES]}
+    make.town(a2.district, a2)
+    callers[Role.town_leader] = make.officer(Role.town_leader, town=make.town(a1.district, a1))
     return World(callers, make.officer(squad=a1), make.officer(squad=a2), make.officer(squad=b1),
                  callers[Role.supervisor], callers[Role.trainer])
 
 
-def owner_of(world: World, role: Role, where: str) -> Officer:
+def owner_of(world: World, role: Role, where: str) -> Officer | None:
     return {"own": world.callers[role], "squad": world.mate, "other_squad": world.other_squad,
             "other_district": world.other_district}[where]
 
@@ -115,15 +125,78 @@ class Endpoint:
 
 
 def E(maker, officer, leader, admin, supervisor, trainer, body=None, query=None, form=None,
-      reviewer=None) -> Endpoint:
-    """One row; `reviewer`, the legal reviewer's column, is required of the domains they work in (non-site)."""
+      reviewer=None, city=None, town=None) -> Endpoint:
+    """One row; `reviewer`, the legal reviewer's column, is required of the domains they work in (non-site);
+    `city` (a string for all three city roles, or a dict by role) and `town` where they differ from the default."""
     expected = dict(zip(ROLES, (officer, leader, admin, supervisor, trainer), strict=True))
     if reviewer is not None:
         expected[Role.legal_reviewer] = reviewer
+    if city is not None:
+        expected.update(city if isinstance(city, dict) else dict.fromkeys(CITY_ROLES, city))
+    if town is not None:
+        expected[Role.town_leader] = town
     return Endpoint(maker, expected, body, query, form)
 
 
-MATRIX: dict[tuple[str, str], Endpoint] = {
+NONE_403, NONE_404, TOWN_OWN = "- 403 403 403", "- 404 404 404", "- 200 404 404"
+# Where the observers' columns differ from the default (city "- 200 200 200", town "- 200 404 404" for a read):
+# (city, town) by endpoint, grouped by why.
+OBSERVER_EXCEPTIONS: dict[tuple[str, str], tuple[str, str]] = {
+    # personal images, PIPL's minimum necessary: no observer's work needs them (README, "Who opens personal images")
+    **dict.fromkeys([("GET", "/api/community/complaints/<int:complaint_id>/photos/<int:photo_id>"),
+                     ("GET", "/api/duty/checks/<int:check_id>/selfie"),
+                     ("GET", "/api/inspections/inspections/<int:inspection_id>/photos/<int:photo_id>")],
+                    (NONE_403, "- 403 404 404")),
+    **{("GET", f"/api/evidence/<int:evidence_id>{tail}"): (NONE_404, NONE_404)
+       for tail in ("", "/custody", "/original", "/thumbnail", "/watermarked")},
+    # the tools of those who do the work (dispatching, camera alerts and non-site cases, the outbox, the trainers'
+    # question bank, papers' statistics, a live class's screen, attendance and answers): not the observers'
+    **dict.fromkeys([("GET", "/api/community/complaints/<int:complaint_id>/suggestions"),
+                     ("GET", "/api/orders/<int:order_id>/suggestions"),
+                     ("GET", "/api/nonsite/alerts/<int:alert_id>"),
+                     ("GET", "/api/nonsite/cases/<int:case_id>"),
+                     ("GET", "/api/nonsite/documents/<int:document_id>/pdf"),
+                     ("GET", "/api/outbox/messages/<int:message_id>"),
+                     ("GET", "/api/training/banks/<int:bank_id>/questions"),
+                     ("GET", "/api/training/papers/<int:paper_id>/item-statistics"),
+                     ("GET", "/api/training/papers/<int:paper_id>/questions"),
+                     ("GET", "/api/training/quizzes/<int:quiz_id>/distribution"),
+                     *[("GET", f"/api/training/live-classes/<int:live_class_id>/{tail}")
+                       for tail in ("attendance", "attendance.csv", "head-count", "qr.png", "screen")]],
+                    (NONE_403, NONE_403)),
+    # a district's own records (its training offer, its draws of objects to inspect): the city reads them, a
+    # town leader does not (they read the squads' progress, GET /api/training/credits/squad)
+    **dict.fromkeys([("GET", "/api/inspections/draws/<int:draw_id>"),
+                     ("GET", "/api/inspections/draws/<int:draw_id>/inputs"),
+                     ("GET", "/api/training/courses/<int:course_id>"),
+                     ("GET", "/api/training/courses/<int:course_id>/materials/<int:material_id>/file"),
+                     ("GET", "/api/training/drills/<int:drill_id>"),
+                     ("GET", "/api/training/live-classes/<int:live_class_id>"),
+                     ("GET", "/api/training/live-classes/<int:live_class_id>/drill-leaderboard"),
+                     ("GET", "/api/training/papers/<int:paper_id>")],
+                    ("- 200 200 200", NONE_404)),
+    ("GET", "/api/training/live-classes/<int:live_class_id>/quiz"): ("- 204 204 204", NONE_404),  # no quiz open
+    # the classroom screen opens with its signed key, whoever asks
+    **dict.fromkeys([("GET", f"/classroom/<int:live_class_id>{tail}") for tail in ("", "/qr.png", "/state")],
+                    ("- 200 200 200", "- 200 200 200")),
+}
+
+
+def with_observers(matrix: dict[tuple[str, str], Endpoint]) -> dict[tuple[str, str], Endpoint]:
+    """Give every row the observers' columns a row does not give: reads as the module says (or as
+    OBSERVER_EXCEPTIONS has it), every change 403."""
+    for key, endpoint in matrix.items():
+        city, town = OBSERVER_EXCEPTIONS.get(key, ("- 200 200 200", TOWN_OWN) if key[0] == "GET" else
+                                             (NONE_403, NONE_403))
+        endpoint.expected = {**dict.fromkeys(CITY_ROLES, city), Role.town_leader: town, **endpoint.expected}
+    return matrix
+
+
+def test_the_observers_exceptions_name_endpoints_of_the_matrix():
+    assert not set(OBSERVER_EXCEPTIONS) - set(MATRIX)
+
+
+MATRIX: dict[tuple[str, str], Endpoint] = with_observers({
     # The classroom screen is a browser in the room, not a person: its signed key opens it, whoever asks.
     **{
         ("GET", rule): E(
@@ -307,6 +380,15 @@ MATRIX: dict[tuple[str, str], Endpoint] = {
     ),
     ("GET", "/api/org/community-offices/<int:office_id>"): E(
         office_ids, "200 200 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"
+    ),
+    # the 街镇: everyone reads the one their squad works under, a district's staff the district's; the district
+    # administrator puts a squad under one
+    ("GET", "/api/org/towns/<int:town_id>"): E(
+        town_ids, "200 200 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"
+    ),
+    ("PUT", "/api/org/squads/<int:squad_id>/town"): E(
+        squad_ids, "403 403 403 403", "403 403 403 403", "- 200 200 404", "- 403 403 403", "- 403 403 403",
+        body={"town_id": None}
     ),
     ("GET", "/api/org/officers/<int:officer_id>"): E(
         officer_ids, "200 404 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"
@@ -734,7 +816,7 @@ MATRIX: dict[tuple[str, str], Endpoint] = {
     ("POST", "/api/nonsite/cases/<int:case_id>/close"):
         E(nonsite_case_ids, "403 403 403 403", "409 409 404 404", "- 409 409 404", "- 403 403 403", "- 403 403 403",
           reviewer="- 403 403 403"),
-}
+})
 
 
 def _url(rule: str, ids: dict) -> str:
@@ -762,6 +844,9 @@ def test_who_may_reach_which_object(key, client, make, world):
     observed, wanted = {}, {}
     for role in endpoint.expected:
         for where, expected in zip(WHERE, endpoint.expected[role].split(), strict=True):
+            if role in OBSERVER_ROLES and where == "own":
+                observed[(role.value, where)], wanted[(role.value, where)] = "-", expected
+                continue
             ids = endpoint.make(make, client, owner_of(world, role, where))
             got = "-" if ids is None else str(_call(client, method, rule, endpoint, ids,
                                                     make.headers(world.callers[role])).status_code)

@@ -55,7 +55,7 @@ class Login(MethodView):
 
 @blp.route("/logout", endpoint="logout")
 class Logout(MethodView):
-    @auth_required(blp)
+    @auth_required(blp, observers_too=True)
     @blp.response(204)
     def post(self):
         """退出登录（令牌立即失效）"""

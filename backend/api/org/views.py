@@ -10,8 +10,8 @@ from backend.api.security import current_actor
 from backend.api.views import change, creation, detail, method, visible
 from backend.db import session
 from backend.org import operations, queries
-from backend.org.models import ROLE_NAMES, CommunityOffice, Officer, Role
-from backend.org.roles import DISTRICT_ADMINS
+from backend.org.models import ROLE_NAMES, CommunityOffice, Officer, Role, Town
+from backend.org.roles import ACCOUNT_ADMINS, TOWN_MANAGERS
 
 blp = Blueprint("org", __name__, url_prefix="/api/org", description="组织与人员")
 
@@ -23,9 +23,10 @@ class OfficerSchema(Schema):
     phone = fields.String(allow_none=True, metadata={"example": "13800001234"})
     role = fields.Enum(Role, metadata={"description": "角色"})
     role_name = Text(lambda o: ROLE_NAMES[o.role], dump_only=True)
-    district_id = fields.Integer(dump_only=True)
+    district_id = fields.Integer(dump_only=True, allow_none=True, metadata={"description": "市局人员为空"})
     squad_id = fields.Integer(allow_none=True)
     squad_name = Text(lambda o: o.squad.name if o.squad else None, allow_none=True, dump_only=True)
+    town_id = fields.Integer(allow_none=True, metadata={"description": "街镇领导所属街镇"})
     active = fields.Boolean(dump_only=True)
     wechat_userid = fields.String(allow_none=True, metadata={"description": "政务微信 UserId"})
 
@@ -35,6 +36,7 @@ class OfficerCreateSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=64))
     role = fields.Enum(Role, required=True)
     squad_id = Id(allow_none=True, load_default=None)
+    town_id = Id(allow_none=True, load_default=None, metadata={"description": "街镇领导所属街镇（本区的）"})
     phone = fields.String(allow_none=True, validate=validate.Regexp(r"^1\d{10}$", error="应为 11 位手机号。"))
     wechat_userid = fields.String(allow_none=True, validate=validate.Length(min=1, max=64))
     password = fields.String(load_only=True, validate=validate.Length(min=8, max=128))
@@ -44,6 +46,7 @@ class OfficerUpdateSchema(Schema):
     name = fields.String(validate=validate.Length(min=1, max=64))
     role = fields.Enum(Role)
     squad_id = Id(allow_none=True)
+    town_id = Id(allow_none=True)
     phone = fields.String(allow_none=True, validate=validate.Regexp(r"^1\d{10}$", error="应为 11 位手机号。"))
     active = fields.Boolean()
     wechat_userid = fields.String(allow_none=True, validate=validate.Length(min=1, max=64))
@@ -60,6 +63,27 @@ class SquadSchema(Schema):
     district_id = fields.Integer()
     name = fields.String()
     active = fields.Boolean()
+    town_id = fields.Integer(allow_none=True, metadata={"description": "所属街镇"})
+    town_name = Text(lambda squad: squad.town.name if squad.town else None, allow_none=True)
+
+
+class DistrictSchema(Schema):
+    id = fields.Integer()
+    code = fields.String(metadata={"example": "JA"})
+    name = fields.String(metadata={"example": "静安区城管执法局"})
+
+
+class SquadTownSchema(Schema):
+    town_id = Id(required=True, allow_none=True, metadata={"description": "本区的街镇；为空则不属于任何街镇"})
+
+
+class TownSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    district_id = fields.Integer(dump_only=True)
+    code = fields.String(required=True, validate=validate.Length(min=1, max=32), metadata={"example": "JA-JAS"})
+    name = fields.String(required=True, validate=validate.Length(min=1, max=64), metadata={"example": "静安寺街道"})
+    squad_ids = fields.Pluck(SquadSchema, "id", many=True, attribute="squads", dump_only=True,
+                             metadata={"description": "在本街镇的中队"})
 
 
 class CommunityOfficeSchema(Schema):
@@ -88,21 +112,48 @@ class Officers(MethodView):
         "人员列表（按数据权限：队员看自己，中队长看本中队，区局看全区）",
     )
 
-    post = creation(blp, OfficerCreateSchema, OfficerSchema, "添加人员（区局管理员）", operations.create_officer,
-                    "officer", *DISTRICT_ADMINS, alt_responses=((409, "工号或政务微信账号已被占用"),))
+    post = creation(blp, OfficerCreateSchema, OfficerSchema,
+                    "添加人员（区局管理员加本区人员、街镇领导；市局管理员加市局人员）", operations.create_officer,
+                    "officer", *ACCOUNT_ADMINS, alt_responses=((409, "工号或政务微信账号已被占用"),))
 
 
 @blp.route("/officers/<int:officer_id>", endpoint="officer")
 class OfficerById(MethodView):
     get = detail(blp, OfficerSchema, "人员详情", visible(Officer, "人员"))
-    patch = change(blp, OfficerUpdateSchema, OfficerSchema, "修改人员：角色、中队、电话、停用（区局管理员）",
-                   operations.update_officer, "officer", *DISTRICT_ADMINS)
+    patch = change(blp, OfficerUpdateSchema, OfficerSchema,
+                   "修改人员：角色、中队、街镇、电话、停用（区局管理员本区的，市局管理员市局的）",
+                   operations.update_officer, "officer", *ACCOUNT_ADMINS)
 
 
 @blp.route("/squads", endpoint="squads")
 class Squads(MethodView):
     get = method(blp, lambda: session.scalars(queries.squads(current_actor())).all(), "中队列表（数据权限内）",
                  SquadSchema(many=True))
+
+
+@blp.route("/districts", endpoint="districts")
+class Districts(MethodView):
+    get = method(blp, lambda: session.scalars(queries.districts(current_actor())).all(),
+                 "区局列表（数据权限内：市局看全市，区局人员看本区）", DistrictSchema(many=True))
+
+
+@blp.route("/squads/<int:squad_id>/town", endpoint="squad_town")
+class SquadTown(MethodView):
+    put = change(blp, SquadTownSchema, SquadSchema, "中队所属街镇（区局管理员）", operations.attach_squad, "squad",
+                 *TOWN_MANAGERS)
+
+
+@blp.route("/towns", endpoint="towns")
+class Towns(MethodView):
+    get = listing(blp, queries.towns, None, TownSchema,
+                  "街镇列表（数据权限内：区局看本区，街镇领导看本街镇，市局看全市）")
+    post = creation(blp, TownSchema, TownSchema, "添加街镇（区局管理员）", operations.create_town, "town",
+                    *TOWN_MANAGERS, alt_responses=((409, "街镇编码已被占用"),))
+
+
+@blp.route("/towns/<int:town_id>", endpoint="town")
+class TownById(MethodView):
+    get = detail(blp, TownSchema, "街镇详情", visible(Town, "街镇"))
 
 
 @blp.route("/community-offices", endpoint="community_offices")

@@ -14,7 +14,7 @@ from backend.api.views import change, creation, detail, method, visible
 from backend.db import local_day, session
 from backend.errors import Invalid
 from backend.org import queries as org_queries
-from backend.org.models import Officer, Role
+from backend.org.models import Officer, Role, Squad
 from backend.org.roles import CREDIT_PROGRESS_READERS, DISTRICT_ADMINS, TRAINING_STAFF
 from backend.org.scope import get_visible
 from backend.training import credits, operations, queries
@@ -245,6 +245,7 @@ class SquadCredits(MethodView):
         squad_id = query.get("squad_id", actor.squad_id)
         if squad_id is None:
             raise Invalid("请指定中队", code="squad_required")
-        officers = org_queries.officers(actor, squad_id=squad_id, active=True)
-        return credits.squad_progress(officers, actor.district_id, query.get("year", local_day().year),
+        squad = get_visible(Squad, squad_id, actor, what="中队")  # the city's staff and town leaders read others'
+        officers = org_queries.officers(actor, squad_id=squad.id, active=True)
+        return credits.squad_progress(officers, squad.district_id, query.get("year", local_day().year),
                                       behind_only=query.get("behind", False))

@@ -44,10 +44,12 @@ def rule_source(rule: ScoringRule) -> str:
 
 
 def rules(actor: Officer, *, item: str | None = None) -> Select:
-    """Rule versions that apply in the actor's district: its own and the example defaults."""
-    stmt = (select(ScoringRule)
-            .where(or_(ScoringRule.district_id == actor.district_id, ScoringRule.district_id.is_(None)))
-            .order_by(ScoringRule.item, ScoringRule.effective_from, ScoringRule.district_id.is_(None).desc()))
+    """Rule versions that apply in the actor's district: its own and the example defaults (the city bureau's
+    staff, of no district, read every district's)."""
+    stmt = select(ScoringRule)
+    if actor.district_id is not None:
+        stmt = stmt.where(or_(ScoringRule.district_id == actor.district_id, ScoringRule.district_id.is_(None)))
+    stmt = stmt.order_by(ScoringRule.item, ScoringRule.effective_from, ScoringRule.district_id.is_(None).desc())
     return stmt.where(ScoringRule.item == item) if item else stmt
 
 

@@ -193,7 +193,8 @@ def triage(actor: Officer, alert_id: int, *, decision: Decision, reason: str,
                            party=party)
         session.add(case)
         session.flush()
-        verification.dispatch_if_needed(case, actor, alert.decided_at)
+        if verification.dispatch_if_needed(case, actor, alert.decided_at) is None:
+            case.registered_at = alert.decided_at  # 立案 now; a kind that needs a visit, once verified on site
         timeliness.on_clock(case, alert.decided_at)
     session.flush()
     return alert

@@ -15,16 +15,20 @@ from backend.api.views import detail, method, visible
 from backend.config import settings
 from backend.db import utcnow
 from backend.errors import NotFound
-from backend.nonsite import legal, pdf, queries, sms, suishenban
+from backend.nonsite import ending, legal, pdf, queries, sms, suishenban
 from backend.nonsite.models import (
-    CASE_STATE_NAMES,
+    ENDING_NAMES,
     VERIFICATION_NAMES,
     CaseDocument,
     CaseState,
     Channel,
+    Ending,
     NonsiteCase,
     PostMethod,
     Verification,
+)
+from backend.nonsite.models import (
+    state_name as case_state_name,
 )
 from backend.org.roles import LEGAL_REVIEWERS, NONSITE_CASE_READERS, SQUAD_MANAGERS
 
@@ -48,11 +52,21 @@ class CaseDocumentSchema(Schema):
     receipt_on = fields.Date(allow_none=True, metadata={"description": "送达回证上的签收日期（窗口确认）"})
 
 
+class CaseStepSchema(Schema):
+    step = fields.String(metadata={"description": "步骤代码，如 alert / registered / ending_reviewed / closed"})
+    name = fields.String(metadata={"description": "步骤名称"})
+    at = fields.AwareDateTime()
+    officer_id = fields.Integer(allow_none=True, metadata={"description": "办理人；空：平台或当事人"})
+    note = fields.String(allow_none=True, metadata={"description": "理由、意见或说明"})
+
+
 class NonsiteCaseSchema(Schema):
     id = fields.Integer()
     alert_id = fields.Integer()
     state = fields.Enum(CaseState)
-    state_name = Text(lambda c: CASE_STATE_NAMES[c.state])
+    state_name = Text(case_state_name, metadata={"description": "所处步骤；待现场核实或未能核实的案件尚未立案"})
+    registered_at = fields.AwareDateTime(allow_none=True, metadata={
+        "description": "立案时间（确认告警时；须现场核实的类型于核实属实时）；空：未立案"})
     facts = fields.String(allow_none=True)
     legal_basis = fields.String(allow_none=True)
     fine = fields.Integer(allow_none=True, metadata={"description": "罚款（元）"})
@@ -80,7 +94,17 @@ class NonsiteCaseSchema(Schema):
     verification_note = fields.String(allow_none=True, metadata={"description": "队员的核实结果（办结回复或退单理由）"})
     verified_at = fields.AwareDateTime(allow_none=True)
     closed_at = fields.AwareDateTime(allow_none=True)
+    ending = fields.Enum(Ending, allow_none=True, metadata={
+        "description": "终结方式：not_registered 不予立案（未立案）/ withdrawn 撤案（已立案）；空：未提出"})
+    ending_name = Text(lambda c: ENDING_NAMES.get(c.ending), allow_none=True)
+    ending_reason = fields.String(allow_none=True, metadata={"description": "不予立案或撤案的理由"})
+    ending_proposed_at = fields.AwareDateTime(allow_none=True)
+    ending_reviewed_at = fields.AwareDateTime(allow_none=True)
+    ending_comment = fields.String(allow_none=True, metadata={"description": "法制审核员的审批意见"})
+    ended_at = fields.AwareDateTime(allow_none=True, metadata={"description": "不予立案或撤案获批准的时间"})
     documents = Rows(lambda c: CaseDocumentSchema(many=True).dump(c.documents))
+    timeline = Rows(lambda c: CaseStepSchema(many=True).dump(queries.timeline(c)), metadata={
+        "description": "案件时间线：告警、立案、核实、审核、文书签发与送达、陈述申辩、缴款、不予立案或撤案、结案"})
 
 
 class CaseSubmitSchema(Schema):
@@ -165,6 +189,26 @@ def decide(case_id):
 def close(case_id):
     """结案（已缴款）"""
     return legal.close(current_actor(), case_id)
+
+
+class CaseEndSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500), metadata={
+        "description": "不予立案或撤案的理由", "example": "现场核实时已无跨门营业，店主称系临时卸货，证据不足"})
+
+
+@transition(blp, f"{CASE}/end", "case_end", NonsiteCaseSchema, *SQUAD_MANAGERS, arguments=CaseEndSchema,
+            alt_responses=((409, "案件不在立案状态，或待现场核实"),), audit="nonsite_case")
+def end(body, case_id):
+    """提出不予立案（未立案的案件，如现场未能核实）或撤案（已立案的案件），附理由，待法制审核员审批"""
+    return ending.propose(current_actor(), case_id, **body)
+
+
+@transition(blp, f"{CASE}/end/review", "case_end_review", NonsiteCaseSchema, *LEGAL_REVIEWERS,
+            arguments=LegalReviewSchema, alt_responses=((409, "案件不在不予立案/撤案审批中，或审批人即提出人"),),
+            audit="nonsite_case")
+def end_review(body, case_id):
+    """审批不予立案或撤案：批准（案件终结，按理由与审批人计入两超期两随意，不属随意撤案）或退回立案状态"""
+    return ending.review(current_actor(), case_id, **body)
 
 
 def _document(document: CaseDocument) -> CaseDocument:

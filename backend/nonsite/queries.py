@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import Select, func, select
 
 from backend.db import LOCAL_TZ, session
-from backend.evidence.models import Evidence, Subject
+from backend.evidence.models import CustodyEntry, Evidence, Subject
 from backend.nonsite.models import (
     CHANNEL_NAMES,
     DOCUMENT_NAMES,
@@ -59,6 +59,12 @@ def statement_evidence(case: NonsiteCase) -> list[Evidence]:
     """The attachments of the party's statement, in the camera's chain order."""
     return list(session.scalars(select(Evidence).where(
         Evidence.subject_type == Subject.statement, Evidence.subject_ref == str(case.id)).order_by(Evidence.seq)))
+
+
+def custody_of(evidence: Evidence) -> list[CustodyEntry]:
+    """Every access to a piece of evidence, in its custody chain's order."""
+    return list(session.scalars(select(CustodyEntry).where(CustodyEntry.evidence_id == evidence.id)
+                                .order_by(CustodyEntry.seq)))
 
 
 def burst_size(alert: Alert) -> int:

@@ -426,6 +426,10 @@ def nonsite_case_ending_ids(make, client, owner):
     return ids
 
 
+def nonsite_closed_case_ids(make, client, owner):
+    return nonsite_case_ids(make, client, owner, CaseState.closed)
+
+
 def nonsite_case_in_review_ids(make, client, owner):
     return nonsite_case_ids(make, client, owner, CaseState.in_review)
 

@@ -3,7 +3,9 @@ and a legal reviewer's approval, never the proposer's; the 两超期两随意 cl
 reason and approver (not 随意撤案), the timeline, the audit log and the monthly report show it. Through HTTP."""
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 
 from sqlalchemy import select
 
@@ -97,6 +99,14 @@ def test_a_case_the_visit_did_not_verify_ends_as_not_registered_once_a_legal_rev
     again = _step(client, make, leader, case_id, "submit", {"facts": "事实", "legal_basis": "依据", "fine": 100})
     assert (again.status_code, again.json["error"]) == (409, "wrong_state")
 
+    archived = client.get(f"/api/nonsite/cases/{case_id}/archive", headers=make.headers(reviewer))
+    assert archived.status_code == 200, archived.json
+    with zipfile.ZipFile(io.BytesIO(archived.data)) as archive:
+        filed = json.loads(archive.read("case.json"))
+        assert len([name for name in archive.namelist() if name.startswith("evidence/")]) == 1
+    assert (filed["state_name"], filed["ending_reason"]) == ("不予立案", "现场未能核实，证据不足以立案")
+    assert [step["step"] for step in filed["timeline"]][-2:] == ["ending_proposed", "ending_reviewed"]
+
 
 def test_a_registered_case_is_withdrawn_after_a_return_and_a_second_proposal(client, make, squad, leader, reviewer):
     case_id = _confirmed(client, make, squad, leader)  # a muck truck: 立案 when confirmed
@@ -155,7 +165,11 @@ def test_bad_endings_are_refused_with_a_reason_and_change_nothing(client, make, 
     surrogate = client.post(f"/api/nonsite/cases/{case_id}/end", headers=make.headers(leader),
                             data='{"reason": "\\ud800理由"}', content_type="application/json")
     assert surrogate.status_code == 400 and surrogate.json["message"]
+    open_case = client.get(f"/api/nonsite/cases/{case_id}/archive", headers=make.headers(leader))
+    assert (open_case.status_code, open_case.json["error"]) == (409, "not_ended")
+    assert "归档" in open_case.json["message"]
     for far in (2**63, 2**64 + 1, 10**30):
+        assert client.get(f"/api/nonsite/cases/{far}/archive", headers=make.headers(leader)).status_code == 404
         assert _step(client, make, leader, far, "end", {"reason": "理由"}).status_code == 404
         assert _step(client, make, reviewer, far, "end/review", {"approve": True, "comment": "同意"}).status_code == 404
     session.expire_all()

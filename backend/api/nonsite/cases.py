@@ -1,5 +1,5 @@
 """Non-site cases and their legal steps; 随申办's signed callbacks."""
-from flask import Response
+from flask import Response, request
 from flask.views import MethodView
 from marshmallow import fields, validate
 
@@ -15,7 +15,7 @@ from backend.api.views import detail, method, visible
 from backend.config import settings
 from backend.db import utcnow
 from backend.errors import NotFound
-from backend.nonsite import ending, legal, pdf, queries, sms, suishenban
+from backend.nonsite import archive, ending, legal, pdf, queries, sms, suishenban
 from backend.nonsite.models import (
     ENDING_NAMES,
     VERIFICATION_NAMES,
@@ -189,6 +189,21 @@ def decide(case_id):
 def close(case_id):
     """结案（已缴款）"""
     return legal.close(current_actor(), case_id)
+
+
+@blp.route(f"{CASE}/archive", endpoint="case_archive")
+class CaseArchive(MethodView):
+    @auth_required(blp, *NONSITE_CASE_READERS)
+    @blp.response(200, {"format": "binary", "type": "string"}, content_type="application/zip")
+    @blp.alt_response(404, description="不存在或不在数据权限内")
+    @blp.alt_response(409, description="案件尚未结案、不予立案或撤案")
+    def get(self, case_id):
+        """案卷（ZIP）：案件与时间线（case.json）、签发的文书 PDF、证据原件（经 SHA-256 校验）及其保管记录
+        （custody.json）；取出原件记入保管记录（案卷归档）"""
+        case, data = archive.case_file(current_actor(), case_id, NonsiteCaseSchema().dump,
+                                       address=request.remote_addr)
+        return Response(data, mimetype="application/zip",
+                        headers={"Content-Disposition": f"attachment; filename=nonsite-case-{case.id}.zip"})
 
 
 class CaseEndSchema(Schema):

@@ -205,14 +205,15 @@ def _text(document: CaseDocument, district_id: int) -> None:
         "text": f"【城管执法】您有一份{title}，请携身份证件至执法机关或登录一网通办查阅。"})
 
 
-DELIVERY_EVENTS = ("delivered", "signed")
+DELIVERY_EVENTS = ("delivered", "signed", "refused")
 # The case's state while a document of each kind waits for its delivery.
 AWAITING_DELIVERY = {DocumentKind.notice: CaseState.notice_sent, DocumentKind.decision: CaseState.decided}
 
 
 def callback(*, event: str, number: str, at: datetime, amount: int | None = None, text: str | None = None,
              attachments: list[dict] | None = None, channel: Channel = Channel.suishenban) -> CaseDocument:
-    """A channel reports on a document: delivered (送达), signed for (签收, which is delivery too),
+    """A channel reports on a document: delivered (送达), signed for (签收, which is delivery too), refused
+    (拒绝签收: the document reached the party on 随申办, so it is delivered all the same, the refusal noted),
     undeliverable (the SMS fallback is queued), the party's statement (陈述申辩), or the fine paid (缴款)."""
     document = session.scalars(select(CaseDocument).where(CaseDocument.number == number)).first()
     if document is None:
@@ -220,8 +221,10 @@ def callback(*, event: str, number: str, at: datetime, amount: int | None = None
     case = document.case
     if event in DELIVERY_EVENTS:
         _delivered(case, document, at, channel)
-        if event == "signed":
+        if event == "signed" and document.refused_at is None:
             document.signed_at = document.signed_at or at
+        if event == "refused" and document.signed_at is None:
+            document.refused_at = document.refused_at or at
         return document
     if event == "undeliverable":
         if document.delivered_at is not None or document.channel != Channel.suishenban:
@@ -332,6 +335,12 @@ def surcharge(case: NonsiteCase, at: datetime) -> int:
         return 0
     late_days = max(0, (at.astimezone(LOCAL_TZ).date() - due_on).days)
     return min(case.fine, case.fine * SURCHARGE_PERCENT_A_DAY * late_days // 100)
+
+
+def payment_overdue(case: NonsiteCase, at: datetime) -> bool:
+    """Unpaid past the due day (加处罚款 running): flagged on the case."""
+    due_on = payment_due_on(case)
+    return due_on is not None and case.paid_at is None and at.astimezone(LOCAL_TZ).date() > due_on
 
 
 def amount_due(case: NonsiteCase, at: datetime) -> int:

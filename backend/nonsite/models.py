@@ -327,6 +327,8 @@ class CaseDocument(Base):
     channel: Mapped[Channel] = mapped_column(_enum(Channel, 16), default=Channel.suishenban)  # the latest tried
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 送达, as the channel confirms it
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 签收 by the party on 随申办
+    # the party refused to sign on 随申办: the document reached them all the same (delivered), the refusal noted
+    refused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # 邮寄 (post), the fallback of last resort: how and under which tracking number it went, who sent it; the
     # 送达回证 (the signed return card) date, confirmed at the desk, is its delivery
     post_method: Mapped[PostMethod | None] = mapped_column(_enum(PostMethod, 16))

@@ -127,6 +127,8 @@ def timeline(case: NonsiteCase) -> list[dict]:
                           None, None))
         if document.signed_at is not None:
             steps.append(("signed", f"当事人签收{name}", document.signed_at, None, None))
+        if document.refused_at is not None:
+            steps.append(("refused", f"当事人拒绝签收{name}", document.refused_at, None, None))
     if case.statement_at is not None:
         steps.append(("statement", "当事人陈述申辩", case.statement_at, None, case.statement_text))
     if case.paid_at is not None:

@@ -1,4 +1,5 @@
-"""nonsite: 不予立案 / 撤案 with its reason and approval; when a case was 立案, submitted and reviewed.
+"""nonsite: 不予立案 / 撤案 with its reason and approval; when a case was 立案, submitted and reviewed; a
+document's refusal to sign (拒签) on 随申办.
 
 A case of a kind that needs no visit was 立案 when its alert was confirmed, one that needs a visit when the
 visit verified it: existing cases get that moment. A downgrade turns ended cases back to 立案.
@@ -37,11 +38,15 @@ def upgrade() -> None:
                                     ['ending_proposed_by'], ['id'])
         batch_op.create_foreign_key(batch_op.f('fk_nonsite_case_ending_reviewed_by_officer'), 'officer',
                                     ['ending_reviewed_by'], ['id'])
+    with op.batch_alter_table('nonsite_document', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('refused_at', backend.db.UTCDateTime(timezone=True), nullable=True))
     op.execute("UPDATE nonsite_case SET registered_at = opened_at WHERE verification IS NULL")
     op.execute("UPDATE nonsite_case SET registered_at = verified_at WHERE verification = 'verified'")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('nonsite_document', schema=None) as batch_op:
+        batch_op.drop_column('refused_at')
     # the older code knows no ended case: those go back to 立案 (their reasons and approvals are dropped)
     op.execute("UPDATE nonsite_case SET state = 'registered' WHERE state IN ('ending', 'not_registered', 'withdrawn')")
     with op.batch_alter_table('nonsite_case', schema=None) as batch_op:

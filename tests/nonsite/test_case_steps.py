@@ -116,6 +116,15 @@ def test_a_muck_truck_alert_to_a_paid_closed_case(client, make, squad, leader, s
     assert (unpaid.status_code, unpaid.json["error"]) == (409, "not_payable")  # not yet served
     served = _callback(client, suishenban, "delivered", decision["number"], friday + timedelta(days=6))
     assert served.status_code == 200
+    # a delivered document never changes: no step issues it again
+    reissued = _step(client, make, leader, case_id, "decide")
+    assert (reissued.status_code, reissued.json["error"]) == (409, "wrong_state") and "决定书已送达" in reissued.json[
+        "message"]
+    renoticed = _step(client, make, reviewer, case_id, "review", {"approve": True, "comment": "再发"})
+    assert (renoticed.status_code, renoticed.json["error"]) == (409, "wrong_state")
+    documents = client.get(f"/api/nonsite/cases/{case_id}", headers=make.headers(leader)).json["documents"]
+    assert [(d["number"], d["pdf_sha256"]) for d in documents] == [
+        (notice["number"], notice["pdf_sha256"]), (decision["number"], decision["pdf_sha256"])]
     wrong = _callback(client, suishenban, "paid", decision["number"], friday + timedelta(days=7), 200)
     assert (wrong.status_code, wrong.json["error"]) == (422, "wrong_amount")
     paid = _callback(client, suishenban, "paid", decision["number"], friday + timedelta(days=7), 2000)
@@ -125,6 +134,9 @@ def test_a_muck_truck_alert_to_a_paid_closed_case(client, make, squad, leader, s
     with time_machine.travel(friday + timedelta(days=8)):
         closed = _step(client, make, leader, case_id, "close")
     assert (closed.json["state"], closed.json["paid_amount"]) == ("closed", 2000)
+    after_closing = _callback(client, suishenban, "paid", decision["number"], friday + timedelta(days=8), 2000)
+    assert (after_closing.status_code, after_closing.json["error"]) == (409, "not_payable")
+    assert "已结案" in after_closing.json["message"]
     assert [step["step"] for step in closed.json["timeline"]] == [
         "alert", "registered", "submitted", "reviewed", "issued", "delivered", "issued", "delivered", "paid",
         "closed"]  # the latest submission and review (each one is in the audit log)

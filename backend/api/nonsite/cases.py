@@ -8,7 +8,7 @@ from backend.api.fields import AwareDateTime, Date, File, Int, from_now
 from backend.api.multipart import read_upload
 from backend.api.nonsite.alerts import AlertEvidenceSchema, ImageInSchema
 from backend.api.nonsite.common import blp, signed
-from backend.api.schemas import Count, Rows, Schema, Text
+from backend.api.schemas import Count, Flag, Rows, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.api.transitions import transition
 from backend.api.views import detail, method, visible
@@ -45,6 +45,8 @@ class CaseDocumentSchema(Schema):
         "description": "送达渠道（最近一次）：suishenban 随申办 / sms 短信（随申办不成时）/ post 邮寄"})
     delivered_at = fields.AwareDateTime(allow_none=True, metadata={"description": "送达时间；空：未送达（待渠道确认）"})
     signed_at = fields.AwareDateTime(allow_none=True, metadata={"description": "当事人在随申办签收的时间"})
+    refused_at = fields.AwareDateTime(allow_none=True, metadata={
+        "description": "当事人在随申办拒绝签收的时间（文书已送达，拒签记录在案）"})
     post_method = fields.Enum(PostMethod, allow_none=True,
                               metadata={"description": "邮寄方式：ems / registered 挂号信"})
     tracking_number = fields.String(allow_none=True, metadata={"description": "邮件单号"})
@@ -84,6 +86,8 @@ class NonsiteCaseSchema(Schema):
     payment_due_on = fields.Function(lambda c: (day := legal.payment_due_on(c)) and day.isoformat(), allow_none=True,
                                      metadata={
         "type": "string", "format": "date", "description": "免加处罚款的最后缴款日（决定书送达后 15 日）"})
+    payment_overdue = Flag(lambda c: c.state == CaseState.served and legal.payment_overdue(c, utcnow()), metadata={
+        "description": "决定书送达 15 日后仍未缴款：逾期（加处罚款累计中）"})
     surcharge = Count(lambda c: legal.surcharge(c, utcnow()) if c.state == CaseState.served else 0,
                       metadata={"description": "当前加处罚款（元）：逾期每日按罚款 3%，不超过罚款数额"})
     verification = fields.Enum(Verification, allow_none=True, metadata={
@@ -123,8 +127,9 @@ class LegalReviewSchema(Schema):
 
 class SuishenbanCallbackSchema(Schema):
     event = fields.String(required=True, validate=validate.OneOf(
-        ["delivered", "signed", "undeliverable", "statement", "paid"]), metadata={
-        "description": "delivered 送达 / signed 签收（亦即送达）/ undeliverable 无法送达（改发短信）/ "
+        ["delivered", "signed", "refused", "undeliverable", "statement", "paid"]), metadata={
+        "description": "delivered 送达 / signed 签收（亦即送达）/ refused 拒绝签收（已送达，记录拒签）/ "
+                       "undeliverable 无法送达（改发短信）/ "
                        "statement 陈述申辩 / paid 缴款", "example": "delivered"})
     number = fields.String(required=True, validate=validate.Length(min=1, max=64),
                            metadata={"description": "文书文号", "example": "静安城管非现告〔2026〕第1号"})

@@ -276,7 +276,8 @@ def _statement(case: NonsiteCase, document: CaseDocument, at: datetime, text: st
     for index, image in enumerate(images, start=1):
         submit_evidence(camera.officer, client_id=f"nonsite-statement-{case.id}-{index}", data=image.data,
                         content_type=image.content_type, captured_at=at, lat=camera.lat, lng=camera.lng,
-                        place=case.alert.place, subject_type=Subject.statement, subject_ref=str(case.id))
+                        place=case.alert.place, subject_type=Subject.statement, subject_ref=str(case.id),
+                        checked=image.checked)
     case.statement_text, case.statement_at = text, at
 
 

@@ -36,7 +36,7 @@ CLOCK_SKEW = timedelta(minutes=2)
 
 
 @dataclass
-class _Files:
+class CheckedFile:
     """A validated original and its derivatives, ready to store under content-addressed keys."""
 
     kind: EvidenceKind
@@ -49,23 +49,29 @@ class _Files:
     exif: media.ExifFacts = field(default_factory=lambda: media.ExifFacts(None, None, None))
 
 
-def _validate(data: bytes, content_type: str | None) -> _Files:
+def _validate(data: bytes, content_type: str | None) -> CheckedFile:
     """Check the bytes before anything is stored: an MP4 video, or a JPEG/PNG photo."""
     digest = hashlib.sha256(data).hexdigest()
     if media.looks_like_mp4(data):
         video = media.validate_video(data, declared_type=content_type, max_bytes=settings().EVIDENCE_MAX_VIDEO_BYTES,
                                      max_seconds=settings().EVIDENCE_MAX_VIDEO_SECONDS,
                                      max_fps=settings().EVIDENCE_MAX_VIDEO_FPS)
-        return _Files(EvidenceKind.video, video.mime, video.width, video.height, video.duration_ms, digest,
+        return CheckedFile(EvidenceKind.video, video.mime, video.width, video.height, video.duration_ms, digest,
                       video.first_frame)
     try:
-        photo = validate_image(data, declared_type=content_type, max_bytes=settings().EVIDENCE_MAX_IMAGE_BYTES)
+        return check_photo(data, content_type, digest)
     except Invalid as refusal:
         if refusal.code == "not_an_image" and (normalize_mime(content_type) or "").startswith("video/"):
             raise Invalid("不是有效的视频：仅支持 MP4", code="not_a_video") from refusal  # a WebM, AVI …
         raise
-    return _Files(EvidenceKind.photo, photo.mime, photo.width, photo.height, None, digest, photo.image,
-                  media.exif_facts(photo.exif))
+
+
+def check_photo(data: bytes, content_type: str | None, digest: str | None = None) -> CheckedFile:
+    """Validate a JPEG/PNG photo as evidence takes it (decoded once): a caller that must refuse a bad file
+    before anything is stored checks with this and hands the result to `submit_evidence(checked=...)`."""
+    photo = validate_image(data, declared_type=content_type, max_bytes=settings().EVIDENCE_MAX_IMAGE_BYTES)
+    return CheckedFile(EvidenceKind.photo, photo.mime, photo.width, photo.height, None,
+                       digest or hashlib.sha256(data).hexdigest(), photo.image, media.exif_facts(photo.exif))
 
 
 def _by_client_id(client_id: str) -> Evidence | None:
@@ -104,7 +110,7 @@ def exif_disagrees(evidence: Evidence) -> dict:
     }
 
 
-def _prepare_writes(evidence: Evidence, data: bytes, files: _Files, badge_no: str) -> list[tuple[str, bytes, str]]:
+def _prepare_writes(evidence: Evidence, data: bytes, files: CheckedFile, badge_no: str) -> list[tuple[str, bytes, str]]:
     """Set the storage keys of the original, the watermarked copy and the thumbnail; the writes to make."""
     extension = {"image/jpeg": "jpg", "image/png": "png", "video/mp4": "mp4"}[files.mime]
     evidence.original_key = f"evidence/originals/{files.sha256[:2]}/{files.sha256}.{extension}"
@@ -133,8 +139,9 @@ def submit_evidence(actor: Officer, *, client_id: str, data: bytes, content_type
                     lat: float, lng: float, coord_system: str = geo.GCJ02, accuracy_m: float | None = None,
                     place: str | None = None, subject_type: Subject | None = None, subject_ref: str | None = None,
                     source: Source = Source.upload, wechat_media_id: str | None = None,
-                    now: datetime | None = None) -> tuple[Evidence, bool]:
-    """Validate, hash, compare EXIF, derive, chain and store one photo or video; (record, whether new)."""
+                    now: datetime | None = None, checked: CheckedFile | None = None) -> tuple[Evidence, bool]:
+    """Validate, hash, compare EXIF, derive, chain and store one photo or video; (record, whether new).
+    `checked`: the result of `check_photo` on these very bytes, so the photo is not decoded twice."""
     now = now or utcnow()
     existing = _by_client_id(client_id)
     if existing is not None:
@@ -143,7 +150,9 @@ def submit_evidence(actor: Officer, *, client_id: str, data: bytes, content_type
         raise Invalid("拍摄时间晚于服务器时间，请校准手机时间后重试", code="captured_in_future")
     _check_subject(subject_type, subject_ref)
     point = geo.to_gcj02(lat, lng, coord_system)
-    files = _validate(data, content_type)
+    if checked is not None and checked.sha256 != hashlib.sha256(data).hexdigest():
+        raise ValueError("checked= was made from other bytes")
+    files = checked or _validate(data, content_type)
     evidence = Evidence(
         client_id=client_id, officer_id=actor.id, kind=files.kind, source=source, wechat_media_id=wechat_media_id,
         mime=files.mime, size_bytes=len(data), sha256=files.sha256, width=files.width, height=files.height,

@@ -35,6 +35,7 @@ from backend.inspections.models import (
     ScoringRule,
 )
 from backend.nonsite.models import Alert, NonsiteCase
+from backend.nonsite.models import CaseState as NonsiteCaseState
 from backend.orders.models import WorkOrder
 from backend.org.models import District, Officer, Squad
 from backend.org.roles import DISTRICT_ADMINS, require
@@ -135,10 +136,11 @@ def _events(district_id: int, which, objects: list[RegulatedObject], start: date
             .where(which, InspectionCase.opened_at >= start)):
         found[object_id].append(("case", at))
     for object_id, at in session.execute(
-            select(RegulatedObject.id, NonsiteCase.opened_at).select_from(NonsiteCase)
+            select(RegulatedObject.id, NonsiteCase.registered_at).select_from(NonsiteCase)
             .join(Alert, NonsiteCase.alert_id == Alert.id)
             .join(RegulatedObject, RegulatedObject.name == Alert.shop)
-            .where(which, NonsiteCase.squad_id.in_(squads), NonsiteCase.opened_at >= start)):
+            .where(which, NonsiteCase.squad_id.in_(squads), NonsiteCase.registered_at >= start,
+                   NonsiteCase.state != NonsiteCaseState.withdrawn)):  # 立案, and not withdrawn since
         found[object_id].append(("case", at))
     placed = [(item.id, item.lat, item.lng) for item in objects if item.lat is not None]
     if placed:

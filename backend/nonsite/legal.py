@@ -39,10 +39,12 @@ from backend.org.models import Officer, Squad
 from backend.org.roles import LEGAL_REVIEWERS, SQUAD_MANAGERS, require
 from backend.org.scope import get_visible
 
+# Cases ended before their notice (不予立案, 撤案, or awaiting its approval): the party was never told.
+NOT_NOTIFIED = (CaseState.ending, CaseState.not_registered, CaseState.withdrawn)
 NUMBER_MARKS = {DocumentKind.notice: "告", DocumentKind.decision: "罚"}
 
 
-def _case(actor: Officer, case_id: int, *states: CaseState) -> NonsiteCase:
+def case_in(actor: Officer, case_id: int, *states: CaseState) -> NonsiteCase:
     case = get_visible(NonsiteCase, case_id, actor, what="案件")
     if case.state not in states:
         raise Conflict(f"案件当前为“{CASE_STATE_NAMES[case.state]}”，不能进行此步骤", code="wrong_state")
@@ -65,7 +67,7 @@ def _first_offence(case: NonsiteCase, now: datetime) -> bool:
     earlier = session.scalar(select(func.count()).select_from(NonsiteCase).join(Alert).where(
         same_party, Alert.kind == alert.kind, NonsiteCase.id != case.id,
         NonsiteCase.opened_at >= now - timedelta(days=days),
-        NonsiteCase.state.not_in([CaseState.registered, CaseState.in_review])))
+        NonsiteCase.state.not_in([CaseState.registered, CaseState.in_review, *NOT_NOTIFIED])))
     return earlier == 0
 
 
@@ -74,7 +76,7 @@ def submit_for_review(actor: Officer, case_id: int, *, facts: str, legal_basis: 
     violation the kind forgives (首违不罚) is proposed as a warning, no fine; a fine at or above
     NONSITE_HEARING_FINE gives the party the right to a hearing (听证)."""
     require(actor, SQUAD_MANAGERS)
-    case = _case(actor, case_id, CaseState.registered)
+    case = case_in(actor, case_id, CaseState.registered)
     if _recipient(case) is None:
         raise Conflict("告警未识别出车牌或商户，无法确定当事人", code="no_party")
     if case.verification == Verification.pending:
@@ -85,7 +87,7 @@ def submit_for_review(actor: Officer, case_id: int, *, facts: str, legal_basis: 
     case.first_offence = _first_offence(case, utcnow())
     case.facts, case.legal_basis, case.fine = facts, legal_basis, 0 if case.first_offence else fine
     case.hearing_offered = case.fine >= settings().NONSITE_HEARING_FINE
-    case.submitted_by, case.state = actor.id, CaseState.in_review
+    case.submitted_by, case.submitted_at, case.state = actor.id, utcnow(), CaseState.in_review
     return case
 
 
@@ -93,8 +95,8 @@ def review(actor: Officer, case_id: int, *, approve: bool, comment: str) -> Nons
     """法制审核: approve (the notice goes to the party) or return with the reasons. Only a legal reviewer, who
     can never have submitted the case (submitting is the squad's)."""
     require(actor, LEGAL_REVIEWERS, "法制审核由区局法制审核员进行", code="not_legal_reviewer")
-    case = _case(actor, case_id, CaseState.in_review)
-    case.reviewed_by, case.review_comment = actor.id, comment
+    case = case_in(actor, case_id, CaseState.in_review)
+    case.reviewed_by, case.reviewed_at, case.review_comment = actor.id, utcnow(), comment
     if not approve:
         case.state = CaseState.registered
         return case
@@ -113,7 +115,7 @@ def _penalty(case: NonsiteCase) -> str:
 def decide(actor: Officer, case_id: int, now: datetime | None = None) -> NonsiteCase:
     """The decision (行政处罚决定书), once the statement period has ended."""
     require(actor, SQUAD_MANAGERS)
-    case = _case(actor, case_id, CaseState.statement)
+    case = case_in(actor, case_id, CaseState.statement)
     if (now or utcnow()) < case.statement_due_at:
         raise Conflict(f"陈述申辩期至 {case.statement_due_at.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M} 止，期满后方可决定",
                        code="statement_period_open")
@@ -203,14 +205,15 @@ def _text(document: CaseDocument, district_id: int) -> None:
         "text": f"【城管执法】您有一份{title}，请携身份证件至执法机关或登录一网通办查阅。"})
 
 
-DELIVERY_EVENTS = ("delivered", "signed")
+DELIVERY_EVENTS = ("delivered", "signed", "refused")
 # The case's state while a document of each kind waits for its delivery.
 AWAITING_DELIVERY = {DocumentKind.notice: CaseState.notice_sent, DocumentKind.decision: CaseState.decided}
 
 
 def callback(*, event: str, number: str, at: datetime, amount: int | None = None, text: str | None = None,
              attachments: list[dict] | None = None, channel: Channel = Channel.suishenban) -> CaseDocument:
-    """A channel reports on a document: delivered (送达), signed for (签收, which is delivery too),
+    """A channel reports on a document: delivered (送达), signed for (签收, which is delivery too), refused
+    (拒绝签收: the document reached the party on 随申办, so it is delivered all the same, the refusal noted),
     undeliverable (the SMS fallback is queued), the party's statement (陈述申辩), or the fine paid (缴款)."""
     document = session.scalars(select(CaseDocument).where(CaseDocument.number == number)).first()
     if document is None:
@@ -218,8 +221,10 @@ def callback(*, event: str, number: str, at: datetime, amount: int | None = None
     case = document.case
     if event in DELIVERY_EVENTS:
         _delivered(case, document, at, channel)
-        if event == "signed":
+        if event == "signed" and document.refused_at is None:
             document.signed_at = document.signed_at or at
+        if event == "refused" and document.signed_at is None:
+            document.refused_at = document.refused_at or at
         return document
     if event == "undeliverable":
         if document.delivered_at is not None or document.channel != Channel.suishenban:
@@ -271,7 +276,8 @@ def _statement(case: NonsiteCase, document: CaseDocument, at: datetime, text: st
     for index, image in enumerate(images, start=1):
         submit_evidence(camera.officer, client_id=f"nonsite-statement-{case.id}-{index}", data=image.data,
                         content_type=image.content_type, captured_at=at, lat=camera.lat, lng=camera.lng,
-                        place=case.alert.place, subject_type=Subject.statement, subject_ref=str(case.id))
+                        place=case.alert.place, subject_type=Subject.statement, subject_ref=str(case.id),
+                        checked=image.checked)
     case.statement_text, case.statement_at = text, at
 
 
@@ -330,6 +336,12 @@ def surcharge(case: NonsiteCase, at: datetime) -> int:
         return 0
     late_days = max(0, (at.astimezone(LOCAL_TZ).date() - due_on).days)
     return min(case.fine, case.fine * SURCHARGE_PERCENT_A_DAY * late_days // 100)
+
+
+def payment_overdue(case: NonsiteCase, at: datetime) -> bool:
+    """Unpaid past the due day (加处罚款 running): flagged on the case."""
+    due_on = payment_due_on(case)
+    return due_on is not None and case.paid_at is None and at.astimezone(LOCAL_TZ).date() > due_on
 
 
 def amount_due(case: NonsiteCase, at: datetime) -> int:

@@ -171,13 +171,27 @@ class CaseState(str, enum.Enum):
     served = "served"  # 决定书已送达，待缴款
     paid = "paid"  # 已缴款
     closed = "closed"  # 结案
+    ending = "ending"  # 不予立案或撤案，待法制审核员审批
+    not_registered = "not_registered"  # 不予立案（未立案即终结）
+    withdrawn = "withdrawn"  # 撤案（立案后终结）
 
 
 CASE_STATE_NAMES = {
     CaseState.registered: "已立案", CaseState.in_review: "法制审核中", CaseState.notice_sent: "告知书已发出",
     CaseState.statement: "陈述申辩期", CaseState.decided: "决定书已发出", CaseState.served: "决定书已送达",
-    CaseState.paid: "已缴款", CaseState.closed: "已结案",
+    CaseState.paid: "已缴款", CaseState.closed: "已结案", CaseState.ending: "不予立案/撤案审批中",
+    CaseState.not_registered: "不予立案", CaseState.withdrawn: "已撤案",
 }
+
+
+class Ending(str, enum.Enum):
+    """How a case ends without a decision: before 立案 (不予立案) or after it (撤案); the clock says which."""
+
+    not_registered = "not_registered"  # 不予立案
+    withdrawn = "withdrawn"  # 撤案
+
+
+ENDING_NAMES = {Ending.not_registered: "不予立案", Ending.withdrawn: "撤案"}
 
 
 class Verification(str, enum.Enum):
@@ -188,6 +202,13 @@ class Verification(str, enum.Enum):
 
 VERIFICATION_NAMES = {Verification.pending: "待现场核实", Verification.verified: "现场核实属实",
                       Verification.not_verified: "现场未能核实"}
+
+
+def state_name(case: NonsiteCase) -> str:
+    """The case's step as people read it: a case waiting for, or failing, its visit is not 立案 yet."""
+    if case.state == CaseState.registered and case.registered_at is None:
+        return f"{VERIFICATION_NAMES.get(case.verification, '待立案')}（未立案）"
+    return CASE_STATE_NAMES[case.state]
 
 
 class NonsiteCase(Base):
@@ -202,6 +223,9 @@ class NonsiteCase(Base):
     state: Mapped[CaseState] = mapped_column(_enum(CaseState, 16), default=CaseState.registered)
     opened_by: Mapped[int] = mapped_column(ForeignKey("officer.id"))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # 立案: when the alert is confirmed, or for a kind that needs a visit when the visit verified it; None: not
+    # (yet) 立案, so ending it is 不予立案 rather than 撤案
+    registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     facts: Mapped[str | None] = mapped_column(String(1000))
     legal_basis: Mapped[str | None] = mapped_column(String(500))
     fine: Mapped[int | None] = mapped_column(Integer)  # yuan
@@ -225,6 +249,18 @@ class NonsiteCase(Base):
     verification_note: Mapped[str | None] = mapped_column(String(1000))
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 提交法制审核
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 法制审核（通过或退回）
+    # 不予立案 / 撤案: proposed by the squad with its reason, approved (or refused) by a legal reviewer who is
+    # not the proposer; fed to the 两超期两随意 clock as a withdrawal with its reason and approver
+    ending: Mapped[Ending | None] = mapped_column(_enum(Ending, 16))
+    ending_reason: Mapped[str | None] = mapped_column(String(500))
+    ending_proposed_by: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    ending_proposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ending_reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    ending_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ending_comment: Mapped[str | None] = mapped_column(String(500))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # approved: the case ended
 
     alert: Mapped[Alert] = relationship(back_populates="case")
     party: Mapped[Party | None] = relationship()
@@ -291,6 +327,8 @@ class CaseDocument(Base):
     channel: Mapped[Channel] = mapped_column(_enum(Channel, 16), default=Channel.suishenban)  # the latest tried
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 送达, as the channel confirms it
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 签收 by the party on 随申办
+    # the party refused to sign on 随申办: the document reached them all the same (delivered), the refusal noted
+    refused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # 邮寄 (post), the fallback of last resort: how and under which tracking number it went, who sent it; the
     # 送达回证 (the signed return card) date, confirmed at the desk, is its delivery
     post_method: Mapped[PostMethod | None] = mapped_column(_enum(PostMethod, 16))

@@ -16,8 +16,7 @@ from backend.db import session, utcnow
 from backend.errors import Conflict, Forbidden, Invalid
 from backend.evidence import chain, media
 from backend.evidence.models import Source, Subject
-from backend.evidence.operations import CLOCK_SKEW, submit_evidence
-from backend.images import validate_image
+from backend.evidence.operations import CLOCK_SKEW, CheckedFile, check_photo, submit_evidence
 from backend.nonsite import parties, timeliness, verification
 from backend.nonsite.models import Alert, Camera, Decision, FalsePositive, NonsiteCase, ViolationKind
 from backend.nonsite.signing import sender_keys
@@ -60,6 +59,7 @@ class Media:
 
     data: bytes
     content_type: str | None
+    checked: CheckedFile | None = None  # an image as validated, decoded once, handed on to the evidence intake
 
 
 WORDS = fetch.Words("图片或视频", "media", "images")
@@ -86,18 +86,22 @@ def _bytes_of(item: dict, sender: str, what: str, max_bytes: int) -> tuple[bytes
 
 def gather_media(sender: str, images: list[dict], clip: dict | None = None) -> list[Media]:
     """Decode or fetch, then validate, every image and the clip before anything is stored: one bad file
-    refuses the alert. A clip must be an MP4 no longer than NONSITE_CLIP_MAX_SECONDS."""
+    refuses the alert. A clip must be an MP4 no longer than NONSITE_CLIP_MAX_SECONDS. The decoded images go on
+    to the evidence intake (decoded once) while together they hold no more pixels than one largest image may."""
     if len(images) > settings().NONSITE_MAX_IMAGES:
         raise Invalid(f"最多 {settings().NONSITE_MAX_IMAGES} 张图片", code="too_many_images")
-    gathered = []
+    gathered, kept = [], 0
     for number, item in enumerate(images, start=1):
         what = f"第 {number} 张图片"
         data, content_type = _bytes_of(item, sender, what, settings().EVIDENCE_MAX_IMAGE_BYTES)
         try:
-            validate_image(data, declared_type=content_type, max_bytes=settings().EVIDENCE_MAX_IMAGE_BYTES)
+            checked = check_photo(data, content_type)
         except Invalid as refusal:
             raise Invalid(f"{what}：{refusal.message}", code=refusal.code) from refusal
-        gathered.append(Media(data, content_type))
+        kept += checked.width * checked.height
+        if kept > settings().IMAGE_MAX_PIXELS:  # memory bounded as if one largest image were kept: decoded again
+            checked = None
+        gathered.append(Media(data, content_type, checked))
     if clip is not None:
         data, content_type = _bytes_of(clip, sender, "视频", settings().EVIDENCE_MAX_VIDEO_BYTES)
         try:
@@ -169,7 +173,7 @@ def take_alert(*, sender: str, body_sha256: str, alert_id: str, camera_code: str
         submit_evidence(camera.officer, client_id=f"nonsite-alert-{alert.id}-{number}", data=item.data,
                         content_type=item.content_type, captured_at=occurred_at, lat=camera.lat, lng=camera.lng,
                         place=alert.place, subject_type=Subject.alert, subject_ref=str(subject.id),
-                        source=Source.camera, now=now)
+                        source=Source.camera, now=now, checked=item.checked)
     return alert, True
 
 
@@ -193,7 +197,8 @@ def triage(actor: Officer, alert_id: int, *, decision: Decision, reason: str,
                            party=party)
         session.add(case)
         session.flush()
-        verification.dispatch_if_needed(case, actor, alert.decided_at)
+        if verification.dispatch_if_needed(case, actor, alert.decided_at) is None:
+            case.registered_at = alert.decided_at  # 立案 now; a kind that needs a visit, once verified on site
         timeliness.on_clock(case, alert.decided_at)
     session.flush()
     return alert

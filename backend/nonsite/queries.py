@@ -6,8 +6,20 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import Select, func, select
 
 from backend.db import LOCAL_TZ, session
-from backend.evidence.models import Evidence, Subject
-from backend.nonsite.models import Alert, Camera, Decision, FalsePositive, NonsiteCase, Party, Vehicle
+from backend.evidence.models import CustodyEntry, Evidence, Subject
+from backend.nonsite.models import (
+    CHANNEL_NAMES,
+    DOCUMENT_NAMES,
+    ENDING_NAMES,
+    VERIFICATION_NAMES,
+    Alert,
+    Camera,
+    Decision,
+    FalsePositive,
+    NonsiteCase,
+    Party,
+    Vehicle,
+)
 from backend.org.models import Officer
 from backend.org.scope import scoped, visible
 
@@ -49,6 +61,12 @@ def statement_evidence(case: NonsiteCase) -> list[Evidence]:
         Evidence.subject_type == Subject.statement, Evidence.subject_ref == str(case.id)).order_by(Evidence.seq)))
 
 
+def custody_of(evidence: Evidence) -> list[CustodyEntry]:
+    """Every access to a piece of evidence, in its custody chain's order."""
+    return list(session.scalars(select(CustodyEntry).where(CustodyEntry.evidence_id == evidence.id)
+                                .order_by(CustodyEntry.seq)))
+
+
 def burst_size(alert: Alert) -> int:
     return 1 + session.scalar(select(func.count()).where(Alert.burst_of == alert.id))
 
@@ -81,3 +99,48 @@ def precision(actor: Officer, *, since: date | None = None, until: date | None =
     for row in rows.values():
         row["precision"] = round(row["confirmed"] / (row["confirmed"] + row["dismissed"]), 4)
     return [rows[key] for key in sorted(rows)]
+
+
+def timeline(case: NonsiteCase) -> list[dict]:
+    """The case's steps in the order they happened: what, when, by whom (an officer's id), and a note."""
+    alert = case.alert
+    steps = [("alert", "摄像头告警", alert.occurred_at, None, f"{alert.kind}，{alert.place}"),
+             ("registered" if case.verification is None else "confirmed",
+              "确认告警并立案" if case.verification is None else "确认告警，派现场核实", case.opened_at,
+              case.opened_by, alert.reason)]
+    if case.verified_at is not None:
+        steps.append(("verification", VERIFICATION_NAMES[case.verification], case.verified_at, None,
+                      case.verification_note))
+        if case.registered_at is not None:
+            steps.append(("registered", "立案（现场核实属实）", case.registered_at, None, None))
+    if case.submitted_at is not None:
+        steps.append(("submitted", "提交法制审核", case.submitted_at, case.submitted_by, None))
+    if case.reviewed_at is not None:
+        steps.append(("reviewed", "法制审核", case.reviewed_at, case.reviewed_by, case.review_comment))
+    for document in case.documents:
+        name = f"{DOCUMENT_NAMES[document.kind]} {document.number}"
+        steps.append(("issued", f"签发{name}", document.created_at, None, None))
+        if document.posted_at is not None:
+            steps.append(("posted", f"邮寄{name}", document.posted_at, document.posted_by, document.tracking_number))
+        if document.delivered_at is not None:
+            steps.append(("delivered", f"送达{name}（{CHANNEL_NAMES[document.channel]}）", document.delivered_at,
+                          None, None))
+        if document.signed_at is not None:
+            steps.append(("signed", f"当事人签收{name}", document.signed_at, None, None))
+        if document.refused_at is not None:
+            steps.append(("refused", f"当事人拒绝签收{name}", document.refused_at, None, None))
+    if case.statement_at is not None:
+        steps.append(("statement", "当事人陈述申辩", case.statement_at, None, case.statement_text))
+    if case.paid_at is not None:
+        steps.append(("paid", f"缴款 {case.paid_amount} 元", case.paid_at, None, None))
+    if case.ending_proposed_at is not None:
+        name = ENDING_NAMES[case.ending]
+        steps.append(("ending_proposed", f"提出{name}", case.ending_proposed_at, case.ending_proposed_by,
+                      case.ending_reason))
+        if case.ending_reviewed_at is not None:
+            steps.append(("ending_reviewed", f"{name}{'获批准' if case.ended_at else '未获批准，退回'}",
+                          case.ending_reviewed_at, case.ending_reviewed_by, case.ending_comment))
+    if case.closed_at is not None:
+        steps.append(("closed", "结案", case.closed_at, None, None))
+    return [{"step": step, "name": name, "at": at, "officer_id": officer_id, "note": note}
+            for step, name, at, officer_id, note in sorted(steps, key=lambda s: s[2])]

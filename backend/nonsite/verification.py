@@ -5,7 +5,9 @@ to the case (`order_finished`, declared as `Domain.internal_orders`). The case w
 Nearby: the squad's officers on duty, nearest to the camera first (their latest patrol position, else their
 post), as complaints and orders are suggested; nobody on duty: the order waits in the squad's queue for the
 leader to assign. 办结 means the violation was found on the spot (the officer's reply and evidence on the
-order are the record); 退单 or 移送 means it was not.
+order are the record); 退单 or 移送 means it was not. The case is 立案 when the visit verified it (the 两超期
+clock's registration deadline runs from the alert until then); one not verified is ended by 不予立案
+(`ending.py`).
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from backend.community.dispatch import suggest_near
 from backend.community.models import Category
 from backend.db import session
 from backend.geo import LatLng
+from backend.nonsite import timeliness
 from backend.nonsite.models import NonsiteCase, Verification, ViolationKind
 from backend.orders import internal
 from backend.orders.models import Status, WorkOrder, WorkOrderEvent
@@ -60,3 +63,6 @@ def order_finished(order: WorkOrder, event: WorkOrderEvent) -> None:
     case.verification = Verification.verified if found else Verification.not_verified
     case.verification_note = (order.reply if found else event.note) or event.note
     case.verified_at = event.at
+    if found:
+        case.registered_at = event.at  # 立案 on the visit's result; not found: the case may end as 不予立案
+        timeliness.on_clock(case, event.at)

@@ -12,9 +12,7 @@ Each is None when nothing counts towards it. One statement: an aggregate per tab
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from io import BytesIO
 
-from openpyxl import Workbook
 from sqlalchemy import Select, and_, case, func, literal_column, or_, select, union_all
 
 from backend import periods
@@ -22,7 +20,7 @@ from backend.community.models import Complaint, ComplaintReport
 from backend.community.models import Status as ComplaintStatus
 from backend.config import settings
 from backend.db import LOCAL_TZ, session, utcnow
-from backend.exports import export_row
+from backend.exports import workbook
 from backend.orders.models import SATISFIED_FOLLOWUPS, Status, WorkOrder
 from backend.orders.repeat_links import RepeatLink
 from backend.org.models import Officer, Squad
@@ -114,17 +112,7 @@ HEADER = ["中队", "月份", "收到（工单+诉件）", "应办结", "按时�
 
 def monthly_workbook(rows: list[dict]) -> bytes:
     """The report as an Excel workbook: one row per squad, rates as percentages, text neutralised."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "月度报表"
-    sheet.append(HEADER)
-    for row in rows:
-        sheet.append(export_row([row["squad"], f"{row['month']:%Y-%m}", row["received"], row["due"], row["on_time"],
-                                 row["on_time_rate"], row["rated"], row["satisfied"], row["satisfaction_rate"],
-                                 row["repeats"], row["repeat_rate"], row["repeats_closed"]]))
-    for column in ("F", "I", "K"):
-        for cell in sheet[column][1:]:
-            cell.number_format = "0.0%"
-    data = BytesIO()
-    book.save(data)
-    return data.getvalue()
+    return workbook("月度报表", HEADER, ([
+        row["squad"], f"{row['month']:%Y-%m}", row["received"], row["due"], row["on_time"], row["on_time_rate"],
+        row["rated"], row["satisfied"], row["satisfaction_rate"], row["repeats"], row["repeat_rate"],
+        row["repeats_closed"]] for row in rows), percent_columns=("F", "I", "K"))

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from backend.community.models import ComplaintPhoto, Status
 from backend.db import session, utcnow
 from backend.nonsite import legal
-from backend.nonsite.models import Alert, Camera, CaseState, NonsiteCase
+from backend.nonsite.models import Alert, Camera, CaseState, Ending, NonsiteCase
 from backend.org.models import Role
 from backend.storage import get_storage
 from tests import photos
@@ -402,8 +402,9 @@ def nonsite_case_ids(make, client, owner, state: CaseState = CaseState.registere
     if ids is None:
         return None
     alert = session.get(Alert, ids["alert_id"])
-    case = NonsiteCase(alert=alert, squad_id=alert.squad_id, state=state, opened_by=owner.id, opened_at=utcnow(),
-                       submitted_by=owner.id, facts="渣土车未密闭", legal_basis="条例", fine=2000)
+    now = utcnow()
+    case = NonsiteCase(alert=alert, squad_id=alert.squad_id, state=state, opened_by=owner.id, opened_at=now,
+                       registered_at=now, submitted_by=owner.id, facts="渣土车未密闭", legal_basis="条例", fine=2000)
     session.add(case)
     session.commit()
     return {"case_id": case.id}
@@ -418,6 +419,21 @@ def nonsite_document_ids(make, client, owner):
     case = legal.review(reviewer, ids["case_id"], approve=True, comment="同意")
     session.commit()
     return {"document_id": case.documents[0].id}
+
+
+def nonsite_case_ending_ids(make, client, owner):
+    """A 撤案 of a non-site case of `owner`'s squad, proposed by `owner`, waiting for a legal reviewer."""
+    ids = nonsite_case_ids(make, client, owner, CaseState.ending)
+    if ids is not None:
+        case = session.get(NonsiteCase, ids["case_id"])
+        case.ending, case.ending_reason, case.ending_proposed_by = Ending.withdrawn, "车辆系执行应急任务", owner.id
+        case.ending_proposed_at = utcnow()
+        session.commit()
+    return ids
+
+
+def nonsite_closed_case_ids(make, client, owner):
+    return nonsite_case_ids(make, client, owner, CaseState.closed)
 
 
 def nonsite_case_in_review_ids(make, client, owner):

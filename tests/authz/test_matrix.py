@@ -53,8 +53,10 @@ from tests.authz.makers import (
     live_class_with_question_ids,
     material_form,
     material_ids,
+    nonsite_case_ending_ids,
     nonsite_case_ids,
     nonsite_case_in_review_ids,
+    nonsite_closed_case_ids,
     nonsite_document_ids,
     notice_ids,
     office_ids,
@@ -800,6 +802,17 @@ MATRIX: dict[tuple[str, str], Endpoint] = with_observers({
     ("POST", "/api/nonsite/cases/<int:case_id>/review"):
         E(nonsite_case_in_review_ids, "403 403 403 403", "403 403 403 403", "- 403 403 403", "- 403 403 403",
           "- 403 403 403", body={"approve": False, "comment": "证据不足"}, reviewer="- 200 200 404"),
+    # 不予立案 / 撤案: the squad's leader proposes, a legal reviewer of the district approves
+    ("POST", "/api/nonsite/cases/<int:case_id>/end"):
+        E(nonsite_case_ids, "403 403 403 403", "200 200 404 404", "- 200 200 404", "- 403 403 403", "- 403 403 403",
+          body={"reason": "车辆系执行应急任务"}, reviewer="- 403 403 403"),
+    ("POST", "/api/nonsite/cases/<int:case_id>/end/review"):
+        E(nonsite_case_ending_ids, "403 403 403 403", "403 403 403 403", "- 403 403 403", "- 403 403 403",
+          "- 403 403 403", body={"approve": True, "comment": "同意撤案"}, reviewer="- 200 200 404"),
+    # the case file (案卷) of a closed case
+    ("GET", "/api/nonsite/cases/<int:case_id>/archive"):
+        E(nonsite_closed_case_ids, "403 403 403 403", "200 200 404 404", "- 200 200 404", "- 403 403 403",
+          "- 403 403 403", reviewer="- 200 200 404"),
     ("POST", "/api/nonsite/cases/<int:case_id>/decide"):
         E(nonsite_case_ids, "403 403 403 403", "409 409 404 404", "- 409 409 404", "- 403 403 403", "- 403 403 403",
           reviewer="- 403 403 403"),

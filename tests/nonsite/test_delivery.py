@@ -62,6 +62,20 @@ def test_the_party_signs_for_the_notice_and_makes_a_statement_with_a_photo(
     assert (again.status_code, again.json["error"]) == (409, "statement_given")
 
 
+def test_a_refusal_to_sign_is_delivery_all_the_same_and_the_refusal_is_on_record(
+        client, make, squad, leader, reviewer, suishenban):
+    case_id, notice = _notice(client, make, squad, leader, reviewer)
+    refused = callback(client, suishenban, "refused", notice["number"], FRIDAY)
+    assert refused.status_code == 200, refused.json
+    assert (refused.json["delivered_at"], refused.json["refused_at"], refused.json["signed_at"]) == (
+        FRIDAY.isoformat(), FRIDAY.isoformat(), None)
+    signed_later = callback(client, suishenban, "signed", notice["number"], FRIDAY + timedelta(hours=1))
+    assert signed_later.status_code == 200 and signed_later.json["signed_at"] is None  # the refusal stands
+    case = _case(client, make, leader, case_id)
+    assert case["state"] == "statement" and case["statement_due_at"]  # the period runs from the delivery
+    assert "refused" in [step["step"] for step in case["timeline"]]
+
+
 def test_a_statement_after_the_period_is_refused(client, make, squad, leader, reviewer, suishenban):
     _, notice = _notice(client, make, squad, leader, reviewer)
     callback(client, suishenban, "delivered", notice["number"], FRIDAY)

@@ -76,6 +76,12 @@ def test_late_payment_adds_three_percent_a_day_up_to_the_fine(client, make, squa
     callback(client, suishenban, "delivered", document["number"], datetime(2026, 11, 10, 12, tzinfo=SHANGHAI))
     case = client.get(f"/api/nonsite/cases/{case_id}", headers=make.headers(leader)).json
     assert case["payment_due_on"] == "2026-11-25"  # fifteen days after delivery (art. 67)
+    with time_machine.travel(datetime(2026, 11, 25, 23, tzinfo=SHANGHAI)):
+        on_time = client.get(f"/api/nonsite/cases/{case_id}", headers=make.headers(leader)).json
+    with time_machine.travel(datetime(2026, 11, 26, 9, tzinfo=SHANGHAI)):
+        late = client.get(f"/api/nonsite/cases/{case_id}", headers=make.headers(leader)).json
+    assert (on_time["payment_overdue"], on_time["surcharge"]) == (False, 0)
+    assert (late["payment_overdue"], late["surcharge"]) == (True, 30)  # flagged, 加处罚款 running
 
     def pay(day, amount):
         return callback(client, suishenban, "paid", document["number"], datetime(2026, *day, 23, tzinfo=SHANGHAI),
@@ -88,4 +94,6 @@ def test_late_payment_adds_three_percent_a_day_up_to_the_fine(client, make, squa
     # 33 days late would be 990; 34 days 1020, capped at the fine: 2000 in all, and ever after
     assert "1990" in pay((12, 28), 1).json["message"]
     assert "2000" in pay((12, 29), 1).json["message"] and "2000" in pay((12, 31), 1).json["message"]
+    assert client.get(f"/api/nonsite/cases/{case_id}", headers=make.headers(leader)).json["paid_amount"] is None
     assert pay((12, 29), 2000).status_code == 200
+    assert client.get(f"/api/nonsite/cases/{case_id}", headers=make.headers(leader)).json["payment_overdue"] is False

@@ -1,5 +1,5 @@
 """Non-site cases and their legal steps; 随申办's signed callbacks."""
-from flask import Response
+from flask import Response, request
 from flask.views import MethodView
 from marshmallow import fields, validate
 
@@ -8,23 +8,27 @@ from backend.api.fields import AwareDateTime, Date, File, Int, from_now
 from backend.api.multipart import read_upload
 from backend.api.nonsite.alerts import AlertEvidenceSchema, ImageInSchema
 from backend.api.nonsite.common import blp, signed
-from backend.api.schemas import Count, Rows, Schema, Text
+from backend.api.schemas import Count, Flag, Rows, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.api.transitions import transition
 from backend.api.views import detail, method, visible
 from backend.config import settings
 from backend.db import utcnow
 from backend.errors import NotFound
-from backend.nonsite import legal, pdf, queries, sms, suishenban
+from backend.nonsite import archive, ending, legal, pdf, queries, sms, suishenban
 from backend.nonsite.models import (
-    CASE_STATE_NAMES,
+    ENDING_NAMES,
     VERIFICATION_NAMES,
     CaseDocument,
     CaseState,
     Channel,
+    Ending,
     NonsiteCase,
     PostMethod,
     Verification,
+)
+from backend.nonsite.models import (
+    state_name as case_state_name,
 )
 from backend.org.roles import LEGAL_REVIEWERS, NONSITE_CASE_READERS, SQUAD_MANAGERS
 
@@ -41,6 +45,8 @@ class CaseDocumentSchema(Schema):
         "description": "送达渠道（最近一次）：suishenban 随申办 / sms 短信（随申办不成时）/ post 邮寄"})
     delivered_at = fields.AwareDateTime(allow_none=True, metadata={"description": "送达时间；空：未送达（待渠道确认）"})
     signed_at = fields.AwareDateTime(allow_none=True, metadata={"description": "当事人在随申办签收的时间"})
+    refused_at = fields.AwareDateTime(allow_none=True, metadata={
+        "description": "当事人在随申办拒绝签收的时间（文书已送达，拒签记录在案）"})
     post_method = fields.Enum(PostMethod, allow_none=True,
                               metadata={"description": "邮寄方式：ems / registered 挂号信"})
     tracking_number = fields.String(allow_none=True, metadata={"description": "邮件单号"})
@@ -48,11 +54,21 @@ class CaseDocumentSchema(Schema):
     receipt_on = fields.Date(allow_none=True, metadata={"description": "送达回证上的签收日期（窗口确认）"})
 
 
+class CaseStepSchema(Schema):
+    step = fields.String(metadata={"description": "步骤代码，如 alert / registered / ending_reviewed / closed"})
+    name = fields.String(metadata={"description": "步骤名称"})
+    at = fields.AwareDateTime()
+    officer_id = fields.Integer(allow_none=True, metadata={"description": "办理人；空：平台或当事人"})
+    note = fields.String(allow_none=True, metadata={"description": "理由、意见或说明"})
+
+
 class NonsiteCaseSchema(Schema):
     id = fields.Integer()
     alert_id = fields.Integer()
     state = fields.Enum(CaseState)
-    state_name = Text(lambda c: CASE_STATE_NAMES[c.state])
+    state_name = Text(case_state_name, metadata={"description": "所处步骤；待现场核实或未能核实的案件尚未立案"})
+    registered_at = fields.AwareDateTime(allow_none=True, metadata={
+        "description": "立案时间（确认告警时；须现场核实的类型于核实属实时）；空：未立案"})
     facts = fields.String(allow_none=True)
     legal_basis = fields.String(allow_none=True)
     fine = fields.Integer(allow_none=True, metadata={"description": "罚款（元）"})
@@ -70,6 +86,8 @@ class NonsiteCaseSchema(Schema):
     payment_due_on = fields.Function(lambda c: (day := legal.payment_due_on(c)) and day.isoformat(), allow_none=True,
                                      metadata={
         "type": "string", "format": "date", "description": "免加处罚款的最后缴款日（决定书送达后 15 日）"})
+    payment_overdue = Flag(lambda c: c.state == CaseState.served and legal.payment_overdue(c, utcnow()), metadata={
+        "description": "决定书送达 15 日后仍未缴款：逾期（加处罚款累计中）"})
     surcharge = Count(lambda c: legal.surcharge(c, utcnow()) if c.state == CaseState.served else 0,
                       metadata={"description": "当前加处罚款（元）：逾期每日按罚款 3%，不超过罚款数额"})
     verification = fields.Enum(Verification, allow_none=True, metadata={
@@ -80,7 +98,17 @@ class NonsiteCaseSchema(Schema):
     verification_note = fields.String(allow_none=True, metadata={"description": "队员的核实结果（办结回复或退单理由）"})
     verified_at = fields.AwareDateTime(allow_none=True)
     closed_at = fields.AwareDateTime(allow_none=True)
+    ending = fields.Enum(Ending, allow_none=True, metadata={
+        "description": "终结方式：not_registered 不予立案（未立案）/ withdrawn 撤案（已立案）；空：未提出"})
+    ending_name = Text(lambda c: ENDING_NAMES.get(c.ending), allow_none=True)
+    ending_reason = fields.String(allow_none=True, metadata={"description": "不予立案或撤案的理由"})
+    ending_proposed_at = fields.AwareDateTime(allow_none=True)
+    ending_reviewed_at = fields.AwareDateTime(allow_none=True)
+    ending_comment = fields.String(allow_none=True, metadata={"description": "法制审核员的审批意见"})
+    ended_at = fields.AwareDateTime(allow_none=True, metadata={"description": "不予立案或撤案获批准的时间"})
     documents = Rows(lambda c: CaseDocumentSchema(many=True).dump(c.documents))
+    timeline = Rows(lambda c: CaseStepSchema(many=True).dump(queries.timeline(c)), metadata={
+        "description": "案件时间线：告警、立案、核实、审核、文书签发与送达、陈述申辩、缴款、不予立案或撤案、结案"})
 
 
 class CaseSubmitSchema(Schema):
@@ -99,8 +127,9 @@ class LegalReviewSchema(Schema):
 
 class SuishenbanCallbackSchema(Schema):
     event = fields.String(required=True, validate=validate.OneOf(
-        ["delivered", "signed", "undeliverable", "statement", "paid"]), metadata={
-        "description": "delivered 送达 / signed 签收（亦即送达）/ undeliverable 无法送达（改发短信）/ "
+        ["delivered", "signed", "refused", "undeliverable", "statement", "paid"]), metadata={
+        "description": "delivered 送达 / signed 签收（亦即送达）/ refused 拒绝签收（已送达，记录拒签）/ "
+                       "undeliverable 无法送达（改发短信）/ "
                        "statement 陈述申辩 / paid 缴款", "example": "delivered"})
     number = fields.String(required=True, validate=validate.Length(min=1, max=64),
                            metadata={"description": "文书文号", "example": "静安城管非现告〔2026〕第1号"})
@@ -165,6 +194,41 @@ def decide(case_id):
 def close(case_id):
     """结案（已缴款）"""
     return legal.close(current_actor(), case_id)
+
+
+@blp.route(f"{CASE}/archive", endpoint="case_archive")
+class CaseArchive(MethodView):
+    @auth_required(blp, *NONSITE_CASE_READERS)
+    @blp.response(200, {"format": "binary", "type": "string"}, content_type="application/zip")
+    @blp.alt_response(404, description="不存在或不在数据权限内")
+    @blp.alt_response(409, description="案件尚未结案、不予立案或撤案")
+    def get(self, case_id):
+        """案卷（ZIP）：案件与时间线（case.json）、签发的文书 PDF、证据原件（经 SHA-256 校验）及其保管记录
+        （custody.json）；取出原件记入保管记录（案卷归档）"""
+        case, data = archive.case_file(current_actor(), case_id, NonsiteCaseSchema().dump,
+                                       address=request.remote_addr)
+        return Response(data, mimetype="application/zip",
+                        headers={"Content-Disposition": f"attachment; filename=nonsite-case-{case.id}.zip"})
+
+
+class CaseEndSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500), metadata={
+        "description": "不予立案或撤案的理由", "example": "现场核实时已无跨门营业，店主称系临时卸货，证据不足"})
+
+
+@transition(blp, f"{CASE}/end", "case_end", NonsiteCaseSchema, *SQUAD_MANAGERS, arguments=CaseEndSchema,
+            alt_responses=((409, "案件不在立案状态，或待现场核实"),), audit="nonsite_case")
+def end(body, case_id):
+    """提出不予立案（未立案的案件，如现场未能核实）或撤案（已立案的案件），附理由，待法制审核员审批"""
+    return ending.propose(current_actor(), case_id, **body)
+
+
+@transition(blp, f"{CASE}/end/review", "case_end_review", NonsiteCaseSchema, *LEGAL_REVIEWERS,
+            arguments=LegalReviewSchema, alt_responses=((409, "案件不在不予立案/撤案审批中，或审批人即提出人"),),
+            audit="nonsite_case")
+def end_review(body, case_id):
+    """审批不予立案或撤案：批准（案件终结，按理由与审批人计入两超期两随意，不属随意撤案）或退回立案状态"""
+    return ending.review(current_actor(), case_id, **body)
 
 
 def _document(document: CaseDocument) -> CaseDocument:

@@ -170,14 +170,19 @@ def _upsert(district: District, row: dict, squad: Squad, officer: Officer, case:
 
 
 def track(number: str, *, district_id: int, squad_id: int, officer_id: int, discovered_on: date,
-          registered_on: date | None, closed_on: date | None = None, now: datetime | None = None) -> Case:
+          registered_on: date | None, closed_on: date | None = None, withdrawn_on: date | None = None,
+          withdrawal_reason: str | None = None, withdrawal_approved_by: str | None = None,
+          now: datetime | None = None) -> Case:
     """A case another domain of ours owns (a non-site case) on the same 两超期 clock as imported ones: created
     or updated by its number, its deadlines from discovery and 立案, its flags evaluated at once (事中预警: the
-    hourly `cases.deadlines` job warns before and when its deadlines pass, as for every case)."""
+    hourly `cases.deadlines` job warns before and when its deadlines pass, as for every case; a withdrawal
+    without its reason and approver is 随意撤案 the moment it is recorded)."""
     now = now or utcnow()
     case = session.scalars(select(Case).where(Case.number == number)).one_or_none()
     values = {"squad_id": squad_id, "officer_id": officer_id, "discovered_on": discovered_on,
-              "registered_on": registered_on, "closed_on": closed_on, **_deadlines(discovered_on, registered_on)}
+              "registered_on": registered_on, "closed_on": closed_on, "withdrawn_on": withdrawn_on,
+              "withdrawal_reason": withdrawal_reason, "withdrawal_approved_by": withdrawal_approved_by,
+              **_deadlines(discovered_on, registered_on)}
     if case is None:
         case = Case(number=number, district_id=district_id, imported_at=now, updated_at=now, **values)
         session.add(case)

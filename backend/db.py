@@ -116,20 +116,22 @@ def insert_rows(model, rows: list[dict], *, ids: bool = False) -> list[int] | No
                                             "from generate_series(1, :count)"),
                                        {"table": table.name, "count": len(rows)}))
     columns = list(rows[0])
-    as_json = {name for name in columns if isinstance(table.c[name].type, JSON)}  # COPY takes JSON as its text
+    # COPY takes a JSON column's value as its text, an enum as its stored word
+    converted = [(name, _json_text if isinstance(table.c[name].type, JSON) else _word) for name in columns]
     written = ["id", *columns] if ids else columns
     with connection.connection.driver_connection.cursor() as cursor:
         with cursor.copy(f"COPY {table.name} ({', '.join(written)}) FROM STDIN") as copy:
             for number, row in enumerate(rows):
-                values = [_copied(row.get(name), name in as_json) for name in columns]
+                values = [convert(row.get(name)) for name, convert in converted]
                 copy.write_row([new_ids[number], *values] if ids else values)
     return new_ids
 
 
-def _copied(value, as_json: bool):
-    """A value as COPY takes it: an enum by its stored word, a JSON column's value as its text."""
-    if as_json and value is not None:
-        return json.dumps(value, ensure_ascii=False)
+def _json_text(value):
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def _word(value):
     return value.value if isinstance(value, enum.Enum) else value
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 import contextvars
 import enum
 import functools
+import json
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask.globals import app_ctx, request_ctx
-from sqlalchemy import DateTime, MetaData, Table, TextClause, bindparam, create_engine, event, insert, text
+from sqlalchemy import JSON, DateTime, MetaData, Table, TextClause, bindparam, create_engine, event, insert, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
@@ -96,21 +97,42 @@ def insert_once(row):
     return None if row.id is None else row
 
 
-def insert_rows(model, rows: list[dict]) -> None:
+def insert_rows(model, rows: list[dict], *, ids: bool = False) -> list[int] | None:
     """Insert many rows: COPY on PostgreSQL (a city's day of records or month of sheets in well under
-    a second), executemany elsewhere."""
+    a second), executemany elsewhere. With `ids`: the new rows' ids, in the order of `rows` (on PostgreSQL taken
+    from the table's sequence first and written with the rows; elsewhere answered by the insert)."""
     if not rows:
-        return
+        return [] if ids else None
+    table = model.__table__
     connection = session.connection()
     if connection.dialect.name != "postgresql":
-        session.execute(insert(model.__table__), rows)
-        return
+        if ids:
+            return list(session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows))
+        session.execute(insert(table), rows)
+        return None
+    new_ids = None
+    if ids:
+        new_ids = list(session.scalars(text("select nextval(pg_get_serial_sequence(:table, 'id')) "
+                                            "from generate_series(1, :count)"),
+                                       {"table": table.name, "count": len(rows)}))
     columns = list(rows[0])
+    # COPY takes a JSON column's value as its text, an enum as its stored word
+    converted = [(name, _json_text if isinstance(table.c[name].type, JSON) else _word) for name in columns]
+    written = ["id", *columns] if ids else columns
     with connection.connection.driver_connection.cursor() as cursor:
-        with cursor.copy(f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([value.value if isinstance(value, enum.Enum) else value
-                                for value in map(row.get, columns)])
+        with cursor.copy(f"COPY {table.name} ({', '.join(written)}) FROM STDIN") as copy:
+            for number, row in enumerate(rows):
+                values = [convert(row.get(name)) for name, convert in converted]
+                copy.write_row([new_ids[number], *values] if ids else values)
+    return new_ids
+
+
+def _json_text(value):
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def _word(value):
+    return value.value if isinstance(value, enum.Enum) else value
 
 
 def make_engine(url: str) -> Engine:

@@ -20,6 +20,7 @@ from backend.duty import checkins
 from backend.duty import operations as duty
 from backend.duty.jobs import close_day
 from backend.duty.models import CheckKind
+from backend.inspections.boundary import set_boundary
 from backend.nonsite.calendar import EXAMPLE_2026
 from backend.nonsite.models import CalendarDay
 from backend.orders import handling as orders
@@ -107,8 +108,17 @@ def load_demo() -> bool:
     _training(officers, local_day(now))
     _supervision(officers, now)
     _notice_awaiting_review(officers, now)
+    set_boundary(officers["JA0001"], points=[{"lat": lat, "lng": lng} for lat, lng in EXAMPLE_BOUNDARY],
+                 note="示例边界：静安区的大致范围，仅供演示，不是官方区界；请以区规划资源局提供的区界替换",
+                 example=True)
     session.flush()
     return True
+
+
+# An example boundary of the demo district (GCJ-02): a rough outline of 静安区 around every demo place, not its real
+# boundary (labelled so: DistrictBoundary.example); a district sets its own with PUT /api/inspections/boundary.
+EXAMPLE_BOUNDARY = [(31.2150, 121.4330), (31.2180, 121.4700), (31.2400, 121.4760), (31.2700, 121.4800),
+                    (31.3200, 121.4700), (31.3180, 121.4300), (31.2700, 121.4350), (31.2400, 121.4250)]
 
 
 # badge of the leader, then per post: name, centre (GCJ-02), radius in metres

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import eviltransform
 from shapely.geometry import Point as _ShapelyPoint
 from shapely.geometry import Polygon as _ShapelyPolygon
+from shapely.prepared import prep
 
 from backend.errors import Invalid
 
@@ -91,15 +92,28 @@ def circle(center: LatLng, radius_m: int) -> Fence:
     return Fence("circle", center=center, radius_m=radius_m)
 
 
-def polygon(points: list[LatLng]) -> Fence:
-    """A polygon fence; refused with fewer than 3 distinct corners or with crossing edges."""
+def polygon(points: list[LatLng], what: str = "多边形围栏") -> Fence:
+    """A polygon fence (or another outline, named `what` in the refusals); refused with fewer than 3 distinct
+    corners or with crossing edges."""
     if points and points[0] == points[-1]:
         points = points[:-1]  # a closed ring repeats its first corner
     if len(set(points)) < 3:
-        raise Invalid("多边形围栏至少需要 3 个不同的顶点", code="polygon_too_few_points")
+        raise Invalid(f"{what}至少需要 3 个不同的顶点", code="polygon_too_few_points")
     shape = _ShapelyPolygon([_local_xy(points[0], p) for p in points])
     if not shape.is_valid:
-        raise Invalid("多边形围栏的边不能交叉（自相交），请按顺序标出各顶点", code="polygon_self_intersecting")
+        raise Invalid(f"{what}的边不能交叉（自相交），请按顺序标出各顶点", code="polygon_self_intersecting")
     if shape.area < 1:
-        raise Invalid("多边形围栏面积过小", code="polygon_degenerate")
+        raise Invalid(f"{what}面积过小", code="polygon_degenerate")
     return Fence("polygon", points=tuple(points))
+
+
+class Area:
+    """A polygon asked, many times over, whether points lie in it (its edge counts as inside): a district's
+    boundary checked against every row of an import. Containment is computed on the coordinates themselves,
+    which within a district is what it is on the ground (the local projection is linear)."""
+
+    def __init__(self, points: list[tuple[float, float]]):
+        self._shape = prep(_ShapelyPolygon([(lng, lat) for lat, lng in points]))
+
+    def covers(self, point: LatLng) -> bool:
+        return self._shape.covers(_ShapelyPoint(point.lng, point.lat))

@@ -32,7 +32,8 @@ MAX_OTHER_ELEMENTS = 100_000
 _ELEMENT = re.compile(rb"<[A-Za-z]")
 MAX_CELLS_PER_ROW = 1024  # openpyxl holds a whole row while reading it: 2 million cells in one row took +870 MB
 _ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)[\s/>]")
-_MERGED = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\bref="([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)"')
+_MERGED = re.compile(rb'<(?:\w{1,32}:)?mergeCell\b[^>]{0,200}\bref="([A-Z]{1,3}[0-9]{1,7}(?::[A-Z]{1,3}[0-9]{1,7})?)"')
+MERGED_MAX_BYTES = 320  # longer than any text _MERGED matches (a prefix, 200 bytes of attributes, the longest ref)
 # What a damaged zip, its XML or a cell's text raises inside openpyxl and zipfile.
 _MALFORMED = (zipfile.BadZipFile, zlib.error, KeyError, ValueError, TypeError, IndexError, AttributeError, OSError,
               EOFError, SyntaxError)
@@ -86,7 +87,8 @@ class FirstSheet:
     def merged(self) -> list[CellRange]:
         """The merged ranges (read-only mode does not read them: taken from the sheet's XML)."""
         with self._book._archive.open(self._sheet._worksheet_path) as source:  # noqa: SLF001 (openpyxl has no API)
-            return [CellRange(ref.decode()) for ref in _MERGED.findall(source.read())]
+            # streamed: a 200,000-row sheet is some 200 MB of XML, which read whole was the import's peak memory
+            return [CellRange(match[1].decode()) for match in _matches(_MERGED, source, overlap=MERGED_MAX_BYTES)]
 
     def rows(self) -> Iterator[tuple[int, tuple]]:
         """(row number, values) of each row with a value; too_many_rows past the header and `max_rows`."""

@@ -5,8 +5,9 @@ grid), on PostgreSQL.
 Ours: `import_objects` as `flask inspections import` runs it (every row checked, contacts encrypted, the grade
 history's first rows, written in chunks, committed), in a process of its own. Baseline: a bare openpyxl read of the
 same file (read-only, streamed) plus a bare executemany insert of the same rows into the same table, in a process of
-its own. Each process's peak memory (ru_maxrss from wait4) is reported; the import must stay bounded —
-BENCH_IMPORT_MAX_MB (1,500 MB), well under what holding the file's rows as objects takes.
+its own. Each process's peak memory (ru_maxrss from wait4) is reported, with its ratio and what each grew by over
+the process before the file is read; the import (as the CLI runs it: counts, no list of every row) must stay
+bounded — BENCH_IMPORT_MAX_MB (1,500 MB), well under what holding the file's rows as objects takes.
 Target (issue 19): the ratio reported (no threshold named); peak memory bounded (asserted).
 Run on its own: `python -m bench inspections_import`; a quick check: BENCH_IMPORT_SHOPS=20000.
 """
@@ -77,19 +78,27 @@ def child_ours(path: str) -> float:
     app = create_app({"DATABASE_URL": DB_URL, "SECRET_KEY": os.environ["BENCH_SECRET"], "SCHEDULER_MODE": "off"})
     with app.app_context():
         actor = session.scalar(select(Officer).where(Officer.badge_no == "A00001"))
+        print(_resident_mb())  # the app loaded, before the file is read
         began = time.perf_counter()
         result = import_objects(actor, Path(path).read_bytes(), max_rows=MAX_CLI_ROWS,
-                                max_unpacked_bytes=MAX_CLI_UNPACKED_BYTES)
+                                max_unpacked_bytes=MAX_CLI_UNPACKED_BYTES, listed=False)  # as the CLI runs it
         session.commit()
         elapsed = time.perf_counter() - began
     assert result["created"] == SHOPS, result["created"]
     return elapsed
 
 
+def _resident_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def child_bare(path: str) -> float:
     import psycopg
     from openpyxl import load_workbook
 
+    print(_resident_mb())
     began = time.perf_counter()
     with psycopg.connect(DB_URL.replace("postgresql+psycopg", "postgresql")) as conn:
         district_id, kind_id = conn.execute("select district_id, id from inspection_object_kind").fetchone()
@@ -117,15 +126,16 @@ def _insert(cursor, batch: list) -> None:
     batch.clear()
 
 
-def _measured(mode: str, path: Path, env: dict) -> tuple[float, float]:
-    """(seconds of the work, peak resident MB) of a child process doing `mode`."""
+def _measured(mode: str, path: Path, env: dict) -> tuple[float, float, float]:
+    """(seconds of the work, peak resident MB, resident MB before the work) of a child process doing `mode`."""
     process = subprocess.Popen([sys.executable, "-m", "bench.inspections_import", mode, str(path)], cwd=ROOT,
                                env=env, stdout=subprocess.PIPE, text=True)
     out = process.stdout.read()
     _pid, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
     assert process.returncode == 0, f"{mode} failed"
-    return float(out.strip().splitlines()[-1]), usage.ru_maxrss / 1024
+    *_, before, elapsed = out.strip().splitlines()
+    return float(elapsed), usage.ru_maxrss / 1024, float(before)
 
 
 def run() -> dict:
@@ -141,16 +151,18 @@ def run() -> dict:
             path = Path(folder) / "shops.xlsx"
             workbook(path)
             size_mb = path.stat().st_size / 1e6
-            bare, bare_mb = _measured("bare", path, env)
+            bare, bare_mb, bare_before = _measured("bare", path, env)
             _empty()
-            ours, ours_mb = _measured("ours", path, env)
+            ours, ours_mb, ours_before = _measured("ours", path, env)
     finally:
         drop_postgres(DB_URL)
     ratio = ours / bare
     return {"work": f"import {SHOPS:,} shops from one .xlsx ({size_mb:.0f} MB)",
-            "ours": f"{ours:.1f} s, peak {ours_mb:.0f} MB",
-            "baseline": f"bare openpyxl read + executemany insert {bare:.1f} s, peak {bare_mb:.0f} MB",
-            "ratio": round(ratio, 2), "target": f"ratio reported; peak ≤ {MAX_MB} MB", "met": ours_mb <= MAX_MB}
+            "ours": f"{ours:.1f} s, peak {ours_mb:.0f} MB (+{ours_mb - ours_before:.0f} MB over the app loaded)",
+            "baseline": f"bare openpyxl read + executemany insert {bare:.1f} s, peak {bare_mb:.0f} MB "
+                        f"(+{bare_mb - bare_before:.0f} MB)",
+            "ratio": f"{ratio:.2f} (time), {ours_mb / bare_mb:.2f} (peak memory)",
+            "target": f"ratio reported; peak ≤ {MAX_MB} MB", "met": ours_mb <= MAX_MB}
 
 
 def _empty() -> None:

@@ -31,7 +31,7 @@ def import_command(path: Path, badge_no: str):
     try:
         result = import_objects(actor, path.read_bytes(), max_rows=MAX_CLI_ROWS,
                                 max_unpacked_bytes=MAX_CLI_UNPACKED_BYTES,
-                                progress=lambda rows: tqdm(rows, desc="校验检查对象", unit="行"))
+                                progress=lambda rows: tqdm(rows, desc="校验检查对象", unit="行"), listed=False)
     except DomainError as error:
         session.rollback()
         click.echo(f"导入失败：{error.message}", err=True)

@@ -116,6 +116,18 @@ class InspectorEntry(DistrictRecord, Authored, Base):
     officer: Mapped[Officer] = relationship(foreign_keys=[officer_id])
 
 
+class DistrictBoundary(DistrictRecord, Authored, Base):
+    """A district's boundary (区界) as its administrator set it: a polygon in GCJ-02; an object's coordinates outside
+    it are refused (without one, only Shanghai's extent is checked). Set again, it is replaced (and audited)."""
+
+    __tablename__ = "inspection_district_boundary"
+    __table_args__ = (UniqueConstraint("district_id"),)
+
+    points: Mapped[list] = mapped_column(JSON)  # [[lat, lng], …] in GCJ-02, the ring not repeating its first corner
+    note: Mapped[str] = mapped_column(String(200), default="")  # where it comes from (测绘成果, 示例 …)
+    example: Mapped[bool] = mapped_column(default=False)  # an example (the demo's), not the district's real one
+
+
 class ScoringRule(DistrictRecord, Authored, Base):
     """One version of the grade rules (评级规则): what each kind of event about an object weighs, the score that
     moves its grade up or down, the window counted and the months without incident that lower it."""

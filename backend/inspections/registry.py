@@ -6,7 +6,8 @@ Import layout (CSV in UTF-8 or GBK, or the first sheet of an .xlsx workbook; the
 
 - 类型, 名称, 统一社会信用代码, 地址 and 中队 are required columns; the others may be left out.
 - 类型: a kind's code or name (GET /api/inspections/kinds); 中队: the squad's name.
-- 许可证号: several separated by commas, 、 or semicolons; 纬度/经度 in GCJ-02 (both or neither).
+- 许可证号: several separated by commas, 、 or semicolons; 纬度/经度 in GCJ-02 (both or neither), inside Shanghai
+  and inside the district's boundary where it has set one (boundary.py).
 A row whose credit code is already in the registry updates that object; a code twice in the file is an
 error. Rows with errors are listed by row number and nothing is stored until the whole file is clean.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 
 from cryptography.fernet import InvalidToken
@@ -22,8 +24,9 @@ from sqlalchemy import insert, literal, null, select
 from backend import keys
 from backend.db import UTCDateTime, session, utcnow
 from backend.errors import Conflict, Invalid
-from backend.geo import GCJ02, to_gcj02
+from backend.geo import GCJ02, Area, to_gcj02
 from backend.inspections import grades
+from backend.inspections.boundary import area, check_place
 from backend.inspections.credit_code import normalize_credit_code
 from backend.inspections.models import GradeChange, ObjectKind, RegulatedObject
 from backend.org.models import Officer, Squad
@@ -38,9 +41,6 @@ from backend.spreadsheets import (
     reported,
 )
 
-# Shanghai's extent (30°40′–31°53′ N, 120°52′–122°12′ E, Chongming and the islands included), a little wider: a
-# point outside is a typo or swapped columns. Districts have no boundary in the data yet, so this is the check.
-SHANGHAI_LAT, SHANGHAI_LNG = (30.60, 31.95), (120.80, 122.30)
 MAX_IMPORT_ROWS = 20_000  # a street's or a town's shops at once; a larger registry comes in several files
 REQUIRED_COLUMNS = ("类型", "名称", "统一社会信用代码", "地址", "中队")
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -128,8 +128,10 @@ def contact_of(item: RegulatedObject, actor: Officer) -> dict | None:
 
 def _checked(actor: Officer, *, kind: ObjectKind, name: str, credit_code: str, licence_numbers: list[str], address: str,
              lat: float | None, lng: float | None, coord_system: str, contact_name: str | None,
-             contact_phone: str | None, squad: Squad | None, grid_cell: str | None) -> dict:
-    """The stored columns of an object's fields, each checked; Invalid names the first wrong one."""
+             contact_phone: str | None, squad: Squad | None, grid_cell: str | None,
+             district_area: Area | None) -> dict:
+    """The stored columns of an object's fields, each checked (coordinates: inside Shanghai, and inside the
+    district's boundary `district_area` where it has one); Invalid names the first wrong one."""
     name, address = name.strip(), address.strip()
     if not name or len(name) > 128:
         raise Invalid("名称不能为空，且不超过 128 个字", code="bad_name")
@@ -138,10 +140,8 @@ def _checked(actor: Officer, *, kind: ObjectKind, name: str, credit_code: str, l
     if (lat is None) != (lng is None):
         raise Invalid("纬度和经度应同时填写或同时留空", code="bad_coordinates")
     point = to_gcj02(lat, lng, coord_system) if lat is not None else None
-    if point is not None and not (SHANGHAI_LAT[0] <= point.lat <= SHANGHAI_LAT[1]
-                                  and SHANGHAI_LNG[0] <= point.lng <= SHANGHAI_LNG[1]):
-        raise Invalid(f"坐标（{lat}, {lng}）不在上海市范围内，请核对纬度、经度是否填反或坐标系是否正确",
-                      code="coordinates_outside")
+    if point is not None:
+        check_place(point, lat, lng, district_area)
     licences = [number.strip() for number in licence_numbers if number.strip()]
     if len(licences) > 10 or any(len(number) > 64 for number in licences):
         raise Invalid("许可证号最多 10 个，每个不超过 64 个字符", code="bad_licence_numbers")
@@ -161,7 +161,7 @@ def create_object(actor: Officer, *, kind: str, squad_id: int, coord_system: str
                   **fields) -> RegulatedObject:
     require(actor, SQUAD_MANAGERS, "只有中队长和区局管理员可以登记检查对象")
     columns = _checked(actor, kind=_kind(kinds(actor), kind), squad=session.get(Squad, squad_id),
-                       coord_system=coord_system, **fields)
+                       coord_system=coord_system, district_area=area(actor.district_id), **fields)
     if _holder_of(actor, columns["credit_code"]) is not None:
         raise Conflict(f"统一社会信用代码 {columns['credit_code']} 已登记", code="credit_code_exists")
     item = RegulatedObject(district_id=actor.district_id, grade=grades.initial_grade(), **columns)
@@ -176,7 +176,7 @@ def update_object(actor: Officer, object_id: int, *, kind: str, squad_id: int, c
     item = get_visible(RegulatedObject, object_id, actor, what="检查对象")
     require(actor, SQUAD_MANAGERS, "只有中队长和区局管理员可以修改检查对象")
     columns = _checked(actor, kind=_kind(kinds(actor), kind), squad=session.get(Squad, squad_id),
-                       coord_system=coord_system, **fields)
+                       coord_system=coord_system, district_area=area(actor.district_id), **fields)
     holder = _holder_of(actor, columns["credit_code"])
     if holder is not None and holder.id != item.id:
         raise Conflict(f"统一社会信用代码 {columns['credit_code']} 已登记为另一对象", code="credit_code_exists")
@@ -197,9 +197,11 @@ IMPORT_CHUNK = 2_000  # rows written at a time: a 200,000-row file is never held
 
 
 def import_objects(actor: Officer, data: bytes, *, max_rows: int = MAX_IMPORT_ROWS,
-                   progress: Callable[[Iterator], Iterator] = iter, max_unpacked_bytes: int | None = None) -> dict:
+                   progress: Callable[[Iterator], Iterator] = iter, max_unpacked_bytes: int | None = None,
+                   listed: bool = True) -> dict:
     """Import a CSV or .xlsx file in the layout above: every row or none; a known credit code updates.
-    `progress` wraps the rows as they are checked (the command line's progress bar).
+    `progress` wraps the rows as they are checked (the command line's progress bar); without `listed` the answer
+    only counts the rows created and updated (a 200,000-row file's list is tens of MB nobody reads).
 
     Rows are checked as the file is read and written in chunks inside the caller's transaction, until the first
     wrong row; after it the rest are only checked (to list every error), and the error rolls back what was
@@ -216,15 +218,16 @@ def import_objects(actor: Officer, data: bytes, *, max_rows: int = MAX_IMPORT_RO
     columns = header(first if number == 1 else (), REQUIRED_COLUMNS)
     squads = {squad.name: squad for squad in session.scalars(select(Squad).where(
         Squad.district_id == actor.district_id))}
-    known = kinds(actor)
+    known, district_area = kinds(actor), area(actor.district_id)
     errors: dict[str, str] = {}
     seen: dict[str, int] = {}
     report: list[dict] = []
+    counted = Counter()
     chunk: list[tuple[int, dict]] = []
     for row_number, row in progress(rows):
         cells = {name: cell_text(row[index] if index < len(row) else None) for name, index in columns.items()}
         try:
-            fields = _row_fields(actor, cells, known, squads)
+            fields = _row_fields(actor, cells, known, squads, district_area)
         except Invalid as error:
             errors[str(row_number)] = error.message
             continue
@@ -235,18 +238,18 @@ def import_objects(actor: Officer, data: bytes, *, max_rows: int = MAX_IMPORT_RO
         seen[code] = row_number
         chunk.append((row_number, fields))
         if len(chunk) >= IMPORT_CHUNK:
-            _write_chunk(actor, chunk, errors, report)
-    _write_chunk(actor, chunk, errors, report)
+            _write_chunk(actor, chunk, errors, report, counted, listed)
+    _write_chunk(actor, chunk, errors, report, counted, listed)
     if errors:
         errors = dict(sorted(errors.items(), key=lambda item: int(item[0])))
         raise Invalid(f"有 {len(errors)} 行数据有误，未导入任何检查对象，请修改后重新导入"
                       + (f"（列出前 {MAX_REPORTED_ERRORS} 行）" if len(errors) > MAX_REPORTED_ERRORS else ""),
                       code="import_row_errors", errors={"rows": reported(errors)})
-    return {"created": sum(r["action"] == "created" for r in report),
-            "updated": sum(r["action"] == "updated" for r in report), "rows": report}
+    return {"created": counted["created"], "updated": counted["updated"], "rows": report}
 
 
-def _write_chunk(actor: Officer, chunk: list[tuple[int, dict]], errors: dict[str, str], report: list[dict]) -> None:
+def _write_chunk(actor: Officer, chunk: list[tuple[int, dict]], errors: dict[str, str], report: list[dict],
+                 counted: Counter, listed: bool) -> None:
     """Check a chunk of rows against the registry (a squad leader updates only their squad's objects) and, while
     the file has no error, write it: new objects as rows with the first line of their grade history."""
     existing = {item.credit_code: item for item in session.scalars(select(RegulatedObject).where(
@@ -267,8 +270,10 @@ def _write_chunk(actor: Officer, chunk: list[tuple[int, dict]], errors: dict[str
         else:
             for column, value in fields.items():
                 setattr(item, column, value)
-        report.append({"row": row_number, "credit_code": fields["credit_code"],
-                       "action": "created" if item is None else "updated"})
+        action = "created" if item is None else "updated"
+        counted[action] += 1
+        if listed:
+            report.append({"row": row_number, "credit_code": fields["credit_code"], "action": action})
     if created:  # plain executemany (no RETURNING, whose statements the driver re-parses): ids read back after
         grade, now = grades.initial_grade(), utcnow()
         session.execute(insert(RegulatedObject.__table__), [
@@ -287,7 +292,8 @@ def _write_chunk(actor: Officer, chunk: list[tuple[int, dict]], errors: dict[str
     chunk.clear()
 
 
-def _row_fields(actor: Officer, cells: dict[str, str], known: list[ObjectKind], squads: dict[str, Squad]) -> dict:
+def _row_fields(actor: Officer, cells: dict[str, str], known: list[ObjectKind], squads: dict[str, Squad],
+                district_area: Area | None) -> dict:
     def number(column: str) -> float | None:
         text = cells.get(column, "")
         try:
@@ -300,4 +306,5 @@ def _row_fields(actor: Officer, cells: dict[str, str], known: list[ObjectKind], 
     return _checked(actor, kind=_kind(known, cells["类型"]), name=cells["名称"], credit_code=cells["统一社会信用代码"],
                     licence_numbers=_SEPARATORS.split(cells.get("许可证号", "")), address=cells["地址"],
                     lat=number("纬度"), lng=number("经度"), coord_system=GCJ02, contact_name=cells.get("联系人"),
-                    contact_phone=cells.get("联系电话"), squad=squads[cells["中队"]], grid_cell=cells.get("网格"))
+                    contact_phone=cells.get("联系电话"), squad=squads[cells["中队"]], grid_cell=cells.get("网格"),
+                    district_area=district_area)

@@ -2,7 +2,7 @@
 squad; one inspector meets one object at most INSPECTIONS_MAX_MEETINGS times a year; an inspector drawn for another
 squad's object finds it under "my inspections"."""
 from backend.org.models import Role
-from tests.inspections.test_plans import _code, register
+from tests.inspections.test_plans import _code, drawn_inspections, register
 
 
 def test_registry_meeting_limit_and_my_inspections_across_squads(client, make, app, monkeypatch):
@@ -32,7 +32,7 @@ def test_registry_meeting_limit_and_my_inspections_across_squads(client, make, a
         "name": "一季度", "first_month": "2027-01-01", "months": 3, "squad_ids": [home.id]}).json
     draw = client.post(f"/api/inspections/plans/{first['id']}/draws", headers=admin, json={})
     assert draw.status_code == 201, draw.json
-    [inspection] = draw.json["inspections"]  # medium: quarterly
+    [inspection] = drawn_inspections(client, admin, draw.json)  # medium: quarterly
     assert sorted(inspection["inspector_ids"]) == sorted([visitor.id, colleague.id])
     assert client.get(draw.json["inputs_url"], headers=admin).json["max_meetings"] == 4
 

@@ -32,6 +32,21 @@ def register(client, headers, officer, certificate_no, valid_from="2026-01-01", 
         "valid_until": valid_until})
 
 
+def drawn_inspections(client, headers, draw: dict) -> list[dict]:
+    """The draw's inspections as its detail links them: its paged listing read to the end (the detail only counts
+    them); the pages are checked to add up to the count."""
+    found, page = [], 1
+    while True:
+        answer = client.get(f"{draw['inspections_url']}&page={page}&page_size=2", headers=headers)
+        assert answer.status_code == 200, answer.json
+        if not answer.json:
+            break
+        found += answer.json
+        page += 1
+    assert len(found) == draw["inspection_counts"]["total"] == json.loads(answer.headers["X-Pagination"])["total"]
+    return found
+
+
 def _code(n: int) -> str:
     first17 = f"91310106MA1{n:06d}"
     return first17 + check_character(first17)
@@ -72,6 +87,14 @@ def test_quarter_draw_is_reproducible_and_honours_exclusions(client, make, quart
     drawn = client.post(f"/api/inspections/plans/{quarter['plan']['id']}/draws", headers=quarter["headers"], json={})
     assert drawn.status_code == 201, drawn.json
     draw = drawn.json
+    assert "inspections" not in draw and draw["inspection_counts"] == {"total": 9, "due": 9, "done": 0, "cancelled": 0}
+    draw["inspections"] = drawn_inspections(client, quarter["headers"], draw)
+    for page in (2**64 + 1, 2**70, 10**30):  # a page far past the last (beyond 64 bits): empty, no error
+        beyond = client.get(f"{draw['inspections_url']}&page={page}", headers=quarter["headers"])
+        assert (beyond.status_code, beyond.json) == (200, [])
+    for page in (0, -1, "x", "1e3"):
+        refused = client.get(f"{draw['inspections_url']}&page={page}", headers=quarter["headers"])
+        assert refused.status_code == 422, (page, refused.json)
     per_object = {}
     for inspection in draw["inspections"]:
         per_object[inspection["object_id"]] = per_object.get(inspection["object_id"], 0) + 1
@@ -122,6 +145,7 @@ def test_quarter_draw_is_reproducible_and_honours_exclusions(client, make, quart
 def test_redraw_needs_a_reason_and_keeps_the_old_draw(client, make, quarter):
     url = f"/api/inspections/plans/{quarter['plan']['id']}/draws"
     first = client.post(url, headers=quarter["headers"], json={}).json
+    first["inspections"] = drawn_inspections(client, quarter["headers"], first)
     refused = client.post(url, headers=quarter["headers"], json={"reason": " "})
     assert (refused.status_code, refused.json["error"]) == (422, "redraw_reason_required")
     second = client.post(url, headers=quarter["headers"], json={"reason": "李娜调离本中队"})
@@ -130,7 +154,8 @@ def test_redraw_needs_a_reason_and_keeps_the_old_draw(client, make, quarter):
     assert old["superseded_at"] is not None
     assert client.post(f"/api/inspections/draws/{first['id']}/verification",
                        headers=quarter["headers"]).json["reproduced"] is True
-    assert {i["status"] for i in old["inspections"]} == {"cancelled"}
+    assert old["inspection_counts"] == {"total": 9, "due": 0, "done": 0, "cancelled": 9}
+    assert {i["status"] for i in drawn_inspections(client, quarter["headers"], old)} == {"cancelled"}
     assert second.json["reason"] == "李娜调离本中队" and second.json["seed"] != first["seed"]
     plan = client.get("/api/inspections/plans", headers=quarter["headers"]).json[0]
     assert plan["current_draw_id"] == second.json["id"]
@@ -146,7 +171,7 @@ def test_redraw_needs_a_reason_and_keeps_the_old_draw(client, make, quarter):
 def test_result_recorded_once_by_a_drawn_inspector_until_the_plan_closes(client, make, quarter):
     url = f"/api/inspections/plans/{quarter['plan']['id']}/draws"
     draw = client.post(url, headers=quarter["headers"], json={}).json
-    first, second = draw["inspections"][:2]
+    first, second = drawn_inspections(client, quarter["headers"], draw)[:2]
     people = {o.id: o for o in (quarter["leader"], quarter["first"], quarter["second"])}
     inspector = people[first["inspector_ids"][0]]
     not_drawn = next(o for o in people.values() if o.id not in first["inspector_ids"])
@@ -191,7 +216,7 @@ def test_published_results_show_no_personal_data(client, make, quarter):
         f"/api/inspections/plans/{quarter['plan']['id']}/draws", headers=quarter["headers"], json={}
     ).json
     people = {o.id: o for o in (quarter["leader"], quarter["first"], quarter["second"])}
-    for inspection, passed in zip(draw["inspections"][:2], (True, False), strict=True):
+    for inspection, passed in zip(drawn_inspections(client, quarter["headers"], draw)[:2], (True, False), strict=True):
         headers = make.headers(people[inspection["inspector_ids"][1]])
         if not passed:
             photo(client, headers, inspection["id"], "跨门营业")
@@ -234,9 +259,8 @@ def test_result_follows_the_kinds_standard_checklist(client, make, quarter):
     plan = client.post("/api/inspections/plans", headers=admin, json={
         "name": "工地专项", "first_month": "2027-01-01", "months": 3, "kind_ids": [kind.json["id"]],
         "squad_ids": [quarter["squad"].id]}).json
-    inspection = client.post(f"/api/inspections/plans/{plan['id']}/draws", headers=admin, json={}).json["inspections"][
-        0
-    ]
+    drawn = client.post(f"/api/inspections/plans/{plan['id']}/draws", headers=admin, json={}).json
+    [inspection] = drawn_inspections(client, admin, drawn)
     headers = make.headers(next(o for o in (quarter["leader"], quarter["first"], quarter["second"])
                                 if o.id == inspection["inspector_ids"][0]))
     url = f"/api/inspections/inspections/{inspection['id']}/result"

@@ -11,7 +11,7 @@ from backend.db import local_day
 from backend.inspections import scoring
 from backend.inspections.plans import run
 from backend.org.models import Role
-from tests.inspections.test_plans import _code, photo, register
+from tests.inspections.test_plans import _code, drawn_inspections, photo, register
 from tests.inspections.test_public_page import _individual
 
 CSV = ("类型,名称,统一社会信用代码,地址,中队,联系人,联系电话\n"
@@ -51,6 +51,7 @@ def test_a_quarter_from_import_to_the_public_page(client, make):
     drawn = client.post(f"/api/inspections/plans/{plan['id']}/draws", headers=admin, json={})
     assert drawn.status_code == 201, drawn.json
     draw = drawn.json
+    draw["inspections"] = drawn_inspections(client, admin, draw)
     inputs = client.get(draw["inputs_url"], headers=make.headers(first)).json
     assert len(draw["inspections"]) == 3 and inputs["algorithm"] == 2
     assert all(sorted(i["inspector_ids"]) == sorted([first.id, second.id]) for i in draw["inspections"])

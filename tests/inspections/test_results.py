@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from backend.db import local_day, session
 from backend.inspections.models import Inspection, InspectionCase, InspectionPhoto
 from backend.storage import get_storage
-from tests.inspections.test_plans import _code, photo, quarter  # noqa: F401  (the fixture)
+from tests.inspections.test_plans import _code, drawn_inspections, photo, quarter  # noqa: F401  (the fixture)
 from tests.photos import many_pixels_png
 
 
@@ -24,8 +24,8 @@ def _site_inspection(client, make, quarter):  # noqa: F811
     plan = client.post("/api/inspections/plans", headers=admin, json={
         "name": "工地专项", "first_month": "2027-01-01", "months": 3, "kind_ids": [kind["id"]],
         "squad_ids": [quarter["squad"].id]}).json
-    inspection = client.post(f"/api/inspections/plans/{plan['id']}/draws", headers=admin,
-                             json={}).json["inspections"][0]
+    drawn = client.post(f"/api/inspections/plans/{plan['id']}/draws", headers=admin, json={}).json
+    inspection = drawn_inspections(client, admin, drawn)[0]
     people = {o.id: o for o in (quarter["leader"], quarter["first"], quarter["second"])}
     return site, plan, inspection, make.headers(people[inspection["inspector_ids"][0]])
 

@@ -106,7 +106,10 @@ class DrawSchema(Schema):
     superseded_at = fields.DateTime(allow_none=True)
     drawn_by_id = fields.Integer()
     drawn_at = fields.DateTime()
-    inspections = fields.List(fields.Nested(InspectionSchema))
+    inspection_counts = Record(lambda d: plans.inspection_counts(d), metadata={
+        "description": "该次抽取的检查任务数（含复查）：total 合计，due 待检查 / done 已完成 / cancelled 已作废"})
+    inspections_url = Text(lambda d: url_for("inspection_plans.inspections", draw_id=d.id), metadata={
+        "description": "该次抽取的检查任务（分页列表；一个季度可达十万条，故不在此列出）"})
 
 
 class DrawVerificationSchema(Schema):

@@ -4,15 +4,17 @@ from flask.views import MethodView
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
+from backend.api.audit import audit_object
+from backend.api.duty.views import PointSchema
 from backend.api.fields import FIRST_DAY, CoordSystem, Date, days
 from backend.api.multipart import Blueprint
 from backend.api.pagination import listing
-from backend.api.schemas import Record, Schema, Text
+from backend.api.schemas import Record, Rows, Schema, Text
 from backend.api.security import current_actor
 from backend.api.views import change, creation, detail, method, visible
 from backend.db import local_day
 from backend.errors import Invalid
-from backend.inspections import grades, queries, registry, scoring
+from backend.inspections import boundary, grades, queries, registry, scoring
 from backend.inspections.models import GRADE_NAMES, Grade, RegulatedObject
 from backend.org.roles import DISTRICT_ADMINS, SQUAD_MANAGERS
 
@@ -242,3 +244,35 @@ class GradeRules(MethodView):
     post = creation(blp, GradeRuleInputSchema, IntervalSchema,
                     "设定某风险等级的检查频次（新版本，自生效日起适用；已生效的版本不改）", grades.add_rule, None,
                     *DISTRICT_ADMINS, alt_responses=((409, "该等级在该日已有版本"),))
+
+
+class BoundaryInputSchema(Schema):
+    points = fields.List(fields.Nested(PointSchema), required=True,
+                         validate=validate.Length(max=boundary.MAX_BOUNDARY_POINTS),
+                         metadata={"description": "区界顶点，按顺序（至少 3 个不同的点，边不交叉）"})
+    coord_system = CoordSystem(metadata={"description": "输入坐标系；存储时统一为 gcj02"})
+    note = fields.String(load_default="", validate=validate.Length(max=200),
+                         metadata={"description": "来源说明", "example": "区规划资源局提供的行政区界（2026 年版）"})
+
+
+class BoundarySchema(Schema):
+    points = Rows(lambda b: [{"lat": lat, "lng": lng} for lat, lng in b.points],
+                  metadata={"description": "区界顶点（gcj02），按顺序"})
+    note = fields.String()
+    example = fields.Boolean(metadata={"description": "true：示例边界（演示数据），不是本区真实的行政区界"})
+    created_by_id = fields.Integer(metadata={"description": "设定人"})
+    created_at = fields.DateTime(metadata={"description": "设定时间"})
+
+
+def _set_boundary(body):
+    found = boundary.set_boundary(current_actor(), **body)
+    audit_object("inspection_district_boundary", found.id)
+    return found
+
+
+@blp.route("/boundary", endpoint="boundary")
+class Boundary(MethodView):
+    get = detail(blp, BoundarySchema, "本区区界（检查对象的坐标须在区界内；未设定时只核对是否在上海市范围内）",
+                 boundary.district_boundary, alt_responses=((404, "尚未设定区界"),))
+    put = method(blp, _set_boundary, "设定本区区界（替换原有的；此后登记、修改、导入检查对象时坐标须在区界内）",
+                 BoundarySchema, *DISTRICT_ADMINS, arguments=BoundaryInputSchema)

@@ -4,8 +4,11 @@
    peak of 7,700 officers × one fix per 30 s ≈ 257 a second, with margin) for BENCH_POSITIONS_SECONDS
    (default 60). Each batch is due at its moment of a fixed schedule and its latency counts from then, so a
    server that falls behind cannot hide its queue in the client's. Every fix must be stored (counted in the
-   database afterwards). Baseline: the same schedule of GET /api/health (auth-free, one `SELECT 1`) on the same
-   server, right after. Target: none lost, p99 ≤ 3× the bare p99.
+   database afterwards). Baseline: the bare endpoint, bench/bare_positions_app.py: a minimal Flask app served by
+   gunicorn the same way, storing the same batches (other client ids) with one INSERT and a commit and nothing
+   else (no token, validation, shift, track or audit), on the same schedule right after. Target: none lost, p99
+   ≤ 3× the bare p99. (GET /api/health, one `SELECT 1` and no write, is reported too: it was the baseline
+   before, and measured what a write costs PostgreSQL rather than what our endpoint adds to it.)
 2. A shift's track summary (`backend.duty.queries.track_summary`, what GET /api/duty/shifts/{id}/track
    reads) over a table holding a month of positions of BENCH_POSITIONS_MONTH_OFFICERS officers (default 500:
    a shift of 8 hours a working day, a fix every 30 s, generated in SQL), against the bare SQL aggregate over
@@ -30,7 +33,7 @@ import time
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import func, insert, select, text
 
 from bench._support import ROOT, drop_postgres, fresh_postgres, production_server
 from bench.duty_checkin import _Client
@@ -38,6 +41,7 @@ from bench.duty_checkin import _Client
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1/bench_positions")
 SECONDS = float(os.environ.get("BENCH_POSITIONS_SECONDS", "60"))
 MONTH_OFFICERS = int(os.environ.get("BENCH_POSITIONS_MONTH_OFFICERS", "500"))
+TRACK = os.environ.get("BENCH_POSITIONS_TRACK", "1") != "0"  # 0: the intake only
 FIXES_PER_SECOND = 300
 BATCH = 10
 INTAKE_OFFICERS = 300  # each sends a batch every 10 s: its phone's 10 fixes of the last 5 minutes, say
@@ -64,10 +68,11 @@ def _seed(app) -> list[tuple[str, list[list[dict]]]]:
         session.flush()
         session.execute(insert(Officer), [
             {"badge_no": f"P{i:05d}", "name": f"队员{i}", "role": Role.officer, "district_id": district.id,
-             "squad_id": squad.id, "active": True} for i in range(max(INTAKE_OFFICERS, MONTH_OFFICERS))])
+             "squad_id": squad.id, "active": True} for i in range(max(INTAKE_OFFICERS + 1, MONTH_OFFICERS))])
         ids = session.scalars(select(Officer.id).where(Officer.squad_id == squad.id).order_by(Officer.id)).all()
         now = utcnow().replace(microsecond=0)
         tokens = {i: secrets.token_urlsafe(32) for i in ids[:INTAKE_OFFICERS]}
+        bare_officer = ids[INTAKE_OFFICERS]  # the bare endpoint's pings go to a shift of their own
         session.execute(insert(AuthToken), [
             {"token_hash": hashlib.sha256(t.encode()).hexdigest(), "officer_id": i, "channel": "password",
              "expires_at": now + timedelta(hours=3)} for i, t in tokens.items()])
@@ -75,18 +80,21 @@ def _seed(app) -> list[tuple[str, list[list[dict]]]]:
             {"officer_id": i, "squad_id": squad.id, "day": now.date(), "duty_type": DutyType.patrol,
              "post_id": post.id, "starts_at": now - timedelta(hours=2), "ends_at": now + timedelta(hours=6),
              "scheduled_minutes": 480, "attended_minutes": 0, "absent": False, "missing_check_out": False}
-            for i in tokens])
+            for i in [*tokens, bare_officer]])
+        bare_shift = session.scalar(select(Shift.id).where(Shift.officer_id == bare_officer))
         session.commit()
         batches_each = int(SECONDS * FIXES_PER_SECOND / BATCH / INTAKE_OFFICERS) + 1
         # fixes every 3 s over the last 1.5 hours: in the shift, within the sync window, none in the future
         first = now - timedelta(minutes=90)
         work = []
-        for token in tokens.values():
+        for token in [*tokens.values(), *[None] * INTAKE_OFFICERS]:  # the same batches for the bare endpoint
             fixes = [{"client_id": uuid.uuid4().hex, "client_at": (first + timedelta(seconds=3 * n)).isoformat(),
                       "lat": POST_LAT + (n % 50) * 0.00005, "lng": POST_LNG, "coord_system": "gcj02",
                       "accuracy_m": 12} for n in range(batches_each * BATCH)]
             work.append((token, [fixes[b * BATCH:(b + 1) * BATCH] for b in range(batches_each)]))
-        return work
+        return {"ours": work[:INTAKE_OFFICERS], "bare": work[INTAKE_OFFICERS:],
+                "bare_env": {"BARE_OFFICER_ID": str(bare_officer), "BARE_SHIFT_ID": str(bare_shift)},
+                "bare_shift": bare_shift}
 
 
 def _paced(port: int, jobs: list[tuple], rate: float) -> list[tuple[int, float]]:
@@ -125,19 +133,30 @@ def _p99_ms(results: list[tuple[int, float]]) -> float:
     return round(latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000, 1)
 
 
-def _intake(port: int, work: list) -> dict:
+def _jobs(work: list, path: str) -> list[tuple]:
     rounds = max(len(batches) for _, batches in work)
-    jobs = [("POST", "/api/duty/positions", token, {"positions": batches[r]})
-            for r in range(rounds) for token, batches in work]
-    count = int(SECONDS * FIXES_PER_SECOND / BATCH)
-    warm = [("GET", "/api/health", None, None)] * 200
-    _paced(port, warm, 100)
-    ours = _paced(port, jobs[:count], FIXES_PER_SECOND / BATCH)
-    bare = _paced(port, [("GET", "/api/health", None, None)] * count, FIXES_PER_SECOND / BATCH)
-    return {"batches": count, "sent_fixes": count * BATCH, "ok_batches": sum(1 for s, _ in ours if s == 200),
-            "statuses": sorted({s for s, _ in ours}), "p50_ms": round(statistics.median(s for _, s in ours) * 1000, 1),
-            "p99_ms": _p99_ms(ours), "bare_p99_ms": _p99_ms(bare),
-            "bare_p50_ms": round(statistics.median(s for _, s in bare) * 1000, 1)}
+    jobs = [("POST", path, token, {"positions": batches[r]}) for r in range(rounds) for token, batches in work]
+    return jobs[:int(SECONDS * FIXES_PER_SECOND / BATCH)]
+
+
+def _p50_ms(results: list[tuple[int, float]]) -> float:
+    return round(statistics.median(s for _, s in results) * 1000, 1)
+
+
+def _intake(port: int, bare_port: int, seed: dict) -> dict:
+    """Ours, then the bare endpoint, then GET /api/health of ours, each on the same schedule (warmed first)."""
+    ours_jobs, bare_jobs = _jobs(seed["ours"], "/api/duty/positions"), _jobs(seed["bare"], "/positions")
+    rate = FIXES_PER_SECOND / BATCH
+    for p in (port, bare_port):
+        _paced(p, [("GET", "/api/health", None, None)] * 200, 100)
+    ours = _paced(port, ours_jobs, rate)
+    bare = _paced(bare_port, bare_jobs, rate)
+    health = _paced(port, [("GET", "/api/health", None, None)] * len(ours_jobs), rate)
+    assert all(status == 200 for status, _ in bare), sorted({s for s, _ in bare})
+    return {"batches": len(ours_jobs), "sent_fixes": len(ours_jobs) * BATCH,
+            "ok_batches": sum(1 for s, _ in ours if s == 200), "statuses": sorted({s for s, _ in ours}),
+            "p50_ms": _p50_ms(ours), "p99_ms": _p99_ms(ours), "bare_p50_ms": _p50_ms(bare),
+            "bare_p99_ms": _p99_ms(bare), "health_p50_ms": _p50_ms(health), "health_p99_ms": _p99_ms(health)}
 
 
 # A month of positions: every officer's working days (five in seven), 08:00-16:00 local, a fix every 30 s.
@@ -214,6 +233,21 @@ def _track_summaries(app, month: dict) -> dict:
             "ratio": round(ours / bare, 2)}
 
 
+def _intake_row(intake: dict, stored: int) -> dict:
+    lost = intake["sent_fixes"] - stored
+    p99_multiple = round(intake["p99_ms"] / intake["bare_p99_ms"], 2)
+    return {
+        "work": f"{FIXES_PER_SECOND} fixes/s in batches of {BATCH} for {SECONDS:.0f} s "
+                f"({intake['sent_fixes']} fixes, {INTAKE_OFFICERS} officers), gunicorn on PostgreSQL",
+        "ours": {"stored": stored, "lost": lost, "p50_ms": intake["p50_ms"], "p99_ms": intake["p99_ms"],
+                 "statuses": intake["statuses"]},
+        "baseline": {"bare_insert_p50_ms": intake["bare_p50_ms"], "bare_insert_p99_ms": intake["bare_p99_ms"],
+                     "health_p50_ms": intake["health_p50_ms"], "health_p99_ms": intake["health_p99_ms"]},
+        "ratio": p99_multiple, "target": {"lost": 0, "p99_multiple_max": TARGET["intake_p99_multiple_max"]},
+        "met": lost == 0 and p99_multiple <= TARGET["intake_p99_multiple_max"],
+        "load_average": [round(x, 1) for x in os.getloadavg()]}
+
+
 def run() -> dict | list[dict]:
     if not DB_URL.startswith("postgresql"):
         return {"work": "patrol positions: skipped, PostgreSQL only (monthly partitions; SQLite keeps one plain "
@@ -229,14 +263,19 @@ def run() -> dict | list[dict]:
     upgrade(DB_URL)
     app = create_app({"DATABASE_URL": DB_URL, "SECRET_KEY": secret, "SCHEDULER_MODE": "off", "LOG_LEVEL": "WARNING"})
     try:
-        work = _seed(app)
+        seed = _seed(app)
         with app.extensions["db_engine"].connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("analyze"))
         app.extensions["db_engine"].dispose()
-        with production_server(DB_URL, secret) as port:
-            intake = _intake(port, work)
+        with production_server(DB_URL, secret) as port, \
+                production_server(DB_URL, secret, app="bench.bare_positions_app:app", env=seed["bare_env"]) as bare:
+            intake = _intake(port, bare, seed)
         with app.app_context():
-            stored = session.scalar(select(text("count(*)")).select_from(Position))
+            stored = session.scalar(select(func.count()).select_from(Position)
+                                    .where(Position.shift_id != seed["bare_shift"]))
+        if not TRACK:
+            app.extensions["db_engine"].dispose()
+            return [_intake_row(intake, stored)]
         month = _month_of_positions(app)
         with app.extensions["db_engine"].connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text(f"analyze {month['partition']}"))
@@ -244,18 +283,9 @@ def run() -> dict | list[dict]:
         app.extensions["db_engine"].dispose()
     finally:
         drop_postgres(DB_URL)
-    lost = intake["sent_fixes"] - stored
-    p99_multiple = round(intake["p99_ms"] / intake["bare_p99_ms"], 2)
     city_rows = track["rows_in_month"] * CITY_OFFICERS // MONTH_OFFICERS
     return [
-        {"work": f"{FIXES_PER_SECOND} fixes/s in batches of {BATCH} for {SECONDS:.0f} s "
-                 f"({intake['sent_fixes']} fixes, {INTAKE_OFFICERS} officers), gunicorn on PostgreSQL",
-         "ours": {"stored": stored, "lost": lost, "p50_ms": intake["p50_ms"], "p99_ms": intake["p99_ms"],
-                  "statuses": intake["statuses"]},
-         "baseline": {"bare_p50_ms": intake["bare_p50_ms"], "bare_p99_ms": intake["bare_p99_ms"]},
-         "ratio": p99_multiple, "target": {"lost": 0, "p99_multiple_max": TARGET["intake_p99_multiple_max"]},
-         "met": lost == 0 and p99_multiple <= TARGET["intake_p99_multiple_max"],
-         "load_average": [round(x, 1) for x in os.getloadavg()]},
+        _intake_row(intake, stored),
         {"work": f"a shift's track summary ({PINGS_PER_SHIFT} fixes) over a month of {MONTH_OFFICERS} officers' "
                  f"positions ({track['rows_in_month']:,} rows in {month['partition']}, generated in "
                  f"{month['generated_seconds']} s); the city's {CITY_OFFICERS:,} officers make ≈{city_rows:,} rows "

@@ -159,7 +159,10 @@ def _intake(port: int, bare_port: int, seed: dict) -> dict:
             "bare_p99_ms": _p99_ms(bare), "health_p50_ms": _p50_ms(health), "health_p99_ms": _p99_ms(health)}
 
 
-# A month of positions: every officer's working days (five in seven), 08:00-16:00 local, a fix every 30 s.
+# A month of positions: every officer's working days (five in seven), 08:00-16:00 local, a fix every 30 s;
+# into a plain table of the partition's shape (no index, no partition routing), attached as the month's partition
+# afterwards, when PostgreSQL builds its indexes in one sorted pass each: some 4x faster than maintaining four
+# indexes row by row over 10 million rows.
 MONTH = """
 WITH shifts AS (
   INSERT INTO duty_shift (officer_id, squad_id, day, starts_at, ends_at, scheduled_minutes, duty_type, post_id,
@@ -170,7 +173,7 @@ WITH shifts AS (
   CROSS JOIN generate_series(:first, :last, interval '1 day') AS d
   WHERE (o.id + extract(day from d)::int) % 7 NOT IN (0, 1)
   RETURNING id, officer_id, starts_at)
-INSERT INTO duty_position (client_id, officer_id, shift_id, source, recorded_at, received_at, late_sync, lat, lng,
+INSERT INTO {table} (client_id, officer_id, shift_id, source, recorded_at, received_at, late_sync, lat, lng,
                            coord_system, accuracy_m, inside, step_m, step_seconds, step_inside_seconds)
 SELECT md5(s.id || ':' || n), s.officer_id, s.id, 'app', s.starts_at + n * interval '30 seconds',
        s.starts_at + n * interval '30 seconds' + interval '2 seconds', false, 31.2304 + (n % 40) * 0.00005,
@@ -189,18 +192,29 @@ def _month_of_positions(app) -> dict:
 
     with app.app_context():
         month = periods.month_before(partitions.month_of(utcnow()))
-        partitions.create_partition(month)
-        session.commit()
+        name = partitions.partition_name(month)
+        low, high = partitions.month_start(month), partitions.month_start(periods.month_after(month))
         first = datetime(month.year, month.month, 1, tzinfo=LOCAL_TZ)
-        last = partitions.month_start(periods.month_after(month)) - timedelta(days=1)
+        last = high - timedelta(days=1)
         began = time.perf_counter()
+        session.execute(text(f"drop table if exists {name}"))  # empty: made ahead by the migration, maybe
+        session.execute(text(f"create table {name} (like {partitions.TABLE} including defaults "
+                             "including constraints)"))
+        session.execute(text(f"alter table {name} add constraint {name}_month check "
+                             f"(recorded_at >= '{low.isoformat()}' and recorded_at < '{high.isoformat()}')"))
         session.execute(text("set local synchronous_commit = off"))
-        session.execute(text(MONTH), {"post_id": session.scalar(select(Post.id)), "officers": MONTH_OFFICERS,
-                                      "first": first, "last": last, "pings": PINGS_PER_SHIFT})
+        session.execute(text(MONTH.format(table=name)), {
+            "post_id": session.scalar(select(Post.id)), "officers": MONTH_OFFICERS, "first": first, "last": last,
+            "pings": PINGS_PER_SHIFT})
+        loaded = time.perf_counter()
+        session.execute(text("set local maintenance_work_mem = '256MB'"))
+        session.execute(text(f"alter table {partitions.TABLE} attach partition {name} "
+                             f"for values from ('{low.isoformat()}') to ('{high.isoformat()}')"))
+        session.execute(text(f"alter table {name} drop constraint {name}_month"))  # the bound says it now
         session.commit()
         generated = time.perf_counter() - began
-        return {"month": periods.key("month", month), "partition": partitions.partition_name(month),
-                "generated_seconds": round(generated, 1)}
+        return {"month": periods.key("month", month), "partition": name, "generated_seconds": round(generated, 1),
+                "loaded_seconds": round(loaded - began, 1), "indexed_seconds": round(generated - (loaded - began), 1)}
 
 
 def _track_summaries(app, month: dict) -> dict:
@@ -273,6 +287,8 @@ def run() -> dict | list[dict]:
         with app.app_context():
             stored = session.scalar(select(func.count()).select_from(Position)
                                     .where(Position.shift_id != seed["bare_shift"]))
+        # said now: the month's generation that follows takes minutes
+        print(json.dumps(_intake_row(intake, stored), ensure_ascii=False, default=str), file=sys.stderr, flush=True)
         if not TRACK:
             app.extensions["db_engine"].dispose()
             return [_intake_row(intake, stored)]
@@ -292,6 +308,8 @@ def run() -> dict | list[dict]:
                  "a month: the summary reads one shift's index range in one partition, so its time stays about "
                  "the same (the index one or two levels deeper)",
          "ours": {"median_ms": track["ours_ms"]}, "baseline": {"bare_sql_on_partition_median_ms": track["bare_ms"]},
+         "generation": {"loaded_s": month["loaded_seconds"], "indexed_and_attached_s": month["indexed_seconds"],
+                        "city_month_estimate_s": round(month["generated_seconds"] * CITY_OFFICERS / MONTH_OFFICERS)},
          "ratio": track["ratio"], "target": {"ratio_max": TARGET["track_ratio_max"]},
          "met": track["ratio"] <= TARGET["track_ratio_max"]},
     ]

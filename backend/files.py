@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import timedelta
+from typing import BinaryIO
 
 from sqlalchemy import select, text, union
 
@@ -47,6 +48,12 @@ def store(writes: list[tuple[str, bytes, str]]) -> None:
     storage = get_storage()
     for key, payload, mime in writes:
         storage.put(key, payload, mime)
+
+
+def store_file(key: str, file: BinaryIO, mime: str) -> None:
+    """Like `store`, for one file streamed from a file object (written in chunks, never whole in memory)."""
+    claim_keys([key])
+    get_storage().put_file(key, file, mime)
 
 
 def sweep_orphan_files() -> dict:

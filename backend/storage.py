@@ -13,11 +13,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 from flask import current_app
 
@@ -29,6 +30,8 @@ _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
 
 class Storage(Protocol):
     def put(self, key: str, data: bytes, content_type: str) -> None: ...
+
+    def put_file(self, key: str, file: BinaryIO, content_type: str) -> None: ...
 
     def get(self, key: str) -> bytes: ...
 
@@ -53,6 +56,18 @@ def _missing(key: str) -> NotFound:
     return NotFound(f"文件 {key} 不存在", code="file_missing")
 
 
+_CHUNK = 1 << 20
+
+
+def _file_sha256(file: BinaryIO) -> str:
+    """The SHA-256 of a file's content, read in chunks from its start (the position is left at the end)."""
+    file.seek(0)
+    digest = hashlib.sha256()
+    while chunk := file.read(_CHUNK):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
 def _unavailable() -> ServiceUnavailable:
     return ServiceUnavailable("文件存储暂不可用，请稍后再试", code="storage_unavailable")
 
@@ -67,19 +82,34 @@ class LocalStorage:
         return self.root / _checked(key)
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
+        self._put(key, lambda file: file.write(data), lambda target: target.read_bytes() == data)
+
+    def put_file(self, key: str, file: BinaryIO, content_type: str) -> None:
+        """Like `put`, from a file read in chunks from its start (an archive of a month never sits in memory)."""
+        def copy(out):
+            file.seek(0)
+            shutil.copyfileobj(file, out, _CHUNK)
+
+        def same(target: Path) -> bool:
+            with target.open("rb") as stored:
+                return _file_sha256(stored) == _file_sha256(file)
+
+        self._put(key, copy, same)
+
+    def _put(self, key: str, write, same) -> None:
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
         try:
             with os.fdopen(descriptor, "wb") as file:
-                file.write(data)
+                write(file)
                 file.flush()
                 os.fsync(file.fileno())
             os.chmod(temporary, 0o444)
             try:
                 os.link(temporary, target)  # fails if the key exists: never overwrites
             except FileExistsError:
-                if target.read_bytes() != data:
+                if not same(target):
                     raise _conflict(key) from None
         finally:
             os.unlink(temporary)
@@ -116,6 +146,18 @@ class S3Storage:
         _, refusal = self._call("put_object", Key=_checked(key), Body=data, ContentType=content_type, IfNoneMatch="*")
         if refusal and self.get(key) != data:
             raise _conflict(key)
+
+    def put_file(self, key: str, file: BinaryIO, content_type: str) -> None:
+        """Like `put`, the body streamed from a file (a single PUT takes up to 5 GB)."""
+        file.seek(0)
+        _, refusal = self._call("put_object", Key=_checked(key), Body=file, ContentType=content_type, IfNoneMatch="*")
+        if refusal:
+            response, _ = self._call("get_object", Key=key)
+            digest = hashlib.sha256()
+            for chunk in response["Body"].iter_chunks(_CHUNK):
+                digest.update(chunk)
+            if digest.hexdigest() != _file_sha256(file):
+                raise _conflict(key)
 
     def get(self, key: str) -> bytes:
         response, refusal = self._call("get_object", Key=_checked(key))

@@ -52,16 +52,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def production_server(database_url: str, secret: str, *, startup_seconds: float = 60) -> Iterator[int]:
+def production_server(database_url: str, secret: str, *, startup_seconds: float = 60, app: str = "wsgi:app",
+                      env: dict | None = None) -> Iterator[int]:
     """gunicorn as README.md recommends (gthread workers), on a free port; yields the port once it answers
-    (within `startup_seconds`: a loaded machine imports the app slowly in every worker)."""
+    (within `startup_seconds`: a loaded machine imports the app slowly in every worker). `app`: another WSGI
+    app served the same way (a benchmark's bare endpoint), with `env` added to its environment."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": secret, "SCHEDULER_MODE": "off",
-           "LOG_LEVEL": "WARNING"}
+           "LOG_LEVEL": "WARNING", **(env or {})}
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(PRODUCTION_WORKERS),
          "--worker-class", "gthread", "--threads", str(PRODUCTION_THREADS), "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
+         "--log-level", "warning", app], cwd=ROOT, env=env)
     try:
         deadline = time.monotonic() + startup_seconds
         while not _answers(port):

@@ -6,7 +6,10 @@ covers (a far past or future stray), so an intake never fails for a missing part
 creates the months ahead (DUTY_POSITION_MONTHS_AHEAD) and, for the months past the retention
 (DUTY_POSITION_RETENTION_MONTHS, the current month included), writes each partition to file storage as gzip
 CSV parts (header row, then the table's columns; at most ARCHIVE_PART_ROWS rows a part), records every part
-with its SHA-256 in `duty_position_archive`, and drops the partition, all in the job's transaction.
+with its SHA-256 in `duty_position_archive`, and drops the partition, all in the job's transaction. The export
+is streamed (COPY OUT row by row through gzip into temporary files, stored from them in chunks). Rows that wait
+in the default partition are not left behind: a kept month's get its partition made (the rows moved in), and a
+month's past the retention are archived by month like a partition's, then deleted.
 SQLite keeps a plain table: the job does nothing there.
 """
 from __future__ import annotations
@@ -15,20 +18,21 @@ import gzip
 import hashlib
 import io
 import re
+import tempfile
 from datetime import date, datetime
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from backend import periods
 from backend.config import settings
 from backend.db import LOCAL_TZ, session
 from backend.duty.models import Position, PositionArchive
-from backend.files import store
+from backend.files import store_file
 
 TABLE = Position.__tablename__
 DEFAULT_PARTITION = f"{TABLE}_pdefault"
 ARCHIVE_FOLDER = "duty/position-archives"
-ARCHIVE_PART_ROWS = 1_000_000  # a part's gzip CSV is some 30-60 MB: held in memory while it is written
+ARCHIVE_PART_ROWS = 1_000_000  # a part's gzip CSV is some 30-60 MB, written to a temporary file, not memory
 _PARTITION = re.compile(rf"^{TABLE}_p(\d{{4}})_(\d{{2}})$")
 
 
@@ -88,47 +92,97 @@ def create_partition(month: date) -> bool:
     return True
 
 
-def _archive(month: date) -> list[PositionArchive]:
-    """Write the month's partition to storage as gzip CSV parts; the parts' records (not yet added)."""
-    parts, rows, buffer, packer = [], 0, None, None
+class _Hashed(io.RawIOBase):
+    """A write-only file that hashes and counts what passes through it to the file beneath."""
 
-    def close_part():
-        packer.close()
-        data = buffer.getvalue()
-        key = f"{ARCHIVE_FOLDER}/{periods.key('month', month)}/part-{len(parts) + 1:04d}.csv.gz"
-        store([(key, data, "application/gzip")])
-        parts.append(PositionArchive(month=month, part=len(parts) + 1, storage_key=key, rows=rows,
-                                     bytes=len(data), sha256=hashlib.sha256(data).hexdigest()))
+    def __init__(self, file):
+        self.file, self.sha256, self.bytes = file, hashlib.sha256(), 0
 
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self.sha256.update(data)
+        self.bytes += len(data)
+        return self.file.write(data)
+
+
+def _archive(month: date, source: str, params: dict | None = None) -> list[PositionArchive]:
+    """Write the rows of `source` (a SELECT of the table's columns for `month`) to storage as gzip CSV parts,
+    numbered on from the month's parts already archived; the parts' records (not yet added).
+
+    Streamed: COPY OUT hands over one row at a time, the rows go through gzip into temporary files on disk,
+    and storage reads each file in chunks once the COPY is over (the connection serves nothing else during a
+    COPY, and storing takes a statement); memory holds a row and gzip's window, whatever the month's size."""
+    first_part = (session.scalar(select(func.max(PositionArchive.part)).where(PositionArchive.month == month))
+                  or 0) + 1
     columns = ", ".join(column.name for column in Position.__table__.columns)
     header = (columns.replace(" ", "") + "\n").encode()
-    with session.connection().connection.driver_connection.cursor() as cursor:
-        with cursor.copy(f"copy (select {columns} from {partition_name(month)} order by id) "
-                         "to stdout with (format csv)") as copy:
-            for line in copy:  # COPY OUT hands over one row at a time
-                if packer is None:
-                    buffer, rows = io.BytesIO(), 0
-                    packer = gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0)
-                    packer.write(header)
-                packer.write(line)
-                rows += 1
-                if rows == ARCHIVE_PART_ROWS:
-                    close_part()
-                    packer = None
-    if packer is not None or not parts:
-        if packer is None:  # an empty month still leaves a file saying so
-            buffer, rows = io.BytesIO(), 0
-            packer = gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0)
-            packer.write(header)
-        close_part()
-    return parts
+    written = []  # (temporary file, its hashing writer, rows)
+    packer = None
+
+    def open_part():
+        spool = tempfile.TemporaryFile()
+        hashed = _Hashed(spool)
+        written.append([spool, hashed, 0])
+        packer = gzip.GzipFile(fileobj=hashed, mode="wb", mtime=0)
+        packer.write(header)
+        return packer
+
+    try:
+        with session.connection().connection.driver_connection.cursor() as cursor:
+            with cursor.copy(f"copy ({source.format(columns=columns)} order by id) to stdout with (format csv)",
+                             params) as copy:
+                for line in copy:  # COPY OUT hands over one row at a time
+                    if packer is None:
+                        packer = open_part()
+                    packer.write(line)
+                    written[-1][2] += 1
+                    if written[-1][2] == ARCHIVE_PART_ROWS:
+                        packer.close()
+                        packer = None
+        if packer is None and not written:  # an empty month still leaves a file saying so
+            packer = open_part()
+        if packer is not None:
+            packer.close()
+        parts = []
+        for n, (spool, hashed, rows) in enumerate(written):
+            part = first_part + n
+            key = f"{ARCHIVE_FOLDER}/{periods.key('month', month)}/part-{part:04d}.csv.gz"
+            store_file(key, spool, "application/gzip")
+            parts.append(PositionArchive(month=month, part=part, storage_key=key, rows=rows, bytes=hashed.bytes,
+                                         sha256=hashed.sha256.hexdigest()))
+        return parts
+    finally:
+        for spool, _, _ in written:
+            spool.close()
 
 
 def archive_and_drop(month: date) -> int:
     """Archive the month's partition, record its parts and drop it; how many rows went."""
-    parts = _archive(month)
+    parts = _archive(month, f"select {{columns}} from {partition_name(month)}")
     session.add_all(parts)
     session.execute(text(f"drop table {partition_name(month)}"))
+    session.flush()
+    return sum(part.rows for part in parts)
+
+
+def stray_months() -> list[date]:
+    """The months of the rows the default partition holds (strays no month's partition took), oldest first."""
+    return sorted(session.scalars(text(
+        f"select distinct date_trunc('month', recorded_at at time zone '{LOCAL_TZ.key}')::date "
+        f"from {DEFAULT_PARTITION}")))
+
+
+def archive_strays(month: date) -> int:
+    """Archive the default partition's rows of a month past the retention (parts numbered on after the
+    month's partition's, if it had one) and delete them; how many rows went."""
+    bounds = {"low": month_start(month), "high": month_start(periods.month_after(month))}
+    parts = _archive(month, f"select {{columns}} from {DEFAULT_PARTITION} "
+                            "where recorded_at >= %(low)s and recorded_at < %(high)s", bounds)
+    session.add_all(parts)
+    session.execute(text(f"delete from {DEFAULT_PARTITION} where recorded_at >= :low and recorded_at < :high"),
+                    bounds)
     session.flush()
     return sum(part.rows for part in parts)
 
@@ -141,8 +195,16 @@ def maintain(month: date) -> dict:
     current = settings()
     retention = check_retention(current.DUTY_POSITION_RETENTION_MONTHS)
     ahead = check_months_ahead(current.DUTY_POSITION_MONTHS_AHEAD)
-    created = [periods.key("month", m) for m in (periods.shift("month", month, n) for n in range(ahead + 1))
-               if create_partition(m)]
     oldest_kept = periods.shift("month", month, 1 - retention)
+    strays = stray_months()
+    # The months ahead, and a kept month of the past whose rows wait in the default partition (its partition
+    # was never made: rows synced late, or older than the partitioning) get their partition, the rows moved in.
+    wanted = [periods.shift("month", month, n) for n in range(ahead + 1)]
+    wanted += [m for m in strays if oldest_kept <= m < month]
+    created = [periods.key("month", m) for m in sorted(wanted) if create_partition(m)]
     archived = {periods.key("month", m): archive_and_drop(m) for m in existing_months() if m < oldest_kept}
+    # Strays of a month past the retention are archived by month with the rest, never left behind.
+    for m in (m for m in strays if m < oldest_kept):
+        key = periods.key("month", m)
+        archived[key] = archived.get(key, 0) + archive_strays(m)
     return {"partitioned": True, "created": created, "archived": archived}

@@ -5,13 +5,13 @@ import functools
 import logging
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, select, union_all
+from sqlalchemy import String, any_, bindparam, select, text, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
 from backend import geo
 from backend.config import settings
-from backend.db import compiled_once, session, utcnow
+from backend.db import UTCDateTime, compiled_once, session, utcnow
 from backend.duty.checkins import check_accuracy, check_client_time, same_submission
 from backend.duty.models import Position, Shift
 from backend.duty.queries import in_track
@@ -21,17 +21,16 @@ from backend.org.models import Officer
 log = logging.getLogger(__name__)
 
 
-def _by_client_id(client_ids: list[str]) -> dict[str, Position]:
-    if not client_ids:
-        return {}
-    return {p.client_id: p for p in session.scalars(select(Position).where(Position.client_id.in_(client_ids)))}
+# Built once: SQLAlchemy then finds its compiled form by a key it keeps on the statement, where a statement
+# built afresh a request costs its whole tree walked (~1 ms each) before it is sent.
+_SHIFTS_OVER = (select(Shift).options(joinedload(Shift.post)).where(
+    Shift.officer_id == bindparam("officer_id"), Shift.starts_at <= bindparam("last", type_=UTCDateTime),
+    Shift.ends_at >= bindparam("first", type_=UTCDateTime)).order_by(Shift.starts_at).with_for_update(of=Shift))
 
 
 def _shifts_over(officer: Officer, first: datetime, last: datetime) -> list[Shift]:
     """The officer's shifts running between two moments (shifts never overlap), locked for the track update."""
-    return list(session.scalars(select(Shift).options(joinedload(Shift.post)).where(
-        Shift.officer_id == officer.id, Shift.starts_at <= last, Shift.ends_at >= first,
-    ).order_by(Shift.starts_at).with_for_update(of=Shift)))
+    return list(session.scalars(_SHIFTS_OVER, {"officer_id": officer.id, "first": first, "last": last}).unique())
 
 
 def _set_step(position: Position, previous: Position | None) -> None:
@@ -68,24 +67,53 @@ def _pings(officer: Officer, items: list[dict], now: datetime, source: str) -> l
     return pings
 
 
-def _into_track(shift: Shift, pings: list[Position]) -> list[Position]:
-    """Put new pings of one shift into its stored track: each new ping's step, and the step of a stored ping
-    that now follows a new one (pings arrive in any order). One read, whatever the number of pings."""
+def _around(n: int) -> tuple:
+    """The stored pings of the n-th shift's track that the batch's pings in it may sit between: the one before
+    the first, those among them, the one after the last."""
+    first, last = bindparam(f"first_{n}", type_=UTCDateTime), bindparam(f"last_{n}", type_=UTCDateTime)
+    starts, ends = bindparam(f"starts_{n}", type_=UTCDateTime), bindparam(f"ends_{n}", type_=UTCDateTime)
+    track = select(Position.__table__).where(*in_track(bindparam(f"shift_{n}"), starts, ends))
+    return (select(track.where(Position.recorded_at <= first)
+                   .order_by(Position.recorded_at.desc(), Position.id.desc()).limit(1).subquery()),
+            track.where(Position.recorded_at > first, Position.recorded_at <= last),
+            select(track.where(Position.recorded_at > last).order_by(Position.recorded_at, Position.id).limit(1)
+                   .subquery()))
+
+
+@functools.cache
+def _stored_statement(dialect_name: str, shifts: int):
+    """The read of `_stored` for a batch over this many shifts, built once."""
+    if dialect_name == "postgresql":  # one array parameter, not one a client id
+        taken = Position.client_id == any_(bindparam("client_ids", type_=postgresql.ARRAY(String)))
+    else:
+        taken = Position.client_id.in_(bindparam("client_ids", expanding=True))
+    branches = [select(Position.__table__).where(taken)]
+    for n in range(shifts):
+        branches += _around(n)
+    return select(Position).from_statement(union_all(*branches))
+
+
+def _stored(client_ids: list[str], tracks: dict[int, tuple[Shift, list[Position]]]) -> list[Position]:
+    """One read for the whole batch: the stored pings with the batch's client ids (whoever sent them) and,
+    for each shift, the stored pings of its track around the batch's pings in it."""
+    values = {"client_ids": client_ids}
+    for n, (shift, pings) in enumerate(tracks.values()):
+        values |= {f"shift_{n}": shift.id, f"starts_{n}": shift.starts_at, f"ends_{n}": shift.ends_at,
+                   f"first_{n}": pings[0].recorded_at, f"last_{n}": pings[-1].recorded_at}
+    found = session.scalars(_stored_statement(session.get_bind().dialect.name, len(tracks)), values).all()
+    return list({id(p): p for p in found}.values())  # a ping found by client id and in a track: once
+
+
+def _into_track(shift: Shift, pings: list[Position], stored: list[Position]) -> list[Position]:
+    """Put new pings of one shift into its stored track (read by `_stored`): each new ping's step, and the step
+    of a stored ping that now follows a new one (pings arrive in any order)."""
     if shift.post is not None:
         fence, allowance = shift.post.fence, settings().DUTY_MAX_ACCURACY_ALLOWANCE_M
         for ping in pings:
             ping.inside, _ = fence.admits(ping.point, ping.accuracy_m, allowance)
-    first, last = pings[0].recorded_at, pings[-1].recorded_at
-    track = select(Position.__table__).where(*in_track(shift.id, shift.starts_at, shift.ends_at))
-    around = union_all(  # the stored ping before the first new one, those among the new, the one after the last
-        select(track.where(Position.recorded_at <= first)
-               .order_by(Position.recorded_at.desc(), Position.id.desc()).limit(1).subquery()),
-        track.where(Position.recorded_at > first, Position.recorded_at <= last),
-        select(track.where(Position.recorded_at > last).order_by(Position.recorded_at, Position.id).limit(1)
-               .subquery()))
-    stored = list(session.scalars(select(Position).from_statement(around)))
+    track = [p for p in stored if p.shift_id == shift.id and shift.starts_at <= p.recorded_at <= shift.ends_at]
     # A new ping goes after the stored pings of the same time (it gets a larger id), in the order submitted.
-    merged = sorted([(p.recorded_at, 0, n, p) for n, p in enumerate(stored)]
+    merged = sorted([(p.recorded_at, 0, p.id, p) for p in track]
                     + [(p.recorded_at, 1, n, p) for n, p in enumerate(pings)], key=lambda row: row[:3])
     new = {id(p) for p in pings}
     previous = None
@@ -101,20 +129,32 @@ _COLUMNS = [column for column in Position.__table__.columns if column.key != "id
 
 @functools.cache
 def _insert_statement(dialect_name: str, count: int):
-    """INSERT of `count` pings … ON CONFLICT DO NOTHING RETURNING (client id, id), compiled once per batch size."""
-    dialect = {"postgresql": postgresql, "sqlite": sqlite}[dialect_name]
-    rows = [{c.key: bindparam(f"{c.key}_{n}", type_=c.type) for c in _COLUMNS} for n in range(count)]
+    """INSERT of `count` pings … ON CONFLICT DO NOTHING RETURNING (client id, id), compiled once per batch size.
+
+    PostgreSQL: one array a column, unnested (`count` does not matter): a short statement with a parameter a
+    column, which psycopg parses once and prepares, where a VALUES row a ping (15 parameters each) is parsed on
+    every call and planned for its 150 parameters. SQLite: a VALUES row a ping."""
     table = Position.__table__
-    return compiled_once(dialect.insert(table).values(rows).on_conflict_do_nothing()
+    if dialect_name == "postgresql":
+        dialect = postgresql.dialect()
+        arrays = ", ".join(f"CAST(:{c.key} AS {c.type.compile(dialect=dialect)}[])" for c in _COLUMNS)
+        return text(f"INSERT INTO {table.name} ({', '.join(c.name for c in _COLUMNS)}) SELECT * FROM unnest({arrays}) "
+                    "ON CONFLICT DO NOTHING RETURNING client_id, id").bindparams(
+            *(bindparam(c.key, type_=postgresql.ARRAY(c.type)) for c in _COLUMNS))
+    rows = [{c.key: bindparam(f"{c.key}_{n}", type_=c.type) for c in _COLUMNS} for n in range(count)]
+    return compiled_once(sqlite.insert(table).values(rows).on_conflict_do_nothing()
                          .returning(table.c.client_id, table.c.id), dialect_name)
 
 
 def _insert(pings: list[Position]) -> None:
     """One INSERT for the batch. A client id another officer took at the same moment meanwhile (the shift lock
     keeps out this officer's own copies) is a conflict, and the caller's transaction is rolled back whole."""
-    values = {f"{c.key}_{n}": getattr(ping, c.key) for n, ping in enumerate(pings) for c in _COLUMNS}
-    statement = _insert_statement(session.get_bind().dialect.name, len(pings))
-    ids = dict(session.execute(statement, values).all())
+    dialect_name = session.get_bind().dialect.name
+    if dialect_name == "postgresql":
+        values = {c.key: [getattr(ping, c.key) for ping in pings] for c in _COLUMNS}
+    else:
+        values = {f"{c.key}_{n}": getattr(ping, c.key) for n, ping in enumerate(pings) for c in _COLUMNS}
+    ids = dict(session.execute(_insert_statement(dialect_name, len(pings)), values).all())
     if len(ids) < len(pings):
         raise Conflict("该位置编号已被使用", code="client_id_reused")
     for ping in pings:
@@ -126,16 +166,24 @@ def record_positions(officer: Officer, items: list[dict], *, now: datetime | Non
     """Record pings in their shifts' tracks (in any order, across shifts and months): all or none; each ping
     with whether it is new. A repeated client id answers the first record (the same officer's) or a conflict.
 
-    A handful of statements whatever the batch's size: the shifts locked (with their posts), the client ids
-    looked up, one read of each shift's track, one INSERT, and an UPDATE of a stored ping whose step changed."""
+    Three statements whatever the batch's size: the shifts locked (with their posts), one read of the stored
+    pings with the batch's client ids and of each shift's track around the batch, one INSERT; and an UPDATE of
+    a stored ping whose step changed (a batch arriving before an earlier one)."""
     now = now or utcnow()
     pings = _pings(officer, items, now, source)
     # The shifts' tracks are ours first, so that a copy of the batch sent meanwhile is either seen or waits.
     shifts = _shifts_over(officer, min(p.recorded_at for p in pings), max(p.recorded_at for p in pings))
-    seen = _by_client_id([p.client_id for p in pings])
-    for client_id, stored in seen.items():  # another officer's client id: refused before anything is stored
+    shift_of = {id(p): next((s for s in shifts if s.starts_at <= p.recorded_at <= s.ends_at), None) for p in pings}
+    tracks: dict[int, tuple[Shift, list[Position]]] = {}
+    for ping in sorted(pings, key=lambda p: p.recorded_at):
+        if (shift := shift_of[id(ping)]) is not None:
+            tracks.setdefault(shift.id, (shift, []))[1].append(ping)
+    ids = {p.client_id for p in pings}
+    stored = _stored(sorted(ids), tracks)
+    seen = {p.client_id: p for p in stored if p.client_id in ids}
+    for client_id, earlier in seen.items():  # another officer's client id: refused before anything is stored
         try:
-            same_submission(stored, officer, "位置")
+            same_submission(earlier, officer, "位置")
         except DomainError as error:
             raise _labelled(client_id, error) from None
     firsts = {}  # a client id twice in the batch: the first is recorded, the second answered as its repeat
@@ -143,14 +191,14 @@ def record_positions(officer: Officer, items: list[dict], *, now: datetime | Non
     if fresh:
         by_shift: dict[int, list[Position]] = {}
         for ping in sorted(fresh, key=lambda p: p.recorded_at):
-            shift = next((s for s in shifts if s.starts_at <= ping.recorded_at <= s.ends_at), None)
+            shift = shift_of[id(ping)]
             if shift is None:
                 raise _labelled(ping.client_id, Invalid("该位置的时间不在您的任何班次内", code="no_shift_at_time"))
             ping.shift_id = shift.id
             by_shift.setdefault(shift.id, []).append(ping)
         for shift in shifts:
             if shift.id in by_shift:
-                _into_track(shift, by_shift[shift.id])
+                _into_track(shift, by_shift[shift.id], stored)
         _insert(fresh)
         session.flush()  # the stored pings whose step changed
     results = []

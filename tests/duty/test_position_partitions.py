@@ -127,6 +127,69 @@ def test_a_position_no_month_partition_covers_lands_in_the_default_and_moves_whe
     assert shift_track(far)["positions"] == 3
 
 
+def test_strays_in_the_default_partition_are_archived_past_the_retention_and_moved_in_when_kept(
+        app, make, own_storage, monkeypatch, on_postgresql):
+    monkeypatch.setitem(app.config, "DUTY_POSITION_RETENTION_MONTHS", 2)  # January 2030 and December 2029
+    monkeypatch.setitem(app.config, "DUTY_POSITION_MONTHS_AHEAD", 1)
+    officer = make.officer()
+    october = make.shift(officer, local(2029, 10, 10, 8), local(2029, 10, 10, 16))
+    december = make.shift(officer, local(2029, 12, 10, 8), local(2029, 12, 10, 16))
+    for month in [m for m in partitions.existing_months() if date(2029, 10, 1) <= m <= date(2030, 2, 1)]:
+        session.execute(text(f"drop table {partitions.partition_name(month)}"))
+    # Pings of months no partition was made for (synced late, say): the default partition takes them.
+    assert add_positions(officer, pings(local(2029, 10, 10, 9), 5), now=local(2029, 10, 10, 12)) == (5, 0)
+    assert add_positions(officer, pings(local(2029, 12, 10, 9), 4), now=local(2029, 12, 10, 12)) == (4, 0)
+    assert partition_of_each(october) == {"duty_position_pdefault": 5}
+    assert partition_of_each(december) == {"duty_position_pdefault": 4}
+    session.commit()
+
+    clock = Clock(2030, 1, 1, 0, 30)
+    runner = Runner(app, [partition_job()], holder="only", clock=clock)
+    assert runner.catch_up() == {"duty.position_partitions": [("2030-01", SUCCEEDED)]}
+
+    # October is past the retention: archived by month like a partition, then gone from the default partition.
+    archive = session.scalars(select(PositionArchive).where(PositionArchive.month == date(2029, 10, 1))).one()
+    assert archive.storage_key == "duty/position-archives/2029-10/part-0001.csv.gz" and archive.rows == 5
+    stored = own_storage.get(archive.storage_key)
+    assert hashlib.sha256(stored).hexdigest() == archive.sha256 and archive.bytes == len(stored)
+    rows = list(csv.DictReader(io.StringIO(gzip.decompress(stored).decode())))
+    assert len(rows) == 5 and {row["shift_id"] for row in rows} == {str(october.id)}
+    assert partition_of_each(october) == {}
+    # December is kept: its partition is made and its pings moved in, to be archived with it in February.
+    assert date(2029, 12, 1) in partitions.existing_months()
+    assert partition_of_each(december) == {"duty_position_p2029_12": 4}
+    assert session.scalar(text(f"select count(*) from {partitions.DEFAULT_PARTITION}")) == 0
+
+    clock.advance(days=31)  # 1 February
+    assert runner.catch_up() == {"duty.position_partitions": [("2030-02", SUCCEEDED)]}
+    archive = session.scalars(select(PositionArchive).where(PositionArchive.month == date(2029, 12, 1))).one()
+    assert archive.rows == 4 and partition_of_each(december) == {}
+
+
+def test_an_archive_is_written_to_storage_from_a_file_not_held_in_memory(app, make, own_storage, monkeypatch,
+                                                                         on_postgresql):
+    """A month's export streams: its parts go through gzip into temporary files that storage reads in chunks."""
+    monkeypatch.setattr(partitions, "ARCHIVE_PART_ROWS", 4)
+    officer = make.officer()
+    shift = make.shift(officer, local(2029, 11, 10, 8), local(2029, 11, 10, 16))
+    partitions.create_partition(date(2029, 11, 1))
+    assert add_positions(officer, pings(local(2029, 11, 10, 9), 10), now=local(2029, 11, 10, 12)) == (10, 0)
+    put_bytes = []
+    monkeypatch.setattr(own_storage, "put", lambda *args: put_bytes.append(args))
+    assert partitions.archive_and_drop(date(2029, 11, 1)) == 10
+    assert put_bytes == []  # nothing went to storage as bytes in memory
+    archives = session.scalars(select(PositionArchive).where(PositionArchive.month == date(2029, 11, 1))
+                               .order_by(PositionArchive.part)).all()
+    assert [(a.part, a.rows) for a in archives] == [(1, 4), (2, 4), (3, 2)]
+    ids = []
+    for archive in archives:
+        stored = own_storage.get(archive.storage_key)
+        assert hashlib.sha256(stored).hexdigest() == archive.sha256 and archive.bytes == len(stored)
+        ids += [int(row["id"]) for row in csv.DictReader(io.StringIO(gzip.decompress(stored).decode()))]
+    assert ids == sorted(ids) and len(set(ids)) == 10
+    assert session.scalar(select(func.count()).select_from(Position).where(Position.shift_id == shift.id)) == 0
+
+
 def test_sqlite_keeps_one_table_and_a_batch_over_a_month_end_is_one_track(app, make):
     officer = make.officer()
     night = make.shift(officer, local(2030, 1, 31, 22), local(2030, 2, 1, 6))

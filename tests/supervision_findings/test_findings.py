@@ -210,7 +210,8 @@ def test_a_second_notice_of_the_same_kind_on_a_finding_is_refused_and_takes_no_n
     assert escalated.status_code == 201, escalated.json
     assert session.scalar(select(func.count(Notice.id)).where(Notice.finding_id == finding["id"])) == 2
     year = local_day().year
-    assert _issue(client, make, supervisor, squad_id=people["squad"].id).json["number"] == f"静安区城管督告〔{year}〕2号"
+    next_one = _issue(client, make, supervisor, squad_id=people["squad"].id)
+    assert next_one.json["number"] == f"静安区城管督告〔{year}〕2号"
 
 
 def test_scope_supervisor_district_leader_squad_officer_own(client, make, people):

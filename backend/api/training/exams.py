@@ -182,7 +182,8 @@ class ItemStatisticSchema(Schema):
     kind_name = fields.String()
     attempts = fields.Integer()
     answered = fields.Integer(metadata={"description": "作答了该题的答卷数"})
-    correct_rate = fields.Decimal(as_string=True, allow_none=True, metadata={"description": "答对率（得满分的答卷占比）"})
+    correct_rate = fields.Decimal(as_string=True, allow_none=True,
+                                  metadata={"description": "答对率（得满分的答卷占比）"})
     top_distractor = fields.Nested(DistractorSchema, allow_none=True,
                                    metadata={"description": "被选最多的错误选项（选择题）"})
     facility = fields.Decimal(as_string=True, allow_none=True, metadata={"description": "难度系数（平均得分率）"})
@@ -287,7 +288,8 @@ class PaperAttempts(MethodView):
 
 @blp.route("/papers/<int:paper_id>/item-statistics", endpoint="paper_item_statistics")
 class PaperItemStatistics(MethodView):
-    get = detail(blp, ItemStatisticsSchema, "题目分析：作答数、答对率、最多被选的干扰项、难度系数与区分度；成绩", stats.item_statistics, *TRAINING_STAFF)
+    get = detail(blp, ItemStatisticsSchema, "题目分析：作答数、答对率、最多被选的干扰项、难度系数与区分度；成绩",
+                 stats.item_statistics, *TRAINING_STAFF)
 
 
 @blp.route("/attempts", endpoint="attempts")

@@ -40,7 +40,8 @@ def item_statistics(actor: Officer, paper_id: int) -> dict:
     require_manager(actor)
     paper = get_visible(Paper, paper_id, actor, what="试卷")
     rows = session.execute(
-        select(Attempt, Officer.name).join(Officer, Officer.id == Attempt.officer_id).options(selectinload(Attempt.items))
+        select(Attempt, Officer.name).join(Officer, Officer.id == Attempt.officer_id)
+        .options(selectinload(Attempt.items))
         .where(Attempt.paper_id == paper.id, Attempt.status != ExamAttemptStatus.open).order_by(Attempt.id)).all()
     attempts, names = [row[0] for row in rows], {attempt.id: name for attempt, name in rows}
     ranked = sorted(attempts, key=lambda a: (-(a.score / a.max_score if a.max_score else 0), a.id))

@@ -1,5 +1,6 @@
-"""The trainer's courses, teachers, live class and papers, and the district administrator's working-day calendar,
-in a real headless Chromium (1366×768, keyboard); the demo's confirmed past quarter on the appraisal page.
+"""The trainer's courses, teachers, live class and papers, the district administrator's working-day calendar, the
+supervisor recording a finding, in a real headless Chromium (1366×768, keyboard); the demo's confirmed past quarter
+on the appraisal page.
 
 One browser for the module, a fresh context per test (tests/console/conftest.py); screenshots as artefacts."""
 from __future__ import annotations
@@ -10,10 +11,12 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from backend import periods
-from backend.db import local_day, session, utcnow
+from backend.db import LOCAL_TZ, local_day, session, utcnow
 from backend.nonsite.models import CalendarDay
+from backend.supervision.findings.models import Finding, Severity
 from backend.supervision.points.models import AppraisalState, QuarterlyEvaluation
 from backend.training.models import Course, Teacher
+from tests.console.conftest import officer_id
 
 
 def test_the_trainer_adds_a_teacher_and_a_course_and_opens_the_live_class_screen(desk):
@@ -146,4 +149,45 @@ def test_the_demo_shows_a_confirmed_past_quarter(desk):
                                              .where(QuarterlyEvaluation.quarter == past))} == {AppraisalState.confirmed}
     session.rollback()
     desk.shot("appraisal-2-confirmed-past-quarter")
+    assert not desk.errors, desk.errors
+
+
+def test_the_supervisor_records_a_finding_refused_first_with_what_was_typed_kept(desk):
+    page = desk.page
+    sun_li = officer_id("JA2002")
+    session.rollback()  # no read left open while the server writes
+    desk.arrive("/console/supervision", "JA0002")  # the form's lists are asked for when it is opened
+    expect(page.locator("#findings tbody tr")).to_have_count(3)
+    page.get_by_text("记录督察发现").focus()
+    page.keyboard.press("Enter")
+    form = page.locator("#finding-form")
+    form.get_by_label("对象").select_option(label="孙丽（JA2002）")
+    form.get_by_label("问题类型").select_option(index=1)
+    form.get_by_label("程度").select_option(label="严重")
+    form.get_by_label("地点").fill("南京西路 1618 号")
+    tomorrow = (utcnow().astimezone(LOCAL_TZ) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    form.get_by_label("发现时间").fill(tomorrow)
+    form.get_by_role("button", name="记录").click()  # no description: refused beside it
+    expect(form.locator('[data-error-for="description"]')).not_to_be_empty()
+    expect(form.get_by_label("地点")).to_have_value("南京西路 1618 号")
+    expect(form.get_by_label("对象")).to_have_value(f"officer:{sun_li}")
+    form.get_by_label("情况").fill("处置占道经营时未出示执法证件")
+    form.get_by_role("button", name="记录").click()  # found tomorrow: refused beside the time
+    expect(form.locator('[data-error-for="found_at"]')).not_to_be_empty()
+    expect(form.locator('[data-error-for="description"]')).to_be_empty()
+    expect(form.get_by_label("情况")).to_have_value("处置占道经营时未出示执法证件")
+    desk.shot("supervision-5-finding-refused")
+
+    an_hour_ago = (utcnow().astimezone(LOCAL_TZ) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    form.get_by_label("发现时间").fill(an_hour_ago)
+    form.get_by_role("button", name="记录").press("Enter")
+    expect(page.locator("#notice")).to_contain_text("已记录督察发现：孙丽")
+    expect(page.locator("#findings tbody tr")).to_have_count(4)
+    expect(page.locator("#findings tbody tr").first).to_contain_text("处置占道经营时未出示执法证件")
+    found = session.scalars(select(Finding).order_by(Finding.id.desc())).first()
+    assert (found.officer_id, Severity(found.severity), found.place) == (
+        sun_li, Severity.serious, "南京西路 1618 号")
+    assert found.found_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%dT%H:%M") == an_hour_ago
+    session.rollback()
+    desk.shot("supervision-6-finding-recorded")
     assert not desk.errors, desk.errors

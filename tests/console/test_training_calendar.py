@@ -19,7 +19,7 @@ from backend.training.models import Course, Teacher
 from tests.console.conftest import officer_id
 
 
-def test_the_trainer_adds_a_teacher_and_a_course_and_opens_the_live_class_screen(desk):
+def test_the_trainer_adds_a_teacher_and_a_course_edits_one_and_opens_the_live_class_screen(desk):
     page = desk.page
     desk.arrive("/console/courses", "JA0003")
     expect(page.locator("#courses tbody tr")).to_have_count(2)  # the demo's two courses
@@ -54,6 +54,22 @@ def test_the_trainer_adds_a_teacher_and_a_course_and_opens_the_live_class_screen
     saved = session.scalar(select(Course).where(Course.title == "非现场执法取证规范"))
     assert (str(saved.credit_hours), saved.category) == ("4.0", "classroom")
     assert saved.teacher_id == session.scalar(select(Teacher.id).where(Teacher.name == "周教员"))
+    session.rollback()
+
+    # 李娜 has completed the demo's classroom course: its hours stay, its title may change
+    page.get_by_role("button", name="修改执法文书规范（集中面授）").click()
+    expect(course.get_by_label("课程名称")).to_be_focused()
+    course.get_by_label("学时", exact=True).fill("16")
+    course.get_by_label("课程名称").fill("执法文书规范（集中面授·修订）")
+    course.get_by_role("button", name="保存修改").click()
+    expect(course.locator('[data-error-for="credit_hours"]')).to_have_text("已有人员完成，不能修改。")
+    expect(course.get_by_label("课程名称")).to_have_value("执法文书规范（集中面授·修订）")
+    course.get_by_label("学时", exact=True).fill("12.0")
+    course.get_by_label("学时", exact=True).press("Enter")
+    expect(page.locator("#notice")).to_have_text("已保存课程「执法文书规范（集中面授·修订）」")
+    expect(page.locator("#courses tbody tr")).to_have_count(3)
+    expect(course.get_by_role("button", name="添加课程")).to_be_visible()  # the form is for a new course again
+    assert session.scalar(select(Course.credit_hours).where(Course.title == "执法文书规范（集中面授·修订）")) == 12
     session.rollback()
 
     live.get_by_role("button", name="大屏链接").focus()

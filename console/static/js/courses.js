@@ -1,4 +1,4 @@
-// Training libraries: courses and teachers (list, add), today's live classes with the classroom screen's link.
+// Training libraries: courses (list, add, edit) and teachers (list, add), today's live classes with the classroom screen's link.
 import { api, cell, clearErrors, localTime, notice, showErrors, signedIn, today } from "./api.js";
 
 const courseForm = document.getElementById("course-form");
@@ -18,6 +18,13 @@ function showCourses() {
     cell(tr, course.category);
     cell(tr, course.credit_hours, "number");
     cell(tr, names[course.teacher_id] || "");
+    const edit = document.createElement("button");
+    edit.type = "button";
+    edit.className = "secondary";
+    edit.textContent = "修改";
+    edit.setAttribute("aria-label", `修改${course.title}`);
+    edit.addEventListener("click", () => editCourse(course));
+    tr.insertCell().append(edit);
   }
   document.getElementById("categories").replaceChildren(
     ...[...new Set(courses.map((c) => c.category))].map((category) => new Option(category, category)));
@@ -74,12 +81,37 @@ async function screenLink(item) {
   link.focus();
 }
 
+// Editing a course: the same form, filled with it; the API decides what may still change.
+function editCourse(course) {
+  const fields = courseForm.elements;
+  clearErrors(courseForm);
+  fields.course_id.value = course.id;
+  for (const name of ["title", "category", "credit_hours", "description"]) fields[name].value = course[name] ?? "";
+  fields.teacher_id.value = course.teacher_id ?? "";
+  document.getElementById("course-form-title").textContent = `修改课程「${course.title}」`;
+  document.getElementById("course-submit").textContent = "保存修改";
+  document.getElementById("course-cancel").hidden = false;
+  fields.title.focus();
+}
+
+function newCourse() {
+  courseForm.reset();
+  courseForm.elements.course_id.value = "";
+  clearErrors(courseForm);
+  document.getElementById("course-form-title").textContent = "添加课程";
+  document.getElementById("course-submit").textContent = "添加课程";
+  document.getElementById("course-cancel").hidden = true;
+}
+
+document.getElementById("course-cancel").addEventListener("click", newCourse);
+
 courseForm.addEventListener("submit", async (event) => {
   event.preventDefault();
   clearErrors(courseForm);
+  const editing = Number(courseForm.elements.course_id.value) || null;
   let created;
   try {
-    created = await api("POST", "/api/training/courses", { body: {
+    created = await api(editing ? "PATCH" : "POST", editing ? `/api/training/courses/${editing}` : "/api/training/courses", { body: {
       title: courseForm.elements.title.value, category: courseForm.elements.category.value, credit_hours: courseForm.elements.credit_hours.value,
       teacher_id: courseForm.elements.teacher_id.value ? Number(courseForm.elements.teacher_id.value) : null,
       description: blank(courseForm.elements.description.value),
@@ -89,10 +121,10 @@ courseForm.addEventListener("submit", async (event) => {
     return;
   }
   if (!created) return;
-  courseForm.reset();
-  courses.push(created);
+  newCourse();
+  courses = editing ? courses.map((course) => (course.id === editing ? created : course)) : [...courses, created];
   showCourses();
-  notice(`已添加课程「${created.title}」`);
+  notice(editing ? `已保存课程「${created.title}」` : `已添加课程「${created.title}」`);
 });
 
 teacherForm.addEventListener("submit", async (event) => {

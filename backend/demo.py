@@ -3,8 +3,9 @@ their recent work through the domain operations (so every console page shows som
 posts, the roster from the first of last month to today with its check-ins (on time, late, absent, one
 out-of-area check-in waiting for approval today), last month's points (one squad's reviewed, the other's drafts),
 complaints in every state, some of them overdue, work orders from the city operations centre (one overdue), a
-question bank and this year's course completions, supervision findings with a notice, and imported cases for the
-两超期两随意 report."""
+question bank and this year's course completions, a paper the officers took, a live class on now (its big screen
+linked from the training page), supervision findings with a notice, imported cases for the 两超期两随意 report, and
+the quarter before last month's confirmed (its months locked) for the appraisal page."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
@@ -12,6 +13,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from backend import periods
 from backend.community import operations as complaints
 from backend.community.models import Complaint, ComplaintEvent
 from backend.community.signing import office_signature
@@ -32,12 +34,15 @@ from backend.org.models import CommunityOffice, District, Officer, Role, Squad, 
 from backend.supervision.cases import operations as cases
 from backend.supervision.findings import operations as findings
 from backend.supervision.findings.models import NoticeKind, Severity
+from backend.supervision.points import appraisal
 from backend.supervision.points import jobs as points_jobs
 from backend.supervision.points import operations as points
-from backend.supervision.points.models import MonthlyPoints
+from backend.supervision.points.models import MonthlyPoints, QuarterlyEvaluation
 from backend.training import operations as training
 from backend.training.exams import bank as question_banks
-from backend.training.exams.models import QuestionKind
+from backend.training.exams import operations as exams
+from backend.training.exams.models import PaperMode, Question, QuestionKind
+from backend.training.live import classes as live_classes
 
 DEMO_PASSWORD = "chengguan-demo"
 
@@ -102,10 +107,12 @@ def load_demo() -> bool:
     now = utcnow()
     posts = _posts(officers)
     _roster_and_checks(officers, posts, now)
+    _locked_quarter(officers, local_day(now))
     _last_month_points(officers, local_day(now))
     _complaints(officers, now)
     _work_orders(officers, now)
     _training(officers, local_day(now))
+    _exam_and_live_class(officers, now)
     _supervision(officers, now)
     _notice_awaiting_review(officers, now)
     set_boundary(officers["JA0001"], points=[{"lat": lat, "lng": lng} for lat, lng in EXAMPLE_BOUNDARY],
@@ -191,6 +198,24 @@ def _last_month_points(officers: dict[str, Officer], today: date) -> None:
             points.add_adjustment(leader, sheet, points=Decimal("2"), reason="协助处置突发事件")
         if sheet.officer_id != leader.id:
             points.review(leader, sheet)
+
+
+def _locked_quarter(officers: dict[str, Officer], today: date) -> None:
+    """The quarter before last month's: its months published and locked by the district, each officer's quarter
+    rated and confirmed (the appraisal page's history). Month sheets of base points only: no daily records."""
+    admin = officers["JA0001"]
+    quarter = periods.shift("quarter", periods.quarter(today.replace(day=1) - timedelta(days=1)), -1)
+    months = [periods.shift("month", quarter, n) for n in range(3)]
+    for month in months:
+        points.refresh_month(month)
+    for sheet in session.scalars(select(MonthlyPoints).where(MonthlyPoints.month.in_(months))
+                                 .order_by(MonthlyPoints.month, MonthlyPoints.officer_id)):
+        points.publish(admin, points.review(admin, sheet))
+        points.lock(admin, sheet)
+    for evaluation in session.scalars(select(QuarterlyEvaluation).where(QuarterlyEvaluation.quarter == quarter)
+                                      .order_by(QuarterlyEvaluation.officer_id)):
+        appraisal.confirm_quarter(admin, evaluation, "excellent" if evaluation.officer_id == officers["JA1002"].id
+                                  else "good")
 
 
 # office index, category, description, what the squad has done with it, hours since it was submitted
@@ -294,6 +319,9 @@ QUESTIONS = [
     (QuestionKind.multiple, "下列属于城管执法常见问题类别的有：", ["无序设摊", "跨门营业", "偷税漏税"], [0, 1]),
 ]
 
+# what three officers answered (original option indices, in QUESTIONS' order): one right throughout, two not
+EXAM_ANSWERS = {"JA1002": [[0], [1], [0, 1]], "JA1003": [[0], [0], [0, 2]], "JA2002": [[1], [0], [0]]}
+
 
 def _training(officers: dict[str, Officer], today: date) -> None:
     """A question bank to import into, two courses with this year's completions (one officer ahead, one behind)."""
@@ -309,6 +337,26 @@ def _training(officers: dict[str, Officer], today: date) -> None:
                                                                                           "JA2002")],
                                 completed_on=today)
     training.record_completions(trainer, classroom.id, officer_ids=[officers["JA1002"].id], completed_on=today)
+
+
+def _exam_and_live_class(officers: dict[str, Officer], now: datetime) -> None:
+    """A paper of the bank's questions that three officers took (the item statistics), and a live class on now."""
+    trainer = officers["JA0003"]
+    questions = session.scalars(select(Question).order_by(Question.id)).all()
+    paper = exams.create_paper(trainer, title="城管执法法律知识测验", mode=PaperMode.fixed, time_limit_minutes=30,
+                               max_attempts=1, pass_percent=60, category="online", credit_hours=Decimal("0"),
+                               shuffle=False, questions=[{"question_id": q.id, "points": Decimal("10")}
+                                                         for q in questions])
+    for badge, picks in EXAM_ANSWERS.items():
+        attempt = exams.start_attempt(officers[badge], paper.id)
+        shown = {item.question_id: item for item in attempt.items}
+        answers = [{"item_id": shown[q.id].id, "answer": pick} for q, pick in zip(questions, picks, strict=True)
+                   if pick is not None]
+        exams.submit(officers[badge], attempt.id, answers)
+    live_classes.create_live_class(
+        trainer, title="行政处罚法新修订要点（直播课堂）", classroom="区局三楼多功能厅",
+        starts_at=now - timedelta(minutes=20), ends_at=now + timedelta(minutes=70), category="classroom",
+        credit_hours=Decimal("2"), teacher_id=None)
 
 
 def _supervision(officers: dict[str, Officer], now: datetime) -> None:

@@ -25,7 +25,8 @@ CONSOLE_DIR = ROOT / "console"
 PAGES = {"login": "登录", "board": "今日勤务", "posts": "点位围栏", "roster": "周排班", "complaints": "诉件与工单",
          "points": "月积分审核", "appraisal": "季度与年度", "training": "培训",
          "supervision": "督察", "notices": "通知与整改", "admin": "人员与工作室", "staff": "人员与规则",
-         "city": "全市报表"}
+         "city": "全市报表",
+         "courses": "课程与直播", "exams": "试卷与成绩", "calendar": "工作日历"}
 # the pages that load Leaflet, and those that load Chart.js
 MAPS, CHARTS = {"board", "posts", "complaints"}, {"points", "appraisal", "training", "supervision", "city"}
 

@@ -52,6 +52,32 @@ def create_course(actor: Officer, *, title: str, category: str, credit_hours: De
     return course
 
 
+COURSE_FIELDS = ("title", "category", "credit_hours", "teacher_id", "description")
+
+
+def update_course(actor: Officer, course_id: int, **changes) -> Course:
+    """Change a course's title, teacher, description; its category and credit hours only while nobody has
+    completed it (the hours counted are the course's own, read when the credits are: a change would rewrite
+    credit hours already earned)."""
+    require_manager(actor)
+    course = get_visible(Course, course_id, actor, what="课程")
+    counted = {name for name in ("category", "credit_hours") if name in changes
+               and changes[name] != getattr(course, name)}
+    if counted and session.scalar(select(CourseCompletion.id).where(CourseCompletion.course_id == course.id)
+                                  .limit(1)) is not None:
+        raise Conflict("已有人员完成该课程，学时类别和学时不能再改（可另建课程）", code="course_has_completions",
+                       errors={name: ["已有人员完成，不能修改。"] for name in sorted(counted)})
+    if "category" in counted:
+        check_category(actor.district_id, changes["category"])
+    if changes.get("teacher_id") is not None:
+        get_visible(Teacher, changes["teacher_id"], actor, what="教师")
+    for name in COURSE_FIELDS:
+        if name in changes:
+            setattr(course, name, changes[name])
+    session.flush()
+    return course
+
+
 MAX_MATERIAL_BYTES = 200 * 1024 * 1024
 
 

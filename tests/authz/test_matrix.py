@@ -288,6 +288,15 @@ MATRIX: dict[tuple[str, str], Endpoint] = with_observers({
     ("GET", "/api/training/courses/<int:course_id>"): E(
         course_ids, "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"
     ),
+    ("PATCH", "/api/training/courses/<int:course_id>"): E(
+        course_ids,
+        "403 403 403 403",
+        "403 403 403 403",
+        "200 200 200 404",
+        "403 403 403 403",
+        "200 200 200 404",
+        body=lambda ids: {"title": "行政处罚法解读（修订）"},
+    ),
     ("POST", "/api/training/courses/<int:course_id>/completions"): E(
         course_ids,
         "403 403 403 403",

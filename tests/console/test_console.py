@@ -5,6 +5,7 @@ The browser, the tile service and the desk are in conftest.py (one browser per m
 """
 from __future__ import annotations
 
+from datetime import timedelta
 from io import BytesIO
 
 from openpyxl import load_workbook
@@ -12,7 +13,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from backend.community.models import Complaint, Status
-from backend.db import session
+from backend.db import local_day, session, utcnow
 from backend.demo import DEMO_PASSWORD
 from backend.duty.models import Approval, DutyCheck
 from backend.orders.models import Status as OrderStatus
@@ -155,8 +156,9 @@ def test_the_months_review_explain_adjust_review_and_publish(desk):
     page.get_by_role("button", name="一键公布已审核").click()
     expect(page.locator("#batch-result")).to_contain_text("已公布 2 张")
     expect(page.locator("#sheets tbody tr", has_text="孙丽")).to_contain_text("已公布")
-    sheet = session.scalars(select(MonthlyPoints).where(MonthlyPoints.officer_id == officer_id("JA2002"))
-                            .order_by(MonthlyPoints.month)).first()
+    last_month = (local_day(utcnow()).replace(day=1) - timedelta(days=1)).replace(day=1)  # the page's month
+    sheet = session.scalar(select(MonthlyPoints).where(MonthlyPoints.officer_id == officer_id("JA2002"),
+                                                       MonthlyPoints.month == last_month))
     session.refresh(sheet)
     assert sheet.state == SheetState.published and str(sheet.adjustments_total) == "1.50"
     session.rollback()

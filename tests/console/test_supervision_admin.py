@@ -18,10 +18,18 @@ from backend.db import local_day, session, utcnow
 from backend.demo import DEMO_PASSWORD
 from backend.org.models import Officer, Role
 from backend.scheduler import FAILED, run_job
-from backend.supervision.findings.models import Notice, NoticeStatus
+from backend.supervision.findings.models import Finding, Notice, NoticeStatus
 from backend.supervision.points.models import ScoringRule
 from tests.console.conftest import ARTEFACTS, officer_id
 from tests.wechat.test_sync_status import SYNC
+
+
+def finding_on(badge_no: str) -> int:
+    """The demo's latest finding on the officer."""
+    found = session.scalars(select(Finding.id).where(Finding.officer_id == officer_id(badge_no))
+                            .order_by(Finding.found_at.desc())).first()
+    session.rollback()
+    return found
 
 
 def expire(committed_app, page) -> None:
@@ -90,13 +98,22 @@ def test_the_supervisor_returns_a_rectification_accepts_the_next_and_issues_and_
     desk.shot("supervision-3-refused")
     issue.get_by_label("存在问题").fill("复查时仍未佩戴执法记录仪")
     issue.get_by_label("整改期限").fill(later)
+    issue.get_by_role("button", name="制发").click()  # 李娜's finding has its 告知单 already: refused beside it
+    expect(issue.locator('[data-error-for="finding_id"]')).to_contain_text("已制发督察告知单")
+    expect(issue.locator('[data-error-for="finding_id"]')).to_contain_text("督告")
+    expect(issue.get_by_label("存在问题")).to_have_value("复查时仍未佩戴执法记录仪")  # the form keeps its values
+    expect(issue.get_by_label("整改期限")).to_have_value(later)
+    expect(issue.get_by_label("依据督察记录")).to_have_value(str(finding_on("JA1002")))
+    expect(rows).to_have_count(2)
+    desk.shot("supervision-3-second-notice-refused")
+    issue.get_by_label("依据督察记录").select_option(str(finding_on("JA2002")))  # 孙丽's has none yet
     issue.get_by_role("button", name="制发").click()
     expect(page.locator("#notice")).to_contain_text("已制发")
     expect(rows).to_have_count(3)  # the demo's two notices and the one just issued
     expect(page.locator("#notice-title")).to_contain_text("待整改")
     issued = session.scalars(select(Notice).order_by(Notice.id.desc())).first()
     assert (issued.problem, issued.officer_id, str(issued.rectify_by)) == (
-        "复查时仍未佩戴执法记录仪", officer_id("JA1002"), later)  # to whom the finding names
+        "复查时仍未佩戴执法记录仪", officer_id("JA2002"), later)  # to whom the finding names
     number = issued.number
     session.rollback()
 

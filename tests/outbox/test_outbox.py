@@ -62,7 +62,8 @@ def test_a_month_published_in_the_demo_without_wechat_is_published_and_its_card_
     run_sender(app)
     listed = client.get("/api/outbox/messages", headers=make.headers(admin))
     assert listed.status_code == 200
-    cards = [m for m in listed.json if "积分" in m["title"]]  # the demo's supervision findings were told too
+    # the demo's supervision findings were told too, and its locked past quarter's months published
+    cards = [m for m in listed.json if m["title"].startswith("2026年11月积分")]
     assert sorted((m["title"], m["recipients"][0], m["sent"], m["state_name"]) for m in cards) == [
         ("2026年11月积分已公布", "sunli", False, "未发送"), ("2026年11月积分已公布", "zhoujie", False, "未发送")]
     assert {m["last_error"] for m in listed.json} == {"政务微信尚未配置，请联系管理员"}

@@ -196,6 +196,24 @@ def test_numbers_run_per_district_kind_and_year(client, make, people):
     assert _issue(client, make, supervisor, squad_id=squad.id).json["number"] == f"静安区城管督告〔{year}〕4号"
 
 
+def test_a_second_notice_of_the_same_kind_on_a_finding_is_refused_and_takes_no_number(client, make, people):
+    supervisor = people["supervisor"]
+    finding = _finding(client, make, supervisor, officer_id=people["officer"].id).json
+    first = _issue(client, make, supervisor, finding_id=finding["id"])
+    assert first.status_code == 201, first.json
+    again = _issue(client, make, supervisor, finding_id=finding["id"])
+    assert (again.status_code, again.json["error"]) == (409, "finding_already_noticed")
+    assert again.json["message"] == f"该督察记录已制发过督察告知单（{first.json['number']}），不能重复制发"
+    assert again.json["errors"] == {"finding_id": [f"已制发督察告知单 {first.json['number']}。"]}
+    # escalating the same finding with a 督办通知单 is not a second copy: it gets the next number of its series
+    escalated = _issue(client, make, supervisor, "supervise", finding_id=finding["id"])
+    assert escalated.status_code == 201, escalated.json
+    assert session.scalar(select(func.count(Notice.id)).where(Notice.finding_id == finding["id"])) == 2
+    year = local_day().year
+    next_one = _issue(client, make, supervisor, squad_id=people["squad"].id)
+    assert next_one.json["number"] == f"静安区城管督告〔{year}〕2号"
+
+
 def test_scope_supervisor_district_leader_squad_officer_own(client, make, people):
     supervisor, officer, leader = people["supervisor"], people["officer"], people["leader"]
     colleague = make.officer(squad=people["squad"], name="同事")

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import time_machine
 
+from backend.db import local_day
 from backend.org.models import Role
 
 MID_YEAR = datetime(2026, 7, 2, 4, 0, tzinfo=UTC)  # day 183 of 365
@@ -135,3 +136,28 @@ def test_material_files_are_stored_and_downloaded_by_the_district(client, make):
     empty = client.post(f"/api/training/courses/{course['id']}/materials", headers=make.headers(trainer),
                         data={"title": "空", "file": (io.BytesIO(b""), "x.pdf")}, content_type="multipart/form-data")
     assert empty.status_code == 422 and empty.json["error"] == "empty_file"
+
+
+def test_a_course_is_edited_and_its_hours_are_fixed_once_someone_completed_it(client, make):
+    trainer = make.officer(Role.trainer)
+    headers = make.headers(trainer)
+    officer = make.officer(squad=make.squad(trainer.district))
+    course = _course(client, headers, "执法文书", "online", "4.0")
+    url = f"/api/training/courses/{course['id']}"
+    teacher = client.post("/api/training/teachers", headers=headers, json={"name": "王教员"}).json
+    renamed = client.patch(url, headers=headers, json={"title": "执法文书规范", "credit_hours": "6.0",
+                                                       "teacher_id": teacher["id"]})
+    assert renamed.status_code == 200, renamed.json
+    assert (renamed.json["title"], renamed.json["credit_hours"], renamed.json["teacher_id"]) == (
+        "执法文书规范", "6.0", teacher["id"])
+    unknown = client.patch(url, headers=headers, json={"category": "nonsense"})
+    assert (unknown.status_code, unknown.json["error"]) == (422, "unknown_category")
+
+    _complete(client, headers, renamed.json, [officer], day=local_day().isoformat())
+    fixed = client.patch(url, headers=headers, json={"credit_hours": "8.0", "description": "新版讲义"})
+    assert (fixed.status_code, fixed.json["error"]) == (409, "course_has_completions")
+    assert fixed.json["errors"] == {"credit_hours": ["已有人员完成，不能修改。"]}
+    assert client.get(url, headers=headers).json["description"] is None  # nothing of the refused change kept
+    same = client.patch(url, headers=headers, json={"credit_hours": "6.0", "description": "新版讲义"})
+    assert same.status_code == 200 and same.json["description"] == "新版讲义"  # the hours as they are: no change
+    assert client.patch(url, headers=make.headers(officer), json={"title": "x"}).status_code == 403

@@ -1,8 +1,21 @@
-"""Item statistics: facility and upper–lower discrimination against values computed by hand."""
+"""Item statistics: facility and upper–lower discrimination, answered, correct rate and the distractor chosen most,
+against values computed by hand; the results; a fixed number of statements whatever the number of attempts."""
+import pytest
+from sqlalchemy import event
+
 from backend.org.models import Role
 
 
-def test_facility_and_discrimination_match_hand_computed_values(client, make):
+@pytest.fixture
+def statements(_transaction):
+    seen = []
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    event.listen(_transaction, "before_cursor_execute", listener)
+    yield seen
+    event.remove(_transaction, "before_cursor_execute", listener)
+
+
+def test_facility_and_discrimination_match_hand_computed_values(client, make, statements):
     trainer = make.officer(Role.trainer)
     headers = make.headers(trainer)
     squad = make.squad(trainer.district)
@@ -27,7 +40,9 @@ def test_facility_and_discrimination_match_hand_computed_values(client, make):
         done = client.post(f"/api/training/attempts/{attempt['id']}/submit", headers=trainee_headers,
                            json={"answers": answers})
         assert done.status_code == 200, done.json
+    statements.clear()
     stats = client.get(f"/api/training/papers/{paper['id']}/item-statistics", headers=headers).json
+    asked = len(statements)
     # N = 4 → groups of round(0.27 × 4) = 1: upper T1 (3 points), lower T3 (1 point)
     assert (stats["attempts"], stats["group_size"]) == (4, 1)
     by_question = {item["question_id"]: (item["facility"], item["discrimination"]) for item in stats["items"]}
@@ -36,6 +51,22 @@ def test_facility_and_discrimination_match_hand_computed_values(client, make):
         q2.id: ("0.500", "1.000"),  # (1+1+0+0)/4; 1 − 0
         q3.id: ("0.375", "0.500"),  # (0.5+0+0+1)/4; 0.5 − 0
     }
+    answered = {item["question_id"]: (item["answered"], item["correct_rate"], item["top_distractor"])
+                for item in stats["items"]}
+    assert answered == {
+        q1.id: (4, "0.750", {"option": "B", "text": "乙", "chosen": 1}),  # T4 chose 乙
+        q2.id: (4, "0.500", {"option": "B", "text": "乙", "chosen": 2}),  # T3 and T4
+        q3.id: (3, "0.250", {"option": "C", "text": "丙", "chosen": 1}),  # T3 left it; only T4 full; T2 chose 丙
+    }
+    assert [(r["score"], r["passed"]) for r in stats["results"]] == [
+        ("3.00", True), ("2.00", False), ("2.00", False), ("1.00", False)]  # highest first, ties by attempt
+
+    trainee_headers = make.headers(make.officer(squad=squad))  # a fifth trainee: no more statements for the page
+    attempt = client.post(f"/api/training/papers/{paper['id']}/attempts", headers=trainee_headers).json
+    client.post(f"/api/training/attempts/{attempt['id']}/submit", headers=trainee_headers, json={"answers": []})
+    statements.clear()
+    again = client.get(f"/api/training/papers/{paper['id']}/item-statistics", headers=headers).json
+    assert again["attempts"] == 5 and len(statements) == asked
 
 
 def test_statistics_are_for_trainers_only(client, make):

@@ -167,9 +167,19 @@ class Courses(MethodView):
                     "training_course", *TRAINING_STAFF)
 
 
+class CourseUpdateSchema(Schema):
+    title = fields.String(validate=validate.Length(min=1, max=128))
+    category = fields.String(metadata={"description": "学时类别代码（已有人员完成后不能改）"})
+    credit_hours = fields.Decimal(**HOURS, metadata={"description": "学时（已有人员完成后不能改）"})
+    teacher_id = Id(allow_none=True)
+    description = fields.String(allow_none=True)
+
+
 @blp.route("/courses/<int:course_id>", endpoint="course")
 class CourseById(MethodView):
     get = detail(blp, CourseSchema, "课程详情", visible(Course, "课程"))
+    patch = change(blp, CourseUpdateSchema, CourseSchema, "修改课程（已有人员完成后，学时类别和学时不能改）",
+                   operations.update_course, "training_course", *TRAINING_STAFF)
 
 
 @blp.route("/courses/<int:course_id>/materials", endpoint="course_materials")

@@ -170,12 +170,35 @@ class SubmitSchema(Schema):
     answers = fields.List(fields.Nested(AnswerSchema), load_default=list, validate=validate.Length(max=500))
 
 
+class DistractorSchema(Schema):
+    option = fields.String(metadata={"description": "选项（A、B…；判断题为“对”“错”）"})
+    text = fields.String()
+    chosen = fields.Integer(metadata={"description": "选它的答卷数"})
+
+
 class ItemStatisticSchema(Schema):
     question_id = fields.Integer()
+    stem = fields.String()
+    kind_name = fields.String()
     attempts = fields.Integer()
+    answered = fields.Integer(metadata={"description": "作答了该题的答卷数"})
+    correct_rate = fields.Decimal(as_string=True, allow_none=True,
+                                  metadata={"description": "答对率（得满分的答卷占比）"})
+    top_distractor = fields.Nested(DistractorSchema, allow_none=True,
+                                   metadata={"description": "被选最多的错误选项（选择题）"})
     facility = fields.Decimal(as_string=True, allow_none=True, metadata={"description": "难度系数（平均得分率）"})
     discrimination = fields.Decimal(as_string=True, allow_none=True,
                                     metadata={"description": "区分度 D = 高分组得分率 − 低分组得分率（各 27%）"})
+
+
+class PaperResultSchema(Schema):
+    attempt_id = fields.Integer()
+    officer_name = fields.String()
+    number = fields.Integer(metadata={"description": "第几次作答"})
+    score = fields.Decimal(as_string=True, allow_none=True)
+    max_score = fields.Decimal(as_string=True)
+    passed = fields.Boolean(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
 
 
 class ItemStatisticsSchema(Schema):
@@ -183,6 +206,7 @@ class ItemStatisticsSchema(Schema):
     attempts = fields.Integer()
     group_size = fields.Integer()
     items = fields.List(fields.Nested(ItemStatisticSchema))
+    results = fields.List(fields.Nested(PaperResultSchema), metadata={"description": "已交卷的成绩，高分在前"})
 
 
 @blp.route("/banks", endpoint="banks")
@@ -264,7 +288,8 @@ class PaperAttempts(MethodView):
 
 @blp.route("/papers/<int:paper_id>/item-statistics", endpoint="paper_item_statistics")
 class PaperItemStatistics(MethodView):
-    get = detail(blp, ItemStatisticsSchema, "题目分析：难度系数与区分度", stats.item_statistics, *TRAINING_STAFF)
+    get = detail(blp, ItemStatisticsSchema, "题目分析：作答数、答对率、最多被选的干扰项、难度系数与区分度；成绩",
+                 stats.item_statistics, *TRAINING_STAFF)
 
 
 @blp.route("/attempts", endpoint="attempts")

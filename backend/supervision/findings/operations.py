@@ -169,6 +169,17 @@ def _due_at(rectify_by: date) -> datetime:
     return datetime.combine(rectify_by + timedelta(days=1), time(), LOCAL_TZ)
 
 
+def _refuse_second_notice(finding: Finding, kind: NoticeKind) -> None:
+    """One notice of a kind per finding (a 督办通知单 may still follow a 告知单 on it); the finding's row lock
+    keeps two supervisors issuing at the same moment from both getting through."""
+    session.execute(select(Finding.id).where(Finding.id == finding.id).with_for_update())
+    number = session.scalar(select(Notice.number).where(Notice.finding_id == finding.id, Notice.kind == kind))
+    if number is not None:
+        raise Conflict(f"该督察记录已制发过{NOTICE_NAMES[kind]}（{number}），不能重复制发",
+                       code="finding_already_noticed",
+                       errors={"finding_id": [f"已制发{NOTICE_NAMES[kind]} {number}。"]})
+
+
 def issue_notice(actor: Officer, *, kind: NoticeKind, problem: str, requirement: str, rectify_by: date,
                  officer_id: int | None = None, squad_id: int | None = None, finding_id: int | None = None,
                  now: datetime | None = None) -> Notice:
@@ -179,6 +190,7 @@ def issue_notice(actor: Officer, *, kind: NoticeKind, problem: str, requirement:
     finding = None
     if finding_id is not None:
         finding = queries.get_finding(finding_id, actor)
+        _refuse_second_notice(finding, kind)
         if officer_id is None and squad_id is None:  # to whom the finding names (letters: its squad)
             to_officer = finding.officer_id is not None and kind not in SQUAD_ONLY_KINDS
             officer_id, squad_id = (finding.officer_id, None) if to_officer else (None, finding.squad_id)

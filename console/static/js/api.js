@@ -6,7 +6,7 @@ export class ApiError extends Error {
   constructor(status, body) {
     super(body.message || "请求失败");
     this.status = status;
-    this.code = body.code;
+    this.code = body.error;  // the machine code of the refusal
     this.errors = body.errors || {};
   }
 }

@@ -171,6 +171,13 @@ def test_the_administrator_drags_a_shift_to_another_day_and_hands_it_over_by_key
     assert (moved.officer_id, moved.day.isoformat()) == (officer_id("JA1003"), wednesday)
     session.rollback()
     desk.shot("roster-6-dragged")
+    thursday = (next_monday + timedelta(days=3)).isoformat()
+    office.locator(f'td[data-day="{thursday}"] input').fill("JA1003")
+    office.locator(f'td[data-day="{thursday}"] input').press("Enter")
+    expect(page.locator("#notice")).to_have_text("已排 1 个班次")
+    office.locator(f'td[data-day="{wednesday}"] .chip').drag_to(office.locator(f'td[data-day="{thursday}"]'))
+    expect(office.locator(f'td[data-day="{thursday}"] .error')).to_contain_text("同一人的班次不能重叠")  # refused
+    expect(office.locator(f'td[data-day="{wednesday}"] .chip')).to_contain_text("王强")  # where it was
 
     edit = page.get_by_role("button", name="调整 王强 周三 值班班次")
     edit.focus()
@@ -194,7 +201,8 @@ def test_the_administrator_drags_a_shift_to_another_day_and_hands_it_over_by_key
     expect(editor).to_be_hidden()
     expect(page.locator("#notice")).to_have_text(f"已调整 王强 {wednesday} 的班次")
     expect(page.locator(f'#roster td[data-day="{wednesday}"] .chip.duty-office')).to_contain_text("李娜")
-    [handed] = session.scalars(select(Shift).where(Shift.duty_type == DutyType.office)).all()
+    [handed] = session.scalars(select(Shift).where(Shift.duty_type == DutyType.office,
+                                                    Shift.day == next_monday + timedelta(days=2))).all()
     assert (handed.officer_id, handed.day.isoformat(), handed.scheduled_minutes) == (
         officer_id("JA1002"), wednesday, 120)
     session.rollback()

@@ -95,6 +95,7 @@ def wechat_settings(fake: FakeWeChat) -> dict:
     return {
         "WECHAT_API_BASE_URL": f"{fake.base_url}/cgi-bin/",
         "WECHAT_OAUTH_URL": f"{fake.base_url}/connect/oauth2/authorize",
+        "WECHAT_QR_LOGIN_URL": f"{fake.base_url}/wwopen/sso/qrConnect",
         "WECHAT_CORP_ID": WECHAT_CORP_ID,
         "WECHAT_AGENT_ID": "1000002",
         "WECHAT_SECRET": WECHAT_SECRETS["agent"],

@@ -15,8 +15,9 @@ import io
 import itertools
 import threading
 from collections import Counter, defaultdict, deque
+from urllib.parse import urlencode
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify, redirect, request
 from PIL import Image
 from werkzeug.serving import make_server
 
@@ -67,6 +68,8 @@ class FakeWeChat:
             self.departments: list[dict] = []
             self.users: list[dict] = []
             self.codes: dict[str, str] = {}
+            self.qr_opened: list[dict] = []  # the query of each visit to the QR sign-in page
+            self.qr_scans: deque[str] = deque()  # the codes the next visits' scans give (none: the page waits)
             self.media: dict[str, tuple[bytes, str]] = {}
             self.invalid_users: set[str] = set()
             self.directory_ids_only = False  # user/list and department/list answer 48009 (a newer deployment)
@@ -150,6 +153,21 @@ class FakeWeChat:
                 if token not in self._tokens:
                     return self._error(42001 if token.startswith("fake-token-") else 40014)
                 return handlers[endpoint]()
+
+        @app.route("/wwopen/sso/qrConnect")
+        def qr_connect():
+            """The QR sign-in page of web apps: a scan (queued by the test) sends the browser back to
+            redirect_uri with a code and the state; with none queued the page just shows its QR code."""
+            with self._lock:
+                self.qr_opened.append(request.args.to_dict())
+                if request.args.get("appid") != self.corp_id:
+                    return Response("appid 参数错误", status=400, mimetype="text/plain")
+                if not self.qr_scans:
+                    return Response("<!doctype html><title>政务微信扫码登录</title><p>请使用政务微信扫描二维码登录",
+                                    mimetype="text/html")
+                code = self.qr_scans.popleft()
+            return redirect(f"{request.args['redirect_uri']}?" + urlencode({"code": code,
+                                                                            "state": request.args.get("state", "")}))
 
         @app.route("/connect/oauth2/authorize")
         def authorize():

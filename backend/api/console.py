@@ -19,6 +19,7 @@ from backend.duty.models import DUTY_TYPE_NAMES
 from backend.orders.models import STATUS_NAMES as ORDER_STATUS_NAMES
 from backend.org.models import ROLE_NAMES
 from backend.supervision.points.appraisal import RATING_NAMES
+from backend.wechat.login import qr_login_offered
 
 CONSOLE_DIR = ROOT / "console"
 # page name -> its title; the page's script is static/js/<name>.js
@@ -44,7 +45,8 @@ def _page(name: str) -> Response:
         order_statuses={status.value: label for status, label in ORDER_STATUS_NAMES.items()},
         duty_types={duty_type.value: label for duty_type, label in DUTY_TYPE_NAMES.items()},
         ratings=RATING_NAMES,
-        roles={role.value: label for role, label in ROLE_NAMES.items()}))
+        roles={role.value: label for role, label in ROLE_NAMES.items()},
+        wechat_qr=name == "login" and qr_login_offered()))
     response.headers["Cache-Control"] = "no-cache"
     return response
 

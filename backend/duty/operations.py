@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from backend import geo
 from backend.db import LOCAL_TZ, session
-from backend.duty.models import DutyCheck, DutyType, Post, Shift
+from backend.duty.models import DutyCheck, DutyType, Position, Post, Shift
 from backend.errors import Conflict, Invalid
 from backend.org.models import Officer, Squad
 from backend.org.roles import SQUAD_MANAGERS, require
@@ -189,8 +189,18 @@ def _changeable_shift(actor: Officer, shift_id: int) -> Shift:
 
 
 def update_shift(actor: Officer, shift_id: int, **changes) -> Shift:
-    """Change one shift (times, duty type, post) before anyone has checked in to it."""
+    """Change one shift (officer, day, times, duty type, post) before anyone has checked in to it; another
+    officer must be an active member of the shift's squad."""
     shift = _changeable_shift(actor, shift_id)
+    officer = shift.officer
+    if "officer_id" in changes:
+        officer = _roster_officer(actor, changes.pop("officer_id"))
+        if officer.squad_id != shift.squad_id:
+            raise Invalid(f"{officer.name} 不是本中队人员，班次只能换给本中队的人", code="officer_other_squad",
+                          errors={"officer_id": ["须为本中队在岗人员。"]})
+        if officer.id != shift.officer_id and session.scalar(
+                select(Position.id).where(Position.shift_id == shift.id).limit(1)) is not None:
+            raise Conflict("该班次已有巡查位置记录，不能换人", code="shift_has_track")
     local_start, local_end = shift.starts_at.astimezone(LOCAL_TZ), shift.ends_at.astimezone(LOCAL_TZ)
     day = changes.get("day", shift.day)
     start = changes.get("start", local_start.time())
@@ -199,12 +209,12 @@ def update_shift(actor: Officer, shift_id: int, **changes) -> Shift:
     duty_type = changes.get("duty_type", shift.duty_type)
     post_id = changes["post_id"] if "post_id" in changes else shift.post_id
     starts_at, ends_at = shift_times(day, start, end, ends_next_day)
-    post = _shift_post(shift.officer, duty_type, post_id)
-    _lock_officer(shift.officer)
-    other = _overlapping(shift.officer_id, starts_at, ends_at, exclude_id=shift.id)
+    post = _shift_post(officer, duty_type, post_id)
+    _lock_officer(officer)
+    other = _overlapping(officer.id, starts_at, ends_at, exclude_id=shift.id)
     if other is not None:
-        raise _overlap_conflict(shift.officer, other)
-    shift.day, shift.starts_at, shift.ends_at = day, starts_at, ends_at
+        raise _overlap_conflict(officer, other)
+    shift.officer, shift.day, shift.starts_at, shift.ends_at = officer, day, starts_at, ends_at
     shift.scheduled_minutes = int((ends_at - starts_at).total_seconds() // 60)
     shift.duty_type, shift.post = duty_type, post
     session.flush()

@@ -113,3 +113,41 @@ def attach_squad(actor: Officer, squad_id: int, *, town_id: int | None) -> Squad
     squad.town = None if town_id is None else _town_of_district(actor, town_id)
     session.flush()
     return squad
+
+
+SQUAD_NAME_MAX = 64  # the column's length
+
+
+def _squad_name(actor: Officer, name: str, squad_id: int | None = None) -> str:
+    """The name trimmed; refused when empty, too long, or another squad of the district has it."""
+    name = name.strip()
+    if not name:
+        raise Invalid("请填写中队名称", code="squad_name_required", errors={"name": ["不能为空。"]})
+    if len(name) > SQUAD_NAME_MAX:
+        raise Invalid(f"中队名称不能超过 {SQUAD_NAME_MAX} 个字", code="squad_name_too_long",
+                      errors={"name": [f"长度不能超过 {SQUAD_NAME_MAX}。"]})
+    taken = select(Squad.id).where(Squad.district_id == actor.district_id, Squad.name == name)
+    if squad_id is not None:
+        taken = taken.where(Squad.id != squad_id)
+    if session.scalar(taken) is not None:
+        raise Conflict(f"本区已有名为“{name}”的中队", code="squad_name_taken",
+                       errors={"name": ["已被本区其他中队使用。"]})
+    return name
+
+
+def create_squad(actor: Officer, *, name: str) -> Squad:
+    """A district admin adds a squad to their district."""
+    require(actor, DISTRICT_ADMINS, "只有区局管理员可以新建中队")
+    squad = Squad(district_id=actor.district_id, name=_squad_name(actor, name), active=True)
+    session.add(squad)
+    session.flush()
+    return squad
+
+
+def rename_squad(actor: Officer, squad_id: int, *, name: str) -> Squad:
+    """A district admin renames a squad of their district."""
+    require(actor, DISTRICT_ADMINS, "只有区局管理员可以修改中队")
+    squad = get_visible(Squad, squad_id, actor, what="中队")
+    squad.name = _squad_name(actor, name, squad.id)
+    session.flush()
+    return squad

@@ -14,6 +14,8 @@ DOMAIN = Domain(
             "WECHAT_API_BASE_URL", "https://qyapi.weixin.qq.com/cgi-bin/", str, "address of the government-WeChat API"
         ),
         Setting("WECHAT_OAUTH_URL", "https://open.weixin.qq.com/connect/oauth2/authorize", str, "its OAuth login page"),
+        Setting("WECHAT_QR_LOGIN_URL", "https://open.work.weixin.qq.com/wwopen/sso/qrConnect", str,
+                "its QR sign-in page for web apps (the console)"),
         Setting("WECHAT_CORP_ID", "", str, "the organisation's corp id"),
         Setting("WECHAT_AGENT_ID", "", str, "the light app's agent id"),
         Setting("WECHAT_SECRET", "", str, "the light app's secret"),

@@ -12,6 +12,7 @@ import re
 import secrets
 import time
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from sqlalchemy import select
 from wechatpy.constants import WeChatErrorCode
@@ -23,7 +24,7 @@ from backend.db import session
 from backend.errors import Unauthorized
 from backend.org.auth import issue_token
 from backend.org.models import AuthToken, Officer
-from backend.wechat.client import wechat_client, wechat_errors
+from backend.wechat.client import is_configured, wechat_client, wechat_errors
 
 _STATE = re.compile(r"[0-9a-f]{8}[0-9a-f]{16}[0-9a-f]{32}")  # issued at, nonce, signature
 
@@ -44,16 +45,32 @@ def check_state(state: str) -> None:
     """Refuse a state this service did not sign, or signed too long ago."""
     if not _STATE.fullmatch(state) or not any(hmac.compare_digest(state[24:], signature)
                                               for signature in _state_signatures(state[:24])):
-        raise Unauthorized("登录校验失败（state 不符），请重新打开应用登录", code="wechat_state_invalid")
+        raise Unauthorized("登录校验失败（state 不符），请重新登录", code="wechat_state_invalid")
     # only this service can sign a state, so a future time is no forgery, at most another server's clock
     if time.time() - int(state[:8], 16) > settings().WECHAT_OAUTH_STATE_MINUTES * 60:
-        raise Unauthorized("登录已超时（state 过期），请重新打开应用登录", code="wechat_state_expired")
+        raise Unauthorized("登录已超时（state 过期），请重新登录", code="wechat_state_expired")
 
 
 def authorize_url(redirect_uri: str) -> tuple[str, str]:
     """The OAuth link for the light app to open, and the state it carries."""
     state = new_state()
     return wechat_client().oauth.authorize_url(redirect_uri, state), state
+
+
+def qr_login_url(redirect_uri: str) -> tuple[str, str]:
+    """The QR sign-in page of a web app (the console: 扫码登录) and the state it carries; the scan brings the
+    browser back to `redirect_uri` with a code and the state, exchanged like a light app's."""
+    current = settings()
+    wechat_client()  # refused (503) unless government WeChat is set up
+    state = new_state()
+    query = urlencode({"appid": current.WECHAT_CORP_ID, "agentid": current.WECHAT_AGENT_ID,
+                       "redirect_uri": redirect_uri, "state": state})
+    return f"{current.WECHAT_QR_LOGIN_URL}?{query}", state
+
+
+def qr_login_offered() -> bool:
+    """Whether the console's sign-in page offers the QR sign-in (government WeChat set up)."""
+    return is_configured(settings())
 
 
 def wechat_userid(code: str) -> str:
@@ -63,7 +80,7 @@ def wechat_userid(code: str) -> str:
             info = wechat_client().oauth.get_user_info(code)
         except WeChatClientException as error:
             if error.errcode == WeChatErrorCode.INVALID_OAUTH_CODE.value:
-                raise Unauthorized("政务微信授权码无效或已过期，请重新打开应用", code="wechat_code_invalid") from error
+                raise Unauthorized("政务微信授权码无效或已过期，请重新登录", code="wechat_code_invalid") from error
             raise
     userid = info.get("UserId") or info.get("userid")
     if not userid:  # a visitor from outside the organisation only gets an OpenId

@@ -458,6 +458,15 @@ MATRIX: dict[tuple[str, str], Endpoint] = with_observers({
         "- 403 403 403",
         body={"duty_type": "standby"},
     ),
+    ("PATCH", "/api/org/squads/<int:squad_id>"): E(
+        squad_ids,
+        "403 403 403 403",
+        "403 403 403 403",
+        "- 200 200 404",
+        "- 403 403 403",
+        "- 403 403 403",
+        body=lambda ids: {"name": f"矩阵中队 {ids['squad_id']}"},
+    ),
     ("PATCH", "/api/org/officers/<int:officer_id>"): E(
         officer_ids,
         "403 403 403 403",

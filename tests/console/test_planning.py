@@ -139,7 +139,7 @@ def test_the_administrator_downloads_an_offices_qr_code_and_rotates_it(desk):
     desk.arrive("/console/admin", "JA0001")
     expect(page.locator("#offices tbody tr")).to_have_count(2)
     expect(page.locator("#officers tbody tr")).to_have_count(10)  # the district's people, every role
-    page.get_by_label("中队").select_option(label="南京西路街道中队")
+    page.locator("#officer-filter").get_by_label("中队").select_option(label="南京西路街道中队")
     expect(page.locator("#officers tbody tr")).to_have_count(3)
 
     office = page.locator("#offices tbody tr", has_text="JA-JAS-01")

@@ -87,6 +87,8 @@ def test_a_morning_on_duty_ends_in_exactly_the_facts_that_happened(app, client, 
                            content_type="text/xml").status_code == 200
     late_track = client.get(f"/api/duty/shifts/{shift['late']['id']}/track", headers=heads["late"]).json
     assert late_track["positions"] == 2 and late_track["track_metres"] == 150
+    assert [p["recorded_at"] for p in late_track["points"]] == sorted(p["recorded_at"] for p in late_track["points"])
+    assert len(late_track["points"]) == 2 and late_track["points"][1]["lat"] > late_track["points"][0]["lat"]
 
     submit("check-outs", "ontime", 210)
     assert submit("check-outs", "late", 180)["timing"] == "early_leave"

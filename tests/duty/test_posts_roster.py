@@ -171,3 +171,31 @@ def test_my_duty_today_lists_what_is_still_owed(client, make, squad_team):
     assert today.status_code == 200
     assert [d["owed"] for d in today.json] == [["check_in", "check_out"]]
     assert today.json[0]["shift"]["post_name"] == post.name
+
+
+def test_a_planned_shift_goes_to_another_officer_of_the_squad_only(client, make, squad_team):
+    leader, (first, second), post = squad_team
+    headers = make.headers(leader)
+    day = (MONDAY + timedelta(days=7)).isoformat()
+    [planned] = client.post("/api/duty/shifts", headers=headers, json={"shifts": [
+        {"officer_id": first.id, "day": day, "start": "08:00", "end": "12:00", "duty_type": "patrol",
+         "post_id": post.id}]}).json
+    client.post("/api/duty/shifts", headers=headers, json={"shifts": [
+        {"officer_id": second.id, "day": day, "start": "11:00", "end": "15:00", "duty_type": "standby"}]})
+
+    busy = client.patch(f"/api/duty/shifts/{planned['id']}", headers=headers, json={"officer_id": second.id})
+    assert busy.status_code == 409 and busy.json["error"] == "shift_overlap"  # the other has a shift then
+    stranger = make.officer()  # another squad's
+    other_squad = client.patch(f"/api/duty/shifts/{planned['id']}", headers=headers, json={"officer_id": stranger.id})
+    assert other_squad.status_code in (404, 422)  # out of the leader's scope: no such person for them
+    neighbour = make.officer(squad=make.squad(leader.squad.district))  # the district's, another squad's
+    admin = make.headers(make.officer(Role.district_admin, district=leader.squad.district))
+    across = client.patch(f"/api/duty/shifts/{planned['id']}", headers=admin, json={"officer_id": neighbour.id})
+    assert (across.status_code, across.json["error"], across.json["errors"]) == (
+        422, "officer_other_squad", {"officer_id": ["须为本中队在岗人员。"]})
+    moved = client.patch(f"/api/duty/shifts/{planned['id']}", headers=headers,
+                         json={"officer_id": second.id, "start": "07:00", "end": "11:00"})
+    assert moved.status_code == 200, moved.json
+    assert (moved.json["officer_id"], moved.json["officer_name"], moved.json["scheduled_minutes"]) == (
+        second.id, second.name, 240)
+    assert session.get(Shift, planned["id"]).officer_id == second.id

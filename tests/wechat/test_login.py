@@ -118,3 +118,33 @@ def test_state_of_a_stale_login_attempt_is_refused(client, make, fake_wechat, oa
 
     assert response.status_code == 401
     assert response.json["error"] == "wechat_state_expired"
+
+
+def test_the_consoles_qr_sign_in_page_names_corp_and_agent_and_its_code_signs_in_like_any(client, make, fake_wechat):
+    officer = make.officer(wechat_userid="zhangwei")
+    response = client.get("/api/auth/wechat/qr-login-url",
+                          query_string={"redirect_uri": "https://console.example.cn/console/login"})
+
+    base, query = response.json["url"].split("?")
+    assert base == f"{fake_wechat.base_url}/wwopen/sso/qrConnect"
+    assert parse_qs(query, strict_parsing=True) == {
+        "appid": ["wwfakecorp0001"], "agentid": ["1000002"],
+        "redirect_uri": ["https://console.example.cn/console/login"], "state": [response.json["state"]]}
+    fake_wechat.codes["QR-CODE"] = "zhangwei"
+    login = client.post("/api/auth/wechat", json={"code": "QR-CODE", "state": response.json["state"]})
+    assert login.status_code == 200 and login.json["officer"]["badge_no"] == officer.badge_no
+
+    bad = client.get("/api/auth/wechat/qr-login-url", query_string={"redirect_uri": "javascript:alert(1)"})
+    assert bad.status_code == 422 and "redirect_uri" in bad.json["errors"]["query"]
+
+
+def test_no_qr_sign_in_where_government_wechat_is_not_set_up(client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "WECHAT_CORP_ID", "")
+    monkeypatch.setitem(app.extensions, "wechat_clients", {})
+
+    response = client.get("/api/auth/wechat/qr-login-url", query_string={"redirect_uri": "https://c.example.cn/"})
+
+    assert (response.status_code, response.json["error"]) == (503, "wechat_not_configured")
+    assert b"wechat-qr" not in client.get("/console/login").data  # the sign-in page offers no QR button
+    monkeypatch.setitem(app.config, "WECHAT_CORP_ID", "wwfakecorp0001")
+    assert b"wechat-qr" in client.get("/console/login").data

@@ -97,6 +97,7 @@ class CopyWeekSchema(Schema):
 
 
 class ShiftUpdateSchema(Schema):
+    officer_id = Id(metadata={"description": "换给本中队的另一名在岗人员"})
     day = Date(earliest=SHIFT_EARLIEST, latest=SHIFT_LATEST, metadata={"description": "排班日"})
     start = fields.Time()
     end = fields.Time()
@@ -151,12 +152,20 @@ class DayQuerySchema(Schema):
     day = Date()
 
 
+class TrackPointSchema(Schema):
+    lat = fields.Float(metadata={"description": "纬度（GCJ-02）"})
+    lng = fields.Float(metadata={"description": "经度（GCJ-02）"})
+    recorded_at = fields.AwareDateTime()
+    inside = fields.Boolean(allow_none=True, metadata={"description": "是否在点位围栏内（无点位的班次为空）"})
+
+
 class TrackSchema(Schema):
     shift_id = fields.Integer()
     positions = fields.Integer(metadata={"description": "位置点数"})
     track_metres = fields.Integer(metadata={"description": "轨迹长度，米"})
     inside_seconds = fields.Integer(metadata={"description": "在责任区内的时间，秒"})
     presence_ratio = fields.Float(allow_none=True, metadata={"description": "固守岗在岗率（0–1）"})
+    points = fields.List(fields.Nested(TrackPointSchema), metadata={"description": "轨迹各点，按时间先后"})
 
 
 class FactsQuerySchema(Schema):
@@ -231,8 +240,8 @@ class CopyWeek(MethodView):
 @blp.route("/shifts/<int:shift_id>", endpoint="shift")
 class ShiftById(MethodView):
     get = detail(blp, ShiftSchema, "班次详情", visible(Shift, "班次"))
-    patch = change(blp, ShiftUpdateSchema, ShiftSchema, "调整一个班次（签到前）", operations.update_shift, "duty_shift",
-                   *SQUAD_MANAGERS)
+    patch = change(blp, ShiftUpdateSchema, ShiftSchema, "调整一个班次（签到前）：换人、换日、改时间、勤务类型或点位",
+                   operations.update_shift, "duty_shift", *SQUAD_MANAGERS)
     delete = change(blp, None, None, "删除一个班次（签到前）", operations.delete_shift, "duty_shift", *SQUAD_MANAGERS,
                     status=204)
 

@@ -98,6 +98,11 @@ class CommunityOfficeSchema(Schema):
     coord_system = fields.String(metadata={"example": "gcj02"})
 
 
+class SquadNameSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(max=1000),
+                         metadata={"description": "中队名称（本区内不重名，至多 64 字）", "example": "曹家渡街道中队"})
+
+
 class SquadFilterSchema(Schema):
     squad_id = Id()
 
@@ -129,6 +134,14 @@ class OfficerById(MethodView):
 class Squads(MethodView):
     get = method(blp, lambda: session.scalars(queries.squads(current_actor())).all(), "中队列表（数据权限内）",
                  SquadSchema(many=True))
+    post = creation(blp, SquadNameSchema, SquadSchema, "新建中队（区局管理员）", operations.create_squad, "squad",
+                    *DISTRICT_ADMINS, alt_responses=((409, "本区已有同名中队"),))
+
+
+@blp.route("/squads/<int:squad_id>", endpoint="squad")
+class SquadById(MethodView):
+    patch = change(blp, SquadNameSchema, SquadSchema, "中队改名（区局管理员）", operations.rename_squad, "squad",
+                   *DISTRICT_ADMINS, alt_responses=((409, "本区已有同名中队"),))
 
 
 @blp.route("/districts", endpoint="districts")

@@ -115,6 +115,19 @@ class WeChatAuthorizeUrl(MethodView):
         return {"url": url, "state": state}
 
 
+@blp.route("/auth/wechat/qr-login-url", endpoint="qr_login_url")
+class WeChatQrLoginUrl(MethodView):
+    @blp.arguments(AuthorizeUrlQuerySchema, location="query")
+    @blp.response(200, AuthorizeUrlSchema)
+    @blp.alt_response(503, description="政务微信尚未配置")
+    def get(self, query):
+        """政务微信扫码登录页地址（管理端网页用）
+
+        扫码后浏览器带 code 与 state 回到 redirect_uri，再以 POST /api/auth/wechat 换令牌（与轻应用相同）。"""
+        url, state = login.qr_login_url(query["redirect_uri"])
+        return {"url": url, "state": state}
+
+
 @blp.route("/wechat/jssdk-config", endpoint="jssdk_config")
 class JssdkConfig(MethodView):
     @auth_required(blp)

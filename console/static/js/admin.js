@@ -1,4 +1,4 @@
-import { api, cell, download, notice, showErrors, signedIn } from "./api.js";
+import { api, cell, clearErrors, download, notice, showErrors, signedIn } from "./api.js";
 
 const filter = document.getElementById("officer-filter");
 let officers = [];
@@ -44,6 +44,55 @@ function qrForm(office) {
   return form;
 }
 
+// A squad's row: its name in a field to rename it in place (Enter saves), the API's refusal beside it.
+function squadRow(body, squad) {
+  const tr = body.insertRow();
+  const form = document.getElementById("squad-template").content.firstElementChild.cloneNode(true);
+  form.id = "squad-" + squad.id;
+  form.elements.name.value = squad.name;
+  form.elements.name.setAttribute("aria-label", `中队“${squad.name}”的名称`);
+  form.elements[1].setAttribute("aria-label", `保存“${squad.name}”的新名称`);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    try {
+      const renamed = await api("PATCH", `/api/org/squads/${squad.id}`, { body: { name: form.elements.name.value } });
+      notice(`中队“${squad.name}”已改名为“${renamed.name}”`);
+      squad.name = squadNames[squad.id] = renamed.name;
+      form.elements.name.value = renamed.name;
+      showSquadOptions();
+      showOfficers();
+    } catch (error) {
+      showErrors(form, error);
+    }
+  });
+  cell(tr, "").append(form);
+  cell(tr, squad.active ? "在用" : "停用");
+}
+
+function showSquadOptions() {
+  const chosen = filter.squad_id.value;
+  filter.squad_id.replaceChildren(filter.squad_id.options[0],
+                                  ...Object.entries(squadNames).map(([id, name]) => new Option(name, id)));
+  filter.squad_id.value = chosen;
+}
+
+const squadForm = document.getElementById("squad-form");
+squadForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  clearErrors(squadForm);
+  try {
+    const squad = await api("POST", "/api/org/squads", { body: { name: squadForm.elements.name.value } });
+    squadNames[squad.id] = squad.name;
+    squadRow(document.querySelector("#squads tbody"), squad);
+    showSquadOptions();
+    squadForm.reset();
+    notice(`已新建中队“${squad.name}”`);
+  } catch (error) {
+    showErrors(squadForm, error);
+  }
+});
+
 filter.addEventListener("change", showOfficers);
 filter.addEventListener("submit", (event) => event.preventDefault());
 
@@ -55,7 +104,9 @@ if (await signedIn()) {
   ]);
   officers = people;
   squadNames = Object.fromEntries(squads.map((squad) => [squad.id, squad.name]));
-  filter.squad_id.append(...squads.map((squad) => new Option(squad.name, squad.id)));
+  showSquadOptions();
+  const squadBody = document.querySelector("#squads tbody");
+  for (const squad of squads) squadRow(squadBody, squad);
   const body = document.querySelector("#offices tbody");
   for (const office of offices) {
     const tr = body.insertRow();

@@ -41,9 +41,29 @@ export function restoreDrafts() {
     if (!form) continue;
     for (const [name, value] of Object.entries(values)) {
       const field = form.elements[name];
-      if (field && !["password", "checkbox", "file"].includes(field.type)) field.value = value;
+      if (field?.tagName === "SELECT") restoreChoice(field, value);
+      else if (field && !["password", "checkbox", "file"].includes(field.type)) field.value = value;
     }
+    for (const box of form.querySelectorAll("input[type=checkbox][name]")) box.checked = box.name in values;
   }
+}
+
+// A dropdown's choice comes back when its option is there: most lists arrive from the API after the page has
+// set its default, so the choice waits for the option (a few seconds at most) and then tells the page, as a
+// person's choice would (a "change" event: the page loads what depends on it).
+function restoreChoice(select, value) {
+  const choose = (later) => {
+    if (![...select.options].some((option) => option.value === value)) return false;
+    if (select.value !== value) {
+      select.value = value;
+      if (later) select.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+    return true;
+  };
+  if (choose(false)) return;
+  const watch = new MutationObserver(() => { if (choose(true)) watch.disconnect(); });
+  watch.observe(select, { childList: true });
+  setTimeout(() => watch.disconnect(), 10000);
 }
 
 export async function api(method, path, { body, headers = {}, full = false } = {}) {

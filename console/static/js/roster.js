@@ -62,7 +62,19 @@ function render() {
       for (const shift of slot.shifts.filter((s) => s.day === day)) {
         const chip = document.createElement("span");
         chip.className = "chip duty-" + shift.duty_type;
-        chip.textContent = shift.officer_name;
+        chip.draggable = true;  // dropped on another day or row: the shift moves there
+        chip.dataset.shift = shift.id;
+        chip.addEventListener("dragstart", (event) => {
+          event.dataTransfer.setData("text/plain", String(shift.id));
+          event.dataTransfer.effectAllowed = "move";
+        });
+        const edit = document.createElement("button");
+        edit.type = "button";
+        edit.className = "edit";
+        edit.textContent = shift.officer_name;
+        edit.setAttribute("aria-label", `调整 ${shift.officer_name} 周${DAYS[n]} ${DUTY[shift.duty_type]}班次`);
+        edit.addEventListener("click", () => openEditor(shift, slotError));
+        chip.append(edit);
         const remove = document.createElement("button");
         remove.type = "button";
         remove.className = "remove";
@@ -72,6 +84,17 @@ function render() {
         chip.append(remove);
         td.append(chip);
       }
+      td.addEventListener("dragover", (event) => {
+        if (event.dataTransfer.types.includes("text/plain")) event.preventDefault();
+      });
+      td.addEventListener("drop", (event) => {
+        event.preventDefault();
+        const shift = slotShifts().find((s) => String(s.id) === event.dataTransfer.getData("text/plain"));
+        if (shift && (shift.day !== day || slotKey(slotOf(shift)) !== slotKey(slot))) {
+          moveShift(shift, { day, start: slot.start, end: slot.end, ends_next_day: slot.ends_next_day,
+                             duty_type: slot.duty_type, post_id: slot.post_id ?? null }, slotError);
+        }
+      });
       const input = document.createElement("input");
       input.setAttribute("list", "squad-officers");
       input.setAttribute("aria-label", `${DUTY[slot.duty_type]} ${slot.start} 周${DAYS[n]} 加排队员`);
@@ -81,6 +104,65 @@ function render() {
     });
   });
 }
+
+const slotShifts = () => [...slots.values()].flatMap((slot) => slot.shifts);
+
+// A shift changed in place (dragged to another cell, or edited): the API's refusal shown where it was dropped.
+async function moveShift(shift, changes, slotError) {
+  slotError.textContent = "";
+  try {
+    await api("PATCH", `/api/duty/shifts/${shift.id}`, { body: changes });
+  } catch (error) {
+    slotError.textContent = error.message;
+    return false;
+  }
+  notice(`已调整 ${shift.officer_name} ${shift.day} 的班次`);
+  await load();
+  return true;
+}
+
+// The shift's editor (by keyboard as well): officer, day and times; Esc closes it unchanged.
+const editor = document.getElementById("shift-editor");
+const editForm = document.getElementById("shift-form");
+let editing = null;
+
+function openEditor(shift, slotError) {
+  editing = { shift, slotError };
+  clearErrors(editForm);
+  const slot = slotOf(shift);
+  const officer = officers.find((o) => o.id === shift.officer_id);
+  editForm.officer.value = officer ? `${officer.name}（${officer.badge_no}）` : shift.officer_name;
+  editForm.day.value = shift.day;
+  editForm.start.value = slot.start;
+  editForm.end.value = slot.end;
+  editForm.ends_next_day.checked = slot.ends_next_day;
+  document.getElementById("shift-editor-title").textContent = `调整 ${shift.officer_name} ${shift.day} 的${DUTY[shift.duty_type]}班次`;
+  editor.showModal();
+  editForm.officer.focus();
+}
+
+editForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  clearErrors(editForm);
+  const officer = officerFor(editForm.officer.value);
+  if (!officer) {
+    showErrors(editForm, new ApiError(422, { message: "", errors: { officer_id: "本中队没有这名队员" } }));
+    return;
+  }
+  const { shift } = editing;
+  try {
+    await api("PATCH", `/api/duty/shifts/${shift.id}`, { body: {
+      officer_id: officer.id, day: editForm.day.value, start: editForm.start.value, end: editForm.end.value,
+      ends_next_day: editForm.ends_next_day.checked } });
+  } catch (error) {
+    showErrors(editForm, error);
+    return;
+  }
+  editor.close();
+  notice(`已调整 ${shift.officer_name} ${shift.day} 的班次`);
+  await load();
+});
+document.getElementById("shift-cancel").addEventListener("click", () => editor.close());
 
 // A planned shift taken off the roster (the API refuses once someone has checked in to it: shown in its cell).
 async function removeShift(shift, slotError) {
@@ -95,21 +177,29 @@ async function removeShift(shift, slotError) {
   await load();
 }
 
+let loading = 0;  // the latest load: an earlier one answering later (another squad, another week) is dropped
+
 async function load() {
   clearErrors(filter);
   const days = week();
   const squadId = filter.squad_id.value;
-  let shifts;
+  const mine = ++loading;
+  // another week than this one in the address: a reload, or a return from sign-in, shows the same week
+  history.replaceState(null, "", location.pathname + (days[0] === monday(today()) ? "" : `?week=${days[0]}`));
+  let answers;
   try {
-    [officers, posts, shifts] = await Promise.all([
+    answers = await Promise.all([
       api("GET", `/api/org/officers?squad_id=${squadId}&active=true&page_size=100`),
       api("GET", `/api/duty/posts?squad_id=${squadId}&active=true&page_size=100`),
       api("GET", `/api/duty/shifts?squad_id=${squadId}&day_from=${days[0]}&day_to=${days[6]}&page_size=100`),
     ]);
   } catch (error) {
-    showErrors(filter, error);
+    if (mine === loading) showErrors(filter, error);
     return;
   }
+  if (mine !== loading || answers.includes(undefined)) return;  // a later load, or on the way to sign-in
+  let shifts;
+  [officers, posts, shifts] = answers;
   document.getElementById("squad-officers").replaceChildren(
     ...officers.map((o) => new Option(`${o.name}（${o.badge_no}）`)));
   slotForm.post_id.replaceChildren(slotForm.post_id.options[0], ...posts.map((post) => new Option(post.name, post.id)));

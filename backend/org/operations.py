@@ -10,6 +10,7 @@ from backend.org.models import ROLE_NAMES, Officer, Role, Squad, Town
 from backend.org.roles import (
     ACCOUNT_ADMINS,
     CITY_STAFF,
+    DISTRICT_ADMINS,
     DISTRICT_ROLES,
     SQUAD_MEMBERS,
     TOWN_MANAGERS,

@@ -11,7 +11,7 @@ from alembic import op
 import backend.db  # noqa: F401  (shared column types)
 
 revision: str = "0120"
-down_revision: str | Sequence[str] | None = "0100"
+down_revision: str | Sequence[str] | None = "0110"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -11,7 +11,7 @@ from backend.api.views import change, creation, detail, method, visible
 from backend.db import session
 from backend.org import operations, queries
 from backend.org.models import ROLE_NAMES, CommunityOffice, Officer, Role, Town
-from backend.org.roles import ACCOUNT_ADMINS, TOWN_MANAGERS
+from backend.org.roles import ACCOUNT_ADMINS, DISTRICT_ADMINS, TOWN_MANAGERS
 
 blp = Blueprint("org", __name__, url_prefix="/api/org", description="组织与人员")
 

@@ -157,6 +157,7 @@ OBSERVER_EXCEPTIONS: dict[tuple[str, str], tuple[str, str]] = {
                      ("GET", "/api/orders/<int:order_id>/suggestions"),
                      ("GET", "/api/nonsite/alerts/<int:alert_id>"),
                      ("GET", "/api/nonsite/cases/<int:case_id>"),
+                     ("GET", "/api/nonsite/cases/<int:case_id>/archive"),
                      ("GET", "/api/nonsite/documents/<int:document_id>/pdf"),
                      ("GET", "/api/outbox/messages/<int:message_id>"),
                      ("GET", "/api/training/banks/<int:bank_id>/questions"),

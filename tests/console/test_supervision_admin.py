@@ -137,14 +137,14 @@ def test_the_supervisor_returns_a_rectification_accepts_the_next_and_issues_and_
 def test_the_administrator_changes_a_role_deactivates_and_adds_a_rule_version(desk, committed_app):
     page = desk.page
     desk.arrive("/console/staff", "JA0001")
-    expect(page.locator("#officers tbody tr")).to_have_count(10)
+    expect(page.locator("#officers tbody tr")).to_have_count(12)  # the district's people, the two 街镇 leaders among them
     expect(page.locator("#rules tbody tr").first).to_be_visible()
     desk.shot("admin-1-staff")
 
     wang = page.locator('#officers tr[data-badge="JA1003"]')
     wang.get_by_label("王强的角色").select_option("district_admin")  # a squad's man cannot be district staff
     wang.get_by_role("button", name="改角色").click()
-    expect(wang.locator('[data-error-for="_form"]')).to_contain_text("区局人员不属于中队")
+    expect(wang.locator('[data-error-for="_form"]')).to_contain_text("不属于中队，请不要填写中队")
     expect(wang.get_by_label("王强的角色")).to_have_value("district_admin")
     wang.get_by_label("王强的角色").select_option("squad_leader")
     wang.get_by_label("王强的角色").press("Tab")

@@ -138,7 +138,7 @@ def test_the_administrator_downloads_an_offices_qr_code_and_rotates_it(desk):
     page = desk.page
     desk.arrive("/console/admin", "JA0001")
     expect(page.locator("#offices tbody tr")).to_have_count(2)
-    expect(page.locator("#officers tbody tr")).to_have_count(12)  # the district's people, every role (two 街镇 leaders among them)
+    expect(page.locator("#officers tbody tr")).to_have_count(12)  # every role, two 街镇 leaders too
     page.locator("#officer-filter").get_by_label("中队").select_option(label="南京西路街道中队")
     expect(page.locator("#officers tbody tr")).to_have_count(3)
 

@@ -137,7 +137,7 @@ def test_the_supervisor_returns_a_rectification_accepts_the_next_and_issues_and_
 def test_the_administrator_changes_a_role_deactivates_and_adds_a_rule_version(desk, committed_app):
     page = desk.page
     desk.arrive("/console/staff", "JA0001")
-    expect(page.locator("#officers tbody tr")).to_have_count(12)  # the district's people, the two 街镇 leaders among them
+    expect(page.locator("#officers tbody tr")).to_have_count(12)  # every role, two 街镇 leaders too
     expect(page.locator("#rules tbody tr").first).to_be_visible()
     desk.shot("admin-1-staff")
 

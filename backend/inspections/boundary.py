@@ -3,14 +3,15 @@ regulated object registered, updated or imported are checked. Until a district s
 checked (a point outside is a typo or swapped columns)."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from backend import geo
 from backend.db import session, utcnow
 from backend.errors import Invalid, NotFound
-from backend.inspections.models import DistrictBoundary
+from backend.inspections.models import DistrictBoundary, RegulatedObject
 from backend.org.models import Officer
 from backend.org.roles import DISTRICT_ADMINS, require
+from backend.org.scope import scoped
 
 # Shanghai's extent (30°40′–31°53′ N, 120°52′–122°12′ E, Chongming and the islands included), a little wider.
 SHANGHAI_LAT, SHANGHAI_LNG = (30.60, 31.95), (120.80, 122.30)
@@ -63,7 +64,45 @@ def set_boundary(actor: Officer, *, points: list[dict], coord_system: str = geo.
     found.note, found.example = note.strip(), example
     found.created_by_id, found.created_at = actor.id, utcnow()
     session.flush()
+    _flag_outside(actor.district_id, geo.Area(found.points))
     return found
+
+
+def _flag_outside(district_id: int, fence: geo.Area | None) -> None:
+    """Flag the district's objects whose coordinates lie outside `fence` (None: no boundary, none is outside), and
+    unflag the others: one pass over the objects' coordinates, the flags written only where they change."""
+    placed = session.execute(select(RegulatedObject.id, RegulatedObject.lat, RegulatedObject.lng,
+                                    RegulatedObject.outside_boundary).where(
+        RegulatedObject.district_id == district_id, RegulatedObject.lat.is_not(None)))
+    changed = {True: [], False: []}
+    for object_id, lat, lng, flagged in placed:
+        outside = fence is not None and not fence.covers(geo.LatLng(lat, lng))
+        if outside != flagged:
+            changed[outside].append(object_id)
+    for outside, ids in changed.items():
+        for start in range(0, len(ids), 5_000):
+            session.execute(update(RegulatedObject).where(RegulatedObject.id.in_(ids[start:start + 5_000]))
+                            .values(outside_boundary=outside).execution_options(synchronize_session=False))
+    session.flush()
+
+
+def objects_outside(actor: Officer) -> int:
+    """How many objects `actor` sees are flagged outside the boundary."""
+    return session.scalar(select(func.count()).select_from(
+        scoped(RegulatedObject, actor).where(RegulatedObject.outside_boundary.is_(True)).subquery()))
+
+
+def remove_boundary(actor: Officer) -> int:
+    """Remove the district's boundary (only Shanghai's extent is checked again) and clear the objects' flags; the
+    removed boundary's id."""
+    require(actor, DISTRICT_ADMINS, "只有区局管理员可以删除区界")
+    found = district_boundary(actor)
+    session.delete(found)
+    session.flush()
+    session.execute(update(RegulatedObject).where(RegulatedObject.district_id == actor.district_id,
+                                                  RegulatedObject.outside_boundary.is_(True))
+                    .values(outside_boundary=False).execution_options(synchronize_session=False))
+    return found.id
 
 
 def district_boundary(actor: Officer) -> DistrictBoundary:

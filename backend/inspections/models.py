@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -65,6 +66,9 @@ class RegulatedObject(Base):
     squad_id: Mapped[int] = mapped_column(ForeignKey("squad.id"), index=True)
     grid_cell: Mapped[str | None] = mapped_column(String(32))
     grade: Mapped[Grade] = mapped_column(GRADE_COLUMN, index=True)
+    # its coordinates lay outside the district's boundary when that was set (boundary.py); cleared when it is moved
+    # inside or the boundary is removed
+    outside_boundary: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -118,7 +122,8 @@ class InspectorEntry(DistrictRecord, Authored, Base):
 
 class DistrictBoundary(DistrictRecord, Authored, Base):
     """A district's boundary (区界) as its administrator set it: a polygon in GCJ-02; an object's coordinates outside
-    it are refused (without one, only Shanghai's extent is checked). Set again, it is replaced (and audited)."""
+    it are refused (without one, only Shanghai's extent is checked), and objects already outside when it is set are
+    flagged. Set again, it is replaced (and audited); removed, the flags are cleared."""
 
     __tablename__ = "inspection_district_boundary"
     __table_args__ = (UniqueConstraint("district_id"),)

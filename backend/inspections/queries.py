@@ -21,8 +21,10 @@ from backend.org.scope import scoped, visible
 
 
 def objects(actor: Officer, *, kind_id: int | None = None, squad_id: int | None = None,
-            q: str | None = None) -> Select:
+            q: str | None = None, outside_boundary: bool | None = None) -> Select:
     stmt = scoped(RegulatedObject, actor).order_by(RegulatedObject.id)
+    if outside_boundary is not None:
+        stmt = stmt.where(RegulatedObject.outside_boundary.is_(outside_boundary))
     if kind_id is not None:
         stmt = stmt.where(RegulatedObject.kind_id == kind_id)
     if squad_id is not None:

@@ -150,7 +150,7 @@ def _checked(actor: Officer, *, kind: ObjectKind, name: str, credit_code: str, l
     return dict(kind_id=kind.id, name=name, credit_code=normalize_credit_code(credit_code),
                 licence_numbers=licences, address=address, lat=point and point.lat, lng=point and point.lng,
                 contact_encrypted=encrypted, contact_masked=masked, squad_id=_squad(actor, squad).id,
-                grid_cell=(grid_cell or "").strip()[:32] or None)
+                grid_cell=(grid_cell or "").strip()[:32] or None, outside_boundary=False)  # checked: inside
 
 
 def _holder_of(actor: Officer, credit_code: str) -> RegulatedObject | None:

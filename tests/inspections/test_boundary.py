@@ -136,3 +136,49 @@ def test_the_demo_district_has_an_example_boundary_labelled_so(client, make):
     places += [(lat, lng) for posts in POSTS.values() for _name, lat, lng, _radius in posts]
     assert places and all(outline.covers(geo.LatLng(lat, lng)) for lat, lng in places)
     assert not outline.covers(geo.LatLng(*PUDONG))
+
+
+def _listed(client, headers, **query):
+    response = client.get("/api/inspections/objects", headers=headers, query_string=query)
+    assert response.status_code == 200, response.json
+    return [item["id"] for item in response.json]
+
+
+def test_objects_already_outside_are_flagged_when_the_boundary_is_set_and_unflagged_when_it_goes(
+        client, make, world):  # noqa: F811
+    admin, leader = make.headers(world["admin"]), make.headers(world["leader"])
+    pudong = client.post("/api/inspections/objects", headers=admin,
+                         json=_object(world["squad"], credit_code=SHANGHAI, lat=PUDONG[0], lng=PUDONG[1])).json
+    inside = client.post("/api/inspections/objects", headers=admin, json=_object(world["squad"])).json
+    nowhere = client.post("/api/inspections/objects", headers=admin,
+                          json=_object(world["squad"], credit_code=TENCENT, lat=None, lng=None)).json
+    assert pudong["outside_boundary"] is False
+
+    done = _set(client, admin, SQUARE)
+    assert (done.status_code, done.json["objects_outside"]) == (200, 1)
+    assert client.get("/api/inspections/boundary", headers=leader).json["objects_outside"] == 1
+    assert _listed(client, leader, outside_boundary="true") == [pudong["id"]]
+    assert _listed(client, leader, outside_boundary="false") == [inside["id"], nowhere["id"]]
+    assert client.get(f"/api/inspections/objects/{pudong['id']}", headers=admin).json["outside_boundary"] is True
+
+    # moved inside: unflagged
+    moved = client.put(f"/api/inspections/objects/{pudong['id']}", headers=admin,
+                       json=_object(world["squad"], credit_code=SHANGHAI, lat=31.23, lng=121.46))
+    assert (moved.status_code, moved.json["outside_boundary"]) == (200, False)
+    assert client.get("/api/inspections/boundary", headers=admin).json["objects_outside"] == 0
+
+    # removed: a leader may not; then only Shanghai's extent is checked, so the object may go back to Pudong
+    assert client.delete("/api/inspections/boundary", headers=leader).status_code == 403
+    assert client.delete("/api/inspections/boundary", headers=admin).status_code == 204
+    assert client.get("/api/inspections/boundary", headers=admin).status_code == 404
+    back = client.put(f"/api/inspections/objects/{pudong['id']}", headers=admin,
+                      json=_object(world["squad"], credit_code=SHANGHAI, lat=PUDONG[0], lng=PUDONG[1]))
+    assert back.status_code == 200, back.json
+    # set again: flags re-computed; removed again: flags cleared
+    assert _set(client, admin, SQUARE).json["objects_outside"] == 1
+    assert _listed(client, admin, outside_boundary="true") == [pudong["id"]]
+    assert client.delete("/api/inspections/boundary", headers=admin).status_code == 204
+    assert _listed(client, admin, outside_boundary="true") == []
+    again = client.delete("/api/inspections/boundary", headers=admin)
+    assert (again.status_code, again.json["error"]) == (404, "boundary_not_set")
+    assert "尚未设定区界" in again.json["message"]

@@ -82,6 +82,8 @@ class ObjectSchema(Schema):
     grid_cell = fields.String(allow_none=True)
     grade = fields.Enum(Grade)
     grade_name = Text(lambda o: GRADE_NAMES[o.grade])
+    outside_boundary = fields.Boolean(metadata={
+        "description": "true：设定区界时其坐标在区界外（请核对坐标或管辖；移入区界内后自动取消）"})
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 
@@ -160,6 +162,7 @@ class ObjectFilterSchema(Schema):
     kind_id = fields.Integer()
     squad_id = fields.Integer()
     q = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "名称、地址或信用代码中包含"})
+    outside_boundary = fields.Boolean(metadata={"description": "true：只列区界外的对象；false：只列区界内或无坐标的"})
 
 
 class ObjectImportFileSchema(Schema):
@@ -262,6 +265,8 @@ class BoundarySchema(Schema):
     example = fields.Boolean(metadata={"description": "true：示例边界（演示数据），不是本区真实的行政区界"})
     created_by_id = fields.Integer(metadata={"description": "设定人"})
     created_at = fields.DateTime(metadata={"description": "设定时间"})
+    objects_outside = fields.Function(lambda b: boundary.objects_outside(current_actor()), metadata={
+        "description": "坐标在区界外的检查对象数（您可见的范围内；列表用 outside_boundary=true 筛选）"})
 
 
 def _set_boundary(body):
@@ -270,9 +275,16 @@ def _set_boundary(body):
     return found
 
 
+def _remove_boundary():
+    audit_object("inspection_district_boundary", boundary.remove_boundary(current_actor()))
+
+
 @blp.route("/boundary", endpoint="boundary")
 class Boundary(MethodView):
     get = detail(blp, BoundarySchema, "本区区界（检查对象的坐标须在区界内；未设定时只核对是否在上海市范围内）",
                  boundary.district_boundary, alt_responses=((404, "尚未设定区界"),))
-    put = method(blp, _set_boundary, "设定本区区界（替换原有的；此后登记、修改、导入检查对象时坐标须在区界内）",
+    put = method(blp, _set_boundary, "设定本区区界（替换原有的；此后登记、修改、导入检查对象时坐标须在区界内；"
+                 "已在区界外的对象标记 outside_boundary，数量见 objects_outside）",
                  BoundarySchema, *DISTRICT_ADMINS, arguments=BoundaryInputSchema)
+    delete = method(blp, _remove_boundary, "删除本区区界（此后只核对是否在上海市范围内；清除对象的区界外标记）", None,
+                    *DISTRICT_ADMINS, status=204, alt_responses=((404, "尚未设定区界"),))

@@ -61,7 +61,7 @@ from backend.inspections.models import (
     Plan,
     RegulatedObject,
 )
-from backend.inspections.queries import start_of
+from backend.inspections.queries import inspections, start_of
 from backend.org.models import Officer, Squad
 from backend.org.roles import DISTRICT_ADMINS, require
 from backend.org.scope import get_visible
@@ -387,10 +387,11 @@ def tally_of(item: Draw) -> dict:
     return tally(item.inputs, count)
 
 
-def inspection_counts(item: Draw) -> dict[str, int]:
-    """How many inspections the draw has (re-inspections included): in all and by status (each status named)."""
-    by_status = dict(session.execute(select(Inspection.status, func.count()).where(Inspection.draw_id == item.id)
-                                     .group_by(Inspection.status)).all())
+def inspection_counts(item: Draw, actor: Officer) -> dict[str, int]:
+    """How many of the draw's inspections `actor` sees (re-inspections included), in all and by status (each status
+    named): the rows of its inspection list as `actor` gets it (a squad leader: their squad's and their own)."""
+    listed = inspections(actor, draw_id=item.id).order_by(None).subquery()
+    by_status = dict(session.execute(select(listed.c.status, func.count()).group_by(listed.c.status)).all())
     counts = {status.value: by_status.get(status, 0) for status in InspectionStatus}
     return {"total": sum(counts.values()), **counts}
 

@@ -377,3 +377,24 @@ def test_a_draw_recorded_before_the_compact_inputs_stays_readable_and_verifiable
     assert client.post(f"/api/inspections/draws/{old.id}/verification", headers=headers).json == {
         "draw_id": old.id, "inputs_sha256": expected, "inputs_sha256_now": expected, "inputs_intact": True,
         "reproduced": True}
+
+
+def test_a_squad_leaders_draw_counts_are_those_of_the_list_they_see(client, make, quarter):
+    headers, other = quarter["headers"], quarter["outsider"].squad
+    for n in (21, 22):  # two medium shops of the other squad: one inspection each in the quarter
+        assert client.post("/api/inspections/objects", headers=headers, json={
+            "kind": "street_shop", "name": f"商户{n}", "credit_code": _code(n), "address": f"静安寺 {n} 号",
+            "squad_id": other.id}).status_code == 201
+    plan = client.post("/api/inspections/plans", headers=headers, json={
+        "name": "两个中队的季度检查", "first_month": "2027-01-01", "months": 3,
+        "squad_ids": [quarter["squad"].id, other.id]}).json
+    drawn = client.post(f"/api/inspections/plans/{plan['id']}/draws", headers=headers, json={})
+    assert drawn.status_code == 201, drawn.json
+    assert drawn.json["inspection_counts"]["total"] == 11  # the admin's: the whole draw
+    other_leader = make.headers(make.officer(Role.squad_leader, squad=other))
+    seen = client.get(f"/api/inspections/draws/{drawn.json['id']}", headers=other_leader).json
+    assert seen["inspection_counts"] == {"total": 2, "due": 2, "done": 0, "cancelled": 0}
+    listed = drawn_inspections(client, other_leader, seen)  # the count is the list's total, page by page
+    assert {row["object_id"] for row in listed} <= {row["id"] for row in client.get(
+        "/api/inspections/objects", headers=other_leader).json}
+    assert seen["tally"]["inspections"] == 9 + 2  # the tally stays the draw's record

@@ -106,8 +106,9 @@ class DrawSchema(Schema):
     superseded_at = fields.DateTime(allow_none=True)
     drawn_by_id = fields.Integer()
     drawn_at = fields.DateTime()
-    inspection_counts = Record(lambda d: plans.inspection_counts(d), metadata={
-        "description": "该次抽取的检查任务数（含复查）：total 合计，due 待检查 / done 已完成 / cancelled 已作废"})
+    inspection_counts = Record(lambda d: plans.inspection_counts(d, current_actor()), metadata={
+        "description": "该次抽取中您可见的检查任务数（含复查；与 inspections_url 列表的范围相同，中队长为本中队的）："
+                       "total 合计，due 待检查 / done 已完成 / cancelled 已作废"})
     inspections_url = Text(lambda d: url_for("inspection_plans.inspections", draw_id=d.id), metadata={
         "description": "该次抽取的检查任务（分页列表；一个季度可达十万条，故不在此列出）"})
 

@@ -28,7 +28,7 @@ from backend.geo import GCJ02, Area, to_gcj02
 from backend.inspections import grades
 from backend.inspections.boundary import area, check_place
 from backend.inspections.credit_code import normalize_credit_code
-from backend.inspections.models import GradeChange, ObjectKind, RegulatedObject
+from backend.inspections.models import GradeChange, Inspection, ObjectKind, RegulatedObject
 from backend.org.models import Officer, Squad
 from backend.org.roles import DISTRICT_ADMINS, SQUAD_MANAGERS, SQUAD_MEMBERS, require
 from backend.org.scope import get_visible
@@ -190,6 +190,9 @@ def update_object(actor: Officer, object_id: int, *, kind: str, squad_id: int, c
 def delete_object(actor: Officer, object_id: int) -> None:
     item = get_visible(RegulatedObject, object_id, actor, what="检查对象")
     require(actor, SQUAD_MANAGERS, "只有中队长和区局管理员可以删除检查对象")
+    if session.scalar(select(Inspection.id).where(Inspection.object_id == item.id).limit(1)) is not None:
+        raise Conflict("该检查对象已被抽取检查（检查记录须保留并公开），不能删除；如已歇业或迁出，请修改其信息",
+                       code="object_has_inspections")
     session.delete(item)
     session.flush()
 

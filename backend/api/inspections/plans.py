@@ -122,8 +122,8 @@ class DrawVerificationSchema(Schema):
 
 
 class ExclusionInputSchema(Schema):
-    officer_id = fields.Integer(required=True, metadata={"example": 12})
-    object_id = fields.Integer(required=True, metadata={"example": 34})
+    officer_id = Id(required=True, metadata={"example": 12})
+    object_id = Id(required=True, metadata={"example": 34})
     reason = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"example": "近亲属经营"})
 
 

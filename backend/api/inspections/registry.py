@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
 from backend.api.duty.views import PointSchema
-from backend.api.fields import FIRST_DAY, CoordSystem, Date, days
+from backend.api.fields import FIRST_DAY, CoordSystem, Date, Id, days
 from backend.api.multipart import Blueprint
 from backend.api.pagination import listing
 from backend.api.schemas import Record, Rows, Schema, Text
@@ -57,7 +57,7 @@ class ObjectInputSchema(Schema):
     contact_name = fields.String(allow_none=True, load_default=None, metadata={"example": "王建国"})
     contact_phone = fields.String(allow_none=True, load_default=None, metadata={
         "description": "手机号或带区号的固定电话", "example": "13812345678"})
-    squad_id = fields.Integer(required=True, metadata={"description": "责任中队"})
+    squad_id = Id(required=True, metadata={"description": "责任中队"})
     grid_cell = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=32),
                               metadata={"description": "责任网格编号", "example": "JA-03-12"})
 
@@ -159,8 +159,8 @@ class GradeRuleFilterSchema(Schema):
 
 
 class ObjectFilterSchema(Schema):
-    kind_id = fields.Integer()
-    squad_id = fields.Integer()
+    kind_id = Id()
+    squad_id = Id()
     q = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "名称、地址或信用代码中包含"})
     outside_boundary = fields.Boolean(metadata={"description": "true：只列区界外的对象；false：只列区界内或无坐标的"})
 
@@ -201,8 +201,8 @@ class Object(MethodView):
     get = detail(blp, ObjectSchema, "检查对象详情", visible(RegulatedObject, "检查对象"))
     put = change(blp, ObjectInputSchema, ObjectSchema, "修改检查对象", registry.update_object, "inspection_object",
                  *SQUAD_MANAGERS)
-    delete = change(blp, None, None, "删除检查对象", registry.delete_object, "inspection_object", *SQUAD_MANAGERS,
-                    status=204)
+    delete = change(blp, None, None, "删除检查对象（已被抽取检查的不能删除）", registry.delete_object,
+                    "inspection_object", *SQUAD_MANAGERS, status=204, alt_responses=((409, "已有检查记录"),))
 
 
 def _import_file(file) -> bytes:

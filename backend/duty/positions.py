@@ -230,9 +230,11 @@ def record_positions(officer: Officer, items: list[dict], *, now: datetime | Non
     """Record pings in their shifts' tracks (in any order, across shifts and months): all or none; each ping
     with whether it is new. A repeated client id answers the first record (the same officer's) or a conflict.
 
-    Three statements whatever the batch's size: the shifts locked (with their posts), one read of the stored
-    pings with the batch's client ids and of each shift's track around the batch, one INSERT; and an UPDATE of
-    a stored ping whose step changed (a batch arriving before an earlier one)."""
+    A fixed number of statements whatever the batch's size. PostgreSQL, two: the shifts locked with their posts
+    and the stored pings with the batch's client ids and of each shift's track around the batch, in one SELECT
+    (read again, a third, when a copy committed while it waited for the lock), then one INSERT. SQLite, three:
+    the shifts, the read, the INSERT. And an UPDATE of a stored ping whose step changed (a batch arriving before
+    an earlier one)."""
     now = now or utcnow()
     pings = _pings(officer, items, now, source)
     # The shifts' tracks are ours first, so that a copy of the batch sent meanwhile is either seen or waits.

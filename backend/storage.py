@@ -35,6 +35,8 @@ class Storage(Protocol):
 
     def get(self, key: str) -> bytes: ...
 
+    def get_file(self, key: str) -> Iterator[bytes]: ...
+
     def exists(self, key: str) -> bool: ...
 
     def keys_written_before(self, prefix: str, moment: datetime) -> Iterator[str]: ...
@@ -57,6 +59,10 @@ def _missing(key: str) -> NotFound:
 
 
 _CHUNK = 1 << 20
+# A file larger than this goes to S3 in parts of this size (S3 takes parts of 5 MiB to 5 GiB, at most 10,000 of
+# them: 78 GiB at this size, far above a month's archive part of some 30-60 MB). Not a setting: boto3's own
+# default threshold and part size.
+MULTIPART_THRESHOLD = MULTIPART_PART_SIZE = 8 << 20
 
 
 def _file_sha256(file: BinaryIO) -> str:
@@ -120,6 +126,14 @@ class LocalStorage:
         except FileNotFoundError:
             raise _missing(key) from None
 
+    def get_file(self, key: str) -> Iterator[bytes]:
+        """The file's content in chunks, read as they are taken (opened now: a missing key is NotFound here)."""
+        try:
+            file = self.path(key).open("rb")
+        except FileNotFoundError:
+            raise _missing(key) from None
+        return _chunks_of(file)
+
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
 
@@ -148,22 +162,59 @@ class S3Storage:
             raise _conflict(key)
 
     def put_file(self, key: str, file: BinaryIO, content_type: str) -> None:
-        """Like `put`, the body streamed from a file (a single PUT takes up to 5 GB)."""
+        """Like `put`, the body streamed from a file: one PUT up to MULTIPART_THRESHOLD, a multipart upload above
+        (parts read one at a time; the upload aborted if anything fails, so no part is left billed in the bucket)."""
+        size = file.seek(0, os.SEEK_END)
         file.seek(0)
-        _, refusal = self._call("put_object", Key=_checked(key), Body=file, ContentType=content_type, IfNoneMatch="*")
+        if size > MULTIPART_THRESHOLD:
+            refusal = self._put_multipart(_checked(key), file, content_type)
+        else:
+            _, refusal = self._call("put_object", Key=_checked(key), Body=file, ContentType=content_type,
+                                    IfNoneMatch="*")
         if refusal:
-            response, _ = self._call("get_object", Key=key)
             digest = hashlib.sha256()
-            for chunk in response["Body"].iter_chunks(_CHUNK):
+            for chunk in self.get_file(key):
                 digest.update(chunk)
             if digest.hexdigest() != _file_sha256(file):
                 raise _conflict(key)
+
+    def _put_multipart(self, key: str, file: BinaryIO, content_type: str) -> str | None:
+        """A multipart upload of the file, completed only if the key is still free (If-None-Match: *); None, or
+        the refusal's code when the key exists."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        started, _ = self._call("create_multipart_upload", Key=key, ContentType=content_type)
+        upload = {"Key": key, "UploadId": started["UploadId"]}
+        try:
+            parts = []
+            while chunk := file.read(MULTIPART_PART_SIZE):
+                number = len(parts) + 1
+                answer, _ = self._call("upload_part", Body=chunk, PartNumber=number, **upload)
+                parts.append({"PartNumber": number, "ETag": answer["ETag"]})
+            _, refusal = self._call("complete_multipart_upload", MultipartUpload={"Parts": parts}, IfNoneMatch="*",
+                                    **upload)
+        except BaseException:
+            try:
+                self.client.abort_multipart_upload(Bucket=self.bucket, **upload)
+            except (BotoCoreError, ClientError):  # the bucket's lifecycle rule ends it (README, "File storage")
+                pass
+            raise
+        if refusal:  # the key was taken meanwhile: the parts uploaded go
+            self._call("abort_multipart_upload", **upload)
+        return refusal
 
     def get(self, key: str) -> bytes:
         response, refusal = self._call("get_object", Key=_checked(key))
         if refusal:
             raise _missing(key)
         return response["Body"].read()
+
+    def get_file(self, key: str) -> Iterator[bytes]:
+        """The object's content in chunks as S3 sends it, never whole in memory (a missing key is NotFound here)."""
+        response, refusal = self._call("get_object", Key=_checked(key))
+        if refusal:
+            raise _missing(key)
+        return _s3_chunks(response["Body"])
 
     def exists(self, key: str) -> bool:
         return self._call("head_object", Key=_checked(key))[1] is None
@@ -191,6 +242,24 @@ class S3Storage:
             raise _unavailable() from error
         except BotoCoreError as error:
             raise _unavailable() from error
+
+
+def _chunks_of(file: BinaryIO) -> Iterator[bytes]:
+    with file:
+        while chunk := file.read(_CHUNK):
+            yield chunk
+
+
+def _s3_chunks(body) -> Iterator[bytes]:
+    """A streamed S3 body in chunks; a connection lost midway is ServiceUnavailable, like any S3 failure."""
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        yield from body.iter_chunks(_CHUNK)
+    except BotoCoreError as error:
+        raise _unavailable() from error
+    finally:
+        body.close()
 
 
 class AppendOnlyLog(Protocol):

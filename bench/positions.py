@@ -9,7 +9,7 @@
    else (no token, validation, shift, track or audit), on the same schedule right after. Target: none lost, p99
    ≤ 3× the bare p99. (GET /api/health, one `SELECT 1` and no write, is reported too: it was the baseline
    before, and measured what a write costs PostgreSQL rather than what our endpoint adds to it.)
-2. A shift's track summary (`backend.duty.queries.track_summary`, what GET /api/duty/shifts/{id}/track
+2. A shift's track summary (`backend.duty.queries.summarize_track`, what GET /api/duty/shifts/{id}/track
    reads) over a table holding a month of positions of BENCH_POSITIONS_MONTH_OFFICERS officers (default 500:
    a shift of 8 hours a working day, a fix every 30 s, generated in SQL), against the bare SQL aggregate over
    that month's partition, through the same connection. Target: ≤ 2× the bare SQL.
@@ -221,7 +221,7 @@ def _track_summaries(app, month: dict) -> dict:
     """Our track summary against the bare aggregate over the month's partition, alternating, same shifts."""
     from backend.db import session
     from backend.duty.models import Shift
-    from backend.duty.queries import track_summary
+    from backend.duty.queries import summarize_track
 
     bare_sql = text(f"select count(id), coalesce(sum(step_m), 0), coalesce(sum(step_inside_seconds), 0) "
                     f"from {month['partition']} where shift_id = :shift_id")
@@ -232,7 +232,7 @@ def _track_summaries(app, month: dict) -> dict:
         timings = {"ours": [], "bare": []}
         for rounds in range(3):  # the first round warms both (plans, pages); then measured
             for n, shift in enumerate(shifts):
-                pair = [("ours", lambda s=shift: session.execute(track_summary(s)).one()),
+                pair = [("ours", lambda s=shift: summarize_track(s)),
                         ("bare", lambda s=shift: session.execute(bare_sql, {"shift_id": s.id}).one())]
                 answers = {}
                 for name, query in pair if n % 2 else reversed(pair):

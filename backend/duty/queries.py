@@ -4,10 +4,10 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import Integer, Select, and_, case, cast, func, select
+from sqlalchemy import Integer, Select, and_, bindparam, case, cast, func, select
 from sqlalchemy.orm import aliased
 
-from backend.db import LOCAL_TZ, session
+from backend.db import LOCAL_TZ, UTCDateTime, session
 from backend.duty.models import Approval, CheckKind, DutyCheck, DutyType, Position, Post, Shift, Timing
 from backend.geo import LatLng
 from backend.org.models import Officer
@@ -59,20 +59,43 @@ def in_track(shift_id: int, starts_at: datetime, ends_at: datetime) -> tuple:
     return (Position.shift_id == shift_id, Position.recorded_at >= starts_at, Position.recorded_at <= ends_at)
 
 
+def _track_of(*columns):
+    """SELECT of `columns` over the pings of the shift named by the parameters `shift_id`, `starts_at`, `ends_at`."""
+    return select(*columns).where(*in_track(bindparam("shift_id"), bindparam("starts_at", type_=UTCDateTime),
+                                            bindparam("ends_at", type_=UTCDateTime)))
+
+
+# Built once, executed with the shift's values: SQLAlchemy keeps the compiled form under the statement's cache key,
+# which it works out once for a statement object (a statement built a request costs its tree built and walked
+# each time). The bounds of the shift's times are the partition key's: PostgreSQL reads the one month partition
+# they fall in (two for a shift over a month's end), pruning at run time when the plan is the prepared one.
+_TRACK_SUMMARY = _track_of(func.count(Position.id), func.coalesce(func.sum(Position.step_m), 0.0),
+                           func.coalesce(func.sum(Position.step_inside_seconds), 0))
+_TRACK_POINTS = _track_of(Position.lat, Position.lng, Position.recorded_at, Position.inside).order_by(
+    Position.recorded_at, Position.id)
+
+
+def _track_values(shift: Shift) -> dict:
+    return {"shift_id": shift.id, "starts_at": shift.starts_at, "ends_at": shift.ends_at}
+
+
 def track_summary(shift: Shift) -> Select:
-    """SELECT of a shift's pings, metres and seconds inside (one partition on PostgreSQL, two over a month's end)."""
-    return select(func.count(Position.id), func.coalesce(func.sum(Position.step_m), 0.0),
-                  func.coalesce(func.sum(Position.step_inside_seconds), 0),
-                  ).where(*in_track(shift.id, shift.starts_at, shift.ends_at))
+    """SELECT of a shift's pings, metres and seconds inside (one partition on PostgreSQL, two over a month's end),
+    its values bound (to look at; `summarize_track` runs the statement built once)."""
+    return _TRACK_SUMMARY.params(_track_values(shift))
+
+
+def summarize_track(shift: Shift) -> tuple[int, float, int]:
+    """A shift's pings, metres and seconds inside."""
+    pings, metres, inside = session.execute(_TRACK_SUMMARY, _track_values(shift)).one()
+    return pings, metres, inside
 
 
 def shift_track(shift: Shift) -> dict:
     """Track length, time inside the area and, for a fixed post, the share of the shift present; the pings in
     order (GCJ-02), to draw on a map."""
-    pings, metres, inside = session.execute(track_summary(shift)).one()
-    points = session.execute(select(Position.lat, Position.lng, Position.recorded_at, Position.inside)
-                             .where(*in_track(shift.id, shift.starts_at, shift.ends_at))
-                             .order_by(Position.recorded_at, Position.id)).mappings().all()
+    pings, metres, inside = summarize_track(shift)
+    points = session.execute(_TRACK_POINTS, _track_values(shift)).mappings().all()
     track = {"shift_id": shift.id, "positions": pings, "track_metres": round(metres),
              "inside_seconds": int(inside), "presence_ratio": None, "points": points}
     if shift.duty_type == DutyType.fixed_post:

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from alembic import command
+from psycopg import sql
 from sqlalchemy import create_engine, func, make_url, select, text
 from sqlalchemy.dialects import postgresql
 
@@ -59,6 +60,23 @@ def tables_read(stmt) -> set[str]:
     return set(re.findall(r" on (duty_position_\w+)", plan))
 
 
+def tables_scanned_by_the_generic_plan(shift) -> set[str]:
+    """The position tables the track summary's generic plan (what a prepared statement runs after a few
+    executions) reads for `shift`: those the run-time pruning leaves."""
+    compiled = track_summary(shift).compile(dialect=postgresql.dialect(paramstyle="numeric_dollar"))
+    values = [compiled.params[name] for name in compiled.positiontup]
+    with session.connection().connection.driver_connection.cursor() as cursor:
+        cursor.execute("set local plan_cache_mode = force_generic_plan")
+        cursor.execute(f"prepare track_summary as {compiled.string}")
+        try:
+            cursor.execute(sql.SQL("explain (analyze, costs off, timing off, summary off) execute track_summary({})")
+                           .format(sql.SQL(", ").join(map(sql.Literal, values))))
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("deallocate track_summary")
+    assert "Subplans Removed" in plan, plan
+    return set(re.findall(r" on (duty_position_\w+)", plan))
+
 
 @pytest.fixture
 def on_postgresql(app):
@@ -91,6 +109,8 @@ def test_the_clock_crosses_a_month_end_the_next_partition_is_there_and_the_oldes
     # A shift's track summary reads its month's partition only.
     assert tables_read(track_summary(december)) == {"duty_position_p2029_12"}
     assert tables_read(track_summary(night)) == {"duty_position_p2030_01", "duty_position_p2030_02"}
+    # So does the prepared statement's generic plan, which knows no values when planned: it prunes as it starts.
+    assert tables_scanned_by_the_generic_plan(december) == {"duty_position_p2029_12"}
 
     session.commit()  # what the phones sent is committed before the job runs
     clock.advance(hours=1, minutes=30)  # 1 February 00:30, past the job's 00:05

@@ -1,4 +1,6 @@
 """Write-once file storage: the local folder and an S3 bucket (moto's real S3 API on 127.0.0.1)."""
+import hashlib
+import io
 from dataclasses import replace
 
 import pytest
@@ -6,7 +8,7 @@ from moto.server import ThreadedMotoServer
 
 from backend.config import settings
 from backend.errors import Conflict, NotFound, ServiceUnavailable
-from backend.storage import LocalAppendOnlyFile, LocalStorage, S3Storage, storage_for
+from backend.storage import MULTIPART_PART_SIZE, LocalAppendOnlyFile, LocalStorage, S3Storage, storage_for
 
 
 @pytest.fixture(scope="module")
@@ -100,3 +102,55 @@ def test_an_entry_after_a_line_cut_short_by_a_crash_is_whole(tmp_path):
         file.write(b'{"cut sho')
     log.append(b"second")
     assert list(log.entries()) == [b"first", b'{"cut sho', b"second"]
+
+
+def _big_file(tmp_path, size: int, seed: bytes = b"a") -> io.BufferedRandom:
+    """A file of `size` bytes that do not repeat (a compressing proxy could not shorten them)."""
+    file = open(tmp_path / f"big-{seed.decode()}.bin", "w+b")  # noqa: SIM115 (closed by the test's tmp_path)
+    block = hashlib.sha256(seed).digest() * 32768  # 1 MiB
+    for n in range(size // len(block) + 1):
+        file.write(hashlib.sha256(seed + bytes([n % 256])).digest()[:8] + block[8:])
+    file.truncate(size)
+    return file
+
+
+def test_a_large_file_goes_up_in_parts_is_read_back_in_chunks_and_is_written_once(storage, tmp_path):
+    size = 2 * MULTIPART_PART_SIZE + 12345  # three parts on S3
+    big = _big_file(tmp_path, size)
+    storage.put_file("archives/2029-12/part-0001.csv.gz", big, "application/gzip")
+    if isinstance(storage, S3Storage):  # an object made of parts has the ETag "<md5 of the parts' md5s>-<parts>"
+        head = storage.client.head_object(Bucket=storage.bucket, Key="archives/2029-12/part-0001.csv.gz")
+        assert head["ETag"].strip('"').endswith("-3") and head["ContentLength"] == size
+    chunks = list(storage.get_file("archives/2029-12/part-0001.csv.gz"))
+    assert len(chunks) > 2 and max(len(c) for c in chunks) <= 1 << 20  # streamed, never whole in memory
+    big.seek(0)
+    assert hashlib.sha256(b"".join(chunks)).digest() == hashlib.sha256(big.read()).digest()
+
+    storage.put_file("archives/2029-12/part-0001.csv.gz", big, "application/gzip")  # a retry: a no-op
+    with pytest.raises(Conflict):
+        storage.put_file("archives/2029-12/part-0001.csv.gz", _big_file(tmp_path, size, b"b"), "application/gzip")
+    if isinstance(storage, S3Storage):  # the refused upload's parts are gone too
+        assert storage.client.list_multipart_uploads(Bucket=storage.bucket).get("Uploads", []) == []
+    with pytest.raises(NotFound):
+        storage.get_file("archives/2029-12/part-0002.csv.gz")
+
+
+class _DiskFailingAfter(io.FileIO):
+    """A file whose reading fails past `limit` bytes, as a disk error would."""
+
+    limit = MULTIPART_PART_SIZE + 1
+
+    def read(self, size=-1):
+        if self.tell() >= self.limit:
+            raise OSError(5, "Input/output error")
+        return super().read(size)
+
+
+def test_a_multipart_upload_that_fails_midway_is_aborted_and_leaves_no_object(request, tmp_path):
+    storage = s3_storage(request.getfixturevalue("s3_endpoint"), "archives-abort")
+    path = tmp_path / "big-a.bin"
+    _big_file(tmp_path, 3 * MULTIPART_PART_SIZE).close()
+    with _DiskFailingAfter(path, "r") as failing, pytest.raises(OSError):
+        storage.put_file("archives/2029-11/part-0001.csv.gz", failing, "application/gzip")
+    assert storage.client.list_multipart_uploads(Bucket=storage.bucket).get("Uploads", []) == []
+    assert not storage.exists("archives/2029-11/part-0001.csv.gz")

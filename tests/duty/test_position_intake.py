@@ -1,0 +1,81 @@
+"""The positions intake on PostgreSQL: the shift lock and the read of the track around a batch are one statement,
+and a copy of a batch committed while it waited for the lock is still seen (answered as repeats, not a conflict)."""
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, text
+
+from backend.db import session, utcnow
+from backend.duty.models import Position
+from backend.duty.positions import add_positions
+from backend.org.models import Officer
+
+
+def pings(start, count: int) -> list[dict]:
+    return [{"client_id": uuid.uuid4().hex, "recorded_at": start + timedelta(seconds=30 * n),
+             "lat": 31.2304 + n * 10 / 111195.0, "lng": 121.4737, "coord_system": "gcj02", "accuracy_m": 10}
+            for n in range(count)]
+
+
+def test_a_batch_is_two_statements_on_postgresql_the_lock_with_the_track_read_then_the_insert(app, make, statements):
+    officer = make.officer()
+    now = utcnow().replace(microsecond=0)
+    shift = make.shift(officer, now - timedelta(hours=2), now + timedelta(hours=6))
+    walk = pings(now - timedelta(minutes=30), 30)
+    assert add_positions(officer, walk[:10] + walk[20:], now=now) == (20, 0)
+    statements.clear()
+    assert add_positions(officer, walk[10:20], now=now) == (10, 0)  # between stored pings: a step updated
+    writes = [s for s in statements if s.lstrip().upper().startswith(("INSERT", "WITH", "UPDATE"))]
+    reads = [s for s in statements if s not in writes and not s.lstrip().upper().startswith(("SAVEPOINT", "RELEASE"))]
+    postgres = app.config["DATABASE_URL"].startswith("postgresql")
+    # PostgreSQL: the locked shifts with their posts and the stored track around the batch in one SELECT; then
+    # one INSERT (which also marks the shift's row) and the UPDATE of the stored ping after the batch.
+    assert len(reads) == (1 if postgres else 2), reads
+    assert len(writes) == 2, writes
+    steps = session.scalars(select(Position.step_m).where(Position.shift_id == shift.id)
+                            .order_by(Position.recorded_at)).all()
+    assert [round(m) for m in steps] == [0] + [10] * 29
+
+
+def test_a_copy_committed_while_the_batch_waited_for_the_lock_is_seen(committed_app, make):
+    if not committed_app.config["DATABASE_URL"].startswith("postgresql"):
+        pytest.skip("SQLite takes its write lock for the whole transaction: no statement runs while another writes")
+    officer = make.officer()
+    now = utcnow().replace(microsecond=0)
+    make.shift(officer, now - timedelta(hours=2), now + timedelta(hours=6))
+    session.commit()
+    batch = pings(now - timedelta(minutes=10), 10)
+    first_stored, release, answers = threading.Event(), threading.Event(), {}
+
+    def send(name, hold):
+        with committed_app.app_context():
+            me = session.get(Officer, officer.id)
+            answers[name] = add_positions(me, batch, now=now)
+            if hold:
+                first_stored.set()
+                release.wait(10)
+            session.commit()
+
+    first = threading.Thread(target=send, args=("first", True))
+    first.start()
+    assert first_stored.wait(10)
+    second = threading.Thread(target=send, args=("second", False))
+    second.start()
+    with committed_app.extensions["db_engine"].connect() as conn:  # the second batch waits for the shift lock
+        for _ in range(100):
+            if conn.scalar(text("select count(*) from pg_stat_activity where wait_event_type = 'Lock'")):
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the second batch never waited for the lock")
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert answers == {"first": (10, 0), "second": (0, 10)}
+    with committed_app.extensions["db_engine"].connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Position)) == 10

@@ -26,6 +26,9 @@ DOMAIN = Domain(
         Setting("NONSITE_MEDIA_TIMEOUT_SECONDS", "10", int,
                 "an alert's image or clip fetched by URL must arrive within this many seconds, or the alert is "
                 "refused (the platform retries)", example_default=True),
+        Setting("NONSITE_SHOP_RADIUS_M", "150", int,
+                "a shop alert naming no credit code and no unique shop name is about the nearest 沿街商户 object "
+                "within this many metres of the camera", example_default=True),
         Setting("NONSITE_STATEMENT_WORKING_DAYS", "3", int,
                 "working days (the district's calendar) after the notice is delivered for the party's statement",
                 example_default=True),

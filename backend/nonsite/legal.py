@@ -158,14 +158,18 @@ def _next(district_id: int, kind: DocumentKind, year: int) -> int:
 def _party(case: NonsiteCase) -> dict:
     """The party as the documents name it: from the registry, else the plate or shop seen."""
     party, alert = case.party, case.alert
+    if party is None and case.object is not None:  # the shop's business in the registry of regulated objects
+        return {"name": case.object.name, "credit_code": case.object.credit_code, "plate": None}
     if party is None:
         return {"name": alert.plate or alert.shop, "plate": alert.plate}
     return {"name": party.name, "credit_code": party.credit_code, "plate": alert.plate}
 
 
 def _recipient(case: NonsiteCase) -> str:
-    """Whom 随申办 delivers to: the credit code of a registered company, else the plate or shop."""
-    return (case.party and case.party.credit_code) or case.alert.plate or case.alert.shop
+    """Whom 随申办 delivers to: the credit code of a registered company or of the shop's regulated object, else
+    the plate or shop."""
+    return ((case.party and case.party.credit_code) or (case.object and case.object.credit_code) or case.alert.plate
+            or case.alert.shop)
 
 
 def _send(case: NonsiteCase, kind: DocumentKind, terms: dict, payable: bool = False) -> CaseDocument:

@@ -8,6 +8,7 @@ from sqlalchemy import JSON, Boolean, Date, Enum, Float, ForeignKey, Integer, La
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db import Base, UTCDateTime, utcnow
+from backend.inspections.models import RegulatedObject
 from backend.org.models import DistrictRecord, Officer, Squad
 
 
@@ -150,6 +151,7 @@ class Alert(Base):
     confidence: Mapped[float] = mapped_column(Float)
     plate: Mapped[str | None] = mapped_column(String(16), index=True)
     shop: Mapped[str | None] = mapped_column(String(100))
+    shop_credit_code: Mapped[str | None] = mapped_column(String(18))  # the shop's 统一社会信用代码, if recognised
     burst_of: Mapped[int | None] = mapped_column(ForeignKey("nonsite_alert.id"), index=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decision: Mapped[Decision | None] = mapped_column(_enum(Decision, 16), index=True)
@@ -230,6 +232,10 @@ class NonsiteCase(Base):
     legal_basis: Mapped[str | None] = mapped_column(String(500))
     fine: Mapped[int | None] = mapped_column(Integer)  # yuan
     party_id: Mapped[int | None] = mapped_column(ForeignKey("nonsite_party.id"), index=True)
+    # the business a shop alert is about, in the inspections' registry of regulated objects (`shops.match`): its
+    # grade rules count the case, and the object cannot be deleted while it has cases
+    object_id: Mapped[int | None] = mapped_column(ForeignKey("inspection_object.id"), index=True)
+    object_match: Mapped[str | None] = mapped_column(String(16))  # how: credit_code / name / nearest
     first_offence: Mapped[bool] = mapped_column(Boolean, default=False)  # 首违不罚: a warning, no fine
     hearing_offered: Mapped[bool] = mapped_column(Boolean, default=False)  # 听证: the notice offers a hearing
     submitted_by: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
@@ -264,6 +270,7 @@ class NonsiteCase(Base):
 
     alert: Mapped[Alert] = relationship(back_populates="case")
     party: Mapped[Party | None] = relationship()
+    object: Mapped[RegulatedObject | None] = relationship()
     documents: Mapped[list[CaseDocument]] = relationship(back_populates="case", order_by="CaseDocument.id")
 
 

@@ -199,7 +199,7 @@ class Object(MethodView):
     put = change(blp, ObjectInputSchema, ObjectSchema, "修改检查对象", registry.update_object, "inspection_object",
                  *SQUAD_MANAGERS)
     delete = change(blp, None, None, "删除检查对象", registry.delete_object, "inspection_object", *SQUAD_MANAGERS,
-                    status=204)
+                    status=204, alt_responses=((409, "该对象有非现场执法案件（object_has_cases）"),))
 
 
 def _import_file(file) -> bytes:

@@ -74,6 +74,13 @@ class NonsiteCaseSchema(Schema):
     fine = fields.Integer(allow_none=True, metadata={"description": "罚款（元）"})
     party_id = fields.Integer(allow_none=True, metadata={"description": "登记的当事人（按车牌找到）"})
     party_name = Text(lambda c: c.party and c.party.name, allow_none=True)
+    object_id = fields.Integer(allow_none=True, metadata={
+        "description": "告警所指商户在检查对象名录中的对象（GET /api/inspections/objects/{id}）；"
+                       "空：未找到或非商户告警"})
+    object_name = Text(lambda c: c.object and c.object.name, allow_none=True)
+    object_match = fields.String(allow_none=True, metadata={
+        "description": "如何找到：credit_code 按信用代码 / name 按唯一的店招名称 / "
+                       "nearest 按距离（NONSITE_SHOP_RADIUS_M 内最近的沿街商户）"})
     first_offence = fields.Boolean(metadata={"description": "首违不罚：予以警告，不罚款"})
     hearing_offered = fields.Boolean(metadata={"description": "拟罚款达到 NONSITE_HEARING_FINE：告知听证权利"})
     review_comment = fields.String(allow_none=True)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from backend.db import utcnow
 from backend.errors import Conflict
 from backend.nonsite import timeliness
-from backend.nonsite.legal import case_in
-from backend.nonsite.models import ENDING_NAMES, CaseState, Ending, NonsiteCase, Verification
+from backend.nonsite.legal import case_in, record_step
+from backend.nonsite.models import ENDING_NAMES, CaseState, Ending, NonsiteCase, StepKind, Verification
 from backend.org.models import Officer
 from backend.org.roles import LEGAL_REVIEWERS, SQUAD_MANAGERS, require
 
@@ -30,6 +30,7 @@ def propose(actor: Officer, case_id: int, *, reason: str) -> NonsiteCase:
     case.ending_reason, case.ending_proposed_by, case.ending_proposed_at = reason, actor.id, utcnow()
     case.ending_reviewed_by = case.ending_reviewed_at = case.ending_comment = None
     case.state = CaseState.ending
+    record_step(case, StepKind.ending_proposed, actor, case.ending_proposed_at, note=reason)
     return case
 
 
@@ -42,6 +43,7 @@ def review(actor: Officer, case_id: int, *, approve: bool, comment: str) -> Nons
         raise Conflict(f"{ENDING_NAMES[case.ending]}的审批人不能是提出人", code="approver_is_proposer")
     now = utcnow()
     case.ending_reviewed_by, case.ending_reviewed_at, case.ending_comment = actor.id, now, comment
+    record_step(case, StepKind.ending_reviewed, actor, now, note=comment, approved=approve)
     if not approve:
         case.state = CaseState.registered
         return case

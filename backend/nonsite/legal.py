@@ -27,11 +27,13 @@ from backend.nonsite.models import (
     Alert,
     CaseDocument,
     CaseState,
+    CaseStep,
     Channel,
     DocumentCounter,
     DocumentKind,
     NonsiteCase,
     PostMethod,
+    StepKind,
     Verification,
     ViolationKind,
 )
@@ -49,6 +51,14 @@ def case_in(actor: Officer, case_id: int, *states: CaseState) -> NonsiteCase:
     if case.state not in states:
         raise Conflict(f"案件当前为“{CASE_STATE_NAMES[case.state]}”，不能进行此步骤", code="wrong_state")
     return case
+
+
+def record_step(case: NonsiteCase, step: StepKind, actor: Officer, at: datetime, *, note: str | None,
+                approved: bool | None = None) -> None:
+    """Keep this submission or review in the case's history (the timeline lists every one)."""
+    ending = case.ending if step in (StepKind.ending_proposed, StepKind.ending_reviewed) else None
+    case.steps.append(CaseStep(step=step, at=at, officer_id=actor.id, approved=approved, ending=ending,
+                               note=note and note[:1000]))
 
 
 # Administrative Penalty Law art. 64 and 85: a hearing is asked for within five days of the notice, working days.
@@ -88,6 +98,7 @@ def submit_for_review(actor: Officer, case_id: int, *, facts: str, legal_basis: 
     case.facts, case.legal_basis, case.fine = facts, legal_basis, 0 if case.first_offence else fine
     case.hearing_offered = case.fine >= settings().NONSITE_HEARING_FINE
     case.submitted_by, case.submitted_at, case.state = actor.id, utcnow(), CaseState.in_review
+    record_step(case, StepKind.submitted, actor, case.submitted_at, note=f"{_penalty(case)}；{facts}")
     return case
 
 
@@ -97,6 +108,7 @@ def review(actor: Officer, case_id: int, *, approve: bool, comment: str) -> Nons
     require(actor, LEGAL_REVIEWERS, "法制审核由区局法制审核员进行", code="not_legal_reviewer")
     case = case_in(actor, case_id, CaseState.in_review)
     case.reviewed_by, case.reviewed_at, case.review_comment = actor.id, utcnow(), comment
+    record_step(case, StepKind.reviewed, actor, case.reviewed_at, note=comment, approved=approve)
     if not approve:
         case.state = CaseState.registered
         return case

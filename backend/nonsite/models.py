@@ -272,6 +272,31 @@ class NonsiteCase(Base):
     party: Mapped[Party | None] = relationship()
     object: Mapped[RegulatedObject | None] = relationship()
     documents: Mapped[list[CaseDocument]] = relationship(back_populates="case", order_by="CaseDocument.id")
+    steps: Mapped[list[CaseStep]] = relationship(order_by="CaseStep.id")
+
+
+class StepKind(str, enum.Enum):
+    """The steps a case may go through more than once: each submission and review is kept, not only the latest."""
+
+    submitted = "submitted"  # 提交法制审核
+    reviewed = "reviewed"  # 法制审核（通过或退回）
+    ending_proposed = "ending_proposed"  # 提出不予立案或撤案
+    ending_reviewed = "ending_reviewed"  # 审批不予立案或撤案（批准或退回）
+
+
+class CaseStep(Base):
+    """One submission or review of a case, in the order they happened (the case's columns keep the latest)."""
+
+    __tablename__ = "nonsite_case_step"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("nonsite_case.id"), index=True)
+    step: Mapped[StepKind] = mapped_column(_enum(StepKind, 16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    approved: Mapped[bool | None] = mapped_column(Boolean)  # a review: approved (True) or returned (False)
+    ending: Mapped[Ending | None] = mapped_column(_enum(Ending, 16))  # of an ending's proposal or review: which
+    note: Mapped[str | None] = mapped_column(String(1000))  # the facts and fine, the comment, the reason
 
 
 class DocumentKind(str, enum.Enum):

@@ -1,7 +1,10 @@
-"""nonsite: a shop alert's credit code and the regulated object its case is about (inspections' registry).
+"""nonsite: a shop alert's credit code and the regulated object its case is about (inspections' registry);
+every submission and review of a case kept (nonsite_case_step), not only the latest.
 
 Existing cases keep no object (None): their alerts were matched by name only at grading time; a case whose
 alert's shop is the unique name of an object of its district gets that object, as the name rule would find it.
+Existing cases' history starts from what their columns kept: the latest submission, review, ending proposal and
+ending review (a review approved where a notice was issued; an ending review approved where the case ended).
 
 Revision ID: 0150
 Revises: 0130
@@ -36,9 +39,41 @@ def upgrade() -> None:
             GROUP BY a.id HAVING count(*) = 1)
         WHERE party_id IS NULL""")
     op.execute("UPDATE nonsite_case SET object_match = NULL WHERE object_id IS NULL")
+    op.create_table(
+        'nonsite_case_step',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('case_id', sa.Integer(), nullable=False),
+        sa.Column('step', sa.Enum('submitted', 'reviewed', 'ending_proposed', 'ending_reviewed', name='stepkind',
+                                  native_enum=False, length=16), nullable=False),
+        sa.Column('at', backend.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('officer_id', sa.Integer(), nullable=True),
+        sa.Column('approved', sa.Boolean(), nullable=True),
+        sa.Column('ending', sa.Enum('not_registered', 'withdrawn', name='ending', native_enum=False, length=16),
+                  nullable=True),
+        sa.Column('note', sa.String(length=1000), nullable=True),
+        sa.ForeignKeyConstraint(['case_id'], ['nonsite_case.id'],
+                                name=op.f('fk_nonsite_case_step_case_id_nonsite_case')),
+        sa.ForeignKeyConstraint(['officer_id'], ['officer.id'], name=op.f('fk_nonsite_case_step_officer_id_officer')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_nonsite_case_step')),
+    )
+    with op.batch_alter_table('nonsite_case_step', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_nonsite_case_step_case_id'), ['case_id'], unique=False)
+    notice = "EXISTS (SELECT 1 FROM nonsite_document d WHERE d.case_id = c.id AND d.kind = 'notice')"
+    for step, at, by, approved, ending, note in (
+            ("submitted", "submitted_at", "submitted_by", "NULL", "NULL", "NULL"),
+            ("reviewed", "reviewed_at", "reviewed_by", notice, "NULL", "review_comment"),
+            ("ending_proposed", "ending_proposed_at", "ending_proposed_by", "NULL", "ending", "ending_reason"),
+            ("ending_reviewed", "ending_reviewed_at", "ending_reviewed_by", "ended_at IS NOT NULL", "ending",
+             "ending_comment")):
+        op.execute(f"INSERT INTO nonsite_case_step (case_id, step, at, officer_id, approved, ending, note) "
+                   f"SELECT c.id, '{step}', c.{at}, c.{by}, {approved}, {ending}, {note} FROM nonsite_case c "
+                   f"WHERE c.{at} IS NOT NULL ORDER BY c.{at}")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('nonsite_case_step', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_nonsite_case_step_case_id'))
+    op.drop_table('nonsite_case_step')
     with op.batch_alter_table('nonsite_case', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_nonsite_case_object_id_inspection_object'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_nonsite_case_object_id'))

@@ -158,6 +158,7 @@ OBSERVER_EXCEPTIONS: dict[tuple[str, str], tuple[str, str]] = {
                      ("GET", "/api/nonsite/alerts/<int:alert_id>"),
                      ("GET", "/api/nonsite/cases/<int:case_id>"),
                      ("GET", "/api/nonsite/cases/<int:case_id>/archive"),
+                     ("GET", "/api/nonsite/cases/<int:case_id>/timeline"),
                      ("GET", "/api/nonsite/documents/<int:document_id>/pdf"),
                      ("GET", "/api/outbox/messages/<int:message_id>"),
                      ("GET", "/api/training/banks/<int:bank_id>/questions"),
@@ -813,6 +814,9 @@ MATRIX: dict[tuple[str, str], Endpoint] = with_observers({
           body={"decision": "confirmed", "reason": "图像清晰，车牌可辨"}, reviewer="- 403 403 403"),
     # non-site cases: the squad's leader handles them, the district's legal reviewers review them (法制审核)
     ("GET", "/api/nonsite/cases/<int:case_id>"):
+        E(nonsite_case_ids, "403 403 403 403", "200 200 404 404", "- 200 200 404", "- 403 403 403", "- 403 403 403",
+          reviewer="- 200 200 404"),
+    ("GET", "/api/nonsite/cases/<int:case_id>/timeline"):
         E(nonsite_case_ids, "403 403 403 403", "200 200 404 404", "- 200 200 404", "- 403 403 403", "- 403 403 403",
           reviewer="- 200 200 404"),
     ("POST", "/api/nonsite/cases/<int:case_id>/submit"):

@@ -31,6 +31,7 @@ from backend.nonsite.models import (
     state_name as case_state_name,
 )
 from backend.org.roles import LEGAL_REVIEWERS, NONSITE_CASE_READERS, SQUAD_MANAGERS
+from backend.org.scope import get_visible
 
 
 class CaseDocumentSchema(Schema):
@@ -115,7 +116,8 @@ class NonsiteCaseSchema(Schema):
     ended_at = fields.AwareDateTime(allow_none=True, metadata={"description": "不予立案或撤案获批准的时间"})
     documents = Rows(lambda c: CaseDocumentSchema(many=True).dump(c.documents))
     timeline = Rows(lambda c: CaseStepSchema(many=True).dump(queries.timeline(c)), metadata={
-        "description": "案件时间线：告警、立案、核实、审核、文书签发与送达、陈述申辩、缴款、不予立案或撤案、结案"})
+        "description": "案件时间线（亦见 GET …/timeline）：告警、立案、核实、每一次提交与审核、文书签发与送达、"
+                       "陈述申辩、缴款、不予立案或撤案的每一次提出与审批、结案"})
 
 
 class CaseSubmitSchema(Schema):
@@ -173,6 +175,15 @@ CASE = "/cases/<int:case_id>"
 class CaseView(MethodView):
     get = detail(blp, NonsiteCaseSchema, "非现场案件：所处步骤、文书（文号、哈希、送达时间）",
                  visible(NonsiteCase, "案件"), *NONSITE_CASE_READERS, alt_responses=((404, "不存在或不在数据权限内"),))
+
+
+@blp.route(f"{CASE}/timeline", endpoint="case_timeline")
+class CaseTimeline(MethodView):
+    get = detail(blp, CaseStepSchema(many=True),
+                 "案件时间线：告警、立案、核实、每一次提交法制审核与审核（通过或退回）、文书签发与送达、陈述申辩、缴款、"
+                 "不予立案或撤案的每一次提出与审批、结案，按时间先后",
+                 lambda actor, case_id: queries.timeline(get_visible(NonsiteCase, case_id, actor, what="案件")),
+                 *NONSITE_CASE_READERS, alt_responses=((404, "不存在或不在数据权限内"),))
 
 
 @transition(blp, f"{CASE}/submit", "case_submit", NonsiteCaseSchema, *SQUAD_MANAGERS, arguments=CaseSubmitSchema,

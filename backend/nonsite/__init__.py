@@ -40,7 +40,8 @@ DOMAIN = Domain(
         Setting("NONSITE_SMS_URL", "", str, "base address of the SMS gateway (fallback delivery); empty: not sent"),
         Setting("NONSITE_SMS_KEY", "", str, "key signing texts to the SMS gateway and its receipts to us"),
     ),
-    stored_files={"nonsite/documents": ("backend.nonsite.models:CaseDocument.pdf_key",)},
+    stored_files={"nonsite/documents": ("backend.nonsite.models:CaseDocument.pdf_key",),
+                  "nonsite/archives": ("backend.nonsite.models:NonsiteCase.archive_key",)},
     internal_orders="backend.nonsite.verification:order_finished",  # 现场核实 results from the orders queue
     encrypted={"backend.community.privacy:phone_cipher": ("backend.nonsite.models:Party.phone_encrypted",)},
 )

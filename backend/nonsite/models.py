@@ -267,6 +267,11 @@ class NonsiteCase(Base):
     ending_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ending_comment: Mapped[str | None] = mapped_column(String(500))
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # approved: the case ended
+    # 案卷 frozen when the case closed or ended: the ZIP stored once (`nonsite/archives/…`), its SHA-256 kept here;
+    # every download serves that file, checked against the hash (`archive.py`)
+    archive_key: Mapped[str | None] = mapped_column(String(120), index=True)
+    archive_sha256: Mapped[str | None] = mapped_column(String(64))
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     alert: Mapped[Alert] = relationship(back_populates="case")
     party: Mapped[Party | None] = relationship()

@@ -1,5 +1,7 @@
 """nonsite: a shop alert's credit code and the regulated object its case is about (inspections' registry);
-every submission and review of a case kept (nonsite_case_step), not only the latest.
+every submission and review of a case kept (nonsite_case_step), not only the latest; the case file (案卷)
+frozen once when the case closes or ends, its stored key and SHA-256 on the case (cases ended before are frozen
+on their first download).
 
 Existing cases keep no object (None): their alerts were matched by name only at grading time; a case whose
 alert's shop is the unique name of an object of its district gets that object, as the name rule would find it.
@@ -28,6 +30,10 @@ def upgrade() -> None:
     with op.batch_alter_table('nonsite_case', schema=None) as batch_op:
         batch_op.add_column(sa.Column('object_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('object_match', sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column('archive_key', sa.String(length=120), nullable=True))
+        batch_op.add_column(sa.Column('archive_sha256', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('archived_at', backend.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.create_index(batch_op.f('ix_nonsite_case_archive_key'), ['archive_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_nonsite_case_object_id'), ['object_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_nonsite_case_object_id_inspection_object'), 'inspection_object',
                                     ['object_id'], ['id'])
@@ -78,6 +84,9 @@ def downgrade() -> None:
         batch_op.drop_constraint(batch_op.f('fk_nonsite_case_object_id_inspection_object'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_nonsite_case_object_id'))
         batch_op.drop_column('object_match')
+        batch_op.drop_index(batch_op.f('ix_nonsite_case_archive_key'))
+        for name in ('archived_at', 'archive_sha256', 'archive_key'):
+            batch_op.drop_column(name)
         batch_op.drop_column('object_id')
     with op.batch_alter_table('nonsite_alert', schema=None) as batch_op:
         batch_op.drop_column('shop_credit_code')

@@ -148,6 +148,7 @@ def test_a_muck_truck_alert_to_a_paid_closed_case(client, make, squad, leader, s
 
     archived = client.get(f"/api/nonsite/cases/{case_id}/archive", headers=make.headers(leader))
     assert (archived.status_code, archived.mimetype) == (200, "application/zip")
+    assert hashlib.sha256(archived.data).hexdigest() == closed.json["archive_sha256"]  # frozen as it closed
     with zipfile.ZipFile(io.BytesIO(archived.data)) as archive:
         names = archive.namelist()
         pdfs = [archive.read(name) for name in names if name.startswith("documents/")]

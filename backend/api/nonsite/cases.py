@@ -114,6 +114,9 @@ class NonsiteCaseSchema(Schema):
     ending_reviewed_at = fields.AwareDateTime(allow_none=True)
     ending_comment = fields.String(allow_none=True, metadata={"description": "法制审核员的审批意见"})
     ended_at = fields.AwareDateTime(allow_none=True, metadata={"description": "不予立案或撤案获批准的时间"})
+    archive_sha256 = fields.String(allow_none=True, metadata={
+        "description": "案卷（GET …/archive）归档时的 SHA-256：结案或终结时生成一次；空：未归档"})
+    archived_at = fields.AwareDateTime(allow_none=True)
     documents = Rows(lambda c: CaseDocumentSchema(many=True).dump(c.documents))
     timeline = Rows(lambda c: CaseStepSchema(many=True).dump(queries.timeline(c)), metadata={
         "description": "案件时间线（亦见 GET …/timeline）：告警、立案、核实、每一次提交与审核、文书签发与送达、"
@@ -210,8 +213,15 @@ def decide(case_id):
 @transition(blp, f"{CASE}/close", "case_close", NonsiteCaseSchema, *SQUAD_MANAGERS,
             alt_responses=((409, "尚未缴款"),), audit="nonsite_case")
 def close(case_id):
-    """结案（已缴款）"""
-    return legal.close(current_actor(), case_id)
+    """结案（已缴款）；案卷随即归档（生成一次并存储，记录其 SHA-256）"""
+    return _archived(legal.close(current_actor(), case_id))
+
+
+def _archived(case: NonsiteCase) -> NonsiteCase:
+    """Freeze the case file of a case that has just closed or ended, in the same transaction."""
+    if case.state in archive.ARCHIVED:
+        archive.freeze(current_actor(), case, NonsiteCaseSchema().dump, address=request.remote_addr)
+    return case
 
 
 @blp.route(f"{CASE}/archive", endpoint="case_archive")
@@ -219,14 +229,18 @@ class CaseArchive(MethodView):
     @auth_required(blp, *NONSITE_CASE_READERS)
     @blp.response(200, {"format": "binary", "type": "string"}, content_type="application/zip")
     @blp.alt_response(404, description="不存在或不在数据权限内")
-    @blp.alt_response(409, description="案件尚未结案、不予立案或撤案")
+    @blp.alt_response(409, description="案件尚未结案、不予立案或撤案（not_ended），或存储的案卷文件与归档时的 "
+                                        "SHA-256 不符（archive_file_altered）")
     def get(self, case_id):
-        """案卷（ZIP）：案件与时间线（case.json）、签发的文书 PDF、证据原件（经 SHA-256 校验）及其保管记录
-        （custody.json）；取出原件记入保管记录（案卷归档）"""
+        """案卷（ZIP）：结案或终结时归档一次的文件，下载时按记录的 SHA-256（archive_sha256）校验后提供；内含案件与
+        时间线（case.json）、签发的文书 PDF、证据原件（经 SHA-256 校验）及其保管记录（custody.json）；归档时取出原件
+        记入保管记录（案卷归档）"""
+        audit_object("nonsite_case", case_id)
         case, data = archive.case_file(current_actor(), case_id, NonsiteCaseSchema().dump,
                                        address=request.remote_addr)
         return Response(data, mimetype="application/zip",
-                        headers={"Content-Disposition": f"attachment; filename=nonsite-case-{case.id}.zip"})
+                        headers={"Content-Disposition": f"attachment; filename=nonsite-case-{case.id}.zip",
+                                 "X-Archive-SHA256": case.archive_sha256})
 
 
 class CaseEndSchema(Schema):
@@ -245,8 +259,8 @@ def end(body, case_id):
             arguments=LegalReviewSchema, alt_responses=((409, "案件不在不予立案/撤案审批中，或审批人即提出人"),),
             audit="nonsite_case")
 def end_review(body, case_id):
-    """审批不予立案或撤案：批准（案件终结，按理由与审批人计入两超期两随意，不属随意撤案）或退回立案状态"""
-    return ending.review(current_actor(), case_id, **body)
+    """审批不予立案或撤案：批准（案件终结，按理由与审批人计入两超期两随意，不属随意撤案；案卷随即归档）或退回立案状态"""
+    return _archived(ending.review(current_actor(), case_id, **body))
 
 
 def _document(document: CaseDocument) -> CaseDocument:

@@ -139,7 +139,8 @@ def _events(district_id: int, which, objects: list[RegulatedObject], start: date
             select(RegulatedObject.id, NonsiteCase.registered_at).select_from(NonsiteCase)
             .join(RegulatedObject, NonsiteCase.object_id == RegulatedObject.id)
             .where(which, NonsiteCase.squad_id.in_(squads), NonsiteCase.registered_at >= start,
-                   NonsiteCase.state != NonsiteCaseState.withdrawn)):  # 立案, and not withdrawn since
+                   NonsiteCase.state.not_in([NonsiteCaseState.withdrawn, NonsiteCaseState.dropped,
+                                             NonsiteCaseState.revoked]))):  # 立案, not withdrawn nor dropped since
         found[object_id].append(("case", at))
     placed = [(item.id, item.lat, item.lng) for item in objects if item.lat is not None]
     if placed:

@@ -30,7 +30,7 @@ from backend.org.roles import NONSITE_CASE_READERS, require
 from backend.org.scope import get_visible
 from backend.storage import get_storage
 
-ARCHIVED = (CaseState.closed, CaseState.not_registered, CaseState.withdrawn)
+ARCHIVED = (CaseState.closed, CaseState.not_registered, CaseState.withdrawn, CaseState.dropped, CaseState.revoked)
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "video/mp4": "mp4"}
 FOLDER = "nonsite/archives"
 # What case.json leaves out: the archive's own record, which it cannot contain.
@@ -44,7 +44,8 @@ def case_file(actor: Officer, case_id: int, describe: Callable[[NonsiteCase], di
     require(actor, NONSITE_CASE_READERS)
     case = get_visible(NonsiteCase, case_id, actor, what="案件")
     if case.state not in ARCHIVED:
-        raise Conflict(f"案件当前为“{state_name(case)}”，结案、不予立案或撤案后方可归档", code="not_ended")
+        raise Conflict(f"案件当前为“{state_name(case)}”，结案或终结（不予立案、撤案、告知后不予处罚、撤销处罚决定）后"
+                       "方可归档", code="not_ended")
     if case.archive_key is None:
         return case, freeze(actor, case, describe, address=address)
     data = get_storage().get(case.archive_key)

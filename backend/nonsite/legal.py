@@ -24,6 +24,7 @@ from backend.nonsite.models import (
     CASE_STATE_NAMES,
     CHANNEL_NAMES,
     DOCUMENT_NAMES,
+    ENDING_NAMES,
     Alert,
     CaseDocument,
     CaseState,
@@ -50,6 +51,18 @@ def case_in(actor: Officer, case_id: int, *states: CaseState) -> NonsiteCase:
     case = get_visible(NonsiteCase, case_id, actor, what="案件")
     if case.state not in states:
         raise Conflict(f"案件当前为“{CASE_STATE_NAMES[case.state]}”，不能进行此步骤", code="wrong_state")
+    return case
+
+
+def ending_pending(case: NonsiteCase) -> bool:
+    """A proposal to end the case (不予立案, 撤案, 告知后不予处罚, 撤销处罚决定) waits for its legal reviewer."""
+    return case.ending_proposed_at is not None and case.ending_reviewed_at is None
+
+
+def not_pending(case: NonsiteCase) -> NonsiteCase:
+    if ending_pending(case):
+        raise Conflict(f"该案件已提出{ENDING_NAMES[case.ending]}，待法制审核员审批，审批前不能进行此步骤",
+                       code="ending_pending")
     return case
 
 
@@ -127,7 +140,7 @@ def _penalty(case: NonsiteCase) -> str:
 def decide(actor: Officer, case_id: int, now: datetime | None = None) -> NonsiteCase:
     """The decision (行政处罚决定书), once the statement period has ended."""
     require(actor, SQUAD_MANAGERS)
-    case = case_in(actor, case_id, CaseState.statement)
+    case = not_pending(case_in(actor, case_id, CaseState.statement))
     if (now or utcnow()) < case.statement_due_at:
         raise Conflict(f"陈述申辩期至 {case.statement_due_at.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M} 止，期满后方可决定",
                        code="statement_period_open")
@@ -140,7 +153,7 @@ def decide(actor: Officer, case_id: int, now: datetime | None = None) -> Nonsite
 def close(actor: Officer, case_id: int) -> NonsiteCase:
     """结案: once the fine is paid, or once a warning (首违不罚) has been served."""
     require(actor, SQUAD_MANAGERS)
-    case = get_visible(NonsiteCase, case_id, actor, what="案件")
+    case = not_pending(get_visible(NonsiteCase, case_id, actor, what="案件"))
     if not (case.state == CaseState.paid or case.state == CaseState.served and case.first_offence):
         raise Conflict(f"案件当前为“{CASE_STATE_NAMES[case.state]}”，尚不能结案", code="wrong_state")
     case.state, case.closed_at = CaseState.closed, utcnow()
@@ -252,6 +265,7 @@ def callback(*, event: str, number: str, at: datetime, amount: int | None = None
         return document
     if document.kind != DocumentKind.decision or case.state != CaseState.served:
         raise Conflict("该案件不在待缴款状态（未送达决定书、已缴款或已结案）", code="not_payable")
+    not_pending(case)  # a revocation waits: 随申办 retries the payment once it is decided
     due = amount_due(case, at)
     if amount != due:
         raise Invalid(f"应缴金额 {due} 元（罚款 {case.fine} 元，加处罚款 {due - case.fine} 元），实缴 {amount} 元",

@@ -176,6 +176,8 @@ class CaseState(str, enum.Enum):
     ending = "ending"  # 不予立案或撤案，待法制审核员审批
     not_registered = "not_registered"  # 不予立案（未立案即终结）
     withdrawn = "withdrawn"  # 撤案（立案后终结）
+    dropped = "dropped"  # 告知后不予处罚
+    revoked = "revoked"  # 处罚决定已撤销
 
 
 CASE_STATE_NAMES = {
@@ -183,17 +185,22 @@ CASE_STATE_NAMES = {
     CaseState.statement: "陈述申辩期", CaseState.decided: "决定书已发出", CaseState.served: "决定书已送达",
     CaseState.paid: "已缴款", CaseState.closed: "已结案", CaseState.ending: "不予立案/撤案审批中",
     CaseState.not_registered: "不予立案", CaseState.withdrawn: "已撤案",
+    CaseState.dropped: "告知后不予处罚", CaseState.revoked: "处罚决定已撤销",
 }
 
 
 class Ending(str, enum.Enum):
-    """How a case ends without a decision: before 立案 (不予立案) or after it (撤案); the clock says which."""
+    """How a case ends without a penalty: before 立案 (不予立案) or after it (撤案), both before the notice; after
+    the notice and before the decision (告知后不予处罚); or after the decision, by revoking it (撤销处罚决定)."""
 
     not_registered = "not_registered"  # 不予立案
     withdrawn = "withdrawn"  # 撤案
+    dropped = "dropped"  # 告知后不予处罚 (after the notice, before the decision)
+    revoked = "revoked"  # 撤销处罚决定 (after the decision)
 
 
-ENDING_NAMES = {Ending.not_registered: "不予立案", Ending.withdrawn: "撤案"}
+ENDING_NAMES = {Ending.not_registered: "不予立案", Ending.withdrawn: "撤案", Ending.dropped: "告知后不予处罚",
+                Ending.revoked: "撤销处罚决定"}
 
 
 class Verification(str, enum.Enum):

@@ -107,7 +107,9 @@ class NonsiteCaseSchema(Schema):
     verified_at = fields.AwareDateTime(allow_none=True)
     closed_at = fields.AwareDateTime(allow_none=True)
     ending = fields.Enum(Ending, allow_none=True, metadata={
-        "description": "终结方式：not_registered 不予立案（未立案）/ withdrawn 撤案（已立案）；空：未提出"})
+        "description": "终结方式：not_registered 不予立案（未立案）/ withdrawn 撤案（已立案）/ "
+                       "dropped 告知后不予处罚 / revoked 撤销处罚决定；空：未提出"})
+    ending_pending = Flag(legal.ending_pending, metadata={"description": "终结提议待法制审核员审批"})
     ending_name = Text(lambda c: ENDING_NAMES.get(c.ending), allow_none=True)
     ending_reason = fields.String(allow_none=True, metadata={"description": "不予立案或撤案的理由"})
     ending_proposed_at = fields.AwareDateTime(allow_none=True)
@@ -255,11 +257,28 @@ def end(body, case_id):
     return ending.propose(current_actor(), case_id, **body)
 
 
+@transition(blp, f"{CASE}/drop", "case_drop", NonsiteCaseSchema, *SQUAD_MANAGERS, arguments=CaseEndSchema,
+            alt_responses=((409, "不在告知书发出后、决定前（wrong_state），或已有终结提议待审批（ending_pending）"),),
+            audit="nonsite_case")
+def drop(body, case_id):
+    """提出告知后不予处罚（告知书发出后、作出决定前，如陈述申辩成立），附理由，待法制审核员经 …/end/review 审批"""
+    return ending.drop(current_actor(), case_id, **body)
+
+
+@transition(blp, f"{CASE}/revoke", "case_revoke", NonsiteCaseSchema, *SQUAD_MANAGERS, arguments=CaseEndSchema,
+            alt_responses=((409, "不在决定作出后、结案前（wrong_state），或已有终结提议待审批（ending_pending）"),),
+            audit="nonsite_case")
+def revoke(body, case_id):
+    """提出撤销处罚决定（决定作出后、结案前；已缴罚款须退还），附理由，待法制审核员经 …/end/review 审批"""
+    return ending.revoke(current_actor(), case_id, **body)
+
+
 @transition(blp, f"{CASE}/end/review", "case_end_review", NonsiteCaseSchema, *LEGAL_REVIEWERS,
-            arguments=LegalReviewSchema, alt_responses=((409, "案件不在不予立案/撤案审批中，或审批人即提出人"),),
+            arguments=LegalReviewSchema,
+            alt_responses=((409, "案件没有待审批的不予立案、撤案、告知后不予处罚或撤销处罚决定，或审批人即提出人"),),
             audit="nonsite_case")
 def end_review(body, case_id):
-    """审批不予立案或撤案：批准（案件终结，按理由与审批人计入两超期两随意，不属随意撤案；案卷随即归档）或退回立案状态"""
+    """审批不予立案、撤案、告知后不予处罚或撤销处罚决定：批准（案件终结，按理由与审批人计入两超期两随意，不属随意撤案；案卷随即归档）或退回（不予立案、撤案回到立案状态；其余在原步骤继续）"""
     return _archived(ending.review(current_actor(), case_id, **body))
 
 

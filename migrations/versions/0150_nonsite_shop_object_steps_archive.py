@@ -23,6 +23,8 @@ down_revision: str | Sequence[str] | None = "0130"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+NO_APPROVAL, NO_ENDING = "CAST(NULL AS BOOLEAN)", "CAST(NULL AS VARCHAR(16))"
+
 
 def upgrade() -> None:
     with op.batch_alter_table('nonsite_alert', schema=None) as batch_op:
@@ -54,21 +56,23 @@ def upgrade() -> None:
         sa.Column('at', backend.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column('officer_id', sa.Integer(), nullable=True),
         sa.Column('approved', sa.Boolean(), nullable=True),
-        sa.Column('ending', sa.Enum('not_registered', 'withdrawn', name='ending', native_enum=False, length=16),
+        sa.Column('ending', sa.Enum('not_registered', 'withdrawn', 'dropped', 'revoked', name='ending', native_enum=False,
+                                    length=16),
                   nullable=True),
         sa.Column('note', sa.String(length=1000), nullable=True),
         sa.ForeignKeyConstraint(['case_id'], ['nonsite_case.id'],
                                 name=op.f('fk_nonsite_case_step_case_id_nonsite_case')),
-        sa.ForeignKeyConstraint(['officer_id'], ['officer.id'], name=op.f('fk_nonsite_case_step_officer_id_officer')),
+        sa.ForeignKeyConstraint(['officer_id'], ['officer.id'],
+                                name=op.f('fk_nonsite_case_step_officer_id_officer')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_nonsite_case_step')),
     )
     with op.batch_alter_table('nonsite_case_step', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_nonsite_case_step_case_id'), ['case_id'], unique=False)
     notice = "EXISTS (SELECT 1 FROM nonsite_document d WHERE d.case_id = c.id AND d.kind = 'notice')"
     for step, at, by, approved, ending, note in (
-            ("submitted", "submitted_at", "submitted_by", "NULL", "NULL", "NULL"),
-            ("reviewed", "reviewed_at", "reviewed_by", notice, "NULL", "review_comment"),
-            ("ending_proposed", "ending_proposed_at", "ending_proposed_by", "NULL", "ending", "ending_reason"),
+            ("submitted", "submitted_at", "submitted_by", NO_APPROVAL, NO_ENDING, "CAST(NULL AS VARCHAR(1000))"),
+            ("reviewed", "reviewed_at", "reviewed_by", notice, NO_ENDING, "review_comment"),
+            ("ending_proposed", "ending_proposed_at", "ending_proposed_by", NO_APPROVAL, "ending", "ending_reason"),
             ("ending_reviewed", "ending_reviewed_at", "ending_reviewed_by", "ended_at IS NOT NULL", "ending",
              "ending_comment")):
         op.execute(f"INSERT INTO nonsite_case_step (case_id, step, at, officer_id, approved, ending, note) "

@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 
 from cryptography.fernet import InvalidToken
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from backend import keys
 from backend.db import insert_rows, session, utcnow
@@ -29,6 +29,7 @@ from backend.inspections import grades
 from backend.inspections.boundary import area, check_place
 from backend.inspections.credit_code import normalize_credit_code
 from backend.inspections.models import GradeChange, Inspection, ObjectKind, RegulatedObject
+from backend.nonsite.models import NonsiteCase
 from backend.org.models import Officer, Squad
 from backend.org.roles import DISTRICT_ADMINS, SQUAD_MANAGERS, SQUAD_MEMBERS, require
 from backend.org.scope import get_visible
@@ -190,6 +191,10 @@ def update_object(actor: Officer, object_id: int, *, kind: str, squad_id: int, c
 def delete_object(actor: Officer, object_id: int) -> None:
     item = get_visible(RegulatedObject, object_id, actor, what="检查对象")
     require(actor, SQUAD_MANAGERS, "只有中队长和区局管理员可以删除检查对象")
+    cases = session.scalar(select(func.count()).select_from(NonsiteCase).where(NonsiteCase.object_id == item.id))
+    if cases:
+        raise Conflict(f"该检查对象有 {cases} 件非现场执法案件，不能删除（案件须能追溯到当事人）",
+                       code="object_has_cases")
     if session.scalar(select(Inspection.id).where(Inspection.object_id == item.id).limit(1)) is not None:
         raise Conflict("该检查对象已被抽取检查（检查记录须保留并公开），不能删除；如已歇业或迁出，请修改其信息",
                        code="object_has_inspections")

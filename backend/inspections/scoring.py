@@ -2,8 +2,8 @@
 
 What counts, since the object's last grade change and within the rule's window (`window_days`):
 - failed_inspection / clean_inspection: its inspections recorded as failed / passed;
-- case: cases opened from its failed inspections, and non-site enforcement cases opened on an alert that names
-  the object (the alert's shop is its name);
+- case: cases opened from its failed inspections, and non-site enforcement cases about the object (the case's
+  object, found from the alert's credit code, shop sign or place: `backend/nonsite/shops.py`);
 - complaint / work_order: residents' complaints and work orders placed within `radius_m` of it.
 The score is the sum of each count times its weight: at or above `raise_at` the grade rises one step, at or
 below `lower_at` it falls one; with no incident (an event of positive weight) for `quiet_days` since the last
@@ -34,8 +34,8 @@ from backend.inspections.models import (
     RegulatedObject,
     ScoringRule,
 )
-from backend.nonsite.models import Alert, NonsiteCase
 from backend.nonsite.models import CaseState as NonsiteCaseState
+from backend.nonsite.models import NonsiteCase
 from backend.orders.models import WorkOrder
 from backend.org.models import District, Officer, Squad
 from backend.org.roles import DISTRICT_ADMINS, require
@@ -137,10 +137,10 @@ def _events(district_id: int, which, objects: list[RegulatedObject], start: date
         found[object_id].append(("case", at))
     for object_id, at in session.execute(
             select(RegulatedObject.id, NonsiteCase.registered_at).select_from(NonsiteCase)
-            .join(Alert, NonsiteCase.alert_id == Alert.id)
-            .join(RegulatedObject, RegulatedObject.name == Alert.shop)
+            .join(RegulatedObject, NonsiteCase.object_id == RegulatedObject.id)
             .where(which, NonsiteCase.squad_id.in_(squads), NonsiteCase.registered_at >= start,
-                   NonsiteCase.state != NonsiteCaseState.withdrawn)):  # 立案, and not withdrawn since
+                   NonsiteCase.state.not_in([NonsiteCaseState.withdrawn, NonsiteCaseState.dropped,
+                                             NonsiteCaseState.revoked]))):  # 立案, not withdrawn nor dropped since
         found[object_id].append(("case", at))
     placed = [(item.id, item.lat, item.lng) for item in objects if item.lat is not None]
     if placed:

@@ -26,6 +26,9 @@ DOMAIN = Domain(
         Setting("NONSITE_MEDIA_TIMEOUT_SECONDS", "10", int,
                 "an alert's image or clip fetched by URL must arrive within this many seconds, or the alert is "
                 "refused (the platform retries)", example_default=True),
+        Setting("NONSITE_SHOP_RADIUS_M", "150", int,
+                "a shop alert naming no credit code and no unique shop name is about the nearest 沿街商户 object "
+                "within this many metres of the camera", example_default=True),
         Setting("NONSITE_STATEMENT_WORKING_DAYS", "3", int,
                 "working days (the district's calendar) after the notice is delivered for the party's statement",
                 example_default=True),
@@ -37,7 +40,8 @@ DOMAIN = Domain(
         Setting("NONSITE_SMS_URL", "", str, "base address of the SMS gateway (fallback delivery); empty: not sent"),
         Setting("NONSITE_SMS_KEY", "", str, "key signing texts to the SMS gateway and its receipts to us"),
     ),
-    stored_files={"nonsite/documents": ("backend.nonsite.models:CaseDocument.pdf_key",)},
+    stored_files={"nonsite/documents": ("backend.nonsite.models:CaseDocument.pdf_key",),
+                  "nonsite/archives": ("backend.nonsite.models:NonsiteCase.archive_key",)},
     internal_orders="backend.nonsite.verification:order_finished",  # 现场核实 results from the orders queue
     encrypted={"backend.community.privacy:phone_cipher": ("backend.nonsite.models:Party.phone_encrypted",)},
 )

@@ -24,14 +24,17 @@ from backend.nonsite.models import (
     CASE_STATE_NAMES,
     CHANNEL_NAMES,
     DOCUMENT_NAMES,
+    ENDING_NAMES,
     Alert,
     CaseDocument,
     CaseState,
+    CaseStep,
     Channel,
     DocumentCounter,
     DocumentKind,
     NonsiteCase,
     PostMethod,
+    StepKind,
     Verification,
     ViolationKind,
 )
@@ -49,6 +52,26 @@ def case_in(actor: Officer, case_id: int, *states: CaseState) -> NonsiteCase:
     if case.state not in states:
         raise Conflict(f"案件当前为“{CASE_STATE_NAMES[case.state]}”，不能进行此步骤", code="wrong_state")
     return case
+
+
+def ending_pending(case: NonsiteCase) -> bool:
+    """A proposal to end the case (不予立案, 撤案, 告知后不予处罚, 撤销处罚决定) waits for its legal reviewer."""
+    return case.ending_proposed_at is not None and case.ending_reviewed_at is None
+
+
+def not_pending(case: NonsiteCase) -> NonsiteCase:
+    if ending_pending(case):
+        raise Conflict(f"该案件已提出{ENDING_NAMES[case.ending]}，待法制审核员审批，审批前不能进行此步骤",
+                       code="ending_pending")
+    return case
+
+
+def record_step(case: NonsiteCase, step: StepKind, actor: Officer, at: datetime, *, note: str | None,
+                approved: bool | None = None) -> None:
+    """Keep this submission or review in the case's history (the timeline lists every one)."""
+    ending = case.ending if step in (StepKind.ending_proposed, StepKind.ending_reviewed) else None
+    case.steps.append(CaseStep(step=step, at=at, officer_id=actor.id, approved=approved, ending=ending,
+                               note=note and note[:1000]))
 
 
 # Administrative Penalty Law art. 64 and 85: a hearing is asked for within five days of the notice, working days.
@@ -88,6 +111,7 @@ def submit_for_review(actor: Officer, case_id: int, *, facts: str, legal_basis: 
     case.facts, case.legal_basis, case.fine = facts, legal_basis, 0 if case.first_offence else fine
     case.hearing_offered = case.fine >= settings().NONSITE_HEARING_FINE
     case.submitted_by, case.submitted_at, case.state = actor.id, utcnow(), CaseState.in_review
+    record_step(case, StepKind.submitted, actor, case.submitted_at, note=f"{_penalty(case)}；{facts}")
     return case
 
 
@@ -97,6 +121,7 @@ def review(actor: Officer, case_id: int, *, approve: bool, comment: str) -> Nons
     require(actor, LEGAL_REVIEWERS, "法制审核由区局法制审核员进行", code="not_legal_reviewer")
     case = case_in(actor, case_id, CaseState.in_review)
     case.reviewed_by, case.reviewed_at, case.review_comment = actor.id, utcnow(), comment
+    record_step(case, StepKind.reviewed, actor, case.reviewed_at, note=comment, approved=approve)
     if not approve:
         case.state = CaseState.registered
         return case
@@ -115,7 +140,7 @@ def _penalty(case: NonsiteCase) -> str:
 def decide(actor: Officer, case_id: int, now: datetime | None = None) -> NonsiteCase:
     """The decision (行政处罚决定书), once the statement period has ended."""
     require(actor, SQUAD_MANAGERS)
-    case = case_in(actor, case_id, CaseState.statement)
+    case = not_pending(case_in(actor, case_id, CaseState.statement))
     if (now or utcnow()) < case.statement_due_at:
         raise Conflict(f"陈述申辩期至 {case.statement_due_at.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M} 止，期满后方可决定",
                        code="statement_period_open")
@@ -128,7 +153,7 @@ def decide(actor: Officer, case_id: int, now: datetime | None = None) -> Nonsite
 def close(actor: Officer, case_id: int) -> NonsiteCase:
     """结案: once the fine is paid, or once a warning (首违不罚) has been served."""
     require(actor, SQUAD_MANAGERS)
-    case = get_visible(NonsiteCase, case_id, actor, what="案件")
+    case = not_pending(get_visible(NonsiteCase, case_id, actor, what="案件"))
     if not (case.state == CaseState.paid or case.state == CaseState.served and case.first_offence):
         raise Conflict(f"案件当前为“{CASE_STATE_NAMES[case.state]}”，尚不能结案", code="wrong_state")
     case.state, case.closed_at = CaseState.closed, utcnow()
@@ -158,14 +183,18 @@ def _next(district_id: int, kind: DocumentKind, year: int) -> int:
 def _party(case: NonsiteCase) -> dict:
     """The party as the documents name it: from the registry, else the plate or shop seen."""
     party, alert = case.party, case.alert
+    if party is None and case.object is not None:  # the shop's business in the registry of regulated objects
+        return {"name": case.object.name, "credit_code": case.object.credit_code, "plate": None}
     if party is None:
         return {"name": alert.plate or alert.shop, "plate": alert.plate}
     return {"name": party.name, "credit_code": party.credit_code, "plate": alert.plate}
 
 
 def _recipient(case: NonsiteCase) -> str:
-    """Whom 随申办 delivers to: the credit code of a registered company, else the plate or shop."""
-    return (case.party and case.party.credit_code) or case.alert.plate or case.alert.shop
+    """Whom 随申办 delivers to: the credit code of a registered company or of the shop's regulated object, else
+    the plate or shop."""
+    return ((case.party and case.party.credit_code) or (case.object and case.object.credit_code) or case.alert.plate
+            or case.alert.shop)
 
 
 def _send(case: NonsiteCase, kind: DocumentKind, terms: dict, payable: bool = False) -> CaseDocument:
@@ -236,6 +265,7 @@ def callback(*, event: str, number: str, at: datetime, amount: int | None = None
         return document
     if document.kind != DocumentKind.decision or case.state != CaseState.served:
         raise Conflict("该案件不在待缴款状态（未送达决定书、已缴款或已结案）", code="not_payable")
+    not_pending(case)  # a revocation waits: 随申办 retries the payment once it is decided
     due = amount_due(case, at)
     if amount != due:
         raise Invalid(f"应缴金额 {due} 元（罚款 {case.fine} 元，加处罚款 {due - case.fine} 元），实缴 {amount} 元",

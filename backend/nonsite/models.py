@@ -8,6 +8,7 @@ from sqlalchemy import JSON, Boolean, Date, Enum, Float, ForeignKey, Integer, La
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db import Base, UTCDateTime, utcnow
+from backend.inspections.models import RegulatedObject
 from backend.org.models import DistrictRecord, Officer, Squad
 
 
@@ -150,6 +151,7 @@ class Alert(Base):
     confidence: Mapped[float] = mapped_column(Float)
     plate: Mapped[str | None] = mapped_column(String(16), index=True)
     shop: Mapped[str | None] = mapped_column(String(100))
+    shop_credit_code: Mapped[str | None] = mapped_column(String(18))  # the shop's 统一社会信用代码, if recognised
     burst_of: Mapped[int | None] = mapped_column(ForeignKey("nonsite_alert.id"), index=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decision: Mapped[Decision | None] = mapped_column(_enum(Decision, 16), index=True)
@@ -174,6 +176,8 @@ class CaseState(str, enum.Enum):
     ending = "ending"  # 不予立案或撤案，待法制审核员审批
     not_registered = "not_registered"  # 不予立案（未立案即终结）
     withdrawn = "withdrawn"  # 撤案（立案后终结）
+    dropped = "dropped"  # 告知后不予处罚
+    revoked = "revoked"  # 处罚决定已撤销
 
 
 CASE_STATE_NAMES = {
@@ -181,17 +185,22 @@ CASE_STATE_NAMES = {
     CaseState.statement: "陈述申辩期", CaseState.decided: "决定书已发出", CaseState.served: "决定书已送达",
     CaseState.paid: "已缴款", CaseState.closed: "已结案", CaseState.ending: "不予立案/撤案审批中",
     CaseState.not_registered: "不予立案", CaseState.withdrawn: "已撤案",
+    CaseState.dropped: "告知后不予处罚", CaseState.revoked: "处罚决定已撤销",
 }
 
 
 class Ending(str, enum.Enum):
-    """How a case ends without a decision: before 立案 (不予立案) or after it (撤案); the clock says which."""
+    """How a case ends without a penalty: before 立案 (不予立案) or after it (撤案), both before the notice; after
+    the notice and before the decision (告知后不予处罚); or after the decision, by revoking it (撤销处罚决定)."""
 
     not_registered = "not_registered"  # 不予立案
     withdrawn = "withdrawn"  # 撤案
+    dropped = "dropped"  # 告知后不予处罚 (after the notice, before the decision)
+    revoked = "revoked"  # 撤销处罚决定 (after the decision)
 
 
-ENDING_NAMES = {Ending.not_registered: "不予立案", Ending.withdrawn: "撤案"}
+ENDING_NAMES = {Ending.not_registered: "不予立案", Ending.withdrawn: "撤案", Ending.dropped: "告知后不予处罚",
+                Ending.revoked: "撤销处罚决定"}
 
 
 class Verification(str, enum.Enum):
@@ -230,6 +239,10 @@ class NonsiteCase(Base):
     legal_basis: Mapped[str | None] = mapped_column(String(500))
     fine: Mapped[int | None] = mapped_column(Integer)  # yuan
     party_id: Mapped[int | None] = mapped_column(ForeignKey("nonsite_party.id"), index=True)
+    # the business a shop alert is about, in the inspections' registry of regulated objects (`shops.match`): its
+    # grade rules count the case, and the object cannot be deleted while it has cases
+    object_id: Mapped[int | None] = mapped_column(ForeignKey("inspection_object.id"), index=True)
+    object_match: Mapped[str | None] = mapped_column(String(16))  # how: credit_code / name / nearest
     first_offence: Mapped[bool] = mapped_column(Boolean, default=False)  # 首违不罚: a warning, no fine
     hearing_offered: Mapped[bool] = mapped_column(Boolean, default=False)  # 听证: the notice offers a hearing
     submitted_by: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
@@ -261,10 +274,41 @@ class NonsiteCase(Base):
     ending_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ending_comment: Mapped[str | None] = mapped_column(String(500))
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # approved: the case ended
+    # 案卷 frozen when the case closed or ended: the ZIP stored once (`nonsite/archives/…`), its SHA-256 kept here;
+    # every download serves that file, checked against the hash (`archive.py`)
+    archive_key: Mapped[str | None] = mapped_column(String(120), index=True)
+    archive_sha256: Mapped[str | None] = mapped_column(String(64))
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     alert: Mapped[Alert] = relationship(back_populates="case")
     party: Mapped[Party | None] = relationship()
+    object: Mapped[RegulatedObject | None] = relationship()
     documents: Mapped[list[CaseDocument]] = relationship(back_populates="case", order_by="CaseDocument.id")
+    steps: Mapped[list[CaseStep]] = relationship(order_by="CaseStep.id")
+
+
+class StepKind(str, enum.Enum):
+    """The steps a case may go through more than once: each submission and review is kept, not only the latest."""
+
+    submitted = "submitted"  # 提交法制审核
+    reviewed = "reviewed"  # 法制审核（通过或退回）
+    ending_proposed = "ending_proposed"  # 提出不予立案或撤案
+    ending_reviewed = "ending_reviewed"  # 审批不予立案或撤案（批准或退回）
+
+
+class CaseStep(Base):
+    """One submission or review of a case, in the order they happened (the case's columns keep the latest)."""
+
+    __tablename__ = "nonsite_case_step"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("nonsite_case.id"), index=True)
+    step: Mapped[StepKind] = mapped_column(_enum(StepKind, 16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    approved: Mapped[bool | None] = mapped_column(Boolean)  # a review: approved (True) or returned (False)
+    ending: Mapped[Ending | None] = mapped_column(_enum(Ending, 16))  # of an ending's proposal or review: which
+    note: Mapped[str | None] = mapped_column(String(1000))  # the facts and fine, the comment, the reason
 
 
 class DocumentKind(str, enum.Enum):

@@ -17,7 +17,7 @@ from backend.errors import Conflict, Forbidden, Invalid
 from backend.evidence import chain, media
 from backend.evidence.models import Source, Subject
 from backend.evidence.operations import CLOCK_SKEW, CheckedFile, check_photo, submit_evidence
-from backend.nonsite import parties, timeliness, verification
+from backend.nonsite import parties, shops, timeliness, verification
 from backend.nonsite.models import Alert, Camera, Decision, FalsePositive, NonsiteCase, ViolationKind
 from backend.nonsite.signing import sender_keys
 from backend.org.models import Officer, Role, Squad
@@ -133,7 +133,8 @@ def _burst(camera: Camera, kind: str, plate: str | None, shop: str | None, at: d
 
 def take_alert(*, sender: str, body_sha256: str, alert_id: str, camera_code: str, occurred_at: datetime, kind: str,
                confidence: float, images: list[dict], clip: dict | None = None, place: str | None = None,
-               plate: str | None = None, shop: str | None = None, now: datetime | None = None) -> tuple[Alert, bool]:
+               plate: str | None = None, shop: str | None = None, shop_credit_code: str | None = None,
+               now: datetime | None = None) -> tuple[Alert, bool]:
     """Store one alert and lock each of its images and its clip in its camera's evidence chain; (alert, whether
     new). Files given by URL are fetched here, before the camera's chain is locked.
 
@@ -154,12 +155,15 @@ def take_alert(*, sender: str, body_sha256: str, alert_id: str, camera_code: str
         raise Invalid("告警时间晚于服务器时间", code="occurred_in_future")
     if plate is not None:
         parties.check_plate(plate)
+    if shop_credit_code is not None:
+        parties.check_credit_code(shop_credit_code)
     checked = gather_media(sender, images, clip)
     chain.lock_chains(camera.officer_id)  # one camera's alerts one at a time: bursts merge, the chain stays linear
     first = _burst(camera, kind, plate, shop, occurred_at)
     alert = Alert(sender=sender, alert_id=alert_id, body_sha256=body_sha256, camera=camera, squad_id=camera.squad_id,
                   kind=kind, occurred_at=occurred_at, last_seen_at=occurred_at, place=place or camera.place,
-                  confidence=confidence, plate=plate, shop=shop, burst_of=first.id if first else None, received_at=now)
+                  confidence=confidence, plate=plate, shop=shop,
+                  shop_credit_code=shop_credit_code, burst_of=first.id if first else None, received_at=now)
     try:
         with session.begin_nested():
             session.add(alert)
@@ -192,9 +196,11 @@ def triage(actor: Officer, alert_id: int, *, decision: Decision, reason: str,
     alert.decision, alert.false_positive, alert.reason = decision, false_positive, reason
     alert.decided_by, alert.decided_at = actor.id, utcnow()
     if decision == Decision.confirmed:
-        party = parties.of_plate(alert.plate, alert.camera.squad.district_id)
+        district_id = alert.camera.squad.district_id
+        party = parties.of_plate(alert.plate, district_id)
+        found, how = shops.match(alert, district_id) if party is None else (None, None)
         case = NonsiteCase(alert=alert, squad_id=alert.squad_id, opened_by=actor.id, opened_at=alert.decided_at,
-                           party=party)
+                           party=party, object=found, object_match=how)
         session.add(case)
         session.flush()
         if verification.dispatch_if_needed(case, actor, alert.decided_at) is None:

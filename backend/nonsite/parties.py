@@ -27,13 +27,19 @@ def check_plate(plate: str) -> str:
     return plate
 
 
+def check_credit_code(credit_code: str) -> str:
+    if not CREDIT_CODE.match(credit_code):
+        raise Invalid(f"统一社会信用代码格式错误：{credit_code}", code="bad_credit_code")
+    return credit_code
+
+
 def register(actor: Officer, *, kind: PartyKind, name: str, plates: list[str], credit_code: str | None = None,
              disposal_permit: str | None = None, phone: str | None = None,
              suishenban_account: bool = True) -> Party:
     """Add a party of the actor's district with its vehicles; a plate belongs to one party only."""
     require(actor, DISTRICT_ADMINS)
-    if credit_code is not None and not CREDIT_CODE.match(credit_code):
-        raise Invalid(f"统一社会信用代码格式错误：{credit_code}", code="bad_credit_code")
+    if credit_code is not None:
+        check_credit_code(credit_code)
     if kind == PartyKind.company and credit_code is None:
         raise Invalid("单位须填统一社会信用代码", code="credit_code_required")
     plates = [check_plate(plate) for plate in plates]

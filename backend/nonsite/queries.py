@@ -18,6 +18,7 @@ from backend.nonsite.models import (
     FalsePositive,
     NonsiteCase,
     Party,
+    StepKind,
     Vehicle,
 )
 from backend.org.models import Officer
@@ -113,10 +114,7 @@ def timeline(case: NonsiteCase) -> list[dict]:
                       case.verification_note))
         if case.registered_at is not None:
             steps.append(("registered", "立案（现场核实属实）", case.registered_at, None, None))
-    if case.submitted_at is not None:
-        steps.append(("submitted", "提交法制审核", case.submitted_at, case.submitted_by, None))
-    if case.reviewed_at is not None:
-        steps.append(("reviewed", "法制审核", case.reviewed_at, case.reviewed_by, case.review_comment))
+    steps += _history(case)
     for document in case.documents:
         name = f"{DOCUMENT_NAMES[document.kind]} {document.number}"
         steps.append(("issued", f"签发{name}", document.created_at, None, None))
@@ -133,14 +131,23 @@ def timeline(case: NonsiteCase) -> list[dict]:
         steps.append(("statement", "当事人陈述申辩", case.statement_at, None, case.statement_text))
     if case.paid_at is not None:
         steps.append(("paid", f"缴款 {case.paid_amount} 元", case.paid_at, None, None))
-    if case.ending_proposed_at is not None:
-        name = ENDING_NAMES[case.ending]
-        steps.append(("ending_proposed", f"提出{name}", case.ending_proposed_at, case.ending_proposed_by,
-                      case.ending_reason))
-        if case.ending_reviewed_at is not None:
-            steps.append(("ending_reviewed", f"{name}{'获批准' if case.ended_at else '未获批准，退回'}",
-                          case.ending_reviewed_at, case.ending_reviewed_by, case.ending_comment))
     if case.closed_at is not None:
         steps.append(("closed", "结案", case.closed_at, None, None))
     return [{"step": step, "name": name, "at": at, "officer_id": officer_id, "note": note}
-            for step, name, at, officer_id, note in sorted(steps, key=lambda s: s[2])]
+            for step, name, at, officer_id, note in sorted(steps, key=lambda s: s[2])]  # stable: ties keep order
+
+
+def _history(case: NonsiteCase) -> list[tuple]:
+    """Every submission and review, approval and return, of the case and of its 不予立案/撤案, in order."""
+    rows = []
+    for row in case.steps:
+        if row.step == StepKind.submitted:
+            name = "提交法制审核"
+        elif row.step == StepKind.reviewed:
+            name = "法制审核通过" if row.approved else "法制审核退回"
+        elif row.step == StepKind.ending_proposed:
+            name = f"提出{ENDING_NAMES.get(row.ending, '终结')}"
+        else:
+            name = f"{ENDING_NAMES.get(row.ending, '终结')}{'获批准' if row.approved else '未获批准，退回'}"
+        rows.append((row.step.value, name, row.at, row.officer_id, row.note))
+    return rows

@@ -4,7 +4,8 @@ A month is the Asia/Shanghai calendar month each thing happened in:
 - alerts: events (the first alert of a burst) that occurred in the month; confirmed and dismissed of those;
   precision = confirmed / (confirmed + dismissed), None when none was judged yet;
 - cases: cases 立案 in the month (a kind that needs a visit: when the visit verified it);
-- not_registered, withdrawn: cases ended in the month by an approved 不予立案 or 撤案;
+- not_registered, withdrawn, dropped, revoked: cases ended in the month by an approved 不予立案, 撤案, 告知后不予处罚
+  or 撤销处罚决定;
 - delivered: documents (notices and decisions) delivered in the month, by any channel;
 - paid: cases paid in the month, and the yuan paid;
 - decisions: decisions issued in the month, and the mean days from their alert to the decision (one decimal).
@@ -22,8 +23,8 @@ from backend.orders.reports import month_bounds, squads_in_scope
 from backend.org.models import Officer
 from backend.org.roles import NONSITE_REPORT_READERS, require
 
-COUNTS = ("alerts", "confirmed", "dismissed", "cases", "not_registered", "withdrawn", "delivered", "paid",
-          "paid_amount", "decisions")
+COUNTS = ("alerts", "confirmed", "dismissed", "cases", "not_registered", "withdrawn", "dropped", "revoked",
+          "delivered", "paid", "paid_amount", "decisions")
 
 
 def _count_if(condition):
@@ -47,7 +48,9 @@ def monthly(actor: Officer, month: date, squad_id: int | None = None) -> list[di
         .where(NonsiteCase.squad_id.in_(ids), NonsiteCase.registered_at >= start, NonsiteCase.registered_at < end)
         .group_by(NonsiteCase.squad_id),
         select(NonsiteCase.squad_id, _count_if(NonsiteCase.state == CaseState.not_registered).label("not_registered"),
-               _count_if(NonsiteCase.state == CaseState.withdrawn).label("withdrawn"))
+               _count_if(NonsiteCase.state == CaseState.withdrawn).label("withdrawn"),
+               _count_if(NonsiteCase.state == CaseState.dropped).label("dropped"),
+               _count_if(NonsiteCase.state == CaseState.revoked).label("revoked"))
         .where(NonsiteCase.squad_id.in_(ids), NonsiteCase.ended_at >= start, NonsiteCase.ended_at < end)
         .group_by(NonsiteCase.squad_id),
         select(NonsiteCase.squad_id, func.count().label("delivered")).join(CaseDocument.case)
@@ -82,7 +85,8 @@ def monthly(actor: Officer, month: date, squad_id: int | None = None) -> list[di
     return rows
 
 
-HEADER = ["中队", "月份", "告警（事件）", "确认", "排除", "准确率", "立案", "不予立案", "撤案", "文书送达",
+HEADER = ["中队", "月份", "告警（事件）", "确认", "排除", "准确率", "立案", "不予立案", "撤案", "告知后不予处罚",
+          "撤销处罚决定", "文书送达",
           "缴款案件", "缴款金额（元）", "处罚决定", "告警至决定平均天数"]
 
 
@@ -90,5 +94,6 @@ def monthly_workbook(rows: list[dict]) -> bytes:
     """The report as an Excel workbook: one row per squad, precision as a percentage, text neutralised."""
     return workbook("非现场执法月报", HEADER, ([
         row["squad"], f"{row['month']:%Y-%m}", *(row[name] for name in (
-            "alerts", "confirmed", "dismissed", "precision", "cases", "not_registered", "withdrawn", "delivered",
+            "alerts", "confirmed", "dismissed", "precision", "cases", "not_registered", "withdrawn", "dropped",
+            "revoked", "delivered",
             "paid", "paid_amount", "decisions", "days_alert_to_decision"))] for row in rows), percent_columns=("F",))

@@ -1,7 +1,7 @@
 """inspections: a district's boundary (区界) as data, against which objects' coordinates are checked
 
 Revision ID: 0120
-Revises: 0100
+Revises: 0110
 """
 from collections.abc import Sequence
 

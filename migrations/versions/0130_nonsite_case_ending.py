@@ -5,7 +5,7 @@ A case of a kind that needs no visit was 立案 when its alert was confirmed, on
 visit verified it: existing cases get that moment. A downgrade turns ended cases back to 立案.
 
 Revision ID: 0130
-Revises: 0100
+Revises: 0120
 """
 from collections.abc import Sequence
 

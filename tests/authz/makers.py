@@ -436,6 +436,14 @@ def nonsite_closed_case_ids(make, client, owner):
     return nonsite_case_ids(make, client, owner, CaseState.closed)
 
 
+def nonsite_noticed_case_ids(make, client, owner):
+    return nonsite_case_ids(make, client, owner, CaseState.statement)
+
+
+def nonsite_decided_case_ids(make, client, owner):
+    return nonsite_case_ids(make, client, owner, CaseState.served)
+
+
 def nonsite_case_in_review_ids(make, client, owner):
     return nonsite_case_ids(make, client, owner, CaseState.in_review)
 

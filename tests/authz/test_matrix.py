@@ -57,7 +57,9 @@ from tests.authz.makers import (
     nonsite_case_ids,
     nonsite_case_in_review_ids,
     nonsite_closed_case_ids,
+    nonsite_decided_case_ids,
     nonsite_document_ids,
+    nonsite_noticed_case_ids,
     notice_ids,
     office_ids,
     officer_ids,
@@ -158,6 +160,7 @@ OBSERVER_EXCEPTIONS: dict[tuple[str, str], tuple[str, str]] = {
                      ("GET", "/api/nonsite/alerts/<int:alert_id>"),
                      ("GET", "/api/nonsite/cases/<int:case_id>"),
                      ("GET", "/api/nonsite/cases/<int:case_id>/archive"),
+                     ("GET", "/api/nonsite/cases/<int:case_id>/timeline"),
                      ("GET", "/api/nonsite/documents/<int:document_id>/pdf"),
                      ("GET", "/api/outbox/messages/<int:message_id>"),
                      ("GET", "/api/training/banks/<int:bank_id>/questions"),
@@ -815,6 +818,9 @@ MATRIX: dict[tuple[str, str], Endpoint] = with_observers({
     ("GET", "/api/nonsite/cases/<int:case_id>"):
         E(nonsite_case_ids, "403 403 403 403", "200 200 404 404", "- 200 200 404", "- 403 403 403", "- 403 403 403",
           reviewer="- 200 200 404"),
+    ("GET", "/api/nonsite/cases/<int:case_id>/timeline"):
+        E(nonsite_case_ids, "403 403 403 403", "200 200 404 404", "- 200 200 404", "- 403 403 403", "- 403 403 403",
+          reviewer="- 200 200 404"),
     ("POST", "/api/nonsite/cases/<int:case_id>/submit"):
         E(nonsite_case_ids, "403 403 403 403", "200 200 404 404", "- 200 200 404", "- 403 403 403", "- 403 403 403",
           body={"facts": "渣土车未密闭", "legal_basis": "条例", "fine": 2000}, reviewer="- 403 403 403"),
@@ -825,6 +831,13 @@ MATRIX: dict[tuple[str, str], Endpoint] = with_observers({
     ("POST", "/api/nonsite/cases/<int:case_id>/end"):
         E(nonsite_case_ids, "403 403 403 403", "200 200 404 404", "- 200 200 404", "- 403 403 403", "- 403 403 403",
           body={"reason": "车辆系执行应急任务"}, reviewer="- 403 403 403"),
+    # 告知后不予处罚 (a case whose notice went out) and 撤销处罚决定 (a decided case): the squad's leader proposes
+    ("POST", "/api/nonsite/cases/<int:case_id>/drop"):
+        E(nonsite_noticed_case_ids, "403 403 403 403", "200 200 404 404", "- 200 200 404", "- 403 403 403",
+          "- 403 403 403", body={"reason": "当事人陈述申辩成立"}, reviewer="- 403 403 403"),
+    ("POST", "/api/nonsite/cases/<int:case_id>/revoke"):
+        E(nonsite_decided_case_ids, "403 403 403 403", "200 200 404 404", "- 200 200 404", "- 403 403 403",
+          "- 403 403 403", body={"reason": "适用法律错误"}, reviewer="- 403 403 403"),
     ("POST", "/api/nonsite/cases/<int:case_id>/end/review"):
         E(nonsite_case_ending_ids, "403 403 403 403", "403 403 403 403", "- 403 403 403", "- 403 403 403",
           "- 403 403 403", body={"approve": True, "comment": "同意撤案"}, reviewer="- 200 200 404"),

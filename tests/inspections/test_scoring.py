@@ -120,9 +120,9 @@ def test_a_quiet_object_is_lowered_and_a_case_naming_it_counts(client, make, wor
     assert "连续 365 天无违法违规记录" in change.reason
 
     case = session.get(NonsiteCase, nonsite_case_ids(make, client, world["officer"])["case_id"])
-    case.alert.shop = "老王面馆"  # the camera's alert names the shop
+    case.object_id = stored.id  # the case is about the object (found from its alert: tests/nonsite/test_shop_object)
     other = session.get(NonsiteCase, nonsite_case_ids(make, client, world["officer"])["case_id"])
-    other.alert.shop = "别家"
+    other.alert.shop = "老王面馆"  # a name alone, not linked to the object, does not count
     session.commit()
     [change] = regrade(world["district"].id)
     assert (change.grade_from, change.grade_to) == (Grade.low, Grade.medium)

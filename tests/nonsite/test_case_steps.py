@@ -138,11 +138,17 @@ def test_a_muck_truck_alert_to_a_paid_closed_case(client, make, squad, leader, s
     assert (after_closing.status_code, after_closing.json["error"]) == (409, "not_payable")
     assert "已结案" in after_closing.json["message"]
     assert [step["step"] for step in closed.json["timeline"]] == [
-        "alert", "registered", "submitted", "reviewed", "issued", "delivered", "issued", "delivered", "paid",
-        "closed"]  # the latest submission and review (each one is in the audit log)
+        "alert", "registered", "submitted", "reviewed", "submitted", "reviewed", "issued", "delivered", "issued",
+        "delivered", "paid", "closed"]  # every submission and review, the one returned too
+    timeline = client.get(f"/api/nonsite/cases/{case_id}/timeline", headers=make.headers(reviewer)).json
+    assert timeline == closed.json["timeline"]
+    assert [(step["name"], step["note"], step["officer_id"]) for step in timeline[3:6:2]] == [
+        ("法制审核退回", "证据说明不足", reviewer.id), ("法制审核通过", "事实清楚，依据正确", reviewer.id)]
+    assert [step["at"] for step in timeline] == sorted(step["at"] for step in timeline)
 
     archived = client.get(f"/api/nonsite/cases/{case_id}/archive", headers=make.headers(leader))
     assert (archived.status_code, archived.mimetype) == (200, "application/zip")
+    assert hashlib.sha256(archived.data).hexdigest() == closed.json["archive_sha256"]  # frozen as it closed
     with zipfile.ZipFile(io.BytesIO(archived.data)) as archive:
         names = archive.namelist()
         pdfs = [archive.read(name) for name in names if name.startswith("documents/")]

@@ -119,6 +119,10 @@ def test_a_registered_case_is_withdrawn_after_a_return_and_a_second_proposal(cli
     _step(client, make, leader, case_id, "end", {"reason": "车辆系执行应急任务，附区建管委证明"})
     approved = _step(client, make, reviewer, case_id, "end/review", {"approve": True, "comment": "同意撤案"})
     assert (approved.json["state"], approved.json["state_name"]) == ("withdrawn", "已撤案")
+    timeline = client.get(f"/api/nonsite/cases/{case_id}/timeline", headers=make.headers(leader)).json
+    assert [(step["name"], step["note"]) for step in timeline[2:]] == [
+        ("提出撤案", "车辆系执行应急任务"), ("撤案未获批准，退回", "须附应急任务证明"),
+        ("提出撤案", "车辆系执行应急任务，附区建管委证明"), ("撤案获批准", "同意撤案")]
     record = _clock(case_id)
     assert (record.registered_on, record.withdrawn_on) == (local_day(), local_day())
     assert not record.flags

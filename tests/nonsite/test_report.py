@@ -75,7 +75,8 @@ def test_the_monthly_report_counts_alerts_precision_cases_deliveries_payments_an
                           query_string={"month": "2026-11", "squad_id": squad.id})
     assert exported.status_code == 200
     sheet = load_workbook(BytesIO(exported.data)).active
-    assert [cell.value for cell in sheet[2]] == [squad.name, "2026-11", 3, 2, 1, 0.6667, 2, 0, 0, 2, 1, 2000, 1, 10.0]
+    assert [cell.value for cell in sheet[2]] == [
+        squad.name, "2026-11", 3, 2, 1, 0.6667, 2, 0, 0, 0, 0, 2, 1, 2000, 1, 10.0]
 
 
 def test_bad_report_queries_are_refused(client, make, squad, leader):

@@ -201,8 +201,9 @@ class Object(MethodView):
     get = detail(blp, ObjectSchema, "检查对象详情", visible(RegulatedObject, "检查对象"))
     put = change(blp, ObjectInputSchema, ObjectSchema, "修改检查对象", registry.update_object, "inspection_object",
                  *SQUAD_MANAGERS)
-    delete = change(blp, None, None, "删除检查对象（已被抽取检查的不能删除）", registry.delete_object,
-                    "inspection_object", *SQUAD_MANAGERS, status=204, alt_responses=((409, "已有检查记录"),))
+    delete = change(blp, None, None, "删除检查对象（已被抽取检查或有非现场执法案件的不能删除）", registry.delete_object,
+                    "inspection_object", *SQUAD_MANAGERS, status=204,
+                    alt_responses=((409, "已有检查记录或非现场执法案件"),))
 
 
 def _import_file(file) -> bytes:

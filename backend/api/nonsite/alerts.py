@@ -55,8 +55,11 @@ class AlertInSchema(Schema):
     place = fields.String(validate=validate.Length(min=1, max=200), metadata={"description": "缺省为摄像头位置"})
     plate = fields.String(validate=validate.Length(min=1, max=16), metadata={"example": "沪A12345"})
     shop = fields.String(validate=validate.Length(min=1, max=100),
-                         metadata={"description": "识别出的店招或商户",
-                                                                             "example": "老王水果店"})
+                         metadata={"description": "识别出的店招或商户", "example": "老王水果店"})
+    shop_credit_code = fields.String(validate=validate.Length(min=18, max=18, error="统一社会信用代码应为 18 位"),
+                                     metadata={"description": "识别出的商户统一社会信用代码（如店内亮照）：有则按它"
+                                                              "在检查对象名录中精确匹配",
+                                               "example": "91310106MA1FY2XX3K"})
     images = fields.List(fields.Nested(ImageRefSchema), required=True, validate=validate.Length(min=1),
                          metadata={"description": "图片（JPEG/PNG），内联或按地址，至少一张"})
     clip = fields.Nested(ClipInSchema, metadata={
@@ -84,6 +87,7 @@ class AlertSchema(Schema):
     confidence = fields.Float()
     plate = fields.String(allow_none=True)
     shop = fields.String(allow_none=True)
+    shop_credit_code = fields.String(allow_none=True)
     burst_of = fields.Integer(allow_none=True, metadata={"description": "同一事件的首条告警（本条已合并入该告警）"})
     burst_size = Count(queries.burst_size, metadata={"description": "该事件合并的告警条数"})
     decision = fields.Enum(Decision, allow_none=True)

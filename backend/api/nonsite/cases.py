@@ -31,6 +31,7 @@ from backend.nonsite.models import (
     state_name as case_state_name,
 )
 from backend.org.roles import LEGAL_REVIEWERS, NONSITE_CASE_READERS, SQUAD_MANAGERS
+from backend.org.scope import get_visible
 
 
 class CaseDocumentSchema(Schema):
@@ -74,6 +75,13 @@ class NonsiteCaseSchema(Schema):
     fine = fields.Integer(allow_none=True, metadata={"description": "罚款（元）"})
     party_id = fields.Integer(allow_none=True, metadata={"description": "登记的当事人（按车牌找到）"})
     party_name = Text(lambda c: c.party and c.party.name, allow_none=True)
+    object_id = fields.Integer(allow_none=True, metadata={
+        "description": "告警所指商户在检查对象名录中的对象（GET /api/inspections/objects/{id}）；"
+                       "空：未找到或非商户告警"})
+    object_name = Text(lambda c: c.object and c.object.name, allow_none=True)
+    object_match = fields.String(allow_none=True, metadata={
+        "description": "如何找到：credit_code 按信用代码 / name 按唯一的店招名称 / "
+                       "nearest 按距离（NONSITE_SHOP_RADIUS_M 内最近的沿街商户）"})
     first_offence = fields.Boolean(metadata={"description": "首违不罚：予以警告，不罚款"})
     hearing_offered = fields.Boolean(metadata={"description": "拟罚款达到 NONSITE_HEARING_FINE：告知听证权利"})
     review_comment = fields.String(allow_none=True)
@@ -99,16 +107,22 @@ class NonsiteCaseSchema(Schema):
     verified_at = fields.AwareDateTime(allow_none=True)
     closed_at = fields.AwareDateTime(allow_none=True)
     ending = fields.Enum(Ending, allow_none=True, metadata={
-        "description": "终结方式：not_registered 不予立案（未立案）/ withdrawn 撤案（已立案）；空：未提出"})
+        "description": "终结方式：not_registered 不予立案（未立案）/ withdrawn 撤案（已立案）/ "
+                       "dropped 告知后不予处罚 / revoked 撤销处罚决定；空：未提出"})
+    ending_pending = Flag(legal.ending_pending, metadata={"description": "终结提议待法制审核员审批"})
     ending_name = Text(lambda c: ENDING_NAMES.get(c.ending), allow_none=True)
     ending_reason = fields.String(allow_none=True, metadata={"description": "不予立案或撤案的理由"})
     ending_proposed_at = fields.AwareDateTime(allow_none=True)
     ending_reviewed_at = fields.AwareDateTime(allow_none=True)
     ending_comment = fields.String(allow_none=True, metadata={"description": "法制审核员的审批意见"})
     ended_at = fields.AwareDateTime(allow_none=True, metadata={"description": "不予立案或撤案获批准的时间"})
+    archive_sha256 = fields.String(allow_none=True, metadata={
+        "description": "案卷（GET …/archive）归档时的 SHA-256：结案或终结时生成一次；空：未归档"})
+    archived_at = fields.AwareDateTime(allow_none=True)
     documents = Rows(lambda c: CaseDocumentSchema(many=True).dump(c.documents))
     timeline = Rows(lambda c: CaseStepSchema(many=True).dump(queries.timeline(c)), metadata={
-        "description": "案件时间线：告警、立案、核实、审核、文书签发与送达、陈述申辩、缴款、不予立案或撤案、结案"})
+        "description": "案件时间线（亦见 GET …/timeline）：告警、立案、核实、每一次提交与审核、文书签发与送达、"
+                       "陈述申辩、缴款、不予立案或撤案的每一次提出与审批、结案"})
 
 
 class CaseSubmitSchema(Schema):
@@ -168,6 +182,15 @@ class CaseView(MethodView):
                  visible(NonsiteCase, "案件"), *NONSITE_CASE_READERS, alt_responses=((404, "不存在或不在数据权限内"),))
 
 
+@blp.route(f"{CASE}/timeline", endpoint="case_timeline")
+class CaseTimeline(MethodView):
+    get = detail(blp, CaseStepSchema(many=True),
+                 "案件时间线：告警、立案、核实、每一次提交法制审核与审核（通过或退回）、文书签发与送达、陈述申辩、缴款、"
+                 "不予立案或撤案的每一次提出与审批、结案，按时间先后",
+                 lambda actor, case_id: queries.timeline(get_visible(NonsiteCase, case_id, actor, what="案件")),
+                 *NONSITE_CASE_READERS, alt_responses=((404, "不存在或不在数据权限内"),))
+
+
 @transition(blp, f"{CASE}/submit", "case_submit", NonsiteCaseSchema, *SQUAD_MANAGERS, arguments=CaseSubmitSchema,
             alt_responses=((409, "案件不在立案（或退回）状态"),), audit="nonsite_case")
 def submit(body, case_id):
@@ -192,8 +215,15 @@ def decide(case_id):
 @transition(blp, f"{CASE}/close", "case_close", NonsiteCaseSchema, *SQUAD_MANAGERS,
             alt_responses=((409, "尚未缴款"),), audit="nonsite_case")
 def close(case_id):
-    """结案（已缴款）"""
-    return legal.close(current_actor(), case_id)
+    """结案（已缴款）；案卷随即归档（生成一次并存储，记录其 SHA-256）"""
+    return _archived(legal.close(current_actor(), case_id))
+
+
+def _archived(case: NonsiteCase) -> NonsiteCase:
+    """Freeze the case file of a case that has just closed or ended, in the same transaction."""
+    if case.state in archive.ARCHIVED:
+        archive.freeze(current_actor(), case, NonsiteCaseSchema().dump, address=request.remote_addr)
+    return case
 
 
 @blp.route(f"{CASE}/archive", endpoint="case_archive")
@@ -201,14 +231,18 @@ class CaseArchive(MethodView):
     @auth_required(blp, *NONSITE_CASE_READERS)
     @blp.response(200, {"format": "binary", "type": "string"}, content_type="application/zip")
     @blp.alt_response(404, description="不存在或不在数据权限内")
-    @blp.alt_response(409, description="案件尚未结案、不予立案或撤案")
+    @blp.alt_response(409, description="案件尚未结案、不予立案或撤案（not_ended），或存储的案卷文件与归档时的 "
+                                        "SHA-256 不符（archive_file_altered）")
     def get(self, case_id):
-        """案卷（ZIP）：案件与时间线（case.json）、签发的文书 PDF、证据原件（经 SHA-256 校验）及其保管记录
-        （custody.json）；取出原件记入保管记录（案卷归档）"""
+        """案卷（ZIP）：结案或终结时归档一次的文件，下载时按记录的 SHA-256（archive_sha256）校验后提供；内含案件与
+        时间线（case.json）、签发的文书 PDF、证据原件（经 SHA-256 校验）及其保管记录（custody.json）；归档时取出原件
+        记入保管记录（案卷归档）"""
+        audit_object("nonsite_case", case_id)
         case, data = archive.case_file(current_actor(), case_id, NonsiteCaseSchema().dump,
                                        address=request.remote_addr)
         return Response(data, mimetype="application/zip",
-                        headers={"Content-Disposition": f"attachment; filename=nonsite-case-{case.id}.zip"})
+                        headers={"Content-Disposition": f"attachment; filename=nonsite-case-{case.id}.zip",
+                                 "X-Archive-SHA256": case.archive_sha256})
 
 
 class CaseEndSchema(Schema):
@@ -223,12 +257,29 @@ def end(body, case_id):
     return ending.propose(current_actor(), case_id, **body)
 
 
+@transition(blp, f"{CASE}/drop", "case_drop", NonsiteCaseSchema, *SQUAD_MANAGERS, arguments=CaseEndSchema,
+            alt_responses=((409, "不在告知书发出后、决定前（wrong_state），或已有终结提议待审批（ending_pending）"),),
+            audit="nonsite_case")
+def drop(body, case_id):
+    """提出告知后不予处罚（告知书发出后、作出决定前，如陈述申辩成立），附理由，待法制审核员经 …/end/review 审批"""
+    return ending.drop(current_actor(), case_id, **body)
+
+
+@transition(blp, f"{CASE}/revoke", "case_revoke", NonsiteCaseSchema, *SQUAD_MANAGERS, arguments=CaseEndSchema,
+            alt_responses=((409, "不在决定作出后、结案前（wrong_state），或已有终结提议待审批（ending_pending）"),),
+            audit="nonsite_case")
+def revoke(body, case_id):
+    """提出撤销处罚决定（决定作出后、结案前；已缴罚款须退还），附理由，待法制审核员经 …/end/review 审批"""
+    return ending.revoke(current_actor(), case_id, **body)
+
+
 @transition(blp, f"{CASE}/end/review", "case_end_review", NonsiteCaseSchema, *LEGAL_REVIEWERS,
-            arguments=LegalReviewSchema, alt_responses=((409, "案件不在不予立案/撤案审批中，或审批人即提出人"),),
+            arguments=LegalReviewSchema,
+            alt_responses=((409, "案件没有待审批的不予立案、撤案、告知后不予处罚或撤销处罚决定，或审批人即提出人"),),
             audit="nonsite_case")
 def end_review(body, case_id):
-    """审批不予立案或撤案：批准（案件终结，按理由与审批人计入两超期两随意，不属随意撤案）或退回立案状态"""
-    return ending.review(current_actor(), case_id, **body)
+    """审批不予立案、撤案、告知后不予处罚或撤销处罚决定：批准（案件终结，按理由与审批人计入两超期两随意，不属随意撤案；案卷随即归档）或退回（不予立案、撤案回到立案状态；其余在原步骤继续）"""
+    return _archived(ending.review(current_actor(), case_id, **body))
 
 
 def _document(document: CaseDocument) -> CaseDocument:

@@ -24,6 +24,8 @@ class NonsiteMonthlyRowSchema(Schema):
     cases = fields.Integer(metadata={"description": "本月立案（须现场核实的类型：核实属实时立案）"})
     not_registered = fields.Integer(metadata={"description": "本月经批准不予立案的案件"})
     withdrawn = fields.Integer(metadata={"description": "本月经批准撤案的案件"})
+    dropped = fields.Integer(metadata={"description": "本月经批准告知后不予处罚的案件"})
+    revoked = fields.Integer(metadata={"description": "本月经批准撤销处罚决定的案件"})
     delivered = fields.Integer(metadata={"description": "本月送达的文书（告知书与决定书，任何渠道）"})
     paid = fields.Integer(metadata={"description": "本月缴款的案件"})
     paid_amount = fields.Integer(metadata={"description": "本月缴款金额（元，含加处罚款）"})

@@ -311,7 +311,7 @@ def run() -> dict | list[dict]:
          "generation": {"loaded_s": month["loaded_seconds"], "indexed_and_attached_s": month["indexed_seconds"],
                         "city_month_estimate_s": round(month["generated_seconds"] * CITY_OFFICERS / MONTH_OFFICERS)},
          "ratio": track["ratio"], "target": {"ratio_max": TARGET["track_ratio_max"]},
-         "met": track["ratio"] <= TARGET["track_ratio_max"]},
+         "met": track["ratio"] <= TARGET["track_ratio_max"], "load_average": [round(x, 1) for x in os.getloadavg()]},
     ]
 
 

@@ -7,12 +7,11 @@ from marshmallow import fields, validate
 from backend.api.boundary import Blueprint
 from backend.api.fields import Id, Month
 from backend.api.schemas import Schema
-from backend.api.security import auth_required, current_actor
-from backend.api.views import detail, method, xlsx_download
+from backend.api.security import current_actor
+from backend.api.views import detail, method, xlsx_export
 from backend.cityreports import facts, index, queries, weights
 from backend.org.roles import CITY_REPORT_READERS, INDEX_WEIGHT_SETTERS, TOWN_INDEX_READERS
 from backend.supervision.cases.models import FLAG_NAMES
-from backend.supervision.points.exports import XLSX
 
 blp = Blueprint("cityreports", __name__, url_prefix="/api/city-reports",
                 description="全市报表：各区每月的勤务、工单与诉件、两超期两随意、学时、月积分，街镇依法行政指数")
@@ -117,13 +116,8 @@ class DistrictMonth(MethodView):
 
 @blp.route("/districts/export", endpoint="districts_export")
 class DistrictMonthExport(MethodView):
-    @auth_required(blp, *CITY_REPORT_READERS)
-    @blp.arguments(MonthQuerySchema, location="query")
-    @blp.response(200, content_type=XLSX, description="Excel 文件")
-    def get(self, query):
-        """导出全市报表（Excel）"""
-        return xlsx_download(queries.district_workbook(queries.district_month(current_actor(), **query)),
-                             f"city-report-{query['month']:%Y-%m}.xlsx")
+    get = xlsx_export(blp, MonthQuerySchema, "导出全市报表（Excel）", queries.district_month, queries.district_workbook,
+                      "city-report-{month:%Y-%m}.xlsx", *CITY_REPORT_READERS)
 
 
 @blp.route("/towns", endpoint="towns")
@@ -134,13 +128,8 @@ class TownIndex(MethodView):
 
 @blp.route("/towns/export", endpoint="towns_export")
 class TownIndexExport(MethodView):
-    @auth_required(blp, *TOWN_INDEX_READERS)
-    @blp.arguments(MonthQuerySchema, location="query")
-    @blp.response(200, content_type=XLSX, description="Excel 文件")
-    def get(self, query):
-        """导出街镇依法行政指数（Excel）"""
-        return xlsx_download(index.town_workbook(index.town_index(current_actor(), **query)),
-                             f"town-index-{query['month']:%Y-%m}.xlsx")
+    get = xlsx_export(blp, MonthQuerySchema, "导出街镇依法行政指数（Excel）", index.town_index, index.town_workbook,
+                      "town-index-{month:%Y-%m}.xlsx", *TOWN_INDEX_READERS)
 
 
 @blp.route("/index-weights", endpoint="index_weights")

@@ -7,7 +7,7 @@ from marshmallow import fields, pre_dump, validate
 from backend.api.audit import audit_object
 from backend.api.fields import Id, Month, Points
 from backend.api.pagination import listing
-from backend.api.schemas import Schema, Text
+from backend.api.schemas import Schema, SquadMonthQuerySchema, Text
 from backend.api.security import current_actor
 from backend.api.supervision.points.common import blp, cents, changing, item_name
 from backend.api.transitions import transition
@@ -90,11 +90,6 @@ class MonthlyPointsFilterSchema(Schema):
     month = Month()
     squad_id = Id()
     officer_id = Id()
-
-
-class MonthlyExportFilterSchema(Schema):
-    month = Month(required=True)
-    squad_id = Id()
 
 
 class PointsAdjustmentCreateSchema(Schema):
@@ -186,7 +181,7 @@ class Sheets(MethodView):
 
 @blp.route("/monthly/export", endpoint="sheets_export")
 class SheetsExport(MethodView):
-    get = xlsx_export(blp, MonthlyExportFilterSchema, "导出某月积分表（Excel，按总分排名）", exports.ranking_workbook,
+    get = xlsx_export(blp, SquadMonthQuerySchema, "导出某月积分表（Excel，按总分排名）", exports.ranking_workbook,
                       None, "points-{month:%Y-%m}.xlsx", *SQUAD_MANAGERS)
 
 

@@ -10,7 +10,7 @@ import sqlite3
 import threading
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, event, make_url, text
 from werkzeug.serving import make_server
 
 from backend import create_app
@@ -145,6 +145,16 @@ def _transaction(app):
     session.configure(bind=None)
     outer.rollback()
     connection.close()
+
+
+@pytest.fixture
+def statements(_transaction):
+    """The SQL statements run on the test's connection from now on (a test clears the list before what it counts)."""
+    seen = []
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    event.listen(_transaction, "before_cursor_execute", listener)
+    yield seen
+    event.remove(_transaction, "before_cursor_execute", listener)
 
 
 @pytest.fixture

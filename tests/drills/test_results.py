@@ -2,9 +2,7 @@
 import io
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 import time_machine
-from sqlalchemy import event
 
 from backend.org.models import Role
 from backend.training.drills.queries import daily_drill_facts
@@ -15,15 +13,6 @@ from tests.photos import astronaut, encode
 START = datetime(2026, 5, 12, 1, 0, tzinfo=UTC)  # 09:00 on 12 May in Shanghai
 DAY = date(2026, 5, 12)
 SKIPPED = ["badge", "inform", "persuade", "skip_record"]  # 80 points: no evidence taken
-
-
-@pytest.fixture
-def statements(_transaction):
-    seen = []
-    listener = lambda *args: seen.append(args[2])  # noqa: E731
-    event.listen(_transaction, "before_cursor_execute", listener)
-    yield seen
-    event.remove(_transaction, "before_cursor_execute", listener)
 
 
 def _post_drill(client, make, trainer, **kw):

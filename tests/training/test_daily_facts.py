@@ -1,9 +1,7 @@
 """The points engine's daily facts: live-class minutes and exam results per officer, in one query."""
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 import time_machine
-from sqlalchemy import event
 
 from backend.org.models import Role
 from backend.training.live.classes import join_signature
@@ -21,16 +19,6 @@ def _sit_exam(client, make, paper_id, officer, correct: bool):
     response = client.post(f"/api/training/attempts/{attempt['id']}/submit", headers=headers,
                            json={"answers": [{"item_id": item["item_id"], "answer": answer}]})
     assert response.status_code == 200
-
-
-@pytest.fixture
-def statements(_transaction):
-    """SQL statements run on the test's connection while the block runs."""
-    seen = []
-    listener = lambda *args: seen.append(args[2])  # noqa: E731
-    event.listen(_transaction, "before_cursor_execute", listener)
-    yield seen
-    event.remove(_transaction, "before_cursor_execute", listener)
 
 
 def test_minutes_and_exam_results_per_officer_for_one_day(client, make, statements):

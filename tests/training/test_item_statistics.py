@@ -1,18 +1,7 @@
 """Item statistics: facility and upper–lower discrimination, answered, correct rate and the distractor chosen most,
 against values computed by hand; the results; a fixed number of statements whatever the number of attempts."""
-import pytest
-from sqlalchemy import event
 
 from backend.org.models import Role
-
-
-@pytest.fixture
-def statements(_transaction):
-    seen = []
-    listener = lambda *args: seen.append(args[2])  # noqa: E731
-    event.listen(_transaction, "before_cursor_execute", listener)
-    yield seen
-    event.remove(_transaction, "before_cursor_execute", listener)
 
 
 def test_facility_and_discrimination_match_hand_computed_values(client, make, statements):

@@ -5,6 +5,7 @@ of the table (`ratio_report`)."""
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import secrets
 import shutil
@@ -100,6 +101,39 @@ def ratio_report(results: dict[str, dict], baseline: str, unit: str = "s") -> di
         "baseline": {name: f"{r[f'baseline_{unit}']} {unit} ({baseline})" for name, r in results.items()},
         "ratio": {name: r["ratio"] for name, r in results.items()},
     }
+
+
+class KeepAlive:
+    """One client thread's keep-alive connection to the server on `port` (reopened once if the server closed it)."""
+
+    def __init__(self, port: int, timeout: float = 30):
+        self.port, self.timeout = port, timeout
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+
+    def send(self, method: str, path: str, body: bytes | str | None = None, headers: dict | None = None
+             ) -> tuple[int, bytes]:
+        """The status and the body of the answer."""
+        try:
+            self.conn.request(method, path, body=body, headers=headers or {})
+            response = self.conn.getresponse()
+        except (http.client.HTTPException, OSError):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+            self.conn.request(method, path, body=body, headers=headers or {})
+            response = self.conn.getresponse()
+        return response.status, response.read()
+
+    def call(self, method: str, path: str, token: str | None = None, body=None) -> tuple[int, bytes]:
+        """An API call: `body` sent as JSON, with the bearer `token`."""
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return self.send(method, path, json.dumps(body) if body is not None else None, headers)
+
+    def call_json(self, method: str, path: str, token: str | None = None, body=None) -> tuple[int, dict | None]:
+        """`call`, its answer read as JSON."""
+        status, data = self.call(method, path, token, body)
+        return status, json.loads(data) if data else None
 
 
 def free_port() -> int:

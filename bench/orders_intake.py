@@ -19,7 +19,6 @@ check: BENCH_ORDERS=500 BENCH_REPORT_ORDERS=10000.
 """
 from __future__ import annotations
 
-import http.client
 import json
 import logging
 import os
@@ -39,6 +38,7 @@ from bench._support import (
     PRODUCTION_THREADS,
     PRODUCTION_WORKERS,
     ROOT,
+    KeepAlive,
     bench_app,
     drop_postgres,
     fresh_postgres,
@@ -81,10 +81,9 @@ def _source(app, squad_name: str = "压测中队"):
         return district.id, admin.id
 
 
-class _Client:
+class _Client(KeepAlive):
     def __init__(self, port: int):
-        self.port = port
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        super().__init__(port, timeout=60)
 
     def post(self, path: str, body: bytes) -> int:
         from tests.fake_city_platform import sign
@@ -92,16 +91,7 @@ class _Client:
         timestamp = str(int(time.time()))
         headers = {"Content-Type": "application/json", "X-Timestamp": timestamp,
                    "X-Signature": sign(KEY, timestamp, body)}
-        try:
-            self.conn.request("POST", path, body=body, headers=headers)
-            response = self.conn.getresponse()
-        except (http.client.HTTPException, OSError):
-            self.conn.close()
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-            self.conn.request("POST", path, body=body, headers=headers)
-            response = self.conn.getresponse()
-        response.read()
-        return response.status
+        return self.send("POST", path, body, headers)[0]
 
 
 def _load(port: int, jobs: list[tuple[str, bytes]]) -> tuple[float, list[int]]:

@@ -112,7 +112,6 @@ FROM checks
 """
 
 
-
 def _load(port: int, jobs: list[tuple]) -> tuple[float, list[float], set[int]]:
     """Send (method, path, token, body) jobs over CONCURRENCY client threads: elapsed seconds,
     each request's latency, the statuses seen."""

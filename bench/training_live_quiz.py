@@ -102,7 +102,6 @@ def _seed(app) -> dict:
                 "quiz_question": questions[0].id, "paper_id": paper.id}
 
 
-
 def _parallel(port: int, jobs: list, threads: int) -> list:
     """Run (method, path, token, body) jobs over `threads` keep-alive clients; returns (status, seconds, body)."""
     local = threading.local()

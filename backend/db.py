@@ -5,6 +5,7 @@ import contextvars
 import enum
 import functools
 import json
+import sqlite3
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -12,7 +13,9 @@ from flask import current_app
 from flask.globals import app_ctx, request_ctx
 from sqlalchemy import JSON, DateTime, MetaData, Table, TextClause, bindparam, create_engine, event, insert, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -135,20 +138,63 @@ def _word(value):
     return value.value if isinstance(value, enum.Enum) else value
 
 
+# How long a SQLite connection waits for another's lock before "database is locked" (a request then answers 503
+# database_unavailable): an example default, set with the URL's `?timeout=` (seconds), README "Settings".
+SQLITE_TIMEOUT_SECONDS = 30.0
+
+
+def sqlite_timeout(url: str) -> float:
+    """The seconds a SQLite connection of `url` waits for a lock: its `?timeout=`, else SQLITE_TIMEOUT_SECONDS."""
+    given = make_url(url).query.get("timeout")
+    if given is None:
+        return SQLITE_TIMEOUT_SECONDS
+    try:
+        seconds = float(given)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < 86400:
+        raise ValueError(f"DATABASE_URL: timeout={given!r} should be the seconds to wait for a lock (0 or more)")
+    return seconds
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "isolation_level": None})
-        event.listen(engine, "connect", _tune_sqlite)
+        timeout = sqlite_timeout(url)
+        engine = create_engine(url, connect_args={"timeout": timeout, "isolation_level": None})
+        event.listen(engine, "connect", functools.partial(_tune_sqlite, busy_ms=round(timeout * 1000)))
         event.listen(engine, "begin", _begin_sqlite)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
 
-def _tune_sqlite(dbapi_connection, _record) -> None:
+def _tune_sqlite(dbapi_connection, _record, *, busy_ms: int) -> None:
     cursor = dbapi_connection.cursor()
-    for pragma in ("journal_mode=WAL", "busy_timeout=30000", "foreign_keys=ON", "synchronous=NORMAL"):
+    for pragma in ("journal_mode=WAL", f"busy_timeout={busy_ms}", "foreign_keys=ON", "synchronous=NORMAL"):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
+
+
+# SQLite's primary result codes of a database that another holds or that cannot be reached now (the others, a
+# missing table or a syntax error, are our own faults).
+_SQLITE_UNAVAILABLE = ("SQLITE_BUSY", "SQLITE_LOCKED")
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether `error` says the database cannot serve now, so that the same request may succeed later: SQLite
+    locked or busy past its timeout; PostgreSQL unreachable, restarting, out of connections or a lock or
+    statement timeout (the driver's OperationalError); a connection lost or the pool exhausted."""
+    if isinstance(error, PoolTimeout) or (isinstance(error, DBAPIError) and error.connection_invalidated):
+        return True
+    driver_error = error.orig if isinstance(error, DBAPIError) else error
+    if isinstance(driver_error, sqlite3.OperationalError):
+        return (getattr(driver_error, "sqlite_errorname", "") or "").startswith(_SQLITE_UNAVAILABLE)
+    return type(driver_error).__module__.startswith("psycopg") and _is_operational(driver_error)
+
+
+def _is_operational(driver_error: BaseException) -> bool:
+    import psycopg  # only a PostgreSQL driver's error gets here
+
+    return isinstance(driver_error, psycopg.OperationalError)
 
 
 def _begin_sqlite(connection) -> None:

@@ -1,14 +1,20 @@
 """What several benchmarks share: an emptied PostgreSQL database, a free loopback port, and the
-production server of README.md ("Web processes") started on them."""
+production server of README.md ("Web processes") started on them; the app on a migrated, seeded database
+(`bench_app`), one measurement on PostgreSQL and on SQLite (`on_both_databases`) and its figures as a row
+of the table (`ratio_report`)."""
 from __future__ import annotations
 
 import http.client
+import json
 import os
+import secrets
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -43,6 +49,91 @@ def drop_postgres(url: str) -> None:
     with engine.connect() as conn:
         conn.execute(text(f'drop database if exists "{name}" with (force)'))
     engine.dispose()
+
+
+@contextmanager
+def bench_app(url: str, seed: Callable | None = None) -> Iterator[tuple]:
+    """The app on `url` migrated (no scheduler, warnings only), its engine, and what `seed(conn)` gave (run in
+    one transaction; None without `seed`); the engine disposed of afterwards."""
+    from backend import create_app
+    from backend.migrate import upgrade
+
+    upgrade(url)
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": secrets.token_urlsafe(48), "SCHEDULER_MODE": "off",
+                      "LOG_LEVEL": "WARNING"})
+    engine = app.extensions["db_engine"]
+    try:
+        seeded = None
+        if seed is not None:
+            with engine.begin() as conn:
+                seeded = seed(conn)
+        yield app, engine, seeded
+    finally:
+        engine.dispose()
+
+
+def on_both_databases(measure: Callable[[str], dict], pg_url: str, name: str, sqlite_switch: str | None = None
+                      ) -> dict[str, dict]:
+    """`measure(url)` on the PostgreSQL database `pg_url` (emptied first, dropped afterwards, so that nothing of it
+    weighs on the next benchmark), then on a new SQLite file in a temporary folder (removed afterwards) unless
+    the environment variable `sqlite_switch` is "0": {"postgresql": …, "sqlite": …}."""
+    sys.path.insert(0, str(ROOT))
+    results = {}
+    fresh_postgres(pg_url)
+    try:
+        results["postgresql"] = measure(pg_url)
+    finally:
+        drop_postgres(pg_url)
+    if sqlite_switch is None or os.environ.get(sqlite_switch, "1") != "0":
+        folder = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
+        try:
+            results["sqlite"] = measure(f"sqlite:///{folder / 'bench.db'}")
+        finally:
+            shutil.rmtree(folder)
+    return results
+
+
+def ratio_report(results: dict[str, dict], baseline: str, unit: str = "s") -> dict:
+    """The ours, baseline and ratio cells of a benchmark measured on several databases (`on_both_databases`):
+    each result's `ours_<unit>`, `baseline_<unit>` (described as `baseline`) and `ratio`."""
+    return {
+        "ours": {name: f"{r[f'ours_{unit}']} {unit}" for name, r in results.items()},
+        "baseline": {name: f"{r[f'baseline_{unit}']} {unit} ({baseline})" for name, r in results.items()},
+        "ratio": {name: r["ratio"] for name, r in results.items()},
+    }
+
+
+class KeepAlive:
+    """One client thread's keep-alive connection to the server on `port` (reopened once if the server closed it)."""
+
+    def __init__(self, port: int, timeout: float = 30):
+        self.port, self.timeout = port, timeout
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+
+    def send(self, method: str, path: str, body: bytes | str | None = None, headers: dict | None = None
+             ) -> tuple[int, bytes]:
+        """The status and the body of the answer."""
+        try:
+            self.conn.request(method, path, body=body, headers=headers or {})
+            response = self.conn.getresponse()
+        except (http.client.HTTPException, OSError):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+            self.conn.request(method, path, body=body, headers=headers or {})
+            response = self.conn.getresponse()
+        return response.status, response.read()
+
+    def call(self, method: str, path: str, token: str | None = None, body=None) -> tuple[int, bytes]:
+        """An API call: `body` sent as JSON, with the bearer `token`."""
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return self.send(method, path, json.dumps(body) if body is not None else None, headers)
+
+    def call_json(self, method: str, path: str, token: str | None = None, body=None) -> tuple[int, dict | None]:
+        """`call`, its answer read as JSON."""
+        status, data = self.call(method, path, token, body)
+        return status, json.loads(data) if data else None
 
 
 def free_port() -> int:

@@ -21,18 +21,14 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
-import shutil
 import statistics
-import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select, text
 
-from bench._support import drop_postgres, fresh_postgres
+from bench._support import bench_app, on_both_databases, ratio_report
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("BENCH_CITY_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1/bench_city")
@@ -189,18 +185,15 @@ def _same_figures(engine, bare: list, report: list[dict]) -> None:
 
 
 def _measure(url: str) -> dict:
-    from backend import create_app
+    with bench_app(url, _seed) as (app, engine, rows):
+        return _measured(app, engine, rows)
+
+
+def _measured(app, engine, rows: dict) -> dict:
     from backend.cityreports.queries import district_rows
     from backend.db import session
-    from backend.migrate import upgrade
     from backend.org.models import District
 
-    upgrade(url)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": secrets.token_urlsafe(48), "SCHEDULER_MODE": "off",
-                      "LOG_LEVEL": "WARNING"})
-    engine = app.extensions["db_engine"]
-    with engine.begin() as conn:
-        rows = _seed(conn)
     bare = bare_aggregates(engine.dialect.name == "postgresql")
 
     def baseline() -> float:
@@ -229,34 +222,19 @@ def _measure(url: str) -> dict:
         for _ in range(ROUNDS):
             times["ours"].append(ours())
             times["baseline"].append(baseline())
-    engine.dispose()
     ours_s, baseline_s = statistics.median(times["ours"]), statistics.median(times["baseline"])
     return {"rows": rows, "ours_s": round(ours_s, 3), "baseline_s": round(baseline_s, 3),
             "ratio": round(ours_s / baseline_s, 2)}
 
 
 def run() -> dict:
-    sys.path.insert(0, str(ROOT))
-    results = {}
-    fresh_postgres(PG_URL)
-    try:
-        results["postgresql"] = _measure(PG_URL)
-    finally:
-        drop_postgres(PG_URL)
-    if os.environ.get("BENCH_CITY_SQLITE", "1") != "0":
-        folder = Path(tempfile.mkdtemp(prefix="bench-city-"))
-        try:
-            results["sqlite"] = _measure(f"sqlite:///{folder / 'bench.db'}")
-        finally:
-            shutil.rmtree(folder)
+    results = on_both_databases(_measure, PG_URL, "city", "BENCH_CITY_SQLITE")
     pg = results["postgresql"]
     total = sum(pg["rows"].values())
     return {
         "work": f"全市报表：16 个区、{OFFICERS} 名队员的一个月"
                 f"（{total:,} 行：排班、签到、工单、诉件、案件、学时、月积分）",
-        "ours": {name: f"{r['ours_s']} s" for name, r in results.items()},
-        "baseline": {name: f"{r['baseline_s']} s (裸 SQL 分区聚合)" for name, r in results.items()},
-        "ratio": {name: r["ratio"] for name, r in results.items()},
+        **ratio_report(results, "裸 SQL 分区聚合"),
         "target": f"≤ {TARGET}× 裸聚合",
         "met": all(r["ratio"] <= TARGET for r in results.values()),
     }

@@ -16,7 +16,6 @@ squad's duty and analysed).
 from __future__ import annotations
 
 import hashlib
-import http.client
 import json
 import os
 import secrets
@@ -29,7 +28,14 @@ from datetime import UTC, timedelta
 
 from sqlalchemy import insert, select, text
 
-from bench._support import PRODUCTION_THREADS, PRODUCTION_WORKERS, ROOT, fresh_postgres, production_server
+from bench._support import (
+    PRODUCTION_THREADS,
+    PRODUCTION_WORKERS,
+    ROOT,
+    KeepAlive,
+    fresh_postgres,
+    production_server,
+)
 
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1/bench_duty")
 OFFICERS = 40
@@ -106,30 +112,6 @@ FROM checks
 """
 
 
-class _Client:
-    """One client thread's keep-alive connection (reopened if the server closed it)."""
-
-    def __init__(self, port: int):
-        self.port = port
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-
-    def call(self, method: str, path: str, token: str | None = None, body=None) -> int:
-        headers = {"Content-Type": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        payload = json.dumps(body) if body is not None else None
-        try:
-            self.conn.request(method, path, body=payload, headers=headers)
-            response = self.conn.getresponse()
-        except (http.client.HTTPException, OSError):
-            self.conn.close()
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-            self.conn.request(method, path, body=payload, headers=headers)
-            response = self.conn.getresponse()
-        response.read()
-        return response.status
-
-
 def _load(port: int, jobs: list[tuple]) -> tuple[float, list[float], set[int]]:
     """Send (method, path, token, body) jobs over CONCURRENCY client threads: elapsed seconds,
     each request's latency, the statuses seen."""
@@ -137,10 +119,10 @@ def _load(port: int, jobs: list[tuple]) -> tuple[float, list[float], set[int]]:
 
     def one(job):
         if not hasattr(local, "client"):
-            local.client = _Client(port)
+            local.client = KeepAlive(port)
         body = job[3]() if callable(job[3]) else job[3]
         started = time.perf_counter()
-        status = local.client.call(job[0], job[1], job[2], body)
+        status, _ = local.client.call(job[0], job[1], job[2], body)
         return status, time.perf_counter() - started
 
     began = time.perf_counter()

@@ -19,7 +19,6 @@ check: BENCH_ORDERS=500 BENCH_REPORT_ORDERS=10000.
 """
 from __future__ import annotations
 
-import http.client
 import json
 import logging
 import os
@@ -32,7 +31,6 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import bindparam, func, insert, select, text
 
@@ -40,8 +38,11 @@ from bench._support import (
     PRODUCTION_THREADS,
     PRODUCTION_WORKERS,
     ROOT,
+    KeepAlive,
+    bench_app,
     drop_postgres,
     fresh_postgres,
+    on_both_databases,
     production_server,
 )
 
@@ -80,10 +81,9 @@ def _source(app, squad_name: str = "压测中队"):
         return district.id, admin.id
 
 
-class _Client:
+class _Client(KeepAlive):
     def __init__(self, port: int):
-        self.port = port
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        super().__init__(port, timeout=60)
 
     def post(self, path: str, body: bytes) -> int:
         from tests.fake_city_platform import sign
@@ -91,16 +91,7 @@ class _Client:
         timestamp = str(int(time.time()))
         headers = {"Content-Type": "application/json", "X-Timestamp": timestamp,
                    "X-Signature": sign(KEY, timestamp, body)}
-        try:
-            self.conn.request("POST", path, body=body, headers=headers)
-            response = self.conn.getresponse()
-        except (http.client.HTTPException, OSError):
-            self.conn.close()
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-            self.conn.request("POST", path, body=body, headers=headers)
-            response = self.conn.getresponse()
-        response.read()
-        return response.status
+        return self.send("POST", path, body, headers)[0]
 
 
 def _load(port: int, jobs: list[tuple[str, bytes]]) -> tuple[float, list[int]]:
@@ -329,17 +320,17 @@ def _summed(rows) -> dict[int, tuple[int, ...]]:
 
 
 def _report_ratio(url: str) -> dict:
-    from backend import create_app
+    with bench_app(url) as (app, _engine, _):
+        return _report_measured(app)
+
+
+def _report_measured(app) -> dict:
     from backend.config import settings
     from backend.db import session, utcnow
-    from backend.migrate import upgrade
     from backend.orders.models import WorkOrder
     from backend.orders.reports import month_bounds, monthly
     from backend.org.models import Officer, Squad
 
-    upgrade(url)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(24), "SCHEDULER_MODE": "off",
-                      "LOG_LEVEL": "WARNING"})
     admin_id = _year_of_orders(app)
     start, end = month_bounds(MONTH)
     ours, bare = [], []
@@ -370,22 +361,14 @@ def _report_ratio(url: str) -> dict:
         if _summed(rows) != bare_totals:
             raise RuntimeError(f"the report and the bare aggregate disagree: {_summed(rows)} != {bare_totals}")
         received = sum(row["received"] for row in rows)
-    app.extensions["db_engine"].dispose()
     return {"ours_ms": round(statistics.median(ours) * 1000, 2), "bare_ms": round(statistics.median(bare) * 1000, 2),
             "month_items": received}
 
 
 def report() -> list[dict]:
-    results = []
-    fresh_postgres(DB_URL)
-    try:
-        results.append(("PostgreSQL", _report_ratio(DB_URL)))
-    finally:
-        drop_postgres(DB_URL)
-    folder = Path(tempfile.mkdtemp(prefix="bench-orders-report-"))
-    results.append(("SQLite", _report_ratio(f"sqlite:///{folder / 'bench.db'}")))
+    results = on_both_databases(_report_ratio, DB_URL, "orders-report")
     rows = []
-    for name, measured in results:
+    for name, measured in (("PostgreSQL", results["postgresql"]), ("SQLite", results["sqlite"])):
         ratio = round(measured["ours_ms"] / measured["bare_ms"], 2)
         rows.append({
             "work": f"月度报表（{MONTH:%Y-%m}，当月工单与诉件 {measured['month_items']} 件；一年共 "

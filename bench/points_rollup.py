@@ -22,17 +22,13 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
-import shutil
-import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
 from sqlalchemy import text
 
-from bench._support import drop_postgres, fresh_postgres
+from bench._support import bench_app, on_both_databases, ratio_report
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("BENCH_POINTS_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1/bench_points")
@@ -72,18 +68,15 @@ def _seed(conn) -> int:
 
 
 def _measure(url: str) -> dict:
-    from backend import create_app
+    with bench_app(url, _seed) as (app, engine, facts):
+        return _measured(app, engine, facts)
+
+
+def _measured(app, engine, facts: int) -> dict:
     from backend.db import session
-    from backend.migrate import upgrade
     from backend.periods import month_after, month_before
     from backend.supervision.points.operations import refresh_month
 
-    upgrade(url)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": secrets.token_urlsafe(48), "SCHEDULER_MODE": "off",
-                      "LOG_LEVEL": "WARNING"})
-    engine = app.extensions["db_engine"]
-    with engine.begin() as conn:
-        facts = _seed(conn)
     aggregate = text("select officer_id, item, sum(quantity) from points_daily_item "
                      "where day >= :start and day < :end group by officer_id, item")
     window = {"start": MONTH, "end": month_after(MONTH)}
@@ -100,31 +93,17 @@ def _measure(url: str) -> dict:
         counts = refresh_month(MONTH)
         session.commit()
         ours = time.perf_counter() - started
-    engine.dispose()
     return {"facts": facts, "groups": groups, "sheets": counts["created"], "ours_s": round(ours, 2),
             "baseline_s": round(baseline, 2), "ratio": round(ours / baseline, 2)}
 
 
 def run() -> dict:
-    sys.path.insert(0, str(ROOT))
-    results = {}
-    fresh_postgres(PG_URL)
-    try:
-        results["postgresql"] = _measure(PG_URL)
-    finally:
-        drop_postgres(PG_URL)  # 2.4 million rows: their autovacuum would run into the next benchmark
-    if os.environ.get("BENCH_POINTS_SQLITE", "1") != "0":
-        folder = Path(tempfile.mkdtemp(prefix="bench-points-"))
-        try:
-            results["sqlite"] = _measure(f"sqlite:///{folder / 'bench.db'}")
-        finally:
-            shutil.rmtree(folder)
+    # the database dropped afterwards: 2.4 million rows' autovacuum would run into the next benchmark
+    results = on_both_databases(_measure, PG_URL, "points", "BENCH_POINTS_SQLITE")
     pg = results["postgresql"]
     return {
         "work": f"月计分：{OFFICERS} 名队员 × 30 天，{pg['facts']:,} 条日记实 → {pg['sheets']} 张月积分表",
-        "ours": {name: f"{r['ours_s']} s" for name, r in results.items()},
-        "baseline": {name: f"{r['baseline_s']} s (裸 SQL 聚合)" for name, r in results.items()},
-        "ratio": {name: r["ratio"] for name, r in results.items()},
+        **ratio_report(results, "裸 SQL 聚合"),
         "target": f"≤ {TARGET['ratio_max']}× 裸聚合；PostgreSQL ≤ {TARGET['postgresql_seconds_max']} s",
         "met": pg["ratio"] <= TARGET["ratio_max"] and pg["ours_s"] <= TARGET["postgresql_seconds_max"],
     }

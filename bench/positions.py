@@ -35,8 +35,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, select, text
 
-from bench._support import ROOT, drop_postgres, fresh_postgres, production_server
-from bench.duty_checkin import _Client
+from bench._support import ROOT, KeepAlive, drop_postgres, fresh_postgres, production_server
 
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1/bench_positions")
 SECONDS = float(os.environ.get("BENCH_POSITIONS_SECONDS", "60"))
@@ -104,7 +103,7 @@ def _paced(port: int, jobs: list[tuple], rate: float) -> list[tuple[int, float]]
     results, lock, cursor = [], threading.Lock(), iter(range(len(jobs)))
 
     def client_thread():
-        client = _Client(port)
+        client = KeepAlive(port)
         while True:
             with lock:
                 index = next(cursor, None)
@@ -113,7 +112,7 @@ def _paced(port: int, jobs: list[tuple], rate: float) -> list[tuple[int, float]]
             due = start + index / rate
             time.sleep(max(0.0, due - time.perf_counter()))
             try:
-                status = client.call(*jobs[index])
+                status, _ = client.call(*jobs[index])
             except OSError:
                 status = 0
             latency = time.perf_counter() - due

@@ -13,7 +13,6 @@ postgresql+psycopg://postgres@127.0.0.1/bench_training; the database is emptied 
 from __future__ import annotations
 
 import hashlib
-import http.client
 import json
 import multiprocessing
 import os
@@ -30,7 +29,7 @@ from datetime import timedelta
 
 from sqlalchemy import insert, select
 
-from bench._support import ROOT, fresh_postgres, production_server
+from bench._support import ROOT, KeepAlive, fresh_postgres, production_server
 
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1/bench_training")
 TRAINEES = int(os.environ.get("BENCH_QUIZ_TRAINEES", "8000"))  # a district's class: 2,000
@@ -103,39 +102,15 @@ def _seed(app) -> dict:
                 "quiz_question": questions[0].id, "paper_id": paper.id}
 
 
-class _Client:
-    """One keep-alive connection (one per client thread)."""
-
-    def __init__(self, port: int):
-        self.port = port
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-
-    def call(self, method: str, path: str, token: str | None = None, body=None) -> tuple[int, dict | None]:
-        headers = {"Content-Type": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        payload = json.dumps(body) if body is not None else None
-        try:
-            self.conn.request(method, path, body=payload, headers=headers)
-            response = self.conn.getresponse()
-        except (http.client.HTTPException, OSError):
-            self.conn.close()
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-            self.conn.request(method, path, body=payload, headers=headers)
-            response = self.conn.getresponse()
-        data = response.read()
-        return response.status, json.loads(data) if data else None
-
-
 def _parallel(port: int, jobs: list, threads: int) -> list:
     """Run (method, path, token, body) jobs over `threads` keep-alive clients; returns (status, seconds, body)."""
     local = threading.local()
 
     def one(job):
         if not hasattr(local, "client"):
-            local.client = _Client(port)
+            local.client = KeepAlive(port)
         started = time.perf_counter()
-        status, body = local.client.call(*job)
+        status, body = local.client.call_json(*job)
         return status, time.perf_counter() - started, body
 
     with ThreadPoolExecutor(threads) as pool:
@@ -144,15 +119,15 @@ def _parallel(port: int, jobs: list, threads: int) -> list:
 
 def _quiz_round(port: int, seed: dict) -> dict:
     class_path = f"/api/training/live-classes/{seed['class_id']}"
-    trainer = _Client(port)
+    trainer = KeepAlive(port)
     joins = []
     for first in range(0, len(seed["tokens"]), 500):
-        _, live_class = trainer.call("GET", class_path, seed["trainer"])
+        _, live_class = trainer.call_json("GET", class_path, seed["trainer"])
         sig = live_class["join_url"].split("sig=")[1]  # the code on the classroom screen now (it rotates)
         joins += _parallel(port, [("POST", f"{class_path}/join", t, {"sig": sig})
                                   for t in seed["tokens"][first:first + 500]], 32)
     assert all(status == 200 for status, _, _ in joins), Counter(s for s, _, _ in joins)
-    status, quiz = trainer.call("POST", f"{class_path}/quizzes", seed["trainer"],
+    status, quiz = trainer.call_json("POST", f"{class_path}/quizzes", seed["trainer"],
                                 {"question_id": seed["quiz_question"], "seconds": 60})
     assert status == 201, quiz
     rng = random.Random(8)
@@ -164,7 +139,7 @@ def _quiz_round(port: int, seed: dict) -> dict:
     expected = Counter(choices)
     lag = None
     while time.time() - last_answer < 10:
-        status, dist = trainer.call("GET", f"/api/training/quizzes/{quiz['id']}/distribution", seed["trainer"])
+        status, dist = trainer.call_json("GET", f"/api/training/quizzes/{quiz['id']}/distribution", seed["trainer"])
         counts = {i: option["count"] for i, option in enumerate(dist["options"])}
         if dist["answered"] == TRAINEES and all(counts[i] == expected[i] for i in range(4)):
             lag = time.time() - last_answer
@@ -199,7 +174,7 @@ def _client_process(port: int, timed: list, start: float) -> list:
     results, lock = [], threading.Lock()
 
     def client_thread():
-        client = _Client(port)
+        client = KeepAlive(port)
         while True:
             try:
                 offset, job = work.get_nowait()
@@ -208,7 +183,7 @@ def _client_process(port: int, timed: list, start: float) -> list:
             due = start + offset
             time.sleep(max(0.0, due - time.time()))
             try:
-                status, _ = client.call(*job)
+                status, _ = client.call_json(*job)
             except OSError:
                 status = 0
             done = time.time()

@@ -8,6 +8,7 @@ import marshmallow as ma
 from flask import g, jsonify
 from werkzeug.exceptions import HTTPException
 
+from backend.db import database_unavailable
 from backend.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,10 @@ HTTP_MESSAGES = {
     428: ("precondition_required", "修改前请带上 If-Match（先读取数据获得 ETag）"),
     429: ("too_many_requests", "请求过于频繁，请稍后再试"),
 }
+
+# A database that cannot serve now (locked, unreachable): 503, and when to try again (an example default).
+DATABASE_UNAVAILABLE = ("database_unavailable", "系统繁忙（数据库暂时无法处理），请稍后重试")
+RETRY_AFTER_SECONDS = 5
 
 
 def error_body(status: int, code: str, message: str, errors: dict | None = None) -> dict:
@@ -77,9 +82,21 @@ def domain_error(error: DomainError):
     return jsonify(error_body(error.status, error.code, error.message, error.errors)), error.status
 
 
+def unavailable_response():
+    """503 database_unavailable with Retry-After: the request may succeed when tried again."""
+    g.database_unavailable = True
+    response = jsonify(error_body(503, *DATABASE_UNAVAILABLE))
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def unexpected_error(error: Exception):
     if isinstance(error, HTTPException):  # routing errors outside the Api's blueprints
         return http_error_response(error)
+    if database_unavailable(error):
+        log.warning("database unavailable in request %s: %s", g.get("request_id"), error)
+        return unavailable_response()
     log.exception("unexpected error in request %s", g.get("request_id"))
     message = f"服务器内部错误，请联系管理员并提供请求号 {g.get('request_id')}"
     return jsonify(error_body(500, "server_error", message)), 500

@@ -7,9 +7,9 @@ import logging
 from flask import current_app, g, jsonify, request
 
 from backend.api.audit import audit_request
-from backend.api.errors import error_body
+from backend.api.errors import error_body, unavailable_response
 from backend.api.headers import request_id
-from backend.db import session, sqlite_writes
+from backend.db import database_unavailable, session, sqlite_writes
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +26,7 @@ def begin_request() -> None:
     g.request_id = request_id()
     g.writers = frozenset()
     g.actor = g.audit_object = None  # `g` outlives a request when an app context is reused (tests)
+    g.database_unavailable = False
     view = current_app.view_functions.get(request.endpoint)
     sqlite_writes.set(
         request.method in WRITE_METHODS or getattr(getattr(view, "view_class", None), "logged_read", False)
@@ -33,19 +34,24 @@ def begin_request() -> None:
 
 
 def end_request(response):
-    """The request boundary: commit what succeeded, roll back what failed, audit both."""
-    if response.status_code >= 400:
-        session.rollback()
+    """The request boundary: commit what succeeded, roll back what failed, audit both (not a request the database
+    could not serve: its audit row would wait for the same lock; it is logged)."""
     try:
-        if request.method in WRITE_METHODS:
+        if response.status_code >= 400:
+            session.rollback()
+        if request.method in WRITE_METHODS and not g.get("database_unavailable"):
             audit_request(response.status_code)
         session.commit()
-    except Exception:
+    except Exception as error:
         session.rollback()
-        log.exception("commit failed in request %s", g.request_id)
-        response = jsonify(
-            error_body(500, "server_error", "保存失败，请重试")
-        )  # after_request: a response, not a tuple
-        response.status_code = 500
+        if database_unavailable(error):
+            log.warning("commit failed in request %s, database unavailable: %s", g.request_id, error)
+            response = unavailable_response()
+        else:
+            log.exception("commit failed in request %s", g.request_id)
+            response = jsonify(
+                error_body(500, "server_error", "保存失败，请重试")
+            )  # after_request: a response, not a tuple
+            response.status_code = 500
     response.headers["X-Request-Id"] = g.request_id
     return response

@@ -76,8 +76,19 @@ validate.Range.message_all = "应{min_op} {{min}}且{max_op} {{max}}。"
 validate.OneOf.default_message = "取值必须是以下之一：{choices}。"
 
 
-class SquadMonthQuerySchema(Schema):
-    """A monthly report's query: the month, and one squad if wanted."""
+class MonthQuerySchema(Schema):
+    """A monthly report's query: the month."""
 
     month = Month(required=True, metadata={"example": "2026-11"})
+
+
+class SquadMonthQuerySchema(MonthQuerySchema):
+    """A monthly report's query: the month, and one squad if wanted."""
+
     squad_id = Id(metadata={"description": "只看此中队"})
+
+
+class DistrictMonthQuerySchema(MonthQuerySchema):
+    """A city-wide monthly report's query: the month, and one district if wanted."""
+
+    district_id = Id(metadata={"description": "只看此区（不在您的范围内时 404）"})

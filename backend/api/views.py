@@ -1,6 +1,6 @@
 """The view methods every API module shares, each one line in a MethodView: one object's detail (`detail`),
 a new object (`creation`), a change to one object in place (`change`), what a phone may send twice
-(`submission`). A list is api/pagination.py `listing`,
+(`submission`), an Excel download of a report (`xlsx_export`). A list is api/pagination.py `listing`,
 a move to the next state is api/transitions.py `transition`; all are built by `method`."""
 from __future__ import annotations
 
@@ -15,19 +15,21 @@ from backend.supervision.points.exports import XLSX
 
 
 def method(blp, call, summary: str, schema, *roles, arguments=None, location: str = "json", status: int = 200,
-           alt_responses: tuple = (), etag: bool = False, signed_in: bool = True):
+           alt_responses: tuple = (), etag: bool = False, signed_in: bool = True, content_type: str | None = None,
+           description: str | None = None):
     """A view method calling `call(body, **url_ids)` (without the body when there are no `arguments`), open to
     `roles` (anyone signed in when none are given; anyone at all with `signed_in` False: a public page, or a
     platform's call that proves itself with its signature), answering `schema` with `status` (`alt_responses`:
     (status, description[, schema]) it may answer instead; `etag`: a write must carry the ETag in If-Match);
-    `summary` is what the OpenAPI document says of it."""
+    `summary` is what the OpenAPI document says of it (`content_type`, `description`: of a response that is no
+    JSON, as a download)."""
     def view(self, *args, **kwargs):
         return call(*args, **kwargs)
 
     view.__doc__ = summary
-    for alt_status, description, *alt_schema in reversed(alt_responses):
-        view = blp.alt_response(alt_status, description=description, schema=next(iter(alt_schema), None))(view)
-    view = blp.response(status, schema)(view) if schema is not None else blp.response(status)(view)
+    for alt_status, alt_description, *alt_schema in reversed(alt_responses):
+        view = blp.alt_response(alt_status, description=alt_description, schema=next(iter(alt_schema), None))(view)
+    view = blp.response(status, schema, content_type=content_type, description=description)(view)
     if arguments is not None:
         view = blp.arguments(arguments, location=location)(view)
     if etag:
@@ -91,3 +93,15 @@ def submission(blp, arguments, schema, summary: str, submit, *roles, location: s
 def xlsx_download(data: bytes, name: str):
     """An Excel workbook answered as a download named `name`."""
     return send_file(BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=name)
+
+
+def xlsx_export(blp, arguments, summary: str, rows, workbook, filename: str, *roles):
+    """A GET answering an Excel download: `workbook(rows(actor, **query))` (no `workbook`: `rows` gives the
+    workbook itself), the query read with the `arguments` schema, the file named `filename.format(**query)`
+    (e.g. "report-{month:%Y-%m}.xlsx")."""
+    def call(query):
+        made = rows(current_actor(), **query)
+        return xlsx_download(made if workbook is None else workbook(made), filename.format(**query))
+
+    return method(blp, call, summary, None, *roles, arguments=arguments, location="query", content_type=XLSX,
+                  description="Excel 文件")

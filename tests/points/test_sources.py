@@ -10,9 +10,8 @@ import time_machine
 from backend.community.models import Status
 from backend.db import LOCAL_TZ
 from backend.org.models import Role
-from backend.training.live.classes import join_signature
 from tests.drills.scenarios import STANDARD_PATH, drill_body
-from tests.training.test_daily_facts import _sit_exam
+from tests.training.scenarios import attend, one_question_paper, sit_exam
 
 
 @pytest.fixture
@@ -105,20 +104,12 @@ def test_live_class_hours_and_exams_passed_and_failed(client, make, run_daily, s
     day = date(2026, 4, 8)
     start = _local(day, 9)
     trainer = make.officer(Role.trainer, district=squad.district)
-    question = make.question(make.question_bank(trainer), options=["对的", "错的"], answer=[0])
     with time_machine.travel(start, tick=False) as traveller:
         live_class = make.live_class(trainer, start, start + timedelta(minutes=60))
-        paper = client.post("/api/training/papers", headers=make.headers(trainer, timedelta(hours=5)), json={
-            "title": "日测", "mode": "fixed", "time_limit_minutes": 30, "max_attempts": 3, "category": "online",
-            "credit_hours": "1", "questions": [{"question_id": question.id, "points": "10"}]}).json
-        headers = make.headers(officer, timedelta(hours=5))
-        client.post(f"/api/training/live-classes/{live_class.id}/join", headers=headers,
-                    json={"sig": join_signature(live_class.id)})
-        for _ in range(60):  # 30 minutes of heartbeats
-            traveller.shift(timedelta(seconds=30))
-            client.post(f"/api/training/live-classes/{live_class.id}/heartbeat", headers=headers)
-        _sit_exam(client, make, paper["id"], officer, correct=False)
-        _sit_exam(client, make, paper["id"], officer, correct=True)
+        paper_id = one_question_paper(client, make, trainer, "1")
+        attend(client, make, live_class, officer, traveller, minutes=30)
+        sit_exam(client, make, paper_id, officer, correct=False)
+        sit_exam(client, make, paper_id, officer, correct=True)
     run_daily(day)
 
     assert daily(client, make, officer, day) == {

@@ -5,14 +5,13 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from backend.api.boundary import Blueprint
-from backend.api.fields import Id, Month
-from backend.api.schemas import Schema
-from backend.api.security import auth_required, current_actor
-from backend.api.views import detail, method, xlsx_download
+from backend.api.fields import Month
+from backend.api.schemas import DistrictMonthQuerySchema, Schema
+from backend.api.security import current_actor
+from backend.api.views import detail, method, xlsx_export
 from backend.cityreports import facts, index, queries, weights
 from backend.org.roles import CITY_REPORT_READERS, INDEX_WEIGHT_SETTERS, TOWN_INDEX_READERS
 from backend.supervision.cases.models import FLAG_NAMES
-from backend.supervision.points.exports import XLSX
 
 blp = Blueprint("cityreports", __name__, url_prefix="/api/city-reports",
                 description="全市报表：各区每月的勤务、工单与诉件、两超期两随意、学时、月积分，街镇依法行政指数")
@@ -38,11 +37,6 @@ RATES = {
     "credit_on_track_rate": "学时达标率", "credit_completion": "学时完成率（已得 / 全年应修）",
     "points_floor_rate": "月积分达标率（达到最低分档的月积分表占比）",
 }
-
-
-class MonthQuerySchema(Schema):
-    month = Month(required=True, metadata={"example": "2026-11"})
-    district_id = Id(metadata={"description": "只看此区（不在您的范围内时 404）"})
 
 
 class PointsBandSchema(Schema):
@@ -112,35 +106,25 @@ class WeightsBodySchema(Schema):
 class DistrictMonth(MethodView):
     get = detail(blp, DistrictMonthSchema(many=True),
                  "全市报表：各区本月的勤务、工单与诉件、两超期两随意、学时与月积分", queries.district_month,
-                 *CITY_REPORT_READERS, filters=MonthQuerySchema)
+                 *CITY_REPORT_READERS, filters=DistrictMonthQuerySchema)
 
 
 @blp.route("/districts/export", endpoint="districts_export")
 class DistrictMonthExport(MethodView):
-    @auth_required(blp, *CITY_REPORT_READERS)
-    @blp.arguments(MonthQuerySchema, location="query")
-    @blp.response(200, content_type=XLSX, description="Excel 文件")
-    def get(self, query):
-        """导出全市报表（Excel）"""
-        return xlsx_download(queries.district_workbook(queries.district_month(current_actor(), **query)),
-                             f"city-report-{query['month']:%Y-%m}.xlsx")
+    get = xlsx_export(blp, DistrictMonthQuerySchema, "导出全市报表（Excel）", queries.district_month,
+                      queries.district_workbook, "city-report-{month:%Y-%m}.xlsx", *CITY_REPORT_READERS)
 
 
 @blp.route("/towns", endpoint="towns")
 class TownIndex(MethodView):
     get = detail(blp, TownIndexSchema(many=True), "街镇依法行政指数：各街镇本月的指数、名次、各项比率与所用权重",
-                 index.town_index, *TOWN_INDEX_READERS, filters=MonthQuerySchema)
+                 index.town_index, *TOWN_INDEX_READERS, filters=DistrictMonthQuerySchema)
 
 
 @blp.route("/towns/export", endpoint="towns_export")
 class TownIndexExport(MethodView):
-    @auth_required(blp, *TOWN_INDEX_READERS)
-    @blp.arguments(MonthQuerySchema, location="query")
-    @blp.response(200, content_type=XLSX, description="Excel 文件")
-    def get(self, query):
-        """导出街镇依法行政指数（Excel）"""
-        return xlsx_download(index.town_workbook(index.town_index(current_actor(), **query)),
-                             f"town-index-{query['month']:%Y-%m}.xlsx")
+    get = xlsx_export(blp, DistrictMonthQuerySchema, "导出街镇依法行政指数（Excel）", index.town_index,
+                      index.town_workbook, "town-index-{month:%Y-%m}.xlsx", *TOWN_INDEX_READERS)
 
 
 @blp.route("/index-weights", endpoint="index_weights")

@@ -9,12 +9,12 @@ from werkzeug.exceptions import HTTPException
 
 from backend.api.audit import audit_object
 from backend.api.boundary import Blueprint
-from backend.api.errors import HTTP_MESSAGES
+from backend.api.errors import DATABASE_UNAVAILABLE, HTTP_MESSAGES, RETRY_AFTER_SECONDS
 from backend.api.multipart import read_upload
 from backend.community import operations, privacy, queries
 from backend.community.models import CATEGORY_NAMES, STATUS_NAMES, Status
 from backend.config import settings
-from backend.db import LOCAL_TZ
+from backend.db import LOCAL_TZ, database_unavailable
 from backend.errors import DomainError, Invalid
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,11 @@ pages.register_error_handler(HTTPException, _error_page)
 
 @pages.errorhandler(Exception)
 def _unexpected(error: Exception):
+    if database_unavailable(error):  # locked or unreachable: the resident may try again shortly
+        g.database_unavailable = True
+        code, message = DATABASE_UNAVAILABLE
+        page, status = _page("error.html", 503, code=code, message=message, request_id=g.get("request_id"))
+        return page, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
     log.exception("unexpected error on a resident page, request %s", g.get("request_id"))
     return _page("error.html", 500, code="server_error",
                  message="系统暂时出现问题，请稍后再试", request_id=g.get("request_id"))

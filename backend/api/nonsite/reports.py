@@ -6,11 +6,9 @@ from marshmallow import fields
 from backend.api.fields import Month
 from backend.api.nonsite.common import blp
 from backend.api.schemas import Schema, SquadMonthQuerySchema
-from backend.api.security import auth_required, current_actor
-from backend.api.views import xlsx_download
+from backend.api.views import detail, xlsx_export
 from backend.nonsite import reports
 from backend.org.roles import NONSITE_REPORT_READERS
-from backend.supervision.points.exports import XLSX
 
 
 class NonsiteMonthlyRowSchema(Schema):
@@ -36,20 +34,12 @@ class NonsiteMonthlyRowSchema(Schema):
 
 @blp.route("/reports/monthly", endpoint="monthly_report")
 class NonsiteMonthlyReport(MethodView):
-    @auth_required(blp, *NONSITE_REPORT_READERS)
-    @blp.arguments(SquadMonthQuerySchema, location="query")
-    @blp.response(200, NonsiteMonthlyRowSchema(many=True))
-    def get(self, query):
-        """非现场执法月报：各中队的告警、准确率、立案、送达、缴款、告警至决定天数"""
-        return reports.monthly(current_actor(), **query)
+    get = detail(blp, NonsiteMonthlyRowSchema(many=True),
+                 "非现场执法月报：各中队的告警、准确率、立案、送达、缴款、告警至决定天数", reports.monthly,
+                 *NONSITE_REPORT_READERS, filters=SquadMonthQuerySchema)
 
 
 @blp.route("/reports/monthly/export", endpoint="monthly_report_export")
 class NonsiteMonthlyReportExport(MethodView):
-    @auth_required(blp, *NONSITE_REPORT_READERS)
-    @blp.arguments(SquadMonthQuerySchema, location="query")
-    @blp.response(200, content_type=XLSX, description="Excel 文件")
-    def get(self, query):
-        """导出非现场执法月报（Excel）"""
-        return xlsx_download(reports.monthly_workbook(reports.monthly(current_actor(), **query)),
-                             f"nonsite-report-{query['month']:%Y-%m}.xlsx")
+    get = xlsx_export(blp, SquadMonthQuerySchema, "导出非现场执法月报（Excel）", reports.monthly,
+                      reports.monthly_workbook, "nonsite-report-{month:%Y-%m}.xlsx", *NONSITE_REPORT_READERS)

@@ -14,13 +14,12 @@ from backend.api.pagination import listing
 from backend.api.schemas import Schema, SquadMonthQuerySchema
 from backend.api.security import auth_required, current_actor
 from backend.api.transitions import transition
-from backend.api.views import detail, xlsx_download
+from backend.api.views import detail, xlsx_export
 from backend.community.models import CATEGORY_NAMES, Category
 from backend.db import local_day
 from backend.orders import hotspots, repeats, reports
 from backend.orders.repeat_links import FINDINGS
 from backend.org.roles import ORDER_ANALYSIS_READERS, SQUAD_MANAGERS
-from backend.supervision.points.exports import XLSX
 
 blp = Blueprint("orders_analysis", __name__, url_prefix="/api/orders",
                 description="工单与诉件分析：重复投诉、月度报表、热点、勤务指导意见、办案量指标")
@@ -130,13 +129,8 @@ class MonthlyReport(MethodView):
 
 @blp.route("/reports/monthly/export", endpoint="monthly_report_export")
 class MonthlyReportExport(MethodView):
-    @auth_required(blp, *ORDER_ANALYSIS_READERS)
-    @blp.arguments(SquadMonthQuerySchema, location="query")
-    @blp.response(200, content_type=XLSX, description="Excel 文件")
-    def get(self, query):
-        """导出月度报表（Excel）"""
-        return xlsx_download(reports.monthly_workbook(reports.monthly(current_actor(), **query)),
-                             f"orders-report-{query['month']:%Y-%m}.xlsx")
+    get = xlsx_export(blp, SquadMonthQuerySchema, "导出月度报表（Excel）", reports.monthly, reports.monthly_workbook,
+                      "orders-report-{month:%Y-%m}.xlsx", *ORDER_ANALYSIS_READERS)
 
 
 class PeriodQuerySchema(Schema):

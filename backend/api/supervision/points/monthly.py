@@ -7,11 +7,11 @@ from marshmallow import fields, pre_dump, validate
 from backend.api.audit import audit_object
 from backend.api.fields import Id, Month, Points
 from backend.api.pagination import listing
-from backend.api.schemas import Schema, Text
-from backend.api.security import auth_required, current_actor
+from backend.api.schemas import Schema, SquadMonthQuerySchema, Text
+from backend.api.security import current_actor
 from backend.api.supervision.points.common import blp, cents, changing, item_name
 from backend.api.transitions import transition
-from backend.api.views import detail, method, xlsx_download
+from backend.api.views import detail, method, xlsx_export
 from backend.db import session
 from backend.org.models import Squad
 from backend.org.roles import DISTRICT_ADMINS, SQUAD_MANAGERS
@@ -90,11 +90,6 @@ class MonthlyPointsFilterSchema(Schema):
     month = Month()
     squad_id = Id()
     officer_id = Id()
-
-
-class MonthlyExportFilterSchema(Schema):
-    month = Month(required=True)
-    squad_id = Id()
 
 
 class PointsAdjustmentCreateSchema(Schema):
@@ -186,13 +181,8 @@ class Sheets(MethodView):
 
 @blp.route("/monthly/export", endpoint="sheets_export")
 class SheetsExport(MethodView):
-    @auth_required(blp, *SQUAD_MANAGERS)
-    @blp.arguments(MonthlyExportFilterSchema, location="query")
-    @blp.response(200, content_type=exports.XLSX, description="Excel 文件")
-    def get(self, filters):
-        """导出某月积分表（Excel，按总分排名）"""
-        return xlsx_download(exports.ranking_workbook(current_actor(), **filters),
-                             f"points-{filters['month']:%Y-%m}.xlsx")
+    get = xlsx_export(blp, SquadMonthQuerySchema, "导出某月积分表（Excel，按总分排名）", exports.ranking_workbook,
+                      None, "points-{month:%Y-%m}.xlsx", *SQUAD_MANAGERS)
 
 
 def _shown(sheet_id: int) -> MonthlyPoints:

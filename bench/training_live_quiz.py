@@ -1,10 +1,12 @@
 """8,000 trainees in one city-wide live class answer a pushed question within 10 seconds, against gunicorn on
 PostgreSQL; then exam submissions of a 100-question paper against a bare endpoint in the same run.
 
-Targets (issue 8 for a district's 2,000, issue 22 for the city's 8,000): no answer lost, p99 ≤ 300 ms (from
-the moment each answer is due, see `_scheduled`),
-the distribution correct within 2 s after the last answer. The exam figure is reported as a ratio:
-seconds per submission ÷ seconds per request of the bare endpoint (GET /api/health: auth-free, one
+The class is city-wide (no district, the city trainer's), its trainees spread over the sixteen districts.
+Targets (issue 8 for a district's 2,000, issue 22 for the city's 8,000): no answer lost (and every district's
+answers stored), p99 ≤ 300 ms (from the moment each answer is due, see `_scheduled`), the distribution correct
+within 2 s after the last answer. The server's CPU per answer (gunicorn workers and the database's backends,
+read from /proc) is set beside its CPU per request of the bare endpoint on the same schedule. The exam figure is
+reported as a ratio: seconds per submission ÷ seconds per request of the bare endpoint (GET /api/health: auth-free, one
 `SELECT 1`) at the same concurrency.
 
 Run on its own: `python -m bench.training_live_quiz` (BENCH_DATABASE_URL, default
@@ -27,12 +29,14 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import create_engine, insert, select, text
 
 from bench._support import ROOT, KeepAlive, fresh_postgres, production_server
 
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1/bench_training")
 TRAINEES = int(os.environ.get("BENCH_QUIZ_TRAINEES", "8000"))  # a district's class: 2,000
+DISTRICTS = 16  # the city's districts: one city-wide class of all of them (issue 22)
+QUIZ_SECONDS = 600  # the quiz stays open well past the run: a late answer on a loaded machine is slow, not lost
 WINDOW_SECONDS = 10.0
 CLIENT_THREADS = 100
 CLIENT_PROCESSES = 4
@@ -43,7 +47,9 @@ TARGET = {"lost": 0, "p99_ms": 300, "distribution_lag_s": 2.0}
 
 
 def _seed(app) -> dict:
-    """A district, a trainer, TRAINEES trainees with tokens, a live class, a quiz question, a 100-question paper."""
+    """DISTRICTS districts with a squad each and TRAINEES trainees with tokens spread over them, the city trainer,
+    a city-wide live class (no district) with a question of the city's bank, and district 0's trainer with a
+    100-question paper of their district for the exam round."""
     from backend.db import session, utcnow
     from backend.org.auth import issue_token
     from backend.org.models import AuthToken, District, Officer, Role, Squad
@@ -59,47 +65,54 @@ def _seed(app) -> dict:
     from backend.training.models import LiveClass
 
     with app.app_context():
-        district = District(code="BENCH", name="压测区")
-        squad = Squad(district=district, name="压测中队")
-        trainer = Officer(badge_no="BT0000", name="教员", role=Role.trainer, district=district)
-        session.add_all([district, squad, trainer])
+        districts = [District(code=f"BENCH{d:02d}", name=f"压测区{d}") for d in range(DISTRICTS)]
+        squads = [Squad(district=district, name="压测中队") for district in districts]
+        city_trainer = Officer(badge_no="BC0000", name="市局教员", role=Role.city_trainer)
+        session.add_all([*districts, *squads, city_trainer])
         session.flush()
+        spread = [squads[i * DISTRICTS // TRAINEES] for i in range(TRAINEES)]  # 500 a district for 8,000
         session.execute(insert(Officer), [
-            {"badge_no": f"B{i:05d}", "name": f"学员{i}", "role": Role.officer, "district_id": district.id,
-             "squad_id": squad.id, "active": True} for i in range(TRAINEES)])
-        ids = session.scalars(select(Officer.id).where(Officer.role == Role.officer).order_by(Officer.id)).all()
-        tokens = [secrets.token_urlsafe(32) for _ in ids]
+            {"badge_no": f"B{i:05d}", "name": f"学员{i}", "role": Role.officer, "district_id": squad.district_id,
+             "squad_id": squad.id, "active": True} for i, squad in enumerate(spread)])
+        rows = session.execute(select(Officer.id, Officer.district_id).where(Officer.role == Role.officer)
+                               .order_by(Officer.id)).all()
+        tokens = [secrets.token_urlsafe(32) for _ in rows]
         expires = utcnow() + timedelta(hours=2)
         session.execute(insert(AuthToken), [
-            {"token_hash": hashlib.sha256(t.encode()).hexdigest(), "officer_id": i, "channel": "password",
-             "expires_at": expires} for t, i in zip(tokens, ids, strict=True)])
-        trainer_token, _ = issue_token(trainer, channel="password", ttl=timedelta(hours=2))
+            {"token_hash": hashlib.sha256(t.encode()).hexdigest(), "officer_id": officer_id, "channel": "password",
+             "expires_at": expires} for t, (officer_id, _) in zip(tokens, rows, strict=True)])
+        city_token, _ = issue_token(city_trainer, channel="password", ttl=timedelta(hours=2))
         now = utcnow()
-        live_class = LiveClass(district_id=district.id, title="压测直播课", classroom="智慧教室", starts_at=now,
+        live_class = LiveClass(district_id=None, title="全市压测直播课", classroom="市局智慧教室", starts_at=now,
                                ends_at=now + timedelta(hours=1), held_on=now.date(), category="classroom",
-                               credit_hours=1, min_presence_percent=80, created_by_id=trainer.id)
-        bank = QuestionBank(district_id=district.id, name="压测题库")
-        session.add_all([live_class, bank])
+                               credit_hours=1, min_presence_percent=80, created_by_id=city_trainer.id)
+        city_bank = QuestionBank(district_id=None, name="市局压测题库")
+        bank = QuestionBank(district_id=districts[0].id, name="压测题库")
+        session.add_all([live_class, city_bank, bank])
         session.flush()
 
-        def question(n: int) -> Question:
+        def question(n: int, of: QuestionBank) -> Question:
             options, answer = checked_question(QuestionKind.single, f"题目{n}", ["甲", "乙", "丙", "丁"], [n % 4])
-            return Question(district_id=district.id, bank_id=bank.id, kind=QuestionKind.single, stem=f"题目{n}",
+            return Question(district_id=of.district_id, bank_id=of.id, kind=QuestionKind.single, stem=f"题目{n}",
                             options=options, answer=answer, difficulty=3,
                             fingerprint=fingerprint(QuestionKind.single, f"题目{n}", options))
 
-        questions = [question(n) for n in range(PAPER_QUESTIONS + 1)]
-        session.add_all(questions)
+        quiz_question = question(0, city_bank)
+        questions = [question(n, bank) for n in range(1, PAPER_QUESTIONS + 1)]
+        session.add_all([quiz_question, *questions])
         session.flush()
-        paper = Paper(district_id=district.id, title="百题考试", mode=PaperMode.fixed, time_limit_minutes=60,
+        trainer = Officer(badge_no="BT0000", name="教员", role=Role.trainer, district=districts[0])
+        session.add(trainer)
+        session.flush()
+        paper = Paper(district_id=districts[0].id, title="百题考试", mode=PaperMode.fixed, time_limit_minutes=60,
                       max_attempts=1, pass_percent=60, shuffle=True, category="online", credit_hours=1,
                       created_by_id=trainer.id)
-        paper.questions = [PaperQuestion(question_id=q.id, position=i, points=1)
-                           for i, q in enumerate(questions[1:])]
+        paper.questions = [PaperQuestion(question_id=q.id, position=i, points=1) for i, q in enumerate(questions)]
         session.add(paper)
         session.commit()
-        return {"tokens": tokens, "trainer": trainer_token, "class_id": live_class.id,
-                "quiz_question": questions[0].id, "paper_id": paper.id}
+        return {"tokens": tokens, "districts": [district_id for _, district_id in rows], "trainer": city_token,
+                "class_id": live_class.id, "quiz_question": quiz_question.id, "paper_id": paper.id,
+                "exam_tokens": [t for t, (_, d) in zip(tokens, rows, strict=True) if d == districts[0].id]}
 
 
 def _parallel(port: int, jobs: list, threads: int) -> list:
@@ -128,13 +141,15 @@ def _quiz_round(port: int, seed: dict) -> dict:
                                   for t in seed["tokens"][first:first + 500]], 32)
     assert all(status == 200 for status, _, _ in joins), Counter(s for s, _, _ in joins)
     status, quiz = trainer.call_json("POST", f"{class_path}/quizzes", seed["trainer"],
-                                {"question_id": seed["quiz_question"], "seconds": 60})
+                                     {"question_id": seed["quiz_question"], "seconds": QUIZ_SECONDS})
     assert status == 201, quiz
     rng = random.Random(8)
     choices = [rng.choice([0, 0, 1, 2, 3]) for _ in seed["tokens"]]
     answers = [("POST", f"/api/training/quizzes/{quiz['id']}/answers", token, {"answer": [choice]})
                for token, choice in zip(seed["tokens"], choices, strict=True)]
+    before = _cpu_ticks()
     results, start = _scheduled(port, answers)
+    cpu = _cpu_ms_per_request(before, _cpu_ticks(), len(answers))
     last_answer = max(done for _, _, done in results)
     expected = Counter(choices)
     lag = None
@@ -145,9 +160,70 @@ def _quiz_round(port: int, seed: dict) -> dict:
             lag = time.time() - last_answer
             break
         time.sleep(0.1)
+    stored = _answers_by_district(quiz["id"])
     return {"accepted": sum(1 for s, _, _ in results if s == 201), "lost": sum(1 for s, _, _ in results if s != 201),
             **_latency(results), "span_s": round(last_answer - start, 2),
-            "distribution_lag_s": None if lag is None else round(lag, 3)}
+            "distribution_lag_s": None if lag is None else round(lag, 3),
+            "districts": len(stored), "every_district_complete": stored == Counter(seed["districts"]),
+            "cpu_ms_per_answer": cpu}
+
+
+def _answers_by_district(quiz_id: int) -> Counter:
+    """The stored answers per district of the one who answered: each district's officers all counted."""
+    engine = create_engine(DB_URL)
+    with engine.connect() as conn:
+        rows = conn.execute(text("select o.district_id, count(*) from training_live_quiz_answer a "
+                                 "join officer o on o.id = a.officer_id where a.quiz_id = :q group by o.district_id"),
+                            {"q": quiz_id}).all()
+    engine.dispose()
+    return Counter(dict(rows))
+
+
+def _cpu_ticks() -> dict[str, dict[int, int]]:
+    """CPU ticks (user + system) so far of the gunicorn processes this benchmark started and of the PostgreSQL
+    backends of its database: the server's cost of a request, apart from the client's (the machine is shared,
+    so wall-clock latencies alone would blame us for our neighbours' load)."""
+    parents, commands = {}, {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    parents[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    commands[int(entry)] = f.read()
+            except OSError:
+                continue
+    ours, grown = {os.getpid()}, True
+    while grown:
+        more = {pid for pid, parent in parents.items() if parent in ours} - ours
+        ours |= more
+        grown = bool(more)
+    app = [pid for pid in ours if b"gunicorn" in commands.get(pid, b"")]
+    engine = create_engine(DB_URL)
+    with engine.connect() as conn:
+        db = conn.scalars(text("select pid from pg_stat_activity where datname = current_database() "
+                               "and pid <> pg_backend_pid()")).all()
+    engine.dispose()
+    return {"app": _ticks(app), "db": _ticks(db)}
+
+
+def _ticks(pids) -> dict[int, int]:
+    ticks = {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            ticks[pid] = int(fields[11]) + int(fields[12])  # utime, stime
+        except OSError:
+            continue
+    return ticks
+
+
+def _cpu_ms_per_request(before: dict, after: dict, requests: int) -> dict:
+    """Server CPU per request between two `_cpu_ticks` (a backend or worker gone in between is not counted)."""
+    per_tick = 1000 / os.sysconf("SC_CLK_TCK")
+    return {part: round(sum(t - before[part].get(pid, 0) for pid, t in after[part].items()) * per_tick / requests, 3)
+            for part in ("app", "db")}
 
 
 def _scheduled(port: int, jobs: list) -> tuple[list, float]:
@@ -206,12 +282,14 @@ def _latency(results: list) -> dict:
 
 def _bare_round(port: int) -> dict:
     """The same schedule of as many requests against the bare endpoint: what this machine and client allow."""
+    before = _cpu_ticks()
     results, start = _scheduled(port, [("GET", "/api/health", None, None)] * TRAINEES)
-    return {**_latency(results), "span_s": round(max(done for _, _, done in results) - start, 2)}
+    return {**_latency(results), "span_s": round(max(done for _, _, done in results) - start, 2),
+            "cpu_ms_per_request": _cpu_ms_per_request(before, _cpu_ticks(), TRAINEES)}
 
 
 def _exam_round(port: int, seed: dict) -> dict:
-    tokens = seed["tokens"][:SUBMISSIONS]
+    tokens = seed["exam_tokens"][:SUBMISSIONS]
     starts = _parallel(port, [("POST", f"/api/training/papers/{seed['paper_id']}/attempts", t, None) for t in tokens],
                        SUBMIT_CONCURRENCY)
     assert all(status == 201 for status, _, _ in starts)
@@ -241,22 +319,27 @@ def run() -> dict:
     app = create_app({"DATABASE_URL": DB_URL, "SECRET_KEY": secret, "SCHEDULER_MODE": "off", "LOG_LEVEL": "WARNING"})
     seed = _seed(app)
     app.extensions["db_engine"].dispose()
+    load_before = [round(x, 1) for x in os.getloadavg()]
     with production_server(DB_URL, secret) as port:
         quiz = _quiz_round(port, seed)
         bare = _bare_round(port)
         exam = _exam_round(port, seed)
-    met = (quiz["lost"] <= TARGET["lost"] and quiz["p99_ms"] <= TARGET["p99_ms"]
+    met = (quiz["lost"] <= TARGET["lost"] and quiz["p99_ms"] <= TARGET["p99_ms"] and quiz["every_district_complete"]
            and quiz["distribution_lag_s"] is not None and quiz["distribution_lag_s"] <= TARGET["distribution_lag_s"])
+    answer_cpu, bare_cpu = (sum(cpu.values()) for cpu in (quiz["cpu_ms_per_answer"], bare["cpu_ms_per_request"]))
     return {
-        "work": f"{TRAINEES} answers to an in-class quiz within {WINDOW_SECONDS:.0f} s; "
+        "work": f"{TRAINEES} answers of {DISTRICTS} districts to a city-wide in-class quiz within "
+                f"{WINDOW_SECONDS:.0f} s; "
                 f"{SUBMISSIONS} submissions of a {PAPER_QUESTIONS}-question paper",
-        "ours": {"quiz": quiz, "exam_seconds_per_submission": exam["seconds_per_submission"]},
+        "ours": {"quiz": quiz, "exam_seconds_per_submission": exam["seconds_per_submission"],
+                 "quiz_cpu_ratio_answer_to_bare": round(answer_cpu / bare_cpu, 1) if bare_cpu else None},
         "baseline": {"bare_endpoint_same_schedule": bare,
                      "bare_endpoint_seconds_per_request": exam["seconds_per_bare_request"]},
         "ratio": round(exam["seconds_per_submission"] / exam["seconds_per_bare_request"], 1),
         "target": {**TARGET, "exam": "ratio reported (no target set in issue 8)"},
         "met": met,
-        "load_average": [round(x, 1) for x in os.getloadavg()],  # a shared machine skews every figure
+        # a shared machine skews every figure: the load before the server started and after the run
+        "load_average": {"before": load_before, "after": [round(x, 1) for x in os.getloadavg()]},
     }
 
 

@@ -48,6 +48,9 @@ TRAINEES = SQUAD_MEMBERS
 SQUAD_MANAGERS = frozenset({Role.squad_leader, Role.district_admin})
 # Who run training: teachers, courses, question bank, papers, drills, live classes.
 TRAINING_STAFF = frozenset({Role.trainer, Role.district_admin})
+# Who write courses, live classes and their quizzes, and question banks: a district's training staff their
+# district's, the city trainer the city-wide ones (no district; backend/training/common.py says who edits which).
+TRAINING_AUTHORS = TRAINING_STAFF | CITY_TRAINING_STAFF
 # Who inspect: findings and rectification notices, case imports; told of broken evidence chains.
 SUPERVISING_STAFF = frozenset({Role.supervisor, Role.district_admin})
 # Who administer the district: staff, QR codes, deadlines, scoring rules, locking months, credit

@@ -9,12 +9,16 @@ A squad's row that one officer handles (a complaint and its assignee) names that
 rows are personal data narrows that further to what each role's work needs (PIPL "minimum necessary")
 with a classmethod `__needed_by__(actor)`. Lookups outside the scope answer 404, never 403, so ids
 cannot be probed.
+
+A district-level model whose rows may belong to no district, the city's own (city-wide training: courses,
+live classes and their quizzes), says `__city_wide__ = True`: a district's people see their district's rows
+and the city-wide ones.
 """
 from __future__ import annotations
 
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, false, select, true
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 
 from backend.db import session
 from backend.errors import NotFound
@@ -34,6 +38,9 @@ def visible(model, actor: Officer) -> ColumnElement[bool]:
 def _in_scope(model, actor: Officer) -> ColumnElement[bool]:
     level, column_name, *handler = model.__scope__
     column = getattr(model, column_name)
+    if (level == "district" and getattr(model, "__city_wide__", False) and actor.role not in CITY_STAFF
+            and actor.role not in TOWN_READERS):
+        return or_(column == actor.district_id, column.is_(None))
     if actor.role in CITY_STAFF:
         return true()
     if actor.role in TOWN_READERS:

@@ -8,15 +8,32 @@ from sqlalchemy import select
 
 from backend.config import settings
 from backend.db import session
-from backend.errors import Invalid
+from backend.errors import Forbidden, Invalid
 from backend.org.models import Officer
-from backend.org.roles import TRAINING_STAFF, require
+from backend.org.roles import CITY_TRAINING_STAFF, TRAINING_AUTHORS, TRAINING_STAFF, require
 from backend.training.models import CreditRequirement
 
 
 def require_manager(actor: Officer) -> None:
     """Only trainers (教员) and district admins manage libraries, classes, banks and papers."""
     require(actor, TRAINING_STAFF, "只有教员或区局管理员可以管理培训")
+
+
+def require_author(actor: Officer, record=None, *, change: bool = True) -> None:
+    """Who write courses, live classes, their quizzes and question banks: a district's trainers and
+    administrators their district's, the city trainer the city-wide ones (no district).
+
+    With a `record` (one the actor sees): a district's training staff change no city-wide record (403
+    city_wide_training; they read its attendance and answers, their officers take part), and the city
+    trainer neither changes nor works with a district's (403 district_training: the district runs it)."""
+    require(actor, TRAINING_AUTHORS, "只有教员、区局管理员或市局培训管理员可以管理培训")
+    if record is None:
+        return
+    if record.district_id is None:
+        if change and actor.role not in CITY_TRAINING_STAFF:
+            raise Forbidden("全市培训由市局培训管理员管理，区局不能修改", code="city_wide_training")
+    elif actor.role in CITY_TRAINING_STAFF:
+        raise Forbidden("区局的培训由区局自行管理，市局培训管理员不能修改", code="district_training")
 
 
 @dataclass(frozen=True)
@@ -40,8 +57,9 @@ def default_categories() -> list[Category]:
     return categories
 
 
-def check_category(district_id: int, category: str) -> None:
-    """A credit source must name a configured category or one the district requires in some year."""
+def check_category(district_id: int | None, category: str) -> None:
+    """A credit source must name a configured category or one the district requires in some year (a
+    city-wide one: a configured category)."""
     codes = [c.code for c in default_categories()]
     codes += session.scalars(select(CreditRequirement.category).distinct()
                              .where(CreditRequirement.district_id == district_id)).all()

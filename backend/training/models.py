@@ -32,9 +32,13 @@ class Teacher(DistrictRecord, Base):
 
 
 class Course(DistrictRecord, Base):
-    """课程库: a course with its credit category and hours."""
+    """课程库: a course with its credit category and hours; a city-wide one (全市课程, the city trainer's) has no
+    district and every district sees it (backend/org/scope.py)."""
 
     __tablename__ = "training_course"
+    __city_wide__ = True
+
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"), index=True)
 
     title: Mapped[str] = mapped_column(String(128))
     category: Mapped[str] = mapped_column(String(32))
@@ -113,9 +117,13 @@ class CreditRequirement(Base):
 
 
 class LiveClass(DistrictRecord, Authored, Base):
-    """直播课 in a smart classroom: a scheduled session with a stream from the streaming service."""
+    """直播课 in a smart classroom: a scheduled session with a stream from the streaming service; a city-wide one
+    (全市直播课) has no district, and the officers of every district join it and answer its quizzes."""
 
     __tablename__ = "training_live_class"
+    __city_wide__ = True
+
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"), index=True)
 
     title: Mapped[str] = mapped_column(String(128))
     course_id: Mapped[int | None] = mapped_column(ForeignKey("training_course.id"))
@@ -175,9 +183,10 @@ class LiveQuiz(Base):
 
     __tablename__ = "training_live_quiz"
     __scope__ = ("district", "district_id")
+    __city_wide__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"))
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"))  # none: a city-wide class's
     live_class_id: Mapped[int] = mapped_column(ForeignKey("training_live_class.id"), index=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("training_question.id"))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -14,7 +14,7 @@ from backend.org.models import Officer, Role
 from backend.org.roles import DISTRICT_ADMINS, require
 from backend.org.scope import get_visible
 from backend.storage import get_storage
-from backend.training.common import check_category, require_manager
+from backend.training.common import check_category, require_author, require_manager
 from backend.training.models import (
     Course,
     CourseCompletion,
@@ -40,8 +40,10 @@ def create_teacher(actor: Officer, *, name: str, title: str | None = None, organ
 def create_course(actor: Officer, *, title: str, category: str, credit_hours: Decimal,
                   teacher_id: int | None = None, description: str | None = None,
                   materials: list[dict] = ()) -> Course:
-    require_manager(actor)
+    """A course of the actor's district, or a city-wide one (no district) when the city trainer adds it."""
+    require_author(actor)
     check_category(actor.district_id, category)
+    _check_material_count(len(materials))
     if teacher_id is not None:
         get_visible(Teacher, teacher_id, actor, what="教师")
     course = Course(district_id=actor.district_id, title=title, category=category, credit_hours=credit_hours,
@@ -59,8 +61,9 @@ def update_course(actor: Officer, course_id: int, **changes) -> Course:
     """Change a course's title, teacher, description; its category and credit hours only while nobody has
     completed it (the hours counted are the course's own, read when the credits are: a change would rewrite
     credit hours already earned)."""
-    require_manager(actor)
+    require_author(actor)
     course = get_visible(Course, course_id, actor, what="课程")
+    require_author(actor, course)
     counted = {name for name in ("category", "credit_hours") if name in changes
                and changes[name] != getattr(course, name)}
     if counted and session.scalar(select(CourseCompletion.id).where(CourseCompletion.course_id == course.id)
@@ -68,7 +71,7 @@ def update_course(actor: Officer, course_id: int, **changes) -> Course:
         raise Conflict("已有人员完成该课程，学时类别和学时不能再改（可另建课程）", code="course_has_completions",
                        errors={name: ["已有人员完成，不能修改。"] for name in sorted(counted)})
     if "category" in counted:
-        check_category(actor.district_id, changes["category"])
+        check_category(course.district_id, changes["category"])
     if changes.get("teacher_id") is not None:
         get_visible(Teacher, changes["teacher_id"], actor, what="教师")
     for name in COURSE_FIELDS:
@@ -79,12 +82,23 @@ def update_course(actor: Officer, course_id: int, **changes) -> Course:
 
 
 MAX_MATERIAL_BYTES = 200 * 1024 * 1024
+# Materials per course: a course is a lesson's slides, handouts and recordings, not a library; a city-wide
+# course is opened by every district, so its list stays one screen. An example default of ours.
+MAX_MATERIALS = 100
+
+
+def _check_material_count(count: int, error: type[Invalid] | type[Conflict] = Invalid) -> None:
+    if count > MAX_MATERIALS:
+        raise error(f"每门课程最多 {MAX_MATERIALS} 份资料", code="too_many_materials",
+                       errors={"materials": [f"最多 {MAX_MATERIALS} 份。"]})
 
 
 def add_material_file(actor: Officer, course_id: int, *, title: str, data: bytes, content_type: str) -> CourseMaterial:
     """Store an uploaded material (slides, a PDF, a recorded class) write-once under its hash."""
-    require_manager(actor)
+    require_author(actor)
     course = get_visible(Course, course_id, actor, what="课程")
+    require_author(actor, course)
+    _check_material_count(len(course.materials) + 1, Conflict)  # the course is full
     if not data:
         raise Invalid("文件为空", code="empty_file")
     if len(data) > MAX_MATERIAL_BYTES:

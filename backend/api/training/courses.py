@@ -15,7 +15,7 @@ from backend.db import local_day, session
 from backend.errors import Invalid
 from backend.org import queries as org_queries
 from backend.org.models import Officer, Role, Squad
-from backend.org.roles import CREDIT_PROGRESS_READERS, DISTRICT_ADMINS, TRAINING_STAFF
+from backend.org.roles import CREDIT_PROGRESS_READERS, DISTRICT_ADMINS, TRAINING_AUTHORS, TRAINING_STAFF
 from backend.org.scope import get_visible
 from backend.training import credits, operations, queries
 from backend.training.models import Course
@@ -58,7 +58,10 @@ class CourseSchema(Schema):
     credit_hours = fields.Decimal(required=True, **HOURS, metadata={"example": "2.0"})
     teacher_id = Id(allow_none=True)
     description = fields.String(allow_none=True)
-    materials = fields.List(fields.Nested(MaterialSchema), load_default=list)
+    materials = fields.List(fields.Nested(MaterialSchema), load_default=list,
+                            metadata={"description": f"每门课程最多 {operations.MAX_MATERIALS} 份资料（示例默认值）"})
+    district_id = fields.Integer(dump_only=True, allow_none=True,
+                                 metadata={"description": "所属区局；为空表示全市课程（各区均可见）"})
 
 
 class MaterialUploadSchema(Schema):
@@ -161,10 +164,11 @@ class Teachers(MethodView):
 
 @blp.route("/courses", endpoint="courses")
 class Courses(MethodView):
-    get = listing(blp, queries.courses, CourseFilterSchema, CourseSchema, "课程库列表（本区）")
+    get = listing(blp, queries.courses, CourseFilterSchema, CourseSchema, "课程库列表（本区及全市）")
 
-    post = creation(blp, CourseSchema, CourseSchema, "添加课程及资料链接（教员、区局管理员）", operations.create_course,
-                    "training_course", *TRAINING_STAFF)
+    post = creation(blp, CourseSchema, CourseSchema,
+                    "添加课程及资料链接（教员、区局管理员；市局培训管理员添加全市课程）", operations.create_course,
+                    "training_course", *TRAINING_AUTHORS)
 
 
 class CourseUpdateSchema(Schema):
@@ -179,12 +183,12 @@ class CourseUpdateSchema(Schema):
 class CourseById(MethodView):
     get = detail(blp, CourseSchema, "课程详情", visible(Course, "课程"))
     patch = change(blp, CourseUpdateSchema, CourseSchema, "修改课程（已有人员完成后，学时类别和学时不能改）",
-                   operations.update_course, "training_course", *TRAINING_STAFF)
+                   operations.update_course, "training_course", *TRAINING_AUTHORS)
 
 
 @blp.route("/courses/<int:course_id>/materials", endpoint="course_materials")
 class CourseMaterials(MethodView):
-    @auth_required(blp, *TRAINING_STAFF)
+    @auth_required(blp, *TRAINING_AUTHORS)
     @blp.arguments(MaterialUploadSchema, location="form")
     @blp.response(201, MaterialSchema)
     def post(self, form, course_id):

@@ -14,7 +14,7 @@ from backend.api.transitions import transition
 from backend.api.views import creation, detail, method
 from backend.config import settings
 from backend.errors import Invalid
-from backend.org.roles import TRAINING_STAFF
+from backend.org.roles import TRAINING_AUTHORS, TRAINING_STAFF
 from backend.training.drills import operations, pose, queries
 from backend.training.drills.models import DrillKind
 from backend.training.live import classes, screen
@@ -277,5 +277,6 @@ class DrillLeaderboard(MethodView):
 @blp.route("/live-classes/<int:live_class_id>/screen", endpoint="classroom_screen_link")
 class ClassroomScreenLink(MethodView):
     get = detail(blp, ScreenLinkSchema, "智慧教室大屏链接（教员在教室电脑上打开）",
-                 lambda actor, live_class_id: {"url": screen.screen_url(classes.live_class_for(actor, live_class_id))},
-                 *TRAINING_STAFF)
+                 lambda actor, live_class_id: {
+                     "url": screen.screen_url(classes.managed_class(actor, live_class_id, change=False))},
+                 *TRAINING_AUTHORS)

@@ -12,7 +12,7 @@ from backend.api.security import auth_required, current_actor
 from backend.api.transitions import transition
 from backend.api.views import change, creation, detail, method, visible
 from backend.db import session
-from backend.org.roles import TRAINEES, TRAINING_STAFF
+from backend.org.roles import TRAINEES, TRAINING_AUTHORS, TRAINING_STAFF
 from backend.training.exams import bank, operations, queries, stats
 from backend.training.exams.models import Paper, PaperMode, QuestionKind
 
@@ -211,18 +211,18 @@ class ItemStatisticsSchema(Schema):
 
 @blp.route("/banks", endpoint="banks")
 class Banks(MethodView):
-    get = method(blp, lambda: session.scalars(queries.banks(current_actor())).all(), "题库列表（本区）",
-                 BankSchema(many=True), *TRAINING_STAFF)
-    post = creation(blp, BankSchema, BankSchema, "新建题库", bank.create_bank, "training_question_bank",
-                    *TRAINING_STAFF)
+    get = method(blp, lambda: session.scalars(queries.banks(current_actor())).all(),
+                 "题库列表（本区；市局培训管理员为市局题库）", BankSchema(many=True), *TRAINING_AUTHORS)
+    post = creation(blp, BankSchema, BankSchema, "新建题库（市局培训管理员建市局题库，供全市直播课）", bank.create_bank,
+                    "training_question_bank", *TRAINING_AUTHORS)
 
 
 @blp.route("/banks/<int:bank_id>/questions", endpoint="bank_questions")
 class BankQuestions(MethodView):
     get = listing(blp, queries.questions, QuestionFilterSchema, QuestionSchema, "题目列表（含答案，仅教员可见）",
-                  *TRAINING_STAFF)
+                  *TRAINING_AUTHORS)
     post = creation(blp, QuestionSchema, QuestionSchema, "添加题目", bank.add_question, "training_question",
-                    *TRAINING_STAFF, alt_responses=((409, "题库中已有相同题目"),))
+                    *TRAINING_AUTHORS, alt_responses=((409, "题库中已有相同题目"),))
 
 
 @blp.route("/questions/<int:question_id>", endpoint="question")

@@ -12,9 +12,9 @@ from backend.api.transitions import transition
 from backend.api.views import creation, detail
 from backend.config import settings
 from backend.db import local_day
-from backend.org.roles import TRAINEES, TRAINING_STAFF
+from backend.org.roles import TRAINEES, TRAINING_AUTHORS
 from backend.training import queries
-from backend.training.common import require_manager
+from backend.training.common import require_author
 from backend.training.live import classes, quizzes
 
 blp = Blueprint("live_classes", __name__, url_prefix="/api/training", description="培训：直播课、考勤与随堂测验")
@@ -42,7 +42,10 @@ class LiveClassSchema(Schema):
     min_presence_percent = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100),
                                           metadata={"description": "计学时所需在线比例，默认取配置"})
     held_on = fields.Date(dump_only=True)
-    join_url = Text(lambda live_class: classes.join_url(live_class) if current_actor().role in TRAINING_STAFF else None,
+    district_id = fields.Integer(dump_only=True, allow_none=True,
+                                 metadata={"description": "所属区局；为空表示全市直播课（各区人员均可加入）"})
+    join_url = Text(lambda live_class: classes.join_url(live_class) if current_actor().role in TRAINING_AUTHORS
+                    else None,
                     allow_none=True, metadata={"description": "签名的扫码加入地址（仅教员、区局可见，学员须扫码）"})
 
 
@@ -126,10 +129,11 @@ class DistributionSchema(Schema):
 
 @blp.route("/live-classes", endpoint="live_classes")
 class LiveClasses(MethodView):
-    get = listing(blp, queries.live_classes, LiveClassFilterSchema, LiveClassSchema, "直播课列表（本区）")
+    get = listing(blp, queries.live_classes, LiveClassFilterSchema, LiveClassSchema, "直播课列表（本区及全市）")
 
-    post = creation(blp, LiveClassSchema, LiveClassSchema, "安排直播课（教员、区局管理员）", classes.create_live_class,
-                    "training_live_class", *TRAINING_STAFF)
+    post = creation(blp, LiveClassSchema, LiveClassSchema,
+                    "安排直播课（教员、区局管理员；市局培训管理员安排全市直播课）",
+                    classes.create_live_class, "training_live_class", *TRAINING_AUTHORS)
 
 
 @blp.route("/live-classes/<int:live_class_id>", endpoint="live_class")
@@ -139,11 +143,11 @@ class LiveClassById(MethodView):
 
 @blp.route("/live-classes/<int:live_class_id>/qr.png", endpoint="live_class_qr")
 class LiveClassQr(MethodView):
-    @auth_required(blp, *TRAINING_STAFF)
+    @auth_required(blp, *TRAINING_AUTHORS)
     @blp.response(200, description="PNG 图片", content_type="image/png")
     def get(self, live_class_id):
         """课堂扫码加入二维码（PNG，签名防伪造；当前时段的签到码，1–2 个 TRAINING_JOIN_CODE_SECONDS 后失效）"""
-        png = classes.join_qr_png(classes.live_class_for(current_actor(), live_class_id))
+        png = classes.join_qr_png(classes.managed_class(current_actor(), live_class_id, change=False))
         return Response(png, mimetype="image/png")
 
 
@@ -170,19 +174,20 @@ def live_class_leave(live_class_id):
 @blp.route("/live-classes/<int:live_class_id>/head-count", endpoint="live_class_head_count")
 class LiveClassHeadCount(MethodView):
     get = detail(blp, HeadCountSchema, "课堂人数：已加入、当前在线（大屏轮询）",
-                 lambda actor, live_class_id: classes.head_count(classes.live_class_for(actor, live_class_id).id),
-                 *TRAINING_STAFF)
+                 lambda actor, live_class_id: classes.head_count(
+                     classes.managed_class(actor, live_class_id, change=False).id),
+                 *TRAINING_AUTHORS)
 
 
 @blp.route("/live-classes/<int:live_class_id>/attendance", endpoint="live_class_attendance")
 class LiveClassAttendance(MethodView):
     get = detail(blp, AttendanceSchema(many=True), "本节课考勤（在线时长、比例、是否计学时）",
-                 classes.attendance_of_class, *TRAINING_STAFF)
+                 classes.attendance_of_class, *TRAINING_AUTHORS)
 
 
 @blp.route("/live-classes/<int:live_class_id>/attendance.csv", endpoint="live_class_attendance_csv")
 class LiveClassAttendanceCsv(MethodView):
-    @auth_required(blp, *TRAINING_STAFF)
+    @auth_required(blp, *TRAINING_AUTHORS)
     @blp.response(200, description="CSV（UTF-8 带 BOM）", content_type="text/csv")
     def get(self, live_class_id):
         """导出本节课考勤 CSV"""
@@ -213,8 +218,9 @@ def _csv(text: str, filename: str) -> Response:
 
 @blp.route("/live-classes/<int:live_class_id>/quizzes", endpoint="live_class_quizzes")
 class LiveClassQuizzes(MethodView):
-    post = creation(blp, QuizPushSchema, QuizSchema, "推送随堂测验题到课堂（教员）", quizzes.push_quiz,
-                    "training_live_quiz", *TRAINING_STAFF)
+    post = creation(blp, QuizPushSchema, QuizSchema,
+                    "推送随堂测验题到课堂（教员；全市直播课由市局培训管理员推送市局题库的题目）", quizzes.push_quiz,
+                    "training_live_quiz", *TRAINING_AUTHORS)
 
 
 @blp.route("/live-classes/<int:live_class_id>/quiz", endpoint="live_class_current_quiz")
@@ -236,11 +242,13 @@ def quiz_answers(body, quiz_id):
 
 
 def _distribution(actor, quiz_id: int):
-    require_manager(actor)
-    return quizzes.distribution(quizzes.quiz_for(actor, quiz_id))
+    require_author(actor)
+    quiz = quizzes.quiz_for(actor, quiz_id)
+    require_author(actor, quiz, change=False)
+    return quizzes.distribution(quiz)
 
 
 @blp.route("/quizzes/<int:quiz_id>/distribution", endpoint="quiz_distribution")
 class QuizDistribution(MethodView):
     get = detail(blp, DistributionSchema, "答题分布（大屏轮询）：各选项人数、已答、答对人数", _distribution,
-                 *TRAINING_STAFF)
+                 *TRAINING_AUTHORS)

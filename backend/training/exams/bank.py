@@ -29,7 +29,7 @@ from backend.errors import Conflict, Invalid
 from backend.org.models import Officer
 from backend.org.scope import get_visible
 from backend.spreadsheets import MAX_REPORTED_ERRORS, FirstSheet, cell_text, header, reported
-from backend.training.common import require_manager
+from backend.training.common import require_author, require_manager
 from backend.training.exams.models import (
     KIND_NAMES,
     AttemptItem,
@@ -94,7 +94,9 @@ def checked_question(kind: QuestionKind, stem: str, options: list[str], answer: 
 
 
 def create_bank(actor: Officer, *, name: str) -> QuestionBank:
-    require_manager(actor)
+    """A bank of the actor's district, or the city's (no district, only the city's staff see it) when the city
+    trainer makes it: its questions are what city-wide live classes ask."""
+    require_author(actor)
     bank = QuestionBank(district_id=actor.district_id, name=name)
     session.add(bank)
     session.flush()
@@ -102,8 +104,10 @@ def create_bank(actor: Officer, *, name: str) -> QuestionBank:
 
 
 def _bank(actor: Officer, bank_id: int) -> QuestionBank:
-    require_manager(actor)
-    return get_visible(QuestionBank, bank_id, actor, what="题库")
+    require_author(actor)
+    bank = get_visible(QuestionBank, bank_id, actor, what="题库")
+    require_author(actor, bank)
+    return bank
 
 
 def _existing(bank_id: int, fingerprints: list[str]) -> dict[str, int]:

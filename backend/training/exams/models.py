@@ -39,7 +39,12 @@ KIND_NAMES = {QuestionKind.single: "单选", QuestionKind.multiple: "多选",
 
 
 class QuestionBank(DistrictRecord, Base):
+    """A question bank; the city trainer's (市局题库, for city-wide live classes) has no district and only the
+    city's staff see it."""
+
     __tablename__ = "training_question_bank"
+
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"), index=True)
 
     name: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -57,6 +62,7 @@ class Question(DistrictRecord, Base):
     __table_args__ = (Index("uq_training_question_active_fingerprint", "bank_id", "fingerprint", unique=True,
                             postgresql_where=text("active"), sqlite_where=text("active")),)
 
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"), index=True)  # none: the city's bank
     bank_id: Mapped[int] = mapped_column(ForeignKey("training_question_bank.id"), index=True)
     kind: Mapped[QuestionKind] = mapped_column(Enum(QuestionKind, native_enum=False, length=16,
                                                     validate_strings=True))

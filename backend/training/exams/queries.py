@@ -4,16 +4,21 @@ from __future__ import annotations
 from sqlalchemy import Select, select
 
 from backend.org.models import Officer
+from backend.org.roles import CITY_TRAINING_STAFF
 from backend.org.scope import get_visible, scoped
+from backend.training.common import require_author
 from backend.training.exams.models import Attempt, Paper, Question, QuestionBank, QuestionTag
 
 
 def banks(actor: Officer) -> Select:
-    return scoped(QuestionBank, actor).order_by(QuestionBank.id)
+    """The district's banks; the city trainer's list is the city's (a district's bank is the district's tool)."""
+    stmt = scoped(QuestionBank, actor).order_by(QuestionBank.id)
+    return stmt.where(QuestionBank.district_id.is_(None)) if actor.role in CITY_TRAINING_STAFF else stmt
 
 
 def questions(actor: Officer, bank_id: int, *, tag: str | None = None, difficulty: int | None = None) -> Select:
-    get_visible(QuestionBank, bank_id, actor, what="题库")  # another district's bank is 404, not an empty list
+    bank = get_visible(QuestionBank, bank_id, actor, what="题库")  # another district's bank is 404, not an empty list
+    require_author(actor, bank, change=False)
     stmt = scoped(Question, actor).where(Question.bank_id == bank_id).order_by(Question.id)
     if tag:
         stmt = stmt.where(Question.id.in_(select(QuestionTag.question_id).where(QuestionTag.tag == tag)))

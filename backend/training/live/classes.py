@@ -33,7 +33,7 @@ from backend.errors import Conflict, Forbidden, Invalid
 from backend.exports import export_row
 from backend.org.models import Officer
 from backend.org.scope import get_visible, scoped
-from backend.training.common import check_category, require_manager
+from backend.training.common import check_category, require_author
 from backend.training.models import Attendance, Course, LiveClass, PresenceInterval, Teacher
 
 
@@ -41,12 +41,17 @@ def create_live_class(actor: Officer, *, title: str, classroom: str, starts_at: 
                       category: str, credit_hours: Decimal, course_id: int | None = None,
                       teacher_id: int | None = None, stream_url: str | None = None,
                       min_presence_percent: int | None = None) -> LiveClass:
-    require_manager(actor)
+    """A class of the actor's district, or a city-wide one (no district) when the city trainer schedules it:
+    the officers of every district join that one. A city-wide class is of a city-wide course, if of any (a
+    district's course is not every district's to open)."""
+    require_author(actor)
     if ends_at <= starts_at:
         raise Invalid("结束时间必须晚于开始时间", code="ends_before_start")
     check_category(actor.district_id, category)
     if course_id is not None:
-        get_visible(Course, course_id, actor, what="课程")
+        course = get_visible(Course, course_id, actor, what="课程")
+        if actor.district_id is None and course.district_id is not None:
+            raise Invalid("全市直播课只能关联全市课程", code="district_course", errors={"course_id": [course_id]})
     if teacher_id is not None:
         get_visible(Teacher, teacher_id, actor, what="教师")
     live_class = LiveClass(
@@ -185,10 +190,20 @@ def head_count(live_class_id: int) -> dict:
 
 
 def attendance_of_class(actor: Officer, live_class_id: int) -> list[Attendance]:
-    require_manager(actor)
-    live_class = live_class_for(actor, live_class_id)
-    return list(session.scalars(select(Attendance).where(Attendance.live_class_id == live_class.id)
+    """The class's attendance: of a city-wide class, a district's staff see their district's officers, the city
+    trainer everyone."""
+    live_class = managed_class(actor, live_class_id, change=False)
+    return list(session.scalars(scoped(Attendance, actor).where(Attendance.live_class_id == live_class.id)
                                 .join(Officer).order_by(Officer.badge_no)))
+
+
+def managed_class(actor: Officer, live_class_id: int, *, change: bool = True) -> LiveClass:
+    """A class the actor runs: its QR code, head count, attendance (`change=False`: a district's staff also
+    read a city-wide class's) or its quizzes."""
+    require_author(actor)
+    live_class = live_class_for(actor, live_class_id)
+    require_author(actor, live_class, change=change)
+    return live_class
 
 
 def attendance_of_officer(actor: Officer, officer_id: int) -> list[Attendance]:

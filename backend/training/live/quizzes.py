@@ -24,19 +24,21 @@ from backend.errors import Conflict, Invalid, NotFound
 from backend.org.models import Officer
 from backend.org.roles import TRAINEES, require
 from backend.org.scope import get_visible, scoped
-from backend.training.common import require_manager
 from backend.training.exams.bank import OPTION_LETTERS, normalise
 from backend.training.exams.grading import is_correct
 from backend.training.exams.models import Question, QuestionKind
-from backend.training.live.classes import head_count, live_class_for
+from backend.training.live.classes import head_count, live_class_for, managed_class
 from backend.training.models import Attendance, LiveQuiz, LiveQuizAnswer
 
 
 def push_quiz(actor: Officer, live_class_id: int, *, question_id: int, seconds: int) -> LiveQuiz:
-    """Open a question for everyone in the class for `seconds`; an open quiz closes when a new one opens."""
-    require_manager(actor)
-    live_class = live_class_for(actor, live_class_id)
+    """Open a question for everyone in the class for `seconds`; an open quiz closes when a new one opens. A
+    city-wide class asks a question of the city's bank (a district's bank is not every district's to read)."""
+    live_class = managed_class(actor, live_class_id)
     question = get_visible(Question, question_id, actor, what="题目")
+    if question.district_id != live_class.district_id:
+        raise Invalid("全市直播课只能推送市局题库的题目", code="district_question",
+                      errors={"question_id": [question_id]})
     if not question.active:
         raise Invalid("题目已停用", code="question_inactive")
     now = utcnow()
@@ -76,9 +78,9 @@ def quiz_for(actor: Officer, quiz_id: int) -> LiveQuiz:
 
 
 def _answer_statement(insert_):
-    """INSERT the answer only if the quiz is open in the actor's district (a quiz's whole scope), the trainee
-    is in its class and the answer fits the question (a text for fill, existing options for choice, one
-    option unless multiple choice); a repeat inserts nothing."""
+    """INSERT the answer only if the quiz is open in the actor's district or city-wide (a quiz's whole scope),
+    the trainee is in its class and the answer fits the question (a text for fill, existing options for choice,
+    one option unless multiple choice); a repeat inserts nothing."""
     answered_at = bindparam("answered_at", type_=UTCDateTime)
     officer_id = bindparam("officer_id", type_=Integer)
     fits = or_(and_(bindparam("text_answer", type_=Boolean), Question.kind == QuestionKind.fill),
@@ -88,7 +90,7 @@ def _answer_statement(insert_):
     row = (select(LiveQuiz.id, officer_id, bindparam("response", type_=JSON), answered_at)
            .join(Question, Question.id == LiveQuiz.question_id)
            .where(LiveQuiz.id == bindparam("quiz_id", type_=Integer),
-                  LiveQuiz.district_id == bindparam("district_id", type_=Integer),
+                  or_(LiveQuiz.district_id == bindparam("district_id", type_=Integer), LiveQuiz.district_id.is_(None)),
                   LiveQuiz.closes_at > answered_at, fits,
                   exists().where(Attendance.live_class_id == LiveQuiz.live_class_id,
                                  Attendance.officer_id == officer_id, Attendance.left_at.is_(None))))

@@ -6,6 +6,7 @@ from marshmallow import fields, validate
 
 from backend.api.boundary import Blueprint
 from backend.api.fields import Id, Month
+from backend.api.links import download
 from backend.api.schemas import Schema
 from backend.api.security import auth_required, current_actor
 from backend.api.views import detail, method, xlsx_download
@@ -116,6 +117,7 @@ class DistrictMonth(MethodView):
 
 
 @blp.route("/districts/export", endpoint="districts_export")
+@download
 class DistrictMonthExport(MethodView):
     @auth_required(blp, *CITY_REPORT_READERS)
     @blp.arguments(MonthQuerySchema, location="query")
@@ -133,6 +135,7 @@ class TownIndex(MethodView):
 
 
 @blp.route("/towns/export", endpoint="towns_export")
+@download
 class TownIndexExport(MethodView):
     @auth_required(blp, *TOWN_INDEX_READERS)
     @blp.arguments(MonthQuerySchema, location="query")

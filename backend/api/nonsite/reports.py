@@ -4,6 +4,7 @@ from flask.views import MethodView
 from marshmallow import fields
 
 from backend.api.fields import Month
+from backend.api.links import download
 from backend.api.nonsite.common import blp
 from backend.api.schemas import Schema, SquadMonthQuerySchema
 from backend.api.security import auth_required, current_actor
@@ -43,6 +44,7 @@ class NonsiteMonthlyReport(MethodView):
 
 
 @blp.route("/reports/monthly/export", endpoint="monthly_report_export")
+@download
 class NonsiteMonthlyReportExport(MethodView):
     @auth_required(blp, *NONSITE_REPORT_READERS)
     @blp.arguments(SquadMonthQuerySchema, location="query")

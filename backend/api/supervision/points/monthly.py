@@ -6,6 +6,7 @@ from marshmallow import fields, pre_dump, validate
 
 from backend.api.audit import audit_object
 from backend.api.fields import Id, Month, Points
+from backend.api.links import download
 from backend.api.pagination import listing
 from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor
@@ -185,6 +186,7 @@ class Sheets(MethodView):
 
 
 @blp.route("/monthly/export", endpoint="sheets_export")
+@download
 class SheetsExport(MethodView):
     @auth_required(blp, *SQUAD_MANAGERS)
     @blp.arguments(MonthlyExportFilterSchema, location="query")

@@ -1,11 +1,12 @@
 """Demo data for a first look: one district, two squads, people of every role, two community offices, and
 their recent work through the domain operations (so every console page shows something on the first start):
 posts, the roster from the first of last month to today with its check-ins (on time, late, absent, one
-out-of-area check-in waiting for approval today), last month's points (one squad's reviewed, the other's drafts),
-complaints in every state, some of them overdue, work orders from the city operations centre (one overdue), a
-question bank and this year's course completions, a paper the officers took, a live class on now (its big screen
-linked from the training page), supervision findings with a notice, imported cases for the 两超期两随意 report, and
-the quarter before last month's confirmed (its months locked) for the appraisal page."""
+out-of-area check-in waiting for approval today), last month's points (one squad's reviewed, the other's
+drafts), complaints in every state, some of them overdue, work orders from the city operations centre (one
+overdue), a question bank, two courses with a linked and a stored material, this year's completions and
+mandatory plan, a paper the officers took, a live class on now (its big screen linked from the training page),
+supervision findings with a notice, imported cases for the 两超期两随意 report, and the quarter before last
+month's confirmed (its months locked) for the appraisal page."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
@@ -330,9 +331,13 @@ def _training(officers: dict[str, Officer], today: date) -> None:
     for kind, stem, options, answer in QUESTIONS:
         question_banks.add_question(trainer, question_bank.id, kind=kind, stem=stem, options=options, answer=answer)
     online = training.create_course(trainer, title="行政处罚法解读（网络课程）", category="online",
-                                    credit_hours=Decimal("30"))
+                                    credit_hours=Decimal("30"), materials=[
+                                        {"title": "课程录像（区局学习平台）", "url": "https://learn.example.gov.cn/v/1"}])
     classroom = training.create_course(trainer, title="执法文书规范（集中面授）", category="classroom",
                                        credit_hours=Decimal("12"))
+    training.add_material_file(trainer, classroom.id, title="执法文书范本（讲义）", content_type="text/plain",
+                               data="执法文书范本：现场检查笔录、询问笔录、责令改正通知书。\n".encode())
+    training.create_plan(trainer, year=today.year, title="年度必修课程", course_ids=[online.id, classroom.id])
     training.record_completions(trainer, online.id, officer_ids=[officers[b].id for b in ("JA1002", "JA1003",
                                                                                           "JA2002")],
                                 completed_on=today)

@@ -120,3 +120,19 @@ def test_a_link_is_made_only_for_a_query_the_download_takes(client, make, leader
     missing = client.post("/api/downloads/links", json={"path": "/api/points/monthly/export"},
                           headers=make.headers(leader))
     assert missing.status_code == 422 and "month" in missing.json["errors"]["query"]
+
+
+def test_evidence_opened_through_a_link_is_in_the_custody_log_as_its_signers(client, make):
+    from backend.evidence.models import CustodyAction, CustodyEntry
+    from tests.evidence.helpers import unique_jpeg, upload
+
+    officer = make.officer()
+    leader = make.officer(Role.squad_leader, squad=officer.squad)
+    uploaded = upload(client, make.headers(officer), unique_jpeg())
+    assert uploaded.status_code == 201, uploaded.json
+    evidence_id = uploaded.json["id"]
+    url = _link(client, make.headers(leader), f"/api/evidence/{evidence_id}/thumbnail")
+    opened = client.get(url)
+    assert opened.status_code == 200 and opened.mimetype == "image/jpeg"
+    entries = session.scalars(select(CustodyEntry).where(CustodyEntry.evidence_id == evidence_id)).all()
+    assert [(e.actor_id, e.action) for e in entries] == [(leader.id, CustodyAction.view_thumbnail)]

@@ -8,7 +8,7 @@ from backend.api.fields import Date, File, Id, days
 from backend.api.links import download
 from backend.api.multipart import Blueprint, read_upload
 from backend.api.pagination import listing
-from backend.api.schemas import Schema
+from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.api.views import change, creation, detail, method, visible
 from backend.db import local_day, session
@@ -40,14 +40,12 @@ class MaterialSchema(Schema):
     url = fields.URL(required=True, allow_none=True, schemes={"http", "https"},
                      metadata={"description": "链接资料的地址（上传的文件资料为 null）",
                                "example": "https://learn.example.gov.cn/v/1"})
-    file_url = fields.Method("_file_url", dump_only=True, allow_none=True, metadata={
+    file_url = Text(lambda material: url_for("training.course_material_file", course_id=material.course_id,
+                                             material_id=material.id) if material.file_key else None,
+                    allow_none=True, metadata={
         "description": "上传的文件资料的下载地址（带登录凭证 GET，或先 POST /api/downloads/links 换取下载链接）；"
                        "链接资料为 null", "example": "/api/training/courses/1/materials/2/file"})
     content_type = fields.String(dump_only=True, allow_none=True)
-
-    def _file_url(self, material) -> str | None:
-        return url_for("training.course_material_file", course_id=material.course_id,
-                       material_id=material.id) if material.file_key else None
 
     @validates_schema
     def _a_link_has_its_address(self, data, **_kwargs):

@@ -1,13 +1,15 @@
 """Demo data for a first look: one district, two squads, people of every role, two community offices, and
 their recent work through the domain operations (so every console page shows something on the first start):
 posts, the roster from the first of last month to today with its check-ins (on time, late, absent, one
-out-of-area check-in waiting for approval today), last month's points (one squad's reviewed, the other's drafts),
-complaints in every state, some of them overdue, work orders from the city operations centre (one overdue), a
-question bank and this year's course completions, a paper the officers took, a live class on now (its big screen
-linked from the training page), supervision findings with a notice, imported cases for the 两超期两随意 report, and
-the quarter before last month's confirmed (its months locked) for the appraisal page."""
+out-of-area check-in waiting for approval today) and today's patrol pings since each check-in (the board's
+tracks), last month's points (one squad's reviewed, the other's drafts), complaints in every state, some of them
+overdue, work orders from the city operations centre (one overdue), a question bank, two courses with a linked
+and a stored material, this year's completions and mandatory plan, a paper the officers took, a live class on
+now (its big screen linked from the training page), supervision findings with a notice, imported cases for the
+两超期两随意 report, and the quarter before last month's confirmed (its months locked) for the appraisal page."""
 from __future__ import annotations
 
+import math
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -18,7 +20,7 @@ from backend.community import operations as complaints
 from backend.community.models import Complaint, ComplaintEvent
 from backend.community.signing import office_signature
 from backend.db import LOCAL_TZ, local_day, session, utcnow
-from backend.duty import checkins
+from backend.duty import checkins, positions
 from backend.duty import operations as duty
 from backend.duty.jobs import close_day
 from backend.duty.models import CheckKind
@@ -177,11 +179,36 @@ def _roster_and_checks(officers: dict[str, Officer], posts: dict[str, list], now
             post_id=post.id, ends_next_day=end.date() > today)])
         if index == 0:
             _check(officers[badge], CheckKind.check_in, shift, shift.starts_at + timedelta(minutes=2), post)
+            _patrol(officers[badge], shift, post, shift.starts_at + timedelta(minutes=2), now)
         elif index == 1:
             _check(officers[badge], CheckKind.check_in, shift, shift.starts_at + timedelta(minutes=1), post,
                    away_m=900, reason="群众求助，在点位外处置占道堆物")
+            _patrol(officers[badge], shift, post, shift.starts_at + timedelta(minutes=1), now, away_m=900)
         elif index == 2:
-            _check(officers[badge], CheckKind.check_in, shift, min(now, shift.starts_at + timedelta(minutes=25)), post)
+            checked_in = min(now, shift.starts_at + timedelta(minutes=25))
+            _check(officers[badge], CheckKind.check_in, shift, checked_in, post)
+            _patrol(officers[badge], shift, post, checked_in, now)
+
+
+PATROL_PINGS, PATROL_RADIUS_M, PATROL_STEP_M = 8, 60, 90
+
+
+def _patrol(officer: Officer, shift, post, since: datetime, now: datetime, *, away_m: float = 0) -> None:
+    """Today's patrol pings since the check-in, each sent when it was taken: eight around the post in a circle of
+    60 m (inside its fence), or, `away_m` north of it (out of area), eight walking back south 90 m at a time."""
+    if now <= since:
+        return
+    for n in range(PATROL_PINGS):
+        at = since + (now - since) * n / PATROL_PINGS
+        if away_m:
+            north, east = away_m - PATROL_STEP_M * n, 0.0
+        else:
+            angle = 2 * math.pi * n / PATROL_PINGS
+            north, east = PATROL_RADIUS_M * math.cos(angle), PATROL_RADIUS_M * math.sin(angle)
+        positions.record_positions(officer, [{
+            "client_id": f"demo-{shift.id}-ping-{n}", "recorded_at": at, "coord_system": "gcj02", "accuracy_m": 10.0,
+            "lat": post.center_lat + north / 111_000,
+            "lng": post.center_lng + east / (111_000 * math.cos(math.radians(post.center_lat)))}], now=at)
 
 
 def _last_month_points(officers: dict[str, Officer], today: date) -> None:
@@ -330,9 +357,13 @@ def _training(officers: dict[str, Officer], today: date) -> None:
     for kind, stem, options, answer in QUESTIONS:
         question_banks.add_question(trainer, question_bank.id, kind=kind, stem=stem, options=options, answer=answer)
     online = training.create_course(trainer, title="行政处罚法解读（网络课程）", category="online",
-                                    credit_hours=Decimal("30"))
+                                    credit_hours=Decimal("30"), materials=[
+                                        {"title": "课程录像（区局学习平台）", "url": "https://learn.example.gov.cn/v/1"}])
     classroom = training.create_course(trainer, title="执法文书规范（集中面授）", category="classroom",
                                        credit_hours=Decimal("12"))
+    training.add_material_file(trainer, classroom.id, title="执法文书范本（讲义）", content_type="text/plain",
+                               data="执法文书范本：现场检查笔录、询问笔录、责令改正通知书。\n".encode())
+    training.create_plan(trainer, year=today.year, title="年度必修课程", course_ids=[online.id, classroom.id])
     training.record_completions(trainer, online.id, officer_ids=[officers[b].id for b in ("JA1002", "JA1003",
                                                                                           "JA2002")],
                                 completed_on=today)

@@ -14,10 +14,12 @@ from backend.registry import SWEEP, Domain, Job, Setting, resolve
 CORE = Domain(
     "core",
     models=("backend.audit", "backend.scheduler"),
-    blueprints=("backend.api.health:blp",),
+    blueprints=("backend.api.health:blp", "backend.api.downloads:blp"),
     cli=("backend.scheduler:scheduler_cli",),
     jobs=(Job("files.sweep_orphans", {"hour": 4, "minute": 10}, "backend.files.sweep_orphan_files",
               period=SWEEP),),  # files left by failed commits
+    settings=(Setting("DOWNLOAD_LINK_SECONDS", "300", int, "a signed download link (POST /api/downloads/links) "
+                      "opens its file for this many seconds", example_default=True),),
 )
 
 OUTBOX = Domain(

@@ -21,7 +21,8 @@ from backend.api.errors import (
     unexpected_error,
 )
 from backend.api.headers import init_headers
-from backend.api.openapi import NotFoundForIds, decimal_as_text, default_example
+from backend.api.links import take_link
+from backend.api.openapi import DownloadLinks, NotFoundForIds, decimal_as_text, default_example
 from backend.api.request_boundary import begin_request, end_request
 from backend.api.schemas import openapi_type
 from backend.db import session
@@ -56,7 +57,7 @@ def init_api(app: Flask) -> Api:
         OPENAPI_SWAGGER_UI_URL="/api/docs/static/",
     )
     api = ChengguanApi(app, spec_kwargs={"info": {"description": "政务微信轻应用与管理端调用的接口"},
-                                            "extra_plugins": [NotFoundForIds()]})
+                                            "extra_plugins": [NotFoundForIds(), DownloadLinks()]})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.ma_plugin.converter.add_attribute_function(decimal_as_text)
     api.ma_plugin.converter.add_attribute_function(default_example)
@@ -74,6 +75,7 @@ def init_api(app: Flask) -> Api:
     app.register_error_handler(Exception, unexpected_error)
     app.before_request(begin_request)
     app.before_request(check_request)
+    app.before_request(take_link)
     app.after_request(end_request)
     app.teardown_request(lambda _exc: session.remove())
     app.teardown_appcontext(lambda _exc: session.remove())

@@ -8,9 +8,10 @@ from backend.audit import AuditEntry
 from backend.db import session
 
 
-def audit_object(object_type: str, object_id) -> None:
-    """Name the object a state-changing request is about, for its audit row."""
+def audit_object(object_type: str, object_id, detail: str | None = None) -> None:
+    """Name the object a state-changing request is about (and what of it, in `detail`), for its audit row."""
     g.audit_object = (object_type, str(object_id))
+    g.audit_detail = detail[:256] if detail else None
 
 
 # The audit row of a state-changing request: a plain INSERT built once, returning nothing, as the ORM's unit
@@ -29,4 +30,5 @@ def audit_request(outcome: int) -> None:
         "address": request.remote_addr,
         "request_id": g.request_id,
         "outcome": outcome,
+        "detail": g.get("audit_detail") if g.audit_object else None,
     })

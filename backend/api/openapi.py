@@ -94,6 +94,20 @@ def default_example(_converter, field, ret, **_kwargs) -> dict:
     return {}
 
 
+class DownloadLinks(BasePlugin):
+    """A file download's GET documents the signed download link it accepts instead of the header."""
+
+    def operation_helper(self, path=None, operations=None, **_kwargs):
+        from backend.api.links import DOC_MARK, LINK_PARAMETER
+
+        for operation in (operations or {}).values():
+            if operation.pop(DOC_MARK, False):
+                operation.setdefault("parameters", []).append({
+                    "in": "query", "name": LINK_PARAMETER, "required": False, "schema": {"type": "string"},
+                    "description": "下载链接的签名（POST /api/downloads/links 所得），代替 Authorization 头；"
+                                   "过期 410 link_expired，用于别的文件 403 link_mismatch，签发者已登出 401"})
+
+
 class NotFoundForIds(BasePlugin):
     """Every operation on a URL with an object id documents the 404 it answers outside scope."""
 

@@ -5,6 +5,7 @@ import functools
 
 from flask import g, request
 
+from backend.api.links import link_actor
 from backend.errors import Forbidden
 from backend.org.auth import authenticate
 from backend.org.models import ROLE_NAMES, Officer, Role
@@ -21,9 +22,12 @@ def bearer_token() -> str | None:
 
 def current_actor() -> Officer:
     """The signed-in officer of this request (401 without a valid token; 403 when an observer tries a change
-    the endpoint does not name their role for)."""
+    the endpoint does not name their role for). Without the header, a download's GET takes a signed download
+    link (api/links.py) and runs as its signer."""
     if g.get("actor") is None:
-        actor = authenticate(bearer_token())
+        token = bearer_token()
+        link = g.get("download_link") if token is None else None
+        actor = link_actor(link) if link is not None else authenticate(token)
         if (actor.role in OBSERVERS and request.method not in SAFE_METHODS
                 and actor.role not in g.get("writers", frozenset())):
             raise Forbidden(f"{ROLE_NAMES[actor.role]}只能查看，无权修改", code="read_only_role")

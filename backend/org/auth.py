@@ -86,6 +86,20 @@ def authenticate(token: str | None) -> Officer:
     return row.Officer
 
 
+def token_id(token: str) -> int:
+    """The stored row of a bearer token already authenticated (the session a download link is signed with)."""
+    return session.scalar(select(AuthToken.id).where(AuthToken.token_hash == _token_hash(token)))
+
+
+def session_officer(token_id: int | None) -> Officer:
+    """The officer of the session `token_id` while it is in force (a download link's signer), else Unauthorized."""
+    row = session.execute(select(Officer, AuthToken.revoked_at, AuthToken.expires_at).join(AuthToken.officer)
+                          .where(AuthToken.id == token_id)).one_or_none() if isinstance(token_id, int) else None
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow() or not row.Officer.active:
+        raise Unauthorized("生成该下载链接的登录已失效，请重新登录", code="link_session_ended")
+    return row.Officer
+
+
 def revoke_tokens(officer: Officer) -> None:
     """End every session of `officer`: each token still in force is revoked, so they must sign in again."""
     session.execute(update(AuthToken).where(AuthToken.officer_id == officer.id, AuthToken.revoked_at.is_(None))

@@ -29,10 +29,34 @@ def create_teacher(actor: Officer, *, name: str, title: str | None = None, organ
                    specialty: str | None = None, officer_id: int | None = None) -> Teacher:
     require_manager(actor)
     if officer_id is not None:
-        get_visible(Officer, officer_id, actor, what="人员")
+        _teacher_officer(actor, officer_id)
     teacher = Teacher(district_id=actor.district_id, name=name, title=title, organisation=organisation,
                       specialty=specialty, officer_id=officer_id)
     session.add(teacher)
+    session.flush()
+    return teacher
+
+
+def _teacher_officer(actor: Officer, officer_id: int) -> None:
+    """A teacher who is one of us is an officer of the actor's district (else refused beside the field)."""
+    if session.scalar(select(Officer.id).where(Officer.id == officer_id,
+                                               Officer.district_id == actor.district_id)) is None:
+        raise Invalid("该人员不存在或不在本区", code="unknown_officer",
+                      errors={"officer_id": ["人员不存在或不在本区。"]})
+
+
+TEACHER_FIELDS = ("name", "title", "organisation", "specialty", "officer_id")
+
+
+def update_teacher(actor: Officer, teacher_id: int, **changes) -> Teacher:
+    """Change a teacher of the district's library (name, title, organisation, specialty, the officer they are)."""
+    require_manager(actor)
+    teacher = get_visible(Teacher, teacher_id, actor, what="教师")
+    if changes.get("officer_id") is not None:
+        _teacher_officer(actor, changes["officer_id"])
+    for name in TEACHER_FIELDS:
+        if name in changes:
+            setattr(teacher, name, changes[name])
     session.flush()
     return teacher
 

@@ -5,12 +5,13 @@ from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import Select, case, func, literal, select, union_all
+from sqlalchemy.orm import aliased
 
 from backend.db import session
 from backend.org.models import Officer
-from backend.org.scope import scoped
+from backend.org.scope import get_visible, scoped, visible
 from backend.training.exams.models import Attempt, ExamAttemptStatus
-from backend.training.models import Attendance, Course, LiveClass, Teacher, TrainingPlan
+from backend.training.models import Attendance, Course, CourseCompletion, LiveClass, Teacher, TrainingPlan
 
 
 def _live_presence(day: date) -> Select:
@@ -51,6 +52,17 @@ def teachers(actor: Officer) -> Select:
 def courses(actor: Officer, *, category: str | None = None) -> Select:
     stmt = scoped(Course, actor).order_by(Course.id)
     return stmt.where(Course.category == category) if category else stmt
+
+
+def course_completions(actor: Officer, course_id: int) -> Select:
+    """Who completed a course of the actor's district (those in the actor's scope), when, with its hours."""
+    get_visible(Course, course_id, actor, what="课程")
+    officer = aliased(Officer, name="officer")
+    return (select(officer, CourseCompletion.completed_on, Course.category, Course.credit_hours)
+            .select_from(CourseCompletion).join(officer, officer.id == CourseCompletion.officer_id)
+            .join(Course, Course.id == CourseCompletion.course_id)
+            .where(CourseCompletion.course_id == course_id, visible(CourseCompletion, actor))
+            .order_by(CourseCompletion.completed_on.desc(), officer.badge_no))
 
 
 def plans(actor: Officer, *, year: int | None = None) -> Select:

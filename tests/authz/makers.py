@@ -130,6 +130,13 @@ def course_ids(make, client, owner):
     return {"course_id": response.json["id"], "owner_id": owner.id}
 
 
+def teacher_ids(make, client, owner):
+    response = client.post("/api/training/teachers", headers=make.headers(_trainer_for(make, owner)),
+                           json={"name": "王教员", "title": "高级讲师"})
+    assert response.status_code == 201, response.json
+    return {"teacher_id": response.json["id"]}
+
+
 def notice_ids(make, client, owner):
     if owner.squad is None:
         return None

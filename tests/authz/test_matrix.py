@@ -74,6 +74,7 @@ from tests.authz.makers import (
     sheet_ids,
     shift_ids,
     squad_ids,
+    teacher_ids,
     town_ids,
     work_order_ids,
     yearly_ids,
@@ -176,6 +177,8 @@ OBSERVER_EXCEPTIONS: dict[tuple[str, str], tuple[str, str]] = {
                      ("GET", "/api/inspections/draws/<int:draw_id>/inputs"),
                      ("GET", "/api/training/courses/<int:course_id>"),
                      ("GET", "/api/training/courses/<int:course_id>/materials/<int:material_id>/file"),
+                     ("GET", "/api/training/teachers/<int:teacher_id>"),
+                     ("GET", "/api/training/courses/<int:course_id>/completions"),
                      ("GET", "/api/training/drills/<int:drill_id>"),
                      ("GET", "/api/training/live-classes/<int:live_class_id>"),
                      ("GET", "/api/training/live-classes/<int:live_class_id>/drill-leaderboard"),
@@ -300,6 +303,21 @@ MATRIX: dict[tuple[str, str], Endpoint] = with_observers({
         "403 403 403 403",
         "200 200 200 404",
         body=lambda ids: {"title": "行政处罚法解读（修订）"},
+    ),
+    ("GET", "/api/training/courses/<int:course_id>/completions"): E(
+        course_ids, "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"
+    ),
+    ("GET", "/api/training/teachers/<int:teacher_id>"): E(
+        teacher_ids, "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"
+    ),
+    ("PATCH", "/api/training/teachers/<int:teacher_id>"): E(
+        teacher_ids,
+        "403 403 403 403",
+        "403 403 403 403",
+        "200 200 200 404",
+        "403 403 403 403",
+        "200 200 200 404",
+        body=lambda ids: {"title": "主讲教师"},
     ),
     ("POST", "/api/training/courses/<int:course_id>/completions"): E(
         course_ids,

@@ -216,29 +216,31 @@ def test_the_administrator_drags_a_shift_to_another_day_and_hands_it_over_by_key
 
 def test_the_squad_leader_draws_an_officers_patrol_track_on_the_board(desk):
     page = desk.page
-    lina = session.scalar(select(Officer).where(Officer.badge_no == "JA1002"))
-    shift = session.scalar(select(Shift).where(Shift.officer_id == lina.id, Shift.day == local_day()))
-    now = utcnow()
-    start_lat, start_lng = shift.post.center_lat, shift.post.center_lng
-    walk = [(now - timedelta(minutes=40 - 5 * n), start_lat + 0.0005 * n, start_lng) for n in range(6)]
-    add_positions(lina, [{"client_id": f"console-walk-{n}", "recorded_at": at, "lat": lat, "lng": lng,
-                          "coord_system": "gcj02", "accuracy_m": 10.0} for n, (at, lat, lng) in enumerate(walk)],
-                  now=now)
-    session.commit()
-
-    desk.arrive("/console/board", "JA1001")
+    desk.arrive("/console/board", "JA1001")  # the demo's shifts of today carry their pings since the check-in
     row = page.locator("#board tbody tr", has_text="李娜")
     row.get_by_role("button", name="在地图上显示 李娜 的巡查轨迹").focus()
     page.keyboard.press("Enter")
     summary = page.locator("#track-summary")
     expect(summary).to_contain_text("李娜")
-    expect(summary).to_contain_text("6 个位置，轨迹 0.3 公里")
-    expect(page.locator("#map path.track-point")).to_have_count(6)
+    expect(summary).to_contain_text("8 个位置，轨迹 0.3 公里")  # around the post, 60 m out: 7 steps of 46 m
+    expect(page.locator("#map path.track-point")).to_have_count(8)
+    expect(page.locator("#map path.track-point[stroke='#b3261e']")).to_have_count(0)  # all inside the fence
     desk.shot("board-track")
 
     other = page.locator("#board tbody tr", has_text="王强")
     other.get_by_role("button", name="在地图上显示 王强 的巡查轨迹").click()
     expect(summary).to_contain_text("王强")
-    expect(summary).to_contain_text("没有巡查位置记录")
-    expect(page.locator("#map path.track-point")).to_have_count(0)
+    expect(summary).to_contain_text("8 个位置，轨迹 0.6 公里")  # out of area, walking back: 7 steps of 90 m
+    expect(page.locator("#map path.track-point[stroke='#b3261e']")).to_have_count(8)  # outside the fence: red
+
+    lina = session.scalar(select(Officer).where(Officer.badge_no == "JA1002"))
+    shift = session.scalar(select(Shift).where(Shift.officer_id == lina.id, Shift.day == local_day()))
+    now = utcnow()  # one more ping from her phone, 100 m north of the post: the track grows by it
+    add_positions(lina, [{"client_id": "console-walk-1", "recorded_at": now, "lat": shift.post.center_lat + 0.0009,
+                          "lng": shift.post.center_lng, "coord_system": "gcj02", "accuracy_m": 10.0}], now=now)
+    session.commit()
+    row.get_by_role("button", name="在地图上显示 李娜 的巡查轨迹").click()
+    expect(summary).to_contain_text("李娜")
+    expect(summary).to_contain_text("9 个位置")
+    expect(page.locator("#map path.track-point")).to_have_count(9)
     assert not desk.errors, desk.errors

@@ -5,6 +5,7 @@ community office's QR code and rotates it."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from urllib.parse import urlsplit
 
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -146,6 +147,7 @@ def test_the_administrator_downloads_an_offices_qr_code_and_rotates_it(desk):
     with page.expect_download() as saved:
         office.get_by_role("button", name="下载 PNG").click()
     assert saved.value.suggested_filename == "JA-JAS-01.png"
+    assert urlsplit(saved.value.url).path.endswith("/qr.png") and "link=" in saved.value.url  # a signed link
     assert saved.value.path().read_bytes().startswith(b"\x89PNG")
 
     page.once("dialog", lambda dialog: dialog.dismiss())  # asked first: nothing changes when declined

@@ -121,6 +121,7 @@ def test_the_supervisor_returns_a_rectification_accepts_the_next_and_issues_and_
         page.get_by_role("button", name="打印通知书").click()
     printed = opened.value
     printed.wait_for_load_state()
+    assert "/print?link=" in printed.url  # the API's page itself, opened through a signed download link
     expect(printed.locator("body")).to_contain_text(number)
     expect(printed.locator("body")).to_contain_text("复查时仍未佩戴执法记录仪")
     printed.screenshot(path=ARTEFACTS / "supervision-4-print-page.png", full_page=True)

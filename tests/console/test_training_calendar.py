@@ -17,11 +17,12 @@ from backend.supervision.findings.models import Finding, Severity
 from backend.supervision.points.models import AppraisalState, QuarterlyEvaluation
 from backend.training.models import Course, Teacher
 from tests.console.conftest import officer_id
+from tests.console.test_courses_page import COURSES_RENDER_CALLS
 
 
 def test_the_trainer_adds_a_teacher_and_a_course_edits_one_and_opens_the_live_class_screen(desk):
     page = desk.page
-    desk.arrive("/console/courses", "JA0003")
+    desk.arrive("/console/courses", "JA0003", most_calls=COURSES_RENDER_CALLS)
     expect(page.locator("#courses tbody tr")).to_have_count(2)  # the demo's two courses
     live = page.locator("#live-classes tbody tr", has_text="行政处罚法新修订要点")
     expect(live).to_have_count(1)  # the demo's class on now

@@ -6,6 +6,7 @@ from marshmallow import fields, validate
 
 from backend.api.boundary import Blueprint
 from backend.api.fields import Month
+from backend.api.links import download
 from backend.api.schemas import DistrictMonthQuerySchema, Schema
 from backend.api.security import current_actor
 from backend.api.views import detail, method, xlsx_export
@@ -110,6 +111,7 @@ class DistrictMonth(MethodView):
 
 
 @blp.route("/districts/export", endpoint="districts_export")
+@download
 class DistrictMonthExport(MethodView):
     get = xlsx_export(blp, DistrictMonthQuerySchema, "导出全市报表（Excel）", queries.district_month,
                       queries.district_workbook, "city-report-{month:%Y-%m}.xlsx", *CITY_REPORT_READERS)
@@ -122,6 +124,7 @@ class TownIndex(MethodView):
 
 
 @blp.route("/towns/export", endpoint="towns_export")
+@download
 class TownIndexExport(MethodView):
     get = xlsx_export(blp, DistrictMonthQuerySchema, "导出街镇依法行政指数（Excel）", index.town_index,
                       index.town_workbook, "town-index-{month:%Y-%m}.xlsx", *TOWN_INDEX_READERS)

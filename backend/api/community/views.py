@@ -28,6 +28,7 @@ from backend.api.community.schemas import (
     PublicOfficeSchema,
 )
 from backend.api.evidence.views import EvidenceRecordSchema
+from backend.api.links import download
 from backend.api.multipart import Blueprint, evidence_form, read_upload
 from backend.api.pagination import listing
 from backend.api.request_boundary import logged_read
@@ -202,6 +203,7 @@ class ComplaintEvidenceFromWeChat(MethodView):
 
 @blp.route(f"{STAFF}/complaints/<int:complaint_id>/photos/<int:photo_id>", endpoint="photo")
 @logged_read
+@download
 class PhotoFile(MethodView):
     @auth_required(blp)
     @blp.response(200, description="照片文件")
@@ -275,11 +277,13 @@ def _qr_file(render, mimetype: str, extension: str, description: str, summary: s
 
 
 @blp.route(f"{STAFF}/offices/<int:office_id>/qr.png", endpoint="office_qr_png")
+@download
 class OfficeQrPng(MethodView):
     get = _qr_file(qr_png, "image/png", "png", "PNG 图片，下方印有工作室名称", "下载二维码 PNG（打印张贴用）")
 
 
 @blp.route(f"{STAFF}/offices/<int:office_id>/qr.svg", endpoint="office_qr_svg")
+@download
 class OfficeQrSvg(MethodView):
     get = _qr_file(qr_svg, "image/svg+xml", "svg", "SVG 矢量图，下方印有工作室名称", "下载二维码 SVG（印刷用）")
 

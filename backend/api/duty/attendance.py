@@ -10,6 +10,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from backend.api.audit import audit_object
 from backend.api.boundary import UNSTORABLE_MESSAGE, Blueprint, refused_item_by_item, unstorable
 from backend.api.fields import AwareDateTime, CoordSystem, Id, Latitude, Longitude, Relative
+from backend.api.links import download
 from backend.api.pagination import listing
 from backend.api.request_boundary import logged_read
 from backend.api.schemas import Flag, Schema, Text
@@ -178,6 +179,7 @@ class CheckById(MethodView):
 
 @blp.route("/checks/<int:check_id>/selfie", endpoint="check_selfie")
 @logged_read
+@download
 class CheckSelfie(MethodView):
     @auth_required(blp)
     @blp.response(200, content_type="image/jpeg", description="自拍照原图（JPEG 或 PNG）")

@@ -7,6 +7,7 @@ from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
 from backend.api.fields import AwareDateTime, CoordSystem, File, Id, Latitude, Longitude, Relative, from_now
+from backend.api.links import download
 from backend.api.multipart import Blueprint, evidence_form
 from backend.api.pagination import listing
 from backend.api.request_boundary import logged_read
@@ -210,6 +211,7 @@ class EvidenceById(MethodView):
 
 @blp.route("/<int:evidence_id>/original", endpoint="original")
 @logged_read
+@download
 class Original(MethodView):
     @auth_required(blp)
     @blp.arguments(OriginalQuerySchema, location="query")
@@ -224,6 +226,7 @@ class Original(MethodView):
 
 @blp.route("/<int:evidence_id>/watermarked", endpoint="watermarked")
 @logged_read
+@download
 class Watermarked(MethodView):
     @auth_required(blp)
     @blp.response(200, description="水印件（照片为 JPEG，视频为 MP4）")
@@ -237,6 +240,7 @@ class Watermarked(MethodView):
 
 @blp.route("/<int:evidence_id>/thumbnail", endpoint="thumbnail")
 @logged_read
+@download
 class Thumbnail(MethodView):
     @auth_required(blp)
     @blp.response(200, description="缩略图（JPEG）")

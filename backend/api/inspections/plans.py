@@ -7,6 +7,7 @@ from marshmallow import fields, validate
 from backend.api.boundary import Blueprint
 from backend.api.fields import FIRST_DAY, Date, Id, days
 from backend.api.inspections.registry import ChecklistTemplateItemSchema
+from backend.api.links import download
 from backend.api.pagination import listing
 from backend.api.schemas import Count, Record, Schema, Text
 from backend.api.security import auth_required, current_actor
@@ -180,6 +181,7 @@ class DrawView(MethodView):
 
 
 @blp.route("/draws/<int:draw_id>/inputs", endpoint="draw_inputs")
+@download
 class DrawInputs(MethodView):
     @auth_required(blp)
     @blp.response(200, description="抽取所依据的全部输入（规范 JSON，其 SHA-256 即 inputs_sha256）")

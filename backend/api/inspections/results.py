@@ -5,6 +5,7 @@ from marshmallow import fields, validate
 
 from backend.api.fields import Date, File
 from backend.api.inspections.plans import ChecklistItemSchema, InspectionPhotoSchema, InspectionSchema
+from backend.api.links import download
 from backend.api.multipart import Blueprint, read_upload
 from backend.api.request_boundary import logged_read
 from backend.api.schemas import Schema
@@ -49,6 +50,7 @@ class InspectionPhotos(MethodView):
 
 @blp.route("/inspections/<int:inspection_id>/photos/<int:photo_id>", endpoint="inspection_photo")
 @logged_read
+@download
 class InspectionPhotoFile(MethodView):
     @auth_required(blp)
     @blp.response(200, description="照片文件")

@@ -5,6 +5,7 @@ from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
 from backend.api.fields import AwareDateTime, Date, File, Int, from_now
+from backend.api.links import download
 from backend.api.multipart import read_upload
 from backend.api.nonsite.alerts import AlertEvidenceSchema, ImageInSchema
 from backend.api.nonsite.common import blp, signed
@@ -227,6 +228,7 @@ def _archived(case: NonsiteCase) -> NonsiteCase:
 
 
 @blp.route(f"{CASE}/archive", endpoint="case_archive")
+@download
 class CaseArchive(MethodView):
     @auth_required(blp, *NONSITE_CASE_READERS)
     @blp.response(200, {"format": "binary", "type": "string"}, content_type="application/zip")
@@ -351,6 +353,7 @@ class VerifySchema(Schema):
 
 
 @blp.route("/documents/<int:document_id>/pdf", endpoint="document_pdf")
+@download
 class DocumentPdf(MethodView):
     @auth_required(blp, *NONSITE_CASE_READERS)
     @blp.response(200, {"format": "binary", "type": "string"}, content_type="application/pdf")

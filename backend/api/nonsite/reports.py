@@ -4,6 +4,7 @@ from flask.views import MethodView
 from marshmallow import fields
 
 from backend.api.fields import Month
+from backend.api.links import download
 from backend.api.nonsite.common import blp
 from backend.api.schemas import Schema, SquadMonthQuerySchema
 from backend.api.views import detail, xlsx_export
@@ -40,6 +41,7 @@ class NonsiteMonthlyReport(MethodView):
 
 
 @blp.route("/reports/monthly/export", endpoint="monthly_report_export")
+@download
 class NonsiteMonthlyReportExport(MethodView):
     get = xlsx_export(blp, SquadMonthQuerySchema, "导出非现场执法月报（Excel）", reports.monthly,
                       reports.monthly_workbook, "nonsite-report-{month:%Y-%m}.xlsx", *NONSITE_REPORT_READERS)

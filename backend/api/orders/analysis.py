@@ -10,6 +10,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backend.api.boundary import Blueprint
 from backend.api.fields import Date, Id, Month
+from backend.api.links import download
 from backend.api.pagination import listing
 from backend.api.schemas import Schema, SquadMonthQuerySchema
 from backend.api.security import auth_required, current_actor
@@ -128,6 +129,7 @@ class MonthlyReport(MethodView):
 
 
 @blp.route("/reports/monthly/export", endpoint="monthly_report_export")
+@download
 class MonthlyReportExport(MethodView):
     get = xlsx_export(blp, SquadMonthQuerySchema, "导出月度报表（Excel）", reports.monthly, reports.monthly_workbook,
                       "orders-report-{month:%Y-%m}.xlsx", *ORDER_ANALYSIS_READERS)
@@ -189,6 +191,7 @@ class Hotspots(MethodView):
 
 
 @blp.route("/hotspots/chart", endpoint="hotspots_chart")
+@download
 class HotspotsChart(MethodView):
     @auth_required(blp, *ORDER_ANALYSIS_READERS)
     @blp.arguments(HotspotQuerySchema, location="query")
@@ -241,6 +244,7 @@ class CaseTargets(MethodView):
 
 
 @blp.route("/case-targets/chart", endpoint="case_targets_chart")
+@download
 class CaseTargetsChart(MethodView):
     @auth_required(blp, *ORDER_ANALYSIS_READERS)
     @blp.arguments(PeriodQuerySchema, location="query")

@@ -5,6 +5,7 @@ from marshmallow import fields, validate
 
 from backend.api.boundary import Blueprint
 from backend.api.fields import AwareDateTime, Date, Id, days, from_now
+from backend.api.links import download
 from backend.api.pagination import listing
 from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor
@@ -190,6 +191,7 @@ class NoticeById(MethodView):
 
 
 @blp.route("/notices/<int:notice_id>/print", endpoint="notice_print")
+@download
 class NoticePrint(MethodView):
     @auth_required(blp)
     @blp.response(200, description="可打印的 A4 页面（HTML）", content_type="text/html")

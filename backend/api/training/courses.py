@@ -1,15 +1,15 @@
 """Training libraries: teachers, courses, completions, mandatory plans, credit hours."""
-from flask import Response
+from flask import Response, url_for
 from flask.views import MethodView
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backend.api.audit import audit_object
 from backend.api.fields import Date, File, Id, days
+from backend.api.links import download
 from backend.api.multipart import Blueprint, read_upload
 from backend.api.pagination import listing
-from backend.api.schemas import Schema
+from backend.api.schemas import Schema, Text
 from backend.api.security import auth_required, current_actor
-from backend.api.transitions import transition
 from backend.api.views import change, creation, detail, method, visible
 from backend.db import local_day, session
 from backend.errors import Invalid
@@ -18,7 +18,7 @@ from backend.org.models import Officer, Role, Squad
 from backend.org.roles import CREDIT_PROGRESS_READERS, DISTRICT_ADMINS, TRAINING_AUTHORS, TRAINING_STAFF
 from backend.org.scope import get_visible
 from backend.training import credits, operations, queries
-from backend.training.models import Course
+from backend.training.models import Course, Teacher
 
 blp = Blueprint("training", __name__, url_prefix="/api/training", description="培训：师资、课程、计划与学时")
 
@@ -40,7 +40,11 @@ class MaterialSchema(Schema):
     url = fields.URL(required=True, allow_none=True, schemes={"http", "https"},
                      metadata={"description": "链接资料的地址（上传的文件资料为 null）",
                                "example": "https://learn.example.gov.cn/v/1"})
-    file_key = fields.String(dump_only=True, allow_none=True)
+    file_url = Text(lambda material: url_for("training.course_material_file", course_id=material.course_id,
+                                             material_id=material.id) if material.file_key else None,
+                    allow_none=True, metadata={
+        "description": "上传的文件资料的下载地址（带登录凭证 GET，或先 POST /api/downloads/links 换取下载链接）；"
+                       "链接资料为 null", "example": "/api/training/courses/1/materials/2/file"})
     content_type = fields.String(dump_only=True, allow_none=True)
 
     @validates_schema
@@ -162,6 +166,21 @@ class Teachers(MethodView):
                     "training_teacher", *TRAINING_STAFF)
 
 
+class TeacherUpdateSchema(Schema):
+    name = fields.String(validate=[validate.Length(min=1, max=64), validate.Regexp(r"\s*\S", error="不能只填空格。")])
+    title = fields.String(allow_none=True, validate=validate.Length(max=64))
+    organisation = fields.String(allow_none=True, validate=validate.Length(max=128))
+    specialty = fields.String(allow_none=True, validate=validate.Length(max=256), metadata={"example": "行政处罚程序"})
+    officer_id = Id(allow_none=True, metadata={"description": "教师是本区人员时，其人员 id（null：外聘）"})
+
+
+@blp.route("/teachers/<int:teacher_id>", endpoint="teacher")
+class TeacherById(MethodView):
+    get = detail(blp, TeacherSchema, "教师详情", visible(Teacher, "教师"))
+    patch = change(blp, TeacherUpdateSchema, TeacherSchema, "修改教师信息（教员、区局管理员）",
+                   operations.update_teacher, "training_teacher", *TRAINING_STAFF)
+
+
 @blp.route("/courses", endpoint="courses")
 class Courses(MethodView):
     get = listing(blp, queries.courses, CourseFilterSchema, CourseSchema, "课程库列表（本区及全市）")
@@ -201,6 +220,7 @@ class CourseMaterials(MethodView):
 
 
 @blp.route("/courses/<int:course_id>/materials/<int:material_id>/file", endpoint="course_material_file")
+@download
 class CourseMaterialFile(MethodView):
     @auth_required(blp)
     @blp.response(200, description="资料文件（下载）", content_type="application/octet-stream")
@@ -212,11 +232,24 @@ class CourseMaterialFile(MethodView):
             "X-Content-Type-Options": "nosniff"})
 
 
-@transition(blp, "/courses/<int:course_id>/completions", "course_completions", CompletionsResultSchema,
-            *TRAINING_STAFF, arguments=CompletionsSchema, status=201, audit="training_course")
-def course_completions(body, course_id):
-    """登记完成课程的人员（教员）"""
+class CompletionSchema(Schema):
+    officer = fields.Nested(OfficerBriefSchema)
+    completed_on = fields.Date()
+    category = fields.String(metadata={"description": "学时类别代码（课程的）"})
+    credit_hours = fields.Decimal(as_string=True, metadata={"description": "计入的学时（课程的）"})
+
+
+def _completions_call(body, course_id):
+    audit_object("training_course", course_id)
     return {"recorded": operations.record_completions(current_actor(), course_id, **body)}
+
+
+@blp.route("/courses/<int:course_id>/completions", endpoint="course_completions")
+class CourseCompletions(MethodView):
+    get = listing(blp, queries.course_completions, None, CompletionSchema,
+                  "完成该课程的人员、完成日期与计入的学时（按完成日期，新的在前；各人只见其数据范围内的人员）")
+    post = method(blp, _completions_call, "登记完成课程的人员（教员）", CompletionsResultSchema, *TRAINING_STAFF,
+                  arguments=CompletionsSchema, status=201)
 
 
 @blp.route("/plans", endpoint="plans")

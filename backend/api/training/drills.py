@@ -6,6 +6,7 @@ from webargs.fields import DelimitedList
 
 from backend.api.audit import audit_object
 from backend.api.fields import File, Id
+from backend.api.links import download
 from backend.api.multipart import Blueprint, read_upload
 from backend.api.pagination import listing
 from backend.api.schemas import Flag, Record, Schema, Text
@@ -233,6 +234,7 @@ class DrillAttemptById(MethodView):
 
 
 @blp.route("/drill-attempts/<int:attempt_id>/image.jpg", endpoint="drill_attempt_image")
+@download
 class DrillAttemptImage(MethodView):
     @auth_required(blp)
     @blp.response(200, description="JPEG：照片叠加骨架、各关节角度与目标", content_type="image/jpeg")

@@ -5,6 +5,7 @@ from marshmallow import fields, validate
 
 from backend.api.boundary import Blueprint
 from backend.api.fields import Answer, AwareDateTime, Date, Id, from_now
+from backend.api.links import download
 from backend.api.pagination import listing
 from backend.api.schemas import Count, Schema, Text
 from backend.api.security import auth_required, current_actor
@@ -142,6 +143,7 @@ class LiveClassById(MethodView):
 
 
 @blp.route("/live-classes/<int:live_class_id>/qr.png", endpoint="live_class_qr")
+@download
 class LiveClassQr(MethodView):
     @auth_required(blp, *TRAINING_AUTHORS)
     @blp.response(200, description="PNG 图片", content_type="image/png")
@@ -202,6 +204,7 @@ class OfficerAttendance(MethodView):
 
 
 @blp.route("/officers/<int:officer_id>/attendance.csv", endpoint="officer_attendance_csv")
+@download
 class OfficerAttendanceCsv(MethodView):
     @auth_required(blp)
     @blp.response(200, description="CSV（UTF-8 带 BOM）", content_type="text/csv")

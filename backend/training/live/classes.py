@@ -46,7 +46,8 @@ def create_live_class(actor: Officer, *, title: str, classroom: str, starts_at: 
     district's course is not every district's to open)."""
     require_author(actor)
     if ends_at <= starts_at:
-        raise Invalid("结束时间必须晚于开始时间", code="ends_before_start")
+        raise Invalid("结束时间必须晚于开始时间", code="ends_before_start",
+                      errors={"ends_at": ["结束时间必须晚于开始时间。"]})
     check_category(actor.district_id, category)
     if course_id is not None:
         course = get_visible(Course, course_id, actor, what="课程")

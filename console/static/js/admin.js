@@ -24,7 +24,7 @@ function qrForm(office) {
   form.id = "qr-" + office.id;
   const file = (extension) => async () => {
     try {
-      notice(`已下载 ${await download(`/api/community/offices/${office.id}/qr.${extension}`)}`);
+      if (await download(`/api/community/offices/${office.id}/qr.${extension}`)) notice("二维码已开始下载");
     } catch (error) {
       showErrors(form, error);
     }

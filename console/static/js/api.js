@@ -82,23 +82,31 @@ export async function api(method, path, { body, headers = {}, full = false } = {
   return full ? { data, headers: response.headers } : data;
 }
 
-// A file the API answers (an Excel export) saved under the name it gives: the token goes in a header, so a
-// plain link cannot fetch it.
+// A file the API answers (an Excel export, a QR code, a print page, a course's material) opened through a link
+// the API signs for it: a plain URL, valid a few minutes, read as the person who asked for it, so neither the
+// token travels in an address nor the file passes through the script's memory.
+export async function fileLink(path) {
+  const made = await api("POST", "/api/downloads/links", { body: { path } });
+  return made ? made.url : null;
+}
+
+// The file saved under the name the API gives it (its Content-Disposition); false if no link came.
 export async function download(path) {
-  const current = session();
-  if (!current) return toSignIn();
-  const response = await fetch(path, { headers: { Authorization: "Bearer " + current.token } });
-  if (response.status === 401) return toSignIn();
-  if (!response.ok) throw new ApiError(response.status, await response.json());
-  const name = /filename="?([^";]+)"?/.exec(response.headers.get("Content-Disposition") || "")?.[1] || "export";
+  const url = await fileLink(path);
+  if (!url) return false;
   const link = document.createElement("a");
-  link.href = URL.createObjectURL(await response.blob());
-  link.download = name;
+  link.href = url;
+  link.download = "";
   document.body.append(link);
   link.click();
   link.remove();
-  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
-  return name;
+  return true;
+}
+
+// A page the API answers (a notice's A4 print page) opened in a tab of its own.
+export async function openFile(path) {
+  const url = await fileLink(path);
+  if (url) window.open(url, "_blank");
 }
 
 // Field errors as dotted paths ("fence", "shifts.3", "shifts.3.officer_id") with their messages.

@@ -78,7 +78,7 @@ async function load() {
 filter.addEventListener("submit", (event) => { event.preventDefault(); load(); });
 document.getElementById("export").addEventListener("click", async () => {
   try {
-    notice(`已下载 ${await download(`/api/city-reports/districts/export?month=${month()}`)}`);
+    if (await download(`/api/city-reports/districts/export?month=${month()}`)) notice("报表已开始下载");
   } catch (error) {
     showErrors(filter, error);
   }

@@ -109,7 +109,7 @@ document.getElementById("export").addEventListener("click", async () => {
   const query = new URLSearchParams({ month: filter.month.value });
   if (me.officer.squad_id) query.set("squad_id", me.officer.squad_id);
   try {
-    notice(`已导出 ${await download("/api/points/monthly/export?" + query)}`);
+    if (await download("/api/points/monthly/export?" + query)) notice("积分表已开始下载");
   } catch (error) {
     showErrors(filter, error);
   }

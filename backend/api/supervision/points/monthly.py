@@ -6,6 +6,7 @@ from marshmallow import fields, pre_dump, validate
 
 from backend.api.audit import audit_object
 from backend.api.fields import Id, Month, Points
+from backend.api.links import download
 from backend.api.pagination import listing
 from backend.api.schemas import Schema, SquadMonthQuerySchema, Text
 from backend.api.security import current_actor
@@ -180,6 +181,7 @@ class Sheets(MethodView):
 
 
 @blp.route("/monthly/export", endpoint="sheets_export")
+@download
 class SheetsExport(MethodView):
     get = xlsx_export(blp, SquadMonthQuerySchema, "导出某月积分表（Excel，按总分排名）", exports.ranking_workbook,
                       None, "points-{month:%Y-%m}.xlsx", *SQUAD_MANAGERS)

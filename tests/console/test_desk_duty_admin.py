@@ -101,6 +101,8 @@ def test_the_administrator_adds_a_squad_and_renames_another(desk):
     renamed.fill("南京西路中队")
     renamed.press("Enter")
     expect(page.locator("#notice")).to_have_text("中队“南京西路街道中队”已改名为“南京西路中队”")
+    # the directory keeps its name; the nightly sync will not write it back, and the row says so
+    expect(row.locator("td").nth(2)).to_have_text("通讯录为“南京西路街道中队”（同步不改回）")
     expect(page.locator("#officer-filter").get_by_label("中队")).to_contain_text("南京西路中队")
     page.locator("#officer-filter").get_by_label("中队").select_option(label="南京西路中队")
     expect(page.locator("#officers tbody tr")).to_have_count(3)

@@ -65,6 +65,8 @@ class SquadSchema(Schema):
     active = fields.Boolean()
     town_id = fields.Integer(allow_none=True, metadata={"description": "所属街镇"})
     town_name = Text(lambda squad: squad.town.name if squad.town else None, allow_none=True)
+    wechat_name = fields.String(dump_only=True, allow_none=True, metadata={
+        "description": "政务微信通讯录中的部门名称（未同步为空；与 name 不同即在管理端改过名，同步不改回）"})
 
 
 class DistrictSchema(Schema):

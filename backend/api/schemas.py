@@ -81,3 +81,9 @@ class SquadMonthQuerySchema(Schema):
 
     month = Month(required=True, metadata={"example": "2026-11"})
     squad_id = Id(metadata={"description": "只看此中队"})
+
+
+class DistrictChoiceSchema(Schema):
+    """The district whose settings a city role reads (they belong to none): required of them, 422 without."""
+
+    district_id = Id(metadata={"description": "区局（市局人员必填；区局人员可省略，填写他区为 404）"})

@@ -7,7 +7,7 @@ from backend.api.audit import audit_object
 from backend.api.fields import Date, File, Id, days
 from backend.api.multipart import Blueprint, read_upload
 from backend.api.pagination import listing
-from backend.api.schemas import Schema
+from backend.api.schemas import DistrictChoiceSchema, Schema
 from backend.api.security import auth_required, current_actor
 from backend.api.transitions import transition
 from backend.api.views import change, creation, detail, method, visible
@@ -16,7 +16,7 @@ from backend.errors import Invalid
 from backend.org import queries as org_queries
 from backend.org.models import Officer, Role, Squad
 from backend.org.roles import CREDIT_PROGRESS_READERS, DISTRICT_ADMINS, TRAINING_STAFF
-from backend.org.scope import get_visible
+from backend.org.scope import get_visible, settings_district
 from backend.training import credits, operations, queries
 from backend.training.models import Course
 
@@ -225,9 +225,11 @@ class Plans(MethodView):
 
 @blp.route("/credit-requirements/<int(min=2000, max=2100):year>", endpoint="credit_requirements")
 class CreditRequirements(MethodView):
-    get = method(blp, lambda year: [{"category": c.code, "name": c.name, "hours": c.hours}
-                                    for c in credits.requirements(current_actor().district_id, year)],
-                 "本区某年的学时要求（未设置时为默认“60+24”）", RequirementSchema(many=True))
+    get = method(blp, lambda filters, year: [
+        {"category": c.code, "name": c.name, "hours": c.hours}
+        for c in credits.requirements(settings_district(current_actor(), filters.get("district_id")), year)],
+                 "本区某年的学时要求（未设置时为默认“60+24”）；市局人员指定区局", RequirementSchema(many=True),
+                 arguments=DistrictChoiceSchema, location="query", alt_responses=((404, "区局不存在或不在管辖范围内"),))
     put = change(blp, RequirementsSchema, RequirementSchema(many=True), "设置本区某年的学时类别与学时数（区局管理员）",
                  operations.set_requirements, "training_credit_requirement", *DISTRICT_ADMINS)
 

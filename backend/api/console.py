@@ -17,7 +17,19 @@ from backend.community.models import STATUS_NAMES
 from backend.config import ROOT, settings
 from backend.duty.models import DUTY_TYPE_NAMES
 from backend.orders.models import STATUS_NAMES as ORDER_STATUS_NAMES
-from backend.org.models import ROLE_NAMES
+from backend.org.models import ROLE_NAMES, Role
+from backend.org.roles import (
+    CITY_ADMINS,
+    CITY_STAFF,
+    CREDIT_PROGRESS_READERS,
+    DISTRICT_ADMINS,
+    LEGAL_REVIEWERS,
+    OBSERVERS,
+    SQUAD_MANAGERS,
+    SUPERVISING_STAFF,
+    TOWN_INDEX_READERS,
+    TRAINING_STAFF,
+)
 from backend.supervision.points.appraisal import RATING_NAMES
 from backend.wechat.login import qr_login_offered
 
@@ -28,6 +40,28 @@ PAGES = {"login": "登录", "board": "今日勤务", "posts": "点位围栏", "r
          "supervision": "督察", "notices": "通知与整改", "admin": "人员与工作室", "staff": "人员与规则",
          "city": "全市报表",
          "courses": "课程与直播", "exams": "试卷与成绩", "calendar": "工作日历"}
+# page name -> (who is offered it, who sees its write controls), from the sets the API checks
+# (backend/org/roles.py): a page a role cannot use is not in its menu, and opening it goes to the first page
+# it can; observers (city staff, 街镇 leaders) see the pages of the work they follow, without write controls.
+PAGE_ROLES: dict[str, tuple[frozenset[Role], frozenset[Role]]] = {
+    "board": (SQUAD_MANAGERS | SUPERVISING_STAFF | OBSERVERS, SQUAD_MANAGERS),
+    "posts": (SQUAD_MANAGERS | OBSERVERS, SQUAD_MANAGERS),
+    "roster": (SQUAD_MANAGERS | OBSERVERS, SQUAD_MANAGERS),
+    "complaints": (SQUAD_MANAGERS | SUPERVISING_STAFF | OBSERVERS, SQUAD_MANAGERS),
+    "points": (SQUAD_MANAGERS | SUPERVISING_STAFF | OBSERVERS, SQUAD_MANAGERS),
+    "appraisal": (SQUAD_MANAGERS | OBSERVERS, SQUAD_MANAGERS),
+    "training": (CREDIT_PROGRESS_READERS, TRAINING_STAFF),
+    "supervision": (SUPERVISING_STAFF | CITY_STAFF, SUPERVISING_STAFF),
+    "notices": (SUPERVISING_STAFF | CITY_STAFF, SUPERVISING_STAFF),
+    "admin": (DISTRICT_ADMINS | CITY_ADMINS, DISTRICT_ADMINS),
+    "staff": (DISTRICT_ADMINS, DISTRICT_ADMINS),
+    "city": (TOWN_INDEX_READERS, frozenset()),
+    "courses": (TRAINING_STAFF | CITY_STAFF, TRAINING_STAFF),
+    "exams": (TRAINING_STAFF | CITY_STAFF, frozenset()),
+    "calendar": (DISTRICT_ADMINS | LEGAL_REVIEWERS | CITY_STAFF, DISTRICT_ADMINS),
+}
+# the pages that show one district's settings: a city role picks the district first (they belong to none)
+DISTRICT_PAGES = {"calendar"}
 # the pages that load Leaflet, and those that load Chart.js
 MAPS, CHARTS = {"board", "posts", "complaints"}, {"points", "appraisal", "training", "supervision", "city"}
 
@@ -46,6 +80,11 @@ def _page(name: str) -> Response:
         duty_types={duty_type.value: label for duty_type, label in DUTY_TYPE_NAMES.items()},
         ratings=RATING_NAMES,
         roles={role.value: label for role, label in ROLE_NAMES.items()},
+        offered={name: " ".join(sorted(role.value for role in readers))
+                 for name, (readers, _) in PAGE_ROLES.items()},
+        writers=" ".join(sorted(role.value for role in PAGE_ROLES[name][1])) if name in PAGE_ROLES else "",
+        city_roles=" ".join(sorted(role.value for role in CITY_STAFF)),
+        district_page=name in DISTRICT_PAGES,
         wechat_qr=name == "login" and qr_login_offered()))
     response.headers["Cache-Control"] = "no-cache"
     return response

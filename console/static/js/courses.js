@@ -20,7 +20,7 @@ function showCourses() {
     cell(tr, names[course.teacher_id] || "");
     const edit = document.createElement("button");
     edit.type = "button";
-    edit.className = "secondary";
+    edit.className = "secondary write";
     edit.textContent = "修改";
     edit.setAttribute("aria-label", `修改${course.title}`);
     edit.addEventListener("click", () => editCourse(course));

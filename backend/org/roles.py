@@ -82,13 +82,22 @@ class Operator:
     the keys anyway, so they are trusted as its administrator; they have no account, so the command's
     audit row names them by their system user."""
 
-    district: District
+    district: District | None
     name: str
     role: Role = Role.district_admin
 
     @classmethod
     def at_console(cls, district: District) -> Operator:
         return cls(district, console_user())
+
+    @classmethod
+    def for_city(cls) -> Operator:
+        """The operator acting as the city administrator: adding a district and its first administrator."""
+        return cls(None, console_user(), Role.city_admin)
+
+    @property
+    def district_id(self) -> int | None:
+        return self.district.id if self.district is not None else None
 
 
 def console_user() -> str:

@@ -50,7 +50,7 @@ def test_an_administrator_signs_in_by_scanning_the_government_wechat_qr_code(des
     fake_wechat.qr_scans.append("FRESH-CODE")
     qr.click()
     expect(page).to_have_url("/console/roster")  # back to the page that asked for sign-in
-    expect(page.locator("#who")).to_have_text("陈建国（JA0001）")
+    expect(page.locator("#who")).to_have_text("陈建国（JA0001，区局管理员）")
     page.wait_for_load_state("networkidle")
     desk.shot("wechat-2-signed-in")
     # the session expires with the token, as a password's does

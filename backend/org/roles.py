@@ -67,8 +67,10 @@ CREDIT_PROGRESS_READERS = SQUAD_MANAGERS | TRAINING_STAFF | SUPERVISING_STAFF | 
 # hot spots, the duty guidance and the case-count targets (a squad leader their squad's, district staff all,
 # a town leader their 街镇's squads', the city's staff every squad's: all of it per squad in scope).
 ORDER_ANALYSIS_READERS = SQUAD_MANAGERS | SUPERVISING_STAFF | CITY_STAFF | TOWN_READERS
-# Who read the non-site monthly report (alerts, precision, cases, delivery, payment): as the orders' analysis.
-NONSITE_REPORT_READERS = SQUAD_MANAGERS | SUPERVISING_STAFF
+# Who read the non-site monthly report (alerts, precision, cases, delivery, payment): as the orders' analysis. The
+# observers (the city's staff every squad's, a 街镇 leader their 街镇's) read it too: it is counts per squad and
+# month only — no plate, no party, no image (PIPL's minimum necessary), which stay with the cases' workers.
+NONSITE_REPORT_READERS = SQUAD_MANAGERS | SUPERVISING_STAFF | CITY_STAFF | TOWN_READERS
 
 # Whose work needs other people's personal images (evidence, check-in selfies, residents' photos), PIPL's
 # "minimum necessary": squad leaders decide on their squad's, district administrators handle cases and disputes.

@@ -16,6 +16,7 @@ from backend.supervision.points.exports import XLSX
 class NonsiteMonthlyRowSchema(Schema):
     squad_id = fields.Integer()
     squad = fields.String()
+    district_id = fields.Integer(metadata={"description": "中队所属区局（市局人员看全市各区的中队）"})
     month = Month()
     alerts = fields.Integer(metadata={"description": "本月发生的告警事件（同一事件的多条告警计一次）"})
     confirmed = fields.Integer(metadata={"description": "其中已确认"})
@@ -38,7 +39,8 @@ class NonsiteMonthlyReport(MethodView):
     @blp.arguments(SquadMonthQuerySchema, location="query")
     @blp.response(200, NonsiteMonthlyRowSchema(many=True))
     def get(self, query):
-        """非现场执法月报：各中队的告警、准确率、立案、送达、缴款、告警至决定天数"""
+        """非现场执法月报：各中队的告警、准确率、立案、送达、缴款、告警至决定天数（仅计数，不含车牌、当事人；
+        市局人员看全市、街镇领导看本街镇的中队）"""
         return reports.monthly(current_actor(), **query)
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from backend.db import session
 from backend.errors import Conflict, Forbidden, Invalid
@@ -132,27 +133,37 @@ def _squad_name(actor: Officer, name: str, squad_id: int | None = None) -> str:
     if squad_id is not None:
         taken = taken.where(Squad.id != squad_id)
     if session.scalar(taken) is not None:
-        raise Conflict(f"本区已有名为“{name}”的中队", code="squad_name_taken",
-                       errors={"name": ["已被本区其他中队使用。"]})
+        raise _name_taken(name)
     return name
+
+
+def _name_taken(name: str) -> Conflict:
+    return Conflict(f"本区已有名为“{name}”的中队", code="squad_name_taken", errors={"name": ["已被本区其他中队使用。"]})
+
+
+def _save_squad(squad: Squad, name: str) -> Squad:
+    """Write the squad under `name`; two administrators giving one name at once: the database keeps one (409)."""
+    try:
+        with session.begin_nested():
+            squad.name = name
+            session.add(squad)
+            session.flush()
+    except IntegrityError:
+        raise _name_taken(name) from None
+    return squad
 
 
 def create_squad(actor: Officer, *, name: str) -> Squad:
     """A district admin adds a squad to their district."""
     require(actor, DISTRICT_ADMINS, "只有区局管理员可以新建中队")
-    squad = Squad(district_id=actor.district_id, name=_squad_name(actor, name), active=True)
-    session.add(squad)
-    session.flush()
-    return squad
+    return _save_squad(Squad(district_id=actor.district_id, active=True), _squad_name(actor, name))
 
 
 def rename_squad(actor: Officer, squad_id: int, *, name: str) -> Squad:
     """A district admin renames a squad of their district."""
     require(actor, DISTRICT_ADMINS, "只有区局管理员可以修改中队")
     squad = get_visible(Squad, squad_id, actor, what="中队")
-    squad.name = _squad_name(actor, name, squad.id)
-    session.flush()
-    return squad
+    return _save_squad(squad, _squad_name(actor, name, squad.id))
 
 
 def create_district(actor: Officer, *, code: str, name: str, wechat_department_id: int | None = None) -> District:

@@ -11,6 +11,7 @@ from backend.errors import Invalid, NotFound
 from backend.inspections.models import DistrictBoundary
 from backend.org.models import Officer
 from backend.org.roles import DISTRICT_ADMINS, require
+from backend.org.scope import settings_district
 
 # Shanghai's extent (30°40′–31°53′ N, 120°52′–122°12′ E, Chongming and the islands included), a little wider.
 SHANGHAI_LAT, SHANGHAI_LNG = (30.60, 31.95), (120.80, 122.30)
@@ -66,8 +67,9 @@ def set_boundary(actor: Officer, *, points: list[dict], coord_system: str = geo.
     return found
 
 
-def district_boundary(actor: Officer) -> DistrictBoundary:
-    found = boundary(actor.district_id)
+def district_boundary(actor: Officer, district_id: int | None = None) -> DistrictBoundary:
+    """The district's boundary (a city role names the district)."""
+    found = boundary(settings_district(actor, district_id))
     if found is None:
         raise NotFound("本区尚未设定区界（导入和登记对象时只核对是否在上海市范围内）", code="boundary_not_set")
     return found

@@ -277,6 +277,7 @@ def _set_boundary(body):
 @blp.route("/boundary", endpoint="boundary")
 class Boundary(MethodView):
     get = detail(blp, BoundarySchema, "本区区界（检查对象的坐标须在区界内；未设定时只核对是否在上海市范围内）",
-                 boundary.district_boundary, alt_responses=((404, "尚未设定区界"),))
+                 boundary.district_boundary, filters=DistrictChoiceSchema,
+                 alt_responses=((404, "尚未设定区界，或区局不存在"),))
     put = method(blp, _set_boundary, "设定本区区界（替换原有的；此后登记、修改、导入检查对象时坐标须在区界内）",
                  BoundarySchema, *DISTRICT_ADMINS, arguments=BoundaryInputSchema)

@@ -57,7 +57,7 @@ PAGE_ROLES: dict[str, tuple[frozenset[Role], frozenset[Role]]] = {
     "staff": (DISTRICT_ADMINS, DISTRICT_ADMINS),
     "city": (TOWN_INDEX_READERS, frozenset()),
     "courses": (TRAINING_STAFF | CITY_STAFF, TRAINING_STAFF),
-    "exams": (TRAINING_STAFF | CITY_STAFF, frozenset()),
+    "exams": (TRAINING_STAFF, frozenset()),  # papers' item statistics: the trainers' tool, not the observers'
     "calendar": (DISTRICT_ADMINS | LEGAL_REVIEWERS | CITY_STAFF, DISTRICT_ADMINS),
 }
 # the pages that show one district's settings: a city role picks the district first (they belong to none)

@@ -43,6 +43,15 @@ def create_city_admin(badge_no: str, name: str, password: str):
     click.echo(f"已添加市局管理员 {name}（工号 {badge_no}）")
 
 
+def _as_city(operation, *args, **kwargs):
+    """Run a domain operation as the city administrator; its refusal printed in Chinese with its code (exit 1)."""
+    try:
+        return operation(Operator.for_city(), *args, **kwargs)
+    except DomainError as error:
+        session.rollback()
+        raise click.ClickException(f"{error.message}（{error.code}）") from None
+
+
 def _audit(command: str, object_type: str, object_id: int, detail: str) -> None:
     session.add(AuditEntry(action=f"command org {command}", object_type=object_type, object_id=str(object_id),
                            outcome=0, detail=f"{console_user()}：{detail}"[:256]))
@@ -55,12 +64,7 @@ def _audit(command: str, object_type: str, object_id: int, detail: str) -> None:
               help="政务微信通讯录中本区局的部门 ID（同步通讯录用）")
 def create_district(code: str, name: str, wechat_department_id: int | None):
     """Add a district bureau (区局), as the city administrator does."""
-    try:
-        district = operations.create_district(Operator.for_city(), code=code, name=name,
-                                              wechat_department_id=wechat_department_id)
-    except DomainError as error:
-        session.rollback()
-        raise click.ClickException(f"{error.message}（{error.code}）") from None
+    district = _as_city(operations.create_district, code=code, name=name, wechat_department_id=wechat_department_id)
     _audit("create-district", "district", district.id, f"区局 {district.code} {district.name}")
     session.commit()
     click.echo(f"已添加区局 {district.name}（编码 {district.code}，ID {district.id}）")
@@ -78,12 +82,7 @@ def create_district_admin(district_code: str, badge_no: str, name: str, password
     district_id = session.scalar(select(District.id).where(District.code == district_code))
     if district_id is None:
         raise click.BadParameter(f"没有编码为 {district_code} 的区局", param_hint="DISTRICT_CODE")
-    try:
-        officer = operations.create_district_admin(Operator.for_city(), district_id, badge_no=badge_no, name=name,
-                                                   password=password)
-    except DomainError as error:
-        session.rollback()
-        raise click.ClickException(f"{error.message}（{error.code}）") from None
+    officer = _as_city(operations.create_district_admin, district_id, badge_no=badge_no, name=name, password=password)
     _audit("create-district-admin", "officer", officer.id, f"{district_code} 区局管理员 {badge_no}")
     session.commit()
     click.echo(f"已为区局 {district_code} 添加区局管理员 {name}（工号 {badge_no}）")

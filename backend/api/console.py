@@ -69,6 +69,12 @@ blp = Blueprint("console", __name__, url_prefix="/console", template_folder=str(
                 description="管理端页面（HTML；页面脚本调用本接口文档中的接口）")
 
 
+def _roles_of(page: str) -> tuple[frozenset[Role], frozenset[Role]]:
+    """Who is offered `page` and who sees its write controls; a page not in the map yet: everyone, observers
+    reading only (the API refuses their writes anyway)."""
+    return PAGE_ROLES.get(page, (frozenset(Role), frozenset(Role) - OBSERVERS))
+
+
 def _page(name: str) -> Response:
     tile_url = settings().CONSOLE_TILE_URL
     tiles = urlsplit(tile_url)
@@ -80,9 +86,8 @@ def _page(name: str) -> Response:
         duty_types={duty_type.value: label for duty_type, label in DUTY_TYPE_NAMES.items()},
         ratings=RATING_NAMES,
         roles={role.value: label for role, label in ROLE_NAMES.items()},
-        offered={name: " ".join(sorted(role.value for role in readers))
-                 for name, (readers, _) in PAGE_ROLES.items()},
-        writers=" ".join(sorted(role.value for role in PAGE_ROLES[name][1])) if name in PAGE_ROLES else "",
+        offered={page: " ".join(sorted(role.value for role in _roles_of(page)[0])) for page in PAGES},
+        writers=" ".join(sorted(role.value for role in _roles_of(name)[1])),
         city_roles=" ".join(sorted(role.value for role in CITY_STAFF)),
         district_page=name in DISTRICT_PAGES,
         wechat_qr=name == "login" and qr_login_offered()))

@@ -76,8 +76,10 @@ def load_demo() -> bool:
     district = District(code="JA", name="静安区城管执法局", wechat_department_id=10)
     towns = [Town(district=district, code=code, name=name) for code, name in TOWNS]
     squads = [
-        Squad(district=district, name="静安寺街道中队", wechat_department_id=11, town=towns[0]),
-        Squad(district=district, name="南京西路街道中队", wechat_department_id=12, town=towns[1]),
+        Squad(district=district, name="静安寺街道中队", wechat_department_id=11, wechat_name="静安寺街道中队",
+              town=towns[0]),
+        Squad(district=district, name="南京西路街道中队", wechat_department_id=12, wechat_name="南京西路街道中队",
+              town=towns[1]),
     ]
     session.add_all([district, *towns, *squads])
     password_hash = hash_password(DEMO_PASSWORD)

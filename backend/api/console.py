@@ -17,7 +17,19 @@ from backend.community.models import STATUS_NAMES
 from backend.config import ROOT, settings
 from backend.duty.models import DUTY_TYPE_NAMES
 from backend.orders.models import STATUS_NAMES as ORDER_STATUS_NAMES
-from backend.org.models import ROLE_NAMES
+from backend.org.models import ROLE_NAMES, Role
+from backend.org.roles import (
+    CITY_ADMINS,
+    CITY_STAFF,
+    CREDIT_PROGRESS_READERS,
+    DISTRICT_ADMINS,
+    LEGAL_REVIEWERS,
+    OBSERVERS,
+    SQUAD_MANAGERS,
+    SUPERVISING_STAFF,
+    TOWN_INDEX_READERS,
+    TRAINING_STAFF,
+)
 from backend.supervision.points.appraisal import RATING_NAMES
 from backend.wechat.login import qr_login_offered
 
@@ -28,11 +40,39 @@ PAGES = {"login": "登录", "board": "今日勤务", "posts": "点位围栏", "r
          "supervision": "督察", "notices": "通知与整改", "admin": "人员与工作室", "staff": "人员与规则",
          "city": "全市报表",
          "courses": "课程与直播", "exams": "试卷与成绩", "calendar": "工作日历"}
+# page name -> (who is offered it, who sees its write controls), from the sets the API checks
+# (backend/org/roles.py): a page a role cannot use is not in its menu, and opening it goes to the first page
+# it can; observers (city staff, 街镇 leaders) see the pages of the work they follow, without write controls.
+PAGE_ROLES: dict[str, tuple[frozenset[Role], frozenset[Role]]] = {
+    "board": (SQUAD_MANAGERS | SUPERVISING_STAFF | OBSERVERS, SQUAD_MANAGERS),
+    "posts": (SQUAD_MANAGERS | OBSERVERS, SQUAD_MANAGERS),
+    "roster": (SQUAD_MANAGERS | OBSERVERS, SQUAD_MANAGERS),
+    "complaints": (SQUAD_MANAGERS | SUPERVISING_STAFF | OBSERVERS, SQUAD_MANAGERS),
+    "points": (SQUAD_MANAGERS | SUPERVISING_STAFF | OBSERVERS, SQUAD_MANAGERS),
+    "appraisal": (SQUAD_MANAGERS | OBSERVERS, SQUAD_MANAGERS),
+    "training": (CREDIT_PROGRESS_READERS, TRAINING_STAFF),
+    "supervision": (SUPERVISING_STAFF | CITY_STAFF, SUPERVISING_STAFF),
+    "notices": (SUPERVISING_STAFF | CITY_STAFF, SUPERVISING_STAFF),
+    "admin": (DISTRICT_ADMINS | CITY_ADMINS, DISTRICT_ADMINS),
+    "staff": (DISTRICT_ADMINS, DISTRICT_ADMINS),
+    "city": (TOWN_INDEX_READERS, frozenset()),
+    "courses": (TRAINING_STAFF | CITY_STAFF, TRAINING_STAFF),
+    "exams": (TRAINING_STAFF, frozenset()),  # papers' item statistics: the trainers' tool, not the observers'
+    "calendar": (DISTRICT_ADMINS | LEGAL_REVIEWERS | CITY_STAFF, DISTRICT_ADMINS),
+}
+# the pages that show one district's settings: a city role picks the district first (they belong to none)
+DISTRICT_PAGES = {"calendar"}
 # the pages that load Leaflet, and those that load Chart.js
 MAPS, CHARTS = {"board", "posts", "complaints"}, {"points", "appraisal", "training", "supervision", "city"}
 
 blp = Blueprint("console", __name__, url_prefix="/console", template_folder=str(CONSOLE_DIR / "templates"),
                 description="管理端页面（HTML；页面脚本调用本接口文档中的接口）")
+
+
+def _roles_of(page: str) -> tuple[frozenset[Role], frozenset[Role]]:
+    """Who is offered `page` and who sees its write controls; a page not in the map yet: everyone, observers
+    reading only (the API refuses their writes anyway)."""
+    return PAGE_ROLES.get(page, (frozenset(Role), frozenset(Role) - OBSERVERS))
 
 
 def _page(name: str) -> Response:
@@ -46,6 +86,10 @@ def _page(name: str) -> Response:
         duty_types={duty_type.value: label for duty_type, label in DUTY_TYPE_NAMES.items()},
         ratings=RATING_NAMES,
         roles={role.value: label for role, label in ROLE_NAMES.items()},
+        offered={page: " ".join(sorted(role.value for role in _roles_of(page)[0])) for page in PAGES},
+        writers=" ".join(sorted(role.value for role in _roles_of(name)[1])),
+        city_roles=" ".join(sorted(role.value for role in CITY_STAFF)),
+        district_page=name in DISTRICT_PAGES,
         wechat_qr=name == "login" and qr_login_offered()))
     response.headers["Cache-Control"] = "no-cache"
     return response

@@ -92,3 +92,9 @@ class DistrictMonthQuerySchema(MonthQuerySchema):
     """A city-wide monthly report's query: the month, and one district if wanted."""
 
     district_id = Id(metadata={"description": "只看此区（不在您的范围内时 404）"})
+
+
+class DistrictChoiceSchema(Schema):
+    """The district whose settings a city role reads (they belong to none): required of them, 422 without."""
+
+    district_id = Id(metadata={"description": "区局（市局人员必填；区局人员可省略，填写他区为 404）"})

@@ -11,7 +11,7 @@ from backend.errors import Invalid, NotFound
 from backend.inspections.models import DistrictBoundary, RegulatedObject
 from backend.org.models import Officer
 from backend.org.roles import DISTRICT_ADMINS, require
-from backend.org.scope import scoped
+from backend.org.scope import scoped, settings_district
 
 # Shanghai's extent (30°40′–31°53′ N, 120°52′–122°12′ E, Chongming and the islands included), a little wider.
 SHANGHAI_LAT, SHANGHAI_LNG = (30.60, 31.95), (120.80, 122.30)
@@ -86,10 +86,11 @@ def _flag_outside(district_id: int, fence: geo.Area | None) -> None:
     session.flush()
 
 
-def objects_outside(actor: Officer) -> int:
-    """How many objects `actor` sees are flagged outside the boundary."""
+def objects_outside(actor: Officer, district_id: int) -> int:
+    """How many of the district's objects that `actor` sees are flagged outside its boundary."""
     return session.scalar(select(func.count()).select_from(
-        scoped(RegulatedObject, actor).where(RegulatedObject.outside_boundary.is_(True)).subquery()))
+        scoped(RegulatedObject, actor).where(RegulatedObject.district_id == district_id,
+                                             RegulatedObject.outside_boundary.is_(True)).subquery()))
 
 
 def remove_boundary(actor: Officer) -> int:
@@ -105,8 +106,9 @@ def remove_boundary(actor: Officer) -> int:
     return found.id
 
 
-def district_boundary(actor: Officer) -> DistrictBoundary:
-    found = boundary(actor.district_id)
+def district_boundary(actor: Officer, district_id: int | None = None) -> DistrictBoundary:
+    """The district's boundary (a city role names the district)."""
+    found = boundary(settings_district(actor, district_id))
     if found is None:
         raise NotFound("本区尚未设定区界（导入和登记对象时只核对是否在上海市范围内）", code="boundary_not_set")
     return found

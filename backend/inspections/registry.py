@@ -32,7 +32,7 @@ from backend.inspections.models import GradeChange, Inspection, ObjectKind, Regu
 from backend.nonsite.models import NonsiteCase
 from backend.org.models import Officer, Squad
 from backend.org.roles import DISTRICT_ADMINS, SQUAD_MANAGERS, SQUAD_MEMBERS, require
-from backend.org.scope import get_visible
+from backend.org.scope import get_visible, settings_district
 from backend.spreadsheets import (
     MAX_REPORTED_ERRORS,
     FirstSheet,
@@ -67,8 +67,10 @@ def create_kind(actor: Officer, *, code: str, name: str, checklist: list[dict]) 
     return kind
 
 
-def kinds(actor: Officer) -> list[ObjectKind]:
-    return list(session.scalars(select(ObjectKind).where(ObjectKind.district_id == actor.district_id)
+def kinds(actor: Officer, district_id: int | None = None) -> list[ObjectKind]:
+    """The district's kinds of objects (a city role names the district)."""
+    district_id = settings_district(actor, district_id)
+    return list(session.scalars(select(ObjectKind).where(ObjectKind.district_id == district_id)
                                 .order_by(ObjectKind.id)))
 
 

@@ -13,6 +13,7 @@ from backend.errors import Invalid
 from backend.nonsite.models import CalendarDay
 from backend.org.models import Officer
 from backend.org.roles import DISTRICT_ADMINS, require
+from backend.org.scope import settings_district
 
 # An example year (national holidays and 调休 as announced for 2026): the district confirms or replaces it.
 EXAMPLE_2026 = [
@@ -54,10 +55,12 @@ def load(actor: Officer, year: int, days: list[tuple[date, bool, str]]) -> list[
     return rows
 
 
-def of_year(actor: Officer, year: int) -> list[CalendarDay]:
+def of_year(actor: Officer, year: int, district_id: int | None = None) -> list[CalendarDay]:
+    """The year's holidays and weekend working days of the actor's district (a city role names the district)."""
     _year(year)
+    district_id = settings_district(actor, district_id)
     return list(session.scalars(select(CalendarDay).where(
-        CalendarDay.district_id == actor.district_id,
+        CalendarDay.district_id == district_id,
         CalendarDay.day.between(date(year, 1, 1), date(year, 12, 31))).order_by(CalendarDay.day)))
 
 

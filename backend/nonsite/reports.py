@@ -1,4 +1,5 @@
-"""The non-site monthly report per squad: what the cameras sent and how it ended.
+"""The non-site monthly report per squad: what the cameras sent and how it ended — counts only (no plate, no
+party, no image), so the observers (the city's staff, a 街镇's leaders) read it too.
 
 A month is the Asia/Shanghai calendar month each thing happened in:
 - alerts: events (the first alert of a burst) that occurred in the month; confirmed and dismissed of those;
@@ -78,7 +79,8 @@ def monthly(actor: Officer, month: date, squad_id: int | None = None) -> list[di
         counts = totals[squad.id]
         counts["decisions"] = len(days[squad.id])
         judged = counts["confirmed"] + counts["dismissed"]
-        rows.append({"squad_id": squad.id, "squad": squad.name, "month": month, **counts,
+        rows.append({"squad_id": squad.id, "squad": squad.name, "district_id": squad.district_id, "month": month,
+                     **counts,
                      "precision": round(counts["confirmed"] / judged, 4) if judged else None,
                      "days_alert_to_decision": round(sum(days[squad.id]) / len(days[squad.id]), 1)
                      if days[squad.id] else None})

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Enum, Float, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, Enum, Float, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db import Base, UTCDateTime, utcnow
@@ -93,11 +93,17 @@ class Squad(Base):
 
     __tablename__ = "squad"
     __scope__ = ("squad", "id")
+    # A district never has two squads of one name: people pick a squad by its name (rosters, reports, exports).
+    __table_args__ = (UniqueConstraint("district_id", "name", name="uq_squad_district_name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
     name: Mapped[str] = mapped_column(String(64))
     wechat_department_id: Mapped[int | None] = mapped_column(unique=True)
+    # The department's name in the government-WeChat directory as the last contacts sync read it. The sync
+    # follows a directory rename only while `name` still equals it: a squad renamed in the console keeps its
+    # name, and the sync status shows both (backend/wechat/contacts.py).
+    wechat_name: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     town_id: Mapped[int | None] = mapped_column(ForeignKey("town.id"), index=True)
 

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from backend.db import session
 from backend.errors import Conflict, Forbidden, Invalid
 from backend.org.auth import hash_password, revoke_tokens
-from backend.org.models import ROLE_NAMES, Officer, Role, Squad, Town
+from backend.org.models import ROLE_NAMES, District, Officer, Role, Squad, Town
 from backend.org.roles import (
     ACCOUNT_ADMINS,
+    CITY_ADMINS,
     CITY_STAFF,
     DISTRICT_ADMINS,
     DISTRICT_ROLES,
@@ -131,24 +133,76 @@ def _squad_name(actor: Officer, name: str, squad_id: int | None = None) -> str:
     if squad_id is not None:
         taken = taken.where(Squad.id != squad_id)
     if session.scalar(taken) is not None:
-        raise Conflict(f"本区已有名为“{name}”的中队", code="squad_name_taken",
-                       errors={"name": ["已被本区其他中队使用。"]})
+        raise _name_taken(name)
     return name
+
+
+def _name_taken(name: str) -> Conflict:
+    return Conflict(f"本区已有名为“{name}”的中队", code="squad_name_taken", errors={"name": ["已被本区其他中队使用。"]})
+
+
+def _save_squad(squad: Squad, name: str) -> Squad:
+    """Write the squad under `name`; two administrators giving one name at once: the database keeps one (409)."""
+    try:
+        with session.begin_nested():
+            squad.name = name
+            session.add(squad)
+            session.flush()
+    except IntegrityError:
+        raise _name_taken(name) from None
+    return squad
 
 
 def create_squad(actor: Officer, *, name: str) -> Squad:
     """A district admin adds a squad to their district."""
     require(actor, DISTRICT_ADMINS, "只有区局管理员可以新建中队")
-    squad = Squad(district_id=actor.district_id, name=_squad_name(actor, name), active=True)
-    session.add(squad)
-    session.flush()
-    return squad
+    return _save_squad(Squad(district_id=actor.district_id, active=True), _squad_name(actor, name))
 
 
 def rename_squad(actor: Officer, squad_id: int, *, name: str) -> Squad:
     """A district admin renames a squad of their district."""
     require(actor, DISTRICT_ADMINS, "只有区局管理员可以修改中队")
     squad = get_visible(Squad, squad_id, actor, what="中队")
-    squad.name = _squad_name(actor, name, squad.id)
+    return _save_squad(squad, _squad_name(actor, name, squad.id))
+
+
+def create_district(actor: Officer, *, code: str, name: str, wechat_department_id: int | None = None) -> District:
+    """The city administrator adds a district bureau (区局); its first administrator follows
+    (`create_district_admin`), who then sets up the district's squads, 街镇 and people."""
+    require(actor, CITY_ADMINS, "只有市局管理员可以添加区局")
+    code, name = code.strip(), name.strip()
+    if not code or not name:
+        raise Invalid("请填写区局编码和名称", code="district_fields_required",
+                      errors={field: ["不能为空。"] for field, value in (("code", code), ("name", name)) if not value})
+    if session.scalar(select(District.id).where(District.code == code)) is not None:
+        raise Conflict(f"区局编码 {code} 已存在", code="district_code_taken", errors={"code": ["已被其他区局使用。"]})
+    if session.scalar(select(District.id).where(District.name == name)) is not None:
+        raise Conflict(f"已有名为“{name}”的区局", code="district_name_taken", errors={"name": ["已被其他区局使用。"]})
+    if wechat_department_id is not None and session.scalar(
+            select(District.id).where(District.wechat_department_id == wechat_department_id)) is not None:
+        raise Conflict("该政务微信部门已关联其他区局", code="wechat_department_taken",
+                       errors={"wechat_department_id": ["已关联其他区局。"]})
+    district = District(code=code, name=name, wechat_department_id=wechat_department_id)
+    session.add(district)
     session.flush()
-    return squad
+    return district
+
+
+def create_district_admin(actor: Officer, district_id: int, *, badge_no: str, name: str, password: str,
+                          phone: str | None = None, wechat_userid: str | None = None) -> Officer:
+    """The city administrator gives a district its first administrator (区局管理员); later ones, and everyone else
+    of the district, that administrator adds (the city does not manage a district's accounts)."""
+    require(actor, CITY_ADMINS, "只有市局管理员可以设置区局的首位管理员")
+    district = get_visible(District, district_id, actor, what="区局")
+    if session.scalar(select(Officer.id).where(Officer.district_id == district.id, Officer.active.is_(True),
+                                               Officer.role == Role.district_admin)) is not None:
+        raise Conflict(f"{district.name}已有区局管理员，其他管理员由其在本区添加", code="district_has_admin")
+    if session.scalar(select(Officer.id).where(Officer.badge_no == badge_no)) is not None:
+        raise Conflict(f"工号 {badge_no} 已存在", code="badge_no_taken", errors={"badge_no": ["已被占用。"]})
+    if wechat_userid and session.scalar(select(Officer.id).where(Officer.wechat_userid == wechat_userid)):
+        raise Conflict("该政务微信账号已绑定其他人员", code="wechat_userid_taken")
+    officer = Officer(badge_no=badge_no, name=name, role=Role.district_admin, district_id=district.id, phone=phone,
+                      wechat_userid=wechat_userid or None, password_hash=hash_password(password), active=True)
+    session.add(officer)
+    session.flush()
+    return officer

@@ -70,8 +70,10 @@ CREDIT_PROGRESS_READERS = SQUAD_MANAGERS | TRAINING_STAFF | SUPERVISING_STAFF | 
 # hot spots, the duty guidance and the case-count targets (a squad leader their squad's, district staff all,
 # a town leader their 街镇's squads', the city's staff every squad's: all of it per squad in scope).
 ORDER_ANALYSIS_READERS = SQUAD_MANAGERS | SUPERVISING_STAFF | CITY_STAFF | TOWN_READERS
-# Who read the non-site monthly report (alerts, precision, cases, delivery, payment): as the orders' analysis.
-NONSITE_REPORT_READERS = SQUAD_MANAGERS | SUPERVISING_STAFF
+# Who read the non-site monthly report (alerts, precision, cases, delivery, payment): as the orders' analysis. The
+# observers (the city's staff every squad's, a 街镇 leader their 街镇's) read it too: it is counts per squad and
+# month only — no plate, no party, no image (PIPL's minimum necessary), which stay with the cases' workers.
+NONSITE_REPORT_READERS = SQUAD_MANAGERS | SUPERVISING_STAFF | CITY_STAFF | TOWN_READERS
 
 # Whose work needs other people's personal images (evidence, check-in selfies, residents' photos), PIPL's
 # "minimum necessary": squad leaders decide on their squad's, district administrators handle cases and disputes.
@@ -85,13 +87,22 @@ class Operator:
     the keys anyway, so they are trusted as its administrator; they have no account, so the command's
     audit row names them by their system user."""
 
-    district: District
+    district: District | None
     name: str
     role: Role = Role.district_admin
 
     @classmethod
     def at_console(cls, district: District) -> Operator:
         return cls(district, console_user())
+
+    @classmethod
+    def for_city(cls) -> Operator:
+        """The operator acting as the city administrator: adding a district and its first administrator."""
+        return cls(None, console_user(), Role.city_admin)
+
+    @property
+    def district_id(self) -> int | None:
+        return self.district.id if self.district is not None else None
 
 
 def console_user() -> str:

@@ -21,8 +21,8 @@ from typing import TypeVar
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 
 from backend.db import session
-from backend.errors import NotFound
-from backend.org.models import Officer, Role, Squad, Town
+from backend.errors import Invalid, NotFound
+from backend.org.models import District, Officer, Role, Squad, Town
 from backend.org.roles import CITY_STAFF, DISTRICT_STAFF, TOWN_READERS
 
 T = TypeVar("T")
@@ -91,3 +91,18 @@ def get_visible(model: type[T], object_id: int, actor: Officer, *, what: str = "
     if found is None:
         raise NotFound(f"{what}不存在或不在您的管辖范围内", code="not_found")
     return found
+
+
+def settings_district(actor: Officer, district_id: int | None = None) -> int:
+    """The district whose settings (object kinds, grade rules, working-day calendar, deadlines, credit hours, scoring
+    rules) `actor` reads: their own. The city bureau's staff belong to none and name it (`?district_id=`): 422
+    without, 404 for one unknown, never the example defaults in its place; anyone else naming a district other than
+    their own: 404, as for any object out of scope."""
+    if actor.role in CITY_STAFF:
+        if district_id is None:
+            raise Invalid("市局人员查看区局的设置，请指定区局（district_id）", code="district_required",
+                          errors={"district_id": ["市局人员须指定区局。"]})
+        return get_visible(District, district_id, actor, what="区局").id
+    if district_id is not None and district_id != actor.district_id:
+        raise NotFound("区局不存在或不在您的管辖范围内", code="not_found")
+    return actor.district_id

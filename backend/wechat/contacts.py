@@ -8,7 +8,11 @@ Rules:
   `department/get` and `user/get` (the light app's secret) for the squads and new members' details;
   there the members the service already knows keep their names and mobiles.
 - A direct sub-department of a district department is a squad (matched by `wechat_department_id`;
-  created when new, renamed or moved when changed, deactivated when gone, reactivated when back).
+  created when new, moved when changed, deactivated when gone, reactivated when back). The department's
+  name is kept as the squad's `wechat_name`; the squad follows a directory rename only while its name is
+  still the directory's: a squad an administrator renamed in the console keeps that name, and the sync
+  status lists it beside the directory's. Squad names are unique in a district: a directory name another
+  squad has is marked with its department id.
   Deeper departments belong to the squad above them.
 - A member maps to an officer by `wechat_userid`. A new member becomes an officer (role officer) of
   the squad of their main department; their badge number is the extended attribute "工号" if the
@@ -47,6 +51,7 @@ ID_PAGE_SIZE = 10000  # the most `user/list_id` gives per page
 
 BADGE_ATTRIBUTE = "工号"
 GONE_STATUSES = frozenset({2, 5})  # disabled, resigned
+NAME_MAX = 64  # a squad's name column
 COUNT_NAMES = ("created", "updated", "deactivated", "skipped", "squads_created", "squads_updated",
                "squads_deactivated")
 
@@ -68,8 +73,12 @@ def sync_status(actor: Officer, *, limit: int = 7) -> dict:
     require(actor, DISTRICT_ADMINS, "只有区局管理员可以查看通讯录同步状态")
     runs = session.scalars(select(JobRun).where(JobRun.job_id == SYNC_JOB)
                            .order_by(JobRun.period_key.desc()).limit(limit)).all()
+    renamed = session.scalars(select(Squad).where(
+        Squad.district_id == actor.district_id, Squad.wechat_name.is_not(None), Squad.name != Squad.wechat_name)
+        .order_by(Squad.id)).all()
     return {"configured": is_configured(settings(), contacts=True),
-            "district_synced": actor.district.wechat_department_id is not None, "runs": runs}
+            "district_synced": actor.district.wechat_department_id is not None, "runs": runs,
+            "renamed_squads": renamed}
 
 
 def sync_contacts() -> dict:
@@ -161,13 +170,22 @@ def _sync_squads(directory: _DistrictDirectory, counts: Counter) -> dict[int, Sq
         | ((Squad.district_id == district.id) & Squad.wechat_department_id.is_not(None))))}
     for department_id, department in children.items():
         squad = known.get(department_id)
+        directory_name = department["name"][:NAME_MAX]
         if squad is None:
-            squad = Squad(district=district, name=department["name"][:64], wechat_department_id=department_id,
-                          active=True)
+            squad = Squad(district=district, wechat_department_id=department_id, wechat_name=directory_name,
+                          name=_free_name(district, directory_name, department_id), active=True)
             session.add(squad)
             known[department_id] = squad
             counts["squads_created"] += 1
-        elif _apply(squad, name=department["name"][:64], district=district, active=True):
+            continue
+        in_step = squad.wechat_name is None or squad.name == squad.wechat_name
+        name = squad.name
+        if (in_step or squad.district_id != district.id) and directory_name != squad.name:
+            name = _free_name(district, directory_name, department_id, squad)
+        # the directory's name read for the first time (a squad synced before it was kept) is no change
+        renamed_in_directory = squad.wechat_name is not None and squad.wechat_name != directory_name
+        squad.wechat_name = directory_name
+        if _apply(squad, name=name, district=district, active=True) or renamed_in_directory:
             counts["squads_updated"] += 1
     for department_id, squad in known.items():
         if department_id not in children and squad.active:
@@ -175,6 +193,20 @@ def _sync_squads(directory: _DistrictDirectory, counts: Counter) -> dict[int, Sq
             counts["squads_deactivated"] += 1
     session.flush()
     return {id_: known[id_] for id_ in children}
+
+
+def _free_name(district: District, name: str, department_id: int, squad: Squad | None = None) -> str:
+    """`name` if no other squad of the district has it, else the name marked with its directory department (squad
+    names are unique in a district; an administrator then renames one of the two in the console)."""
+    taken = select(Squad.id).where(Squad.district_id == district.id, Squad.name == name)
+    if squad is not None and squad.id is not None:
+        taken = taken.where(Squad.id != squad.id)
+    if session.scalar(taken) is None:
+        return name
+    suffix = f"（通讯录部门 {department_id}）"
+    log.warning("contacts sync: department %s is named %s like another squad of %s", department_id, name,
+                district.name)
+    return name[:NAME_MAX - len(suffix)] + suffix
 
 
 def _squad_of(department_id: int | None, directory: _DistrictDirectory, squads: dict[int, Squad]) -> Squad | None:

@@ -5,7 +5,7 @@ every district sees the courses, live classes and quizzes (backend/org/scope.py)
 city-wide rows exist rather than hand them to a district.
 
 Revision ID: 0180
-Revises: 0150
+Revises: 0170
 """
 from collections.abc import Sequence
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0180"
-down_revision: str | Sequence[str] | None = "0150"
+down_revision: str | Sequence[str] | None = "0170"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -322,6 +322,11 @@ def squad_ids(make, client, owner):
     return {"squad_id": owner.squad.id} if owner.squad else None
 
 
+def district_ids(make, client, owner):
+    """`owner`'s district (district A has its administrator among the callers, district B none)."""
+    return {"district_id": owner.district_id}
+
+
 def town_ids(make, client, owner):
     """The 街镇 `owner`'s squad works under (a new one of their district, where it has none)."""
     squad = _squad_of(make, owner)

@@ -38,6 +38,7 @@ from tests.authz.makers import (
     course_ids,
     credit_penalty_ids,
     credit_repair_ids,
+    district_ids,
     drill_attempt_ids,
     drill_ids,
     evidence_form,
@@ -418,6 +419,12 @@ MATRIX: dict[tuple[str, str], Endpoint] = with_observers({
     # administrator puts a squad under one
     ("GET", "/api/org/towns/<int:town_id>"): E(
         town_ids, "200 200 404 404", "200 200 404 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"
+    ),
+    # a district's first administrator: the city administrator's, once (district A has one: 409; B none yet)
+    ("POST", "/api/org/districts/<int:district_id>/admins"): E(
+        district_ids, *["403 403 403 403"] * 5,
+        city={Role.city_admin: "- 409 409 201", Role.city_supervisor: NONE_403, Role.city_trainer: NONE_403},
+        body=lambda ids: {"badge_no": f"M{uuid.uuid4().hex[:12]}", "name": "首位管理员", "password": "matrix-pass-1"}
     ),
     ("PUT", "/api/org/squads/<int:squad_id>/town"): E(
         squad_ids, "403 403 403 403", "403 403 403 403", "- 200 200 404", "- 403 403 403", "- 403 403 403",

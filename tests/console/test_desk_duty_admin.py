@@ -50,7 +50,7 @@ def test_an_administrator_signs_in_by_scanning_the_government_wechat_qr_code(des
     fake_wechat.qr_scans.append("FRESH-CODE")
     qr.click()
     expect(page).to_have_url("/console/roster")  # back to the page that asked for sign-in
-    expect(page.locator("#who")).to_have_text("陈建国（JA0001）")
+    expect(page.locator("#who")).to_have_text("陈建国（JA0001，区局管理员）")
     page.wait_for_load_state("networkidle")
     desk.shot("wechat-2-signed-in")
     # the session expires with the token, as a password's does
@@ -101,6 +101,8 @@ def test_the_administrator_adds_a_squad_and_renames_another(desk):
     renamed.fill("南京西路中队")
     renamed.press("Enter")
     expect(page.locator("#notice")).to_have_text("中队“南京西路街道中队”已改名为“南京西路中队”")
+    # the directory keeps its name; the nightly sync will not write it back, and the row says so
+    expect(row.locator("td").nth(2)).to_have_text("通讯录为“南京西路街道中队”（同步不改回）")
     expect(page.locator("#officer-filter").get_by_label("中队")).to_contain_text("南京西路中队")
     page.locator("#officer-filter").get_by_label("中队").select_option(label="南京西路中队")
     expect(page.locator("#officers tbody tr")).to_have_count(3)

@@ -67,6 +67,19 @@ def test_the_monthly_report_counts_alerts_precision_cases_deliveries_payments_an
     assert {name: rows[squad.id][name] for name in expected} == expected  # 10 days 1 hour, to one decimal
     assert {name: rows[other.id][name] for name in expected} == {
         **dict.fromkeys(expected, 0), "precision": None, "days_alert_to_decision": None}
+    # the observers read it too, counts only (no plate, no party: PIPL's minimum necessary), each in their scope
+    counts_only = {"squad_id", "squad", "district_id", "month", "alerts", "confirmed", "dismissed", "precision",
+                   "cases", "not_registered", "withdrawn", "delivered", "paid", "paid_amount", "decisions",
+                   "days_alert_to_decision"}
+    city = {row["squad_id"]: row for row in _report(client, make, make.officer(Role.city_supervisor), "2026-11")}
+    assert city[squad.id] == rows[squad.id] and set(city[squad.id]) == counts_only
+    assert "沪A11111" not in str(city)
+    town_leader = make.officer(Role.town_leader, town=make.town(squad.district, squad))
+    assert [row["squad_id"] for row in _report(client, make, town_leader, "2026-11")] == [squad.id]
+    other_town = make.officer(Role.town_leader, town=make.town(squad.district, other))
+    assert [row["squad_id"] for row in _report(client, make, other_town, "2026-11")] == [other.id]
+    assert client.get("/api/nonsite/reports/monthly", headers=make.headers(other_town),
+                      query_string={"month": "2026-11", "squad_id": squad.id}).status_code == 404
     october = {row["squad_id"]: row for row in _report(client, make, admin, "2026-10")}[squad.id]
     assert (october["alerts"], october["dismissed"], october["cases"]) == (1, 1, 0)  # 23:30 on the 31st, Shanghai
     assert [row["squad_id"] for row in _report(client, make, leader, "2026-11")] == [squad.id]  # their own squad

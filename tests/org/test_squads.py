@@ -63,3 +63,33 @@ def test_only_district_administrators_add_or_rename_squads(client, make):
         assert client.post("/api/org/squads", json={"name": "新中队"}, headers=headers).status_code == 403
         assert client.patch(f"/api/org/squads/{squad.id}", json={"name": "新中队"}, headers=headers).status_code == 403
     assert session.scalar(select(Squad.id).where(Squad.name == "新中队")) is None
+
+
+def test_the_migration_renames_existing_duplicates_before_the_constraint(tmp_path):
+    import pytest
+    from alembic import command
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import IntegrityError
+
+    from backend.migrate import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'squads.db'}"
+    command.upgrade(alembic_config(url), "0130")
+    engine = create_engine(url)
+    long_name = "长" * 64
+    with engine.begin() as conn:
+        conn.execute(text("insert into district (id, code, name) values (1, 'JA', '静安区'), (2, 'HP', '黄浦区')"))
+        conn.execute(text("insert into squad (id, district_id, name, active, wechat_department_id) values"
+                          " (1, 1, '南京西路中队', 1, 101), (2, 1, '南京西路中队', 1, null),"
+                          " (3, 2, '南京西路中队', 1, null),"
+                          f" (4, 1, '{long_name}', 1, null), (5, 1, '{long_name}', 1, null)"))
+    command.upgrade(alembic_config(url), "0170")
+    with engine.connect() as conn:
+        rows = conn.execute(text("select id, name, wechat_name from squad order by id")).all()
+    assert rows[:3] == [(1, "南京西路中队", "南京西路中队"), (2, "南京西路中队（重名 #2）", None),
+                        (3, "南京西路中队", None)]  # the oldest keeps the name; another district's is no duplicate
+    assert rows[3][1] == long_name and rows[4][1] == "长" * 57 + "（重名 #5）" and len(rows[4][1]) == 64
+    with engine.begin() as conn, pytest.raises(IntegrityError):
+        conn.execute(text("insert into squad (district_id, name, active) values (1, '南京西路中队', 1)"))
+    command.downgrade(alembic_config(url), "0130")
+    engine.dispose()

@@ -258,3 +258,40 @@ def test_a_departed_members_sessions_end_and_stay_ended_when_they_return(client,
     assert back.status_code == 200 and back.json["active"] is True
     answer = client.get("/api/duty/today", headers=headers)
     assert (answer.status_code, answer.json["error"]) == (401, "token_invalid")  # signs in again, as anyone does
+
+
+def test_a_squad_renamed_in_the_console_keeps_its_name_and_the_status_shows_the_directorys(
+        client, make, fake_wechat, jingan):
+    district, squad = jingan
+    other = make.squad(district, name="江宁路中队")  # made in the console, not in the directory
+    admin = make.officer(Role.district_admin, district=district)
+    headers = make.headers(admin)
+    fake_wechat.set_directory(DEPARTMENTS, [])
+    sync_contacts()
+    jingansi = session.scalars(select(Squad).where(Squad.wechat_department_id == 102)).one()
+    assert (squad.wechat_name, jingansi.name, jingansi.wechat_name) == ("南京西路中队", "静安寺中队", "静安寺中队")
+
+    renamed = client.patch(f"/api/org/squads/{squad.id}", json={"name": "南京西路街道中队"}, headers=headers)
+    assert renamed.status_code == 200
+    renamed_in_directory = [dict(d, name="静安寺街道中队") if d["id"] == 102 else d for d in DEPARTMENTS]
+    renamed_in_directory = [dict(d, name="南京西路中队（新）") if d["id"] == 101 else d for d in renamed_in_directory]
+    fake_wechat.set_directory(renamed_in_directory, [])
+    session.expire_all()  # the nightly job reads afresh
+
+    counts = sync_contacts()
+
+    session.expire_all()
+    assert counts["squads_updated"] == 2
+    # the console's name stays; a squad nobody renamed follows the directory
+    assert (squad.name, squad.wechat_name) == ("南京西路街道中队", "南京西路中队（新）")
+    assert (jingansi.name, jingansi.wechat_name) == ("静安寺街道中队", "静安寺街道中队")
+    status = client.get("/api/org/contacts-sync", headers=headers).json
+    assert status["renamed_squads"] == [
+        {"id": squad.id, "name": "南京西路街道中队", "wechat_name": "南京西路中队（新）"}]
+    assert sync_contacts()["squads_updated"] == 0  # nothing written back, nothing to do the second time
+
+    # a directory department named like a squad of the district: the name stays unique, marked by its department
+    fake_wechat.set_directory(renamed_in_directory + [{"id": 103, "name": "江宁路中队", "parentid": 100}], [])
+    assert sync_contacts()["squads_created"] == 1
+    new = session.scalars(select(Squad).where(Squad.wechat_department_id == 103)).one()
+    assert (new.name, new.wechat_name, other.name) == ("江宁路中队（通讯录部门 103）", "江宁路中队", "江宁路中队")

@@ -32,6 +32,7 @@ from backend.api.links import download
 from backend.api.multipart import Blueprint, evidence_form, read_upload
 from backend.api.pagination import listing
 from backend.api.request_boundary import logged_read
+from backend.api.schemas import DistrictChoiceSchema
 from backend.api.security import auth_required, current_actor
 from backend.api.transitions import transition
 from backend.api.views import detail, method, submission, visible
@@ -45,7 +46,7 @@ from backend.db import utcnow
 from backend.errors import NotFound
 from backend.org.models import CommunityOffice
 from backend.org.roles import DISTRICT_ADMINS, SQUAD_MANAGERS
-from backend.org.scope import get_visible
+from backend.org.scope import get_visible, settings_district
 from backend.storage import get_storage
 
 blp = Blueprint("community", __name__, description="社区工作室二维码与市民诉件")
@@ -290,9 +291,11 @@ class OfficeQrSvg(MethodView):
 
 @blp.route(f"{STAFF}/deadlines", endpoint="deadlines")
 class Deadlines(MethodView):
-    get = method(blp, lambda: [{"category": c, "accept_hours": h, "resolve_days": d}
-                               for c, (h, d) in district_deadlines(current_actor().district_id).items()],
-                 "本区各类别的受理时限（小时）与办结时限（天）", ComplaintDeadlineSchema(many=True))
+    get = method(blp, lambda filters: [
+        {"category": c, "accept_hours": h, "resolve_days": d}
+        for c, (h, d) in district_deadlines(settings_district(current_actor(), filters.get("district_id"))).items()],
+                 "本区各类别的受理时限（小时）与办结时限（天）；市局人员指定区局", ComplaintDeadlineSchema(many=True),
+                 arguments=DistrictChoiceSchema, location="query", alt_responses=((404, "区局不存在或不在管辖范围内"),))
 
 
 @blp.route(f"{STAFF}/deadlines/<category>", endpoint="deadline")

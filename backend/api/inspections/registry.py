@@ -9,7 +9,7 @@ from backend.api.duty.views import PointSchema
 from backend.api.fields import FIRST_DAY, CoordSystem, Date, Id, days
 from backend.api.multipart import Blueprint
 from backend.api.pagination import listing
-from backend.api.schemas import Record, Rows, Schema, Text
+from backend.api.schemas import DistrictChoiceSchema, Record, Rows, Schema, Text
 from backend.api.security import current_actor
 from backend.api.views import change, creation, detail, method, visible
 from backend.db import local_day
@@ -17,6 +17,7 @@ from backend.errors import Invalid
 from backend.inspections import boundary, grades, queries, registry, scoring
 from backend.inspections.models import GRADE_NAMES, Grade, RegulatedObject
 from backend.org.roles import DISTRICT_ADMINS, SQUAD_MANAGERS
+from backend.org.scope import settings_district
 
 blp = Blueprint("inspection_objects", __name__, url_prefix="/api/inspections",
                 description="执法检查对象名录库：对象类型、检查对象、批量导入、风险等级与检查频次")
@@ -154,7 +155,7 @@ class ScoringSchema(Schema):
     effective_from = fields.Date(allow_none=True)
 
 
-class GradeRuleFilterSchema(Schema):
+class GradeRuleFilterSchema(DistrictChoiceSchema):
     on = Date(metadata={"description": "哪一天的规则（默认今天）"})
 
 
@@ -183,7 +184,8 @@ class ObjectImportResultSchema(Schema):
 
 @blp.route("/kinds", endpoint="kinds")
 class Kinds(MethodView):
-    get = detail(blp, ObjectKindSchema(many=True), "检查对象类型（本区）", registry.kinds)
+    get = detail(blp, ObjectKindSchema(many=True), "检查对象类型（本区；市局人员指定区局）", registry.kinds,
+                 filters=DistrictChoiceSchema, alt_responses=((404, "区局不存在或不在管辖范围内"),))
     post = creation(blp, ObjectKindSchema, ObjectKindSchema, "新增检查对象类型（区局管理员）", registry.create_kind,
                     "inspection_object_kind", *DISTRICT_ADMINS, alt_responses=((409, "类型代码已存在"),))
 
@@ -232,8 +234,9 @@ class ObjectGrades(MethodView):
 class GradeScoring(MethodView):
     get = detail(blp, ScoringSchema, "风险等级升降规则：各类事件的分值、升降分数线"
                  "（source=example_default 为示例默认值，由区局确认或修改）",
-                 lambda actor, on=None: scoring.scoring(actor.district_id, on or local_day()),
-                 filters=GradeRuleFilterSchema)
+                 lambda actor, on=None, district_id=None: scoring.scoring(settings_district(actor, district_id),
+                                                                          on or local_day()),
+                 filters=GradeRuleFilterSchema, alt_responses=((404, "区局不存在或不在管辖范围内"),))
     post = creation(blp, ScoringInputSchema, ScoringSchema,
                     "设定风险等级升降规则（新版本，自生效日起适用；已生效的版本不改）", scoring.add_scoring,
                     None, *DISTRICT_ADMINS, alt_responses=((409, "该日已有版本"),))
@@ -243,8 +246,9 @@ class GradeScoring(MethodView):
 class GradeRules(MethodView):
     get = detail(blp, IntervalSchema(many=True),
                  "各风险等级的检查频次（source=example_default 为示例默认值，由区局确认或修改）",
-                 lambda actor, on=None: list(grades.intervals(actor.district_id, on or local_day()).values()),
-                 filters=GradeRuleFilterSchema)
+                 lambda actor, on=None, district_id=None: list(grades.intervals(
+                     settings_district(actor, district_id), on or local_day()).values()),
+                 filters=GradeRuleFilterSchema, alt_responses=((404, "区局不存在或不在管辖范围内"),))
     post = creation(blp, GradeRuleInputSchema, IntervalSchema,
                     "设定某风险等级的检查频次（新版本，自生效日起适用；已生效的版本不改）", grades.add_rule, None,
                     *DISTRICT_ADMINS, alt_responses=((409, "该等级在该日已有版本"),))
@@ -266,7 +270,7 @@ class BoundarySchema(Schema):
     example = fields.Boolean(metadata={"description": "true：示例边界（演示数据），不是本区真实的行政区界"})
     created_by_id = fields.Integer(metadata={"description": "设定人"})
     created_at = fields.DateTime(metadata={"description": "设定时间"})
-    objects_outside = fields.Function(lambda b: boundary.objects_outside(current_actor()), metadata={
+    objects_outside = fields.Function(lambda b: boundary.objects_outside(current_actor(), b.district_id), metadata={
         "description": "坐标在区界外的检查对象数（您可见的范围内；列表用 outside_boundary=true 筛选）"})
 
 
@@ -283,7 +287,8 @@ def _remove_boundary():
 @blp.route("/boundary", endpoint="boundary")
 class Boundary(MethodView):
     get = detail(blp, BoundarySchema, "本区区界（检查对象的坐标须在区界内；未设定时只核对是否在上海市范围内）",
-                 boundary.district_boundary, alt_responses=((404, "尚未设定区界"),))
+                 boundary.district_boundary, filters=DistrictChoiceSchema,
+                 alt_responses=((404, "尚未设定区界，或区局不存在"),))
     put = method(blp, _set_boundary, "设定本区区界（替换原有的；此后登记、修改、导入检查对象时坐标须在区界内；"
                  "已在区界外的对象标记 outside_boundary，数量见 objects_outside）",
                  BoundarySchema, *DISTRICT_ADMINS, arguments=BoundaryInputSchema)

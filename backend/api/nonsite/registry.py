@@ -5,7 +5,7 @@ from marshmallow import fields, validate
 from backend.api.fields import Date
 from backend.api.nonsite.common import blp
 from backend.api.pagination import listing
-from backend.api.schemas import Schema, Text
+from backend.api.schemas import DistrictChoiceSchema, Schema, Text
 from backend.api.security import current_actor
 from backend.api.views import creation, detail, method
 from backend.nonsite import calendar, parties, queries
@@ -33,7 +33,8 @@ def _load_calendar(body: dict, year: int) -> dict:
 class Calendar(MethodView):
     get = detail(blp, CalendarSchema,
                  "本区工作日历（只列与“周一至周五上班”不同的日子）：陈述申辩、听证期限按此计算工作日",
-                 lambda actor, year: {"days": calendar.of_year(actor, year)})
+                 lambda actor, year, district_id=None: {"days": calendar.of_year(actor, year, district_id)},
+                 filters=DistrictChoiceSchema, alt_responses=((404, "区局不存在或不在管辖范围内"),))
     put = method(blp, _load_calendar, "登记本区一年的节假日与调休（整年替换）；种子文件未给出日历，演示数据仅为示例",
                  CalendarSchema, *DISTRICT_ADMINS, arguments=CalendarSchema)
 

@@ -15,6 +15,7 @@ from backend.org.roles import NONSITE_REPORT_READERS
 class NonsiteMonthlyRowSchema(Schema):
     squad_id = fields.Integer()
     squad = fields.String()
+    district_id = fields.Integer(metadata={"description": "中队所属区局（市局人员看全市各区的中队）"})
     month = Month()
     alerts = fields.Integer(metadata={"description": "本月发生的告警事件（同一事件的多条告警计一次）"})
     confirmed = fields.Integer(metadata={"description": "其中已确认"})
@@ -36,7 +37,8 @@ class NonsiteMonthlyRowSchema(Schema):
 @blp.route("/reports/monthly", endpoint="monthly_report")
 class NonsiteMonthlyReport(MethodView):
     get = detail(blp, NonsiteMonthlyRowSchema(many=True),
-                 "非现场执法月报：各中队的告警、准确率、立案、送达、缴款、告警至决定天数", reports.monthly,
+                 "非现场执法月报：各中队的告警、准确率、立案、送达、缴款、告警至决定天数（仅计数，不含车牌、当事人；"
+                 "市局人员看全市、街镇领导看本街镇的中队）", reports.monthly,
                  *NONSITE_REPORT_READERS, filters=SquadMonthQuerySchema)
 
 

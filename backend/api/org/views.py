@@ -11,7 +11,7 @@ from backend.api.views import change, creation, detail, method, visible
 from backend.db import session
 from backend.org import operations, queries
 from backend.org.models import ROLE_NAMES, CommunityOffice, Officer, Role, Town
-from backend.org.roles import ACCOUNT_ADMINS, DISTRICT_ADMINS, TOWN_MANAGERS
+from backend.org.roles import ACCOUNT_ADMINS, CITY_ADMINS, DISTRICT_ADMINS, TOWN_MANAGERS
 
 blp = Blueprint("org", __name__, url_prefix="/api/org", description="组织与人员")
 
@@ -65,12 +65,31 @@ class SquadSchema(Schema):
     active = fields.Boolean()
     town_id = fields.Integer(allow_none=True, metadata={"description": "所属街镇"})
     town_name = Text(lambda squad: squad.town.name if squad.town else None, allow_none=True)
+    wechat_name = fields.String(dump_only=True, allow_none=True, metadata={
+        "description": "政务微信通讯录中的部门名称（未同步为空；与 name 不同即在管理端改过名，同步不改回）"})
 
 
 class DistrictSchema(Schema):
     id = fields.Integer()
     code = fields.String(metadata={"example": "JA"})
     name = fields.String(metadata={"example": "静安区城管执法局"})
+
+
+class DistrictCreateSchema(Schema):
+    code = fields.String(required=True, validate=validate.Length(max=32),
+                         metadata={"description": "区局编码（全市唯一）", "example": "HP"})
+    name = fields.String(required=True, validate=validate.Length(max=64),
+                         metadata={"description": "区局名称（全市唯一）", "example": "黄浦区城管执法局"})
+    wechat_department_id = Id(allow_none=True, load_default=None,
+                              metadata={"description": "政务微信通讯录中本区局的部门 ID（同步通讯录用，可不填）"})
+
+
+class DistrictAdminCreateSchema(Schema):
+    badge_no = fields.String(required=True, validate=validate.Length(min=1, max=32), metadata={"example": "HP0001"})
+    name = fields.String(required=True, validate=validate.Length(min=1, max=64), metadata={"example": "陈明"})
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=128))
+    phone = fields.String(allow_none=True, validate=validate.Regexp(r"^1\d{10}$", error="应为 11 位手机号。"))
+    wechat_userid = fields.String(allow_none=True, validate=validate.Length(min=1, max=64))
 
 
 class SquadTownSchema(Schema):
@@ -148,6 +167,17 @@ class SquadById(MethodView):
 class Districts(MethodView):
     get = method(blp, lambda: session.scalars(queries.districts(current_actor())).all(),
                  "区局列表（数据权限内：市局看全市，区局人员看本区）", DistrictSchema(many=True))
+    post = creation(blp, DistrictCreateSchema, DistrictSchema, "添加区局（市局管理员；再为其设置首位区局管理员）",
+                    operations.create_district, "district", *CITY_ADMINS,
+                    alt_responses=((409, "区局编码、名称或政务微信部门已被占用"),))
+
+
+@blp.route("/districts/<int:district_id>/admins", endpoint="district_admins")
+class DistrictAdmins(MethodView):
+    post = creation(blp, DistrictAdminCreateSchema, OfficerSchema,
+                    "为区局设置首位区局管理员（市局管理员；该区已有在岗管理员时 409，其余人员由区局管理员添加）",
+                    operations.create_district_admin, "officer", *CITY_ADMINS,
+                    alt_responses=((404, "区局不存在"), (409, "该区已有管理员，或工号、政务微信账号已被占用")))
 
 
 @blp.route("/squads/<int:squad_id>/town", endpoint="squad_town")

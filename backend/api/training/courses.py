@@ -8,7 +8,7 @@ from backend.api.fields import Date, File, Id, days
 from backend.api.links import download
 from backend.api.multipart import Blueprint, read_upload
 from backend.api.pagination import listing
-from backend.api.schemas import Schema, Text
+from backend.api.schemas import DistrictChoiceSchema, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.api.views import change, creation, detail, method, visible
 from backend.db import local_day, session
@@ -16,7 +16,7 @@ from backend.errors import Invalid
 from backend.org import queries as org_queries
 from backend.org.models import Officer, Role, Squad
 from backend.org.roles import CREDIT_PROGRESS_READERS, DISTRICT_ADMINS, TRAINING_AUTHORS, TRAINING_STAFF
-from backend.org.scope import get_visible
+from backend.org.scope import get_visible, settings_district
 from backend.training import credits, operations, queries
 from backend.training.models import Course, Teacher
 
@@ -262,9 +262,11 @@ class Plans(MethodView):
 
 @blp.route("/credit-requirements/<int(min=2000, max=2100):year>", endpoint="credit_requirements")
 class CreditRequirements(MethodView):
-    get = method(blp, lambda year: [{"category": c.code, "name": c.name, "hours": c.hours}
-                                    for c in credits.requirements(current_actor().district_id, year)],
-                 "本区某年的学时要求（未设置时为默认“60+24”）", RequirementSchema(many=True))
+    get = method(blp, lambda filters, year: [
+        {"category": c.code, "name": c.name, "hours": c.hours}
+        for c in credits.requirements(settings_district(current_actor(), filters.get("district_id")), year)],
+                 "本区某年的学时要求（未设置时为默认“60+24”）；市局人员指定区局", RequirementSchema(many=True),
+                 arguments=DistrictChoiceSchema, location="query", alt_responses=((404, "区局不存在或不在管辖范围内"),))
     put = change(blp, RequirementsSchema, RequirementSchema(many=True), "设置本区某年的学时类别与学时数（区局管理员）",
                  operations.set_requirements, "training_credit_requirement", *DISTRICT_ADMINS)
 

@@ -177,10 +177,19 @@ class SyncRunSchema(Schema):
     error = fields.String(allow_none=True, metadata={"description": "失败的原因"})
 
 
+class RenamedSquadSchema(Schema):
+    id = fields.Integer()
+    name = fields.String(metadata={"description": "中队在本系统中的名称（管理端改过）", "example": "曹家渡中队"})
+    wechat_name = fields.String(metadata={"description": "政务微信通讯录中的部门名称（同步不会改回）",
+                                          "example": "曹家渡街道中队"})
+
+
 class SyncStatusSchema(Schema):
     configured = fields.Boolean(metadata={"description": "政务微信通讯录同步是否已配置（演示环境未配置）"})
     district_synced = fields.Boolean(metadata={"description": "本区局是否已关联政务微信部门（否则不同步）"})
     runs = fields.List(fields.Nested(SyncRunSchema), metadata={"description": "最近几次夜间同步，新的在前"})
+    renamed_squads = fields.List(fields.Nested(RenamedSquadSchema), metadata={
+        "description": "本区名称与通讯录不一致的中队（在管理端改过名；同步只记录通讯录名称，不改回）"})
 
 
 @blp.route("/org/contacts-sync", endpoint="contacts_sync")

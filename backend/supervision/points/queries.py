@@ -9,7 +9,7 @@ from sqlalchemy import Select, or_, select
 from backend.config import settings
 from backend.db import session
 from backend.org.models import Officer
-from backend.org.scope import scoped
+from backend.org.scope import scoped, settings_district
 from backend.periods import month_after, shift
 from backend.supervision.points import DOMAIN
 from backend.supervision.points.catalogue import ITEMS
@@ -43,12 +43,11 @@ def rule_source(rule: ScoringRule) -> str:
     return EXAMPLE_DEFAULT if rule.district_id is None else "district"
 
 
-def rules(actor: Officer, *, item: str | None = None) -> Select:
+def rules(actor: Officer, *, item: str | None = None, district_id: int | None = None) -> Select:
     """Rule versions that apply in the actor's district: its own and the example defaults (the city bureau's
-    staff, of no district, read every district's)."""
-    stmt = select(ScoringRule)
-    if actor.district_id is not None:
-        stmt = stmt.where(or_(ScoringRule.district_id == actor.district_id, ScoringRule.district_id.is_(None)))
+    staff, of no district, name the district)."""
+    district_id = settings_district(actor, district_id)
+    stmt = select(ScoringRule).where(or_(ScoringRule.district_id == district_id, ScoringRule.district_id.is_(None)))
     stmt = stmt.order_by(ScoringRule.item, ScoringRule.effective_from, ScoringRule.district_id.is_(None).desc())
     return stmt.where(ScoringRule.item == item) if item else stmt
 

@@ -60,6 +60,8 @@ function squadRow(body, squad) {
       notice(`中队“${squad.name}”已改名为“${renamed.name}”`);
       squad.name = squadNames[squad.id] = renamed.name;
       form.elements.name.value = renamed.name;
+      tr.cells[2].textContent = renamed.wechat_name === null ? "未同步"
+        : renamed.wechat_name === renamed.name ? "一致" : `通讯录为“${renamed.wechat_name}”（同步不改回）`;
       showSquadOptions();
       showOfficers();
     } catch (error) {
@@ -68,6 +70,9 @@ function squadRow(body, squad) {
   });
   cell(tr, "").append(form);
   cell(tr, squad.active ? "在用" : "停用");
+  // the contacts sync keeps a name given here and records the directory's beside it
+  cell(tr, squad.wechat_name === null || squad.wechat_name === undefined ? "未同步"
+    : squad.wechat_name === squad.name ? "一致" : `通讯录为“${squad.wechat_name}”（同步不改回）`);
 }
 
 function showSquadOptions() {

@@ -1,6 +1,7 @@
 // The console's one way to the JSON API: the session's token, the sign-in round trip, refusals by field.
 const SESSION = "console.session";
 const DRAFTS = "console.drafts";
+const REDIRECTED = "console.redirected";  // why the page the person asked for was not theirs
 
 export class ApiError extends Error {
   constructor(status, body) {
@@ -166,11 +167,30 @@ export function cell(row, text, className) {
   return td;
 }
 
-// Every console page but sign-in: who is signed in, sign-out.
+// Every console page but sign-in: who is signed in, sign-out; the menu of the pages their role uses (a page it
+// does not use goes to the first it does), no write controls where their role only reads (the server's map of
+// pages to roles, backend/api/console.py: the API refuses the same anyway).
+const roles = (text) => new Set((text || "").split(" ").filter(Boolean));
+
 export async function signedIn() {
   const current = session();
   if (!current) return toSignIn();
-  document.getElementById("who").textContent = `${current.officer.name}（${current.officer.badge_no}）`;
+  const role = current.officer.role;
+  const links = [...document.querySelectorAll(".top nav a[data-roles]")];
+  for (const link of links) link.hidden = !roles(link.dataset.roles).has(role);
+  const first = links.find((link) => !link.hidden);
+  if (!roles(document.body.dataset.offered).has(role)) {
+    const here = document.querySelector("h1").textContent;
+    sessionStorage.setItem(REDIRECTED, `“${here}”不对${current.officer.role_name}开放，已转到“${first?.textContent}”`);
+    if (first) location.replace(first.href);
+    return null;
+  }
+  const redirected = sessionStorage.getItem(REDIRECTED);
+  sessionStorage.removeItem(REDIRECTED);
+  if (redirected) notice(redirected);
+  document.body.classList.toggle("read-only", !roles(document.body.dataset.writers).has(role));
+  document.getElementById("who").textContent =
+    `${current.officer.name}（${current.officer.badge_no}，${current.officer.role_name}）`;
   document.getElementById("logout").addEventListener("click", async () => {
     await api("POST", "/api/auth/logout").catch(() => null);
     sessionStorage.removeItem(SESSION);
@@ -178,4 +198,37 @@ export async function signedIn() {
   });
   restoreDrafts();
   return current;
+}
+
+// A page of one district's settings: the district a city role chose (they belong to none; the API asks them for
+// `district_id`), kept for the session; for everyone else their own (no parameter).
+const DISTRICT = "console.district";
+
+export function isCityRole(current = session()) {
+  return roles(document.body.dataset.cityRoles).has(current?.officer.role);
+}
+
+export async function chosenDistrict(onChange) {
+  if (!isCityRole()) return null;
+  const picker = document.getElementById("district-picker");
+  const select = picker.elements.district_id;
+  const districts = await api("GET", "/api/org/districts");
+  if (!districts) return null;
+  select.replaceChildren(...districts.map((district) => new Option(district.name, district.id)));
+  const saved = sessionStorage.getItem(DISTRICT);
+  if (saved && districts.some((district) => String(district.id) === saved)) select.value = saved;
+  sessionStorage.setItem(DISTRICT, select.value);
+  picker.hidden = false;
+  picker.addEventListener("submit", (event) => event.preventDefault());
+  select.addEventListener("change", () => {
+    sessionStorage.setItem(DISTRICT, select.value);
+    onChange(select.value);
+  });
+  return select.value || null;
+}
+
+// `?district_id=` (or `&`) for a city role's chosen district, "" for everyone else.
+export function districtParam(separator = "?") {
+  const chosen = isCityRole() ? sessionStorage.getItem(DISTRICT) : null;
+  return chosen ? `${separator}district_id=${encodeURIComponent(chosen)}` : "";
 }

@@ -1,5 +1,5 @@
 // The district's working-day calendar (holidays and weekend working days) as data the district admin edits.
-import { api, cell, clearErrors, notice, showErrors, signedIn, today } from "./api.js";
+import { api, cell, chosenDistrict, clearErrors, districtParam, notice, showErrors, signedIn, today } from "./api.js";
 
 const filter = document.getElementById("year-filter");
 const dayForm = document.getElementById("day-form");
@@ -21,7 +21,7 @@ function showDays() {
     cell(tr, item.name);
     const remove = document.createElement("button");
     remove.type = "button";
-    remove.className = "secondary";
+    remove.className = "secondary write";
     remove.textContent = "删除";
     remove.setAttribute("aria-label", `删除 ${item.day} ${item.name}`);
     remove.addEventListener("click", () => save(days.filter((other) => other !== item), `已删除 ${item.day}`));
@@ -32,7 +32,7 @@ function showDays() {
 async function loadYear() {
   clearErrors(filter);
   try {
-    const answer = await api("GET", `/api/nonsite/calendar/${filter.elements.year.value}`);
+    const answer = await api("GET", `/api/nonsite/calendar/${filter.elements.year.value}${districtParam()}`);
     if (!answer) return;
     year = Number(filter.elements.year.value);
     days = answer.days;
@@ -75,5 +75,6 @@ filter.addEventListener("submit", (event) => { event.preventDefault(); loadYear(
 
 if (await signedIn()) {
   filter.elements.year.value = year;
+  await chosenDistrict(loadYear);
   await loadYear();
 }

@@ -24,7 +24,7 @@ function showCourses() {
     cell(tr, names[course.teacher_id] || "");
     const edit = document.createElement("button");
     edit.type = "button";
-    edit.className = "secondary";
+    edit.className = "secondary write";
     edit.textContent = "修改";
     edit.setAttribute("aria-label", `修改${course.title}`);
     edit.addEventListener("click", () => editCourse(course));
@@ -113,7 +113,7 @@ function showTeachers() {
   for (const teacher of teachers) {
     const tr = body.insertRow();
     for (const text of [teacher.name, teacher.title, teacher.organisation, teacher.specialty]) cell(tr, text);
-    const edit = Object.assign(document.createElement("button"), { type: "button", className: "secondary",
+    const edit = Object.assign(document.createElement("button"), { type: "button", className: "secondary write",
                                                                  textContent: "修改" });
     edit.setAttribute("aria-label", `修改教师${teacher.name}`);
     edit.addEventListener("click", () => editTeacher(teacher));

@@ -62,7 +62,7 @@ function render() {
       for (const shift of slot.shifts.filter((s) => s.day === day)) {
         const chip = document.createElement("span");
         chip.className = "chip duty-" + shift.duty_type;
-        chip.draggable = true;  // dropped on another day or row: the shift moves there
+        chip.draggable = !readOnly();  // dropped on another day or row: the shift moves there
         chip.dataset.shift = shift.id;
         chip.addEventListener("dragstart", (event) => {
           event.dataTransfer.setData("text/plain", String(shift.id));
@@ -77,7 +77,7 @@ function render() {
         chip.append(edit);
         const remove = document.createElement("button");
         remove.type = "button";
-        remove.className = "remove";
+        remove.className = "remove write";
         remove.textContent = "×";
         remove.setAttribute("aria-label", `删除 ${shift.officer_name} 周${DAYS[n]} ${DUTY[shift.duty_type]}班次`);
         remove.addEventListener("click", () => removeShift(shift, slotError));
@@ -96,6 +96,7 @@ function render() {
         }
       });
       const input = document.createElement("input");
+      input.className = "write";
       input.setAttribute("list", "squad-officers");
       input.setAttribute("aria-label", `${DUTY[slot.duty_type]} ${slot.start} 周${DAYS[n]} 加排队员`);
       input.dataset.row = row;
@@ -104,6 +105,8 @@ function render() {
     });
   });
 }
+
+const readOnly = () => document.body.classList.contains("read-only");
 
 const slotShifts = () => [...slots.values()].flatMap((slot) => slot.shifts);
 
@@ -127,6 +130,7 @@ const editForm = document.getElementById("shift-form");
 let editing = null;
 
 function openEditor(shift, slotError) {
+  if (readOnly()) return;  // an observer reads the week; the editor is the planners'
   editing = { shift, slotError };
   clearErrors(editForm);
   const slot = slotOf(shift);

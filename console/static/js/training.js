@@ -72,7 +72,10 @@ creditFilter.addEventListener("submit", (event) => event.preventDefault());
 
 const me = await signedIn();
 if (me) {
-  const [banks, squads] = await Promise.all([api("GET", "/api/training/banks"), api("GET", "/api/org/squads")]);
+  // the question banks are the trainers' tool: a role that only follows the progress does not ask for them
+  const readOnly = document.body.classList.contains("read-only");
+  const [banks, squads] = await Promise.all([readOnly ? [] : api("GET", "/api/training/banks"),
+                                             api("GET", "/api/org/squads")]);
   importForm.bank_id.replaceChildren(...banks.map((bank) => new Option(bank.name, bank.id)));
   creditFilter.squad_id.replaceChildren(...squads.map((squad) => new Option(squad.name, squad.id)));
   if (me.officer.squad_id) creditFilter.squad_id.value = me.officer.squad_id;

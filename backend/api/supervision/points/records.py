@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 
 from backend.api.fields import FIRST_DAY, Date, Id, Month, Points, days
 from backend.api.pagination import listing
-from backend.api.schemas import Schema, Text
+from backend.api.schemas import DistrictChoiceSchema, Schema, Text
 from backend.api.security import current_actor
 from backend.api.supervision.points.common import blp, cents, item_name, within
 from backend.api.views import creation, method
@@ -59,7 +59,7 @@ class PointsParameterSchema(Schema):
     note = fields.String(metadata={"example": queries.EXAMPLE_DEFAULT_NOTE})
 
 
-class ScoringRuleFilterSchema(Schema):
+class ScoringRuleFilterSchema(DistrictChoiceSchema):
     item = fields.String()
 
 

@@ -80,13 +80,21 @@ def _move(connection, photo, evidence, checkpoint) -> None:
     with app.app_context():
         for row_id, inspection_id, officer_id, created_at, key in rows:
             data = storage.get(key)
+            client_id, digest = f"inspection-photo-{row_id}", hashlib.sha256(data).hexdigest()
+            earlier = connection.execute(sa.select(evidence.c.id, evidence.c.sha256)
+                                         .where(evidence.c.client_id == client_id)).first()
+            if earlier is not None and earlier.sha256 == digest:  # moved by an upgrade before a downgrade
+                connection.execute(photo.update().where(photo.c.id == row_id).values(evidence_id=earlier.id))
+                continue
+            if earlier is not None:  # another photo under a reused row id
+                client_id = f"{client_id}-{digest[:16]}"
             image = validate_image(data, max_bytes=len(data) + 1)
             address, lat, lng = connection.execute(objects, {"id": inspection_id}).one()
             badge_no = connection.execute(sa.text("select badge_no from officer where id = :id"),
                                           {"id": officer_id}).scalar_one()
-            record = Evidence(client_id=f"inspection-photo-{row_id}", officer_id=officer_id, kind=EvidenceKind.photo,
+            record = Evidence(client_id=client_id, officer_id=officer_id, kind=EvidenceKind.photo,
                               source=Source.upload, mime=image.mime, size_bytes=len(data),
-                              sha256=hashlib.sha256(data).hexdigest(), width=image.width,
+                              sha256=digest, width=image.width,
                               height=image.height, captured_at=created_at, lat=lat or 0.0, lng=lng or 0.0,
                               place=address[:200], subject_type=Subject.inspection, subject_ref=str(inspection_id),
                               received_at=created_at)

@@ -79,4 +79,8 @@ def test_migration_0190_moves_the_photos_into_the_evidence_chain_and_back(tmp_pa
     with engine.connect() as conn:
         rows = conn.execute(text("select id, storage_key, sha256, mime from inspection_photo order by id")).all()
     assert rows == [(1, ids[photos[0][1]], digest, "image/jpeg"), (2, ids[photos[1][1]], digest, "image/jpeg")]
+    command.upgrade(config, "0190")  # up again: each row back to its record, none added to the chain
+    with engine.connect() as conn:
+        assert conn.execute(text("select id, evidence_id from inspection_photo order by id")).all() == photos
+        assert conn.execute(text("select count(*) from evidence")).scalar_one() == 2
     engine.dispose()

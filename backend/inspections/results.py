@@ -1,7 +1,8 @@
 """Results on site: photos of failed items, the checklist, a rectification deadline (整改期限) with its
 re-inspection (复查), and a case opened (立案) where the kind's checklist says a failed item opens one.
 
-A failed item needs at least one photo, uploaded first by a drawn inspector while the inspection is due. A
+A failed item needs at least one photo, uploaded first by a drawn inspector while the inspection is due (taken in
+as evidence of the inspection, in the inspector's hash chain; its readings in the custody log). A
 failed inspection sets a deadline after the day of the inspection and at most INSPECTIONS_MAX_RECTIFY_DAYS
 later, and schedules a re-inspection of the same object by the same inspectors, due on it; a re-inspection
 that fails again sets a new one. Re-inspections are no part of the draw and go on after the plan closes.

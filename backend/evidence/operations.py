@@ -66,10 +66,13 @@ def _validate(data: bytes, content_type: str | None) -> CheckedFile:
         raise
 
 
-def check_photo(data: bytes, content_type: str | None, digest: str | None = None) -> CheckedFile:
+def check_photo(data: bytes, content_type: str | None, digest: str | None = None, *,
+                max_bytes: int | None = None) -> CheckedFile:
     """Validate a JPEG/PNG photo as evidence takes it (decoded once): a caller that must refuse a bad file
-    before anything is stored checks with this and hands the result to `submit_evidence(checked=...)`."""
-    photo = validate_image(data, declared_type=content_type, max_bytes=settings().EVIDENCE_MAX_IMAGE_BYTES)
+    before anything is stored checks with this and hands the result to `submit_evidence(checked=...)`.
+    `max_bytes`: a domain's own, smaller limit (never above EVIDENCE_MAX_IMAGE_BYTES)."""
+    limit = min(max_bytes or settings().EVIDENCE_MAX_IMAGE_BYTES, settings().EVIDENCE_MAX_IMAGE_BYTES)
+    photo = validate_image(data, declared_type=content_type, max_bytes=limit)
     return CheckedFile(EvidenceKind.photo, photo.mime, photo.width, photo.height, None,
                        digest or hashlib.sha256(data).hexdigest(), photo.image, media.exif_facts(photo.exif))
 
@@ -224,6 +227,14 @@ def read_original(actor: Officer, evidence_id: int, *, download: bool, reason: s
     _log(actor, evidence, CustodyAction.download_original if download else CustodyAction.view_original, reason,
          address)
     return evidence, checked_original(evidence)
+
+
+def open_original_for(actor: Officer, evidence: Evidence, *, address: str | None = None) -> bytes:
+    """The original for a reader a domain has authorised itself (e.g. an inspection's photo, which the object's
+    squad leader may see although the inspector is of another squad); logged in the custody chain like any
+    viewing, and refused if the file no longer matches its SHA-256."""
+    _log(actor, evidence, CustodyAction.view_original, None, address)
+    return checked_original(evidence)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ DOMAIN = Domain(
         PointsItem("inspection_overdue", "检查超期未完成（每天）", "天", "执法规范", "-0.20", "6"),
     ),
     today_items=("backend.inspections.today:due_inspections",),
-    stored_files={"inspections": ("backend.inspections.models:InspectionPhoto.storage_key",)},
     encrypted={"backend.inspections.registry:contact_cipher":
                ("backend.inspections.models:RegulatedObject.contact_encrypted",)},
     settings=(

@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db import Base, UTCDateTime, utcnow
+from backend.evidence.models import Evidence
 from backend.org.models import Authored, DistrictRecord, Officer, Squad
 
 
@@ -237,20 +238,20 @@ class Assignment(Base):
 
 
 class InspectionPhoto(Base):
-    """A photo of a failed checklist item, taken on site by a drawn inspector (validated, stored via files)."""
+    """A photo of a checklist item, taken on site by a drawn inspector: the photo itself is evidence
+    (backend/evidence: the inspector's hash chain, its custody log, subject = the inspection), this row says
+    which item of the inspection it shows."""
 
     __tablename__ = "inspection_photo"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     inspection_id: Mapped[int] = mapped_column(ForeignKey("inspection.id"), index=True)
     item: Mapped[str] = mapped_column(String(200))
-    storage_key: Mapped[str] = mapped_column(String(128), index=True)
-    sha256: Mapped[str] = mapped_column(String(64))
-    mime: Mapped[str] = mapped_column(String(32))
-    width: Mapped[int] = mapped_column(Integer)
-    height: Mapped[int] = mapped_column(Integer)
+    evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence.id"), unique=True)
     taken_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    evidence: Mapped[Evidence] = relationship()
 
 
 class InspectionCase(Base):

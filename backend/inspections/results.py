@@ -1,22 +1,23 @@
 """Results on site: photos of failed items, the checklist, a rectification deadline (整改期限) with its
 re-inspection (复查), and a case opened (立案) where the kind's checklist says a failed item opens one.
 
-A failed item needs at least one photo, uploaded first by a drawn inspector while the inspection is due. A
+A failed item needs at least one photo, uploaded first by a drawn inspector while the inspection is due (taken in
+as evidence of the inspection, in the inspector's hash chain; its readings in the custody log). A
 failed inspection sets a deadline after the day of the inspection and at most INSPECTIONS_MAX_RECTIFY_DAYS
 later, and schedules a re-inspection of the same object by the same inspectors, due on it; a re-inspection
 that fails again sets a new one. Re-inspections are no part of the draw and go on after the plan closes.
 """
 from __future__ import annotations
 
-import hashlib
+import uuid
 from datetime import date, timedelta
 
 from backend.audit import record_read
 from backend.config import settings
 from backend.db import local_day, session, utcnow
 from backend.errors import Conflict, Forbidden, Invalid, NotFound
-from backend.files import store
-from backend.images import validate_image
+from backend.evidence.models import Source, Subject
+from backend.evidence.operations import check_photo, open_original_for, submit_evidence
 from backend.inspections.models import Assignment, Inspection, InspectionCase, InspectionPhoto, InspectionStatus
 from backend.inspections.plans import _open
 from backend.inspections.scoring import regrade
@@ -35,9 +36,11 @@ def inspection_for(actor: Officer, inspection_id: int) -> Inspection:
     return get_visible(Inspection, inspection_id, actor, what="检查任务")
 
 
-def read_photo(actor: Officer, inspection_id: int, photo_id: int, *, address: str | None = None) -> InspectionPhoto:
-    """A photo of a failed item, for the inspection's drawn inspectors, the object's squad leader and the district
-    administrators (it may show people: the owner, passers-by); every opening is in the audit log."""
+def read_photo(actor: Officer, inspection_id: int, photo_id: int, *, address: str | None = None
+               ) -> tuple[InspectionPhoto, bytes]:
+    """A photo of a failed item and its original, for the inspection's drawn inspectors, the object's squad leader
+    and the district administrators (it may show people: the owner, passers-by); every opening is in the audit
+    log and in the evidence's custody chain (checked against its SHA-256)."""
     inspection = inspection_for(actor, inspection_id)
     if actor.id not in inspection.inspector_ids and actor.role not in IMAGE_READERS:
         raise Forbidden("检查照片仅抽中的检查人员、中队长和区局管理员可查看（个人信息最小必要）",
@@ -46,7 +49,7 @@ def read_photo(actor: Officer, inspection_id: int, photo_id: int, *, address: st
     if photo is None or photo.inspection_id != inspection.id:
         raise NotFound("照片不存在", code="not_found")
     record_read(actor, "inspection_photo", photo.id, address=address)
-    return photo
+    return photo, open_original_for(actor, photo.evidence, address=address)
 
 
 def _drawn(actor: Officer, inspection_id: int) -> Inspection:
@@ -68,21 +71,31 @@ def _standard(inspection: Inspection) -> list[dict]:
     return inspection.object.kind.checklist
 
 
-def add_photo(actor: Officer, inspection_id: int, *, item: str, data: bytes, content_type: str | None
+def add_photo(actor: Officer, inspection_id: int, *, item: str, data: bytes, content_type: str | None,
+              lat: float | None = None, lng: float | None = None, accuracy_m: float | None = None
               ) -> InspectionPhoto:
-    """A photo of a checklist item, before the result is recorded."""
+    """A photo of a checklist item, before the result is recorded: taken in as evidence of the inspection (the
+    inspector's hash chain, subject = the inspection) with the row naming its item, in one transaction. The
+    place is the phone's when it sends one, else the object's registered coordinates."""
     inspection = _drawn(actor, inspection_id)
     standard = [entry["item"] for entry in _standard(inspection)]
     if standard and item not in standard:
         raise Invalid(f"“{item}”不是“{inspection.object.kind.name}”检查表中的检查项", code="unknown_item")
     if sum(photo.item == item for photo in inspection.photos) >= MAX_PHOTOS_PER_ITEM:
         raise Invalid(f"每个检查项最多 {MAX_PHOTOS_PER_ITEM} 张照片", code="too_many_photos")
-    image = validate_image(data, declared_type=content_type, max_bytes=settings().INSPECTIONS_PHOTO_MAX_BYTES)
-    digest = hashlib.sha256(data).hexdigest()
-    key = f"inspections/{digest}.{'jpg' if image.mime == 'image/jpeg' else 'png'}"
-    store([(key, data, image.mime)])
-    photo = InspectionPhoto(item=item, storage_key=key, sha256=digest, mime=image.mime, width=image.width,
-                            height=image.height, taken_by_id=actor.id)
+    if (lat is None) != (lng is None):
+        raise Invalid("拍摄位置的纬度和经度须同时填写", code="location_incomplete")
+    checked = check_photo(data, content_type, max_bytes=settings().INSPECTIONS_PHOTO_MAX_BYTES)
+    place = inspection.object
+    if lat is None:
+        lat, lng = place.lat, place.lng
+    if lat is None:
+        raise Invalid("该检查对象未登记坐标，请随照片提交拍摄位置（lat、lng）", code="location_required")
+    evidence, _new = submit_evidence(
+        actor, client_id=f"inspection-{inspection.id}-{uuid.uuid4().hex}", data=data, content_type=content_type,
+        captured_at=utcnow(), lat=lat, lng=lng, accuracy_m=accuracy_m, place=place.address[:200],
+        subject_type=Subject.inspection, subject_ref=str(inspection.id), source=Source.upload, checked=checked)
+    photo = InspectionPhoto(item=item, evidence=evidence, taken_by_id=actor.id)
     inspection.photos.append(photo)
     session.flush()
     return photo

@@ -516,17 +516,19 @@ def inspection_draw_ids(make, client, owner):
 
 
 def inspection_photo_ids(make, client, owner):
-    """A photo of a failed item of such an inspection, taken by `owner`."""
-    from backend.files import store
+    """A photo of a failed item of such an inspection, taken by `owner` (evidence of the inspection)."""
+    from backend.db import utcnow
+    from backend.evidence.models import Subject
+    from backend.evidence.operations import submit_evidence
     from backend.inspections.models import InspectionPhoto
 
     ids = inspection_draw_ids(make, client, owner)
-    data = photos.encode(photos.coffee())
-    digest = hashlib.sha256(data).hexdigest()
-    key = f"inspections/{digest}.jpg"
-    store([(key, data, "image/jpeg")])
-    photo = InspectionPhoto(inspection_id=ids["inspection_id"], item="占道经营", storage_key=key, sha256=digest,
-                            mime="image/jpeg", width=1, height=1, taken_by_id=owner.id)
+    evidence, _ = submit_evidence(owner, client_id=f"inspection-{ids['inspection_id']}-maker",
+                                  data=photos.encode(photos.coffee()), content_type="image/jpeg",
+                                  captured_at=utcnow(), lat=31.23, lng=121.47, subject_type=Subject.inspection,
+                                  subject_ref=str(ids["inspection_id"]))
+    photo = InspectionPhoto(inspection_id=ids["inspection_id"], item="占道经营", evidence=evidence,
+                            taken_by_id=owner.id)
     session.add(photo)
     session.commit()
     return {"inspection_id": ids["inspection_id"], "photo_id": photo.id}
@@ -559,5 +561,6 @@ def credit_repair_ids(make, client, owner):
 
 
 def inspection_photo_form(ids) -> dict:
-    """A real photo of a checklist item, taken on site."""
-    return {"item": "占道经营", "photo": (io.BytesIO(photos.encode(photos.coffee())), "item.jpg", "image/jpeg")}
+    """A real photo of a checklist item, taken on site (with the phone's position: it is evidence)."""
+    return {"item": "占道经营", "photo": (io.BytesIO(photos.encode(photos.coffee())), "item.jpg", "image/jpeg"),
+            "lat": "31.2297", "lng": "121.4553"}

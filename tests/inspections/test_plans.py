@@ -19,10 +19,11 @@ from tests.photos import coffee, encode
 
 
 def photo(client, headers, inspection_id, item, data=None):
-    """A real JPEG of the item, uploaded by an inspector on site."""
+    """A real JPEG of the item, uploaded by an inspector on site with the phone's position."""
     return client.post(f"/api/inspections/inspections/{inspection_id}/photos", headers=headers,
                        content_type="multipart/form-data",
-                       data={"item": item, "photo": (io.BytesIO(data or encode(coffee())), "item.jpg", "image/jpeg")})
+                       data={"item": item, "photo": (io.BytesIO(data or encode(coffee())), "item.jpg", "image/jpeg"),
+                             "lat": "31.2297", "lng": "121.4553"})
 
 
 def register(client, headers, officer, certificate_no, valid_from="2026-01-01", valid_until="2028-12-31"):

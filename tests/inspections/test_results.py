@@ -51,7 +51,7 @@ def test_failed_inspection_to_rectification_and_reinspection(client, make, quart
     taken = photo(client, headers, inspection["id"], "渣土覆盖")
     assert taken.status_code == 201, taken.json
     stored = session.get(InspectionPhoto, taken.json["id"])
-    assert get_storage().get(stored.storage_key)[:3] == b"\xff\xd8\xff"
+    assert get_storage().get(stored.evidence.original_key)[:3] == b"\xff\xd8\xff"
 
     for bad in (None, str(local_day()), str(local_day() - timedelta(days=1)),
                 str(local_day() + timedelta(days=91)), "9999-12-31", "2027-02-30"):

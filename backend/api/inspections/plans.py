@@ -60,9 +60,11 @@ class ChecklistItemSchema(Schema):
 class InspectionPhotoSchema(Schema):
     id = fields.Integer()
     item = fields.String()
-    mime = fields.String()
-    width = fields.Integer()
-    height = fields.Integer()
+    evidence_id = fields.Integer(metadata={"description": "证据编号（照片作为该检查的证据进入检查人员的证据链）"})
+    sha256 = fields.String(attribute="evidence.sha256")
+    mime = fields.String(attribute="evidence.mime")
+    width = fields.Integer(attribute="evidence.width")
+    height = fields.Integer(attribute="evidence.height")
     created_at = fields.DateTime()
 
 

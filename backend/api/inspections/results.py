@@ -3,7 +3,7 @@ from flask import Response, request
 from flask.views import MethodView
 from marshmallow import fields, validate
 
-from backend.api.fields import Date, File
+from backend.api.fields import Date, File, Latitude, Longitude
 from backend.api.inspections.plans import ChecklistItemSchema, InspectionPhotoSchema, InspectionSchema
 from backend.api.links import download
 from backend.api.multipart import Blueprint, read_upload
@@ -13,7 +13,6 @@ from backend.api.security import auth_required, current_actor
 from backend.api.views import change, detail
 from backend.config import settings
 from backend.inspections import results
-from backend.storage import get_storage
 
 blp = Blueprint("inspection_results", __name__, url_prefix="/api/inspections",
                 description="现场检查：不合格项照片、检查结果、整改期限与复查")
@@ -28,12 +27,18 @@ class ResultInputSchema(Schema):
 
 class PhotoFormSchema(Schema):
     item = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"example": "跨门营业"})
-    photo = File(required=True, metadata={"description": "JPEG 或 PNG"})
+    photo = File(required=True, metadata={"description": "JPEG 或 PNG（作为该检查的证据进入检查人员的证据链）"})
+    lat = Latitude(load_default=None, metadata={"description": "拍摄位置（GCJ-02；不填则用检查对象登记的坐标）",
+                                                "example": 31.2297})
+    lng = Longitude(load_default=None, metadata={"description": "拍摄位置（GCJ-02，与 lat 同时填写）",
+                                                 "example": 121.4553})
+    accuracy_m = fields.Float(load_default=None, validate=validate.Range(min=0), metadata={"example": 8.0})
 
 
-def _add_photo(actor, inspection_id: int, *, item: str, photo):
+def _add_photo(actor, inspection_id: int, *, item: str, photo, lat=None, lng=None, accuracy_m=None):
     data = read_upload(photo, settings().INSPECTIONS_PHOTO_MAX_BYTES)
-    return results.add_photo(actor, inspection_id, item=item, data=data, content_type=photo.mimetype)
+    return results.add_photo(actor, inspection_id, item=item, data=data, content_type=photo.mimetype,
+                             lat=lat, lng=lng, accuracy_m=accuracy_m)
 
 
 @blp.route("/inspections/<int:inspection_id>", endpoint="inspection")
@@ -55,11 +60,12 @@ class InspectionPhotoFile(MethodView):
     @auth_required(blp)
     @blp.response(200, description="照片文件")
     def get(self, inspection_id, photo_id):
-        """查看不合格项的现场照片（抽中的检查人员、中队长、区局管理员；每次查看记入审计日志）"""
-        photo = results.read_photo(current_actor(), inspection_id, photo_id, address=request.remote_addr)
-        response = Response(get_storage().get(photo.storage_key), mimetype=photo.mime)
+        """查看不合格项的现场照片（证据原件；抽中的检查人员、中队长、区局管理员；每次查看记入审计日志和证据保管日志）"""
+        photo, data = results.read_photo(current_actor(), inspection_id, photo_id, address=request.remote_addr)
+        response = Response(data, mimetype=photo.evidence.mime)
+        extension = "png" if photo.evidence.mime == "image/png" else "jpg"
         response.headers["Content-Disposition"] = f'inline; filename="inspection-{inspection_id}-{photo.id}.' \
-                                                  f'{photo.storage_key.rsplit(".", 1)[-1]}"'
+                                                  f'{extension}"'
         response.headers["Cache-Control"] = "private, no-store"
         return response
 

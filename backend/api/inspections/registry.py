@@ -9,7 +9,7 @@ from backend.api.duty.views import PointSchema
 from backend.api.fields import FIRST_DAY, CoordSystem, Date, Id, days
 from backend.api.multipart import Blueprint
 from backend.api.pagination import listing
-from backend.api.schemas import DistrictChoiceSchema, Record, Rows, Schema, Text
+from backend.api.schemas import Count, DistrictChoiceSchema, Record, Rows, Schema, Text
 from backend.api.security import current_actor
 from backend.api.views import change, creation, detail, method, visible
 from backend.db import local_day
@@ -270,7 +270,7 @@ class BoundarySchema(Schema):
     example = fields.Boolean(metadata={"description": "true：示例边界（演示数据），不是本区真实的行政区界"})
     created_by_id = fields.Integer(metadata={"description": "设定人"})
     created_at = fields.DateTime(metadata={"description": "设定时间"})
-    objects_outside = fields.Function(lambda b: boundary.objects_outside(current_actor(), b.district_id), metadata={
+    objects_outside = Count(lambda b: boundary.objects_outside(current_actor(), b.district_id), metadata={
         "description": "坐标在区界外的检查对象数（您可见的范围内；列表用 outside_boundary=true 筛选）"})
 
 

@@ -127,22 +127,23 @@ function showTeachers() {
 
 // Editing a teacher: the same form, filled with them.
 function editTeacher(teacher) {
-  clearErrors(teacherForm);
-  teacherForm.elements.teacher_id.value = teacher.id;
+  formMode(teacherForm, "teacher", { id: teacher.id, title: `修改教师「${teacher.name}」`, submit: "保存教师" });
   for (const name of ["name", "title", "organisation", "specialty"]) teacherForm.elements[name].value = teacher[name] ?? "";
-  document.getElementById("teacher-form-title").textContent = `修改教师「${teacher.name}」`;
-  document.getElementById("teacher-submit").textContent = "保存教师";
-  document.getElementById("teacher-cancel").hidden = false;
   teacherForm.elements.name.focus();
 }
 
 function newTeacher() {
   teacherForm.reset();
-  teacherForm.elements.teacher_id.value = "";
-  clearErrors(teacherForm);
-  document.getElementById("teacher-form-title").textContent = "添加教师";
-  document.getElementById("teacher-submit").textContent = "添加教师";
-  document.getElementById("teacher-cancel").hidden = true;
+  formMode(teacherForm, "teacher", { title: "添加教师", submit: "添加教师" });
+}
+
+// A form that adds a record or, filled with one, edits it: its heading, its button and its cancel button follow.
+function formMode(form, prefix, { id = "", title, submit }) {
+  clearErrors(form);
+  form.elements[`${prefix}_id`].value = id;
+  document.getElementById(`${prefix}-form-title`).textContent = title;
+  document.getElementById(`${prefix}-submit`).textContent = submit;
+  document.getElementById(`${prefix}-cancel`).hidden = !id;
 }
 
 document.getElementById("teacher-cancel").addEventListener("click", newTeacher);
@@ -188,23 +189,15 @@ async function screenLink(item) {
 // Editing a course: the same form, filled with it; the API decides what may still change.
 function editCourse(course) {
   const fields = courseForm.elements;
-  clearErrors(courseForm);
-  fields.course_id.value = course.id;
+  formMode(courseForm, "course", { id: course.id, title: `修改课程「${course.title}」`, submit: "保存修改" });
   for (const name of ["title", "category", "credit_hours", "description"]) fields[name].value = course[name] ?? "";
   fields.teacher_id.value = course.teacher_id ?? "";
-  document.getElementById("course-form-title").textContent = `修改课程「${course.title}」`;
-  document.getElementById("course-submit").textContent = "保存修改";
-  document.getElementById("course-cancel").hidden = false;
   fields.title.focus();
 }
 
 function newCourse() {
   courseForm.reset();
-  courseForm.elements.course_id.value = "";
-  clearErrors(courseForm);
-  document.getElementById("course-form-title").textContent = "添加课程";
-  document.getElementById("course-submit").textContent = "添加课程";
-  document.getElementById("course-cancel").hidden = true;
+  formMode(courseForm, "course", { title: "添加课程", submit: "添加课程" });
 }
 
 document.getElementById("course-cancel").addEventListener("click", newCourse);

@@ -70,7 +70,7 @@ def test_the_monthly_report_counts_alerts_precision_cases_deliveries_payments_an
     # the observers read it too, counts only (no plate, no party: PIPL's minimum necessary), each in their scope
     counts_only = {"squad_id", "squad", "district_id", "month", "alerts", "confirmed", "dismissed", "precision",
                    "cases", "not_registered", "withdrawn", "delivered", "paid", "paid_amount", "decisions",
-                   "days_alert_to_decision"}
+                   "dropped", "revoked", "days_alert_to_decision"}
     city = {row["squad_id"]: row for row in _report(client, make, make.officer(Role.city_supervisor), "2026-11")}
     assert city[squad.id] == rows[squad.id] and set(city[squad.id]) == counts_only
     assert "沪A11111" not in str(city)

@@ -10,6 +10,21 @@ from playwright.sync_api import expect
 NAV = ".top nav a:visible"
 
 
+def _all_hidden(controls) -> None:
+    """The page has these controls (its data is there) and shows none of them to the observer."""
+    assert controls.count() > 0
+    for control in controls.all():
+        expect(control).to_be_hidden()
+
+
+def _sent_to_board(desk, path: str, notice: str) -> None:
+    """A page the role does not use: opening it goes to the board, saying why."""
+    desk.open(path)
+    expect(desk.page).to_have_url("/console/board")
+    expect(desk.page.locator("#notice")).to_have_text(notice)
+    assert not desk.errors, desk.errors
+
+
 def test_a_town_leader_reads_the_squads_work_without_write_controls(desk):
     page = desk.page
     desk.arrive("/console/board", "JA5001")
@@ -17,23 +32,17 @@ def test_a_town_leader_reads_the_squads_work_without_write_controls(desk):
                                             "季度与年度", "培训", "全市报表"])
     expect(page.locator("#who")).to_contain_text("街镇领导")
     expect(page.locator("#board tbody tr").first).to_be_visible()
-    expect(page.locator("#board form.decision")).to_have_count(page.locator("#board form.decision").count())
-    for form in page.locator("#board form.decision").all():
-        expect(form).to_be_hidden()  # out-of-area check-ins are shown, their approval is the squad leader's
+    _all_hidden(page.locator("#board form.decision"))  # out-of-area check-ins are shown, approving is the leader's
 
     desk.open("/console/roster")
     expect(page.locator("#roster tbody tr").first).to_be_visible()
     for name in ("保存排班", "复制上周排班", "添加"):
         expect(page.get_by_role("button", name=name, exact=True)).to_have_count(0)
-    expect(page.locator("#roster input")).to_have_count(page.locator("#roster input").count())
-    for field in page.locator("#roster input").all():
-        expect(field).to_be_hidden()
+    _all_hidden(page.locator("#roster input"))
     desk.shot("roles-1-town-leader-roster")
 
-    desk.open("/console/staff")  # the district's accounts and rules are no 街镇 leader's page
-    expect(page).to_have_url("/console/board")
-    expect(page.locator("#notice")).to_have_text("“人员与规则”不对街镇领导开放，已转到“今日勤务”")
-    assert not desk.errors, desk.errors
+    # the district's accounts and rules are no 街镇 leader's page
+    _sent_to_board(desk, "/console/staff", "“人员与规则”不对街镇领导开放，已转到“今日勤务”")
 
 
 def test_the_city_supervisor_picks_a_district_for_its_calendar_and_changes_nothing(desk):
@@ -48,15 +57,11 @@ def test_the_city_supervisor_picks_a_district_for_its_calendar_and_changes_nothi
     expect(picker.locator("option")).to_have_text(["静安区城管执法局"])
     expect(page.locator("#calendar-days tbody tr").first).to_be_visible()
     expect(page.locator("#day-form")).to_be_hidden()
-    expect(page.locator("#calendar-days button")).to_have_count(page.locator("#calendar-days button").count())
-    for button in page.locator("#calendar-days button").all():
-        expect(button).to_be_hidden()
+    _all_hidden(page.locator("#calendar-days button"))
     desk.shot("roles-2-city-supervisor-calendar")
 
-    desk.open("/console/admin")  # the accounts are the administrators'
-    expect(page).to_have_url("/console/board")
-    expect(page.locator("#notice")).to_have_text("“人员与工作室”不对市局督察员开放，已转到“今日勤务”")
-    assert not desk.errors, desk.errors
+    # the accounts are the administrators'
+    _sent_to_board(desk, "/console/admin", "“人员与工作室”不对市局督察员开放，已转到“今日勤务”")
 
 
 def test_the_city_administrator_sees_the_people_but_not_the_district_administrators_controls(desk):

@@ -6,13 +6,12 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 
 from alembic import command
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from backend.db import local_day, session
-from backend.migrate import alembic_config
 from backend.org.models import Role
 from tests.nonsite.platform import KEYS, alert, camera, send, triage_to_case
-from tests.nonsite.test_pdf_storage import AT, PARENTS
+from tests.nonsite.test_pdf_storage import AT, old_case
 
 NUMBER = re.compile(r"^(.+城管非现告〔\d{4}〕)第(\d+)号$")
 
@@ -50,13 +49,8 @@ def test_notices_issued_at_once_get_distinct_consecutive_numbers(committed_app, 
 
 
 def test_migration_0094_starts_each_counter_at_the_highest_number_issued(tmp_path):
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    config = alembic_config(url)
-    command.upgrade(config, "0093")
-    engine = create_engine(url)
+    config, engine = old_case(tmp_path, "0093")
     with engine.begin() as conn:
-        for statement in PARENTS:
-            conn.execute(text(statement))
         for row_id, (kind, number) in enumerate((
                 ("notice", "静安城管非现告〔2026〕第1号"), ("notice", "静安城管非现告〔2026〕第2号"),
                 ("notice", "静安城管非现告〔2025〕第7号"), ("decision", "静安城管非现罚〔2026〕第1号"),

@@ -3,20 +3,14 @@ the history of existing cases starts from what their columns kept."""
 from __future__ import annotations
 
 from alembic import command
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
-from backend.migrate import alembic_config
-from tests.nonsite.test_pdf_storage import AT, PARENTS
+from tests.nonsite.test_pdf_storage import AT, old_case
 
 
 def test_migration_0150_links_shop_cases_and_starts_their_history(tmp_path):
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    config = alembic_config(url)
-    command.upgrade(config, "0130")
-    engine = create_engine(url)
+    config, engine = old_case(tmp_path, "0130")
     with engine.begin() as conn:
-        for statement in PARENTS:
-            conn.execute(text(statement))
         conn.execute(text("insert into inspection_object_kind (id, district_id, code, name, checklist) values"
                           " (1, 1, 'street_shop', '沿街商户', '[]')"))
         for object_id, name in ((1, '老王面馆'), (2, '全家'), (3, '全家')):

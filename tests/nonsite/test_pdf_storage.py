@@ -28,6 +28,19 @@ PARENTS = (  # a case of a camera's alert, as the schema of 0092 has them
 )
 
 
+def old_case(tmp_path, revision: str):
+    """A SQLite database migrated up to `revision` that holds one camera alert's case (PARENTS):
+    (its Alembic config, its engine)."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    config = alembic_config(url)
+    command.upgrade(config, revision)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for statement in PARENTS:
+            conn.execute(text(statement))
+    return config, engine
+
+
 def test_a_new_documents_pdf_is_in_file_storage_not_in_the_database(client, make, squad, leader, reviewer):
     cam = camera(client, make, squad)
     case_id = triage_to_case(client, make, leader, send(client, alert(cam["code"])).json)
@@ -39,16 +52,12 @@ def test_a_new_documents_pdf_is_in_file_storage_not_in_the_database(client, make
 
 
 def test_migration_0093_moves_the_column_pdfs_into_storage_and_back(tmp_path, monkeypatch):
-    url, files = f"sqlite:///{tmp_path / 'old.db'}", tmp_path / "files"
+    files = tmp_path / "files"
     monkeypatch.setenv("FILES_DIR", str(files))
     monkeypatch.delenv("STORAGE_S3_BUCKET", raising=False)
-    config = alembic_config(url)
-    command.upgrade(config, "0092")
-    engine = create_engine(url)
+    config, engine = old_case(tmp_path, "0092")
     digest = hashlib.sha256(PDF).hexdigest()
     with engine.begin() as conn:
-        for statement in PARENTS:
-            conn.execute(text(statement))
         conn.execute(text(
             "insert into nonsite_document (id, case_id, kind, number, content, sha256, pdf, pdf_sha256, created_at,"
             " channel) values (1, 1, 'notice', 'N1', '{}', :s, :pdf, :d, '2026-11-02 02:00:00.000000', 'suishenban'),"

@@ -161,6 +161,21 @@ def _locked_track(officer: Officer, pings: list[Position]) -> tuple[list[Shift],
     return shifts, stored
 
 
+def _shifts_then_track(officer: Officer, pings: list[Position]) -> tuple[list[Shift], list[Position]]:
+    """SQLite (its write lock is the whole transaction's), two statements: the officer's shifts over the batch,
+    then the stored pings `_stored` reads."""
+    shifts = _shifts_over(officer, min(p.recorded_at for p in pings), max(p.recorded_at for p in pings))
+    tracks: dict[int, tuple[Shift, list[Position]]] = {}
+    for ping in sorted(pings, key=lambda p: p.recorded_at):
+        if (shift := _shift_of(shifts, ping)) is not None:
+            tracks.setdefault(shift.id, (shift, []))[1].append(ping)
+    return shifts, _stored(sorted({p.client_id for p in pings}), tracks)
+
+
+def _shift_of(shifts: list[Shift], ping: Position) -> Shift | None:
+    return next((s for s in shifts if s.starts_at <= ping.recorded_at <= s.ends_at), None)
+
+
 def _into_track(shift: Shift, pings: list[Position], stored: list[Position]) -> list[Position]:
     """Put new pings of one shift into its stored track (read by `_stored`): each new ping's step, and the step
     of a stored ping that now follows a new one (pings arrive in any order)."""
@@ -239,18 +254,9 @@ def record_positions(officer: Officer, items: list[dict], *, now: datetime | Non
     pings = _pings(officer, items, now, source)
     # The shifts' tracks are ours first, so that a copy of the batch sent meanwhile is either seen or waits.
     ids = {p.client_id for p in pings}
-    postgres = session.get_bind().dialect.name == "postgresql"
-    if postgres:
-        shifts, stored = _locked_track(officer, pings)
-    else:
-        shifts = _shifts_over(officer, min(p.recorded_at for p in pings), max(p.recorded_at for p in pings))
-    shift_of = {id(p): next((s for s in shifts if s.starts_at <= p.recorded_at <= s.ends_at), None) for p in pings}
-    if not postgres:
-        tracks: dict[int, tuple[Shift, list[Position]]] = {}
-        for ping in sorted(pings, key=lambda p: p.recorded_at):
-            if (shift := shift_of[id(ping)]) is not None:
-                tracks.setdefault(shift.id, (shift, []))[1].append(ping)
-        stored = _stored(sorted(ids), tracks)
+    locked = _locked_track if session.get_bind().dialect.name == "postgresql" else _shifts_then_track
+    shifts, stored = locked(officer, pings)
+    shift_of = {id(p): _shift_of(shifts, p) for p in pings}
     seen = {p.client_id: p for p in stored if p.client_id in ids}
     for client_id, earlier in seen.items():  # another officer's client id: refused before anything is stored
         try:

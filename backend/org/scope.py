@@ -38,25 +38,21 @@ def visible(model, actor: Officer) -> ColumnElement[bool]:
 def _in_scope(model, actor: Officer) -> ColumnElement[bool]:
     level, column_name, *handler = model.__scope__
     column = getattr(model, column_name)
-    if (level == "district" and getattr(model, "__city_wide__", False) and actor.role not in CITY_STAFF
-            and actor.role not in TOWN_READERS):
-        return or_(column == actor.district_id, column.is_(None))
     if actor.role in CITY_STAFF:
         return true()
     if actor.role in TOWN_READERS:
         return _in_town(level, column, actor)
+    if level == "district":
+        own = column == actor.district_id
+        return or_(own, column.is_(None)) if getattr(model, "__city_wide__", False) else own
     if actor.role in DISTRICT_STAFF:
         if level == "officer":
             return column.in_(select(Officer.id).where(Officer.district_id == actor.district_id))
         if level == "squad":
             return column.in_(select(Squad.id).where(Squad.district_id == actor.district_id))
-        if level == "town":
-            return column.in_(select(Town.id).where(Town.district_id == actor.district_id))
-        return column == actor.district_id
+        return column.in_(select(Town.id).where(Town.district_id == actor.district_id))
     if level == "town":
         return column == select(Squad.town_id).where(Squad.id == actor.squad_id).scalar_subquery()
-    if level == "district":
-        return column == actor.district_id
     if level == "squad" and handler and actor.role == Role.officer:
         return getattr(model, handler[0]) == actor.id
     if level == "squad":

@@ -11,6 +11,10 @@ is streamed (COPY OUT row by row through gzip into temporary files, stored from 
 in the default partition are not left behind: a kept month's get its partition made (the rows moved in), and a
 month's past the retention are archived by month like a partition's, then deleted.
 SQLite keeps a plain table: the job does nothing there.
+
+The archived parts are the city's record of where every officer was: only the city administrator lists
+(`archives`) and downloads them (`archive_file`), each part checked against its recorded SHA-256 before a byte
+is served (409 `archive_file_altered` if storage changed it).
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ import hashlib
 import io
 import re
 import tempfile
+from collections.abc import Iterator
 from datetime import date, datetime
 
 from sqlalchemy import func, select, text
@@ -27,7 +32,11 @@ from backend import periods
 from backend.config import settings
 from backend.db import LOCAL_TZ, session
 from backend.duty.models import Position, PositionArchive
+from backend.errors import Conflict, NotFound
 from backend.files import store_file
+from backend.org.models import Officer
+from backend.org.roles import CITY_ADMINS, require
+from backend.storage import get_storage
 
 TABLE = Position.__tablename__
 DEFAULT_PARTITION = f"{TABLE}_pdefault"
@@ -208,3 +217,29 @@ def maintain(month: date) -> dict:
         key = periods.key("month", m)
         archived[key] = archived.get(key, 0) + archive_strays(m)
     return {"partitioned": True, "created": created, "archived": archived}
+
+
+ARCHIVE_READERS_ONLY = "巡查位置存档含全市队员的行动轨迹，仅市局管理员可查看和下载"
+
+
+def archives(actor: Officer, month: date | None = None):
+    """The archived parts, newest month first (one month's if `month` is given)."""
+    require(actor, CITY_ADMINS, ARCHIVE_READERS_ONLY)
+    query = select(PositionArchive).order_by(PositionArchive.month.desc(), PositionArchive.part)
+    return query if month is None else query.where(PositionArchive.month == month)
+
+
+def archive_file(actor: Officer, archive_id: int) -> tuple[PositionArchive, Iterator[bytes]]:
+    """A part's gzip CSV in chunks, once the stored file has been read through and found to match its SHA-256."""
+    require(actor, CITY_ADMINS, ARCHIVE_READERS_ONLY)
+    archive = session.get(PositionArchive, archive_id)
+    if archive is None:
+        raise NotFound("巡查位置存档不存在", code="not_found")
+    storage = get_storage()
+    digest = hashlib.sha256()
+    for chunk in storage.get_file(archive.storage_key):
+        digest.update(chunk)
+    if digest.hexdigest() != archive.sha256:
+        raise Conflict(f"存储中的巡查位置存档与归档时记录的 SHA-256（{archive.sha256[:16]}…）不符，已被改动，"
+                       "不予提供；请联系系统管理员核查存储", code="archive_file_altered")
+    return archive, storage.get_file(archive.storage_key)

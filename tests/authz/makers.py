@@ -2,6 +2,7 @@
 URL's ids for an object of `owner`'s (or None where that cannot exist, e.g. a roster line of a district admin)."""
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import itertools
@@ -12,6 +13,7 @@ from sqlalchemy import select
 
 from backend.community.models import ComplaintPhoto, Status
 from backend.db import session, utcnow
+from backend.duty.models import PositionArchive
 from backend.nonsite import legal
 from backend.nonsite.models import Alert, Camera, CaseState, Ending, NonsiteCase
 from backend.org.models import Role
@@ -320,6 +322,18 @@ def yearly_ids(make, client, owner):
 
 def squad_ids(make, client, owner):
     return {"squad_id": owner.squad.id} if owner.squad else None
+
+
+def position_archive_ids(make, client, owner):
+    """A month's archived patrol positions (the city's, no one's own): the same whoever `owner` is."""
+    data = gzip.compress(b"id,officer_id\n1,%d\n" % owner.id)
+    key = f"duty/position-archives/2029-11/part-{uuid.uuid4().hex}.csv.gz"
+    get_storage().put(key, data, "application/gzip")
+    archive = PositionArchive(month=date(2029, 11, 1), part=1, storage_key=key, rows=1, bytes=len(data),
+                              sha256=hashlib.sha256(data).hexdigest())
+    session.add(archive)
+    session.commit()
+    return {"archive_id": archive.id}
 
 
 def district_ids(make, client, owner):

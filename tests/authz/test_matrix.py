@@ -66,6 +66,7 @@ from tests.authz.makers import (
     officer_ids,
     outbox_message_ids,
     paper_ids,
+    position_archive_ids,
     post_ids,
     quarterly_ids,
     question_ids,
@@ -394,6 +395,11 @@ MATRIX: dict[tuple[str, str], Endpoint] = with_observers({
     ("GET", "/api/duty/shifts/<int:shift_id>"): E(
         shift_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"
     ),
+    # the city's record of every officer's whereabouts: its administrator only (PIPL, minimum necessary)
+    ("GET", "/api/duty/position-archives/<int:archive_id>/file"): E(
+        position_archive_ids, *["403 403 403 403"] * 5,
+        city={Role.city_admin: "- 200 200 200", Role.city_supervisor: NONE_403, Role.city_trainer: NONE_403},
+        town=NONE_403),
     ("GET", "/api/duty/shifts/<int:shift_id>/track"): E(
         shift_ids, "200 404 404 404", "200 200 404 404", "- 200 200 404", "- 200 200 404", "- 200 200 404"
     ),

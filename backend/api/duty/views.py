@@ -1,19 +1,22 @@
-"""Duty: posts and their geofences, the roster, my duty today, a shift's patrol track."""
+"""Duty: posts and their geofences, the roster, my duty today, a shift's patrol track, the archived months of
+patrol positions."""
 
+from flask import Response
 from flask.views import MethodView
 from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
 from backend.api.boundary import Blueprint
-from backend.api.fields import CoordSystem, Date, Id, Int, Latitude, Longitude, days
+from backend.api.fields import CoordSystem, Date, Id, Int, Latitude, Longitude, Month, days
+from backend.api.links import download
 from backend.api.pagination import listing
 from backend.api.schemas import Record, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.api.views import change, creation, detail, method, visible
 from backend.db import local_day
-from backend.duty import operations, queries, today
+from backend.duty import operations, partitions, queries, today
 from backend.duty.models import DUTY_TYPE_NAMES, DutyType, Post, Shift
-from backend.org.roles import SQUAD_MANAGERS
+from backend.org.roles import CITY_ADMINS, SQUAD_MANAGERS
 from backend.org.scope import get_visible, scoped
 
 blp = Blueprint("duty", __name__, url_prefix="/api/duty", description="勤务：点位、排班、今日勤务、巡查轨迹")
@@ -282,3 +285,41 @@ class DutyFacts(MethodView):
     get = listing(blp, queries.visible_duty_facts, FactsQuerySchema, DutyFactSchema,
                   "某日勤务事实：每名队员的排班与在岗分钟、迟到、早退、缺勤、外勤批驳、巡查里程\n\n"
                   "积分引擎按同样的数字计分。队员看自己，中队长看本中队，区局看全区；收班后为定稿。")
+
+
+class PositionArchiveSchema(Schema):
+    id = fields.Integer()
+    month = Month(metadata={"description": "所存巡查位置的月份（本地时间）"})
+    part = fields.Integer(metadata={"description": "该月的第几份文件（每份至多 100 万行）"})
+    rows = fields.Integer(metadata={"description": "行数"})
+    bytes = fields.Integer(metadata={"description": "文件大小（gzip 压缩后）"})
+    sha256 = fields.String(metadata={"description": "归档时记录的文件 SHA-256；下载前按它校验"})
+    archived_at = fields.DateTime()
+
+
+class PositionArchiveQuerySchema(Schema):
+    month = Month(metadata={"description": "只看该月的存档", "example": "2026-11"})
+
+
+@blp.route("/position-archives", endpoint="position_archives")
+class PositionArchives(MethodView):
+    get = listing(blp, partitions.archives, PositionArchiveQuerySchema, PositionArchiveSchema,
+                  "巡查位置存档：超过保留期（DUTY_POSITION_RETENTION_MONTHS）的月份在删除分区前导出的 gzip CSV 文件，"
+                  "新的月份在前（仅市局管理员）", *CITY_ADMINS)
+
+
+@blp.route("/position-archives/<int:archive_id>/file", endpoint="position_archive_file")
+@download
+class PositionArchiveFile(MethodView):
+    @auth_required(blp, *CITY_ADMINS)
+    @blp.response(200, {"format": "binary", "type": "string"}, content_type="application/gzip")
+    @blp.alt_response(404, description="存档不存在，或其文件已不在存储中（file_missing）")
+    @blp.alt_response(409, description="存储中的文件与归档时记录的 SHA-256 不符（archive_file_altered）")
+    def get(self, archive_id):
+        """下载一份巡查位置存档（gzip CSV：表头一行，其后每行一个位置），先按记录的 SHA-256 校验整份文件后逐块发送"""
+        audit_object("duty_position_archive", archive_id)
+        archive, chunks = partitions.archive_file(current_actor(), archive_id)
+        name = f"positions-{archive.month:%Y-%m}-part-{archive.part:04d}.csv.gz"
+        return Response(chunks, mimetype="application/gzip", headers={
+            "Content-Disposition": f"attachment; filename={name}", "Content-Length": str(archive.bytes),
+            "X-Archive-SHA256": archive.sha256, "Cache-Control": "private, no-store"})

@@ -270,6 +270,20 @@ def test_who_makes_a_plan_of_a_city_wide_course(client, make, world):
     assert [p["district_id"] for p in plans] == [None]
 
 
+def test_who_records_completions_of_a_city_wide_course(client, make, world):
+    course = add_course(client, make, world.city_trainer)
+
+    def call(headers):
+        return client.post(f"/api/training/courses/{course['id']}/completions", headers=headers,
+                           json={"officer_ids": [world.officer_a.id], "completed_on": TODAY.isoformat()})
+
+    # a district's staff record their officers' completion of the city's course; the first one counts, once
+    check(world, make, call, writes("201", "201", "201"))
+    own = add_course(client, make, world.trainer_a)
+    assert seen(client.post(f"/api/training/courses/{own['id']}/completions", headers=make.headers(world.city_trainer),
+                            json={"officer_ids": [world.officer_a.id], "completed_on": TODAY.isoformat()})) == DISTRICT
+
+
 def test_a_city_plan_lists_city_wide_courses_only(client, make, world):
     own = add_course(client, make, world.trainer_a)
     response = client.post("/api/training/plans", headers=make.headers(world.city_trainer),

@@ -113,6 +113,13 @@ class Id(Int):
         super().__init__(min=1, **kwargs)
 
 
+class CityWide(fields.Integer):
+    """A training record's district, shown only: none when it is the city's (the city trainer's, every district's)."""
+
+    def __init__(self, none_means: str):
+        super().__init__(dump_only=True, allow_none=True, metadata={"description": f"所属区局；为空表示{none_means}"})
+
+
 class Date(_Bounded, fields.Date):
     """A calendar day within `earliest`..`latest` (each a day or `days(n)`; default: the years the service keeps
     records of, which a query filter takes)."""

@@ -137,14 +137,21 @@ def _cases(squads, first: date, following: date) -> list[Select]:
 
 
 def _requirements(year: int) -> Select:
-    """(district_id, category, hours) of every district's credit requirement for `year`: its own rows, or the
-    configured default categories ("60+24") for a district that set none."""
+    """(district_id, category, hours) of every district's credit requirement for `year`, as
+    backend/training/credits.requirements has it: the city's rows and its own (the higher hours in a category both
+    set), or the configured default categories ("60+24") for a district of neither."""
     own = select(CreditRequirement.district_id, CreditRequirement.category, CreditRequirement.hours).where(
-        CreditRequirement.year == year)
-    has_own = exists().where(CreditRequirement.district_id == District.id, CreditRequirement.year == year)
+        CreditRequirement.year == year, CreditRequirement.district_id.is_not(None))
+    city = (select(District.id, CreditRequirement.category, CreditRequirement.hours)
+            .join(CreditRequirement, and_(CreditRequirement.district_id.is_(None), CreditRequirement.year == year)))
+    rows = union_all(own, city).subquery()
+    merged = (select(rows.c.district_id, rows.c.category, func.max(rows.c.hours).label("hours"))
+              .group_by(rows.c.district_id, rows.c.category))
+    has_any = exists().where(or_(CreditRequirement.district_id == District.id, CreditRequirement.district_id.is_(None)),
+                             CreditRequirement.year == year)
     defaults = [select(District.id, literal(category.code), cast(literal(str(category.hours)), Numeric(8, 1)))
-                .where(~has_own) for category in default_categories()]
-    return union_all(own, *defaults)
+                .where(~has_any) for category in default_categories()]
+    return union_all(merged, *defaults)
 
 
 def _training(squads, first: date) -> Select:

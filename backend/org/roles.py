@@ -48,14 +48,18 @@ TRAINEES = SQUAD_MEMBERS
 SQUAD_MANAGERS = frozenset({Role.squad_leader, Role.district_admin})
 # Who run training: teachers, courses, question bank, papers, drills, live classes.
 TRAINING_STAFF = frozenset({Role.trainer, Role.district_admin})
-# Who write courses, live classes and their quizzes, and question banks: a district's training staff their
-# district's, the city trainer the city-wide ones (no district; backend/training/common.py says who edits which).
+# Who write courses, live classes and their quizzes, question banks, papers, mandatory plans, drills and teachers:
+# a district's training staff their district's, the city trainer the city-wide ones (no district;
+# backend/training/common.py says who edits which).
 TRAINING_AUTHORS = TRAINING_STAFF | CITY_TRAINING_STAFF
 # Who inspect: findings and rectification notices, case imports; told of broken evidence chains.
 SUPERVISING_STAFF = frozenset({Role.supervisor, Role.district_admin})
 # Who administer the district: staff, QR codes, deadlines, scoring rules, locking months, credit
 # requirements, the outbox.
 DISTRICT_ADMINS = frozenset({Role.district_admin})
+# Who set a year's credit requirements: a district's administrator their district's, the city trainer the city's
+# (which every district's officers must meet as well).
+CREDIT_REQUIREMENT_SETTERS = DISTRICT_ADMINS | CITY_TRAINING_STAFF
 # Who approve a regulated object's credit repair (信用修复), never the one who applied for it.
 CREDIT_REPAIR_APPROVERS = DISTRICT_ADMINS
 # Who review non-site cases in law before the party is told (法制审核): the district's legal reviewers, never

@@ -4,14 +4,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from backend.config import settings
 from backend.db import session
 from backend.errors import Forbidden, Invalid
 from backend.org.models import Officer
 from backend.org.roles import CITY_TRAINING_STAFF, TRAINING_AUTHORS, TRAINING_STAFF, require
-from backend.training.models import CreditRequirement
+from backend.org.scope import get_visible
+from backend.training.models import CreditRequirement, Teacher
 
 
 def require_manager(actor: Officer) -> None:
@@ -20,8 +21,8 @@ def require_manager(actor: Officer) -> None:
 
 
 def require_author(actor: Officer, record=None, *, change: bool = True) -> None:
-    """Who write courses, live classes, their quizzes and question banks: a district's trainers and
-    administrators their district's, the city trainer the city-wide ones (no district).
+    """Who write courses, live classes, their quizzes, question banks, papers, plans, drills and teachers: a
+    district's trainers and administrators their district's, the city trainer the city-wide ones (no district).
 
     With a `record` (one the actor sees): a district's training staff change no city-wide record (403
     city_wide_training; they read its attendance and answers, their officers take part), and the city
@@ -34,6 +35,20 @@ def require_author(actor: Officer, record=None, *, change: bool = True) -> None:
             raise Forbidden("全市培训由市局培训管理员管理，区局不能修改", code="city_wide_training")
     elif actor.role in CITY_TRAINING_STAFF:
         raise Forbidden("区局的培训由区局自行管理，市局培训管理员不能修改", code="district_training")
+
+
+def require_city_wide(actor: Officer, record, field: str, what: str) -> None:
+    """What a city-wide record names (a course, teacher, question, bank) is city-wide too: a district's is not every
+    district's to use (422 district_<field>)."""
+    if actor.district_id is None and record.district_id is not None:
+        raise Invalid(f"全市培训只能使用全市的{what}", code=f"district_{field}", errors={f"{field}_id": [record.id]})
+
+
+def named_teacher(actor: Officer, teacher_id: int) -> Teacher:
+    """A teacher the actor names on a course or class: their district's or the city's (the city trainer: the city's)."""
+    teacher = get_visible(Teacher, teacher_id, actor, what="教师")
+    require_city_wide(actor, teacher, "teacher", "教师")
+    return teacher
 
 
 @dataclass(frozen=True)
@@ -58,10 +73,12 @@ def default_categories() -> list[Category]:
 
 
 def check_category(district_id: int | None, category: str) -> None:
-    """A credit source must name a configured category or one the district requires in some year (a
-    city-wide one: a configured category)."""
+    """A credit source must name a configured category or one the city or the district requires in some year (a
+    city-wide source: a configured one or the city's)."""
     codes = [c.code for c in default_categories()]
-    codes += session.scalars(select(CreditRequirement.category).distinct()
-                             .where(CreditRequirement.district_id == district_id)).all()
+    codes += [code for code in session.scalars(
+        select(CreditRequirement.category).distinct()
+        .where(or_(CreditRequirement.district_id == district_id, CreditRequirement.district_id.is_(None)))
+        .order_by(CreditRequirement.category)) if code not in codes]
     if category not in codes:
         raise Invalid(f"学时类别必须是以下之一：{'、'.join(codes)}", code="unknown_category")

@@ -7,6 +7,10 @@ UNION ALL and summed per officer and category in one query. Issue 9 appends its 
 "Behind": in the current year an officer is behind in a category when the hours earned are below the
 requirement pro-rated to today (requirement × days elapsed / days in the year); for a past year, below
 the full requirement.
+
+City-wide training (no district, the city trainer's) counts as a district's own does: the sources join the
+course, class, paper or drill whatever its district; the requirements and mandatory plans an officer must meet
+are the city's and their district's together.
 """
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Select, func, select, union_all
+from sqlalchemy import Select, func, or_, select, union_all
 
 from backend.db import local_day, session
 from backend.org.models import Officer
@@ -65,12 +69,19 @@ def earned_hours(start: date, end: date):
             .group_by(sources.c.officer_id, sources.c.category).subquery())
 
 
-def requirements(district_id: int, year: int) -> list[Category]:
-    """The district's categories for `year`, or the configured default ("60+24")."""
-    rows = session.scalars(select(CreditRequirement).where(CreditRequirement.district_id == district_id,
-                                                           CreditRequirement.year == year)
-                           .order_by(CreditRequirement.id)).all()
-    return [Category(r.category, r.name, r.hours) for r in rows] or default_categories()
+def requirements(district_id: int | None, year: int) -> list[Category]:
+    """The categories a district's officers must meet in `year`: the city's (the city trainer's, for every district)
+    and the district's own; in a category both set, the higher hours (a district may ask more than the city, not
+    less). Neither set: the configured default ("60+24"). `district_id` None: the city's alone."""
+    rows = session.scalars(select(CreditRequirement).where(
+        or_(CreditRequirement.district_id == district_id, CreditRequirement.district_id.is_(None)),
+        CreditRequirement.year == year).order_by(CreditRequirement.district_id.is_not(None), CreditRequirement.id))
+    merged: dict[str, Category] = {}
+    for row in rows:  # the city's first: their order and names lead
+        city = merged.get(row.category)
+        merged[row.category] = Category(row.category, city.name if city else row.name,
+                                        max(row.hours, city.hours) if city else row.hours)
+    return list(merged.values()) or default_categories()
 
 
 def expected_share(year: int, today: date | None = None) -> Decimal:
@@ -120,10 +131,12 @@ def officer_progress(officer: Officer, year: int) -> dict:
 
 
 def outstanding_courses(officer: Officer, year: int) -> list[Course]:
-    """Courses of the year's mandatory plans (for everyone or the officer's role) not completed yet."""
+    """Courses of the year's mandatory plans, the district's and the city's (for everyone or the officer's role),
+    not completed yet."""
     completed = select(CourseCompletion.course_id).where(CourseCompletion.officer_id == officer.id)
     plan_courses = (select(Course).join(TrainingPlan.courses)
-                    .where(TrainingPlan.district_id == officer.district_id, TrainingPlan.year == year,
+                    .where(or_(TrainingPlan.district_id == officer.district_id, TrainingPlan.district_id.is_(None)),
+                           TrainingPlan.year == year,
                            (TrainingPlan.role.is_(None)) | (TrainingPlan.role == officer.role),
                            Course.id.not_in(completed))
                     .distinct().order_by(Course.id))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Date, Enum, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, Enum, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db import Base, UTCDateTime, utcnow
@@ -19,9 +19,13 @@ HOURS = Numeric(6, 1)
 
 
 class Teacher(DistrictRecord, Base):
-    """师资库: an in-house or outside teacher."""
+    """师资库: an in-house or outside teacher; a city-wide one (the city trainer's) has no district and every district
+    sees it and names it on its courses and classes."""
 
     __tablename__ = "training_teacher"
+    __city_wide__ = True
+
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"), index=True)
 
     name: Mapped[str] = mapped_column(String(64))
     title: Mapped[str | None] = mapped_column(String(64))  # 职称 / 职务
@@ -82,9 +86,13 @@ class CourseCompletion(Base):
 
 
 class TrainingPlan(DistrictRecord, Base):
-    """A mandatory plan: these courses, this year, for everyone of a role (or everyone)."""
+    """A mandatory plan: these courses, this year, for everyone of a role (or everyone); a city-wide one (the city
+    trainer's, no district) binds the officers of every district, and its courses are city-wide."""
 
     __tablename__ = "training_plan"
+    __city_wide__ = True
+
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"), index=True)
 
     year: Mapped[int] = mapped_column(Integer, index=True)
     title: Mapped[str] = mapped_column(String(128))
@@ -102,14 +110,18 @@ class TrainingPlanCourse(Base):
 
 
 class CreditRequirement(Base):
-    """A district's yearly requirement in one credit category (default "60+24", see config)."""
+    """A yearly requirement in one credit category (default "60+24", see config): a district's, or the city's (no
+    district; the city trainer's), which every district's officers must meet as well (backend/training/credits.py)."""
 
     __tablename__ = "training_credit_requirement"
     __scope__ = ("district", "district_id")
-    __table_args__ = (UniqueConstraint("district_id", "year", "category"),)
+    __city_wide__ = True
+    __table_args__ = (UniqueConstraint("district_id", "year", "category"),
+                      Index("uq_training_credit_requirement_city_year_category", "year", "category", unique=True,
+                            postgresql_where=text("district_id IS NULL"), sqlite_where=text("district_id IS NULL")))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"))
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"))
     year: Mapped[int] = mapped_column(Integer)
     category: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(64))

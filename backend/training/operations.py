@@ -11,10 +11,10 @@ from backend.db import session
 from backend.errors import Conflict, Invalid, NotFound
 from backend.files import store
 from backend.org.models import Officer, Role
-from backend.org.roles import DISTRICT_ADMINS, require
+from backend.org.roles import CREDIT_REQUIREMENT_SETTERS, require
 from backend.org.scope import get_visible
 from backend.storage import get_storage
-from backend.training.common import check_category, require_author, require_manager
+from backend.training.common import check_category, named_teacher, require_author, require_city_wide
 from backend.training.models import (
     Course,
     CourseCompletion,
@@ -27,7 +27,8 @@ from backend.training.models import (
 
 def create_teacher(actor: Officer, *, name: str, title: str | None = None, organisation: str | None = None,
                    specialty: str | None = None, officer_id: int | None = None) -> Teacher:
-    require_manager(actor)
+    """A teacher of the actor's district's library, or of the city's (no district) when the city trainer adds one."""
+    require_author(actor)
     if officer_id is not None:
         _teacher_officer(actor, officer_id)
     teacher = Teacher(district_id=actor.district_id, name=name, title=title, organisation=organisation,
@@ -38,9 +39,12 @@ def create_teacher(actor: Officer, *, name: str, title: str | None = None, organ
 
 
 def _teacher_officer(actor: Officer, officer_id: int) -> None:
-    """A teacher who is one of us is an officer of the actor's district (else refused beside the field)."""
-    if session.scalar(select(Officer.id).where(Officer.id == officer_id,
-                                               Officer.district_id == actor.district_id)) is None:
+    """A teacher who is one of us is an officer of the actor's district, or of any district for a city-wide teacher
+    (else refused beside the field)."""
+    officer = select(Officer.id).where(Officer.id == officer_id)
+    if actor.district_id is not None:
+        officer = officer.where(Officer.district_id == actor.district_id)
+    if session.scalar(officer) is None:
         raise Invalid("该人员不存在或不在本区", code="unknown_officer",
                       errors={"officer_id": ["人员不存在或不在本区。"]})
 
@@ -49,9 +53,11 @@ TEACHER_FIELDS = ("name", "title", "organisation", "specialty", "officer_id")
 
 
 def update_teacher(actor: Officer, teacher_id: int, **changes) -> Teacher:
-    """Change a teacher of the district's library (name, title, organisation, specialty, the officer they are)."""
-    require_manager(actor)
+    """Change a teacher of the library (name, title, organisation, specialty, the officer they are): a district's
+    by its training staff, a city-wide one by the city trainer."""
+    require_author(actor)
     teacher = get_visible(Teacher, teacher_id, actor, what="教师")
+    require_author(actor, teacher)
     if changes.get("officer_id") is not None:
         _teacher_officer(actor, changes["officer_id"])
     for name in TEACHER_FIELDS:
@@ -69,7 +75,7 @@ def create_course(actor: Officer, *, title: str, category: str, credit_hours: De
     check_category(actor.district_id, category)
     _check_material_count(len(materials))
     if teacher_id is not None:
-        get_visible(Teacher, teacher_id, actor, what="教师")
+        named_teacher(actor, teacher_id)
     course = Course(district_id=actor.district_id, title=title, category=category, credit_hours=credit_hours,
                     teacher_id=teacher_id, description=description)
     course.materials = [CourseMaterial(title=m["title"], url=m["url"]) for m in materials]
@@ -97,7 +103,7 @@ def update_course(actor: Officer, course_id: int, **changes) -> Course:
     if "category" in counted:
         check_category(course.district_id, changes["category"])
     if changes.get("teacher_id") is not None:
-        get_visible(Teacher, changes["teacher_id"], actor, what="教师")
+        named_teacher(actor, changes["teacher_id"])
     for name in COURSE_FIELDS:
         if name in changes:
             setattr(course, name, changes[name])
@@ -145,13 +151,17 @@ def material_file(actor: Officer, course_id: int, material_id: int) -> tuple[Cou
 
 
 def record_completions(actor: Officer, course_id: int, *, officer_ids: list[int], completed_on: date) -> int:
-    """The trainer records who completed a course; already recorded ones are left as they are."""
-    require_manager(actor)
-    get_visible(Course, course_id, actor, what="课程")
+    """The trainer records who completed a course; already recorded ones are left as they are. A district's staff
+    record their district's officers (of a city-wide course too); the city trainer any district's officers, of a
+    city-wide course."""
+    require_author(actor)
+    course = get_visible(Course, course_id, actor, what="课程")
+    require_author(actor, course, change=False)
     wanted = set(officer_ids)
-    found = set(
-        session.scalars(select(Officer.id).where(Officer.id.in_(wanted), Officer.district_id == actor.district_id))
-    )
+    officers = select(Officer.id).where(Officer.id.in_(wanted), Officer.district_id.is_not(None))
+    if actor.district_id is not None:
+        officers = officers.where(Officer.district_id == actor.district_id)
+    found = set(session.scalars(officers))
     if wanted - found:
         raise Invalid("部分人员不存在或不在本区", code="unknown_officers",
                       errors={"officer_ids": sorted(wanted - found)})
@@ -167,11 +177,14 @@ def record_completions(actor: Officer, course_id: int, *, officer_ids: list[int]
 def create_plan(
     actor: Officer, *, year: int, title: str, course_ids: list[int], role: Role | None = None
 ) -> TrainingPlan:
-    """A mandatory plan: every officer (of `role`, if given) must complete these courses in `year`."""
-    require_manager(actor)
+    """A mandatory plan: every officer (of `role`, if given) must complete these courses in `year`; the city
+    trainer's binds every district's officers and lists city-wide courses only."""
+    require_author(actor)
     if not course_ids:
         raise Invalid("计划至少包含一门课程", code="plan_without_courses")
     courses = [get_visible(Course, course_id, actor, what="课程") for course_id in dict.fromkeys(course_ids)]
+    for course in courses:
+        require_city_wide(actor, course, "course", "课程")
     plan = TrainingPlan(district_id=actor.district_id, year=year, title=title, role=role, courses=courses)
     session.add(plan)
     session.flush()
@@ -179,8 +192,9 @@ def create_plan(
 
 
 def set_requirements(actor: Officer, year: int, categories: list[dict]) -> list[CreditRequirement]:
-    """Replace the district's credit requirements of `year` (category code, name, hours)."""
-    require(actor, DISTRICT_ADMINS, "只有区局管理员可以设置学时要求")
+    """Replace the district's credit requirements of `year` (category code, name, hours), or the city's when the
+    city trainer sets them (every district's officers must meet those as well: backend/training/credits.py)."""
+    require(actor, CREDIT_REQUIREMENT_SETTERS, "只有区局管理员或市局培训管理员可以设置学时要求")
     codes = [c["category"] for c in categories]
     if len(set(codes)) != len(codes):
         raise Conflict("学时类别重复", code="duplicate_category")

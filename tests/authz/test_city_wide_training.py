@@ -8,88 +8,32 @@ is not the plain role refusal). Districts A and B; the callers are of district A
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
 
 from backend.db import utcnow
-from backend.org.models import Officer, Role
 from backend.training.live.classes import join_signature
 from backend.training.operations import MAX_MATERIALS
-
-ROLES = [Role.officer, Role.squad_leader, Role.district_admin, Role.supervisor, Role.trainer, Role.legal_reviewer,
-         Role.city_admin, Role.city_supervisor, Role.city_trainer, Role.town_leader]
-# The refusals, by machine code: a role that may not write training at all, an observer's read-only role, a
-# district's staff on a city-wide record, the city trainer on a district's record.
-ROLE, READ_ONLY, CITY_WIDE, DISTRICT = "403 role_forbidden", "403 read_only_role", "403 city_wide_training", \
-    "403 district_training"
-
-
-@dataclass
-class World:
-    callers: dict[Role, Officer]
-    city_trainer: Officer
-    trainer_a: Officer
-    officer_a: Officer
-    officer_b: Officer
+from tests.authz.city_wide import (
+    CITY_WIDE,
+    DISTRICT,
+    READ_ONLY,
+    ROLE,
+    World,
+    add_course,
+    add_live_class,
+    add_question,
+    build_world,
+    check,
+    row,
+    seen,
+)
 
 
 @pytest.fixture
 def world(make) -> World:
-    a1 = make.squad()
-    b1 = make.squad()
-    callers = {role: make.officer(role, squad=a1 if role in (Role.officer, Role.squad_leader) else None,
-                                  district=a1.district) for role in ROLES if role != Role.town_leader}
-    callers[Role.town_leader] = make.officer(Role.town_leader, town=make.town(a1.district, a1))
-    return World(callers, callers[Role.city_trainer], callers[Role.trainer], make.officer(squad=a1),
-                 make.officer(squad=b1))
-
-
-def _course(client, make, author: Officer, **extra) -> dict:
-    response = client.post("/api/training/courses", headers=make.headers(author), json={
-        "title": "城管执法文书规范", "category": "classroom", "credit_hours": 2, **extra})
-    assert response.status_code == 201, response.json
-    return response.json
-
-
-def _live_class(client, make, author: Officer) -> dict:
-    starts = utcnow() - timedelta(minutes=10)
-    response = client.post("/api/training/live-classes", headers=make.headers(author), json={
-        "title": "全市执法规范直播课", "classroom": "市局智慧教室", "starts_at": starts.isoformat(),
-        "ends_at": (starts + timedelta(hours=2)).isoformat(), "category": "classroom", "credit_hours": "2.0"})
-    assert response.status_code == 201, response.json
-    return response.json
-
-
-def _question(client, make, author: Officer) -> int:
-    headers = make.headers(author)
-    bank = client.post("/api/training/banks", headers=headers, json={"name": "题库"})
-    assert bank.status_code == 201, bank.json
-    question = client.post(f"/api/training/banks/{bank.json['id']}/questions", headers=headers, json={
-        "kind": "single", "stem": f"执法时应当出示什么？{bank.json['id']}", "options": ["执法证件", "工作证"],
-        "answer": [0]})
-    assert question.status_code == 201, question.json
-    return question.json["id"]
-
-
-def _seen(response) -> str:
-    """A status, with the machine code of a 403 (whose refusal it is matters here)."""
-    if response.status_code == 403:
-        return f"403 {response.json['error']}"
-    return str(response.status_code)
-
-
-def _check(world, make, call, expected: dict[Role, str]):
-    assert set(expected) == set(ROLES), "every role has its cell"
-    got = {role: _seen(call(make.headers(world.callers[role]))) for role in ROLES}
-    wrong = {role.value: f"expected {expected[role]}, got {got[role]}" for role in ROLES if got[role] != expected[role]}
-    assert not wrong, wrong
-
-
-def _row(officer, leader, admin, supervisor, trainer, reviewer, city_admin, city_supervisor, city_trainer, town):
-    return dict(zip(ROLES, (officer, leader, admin, supervisor, trainer, reviewer, city_admin, city_supervisor,
-                            city_trainer, town), strict=True))
+    return build_world(make)
 
 
 def test_who_adds_a_course_and_whose_it_is(client, make, world):
@@ -97,44 +41,44 @@ def test_who_adds_a_course_and_whose_it_is(client, make, world):
         return client.post("/api/training/courses", headers=headers,
                            json={"title": "文明执法", "category": "classroom", "credit_hours": 2})
 
-    _check(world, make, call, _row(ROLE, ROLE, "201", ROLE, "201", ROLE, READ_ONLY, READ_ONLY, "201", READ_ONLY))
-    city = _course(client, make, world.city_trainer)
-    own = _course(client, make, world.trainer_a)
+    check(world, make, call, row(ROLE, ROLE, "201", ROLE, "201", ROLE, READ_ONLY, READ_ONLY, "201", READ_ONLY))
+    city = add_course(client, make, world.city_trainer)
+    own = add_course(client, make, world.trainer_a)
     assert city["district_id"] is None and own["district_id"] == world.trainer_a.district_id
 
 
 def test_who_edits_a_city_wide_course(client, make, world):
-    course = _course(client, make, world.city_trainer)
+    course = add_course(client, make, world.city_trainer)
 
     def call(headers):
         return client.patch(f"/api/training/courses/{course['id']}", headers=headers, json={"title": "全市课程修订"})
 
-    _check(world, make, call, _row(ROLE, ROLE, CITY_WIDE, ROLE, CITY_WIDE, ROLE, READ_ONLY, READ_ONLY, "200",
+    check(world, make, call, row(ROLE, ROLE, CITY_WIDE, ROLE, CITY_WIDE, ROLE, READ_ONLY, READ_ONLY, "200",
                                    READ_ONLY))
 
 
 def test_who_edits_a_districts_course(client, make, world):
-    course = _course(client, make, world.trainer_a)
+    course = add_course(client, make, world.trainer_a)
 
     def call(headers):
         return client.patch(f"/api/training/courses/{course['id']}", headers=headers, json={"title": "本区课程修订"})
 
-    _check(world, make, call, _row(ROLE, ROLE, "200", ROLE, "200", ROLE, READ_ONLY, READ_ONLY, DISTRICT,
+    check(world, make, call, row(ROLE, ROLE, "200", ROLE, "200", ROLE, READ_ONLY, READ_ONLY, DISTRICT,
                                    READ_ONLY))
 
 
 def test_every_district_sees_a_city_wide_course_and_a_town_leader_no_course(client, make, world):
-    city = _course(client, make, world.city_trainer)
+    city = add_course(client, make, world.city_trainer)
 
     def call(headers):
         return client.get(f"/api/training/courses/{city['id']}", headers=headers)
 
-    _check(world, make, call, _row("200", "200", "200", "200", "200", "200", "200", "200", "200", "404"))
+    check(world, make, call, row("200", "200", "200", "200", "200", "200", "200", "200", "200", "404"))
     other_district = make.headers(world.officer_b)
     assert client.get(f"/api/training/courses/{city['id']}", headers=other_district).status_code == 200
     listed = client.get("/api/training/courses", headers=other_district).json
     assert city["id"] in [c["id"] for c in listed]
-    own_a = _course(client, make, world.trainer_a)
+    own_a = add_course(client, make, world.trainer_a)
     assert client.get(f"/api/training/courses/{own_a['id']}", headers=other_district).status_code == 404
 
 
@@ -143,13 +87,13 @@ def _material(title="讲义"):
 
 
 def test_who_uploads_a_city_wide_courses_material(client, make, world):
-    course = _course(client, make, world.city_trainer)
+    course = add_course(client, make, world.city_trainer)
 
     def call(headers):
         return client.post(f"/api/training/courses/{course['id']}/materials", headers=headers, data=_material(),
                            content_type="multipart/form-data")
 
-    _check(world, make, call, _row(ROLE, ROLE, CITY_WIDE, ROLE, CITY_WIDE, ROLE, READ_ONLY, READ_ONLY, "201",
+    check(world, make, call, row(ROLE, ROLE, CITY_WIDE, ROLE, CITY_WIDE, ROLE, READ_ONLY, READ_ONLY, "201",
                                    READ_ONLY))
     material = client.get(f"/api/training/courses/{course['id']}", headers=make.headers(world.officer_b)).json
     assert [m["title"] for m in material["materials"]] == ["讲义"]
@@ -163,7 +107,7 @@ def test_a_course_holds_at_most_its_materials_and_nothing_is_half_written(client
     assert too_many.status_code == 422 and too_many.json["error"] == "too_many_materials"
     listed = client.get("/api/training/courses", headers=headers).json
     assert "资料过多" not in [c["title"] for c in listed]
-    full = _course(client, make, world.city_trainer, materials=links[:MAX_MATERIALS])
+    full = add_course(client, make, world.city_trainer, materials=links[:MAX_MATERIALS])
     one_more = client.post(f"/api/training/courses/{full['id']}/materials", headers=headers, data=_material(),
                            content_type="multipart/form-data")
     assert one_more.status_code == 409 and one_more.json["error"] == "too_many_materials"
@@ -179,13 +123,13 @@ def test_who_schedules_a_live_class_and_whose_it_is(client, make, world):
             "title": "直播课", "classroom": "智慧教室", "starts_at": starts.isoformat(),
             "ends_at": (starts + timedelta(hours=1)).isoformat(), "category": "classroom", "credit_hours": "1.0"})
 
-    _check(world, make, call, _row(ROLE, ROLE, "201", ROLE, "201", ROLE, READ_ONLY, READ_ONLY, "201", READ_ONLY))
-    city = _live_class(client, make, world.city_trainer)
+    check(world, make, call, row(ROLE, ROLE, "201", ROLE, "201", ROLE, READ_ONLY, READ_ONLY, "201", READ_ONLY))
+    city = add_live_class(client, make, world.city_trainer)
     assert city["district_id"] is None and city["join_url"]
 
 
 def test_a_city_wide_class_is_of_a_city_wide_course(client, make, world):
-    district_course = _course(client, make, world.trainer_a)
+    district_course = add_course(client, make, world.trainer_a)
     starts = utcnow() + timedelta(days=1)
     response = client.post("/api/training/live-classes", headers=make.headers(world.city_trainer), json={
         "title": "直播课", "classroom": "市局智慧教室", "starts_at": starts.isoformat(),
@@ -195,17 +139,17 @@ def test_a_city_wide_class_is_of_a_city_wide_course(client, make, world):
 
 
 def test_who_pushes_a_quiz_into_a_city_wide_class(client, make, world):
-    live_class = _live_class(client, make, world.city_trainer)
-    city_question = _question(client, make, world.city_trainer)
+    live_class = add_live_class(client, make, world.city_trainer)
+    city_question = add_question(client, make, world.city_trainer)
 
     def call(headers):
         return client.post(f"/api/training/live-classes/{live_class['id']}/quizzes", headers=headers,
                            json={"question_id": city_question, "seconds": 60})
 
     # a district's trainer sees the class but not the city's bank: the class refuses them first
-    _check(world, make, call, _row(ROLE, ROLE, CITY_WIDE, ROLE, CITY_WIDE, ROLE, READ_ONLY, READ_ONLY, "201",
+    check(world, make, call, row(ROLE, ROLE, CITY_WIDE, ROLE, CITY_WIDE, ROLE, READ_ONLY, READ_ONLY, "201",
                                    READ_ONLY))
-    district_question = _question(client, make, world.trainer_a)
+    district_question = add_question(client, make, world.trainer_a)
     leak = client.post(f"/api/training/live-classes/{live_class['id']}/quizzes",
                        headers=make.headers(world.city_trainer), json={"question_id": district_question})
     assert leak.status_code == 422 and leak.json["error"] == "district_question"
@@ -217,19 +161,19 @@ def test_the_city_trainer_runs_no_districts_class(client, make, world):
     headers = make.headers(world.city_trainer)
     for path in ("attendance", "attendance.csv", "head-count", "qr.png", "screen"):
         response = client.get(f"/api/training/live-classes/{live_class.id}/{path}", headers=headers)
-        assert _seen(response) == DISTRICT, path
-    question = _question(client, make, world.city_trainer)
+        assert seen(response) == DISTRICT, path
+    question = add_question(client, make, world.city_trainer)
     pushed = client.post(f"/api/training/live-classes/{live_class.id}/quizzes", headers=headers,
                          json={"question_id": question})
-    assert _seen(pushed) == DISTRICT
+    assert seen(pushed) == DISTRICT
     banks = client.get("/api/training/banks", headers=headers).json
     assert banks and all(b["id"] != make.question_bank(world.trainer_a).id for b in banks)
 
 
 def test_officers_of_two_districts_in_one_city_wide_class(client, make, world):
-    live_class = _live_class(client, make, world.city_trainer)
+    live_class = add_live_class(client, make, world.city_trainer)
     class_id = live_class["id"]
-    question = _question(client, make, world.city_trainer)
+    question = add_question(client, make, world.city_trainer)
     officer_b2 = make.officer(squad=world.officer_b.squad)
     trainees = {"A": world.officer_a, "B": world.officer_b, "B2": officer_b2}
     for officer in trainees.values():

@@ -89,3 +89,25 @@ def test_a_month_without_anything_has_no_rates(client, make, city):
     (row,) = report(client, make, admin, month="2025-06").json
     assert row["shifts"] == 0 and row["attendance_rate"] is None and row["points_bands"][0]["sheets"] == 0
     assert row["trainees"] == 2  # the people are there all the same
+
+
+def test_the_citys_credit_requirements_count_for_every_district(client, make, city):
+    city_trainer = make.officer(Role.city_trainer)
+    set_ = client.put("/api/training/credit-requirements/2026", headers=make.headers(city_trainer), json={
+        "categories": [{"category": "online", "name": "在线网训", "hours": "70"},
+                       {"category": "law", "name": "法治专题", "hours": "10"}]})
+    assert set_.status_code == 200, set_.json
+    b_admin = make.officer(Role.district_admin, district=city["b"])
+    own = client.put("/api/training/credit-requirements/2026", headers=make.headers(b_admin), json={
+        "categories": [{"category": "online", "name": "在线网训", "hours": "50"},
+                       {"category": "classroom", "name": "集中面授", "hours": "30"}]})
+    assert own.status_code == 200, own.json
+    rows = {r["district_id"]: r for r in report(client, make, city_trainer, month="2026-03").json}
+    # district A set none: the city's 70 + 10 for each of its two trainees, instead of the default "60+24"
+    assert (rows[city["a"].id]["trainees"], rows[city["a"].id]["credit_required"]) == (2, "160.0")
+    # district B: the city's online 70 (above its own 50), law 10, and its own classroom 30, per trainee
+    required_b = client.get("/api/training/credit-requirements/2026", headers=make.headers(b_admin)).json
+    assert sorted((c["category"], c["hours"]) for c in required_b) == [
+        ("classroom", "30.0"), ("law", "10.0"), ("online", "70.0")]
+    row_b = rows[city["b"].id]
+    assert row_b["trainees"] >= 1 and row_b["credit_required"] == f"{110 * row_b['trainees']}.0"

@@ -4,7 +4,7 @@ from flask.views import MethodView
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backend.api.audit import audit_object
-from backend.api.fields import Date, File, Id, days
+from backend.api.fields import CityWide, Date, File, Id, days
 from backend.api.links import download
 from backend.api.multipart import Blueprint, read_upload
 from backend.api.pagination import listing
@@ -15,7 +15,7 @@ from backend.db import local_day, session
 from backend.errors import Invalid
 from backend.org import queries as org_queries
 from backend.org.models import Officer, Role, Squad
-from backend.org.roles import CREDIT_PROGRESS_READERS, DISTRICT_ADMINS, TRAINING_AUTHORS, TRAINING_STAFF
+from backend.org.roles import CREDIT_PROGRESS_READERS, CREDIT_REQUIREMENT_SETTERS, TRAINING_AUTHORS
 from backend.org.scope import get_visible, settings_district
 from backend.training import credits, operations, queries
 from backend.training.models import Course, Teacher
@@ -32,6 +32,7 @@ class TeacherSchema(Schema):
     organisation = fields.String(allow_none=True, validate=validate.Length(max=128))
     specialty = fields.String(allow_none=True, validate=validate.Length(max=256), metadata={"example": "行政处罚程序"})
     officer_id = Id(allow_none=True)
+    district_id = CityWide("全市教师（各区均可见、可选用）")
 
 
 class MaterialSchema(Schema):
@@ -64,8 +65,7 @@ class CourseSchema(Schema):
     description = fields.String(allow_none=True)
     materials = fields.List(fields.Nested(MaterialSchema), load_default=list,
                             metadata={"description": f"每门课程最多 {operations.MAX_MATERIALS} 份资料（示例默认值）"})
-    district_id = fields.Integer(dump_only=True, allow_none=True,
-                                 metadata={"description": "所属区局；为空表示全市课程（各区均可见）"})
+    district_id = CityWide("全市课程（各区均可见）")
 
 
 class MaterialUploadSchema(Schema):
@@ -102,6 +102,7 @@ class PlanSchema(Schema):
     course_ids = fields.List(Id(), required=True, load_only=True)
     courses = fields.List(fields.Nested(CourseBriefSchema),
                           dump_only=True)
+    district_id = CityWide("全市计划（各区人员均须完成）")
 
 
 class YearSchema(Schema):
@@ -162,8 +163,8 @@ class SquadProgressSchema(Schema):
 @blp.route("/teachers", endpoint="teachers")
 class Teachers(MethodView):
     get = listing(blp, queries.teachers, None, TeacherSchema, "师资库列表")
-    post = creation(blp, TeacherSchema, TeacherSchema, "添加教师（教员、区局管理员）", operations.create_teacher,
-                    "training_teacher", *TRAINING_STAFF)
+    post = creation(blp, TeacherSchema, TeacherSchema, "添加教师（教员、区局管理员；市局培训管理员添加全市教师）",
+                    operations.create_teacher, "training_teacher", *TRAINING_AUTHORS)
 
 
 class TeacherUpdateSchema(Schema):
@@ -177,8 +178,9 @@ class TeacherUpdateSchema(Schema):
 @blp.route("/teachers/<int:teacher_id>", endpoint="teacher")
 class TeacherById(MethodView):
     get = detail(blp, TeacherSchema, "教师详情", visible(Teacher, "教师"))
-    patch = change(blp, TeacherUpdateSchema, TeacherSchema, "修改教师信息（教员、区局管理员）",
-                   operations.update_teacher, "training_teacher", *TRAINING_STAFF)
+    patch = change(blp, TeacherUpdateSchema, TeacherSchema,
+                   "修改教师信息（教员、区局管理员；全市教师由市局培训管理员修改）",
+                   operations.update_teacher, "training_teacher", *TRAINING_AUTHORS)
 
 
 @blp.route("/courses", endpoint="courses")
@@ -248,16 +250,19 @@ def _completions_call(body, course_id):
 class CourseCompletions(MethodView):
     get = listing(blp, queries.course_completions, None, CompletionSchema,
                   "完成该课程的人员、完成日期与计入的学时（按完成日期，新的在前；各人只见其数据范围内的人员）")
-    post = method(blp, _completions_call, "登记完成课程的人员（教员）", CompletionsResultSchema, *TRAINING_STAFF,
+    post = method(blp, _completions_call, "登记完成课程的人员（教员本区人员；市局培训管理员登记全市课程）",
+                  CompletionsResultSchema, *TRAINING_AUTHORS,
                   arguments=CompletionsSchema, status=201)
 
 
 @blp.route("/plans", endpoint="plans")
 class Plans(MethodView):
-    get = method(blp, lambda filters: session.scalars(queries.plans(current_actor(), **filters)).all(), "年度必修计划",
+    get = method(blp, lambda filters: session.scalars(queries.plans(current_actor(), **filters)).all(),
+                 "年度必修计划（本区及全市）",
                  PlanSchema(many=True), arguments=YearSchema, location="query")
-    post = creation(blp, PlanSchema, PlanSchema, "制定年度必修计划：某角色（或全体）今年必须完成的课程",
-                    operations.create_plan, "training_plan", *TRAINING_STAFF)
+    post = creation(blp, PlanSchema, PlanSchema,
+                    "制定年度必修计划：某角色（或全体）今年必须完成的课程（市局培训管理员制定全市计划，只含全市课程）",
+                    operations.create_plan, "training_plan", *TRAINING_AUTHORS)
 
 
 @blp.route("/credit-requirements/<int(min=2000, max=2100):year>", endpoint="credit_requirements")
@@ -265,10 +270,12 @@ class CreditRequirements(MethodView):
     get = method(blp, lambda filters, year: [
         {"category": c.code, "name": c.name, "hours": c.hours}
         for c in credits.requirements(settings_district(current_actor(), filters.get("district_id")), year)],
-                 "本区某年的学时要求（未设置时为默认“60+24”）；市局人员指定区局", RequirementSchema(many=True),
+                 "本区某年的学时要求：全市要求与本区要求合并，同一类别取较高学时（均未设置时为默认“60+24”）；市局人员指定区局",
+                 RequirementSchema(many=True),
                  arguments=DistrictChoiceSchema, location="query", alt_responses=((404, "区局不存在或不在管辖范围内"),))
-    put = change(blp, RequirementsSchema, RequirementSchema(many=True), "设置本区某年的学时类别与学时数（区局管理员）",
-                 operations.set_requirements, "training_credit_requirement", *DISTRICT_ADMINS)
+    put = change(blp, RequirementsSchema, RequirementSchema(many=True),
+                 "设置本区某年的学时类别与学时数（区局管理员）；市局培训管理员设置全市要求，各区人员均须达到",
+                 operations.set_requirements, "training_credit_requirement", *CREDIT_REQUIREMENT_SETTERS)
 
 
 @blp.route("/credits", endpoint="credits")

@@ -5,7 +5,7 @@ from marshmallow import fields, validate
 from webargs.fields import DelimitedList
 
 from backend.api.audit import audit_object
-from backend.api.fields import File, Id
+from backend.api.fields import CityWide, File, Id
 from backend.api.links import download
 from backend.api.multipart import Blueprint, read_upload
 from backend.api.pagination import listing
@@ -56,7 +56,7 @@ class ScenarioSchema(Schema):
 
 def _scenario_for_reader(drill):
     """Trainees see the steps and choices, never the standard procedure."""
-    if drill.scenario is None or current_actor().role in TRAINING_STAFF:
+    if drill.scenario is None or current_actor().role in TRAINING_AUTHORS:
         return drill.scenario
     return {key: value for key, value in drill.scenario.items() if key != "standard"}
 
@@ -75,6 +75,7 @@ class DrillSchema(Schema):
     gesture_code = fields.String(allow_none=True, **KEY, metadata={"example": "salute"})
     closed_at = fields.DateTime(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
+    district_id = CityWide("全市演练（各区人员均可参加，只用标准手势）")
 
 
 class DrillOutSchema(DrillSchema):
@@ -182,11 +183,11 @@ class ScreenLinkSchema(Schema):
 
 @blp.route("/drills", endpoint="drills")
 class Drills(MethodView):
-    get = listing(blp, queries.drills, DrillFilterSchema, DrillOutSchema, "演练列表（本区）")
+    get = listing(blp, queries.drills, DrillFilterSchema, DrillOutSchema, "演练列表（本区及全市）")
 
     post = creation(blp, DrillSchema, DrillOutSchema,
-                    "编写演练（教员）：情景演练的步骤图须能从开始走到结束，并包含标准流程", operations.create_drill,
-                    "training_drill", *TRAINING_STAFF)
+                    "编写演练（教员；市局培训管理员编写全市演练）：情景演练的步骤图须能从开始走到结束，并包含标准流程",
+                    operations.create_drill, "training_drill", *TRAINING_AUTHORS)
 
 
 @blp.route("/drills/<int:drill_id>", endpoint="drill")
@@ -194,7 +195,8 @@ class DrillById(MethodView):
     get = detail(blp, DrillOutSchema, "演练详情（学员看不到标准流程）", operations.drill_for)
 
 
-@transition(blp, "/drills/<int:drill_id>/close", "drill_close", DrillOutSchema, *TRAINING_STAFF, audit="training_drill")
+@transition(blp, "/drills/<int:drill_id>/close", "drill_close", DrillOutSchema, *TRAINING_AUTHORS,
+            audit="training_drill")
 def drill_close(drill_id):
     """关闭演练（不再接受提交）"""
     return operations.close_drill(current_actor(), drill_id)

@@ -4,7 +4,7 @@ from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
 from backend.api.boundary import Blueprint
-from backend.api.fields import Answer, AwareDateTime, File, Id, from_now
+from backend.api.fields import Answer, AwareDateTime, CityWide, File, Id, from_now
 from backend.api.multipart import read_upload
 from backend.api.pagination import listing
 from backend.api.schemas import Schema, Text
@@ -12,7 +12,7 @@ from backend.api.security import auth_required, current_actor
 from backend.api.transitions import transition
 from backend.api.views import change, creation, detail, method, visible
 from backend.db import session
-from backend.org.roles import TRAINEES, TRAINING_AUTHORS, TRAINING_STAFF
+from backend.org.roles import TRAINEES, TRAINING_AUTHORS
 from backend.training.exams import bank, operations, queries, stats
 from backend.training.exams.models import Paper, PaperMode, QuestionKind
 
@@ -88,6 +88,7 @@ class PaperSchema(Schema):
     closes_at = AwareDateTime(allow_none=True, load_default=None, earliest=WINDOW_EARLIEST, latest=WINDOW_LATEST)
     questions = fields.List(fields.Nested(PaperQuestionSchema), load_default=list)
     rules = fields.List(fields.Nested(PaperRuleSchema), load_default=list)
+    district_id = CityWide("全市试卷（市局题库出题，各区人员均可参加）")
 
 
 class PaperQuestionEntrySchema(Schema):
@@ -227,7 +228,7 @@ class BankQuestions(MethodView):
 
 @blp.route("/questions/<int:question_id>", endpoint="question")
 class QuestionById(MethodView):
-    @auth_required(blp, *TRAINING_STAFF)
+    @auth_required(blp, *TRAINING_AUTHORS)
     @blp.arguments(QuestionSchema)
     @blp.response(200, QuestionSchema)
     @blp.alt_response(409, description="题库中已有相同题目，或题目已停用")
@@ -238,7 +239,7 @@ class QuestionById(MethodView):
         return question
 
 
-@transition(blp, "/questions/<int:question_id>/deactivate", "question_deactivate", QuestionSchema, *TRAINING_STAFF,
+@transition(blp, "/questions/<int:question_id>/deactivate", "question_deactivate", QuestionSchema, *TRAINING_AUTHORS,
             audit="training_question")
 def question_deactivate(question_id):
     """停用题目（不再被新试卷和新考试抽到；已有答卷保持原样）"""
@@ -247,7 +248,7 @@ def question_deactivate(question_id):
 
 @blp.route("/banks/<int:bank_id>/import", endpoint="bank_import")
 class BankImport(MethodView):
-    @auth_required(blp, *TRAINING_STAFF)
+    @auth_required(blp, *TRAINING_AUTHORS)
     @blp.arguments(ImportFileSchema, location="files")
     @blp.response(201, ImportResultSchema)
     def post(self, files, bank_id):
@@ -259,9 +260,10 @@ class BankImport(MethodView):
 
 @blp.route("/papers", endpoint="papers")
 class Papers(MethodView):
-    get = listing(blp, queries.papers, None, PaperBriefSchema, "试卷（考试）列表")
-    post = creation(blp, PaperSchema, PaperSchema, "组卷：固定题目，或按知识点与难度规则随机抽题",
-                    operations.create_paper, "training_paper", *TRAINING_STAFF)
+    get = listing(blp, queries.papers, None, PaperBriefSchema, "试卷（考试）列表（本区及全市）")
+    post = creation(blp, PaperSchema, PaperSchema,
+                    "组卷：固定题目，或按知识点与难度规则随机抽题（市局培训管理员用市局题库组全市试卷）",
+                    operations.create_paper, "training_paper", *TRAINING_AUTHORS)
 
 
 @blp.route("/papers/<int:paper_id>", endpoint="paper")
@@ -272,7 +274,7 @@ class PaperById(MethodView):
 @blp.route("/papers/<int:paper_id>/questions", endpoint="paper_questions")
 class PaperQuestions(MethodView):
     get = detail(blp, PaperContentsSchema, "试卷的题目（固定试卷）或抽题规则（随机试卷），含答案，仅教员可见",
-                 operations.paper_for_trainer, *TRAINING_STAFF)
+                 operations.paper_for_trainer, *TRAINING_AUTHORS)
 
 
 @blp.route("/papers/<int:paper_id>/attempts", endpoint="paper_attempts")
@@ -289,7 +291,7 @@ class PaperAttempts(MethodView):
 @blp.route("/papers/<int:paper_id>/item-statistics", endpoint="paper_item_statistics")
 class PaperItemStatistics(MethodView):
     get = detail(blp, ItemStatisticsSchema, "题目分析：作答数、答对率、最多被选的干扰项、难度系数与区分度；成绩",
-                 stats.item_statistics, *TRAINING_STAFF)
+                 stats.item_statistics, *TRAINING_AUTHORS)
 
 
 @blp.route("/attempts", endpoint="attempts")

@@ -4,7 +4,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from backend.api.boundary import Blueprint
-from backend.api.fields import Answer, AwareDateTime, Date, Id, from_now
+from backend.api.fields import Answer, AwareDateTime, CityWide, Date, Id, from_now
 from backend.api.links import download
 from backend.api.pagination import listing
 from backend.api.schemas import Count, Schema, Text
@@ -43,8 +43,7 @@ class LiveClassSchema(Schema):
     min_presence_percent = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100),
                                           metadata={"description": "计学时所需在线比例，默认取配置"})
     held_on = fields.Date(dump_only=True)
-    district_id = fields.Integer(dump_only=True, allow_none=True,
-                                 metadata={"description": "所属区局；为空表示全市直播课（各区人员均可加入）"})
+    district_id = CityWide("全市直播课（各区人员均可加入）")
     join_url = Text(lambda live_class: classes.join_url(live_class) if current_actor().role in TRAINING_AUTHORS
                     else None,
                     allow_none=True, metadata={"description": "签名的扫码加入地址（仅教员、区局可见，学员须扫码）"})

@@ -37,9 +37,13 @@ class ReferenceGesture(DistrictRecord, Authored, Base):
 
 
 class Drill(DistrictRecord, Authored, Base):
-    """实战模拟: a scenario (procedure as data) or a gesture drill, with the credit it earns when passed."""
+    """实战模拟: a scenario (procedure as data) or a gesture drill, with the credit it earns when passed; a city-wide
+    one (the city trainer's, no district) is every district's officers' to take, of the standard gestures only."""
 
     __tablename__ = "training_drill"
+    __city_wide__ = True
+
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"), index=True)
 
     title: Mapped[str] = mapped_column(String(128))
     kind: Mapped[DrillKind] = mapped_column(Enum(DrillKind, native_enum=False, length=16, validate_strings=True))

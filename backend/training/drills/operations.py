@@ -35,7 +35,7 @@ from backend.files import store
 from backend.org.models import Officer
 from backend.org.scope import get_visible, scoped
 from backend.storage import get_storage
-from backend.training.common import check_category, require_manager
+from backend.training.common import check_category, require_author, require_manager
 from backend.training.drills import pose
 from backend.training.drills.models import Drill, DrillAttempt, DrillAttemptStatus, DrillKind, ReferenceGesture
 from backend.training.live.classes import live_class_for, require_present
@@ -265,8 +265,9 @@ def capture_gesture(actor: Officer, *, code: str, name: str, photo: bytes, joint
 
 def create_drill(actor: Officer, *, title: str, kind: DrillKind, category: str, credit_hours: Decimal,
                  pass_score: int = 60, scenario: dict | None = None, gesture_code: str | None = None) -> Drill:
-    """A trainer authors a drill; a scenario that is not a sound procedure is refused."""
-    require_manager(actor)
+    """A trainer authors a drill of the district, or the city trainer a city-wide one (of the standard gestures: a
+    district's reference gestures are its own); a scenario that is not a sound procedure is refused."""
+    require_author(actor)
     check_category(actor.district_id, category)
     if not 0 <= credit_hours <= 24:
         raise Invalid("学时应在 0 到 24 之间", code="credit_hours_out_of_range")
@@ -293,8 +294,9 @@ def drill_for(actor: Officer, drill_id: int) -> Drill:
 
 def close_drill(actor: Officer, drill_id: int) -> Drill:
     """Stop taking attempts (results so far stay)."""
-    require_manager(actor)
+    require_author(actor)
     drill = drill_for(actor, drill_id)
+    require_author(actor, drill)
     drill.closed_at = drill.closed_at or utcnow()
     session.flush()
     return drill

@@ -29,7 +29,7 @@ from backend.errors import Conflict, Invalid
 from backend.org.models import Officer
 from backend.org.scope import get_visible
 from backend.spreadsheets import MAX_REPORTED_ERRORS, FirstSheet, cell_text, header, reported
-from backend.training.common import require_author, require_manager
+from backend.training.common import require_author
 from backend.training.exams.models import (
     KIND_NAMES,
     AttemptItem,
@@ -110,6 +110,14 @@ def _bank(actor: Officer, bank_id: int) -> QuestionBank:
     return bank
 
 
+def _question(actor: Officer, question_id: int) -> Question:
+    """A question the actor changes: of their district's banks, or of the city's for the city trainer."""
+    require_author(actor)
+    question = get_visible(Question, question_id, actor, what="题目")
+    require_author(actor, question)
+    return question
+
+
 def _existing(bank_id: int, fingerprints: list[str]) -> dict[str, int]:
     """Active questions of the bank with these fingerprints (a deactivated question is no duplicate)."""
     rows = session.execute(select(Question.fingerprint, Question.id).where(
@@ -153,8 +161,7 @@ def edit_question(actor: Officer, question_id: int, *, kind: QuestionKind, stem:
     what they asked and how it was graded: the edit is added as a new question that takes the old
     one's place in fixed papers, and the old one is deactivated. A question never asked is changed in place.
     """
-    require_manager(actor)
-    question = get_visible(Question, question_id, actor, what="题目")
+    question = _question(actor, question_id)
     if not question.active:
         raise Conflict("题目已停用，不能修改", code="question_inactive")
     options, answer = checked_question(kind, stem, options, answer)
@@ -184,8 +191,7 @@ def edit_question(actor: Officer, question_id: int, *, kind: QuestionKind, stem:
 
 def deactivate_question(actor: Officer, question_id: int) -> Question:
     """停用: no longer drawn for new papers or attempts; attempts already made keep it as asked."""
-    require_manager(actor)
-    question = get_visible(Question, question_id, actor, what="题目")
+    question = _question(actor, question_id)
     question.active = False
     session.flush()
     return question

@@ -98,9 +98,13 @@ class PaperMode(str, enum.Enum):
 
 
 class Paper(DistrictRecord, Authored, Base):
-    """A paper trainees take as an exam: fixed questions or drawn per attempt by rules."""
+    """A paper trainees take as an exam: fixed questions or drawn per attempt by rules; a city-wide one (the city
+    trainer's, no district) asks the city's bank and the officers of every district take it."""
 
     __tablename__ = "training_paper"
+    __city_wide__ = True
+
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"), index=True)
 
     title: Mapped[str] = mapped_column(String(128))
     mode: Mapped[PaperMode] = mapped_column(Enum(PaperMode, native_enum=False, length=16, validate_strings=True))

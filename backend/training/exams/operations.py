@@ -19,7 +19,7 @@ from backend.errors import Conflict, Invalid, NotFound
 from backend.org.models import Officer
 from backend.org.roles import TRAINEES, require
 from backend.org.scope import get_visible
-from backend.training.common import check_category, require_manager
+from backend.training.common import check_category, require_author, require_city_wide
 from backend.training.exams.grading import earned_points
 from backend.training.exams.models import (
     Attempt,
@@ -42,7 +42,9 @@ def create_paper(actor: Officer, *, title: str, mode: PaperMode, time_limit_minu
                  pass_percent: int, category: str, credit_hours: Decimal, shuffle: bool = True,
                  opens_at: datetime | None = None, closes_at: datetime | None = None,
                  questions: list[dict] = (), rules: list[dict] = ()) -> Paper:
-    require_manager(actor)
+    """A paper of the actor's district, or a city-wide one (no district, of the city's bank) when the city trainer
+    makes it: the officers of every district take it."""
+    require_author(actor)
     check_category(actor.district_id, category)
     if opens_at and closes_at and closes_at <= opens_at:
         raise Invalid("关闭时间必须晚于开放时间", code="closes_before_opens")
@@ -59,9 +61,12 @@ def create_paper(actor: Officer, *, title: str, mode: PaperMode, time_limit_minu
 
 
 def paper_for_trainer(actor: Officer, paper_id: int) -> Paper:
-    """A paper with its questions (fixed) or its drawing rules (random), answers included: trainers only."""
-    require_manager(actor)
-    return get_visible(Paper, paper_id, actor, what="试卷")
+    """A paper with its questions (fixed) or its drawing rules (random), answers included: trainers only (a
+    district's staff read a city-wide paper their officers take; the city trainer none of a district's)."""
+    require_author(actor)
+    paper = get_visible(Paper, paper_id, actor, what="试卷")
+    require_author(actor, paper, change=False)
+    return paper
 
 
 def _fixed_questions(actor: Officer, questions: list[dict]) -> list[PaperQuestion]:
@@ -71,7 +76,9 @@ def _fixed_questions(actor: Officer, questions: list[dict]) -> list[PaperQuestio
     if len(set(ids)) != len(ids):
         raise Invalid("试卷中题目重复", code="duplicate_question")
     for question_id in ids:
-        if not get_visible(Question, question_id, actor, what="题目").active:
+        question = get_visible(Question, question_id, actor, what="题目")
+        require_city_wide(actor, question, "question", "题目")
+        if not question.active:
             raise Invalid("题目已停用", code="question_inactive")
     return [PaperQuestion(question_id=q["question_id"], position=i, points=q["points"])
             for i, q in enumerate(questions)]
@@ -91,7 +98,7 @@ def _rules(actor: Officer, rules: list[dict]) -> list[PaperRule]:
     if not rules:
         raise Invalid("随机试卷至少需要一条抽题规则", code="paper_without_rules")
     for index, rule in enumerate(rules):
-        get_visible(QuestionBank, rule["bank_id"], actor, what="题库")
+        require_city_wide(actor, get_visible(QuestionBank, rule["bank_id"], actor, what="题库"), "bank", "题库")
         available = session.scalar(select(func.count()).select_from(_rule_pool(rule).subquery()))
         if available < rule["count"]:
             raise Invalid(f"第 {index + 1} 条规则需要 {rule['count']} 道题，题库中只有 {available} 道符合条件",

@@ -25,9 +25,9 @@ from sqlalchemy.orm import selectinload
 
 from backend.db import session
 from backend.org.models import Officer
-from backend.org.scope import get_visible
-from backend.training.common import require_manager
-from backend.training.exams.models import KIND_NAMES, Attempt, ExamAttemptStatus, Paper, Question, QuestionKind
+from backend.org.scope import visible
+from backend.training.exams.models import KIND_NAMES, Attempt, ExamAttemptStatus, Question, QuestionKind
+from backend.training.exams.operations import paper_for_trainer
 
 GROUP_SHARE = Decimal("0.27")
 
@@ -37,12 +37,12 @@ def _facility(shares: list[Decimal]) -> Decimal | None:
 
 
 def item_statistics(actor: Officer, paper_id: int) -> dict:
-    require_manager(actor)
-    paper = get_visible(Paper, paper_id, actor, what="试卷")
-    rows = session.execute(
+    paper = paper_for_trainer(actor, paper_id)
+    rows = session.execute(  # of a city-wide paper, a district's staff analyse their own officers' attempts
         select(Attempt, Officer.name).join(Officer, Officer.id == Attempt.officer_id)
         .options(selectinload(Attempt.items))
-        .where(Attempt.paper_id == paper.id, Attempt.status != ExamAttemptStatus.open).order_by(Attempt.id)).all()
+        .where(Attempt.paper_id == paper.id, Attempt.status != ExamAttemptStatus.open, visible(Attempt, actor))
+        .order_by(Attempt.id)).all()
     attempts, names = [row[0] for row in rows], {attempt.id: name for attempt, name in rows}
     ranked = sorted(attempts, key=lambda a: (-(a.score / a.max_score if a.max_score else 0), a.id))
     size = min(max(1, int((GROUP_SHARE * len(ranked)).to_integral_value())), len(ranked) // 2)

@@ -33,8 +33,8 @@ from backend.errors import Conflict, Forbidden, Invalid
 from backend.exports import export_row
 from backend.org.models import Officer
 from backend.org.scope import get_visible, scoped
-from backend.training.common import check_category, require_author
-from backend.training.models import Attendance, Course, LiveClass, PresenceInterval, Teacher
+from backend.training.common import check_category, named_teacher, require_author, require_city_wide
+from backend.training.models import Attendance, Course, LiveClass, PresenceInterval
 
 
 def create_live_class(actor: Officer, *, title: str, classroom: str, starts_at: datetime, ends_at: datetime,
@@ -50,11 +50,9 @@ def create_live_class(actor: Officer, *, title: str, classroom: str, starts_at: 
                       errors={"ends_at": ["结束时间必须晚于开始时间。"]})
     check_category(actor.district_id, category)
     if course_id is not None:
-        course = get_visible(Course, course_id, actor, what="课程")
-        if actor.district_id is None and course.district_id is not None:
-            raise Invalid("全市直播课只能关联全市课程", code="district_course", errors={"course_id": [course_id]})
+        require_city_wide(actor, get_visible(Course, course_id, actor, what="课程"), "course", "课程")
     if teacher_id is not None:
-        get_visible(Teacher, teacher_id, actor, what="教师")
+        named_teacher(actor, teacher_id)
     live_class = LiveClass(
         district_id=actor.district_id, title=title, classroom=classroom, starts_at=starts_at, ends_at=ends_at,
         held_on=local_day(starts_at), category=category, credit_hours=credit_hours, course_id=course_id,

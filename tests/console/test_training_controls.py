@@ -99,9 +99,10 @@ def test_the_trainer_records_completions_reads_them_by_page_and_uploads_a_materi
 
 def test_the_trainer_makes_a_mandatory_plan_and_opens_the_live_class_qr_code_and_attendance(desk):
     page = desk.page
+    year = local_day(utcnow()).year
     desk.arrive("/console/courses", "JA0003", most_calls=COURSES_RENDER_CALLS)
     plan = page.locator("#plan-form")
-    expect(plan.get_by_label("年度")).to_have_value(str(local_day(utcnow()).year))
+    expect(plan.get_by_label("年度")).to_have_value(str(year))
     plan.get_by_label("对象").select_option(label="中队长")
     plan.get_by_label(f"{CLASSROOM}（12.0 学时）").check()
     plan.get_by_role("button", name="制定计划").click()  # no name: refused beside it, the choices kept
@@ -111,7 +112,7 @@ def test_the_trainer_makes_a_mandatory_plan_and_opens_the_live_class_qr_code_and
     desk.shot("training-controls-4-plan-refused")
     plan.get_by_label("计划名称").fill("中队长执法文书必修")
     plan.get_by_label("计划名称").press("Enter")
-    expect(page.locator("#notice")).to_have_text(f"已制定 {local_day(utcnow()).year} 年度必修计划「中队长执法文书必修」")
+    expect(page.locator("#notice")).to_have_text(f"已制定 {year} 年度必修计划「中队长执法文书必修」")
     row = page.locator("#plans tbody tr", has_text="中队长执法文书必修")
     expect(row).to_contain_text("中队长")
     expect(row).to_contain_text(f"{CLASSROOM}（12.0 学时）")

@@ -144,7 +144,7 @@ def test_the_city_staff_see_the_live_class_but_not_the_controls_of_the_one_who_r
         expect(live).to_have_count(1)
         expect(live.get_by_role("button")).to_have_count(0)  # no 大屏链接, no QR code and attendance
         expect(page.locator("#plan-form")).to_be_hidden()
-        desk.page.get_by_role("button", name="退出").click()
+        page.get_by_role("button", name="退出").click()
         expect(page).to_have_url("/console/login")
     desk.shot("training-controls-6-city-staff")
     assert not desk.errors, desk.errors
@@ -160,7 +160,8 @@ def test_the_administrator_sets_the_years_credit_hours_and_a_trainer_only_reads_
     expect(form.get_by_label("第 2 类学时")).to_have_value("24.0")
     expect(form.get_by_role("button", name="保存学时要求")).to_be_hidden()
     expect(form.get_by_label("第 1 类学时")).not_to_be_editable()
-    desk.page.get_by_role("button", name="退出").click()
+    page.get_by_role("button", name="退出").click()
+    expect(page).to_have_url("/console/login")
 
     desk.arrive("/console/training", "JA0001")
     page.get_by_text("年度学时要求").click()

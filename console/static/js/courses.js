@@ -125,7 +125,7 @@ async function showCompletions() {
   }
   if (!answer) return;
   const rows = answer.data;
-  const pages = JSON.parse(answer.headers.get("X-Pagination") || "null") || { total: rows.length, total_pages: 1 };
+  const pages = JSON.parse(answer.headers.get("X-Pagination"));  // {total, total_pages, …}
   const body = document.querySelector("#completions tbody");
   body.replaceChildren();
   for (const row of rows) {
@@ -137,7 +137,7 @@ async function showCompletions() {
   }
   if (!rows.length) cell(body.insertRow(), "尚无人员完成").colSpan = 4;
   document.getElementById("completions-total").textContent = `共 ${pages.total} 人完成，每人计 ${course.credit_hours} 学时`;
-  const last = Math.max(pages.total_pages || 1, 1);
+  const last = Math.max(pages.total_pages, 1);  // no completion yet: 0 pages, shown as the one empty page
   document.getElementById("completions-page").textContent = `第 ${completionsPage} / ${last} 页`;
   document.getElementById("completions-previous").disabled = completionsPage <= 1;
   document.getElementById("completions-next").disabled = completionsPage >= last;

@@ -138,7 +138,7 @@ def test_the_trainer_makes_a_mandatory_plan_and_opens_the_live_class_qr_code_and
 
 def test_the_city_staff_see_the_live_class_but_not_the_controls_of_the_one_who_runs_it(desk):
     page = desk.page
-    for badge_no in ("SH0002", "SH0003"):  # the city supervisor; the city trainer (the district runs its class)
+    for badge_no in ("SH0001", "SH0002", "SH0003"):  # city admin, supervisor; trainer (the district runs its class)
         desk.arrive("/console/courses", badge_no, most_calls=COURSES_RENDER_CALLS)
         live = page.locator("#live-classes tbody tr", has_text="行政处罚法新修订要点")
         expect(live).to_have_count(1)

@@ -176,6 +176,7 @@ def test_the_administrator_sets_the_years_credit_hours_and_a_trainer_only_reads_
     expect(form.locator('[data-error-for="categories.2.category"]')).to_have_text("类别代码应为小写字母、数字或下划线。")
     expect(form.get_by_label("第 3 类类别名称")).to_have_value("法制专题")
     expect(form.get_by_label("第 2 类学时")).to_have_value("30")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366  # three rows and a message fit the width
     desk.shot("training-controls-7-requirements-refused")
     form.get_by_label("第 3 类类别代码").fill("law")
     form.get_by_label("第 3 类类别代码").press("Enter")

@@ -5,8 +5,9 @@ out-of-area check-in waiting for approval today) and today's patrol pings since 
 tracks), last month's points (one squad's reviewed, the other's drafts), complaints in every state, some of them
 overdue, work orders from the city operations centre (one overdue), a question bank, two courses with a linked
 and a stored material, this year's completions and mandatory plan, a paper the officers took, a live class on
-now (its big screen linked from the training page), supervision findings with a notice, imported cases for the
-两超期两随意 report, and the quarter before last month's confirmed (its months locked) for the appraisal page."""
+now that three joined and one left (its QR code, head count, attendance and big screen on the courses page),
+supervision findings with a notice, imported cases for the 两超期两随意 report, and the quarter before last
+month's confirmed (its months locked) for the appraisal page."""
 from __future__ import annotations
 
 import math
@@ -373,7 +374,8 @@ def _training(officers: dict[str, Officer], today: date) -> None:
 
 
 def _exam_and_live_class(officers: dict[str, Officer], now: datetime) -> None:
-    """A paper of the bank's questions that three officers took (the item statistics), and a live class on now."""
+    """A paper of the bank's questions that three officers took (the item statistics), and a live class on now that
+    three officers joined by its QR code, one of them has left."""
     trainer = officers["JA0003"]
     questions = session.scalars(select(Question).order_by(Question.id)).all()
     paper = exams.create_paper(trainer, title="城管执法法律知识测验", mode=PaperMode.fixed, time_limit_minutes=30,
@@ -386,10 +388,13 @@ def _exam_and_live_class(officers: dict[str, Officer], now: datetime) -> None:
         answers = [{"item_id": shown[q.id].id, "answer": pick} for q, pick in zip(questions, picks, strict=True)
                    if pick is not None]
         exams.submit(officers[badge], attempt.id, answers)
-    live_classes.create_live_class(
+    live_class = live_classes.create_live_class(
         trainer, title="行政处罚法新修订要点（直播课堂）", classroom="区局三楼多功能厅",
         starts_at=now - timedelta(minutes=20), ends_at=now + timedelta(minutes=70), category="classroom",
         credit_hours=Decimal("2"), teacher_id=None)
+    for badge in ("JA1002", "JA1003", "JA2002"):  # three scanned in (the head count, the attendance list)
+        live_classes.join(officers[badge], live_class.id, live_classes.join_signature(live_class.id))
+    live_classes.leave(officers["JA1003"], live_class.id)  # one has left: joined 3, present 2
 
 
 def _supervision(officers: dict[str, Officer], now: datetime) -> None:

@@ -60,6 +60,10 @@ PAGE_ROLES: dict[str, tuple[frozenset[Role], frozenset[Role]]] = {
     "exams": (TRAINING_STAFF, frozenset()),  # papers' item statistics: the trainers' tool, not the observers'
     "calendar": (DISTRICT_ADMINS | LEGAL_REVIEWERS | CITY_STAFF, DISTRICT_ADMINS),
 }
+# a control of a page (its element's data-roles) -> who is offered it, where fewer than the page's writers may use it
+CONTROL_ROLES: dict[str, frozenset[Role]] = {
+    "credit_requirements": DISTRICT_ADMINS,  # the district's yearly credit hours: its administrators set them
+}
 # the pages that show one district's settings: a city role picks the district first (they belong to none)
 DISTRICT_PAGES = {"calendar"}
 # the pages that load Leaflet, and those that load Chart.js
@@ -88,6 +92,7 @@ def _page(name: str) -> Response:
         roles={role.value: label for role, label in ROLE_NAMES.items()},
         offered={page: " ".join(sorted(role.value for role in _roles_of(page)[0])) for page in PAGES},
         writers=" ".join(sorted(role.value for role in _roles_of(name)[1])),
+        controls={control: " ".join(sorted(role.value for role in who)) for control, who in CONTROL_ROLES.items()},
         city_roles=" ".join(sorted(role.value for role in CITY_STAFF)),
         district_page=name in DISTRICT_PAGES,
         wechat_qr=name == "login" and qr_login_offered()))

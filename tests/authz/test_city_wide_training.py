@@ -211,3 +211,21 @@ def test_officers_of_two_districts_in_one_city_wide_class(client, make, world):
     own_class = make.live_class(world.trainer_a, utcnow() - timedelta(minutes=5), utcnow() + timedelta(hours=1))
     assert client.get(f"/api/training/live-classes/{own_class.id}", headers=make.headers(world.officer_b)
                       ).status_code == 404
+
+
+def test_a_live_class_says_whether_its_reader_runs_it_as_the_screen_link_answers(client, make, world):
+    """`managed` (what the console offers the QR code, attendance and big screen by) agrees with the API's answer
+    to the screen link, for every role, of a district's class and of a city-wide one."""
+    classes = [_live_class(client, make, world.trainer_a), _live_class(client, make, world.city_trainer)]
+    for role in ROLES:
+        headers = make.headers(world.callers[role])
+        listed = {c["id"]: c["managed"] for c in client.get("/api/training/live-classes", headers=headers).json}
+        for live_class in classes:
+            if live_class["id"] not in listed:
+                continue  # not in the role's scope at all
+            screen = client.get(f"/api/training/live-classes/{live_class['id']}/screen", headers=headers)
+            assert listed[live_class["id"]] == (screen.status_code == 200), (role, live_class["district_id"], screen)
+    seen = {role: client.get("/api/training/live-classes", headers=make.headers(world.callers[role])).json
+            for role in ROLES}
+    managed = {role for role, listed in seen.items() if listed and all(c["managed"] for c in listed)}
+    assert managed == {Role.district_admin, Role.trainer}  # the city trainer runs the city's class, not the district's

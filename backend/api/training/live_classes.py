@@ -7,7 +7,7 @@ from backend.api.boundary import Blueprint
 from backend.api.fields import Answer, AwareDateTime, CityWide, Date, Id, from_now
 from backend.api.links import download
 from backend.api.pagination import listing
-from backend.api.schemas import Count, Schema, Text
+from backend.api.schemas import Count, Flag, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.api.transitions import transition
 from backend.api.views import creation, detail
@@ -47,6 +47,9 @@ class LiveClassSchema(Schema):
     join_url = Text(lambda live_class: classes.join_url(live_class) if current_actor().role in TRAINING_AUTHORS
                     else None,
                     allow_none=True, metadata={"description": "签名的扫码加入地址（仅教员、区局可见，学员须扫码）"})
+    managed = Flag(lambda live_class: classes.runs(current_actor(), live_class), dump_only=True, metadata={
+        "description": "本人管理该课：可取其二维码、人数、考勤与大屏链接（区局教员、管理员：本区及全市的课；"
+                       "市局培训管理员：全市的课；其他角色为 false）"})
 
 
 class LiveClassFilterSchema(Schema):

@@ -196,6 +196,16 @@ def attendance_of_class(actor: Officer, live_class_id: int) -> list[Attendance]:
                                 .join(Officer).order_by(Officer.badge_no)))
 
 
+def runs(actor: Officer, live_class: LiveClass) -> bool:
+    """Whether the actor may read the class as the one who runs it (its QR code, head count, attendance and big
+    screen): the answer `managed_class(..., change=False)` would give, for a class already read."""
+    try:
+        require_author(actor, live_class, change=False)
+    except Forbidden:
+        return False
+    return True
+
+
 def managed_class(actor: Officer, live_class_id: int, *, change: bool = True) -> LiveClass:
     """A class the actor runs: its QR code, head count, attendance (`change=False`: a district's staff also
     read a city-wide class's) or its quizzes."""

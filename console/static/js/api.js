@@ -172,12 +172,15 @@ export function cell(row, text, className) {
 // pages to roles, backend/api/console.py: the API refuses the same anyway).
 const roles = (text) => new Set((text || "").split(" ").filter(Boolean));
 
+// Whether the signed-in person's role is offered this control (its data-roles: backend/api/console.py CONTROL_ROLES).
+export const allowed = (control) => roles(control.dataset.roles).has(session()?.officer.role);
+
 export async function signedIn() {
   const current = session();
   if (!current) return toSignIn();
   const role = current.officer.role;
   const links = [...document.querySelectorAll(".top nav a[data-roles]")];
-  for (const link of links) link.hidden = !roles(link.dataset.roles).has(role);
+  for (const link of links) link.hidden = !allowed(link);
   const first = links.find((link) => !link.hidden);
   if (!roles(document.body.dataset.offered).has(role)) {
     const here = document.querySelector("h1").textContent;
@@ -189,6 +192,7 @@ export async function signedIn() {
   sessionStorage.removeItem(REDIRECTED);
   if (redirected) notice(redirected);
   document.body.classList.toggle("read-only", !roles(document.body.dataset.writers).has(role));
+  for (const control of document.querySelectorAll("main [data-roles]")) control.hidden = !allowed(control);
   document.getElementById("who").textContent =
     `${current.officer.name}（${current.officer.badge_no}，${current.officer.role_name}）`;
   document.getElementById("logout").addEventListener("click", async () => {

@@ -1,14 +1,24 @@
-// Training libraries: courses (list, add, edit; a course's materials and who completed it), teachers (list, add,
-// edit), this year's mandatory plans, today's live classes with the classroom screen's link, a live class planned.
-// Rendering asks four things at once: courses (with their materials), teachers, today's live classes, the plans.
-import { api, cell, clearErrors, download, localTime, notice, showErrors, signedIn, today } from "./api.js";
+// Training libraries: courses (list, add, edit; a course's materials, a file uploaded to it, who completed it page
+// by page, completions recorded), teachers (list, add, edit), this year's mandatory plans and a plan made, today's
+// live classes (for the one who runs a class: its join QR code, head count, attendance and the classroom screen's
+// link), a live class planned.
+// Rendering asks four things at once: courses (with their materials), teachers, today's live classes, the plans;
+// the rest is asked for when a course or a class is opened.
+import { api, cell, clearErrors, download, fileLink, localTime, notice, showErrors, signedIn, today } from "./api.js";
 
 const courseForm = document.getElementById("course-form");
 const teacherForm = document.getElementById("teacher-form");
 const liveForm = document.getElementById("live-class-form");
+const materialForm = document.getElementById("material-form");
+const completionForm = document.getElementById("completion-form");
+const planForm = document.getElementById("plan-form");
+const COMPLETIONS_PAGE_SIZE = 20;  // rows of the completions table a screen shows
 let teachers = [];
 let courses = [];
 let liveClasses = [];
+let openCourse = null;
+let completionsPage = 1;
+let squads = null;  // asked for when the first course is opened
 
 const blank = (value) => (value.trim() === "" ? null : value.trim());
 
@@ -42,13 +52,42 @@ function showCourses() {
   const chosen = select.value;
   select.replaceChildren(select.options[0], ...courses.map((c) => new Option(c.title, c.id)));
   select.value = chosen;
+  checkboxes(document.getElementById("plan-courses"), courses, "course", (c) => `${c.title}（${c.credit_hours} 学时）`);
 }
 
+// A fieldset's checkboxes, one per record (named by its id, so a draft kept across sign-in restores each), those
+// ticked before staying ticked.
+function checkboxes(fieldset, records, prefix, label) {
+  const ticked = new Set([...fieldset.querySelectorAll("input:checked")].map((box) => box.value));
+  fieldset.replaceChildren(fieldset.querySelector("legend"), ...records.map((record) => {
+    const box = Object.assign(document.createElement("input"), { type: "checkbox", name: `${prefix}-${record.id}`,
+                                                                 value: record.id, checked: ticked.has(String(record.id)) });
+    const text = document.createElement("label");
+    text.append(box, " ", label(record));
+    return text;
+  }));
+}
+
+const tickedIds = (fieldset) => [...fieldset.querySelectorAll("input:checked")].map((box) => Number(box.value));
+
 // One course: its materials (a link opens in a tab, a stored file downloads through a signed link) and who
-// completed it with the hours counted (asked for when the course is opened).
+// completed it with the hours counted, a page at a time (asked for when the course is opened).
 async function showCourse(course) {
   const box = document.getElementById("course-detail");
+  if (openCourse?.id !== course.id) {
+    for (const form of [materialForm, completionForm]) clearErrors(form);
+    materialForm.reset();
+  }
+  openCourse = course;
   document.getElementById("course-detail-title").textContent = course.title;
+  showMaterials(course);
+  box.hidden = false;
+  completionsPage = 1;
+  await Promise.all([showCompletions(), document.body.classList.contains("read-only") ? null : loadSquads()]);
+  box.scrollIntoView({ block: "nearest" });
+}
+
+function showMaterials(course) {
   const list = document.getElementById("materials");
   list.replaceChildren(...course.materials.map((material) => {
     const item = document.createElement("li");
@@ -71,30 +110,121 @@ async function showCourse(course) {
     return item;
   }));
   if (!course.materials.length) list.replaceChildren(Object.assign(document.createElement("li"), { textContent: "（无资料）" }));
-  box.hidden = false;
-  const body = document.querySelector("#completions tbody");
-  body.replaceChildren();
-  let rows;
+}
+
+// One page of the open course's completions; the API's pagination header gives the total and the pages.
+async function showCompletions() {
+  const course = openCourse;
+  let answer;
   try {
-    rows = await api("GET", `/api/training/courses/${course.id}/completions?page_size=100`);
+    answer = await api("GET", `/api/training/courses/${course.id}/completions?page=${completionsPage}`
+                              + `&page_size=${COMPLETIONS_PAGE_SIZE}`, { full: true });
   } catch (error) {
     notice(error.message);
     return;
   }
-  for (const row of rows || []) {
+  if (!answer) return;
+  const rows = answer.data;
+  const pages = JSON.parse(answer.headers.get("X-Pagination"));  // {total, total_pages, …}
+  const body = document.querySelector("#completions tbody");
+  body.replaceChildren();
+  for (const row of rows) {
     const tr = body.insertRow();
     cell(tr, row.officer.badge_no);
     cell(tr, row.officer.name);
     cell(tr, row.completed_on);
     cell(tr, row.credit_hours, "number");
   }
-  if (!rows?.length) cell(body.insertRow(), "尚无人员完成").colSpan = 4;
-  document.getElementById("completions-total").textContent = `共 ${rows?.length || 0} 人完成，每人计 ${course.credit_hours} 学时`;
-  box.scrollIntoView({ block: "nearest" });
+  if (!rows.length) cell(body.insertRow(), "尚无人员完成").colSpan = 4;
+  document.getElementById("completions-total").textContent = `共 ${pages.total} 人完成，每人计 ${course.credit_hours} 学时`;
+  const last = Math.max(pages.total_pages, 1);  // no completion yet: 0 pages, shown as the one empty page
+  document.getElementById("completions-page").textContent = `第 ${completionsPage} / ${last} 页`;
+  document.getElementById("completions-previous").disabled = completionsPage <= 1;
+  document.getElementById("completions-next").disabled = completionsPage >= last;
 }
 
-function showPlans(plans) {
-  const roles = JSON.parse(document.getElementById("plans").dataset.roles);
+for (const [id, step] of [["completions-previous", -1], ["completions-next", 1]]) {
+  document.getElementById(id).addEventListener("click", () => {
+    completionsPage += step;
+    showCompletions();
+  });
+}
+
+// Who completed an offline course is ticked squad by squad: the squads once, a squad's officers when it is chosen.
+async function loadSquads() {
+  if (squads) return;
+  squads = await api("GET", "/api/org/squads") || [];
+  const select = completionForm.elements.squad_id;
+  select.replaceChildren(...squads.map((squad) => new Option(squad.name, squad.id)));
+  completionForm.elements.completed_on.value ||= today();
+  await loadSquadOfficers();
+}
+
+async function loadSquadOfficers() {
+  const squadId = completionForm.elements.squad_id.value;
+  const fieldset = document.getElementById("completion-officers");
+  if (!squadId) return;
+  let officers;
+  try {
+    officers = await api("GET", `/api/org/officers?squad_id=${squadId}&active=true&page_size=100`);
+  } catch (error) {
+    showErrors(completionForm, error);
+    return;
+  }
+  checkboxes(fieldset, officers || [], "officer", (officer) => `${officer.name}（${officer.badge_no}）`);
+}
+
+completionForm.elements.squad_id.addEventListener("change", loadSquadOfficers);
+
+completionForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  clearErrors(completionForm);
+  const course = openCourse;
+  let result;
+  try {
+    result = await api("POST", `/api/training/courses/${course.id}/completions`, { body: {
+      officer_ids: tickedIds(document.getElementById("completion-officers")),
+      completed_on: completionForm.elements.completed_on.value || null,
+    } });
+  } catch (error) {
+    showErrors(completionForm, error);
+    return;
+  }
+  if (!result) return;
+  document.querySelectorAll("#completion-officers input:checked").forEach((box) => { box.checked = false; });
+  completionsPage = 1;
+  await showCompletions();
+  notice(`「${course.title}」登记完成 ${result.recorded} 人`);
+});
+
+materialForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  clearErrors(materialForm);
+  const course = openCourse;
+  const body = new FormData();
+  body.append("title", materialForm.elements.title.value);
+  const file = materialForm.elements.file.files[0];
+  if (file) body.append("file", file);  // none chosen: the API says the file is missing, beside the field
+  let material;
+  try {
+    material = await api("POST", `/api/training/courses/${course.id}/materials`, { body });
+  } catch (error) {
+    showErrors(materialForm, error);
+    return;
+  }
+  if (!material) return;
+  materialForm.reset();
+  const updated = { ...course, materials: [...course.materials, material] };
+  courses = courses.map((c) => (c.id === course.id ? updated : c));
+  openCourse = updated;
+  showMaterials(updated);
+  notice(`已上传资料「${material.title}」`);
+});
+
+let plans = [];
+
+function showPlans() {
+  const roles = JSON.parse(document.getElementById("plans").dataset.roleNames);
   document.getElementById("plans-caption").textContent = `${today().slice(0, 4)} 年度必修计划`;
   const body = document.querySelector("#plans tbody");
   body.replaceChildren();
@@ -106,6 +236,31 @@ function showPlans(plans) {
   }
   if (!plans.length) cell(body.insertRow(), "今年尚无必修计划").colSpan = 3;
 }
+
+planForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  clearErrors(planForm);
+  const fields = planForm.elements;
+  let plan;
+  try {
+    plan = await api("POST", "/api/training/plans", { body: {
+      year: fields.year.value === "" ? null : Number(fields.year.value), title: fields.title.value,
+      role: fields.role.value || null, course_ids: tickedIds(document.getElementById("plan-courses")),
+    } });
+  } catch (error) {
+    showErrors(planForm, error);
+    return;
+  }
+  if (!plan) return;
+  planForm.reset();
+  fields.year.value = today().slice(0, 4);
+  document.querySelectorAll("#plan-courses input:checked").forEach((box) => { box.checked = false; });
+  if (String(plan.year) === today().slice(0, 4)) {
+    plans = [...plans, plan];
+    showPlans();
+  }
+  notice(`已制定 ${plan.year} 年度必修计划「${plan.title}」`);
+});
 
 function showTeachers() {
   const body = document.querySelector("#teachers tbody");
@@ -156,15 +311,58 @@ function showLiveClasses(classes) {
     cell(tr, item.title);
     cell(tr, item.classroom);
     cell(tr, `${localTime(item.starts_at)}–${localTime(item.ends_at).slice(-5)}`);
-    const button = document.createElement("button");
-    button.type = "button";
-    button.textContent = "大屏链接";
+    const controls = tr.insertCell();
+    if (!item.managed) continue;  // the API says who runs the class: only they get its QR code, list and screen
+    const open = Object.assign(document.createElement("button"), { type: "button", className: "secondary",
+                                                                   textContent: "二维码与考勤" });
+    open.setAttribute("aria-label", `${item.title}的二维码与考勤`);
+    open.addEventListener("click", () => showLiveClass(item));
+    const button = Object.assign(document.createElement("button"), { type: "button", textContent: "大屏链接" });
     button.setAttribute("aria-label", `${item.title}的大屏链接`);
     button.addEventListener("click", () => screenLink(item));
-    tr.insertCell().append(button);
+    controls.append(open, " ", button);
   }
   if (!classes.length) cell(body.insertRow(), "今天没有直播课").colSpan = 4;
 }
+
+// A class the person runs: the join QR code to show in the room (through a signed link: the code rotates, so the
+// image is asked for each time), how many joined and are in it now, and the attendance so far.
+let openClass = null;
+
+async function showLiveClass(item) {
+  openClass = item;
+  const box = document.getElementById("live-class-detail");
+  document.getElementById("live-class-title").textContent = item.title;
+  let qr, count, rows;
+  try {
+    [qr, count, rows] = await Promise.all([
+      fileLink(`/api/training/live-classes/${item.id}/qr.png`),
+      api("GET", `/api/training/live-classes/${item.id}/head-count`),
+      api("GET", `/api/training/live-classes/${item.id}/attendance`)]);
+  } catch (error) {
+    notice(error.message);
+    return;
+  }
+  if (!qr || !count || !rows) return;
+  document.getElementById("join-qr").src = qr;
+  document.getElementById("head-count").textContent = `已扫码加入 ${count.joined} 人，当前在线 ${count.present} 人`;
+  const body = document.querySelector("#attendance tbody");
+  body.replaceChildren();
+  for (const row of rows) {
+    const tr = body.insertRow();
+    cell(tr, row.badge_no);
+    cell(tr, row.name);
+    cell(tr, localTime(row.joined_at));
+    cell(tr, Math.floor(row.presence_seconds / 60), "number");
+    cell(tr, row.left_at ? localTime(row.left_at) : "在线");
+    cell(tr, row.credited ? "是" : "否");
+  }
+  if (!rows.length) cell(body.insertRow(), "尚无人员扫码加入").colSpan = 6;
+  box.hidden = false;
+  box.scrollIntoView({ block: "nearest" });
+}
+
+document.getElementById("live-class-refresh").addEventListener("click", () => showLiveClass(openClass));
 
 // The screen's page carries its own key in the address: a plain link the classroom's PC can open.
 async function screenLink(item) {
@@ -274,14 +472,16 @@ liveForm.addEventListener("submit", async (event) => {
 });
 
 if (await signedIn()) {
-  const [courseList, teacherList, classes, plans] = await Promise.all([
+  const [courseList, teacherList, classes, planList] = await Promise.all([
     api("GET", "/api/training/courses?page_size=100"), api("GET", "/api/training/teachers?page_size=100"),
     api("GET", `/api/training/live-classes?day=${today()}`), api("GET", `/api/training/plans?year=${today().slice(0, 4)}`)]);
   courses = courseList || [];
   teachers = teacherList || [];
   liveClasses = classes || [];
+  plans = planList || [];
+  planForm.elements.year.value ||= today().slice(0, 4);
   showTeachers();
   showCourses();
   showLiveClasses(liveClasses);
-  showPlans(plans || []);
+  showPlans();
 }

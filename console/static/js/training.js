@@ -1,4 +1,6 @@
-import { api, cell, clearErrors, notice, showErrors, signedIn } from "./api.js";
+// Question-bank import with its row-by-row report; a squad's credit-hour progress as a chart with who is behind;
+// the district's yearly credit-hour requirements (read when opened; set by the district's administrators).
+import { allowed, api, cell, clearErrors, isCityRole, notice, showErrors, signedIn, today } from "./api.js";
 
 const importForm = document.getElementById("import-form");
 const creditFilter = document.getElementById("credit-filter");
@@ -67,17 +69,90 @@ async function loadCredits() {
   }
 }
 
-creditFilter.addEventListener("change", loadCredits);
+// The requirements of the year typed: one row of inputs per category (read-only to whom may not set them), the
+// API's refusals beside the row's field ("categories.1.hours").
+const requirementsForm = document.getElementById("requirements-form");
+const setsRequirements = () => allowed(requirementsForm.querySelector("[data-roles]"));
+
+function requirementRow(requirement = { category: "", name: "", hours: "" }) {
+  const n = requirementsForm.querySelectorAll("#requirement-rows tbody tr").length;
+  const tr = document.querySelector("#requirement-rows tbody").insertRow();
+  for (const [key, label] of [["category", "类别代码"], ["name", "类别名称"], ["hours", "学时"]]) {
+    const td = tr.insertCell();
+    const input = Object.assign(document.createElement("input"), { name: `categories.${n}.${key}`,
+                                                                   value: requirement[key], readOnly: !setsRequirements() });
+    input.setAttribute("aria-label", `第 ${n + 1} 类${label}`);
+    if (key === "hours") { input.inputMode = "decimal"; td.className = "number"; }
+    const error = Object.assign(document.createElement("p"), { className: "error" });
+    error.dataset.errorFor = input.name;
+    td.append(input, error);
+  }
+}
+
+// The city's staff belong to no district: they read the requirements of the chosen squad's district.
+let squads = [];
+const chosenSquadsDistrict = () => {
+  const squad = squads.find((s) => String(s.id) === creditFilter.squad_id.value);
+  return isCityRole() && squad ? `?district_id=${squad.district_id}` : "";
+};
+
+async function loadRequirements() {
+  clearErrors(requirementsForm);
+  let requirements;
+  try {
+    requirements = await api("GET", `/api/training/credit-requirements/${requirementsForm.elements.year.value}`
+                                    + chosenSquadsDistrict());
+  } catch (error) {
+    showErrors(requirementsForm, error);
+    return;
+  }
+  if (!requirements) return;
+  document.querySelector("#requirement-rows tbody").replaceChildren();
+  requirements.forEach((requirement) => requirementRow(requirement));
+}
+
+document.getElementById("requirements").addEventListener("toggle", (event) => {
+  if (event.target.open && !requirementsForm.querySelector("#requirement-rows tbody tr")) loadRequirements();
+});
+requirementsForm.elements.year.addEventListener("change", loadRequirements);
+document.getElementById("requirement-add").addEventListener("click", () => {
+  requirementRow();
+  requirementsForm.querySelector("#requirement-rows tbody tr:last-child input").focus();
+});
+
+requirementsForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  clearErrors(requirementsForm);
+  const rows = [...requirementsForm.querySelectorAll("#requirement-rows tbody tr")].map((tr) => {
+    const [category, name, hours] = [...tr.querySelectorAll("input")].map((input) => input.value.trim());
+    return { category, name, hours };
+  });
+  const year = requirementsForm.elements.year.value;
+  try {
+    if (!await api("PUT", `/api/training/credit-requirements/${year}`, { body: { categories: rows } })) return;
+  } catch (error) {
+    showErrors(requirementsForm, error);
+    return;
+  }
+  await Promise.all([loadRequirements(), loadCredits()]);
+  notice(`已保存 ${year} 年度学时要求`);
+});
+
+creditFilter.addEventListener("change", () => {
+  loadCredits();
+  if (document.getElementById("requirements").open && isCityRole()) loadRequirements();
+});
 creditFilter.addEventListener("submit", (event) => event.preventDefault());
 
 const me = await signedIn();
 if (me) {
   // the question banks are the trainers' tool: a role that only follows the progress does not ask for them
   const readOnly = document.body.classList.contains("read-only");
-  const [banks, squads] = await Promise.all([readOnly ? [] : api("GET", "/api/training/banks"),
-                                             api("GET", "/api/org/squads")]);
+  let banks;
+  [banks, squads] = await Promise.all([readOnly ? [] : api("GET", "/api/training/banks"), api("GET", "/api/org/squads")]);
   importForm.bank_id.replaceChildren(...banks.map((bank) => new Option(bank.name, bank.id)));
   creditFilter.squad_id.replaceChildren(...squads.map((squad) => new Option(squad.name, squad.id)));
   if (me.officer.squad_id) creditFilter.squad_id.value = me.officer.squad_id;
+  requirementsForm.elements.year.value ||= today().slice(0, 4);
   await loadCredits();
 }

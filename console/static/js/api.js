@@ -189,6 +189,7 @@ export async function signedIn() {
   sessionStorage.removeItem(REDIRECTED);
   if (redirected) notice(redirected);
   document.body.classList.toggle("read-only", !roles(document.body.dataset.writers).has(role));
+  for (const part of document.querySelectorAll("main [data-roles]")) part.hidden = !roles(part.dataset.roles).has(role);
   document.getElementById("who").textContent =
     `${current.officer.name}（${current.officer.badge_no}，${current.officer.role_name}）`;
   document.getElementById("logout").addEventListener("click", async () => {
@@ -196,24 +197,25 @@ export async function signedIn() {
     sessionStorage.removeItem(SESSION);
     location.assign("/console/login");
   });
+  if ("districtPage" in document.body.dataset && isCityRole(current)) await pickDistrict();
   restoreDrafts();
   return current;
 }
 
-// A page of one district's settings: the district a city role chose (they belong to none; the API asks them for
-// `district_id`), kept for the session; for everyone else their own (no parameter).
+// A page of one district's settings: the district a city role chose in the layout's picker (they belong to none;
+// the API asks them for `district_id`), kept for the session across pages; for everyone else their own (no
+// parameter). Choosing another district shows the page again for it.
 const DISTRICT = "console.district";
 
 export function isCityRole(current = session()) {
   return roles(document.body.dataset.cityRoles).has(current?.officer.role);
 }
 
-export async function chosenDistrict(onChange) {
-  if (!isCityRole()) return null;
+async function pickDistrict() {
   const picker = document.getElementById("district-picker");
   const select = picker.elements.district_id;
   const districts = await api("GET", "/api/org/districts");
-  if (!districts) return null;
+  if (!districts) return;
   select.replaceChildren(...districts.map((district) => new Option(district.name, district.id)));
   const saved = sessionStorage.getItem(DISTRICT);
   if (saved && districts.some((district) => String(district.id) === saved)) select.value = saved;
@@ -222,9 +224,8 @@ export async function chosenDistrict(onChange) {
   picker.addEventListener("submit", (event) => event.preventDefault());
   select.addEventListener("change", () => {
     sessionStorage.setItem(DISTRICT, select.value);
-    onChange(select.value);
+    location.reload();
   });
-  return select.value || null;
 }
 
 // `?district_id=` (or `&`) for a city role's chosen district, "" for everyone else.

@@ -5,6 +5,7 @@ page; the non-site monthly report as a chart and a table, for the district and f
 board's approval column is the squad's, not an observer's. Each refusal beside its field, what was typed kept."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from playwright.sync_api import expect
@@ -13,6 +14,13 @@ from sqlalchemy import select
 from backend.db import local_day, session, utcnow
 from backend.org.models import District, Officer, Role
 from backend.supervision.points.models import ScoringRule
+from tests.console.conftest import MAX_RENDER_CALLS
+
+
+def sign_out(page) -> None:
+    page.get_by_role("button", name="退出").click()
+    expect(page).to_have_url(re.compile(r"/console/login$"))
+
 
 NONSITE_LABELS = "Chart.getChart(document.getElementById('nonsite-chart')).data.labels"
 
@@ -88,7 +96,8 @@ def test_the_city_administrator_adds_a_district_and_its_administrator_then_picks
     session.rollback()
 
     # the district settings pages: the layout's picker, the choice kept from page to page
-    desk.open("/console/rules")
+    calls = desk.open("/console/rules")  # the districts, the parameters, the chosen district's rules
+    assert len(calls) <= MAX_RENDER_CALLS, calls
     picker = page.locator("#district-picker").get_by_label("区局")
     expect(picker.locator("option")).to_have_text(["黄浦区城管执法局", "静安区城管执法局"])  # by code
     expect(page.locator("#rule-form")).to_be_hidden()
@@ -125,7 +134,7 @@ def test_the_non_site_month_as_a_chart_for_the_district_and_for_a_town_leader(de
     page.get_by_label("月份").press("Enter")
     expect(page.locator('[data-error-for="month"]')).not_to_be_empty()
     expect(page.get_by_label("月份")).to_have_value("1999-12")
-    page.get_by_role("button", name="退出").click()
+    sign_out(page)
 
     desk.arrive("/console/nonsite", "JA5001")  # a 街镇 leader: their 街镇's squad, counts only
     page.wait_for_function(f"() => {NONSITE_LABELS}.length === 1")
@@ -140,7 +149,7 @@ def test_the_approval_column_is_the_squad_leaders_not_the_observers(desk):
     approval = page.locator("#board thead th", has_text="外勤审批")
     expect(approval).to_be_visible()
     expect(page.locator("#board form.decision")).to_have_count(1)
-    page.get_by_role("button", name="退出").click()
+    sign_out(page)
 
     for badge_no in ("JA5001", "SH0002"):
         desk.arrive("/console/board", badge_no)
@@ -149,5 +158,5 @@ def test_the_approval_column_is_the_squad_leaders_not_the_observers(desk):
         for row in page.locator("#board tbody tr").all():
             expect(row.locator("td")).to_have_count(8)  # the cell is there, not shown: the columns stay aligned
             expect(row.locator("td:visible")).to_have_count(7)
-        page.get_by_role("button", name="退出").click()
+        sign_out(page)
     assert not desk.errors, desk.errors

@@ -24,6 +24,7 @@ from backend.org.roles import (
     CREDIT_PROGRESS_READERS,
     DISTRICT_ADMINS,
     LEGAL_REVIEWERS,
+    NONSITE_REPORT_READERS,
     OBSERVERS,
     SQUAD_MANAGERS,
     SUPERVISING_STAFF,
@@ -37,9 +38,10 @@ CONSOLE_DIR = ROOT / "console"
 # page name -> its title; the page's script is static/js/<name>.js
 PAGES = {"login": "登录", "board": "今日勤务", "posts": "点位围栏", "roster": "周排班", "complaints": "诉件与工单",
          "points": "月积分审核", "appraisal": "季度与年度", "training": "培训",
-         "supervision": "督察", "notices": "通知与整改", "admin": "人员与工作室", "staff": "人员与规则",
+         "supervision": "督察", "notices": "通知与整改", "admin": "人员与工作室", "staff": "人员与时限",
          "city": "全市报表",
-         "courses": "课程与直播", "exams": "试卷与成绩", "calendar": "工作日历"}
+         "courses": "课程与直播", "exams": "试卷与成绩", "calendar": "工作日历", "rules": "积分规则",
+         "nonsite": "非现场月报"}
 # page name -> (who is offered it, who sees its write controls), from the sets the API checks
 # (backend/org/roles.py): a page a role cannot use is not in its menu, and opening it goes to the first page
 # it can; observers (city staff, 街镇 leaders) see the pages of the work they follow, without write controls.
@@ -59,15 +61,19 @@ PAGE_ROLES: dict[str, tuple[frozenset[Role], frozenset[Role]]] = {
     "courses": (TRAINING_STAFF | CITY_STAFF, TRAINING_STAFF),
     "exams": (TRAINING_STAFF, frozenset()),  # papers' item statistics: the trainers' tool, not the observers'
     "calendar": (DISTRICT_ADMINS | LEGAL_REVIEWERS | CITY_STAFF, DISTRICT_ADMINS),
+    "rules": (SQUAD_MANAGERS | SUPERVISING_STAFF | CITY_STAFF, DISTRICT_ADMINS),
+    "nonsite": (NONSITE_REPORT_READERS, frozenset()),  # counts only: observers read it as the squads do
 }
 # a control of a page (its element's data-roles) -> who is offered it, where fewer than the page's writers may use it
 CONTROL_ROLES: dict[str, frozenset[Role]] = {
     "credit_requirements": DISTRICT_ADMINS,  # the district's yearly credit hours: its administrators set them
+    "districts": CITY_ADMINS,  # adding a district and its first administrator
 }
 # the pages that show one district's settings: a city role picks the district first (they belong to none)
-DISTRICT_PAGES = {"calendar"}
+DISTRICT_PAGES = {"calendar", "rules"}
 # the pages that load Leaflet, and those that load Chart.js
-MAPS, CHARTS = {"board", "posts", "complaints"}, {"points", "appraisal", "training", "supervision", "city"}
+MAPS = {"board", "posts", "complaints"}
+CHARTS = {"points", "appraisal", "training", "supervision", "city", "nonsite"}
 
 blp = Blueprint("console", __name__, url_prefix="/console", template_folder=str(CONSOLE_DIR / "templates"),
                 description="管理端页面（HTML；页面脚本调用本接口文档中的接口）")

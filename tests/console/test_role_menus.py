@@ -29,7 +29,7 @@ def test_a_town_leader_reads_the_squads_work_without_write_controls(desk):
     page = desk.page
     desk.arrive("/console/board", "JA5001")
     expect(page.locator(NAV)).to_have_text(["今日勤务", "点位围栏", "周排班", "诉件与工单", "月积分审核",
-                                            "季度与年度", "培训", "全市报表"])
+                                            "季度与年度", "培训", "全市报表", "非现场月报"])
     expect(page.locator("#who")).to_contain_text("街镇领导")
     expect(page.locator("#board tbody tr").first).to_be_visible()
     _all_hidden(page.locator("#board form.decision"))  # out-of-area check-ins are shown, approving is the leader's
@@ -42,7 +42,7 @@ def test_a_town_leader_reads_the_squads_work_without_write_controls(desk):
     desk.shot("roles-1-town-leader-roster")
 
     # the district's accounts and rules are no 街镇 leader's page
-    _sent_to_board(desk, "/console/staff", "“人员与规则”不对街镇领导开放，已转到“今日勤务”")
+    _sent_to_board(desk, "/console/staff", "“人员与时限”不对街镇领导开放，已转到“今日勤务”")
 
 
 def test_the_city_supervisor_picks_a_district_for_its_calendar_and_changes_nothing(desk):
@@ -50,7 +50,7 @@ def test_the_city_supervisor_picks_a_district_for_its_calendar_and_changes_nothi
     desk.arrive("/console/calendar", "SH0002")
     expect(page.locator(NAV)).to_have_text(["今日勤务", "点位围栏", "周排班", "诉件与工单", "月积分审核",
                                             "季度与年度", "培训", "督察", "通知与整改", "全市报表", "课程与直播",
-                                            "工作日历"])
+                                            "工作日历", "积分规则", "非现场月报"])
     picker = page.locator("#district-picker").get_by_label("区局")
     expect(picker).to_be_visible()
     expect(picker.locator("option")).to_have_count(1)
@@ -68,7 +68,7 @@ def test_the_city_administrator_sees_the_people_but_not_the_district_administrat
     page = desk.page
     desk.arrive("/console/admin", "SH0001")
     expect(page.locator(NAV).filter(has_text="人员与工作室")).to_have_count(1)
-    expect(page.locator(NAV).filter(has_text="人员与规则")).to_have_count(0)
+    expect(page.locator(NAV).filter(has_text="人员与时限")).to_have_count(0)
     expect(page.locator("#squads tbody tr")).to_have_count(2)
     expect(page.locator("#squad-form")).to_be_hidden()
     expect(page.get_by_role("button", name="更换二维码")).to_have_count(0)

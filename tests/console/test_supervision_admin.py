@@ -139,7 +139,6 @@ def test_the_administrator_changes_a_role_deactivates_and_adds_a_rule_version(de
     page = desk.page
     desk.arrive("/console/staff", "JA0001")
     expect(page.locator("#officers tbody tr")).to_have_count(12)  # every role, two 街镇 leaders too
-    expect(page.locator("#rules tbody tr").first).to_be_visible()
     desk.shot("admin-1-staff")
 
     wang = page.locator('#officers tr[data-badge="JA1003"]')
@@ -190,6 +189,8 @@ def test_the_administrator_changes_a_role_deactivates_and_adds_a_rule_version(de
                            .where(CategoryDeadline.category == Category.street_vending)).all() == [(12, 5)]
     session.rollback()
 
+    desk.open("/console/rules")
+    expect(page.locator("#rules tbody tr").first).to_be_visible()
     rules = page.locator("#rule-form")
     next_month = (local_day(utcnow()).replace(day=1) + timedelta(days=32)).replace(day=1)
     rules.get_by_label("类别").fill("勤务")
@@ -209,9 +210,9 @@ def test_the_administrator_changes_a_role_deactivates_and_adds_a_rule_version(de
     session.rollback()
     expire(committed_app, page)  # the session ends while the form is filled in
     rules.get_by_role("button", name="保存版本").click()
-    expect(page).to_have_url("/console/login?next=%2Fconsole%2Fstaff")
+    expect(page).to_have_url("/console/login?next=%2Fconsole%2Frules")
     desk.sign_in("JA0001", DEMO_PASSWORD)
-    expect(page).to_have_url("/console/staff")
+    expect(page).to_have_url("/console/rules")
     expect(rules.get_by_label("每单位分")).to_have_value("2")  # what was typed is back
     expect(rules.get_by_label("生效自")).to_have_value(next_month.isoformat())
     rules.get_by_role("button", name="保存版本").click()

@@ -98,6 +98,72 @@ squadForm.addEventListener("submit", async (event) => {
   }
 });
 
+// The city administrator's part: the city's districts, a new one and its first administrator (the rest of its
+// people are that administrator's to add). Asked for when opened, not part of the page's render.
+const districtsCard = document.getElementById("districts-card");
+const districtForm = document.getElementById("district-form");
+const districtAdminForm = document.getElementById("district-admin-form");
+
+function showDistricts(districts, chosen) {
+  document.querySelector("#districts tbody").replaceChildren(...districts.map((district) => {
+    const tr = document.createElement("tr");
+    cell(tr, district.code);
+    cell(tr, district.name);
+    return tr;
+  }));
+  const select = districtAdminForm.elements.district_id;
+  select.replaceChildren(...districts.map((district) => new Option(district.name, district.id)));
+  if (chosen) select.value = chosen;
+}
+
+async function loadDistricts(chosen) {
+  const districts = await api("GET", "/api/org/districts");
+  if (districts) showDistricts(districts, chosen);
+}
+
+districtsCard.addEventListener("toggle", () => { if (districtsCard.open) loadDistricts(); });
+
+districtForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  clearErrors(districtForm);
+  const value = (name) => districtForm.elements[name].value.trim() || null;
+  const department = value("wechat_department_id");
+  let district;
+  try {
+    district = await api("POST", "/api/org/districts", { body: {
+      code: value("code"), name: value("name"),
+      wechat_department_id: department && /^\d+$/.test(department) ? Number(department) : department } });
+  } catch (error) {
+    showErrors(districtForm, error);
+    return;
+  }
+  if (!district) return;
+  districtForm.reset();
+  await loadDistricts(String(district.id));
+  notice(`已添加区局“${district.name}”，请为其设置首位区局管理员`);
+  districtAdminForm.elements.badge_no.focus();
+});
+
+districtAdminForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  clearErrors(districtAdminForm);
+  const fields = districtAdminForm.elements;
+  const district = fields.district_id.selectedOptions[0];
+  let admin;
+  try {
+    admin = await api("POST", `/api/org/districts/${fields.district_id.value}/admins`, { body: {
+      badge_no: fields.badge_no.value.trim(), name: fields.name.value.trim(), password: fields.password.value,
+      phone: fields.phone.value.trim() || null } });
+  } catch (error) {
+    showErrors(districtAdminForm, error);
+    return;
+  }
+  if (!admin) return;
+  districtAdminForm.reset();
+  fields.district_id.value = district.value;
+  notice(`已设置${admin.name}（${admin.badge_no}）为“${district.text}”的区局管理员`);
+});
+
 filter.addEventListener("change", showOfficers);
 filter.addEventListener("submit", (event) => event.preventDefault());
 

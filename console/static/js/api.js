@@ -200,24 +200,25 @@ export async function signedIn() {
     sessionStorage.removeItem(SESSION);
     location.assign("/console/login");
   });
+  if ("districtPage" in document.body.dataset && isCityRole(current)) await pickDistrict();
   restoreDrafts();
   return current;
 }
 
-// A page of one district's settings: the district a city role chose (they belong to none; the API asks them for
-// `district_id`), kept for the session; for everyone else their own (no parameter).
+// A page of one district's settings: the district a city role chose in the layout's picker (they belong to none;
+// the API asks them for `district_id`), kept for the session across pages; for everyone else their own (no
+// parameter). Choosing another district shows the page again for it.
 const DISTRICT = "console.district";
 
 export function isCityRole(current = session()) {
   return roles(document.body.dataset.cityRoles).has(current?.officer.role);
 }
 
-export async function chosenDistrict(onChange) {
-  if (!isCityRole()) return null;
+async function pickDistrict() {
   const picker = document.getElementById("district-picker");
   const select = picker.elements.district_id;
   const districts = await api("GET", "/api/org/districts");
-  if (!districts) return null;
+  if (!districts) return;
   select.replaceChildren(...districts.map((district) => new Option(district.name, district.id)));
   const saved = sessionStorage.getItem(DISTRICT);
   if (saved && districts.some((district) => String(district.id) === saved)) select.value = saved;
@@ -226,9 +227,8 @@ export async function chosenDistrict(onChange) {
   picker.addEventListener("submit", (event) => event.preventDefault());
   select.addEventListener("change", () => {
     sessionStorage.setItem(DISTRICT, select.value);
-    onChange(select.value);
+    location.reload();
   });
-  return select.value || null;
 }
 
 // `?district_id=` (or `&`) for a city role's chosen district, "" for everyone else.

@@ -47,7 +47,7 @@ function showQuarter() {
     cell(tr, row.score, "number");
     cell(tr, row.grade);
     cell(tr, STATE[row.state] || row.state);
-    const action = cell(tr, "");
+    const action = cell(tr, "", "write");
     if (row.state !== "confirmed") {
       action.append(confirmForm("rate-template", "/api/points/quarterly", row.id, (form) => ({ rating: form.rating.value })));
     }
@@ -68,7 +68,7 @@ function showYear() {
     cell(tr, row.deductions, "number");
     cell(tr, row.grade_name);
     cell(tr, STATE[row.state] || row.state);
-    const action = cell(tr, "");
+    const action = cell(tr, "", "write");
     if (row.state !== "confirmed") action.append(confirmForm("confirm-template", "/api/points/yearly", row.id, () => undefined));
   }
 }

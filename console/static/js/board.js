@@ -33,7 +33,7 @@ async function load() {
     cell(tr, row.state_name + late, "state state-" + row.state);
     const came = row.check_in;
     cell(tr, came ? localTime(came.client_at) + (came.out_of_area ? `（外勤，距围栏 ${came.distance_outside_m} 米：${came.reason || ""}）` : "") : "");
-    const action = cell(tr, "");
+    const action = cell(tr, "", "write");  // approving is the squad's: no column for observers
     if (row.state === "out_of_area_pending") action.append(decisionForm(came.id));
     const track = document.createElement("button");
     track.type = "button";

@@ -1,5 +1,5 @@
 // The district's working-day calendar (holidays and weekend working days) as data the district admin edits.
-import { api, cell, chosenDistrict, clearErrors, districtParam, notice, showErrors, signedIn, today } from "./api.js";
+import { api, cell, clearErrors, districtParam, notice, showErrors, signedIn, today } from "./api.js";
 
 const filter = document.getElementById("year-filter");
 const dayForm = document.getElementById("day-form");
@@ -21,11 +21,11 @@ function showDays() {
     cell(tr, item.name);
     const remove = document.createElement("button");
     remove.type = "button";
-    remove.className = "secondary write";
+    remove.className = "secondary";
     remove.textContent = "删除";
     remove.setAttribute("aria-label", `删除 ${item.day} ${item.name}`);
     remove.addEventListener("click", () => save(days.filter((other) => other !== item), `已删除 ${item.day}`));
-    tr.insertCell().append(remove);
+    cell(tr, "", "write").append(remove);
   }
 }
 
@@ -75,6 +75,5 @@ filter.addEventListener("submit", (event) => { event.preventDefault(); loadYear(
 
 if (await signedIn()) {
   filter.elements.year.value = year;
-  await chosenDistrict(loadYear);
   await loadYear();
 }

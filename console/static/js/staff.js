@@ -1,9 +1,8 @@
-// Administration: the district's people (role, active) and the scoring rules with their versions.
+// Administration: the district's people (role, active), the directory sync and the complaints' deadlines.
 import { api, cell, clearErrors, localTime, notice, showErrors, signedIn } from "./api.js";
 
 const filter = document.getElementById("officer-filter");
 const body = document.querySelector("#officers tbody");
-const ruleForm = document.getElementById("rule-form");
 const roleOptions = document.getElementById("role-options");
 
 async function loadOfficers() {
@@ -70,48 +69,6 @@ async function change(form, officer, changes, done) {
   form.closest("tr").replaceWith(officerRow(changed));
   notice(done);
 }
-
-async function loadRules() {
-  const rules = await api("GET", "/api/points/rules");
-  if (!rules) return;
-  const tbody = document.querySelector("#rules tbody");
-  tbody.replaceChildren();
-  const items = new Map();
-  for (const rule of rules) {
-    const tr = tbody.insertRow();
-    tr.dataset.item = rule.item;
-    cell(tr, rule.item_name);
-    cell(tr, rule.category);
-    cell(tr, rule.points_per_unit, "number");
-    cell(tr, rule.monthly_cap ?? "—", "number");
-    cell(tr, rule.effective_from);
-    cell(tr, rule.district_id === null ? "示例默认值" : "本区版本").title = rule.source_note;
-    items.set(rule.item, rule.item_name);
-  }
-  if (!ruleForm.item.options.length) {
-    for (const [item, name] of items) ruleForm.item.add(new Option(name, item));
-  }
-}
-
-ruleForm.addEventListener("submit", async (event) => {
-  event.preventDefault();
-  clearErrors(ruleForm);
-  const value = (name) => ruleForm[name].value.trim() || null;
-  let saved;
-  try {
-    saved = await api("POST", "/api/points/rules", { body: {
-      item: ruleForm.item.value, category: value("category"), points_per_unit: value("points_per_unit"),
-      monthly_cap: value("monthly_cap"), effective_from: value("effective_from"),
-    } });
-  } catch (error) {
-    showErrors(ruleForm, error);
-    return;
-  }
-  if (!saved) return;
-  ruleForm.reset();
-  notice(`已新增「${saved.item_name}」自 ${saved.effective_from} 起的规则版本；未锁定的月计分已重算`);
-  await loadRules();
-});
 
 // The nightly directory sync: asked for when the administrator opens it (not part of the page's render).
 const sync = document.getElementById("sync");
@@ -181,5 +138,5 @@ function deadlineForm(row) {
 
 filter.addEventListener("submit", (event) => { event.preventDefault(); loadOfficers(); });
 if (await signedIn()) {
-  await Promise.all([loadOfficers(), loadRules(), loadDeadlines()]);
+  await Promise.all([loadOfficers(), loadDeadlines()]);
 }

@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 
 from backend.db import utcnow
+from backend.org.models import Role
 from backend.training.live.classes import join_signature
 from backend.training.operations import MAX_MATERIALS
 from tests.authz.city_wide import (
@@ -20,6 +21,7 @@ from tests.authz.city_wide import (
     DISTRICT,
     READ_ONLY,
     ROLE,
+    ROLES,
     World,
     add_course,
     add_live_class,
@@ -216,7 +218,7 @@ def test_officers_of_two_districts_in_one_city_wide_class(client, make, world):
 def test_a_live_class_says_whether_its_reader_runs_it_as_the_screen_link_answers(client, make, world):
     """`managed` (what the console offers the QR code, attendance and big screen by) agrees with the API's answer
     to the screen link, for every role, of a district's class and of a city-wide one."""
-    classes = [_live_class(client, make, world.trainer_a), _live_class(client, make, world.city_trainer)]
+    classes = [add_live_class(client, make, world.trainer_a), add_live_class(client, make, world.city_trainer)]
     for role in ROLES:
         headers = make.headers(world.callers[role])
         listed = {c["id"]: c["managed"] for c in client.get("/api/training/live-classes", headers=headers).json}
@@ -225,7 +227,7 @@ def test_a_live_class_says_whether_its_reader_runs_it_as_the_screen_link_answers
                 continue  # not in the role's scope at all
             screen = client.get(f"/api/training/live-classes/{live_class['id']}/screen", headers=headers)
             assert listed[live_class["id"]] == (screen.status_code == 200), (role, live_class["district_id"], screen)
-    seen = {role: client.get("/api/training/live-classes", headers=make.headers(world.callers[role])).json
-            for role in ROLES}
-    managed = {role for role, listed in seen.items() if listed and all(c["managed"] for c in listed)}
+    lists = {role: client.get("/api/training/live-classes", headers=make.headers(world.callers[role])).json
+             for role in ROLES}
+    managed = {role for role, listed in lists.items() if listed and all(c["managed"] for c in listed)}
     assert managed == {Role.district_admin, Role.trainer}  # the city trainer runs the city's class, not the district's

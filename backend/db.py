@@ -164,7 +164,10 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", functools.partial(_tune_sqlite, busy_ms=round(timeout * 1000)))
         event.listen(engine, "begin", _begin_sqlite)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # No `pool_pre_ping`: its SELECT 1 on every checkout was a round trip on every request. A connection the server
+    # dropped (a restart) fails its request with 503 database_unavailable instead (`database_unavailable`), and
+    # SQLAlchemy then replaces every connection of the pool made before the failure.
+    return create_engine(url)
 
 
 def _tune_sqlite(dbapi_connection, _record, *, busy_ms: int) -> None:

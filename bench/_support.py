@@ -1,7 +1,9 @@
 """What several benchmarks share: an emptied PostgreSQL database, a free loopback port, and the
 production server of README.md ("Web processes") started on them; the app on a migrated, seeded database
 (`bench_app`), one measurement on PostgreSQL and on SQLite (`on_both_databases`) and its figures as a row
-of the table (`ratio_report`)."""
+of the table (`ratio_report`); what a request costs the server apart from the machine's load: CPU read from /proc
+(`server_cpu_ticks`, `cpu_ms_per_request`) and round trips to the database counted in this process
+(`request_costs`)."""
 from __future__ import annotations
 
 import http.client
@@ -13,12 +15,13 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 ROOT = Path(__file__).resolve().parent.parent
 # README.md, "Web processes": the command a district runs, so the benchmarks measure what it gets.
@@ -174,3 +177,105 @@ def _answers(port: int) -> bool:
         return conn.getresponse().status == 200
     except OSError:
         return False
+
+
+def server_cpu_ticks(database_url: str) -> dict[str, dict[int, int]]:
+    """CPU ticks (user + system) so far of the gunicorn processes this benchmark started and of the PostgreSQL
+    backends of its database: the server's cost of a request, apart from the client's (the machine is shared,
+    so wall-clock latencies alone would blame us for our neighbours' load)."""
+    parents, commands = {}, {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    parents[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    commands[int(entry)] = f.read()
+            except OSError:
+                continue
+    ours, grown = {os.getpid()}, True
+    while grown:
+        more = {pid for pid, parent in parents.items() if parent in ours} - ours
+        ours |= more
+        grown = bool(more)
+    app = [pid for pid in ours if b"gunicorn" in commands.get(pid, b"")]
+    return {"app": _ticks(app), "db": _ticks(_backends(database_url))}
+
+
+def _backends(database_url: str) -> list[int]:
+    """The pids of the PostgreSQL backends of the database, but the one asking."""
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        pids = conn.scalars(text("select pid from pg_stat_activity where datname = current_database() "
+                                 "and pid <> pg_backend_pid()")).all()
+    engine.dispose()
+    return pids
+
+
+def _ticks(pids) -> dict[int, int]:
+    ticks = {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            ticks[pid] = int(fields[11]) + int(fields[12])  # utime, stime
+        except OSError:
+            continue
+    return ticks
+
+
+def cpu_ms_per_request(before: dict, after: dict, requests: int) -> dict:
+    """Server CPU per request between two `server_cpu_ticks` (a backend or worker gone in between is not counted),
+    the app's, the database's and their sum."""
+    per_tick = 1000 / os.sysconf("SC_CLK_TCK")
+    parts = {part: sum(t - before[part].get(pid, 0) for pid, t in after[part].items()) * per_tick / requests
+             for part in ("app", "db")}
+    return {**{part: round(ms, 3) for part, ms in parts.items()}, "total": round(sum(parts.values()), 3)}
+
+
+def request_costs(app, database_url: str, calls: list[tuple], engine=None) -> dict:
+    """What each of `calls` ((method, path, token, JSON body), answered 2xx) costs, sent one after the other in this
+    process through the Flask test client after the first as a warm-up: the app's CPU ms (this thread's), the
+    database's CPU ms (its backends' from /proc) and the round trips to the database, counted on the app's engine:
+    statements, pings (`pool_pre_ping`'s SELECT 1 on a checkout) and transactions (a BEGIN and a COMMIT or ROLLBACK
+    each). Not the wall clock: neither depends on the machine's load. Each call must change nothing another needs.
+    `engine`: the app's own when it keeps it elsewhere than `app.extensions["db_engine"]` (a bare endpoint)."""
+    engine = engine if engine is not None else app.extensions["db_engine"]
+    counts = {"statements": 0, "checkouts": 0, "transactions": 0}
+
+    def count(name):
+        def listener(*_args, **_kwargs):
+            if threading.current_thread() is measuring:
+                counts[name] += 1
+        return listener
+
+    listeners = [(engine, "before_cursor_execute", count("statements")), (engine.pool, "checkout", count("checkouts")),
+                 (engine, "begin", count("transactions"))]
+    measuring = threading.current_thread()
+    client = app.test_client()
+
+    def send(method, path, token, body):
+        response = client.open(path, method=method, json=body,
+                               headers={"Authorization": f"Bearer {token}"} if token else {})
+        assert response.status_code < 300, (response.status_code, response.json)
+
+    send(*calls[0])
+    for target, name, listener in listeners:
+        event.listen(target, name, listener)
+    db_before, cpu_before = _ticks(_backends(database_url)), time.thread_time()
+    try:
+        for call in calls[1:]:
+            send(*call)
+    finally:
+        cpu_after, db_after = time.thread_time(), _ticks(_backends(database_url))
+        for target, name, listener in listeners:
+            event.remove(target, name, listener)
+    n = len(calls) - 1
+    pings = counts["checkouts"] if engine.pool._pre_ping else 0
+    statements = counts["statements"] / n
+    return {"requests": n, "app_cpu_ms": round((cpu_after - cpu_before) * 1000 / n, 3),
+            "db_cpu_ms": round(sum(t - db_before.get(pid, 0) for pid, t in db_after.items())
+                               * 1000 / os.sysconf("SC_CLK_TCK") / n, 3),
+            "statements": round(statements, 2), "pings": round(pings / n, 2),
+            "transactions": round(counts["transactions"] / n, 2),
+            "round_trips": round(statements + pings / n + 2 * counts["transactions"] / n, 2)}

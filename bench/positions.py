@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import secrets
 import statistics
@@ -35,7 +36,16 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, select, text
 
-from bench._support import ROOT, KeepAlive, drop_postgres, fresh_postgres, production_server
+from bench._support import (
+    ROOT,
+    KeepAlive,
+    cpu_ms_per_request,
+    drop_postgres,
+    fresh_postgres,
+    production_server,
+    request_costs,
+    server_cpu_ticks,
+)
 
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1/bench_positions")
 SECONDS = float(os.environ.get("BENCH_POSITIONS_SECONDS", "60"))
@@ -82,7 +92,8 @@ def _seed(app) -> list[tuple[str, list[list[dict]]]]:
             for i in [*tokens, bare_officer]])
         bare_shift = session.scalar(select(Shift.id).where(Shift.officer_id == bare_officer))
         session.commit()
-        batches_each = int(SECONDS * FIXES_PER_SECOND / BATCH / INTAKE_OFFICERS) + 1
+        # the rounds the schedule sends, and one more each: what `_request_costs` sends
+        batches_each = math.ceil(SECONDS * FIXES_PER_SECOND / BATCH / INTAKE_OFFICERS) + 1
         # fixes every 3 s over the last 1.5 hours: in the shift, within the sync window, none in the future
         first = now - timedelta(minutes=90)
         work = []
@@ -133,7 +144,7 @@ def _p99_ms(results: list[tuple[int, float]]) -> float:
 
 
 def _jobs(work: list, path: str) -> list[tuple]:
-    rounds = max(len(batches) for _, batches in work)
+    rounds = max(len(batches) for _, batches in work) - 1  # the last is `_request_costs`'
     jobs = [("POST", path, token, {"positions": batches[r]}) for r in range(rounds) for token, batches in work]
     return jobs[:int(SECONDS * FIXES_PER_SECOND / BATCH)]
 
@@ -148,14 +159,40 @@ def _intake(port: int, bare_port: int, seed: dict) -> dict:
     rate = FIXES_PER_SECOND / BATCH
     for p in (port, bare_port):
         _paced(p, [("GET", "/api/health", None, None)] * 200, 100)
+    before = server_cpu_ticks(DB_URL)
     ours = _paced(port, ours_jobs, rate)
+    between = server_cpu_ticks(DB_URL)
     bare = _paced(bare_port, bare_jobs, rate)
+    cpu = {"ours": cpu_ms_per_request(before, between, len(ours_jobs)),
+           "bare": cpu_ms_per_request(between, server_cpu_ticks(DB_URL), len(bare_jobs))}
     health = _paced(port, [("GET", "/api/health", None, None)] * len(ours_jobs), rate)
     assert all(status == 200 for status, _ in bare), sorted({s for s, _ in bare})
     return {"batches": len(ours_jobs), "sent_fixes": len(ours_jobs) * BATCH,
             "ok_batches": sum(1 for s, _ in ours if s == 200), "statuses": sorted({s for s, _ in ours}),
             "p50_ms": _p50_ms(ours), "p99_ms": _p99_ms(ours), "bare_p50_ms": _p50_ms(bare),
-            "bare_p99_ms": _p99_ms(bare), "health_p50_ms": _p50_ms(health), "health_p99_ms": _p99_ms(health)}
+            "bare_p99_ms": _p99_ms(bare), "health_p50_ms": _p50_ms(health), "health_p99_ms": _p99_ms(health),
+            "cpu_ms_per_batch": cpu}
+
+
+def _request_costs(app, seed: dict) -> dict:
+    """What one batch costs the server, ours and the bare endpoint's, apart from the machine's load (CPU and round
+    trips to the database, `request_costs`): each officer's last batch, kept from the schedule, sent in this process
+    one after the other (in its shift's track after the batches sent before, as on the schedule)."""
+    kept = dict(os.environ)
+    os.environ.update({**seed["bare_env"], "DATABASE_URL": DB_URL})  # what the bare app reads as it is imported
+    try:
+        from bench import bare_positions_app
+    finally:
+        os.environ.clear()
+        os.environ.update(kept)
+    ours = request_costs(app, DB_URL, [("POST", "/api/duty/positions", token, {"positions": batches[-1]})
+                                       for token, batches in seed["ours"]])
+    bare = request_costs(bare_positions_app.app, DB_URL, [("POST", "/positions", None, {"positions": batches[-1]})
+                                                          for _, batches in seed["bare"]],
+                         engine=bare_positions_app.engine)
+    bare_positions_app.engine.dispose()
+    return {"ours": ours, "bare": bare,
+            "cpu_ratio": round((ours["app_cpu_ms"] + ours["db_cpu_ms"]) / (bare["app_cpu_ms"] + bare["db_cpu_ms"]), 1)}
 
 
 # A month of positions: every officer's working days (five in seven), 08:00-16:00 local, a fix every 30 s;
@@ -246,16 +283,19 @@ def _track_summaries(app, month: dict) -> dict:
             "ratio": round(ours / bare, 2)}
 
 
-def _intake_row(intake: dict, stored: int) -> dict:
+def _intake_row(intake: dict, stored: int, costs: dict) -> dict:
     lost = intake["sent_fixes"] - stored
     p99_multiple = round(intake["p99_ms"] / intake["bare_p99_ms"], 2)
     return {
         "work": f"{FIXES_PER_SECOND} fixes/s in batches of {BATCH} for {SECONDS:.0f} s "
                 f"({intake['sent_fixes']} fixes, {INTAKE_OFFICERS} officers), gunicorn on PostgreSQL",
         "ours": {"stored": stored, "lost": lost, "p50_ms": intake["p50_ms"], "p99_ms": intake["p99_ms"],
-                 "statuses": intake["statuses"]},
+                 "statuses": intake["statuses"], "server_cpu_ms_per_batch": intake["cpu_ms_per_batch"]["ours"],
+                 "one_batch_in_process": costs["ours"]},
         "baseline": {"bare_insert_p50_ms": intake["bare_p50_ms"], "bare_insert_p99_ms": intake["bare_p99_ms"],
-                     "health_p50_ms": intake["health_p50_ms"], "health_p99_ms": intake["health_p99_ms"]},
+                     "health_p50_ms": intake["health_p50_ms"], "health_p99_ms": intake["health_p99_ms"],
+                     "bare_server_cpu_ms_per_batch": intake["cpu_ms_per_batch"]["bare"],
+                     "one_bare_batch_in_process": costs["bare"], "in_process_cpu_ratio": costs["cpu_ratio"]},
         "ratio": p99_multiple, "target": {"lost": 0, "p99_multiple_max": TARGET["intake_p99_multiple_max"]},
         "met": lost == 0 and p99_multiple <= TARGET["intake_p99_multiple_max"],
         "load_average": [round(x, 1) for x in os.getloadavg()]}
@@ -286,11 +326,13 @@ def run() -> dict | list[dict]:
         with app.app_context():
             stored = session.scalar(select(func.count()).select_from(Position)
                                     .where(Position.shift_id != seed["bare_shift"]))
+        costs = _request_costs(app, seed)
+        intake_row = _intake_row(intake, stored, costs)
         # said now: the month's generation that follows takes minutes
-        print(json.dumps(_intake_row(intake, stored), ensure_ascii=False, default=str), file=sys.stderr, flush=True)
+        print(json.dumps(intake_row, ensure_ascii=False, default=str), file=sys.stderr, flush=True)
         if not TRACK:
             app.extensions["db_engine"].dispose()
-            return [_intake_row(intake, stored)]
+            return [intake_row]
         month = _month_of_positions(app)
         with app.extensions["db_engine"].connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text(f"analyze {month['partition']}"))
@@ -300,7 +342,7 @@ def run() -> dict | list[dict]:
         drop_postgres(DB_URL)
     city_rows = track["rows_in_month"] * CITY_OFFICERS // MONTH_OFFICERS
     return [
-        _intake_row(intake, stored),
+        intake_row,
         {"work": f"a shift's track summary ({PINGS_PER_SHIFT} fixes) over a month of {MONTH_OFFICERS} officers' "
                  f"positions ({track['rows_in_month']:,} rows in {month['partition']}, generated in "
                  f"{month['generated_seconds']} s); the city's {CITY_OFFICERS:,} officers make ≈{city_rows:,} rows "

@@ -5,7 +5,9 @@ The class is city-wide (no district, the city trainer's), its trainees spread ov
 Targets (issue 8 for a district's 2,000, issue 22 for the city's 8,000): no answer lost (and every district's
 answers stored), p99 ≤ 300 ms (from the moment each answer is due, see `_scheduled`), the distribution correct
 within 2 s after the last answer. The server's CPU per answer (gunicorn workers and the database's backends,
-read from /proc) is set beside its CPU per request of the bare endpoint on the same schedule. The exam figure is
+read from /proc) is set beside its CPU per request of the bare endpoint on the same schedule; and, apart from the
+machine's load, one answer's CPU and round trips to the database counted in this process beside one bare request's
+(`_request_costs`). The exam figure is
 reported as a ratio: seconds per submission ÷ seconds per request of the bare endpoint (GET /api/health: auth-free, one
 `SELECT 1`) at the same concurrency.
 
@@ -31,7 +33,15 @@ from datetime import timedelta
 
 from sqlalchemy import create_engine, insert, select, text
 
-from bench._support import ROOT, KeepAlive, fresh_postgres, production_server
+from bench._support import (
+    ROOT,
+    KeepAlive,
+    cpu_ms_per_request,
+    fresh_postgres,
+    production_server,
+    request_costs,
+    server_cpu_ticks,
+)
 
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1/bench_training")
 TRAINEES = int(os.environ.get("BENCH_QUIZ_TRAINEES", "8000"))  # a district's class: 2,000
@@ -147,9 +157,9 @@ def _quiz_round(port: int, seed: dict) -> dict:
     choices = [rng.choice([0, 0, 1, 2, 3]) for _ in seed["tokens"]]
     answers = [("POST", f"/api/training/quizzes/{quiz['id']}/answers", token, {"answer": [choice]})
                for token, choice in zip(seed["tokens"], choices, strict=True)]
-    before = _cpu_ticks()
+    before = server_cpu_ticks(DB_URL)
     results, start = _scheduled(port, answers)
-    cpu = _cpu_ms_per_request(before, _cpu_ticks(), len(answers))
+    cpu = cpu_ms_per_request(before, server_cpu_ticks(DB_URL), len(answers))
     last_answer = max(done for _, _, done in results)
     expected = Counter(choices)
     lag = None
@@ -177,53 +187,6 @@ def _answers_by_district(quiz_id: int) -> Counter:
                             {"q": quiz_id}).all()
     engine.dispose()
     return Counter(dict(rows))
-
-
-def _cpu_ticks() -> dict[str, dict[int, int]]:
-    """CPU ticks (user + system) so far of the gunicorn processes this benchmark started and of the PostgreSQL
-    backends of its database: the server's cost of a request, apart from the client's (the machine is shared,
-    so wall-clock latencies alone would blame us for our neighbours' load)."""
-    parents, commands = {}, {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    parents[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
-                with open(f"/proc/{entry}/cmdline", "rb") as f:
-                    commands[int(entry)] = f.read()
-            except OSError:
-                continue
-    ours, grown = {os.getpid()}, True
-    while grown:
-        more = {pid for pid, parent in parents.items() if parent in ours} - ours
-        ours |= more
-        grown = bool(more)
-    app = [pid for pid in ours if b"gunicorn" in commands.get(pid, b"")]
-    engine = create_engine(DB_URL)
-    with engine.connect() as conn:
-        db = conn.scalars(text("select pid from pg_stat_activity where datname = current_database() "
-                               "and pid <> pg_backend_pid()")).all()
-    engine.dispose()
-    return {"app": _ticks(app), "db": _ticks(db)}
-
-
-def _ticks(pids) -> dict[int, int]:
-    ticks = {}
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            ticks[pid] = int(fields[11]) + int(fields[12])  # utime, stime
-        except OSError:
-            continue
-    return ticks
-
-
-def _cpu_ms_per_request(before: dict, after: dict, requests: int) -> dict:
-    """Server CPU per request between two `_cpu_ticks` (a backend or worker gone in between is not counted)."""
-    per_tick = 1000 / os.sysconf("SC_CLK_TCK")
-    return {part: round(sum(t - before[part].get(pid, 0) for pid, t in after[part].items()) * per_tick / requests, 3)
-            for part in ("app", "db")}
 
 
 def _scheduled(port: int, jobs: list) -> tuple[list, float]:
@@ -282,10 +245,30 @@ def _latency(results: list) -> dict:
 
 def _bare_round(port: int) -> dict:
     """The same schedule of as many requests against the bare endpoint: what this machine and client allow."""
-    before = _cpu_ticks()
+    before = server_cpu_ticks(DB_URL)
     results, start = _scheduled(port, [("GET", "/api/health", None, None)] * TRAINEES)
     return {**_latency(results), "span_s": round(max(done for _, _, done in results) - start, 2),
-            "cpu_ms_per_request": _cpu_ms_per_request(before, _cpu_ticks(), TRAINEES)}
+            "cpu_ms_per_request": cpu_ms_per_request(before, server_cpu_ticks(DB_URL), TRAINEES)}
+
+
+COST_ANSWERS = 300  # answered one after the other in this process, to count what one costs
+
+
+def _request_costs(app, seed: dict) -> dict:
+    """What one answer costs the server and what one bare request does, apart from the machine's load (CPU and
+    round trips to the database, `request_costs`): COST_ANSWERS trainees answer a second quiz of the class in this
+    process, then as many GET /api/health."""
+    status = app.test_client().post(f"/api/training/live-classes/{seed['class_id']}/quizzes",
+                                    headers={"Authorization": f"Bearer {seed['trainer']}"},
+                                    json={"question_id": seed["quiz_question"], "seconds": QUIZ_SECONDS})
+    assert status.status_code == 201, status.json
+    path = f"/api/training/quizzes/{status.json['id']}/answers"
+    answer = request_costs(app, DB_URL, [("POST", path, token, {"answer": [1]})
+                                         for token in seed["tokens"][:COST_ANSWERS + 1]])
+    bare = request_costs(app, DB_URL, [("GET", "/api/health", None, None)] * (COST_ANSWERS + 1))
+    return {"answer": answer, "bare_health": bare,
+            "cpu_ratio": round((answer["app_cpu_ms"] + answer["db_cpu_ms"]) / (bare["app_cpu_ms"] + bare["db_cpu_ms"]),
+                               1)}
 
 
 def _exam_round(port: int, seed: dict) -> dict:
@@ -324,16 +307,20 @@ def run() -> dict:
         quiz = _quiz_round(port, seed)
         bare = _bare_round(port)
         exam = _exam_round(port, seed)
+    costs = _request_costs(app, seed)
+    app.extensions["db_engine"].dispose()
     met = (quiz["lost"] <= TARGET["lost"] and quiz["p99_ms"] <= TARGET["p99_ms"] and quiz["every_district_complete"]
            and quiz["distribution_lag_s"] is not None and quiz["distribution_lag_s"] <= TARGET["distribution_lag_s"])
-    answer_cpu, bare_cpu = (sum(cpu.values()) for cpu in (quiz["cpu_ms_per_answer"], bare["cpu_ms_per_request"]))
+    answer_cpu, bare_cpu = (cpu["total"] for cpu in (quiz["cpu_ms_per_answer"], bare["cpu_ms_per_request"]))
     return {
         "work": f"{TRAINEES} answers of {DISTRICTS} districts to a city-wide in-class quiz within "
                 f"{WINDOW_SECONDS:.0f} s; "
                 f"{SUBMISSIONS} submissions of a {PAPER_QUESTIONS}-question paper",
         "ours": {"quiz": quiz, "exam_seconds_per_submission": exam["seconds_per_submission"],
-                 "quiz_cpu_ratio_answer_to_bare": round(answer_cpu / bare_cpu, 1) if bare_cpu else None},
-        "baseline": {"bare_endpoint_same_schedule": bare,
+                 "quiz_cpu_ratio_answer_to_bare": round(answer_cpu / bare_cpu, 1) if bare_cpu else None,
+                 "one_answer_in_process": costs["answer"]},
+        "baseline": {"bare_endpoint_same_schedule": bare, "one_bare_request_in_process": costs["bare_health"],
+                     "in_process_cpu_ratio_answer_to_bare": costs["cpu_ratio"],
                      "bare_endpoint_seconds_per_request": exam["seconds_per_bare_request"]},
         "ratio": round(exam["seconds_per_submission"] / exam["seconds_per_bare_request"], 1),
         "target": {**TARGET, "exam": "ratio reported (no target set in issue 8)"},

@@ -5,15 +5,15 @@ import functools
 import logging
 from datetime import UTC, datetime
 
-from sqlalchemy import String, Text, any_, bindparam, cast, func, literal_column, select, text, union_all
+from sqlalchemy import String, any_, bindparam, select, text, union_all
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import aliased, contains_eager, joinedload
+from sqlalchemy.orm import joinedload
 
 from backend import geo
 from backend.config import settings
 from backend.db import UTCDateTime, compiled_once, session, utcnow
 from backend.duty.checkins import check_accuracy, check_client_time, same_submission
-from backend.duty.models import Position, Post, Shift
+from backend.duty.models import Position, Shift
 from backend.duty.queries import in_track
 from backend.errors import Conflict, DomainError, Invalid
 from backend.org.models import Officer
@@ -104,66 +104,10 @@ def _stored(client_ids: list[str], tracks: dict[int, tuple[Shift, list[Position]
     return list({id(p): p for p in found}.values())  # a ping found by client id and in a track: once
 
 
-def _locked_track_statement():
-    """PostgreSQL: the officer's shifts over the batch's times locked (FOR UPDATE OF duty_shift), each with its post
-    and, beside it (LATERAL), the stored pings its track has around the batch's pings in it and the stored pings
-    with the batch's client ids; one row a (shift, ping). Built once (`_LOCKED_TRACK`).
-
-    One statement reads under one snapshot, taken before the lock is waited for: a batch of the same officer that
-    held the lock and committed meanwhile would be missing from the pings read. Every batch that stores pings
-    makes its shifts' rows new versions (`_BUMP_SHIFTS`, in the INSERT), so such a commit shows as the locked
-    row's version (xmin) differing from the one this statement's snapshot sees: `stale`, and the caller reads
-    again, the lock now held."""
-    shift = Shift.__table__
-    times = func.unnest(bindparam("times", type_=postgresql.ARRAY(UTCDateTime))).table_valued("t").render_derived()
-    in_shift = (times.c.t >= shift.c.starts_at, times.c.t <= shift.c.ends_at)
-    # the shift's row is the outer query's, at every level (SQLAlchemy would otherwise add it to a FROM)
-    first = select(func.min(times.c.t)).where(*in_shift).correlate(shift).scalar_subquery()
-    last = select(func.max(times.c.t)).where(*in_shift).correlate(shift).scalar_subquery()
-    track = select(Position.__table__).where(*in_track(shift.c.id, shift.c.starts_at, shift.c.ends_at)).correlate(shift)
-    taken = Position.client_id == any_(bindparam("client_ids", type_=postgresql.ARRAY(String)))
-    around = union_all(
-        select(Position.__table__).where(taken),
-        select(track.where(Position.recorded_at <= first)
-               .order_by(Position.recorded_at.desc(), Position.id.desc()).limit(1).subquery()),
-        track.where(Position.recorded_at > first, Position.recorded_at <= last),
-        select(track.where(Position.recorded_at > last).order_by(Position.recorded_at, Position.id).limit(1)
-               .subquery()),
-    ).subquery("stored").lateral()
-    snapshot = shift.alias("snapshot")
-    seen_version = select(cast(literal_column("snapshot.xmin"), Text)).where(snapshot.c.id == shift.c.id)
-    stale = cast(literal_column("duty_shift.xmin"), Text) != seen_version.scalar_subquery()
-    stored = aliased(Position, around)
-    return (select(Shift, Post, stored, stale.label("stale"))
-            .outerjoin(Post, Post.id == Shift.post_id).outerjoin(around, literal_column("true"))
-            .where(Shift.officer_id == bindparam("officer_id"), Shift.starts_at <= bindparam("last", type_=UTCDateTime),
-                   Shift.ends_at >= bindparam("first", type_=UTCDateTime))
-            .order_by(Shift.starts_at).options(contains_eager(Shift.post)).with_for_update(of=Shift))
-
-
-_LOCKED_TRACK = _locked_track_statement()
-
-
-def _locked_track(officer: Officer, pings: list[Position]) -> tuple[list[Shift], list[Position]]:
-    """PostgreSQL, one statement (two when a batch of the same officer committed while this one waited for the
-    lock): the officer's shifts over the batch locked, with their posts and the stored pings `_stored` reads."""
-    times = sorted(p.recorded_at for p in pings)
-    values = {"officer_id": officer.id, "first": times[0], "last": times[-1], "times": times,
-              "client_ids": sorted({p.client_id for p in pings})}
-    for _ in range(2):  # the second time the lock is held: nothing commits on these shifts meanwhile
-        rows = session.execute(_LOCKED_TRACK, values).all()
-        if not any(row.stale for row in rows):
-            break
-    shifts = list({id(row.Shift): row.Shift for row in rows}.values())
-    stored = list({id(row[2]): row[2] for row in rows if row[2] is not None}.values())
-    if not shifts:  # no shift of the officer (refused below), but another officer's client id is said first
-        stored = _stored(values["client_ids"], {})
-    return shifts, stored
-
-
 def _shifts_then_track(officer: Officer, pings: list[Position]) -> tuple[list[Shift], list[Position]]:
-    """SQLite (its write lock is the whole transaction's), two statements: the officer's shifts over the batch,
-    then the stored pings `_stored` reads."""
+    """Two statements: the officer's shifts over the batch locked, then the stored pings `_stored` reads. The
+    second reads after the lock is held (PostgreSQL: a statement's own snapshot, taken when it starts; SQLite: the
+    write lock is the whole transaction's), so a batch of the same officer that held it has committed by then."""
     shifts = _shifts_over(officer, min(p.recorded_at for p in pings), max(p.recorded_at for p in pings))
     tracks: dict[int, tuple[Shift, list[Position]]] = {}
     for ping in sorted(pings, key=lambda p: p.recorded_at):
@@ -199,13 +143,6 @@ def _into_track(shift: Shift, pings: list[Position], stored: list[Position]) -> 
 _COLUMNS = [column for column in Position.__table__.columns if column.key != "id"]
 
 
-# The shifts whose tracks a batch changes get a new row version (nothing of theirs changes): what lets a batch
-# that read its track in the statement that waited for the lock see that it read too early (`_locked_track`).
-# `:shift_id` is the INSERT's own array of the pings' shifts.
-_BUMP_SHIFTS = ("WITH bumped AS (UPDATE duty_shift SET scheduled_minutes = scheduled_minutes "
-                "WHERE id = ANY(CAST(:shift_id AS INTEGER[])))")
-
-
 @functools.cache
 def _insert_statement(dialect_name: str, count: int):
     """INSERT of `count` pings … ON CONFLICT DO NOTHING RETURNING (client id, id), compiled once per batch size.
@@ -217,7 +154,7 @@ def _insert_statement(dialect_name: str, count: int):
     if dialect_name == "postgresql":
         dialect = postgresql.dialect()
         arrays = ", ".join(f"CAST(:{c.key} AS {c.type.compile(dialect=dialect)}[])" for c in _COLUMNS)
-        return text(f"{_BUMP_SHIFTS} INSERT INTO {table.name} ({', '.join(c.name for c in _COLUMNS)}) "
+        return text(f"INSERT INTO {table.name} ({', '.join(c.name for c in _COLUMNS)}) "
                     f"SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING RETURNING client_id, id").bindparams(
             *(bindparam(c.key, type_=postgresql.ARRAY(c.type)) for c in _COLUMNS))
     rows = [{c.key: bindparam(f"{c.key}_{n}", type_=c.type) for c in _COLUMNS} for n in range(count)]
@@ -245,17 +182,14 @@ def record_positions(officer: Officer, items: list[dict], *, now: datetime | Non
     """Record pings in their shifts' tracks (in any order, across shifts and months): all or none; each ping
     with whether it is new. A repeated client id answers the first record (the same officer's) or a conflict.
 
-    A fixed number of statements whatever the batch's size. PostgreSQL, two: the shifts locked with their posts
-    and the stored pings with the batch's client ids and of each shift's track around the batch, in one SELECT
-    (read again, a third, when a copy committed while it waited for the lock), then one INSERT. SQLite, three:
-    the shifts, the read, the INSERT. And an UPDATE of a stored ping whose step changed (a batch arriving before
-    an earlier one)."""
+    A fixed number of statements whatever the batch's size, three: the shifts locked with their posts, the stored
+    pings with the batch's client ids and of each shift's track around the batch, the INSERT. And an UPDATE of a
+    stored ping whose step changed (a batch arriving before an earlier one)."""
     now = now or utcnow()
     pings = _pings(officer, items, now, source)
     # The shifts' tracks are ours first, so that a copy of the batch sent meanwhile is either seen or waits.
     ids = {p.client_id for p in pings}
-    locked = _locked_track if session.get_bind().dialect.name == "postgresql" else _shifts_then_track
-    shifts, stored = locked(officer, pings)
+    shifts, stored = _shifts_then_track(officer, pings)
     shift_of = {id(p): _shift_of(shifts, p) for p in pings}
     seen = {p.client_id: p for p in stored if p.client_id in ids}
     for client_id, earlier in seen.items():  # another officer's client id: refused before anything is stored

@@ -7,6 +7,7 @@ import sqlite3
 import time
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from backend import create_app
 from backend.db import Base, session
@@ -112,3 +113,24 @@ def test_postgresql_unreachable_answers_503_on_the_api_and_the_residents_pages(o
     page = client.get("/c/t/ABCDEF")  # a resident looking up a complaint
     assert page.status_code == 503 and MESSAGE in page.text and page.headers["Retry-After"]
     app.extensions["db_engine"].dispose()
+
+
+def test_postgresql_connections_dropped_by_the_server_answer_503_once_then_requests_succeed(committed_app, make):
+    """No ping before each request (a round trip each): a connection the server dropped (a restart) fails its
+    request with a 503, never a 500 or 401, and the pool then replaces its connections."""
+    if not committed_app.config["DATABASE_URL"].startswith("postgresql"):
+        pytest.skip("PostgreSQL's connections only: a SQLite file has no server to restart")
+    headers = make.headers(make.officer())
+    session.commit()
+    session.remove()
+    client = committed_app.test_client()
+    assert [client.get("/api/auth/me", headers=headers).status_code for _ in range(2)] == [200, 200]
+    other = create_engine(committed_app.config["DATABASE_URL"])
+    with other.connect() as conn:  # as a restart would: every backend of the database ended, the pool's too
+        ended = conn.scalar(text("select count(pg_terminate_backend(pid)) from pg_stat_activity "
+                                 "where datname = current_database() and pid <> pg_backend_pid()"))
+    other.dispose()
+    assert ended >= 1
+    _unavailable(client.get("/api/auth/me", headers=headers), time.monotonic())
+    assert [client.get("/api/auth/me", headers=headers).status_code for _ in range(3)] == [200, 200, 200]
+    assert client.post("/api/auth/logout", headers=headers).status_code in (200, 204)

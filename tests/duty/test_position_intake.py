@@ -1,5 +1,6 @@
-"""The positions intake on PostgreSQL: the shift lock and the read of the track around a batch are one statement,
-and a copy of a batch committed while it waited for the lock is still seen (answered as repeats, not a conflict)."""
+"""The positions intake: a fixed number of statements a batch (the shift lock, the read of the track around the
+batch, the INSERT), and on PostgreSQL a copy of a batch committed while it waited for the lock is still seen
+(answered as repeats, not a conflict)."""
 from __future__ import annotations
 
 import threading
@@ -22,7 +23,7 @@ def pings(start, count: int) -> list[dict]:
             for n in range(count)]
 
 
-def test_a_batch_is_two_statements_on_postgresql_the_lock_with_the_track_read_then_the_insert(app, make, statements):
+def test_a_batch_is_the_lock_then_the_track_read_then_the_insert(make, statements):
     officer = make.officer()
     now = utcnow().replace(microsecond=0)
     shift = make.shift(officer, now - timedelta(hours=2), now + timedelta(hours=6))
@@ -32,10 +33,9 @@ def test_a_batch_is_two_statements_on_postgresql_the_lock_with_the_track_read_th
     assert add_positions(officer, walk[10:20], now=now) == (10, 0)  # between stored pings: a step updated
     writes = [s for s in statements if s.lstrip().upper().startswith(("INSERT", "WITH", "UPDATE"))]
     reads = [s for s in statements if s not in writes and not s.lstrip().upper().startswith(("SAVEPOINT", "RELEASE"))]
-    postgres = app.config["DATABASE_URL"].startswith("postgresql")
-    # PostgreSQL: the locked shifts with their posts and the stored track around the batch in one SELECT; then
-    # one INSERT (which also marks the shift's row) and the UPDATE of the stored ping after the batch.
-    assert len(reads) == (1 if postgres else 2), reads
+    # the locked shifts with their posts, then the stored track around the batch (read once the lock is held);
+    # then one INSERT and the UPDATE of the stored ping after the batch
+    assert len(reads) == 2, reads
     assert len(writes) == 2, writes
     steps = session.scalars(select(Position.step_m).where(Position.shift_id == shift.id)
                             .order_by(Position.recorded_at)).all()

@@ -563,4 +563,4 @@ def credit_repair_ids(make, client, owner):
 def inspection_photo_form(ids) -> dict:
     """A real photo of a checklist item, taken on site (with the phone's position: it is evidence)."""
     return {"item": "占道经营", "photo": (io.BytesIO(photos.encode(photos.coffee())), "item.jpg", "image/jpeg"),
-            "lat": "31.2297", "lng": "121.4553"}
+            "lat": "31.2297", "lng": "121.4553", "client_id": str(uuid.uuid4())}

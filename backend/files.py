@@ -76,5 +76,7 @@ def sweep_orphan_files() -> dict:
 
 
 def _referenced(columns: tuple, keys: list[str]) -> set[str]:
-    """Which of these storage keys a record refers to."""
+    """Which of these storage keys a record refers to (none, in a folder no column refers to any more)."""
+    if not columns:
+        return set()
     return set(session.scalars(union(*(select(column).where(column.in_(keys)) for column in columns))))

@@ -90,7 +90,8 @@ class Domain:
     # "module:function"s giving a select of one column, an officer's id, a row per item they have in hand (a
     # complaint, an order they handle): who should take a new complaint or order counts them all
     work_in_hand: tuple[str, ...] = ()
-    # storage folder -> the columns ("module:Model.column") whose records refer to its files (the orphan sweep)
+    # storage folder -> the columns ("module:Model.column") whose records refer to its files (the orphan sweep);
+    # none: a folder the domain no longer writes, whose files the sweep deletes once old
     stored_files: dict[str, tuple[str, ...]] | None = None
     # cipher ("module:function" giving the MultiFernet) -> the columns ("module:Model.column") it encrypts:
     # `flask re-sign` encrypts each again with the newest key before an old one is retired

@@ -105,3 +105,14 @@ def test_one_claim_statement_holds_every_key_until_the_transaction_ends(app, dat
     session.rollback()
     assert all(free(key) for key in keys)
     other.dispose()
+
+
+def test_the_photos_migration_0190_moved_into_evidence_leave_their_old_folder_once_old(app, own_storage):
+    """0190 copied each checklist item's photo to the evidence folder and left the file under inspections/: no
+    record refers to it any more (an inspection photo is evidence now), so the sweep deletes it after the grace."""
+    own_storage.put("inspections/0190-left-behind.jpg", photos.encode(photos.coffee()), "image/jpeg")
+    sweep_orphans(app)
+    assert stored_files(app) == {"inspections/0190-left-behind.jpg"}  # within the grace period nothing goes
+    age_files(own_storage, 2)
+    sweep_orphans(app)
+    assert stored_files(app) == set()

@@ -32,7 +32,10 @@ from backend.registry import resolve
 
 
 class DatabaseIdConverter(IntegerConverter):
-    """`<int:...>` in URLs: a number beyond a database integer is simply not found (404), not a database error."""
+    """`<int:...>` in URLs: a number beyond a database integer, or written in other than ASCII digits (full-width
+    "１２３", which `int()` reads as 123), is simply not found (404), not a database error or another object."""
+
+    regex = r"[0-9]+"
 
     def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)

@@ -12,7 +12,7 @@ from backend import keys
 from backend.config import settings
 from backend.errors import Invalid
 
-PHONE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
+PHONE_PATTERN = re.compile(r"^1[3-9]\d{9}$", re.ASCII)
 # Crockford's base32 without look-alikes (no I, L, O, U): 12 characters carry 60 random bits.
 TRACKING_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 TRACKING_LENGTH = 12
@@ -34,7 +34,7 @@ def normalize_phone(raw: str | None) -> str | None:
         return None
     phone = re.sub(r"[\s-]", "", raw.strip())
     phone = re.sub(r"^(\+?86)", "", phone)
-    if not PHONE_PATTERN.match(phone):
+    if not PHONE_PATTERN.fullmatch(phone):
         raise Invalid("手机号格式不正确，请填写 11 位手机号（如 13812341234），或留空",
                       code="invalid_phone", errors={"phone": ["应为 11 位手机号。"]})
     return phone

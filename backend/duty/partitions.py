@@ -81,7 +81,7 @@ def existing_months() -> list[date]:
     names = session.scalars(text(
         "select c.relname from pg_inherits i join pg_class c on c.oid = i.inhrelid "
         "join pg_class p on p.oid = i.inhparent where p.relname = :table"), {"table": TABLE})
-    return sorted(date(int(m[1]), int(m[2]), 1) for name in names if (m := _PARTITION.match(name)))
+    return sorted(date(int(m[1]), int(m[2]), 1) for name in names if (m := _PARTITION.fullmatch(name)))
 
 
 def create_partition(month: date) -> bool:

@@ -17,6 +17,9 @@ DOMAIN = Domain(
         PointsItem("inspection_overdue", "检查超期未完成（每天）", "天", "执法规范", "-0.20", "6"),
     ),
     today_items=("backend.inspections.today:due_inspections",),
+    # Before migration 0190 a checklist item's photo was stored here; it is evidence now (copied to the evidence
+    # folder), so nothing refers to this folder's files any more and the sweep deletes them once old.
+    stored_files={"inspections": ()},
     encrypted={"backend.inspections.registry:contact_cipher":
                ("backend.inspections.models:RegulatedObject.contact_encrypted",)},
     settings=(

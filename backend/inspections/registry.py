@@ -44,8 +44,8 @@ from backend.spreadsheets import (
 
 MAX_IMPORT_ROWS = 20_000  # a street's or a town's shops at once; a larger registry comes in several files
 REQUIRED_COLUMNS = ("类型", "名称", "统一社会信用代码", "地址", "中队")
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
-LANDLINE = re.compile(r"^(0\d{2,3}-?\d{7,8}(-\d{1,6})?|\d{8})$")
+MOBILE = re.compile(r"^1[3-9]\d{9}$", re.ASCII)
+LANDLINE = re.compile(r"^(0\d{2,3}-?\d{7,8}(-\d{1,6})?|\d{8})$", re.ASCII)
 _SEPARATORS = re.compile(r"[,，、;；]")
 # Who see a contact's name and number in full: the squad's people who visit and their managers.
 CONTACT_READERS = SQUAD_MEMBERS | DISTRICT_ADMINS
@@ -93,9 +93,9 @@ def normalize_contact_phone(raw: str | None) -> str | None:
     if raw is None or not raw.strip():
         return None
     phone = re.sub(r"^\+?86", "", re.sub(r"[\s()（）]", "", raw.strip()))
-    if MOBILE.match(phone.replace("-", "")):
+    if MOBILE.fullmatch(phone.replace("-", "")):
         return phone.replace("-", "")
-    if not LANDLINE.match(phone):
+    if not LANDLINE.fullmatch(phone):
         raise Invalid("联系电话格式不正确：应为 11 位手机号或带区号的固定电话（如 021-62881234）",
                       code="invalid_phone")
     return phone

@@ -9,14 +9,16 @@ that fails again sets a new one. Re-inspections are no part of the draw and go o
 """
 from __future__ import annotations
 
-import uuid
+import hashlib
 from datetime import date, timedelta
+
+from sqlalchemy import select
 
 from backend.audit import record_read
 from backend.config import settings
 from backend.db import local_day, session, utcnow
 from backend.errors import Conflict, Forbidden, Invalid, NotFound
-from backend.evidence.models import Source, Subject
+from backend.evidence.models import Evidence, Source, Subject
 from backend.evidence.operations import check_photo, open_original_for, submit_evidence
 from backend.inspections.models import Assignment, Inspection, InspectionCase, InspectionPhoto, InspectionStatus
 from backend.inspections.plans import _open
@@ -71,13 +73,31 @@ def _standard(inspection: Inspection) -> list[dict]:
     return inspection.object.kind.checklist
 
 
-def add_photo(actor: Officer, inspection_id: int, *, item: str, data: bytes, content_type: str | None,
-              lat: float | None = None, lng: float | None = None, accuracy_m: float | None = None
-              ) -> InspectionPhoto:
+def _photo_sent_before(actor: Officer, inspection_id: int, item: str, client_id: str,
+                       data: bytes) -> InspectionPhoto | None:
+    """The photo a retried upload (the same client id) made the first time; Conflict where the id was used for
+    other evidence (another file, item, inspection or officer)."""
+    photo = session.scalars(select(InspectionPhoto).join(InspectionPhoto.evidence)
+                            .where(Evidence.client_id == client_id)).one_or_none()
+    if photo is None:
+        return None
+    if (photo.inspection_id, photo.item, photo.evidence.officer_id, photo.evidence.sha256) != (
+            inspection_id, item, actor.id, hashlib.sha256(data).hexdigest()):
+        raise Conflict("该取证编号已用于另一份证据", code="client_id_reused")
+    return photo
+
+
+def add_photo(actor: Officer, inspection_id: int, *, client_id: str, item: str, data: bytes,
+              content_type: str | None, lat: float | None = None, lng: float | None = None,
+              accuracy_m: float | None = None) -> tuple[InspectionPhoto, bool]:
     """A photo of a checklist item, before the result is recorded: taken in as evidence of the inspection (the
-    inspector's hash chain, subject = the inspection) with the row naming its item, in one transaction. The
-    place is the phone's when it sends one, else the object's registered coordinates."""
+    inspector's hash chain, subject = the inspection) with the row naming its item, in one transaction; (photo,
+    whether new). The phone's `client_id` makes a retry return the first photo. The place is the phone's when it
+    sends one, else the object's registered coordinates."""
     inspection = _drawn(actor, inspection_id)
+    sent = _photo_sent_before(actor, inspection.id, item, client_id, data)
+    if sent is not None:  # before the per-item cap: the retry of the sixth photo is that photo, not a seventh
+        return sent, False
     standard = [entry["item"] for entry in _standard(inspection)]
     if standard and item not in standard:
         raise Invalid(f"“{item}”不是“{inspection.object.kind.name}”检查表中的检查项", code="unknown_item")
@@ -91,14 +111,19 @@ def add_photo(actor: Officer, inspection_id: int, *, item: str, data: bytes, con
         lat, lng = place.lat, place.lng
     if lat is None:
         raise Invalid("该检查对象未登记坐标，请随照片提交拍摄位置（lat、lng）", code="location_required")
-    evidence, _new = submit_evidence(
-        actor, client_id=f"inspection-{inspection.id}-{uuid.uuid4().hex}", data=data, content_type=content_type,
-        captured_at=utcnow(), lat=lat, lng=lng, accuracy_m=accuracy_m, place=place.address[:200],
-        subject_type=Subject.inspection, subject_ref=str(inspection.id), source=Source.upload, checked=checked)
+    evidence, new = submit_evidence(
+        actor, client_id=client_id, data=data, content_type=content_type, captured_at=utcnow(), lat=lat, lng=lng,
+        accuracy_m=accuracy_m, place=place.address[:200], subject_type=Subject.inspection,
+        subject_ref=str(inspection.id), source=Source.upload, checked=checked)
+    if not new:  # the same upload committed while this one waited for the officer's chain, or other evidence
+        sent = _photo_sent_before(actor, inspection.id, item, client_id, data)
+        if sent is None:
+            raise Conflict("该取证编号已用于另一份证据", code="client_id_reused")
+        return sent, False
     photo = InspectionPhoto(item=item, evidence=evidence, taken_by_id=actor.id)
     inspection.photos.append(photo)
     session.flush()
-    return photo
+    return photo, True
 
 
 def record_result(actor: Officer, inspection_id: int, *, checklist: list[dict],

@@ -18,17 +18,17 @@ from backend.org.roles import DISTRICT_ADMINS, SQUAD_MANAGERS, require
 PLATE = re.compile(r"^[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-HJ-NP-Z]"
                    r"[A-HJ-NP-Z0-9]{4,5}[A-HJ-NP-Z0-9挂学警港澳]$")
 # 统一社会信用代码: 18 characters of digits and capitals without I, O, S, V, Z
-CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$", re.ASCII)
 
 
 def check_plate(plate: str) -> str:
-    if not PLATE.match(plate):
+    if not PLATE.fullmatch(plate):
         raise Invalid(f"车牌号格式错误：{plate}", code="bad_plate")
     return plate
 
 
 def check_credit_code(credit_code: str) -> str:
-    if not CREDIT_CODE.match(credit_code):
+    if not CREDIT_CODE.fullmatch(credit_code):
         raise Invalid(f"统一社会信用代码格式错误：{credit_code}", code="bad_credit_code")
     return credit_code
 

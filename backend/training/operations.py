@@ -5,7 +5,7 @@ import hashlib
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from backend.db import session
 from backend.errors import Conflict, Invalid, NotFound
@@ -128,15 +128,19 @@ def add_material_file(actor: Officer, course_id: int, *, title: str, data: bytes
     require_author(actor)
     course = get_visible(Course, course_id, actor, what="课程")
     require_author(actor, course)
-    _check_material_count(len(course.materials) + 1, Conflict)  # the course is full
+    # Two uploads at 99 would each count 99 and make 101: the course row is locked first (PostgreSQL; SQLite holds
+    # its write lock for the whole request), so the second counts after the first has committed.
+    session.execute(select(Course.id).where(Course.id == course.id).with_for_update())
+    stored = session.scalar(select(func.count()).where(CourseMaterial.course_id == course.id))
+    _check_material_count(stored + 1, Conflict)  # the course is full
     if not data:
         raise Invalid("文件为空", code="empty_file")
     if len(data) > MAX_MATERIAL_BYTES:
         raise Invalid("课程资料不能超过 200 MB", code="file_too_large")
     key = f"training/materials/{hashlib.sha256(data).hexdigest()}"
     store([(key, data, content_type)])
-    material = CourseMaterial(title=title, file_key=key, content_type=content_type)
-    course.materials.append(material)
+    material = CourseMaterial(course_id=course.id, title=title, file_key=key, content_type=content_type)
+    session.add(material)
     session.flush()
     return material
 

@@ -101,7 +101,7 @@ def test_the_url_sets_sqlites_lock_wait_and_a_bad_value_is_refused_at_start(own_
         _app(f"sqlite:///{tmp_path / 'wait.db'}?timeout=soon")
 
 
-def test_postgresql_unreachable_answers_503_on_the_api_and_the_residents_pages(own_database):
+def test_postgresql_unreachable_answers_503_on_the_api_and_the_public_pages(own_database):
     with socket.socket() as s:  # a port where no server listens
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -110,8 +110,10 @@ def test_postgresql_unreachable_answers_503_on_the_api_and_the_residents_pages(o
     headers = {"Authorization": "Bearer some-token"}
     for response in (client.get("/api/auth/me", headers=headers), client.post("/api/auth/logout", headers=headers)):
         _unavailable(response, time.monotonic())
+    _unavailable(client.get("/api/health"), time.monotonic())
     page = client.get("/c/t/ABCDEF")  # a resident looking up a complaint
     assert page.status_code == 503 and MESSAGE in page.text and page.headers["Retry-After"]
+    _unavailable_page(client.get("/api/inspections/public/310106"))  # the public reading inspection results
     app.extensions["db_engine"].dispose()
 
 
@@ -134,3 +136,27 @@ def test_postgresql_connections_dropped_by_the_server_answer_503_once_then_reque
     _unavailable(client.get("/api/auth/me", headers=headers), time.monotonic())
     assert [client.get("/api/auth/me", headers=headers).status_code for _ in range(3)] == [200, 200, 200]
     assert client.post("/api/auth/logout", headers=headers).status_code in (200, 204)
+
+
+def test_health_and_the_public_inspection_page_of_a_locked_database_answer_503_with_retry_after(sqlite_app):
+    app, path, _headers = sqlite_app
+    client = app.test_client()
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("pragma locking_mode=exclusive")
+    other.execute("begin exclusive")
+    other.execute("select count(*) from officer").fetchall()
+    try:
+        _unavailable(client.get("/api/health"), time.monotonic())  # the load balancer's retry, like every 503
+        _unavailable_page(client.get("/api/inspections/public/310106"))
+    finally:
+        other.execute("rollback")
+        other.close()
+    app.extensions["db_engine"].dispose()
+    assert client.get("/api/health").status_code == 200
+
+
+def _unavailable_page(page) -> None:
+    """The public's page in Chinese, not the API's JSON, and when to try again."""
+    assert page.status_code == 503 and page.mimetype == "text/html", page.text[:300]
+    assert MESSAGE in page.text and '<html lang="zh-CN">' in page.text
+    assert int(page.headers["Retry-After"]) > 0

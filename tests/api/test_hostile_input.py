@@ -212,3 +212,82 @@ def test_a_text_part_where_a_file_belongs_is_a_field_error_and_nothing_is_stored
                            content_type="multipart/form-data")
     assert response.status_code == 422 and response.json["errors"]["form"]["file"] == ["应为上传的文件。"]
     assert _count(Evidence) == 0 and stored_files(app) == files_before
+
+
+# Digits a person did not mean as this number: full-width (an IME's default), Arabic-Indic, an underscore, spaces
+# or a newline around them; Python's int() reads every one of them as a number.
+NOT_ASCII_DIGITS = ["１", "٣", "1_0", " 1", "1\n", "+1"]
+
+
+@pytest.mark.parametrize("value", NOT_ASCII_DIGITS)
+def test_an_integer_in_a_query_string_in_other_than_ascii_digits_is_a_field_error(value, client, make, admin_headers):
+    squad = make.squad()
+    body = _refused(client.get("/api/org/officers", query_string={"squad_id": value.replace("1", str(squad.id))},
+                               headers=admin_headers), 422, "validation_error")
+    assert body["errors"]["query"]["squad_id"] == ["应为半角阿拉伯数字 0–9 写成的整数。"]
+
+
+@pytest.mark.parametrize("value", NOT_ASCII_DIGITS)
+def test_an_integer_in_json_text_in_other_than_ascii_digits_is_a_field_error(value, client, make, admin_headers):
+    squad = make.squad()
+    response = client.post("/api/org/officers", headers=admin_headers, json={
+        "badge_no": "H0001", "name": "张三", "role": "officer", "squad_id": value.replace("1", str(squad.id))})
+    assert "squad_id" in _refused(response, 422, "validation_error")["errors"]["json"]
+
+
+def test_an_id_in_a_path_in_full_width_digits_is_not_another_object(client, make):
+    officer = make.officer(Role.district_admin)
+    admin_headers = make.headers(officer)
+    full_width = str(officer.id).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    assert client.get(f"/api/org/officers/{officer.id}", headers=admin_headers).status_code == 200
+    _refused(client.get(f"/api/org/officers/{full_width}", headers=admin_headers), 404, "not_found")
+
+
+@pytest.mark.parametrize("phone", ["13812345678\n", "1３８12345678"])
+def test_a_pattern_refuses_a_trailing_newline_and_full_width_digits(phone, client, admin_headers):
+    response = client.post("/api/org/officers", headers=admin_headers, json={
+        "badge_no": "H0001", "name": "张三", "role": "officer", "phone": phone})
+    assert _refused(response, 422, "validation_error")["errors"]["json"]["phone"] == ["应为 11 位手机号。"]
+
+
+def test_a_camera_code_with_a_trailing_newline_is_refused(client, admin_headers):
+    response = client.post("/api/nonsite/cameras", headers=admin_headers, json={"code": "CAM01\n", "name": "路口"})
+    assert "code" in _refused(response, 422, "validation_error")["errors"]["json"]
+
+
+def test_every_integer_an_operation_reads_refuses_other_digits(app):
+    """A new integer field of a plain `fields.Integer` would take "１２３" again: each is an `Int` (api/fields.py)."""
+    from marshmallow import fields as ma_fields
+
+    from backend.api.fields import Int
+
+    plain, seen = [], set()
+
+    def walk(schema):
+        schema = schema() if isinstance(schema, type) else schema
+        if type(schema) in seen:
+            return
+        seen.add(type(schema))
+        for name, field in schema.fields.items():
+            check(field, f"{type(schema).__name__}.{name}")
+
+    def check(field, label):
+        if field.dump_only:
+            return
+        if isinstance(field, ma_fields.Integer) and not isinstance(field, Int):
+            plain.append(label)
+        if isinstance(field, ma_fields.Nested):
+            walk(field.schema)
+        if isinstance(field, ma_fields.List):
+            check(field.inner, label + "[]")
+        if isinstance(field, ma_fields.Dict) and field.value_field:
+            check(field.value_field, label + "{}")
+
+    for view in app.view_functions.values():
+        view_class = getattr(view, "view_class", None)
+        handlers = [getattr(view_class, method) for method in ("get", "post", "put", "patch", "delete")
+                    if hasattr(view_class, method)] if view_class else [view]
+        for handler in handlers:
+            for parameter in getattr(handler, "_apidoc", {}).get("arguments", {}).get("parameters", []):
+                walk(parameter["schema"])
+    assert seen and plain == []

@@ -512,12 +512,12 @@ def inspection_plan_ids(make, client, owner):
     return {"plan_id": plan.id}
 
 
-def inspection_draw_ids(make, client, owner):
+def inspection_draw_ids(make, client, owner, object_owner=None):
     """A draw of a plan of `owner`'s district, with one inspection of an object of `owner`'s squad (or of a squad
-    of their district) that `owner` and a colleague were drawn for."""
+    of their district; `object_owner`'s where given) that `owner` and a colleague were drawn for."""
     from backend.inspections.models import Draw, Inspection, InspectionStatus
 
-    ids = inspection_object_ids(make, client, owner)
+    ids = inspection_object_ids(make, client, object_owner or owner)
     plan = _inspection_plan(owner)
     draw = Draw(district_id=owner.district_id, plan=plan, seed="0" * 32, drawn_by_id=owner.id,
                 inputs={"months": 3, "interval_months": {}, "objects": [], "inspectors": [], "exclusions": []})
@@ -529,14 +529,14 @@ def inspection_draw_ids(make, client, owner):
     return {"draw_id": draw.id, "inspection_id": inspection.id}
 
 
-def inspection_photo_ids(make, client, owner):
+def inspection_photo_ids(make, client, owner, object_owner=None):
     """A photo of a failed item of such an inspection, taken by `owner` (evidence of the inspection)."""
     from backend.db import utcnow
     from backend.evidence.models import Subject
     from backend.evidence.operations import submit_evidence
     from backend.inspections.models import InspectionPhoto
 
-    ids = inspection_draw_ids(make, client, owner)
+    ids = inspection_draw_ids(make, client, owner, object_owner)
     evidence, _ = submit_evidence(owner, client_id=f"inspection-{ids['inspection_id']}-maker",
                                   data=photos.encode(photos.coffee()), content_type="image/jpeg",
                                   captured_at=utcnow(), lat=31.23, lng=121.47, subject_type=Subject.inspection,
@@ -545,7 +545,13 @@ def inspection_photo_ids(make, client, owner):
                             taken_by_id=owner.id)
     session.add(photo)
     session.commit()
-    return {"inspection_id": ids["inspection_id"], "photo_id": photo.id}
+    return {"inspection_id": ids["inspection_id"], "photo_id": photo.id, "evidence_id": photo.evidence_id}
+
+
+def inspection_photo_evidence_ids(make, client, owner):
+    """The evidence record of a photo `owner` took when drawn to inspect an object of another squad of the
+    district (双随机: inspectors are drawn across squads), so that the inspector's squad is not the object's."""
+    return inspection_photo_ids(make, client, owner, make.officer(squad=make.squad(owner.district)))
 
 
 def credit_penalty_ids(make, client, owner):
@@ -577,4 +583,4 @@ def credit_repair_ids(make, client, owner):
 def inspection_photo_form(ids) -> dict:
     """A real photo of a checklist item, taken on site (with the phone's position: it is evidence)."""
     return {"item": "占道经营", "photo": (io.BytesIO(photos.encode(photos.coffee())), "item.jpg", "image/jpeg"),
-            "lat": "31.2297", "lng": "121.4553"}
+            "lat": "31.2297", "lng": "121.4553", "client_id": str(uuid.uuid4())}

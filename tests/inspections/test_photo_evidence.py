@@ -97,8 +97,9 @@ def test_a_refused_photo_leaves_no_evidence_and_no_file(client, make, quarter, a
     _nothing_more(before)
 
     half = client.post(f"/api/inspections/inspections/{inspection['id']}/photos", headers=headers,
-                       content_type="multipart/form-data", data={"item": "渣土覆盖", "lat": "31.2", "photo": (
-                           io.BytesIO(encode(coffee())), "item.jpg", "image/jpeg")})
+                       content_type="multipart/form-data", data={
+                           "item": "渣土覆盖", "lat": "31.2", "client_id": "half-position",
+                           "photo": (io.BytesIO(encode(coffee())), "item.jpg", "image/jpeg")})
     assert (half.status_code, half.json["error"]) == (422, "location_incomplete")
     _nothing_more(before)
 
@@ -107,4 +108,23 @@ def test_a_refused_photo_leaves_no_evidence_and_no_file(client, make, quarter, a
     assert passed.status_code == 201, passed.json
     after_pass = photo(client, headers, inspection["id"], "渣土覆盖")  # the item passed: the result is recorded
     assert (after_pass.status_code, after_pass.json["error"]) == (409, "already_recorded")
+    _nothing_more(before)
+
+
+def test_a_retried_photo_upload_answers_the_first_photo_and_stores_no_second(client, make, quarter):  # noqa: F811
+    _site, _plan, inspection, headers = _site_inspection(client, make, quarter)
+    data = encode(coffee())
+    first = photo(client, headers, inspection["id"], "渣土覆盖", data=data, client_id="phone-retry-0001")
+    assert first.status_code == 201, first.json
+    before = _now()
+    again = photo(client, headers, inspection["id"], "渣土覆盖", data=data, client_id="phone-retry-0001")
+    assert again.status_code == 200 and again.json == first.json  # the signal came back: the same photo
+    _nothing_more(before)
+    detail = client.get(f"/api/inspections/inspections/{inspection['id']}", headers=headers).json
+    assert [p["id"] for p in detail["photos"]] == [first.json["id"]]
+
+    for other in (photo(client, headers, inspection["id"], "围挡设置", data=data, client_id="phone-retry-0001"),
+                  photo(client, headers, inspection["id"], "渣土覆盖", client_id="phone-retry-0001",
+                        data=encode(coffee().rotate(90)))):  # the id again, for another item or another file
+        assert (other.status_code, other.json["error"]) == (409, "client_id_reused")
     _nothing_more(before)

@@ -4,6 +4,7 @@ and checklist results recorded once by a drawn inspector."""
 import hashlib
 import io
 import json
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -18,12 +19,12 @@ from backend.org.models import Role
 from tests.photos import coffee, encode
 
 
-def photo(client, headers, inspection_id, item, data=None):
-    """A real JPEG of the item, uploaded by an inspector on site with the phone's position."""
+def photo(client, headers, inspection_id, item, data=None, client_id=None):
+    """A real JPEG of the item, uploaded by an inspector on site with the phone's position (and its own id)."""
     return client.post(f"/api/inspections/inspections/{inspection_id}/photos", headers=headers,
                        content_type="multipart/form-data",
                        data={"item": item, "photo": (io.BytesIO(data or encode(coffee())), "item.jpg", "image/jpeg"),
-                             "lat": "31.2297", "lng": "121.4553"})
+                             "lat": "31.2297", "lng": "121.4553", "client_id": client_id or str(uuid.uuid4())})
 
 
 def register(client, headers, officer, certificate_no, valid_from="2026-01-01", valid_until="2028-12-31"):

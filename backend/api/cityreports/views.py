@@ -5,7 +5,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from backend.api.boundary import Blueprint
-from backend.api.fields import Month
+from backend.api.fields import Int, Month
 from backend.api.links import download
 from backend.api.schemas import DistrictMonthQuerySchema, Schema
 from backend.api.security import current_actor
@@ -99,7 +99,7 @@ class WeightsInForceSchema(Schema):
 
 class WeightsBodySchema(Schema):
     weights = fields.Dict(keys=fields.String(validate=validate.OneOf(list(queries.COMPONENTS))),
-                          values=fields.Integer(strict=True, validate=validate.Range(0, 100)), required=True,
+                          values=Int(strict=True, min=0, max=100), required=True,
                           metadata={"description": "每项指标的权重（0–100 的整数，须包含全部指标）"})
 
 

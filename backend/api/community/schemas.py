@@ -78,7 +78,7 @@ class ComplaintSubmittedSchema(PublicComplaintSchema):
 
 
 class ComplaintRatingSchema(Schema):
-    score = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
+    score = Int(required=True, min=1, max=5)
     comment = fields.String(load_default=None, allow_none=True)
 
 
@@ -221,5 +221,5 @@ class ComplaintDeadlineSchema(Schema):
 
 
 class ComplaintDeadlineUpdateSchema(Schema):
-    accept_hours = fields.Integer(required=True, validate=validate.Range(min=1, max=168))
-    resolve_days = fields.Integer(required=True, validate=validate.Range(min=1, max=90))
+    accept_hours = Int(required=True, min=1, max=168)
+    resolve_days = Int(required=True, min=1, max=90)

@@ -5,7 +5,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from backend.api.boundary import Blueprint
-from backend.api.fields import FIRST_DAY, Date, Id, days
+from backend.api.fields import FIRST_DAY, Date, Id, Int, days
 from backend.api.inspections.registry import ChecklistTemplateItemSchema
 from backend.api.links import download
 from backend.api.pagination import listing
@@ -27,7 +27,7 @@ class InspectionPlanInputSchema(Schema):
                          metadata={"example": "2027 年第一季度沿街商户双随机检查"})
     first_month = Date(required=True, earliest=FIRST_DAY, latest=days(366),
                        metadata={"description": "起始月的 1 日", "example": "2027-01-01"})
-    months = fields.Integer(required=True, validate=validate.Range(min=1, max=plans.MAX_PLAN_MONTHS),
+    months = Int(required=True, min=1, max=plans.MAX_PLAN_MONTHS,
                             metadata={"example": 3})
     kind_ids = fields.List(Id(), load_default=list, metadata={"description": "对象类型（空为全部）"})
     squad_ids = fields.List(Id(), load_default=list, metadata={"description": "中队（空为全区）"})

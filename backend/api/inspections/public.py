@@ -2,6 +2,7 @@
 script), both without the inspectors' or any individual business owner's personal data (results.public_name)."""
 from __future__ import annotations
 
+import logging
 import math
 from types import SimpleNamespace
 
@@ -11,16 +12,19 @@ from marshmallow import ValidationError, fields, validate
 from werkzeug.exceptions import HTTPException
 
 from backend.api.boundary import Blueprint
-from backend.api.errors import HTTP_MESSAGES
+from backend.api.errors import DATABASE_UNAVAILABLE, HTTP_MESSAGES, RETRY_AFTER_SECONDS
 from backend.api.fields import Date, Id, Int
 from backend.api.pagination import page_of
 from backend.api.schemas import Schema
+from backend.db import database_unavailable
 from backend.errors import DomainError, Invalid
 from backend.inspections import queries, results
 
 blp = Blueprint("inspection_public", __name__, url_prefix="/api/inspections/public",
                 description="一公开：已完成的检查结果（无需登录）")
 pages = Blueprint("inspection_pages", __name__, template_folder="templates", description="一公开页面（HTML，无需登录）")
+
+log = logging.getLogger(__name__)
 
 PAGE_SIZE = 20
 RESULTS = {"pass": "合格", "fail": "不合格"}
@@ -81,6 +85,17 @@ def _error_page(error: DomainError | HTTPException):
 
 pages.register_error_handler(DomainError, _error_page)
 pages.register_error_handler(HTTPException, _error_page)
+
+
+@pages.errorhandler(Exception)
+def _unexpected(error: Exception):
+    """The public sees a page, never the API's JSON: 503 with Retry-After when the database cannot serve now."""
+    if database_unavailable(error):  # locked or unreachable: the reader may try again shortly
+        g.database_unavailable = True
+        page, status = _page(503, message=DATABASE_UNAVAILABLE[1], request_id=g.get("request_id"))
+        return page, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    log.exception("unexpected error on the public inspection page, request %s", g.get("request_id"))
+    return _page(500, message="系统暂时出现问题，请稍后再试", request_id=g.get("request_id"))
 
 
 def _filters() -> tuple[dict, int]:

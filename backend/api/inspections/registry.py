@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
 from backend.api.duty.views import PointSchema
-from backend.api.fields import FIRST_DAY, CoordSystem, Date, Id, days
+from backend.api.fields import FIRST_DAY, CoordSystem, Date, Id, Int, Pattern, days
 from backend.api.multipart import Blueprint
 from backend.api.pagination import listing
 from backend.api.schemas import Count, DistrictChoiceSchema, Record, Rows, Schema, Text
@@ -37,7 +37,7 @@ class ChecklistTemplateItemSchema(Schema):
 
 class ObjectKindSchema(Schema):
     id = fields.Integer(dump_only=True)
-    code = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,31}$"),
+    code = fields.String(required=True, validate=Pattern(r"^[a-z][a-z0-9_]{0,31}$"),
                          metadata={"example": "street_shop"})
     name = fields.String(required=True, validate=validate.Length(min=1, max=64), metadata={"example": "沿街商户"})
     checklist = fields.List(fields.Nested(ChecklistTemplateItemSchema), load_default=list,
@@ -118,13 +118,13 @@ class IntervalSchema(Schema):
 
 class GradeRuleInputSchema(Schema):
     grade = GRADE
-    interval_months = fields.Integer(required=True, validate=validate.Range(min=1, max=60), metadata={"example": 3})
+    interval_months = Int(required=True, min=1, max=60, metadata={"example": 3})
     effective_from = Date(required=True, earliest=FIRST_DAY, latest=days(366),
                           metadata={"description": "规则生效日，不早于本系统保存记录的第一天", "example": "2027-01-01"})
 
 
 def _term(low: int, high: int, example: int, description: str):
-    return fields.Integer(required=True, validate=validate.Range(min=low, max=high),
+    return Int(required=True, min=low, max=high,
                           metadata={"description": description, "example": example})
 
 

@@ -3,6 +3,7 @@ from flask import Response, request
 from flask.views import MethodView
 from marshmallow import fields, validate
 
+from backend.api.audit import audit_object
 from backend.api.fields import Date, File, Latitude, Longitude
 from backend.api.inspections.plans import ChecklistItemSchema, InspectionPhotoSchema, InspectionSchema
 from backend.api.links import download
@@ -10,7 +11,7 @@ from backend.api.multipart import Blueprint, read_upload
 from backend.api.request_boundary import logged_read
 from backend.api.schemas import Schema
 from backend.api.security import auth_required, current_actor
-from backend.api.views import change, detail
+from backend.api.views import change, detail, submission
 from backend.config import settings
 from backend.inspections import results
 
@@ -26,6 +27,8 @@ class ResultInputSchema(Schema):
 
 
 class PhotoFormSchema(Schema):
+    client_id = fields.String(required=True, validate=validate.Length(min=8, max=64),
+                              metadata={"description": "客户端生成的唯一编号（如 UUID）：重传同一照片返回第一次的照片"})
     item = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"example": "跨门营业"})
     photo = File(required=True, metadata={"description": "JPEG 或 PNG（作为该检查的证据进入检查人员的证据链）"})
     lat = Latitude(load_default=None, metadata={"description": "拍摄位置（GCJ-02；不填则用检查对象登记的坐标）",
@@ -35,10 +38,11 @@ class PhotoFormSchema(Schema):
     accuracy_m = fields.Float(load_default=None, validate=validate.Range(min=0), metadata={"example": 8.0})
 
 
-def _add_photo(actor, inspection_id: int, *, item: str, photo, lat=None, lng=None, accuracy_m=None):
+def _add_photo(form: dict, inspection_id: int) -> tuple:
+    photo = form.pop("photo")
     data = read_upload(photo, settings().INSPECTIONS_PHOTO_MAX_BYTES)
-    return results.add_photo(actor, inspection_id, item=item, data=data, content_type=photo.mimetype,
-                             lat=lat, lng=lng, accuracy_m=accuracy_m)
+    audit_object("inspection", inspection_id)
+    return results.add_photo(current_actor(), inspection_id, data=data, content_type=photo.mimetype, **form)
 
 
 @blp.route("/inspections/<int:inspection_id>", endpoint="inspection")
@@ -48,9 +52,10 @@ class InspectionById(MethodView):
 
 @blp.route("/inspections/<int:inspection_id>/photos", endpoint="inspection_photos")
 class InspectionPhotos(MethodView):
-    post = change(blp, PhotoFormSchema, InspectionPhotoSchema,
-                  "上传检查项的现场照片（不合格项须先上传照片，再提交结果）", _add_photo, "inspection",
-                  status=201, location="form", alt_responses=((409, "非抽中人员、已提交结果或抽取已被取代"),))
+    post = submission(blp, PhotoFormSchema, InspectionPhotoSchema,
+                      "上传检查项的现场照片（不合格项须先上传照片，再提交结果；同一 client_id 重传返回第一次的照片）",
+                      _add_photo, location="form",
+                      alt_responses=((409, "非抽中人员、已提交结果、抽取已被取代，或 client_id 已用于另一份证据"),))
 
 
 @blp.route("/inspections/<int:inspection_id>/photos/<int:photo_id>", endpoint="inspection_photo")

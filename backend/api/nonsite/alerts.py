@@ -6,7 +6,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
-from backend.api.fields import AwareDateTime, Date, from_now
+from backend.api.fields import AwareDateTime, Date, Id, from_now
 from backend.api.nonsite.common import blp, signed
 from backend.api.pagination import listing
 from backend.api.schemas import Count, Rows, Schema, Text
@@ -105,7 +105,7 @@ class AlertSchema(Schema):
 class AlertFilterSchema(Schema):
     decision = fields.Enum(Decision, metadata={"description": "confirmed 已确认 / dismissed 已排除"})
     undecided = fields.Boolean(load_default=False, metadata={"description": "只看待研判的"})
-    camera_id = fields.Integer()
+    camera_id = Id()
 
 
 class TriageSchema(Schema):

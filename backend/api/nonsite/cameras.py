@@ -3,7 +3,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 from sqlalchemy import select
 
-from backend.api.fields import Id
+from backend.api.fields import Id, Pattern
 from backend.api.nonsite.common import blp
 from backend.api.pagination import listing
 from backend.api.schemas import Schema
@@ -26,7 +26,7 @@ class ViolationKindSchema(Schema):
 
 
 class CameraInSchema(Schema):
-    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]{1,24}$"),
+    code = fields.String(required=True, validate=Pattern(r"^[A-Za-z0-9_.-]{1,24}$"),
                          metadata={"description": "平台的摄像头编号（字母、数字、_.-，最多 24 位）"})
     name = fields.String(required=True, validate=validate.Length(min=1, max=64))
     sender = fields.String(required=True, validate=validate.Length(min=1, max=32),

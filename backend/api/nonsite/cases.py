@@ -4,7 +4,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
-from backend.api.fields import AwareDateTime, Date, File, Int, from_now
+from backend.api.fields import AwareDateTime, Date, File, Int, Pattern, from_now
 from backend.api.links import download
 from backend.api.multipart import read_upload
 from backend.api.nonsite.alerts import AlertEvidenceSchema, ImageInSchema
@@ -131,7 +131,7 @@ class CaseSubmitSchema(Schema):
                           metadata={"example": "沪A12345 渣土车车厢未密闭，沿途泄漏"})
     legal_basis = fields.String(required=True, validate=validate.Length(min=1, max=500),
                                 metadata={"example": "《上海市市容环境卫生管理条例》第二十四条"})
-    fine = fields.Integer(required=True, validate=validate.Range(min=0, max=10_000_000), metadata={"example": 2000})
+    fine = Int(required=True, min=0, max=10_000_000, metadata={"example": 2000})
 
 
 class LegalReviewSchema(Schema):
@@ -308,7 +308,7 @@ class SmsReceipt(MethodView):
 
 class DocumentPostSchema(Schema):
     method = fields.Enum(PostMethod, required=True, metadata={"description": "ems EMS 特快专递 / registered 挂号信"})
-    tracking_number = fields.String(required=True, validate=validate.Regexp(
+    tracking_number = fields.String(required=True, validate=Pattern(
         r"^[A-Za-z0-9]{8,30}$", error="邮件单号应为 8–30 位字母或数字"), metadata={"example": "1151234567890"})
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from backend.api.evidence.views import EvidenceRecordSchema, EvidenceUploadSchema, EvidenceWeChatSchema
-from backend.api.fields import AwareDateTime, Id, from_now
+from backend.api.fields import AwareDateTime, Id, Pattern, from_now
 from backend.api.schemas import Flag, Rows, Schema
 from backend.api.security import current_actor
 from backend.community.models import CATEGORY_NAMES
@@ -15,7 +15,7 @@ from backend.orders.models import FINISHED, STATUS_NAMES, SourceKind, Status
 
 
 class SourceCreateSchema(Schema):
-    name = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9_-]{2,32}$"),
+    name = fields.String(required=True, validate=Pattern(r"^[a-z0-9_-]{2,32}$"),
                          metadata={"description": "来源标识（入站地址的最后一段）", "example": "jingan-cy"})
     title = fields.String(required=True, validate=validate.Length(1, 64), metadata={"example": "静安区城运中心"})
     kind = fields.String(required=True, validate=validate.OneOf(

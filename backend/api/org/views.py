@@ -3,7 +3,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from backend.api.boundary import Blueprint
-from backend.api.fields import Id
+from backend.api.fields import Id, Pattern
 from backend.api.pagination import listing
 from backend.api.schemas import Schema, Text
 from backend.api.security import current_actor
@@ -37,7 +37,7 @@ class OfficerCreateSchema(Schema):
     role = fields.Enum(Role, required=True)
     squad_id = Id(allow_none=True, load_default=None)
     town_id = Id(allow_none=True, load_default=None, metadata={"description": "街镇领导所属街镇（本区的）"})
-    phone = fields.String(allow_none=True, validate=validate.Regexp(r"^1\d{10}$", error="应为 11 位手机号。"))
+    phone = fields.String(allow_none=True, validate=Pattern(r"^1\d{10}$", error="应为 11 位手机号。"))
     wechat_userid = fields.String(allow_none=True, validate=validate.Length(min=1, max=64))
     password = fields.String(load_only=True, validate=validate.Length(min=8, max=128))
 
@@ -47,7 +47,7 @@ class OfficerUpdateSchema(Schema):
     role = fields.Enum(Role)
     squad_id = Id(allow_none=True)
     town_id = Id(allow_none=True)
-    phone = fields.String(allow_none=True, validate=validate.Regexp(r"^1\d{10}$", error="应为 11 位手机号。"))
+    phone = fields.String(allow_none=True, validate=Pattern(r"^1\d{10}$", error="应为 11 位手机号。"))
     active = fields.Boolean()
     wechat_userid = fields.String(allow_none=True, validate=validate.Length(min=1, max=64))
     password = fields.String(load_only=True, validate=validate.Length(min=8, max=128))
@@ -88,7 +88,7 @@ class DistrictAdminCreateSchema(Schema):
     badge_no = fields.String(required=True, validate=validate.Length(min=1, max=32), metadata={"example": "HP0001"})
     name = fields.String(required=True, validate=validate.Length(min=1, max=64), metadata={"example": "陈明"})
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=128))
-    phone = fields.String(allow_none=True, validate=validate.Regexp(r"^1\d{10}$", error="应为 11 位手机号。"))
+    phone = fields.String(allow_none=True, validate=Pattern(r"^1\d{10}$", error="应为 11 位手机号。"))
     wechat_userid = fields.String(allow_none=True, validate=validate.Length(min=1, max=64))
 
 

@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 from backend import periods
 from backend.api.audit import audit_object
 from backend.api.boundary import Blueprint
-from backend.api.fields import Date, File, Id, days
+from backend.api.fields import Date, File, Id, Pattern, days
 from backend.api.multipart import read_upload
 from backend.api.pagination import listing
 from backend.api.schemas import Schema, Text
@@ -100,7 +100,7 @@ class CaseFilterSchema(Schema):
 
 class MonthSchema(Schema):
     month = fields.String(
-        validate=validate.Regexp(r"^20\d\d-(0[1-9]|1[0-2])$", error="应为 2000 至 2099 年的年月，如 2026-11。"),
+        validate=Pattern(r"^20\d\d-(0[1-9]|1[0-2])$", error="应为 2000 至 2099 年的年月，如 2026-11。"),
         metadata={"example": "2026-11"},
     )
 

@@ -4,7 +4,7 @@ from flask.views import MethodView
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backend.api.audit import audit_object
-from backend.api.fields import CityWide, Date, File, Id, days
+from backend.api.fields import CityWide, Date, File, Id, Int, Pattern, days
 from backend.api.links import download
 from backend.api.multipart import Blueprint, read_upload
 from backend.api.pagination import listing
@@ -96,7 +96,7 @@ class CompletionsResultSchema(Schema):
 
 class PlanSchema(Schema):
     id = fields.Integer(dump_only=True)
-    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
+    year = Int(required=True, min=2000, max=2100)
     title = fields.String(required=True, validate=validate.Length(min=1, max=128))
     role = fields.Enum(Role, allow_none=True, load_default=None, metadata={"description": "为空表示全体人员"})
     course_ids = fields.List(Id(), required=True, load_only=True)
@@ -106,11 +106,11 @@ class PlanSchema(Schema):
 
 
 class YearSchema(Schema):
-    year = fields.Integer(validate=validate.Range(min=2000, max=2100))
+    year = Int(min=2000, max=2100)
 
 
 class RequirementSchema(Schema):
-    category = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,31}$",
+    category = fields.String(required=True, validate=Pattern(r"^[a-z][a-z0-9_]{0,31}$",
                                                                        error="类别代码应为小写字母、数字或下划线。"))
     name = fields.String(required=True, validate=validate.Length(min=1, max=64))
     hours = fields.Decimal(required=True, **HOURS)

@@ -5,7 +5,7 @@ from marshmallow import fields, validate
 from webargs.fields import DelimitedList
 
 from backend.api.audit import audit_object
-from backend.api.fields import CityWide, File, Id
+from backend.api.fields import CityWide, File, Id, Int, Pattern
 from backend.api.links import download
 from backend.api.multipart import Blueprint, read_upload
 from backend.api.pagination import listing
@@ -70,7 +70,7 @@ class DrillSchema(Schema):
     category = fields.String(required=True, metadata={"description": "学时类别代码", "example": "classroom"})
     credit_hours = fields.Decimal(required=True, as_string=True, places=1,
                                   metadata={"description": "通过后计入的学时（0–24）", "example": "0.5"})
-    pass_score = fields.Integer(load_default=60, validate=validate.Range(min=0, max=100))
+    pass_score = Int(load_default=60, min=0, max=100)
     scenario = fields.Nested(ScenarioSchema, allow_none=True, load_only=True)
     gesture_code = fields.String(allow_none=True, **KEY, metadata={"example": "salute"})
     closed_at = fields.DateTime(dump_only=True, allow_none=True)
@@ -132,7 +132,7 @@ JOINT_NAMES = "、".join(f"{key} {value[0]}" for key, value in pose.JOINTS.items
 def _code_field() -> fields.String:
     return fields.String(
         required=True,
-        validate=validate.Regexp(
+        validate=Pattern(
             r"^[a-z][a-z0-9_]{0,31}$", error="编号应为小写字母开头的字母、数字或下划线，最长 32 位。"
         ),
         metadata={"example": "left_turn"},

@@ -4,7 +4,7 @@ from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
 from backend.api.boundary import Blueprint
-from backend.api.fields import Answer, AwareDateTime, CityWide, File, Id, from_now
+from backend.api.fields import Answer, AwareDateTime, CityWide, File, Id, Int, from_now
 from backend.api.multipart import read_upload
 from backend.api.pagination import listing
 from backend.api.schemas import Schema, Text
@@ -39,7 +39,7 @@ class QuestionSchema(Schema):
                           metadata={"description": "选择题选项；判断题固定为 对、错；填空题为空"})
     answer = Answer(required=True, metadata={
         "description": "正确答案：选项序号（从 0 起；判断题 0=对 1=错），填空题为可接受的答案文本"})
-    difficulty = fields.Integer(load_default=3, validate=validate.Range(min=1, max=5))
+    difficulty = Int(load_default=3, min=1, max=5)
     tags = fields.List(fields.String(validate=validate.Length(min=1, max=bank.MAX_TAG_LENGTH)), load_default=list,
                        metadata={"description": "知识点"})
     explanation = fields.String(allow_none=True, load_default=None,
@@ -49,7 +49,7 @@ class QuestionSchema(Schema):
 
 class QuestionFilterSchema(Schema):
     tag = fields.String()
-    difficulty = fields.Integer(validate=validate.Range(min=1, max=5))
+    difficulty = Int(min=1, max=5)
 
 
 class ImportFileSchema(Schema):
@@ -69,8 +69,8 @@ class PaperQuestionSchema(Schema):
 class PaperRuleSchema(Schema):
     bank_id = Id(required=True)
     tag = fields.String(allow_none=True, load_default=None)
-    difficulty = fields.Integer(allow_none=True, load_default=None, validate=validate.Range(min=1, max=5))
-    count = fields.Integer(required=True, validate=validate.Range(min=1, max=500))
+    difficulty = Int(allow_none=True, load_default=None, min=1, max=5)
+    count = Int(required=True, min=1, max=500)
     points = fields.Decimal(required=True, **POINTS)
 
 
@@ -78,9 +78,9 @@ class PaperSchema(Schema):
     id = fields.Integer(dump_only=True)
     title = fields.String(required=True, validate=validate.Length(min=1, max=128))
     mode = fields.Enum(PaperMode, required=True, metadata={"description": "fixed 固定试卷 / random 按规则随机抽题"})
-    time_limit_minutes = fields.Integer(required=True, validate=validate.Range(min=1, max=600))
-    max_attempts = fields.Integer(load_default=1, validate=validate.Range(min=1, max=20))
-    pass_percent = fields.Integer(load_default=60, validate=validate.Range(min=1, max=100))
+    time_limit_minutes = Int(required=True, min=1, max=600)
+    max_attempts = Int(load_default=1, min=1, max=20)
+    pass_percent = Int(load_default=60, min=1, max=100)
     shuffle = fields.Boolean(load_default=True, metadata={"description": "每次考试打乱题目和选项顺序"})
     category = fields.String(required=True)
     credit_hours = fields.Decimal(required=True, as_string=True, places=1, validate=validate.Range(min=0, max=24))

@@ -4,7 +4,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from backend.api.boundary import Blueprint
-from backend.api.fields import Answer, AwareDateTime, CityWide, Date, Id, from_now
+from backend.api.fields import Answer, AwareDateTime, CityWide, Date, Id, Int, from_now
 from backend.api.links import download
 from backend.api.pagination import listing
 from backend.api.schemas import Count, Flag, Schema, Text
@@ -40,7 +40,7 @@ class LiveClassSchema(Schema):
     teacher_id = Id(allow_none=True)
     stream_url = fields.URL(allow_none=True, schemes={"http", "https", "rtmp", "rtmps"},
                             metadata={"description": "外部直播服务的播放地址"})
-    min_presence_percent = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100),
+    min_presence_percent = Int(allow_none=True, min=1, max=100,
                                           metadata={"description": "计学时所需在线比例，默认取配置"})
     held_on = fields.Date(dump_only=True)
     district_id = CityWide("全市直播课（各区人员均可加入）")
@@ -84,7 +84,7 @@ class HeadCountSchema(Schema):
 
 class QuizPushSchema(Schema):
     question_id = Id(required=True)
-    seconds = fields.Integer(load_default=60, validate=validate.Range(min=5, max=1800))
+    seconds = Int(load_default=60, min=5, max=1800)
 
 
 class QuizSchema(Schema):

@@ -5,7 +5,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
-from backend.api.fields import Id, Month, Points, Quarter
+from backend.api.fields import Id, Int, Month, Points, Quarter
 from backend.api.pagination import listing
 from backend.api.schemas import Rows, Schema, Text
 from backend.api.security import current_actor
@@ -126,7 +126,7 @@ class YearlyDetailSchema(YearlySchema):
 
 
 class YearlyFilterSchema(Schema):
-    year = fields.Integer(validate=validate.Range(min=2000, max=2100))
+    year = Int(min=2000, max=2100)
     squad_id = Id()
     officer_id = Id()
 

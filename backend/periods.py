@@ -3,6 +3,7 @@
 A date past the calendar's ends (before year 1, after 9999) raises ValueError, as `date` does."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 MONTHS = {"month": 1, "quarter": 3, "year": 12}
@@ -63,21 +64,26 @@ def key(kind: str, first: date) -> str:
     raise ValueError(f"unknown period kind {kind!r}")
 
 
+_KEYS = {"quarter": re.compile(r"(\d{4})-[Qq]([1-4])", re.ASCII), "month": re.compile(r"(\d{4})-(\d{2})", re.ASCII),
+         "year": re.compile(r"(\d{4})", re.ASCII)}
+
+
 def parse_key(kind: str, text: str) -> date:
-    """The first day of the period named by its key ("2026-11", "2026-Q4", "2026"); ValueError otherwise."""
-    if kind == "quarter":
-        year, number = text.upper().split("-Q")
-        if not 1 <= int(number) <= 4:
-            raise ValueError(text)
-        return date(int(year), int(number) * 3 - 2, 1)
-    if kind == "month":
-        year, month = text.split("-")
-        return date(int(year), int(month), 1)
-    if kind == "year":
-        return date(int(text), 1, 1)
+    """The first day of the period named by its key ("2026-11", "2026-Q4", "2026", a day "2026-11-05"), written in
+    ASCII digits with nothing around it; ValueError otherwise (a full-width digit, a sign, a trailing newline)."""
     if kind == "day":
+        if not text.isascii():
+            raise ValueError(text)
         return date.fromisoformat(text)
-    raise ValueError(f"unknown period kind {kind!r}")
+    if kind not in _KEYS:
+        raise ValueError(f"unknown period kind {kind!r}")
+    found = _KEYS[kind].fullmatch(text)
+    if found is None:
+        raise ValueError(text)
+    numbers = [int(part) for part in found.groups()]
+    if kind == "quarter":
+        return date(numbers[0], numbers[1] * 3 - 2, 1)
+    return date(numbers[0], numbers[1] if kind == "month" else 1, 1)
 
 
 def parse(kind: str, text: str) -> date:

@@ -3,18 +3,16 @@ batch, the INSERT), and on PostgreSQL a copy of a batch committed while it waite
 (answered as repeats, not a conflict)."""
 from __future__ import annotations
 
-import threading
-import time
 import uuid
 from datetime import timedelta
 
-import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from backend.db import session, utcnow
 from backend.duty.models import Position
 from backend.duty.positions import add_positions
 from backend.org.models import Officer
+from tests.races import postgresql_only, second_waits_for_first
 
 
 def pings(start, count: int) -> list[dict]:
@@ -43,39 +41,17 @@ def test_a_batch_is_the_lock_then_the_track_read_then_the_insert(make, statement
 
 
 def test_a_copy_committed_while_the_batch_waited_for_the_lock_is_seen(committed_app, make):
-    if not committed_app.config["DATABASE_URL"].startswith("postgresql"):
-        pytest.skip("SQLite takes its write lock for the whole transaction: no statement runs while another writes")
+    postgresql_only(committed_app)
     officer = make.officer()
     now = utcnow().replace(microsecond=0)
     make.shift(officer, now - timedelta(hours=2), now + timedelta(hours=6))
     session.commit()
     batch = pings(now - timedelta(minutes=10), 10)
-    first_stored, release, answers = threading.Event(), threading.Event(), {}
 
-    def send(name, hold):
-        with committed_app.app_context():
-            me = session.get(Officer, officer.id)
-            answers[name] = add_positions(me, batch, now=now)
-            if hold:
-                first_stored.set()
-                release.wait(10)
-            session.commit()
+    def send(name):
+        return add_positions(session.get(Officer, officer.id), batch, now=now)
 
-    first = threading.Thread(target=send, args=("first", True))
-    first.start()
-    assert first_stored.wait(10)
-    second = threading.Thread(target=send, args=("second", False))
-    second.start()
-    with committed_app.extensions["db_engine"].connect() as conn:  # the second batch waits for the shift lock
-        for _ in range(100):
-            if conn.scalar(text("select count(*) from pg_stat_activity where wait_event_type = 'Lock'")):
-                break
-            time.sleep(0.05)
-        else:
-            pytest.fail("the second batch never waited for the lock")
-    release.set()
-    first.join(10)
-    second.join(10)
-    assert answers == {"first": (10, 0), "second": (0, 10)}
+    # the second copy waits for the shift lock, then finds the first's pings: repeats, not a conflict
+    assert second_waits_for_first(committed_app, send) == {"first": (10, 0), "second": (0, 10)}
     with committed_app.extensions["db_engine"].connect() as conn:
         assert conn.scalar(select(func.count()).select_from(Position)) == 10

@@ -5,6 +5,7 @@ TEST_DATABASE_URL says."""
 import socket
 import sqlite3
 import time
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -74,20 +75,26 @@ def test_a_write_while_another_connection_holds_the_write_lock_answers_503_then_
     assert client.get("/api/auth/me", headers=headers).status_code == 401  # logged out now: a real 401
 
 
-def test_a_read_of_a_database_locked_exclusively_answers_503_not_401(sqlite_app):
-    app, path, headers = sqlite_app
-    client = app.test_client()
+@contextmanager
+def locked_exclusively(app, path):
+    """Another process holds the SQLite file: no one else may even read it until it lets go."""
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("pragma locking_mode=exclusive")
     other.execute("begin exclusive")
-    other.execute("select count(*) from officer").fetchall()  # holds the file: no one else may even read it
+    other.execute("select count(*) from officer").fetchall()
     try:
-        started = time.monotonic()
-        _unavailable(client.get("/api/auth/me", headers=headers), started)
+        yield
     finally:
         other.execute("rollback")
         other.close()
-    app.extensions["db_engine"].dispose()
+        app.extensions["db_engine"].dispose()
+
+
+def test_a_read_of_a_database_locked_exclusively_answers_503_not_401(sqlite_app):
+    app, path, headers = sqlite_app
+    client = app.test_client()
+    with locked_exclusively(app, path):
+        _unavailable(client.get("/api/auth/me", headers=headers), time.monotonic())
     assert client.get("/api/auth/me", headers=headers).status_code == 200
 
 
@@ -141,17 +148,9 @@ def test_postgresql_connections_dropped_by_the_server_answer_503_once_then_reque
 def test_health_and_the_public_inspection_page_of_a_locked_database_answer_503_with_retry_after(sqlite_app):
     app, path, _headers = sqlite_app
     client = app.test_client()
-    other = sqlite3.connect(path, isolation_level=None)
-    other.execute("pragma locking_mode=exclusive")
-    other.execute("begin exclusive")
-    other.execute("select count(*) from officer").fetchall()
-    try:
+    with locked_exclusively(app, path):
         _unavailable(client.get("/api/health"), time.monotonic())  # the load balancer's retry, like every 503
         _unavailable_page(client.get("/api/inspections/public/310106"))
-    finally:
-        other.execute("rollback")
-        other.close()
-    app.extensions["db_engine"].dispose()
     assert client.get("/api/health").status_code == 200
 
 

@@ -119,6 +119,30 @@ class Int(fields.Integer):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+# A number with a fraction written as text: ASCII digits, an optional sign and decimal point. float() and Decimal()
+# also take full-width "１.５", other scripts' digits, "1_0", exponents and surrounding spaces.
+_DECIMAL_NUMBER = re.compile(r"-?([0-9]+(\.[0-9]*)?|\.[0-9]+)", re.ASCII)  # "2", "2.50", "2.", ".5"
+
+
+class _AsciiNumber:
+    """Refuses a number sent as text unless written in ASCII digits ("31.2304", "-2.50")."""
+
+    default_error_messages = {"not_ascii": "应为半角阿拉伯数字 0–9 写成的数（可带负号和小数点）。"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and not _DECIMAL_NUMBER.fullmatch(value):
+            raise self.make_error("not_ascii")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Float(_AsciiNumber, fields.Float):
+    """A number with a fraction (a distance, an angle); as text, ASCII digits only."""
+
+
+class Decimal(_AsciiNumber, fields.Decimal):
+    """An exact decimal (hours, points); as text, ASCII digits only."""
+
+
 class Id(Int):
     """The id of a stored object: 1 up to what an INTEGER primary key holds."""
 
@@ -217,12 +241,12 @@ class File(Upload):
         return value
 
 
-class Latitude(fields.Float):
+class Latitude(Float):
     def __init__(self, **kwargs):
         super().__init__(validate=validate.Range(-90, 90), **kwargs)
 
 
-class Longitude(fields.Float):
+class Longitude(Float):
     def __init__(self, **kwargs):
         super().__init__(validate=validate.Range(-180, 180), **kwargs)
 
@@ -263,7 +287,7 @@ class Quarter(_Period):
     default_error_messages = {"invalid": "应为季度，如 2026-Q4。"}
 
 
-class Points(fields.Decimal):
+class Points(Decimal):
     """An amount of points, written as text ("2.50")."""
 
     def __init__(self, **kwargs):

@@ -235,6 +235,27 @@ def test_an_integer_in_json_text_in_other_than_ascii_digits_is_a_field_error(val
     assert "squad_id" in _refused(response, 422, "validation_error")["errors"]["json"]
 
 
+# The same for a number with a fraction: float() and Decimal() read these too.
+NOT_ASCII_FRACTIONS = ["３１.２３０４", "31.2304\n", " 31.2304", "3_1.2304", "3.12304e1", "+31.2304"]
+
+
+@pytest.mark.parametrize("lat", NOT_ASCII_FRACTIONS)
+def test_a_position_in_a_form_in_other_than_ascii_digits_is_a_field_error_and_nothing_is_stored(lat, client, make,
+                                                                                                  app):
+    officer, files_before = make.officer(), stored_files(app)
+    response = upload(client, make.headers(officer), unique_jpeg(), lat=lat)
+    body = _refused(response, 422, "validation_error")
+    assert body["errors"]["form"]["lat"] == ["应为半角阿拉伯数字 0–9 写成的数（可带负号和小数点）。"]
+    assert _count(Evidence) == 0 and stored_files(app) == files_before
+
+
+@pytest.mark.parametrize("hours", ["１.５", "1.5\n", "1e1"])
+def test_credit_hours_in_other_than_ascii_digits_are_a_field_error(hours, client, make):
+    response = client.post("/api/training/courses", headers=make.headers(make.officer(Role.trainer)), json={
+        "title": "执法规范", "category": "classroom", "credit_hours": hours})
+    assert "credit_hours" in _refused(response, 422, "validation_error")["errors"]["json"]
+
+
 def test_an_id_in_a_path_in_full_width_digits_is_not_another_object(client, make):
     officer = make.officer(Role.district_admin)
     admin_headers = make.headers(officer)
@@ -255,11 +276,12 @@ def test_a_camera_code_with_a_trailing_newline_is_refused(client, admin_headers)
     assert "code" in _refused(response, 422, "validation_error")["errors"]["json"]
 
 
-def test_every_integer_an_operation_reads_refuses_other_digits(app):
-    """A new integer field of a plain `fields.Integer` would take "１２３" again: each is an `Int` (api/fields.py)."""
+def test_every_number_an_operation_reads_refuses_other_digits(app):
+    """A new number field of a plain `fields.Integer`, `Float` or `Decimal` would take "１２３" or "１.５" again: each
+    is our `Int`, `Float` or `Decimal` (api/fields.py)."""
     from marshmallow import fields as ma_fields
 
-    from backend.api.fields import Int
+    from backend.api import fields as ours
 
     plain, seen = [], set()
 
@@ -274,8 +296,10 @@ def test_every_integer_an_operation_reads_refuses_other_digits(app):
     def check(field, label):
         if field.dump_only:
             return
-        if isinstance(field, ma_fields.Integer) and not isinstance(field, Int):
-            plain.append(label)
+        for theirs, mine in ((ma_fields.Integer, ours.Int), (ma_fields.Float, ours.Float),
+                             (ma_fields.Decimal, ours.Decimal)):
+            if isinstance(field, theirs) and not isinstance(field, mine):
+                plain.append(label)
         if isinstance(field, ma_fields.Nested):
             walk(field.schema)
         if isinstance(field, ma_fields.List):

@@ -5,7 +5,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from backend.api.boundary import Blueprint
-from backend.api.fields import Int, Month
+from backend.api.fields import Decimal, Float, Int, Month
 from backend.api.links import download
 from backend.api.schemas import DistrictMonthQuerySchema, Schema
 from backend.api.security import current_actor
@@ -42,22 +42,22 @@ RATES = {
 
 class PointsBandSchema(Schema):
     grade = fields.String(metadata={"description": "分档（POINTS_QUARTER_GRADES 的等次）"})
-    floor = fields.Decimal(as_string=True, allow_none=True, metadata={"description": "该档最低分；最低档为空"})
+    floor = Decimal(as_string=True, allow_none=True, metadata={"description": "该档最低分；最低档为空"})
     sheets = fields.Integer()
 
 
 def _figure(name: str):
     if name in facts.DECIMALS:
-        return fields.Decimal(as_string=True, allow_none=True, metadata={"description": DESCRIPTIONS[name]})
+        return Decimal(as_string=True, allow_none=True, metadata={"description": DESCRIPTIONS[name]})
     return fields.Integer(metadata={"description": DESCRIPTIONS[name]})
 
 
 FIGURES = {name: _figure(name) for name in facts.COLUMNS if name not in facts.BANDS}
 DistrictMonthSchema = type("CityDistrictMonthSchema", (Schema,), {
     "district_id": fields.Integer(), "district": fields.String(), "month": Month(), **FIGURES,
-    **{name: fields.Float(allow_none=True, metadata={"description": label + RATE}) for name, label in RATES.items()},
+    **{name: Float(allow_none=True, metadata={"description": label + RATE}) for name, label in RATES.items()},
     "case_flags": fields.Integer(metadata={"description": "本月两超期两随意合计"}),
-    "points_mean": fields.Float(allow_none=True, metadata={"description": "平均月积分"}),
+    "points_mean": Float(allow_none=True, metadata={"description": "平均月积分"}),
     "points_bands": fields.List(fields.Nested(PointsBandSchema), metadata={"description": "月积分分布"}),
 })
 
@@ -74,7 +74,7 @@ class WeightsSchema(Schema):
 class ComponentSchema(Schema):
     component = fields.String()
     name = fields.String()
-    rate = fields.Float(allow_none=True, metadata={"description": "该指标的比率" + RATE})
+    rate = Float(allow_none=True, metadata={"description": "该指标的比率" + RATE})
     weight = fields.Integer(metadata={"description": "所用权重"})
 
 
@@ -84,7 +84,7 @@ class TownIndexSchema(Schema):
     district_id = fields.Integer()
     district = fields.String()
     month = Month()
-    index = fields.Float(allow_none=True, metadata={
+    index = Float(allow_none=True, metadata={
         "description": "街镇依法行政指数 = 100 × Σ 权重 × 比率 / Σ 权重（只计有比率的指标）；全无时为空"})
     rank = fields.Integer(allow_none=True, metadata={"description": "在您可见的街镇中的名次（并列同名次）"})
     district_rank = fields.Integer(allow_none=True, metadata={"description": "在本区街镇中的名次"})

@@ -8,7 +8,7 @@ from backend.api.evidence.views import (
     EvidenceUploadSchema,
     EvidenceWeChatSchema,
 )
-from backend.api.fields import CoordSystem, File, Id, Int, Latitude, Longitude
+from backend.api.fields import CoordSystem, File, Float, Id, Int, Latitude, Longitude
 from backend.api.schemas import Count, Flag, Rows, Schema, Text
 from backend.api.security import current_actor
 from backend.community import privacy, queries
@@ -119,8 +119,8 @@ class ComplaintSchema(Schema):
     category_name = Text(lambda c: CATEGORY_NAMES[c.category])
     description = fields.String()
     place = fields.String(allow_none=True)
-    lat = fields.Float(allow_none=True)
-    lng = fields.Float(allow_none=True)
+    lat = Float(allow_none=True)
+    lng = Float(allow_none=True)
     coord_system = fields.String(allow_none=True)
     phone = Text(lambda c: queries.phone_for(c, current_actor()),
                             metadata={"description": "承办队员看到完整号码，其他人看到 138****1234"}, allow_none=True)

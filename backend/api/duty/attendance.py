@@ -9,7 +9,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backend.api.audit import audit_object
 from backend.api.boundary import UNSTORABLE_MESSAGE, Blueprint, refused_item_by_item, unstorable
-from backend.api.fields import AwareDateTime, CoordSystem, Id, Latitude, Longitude, Relative
+from backend.api.fields import AwareDateTime, CoordSystem, Float, Id, Latitude, Longitude, Relative
 from backend.api.links import download
 from backend.api.pagination import listing
 from backend.api.request_boundary import logged_read
@@ -50,7 +50,7 @@ class LocatedSchema(Schema):
     lat = Latitude(required=True)
     lng = Longitude(required=True)
     coord_system = CoordSystem()
-    accuracy_m = fields.Float(required=True, validate=validate.Range(min=0), metadata={"description": "定位精度，米"})
+    accuracy_m = Float(required=True, validate=validate.Range(min=0), metadata={"description": "定位精度，米"})
 
 
 class CheckSubmitSchema(LocatedSchema):
@@ -72,10 +72,10 @@ class CheckSchema(Schema):
     client_at = fields.AwareDateTime()
     received_at = fields.AwareDateTime()
     late_sync = fields.Boolean(metadata={"description": "是否为延迟同步"})
-    lat = fields.Float()
-    lng = fields.Float()
+    lat = Float()
+    lng = Float()
     coord_system = fields.String()
-    accuracy_m = fields.Float()
+    accuracy_m = Float()
     distance_outside_m = fields.Integer(allow_none=True, metadata={"description": "距围栏距离，米（围栏内为 0）"})
     timing = fields.String(attribute="timing.value", metadata={"description": "on_time / late / early_leave"})
     minutes_off = fields.Integer(metadata={"description": "迟到或早退的分钟数"})

@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
 from backend.api.boundary import Blueprint
-from backend.api.fields import CoordSystem, Date, Id, Int, Latitude, Longitude, Month, days
+from backend.api.fields import CoordSystem, Date, Float, Id, Int, Latitude, Longitude, Month, days
 from backend.api.links import download
 from backend.api.pagination import listing
 from backend.api.schemas import Record, Schema, Text
@@ -156,8 +156,8 @@ class DayQuerySchema(Schema):
 
 
 class TrackPointSchema(Schema):
-    lat = fields.Float(metadata={"description": "纬度（GCJ-02）"})
-    lng = fields.Float(metadata={"description": "经度（GCJ-02）"})
+    lat = Float(metadata={"description": "纬度（GCJ-02）"})
+    lng = Float(metadata={"description": "经度（GCJ-02）"})
     recorded_at = fields.AwareDateTime()
     inside = fields.Boolean(allow_none=True, metadata={"description": "是否在点位围栏内（无点位的班次为空）"})
 
@@ -167,7 +167,7 @@ class TrackSchema(Schema):
     positions = fields.Integer(metadata={"description": "位置点数"})
     track_metres = fields.Integer(metadata={"description": "轨迹长度，米"})
     inside_seconds = fields.Integer(metadata={"description": "在责任区内的时间，秒"})
-    presence_ratio = fields.Float(allow_none=True, metadata={"description": "固守岗在岗率（0–1）"})
+    presence_ratio = Float(allow_none=True, metadata={"description": "固守岗在岗率（0–1）"})
     points = fields.List(fields.Nested(TrackPointSchema), metadata={"description": "轨迹各点，按时间先后"})
 
 

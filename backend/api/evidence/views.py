@@ -6,7 +6,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
-from backend.api.fields import AwareDateTime, CoordSystem, File, Id, Latitude, Longitude, Relative, from_now
+from backend.api.fields import AwareDateTime, CoordSystem, File, Float, Id, Latitude, Longitude, Relative, from_now
 from backend.api.links import download
 from backend.api.multipart import Blueprint, evidence_form
 from backend.api.pagination import listing
@@ -46,7 +46,7 @@ class EvidenceDetailsSchema(Schema):
     lat = Latitude(required=True)
     lng = Longitude(required=True)
     coord_system = CoordSystem()
-    accuracy_m = fields.Float(validate=validate.Range(min=0), metadata={"description": "定位精度，米"})
+    accuracy_m = Float(validate=validate.Range(min=0), metadata={"description": "定位精度，米"})
     place = fields.String(validate=validate.Length(min=1, max=200), metadata={"example": "静安区南京西路 1266 号"})
     subject_type = fields.Enum(Subject, metadata={"description": "关联对象：complaint 诉件 / finding 督察发现 / "
                                                                 "inspection 检查 / case 案件 / alert 非现场告警 / "
@@ -86,14 +86,14 @@ class EvidenceRecordSchema(Schema):
     height = fields.Integer()
     duration_ms = fields.Integer(allow_none=True)
     captured_at = fields.AwareDateTime(metadata={"description": "手机上报的拍摄时间"})
-    lat = fields.Float()
-    lng = fields.Float()
+    lat = Float()
+    lng = Float()
     coord_system = Text(lambda _evidence: GCJ02, metadata={"description": "位置的坐标系（统一换算为 gcj02）"})
-    accuracy_m = fields.Float(allow_none=True)
+    accuracy_m = Float(allow_none=True)
     place = fields.String(allow_none=True)
     exif_taken_at = fields.AwareDateTime(allow_none=True, metadata={"description": "照片 EXIF 中的拍摄时间"})
-    exif_lat = fields.Float(allow_none=True, metadata={"description": "照片 EXIF 中的位置（已转换为 GCJ-02）"})
-    exif_lng = fields.Float(allow_none=True)
+    exif_lat = Float(allow_none=True, metadata={"description": "照片 EXIF 中的位置（已转换为 GCJ-02）"})
+    exif_lng = Float(allow_none=True)
     time_gap_s = fields.Integer(allow_none=True, metadata={"description": "EXIF 时间与上报时间相差的秒数"})
     place_gap_m = fields.Integer(allow_none=True, metadata={"description": "EXIF 位置与上报位置相距的米数"})
     exif_disagrees = Record(operations.exif_disagrees,

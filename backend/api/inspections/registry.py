@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
 from backend.api.duty.views import PointSchema
-from backend.api.fields import FIRST_DAY, CoordSystem, Date, Id, Int, Pattern, days
+from backend.api.fields import FIRST_DAY, CoordSystem, Date, Float, Id, Int, Pattern, days
 from backend.api.multipart import Blueprint
 from backend.api.pagination import listing
 from backend.api.schemas import Count, DistrictChoiceSchema, Record, Rows, Schema, Text
@@ -52,8 +52,8 @@ class ObjectInputSchema(Schema):
     licence_numbers = fields.List(fields.String(), load_default=list, metadata={"description": "许可证号"})
     address = fields.String(required=True, validate=validate.Length(min=1, max=200),
                             metadata={"example": "南京西路 1 号"})
-    lat = fields.Float(allow_none=True, load_default=None)
-    lng = fields.Float(allow_none=True, load_default=None)
+    lat = Float(allow_none=True, load_default=None)
+    lng = Float(allow_none=True, load_default=None)
     coord_system = CoordSystem()
     contact_name = fields.String(allow_none=True, load_default=None, metadata={"example": "王建国"})
     contact_phone = fields.String(allow_none=True, load_default=None, metadata={
@@ -71,8 +71,8 @@ class ObjectSchema(Schema):
     credit_code = fields.String()
     licence_numbers = fields.List(fields.String())
     address = fields.String()
-    lat = fields.Float(allow_none=True)
-    lng = fields.Float(allow_none=True)
+    lat = Float(allow_none=True)
+    lng = Float(allow_none=True)
     contact_masked = fields.String(
         allow_none=True, metadata={"description": "联系人（脱敏）", "example": "王** 138****1234"}
     )

@@ -4,7 +4,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
-from backend.api.fields import Date, File, Latitude, Longitude
+from backend.api.fields import Date, File, Float, Latitude, Longitude
 from backend.api.inspections.plans import ChecklistItemSchema, InspectionPhotoSchema, InspectionSchema
 from backend.api.links import download
 from backend.api.multipart import Blueprint, read_upload
@@ -35,7 +35,7 @@ class PhotoFormSchema(Schema):
                                                 "example": 31.2297})
     lng = Longitude(load_default=None, metadata={"description": "拍摄位置（GCJ-02，与 lat 同时填写）",
                                                  "example": 121.4553})
-    accuracy_m = fields.Float(load_default=None, validate=validate.Range(min=0), metadata={"example": 8.0})
+    accuracy_m = Float(load_default=None, validate=validate.Range(min=0), metadata={"example": 8.0})
 
 
 def _add_photo(form: dict, inspection_id: int) -> tuple:

@@ -6,7 +6,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
-from backend.api.fields import AwareDateTime, Date, Id, from_now
+from backend.api.fields import AwareDateTime, Date, Float, Id, from_now
 from backend.api.nonsite.common import blp, signed
 from backend.api.pagination import listing
 from backend.api.schemas import Count, Rows, Schema, Text
@@ -51,7 +51,7 @@ class AlertInSchema(Schema):
     kind = fields.String(required=True, validate=validate.Length(min=1, max=32),
                          metadata={"description": "违法类型代码（GET /api/nonsite/kinds）",
                                    "example": "muck_uncovered"})
-    confidence = fields.Float(required=True, validate=validate.Range(0, 1))
+    confidence = Float(required=True, validate=validate.Range(0, 1))
     place = fields.String(validate=validate.Length(min=1, max=200), metadata={"description": "缺省为摄像头位置"})
     plate = fields.String(validate=validate.Length(min=1, max=16), metadata={"example": "沪A12345"})
     shop = fields.String(validate=validate.Length(min=1, max=100),
@@ -84,7 +84,7 @@ class AlertSchema(Schema):
     occurred_at = fields.AwareDateTime()
     last_seen_at = fields.AwareDateTime(metadata={"description": "同一事件最后一次告警的时间"})
     place = fields.String()
-    confidence = fields.Float()
+    confidence = Float()
     plate = fields.String(allow_none=True)
     shop = fields.String(allow_none=True)
     shop_credit_code = fields.String(allow_none=True)
@@ -129,7 +129,7 @@ class PrecisionSchema(Schema):
     dismissed = fields.Integer()
     false_positives = fields.Dict(keys=fields.String(), values=fields.Integer(),
                                   metadata={"description": "按误报类型计数"})
-    precision = fields.Float(metadata={"description": "确认数 / 已研判数"})
+    precision = Float(metadata={"description": "确认数 / 已研判数"})
 
 
 def _take_alert(body: dict) -> tuple[Alert, int]:

@@ -3,7 +3,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 from sqlalchemy import select
 
-from backend.api.fields import Id, Pattern
+from backend.api.fields import Float, Id, Pattern
 from backend.api.nonsite.common import blp
 from backend.api.pagination import listing
 from backend.api.schemas import Schema
@@ -33,8 +33,8 @@ class CameraInSchema(Schema):
                            metadata={"description": "上报该摄像头告警的平台（NONSITE_SENDER_KEYS 中的名称）",
                                      "example": "vision"})
     place = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    lat = fields.Float(required=True, validate=validate.Range(-90, 90), metadata={"description": "GCJ-02"})
-    lng = fields.Float(required=True, validate=validate.Range(-180, 180))
+    lat = Float(required=True, validate=validate.Range(-90, 90), metadata={"description": "GCJ-02"})
+    lng = Float(required=True, validate=validate.Range(-180, 180))
     kinds = fields.List(fields.String(validate=validate.Length(min=1, max=32)), required=True,
                         validate=validate.Length(min=1), metadata={"description": "可上报的违法类型代码"})
     squad_id = Id(required=True, metadata={"description": "负责的中队"})

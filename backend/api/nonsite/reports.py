@@ -3,7 +3,7 @@
 from flask.views import MethodView
 from marshmallow import fields
 
-from backend.api.fields import Month
+from backend.api.fields import Float, Month
 from backend.api.links import download
 from backend.api.nonsite.common import blp
 from backend.api.schemas import Schema, SquadMonthQuerySchema
@@ -20,7 +20,7 @@ class NonsiteMonthlyRowSchema(Schema):
     alerts = fields.Integer(metadata={"description": "本月发生的告警事件（同一事件的多条告警计一次）"})
     confirmed = fields.Integer(metadata={"description": "其中已确认"})
     dismissed = fields.Integer(metadata={"description": "其中已排除（误报）"})
-    precision = fields.Float(allow_none=True, metadata={"description": "准确率 = confirmed / (confirmed + dismissed)"})
+    precision = Float(allow_none=True, metadata={"description": "准确率 = confirmed / (confirmed + dismissed)"})
     cases = fields.Integer(metadata={"description": "本月立案（须现场核实的类型：核实属实时立案）"})
     not_registered = fields.Integer(metadata={"description": "本月经批准不予立案的案件"})
     withdrawn = fields.Integer(metadata={"description": "本月经批准撤案的案件"})
@@ -30,7 +30,7 @@ class NonsiteMonthlyRowSchema(Schema):
     paid = fields.Integer(metadata={"description": "本月缴款的案件"})
     paid_amount = fields.Integer(metadata={"description": "本月缴款金额（元，含加处罚款）"})
     decisions = fields.Integer(metadata={"description": "本月作出的处罚决定"})
-    days_alert_to_decision = fields.Float(allow_none=True, metadata={
+    days_alert_to_decision = Float(allow_none=True, metadata={
         "description": "本月作出的决定从告警到决定的平均天数（一位小数）"})
 
 

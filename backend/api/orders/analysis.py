@@ -9,7 +9,7 @@ from flask.views import MethodView
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backend.api.boundary import Blueprint
-from backend.api.fields import Date, Id, Month
+from backend.api.fields import Date, Float, Id, Month
 from backend.api.links import download
 from backend.api.pagination import listing
 from backend.api.schemas import Schema, SquadMonthQuerySchema
@@ -47,7 +47,7 @@ class RepeatSchema(Schema):
                               metadata={"type": "object", "description": "被重复的一件（kind：order / complaint）"})
     later = fields.Function(lambda r: _end("order", r, "later") or _end("complaint", r, "later"),
                             metadata={"type": "object", "description": "重复反映的工单或诉件"})
-    distance_m = fields.Float(metadata={"description": "两处地点相距（米）"})
+    distance_m = Float(metadata={"description": "两处地点相距（米）"})
     later_at = fields.DateTime()
     flagged_at = fields.DateTime(metadata={"description": "列入重复投诉核查督办的时间"})
     closed_at = fields.DateTime(allow_none=True, metadata={"description": "督办办结的时间；未办结为 null"})
@@ -113,12 +113,12 @@ class MonthlyRowSchema(Schema):
     received = fields.Integer(metadata={"description": "本月收到的工单与诉件"})
     due = fields.Integer(metadata={"description": "应办结：已办结或已过办结时限（退单、移送、不予受理、转办不计）"})
     on_time = fields.Integer(metadata={"description": "在办结时限内办结"})
-    on_time_rate = fields.Float(allow_none=True, metadata={"description": "及时处置率 = on_time / due"})
+    on_time_rate = Float(allow_none=True, metadata={"description": "及时处置率 = on_time / due"})
     rated = fields.Integer(metadata={"description": "回访结果与市民评价"})
     satisfied = fields.Integer(metadata={"description": "满意、基本满意，或评价不低于 ORDERS_SATISFIED_MIN_RATING 星"})
-    satisfaction_rate = fields.Float(allow_none=True, metadata={"description": "满意率 = satisfied / rated"})
+    satisfaction_rate = Float(allow_none=True, metadata={"description": "满意率 = satisfied / rated"})
     repeats = fields.Integer(metadata={"description": "重复投诉（本月收到且重复此前一件的）"})
-    repeat_rate = fields.Float(allow_none=True, metadata={"description": "重复率 = repeats / received"})
+    repeat_rate = Float(allow_none=True, metadata={"description": "重复率 = repeats / received"})
     repeats_closed = fields.Integer(metadata={"description": "其中督办已由中队长核查办结的"})
 
 
@@ -212,8 +212,8 @@ class GuidanceSchema(Schema):
     cell = fields.String(metadata={"description": "网格编号"})
     place = fields.String(metadata={"description": "网格内最常见的地点"})
     count = fields.Integer()
-    lat = fields.Float(metadata={"description": "网格中心（GCJ-02）"})
-    lng = fields.Float()
+    lat = Float(metadata={"description": "网格中心（GCJ-02）"})
+    lng = Float()
     categories = fields.List(fields.Nested(GuidanceCategorySchema))
     peak_hours = fields.List(fields.Integer(), metadata={"description": "工单与诉件最多的钟点（北京时间，0–23）"})
     advice = fields.String(metadata={"description": "勤务指导意见"})

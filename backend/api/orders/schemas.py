@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from backend.api.evidence.views import EvidenceRecordSchema, EvidenceUploadSchema, EvidenceWeChatSchema
-from backend.api.fields import AwareDateTime, Id, Pattern, from_now
+from backend.api.fields import AwareDateTime, Float, Id, Pattern, from_now
 from backend.api.schemas import Flag, Rows, Schema
 from backend.api.security import current_actor
 from backend.community.models import CATEGORY_NAMES
@@ -98,8 +98,8 @@ class OrderSchema(Schema):
     source_category = fields.String()
     description = fields.String()
     place = fields.String(allow_none=True)
-    lat = fields.Float(allow_none=True, metadata={"description": "GCJ-02"})
-    lng = fields.Float(allow_none=True)
+    lat = Float(allow_none=True, metadata={"description": "GCJ-02"})
+    lng = Float(allow_none=True)
     phone_masked = fields.String(allow_none=True, metadata={"description": "反映人电话（脱敏）"})
     status = fields.Function(lambda o: o.status.value, metadata={"type": "string"})
     status_name = fields.Function(lambda o: STATUS_NAMES[o.status], metadata={"type": "string"})

@@ -3,7 +3,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from backend.api.boundary import Blueprint
-from backend.api.fields import Id, Pattern
+from backend.api.fields import Float, Id, Pattern
 from backend.api.pagination import listing
 from backend.api.schemas import Schema, Text
 from backend.api.security import current_actor
@@ -112,8 +112,8 @@ class CommunityOfficeSchema(Schema):
     squad_id = fields.Integer()
     residential_committee = fields.String()
     address = fields.String()
-    lat = fields.Float(allow_none=True)
-    lng = fields.Float(allow_none=True)
+    lat = Float(allow_none=True)
+    lng = Float(allow_none=True)
     coord_system = fields.String(metadata={"example": "gcj02"})
 
 

@@ -4,7 +4,7 @@ from flask.views import MethodView
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backend.api.audit import audit_object
-from backend.api.fields import CityWide, Date, File, Id, Int, Pattern, days
+from backend.api.fields import CityWide, Date, Decimal, File, Id, Int, Pattern, days
 from backend.api.links import download
 from backend.api.multipart import Blueprint, read_upload
 from backend.api.pagination import listing
@@ -60,7 +60,7 @@ class CourseSchema(Schema):
         required=True, validate=validate.Length(min=1, max=128), metadata={"example": "行政处罚法解读"}
     )
     category = fields.String(required=True, metadata={"description": "学时类别代码", "example": "online"})
-    credit_hours = fields.Decimal(required=True, **HOURS, metadata={"example": "2.0"})
+    credit_hours = Decimal(required=True, **HOURS, metadata={"example": "2.0"})
     teacher_id = Id(allow_none=True)
     description = fields.String(allow_none=True)
     materials = fields.List(fields.Nested(MaterialSchema), load_default=list,
@@ -77,7 +77,7 @@ class CourseBriefSchema(Schema):
     id = fields.Integer()
     title = fields.String()
     category = fields.String()
-    credit_hours = fields.Decimal(as_string=True)
+    credit_hours = Decimal(as_string=True)
 
 
 class CourseFilterSchema(Schema):
@@ -113,7 +113,7 @@ class RequirementSchema(Schema):
     category = fields.String(required=True, validate=Pattern(r"^[a-z][a-z0-9_]{0,31}$",
                                                                        error="类别代码应为小写字母、数字或下划线。"))
     name = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    hours = fields.Decimal(required=True, **HOURS)
+    hours = Decimal(required=True, **HOURS)
 
 
 class RequirementsSchema(Schema):
@@ -123,10 +123,10 @@ class RequirementsSchema(Schema):
 class CategoryProgressSchema(Schema):
     category = fields.String()
     name = fields.String()
-    required = fields.Decimal(as_string=True)
-    earned = fields.Decimal(as_string=True)
-    expected = fields.Decimal(as_string=True, metadata={"description": "按今日应完成的学时"})
-    remaining = fields.Decimal(as_string=True)
+    required = Decimal(as_string=True)
+    earned = Decimal(as_string=True)
+    expected = Decimal(as_string=True, metadata={"description": "按今日应完成的学时"})
+    remaining = Decimal(as_string=True)
     behind = fields.Boolean()
 
 
@@ -195,7 +195,7 @@ class Courses(MethodView):
 class CourseUpdateSchema(Schema):
     title = fields.String(validate=validate.Length(min=1, max=128))
     category = fields.String(metadata={"description": "学时类别代码（已有人员完成后不能改）"})
-    credit_hours = fields.Decimal(**HOURS, metadata={"description": "学时（已有人员完成后不能改）"})
+    credit_hours = Decimal(**HOURS, metadata={"description": "学时（已有人员完成后不能改）"})
     teacher_id = Id(allow_none=True)
     description = fields.String(allow_none=True)
 
@@ -238,7 +238,7 @@ class CompletionSchema(Schema):
     officer = fields.Nested(OfficerBriefSchema)
     completed_on = fields.Date()
     category = fields.String(metadata={"description": "学时类别代码（课程的）"})
-    credit_hours = fields.Decimal(as_string=True, metadata={"description": "计入的学时（课程的）"})
+    credit_hours = Decimal(as_string=True, metadata={"description": "计入的学时（课程的）"})
 
 
 def _completions_call(body, course_id):

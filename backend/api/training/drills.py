@@ -5,7 +5,7 @@ from marshmallow import fields, validate
 from webargs.fields import DelimitedList
 
 from backend.api.audit import audit_object
-from backend.api.fields import CityWide, File, Id, Int, Pattern
+from backend.api.fields import CityWide, Decimal, File, Float, Id, Int, Pattern
 from backend.api.links import download
 from backend.api.multipart import Blueprint, read_upload
 from backend.api.pagination import listing
@@ -68,7 +68,7 @@ class DrillSchema(Schema):
     )
     kind = fields.Enum(DrillKind, required=True, metadata={"description": "scenario 情景演练；gesture 手势/队列动作"})
     category = fields.String(required=True, metadata={"description": "学时类别代码", "example": "classroom"})
-    credit_hours = fields.Decimal(required=True, as_string=True, places=1,
+    credit_hours = Decimal(required=True, as_string=True, places=1,
                                   metadata={"description": "通过后计入的学时（0–24）", "example": "0.5"})
     pass_score = Int(load_default=60, min=0, max=100)
     scenario = fields.Nested(ScenarioSchema, allow_none=True, load_only=True)
@@ -122,8 +122,8 @@ class DrillAttemptFilterSchema(Schema):
 
 
 class TargetSchema(Schema):
-    angle = fields.Float(required=True, metadata={"description": "目标角度（0–180°）", "example": 40})
-    tolerance = fields.Float(load_default=15, metadata={"description": "容差（度）", "example": 20})
+    angle = Float(required=True, metadata={"description": "目标角度（0–180°）", "example": 40})
+    tolerance = Float(load_default=15, metadata={"description": "容差（度）", "example": 20})
 
 
 JOINT_NAMES = "、".join(f"{key} {value[0]}" for key, value in pose.JOINTS.items())
@@ -164,7 +164,7 @@ class CaptureSchema(Schema):
     description = fields.String(allow_none=True, validate=validate.Length(max=500))
     joints = DelimitedList(fields.String(), required=True, metadata={"description": "要测量的关节，逗号分隔",
                                                                            "example": "right_shoulder,right_elbow"})
-    tolerance = fields.Float(load_default=15)
+    tolerance = Float(load_default=15)
     photo = File(required=True)
 
 

@@ -4,7 +4,7 @@ from marshmallow import fields, validate
 
 from backend.api.audit import audit_object
 from backend.api.boundary import Blueprint
-from backend.api.fields import Answer, AwareDateTime, CityWide, File, Id, Int, from_now
+from backend.api.fields import Answer, AwareDateTime, CityWide, Decimal, File, Id, Int, from_now
 from backend.api.multipart import read_upload
 from backend.api.pagination import listing
 from backend.api.schemas import Schema, Text
@@ -63,7 +63,7 @@ class ImportResultSchema(Schema):
 
 class PaperQuestionSchema(Schema):
     question_id = Id(required=True)
-    points = fields.Decimal(required=True, **POINTS)
+    points = Decimal(required=True, **POINTS)
 
 
 class PaperRuleSchema(Schema):
@@ -71,7 +71,7 @@ class PaperRuleSchema(Schema):
     tag = fields.String(allow_none=True, load_default=None)
     difficulty = Int(allow_none=True, load_default=None, min=1, max=5)
     count = Int(required=True, min=1, max=500)
-    points = fields.Decimal(required=True, **POINTS)
+    points = Decimal(required=True, **POINTS)
 
 
 class PaperSchema(Schema):
@@ -83,7 +83,7 @@ class PaperSchema(Schema):
     pass_percent = Int(load_default=60, min=1, max=100)
     shuffle = fields.Boolean(load_default=True, metadata={"description": "每次考试打乱题目和选项顺序"})
     category = fields.String(required=True)
-    credit_hours = fields.Decimal(required=True, as_string=True, places=1, validate=validate.Range(min=0, max=24))
+    credit_hours = Decimal(required=True, as_string=True, places=1, validate=validate.Range(min=0, max=24))
     opens_at = AwareDateTime(allow_none=True, load_default=None, earliest=WINDOW_EARLIEST, latest=WINDOW_LATEST)
     closes_at = AwareDateTime(allow_none=True, load_default=None, earliest=WINDOW_EARLIEST, latest=WINDOW_LATEST)
     questions = fields.List(fields.Nested(PaperQuestionSchema), load_default=list)
@@ -93,7 +93,7 @@ class PaperSchema(Schema):
 
 class PaperQuestionEntrySchema(Schema):
     position = fields.Integer()
-    points = fields.Decimal(as_string=True)
+    points = Decimal(as_string=True)
     question = fields.Nested(QuestionSchema)
 
 
@@ -116,10 +116,10 @@ class ItemSchema(Schema):
     kind = fields.String()
     stem = fields.String()
     options = fields.List(fields.String())
-    points = fields.Decimal(as_string=True)
+    points = Decimal(as_string=True)
     answer = Answer(allow_none=True, metadata={"description": "本人的作答（按显示顺序的选项序号）"})
     correct_answer = Answer(metadata={"description": "交卷后可见"})
-    earned = fields.Decimal(as_string=True)
+    earned = Decimal(as_string=True)
     explanation = fields.String(allow_none=True)
 
 
@@ -132,8 +132,8 @@ class AttemptSchema(Schema):
     started_at = fields.DateTime()
     deadline_at = fields.DateTime(metadata={"description": "服务器截止时间，之后的作答不被接受"})
     closed_at = fields.DateTime(allow_none=True)
-    max_score = fields.Decimal(as_string=True)
-    score = fields.Decimal(as_string=True, allow_none=True)
+    max_score = Decimal(as_string=True)
+    score = Decimal(as_string=True, allow_none=True)
     passed = fields.Boolean(allow_none=True)
     pass_percent = fields.Integer()
     items = fields.List(fields.Nested(ItemSchema))
@@ -147,8 +147,8 @@ class AttemptBriefSchema(Schema):
     status = Text(lambda a: a.status.value)
     started_at = fields.DateTime()
     closed_at = fields.DateTime(allow_none=True)
-    score = fields.Decimal(as_string=True, allow_none=True)
-    max_score = fields.Decimal(as_string=True)
+    score = Decimal(as_string=True, allow_none=True)
+    max_score = Decimal(as_string=True)
     passed = fields.Boolean(allow_none=True)
 
 
@@ -183,12 +183,12 @@ class ItemStatisticSchema(Schema):
     kind_name = fields.String()
     attempts = fields.Integer()
     answered = fields.Integer(metadata={"description": "作答了该题的答卷数"})
-    correct_rate = fields.Decimal(as_string=True, allow_none=True,
+    correct_rate = Decimal(as_string=True, allow_none=True,
                                   metadata={"description": "答对率（得满分的答卷占比）"})
     top_distractor = fields.Nested(DistractorSchema, allow_none=True,
                                    metadata={"description": "被选最多的错误选项（选择题）"})
-    facility = fields.Decimal(as_string=True, allow_none=True, metadata={"description": "难度系数（平均得分率）"})
-    discrimination = fields.Decimal(as_string=True, allow_none=True,
+    facility = Decimal(as_string=True, allow_none=True, metadata={"description": "难度系数（平均得分率）"})
+    discrimination = Decimal(as_string=True, allow_none=True,
                                     metadata={"description": "区分度 D = 高分组得分率 − 低分组得分率（各 27%）"})
 
 
@@ -196,8 +196,8 @@ class PaperResultSchema(Schema):
     attempt_id = fields.Integer()
     officer_name = fields.String()
     number = fields.Integer(metadata={"description": "第几次作答"})
-    score = fields.Decimal(as_string=True, allow_none=True)
-    max_score = fields.Decimal(as_string=True)
+    score = Decimal(as_string=True, allow_none=True)
+    max_score = Decimal(as_string=True)
     passed = fields.Boolean(allow_none=True)
     closed_at = fields.DateTime(allow_none=True)
 

@@ -4,7 +4,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from backend.api.boundary import Blueprint
-from backend.api.fields import Answer, AwareDateTime, CityWide, Date, Id, Int, from_now
+from backend.api.fields import Answer, AwareDateTime, CityWide, Date, Decimal, Id, Int, from_now
 from backend.api.links import download
 from backend.api.pagination import listing
 from backend.api.schemas import Count, Flag, Schema, Text
@@ -35,7 +35,7 @@ class LiveClassSchema(Schema):
     starts_at = AwareDateTime(required=True, earliest=CLASS_EARLIEST, latest=CLASS_LATEST)
     ends_at = AwareDateTime(required=True, earliest=CLASS_EARLIEST, latest=CLASS_LATEST)
     category = fields.String(required=True, metadata={"example": "classroom"})
-    credit_hours = fields.Decimal(required=True, as_string=True, places=1, validate=validate.Range(min=0, max=24))
+    credit_hours = Decimal(required=True, as_string=True, places=1, validate=validate.Range(min=0, max=24))
     course_id = Id(allow_none=True)
     teacher_id = Id(allow_none=True)
     stream_url = fields.URL(allow_none=True, schemes={"http", "https", "rtmp", "rtmps"},

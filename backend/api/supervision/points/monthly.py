@@ -5,7 +5,7 @@ from flask.views import MethodView
 from marshmallow import fields, pre_dump, validate
 
 from backend.api.audit import audit_object
-from backend.api.fields import Id, Month, Points
+from backend.api.fields import Decimal, Id, Month, Points
 from backend.api.links import download
 from backend.api.pagination import listing
 from backend.api.schemas import Schema, SquadMonthQuerySchema, Text
@@ -25,7 +25,7 @@ class _LineFields(Schema):
     item = fields.String()
     category = fields.String()
     rule_id = fields.Integer(allow_none=True)
-    quantity = fields.Decimal(as_string=True)
+    quantity = Decimal(as_string=True)
     points_per_unit = Points()
     monthly_cap = Points(allow_none=True)
     raw_points = Points()
@@ -102,7 +102,7 @@ class PointsAdjustmentCreateSchema(Schema):
 
 class PointsExplainDaySchema(Schema):
     day = fields.Date()
-    quantity = fields.Decimal(as_string=True)
+    quantity = Decimal(as_string=True)
     source = fields.String()
     source_ref = fields.String()
 

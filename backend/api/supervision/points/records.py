@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from marshmallow import fields, validate
 
-from backend.api.fields import FIRST_DAY, Date, Id, Month, Points, days
+from backend.api.fields import FIRST_DAY, Date, Decimal, Id, Month, Points, days
 from backend.api.pagination import listing
 from backend.api.schemas import DistrictChoiceSchema, Schema, Text
 from backend.api.security import current_actor
@@ -69,7 +69,7 @@ class PointsDailyItemSchema(Schema):
     officer_id = fields.Integer()
     item = fields.String()
     item_name = Text(item_name)
-    quantity = fields.Decimal(as_string=True)
+    quantity = Decimal(as_string=True)
     source = fields.String(metadata={"description": "来源：duty 勤务、manual 手工登记 ……"})
     source_ref = fields.String(metadata={"description": "来源记录"})
 
@@ -86,7 +86,7 @@ class PointsManualItemSchema(Schema):
     day = Date(required=True, earliest=days(-366), latest=days(0),
                metadata={"description": "事项发生日：已过去，一年内"})
     item = fields.String(required=True, metadata={"example": "commendation"})
-    quantity = fields.Decimal(as_string=True, required=True, validate=[within(0, 1000, above_low=True), cents])
+    quantity = Decimal(as_string=True, required=True, validate=[within(0, 1000, above_low=True), cents])
     note = fields.String(required=True, validate=validate.Length(min=2, max=200), metadata={"example": "市容整治表彰"})
     recorded_by_id = fields.Integer(dump_only=True)
     recorded_at = fields.DateTime(dump_only=True)

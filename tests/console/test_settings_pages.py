@@ -1,8 +1,9 @@
 """The district's settings and reports at the console, on the demo, in a real headless Chromium (1366×768, keyboard):
-the district administrator reads the points parameters, sets one from a month on and adds a scoring-rule version; the city administrator adds
-a district and its first administrator, then picks it in the layout's district picker, remembered from page to
-page; the non-site monthly report as a chart and a table, for the district and for a 街镇 leader (counts only); the
-board's approval column is the squad's, not an observer's. Each refusal beside its field, what was typed kept."""
+the district administrator reads the points parameters, sets one from a month on and adds a scoring-rule version;
+the city administrator adds a district and its first administrator, then picks it in the layout's district picker,
+remembered from page to page; the non-site monthly report as a chart and a table, for the district and for a 街镇
+leader (counts only); the board's approval column is the squad's, not an observer's. Each refusal beside its field,
+what was typed kept."""
 from __future__ import annotations
 
 import re

@@ -183,8 +183,10 @@ def _training(squads, first: date) -> Select:
 
 
 def grade_floors() -> list[tuple[Decimal, str]]:
-    """The grade floors the bands count against, highest first (POINTS_QUARTER_GRADES; at most GRADE_BANDS)."""
-    return quarter_grades()[:GRADE_BANDS]
+    """The grade floors the bands count against, highest first (at most GRADE_BANDS): the deployment's
+    POINTS_QUARTER_GRADES, one scale for every district of the city-wide report (a district's own grades are not
+    applied here)."""
+    return quarter_grades(settings().POINTS_QUARTER_GRADES)[:GRADE_BANDS]
 
 
 def _points(squads, first: date) -> Select:

@@ -1,8 +1,9 @@
 """The district's settings and reports at the console, on the demo, in a real headless Chromium (1366×768, keyboard):
-the district administrator reads the points parameters and adds a scoring-rule version; the city administrator adds
-a district and its first administrator, then picks it in the layout's district picker, remembered from page to
-page; the non-site monthly report as a chart and a table, for the district and for a 街镇 leader (counts only); the
-board's approval column is the squad's, not an observer's. Each refusal beside its field, what was typed kept."""
+the district administrator reads the points parameters, sets one from a month on and adds a scoring-rule version;
+the city administrator adds a district and its first administrator, then picks it in the layout's district picker,
+remembered from page to page; the non-site monthly report as a chart and a table, for the district and for a 街镇
+leader (counts only); the board's approval column is the squad's, not an observer's. Each refusal beside its field,
+what was typed kept."""
 from __future__ import annotations
 
 import re
@@ -13,7 +14,7 @@ from sqlalchemy import select
 
 from backend.db import local_day, session, utcnow
 from backend.org.models import District, Officer, Role
-from backend.supervision.points.models import ScoringRule
+from backend.supervision.points.models import Parameter, ScoringRule
 from tests.console.conftest import MAX_RENDER_CALLS
 
 
@@ -50,6 +51,31 @@ def test_the_district_administrator_reads_the_parameters_and_adds_a_rule_version
     expect(page.locator("#rules tbody tr", has_text="本区版本")).to_contain_text("30")
     rule = session.scalars(select(ScoringRule).order_by(ScoringRule.id.desc())).first()
     assert (str(rule.points_per_unit), str(rule.monthly_cap), rule.effective_from) == ("1.50", "30.00", next_month)
+    session.rollback()
+    assert not desk.errors, desk.errors
+
+
+def test_the_district_administrator_sets_a_points_parameter_from_a_month_on(desk):
+    page = desk.page
+    desk.arrive("/console/rules", "JA0001")
+    lock_day = page.locator("#parameters tbody tr", has_text="POINTS_LOCK_DAY")
+    expect(lock_day).to_contain_text("示例默认值")
+    form = page.locator("#parameter-form")
+    next_month = (local_day(utcnow()).replace(day=1) + timedelta(days=32)).replace(day=1)
+    form.get_by_label("参数").select_option("POINTS_LOCK_DAY")
+    form.get_by_label("取值").fill("29")  # a lock day is 1–28
+    form.get_by_label("适用自").fill(f"{next_month:%Y-%m}")
+    form.get_by_role("button", name="保存参数").click()
+    expect(form.locator('[data-error-for="value"]')).to_contain_text("1 到 28")
+    expect(form.get_by_label("取值")).to_have_value("29")
+    expect(form.get_by_label("适用自")).to_have_value(f"{next_month:%Y-%m}")
+    desk.shot("settings-1b-parameter-refused")
+    form.get_by_label("取值").fill("15")
+    form.get_by_label("取值").press("Enter")
+    expect(page.locator("#notice")).to_contain_text(f"自 {next_month:%Y-%m} 起适用")
+    expect(lock_day).to_contain_text("示例默认值")  # this month still computes with the example default
+    saved = session.scalars(select(Parameter).order_by(Parameter.id.desc())).first()
+    assert (saved.name, saved.value, saved.effective_from) == ("POINTS_LOCK_DAY", "15", next_month)
     session.rollback()
     assert not desk.errors, desk.errors
 

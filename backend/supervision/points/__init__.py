@@ -15,7 +15,8 @@ DOMAIN = Domain(
             period="month", lag=1),  # last month's 月计分 drafts
         Job("points.lock_months", {"hour": 5}, "backend.supervision.points.jobs.lock_months"),  # published → locked
     ),
-    # The example defaults' meanings are in Chinese: GET /api/points/parameters shows them to the district.
+    # The example defaults' meanings are in Chinese: GET /api/points/parameters shows them to the district. They
+    # are the deployment's default; a district's own values are data from a month on (parameters.py).
     settings=(
         Setting("POINTS_MONTHLY_BASE", "100", Decimal, "月计分的基础分", example_default=True),
         Setting("POINTS_ADJUSTMENT_LIMIT", "10", Decimal, "领导每次调整的分值上限（±）", example_default=True),

@@ -26,11 +26,11 @@ from decimal import Decimal
 from sqlalchemy import Date, bindparam, select, text
 
 from backend import periods
-from backend.config import settings
 from backend.db import local_day, session, utcnow
 from backend.errors import Conflict, Forbidden, Invalid
 from backend.org.models import Officer
 from backend.org.roles import SQUAD_MANAGERS, require
+from backend.supervision.points import parameters
 from backend.supervision.points.models import (
     STATE_NAMES,
     AppraisalState,
@@ -46,20 +46,28 @@ YEAR_GRADE_NAMES = {"excellent": "优秀", "competent": "称职", "basically_com
                     "incompetent": "不称职"}
 
 
-def rating_bonus() -> dict[str, Decimal]:
-    """POINTS_RATING_BONUS, "excellent:2,good:1,…": the points each rating adds to the quarter."""
-    pairs = (pair.split(":") for pair in settings().POINTS_RATING_BONUS.split(","))
+def rating_bonus(district_id: int, quarter: date) -> dict[str, Decimal]:
+    """POINTS_RATING_BONUS, "excellent:2,good:1,…": the points each rating adds to the quarter (the district's,
+    in force in the quarter's last month)."""
+    text = parameters.value("POINTS_RATING_BONUS", district_id, last_month("quarter", quarter))
+    pairs = (pair.split(":") for pair in text.split(","))
     return {code.strip(): Decimal(points) for code, points in pairs}
 
 
-def quarter_grades() -> list[tuple[Decimal, str]]:
+def quarter_grades(text: str) -> list[tuple[Decimal, str]]:
     """POINTS_QUARTER_GRADES, "好:100,较好:95,…": each grade's floor, highest first (below all: 差)."""
-    pairs = (pair.split(":") for pair in settings().POINTS_QUARTER_GRADES.split(","))
+    pairs = (pair.split(":") for pair in text.split(","))
     return sorted(((Decimal(floor), name.strip()) for name, floor in pairs), reverse=True)
 
 
-def quarter_grade(score: Decimal) -> str:
-    return next((grade for floor, grade in quarter_grades() if score >= floor), LOWEST_QUARTER_GRADE)
+def district_quarter_grades(district_id: int, quarter: date) -> list[tuple[Decimal, str]]:
+    """The district's grade floors in force in the quarter's last month."""
+    return quarter_grades(parameters.value("POINTS_QUARTER_GRADES", district_id, last_month("quarter", quarter)))
+
+
+def last_month(kind: str, first: date) -> date:
+    """The first day of the last month of the quarter or year starting on `first`."""
+    return periods.shift("month", periods.shift(kind, first, 1), -1)
 
 
 # The sums of the month totals and of the quarterly scores, in cents, exactly (no float on the way).
@@ -104,13 +112,29 @@ def follow_months(months: Iterable[date], officer_ids: list[int] | None = None) 
 QUARTER_STAGE = "points_quarter_stage"
 
 
+def _districts(first: date, end: date, officer_ids: list[int] | None, model, column) -> list[int]:
+    """The districts of the given officers, or of everyone with a row of `model` in [first, end)."""
+    stmt = select(Officer.district_id).distinct()
+    if officer_ids is not None:
+        return sorted(session.scalars(stmt.where(Officer.id.in_(officer_ids))))
+    return sorted(session.scalars(stmt.join(model, model.officer_id == Officer.id).where(column >= first,
+                                                                                         column < end)))
+
+
 def refresh_quarter(quarter: date, officer_ids: list[int] | None = None) -> int:
-    """Draft (or bring up to date) the quarter's evaluations from their month sheets, in SQL: every
-    officer with a sheet in it, or the given ones. Confirmed evaluations never change."""
-    grades = quarter_grades()
+    """Draft (or bring up to date) the quarter's evaluations from their month sheets, in SQL, district by district
+    (each with its own rating bonus and grades): every officer with a sheet in it, or the given ones. Confirmed
+    evaluations never change."""
+    end = periods.shift("quarter", quarter, 1)
+    return sum(_refresh_quarter(quarter, district_id, officer_ids)
+               for district_id in _districts(quarter, end, officer_ids, MonthlyPoints, MonthlyPoints.month))
+
+
+def _refresh_quarter(quarter: date, district_id: int, officer_ids: list[int] | None) -> int:
+    grades = district_quarter_grades(district_id, quarter)
     grade = " ".join(f"when score_cents >= :floor{n} then :grade{n}" for n in range(len(grades)))
     params = {"start": quarter, "end": periods.shift("quarter", quarter, 1), "lowest": LOWEST_QUARTER_GRADE,
-              "fair_cents": int(rating_bonus().get("fair", 0) * 100),
+              "district": district_id, "fair_cents": int(rating_bonus(district_id, quarter).get("fair", 0) * 100),
               **{f"floor{n}": int(floor * 100) for n, (floor, _) in enumerate(grades)},
               **{f"grade{n}": name for n, (_, name) in enumerate(grades)}}
     if officer_ids is not None:
@@ -126,7 +150,7 @@ def refresh_quarter(quarter: date, officer_ids: list[int] | None = None) -> int:
                            sum(case when m.state = 'locked' then 1 else 0 end) as months_final,
                            {_half_up(MONTH_CENTS, "count(*)")} as average_cents
                     from points_monthly m join officer o on o.id = m.officer_id
-                    where m.month >= :start and m.month < :end
+                    where m.month >= :start and m.month < :end and o.district_id = :district
                           {"" if officer_ids is None else "and m.officer_id in :officers"}
                     group by m.officer_id, o.district_id, o.squad_id) as totals) as scored
         """,
@@ -156,14 +180,13 @@ def refresh_quarter(quarter: date, officer_ids: list[int] | None = None) -> int:
     return count
 
 
-def _quarter_score(points_average: Decimal, rating: str | None) -> Decimal:
-    return points_average + rating_bonus().get(rating or "fair", Decimal(0))
-
-
 def _score_quarter(evaluation: QuarterlyEvaluation) -> None:
-    score = _quarter_score(evaluation.points_average, evaluation.rating)
+    bonus = rating_bonus(evaluation.district_id, evaluation.quarter)
+    score = evaluation.points_average + bonus.get(evaluation.rating or "fair", Decimal(0))
     if evaluation.score != score:
-        evaluation.score, evaluation.grade = score, quarter_grade(score)
+        grades = district_quarter_grades(evaluation.district_id, evaluation.quarter)
+        evaluation.score = score
+        evaluation.grade = next((grade for floor, grade in grades if score >= floor), LOWEST_QUARTER_GRADE)
 
 
 def months_not_final(evaluation: QuarterlyEvaluation) -> list[MonthlyPoints]:
@@ -209,14 +232,22 @@ YEAR_STAGE = "points_year_stage"
 
 
 def refresh_year(year: int, officer_ids: list[int] | None = None) -> int:
-    """Draft (or bring up to date) the year's appraisals, ranked and graded within each squad, in SQL:
-    every officer with a quarter in the year, or the squads of the given officers."""
-    config = settings()
-    params = {"start": date(year, 1, 1), "end": date(year + 1, 1, 1),
-              "quota_percent": config.POINTS_EXCELLENT_QUOTA_PERCENT,
-              **{name: int(floor * 100) for name, floor in (
-                  ("excellent", config.POINTS_EXCELLENT_FLOOR), ("basic", config.POINTS_BASIC_FLOOR),
-                  ("unqualified", config.POINTS_UNQUALIFIED_FLOOR))}}
+    """Draft (or bring up to date) the year's appraisals, ranked and graded within each squad, in SQL, district by
+    district (each with its quota and floors in force in December): every officer with a quarter in the year, or
+    the squads of the given officers."""
+    start, end = date(year, 1, 1), date(year + 1, 1, 1)
+    return sum(_refresh_year(year, district_id, officer_ids) for district_id in _districts(
+        start, end, officer_ids, QuarterlyEvaluation, QuarterlyEvaluation.quarter))
+
+
+def _refresh_year(year: int, district_id: int, officer_ids: list[int] | None) -> int:
+    december = date(year, 12, 1)
+    number = {name: parameters.value(name, district_id, december) for name in (
+        "POINTS_EXCELLENT_QUOTA_PERCENT", "POINTS_EXCELLENT_FLOOR", "POINTS_BASIC_FLOOR", "POINTS_UNQUALIFIED_FLOOR")}
+    params = {"start": date(year, 1, 1), "end": date(year + 1, 1, 1), "district": district_id,
+              "quota_percent": number["POINTS_EXCELLENT_QUOTA_PERCENT"],
+              **{name: int(number[f"POINTS_{name.upper()}_FLOOR"] * 100)
+                 for name in ("excellent", "basic", "unqualified")}}
     squads = ""
     if officer_ids is not None:
         squad_ids = set(session.scalars(select(Officer.squad_id).where(Officer.id.in_(officer_ids))))
@@ -241,7 +272,7 @@ def refresh_year(year: int, officer_ids: list[int] | None = None) -> int:
                                      where m.officer_id = o.id and m.month >= :start and m.month < :end), 0)
                                as deduction_cents
                     from points_quarterly q join officer o on o.id = q.officer_id
-                    where q.quarter >= :start and q.quarter < :end {squads}
+                    where q.quarter >= :start and q.quarter < :end and o.district_id = :district {squads}
                     group by o.id, o.district_id, o.squad_id, o.badge_no) as totals) as ranked
         """,
         params,

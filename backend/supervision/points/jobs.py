@@ -21,5 +21,6 @@ def monthly_points(month: date) -> None:
 
 
 def lock_months(day: date) -> None:
-    """Lock the published sheets of every month whose lock day (POINTS_LOCK_DAY of the next month) has come."""
+    """Lock the published sheets of every month whose lock day has come (the district's POINTS_LOCK_DAY in force
+    in that month, of the next month)."""
     lock_published(day)

@@ -76,6 +76,25 @@ class ScoringRule(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class Parameter(Base):
+    """考核参数: a district's own value of a points parameter (POINTS_MONTHLY_BASE …), from a month on.
+
+    Without a row of its own a district computes with the deployment's setting, the example default; a new
+    version applies from its month on to sheets not yet published (published and locked months keep theirs)."""
+
+    __tablename__ = "points_parameter"
+    __scope__ = ("district", "district_id")
+    __table_args__ = (UniqueConstraint("district_id", "name", "effective_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
+    name: Mapped[str] = mapped_column(String(40))
+    value: Mapped[str] = mapped_column(String(200))  # as the setting's text, validated as its type
+    effective_from: Mapped[date] = mapped_column(Date)  # always the first day of a month
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class SheetState(str, enum.Enum):
     draft = "draft"
     reviewed = "reviewed"

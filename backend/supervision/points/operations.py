@@ -14,7 +14,8 @@ from backend.errors import Conflict, Forbidden, Invalid
 from backend.org.models import Officer, Squad
 from backend.org.roles import DISTRICT_ADMINS, SQUAD_MANAGERS, SQUAD_MEMBERS, require
 from backend.org.scope import get_visible
-from backend.periods import month_after, month_before
+from backend.periods import month_after
+from backend.supervision.points import parameters
 from backend.supervision.points.appraisal import follow_months
 from backend.supervision.points.catalogue import ITEMS
 from backend.supervision.points.models import (
@@ -23,6 +24,7 @@ from backend.supervision.points.models import (
     ManualItem,
     MonthlyLine,
     MonthlyPoints,
+    Parameter,
     ScoringRule,
     SheetState,
 )
@@ -123,7 +125,7 @@ def create_rule(actor: Officer, *, item: str, category: str, points_per_unit: De
                        monthly_cap=monthly_cap, effective_from=effective_from, created_by_id=actor.id)
     session.add(rule)
     session.flush()
-    _rescore_open_sheets(actor.district_id, effective_from)
+    rescore_open_sheets(actor.district_id, effective_from)
     return rule
 
 
@@ -139,9 +141,9 @@ def _refuse_rule_for_own_sheet(actor: Officer, item: str, since: date) -> None:
                             code="own_sheet")
 
 
-def _rescore_open_sheets(district_id: int, since: date) -> None:
-    """The district's sheets not yet locked, from `since` on, scored again at once (a sheet the new rule
-    changes returns to draft); locked months keep the rules they were locked with."""
+def rescore_open_sheets(district_id: int, since: date) -> None:
+    """The district's sheets not yet locked, from `since` on, scored again at once (a sheet the new rule or
+    parameter changes returns to draft); locked months keep the rules they were locked with."""
     open_sheets = defaultdict(list)
     for month, officer_id in session.execute(select(MonthlyPoints.month, MonthlyPoints.officer_id).where(
             MonthlyPoints.district_id == district_id, MonthlyPoints.month >= since,
@@ -149,6 +151,33 @@ def _rescore_open_sheets(district_id: int, since: date) -> None:
         open_sheets[month].append(officer_id)
     for month, officer_ids in sorted(open_sheets.items()):
         refresh_month(month, officer_ids=officer_ids)
+
+
+# -- parameters (考核参数) ---------------------------------------------------------------------------
+
+def _last_final_month(district_id: int) -> date | None:
+    return session.scalar(select(func.max(MonthlyPoints.month)).where(
+        MonthlyPoints.district_id == district_id,
+        MonthlyPoints.state.in_((SheetState.published, SheetState.locked))))
+
+
+def set_parameter(actor: Officer, *, name: str, value: str, effective_from: date) -> Parameter:
+    """The district administrator's new version of a parameter from `effective_from` (a month) on."""
+    require(actor, DISTRICT_ADMINS, "只有区局管理员可以设定考核参数")
+    text = str(parameters.parse(name, value))
+    final = _last_final_month(actor.district_id)
+    if final is not None and effective_from <= final:
+        raise Conflict(f"本区 {final:%Y年%m月} 的月积分已公布或锁定，新参数最早自其次月起生效",
+                       code="month_published", errors={"effective_from": ["须晚于已公布或锁定的月份。"]})
+    row = session.scalar(select(Parameter).where(Parameter.district_id == actor.district_id, Parameter.name == name,
+                                                 Parameter.effective_from == effective_from))
+    if row is None:
+        row = Parameter(district_id=actor.district_id, name=name, effective_from=effective_from)
+        session.add(row)
+    row.value, row.created_by_id, row.created_at = text, actor.id, utcnow()
+    session.flush()
+    rescore_open_sheets(actor.district_id, effective_from)
+    return row
 
 
 # -- monthly points --------------------------------------------------------------------------------
@@ -229,10 +258,11 @@ def _update_sheets(month: date, officers: list, sheets: dict[int, MonthlyPoints]
                    scores: dict[int, tuple[Decimal, Decimal, str]]) -> tuple[list[dict], int, list]:
     """Retotal the open sheets that changed (back to draft); the rows of new sheets, how many
     changed and the (officer, sheet) pairs of locked ones."""
-    base = settings().POINTS_MONTHLY_BASE
+    bases = parameters.values("POINTS_MONTHLY_BASE", month, {officer.district_id for officer in officers})
     now = utcnow()
     created, changed, locked = [], 0, []
     for officer in officers:
+        base = bases[officer.district_id]
         sheet = sheets.get(officer.id)
         items_total, deductions, digest = scores.get(officer.id, EMPTY)
         if sheet is None:
@@ -327,7 +357,7 @@ def add_adjustment(actor: Officer, sheet: MonthlyPoints, *, points: Decimal, rea
     require(actor, SQUAD_MANAGERS)
     refuse_own_sheet(actor, sheet)
     _require_open(sheet)
-    limit = settings().POINTS_ADJUSTMENT_LIMIT
+    limit = parameters.value("POINTS_ADJUSTMENT_LIMIT", sheet.district_id, sheet.month)
     if not points or abs(points) > limit:
         raise Invalid(f"调整分值须在 -{limit} 到 {limit} 之间且不为 0", code="adjustment_out_of_range")
     if not reason.strip():
@@ -406,13 +436,15 @@ def for_squad(actor: Officer, squad: Squad, month: date, operation) -> list[Squa
 
 
 def lock_published(day: date) -> int:
-    """Lock every published sheet of the months whose lock day has come by `day`: day POINTS_LOCK_DAY
-    of the following month (a sheet published after that is locked at the next run)."""
-    lock_day = settings().POINTS_LOCK_DAY
-    this_month = day.replace(day=1)
-    before = this_month if day.day >= lock_day else month_before(this_month)
-    sheets = session.scalars(select(MonthlyPoints).where(MonthlyPoints.state == SheetState.published,
-                                                         MonthlyPoints.month < before)).all()
+    """Lock every published sheet of the months whose lock day has come by `day`: day POINTS_LOCK_DAY (the
+    district's, in force in the sheet's month) of the following month (a sheet published after that is locked at
+    the next run)."""
+    published = session.scalars(select(MonthlyPoints).where(MonthlyPoints.state == SheetState.published,
+                                                            MonthlyPoints.month < day.replace(day=1))).all()
+    lock_days = {month: parameters.values("POINTS_LOCK_DAY", month, {sheet.district_id for sheet in published})
+                 for month in {sheet.month for sheet in published}}
+    sheets = [sheet for sheet in published
+              if day >= month_after(sheet.month).replace(day=lock_days[sheet.month][sheet.district_id])]
     now = utcnow()
     for sheet in sheets:
         sheet.state, sheet.locked_at = SheetState.locked, now

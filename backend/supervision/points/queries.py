@@ -6,12 +6,10 @@ from datetime import date
 
 from sqlalchemy import Select, or_, select
 
-from backend.config import settings
-from backend.db import session
+from backend.db import local_day, session
 from backend.org.models import Officer
 from backend.org.scope import scoped, settings_district
 from backend.periods import month_after, shift
-from backend.supervision.points import DOMAIN
 from backend.supervision.points.catalogue import ITEMS
 from backend.supervision.points.models import (
     STATE_NAMES,
@@ -24,18 +22,17 @@ from backend.supervision.points.models import (
     SheetState,
     YearlyAppraisal,
 )
+from backend.supervision.points.parameters import in_force
 from backend.supervision.points.scoring import Line, draft_lines
 
 EXAMPLE_DEFAULT = "example_default"
 EXAMPLE_DEFAULT_NOTE = "示例默认值：源文件未规定此数值，由区局确认或修改"
 
 
-def parameters() -> list[dict]:
-    """The numbers points are computed with that are not data: each an example default the district sets
-    (the points settings declared `example_default`, with their meaning)."""
-    return [dict(name=setting.name, value=str(getattr(settings(), setting.name)), meaning=setting.meaning,
-                 source=EXAMPLE_DEFAULT, note=EXAMPLE_DEFAULT_NOTE)
-            for setting in DOMAIN.settings if setting.example_default]
+def parameters(actor: Officer, *, district_id: int | None = None, month: date | None = None) -> list[dict]:
+    """The parameters points are computed with in the district in `month` (this month by default): each the
+    district's own value, or the deployment's setting, an example default the district sets."""
+    return in_force(settings_district(actor, district_id), month or local_day().replace(day=1))
 
 
 def rule_source(rule: ScoringRule) -> str:

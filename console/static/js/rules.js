@@ -1,8 +1,10 @@
-// The numbers points are computed with: the parameters (deployment settings, example defaults the district sets)
-// and the scoring rules with every version; the district administrator adds a version from the 1st of a month.
+// The numbers points are computed with: the parameters in force this month (the district's own, or the deployment's
+// example defaults the district sets) and the scoring rules with every version; the district administrator sets a
+// parameter from a month on and adds a rule version from the 1st of a month.
 import { api, cell, clearErrors, districtParam, notice, showErrors, signedIn } from "./api.js";
 
 const ruleForm = document.getElementById("rule-form");
+const parameterForm = document.getElementById("parameter-form");
 
 function showParameters(parameters) {
   document.querySelector("#parameters tbody").replaceChildren(...parameters.map((parameter) => {
@@ -10,10 +12,37 @@ function showParameters(parameters) {
     cell(tr, parameter.name);
     cell(tr, parameter.meaning);
     cell(tr, parameter.value, "number");
-    cell(tr, "示例默认值").title = parameter.note;
+    cell(tr, parameter.source === "district" ? "本区设定" : "示例默认值").title = parameter.note;
+    cell(tr, parameter.effective_from ?? "—");
     return tr;
   }));
+  if (!parameterForm.name.options.length) {
+    for (const parameter of parameters) parameterForm.name.add(new Option(parameter.meaning, parameter.name));
+  }
 }
+
+const loadParameters = async () => {
+  const parameters = await api("GET", "/api/points/parameters" + districtParam());
+  if (parameters) showParameters(parameters);
+};
+
+parameterForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  clearErrors(parameterForm);
+  let saved;
+  try {
+    saved = await api("POST", "/api/points/parameters", { body: {
+      name: parameterForm.name.value, value: parameterForm.value.value.trim(),
+      effective_from: parameterForm.effective_from.value || null,
+    } });
+  } catch (error) {
+    showErrors(parameterForm, error);
+    return;
+  }
+  if (!saved) return;
+  notice(`已设定 ${saved.name} 为 ${saved.value}，自 ${saved.effective_from} 起适用；未锁定的月计分已重算`);
+  await loadParameters();
+});
 
 function showRules(rules) {
   const tbody = document.querySelector("#rules tbody");
@@ -60,7 +89,4 @@ ruleForm.addEventListener("submit", async (event) => {
   await loadRules();
 });
 
-if (await signedIn()) {
-  const [parameters] = await Promise.all([api("GET", "/api/points/parameters"), loadRules()]);
-  if (parameters) showParameters(parameters);
-}
+if (await signedIn()) await Promise.all([loadParameters(), loadRules()]);

@@ -12,7 +12,7 @@ from backend.api.supervision.points.common import blp, cents, item_name, within
 from backend.api.views import creation, method
 from backend.db import session
 from backend.org.roles import DISTRICT_ADMINS, SQUAD_MANAGERS
-from backend.supervision.points import operations, queries
+from backend.supervision.points import operations, parameters, queries
 from backend.supervision.points.catalogue import ITEMS
 
 
@@ -53,10 +53,42 @@ class ScoringRuleCreateSchema(Schema):
 
 class PointsParameterSchema(Schema):
     name = fields.String(metadata={"example": "POINTS_MONTHLY_BASE"})
-    value = fields.String(metadata={"example": "100"})
+    value = fields.String(metadata={"example": "100", "description": "该月适用的值"})
     meaning = fields.String(metadata={"example": "月计分的基础分"})
-    source = fields.String(metadata={"description": "example_default：源文件未规定的示例默认值，由区局设定"})
-    note = fields.String(metadata={"example": queries.EXAMPLE_DEFAULT_NOTE})
+    default = fields.String(metadata={"description": "部署的示例默认值（本区未设定时适用）", "example": "100"})
+    source = fields.String(metadata={
+        "description": "example_default：源文件未规定的示例默认值，由区局设定；district：本区设定的值"})
+    note = fields.Function(
+        lambda row: queries.EXAMPLE_DEFAULT_NOTE if row["source"] == "example_default" else "本区设定的值",
+        metadata={"type": "string", "example": queries.EXAMPLE_DEFAULT_NOTE})
+    effective_from = Month(allow_none=True, metadata={"description": "本区的值自哪个月起适用（示例默认值为空）"})
+    set_by_id = fields.Integer(allow_none=True, metadata={"description": "设定人"})
+    set_at = fields.DateTime(allow_none=True, metadata={"description": "设定时间"})
+
+
+class PointsParameterFilterSchema(DistrictChoiceSchema):
+    month = Month(metadata={"description": "查看哪个月适用的值（默认本月）", "example": "2027-01"})
+
+
+class PointsParameterSetSchema(Schema):
+    name = fields.String(required=True, validate=validate.OneOf(list(parameters.PARAMETERS)),
+                         metadata={"example": "POINTS_LOCK_DAY"})
+    value = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={
+        "example": "15", "description": "按参数的类型校验：锁定日 1–28、名额百分比 0–100、"
+                                        "季评价加减分如 excellent:2,good:1,fair:0,poor:-2 ……"})
+    effective_from = Month(required=True, metadata={
+        "description": "自哪个月起适用：须晚于本区已公布或锁定月积分的月份（否则 month_published）",
+        "example": "2027-01"})
+
+
+class PointsParameterVersionSchema(Schema):
+    id = fields.Integer()
+    district_id = fields.Integer()
+    name = fields.String()
+    value = fields.String()
+    effective_from = Month()
+    created_by_id = fields.Integer()
+    created_at = fields.DateTime()
 
 
 class ScoringRuleFilterSchema(DistrictChoiceSchema):
@@ -105,9 +137,15 @@ class Items(MethodView):
 
 @blp.route("/parameters", endpoint="parameters")
 class Parameters(MethodView):
-    get = method(blp, queries.parameters,
-                 "考核参数：基础分、调整上限、锁定日、季评价加减分与等次、年考核名额与分数线（均为示例默认值，由区局设定）",
-                 PointsParameterSchema(many=True))
+    get = method(blp, lambda filters: queries.parameters(current_actor(), **filters),
+                 "考核参数：基础分、调整上限、锁定日、季评价加减分与等次、年考核名额与分数线\n\n"
+                 "各值为该区该月适用的值：本区设定的值，或部署的示例默认值（源文件未规定，由区局设定）。",
+                 PointsParameterSchema(many=True), arguments=PointsParameterFilterSchema, location="query")
+    post = creation(blp, PointsParameterSetSchema, PointsParameterVersionSchema,
+                    "设定本区的一项考核参数（自某月起适用）\n\n"
+                    "该月起本区未锁定的月计分随即重算；已公布或锁定的月份不再改变（新值须晚于这些月份）。",
+                    operations.set_parameter, "points_parameter", *DISTRICT_ADMINS,
+                    alt_responses=((409, "该月或其后已有公布或锁定的月积分"),))
 
 
 @blp.route("/rules", endpoint="rules")

@@ -1,0 +1,128 @@
+"""考核参数 as district data: the points settings declared `example_default` (基础分、调整上限、锁定日、季评价加减分
+与等次、年考核名额与分数线), each a district's own version from a month on, else the deployment's setting.
+
+A value is read for a district and a month: the district's latest version from that month or before, or, when it
+has set none, the environment setting (the example default the district sets). A new version may only start after
+every month the district has published or locked, so a published month is never recomputed with it; the district's
+open months from then on are scored again at once (their quarters and years follow)."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from backend.config import settings
+from backend.db import session
+from backend.errors import Invalid
+from backend.supervision.points import DOMAIN
+from backend.supervision.points.models import Parameter
+
+PARAMETERS = {setting.name: setting for setting in DOMAIN.settings if setting.example_default}
+RATINGS = ("excellent", "good", "fair", "poor")
+AMOUNT = re.compile(r"-?[0-9]{1,4}(\.[0-9]{1,2})?")
+COUNT = re.compile(r"[0-9]{1,3}")
+GRADE_NAME = re.compile(r"[^\s:,，：]{1,8}")
+
+# name: (lowest, highest) of a number, in its type
+BOUNDS = {
+    "POINTS_MONTHLY_BASE": (Decimal(0), Decimal(1000)),
+    "POINTS_ADJUSTMENT_LIMIT": (Decimal("0.01"), Decimal(100)),
+    "POINTS_LOCK_DAY": (1, 28),
+    "POINTS_EXCELLENT_QUOTA_PERCENT": (0, 100),
+    "POINTS_EXCELLENT_FLOOR": (Decimal(0), Decimal(1000)),
+    "POINTS_BASIC_FLOOR": (Decimal(0), Decimal(1000)),
+    "POINTS_UNQUALIFIED_FLOOR": (Decimal(0), Decimal(1000)),
+}
+
+
+def _refuse(message: str, code: str) -> Invalid:
+    return Invalid(message, code=code, errors={"value": [message]})
+
+
+def _pairs(text: str, what: str, example: str) -> list[tuple[str, Decimal]]:
+    pairs = []
+    for pair in text.split(","):
+        key, colon, amount = pair.partition(":")
+        if not colon or not AMOUNT.fullmatch(amount.strip()):
+            raise _refuse(f"{what}格式应为“{example}”，每项为 名称:分值", "malformed_pairs")
+        pairs.append((key.strip(), Decimal(amount.strip())))
+    return pairs
+
+
+def parse(name: str, text: str):
+    """`text` as the parameter's type (Decimal, int, or its checked text), or 422 naming the value."""
+    if name not in PARAMETERS:
+        raise Invalid(f"未知的考核参数：{name[:40]}", code="unknown_parameter",
+                      errors={"name": ["应为 GET /api/points/parameters 列出的参数之一。"]})
+    setting = PARAMETERS[name]
+    text = text.strip()
+    if setting.type is int or setting.type is Decimal:
+        pattern, kind = (COUNT, "整数") if setting.type is int else (AMOUNT, "至多两位小数的数")
+        if not pattern.fullmatch(text):
+            raise _refuse(f"{setting.meaning}应为{kind}", "invalid_number")
+        value = setting.type(text)
+        low, high = BOUNDS[name]
+        if not low <= value <= high:
+            raise _refuse(f"{setting.meaning}须在 {low} 到 {high} 之间", "out_of_range")
+        return value
+    if name == "POINTS_RATING_BONUS":
+        pairs = _pairs(text, "季评价加减分", "excellent:2,good:1,fair:0,poor:-2")
+        if sorted(key for key, _ in pairs) != sorted(RATINGS):
+            raise _refuse("季评价加减分须对 excellent、good、fair、poor 各给一个分值", "ratings_incomplete")
+        if any(abs(points) > 100 for _, points in pairs):
+            raise _refuse("季评价加减分须在 -100 到 100 之间", "out_of_range")
+        return ",".join(f"{key}:{points}" for key, points in pairs)
+    pairs = _pairs(text, "季评价等次", "好:100,较好:95,一般:90")
+    names, floors = [key for key, _ in pairs], [floor for _, floor in pairs]
+    if not all(GRADE_NAME.fullmatch(key) for key in names) or "差" in names:
+        raise _refuse("等次名称须为 1 至 8 个字（“差”为低于各最低分者，不必列出）", "invalid_grade_name")
+    if len(set(names)) != len(names) or len(set(floors)) != len(floors):
+        raise _refuse("等次名称与最低分均不能重复", "duplicate_grade")
+    if len(pairs) > 5 or any(not 0 <= floor <= 1000 for floor in floors):
+        raise _refuse("至多 5 个等次，最低分须在 0 到 1000 之间", "out_of_range")
+    return ",".join(f"{key}:{floor}" for key, floor in pairs)
+
+
+def default(name: str):
+    """The deployment's setting: the example default the district sets."""
+    return getattr(settings(), name)
+
+
+def _versions(name: str, month: date, district_ids: Iterable[int]) -> dict[int, Parameter]:
+    """Each district's version of `name` in force in `month` (districts that set none are absent)."""
+    latest = (select(Parameter.district_id, func.max(Parameter.effective_from).label("since"))
+              .where(Parameter.name == name, Parameter.effective_from <= month,
+                     Parameter.district_id.in_(list(district_ids)))
+              .group_by(Parameter.district_id).subquery())
+    return {row.district_id: row for row in session.scalars(select(Parameter).join(latest, (
+        Parameter.district_id == latest.c.district_id) & (Parameter.effective_from == latest.c.since)).where(
+        Parameter.name == name))}
+
+
+def values(name: str, month: date, district_ids: Iterable[int]) -> dict[int, object]:
+    """The value of `name` in force in `month` for each district, typed."""
+    district_ids = set(district_ids)
+    own = _versions(name, month, district_ids)
+    return {district_id: parse(name, own[district_id].value) if district_id in own else default(name)
+            for district_id in district_ids}
+
+
+def value(name: str, district_id: int, month: date):
+    return values(name, month, [district_id])[district_id]
+
+
+def in_force(district_id: int, month: date) -> list[dict]:
+    """Every parameter as the district computes `month` with: its value, own or example default, since when."""
+    shown = []
+    for name, setting in PARAMETERS.items():
+        own = _versions(name, month, [district_id]).get(district_id)
+        shown.append(dict(name=name, meaning=setting.meaning, value=str(default(name) if own is None else own.value),
+                          default=str(default(name)),
+                          source="example_default" if own is None else "district",
+                          effective_from=None if own is None else own.effective_from,
+                          set_by_id=None if own is None else own.created_by_id,
+                          set_at=None if own is None else own.created_at))
+    return shown

@@ -21,9 +21,11 @@ system-deps:
 install: $(VENV)/.installed
 
 # DEMO_MODE: without a SECRET_KEY of your own, the key made once in instance/secret_key (see README, Keys).
+# seed-demo: a key for the demo camera's platform (vision) only while seeding, so the demo has camera alerts;
+# the server started after it has none unless you set NONSITE_SENDER_KEYS yourself.
 run: install
 	DEMO_MODE=1 $(BIN)/flask --app wsgi migrate
-	DEMO_MODE=1 $(BIN)/flask --app wsgi seed-demo
+	DEMO_MODE=1 NONSITE_SENDER_KEYS=$${NONSITE_SENDER_KEYS:-vision=demo-seeding-only} $(BIN)/flask --app wsgi seed-demo
 	@echo "服务地址:   http://127.0.0.1:$(PORT)/api/health"
 	@echo "管理端:     http://127.0.0.1:$(PORT)/console/   (演示账号 JA1001，密码 chengguan-demo)"
 	@echo "接口文档:   http://127.0.0.1:$(PORT)/api/docs"

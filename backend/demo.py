@@ -6,14 +6,20 @@ tracks), last month's points (one squad's reviewed, the other's drafts), complai
 overdue, work orders from the city operations centre (one overdue), a question bank, two courses with a linked
 and a stored material, this year's completions and mandatory plan, a paper the officers took, a live class on
 now that three joined and one left (its QR code, head count, attendance and big screen on the courses page),
-supervision findings with a notice, imported cases for the 两超期两随意 report, and the quarter before last
-month's confirmed (its months locked) for the appraisal page."""
+supervision findings with a notice, imported cases for the 两超期两随意 report, the quarter before last
+month's confirmed (its months locked) for the appraisal page, and, when its platform (`DEMO_SENDER`) has a key in
+NONSITE_SENDER_KEYS (`make run` gives it one), a camera with this month's alerts for the non-site monthly report:
+one waiting, one dismissed, three confirmed (a case 立案, one in 法制审核, one 撤案 approved)."""
 from __future__ import annotations
 
+import base64
+import hashlib
+import io
 import math
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from backend import periods
@@ -26,8 +32,12 @@ from backend.duty import operations as duty
 from backend.duty.jobs import close_day
 from backend.duty.models import CheckKind
 from backend.inspections.boundary import set_boundary
+from backend.nonsite import ending as nonsite_ending
+from backend.nonsite import legal as nonsite_legal
+from backend.nonsite import operations as nonsite
 from backend.nonsite.calendar import EXAMPLE_2026
-from backend.nonsite.models import CalendarDay
+from backend.nonsite.models import CalendarDay, Decision, FalsePositive
+from backend.nonsite.signing import sender_keys
 from backend.orders import handling as orders
 from backend.orders import intake
 from backend.orders import operations as order_sources
@@ -120,6 +130,8 @@ def load_demo() -> bool:
     _exam_and_live_class(officers, now)
     _supervision(officers, now)
     _notice_awaiting_review(officers, now)
+    if DEMO_SENDER in sender_keys():
+        _camera_alerts(officers, now)
     set_boundary(officers["JA0001"], points=[{"lat": lat, "lng": lng} for lat, lng in EXAMPLE_BOUNDARY],
                  note="示例边界：静安区的大致范围，仅供演示，不是官方区界；请以区规划资源局提供的区界替换",
                  example=True)
@@ -435,3 +447,48 @@ def _notice_awaiting_review(officers: dict[str, Officer], now: datetime) -> None
         problem="巡查时未按规定佩戴执法记录仪", requirement="立即整改，并组织中队学习执法记录仪使用规定",
         rectify_by=local_day(now) + timedelta(days=7), now=now - timedelta(days=3))
     findings.answer_notice(officer, notice.id, content="已补领执法记录仪，中队已组织学习", now=now - timedelta(days=1))
+
+
+DEMO_SENDER = "vision"  # the video analysis hub (智能视觉中枢) the demo camera reports for
+
+
+def _camera_photo(number: int) -> bytes:
+    """A picture of the camera's view for the demo: a road, a truck, its shade set by `number` (new bytes each)."""
+    image = Image.new("RGB", (320, 240), (150, 160, 170))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 150, 320, 240), fill=(80, 80, 85))
+    draw.rectangle((90, 100, 230, 170), fill=(200 - 20 * number, 120, 40))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def _camera_alerts(officers: dict[str, Officer], now: datetime) -> None:
+    """A camera at 静安寺 and this month's alerts from it (never before the month's first moment): one waiting, one
+    dismissed as a false positive, three confirmed: a case 立案, one submitted for 法制审核, one 撤案 approved."""
+    camera = nonsite.register_camera(
+        officers["JA0001"], code="JA-CAM-0001", name="华山路延安西路口", sender=DEMO_SENDER,
+        place="静安区华山路延安西路路口", lat=31.2215, lng=121.4440, kinds=["muck_uncovered", "muck_route"],
+        squad_id=officers["JA1001"].squad_id)
+    month_start = datetime.combine(local_day(now).replace(day=1), time(), LOCAL_TZ)
+    alerts = []
+    for number, (minutes, kind, plate) in enumerate([
+            (200, "muck_uncovered", "沪D10001"), (170, "muck_route", "沪D10002"), (140, "muck_uncovered", "沪D10003"),
+            (110, "muck_uncovered", "沪D10004"), (80, "muck_route", "沪D10005")], start=1):
+        alert_id = f"demo-{number}"
+        alert, _ = nonsite.take_alert(
+            sender=DEMO_SENDER, body_sha256=hashlib.sha256(alert_id.encode()).hexdigest(), alert_id=alert_id,
+            camera_code=camera.code, occurred_at=max(now - timedelta(minutes=minutes), month_start), kind=kind,
+            confidence=0.9, images=[{"data": base64.b64encode(_camera_photo(number)).decode(),
+                                     "content_type": "image/jpeg"}], plate=plate, now=now)
+        alerts.append(alert)
+    leader, reviewer = officers["JA1001"], officers["JA0004"]
+    nonsite.triage(leader, alerts[1].id, decision=Decision.dismissed, reason="普通货车，非渣土车",
+                   false_positive=FalsePositive.wrong_object)
+    _, reviewed, withdrawn = (
+        nonsite.triage(leader, alert.id, decision=Decision.confirmed, reason="车厢未密闭，撒漏明显").case
+        for alert in alerts[2:])
+    nonsite_legal.submit_for_review(leader, reviewed.id, facts="渣土车车厢未密闭行驶，沿途撒漏",
+                                    legal_basis="《上海市市容环境卫生管理条例》第二十七条", fine=500)
+    nonsite_ending.propose(leader, withdrawn.id, reason="经核查系同一车辆重复违法已另案处理")
+    nonsite_ending.review(reviewer, withdrawn.id, approve=True, comment="同意撤案")

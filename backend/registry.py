@@ -90,6 +90,9 @@ class Domain:
     # "module:function"s giving a select of one column, an officer's id, a row per item they have in hand (a
     # complaint, an order they handle): who should take a new complaint or order counts them all
     work_in_hand: tuple[str, ...] = ()
+    # "module:function"s giving a select of one column, an officer's id, a row per system account it keeps (a
+    # camera's evidence chain): no person, so no list or count of people shows them (`backend.org.queries`)
+    system_accounts: tuple[str, ...] = ()
     # storage folder -> the columns ("module:Model.column") whose records refer to its files (the orphan sweep);
     # none: a folder the domain no longer writes, whose files the sweep deletes once old
     stored_files: dict[str, tuple[str, ...]] | None = None

@@ -42,6 +42,7 @@ DOMAIN = Domain(
     ),
     stored_files={"nonsite/documents": ("backend.nonsite.models:CaseDocument.pdf_key",),
                   "nonsite/archives": ("backend.nonsite.models:NonsiteCase.archive_key",)},
+    system_accounts=("backend.nonsite.queries:camera_accounts",),  # each camera's evidence chain holder
     internal_orders="backend.nonsite.verification:order_finished",  # 现场核实 results from the orders queue
     encrypted={"backend.community.privacy:phone_cipher": ("backend.nonsite.models:Party.phone_encrypted",)},
 )

@@ -25,6 +25,11 @@ from backend.org.models import Officer
 from backend.org.scope import scoped, visible
 
 
+def camera_accounts() -> Select:
+    """The system officers holding the cameras' evidence chains (`Domain.system_accounts`)."""
+    return select(Camera.officer_id)
+
+
 def cameras(actor: Officer) -> Select:
     return scoped(Camera, actor).order_by(Camera.code)
 

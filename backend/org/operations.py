@@ -8,6 +8,7 @@ from backend.db import session
 from backend.errors import Conflict, Forbidden, Invalid
 from backend.org.auth import hash_password, revoke_tokens
 from backend.org.models import ROLE_NAMES, District, Officer, Role, Squad, Town
+from backend.org.queries import person
 from backend.org.roles import (
     ACCOUNT_ADMINS,
     CITY_ADMINS,
@@ -74,7 +75,7 @@ def update_officer(actor: Officer, officer_id: int, **changes) -> Officer:
     """A district admin changes a person of the district (role, squad, 街镇, phone, active, password); the city
     administrator a person of the city bureau."""
     require(actor, ACCOUNT_ADMINS, "只有区局或市局管理员可以修改人员")
-    officer = get_visible(Officer, officer_id, actor, what="人员")
+    officer = person(actor, officer_id)
     _check_role(actor, officer.role)  # the city sees every district's people, but manages only its own
     if officer.id == actor.id and changes.get("active") is False:
         raise Invalid("不能停用自己的账号", code="cannot_deactivate_self")

@@ -1,19 +1,39 @@
 """What reads the org, always through the data scope."""
 from __future__ import annotations
 
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Select, true, union_all
 
+from backend.db import session
+from backend.domains import DOMAINS
+from backend.errors import NotFound
 from backend.org.models import CommunityOffice, District, Officer, Squad, Town
 from backend.org.scope import scoped
+from backend.registry import resolve
+
+
+def people() -> ColumnElement[bool]:
+    """The officers who are people: not a system account a domain keeps (`Domain.system_accounts`, e.g. the
+    inactive officer holding a camera's evidence chain), which no list, picker or count of people shows."""
+    accounts = [resolve(name)() for domain in DOMAINS for name in domain.system_accounts]
+    return Officer.id.not_in(union_all(*accounts)) if accounts else true()
 
 
 def officers(actor: Officer, *, squad_id: int | None = None, active: bool | None = None) -> Select:
-    stmt = scoped(Officer, actor).order_by(Officer.badge_no)
+    stmt = scoped(Officer, actor).where(people()).order_by(Officer.badge_no)
     if squad_id is not None:
         stmt = stmt.where(Officer.squad_id == squad_id)
     if active is not None:
         stmt = stmt.where(Officer.active == active)
     return stmt
+
+
+def person(actor: Officer, officer_id: int) -> Officer:
+    """One person in `actor`'s scope; a system account is no person: 404 as if missing (no one edits,
+    reactivates or gives a password to a camera's chain holder)."""
+    found = session.scalars(officers(actor).where(Officer.id == officer_id)).one_or_none()
+    if found is None:
+        raise NotFound("人员不存在或不在您的管辖范围内", code="not_found")
+    return found
 
 
 def squads(actor: Officer) -> Select:

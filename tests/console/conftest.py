@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from backend.config import ROOT
 from backend.db import session
-from backend.demo import DEMO_PASSWORD, load_demo
+from backend.demo import DEMO_PASSWORD, DEMO_SENDER, load_demo
 from backend.org.models import Officer
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -115,7 +115,8 @@ class Desk:
 
 
 @pytest.fixture
-def desk(browser, live_server_url, committed_app, tiles):
+def desk(browser, live_server_url, committed_app, tiles, monkeypatch):
+    monkeypatch.setitem(committed_app.config, "NONSITE_SENDER_KEYS", f"{DEMO_SENDER}=demo-key")  # its camera alerts
     load_demo()
     session.commit()
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", base_url=live_server_url)

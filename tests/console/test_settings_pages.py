@@ -151,6 +151,10 @@ def test_the_non_site_month_as_a_chart_for_the_district_and_for_a_town_leader(de
     page.wait_for_function(f"() => {NONSITE_LABELS}.length === 2")
     assert page.evaluate(NONSITE_LABELS) == ["静安寺街道中队", "南京西路街道中队"]
     expect(page.locator("#nonsite tbody tr")).to_have_count(2)
+    # the demo camera's month: 5 alerts, 3 confirmed, 1 dismissed (75.0%), 3 cases 立案, 1 of them 撤案
+    cells = page.locator("#nonsite tbody tr", has_text="静安寺街道中队").locator("td")
+    expect(cells).to_have_text(["静安寺街道中队", "5", "3", "1", "75.0%", "3", "0", "1", "0", "0", "0", "0 / 0", "0",
+                                "—"])
     desk.shot("settings-4-nonsite-month")
     with page.expect_download() as downloading:
         page.get_by_role("button", name="导出 Excel").click()

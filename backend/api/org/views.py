@@ -10,7 +10,7 @@ from backend.api.security import current_actor
 from backend.api.views import change, creation, detail, method, visible
 from backend.db import session
 from backend.org import operations, queries
-from backend.org.models import ROLE_NAMES, CommunityOffice, Officer, Role, Town
+from backend.org.models import ROLE_NAMES, CommunityOffice, Role, Town
 from backend.org.roles import ACCOUNT_ADMINS, CITY_ADMINS, DISTRICT_ADMINS, TOWN_MANAGERS
 
 blp = Blueprint("org", __name__, url_prefix="/api/org", description="组织与人员")
@@ -143,7 +143,7 @@ class Officers(MethodView):
 
 @blp.route("/officers/<int:officer_id>", endpoint="officer")
 class OfficerById(MethodView):
-    get = detail(blp, OfficerSchema, "人员详情", visible(Officer, "人员"))
+    get = detail(blp, OfficerSchema, "人员详情", queries.person)
     patch = change(blp, OfficerUpdateSchema, OfficerSchema,
                    "修改人员：角色、中队、街镇、电话、停用（区局管理员本区的，市局管理员市局的）",
                    operations.update_officer, "officer", *ACCOUNT_ADMINS)

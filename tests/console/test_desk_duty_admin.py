@@ -177,6 +177,7 @@ def test_the_administrator_drags_a_shift_to_another_day_and_hands_it_over_by_key
     office.locator(f'td[data-day="{thursday}"] input').fill("JA1003")
     office.locator(f'td[data-day="{thursday}"] input').press("Enter")
     expect(page.locator("#notice")).to_have_text("已排 1 个班次")
+    expect(office.locator(f'td[data-day="{thursday}"] .chip')).to_contain_text("王强")  # the grid drawn again
     office.locator(f'td[data-day="{wednesday}"] .chip').drag_to(office.locator(f'td[data-day="{thursday}"]'))
     expect(office.locator(f'td[data-day="{thursday}"] .error')).to_contain_text("同一人的班次不能重叠")  # refused
     expect(office.locator(f'td[data-day="{wednesday}"] .chip')).to_contain_text("王强")  # where it was

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from alembic import command
 from psycopg import sql
-from sqlalchemy import create_engine, func, make_url, select, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.dialects import postgresql
 
 from backend import create_app
@@ -28,6 +28,7 @@ from backend.errors import Conflict
 from backend.migrate import alembic_config
 from backend.scheduler import SUCCEEDED, Runner
 from tests.clock import Clock
+from tests.scratch_database import scratch_postgresql
 
 
 def local(*args) -> datetime:
@@ -239,13 +240,7 @@ POSITION = ("insert into duty_position (client_id, officer_id, shift_id, source,
 
 
 def test_the_migration_keeps_every_position_of_the_plain_table_in_its_month(database_url, on_postgresql):
-    url = make_url(database_url).set(database=f"{make_url(database_url).database}_convert")
-    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(text(f'drop database if exists "{url.database}" with (force)'))
-        conn.execute(text(f'create database "{url.database}"'))
-    url = url.render_as_string(hide_password=False)
-    try:
+    with scratch_postgresql(database_url, "_convert") as url:
         command.upgrade(alembic_config(url), "0073")
         engine = create_engine(url)
         times = [local(2026, 10, 31, 23, 59), local(2026, 11, 1, 0, 1), local(2026, 11, 15, 12)]
@@ -273,10 +268,6 @@ def test_the_migration_keeps_every_position_of_the_plain_table_in_its_month(data
             assert conn.execute(text("select id, client_id from duty_position order by id")).all() == [
                 (1, "p0"), (2, "p1"), (3, "p2"), (4, "p3")]
         engine.dispose()
-    finally:
-        with server.connect() as conn:
-            conn.execute(text(f'drop database if exists "{make_url(url).database}" with (force)'))
-        server.dispose()
 
 
 def test_a_batch_arriving_around_stored_pings_makes_the_same_track_as_in_order(app, make):

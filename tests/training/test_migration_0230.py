@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import pytest
 from alembic import command
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError
 
 from backend.migrate import alembic_config
+from tests.scratch_database import scratch_postgresql
 
 AT = "'2026-11-02 02:00:00'"
 CITY_ROWS = {  # one city-wide row of each table the migration opens to the city
@@ -34,15 +35,8 @@ def url(request, tmp_path, database_url):
         return
     if not database_url.startswith("postgresql"):
         pytest.skip("PostgreSQL: the suite runs on SQLite")
-    server = create_engine(database_url, isolation_level="AUTOCOMMIT")
-    name = f"{make_url(database_url).database}_m0230"
-    with server.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
-    with server.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    server.dispose()
+    with scratch_postgresql(database_url, "_m0230") as scratch:
+        yield scratch
 
 
 def test_city_wide_rows_hold_after_0230_and_a_downgrade_refuses_them(url):

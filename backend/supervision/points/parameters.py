@@ -91,15 +91,20 @@ def default(name: str):
     return getattr(settings(), name)
 
 
+def _latest(names: Iterable[str], month: date, district_ids: Iterable[int]) -> list[Parameter]:
+    """Each district's version of each of `names` in force in `month` (none for a name a district never set)."""
+    latest = (select(Parameter.district_id, Parameter.name, func.max(Parameter.effective_from).label("since"))
+              .where(Parameter.name.in_(list(names)), Parameter.effective_from <= month,
+                     Parameter.district_id.in_(list(district_ids)))
+              .group_by(Parameter.district_id, Parameter.name).subquery())
+    return list(session.scalars(select(Parameter).join(latest, (Parameter.district_id == latest.c.district_id)
+                                                       & (Parameter.name == latest.c.name)
+                                                       & (Parameter.effective_from == latest.c.since))))
+
+
 def _versions(name: str, month: date, district_ids: Iterable[int]) -> dict[int, Parameter]:
     """Each district's version of `name` in force in `month` (districts that set none are absent)."""
-    latest = (select(Parameter.district_id, func.max(Parameter.effective_from).label("since"))
-              .where(Parameter.name == name, Parameter.effective_from <= month,
-                     Parameter.district_id.in_(list(district_ids)))
-              .group_by(Parameter.district_id).subquery())
-    return {row.district_id: row for row in session.scalars(select(Parameter).join(latest, (
-        Parameter.district_id == latest.c.district_id) & (Parameter.effective_from == latest.c.since)).where(
-        Parameter.name == name))}
+    return {row.district_id: row for row in _latest([name], month, district_ids)}
 
 
 def values(name: str, month: date, district_ids: Iterable[int]) -> dict[int, object]:
@@ -116,9 +121,10 @@ def value(name: str, district_id: int, month: date):
 
 def in_force(district_id: int, month: date) -> list[dict]:
     """Every parameter as the district computes `month` with: its value, own or example default, since when."""
+    versions = {row.name: row for row in _latest(PARAMETERS, month, [district_id])}
     shown = []
     for name, setting in PARAMETERS.items():
-        own = _versions(name, month, [district_id]).get(district_id)
+        own = versions.get(name)
         shown.append(dict(name=name, meaning=setting.meaning, value=str(default(name) if own is None else own.value),
                           default=str(default(name)),
                           source="example_default" if own is None else "district",

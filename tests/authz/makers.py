@@ -177,6 +177,15 @@ def drill_ids(make, client, owner):
     return {"drill_id": response.json["id"]}
 
 
+def gesture_ids(make, client, owner):
+    """A reference gesture of the owner's district (its code unique: one district holds the matrix's four owners)."""
+    response = client.post("/api/training/gestures", headers=make.headers(_trainer_for(make, owner)), json={
+        "code": f"matrix_{uuid.uuid4().hex[:12]}", "name": "左转弯手势",
+        "joints": {"right_elbow": {"angle": 90, "tolerance": 20}}})
+    assert response.status_code == 201, response.json
+    return {"gesture_id": response.json["id"]}
+
+
 def quiz_ids(make, client, owner):
     trainer = _trainer_for(make, owner)
     ids = live_class_with_question_ids(make, client, trainer)

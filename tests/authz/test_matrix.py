@@ -44,6 +44,7 @@ from tests.authz.makers import (
     evidence_form,
     evidence_ids,
     finding_ids,
+    gesture_ids,
     gesture_photo_form,
     inspection_draw_ids,
     inspection_object_ids,
@@ -270,6 +271,15 @@ MATRIX: dict[tuple[str, str], Endpoint] = with_observers({
     ),
     ("GET", "/api/training/drills/<int:drill_id>"): E(
         drill_ids, "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404", "200 200 200 404"
+    ),
+    ("PATCH", "/api/training/gestures/<int:gesture_id>"): E(
+        gesture_ids,
+        "403 403 403 403",
+        "403 403 403 403",
+        "200 200 200 404",
+        "403 403 403 403",
+        "200 200 200 404",
+        body=lambda ids: {"name": "右转弯手势"},
     ),
     ("POST", "/api/training/drills/<int:drill_id>/close"): E(
         drill_ids, "403 403 403 403", "403 403 403 403", "200 200 200 404", "403 403 403 403", "200 200 200 404"

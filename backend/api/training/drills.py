@@ -12,10 +12,10 @@ from backend.api.pagination import listing
 from backend.api.schemas import Flag, Record, Schema, Text
 from backend.api.security import auth_required, current_actor
 from backend.api.transitions import transition
-from backend.api.views import creation, detail, method
+from backend.api.views import change, creation, detail, method
 from backend.config import settings
 from backend.errors import Invalid
-from backend.org.roles import TRAINING_AUTHORS, TRAINING_STAFF
+from backend.org.roles import TRAINING_AUTHORS
 from backend.training.drills import operations, pose, queries
 from backend.training.drills.models import DrillKind
 from backend.training.live import classes, screen
@@ -75,7 +75,7 @@ class DrillSchema(Schema):
     gesture_code = fields.String(allow_none=True, **KEY, metadata={"example": "salute"})
     closed_at = fields.DateTime(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
-    district_id = CityWide("全市演练（各区人员均可参加，只用标准手势）")
+    district_id = CityWide("全市演练（各区人员均可参加，只用标准手势和全市参考手势）")
 
 
 class DrillOutSchema(DrillSchema):
@@ -154,8 +154,18 @@ class GestureSchema(Schema):
 
 
 class GestureOutSchema(GestureSchema):
+    id = fields.Integer(dump_only=True, allow_none=True, metadata={"description": "参考手势编号；标准手势为空"})
     joints = Record(lambda g: {j: {"angle": t.angle, "tolerance": t.tolerance, "name": pose.JOINTS[j][0]}
                                         for j, t in g.joints.items()})
+    captured_from_photo = fields.Boolean(dump_only=True, metadata={"description": "目标角度是否从示范照片测得"})
+    district_id = CityWide("全市参考手势（市局培训管理员维护，各区演练均可使用）或标准手势")
+
+
+class GestureChangeSchema(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=64), metadata={"example": "左转弯手势"})
+    description = fields.String(allow_none=True, validate=validate.Length(max=500))
+    joints = fields.Dict(keys=fields.String(), values=fields.Nested(TargetSchema), validate=validate.Length(min=1),
+                         metadata={"description": f"关节 → 目标角度与容差（整体替换）；关节：{JOINT_NAMES}"})
 
 
 class CaptureSchema(Schema):
@@ -248,25 +258,32 @@ class DrillAttemptImage(MethodView):
 @blp.route("/gestures", endpoint="gestures")
 class Gestures(MethodView):
     get = method(blp, lambda: operations.gestures(current_actor()),
-                 "参考手势：内置标准手势（敬礼、立正、停止、直行、减速慢行）和本区自定义手势",
+                 "参考手势：内置标准手势（敬礼、立正、停止、直行、减速慢行）、全市参考手势和本区自定义手势",
                  GestureOutSchema(many=True))
 
-    @auth_required(blp, *TRAINING_STAFF)
+    @auth_required(blp, *TRAINING_AUTHORS)
     @blp.arguments(GestureSchema)
     @blp.response(201, GestureOutSchema)
     def post(self, body):
-        """新增参考手势（教员）：各关节目标角度 0–180°与容差"""
+        """新增参考手势（教员；市局培训管理员新增全市参考手势）：各关节目标角度 0–180°与容差"""
         audit_object("training_gesture", body["code"])
         return operations.add_gesture(current_actor(), **body)
 
 
+@blp.route("/gestures/<int:gesture_id>", endpoint="gesture")
+class GestureById(MethodView):
+    patch = change(blp, GestureChangeSchema, GestureOutSchema,
+                   "修改参考手势的名称、说明或目标角度（编号不变）：本区的由教员修改，全市的由市局培训管理员修改",
+                   operations.update_gesture, "training_gesture", *TRAINING_AUTHORS)
+
+
 @blp.route("/gestures/capture", endpoint="gesture_capture")
 class GestureCapture(MethodView):
-    @auth_required(blp, *TRAINING_STAFF)
+    @auth_required(blp, *TRAINING_AUTHORS)
     @blp.arguments(CaptureSchema, location="form")
     @blp.response(201, GestureOutSchema)
     def post(self, form):
-        """从示范照片采集参考手势（教员）：测量所选关节的角度作为目标"""
+        """从示范照片采集参考手势（教员；市局培训管理员采集全市参考手势）：测量所选关节的角度作为目标"""
         audit_object("training_gesture", form["code"])
         photo = read_upload(form.pop("photo"), settings().DRILL_PHOTO_MAX_BYTES)
         return operations.capture_gesture(current_actor(), photo=photo, **form)

@@ -5,7 +5,7 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db import Base, UTCDateTime, utcnow
@@ -24,10 +24,16 @@ class DrillAttemptStatus(str, enum.Enum):
 
 
 class ReferenceGesture(DistrictRecord, Authored, Base):
-    """A district's own reference gesture: target joint angles with tolerances (beside the standard ones)."""
+    """A reference gesture beside the standard ones: target joint angles with tolerances. A district's own, or the
+    city's (no district; the city trainer's), which every district reads and uses in its drills."""
 
     __tablename__ = "training_gesture"
-    __table_args__ = (UniqueConstraint("district_id", "code"),)
+    __city_wide__ = True
+    __table_args__ = (UniqueConstraint("district_id", "code"),
+                      Index("uq_training_gesture_city_code", "code", unique=True,
+                            postgresql_where=text("district_id IS NULL"), sqlite_where=text("district_id IS NULL")))
+
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"), index=True)
 
     code: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(64))
@@ -38,7 +44,8 @@ class ReferenceGesture(DistrictRecord, Authored, Base):
 
 class Drill(DistrictRecord, Authored, Base):
     """实战模拟: a scenario (procedure as data) or a gesture drill, with the credit it earns when passed; a city-wide
-    one (the city trainer's, no district) is every district's officers' to take, of the standard gestures only."""
+    one (the city trainer's, no district) is every district's officers' to take, of the standard and the city's
+    reference gestures only."""
 
     __tablename__ = "training_drill"
     __city_wide__ = True

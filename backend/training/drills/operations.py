@@ -23,9 +23,10 @@ from __future__ import annotations
 import uuid
 from collections import deque
 from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from backend.config import settings
@@ -35,7 +36,7 @@ from backend.files import store
 from backend.org.models import Officer
 from backend.org.scope import get_visible, scoped
 from backend.storage import get_storage
-from backend.training.common import check_category, require_author, require_manager
+from backend.training.common import check_category, require_author
 from backend.training.drills import pose
 from backend.training.drills.models import Drill, DrillAttempt, DrillAttemptStatus, DrillKind, ReferenceGesture
 from backend.training.live.classes import live_class_for, require_present
@@ -209,10 +210,30 @@ def _in_order_positions(a: list[str], b: list[str]) -> set[int]:
 
 # Reference gestures ---------------------------------------------------------------------------------
 
-def gestures(actor: Officer) -> list[pose.Gesture]:
-    """The standard gestures, then the district's own."""
-    own = session.scalars(scoped(ReferenceGesture, actor).order_by(ReferenceGesture.id)).all()
-    return list(pose.STANDARD_GESTURES.values()) + [_as_gesture(g) for g in own]
+@dataclass(frozen=True)
+class ListedGesture:
+    """A gesture as the list shows it: the standard ones have no id and no district, the city's no district."""
+
+    gesture: pose.Gesture
+    id: int | None = None
+    district_id: int | None = None
+    captured_from_photo: bool = False
+
+    def __getattr__(self, name):
+        return getattr(self.gesture, name)
+
+
+def gestures(actor: Officer) -> list[ListedGesture]:
+    """The standard gestures, then the reference gestures in the actor's scope: a district's people the city's and
+    their district's, the city's staff the city's and every district's."""
+    rows = session.scalars(scoped(ReferenceGesture, actor)
+                           .order_by(ReferenceGesture.district_id.is_not(None), ReferenceGesture.id)).all()
+    return ([ListedGesture(g) for g in pose.STANDARD_GESTURES.values()]
+            + [_listed(row) for row in rows])
+
+
+def _listed(row: ReferenceGesture) -> ListedGesture:
+    return ListedGesture(_as_gesture(row), row.id, row.district_id, row.captured_from_photo)
 
 
 def _as_gesture(row: ReferenceGesture) -> pose.Gesture:
@@ -220,23 +241,30 @@ def _as_gesture(row: ReferenceGesture) -> pose.Gesture:
                         {joint: pose.Target(value["angle"], value["tolerance"]) for joint, value in row.joints.items()})
 
 
-def gesture_for(district_id: int, code: str) -> pose.Gesture:
+def gesture_for(district_id: int | None, code: str) -> pose.Gesture:
+    """The gesture a drill of `district_id` names: a standard one, the district's own, else the city's (a city-wide
+    drill: standard or the city's; a district's gesture is not every district's, 422 unknown_gesture)."""
     if code in pose.STANDARD_GESTURES:
         return pose.STANDARD_GESTURES[code]
-    row = session.scalars(select(ReferenceGesture).where(ReferenceGesture.district_id == district_id,
-                                                         ReferenceGesture.code == code)).one_or_none()
+    row = session.scalars(select(ReferenceGesture).where(
+        or_(ReferenceGesture.district_id.is_(None), ReferenceGesture.district_id == district_id),
+        ReferenceGesture.code == code).order_by(ReferenceGesture.district_id.is_(None)).limit(1)).one_or_none()
     if row is None:
         raise Invalid(f"参考手势「{code}」不存在", code="unknown_gesture")
     return _as_gesture(row)
 
 
 def add_gesture(actor: Officer, *, code: str, name: str, joints: dict[str, dict], description: str | None = None,
-                captured_from_photo: bool = False) -> pose.Gesture:
-    """A trainer adds a reference gesture of the district (target angles 0–180 on known joints)."""
-    require_manager(actor)
+                captured_from_photo: bool = False) -> ListedGesture:
+    """A trainer adds a reference gesture of the district, the city trainer one of the city's (target angles 0–180
+    on known joints). A district's code is none of the city's either: its drills name gestures by code."""
+    require_author(actor)
     targets = pose.check_targets(joints)
     if code in pose.STANDARD_GESTURES:
         raise Conflict(f"「{code}」是标准手势的编号，请换一个", code="gesture_exists")
+    if actor.district_id is not None and session.scalar(select(ReferenceGesture.id).where(
+            ReferenceGesture.district_id.is_(None), ReferenceGesture.code == code)) is not None:
+        raise Conflict(f"全市已有编号为「{code}」的手势，可直接使用，或换一个编号", code="gesture_exists")
     row = ReferenceGesture(district_id=actor.district_id, code=code, name=name, description=description,
                            joints={j: {"angle": t.angle, "tolerance": t.tolerance} for j, t in targets.items()},
                            captured_from_photo=captured_from_photo, created_by_id=actor.id)
@@ -244,14 +272,34 @@ def add_gesture(actor: Officer, *, code: str, name: str, joints: dict[str, dict]
         with session.begin_nested():
             session.add(row)
     except IntegrityError:
-        raise Conflict(f"本区已有编号为「{code}」的手势", code="gesture_exists") from None
-    return _as_gesture(row)
+        whose = "全市" if actor.district_id is None else "本区"
+        raise Conflict(f"{whose}已有编号为「{code}」的手势", code="gesture_exists") from None
+    return _listed(row)
+
+
+def update_gesture(actor: Officer, gesture_id: int, **changes) -> ListedGesture:
+    """Change a reference gesture's name, description or targets (its code stays: drills name it): a district's by
+    its training staff, the city's by the city trainer. Attempts already scored keep their scores; targets typed in
+    replace those measured on a photo."""
+    require_author(actor)
+    row = get_visible(ReferenceGesture, gesture_id, actor, what="参考手势")
+    require_author(actor, row)
+    if "joints" in changes:
+        targets = pose.check_targets(changes.pop("joints"))
+        row.joints = {j: {"angle": t.angle, "tolerance": t.tolerance} for j, t in targets.items()}
+        row.captured_from_photo = False
+    for name in ("name", "description"):
+        if name in changes:
+            setattr(row, name, changes[name])
+    session.flush()
+    return _listed(row)
 
 
 def capture_gesture(actor: Officer, *, code: str, name: str, photo: bytes, joints: list[str], tolerance: float,
-                    description: str | None = None) -> pose.Gesture:
-    """A reference gesture whose target angles are measured on a trainer's reference photo."""
-    require_manager(actor)
+                    description: str | None = None) -> ListedGesture:
+    """A reference gesture whose target angles are measured on a trainer's (or the city trainer's) reference
+    photo."""
+    require_author(actor)
     pose.check_targets({joint: {"angle": 90, "tolerance": tolerance} for joint in joints})
     image = pose.load_frame(photo, max_bytes=settings().DRILL_PHOTO_MAX_BYTES)
     landmarks = pose.find_pose(image)
@@ -265,8 +313,9 @@ def capture_gesture(actor: Officer, *, code: str, name: str, photo: bytes, joint
 
 def create_drill(actor: Officer, *, title: str, kind: DrillKind, category: str, credit_hours: Decimal,
                  pass_score: int = 60, scenario: dict | None = None, gesture_code: str | None = None) -> Drill:
-    """A trainer authors a drill of the district, or the city trainer a city-wide one (of the standard gestures: a
-    district's reference gestures are its own); a scenario that is not a sound procedure is refused."""
+    """A trainer authors a drill of the district (of the standard, the city's or the district's gestures), or the
+    city trainer a city-wide one (of the standard and the city's gestures: a district's reference gestures are its
+    own); a scenario that is not a sound procedure is refused."""
     require_author(actor)
     check_category(actor.district_id, category)
     if not 0 <= credit_hours <= 24:
@@ -279,6 +328,11 @@ def create_drill(actor: Officer, *, title: str, kind: DrillKind, category: str, 
     else:
         if not gesture_code:
             raise Invalid("手势演练需要指定参考手势（gesture_code）", code="gesture_required")
+        if actor.district_id is None and gesture_code not in pose.STANDARD_GESTURES and session.scalar(
+                select(ReferenceGesture.id).where(ReferenceGesture.district_id.is_(None),
+                                                  ReferenceGesture.code == gesture_code)) is None:
+            raise Invalid(f"全市演练只能使用标准手势和全市的参考手势，「{gesture_code}」不是", code="unknown_gesture",
+                          errors={"gesture_code": [gesture_code]})
         gesture_for(actor.district_id, gesture_code)
         scenario = None
     drill = Drill(district_id=actor.district_id, title=title, kind=kind, scenario=scenario, gesture_code=gesture_code,

@@ -31,6 +31,7 @@ from tests.training.scenarios import sit_exam
 from tests.training.xlsx import xlsx
 
 BEYOND_64_BITS = 2**64 + 1
+CITY_PAPER = "403 city_paper_contents"
 TODAY = local_day()
 YEAR = TODAY.year
 
@@ -118,7 +119,11 @@ def test_who_reads_a_city_wide_papers_answers_and_statistics(client, make, world
     def contents(headers):
         return client.get(f"/api/training/papers/{paper['id']}/questions", headers=headers)
 
-    check(world, make, contents, reads("200", "200", "200"))
+    # the answer key of the city's exam is the city trainer's alone: a district runs it with the details and results
+    check(world, make, contents, reads(CITY_PAPER, CITY_PAPER, "200"))
+    refused = contents(make.headers(world.trainer_a)).json
+    assert refused["message"].startswith("全市试卷的题目和答案由市局培训管理员掌握"), refused
+    assert "对的" not in str(refused)
 
     def statistics(headers):
         return client.get(f"/api/training/papers/{paper['id']}/item-statistics", headers=headers)

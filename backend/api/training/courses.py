@@ -15,7 +15,12 @@ from backend.db import local_day, session
 from backend.errors import Invalid
 from backend.org import queries as org_queries
 from backend.org.models import Officer, Role, Squad
-from backend.org.roles import CREDIT_PROGRESS_READERS, CREDIT_REQUIREMENT_SETTERS, TRAINING_AUTHORS
+from backend.org.roles import (
+    CITY_TRAINING_STAFF,
+    CREDIT_PROGRESS_READERS,
+    CREDIT_REQUIREMENT_SETTERS,
+    TRAINING_AUTHORS,
+)
 from backend.org.scope import get_visible, settings_district
 from backend.training import credits, operations, queries
 from backend.training.models import Course, Teacher
@@ -265,12 +270,22 @@ class Plans(MethodView):
                     operations.create_plan, "training_plan", *TRAINING_AUTHORS)
 
 
+def _requirements_district(district_id: int | None) -> int | None:
+    """Whose requirements are read: a district's (the city's merged in), or the city's own when the city trainer, who
+    sets them, names no district (the city's other staff name one: they read a district's settings)."""
+    actor = current_actor()
+    if district_id is None and actor.role in CITY_TRAINING_STAFF:
+        return None
+    return settings_district(actor, district_id)
+
+
 @blp.route("/credit-requirements/<int(min=2000, max=2100):year>", endpoint="credit_requirements")
 class CreditRequirements(MethodView):
     get = method(blp, lambda filters, year: [
         {"category": c.code, "name": c.name, "hours": c.hours}
-        for c in credits.requirements(settings_district(current_actor(), filters.get("district_id")), year)],
-                 "本区某年的学时要求：全市要求与本区要求合并，同一类别取较高学时（均未设置时为默认“60+24”）；市局人员指定区局",
+        for c in credits.requirements(_requirements_district(filters.get("district_id")), year)],
+                 "本区某年的学时要求：全市要求与本区要求合并，同一类别取较高学时（均未设置时为默认“60+24”）；"
+                 "市局人员指定区局；市局培训管理员不指定区局时为全市要求本身（未设置时为默认“60+24”）",
                  RequirementSchema(many=True),
                  arguments=DistrictChoiceSchema, location="query", alt_responses=((404, "区局不存在或不在管辖范围内"),))
     put = change(blp, RequirementsSchema, RequirementSchema(many=True),

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from backend.db import local_day, session, utcnow
-from backend.errors import Conflict, Invalid, NotFound
+from backend.errors import Conflict, Forbidden, Invalid, NotFound
 from backend.org.models import Officer
 from backend.org.roles import TRAINEES, require
 from backend.org.scope import get_visible
@@ -60,12 +60,17 @@ def create_paper(actor: Officer, *, title: str, mode: PaperMode, time_limit_minu
     return paper
 
 
-def paper_for_trainer(actor: Officer, paper_id: int) -> Paper:
-    """A paper with its questions (fixed) or its drawing rules (random), answers included: trainers only (a
-    district's staff read a city-wide paper their officers take; the city trainer none of a district's)."""
+def paper_for_trainer(actor: Officer, paper_id: int, *, contents: bool = True) -> Paper:
+    """A paper with its questions (fixed) or its drawing rules (random), answers included: trainers only, the city
+    trainer none of a district's. A city-wide paper's contents are the city trainer's alone (403
+    city_paper_contents): a district's staff run it for their officers with its details, their officers' results and
+    the item statistics over them (`contents=False`), and its answer key in a district would leak the city's exam."""
     require_author(actor)
     paper = get_visible(Paper, paper_id, actor, what="试卷")
     require_author(actor, paper, change=False)
+    if contents and paper.district_id is None and actor.district_id is not None:
+        raise Forbidden("全市试卷的题目和答案由市局培训管理员掌握，区局不能查看；"
+                        "区局可查看试卷信息、本区人员的成绩和题目分析", code="city_paper_contents")
     return paper
 
 

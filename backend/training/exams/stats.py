@@ -37,7 +37,7 @@ def _facility(shares: list[Decimal]) -> Decimal | None:
 
 
 def item_statistics(actor: Officer, paper_id: int) -> dict:
-    paper = paper_for_trainer(actor, paper_id)
+    paper = paper_for_trainer(actor, paper_id, contents=False)
     rows = session.execute(  # of a city-wide paper, a district's staff analyse their own officers' attempts
         select(Attempt, Officer.name).join(Officer, Officer.id == Attempt.officer_id)
         .options(selectinload(Attempt.items))

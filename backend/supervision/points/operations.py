@@ -12,8 +12,8 @@ from backend.config import settings
 from backend.db import insert_rows, local_day, session, utcnow
 from backend.errors import Conflict, Forbidden, Invalid
 from backend.org.models import Officer, Squad
+from backend.org.queries import person
 from backend.org.roles import DISTRICT_ADMINS, SQUAD_MANAGERS, SQUAD_MEMBERS, require
-from backend.org.scope import get_visible
 from backend.periods import month_after
 from backend.supervision.points import parameters
 from backend.supervision.points.appraisal import follow_months
@@ -84,7 +84,7 @@ def record_manual_item(actor: Officer, *, officer_id: int, day: date, item: str,
                        note: str) -> ManualItem:
     """A leader records a commendation or cases handled; the day's records and month follow at once."""
     require(actor, SQUAD_MANAGERS)
-    officer = get_visible(Officer, officer_id, actor, what="人员")
+    officer = person(actor, officer_id)
     if officer.id == actor.id:
         raise Forbidden("不能为本人登记加减分事项，须由上级或区局登记", code="own_sheet")
     if item not in ITEMS or not ITEMS[item].manual:

@@ -1,6 +1,6 @@
-"""Wherever a person names an officer by id (roster, inspector registry, points items, findings, teachers, course
-completions, complaint assignment, attendance and credit reads), a camera's system account is refused exactly as
-an officer who does not exist (same status, same code), and nothing is written."""
+"""Wherever a person names an officer by id (roster, inspector registry and exclusions, points items, findings
+and notices, teachers, course completions, complaint assignment, attendance and credit reads), a camera's system
+account is refused exactly as an officer who does not exist (same status, same code), and nothing is written."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy import func, select
 
 from backend.community.models import ComplaintEvent
-from backend.db import session, utcnow
+from backend.db import local_day, session, utcnow
 from backend.duty.models import Shift
-from backend.inspections.models import InspectorEntry
+from backend.inspections.credit_code import check_character
+from backend.inspections.models import Exclusion, InspectorEntry
 from backend.org.models import Role
-from backend.supervision.findings.models import Finding
+from backend.supervision.findings.models import Finding, Notice
 from backend.supervision.points.models import ManualItem
 from backend.training.models import CourseCompletion, Teacher
 
@@ -46,6 +47,25 @@ def inspector(client, make, squad, leader):
     return InspectorEntry, lambda officer_id: client.post("/api/inspections/inspectors", headers=headers, json={
         "officer_id": officer_id, "certificate_no": "31010620001", "valid_from": "2026-01-01",
         "valid_until": "2028-12-31"})
+
+
+def exclusion(client, make, squad, leader):
+    headers = make.headers(make.officer(Role.district_admin, district=squad.district))
+    client.post("/api/inspections/kinds", headers=headers, json={"code": "street_shop", "name": "沿街商户"})
+    code = "91310106MA1000001"
+    shop = client.post("/api/inspections/objects", headers=headers, json={
+        "kind": "street_shop", "name": "商户1", "credit_code": code + check_character(code), "address": "南京西路 1 号",
+        "squad_id": squad.id})
+    assert shop.status_code == 201, shop.json
+    return Exclusion, lambda officer_id: client.post("/api/inspections/exclusions", headers=headers, json={
+        "officer_id": officer_id, "object_id": shop.json["id"], "reason": "近亲属经营"})
+
+
+def notice(client, make, squad, leader):
+    headers = make.headers(make.officer(Role.supervisor, district=squad.district))
+    return Notice, lambda officer_id: client.post("/api/supervision/notices", headers=headers, json={
+        "kind": "inform", "problem": "未按规定亮证", "requirement": "立即整改", "rectify_by": local_day().isoformat(),
+        "officer_id": officer_id})
 
 
 def finding(client, make, squad, leader):
@@ -91,8 +111,8 @@ def _count(model) -> int | None:
     return None if model is None else session.scalar(select(func.count()).select_from(model))
 
 
-@pytest.mark.parametrize("operation", [roster, shift_handover, points_item, inspector, finding, teacher, completions,
-                                       complaint_assignment, class_attendance, credits])
+@pytest.mark.parametrize("operation", [roster, shift_handover, points_item, inspector, exclusion, finding, notice,
+                                       teacher, completions, complaint_assignment, class_attendance, credits])
 def test_a_camera_account_is_refused_as_an_unknown_officer(client, make, squad, cam, leader, operation):
     model, send = operation(client, make, squad, leader)
     unknown = send(UNKNOWN)
@@ -104,8 +124,8 @@ def test_a_camera_account_is_refused_as_an_unknown_officer(client, make, squad, 
     assert _count(model) == before
 
 
-@pytest.mark.parametrize("operation", [roster, points_item, inspector, finding, teacher, completions,
-                                       complaint_assignment])
+@pytest.mark.parametrize("operation", [roster, points_item, inspector, exclusion, finding, notice, teacher,
+                                       completions, complaint_assignment])
 def test_a_person_of_the_squad_is_accepted(client, make, squad, cam, leader, operation):
     """The same requests with a real officer succeed: the refusal above is about the camera account alone."""
     officer = make.officer(Role.officer, squad=squad)

@@ -50,7 +50,7 @@ from backend.orders.reports import handling_counts, month_bounds
 from backend.org.models import District, Officer, Squad
 from backend.org.roles import TRAINEES
 from backend.supervision.cases.models import Case, CaseFlag, FlagKind
-from backend.supervision.points.appraisal import quarter_grades
+from backend.supervision.points import parameters
 from backend.supervision.points.models import MonthlyPoints, SheetState
 from backend.training.common import default_categories
 from backend.training.credits import earned_hours, expected_share
@@ -186,7 +186,7 @@ def grade_floors() -> list[tuple[Decimal, str]]:
     """The grade floors the bands count against, highest first (at most GRADE_BANDS): the deployment's
     POINTS_QUARTER_GRADES, one scale for every district of the city-wide report (a district's own grades are not
     applied here)."""
-    return quarter_grades(settings().POINTS_QUARTER_GRADES)[:GRADE_BANDS]
+    return list(parameters.default_value("POINTS_QUARTER_GRADES"))[:GRADE_BANDS]
 
 
 def _points(squads, first: date) -> Select:

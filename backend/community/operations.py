@@ -31,6 +31,7 @@ from backend.geo import GCJ02, LatLng, to_gcj02
 from backend.images import validate_image
 from backend.orders import repeats
 from backend.org.models import CommunityOffice, Officer, Squad
+from backend.org.queries import people
 from backend.org.roles import DISTRICT_ADMINS, IMAGE_READERS, SQUAD_MANAGERS, require
 from backend.org.scope import get_visible
 
@@ -262,7 +263,7 @@ def assign_complaint(actor: Officer, complaint_id: int, officer_id: int) -> Comp
     """The leader gives the complaint to an officer of its squad (accepting it first if need be)."""
     complaint = _complaint(actor, complaint_id)
     _require_leader(actor)
-    officer = session.get(Officer, officer_id)
+    officer = session.scalars(select(Officer).where(Officer.id == officer_id, people())).one_or_none()
     if officer is None or not officer.active or officer.squad_id != complaint.squad_id:
         raise Invalid(
             "承办人必须是本中队在岗的执法队员", code="invalid_assignee", errors={"officer_id": ["取值无效。"]}

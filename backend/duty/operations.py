@@ -10,6 +10,7 @@ from backend.db import LOCAL_TZ, session
 from backend.duty.models import DutyCheck, DutyType, Position, Post, Shift
 from backend.errors import Conflict, Invalid
 from backend.org.models import Officer, Squad
+from backend.org.queries import person
 from backend.org.roles import SQUAD_MANAGERS, require
 from backend.org.scope import get_visible, scoped
 
@@ -96,7 +97,7 @@ def shift_times(day: date, start: time, end: time, ends_next_day: bool) -> tuple
 
 
 def _roster_officer(actor: Officer, officer_id: int) -> Officer:
-    officer = get_visible(Officer, officer_id, actor, what="人员")
+    officer = person(actor, officer_id)
     if officer.squad_id is None or not officer.active:
         raise Invalid(f"{officer.name} 不是在岗的中队人员，不能排班", code="officer_not_rosterable")
     return officer

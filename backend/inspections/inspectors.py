@@ -9,14 +9,15 @@ from backend.db import session
 from backend.errors import Conflict, Invalid
 from backend.inspections.models import InspectorEntry
 from backend.org.models import Officer
+from backend.org.queries import person
 from backend.org.roles import DISTRICT_ADMINS, SQUAD_MEMBERS, require
-from backend.org.scope import get_visible, scoped
+from backend.org.scope import scoped
 
 
 def add_inspector(actor: Officer, *, officer_id: int, certificate_no: str, valid_from: date,
                   valid_until: date) -> InspectorEntry:
     require(actor, DISTRICT_ADMINS, "只有区局管理员可以维护执法检查人员名录库")
-    officer = get_visible(Officer, officer_id, actor, what="人员")
+    officer = person(actor, officer_id)
     if officer.role not in SQUAD_MEMBERS:
         raise Invalid("只有中队队员和中队长可以列入执法检查人员名录库", code="not_an_inspector")
     certificate_no = certificate_no.strip()

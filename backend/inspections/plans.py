@@ -63,6 +63,7 @@ from backend.inspections.models import (
 )
 from backend.inspections.queries import inspections, start_of
 from backend.org.models import Officer, Squad
+from backend.org.queries import person
 from backend.org.roles import DISTRICT_ADMINS, require
 from backend.org.scope import get_visible
 from backend.periods import shift
@@ -93,7 +94,7 @@ def create_plan(actor: Officer, *, name: str, first_month: date, months: int, ki
 def add_exclusion(actor: Officer, *, officer_id: int, object_id: int, reason: str) -> Exclusion:
     require(actor, DISTRICT_ADMINS, "只有区局管理员可以登记回避关系")
     item = get_visible(RegulatedObject, object_id, actor, what="检查对象")
-    officer = get_visible(Officer, officer_id, actor, what="人员")
+    officer = person(actor, officer_id)
     if session.scalar(select(Exclusion.id).where(Exclusion.officer_id == officer.id,
                                                  Exclusion.object_id == item.id)):
         raise Conflict("该回避关系已登记", code="exclusion_exists")

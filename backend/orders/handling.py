@@ -17,6 +17,7 @@ from backend.evidence.models import Evidence, EvidenceKind, Subject
 from backend.orders import answers, internal
 from backend.orders.models import FINISHED, STATUS_NAMES, Status, WorkOrder, WorkOrderEvent
 from backend.org.models import Officer, Role
+from backend.org.queries import people
 from backend.org.roles import SQUAD_MANAGERS, require
 from backend.org.scope import get_visible
 
@@ -86,7 +87,7 @@ def assign(order: WorkOrder, officer_id: int, *, actor: Officer) -> WorkOrder:
     """派单 to an active officer of the order's squad (accepting it first if need be)."""
     officer = session.scalars(select(Officer).where(Officer.id == officer_id, Officer.squad_id == order.squad_id,
                                                     Officer.role == Role.officer,
-                                                    Officer.active.is_(True))).one_or_none()
+                                                    Officer.active.is_(True), people())).one_or_none()
     if officer is None:
         raise Invalid("只能派给本中队在职的队员", code="bad_assignee")
     if order.status == Status.received:

@@ -11,6 +11,7 @@ from backend.db import session
 from backend.errors import Conflict, Invalid, NotFound
 from backend.files import store
 from backend.org.models import Officer, Role
+from backend.org.queries import people
 from backend.org.roles import CREDIT_REQUIREMENT_SETTERS, require
 from backend.org.scope import get_visible
 from backend.storage import get_storage
@@ -41,7 +42,7 @@ def create_teacher(actor: Officer, *, name: str, title: str | None = None, organ
 def _teacher_officer(actor: Officer, officer_id: int) -> None:
     """A teacher who is one of us is an officer of the actor's district, or of any district for a city-wide teacher
     (else refused beside the field)."""
-    officer = select(Officer.id).where(Officer.id == officer_id)
+    officer = select(Officer.id).where(Officer.id == officer_id, people())
     if actor.district_id is not None:
         officer = officer.where(Officer.district_id == actor.district_id)
     if session.scalar(officer) is None:
@@ -162,7 +163,7 @@ def record_completions(actor: Officer, course_id: int, *, officer_ids: list[int]
     course = get_visible(Course, course_id, actor, what="课程")
     require_author(actor, course, change=False)
     wanted = set(officer_ids)
-    officers = select(Officer.id).where(Officer.id.in_(wanted), Officer.district_id.is_not(None))
+    officers = select(Officer.id).where(Officer.id.in_(wanted), Officer.district_id.is_not(None), people())
     if actor.district_id is not None:
         officers = officers.where(Officer.district_id == actor.district_id)
     found = set(session.scalars(officers))

@@ -12,7 +12,7 @@ from backend.audit import AuditEntry
 from backend.db import session
 from backend.errors import Invalid
 from backend.org.models import Role
-from backend.supervision.points import jobs, operations
+from backend.supervision.points import jobs, operations, parameters
 from backend.supervision.points.models import MonthlyPoints, QuarterlyEvaluation, SheetState
 
 OCT, NOV = date(2026, 10, 1), date(2026, 11, 1)
@@ -135,6 +135,11 @@ def test_a_districts_adjustment_limit_and_grades_apply_to_its_sheets(client, mak
     ("POINTS_QUARTER_GRADES", "好:100,好:95", "duplicate_grade"),
     ("POINTS_QUARTER_GRADES", "好:100,差:80", "invalid_grade_name"),
     ("POINTS_QUARTER_GRADES", "好", "malformed_pairs"),
+    ("POINTS_RATING_BONUS", "excellent:1,good:2,fair:0,poor:-2", "ratings_out_of_order"),
+    ("POINTS_RATING_BONUS", "excellent:2,good:1,fair:-3,poor:-2", "ratings_out_of_order"),
+    ("POINTS_BASIC_FLOOR", "100.01", "floors_out_of_order"),  # above the example default 优秀线 100
+    ("POINTS_UNQUALIFIED_FLOOR", "96", "floors_out_of_order"),  # above the example default 基本称职线 95
+    ("POINTS_EXCELLENT_FLOOR", "94.5", "floors_out_of_order"),  # below the example default 基本称职线 95
 ])
 def test_each_value_is_checked_as_its_type_and_refused_by_name(client, make, name, value, code):
     admin = make.officer(Role.district_admin)
@@ -174,3 +179,43 @@ def test_hostile_requests_and_who_may_read_or_set(client, make):
     assert get(other, district_id=admin.district_id).status_code == 404
     assert get(admin, month="2026-1").status_code == 422
     assert get(officer).status_code == 200
+
+
+def test_parsed_values_are_what_the_engine_reads_the_example_default_too(app, monkeypatch, make):
+    district = make.district()
+    monkeypatch.setitem(app.config, "POINTS_RATING_BONUS", " poor:-3, excellent:3,good:1,fair:0")
+    monkeypatch.setitem(app.config, "POINTS_QUARTER_GRADES", "一般:90,好:100,较好:95")
+    assert parameters.value("POINTS_RATING_BONUS", district.id, NOV) == {
+        "excellent": Decimal(3), "good": Decimal(1), "fair": Decimal(0), "poor": Decimal(-3)}
+    assert parameters.value("POINTS_QUARTER_GRADES", district.id, NOV) == (
+        (Decimal(100), "好"), (Decimal(95), "较好"), (Decimal(90), "一般"))
+    assert parameters.as_text("POINTS_RATING_BONUS", parameters.parse("POINTS_RATING_BONUS", "poor:-2,excellent:2,"
+                                                                       "fair:0,good:1")) == \
+        "excellent:2,good:1,fair:0,poor:-2"
+    monkeypatch.setitem(app.config, "POINTS_QUARTER_GRADES", "好:100;较好:95")
+    with pytest.raises(Invalid) as refused:  # a malformed deployment default is read by the same parser
+        parameters.value("POINTS_QUARTER_GRADES", district.id, NOV)
+    assert refused.value.code == "malformed_pairs"
+
+
+def test_the_floors_in_force_together_keep_their_order_from_each_month_on(client, make):
+    admin = make.officer(Role.district_admin)
+    assert set_parameter(client, make, admin, "POINTS_BASIC_FLOOR", "98", since="2027-01").status_code == 201
+
+    response = set_parameter(client, make, admin, "POINTS_EXCELLENT_FLOOR", "97", since="2026-11")
+    assert response.status_code == 422, response.json  # fine in November, not with 98 from January
+    assert response.json["error"] == "floors_out_of_order" and "2027年01月" in response.json["message"]
+    assert shown(client, make, admin, "2026-11")["POINTS_EXCELLENT_FLOOR"]["source"] == "example_default"
+
+    assert set_parameter(client, make, admin, "POINTS_EXCELLENT_FLOOR", "99", since="2027-03").status_code == 201
+    # until March's own version, 97 meets no basic floor above it but January's 98: still refused
+    assert set_parameter(client, make, admin, "POINTS_EXCELLENT_FLOOR", "97", since="2026-11").status_code == 422
+    # raising 不称职线 to 96 is fine from January (96 ≤ 98), not from November (95 then)
+    assert set_parameter(client, make, admin, "POINTS_UNQUALIFIED_FLOOR", "96", since="2026-11").status_code == 422
+    assert set_parameter(client, make, admin, "POINTS_UNQUALIFIED_FLOOR", "96", since="2027-01").status_code == 201
+    assert shown(client, make, admin, "2027-03")["POINTS_UNQUALIFIED_FLOOR"]["value"] == "96"
+    # lowering the basic floor from March under 96 would cross the 不称职线 in force then
+    assert set_parameter(client, make, admin, "POINTS_BASIC_FLOOR", "95", since="2027-03").status_code == 422
+    assert set_parameter(client, make, admin, "POINTS_BASIC_FLOOR", "96", since="2027-03").status_code == 201
+    other = make.officer(Role.district_admin)  # another district's values are not this one's
+    assert set_parameter(client, make, other, "POINTS_EXCELLENT_FLOOR", "97", since="2026-11").status_code == 201

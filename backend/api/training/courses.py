@@ -14,7 +14,7 @@ from backend.api.views import change, creation, detail, method, visible
 from backend.db import local_day, session
 from backend.errors import Invalid
 from backend.org import queries as org_queries
-from backend.org.models import Officer, Role, Squad
+from backend.org.models import Role, Squad
 from backend.org.roles import (
     CITY_TRAINING_STAFF,
     CREDIT_PROGRESS_READERS,
@@ -301,7 +301,7 @@ class Credits(MethodView):
     def get(self, query):
         """学时进度：本人（或数据权限内某人）各类别已得、应得、差额与未完成的必修课"""
         actor = current_actor()
-        officer = get_visible(Officer, query.get("officer_id", actor.id), actor, what="人员")
+        officer = org_queries.person(actor, query.get("officer_id", actor.id))
         return credits.officer_progress(officer, query.get("year", local_day().year))
 
 

@@ -12,6 +12,7 @@ from backend.db import LOCAL_TZ, local_day, session, utcnow
 from backend.errors import Conflict, Forbidden, Invalid
 from backend.evidence.models import Evidence
 from backend.org.models import District, Officer, Role, Squad
+from backend.org.queries import people
 from backend.org.roles import SUPERVISING_STAFF, require
 from backend.org.scope import visible
 from backend.supervision.findings import queries
@@ -56,7 +57,7 @@ def _target(actor: Officer, officer_id: int | None, squad_id: int | None) -> tup
         raise Invalid("请指定一名队员或一个中队（二选一）", code="target_required",
                       errors={"officer_id": ["队员和中队须且只能指定一个。"]})
     if officer_id is not None:
-        officer = session.get(Officer, officer_id)
+        officer = session.scalars(select(Officer).where(Officer.id == officer_id, people())).one_or_none()
         if officer is None or officer.district_id != actor.district_id or officer.squad_id is None:
             raise Invalid("该队员不存在或不属于您所在区局的中队", code="officer_not_in_district",
                           errors={"officer_id": ["不在本区局的中队。"]})

@@ -47,22 +47,15 @@ YEAR_GRADE_NAMES = {"excellent": "优秀", "competent": "称职", "basically_com
 
 
 def rating_bonus(district_id: int, quarter: date) -> dict[str, Decimal]:
-    """POINTS_RATING_BONUS, "excellent:2,good:1,…": the points each rating adds to the quarter (the district's,
-    in force in the quarter's last month)."""
-    text = parameters.value("POINTS_RATING_BONUS", district_id, last_month("quarter", quarter))
-    pairs = (pair.split(":") for pair in text.split(","))
-    return {code.strip(): Decimal(points) for code, points in pairs}
+    """POINTS_RATING_BONUS: the points each rating (excellent, good, fair, poor) adds to the quarter (the
+    district's, in force in the quarter's last month)."""
+    return parameters.value("POINTS_RATING_BONUS", district_id, last_month("quarter", quarter))
 
 
-def quarter_grades(text: str) -> list[tuple[Decimal, str]]:
-    """POINTS_QUARTER_GRADES, "好:100,较好:95,…": each grade's floor, highest first (below all: 差)."""
-    pairs = (pair.split(":") for pair in text.split(","))
-    return sorted(((Decimal(floor), name.strip()) for name, floor in pairs), reverse=True)
-
-
-def district_quarter_grades(district_id: int, quarter: date) -> list[tuple[Decimal, str]]:
-    """The district's grade floors in force in the quarter's last month."""
-    return quarter_grades(parameters.value("POINTS_QUARTER_GRADES", district_id, last_month("quarter", quarter)))
+def district_quarter_grades(district_id: int, quarter: date) -> tuple[tuple[Decimal, str], ...]:
+    """POINTS_QUARTER_GRADES: the district's grade floors in force in the quarter's last month, highest first
+    (below all: 差)."""
+    return parameters.value("POINTS_QUARTER_GRADES", district_id, last_month("quarter", quarter))
 
 
 def last_month(kind: str, first: date) -> date:

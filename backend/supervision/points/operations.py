@@ -12,8 +12,8 @@ from backend.config import settings
 from backend.db import insert_rows, local_day, session, utcnow
 from backend.errors import Conflict, Forbidden, Invalid
 from backend.org.models import Officer, Squad
+from backend.org.queries import person
 from backend.org.roles import DISTRICT_ADMINS, SQUAD_MANAGERS, SQUAD_MEMBERS, require
-from backend.org.scope import get_visible
 from backend.periods import month_after
 from backend.supervision.points import parameters
 from backend.supervision.points.appraisal import follow_months
@@ -84,7 +84,7 @@ def record_manual_item(actor: Officer, *, officer_id: int, day: date, item: str,
                        note: str) -> ManualItem:
     """A leader records a commendation or cases handled; the day's records and month follow at once."""
     require(actor, SQUAD_MANAGERS)
-    officer = get_visible(Officer, officer_id, actor, what="人员")
+    officer = person(actor, officer_id)
     if officer.id == actor.id:
         raise Forbidden("不能为本人登记加减分事项，须由上级或区局登记", code="own_sheet")
     if item not in ITEMS or not ITEMS[item].manual:
@@ -164,17 +164,18 @@ def _last_final_month(district_id: int) -> date | None:
 def set_parameter(actor: Officer, *, name: str, value: str, effective_from: date) -> Parameter:
     """The district administrator's new version of a parameter from `effective_from` (a month) on."""
     require(actor, DISTRICT_ADMINS, "只有区局管理员可以设定考核参数")
-    text = str(parameters.parse(name, value))
+    parsed = parameters.parse(name, value)
     final = _last_final_month(actor.district_id)
     if final is not None and effective_from <= final:
         raise Conflict(f"本区 {final:%Y年%m月} 的月积分已公布或锁定，新参数最早自其次月起生效",
                        code="month_published", errors={"effective_from": ["须晚于已公布或锁定的月份。"]})
+    parameters.require_consistent(actor.district_id, name, parsed, effective_from)
     row = session.scalar(select(Parameter).where(Parameter.district_id == actor.district_id, Parameter.name == name,
                                                  Parameter.effective_from == effective_from))
     if row is None:
         row = Parameter(district_id=actor.district_id, name=name, effective_from=effective_from)
         session.add(row)
-    row.value, row.created_by_id, row.created_at = text, actor.id, utcnow()
+    row.value, row.created_by_id, row.created_at = parameters.as_text(name, parsed), actor.id, utcnow()
     session.flush()
     rescore_open_sheets(actor.district_id, effective_from)
     return row

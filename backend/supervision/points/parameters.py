@@ -53,7 +53,9 @@ def _pairs(text: str, what: str, example: str) -> list[tuple[str, Decimal]]:
 
 
 def parse(name: str, text: str):
-    """`text` as the parameter's type (Decimal, int, or its checked text), or 422 naming the value."""
+    """`text` as the parameter's value, or 422 naming the value: a Decimal or an int; POINTS_RATING_BONUS as
+    {rating: points} (excellent, good, fair, poor); POINTS_QUARTER_GRADES as ((floor, grade), …), highest first
+    (below all: 差). The one place the parameters' text is read, a district's own and the environment's alike."""
     if name not in PARAMETERS:
         raise Invalid(f"未知的考核参数：{name[:40]}", code="unknown_parameter",
                       errors={"name": ["应为 GET /api/points/parameters 列出的参数之一。"]})
@@ -74,7 +76,8 @@ def parse(name: str, text: str):
             raise _refuse("季评价加减分须对 excellent、good、fair、poor 各给一个分值", "ratings_incomplete")
         if any(abs(points) > 100 for _, points in pairs):
             raise _refuse("季评价加减分须在 -100 到 100 之间", "out_of_range")
-        return ",".join(f"{key}:{points}" for key, points in pairs)
+        bonus = dict(pairs)
+        return {rating: bonus[rating] for rating in RATINGS}
     pairs = _pairs(text, "季评价等次", "好:100,较好:95,一般:90")
     names, floors = [key for key, _ in pairs], [floor for _, floor in pairs]
     if not all(GRADE_NAME.fullmatch(key) for key in names) or "差" in names:
@@ -83,12 +86,26 @@ def parse(name: str, text: str):
         raise _refuse("等次名称与最低分均不能重复", "duplicate_grade")
     if len(pairs) > 5 or any(not 0 <= floor <= 1000 for floor in floors):
         raise _refuse("至多 5 个等次，最低分须在 0 到 1000 之间", "out_of_range")
-    return ",".join(f"{key}:{floor}" for key, floor in pairs)
+    return tuple(sorted(((floor, key) for key, floor in pairs), reverse=True))
+
+
+def as_text(name: str, parsed) -> str:
+    """A parsed value as the text stored and shown ("excellent:2,good:1,…", "好:100,较好:95,…", "100")."""
+    if name == "POINTS_RATING_BONUS":
+        return ",".join(f"{rating}:{points}" for rating, points in parsed.items())
+    if name == "POINTS_QUARTER_GRADES":
+        return ",".join(f"{grade}:{floor}" for floor, grade in parsed)
+    return str(parsed)
 
 
 def default(name: str):
-    """The deployment's setting: the example default the district sets."""
+    """The deployment's setting as configured (text or number): the example default the district sets."""
     return getattr(settings(), name)
+
+
+def default_value(name: str):
+    """The deployment's setting, parsed as a district's own value is (`parse`)."""
+    return parse(name, str(default(name)))
 
 
 def _latest(names: Iterable[str], month: date, district_ids: Iterable[int]) -> list[Parameter]:
@@ -108,15 +125,49 @@ def _versions(name: str, month: date, district_ids: Iterable[int]) -> dict[int, 
 
 
 def values(name: str, month: date, district_ids: Iterable[int]) -> dict[int, object]:
-    """The value of `name` in force in `month` for each district, typed."""
+    """The value of `name` in force in `month` for each district, parsed (the example default too)."""
     district_ids = set(district_ids)
     own = _versions(name, month, district_ids)
-    return {district_id: parse(name, own[district_id].value) if district_id in own else default(name)
+    return {district_id: parse(name, own[district_id].value) if district_id in own else default_value(name)
             for district_id in district_ids}
 
 
 def value(name: str, district_id: int, month: date):
     return values(name, month, [district_id])[district_id]
+
+
+# The yearly appraisal's floors, lowest first: below the first 不称职, below the second 基本称职, from the third
+# 优秀 (within the quota). A floor above the next one would grade a score two ways.
+ORDERED_FLOORS = ("POINTS_UNQUALIFIED_FLOOR", "POINTS_BASIC_FLOOR", "POINTS_EXCELLENT_FLOOR")
+FLOOR_NAMES = {"POINTS_UNQUALIFIED_FLOOR": "不称职线", "POINTS_BASIC_FLOOR": "基本称职线",
+               "POINTS_EXCELLENT_FLOOR": "优秀线"}
+
+
+def require_consistent(district_id: int, name: str, parsed, effective_from: date) -> None:
+    """422 unless a new value keeps the order the parameters imply: the rating bonus falls from excellent to poor;
+    the yearly floors in force with `parsed` as `name` from `effective_from` stay ordered, in that month and in
+    each later month where another floor's version of the district starts, until `name`'s own next version (the
+    district's other values, own or example default, plus the new one). Checked when a value is set, not when
+    one is read: a version already stored is computed with as it is."""
+    if name == "POINTS_RATING_BONUS":
+        ordered = list(parsed.values())  # excellent, good, fair, poor
+        if ordered != sorted(ordered, reverse=True):
+            raise _refuse("季评价加减分须按 优 ≥ 良 ≥ 中 ≥ 差 排列（较好的评价不能比较差的少加分）",
+                          "ratings_out_of_order")
+    if name not in ORDERED_FLOORS:
+        return
+    later = session.execute(select(Parameter.name, Parameter.effective_from).where(
+        Parameter.district_id == district_id, Parameter.name.in_(ORDERED_FLOORS),
+        Parameter.effective_from > effective_from)).all()
+    until = min((since for other, since in later if other == name), default=None)
+    months = {effective_from} | {since for other, since in later if until is None or since < until}
+    for month in sorted(months):
+        floors = {other: value(other, district_id, month) for other in ORDERED_FLOORS} | {name: parsed}
+        ordered = [floors[other] for other in ORDERED_FLOORS]
+        if ordered != sorted(ordered):
+            shown = " ≤ ".join(f"{FLOOR_NAMES[other]} {floors[other]}" for other in ORDERED_FLOORS)
+            raise _refuse(f"年考核分数线须满足 不称职线 ≤ 基本称职线 ≤ 优秀线；自 {month:%Y年%m月} 起将为 {shown}，"
+                          "不成立。请先调整另一条分数线（调高时先调优秀线，调低时先调不称职线）", "floors_out_of_order")
 
 
 def in_force(district_id: int, month: date) -> list[dict]:

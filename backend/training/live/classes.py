@@ -32,6 +32,7 @@ from backend.db import LOCAL_TZ, local_day, session, utcnow
 from backend.errors import Conflict, Forbidden, Invalid
 from backend.exports import export_row
 from backend.org.models import Officer
+from backend.org.queries import person
 from backend.org.scope import get_visible, scoped
 from backend.training.common import check_category, named_teacher, require_author, require_city_wide
 from backend.training.models import Attendance, Course, LiveClass, PresenceInterval
@@ -217,7 +218,7 @@ def managed_class(actor: Officer, live_class_id: int, *, change: bool = True) ->
 
 def attendance_of_officer(actor: Officer, officer_id: int) -> list[Attendance]:
     """One officer's attendance across classes (self, their leader, district staff)."""
-    officer = get_visible(Officer, officer_id, actor, what="人员")
+    officer = person(actor, officer_id)
     stmt = (scoped(Attendance, actor).where(Attendance.officer_id == officer.id)
             .join(LiveClass).order_by(LiveClass.starts_at))
     return list(session.scalars(stmt))

@@ -188,8 +188,7 @@ def _committed_app_once(database_url, tmp_path_factory, fake_wechat):
         **wechat_settings(fake_wechat),
     })
     with app.extensions["db_engine"].connect() as conn:  # what the migrations seed, put back after each test
-        app.extensions["seed_rows"] = [(table, [row._asdict() for row in conn.execute(table.select())])
-                                       for table in Base.metadata.sorted_tables]
+        app.extensions["seed_rows"] = table_rows(conn)
     yield app
     app.extensions["db_engine"].dispose()
 
@@ -208,6 +207,16 @@ def committed_app(_committed_app_once, _transaction):
     with app.app_context():
         yield app
         session.remove()
+    restore_rows(app, app.extensions["seed_rows"])
+
+
+def table_rows(conn) -> list:
+    """Every table's rows, tables in the order they can be filled."""
+    return [(table, [row._asdict() for row in conn.execute(table.select())]) for table in Base.metadata.sorted_tables]
+
+
+def restore_rows(app, rows: list) -> None:
+    """Empty every table of `app`'s database and put back `rows` (as `table_rows` read them)."""
     tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
     with app.extensions["db_engine"].begin() as conn:
         if conn.dialect.name == "postgresql":
@@ -215,9 +224,9 @@ def committed_app(_committed_app_once, _transaction):
         else:
             for table in tables:
                 conn.execute(text(f"delete from {table}"))
-        for table, rows in app.extensions["seed_rows"]:
-            if rows:
-                conn.execute(table.insert(), rows)
+        for table, of_table in rows:
+            if of_table:
+                conn.execute(table.insert(), of_table)
 
 
 @pytest.fixture

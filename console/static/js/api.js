@@ -195,6 +195,7 @@ export async function signedIn() {
   const role = current.officer.role;
   const links = [...document.querySelectorAll(".top nav a[data-roles]")];
   for (const link of links) link.hidden = !allowed(link);
+  menu();
   const first = links.find((link) => !link.hidden);
   if (!roles(document.body.dataset.offered).has(role)) {
     const here = document.querySelector("h1").textContent;
@@ -217,6 +218,28 @@ export async function signedIn() {
   if ("districtPage" in document.body.dataset && isCityRole(current)) await pickDistrict();
   restoreDrafts();
   return current;
+}
+
+// The menu's sections: none without a page of the role's; one open at a time, closed by Escape (the focus back on
+// it), by a click elsewhere and when the focus leaves it.
+function menu() {
+  const sections = [...document.querySelectorAll(".top nav details")];
+  for (const section of sections) {
+    section.hidden = !section.querySelector("a:not([hidden])");
+    section.addEventListener("toggle", () => {
+      if (section.open) for (const other of sections) if (other !== section) other.open = false;
+    });
+    section.addEventListener("focusout", (event) => { if (!section.contains(event.relatedTarget)) section.open = false; });
+  }
+  document.addEventListener("click", (event) => {
+    for (const section of sections) if (!section.contains(event.target)) section.open = false;
+  });
+  document.addEventListener("keydown", (event) => {
+    const open = sections.find((section) => section.open);
+    if (event.key !== "Escape" || !open) return;
+    open.open = false;
+    open.querySelector("summary").focus();
+  });
 }
 
 // A page of one district's settings: the district a city role chose in the layout's picker (they belong to none;

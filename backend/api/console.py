@@ -42,6 +42,13 @@ PAGES = {"login": "登录", "board": "今日勤务", "posts": "点位围栏", "r
          "city": "全市报表",
          "courses": "课程与直播", "exams": "试卷与成绩", "calendar": "工作日历", "rules": "积分规则",
          "nonsite": "非现场月报"}
+# the menu: its sections (a drop-down each; a section of one page is a plain link) and their pages, in this order.
+# One row at 1366 px for every role; the first page a role is offered in this order is where a page it does not
+# use sends it.
+MENU = {"勤务": ("board", "posts", "roster"), "诉件与工单": ("complaints",),
+        "考核": ("points", "appraisal", "rules"), "督察": ("supervision", "notices"),
+        "培训": ("training", "courses", "exams"), "报表": ("city", "nonsite"),
+        "设置": ("admin", "staff", "calendar")}
 # page name -> (who is offered it, who sees its write controls), from the sets the API checks
 # (backend/org/roles.py): a page a role cannot use is not in its menu, and opening it goes to the first page
 # it can; observers (city staff, 街镇 leaders) see the pages of the work they follow, without write controls.
@@ -90,7 +97,8 @@ def _page(name: str) -> Response:
     tiles = urlsplit(tile_url)
     allow_image_origin(f"{tiles.scheme}://{tiles.netloc}")
     response = Response(render_template(
-        "console.html", page=name, title=PAGES[name], pages=PAGES, tile_url=tile_url, maps=MAPS, charts=CHARTS,
+        "console.html", page=name, title=PAGES[name], pages=PAGES, menu=MENU, tile_url=tile_url, maps=MAPS,
+        charts=CHARTS,
         complaint_statuses={status.value: label for status, label in STATUS_NAMES.items()},
         order_statuses={status.value: label for status, label in ORDER_STATUS_NAMES.items()},
         duty_types={duty_type.value: label for duty_type, label in DUTY_TYPE_NAMES.items()},

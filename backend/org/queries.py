@@ -18,10 +18,14 @@ def people() -> ColumnElement[bool]:
     return Officer.id.not_in(union_all(*accounts)) if accounts else true()
 
 
-def officers(actor: Officer, *, squad_id: int | None = None, active: bool | None = None) -> Select:
+def officers(actor: Officer, *, squad_id: int | None = None, no_squad: bool = False,
+             active: bool | None = None) -> Select:
+    """The people in `actor`'s scope; `no_squad`: a district's people of no squad (区局机关, 街镇 leaders)."""
     stmt = scoped(Officer, actor).where(people()).order_by(Officer.badge_no)
     if squad_id is not None:
         stmt = stmt.where(Officer.squad_id == squad_id)
+    if no_squad:
+        stmt = stmt.where(Officer.squad_id.is_(None), Officer.district_id.is_not(None))
     if active is not None:
         stmt = stmt.where(Officer.active == active)
     return stmt

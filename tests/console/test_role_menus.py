@@ -1,13 +1,23 @@
 """The console's menus per role, on the demo: a 街镇 leader and the city's staff are offered the pages of the work
 they follow and no control that would change anything; a page their role does not use is not in the menu, and
 opening it goes to the first page it does, saying why; a city role picks the district on a page of one district's
-settings."""
+settings. The menu is one row of sections at 1366 px for every role, each a drop-down used by keyboard."""
 from __future__ import annotations
+
+from itertools import chain
 
 import pytest
 from playwright.sync_api import expect
 
-NAV = ".top nav a:visible"
+from backend.api.console import MENU, PAGES
+from backend.demo import DEMO_PASSWORD
+
+NAV = ".top nav a:not([hidden])"  # the pages the role is offered, in a section's drop-down or not
+# the menu's entries as shown: a section's name, or a page's of a section of one page
+ENTRIES = """() => [...document.querySelectorAll('.top nav > :not([hidden])')]
+                   .map((entry) => (entry.querySelector('summary') || entry))"""
+# each demo role at a desk (a field officer has no console page)
+DESK_ROLES = ["JA0001", "JA0002", "JA0003", "JA0004", "JA1001", "JA5001", "SH0001", "SH0002", "SH0003"]
 
 
 def _all_hidden(controls) -> None:
@@ -49,8 +59,8 @@ def test_the_city_supervisor_picks_a_district_for_its_calendar_and_changes_nothi
     page = desk.page
     desk.arrive("/console/calendar", "SH0002")
     expect(page.locator(NAV)).to_have_text(["今日勤务", "点位围栏", "周排班", "诉件与工单", "月积分审核",
-                                            "季度与年度", "培训", "督察", "通知与整改", "全市报表", "课程与直播",
-                                            "工作日历", "积分规则", "非现场月报"])
+                                            "季度与年度", "积分规则", "督察", "通知与整改", "培训", "课程与直播",
+                                            "全市报表", "非现场月报", "工作日历"])
     picker = page.locator("#district-picker").get_by_label("区局")
     expect(picker).to_be_visible()
     expect(picker.locator("option")).to_have_count(1)
@@ -90,3 +100,56 @@ def test_every_page_offered_to_an_observer_renders_without_a_refusal(desk, badge
         refused = [url for url in refused if not (badge_no == "JA5001" and "/api/city-reports/districts" in url)]
         assert not refused, (link, refused)
         assert not desk.errors, (link, desk.errors)
+
+
+def test_every_page_is_in_one_section_of_the_menu():
+    assert sorted(chain(*MENU.values())) == sorted(set(PAGES) - {"login"})
+
+
+def test_the_menu_is_one_row_at_1366_px_for_every_role(desk):
+    page = desk.page
+    desk.open("/console/login")
+    for badge_no in DESK_ROLES:
+        login = page.request.post("/api/auth/login", data={"badge_no": badge_no, "password": DEMO_PASSWORD})
+        page.evaluate("login => sessionStorage.setItem('console.session', JSON.stringify(login))", login.json())
+        desk.open("/console/board")  # a role that has no board goes to its first page
+        expect(page.locator("#who")).to_contain_text(badge_no)
+        boxes = page.evaluate(f"() => ({ENTRIES})().map((entry) => entry.getBoundingClientRect().toJSON())")
+        header = page.locator("header.top").bounding_box()
+        assert len({round(box["top"]) for box in boxes}) == 1, (badge_no, boxes)  # one row
+        assert max(box["height"] for box in boxes) < 40 and header["height"] < 60, (badge_no, boxes, header)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1366, badge_no
+    desk.shot("roles-3-one-row-city-trainer")
+    assert not desk.errors, desk.errors
+
+
+def test_the_district_administrator_goes_through_the_menus_sections_by_keyboard(desk):
+    page = desk.page
+    desk.arrive("/console/board", "JA0001")
+    expect(page.locator(NAV)).to_have_count(17)
+    assert page.evaluate(f"() => ({ENTRIES})().map((entry) => entry.textContent)") == list(MENU)
+    settings = page.locator(".top nav details", has_text="设置")
+    expect(settings.get_by_role("link", name="人员与时限")).to_be_hidden()
+    settings.locator("summary").focus()
+    page.keyboard.press("Enter")
+    expect(settings.get_by_role("link", name="人员与时限")).to_be_visible()
+    desk.shot("roles-4-settings-open")
+    page.keyboard.press("Tab")
+    expect(settings.get_by_role("link", name="人员与工作室")).to_be_focused()
+    page.keyboard.press("Escape")  # closed, the focus back on the section
+    expect(settings.get_by_role("link", name="人员与工作室")).to_be_hidden()
+    expect(settings.locator("summary")).to_be_focused()
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    expect(settings.get_by_role("link", name="人员与时限")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url("/console/staff")
+    expect(page.locator(".top nav details.current summary")).to_have_text("设置")  # where the page is
+    duty = page.locator(".top nav details", has_text="勤务")
+    duty.locator("summary").click()
+    page.locator(".top nav details", has_text="考核").locator("summary").click()  # one section open at a time
+    expect(duty.get_by_role("link", name="今日勤务")).to_be_hidden()
+    page.locator("h1").click()  # a click elsewhere closes it
+    expect(page.locator(".top nav details[open]")).to_have_count(0)
+    assert not desk.errors, desk.errors

@@ -1,8 +1,9 @@
 """The trainer's controls on the training pages, as the trainer uses them: completions of an offline course recorded
-and read page by page, a file uploaded to a course, a mandatory plan made, a live class's QR code, head count and
-attendance; the district administrator's yearly credit-hour requirements. Each with a refusal of the API shown
-beside its field in Chinese and what was typed kept. Observers (the city's staff) see the live class but none of
-the controls of the one who runs it."""
+(a squad's people or the district's people of no squad) and read page by page, a file uploaded to a course, a
+mandatory plan made, a live class's QR code, head count and attendance; the district administrator's yearly
+credit-hour requirements. Each with a refusal of the API shown beside its field in Chinese (the people a refusal
+lists by id named there) and what was typed kept. Observers (the city's staff) see the live class but none of the
+controls of the one who runs it."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -14,9 +15,9 @@ from sqlalchemy import select
 from backend.db import local_day, session, utcnow
 from backend.demo import DEMO_PASSWORD
 from backend.org.auth import hash_password
-from backend.org.models import Officer, Role, Squad
+from backend.org.models import District, Officer, Role, Squad
 from backend.training import operations as training
-from backend.training.models import Course, CourseMaterial, CreditRequirement, TrainingPlan
+from backend.training.models import Course, CourseCompletion, CourseMaterial, CreditRequirement, TrainingPlan
 from tests.console.conftest import officer_id
 from tests.console.test_courses_page import COURSES_RENDER_CALLS
 
@@ -95,6 +96,45 @@ def test_the_trainer_records_completions_reads_them_by_page_and_uploads_a_materi
     assert stored.content_type == "text/plain"
     session.rollback()
     desk.shot("training-controls-3-material-uploaded")
+    assert not desk.errors, desk.errors
+
+
+def test_the_district_staff_of_no_squad_are_ticked_and_one_gone_meanwhile_is_named_beside_the_boxes(desk):
+    page = desk.page
+    desk.arrive("/console/courses", "JA0003", most_calls=COURSES_RENDER_CALLS)
+    page.get_by_role("button", name=f"{CLASSROOM}的资料与完成情况").click()
+    form = page.locator("#completion-form")
+    squad = form.get_by_label("中队")
+    expect(squad.locator("option")).to_have_text(["静安寺街道中队", "南京西路街道中队", "区局人员（无中队）"])
+    squad.select_option(label="区局人员（无中队）")
+    boxes = form.locator("#completion-officers label")
+    expect(boxes).to_contain_text(["陈建国（JA0001）", "刘敏（JA0002）", "王老师（JA0003）", "吴律（JA0004）"])
+    expect(boxes.filter(has_text="张伟")).to_have_count(0)  # a squad's people are under their squad
+    for name in ("陈建国（JA0001）", "吴律（JA0004）"):
+        form.get_by_label(name).check()
+
+    # 吴律 moves to another district while the list is on the screen: the API lists his id, the page names him
+    moved = session.get(Officer, officer_id("JA0004"))
+    elsewhere = District(code="HP", name="黄浦区城管执法局")
+    session.add(elsewhere)
+    session.flush()
+    moved.district_id = elsewhere.id
+    session.commit()
+    form.get_by_role("button", name="登记完成").click()
+    expect(form.locator('[data-error-for="officer_ids"]')).to_have_text("部分人员不存在或不在本区：吴律（JA0004）")
+    expect(form.locator("#completion-officers")).to_have_attribute("aria-invalid", "true")
+    expect(form.locator('[data-error-for="_form"]')).to_be_empty()
+    expect(form.get_by_label("陈建国（JA0001）")).to_be_checked()
+    desk.shot("training-controls-2b-no-squad-refused")
+
+    form.get_by_label("吴律（JA0004）").uncheck()
+    form.get_by_role("button", name="登记完成").click()
+    expect(page.locator("#notice")).to_have_text(f"「{CLASSROOM}」登记完成 1 人")
+    expect(page.locator("#completions tbody")).to_contain_text("陈建国")
+    expect(form.locator('[data-error-for="officer_ids"]')).to_be_empty()
+    recorded = session.scalars(select(CourseCompletion.officer_id).join(Course).where(Course.title == CLASSROOM)).all()
+    session.rollback()
+    assert officer_id("JA0001") in recorded and officer_id("JA0004") not in recorded
     assert not desk.errors, desk.errors
 
 

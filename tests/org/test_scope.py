@@ -42,6 +42,18 @@ def test_officer_lookup_and_list_follow_the_scope(client, make, org, viewer):
     assert {o["id"] for o in listed} == {org[name].id for name in VISIBLE[viewer]}
 
 
+def test_the_district_staff_of_no_squad_are_listed_on_their_own(client, make, org):
+    """`no_squad=true`: the district's people of no squad (ticked together for a course's completions), within the
+    scope as every list is: the city's staff (no district) are not among them; a word that is no boolean is 422."""
+    org["city"] = make.officer(Role.city_admin)
+    for viewer, expected in (("trainer", {"admin", "supervisor", "trainer"}), ("leader", set()),
+                             ("city", {"admin", "supervisor", "trainer"})):
+        listed = client.get("/api/org/officers?no_squad=true&page_size=100", headers=make.headers(org[viewer])).json
+        assert {o["id"] for o in listed} == {org[name].id for name in expected}, viewer
+    refused = client.get("/api/org/officers?no_squad=maybe", headers=make.headers(org["admin"]))
+    assert refused.status_code == 422 and list(refused.json["errors"]["query"]) == ["no_squad"]
+
+
 def test_out_of_scope_answer_is_the_same_as_missing(client, make, org):
     headers = make.headers(org["leader"])
     foreign = client.get(f"/api/org/officers/{org['other_district'].id}", headers=headers)

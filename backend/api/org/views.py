@@ -55,6 +55,8 @@ class OfficerUpdateSchema(Schema):
 
 class OfficerFilterSchema(Schema):
     squad_id = Id()
+    no_squad = fields.Boolean(load_default=False,
+                              metadata={"description": "true：只列不属于任何中队的区局人员（区局机关、街镇领导）"})
     active = fields.Boolean()
 
 

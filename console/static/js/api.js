@@ -110,14 +110,27 @@ export async function openFile(path) {
   if (url) window.open(url, "_blank");
 }
 
-// Field errors as dotted paths ("fence", "shifts.3", "shifts.3.officer_id") with their messages.
+// Field errors as dotted paths ("fence", "shifts.3", "shifts.3.officer_id") with their messages, or with the ids a
+// refusal lists (`officer_ids: [7, 9]`: the records it concerns).
 function flatten(errors, prefix = "") {
   return Object.entries(errors || {}).flatMap(([name, value]) => {
     const path = prefix ? `${prefix}.${name}` : name;
     if (typeof value === "string") return [[path, value]];
     if (Array.isArray(value) && value.every((item) => typeof item === "string")) return [[path, value.join("；")]];
+    if (Array.isArray(value) && value.length && value.every(Number.isInteger)) return [[path, value]];
     return flatten(value, path);
   });
+}
+
+// Listed ids in words: the refusal's message and each record as the field beside the slot labels it (a ticked box's
+// label, a dropdown's option), "编号 7" for one the form does not show.
+function named(error, ids, slot) {
+  const field = slot?.previousElementSibling;
+  const label = (id) => {
+    const choice = field?.querySelector(`input[value="${id}"], option[value="${id}"]`);
+    return (choice?.closest("label") || choice)?.textContent.trim() || `编号 ${id}`;
+  };
+  return `${error.message}：${ids.map(label).join("、")}`;
 }
 
 // The API's refusal shown beside the field it names (the nearest slot on its path: "shifts.3.day" shows at
@@ -126,13 +139,14 @@ export function showErrors(form, error) {
   clearErrors(form);
   const general = [];
   const fields = flatten(error.errors.json || error.errors.query || error.errors.files || error.errors.form || error.errors);
-  for (const [path, text] of fields) {
+  for (const [path, value] of fields) {
     const parts = path.split(".");
     let slot = null;
     while (parts.length && !slot) {
       slot = form.querySelector(`[data-error-for="${CSS.escape(parts.join("."))}"]`);
       if (!slot) parts.pop();
     }
+    const text = Array.isArray(value) ? named(error, value, slot) : value;
     if (slot) {
       slot.textContent = slot.textContent ? `${slot.textContent}；${text}` : text;
       form.elements[parts.join(".")]?.setAttribute?.("aria-invalid", "true");
@@ -181,6 +195,7 @@ export async function signedIn() {
   const role = current.officer.role;
   const links = [...document.querySelectorAll(".top nav a[data-roles]")];
   for (const link of links) link.hidden = !allowed(link);
+  menu();
   const first = links.find((link) => !link.hidden);
   if (!roles(document.body.dataset.offered).has(role)) {
     const here = document.querySelector("h1").textContent;
@@ -203,6 +218,28 @@ export async function signedIn() {
   if ("districtPage" in document.body.dataset && isCityRole(current)) await pickDistrict();
   restoreDrafts();
   return current;
+}
+
+// The menu's sections: none without a page of the role's; one open at a time, closed by Escape (the focus back on
+// it), by a click elsewhere and when the focus leaves it.
+function menu() {
+  const sections = [...document.querySelectorAll(".top nav details")];
+  for (const section of sections) {
+    section.hidden = !section.querySelector("a:not([hidden])");
+    section.addEventListener("toggle", () => {
+      if (section.open) for (const other of sections) if (other !== section) other.open = false;
+    });
+    section.addEventListener("focusout", (event) => { if (!section.contains(event.relatedTarget)) section.open = false; });
+  }
+  document.addEventListener("click", (event) => {
+    for (const section of sections) if (!section.contains(event.target)) section.open = false;
+  });
+  document.addEventListener("keydown", (event) => {
+    const open = sections.find((section) => section.open);
+    if (event.key !== "Escape" || !open) return;
+    open.open = false;
+    open.querySelector("summary").focus();
+  });
 }
 
 // A page of one district's settings: the district a city role chose in the layout's picker (they belong to none;

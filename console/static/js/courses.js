@@ -150,12 +150,16 @@ for (const [id, step] of [["completions-previous", -1], ["completions-next", 1]]
   });
 }
 
-// Who completed an offline course is ticked squad by squad: the squads once, a squad's officers when it is chosen.
+// Who completed an offline course is ticked squad by squad: the squads once, a squad's officers when it is chosen;
+// the district's people of no squad (区局机关, 街镇 leaders) are a choice of their own after the squads.
+const NO_SQUAD = "none";
+
 async function loadSquads() {
   if (squads) return;
   squads = await api("GET", "/api/org/squads") || [];
   const select = completionForm.elements.squad_id;
-  select.replaceChildren(...squads.map((squad) => new Option(squad.name, squad.id)));
+  select.replaceChildren(...squads.map((squad) => new Option(squad.name, squad.id)),
+                         new Option("区局人员（无中队）", NO_SQUAD));
   completionForm.elements.completed_on.value ||= today();
   await loadSquadOfficers();
 }
@@ -164,9 +168,10 @@ async function loadSquadOfficers() {
   const squadId = completionForm.elements.squad_id.value;
   const fieldset = document.getElementById("completion-officers");
   if (!squadId) return;
+  const whose = squadId === NO_SQUAD ? "no_squad=true" : `squad_id=${squadId}`;
   let officers;
   try {
-    officers = await api("GET", `/api/org/officers?squad_id=${squadId}&active=true&page_size=100`);
+    officers = await api("GET", `/api/org/officers?${whose}&active=true&page_size=100`);
   } catch (error) {
     showErrors(completionForm, error);
     return;

@@ -219,8 +219,11 @@ def restore_rows(app, rows: list) -> None:
     """Empty every table of `app`'s database and put back `rows` (as `table_rows` read them)."""
     tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
     with app.extensions["db_engine"].begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text(f"truncate {', '.join(tables)} cascade"))
+        if conn.dialect.name == "postgresql":  # TRUNCATE of every table took 0.6 s a test: only those with rows
+            filled = conn.execute(text(" union all ".join(f"select '{table}' where exists (select from {table})"
+                                                          for table in tables))).scalars().all()
+            if filled:
+                conn.execute(text(f"truncate {', '.join(filled)} cascade"))
         else:
             for table in tables:
                 conn.execute(text(f"delete from {table}"))

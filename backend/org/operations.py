@@ -53,6 +53,13 @@ def _check_placement(actor: Officer, role: Role, squad_id: int | None, town_id: 
         raise Invalid("只有街镇领导属于街镇，请不要填写街镇", code="town_not_allowed")
 
 
+def _check_wechat_userid_free(wechat_userid: str | None, officer: Officer | None = None) -> None:
+    """A government-WeChat account binds one person: 409 if another already holds it."""
+    holder = session.scalar(select(Officer.id).where(Officer.wechat_userid == wechat_userid)) if wechat_userid else None
+    if holder is not None and (officer is None or holder != officer.id):
+        raise Conflict("该政务微信账号已绑定其他人员", code="wechat_userid_taken")
+
+
 def create_officer(actor: Officer, *, badge_no: str, name: str, role: Role, squad_id: int | None = None,
                    town_id: int | None = None, phone: str | None = None, wechat_userid: str | None = None,
                    password: str | None = None) -> Officer:
@@ -61,8 +68,7 @@ def create_officer(actor: Officer, *, badge_no: str, name: str, role: Role, squa
     _check_placement(actor, role, squad_id, town_id)
     if session.scalar(select(Officer.id).where(Officer.badge_no == badge_no)) is not None:
         raise Conflict(f"工号 {badge_no} 已存在", code="badge_no_taken")
-    if wechat_userid and session.scalar(select(Officer.id).where(Officer.wechat_userid == wechat_userid)):
-        raise Conflict("该政务微信账号已绑定其他人员", code="wechat_userid_taken")
+    _check_wechat_userid_free(wechat_userid)
     officer = Officer(badge_no=badge_no, name=name, role=role, squad_id=squad_id, town_id=town_id, phone=phone,
                       district_id=actor.district_id, wechat_userid=wechat_userid or None,
                       password_hash=hash_password(password) if password else None, active=True)
@@ -86,6 +92,8 @@ def update_officer(actor: Officer, officer_id: int, **changes) -> Officer:
         town_id = changes["town_id"] = None  # leaving the 街镇 leadership leaves the 街镇
     if {"role", "squad_id", "town_id"} & changes.keys():
         _check_placement(actor, role, squad_id, town_id)
+    if "wechat_userid" in changes:
+        _check_wechat_userid_free(changes["wechat_userid"], officer)
     password = changes.pop("password", None)
     # A new password, a deactivation or another role ends the person's sessions: whoever held an old
     # token (a lost phone, a colleague at a shared desk) signs in again under the new terms.
@@ -200,8 +208,7 @@ def create_district_admin(actor: Officer, district_id: int, *, badge_no: str, na
         raise Conflict(f"{district.name}已有区局管理员，其他管理员由其在本区添加", code="district_has_admin")
     if session.scalar(select(Officer.id).where(Officer.badge_no == badge_no)) is not None:
         raise Conflict(f"工号 {badge_no} 已存在", code="badge_no_taken", errors={"badge_no": ["已被占用。"]})
-    if wechat_userid and session.scalar(select(Officer.id).where(Officer.wechat_userid == wechat_userid)):
-        raise Conflict("该政务微信账号已绑定其他人员", code="wechat_userid_taken")
+    _check_wechat_userid_free(wechat_userid)
     officer = Officer(badge_no=badge_no, name=name, role=Role.district_admin, district_id=district.id, phone=phone,
                       wechat_userid=wechat_userid or None, password_hash=hash_password(password), active=True)
     session.add(officer)

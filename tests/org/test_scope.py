@@ -103,3 +103,21 @@ def test_squads_and_community_offices_follow_the_scope(client, make, org):
     assert client.get(f"/api/org/community-offices/{office_b.id}", headers=leader).status_code == 404
     admin = make.headers(org["admin"])
     assert {o["id"] for o in client.get("/api/org/community-offices", headers=admin).json} == {office_a.id, office_b.id}
+
+
+def test_a_government_wechat_account_binds_one_person(client, make, org):
+    """Giving a second person an account already bound is refused (it answered 500 when changed by PATCH)."""
+    headers = make.headers(org["admin"])
+
+    def bind(person: str):
+        return client.patch(f"/api/org/officers/{org[person].id}", headers=headers, json={"wechat_userid": "zhangwei"})
+
+    assert bind("officer").status_code == 200
+    assert bind("officer").status_code == 200  # the same person again: no change
+    taken = bind("colleague")
+    assert (taken.status_code, taken.json["error"]) == (409, "wechat_userid_taken")
+    assert client.get(f"/api/org/officers/{org['colleague'].id}", headers=headers).json["wechat_userid"] is None
+    added = client.post("/api/org/officers", headers=headers, json={
+        "badge_no": "X4", "name": "丙", "role": "officer", "squad_id": org["officer"].squad_id,
+        "wechat_userid": "zhangwei"})
+    assert (added.status_code, added.json["error"]) == (409, "wechat_userid_taken")

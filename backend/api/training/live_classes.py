@@ -240,8 +240,9 @@ class LiveClassCurrentQuiz(MethodView):
         return quiz if quiz is not None else Response(status=204)
 
 
+# The body's schema an instance: given a class, webargs builds a new one (its fields copied) for every request.
 @transition(blp, "/quizzes/<int:quiz_id>/answers", "quiz_answers", QuizAnswerResultSchema, *TRAINEES,
-            arguments=QuizAnswerSchema, status=201, deferred_auth=True)
+            arguments=QuizAnswerSchema(), status=201, deferred_auth=True)
 def quiz_answers(body, quiz_id):
     """作答随堂测验（每人一次，限时）"""
     # The hot path of a city-wide class: the token checked, the answer stored and (PostgreSQL) audited in one

@@ -253,8 +253,9 @@ def quiz_answers(body, quiz_id):
         answered, officer_id = stored
         audit_actor(officer_id)
     else:
-        audit = audit_params(201)  # the actor now known
-        answered = quizzes.answer_quiz(authorised_actor(), quiz_id, body["answer"], audit)
+        actor = authorised_actor()
+        audit = audit_params(201)  # with the actor now known
+        answered = quizzes.answer_quiz(actor, quiz_id, body["answer"], audit)
     if audit is not None:
         audit_written(201)
     return answered

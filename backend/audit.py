@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, event
+from sqlalchemy import ForeignKey, Integer, String, bindparam, event, insert, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import Base, UTCDateTime, session, utcnow
@@ -35,3 +35,21 @@ def record_read(actor, object_type: str, object_id, *, address: str | None) -> N
     """Log that `actor` opened a personal image (PIPL): who, which, when, from where."""
     session.add(AuditEntry(actor_id=actor.id, action=f"read {object_type}", object_type=object_type,
                            object_id=str(object_id), address=address, outcome=200))
+
+
+_AUDIT_COLUMNS = ("at", "actor_id", "action", "object_type", "object_id", "address", "request_id", "outcome", "detail")
+
+
+def with_audit_row(statement, actor: str | None = None):
+    """`statement` (an INSERT … RETURNING, for PostgreSQL) that also writes the request's audit row, in the same
+    round trip, when it returns a row: WITH done AS (statement), audit AS (INSERT INTO audit_entry SELECT
+    :audit_… FROM done) SELECT * FROM done. Its audit parameters are api.audit `audit_params`; a statement
+    returning no row writes none (the request then fails, and the boundary writes its row). Compile it once
+    (backend.db.compiled_once). `actor`: the column of the statement's RETURNING naming the actor (one the
+    statement itself found: its `audit_actor_id` is then not read)."""
+    done = statement.cte("done")
+    table = AuditEntry.__table__
+    row = select(*(done.c[actor] if column == "actor_id" and actor is not None
+                   else bindparam(f"audit_{column}", type_=table.c[column].type) for column in _AUDIT_COLUMNS))
+    audit = insert(table).from_select(list(_AUDIT_COLUMNS), row.select_from(done)).cte("audit")
+    return select(done).add_cte(audit)

@@ -24,8 +24,9 @@ def logged_read(view_class):
 
 def begin_request() -> None:
     g.request_id = request_id()
-    g.writers = frozenset()
-    g.actor = g.audit_object = None  # `g` outlives a request when an app context is reused (tests)
+    g.writers = g.roles = frozenset()
+    # `g` outlives a request when an app context is reused (tests)
+    g.actor = g.audit_object = g.audit_written = g.audit_actor_id = None
     g.database_unavailable = False
     view = current_app.view_functions.get(request.endpoint)
     sqlite_writes.set(
@@ -39,6 +40,7 @@ def end_request(response):
     try:
         if response.status_code >= 400:
             session.rollback()
+            g.audit_written = None  # rolled back with the rest
         if request.method in WRITE_METHODS and not g.get("database_unavailable"):
             audit_request(response.status_code)
         session.commit()

@@ -16,13 +16,13 @@ from backend.supervision.points.exports import XLSX
 
 def method(blp, call, summary: str, schema, *roles, arguments=None, location: str = "json", status: int = 200,
            alt_responses: tuple = (), etag: bool = False, signed_in: bool = True, content_type: str | None = None,
-           description: str | None = None):
+           description: str | None = None, deferred_auth: bool = False):
     """A view method calling `call(body, **url_ids)` (without the body when there are no `arguments`), open to
     `roles` (anyone signed in when none are given; anyone at all with `signed_in` False: a public page, or a
     platform's call that proves itself with its signature), answering `schema` with `status` (`alt_responses`:
     (status, description[, schema]) it may answer instead; `etag`: a write must carry the ETag in If-Match);
     `summary` is what the OpenAPI document says of it (`content_type`, `description`: of a response that is no
-    JSON, as a download)."""
+    JSON, as a download; `deferred_auth`: the call checks the token itself, see security.auth_required)."""
     def view(self, *args, **kwargs):
         return call(*args, **kwargs)
 
@@ -34,7 +34,7 @@ def method(blp, call, summary: str, schema, *roles, arguments=None, location: st
         view = blp.arguments(arguments, location=location)(view)
     if etag:
         view = blp.etag(view)
-    return auth_required(blp, *roles)(view) if signed_in else view
+    return auth_required(blp, *roles, deferred=deferred_auth)(view) if signed_in else view
 
 
 def visible(model, what: str):

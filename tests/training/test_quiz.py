@@ -112,3 +112,60 @@ def test_an_answer_must_fit_the_question_and_fill_answers_are_graded_by_their_no
         live = client.get(f"/api/training/quizzes/{quiz['id']}/distribution", headers=headers).json
     assert (live["answered"], live["correct"]) == (4, 3)
     assert {o["text"]: o["count"] for o in live["options"]} == {"城管执法局": 2, "cg执法局": 1, "城市管理行政执法局": 1}
+
+
+def test_every_answer_leaves_one_audit_row_and_a_token_ends_at_once(client, make):
+    """An accepted answer writes its audit row in the statement that stores it (PostgreSQL): still one row a
+    request, with the trainee and the outcome; a refused one gets its own (the answer's is rolled back). A token
+    revoked, expired or of a deactivated trainee is refused at the next answer, with its reason."""
+    from sqlalchemy import func, select
+
+    from backend.audit import AuditEntry
+    from backend.db import session
+    from backend.training.live.classes import join_signature
+
+    with time_machine.travel(START + timedelta(minutes=10), tick=False) as traveller:
+        trainer, live_class, trainees = _class_with_trainees(client, make, 4)
+        leaving = make.officer(squad=make.squad(trainer.district))
+        leaving_headers = make.headers(leaving, timedelta(hours=3))
+        assert client.post(f"/api/training/live-classes/{live_class.id}/join", headers=leaving_headers,
+                           json={"sig": join_signature(live_class.id)}).status_code == 200
+        question = make.question(make.question_bank(trainer), kind="single", options=["甲", "乙"], answer=[0])
+        quiz = client.post(f"/api/training/live-classes/{live_class.id}/quizzes", headers=make.headers(trainer),
+                           json={"question_id": question.id, "seconds": 60}).json
+        path = f"/api/training/quizzes/{quiz['id']}/answers"
+
+        def answer(headers, body=None):
+            response = client.post(path, headers=headers, json=body if body is not None else {"answer": [1]})
+            rows = session.execute(select(AuditEntry.action, AuditEntry.outcome, AuditEntry.object_type,
+                                          AuditEntry.address, AuditEntry.actor_id, AuditEntry.at).where(
+                AuditEntry.request_id == response.headers["X-Request-Id"])).all()
+            session.rollback()
+            return response, rows
+
+        accepted, rows = answer(trainees[0])
+        assert accepted.status_code == 201
+        (row,) = rows
+        assert (row.action, row.outcome, row.object_type, row.address) == (
+            "POST live_classes.quiz_answers", 201, None, "127.0.0.1")
+        assert row.actor_id is not None and row.at == START + timedelta(minutes=10)
+        repeat, rows = answer(trainees[0], {"answer": [0]})
+        assert repeat.json["error"] == "already_answered" and [r.outcome for r in rows] == [409]
+        assert client.post("/api/auth/logout", headers=trainees[1]).status_code == 204
+        revoked, rows = answer(trainees[1])
+        assert revoked.status_code == 401 and revoked.json["error"] == "token_invalid"
+        assert [(r.outcome, r.actor_id) for r in rows] == [(401, None)]
+        malformed, _ = answer(trainees[1], {"answer": "乙"})
+        assert malformed.status_code == 401  # who is asking comes first, then what they sent
+        forbidden, rows = answer(make.headers(trainer), {"answer": [0]})
+        assert forbidden.status_code == 403 and forbidden.json["error"] == "role_forbidden"
+        assert [(r.outcome, r.actor_id) for r in rows] == [(403, trainer.id)]
+        session.get(type(leaving), leaving.id).active = False
+        session.commit()
+        assert answer(leaving_headers)[0].json["error"] == "officer_inactive"
+        traveller.shift(timedelta(seconds=30))
+        assert answer(trainees[3])[0].status_code == 201
+        traveller.shift(timedelta(hours=3))
+        assert answer(trainees[2])[0].json["error"] == "token_expired"
+    assert session.scalar(select(func.count()).select_from(AuditEntry)
+                          .where(AuditEntry.action == "POST live_classes.quiz_answers")) == 8

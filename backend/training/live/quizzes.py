@@ -19,8 +19,10 @@ from sqlalchemy import JSON, Boolean, Integer, Text, and_, bindparam, cast, exis
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
+from backend.audit import with_audit_row
 from backend.db import UTCDateTime, compiled_once, session, utcnow
 from backend.errors import Conflict, Invalid, NotFound
+from backend.org.auth import token_hash, token_holder
 from backend.org.models import Officer
 from backend.org.roles import TRAINEES, require
 from backend.org.scope import get_visible, scoped
@@ -77,12 +79,17 @@ def quiz_for(actor: Officer, quiz_id: int) -> LiveQuiz:
     return quiz
 
 
-def _answer_statement(insert_):
+def _answer_statement(insert_, by_token: bool = False):
     """INSERT the answer only if the quiz is open in the actor's district or city-wide (a quiz's whole scope),
     the trainee is in its class and the answer fits the question (a text for fill, existing options for choice,
-    one option unless multiple choice); a repeat inserts nothing."""
+    one option unless multiple choice); a repeat inserts nothing. `by_token`: the actor is who holds the token
+    hashed as `token_hash`, in force, of a trainee's role (org.auth `token_holder`), checked in the same statement."""
     answered_at = bindparam("answered_at", type_=UTCDateTime)
-    officer_id = bindparam("officer_id", type_=Integer)
+    if by_token:
+        holder = token_holder(TRAINEES, answered_at)
+        officer_id, district_id = holder.c.id, holder.c.district_id
+    else:
+        officer_id, district_id = bindparam("officer_id", type_=Integer), bindparam("district_id", type_=Integer)
     fits = or_(and_(bindparam("text_answer", type_=Boolean), Question.kind == QuestionKind.fill),
                and_(bindparam("choice_answer", type_=Boolean), Question.kind != QuestionKind.fill,
                     func.json_array_length(Question.options) > bindparam("highest_option", type_=Integer),
@@ -90,36 +97,62 @@ def _answer_statement(insert_):
     row = (select(LiveQuiz.id, officer_id, bindparam("response", type_=JSON), answered_at)
            .join(Question, Question.id == LiveQuiz.question_id)
            .where(LiveQuiz.id == bindparam("quiz_id", type_=Integer),
-                  or_(LiveQuiz.district_id == bindparam("district_id", type_=Integer), LiveQuiz.district_id.is_(None)),
+                  or_(LiveQuiz.district_id == district_id, LiveQuiz.district_id.is_(None)),
                   LiveQuiz.closes_at > answered_at, fits,
                   exists().where(Attendance.live_class_id == LiveQuiz.live_class_id,
                                  Attendance.officer_id == officer_id, Attendance.left_at.is_(None))))
     # On the table, not the mapped class: with parameters, an ORM insert would be read as a bulk insert.
     table = LiveQuizAnswer.__table__
     return (insert_(table).from_select(["quiz_id", "officer_id", "response", "answered_at"], row)
-            .on_conflict_do_nothing().returning(table.c.id))
+            .on_conflict_do_nothing().returning(table.c.id, table.c.officer_id))
 
 
 # Compiled once: the hot path then only binds values (see backend.db.compiled_once).
 _ANSWER = {"postgresql": compiled_once(_answer_statement(postgresql.insert), "postgresql"),
            "sqlite": compiled_once(_answer_statement(sqlite.insert), "sqlite")}
+# The same, writing the request's audit row too when it inserts (PostgreSQL): one round trip for both.
+_AUDITED_ANSWER = compiled_once(with_audit_row(_answer_statement(postgresql.insert)), "postgresql")
+# An answer by who holds the token, the token checked in the same statement (and the audit row, PostgreSQL).
+_ANSWER_BY_TOKEN = {
+    "postgresql": compiled_once(with_audit_row(_answer_statement(postgresql.insert, by_token=True),
+                                               actor="officer_id"), "postgresql"),
+    "sqlite": compiled_once(_answer_statement(sqlite.insert, by_token=True), "sqlite")}
 
 
-def answer_quiz(actor: Officer, quiz_id: int, answer: list) -> dict:
+def answer_by_token(token: str, quiz_id: int, answer: list, audit: dict | None = None) -> tuple[dict, int] | None:
+    """The hot path of a city-wide class: the answer of who holds `token`, in one statement that checks the
+    token (in force, a trainee's, as `authenticate` would) with everything `answer_quiz` checks, and writes
+    the audit row on PostgreSQL (`audit`: api.audit `audit_params`). The answer and who gave it (their id);
+    None when it stored nothing: then
+    `answer_quiz`, after `authenticate`, says why (the token, the role, the quiz, the answer or a repeat)."""
+    response = _plain_response(answer)
+    text = isinstance(response[0], str)
+    now = utcnow()
+    dialect = session.get_bind().dialect.name
+    stored = session.execute(_ANSWER_BY_TOKEN[dialect], {
+        "quiz_id": quiz_id, "token_hash": token_hash(token), "response": response, "answered_at": now,
+        "text_answer": text, "choice_answer": not text, "highest_option": 0 if text else response[-1],
+        "options_chosen": len(response), **(audit or {})}).first()
+    return None if stored is None else ({"quiz_id": quiz_id, "answered_at": now}, stored.officer_id)
+
+
+def answer_quiz(actor: Officer, quiz_id: int, answer: list, audit: dict | None = None) -> dict:
     """A trainee in the class answers once, inside the window (option indices, or one text for fill).
 
-    The hot path of a class of 2,000 is one statement besides the token check: an INSERT … SELECT that
-    checks the quiz is open, the trainee in the class and the answer fitting the question. Why nothing
+    One statement besides the token check: an INSERT … SELECT that checks the quiz is open, the trainee in the
+    class and the answer fitting the question (`answer_by_token` folds the token check in too). Why nothing
     was inserted (closed, a bad answer, answered already, not in the class) is only looked up then.
+    `audit`: the request's audit row (api.audit `audit_params`), written by the same statement when it inserts.
     """
     require(actor, TRAINEES, "只有执法队员和中队长作答课堂测验")
     response = _plain_response(answer)
     text = isinstance(response[0], str)
     now = utcnow()
-    inserted = session.execute(_ANSWER[session.get_bind().dialect.name], {
+    statement = _AUDITED_ANSWER if audit is not None else _ANSWER[session.get_bind().dialect.name]
+    inserted = session.execute(statement, {
         "quiz_id": quiz_id, "district_id": actor.district_id, "officer_id": actor.id, "response": response,
         "answered_at": now, "text_answer": text, "choice_answer": not text,
-        "highest_option": 0 if text else response[-1], "options_chosen": len(response)}).scalar()
+        "highest_option": 0 if text else response[-1], "options_chosen": len(response), **(audit or {})}).scalar()
     if inserted is None:
         _refuse_answer(actor, quiz_id, answer, now)
     return {"quiz_id": quiz_id, "answered_at": now}

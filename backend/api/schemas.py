@@ -41,6 +41,10 @@ class Text(fields.Function):
     OPENAPI = {"type": "string"}
 
 
+class Texts(fields.Function):
+    OPENAPI = {"type": "array", "items": {"type": "string"}}
+
+
 class Flag(fields.Function):
     OPENAPI = {"type": "boolean"}
 

@@ -5,7 +5,7 @@ from marshmallow import fields, validate
 from backend.api.fields import Date
 from backend.api.nonsite.common import blp
 from backend.api.pagination import listing
-from backend.api.schemas import DistrictChoiceSchema, Schema, Text
+from backend.api.schemas import DistrictChoiceSchema, Schema, Text, Texts
 from backend.api.security import current_actor
 from backend.api.views import creation, detail, method
 from backend.nonsite import calendar, parties, queries
@@ -56,7 +56,7 @@ class PartyInSchema(Schema):
 
 class PartySchema(PartyInSchema):
     id = fields.Integer()
-    plates = Text(lambda p: [vehicle.plate for vehicle in p.vehicles])
+    plates = Texts(lambda p: [vehicle.plate for vehicle in p.vehicles])
     phone = Text(lambda p: parties.phone_for(p, current_actor()), allow_none=True,
                  metadata={"description": "中队长、区局管理员见全号，其他人见掩码"})
 

@@ -317,6 +317,10 @@ def run() -> dict:
                 f"{WINDOW_SECONDS:.0f} s; "
                 f"{SUBMISSIONS} submissions of a {PAPER_QUESTIONS}-question paper",
         "ours": {"quiz": quiz, "exam_seconds_per_submission": exam["seconds_per_submission"],
+                 # what the window asks of the server: its CPU for every answer within WINDOW_SECONDS, in cores
+                 # (this machine has os.cpu_count(), shared with the load generator)
+                 "cores_the_window_needs": round(answer_cpu * TRAINEES / (WINDOW_SECONDS * 1000), 1),
+                 "cores_here": os.cpu_count(),
                  "quiz_cpu_ratio_answer_to_bare": round(answer_cpu / bare_cpu, 1) if bare_cpu else None,
                  "one_answer_in_process": costs["answer"]},
         "baseline": {"bare_endpoint_same_schedule": bare, "one_bare_request_in_process": costs["bare_health"],

@@ -219,3 +219,29 @@ def test_the_floors_in_force_together_keep_their_order_from_each_month_on(client
     assert set_parameter(client, make, admin, "POINTS_BASIC_FLOOR", "96", since="2027-03").status_code == 201
     other = make.officer(Role.district_admin)  # another district's values are not this one's
     assert set_parameter(client, make, other, "POINTS_EXCELLENT_FLOOR", "97", since="2026-11").status_code == 201
+
+
+def test_the_versions_read_once_for_a_refresh_answer_as_each_read_alone_from_each_month_on(make):
+    """A refresh reads every district's versions once (parameters.InForce) and hands them down: it answers for any
+    district and month as a read of that value alone does; a version set afterwards is seen by the next one."""
+    first, second = make.district(), make.district()
+    by = make.officer(Role.district_admin, district=first).id
+    session.add_all([
+        parameters.Parameter(district_id=first.id, name="POINTS_MONTHLY_BASE", value="90", effective_from=OCT,
+                             created_by_id=by),
+        parameters.Parameter(district_id=first.id, name="POINTS_MONTHLY_BASE", value="95", effective_from=NOV,
+                             created_by_id=by),
+        parameters.Parameter(district_id=second.id, name="POINTS_RATING_BONUS",
+                             value="excellent:5,good:1,fair:0,poor:-5", effective_from=NOV, created_by_id=by)])
+    session.flush()
+    in_force = parameters.InForce()
+    for month in (date(2026, 9, 1), OCT, NOV, date(2027, 12, 1)):
+        for district in (first, second):
+            for name in parameters.PARAMETERS:
+                assert in_force.value(name, district.id, month) == parameters.value(name, district.id, month)
+    assert in_force.values("POINTS_MONTHLY_BASE", OCT, [first.id, second.id]) == {
+        first.id: Decimal(90), second.id: parameters.default_value("POINTS_MONTHLY_BASE")}
+    session.add(parameters.Parameter(district_id=second.id, name="POINTS_MONTHLY_BASE", value="80",
+                                     effective_from=NOV, created_by_id=by))
+    assert in_force.value("POINTS_MONTHLY_BASE", second.id, NOV) != Decimal(80)  # made before: never reused
+    assert parameters.InForce().value("POINTS_MONTHLY_BASE", second.id, NOV) == Decimal(80)

@@ -46,16 +46,17 @@ YEAR_GRADE_NAMES = {"excellent": "优秀", "competent": "称职", "basically_com
                     "incompetent": "不称职"}
 
 
-def rating_bonus(district_id: int, quarter: date) -> dict[str, Decimal]:
+def rating_bonus(district_id: int, quarter: date, in_force: parameters.InForce) -> dict[str, Decimal]:
     """POINTS_RATING_BONUS: the points each rating (excellent, good, fair, poor) adds to the quarter (the
     district's, in force in the quarter's last month)."""
-    return parameters.value("POINTS_RATING_BONUS", district_id, last_month("quarter", quarter))
+    return in_force.value("POINTS_RATING_BONUS", district_id, last_month("quarter", quarter))
 
 
-def district_quarter_grades(district_id: int, quarter: date) -> tuple[tuple[Decimal, str], ...]:
+def district_quarter_grades(district_id: int, quarter: date,
+                            in_force: parameters.InForce) -> tuple[tuple[Decimal, str], ...]:
     """POINTS_QUARTER_GRADES: the district's grade floors in force in the quarter's last month, highest first
     (below all: 差)."""
-    return parameters.value("POINTS_QUARTER_GRADES", district_id, last_month("quarter", quarter))
+    return in_force.value("POINTS_QUARTER_GRADES", district_id, last_month("quarter", quarter))
 
 
 def last_month(kind: str, first: date) -> date:
@@ -92,14 +93,17 @@ def _expire(model) -> None:
             session.expire(instance)
 
 
-def follow_months(months: Iterable[date], officer_ids: list[int] | None = None) -> None:
+def follow_months(months: Iterable[date], officer_ids: list[int] | None = None,
+                  in_force: parameters.InForce | None = None) -> None:
     """The quarters of `months`, and their years, follow the month sheets: the given officers' (and
-    their squads' ranking) or everyone's."""
+    their squads' ranking) or everyone's. `in_force`: the parameters the caller's refresh read (else read here
+    once, for every quarter and year)."""
+    in_force = in_force or parameters.InForce()
     quarters = sorted({periods.quarter(month) for month in months})
     for quarter in quarters:
-        refresh_quarter(quarter, officer_ids)
+        refresh_quarter(quarter, officer_ids, in_force)
     for year in sorted({quarter.year for quarter in quarters}):
-        refresh_year(year, officer_ids)
+        refresh_year(year, officer_ids, in_force)
 
 
 QUARTER_STAGE = "points_quarter_stage"
@@ -114,20 +118,24 @@ def _districts(first: date, end: date, officer_ids: list[int] | None, model, col
                                                                                          column < end)))
 
 
-def refresh_quarter(quarter: date, officer_ids: list[int] | None = None) -> int:
+def refresh_quarter(quarter: date, officer_ids: list[int] | None = None,
+                    in_force: parameters.InForce | None = None) -> int:
     """Draft (or bring up to date) the quarter's evaluations from their month sheets, in SQL, district by district
     (each with its own rating bonus and grades): every officer with a sheet in it, or the given ones. Confirmed
     evaluations never change."""
     end = periods.shift("quarter", quarter, 1)
-    return sum(_refresh_quarter(quarter, district_id, officer_ids)
+    in_force = in_force or parameters.InForce()
+    return sum(_refresh_quarter(quarter, district_id, officer_ids, in_force)
                for district_id in _districts(quarter, end, officer_ids, MonthlyPoints, MonthlyPoints.month))
 
 
-def _refresh_quarter(quarter: date, district_id: int, officer_ids: list[int] | None) -> int:
-    grades = district_quarter_grades(district_id, quarter)
+def _refresh_quarter(quarter: date, district_id: int, officer_ids: list[int] | None,
+                     in_force: parameters.InForce) -> int:
+    grades = district_quarter_grades(district_id, quarter, in_force)
+    fair = rating_bonus(district_id, quarter, in_force).get("fair", 0)
     grade = " ".join(f"when score_cents >= :floor{n} then :grade{n}" for n in range(len(grades)))
     params = {"start": quarter, "end": periods.shift("quarter", quarter, 1), "lowest": LOWEST_QUARTER_GRADE,
-              "district": district_id, "fair_cents": int(rating_bonus(district_id, quarter).get("fair", 0) * 100),
+              "district": district_id, "fair_cents": int(fair * 100),
               **{f"floor{n}": int(floor * 100) for n, (floor, _) in enumerate(grades)},
               **{f"grade{n}": name for n, (_, name) in enumerate(grades)}}
     if officer_ids is not None:
@@ -173,11 +181,11 @@ def _refresh_quarter(quarter: date, district_id: int, officer_ids: list[int] | N
     return count
 
 
-def _score_quarter(evaluation: QuarterlyEvaluation) -> None:
-    bonus = rating_bonus(evaluation.district_id, evaluation.quarter)
+def _score_quarter(evaluation: QuarterlyEvaluation, in_force: parameters.InForce) -> None:
+    bonus = rating_bonus(evaluation.district_id, evaluation.quarter, in_force)
     score = evaluation.points_average + bonus.get(evaluation.rating or "fair", Decimal(0))
     if evaluation.score != score:
-        grades = district_quarter_grades(evaluation.district_id, evaluation.quarter)
+        grades = district_quarter_grades(evaluation.district_id, evaluation.quarter, in_force)
         evaluation.score = score
         evaluation.grade = next((grade for floor, grade in grades if score >= floor), LOWEST_QUARTER_GRADE)
 
@@ -214,28 +222,31 @@ def confirm_quarter(actor: Officer, evaluation: QuarterlyEvaluation, rating: str
         months = "、".join(f"{sheet.month:%Y年%m月}（{STATE_NAMES[sheet.state]}）" for sheet in pending)
         raise Conflict(f"{name}的月积分尚未全部锁定：{months}；锁定后才能确认季评价", code="months_not_final")
     evaluation.rating = rating
-    _score_quarter(evaluation)
+    in_force = parameters.InForce()
+    _score_quarter(evaluation, in_force)
     evaluation.state, evaluation.confirmed_by_id, evaluation.confirmed_at = AppraisalState.confirmed, actor.id, utcnow()
     session.flush()
-    refresh_year(evaluation.quarter.year, [evaluation.officer_id])
+    refresh_year(evaluation.quarter.year, [evaluation.officer_id], in_force)
     return evaluation
 
 
 YEAR_STAGE = "points_year_stage"
 
 
-def refresh_year(year: int, officer_ids: list[int] | None = None) -> int:
+def refresh_year(year: int, officer_ids: list[int] | None = None,
+                 in_force: parameters.InForce | None = None) -> int:
     """Draft (or bring up to date) the year's appraisals, ranked and graded within each squad, in SQL, district by
     district (each with its quota and floors in force in December): every officer with a quarter in the year, or
     the squads of the given officers."""
     start, end = date(year, 1, 1), date(year + 1, 1, 1)
-    return sum(_refresh_year(year, district_id, officer_ids) for district_id in _districts(
+    in_force = in_force or parameters.InForce()
+    return sum(_refresh_year(year, district_id, officer_ids, in_force) for district_id in _districts(
         start, end, officer_ids, QuarterlyEvaluation, QuarterlyEvaluation.quarter))
 
 
-def _refresh_year(year: int, district_id: int, officer_ids: list[int] | None) -> int:
+def _refresh_year(year: int, district_id: int, officer_ids: list[int] | None, in_force: parameters.InForce) -> int:
     december = date(year, 12, 1)
-    number = {name: parameters.value(name, district_id, december) for name in (
+    number = {name: in_force.value(name, district_id, december) for name in (
         "POINTS_EXCELLENT_QUOTA_PERCENT", "POINTS_EXCELLENT_FLOOR", "POINTS_BASIC_FLOOR", "POINTS_UNQUALIFIED_FLOOR")}
     params = {"start": date(year, 1, 1), "end": date(year + 1, 1, 1), "district": district_id,
               "quota_percent": number["POINTS_EXCELLENT_QUOTA_PERCENT"],

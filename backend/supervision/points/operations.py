@@ -217,7 +217,7 @@ def refresh_month(month: date, officer_ids: list[int] | None = None) -> dict[str
     A locked sheet never changes: the difference late data makes becomes a correction in the
     officer's next open month.
     """
-    rules = RuleBook(month)
+    rules, in_force = RuleBook(month), parameters.InForce()
     with staged_month(month, month_after(month), officer_ids, rules):
         scores = _month_scores()
         locked_quantities = _locked_quantities(month)
@@ -226,16 +226,16 @@ def refresh_month(month: date, officer_ids: list[int] | None = None) -> dict[str
     if officer_ids is not None:
         stmt = stmt.where(MonthlyPoints.officer_id.in_(officer_ids))
     sheets = {sheet.officer_id: sheet for sheet in session.scalars(stmt)}
-    created, changed, locked = _update_sheets(month, officers, sheets, scores)
+    created, changed, locked = _update_sheets(month, officers, sheets, scores, in_force)
     insert_rows(MonthlyPoints, created)
     counts = {"created": len(created), "recomputed": changed, "corrected": 0,
               "unchanged": len(officers) - len(created) - changed - len(locked)}
     frozen = _frozen_lines([sheet.id for _, sheet in locked])
     for officer, sheet in locked:
         lines = score_lines(locked_quantities.get(officer.id, {}), officer.district_id, rules, frozen[sheet.id])
-        corrected = _carry_correction(sheet, sum((line.points for line in lines), ZERO))
+        corrected = _carry_correction(sheet, sum((line.points for line in lines), ZERO), in_force)
         counts["corrected" if corrected else "unchanged"] += 1
-    follow_months([month], officer_ids)
+    follow_months([month], officer_ids, in_force)
     return counts
 
 
@@ -256,10 +256,11 @@ EMPTY = (ZERO, ZERO, lines_digest([]))  # an officer without records
 
 
 def _update_sheets(month: date, officers: list, sheets: dict[int, MonthlyPoints],
-                   scores: dict[int, tuple[Decimal, Decimal, str]]) -> tuple[list[dict], int, list]:
+                   scores: dict[int, tuple[Decimal, Decimal, str]],
+                   in_force: parameters.InForce) -> tuple[list[dict], int, list]:
     """Retotal the open sheets that changed (back to draft); the rows of new sheets, how many
     changed and the (officer, sheet) pairs of locked ones."""
-    bases = parameters.values("POINTS_MONTHLY_BASE", month, {officer.district_id for officer in officers})
+    bases = in_force.values("POINTS_MONTHLY_BASE", month, {officer.district_id for officer in officers})
     now = utcnow()
     created, changed, locked = [], 0, []
     for officer in officers:
@@ -312,7 +313,7 @@ def _frozen_lines(sheet_ids: list[int]) -> dict[int, dict[str, object]]:
     return lines
 
 
-def _carry_correction(locked: MonthlyPoints, items_total_now: Decimal) -> bool:
+def _carry_correction(locked: MonthlyPoints, items_total_now: Decimal, in_force: parameters.InForce) -> bool:
     """Post what late data changed in a locked month to the officer's next open month, once."""
     carried = session.scalar(select(func.coalesce(func.sum(Adjustment.points), 0)).join(MonthlyPoints).where(
         MonthlyPoints.officer_id == locked.officer_id, Adjustment.corrects_month == locked.month))
@@ -328,7 +329,7 @@ def _carry_correction(locked: MonthlyPoints, items_total_now: Decimal) -> bool:
     _retotal(target)
     if target.state != SheetState.draft:
         _reopen(target)
-    follow_months([target.month], [target.officer_id])
+    follow_months([target.month], [target.officer_id], in_force)
     return True
 
 
@@ -358,7 +359,8 @@ def add_adjustment(actor: Officer, sheet: MonthlyPoints, *, points: Decimal, rea
     require(actor, SQUAD_MANAGERS)
     refuse_own_sheet(actor, sheet)
     _require_open(sheet)
-    limit = parameters.value("POINTS_ADJUSTMENT_LIMIT", sheet.district_id, sheet.month)
+    in_force = parameters.InForce()
+    limit = in_force.value("POINTS_ADJUSTMENT_LIMIT", sheet.district_id, sheet.month)
     if not points or abs(points) > limit:
         raise Invalid(f"调整分值须在 -{limit} 到 {limit} 之间且不为 0", code="adjustment_out_of_range")
     if not reason.strip():
@@ -369,7 +371,7 @@ def add_adjustment(actor: Officer, sheet: MonthlyPoints, *, points: Decimal, rea
     _retotal(sheet)
     _reopen(sheet)
     session.flush()
-    follow_months([sheet.month], [sheet.officer_id])
+    follow_months([sheet.month], [sheet.officer_id], in_force)
     return adjustment
 
 
@@ -442,7 +444,8 @@ def lock_published(day: date) -> int:
     the next run)."""
     published = session.scalars(select(MonthlyPoints).where(MonthlyPoints.state == SheetState.published,
                                                             MonthlyPoints.month < day.replace(day=1))).all()
-    lock_days = {month: parameters.values("POINTS_LOCK_DAY", month, {sheet.district_id for sheet in published})
+    in_force = parameters.InForce()
+    lock_days = {month: in_force.values("POINTS_LOCK_DAY", month, {sheet.district_id for sheet in published})
                  for month in {sheet.month for sheet in published}}
     sheets = [sheet for sheet in published
               if day >= month_after(sheet.month).replace(day=lock_days[sheet.month][sheet.district_id])]
@@ -451,7 +454,7 @@ def lock_published(day: date) -> int:
         sheet.state, sheet.locked_at = SheetState.locked, now
     session.flush()
     if sheets:
-        follow_months({sheet.month for sheet in sheets}, list({sheet.officer_id for sheet in sheets}))
+        follow_months({sheet.month for sheet in sheets}, list({sheet.officer_id for sheet in sheets}), in_force)
     return len(sheets)
 
 

@@ -136,6 +136,37 @@ def value(name: str, district_id: int, month: date):
     return values(name, month, [district_id])[district_id]
 
 
+class InForce:
+    """Every district's versions of the parameters, read in one query when a refresh starts and handed down to
+    what it computes (each officer, month, quarter and year asks it instead of the database). Made afresh by each
+    refresh, after any version it must see is flushed (a parameter set then the months rescored in one request):
+    it is never kept beyond the operation that made it."""
+
+    def __init__(self) -> None:
+        session.flush()
+        self._versions: dict[tuple[int, str], list[tuple[date, str]]] = {}
+        for district_id, name, since, text in session.execute(
+                select(Parameter.district_id, Parameter.name, Parameter.effective_from, Parameter.value)
+                .where(Parameter.name.in_(list(PARAMETERS))).order_by(Parameter.effective_from)):
+            self._versions.setdefault((district_id, name), []).append((since, text))
+        self._parsed: dict[tuple[str, str | None], object] = {}
+
+    def _parse(self, name: str, text: str | None):
+        key = (name, text)
+        if key not in self._parsed:
+            self._parsed[key] = default_value(name) if text is None else parse(name, text)
+        return self._parsed[key]
+
+    def value(self, name: str, district_id: int, month: date):
+        """As `value`: the district's latest version from `month` or before, else the example default."""
+        own = [text for since, text in self._versions.get((district_id, name), ()) if since <= month]
+        return self._parse(name, own[-1] if own else None)
+
+    def values(self, name: str, month: date, district_ids: Iterable[int]) -> dict[int, object]:
+        """As `values`."""
+        return {district_id: self.value(name, district_id, month) for district_id in set(district_ids)}
+
+
 # The yearly appraisal's floors, lowest first: below the first 不称职, below the second 基本称职, from the third
 # 优秀 (within the quota). A floor above the next one would grade a score two ways.
 ORDERED_FLOORS = ("POINTS_UNQUALIFIED_FLOOR", "POINTS_BASIC_FLOOR", "POINTS_EXCELLENT_FLOOR")

@@ -1,16 +1,24 @@
 """Cells of every file we export (Excel, CSV): text that a spreadsheet would run as a formula goes out as text."""
 from __future__ import annotations
 
+import re
+
 # A cell starting with one of these is a formula to Excel, WPS and LibreOffice (OWASP "CSV injection"):
 # a name like "=HYPERLINK(…)" or "@SUM(…)" would run on the reader's machine. Tab and CR hide such a start.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+# Control characters an Excel cell cannot hold (openpyxl refuses them; a name typed with one made the export 500).
+_NOT_IN_A_CELL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def neutralise(value):
-    """The cell as it may go out: text that a spreadsheet would evaluate is prefixed with ' (shown as text)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
+    """The cell as it may go out: text that a spreadsheet would evaluate is prefixed with ' (shown as text), a
+    control character a cell cannot hold shown as U+FFFD."""
+    if not isinstance(value, str):
+        return value
+    value = _NOT_IN_A_CELL.sub("\ufffd", value)
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
 def export_row(values) -> list:

@@ -56,6 +56,17 @@ def test_the_city_reads_every_district_and_the_excel_has_the_same_figures(client
     assert dict(zip(header, line, strict=True))["出勤率"] == 1.0
 
 
+def test_a_name_with_a_control_character_goes_out_marked(client, make, city):
+    """openpyxl refuses control characters in a cell: the export answered 500 for a name typed with one."""
+    admin = make.officer(Role.district_admin, district=city["b"])
+    city["b"].name = "静安\x01区"
+    session.commit()
+    export = report(client, make, admin, "/api/city-reports/districts/export", month="2026-03")
+    assert export.status_code == 200
+    (_, line) = load_workbook(io.BytesIO(export.data)).active.iter_rows(values_only=True)
+    assert line[0] == "静安\ufffd区"
+
+
 def test_who_reads_which_district(client, make, city):
     a_admin = make.officer(Role.district_admin, district=city["a"])
     b_supervisor = make.officer(Role.supervisor, district=city["b"])

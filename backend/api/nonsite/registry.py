@@ -56,6 +56,8 @@ class PartyInSchema(Schema):
 
 class PartySchema(PartyInSchema):
     id = fields.Integer()
+    credit_code = fields.String(allow_none=True, metadata={"description": "统一社会信用代码（个人无）"})
+    disposal_permit = fields.String(allow_none=True, metadata={"description": "建筑垃圾处置证号（未登记为空）"})
     plates = Texts(lambda p: [vehicle.plate for vehicle in p.vehicles])
     phone = Text(lambda p: parties.phone_for(p, current_actor()), allow_none=True,
                  metadata={"description": "中队长、区局管理员见全号，其他人见掩码"})

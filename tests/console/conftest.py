@@ -19,10 +19,9 @@ from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import select
 
 from backend.config import ROOT
-from backend.db import local_day, session, utcnow
+from backend.db import session
 from backend.demo import DEMO_PASSWORD, DEMO_SENDER, load_demo
 from backend.org.models import Officer
-from tests.conftest import restore_rows, table_rows
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -115,30 +114,11 @@ class Desk:
         self.page.screenshot(path=ARTEFACTS / f"{name}.png", full_page=True)
 
 
-_DEMO: dict = {}  # this worker's demo: the day load_demo() made it and every table's rows it left
-
-
-def _demo(app) -> None:
-    """The demo as `load_demo()` makes it, on a database holding only the migrations' rows: made by it once a day
-    in this worker, then its rows put back (it takes seconds and every console test starts from it). On a database
-    a test has already written to, `load_demo()` itself."""
-    with app.extensions["db_engine"].connect() as conn:
-        pristine = table_rows(conn) == app.extensions["seed_rows"]
-    day = local_day(utcnow())
-    if pristine and _DEMO.get("day") == day:
-        restore_rows(app, _DEMO["rows"])
-        return
-    load_demo()
-    session.commit()
-    if pristine:
-        with app.extensions["db_engine"].connect() as conn:
-            _DEMO.update(day=day, rows=table_rows(conn))
-
-
 @pytest.fixture
 def desk(browser, live_server_url, committed_app, tiles, monkeypatch):
     monkeypatch.setitem(committed_app.config, "NONSITE_SENDER_KEYS", f"{DEMO_SENDER}=demo-key")  # its camera alerts
-    _demo(committed_app)
+    load_demo()
+    session.commit()
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", base_url=live_server_url)
     context.set_default_timeout(15000)
     yield Desk(context.new_page())

@@ -408,9 +408,11 @@ def _exam_and_live_class(officers: dict[str, Officer], now: datetime) -> None:
         answers = [{"item_id": shown[q.id].id, "answer": pick} for q, pick in zip(questions, picks, strict=True)
                    if pick is not None]
         exams.submit(officers[badge], attempt.id, answers)
+    # on now, begun 20 minutes ago but not before local midnight (it would be yesterday's class, not in today's list)
+    starts_at = max(now - timedelta(minutes=20), datetime.combine(local_day(now), time(), tzinfo=LOCAL_TZ))
     live_class = live_classes.create_live_class(
         trainer, title="行政处罚法新修订要点（直播课堂）", classroom="区局三楼多功能厅",
-        starts_at=now - timedelta(minutes=20), ends_at=now + timedelta(minutes=70), category="classroom",
+        starts_at=starts_at, ends_at=now + timedelta(minutes=70), category="classroom",
         credit_hours=Decimal("2"), teacher_id=None)
     for badge in ("JA1002", "JA1003", "JA2002"):  # three scanned in (the head count, the attendance list)
         live_classes.join(officers[badge], live_class.id, live_classes.join_signature(live_class.id))

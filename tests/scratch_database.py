@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import create_engine, make_url, text
 
 
@@ -21,3 +22,19 @@ def scratch_postgresql(url: str, suffix: str) -> Iterator[str]:
         with server.connect() as conn:
             conn.execute(text(f'drop database if exists "{scratch.database}" with (force)'))
         server.dispose()
+
+
+def sqlite_and_postgresql(name: str):
+    """A `url` fixture for a migration test run from an old revision: a new SQLite file, then a scratch PostgreSQL
+    database named after `name` (that one runs in the PostgreSQL suite: CI's second run)."""
+    @pytest.fixture(params=["sqlite", "postgresql"])
+    def url(request, tmp_path, database_url):
+        if request.param == "sqlite":
+            yield f"sqlite:///{tmp_path / f'{name}.db'}"
+            return
+        if not database_url.startswith("postgresql"):
+            pytest.skip("PostgreSQL: the suite runs on SQLite")
+        with scratch_postgresql(database_url, f"_{name}") as scratch:
+            yield scratch
+
+    return url

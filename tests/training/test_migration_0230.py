@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError
 
 from backend.migrate import alembic_config
-from tests.scratch_database import scratch_postgresql
+from tests.scratch_database import sqlite_and_postgresql
 
 AT = "'2026-11-02 02:00:00'"
 CITY_ROWS = {  # one city-wide row of each table the migration opens to the city
@@ -28,15 +28,7 @@ CITY_TRAINER = ("insert into officer (id, badge_no, name, role, active, created_
                 f" (1, 'SH-0001', '市局培训', 'city_trainer', true, {AT}, {AT})")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request, tmp_path, database_url):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'm0230.db'}"
-        return
-    if not database_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL: the suite runs on SQLite")
-    with scratch_postgresql(database_url, "_m0230") as scratch:
-        yield scratch
+url = sqlite_and_postgresql("m0230")
 
 
 def test_city_wide_rows_hold_after_0230_and_a_downgrade_refuses_them(url):

@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError
 
 from backend.migrate import alembic_config
-from tests.scratch_database import scratch_postgresql
+from tests.scratch_database import sqlite_and_postgresql
 
 AT = "'2026-11-02 02:00:00'"
 TRAINER = ("insert into officer (id, badge_no, name, role, active, created_at, updated_at) values"
@@ -22,15 +22,7 @@ def gesture(district: str, code: str, name: str) -> str:
             f" created_at) values ({district}, '{code}', '{name}', '{JOINTS}', false, 1, {AT})")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request, tmp_path, database_url):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'm0260.db'}"
-        return
-    if not database_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL: the suite runs on SQLite")
-    with scratch_postgresql(database_url, "_m0260") as scratch:
-        yield scratch
+url = sqlite_and_postgresql("m0260")
 
 
 def test_city_gestures_hold_after_0260_and_a_downgrade_refuses_them(url):
